@@ -1,0 +1,199 @@
+//! Configuration: TOML profiles (`[profiles.NAME.servicenow]`, `.entra`, `.provisioning`,
+//! `.notification`) read from the platform config dir or `--config`, and resolved into a
+//! validated [`Config`] at load.
+//!
+//! Invariants: unknown keys and bad values fail at load with the key path, the bad value and
+//! what is expected; no secret is ever read from or written to this file.
+
+mod dirs;
+mod raw;
+mod resolve;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use dirs::{DirError, Dirs, ensure_private_dir, write_private_file};
+
+use crate::servicenow::Instance;
+
+/// The validated configuration: every profile of the file.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub path: PathBuf,
+    pub profiles: BTreeMap<String, Profile>,
+}
+
+/// One profile: which ServiceNow instance, which Entra tenant, how to provision.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub name: String,
+    pub servicenow: Option<ServiceNow>,
+    pub entra: Option<Entra>,
+    pub provisioning: Provisioning,
+    pub notification: Option<Notification>,
+}
+
+/// `[profiles.P.servicenow]`.
+#[derive(Debug, Clone)]
+pub struct ServiceNow {
+    pub instance: Instance,
+    pub username: String,
+    pub allow_insecure_http: bool,
+    pub auth: ServiceNowAuth,
+    /// Requests in flight to the instance at once (DESIGN.md "The performance model").
+    pub max_in_flight: usize,
+    /// Rows per page on whole-table reads.
+    pub page_size: u32,
+    pub timeout: Duration,
+}
+
+/// How nowsync authenticates to ServiceNow. The password (and OAuth client secret) are secrets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServiceNowAuth {
+    Basic,
+    /// OAuth password grant via `/oauth_token.do`; client secret: secret
+    /// `servicenow-oauth-client-secret`.
+    OAuth {
+        client_id: String,
+    },
+}
+
+/// `[profiles.P.entra]`.
+#[derive(Debug, Clone)]
+pub struct Entra {
+    pub tenant_id: String,
+    pub client_id: String,
+    pub service_principal_id: String,
+    pub cloud: Cloud,
+    pub authority_url: Option<String>,
+    pub graph_url: Option<String>,
+}
+
+/// The Microsoft cloud the tenant lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cloud {
+    Global,
+    UsGov,
+    UsGovDod,
+    China,
+}
+
+/// `[profiles.P.provisioning]`, with Entra's defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provisioning {
+    pub enabled: bool,
+    pub scope: ScopeMode,
+    pub interval_minutes: u32,
+    pub deletion_threshold: u32,
+    pub deletion_threshold_percent: Option<u8>,
+    pub mappings: Option<PathBuf>,
+}
+
+impl Default for Provisioning {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            scope: ScopeMode::Assigned,
+            interval_minutes: 40,
+            deletion_threshold: 500,
+            deletion_threshold_percent: None,
+            mappings: None,
+        }
+    }
+}
+
+/// Which users and groups are in scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeMode {
+    Assigned,
+    All,
+}
+
+/// `[profiles.P.notification]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    pub email: String,
+    pub smtp_host: Option<String>,
+    pub smtp_port: u16,
+    pub smtp_tls: SmtpTls,
+    pub smtp_user: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    StartTls,
+    Tls,
+    None,
+}
+
+/// The configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Syntax { path: PathBuf, message: String },
+    #[error("{path}: {key} = {value}: {expected}")]
+    Invalid {
+        path: PathBuf,
+        key: String,
+        value: String,
+        expected: String,
+    },
+    #[error("{path}: {key} is required: {expected}")]
+    Missing {
+        path: PathBuf,
+        key: String,
+        expected: String,
+    },
+    #[error(
+        "{path}: there is no profile '{profile}' (profiles in the file: {known}); add [profiles.{profile}.servicenow]"
+    )]
+    NoProfile {
+        path: PathBuf,
+        profile: String,
+        known: String,
+    },
+    #[error("no configuration file at {0}: create it (see README.md, \"Configuration\") or pass --config")]
+    NotFound(PathBuf),
+}
+
+impl Config {
+    /// Reads and validates the file at `path`.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ConfigError::NotFound(path.to_owned())),
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                });
+            }
+        };
+        Self::parse(&text, path)
+    }
+
+    /// Validates configuration text; `path` is only used in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        resolve::resolve(text, path)
+    }
+
+    /// The named profile.
+    pub fn profile(&self, name: &str) -> Result<&Profile, ConfigError> {
+        self.profiles.get(name).ok_or_else(|| ConfigError::NoProfile {
+            path: self.path.clone(),
+            profile: name.to_owned(),
+            known: if self.profiles.is_empty() {
+                "none".to_owned()
+            } else {
+                self.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+            },
+        })
+    }
+}

@@ -1,0 +1,89 @@
+use super::*;
+
+fn parse(text: &str) -> Result<Config, ConfigError> {
+    resolve(text, Path::new("config.toml"))
+}
+
+#[test]
+fn full_example_resolves_with_defaults() {
+    let text = r#"
+[profiles.default.servicenow]
+instance = "dev35214"
+username = "admin"
+
+[profiles.default.entra]
+tenant_id = "11111111-2222-3333-4444-555555555555"
+client_id = "AAAAAAAA-2222-3333-4444-555555555555"
+service_principal_id = "99999999-2222-3333-4444-555555555555"
+
+[profiles.default.provisioning]
+scope = "all"
+
+[profiles.default.notification]
+email = "idm-team@example.com"
+smtp_host = "smtp.example.com"
+"#;
+    let cfg = parse(text).unwrap();
+    let p = cfg.profile("default").unwrap();
+    let sn = p.servicenow.as_ref().unwrap();
+    assert_eq!(sn.instance.base_url(), "https://dev35214.service-now.com");
+    assert_eq!(sn.max_in_flight, 8);
+    assert_eq!(sn.page_size, 1000);
+    assert_eq!(sn.timeout, Duration::from_secs(90));
+    assert_eq!(sn.auth, ServiceNowAuth::Basic);
+    let e = p.entra.as_ref().unwrap();
+    assert_eq!(e.client_id, "aaaaaaaa-2222-3333-4444-555555555555");
+    assert_eq!(e.cloud, Cloud::Global);
+    assert_eq!(p.provisioning.scope, ScopeMode::All);
+    assert_eq!(p.provisioning.interval_minutes, 40);
+    assert_eq!(p.provisioning.deletion_threshold, 500);
+    assert!(p.provisioning.enabled);
+    let n = p.notification.as_ref().unwrap();
+    assert_eq!(n.smtp_port, 587);
+    assert_eq!(n.smtp_tls, SmtpTls::StartTls);
+}
+
+#[test]
+fn servicenow_only_profile_is_valid() {
+    let cfg = parse("[profiles.x.servicenow]\ninstance = \"http://127.0.0.1:9\"\nusername = \"a\"\n").unwrap();
+    let p = cfg.profile("x").unwrap();
+    assert!(p.entra.is_none());
+    assert_eq!(p.provisioning, Provisioning::default());
+}
+
+#[test]
+fn missing_profile_names_the_known_ones() {
+    let cfg = parse("[profiles.prod.servicenow]\ninstance = \"dev1\"\nusername = \"a\"\n").unwrap();
+    let err = cfg.profile("default").unwrap_err().to_string();
+    assert!(err.contains("no profile 'default'") && err.contains("prod"), "{err}");
+}
+
+/// Every file in tests/fixtures/config/ starts with `# expect: <text>`; loading it must fail
+/// with a message that contains that text.
+#[test]
+fn invalid_fixtures_fail_with_their_message() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/config");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let expect = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# expect: "))
+            .unwrap_or_else(|| panic!("{} lacks '# expect: '", path.display()));
+        let err = Config::parse(&text, &path)
+            .expect_err(&path.display().to_string())
+            .to_string();
+        assert!(
+            err.contains(expect),
+            "{}:\n  got:  {err}\n  want: {expect}",
+            path.display()
+        );
+        seen += 1;
+    }
+    assert!(seen >= 10, "only {seen} fixtures");
+}

@@ -1,0 +1,21 @@
+//! nowsync: provisions users and groups from Microsoft Entra ID into ServiceNow.
+//!
+//! Module map (one direction of dependency; ARCHITECTURE.md states the same rules):
+//!
+//! - [`model`]: domain types shared by everything (ids, records). Depends on nothing.
+//! - [`config`]: raw TOML profiles resolved into a validated [`config::Config`] at load.
+//!   Uses `model` and the pure instance parser of `servicenow`.
+//! - [`secrets`]: where secrets come from; the [`secrets::Secret`] type that never prints.
+//! - [`servicenow`]: Table/Batch API client, encoded-query builder, schema, typed errors,
+//!   and the ServiceNow half of test connection. Uses `model`, `secrets`.
+//! - [`sim`]: the ServiceNow simulator (axum). Uses `model` only; product code never knows
+//!   it is talking to it.
+//! - [`cli`]: the headless commands; glue between the modules above and the terminal.
+//!   `main.rs` only parses arguments and starts things in order.
+
+pub mod cli;
+pub mod config;
+pub mod model;
+pub mod secrets;
+pub mod servicenow;
+pub mod sim;

@@ -1,0 +1,9 @@
+//! Domain types shared by every module. No I/O, no dependencies on other modules.
+//!
+//! Terms: a *sys_id* is ServiceNow's record id, 32 lowercase hex characters; a *step* is one
+//! check of a connection test.
+
+pub mod check;
+mod sys_id;
+
+pub use sys_id::{SysId, SysIdError};
