@@ -5,14 +5,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use nowsync::cli::{self, Exit};
-use nowsync::config::Dirs;
+use nowsync::config::{Config, Dirs};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "nowsync",
-    version,
-    about = "Provision users and groups from Microsoft Entra ID into ServiceNow"
-)]
+#[command(name = "nowsync", version, about = "Provision users and groups from Microsoft Entra ID into ServiceNow")]
 struct Args {
     /// Configuration file [default: the platform config dir, nowsync/config.toml]
     #[arg(long, global = true, value_name = "PATH")]
@@ -28,7 +24,16 @@ struct Args {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Run the ServiceNow simulator in the foreground (first stdout line: JSON with its URL and credentials)
+    Sim(cli::sim::SimArgs),
+    /// Diagnose each configured side, step by step
+    TestConnection {
+        /// Print the result as one JSON document
+        #[arg(long)]
+        json: bool,
+    },
+}
 
 fn main() -> ExitCode {
     let args = match Args::try_parse() {
@@ -38,25 +43,52 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { Exit::Usage.code() } else { 0 });
         }
     };
+    ExitCode::from(run(args).code())
+}
+
+fn run(args: Args) -> Exit {
     let dirs = match Dirs::resolve(args.config.clone(), args.data_dir.clone()) {
         Ok(dirs) => dirs,
-        Err(e) => {
-            cli::report_error(&e);
-            return ExitCode::from(Exit::Usage.code());
-        }
+        Err(e) => return fail(&e, Exit::Usage),
     };
     let _log_guard = match cli::logging::init(&dirs.data_dir) {
         Ok(guard) => guard,
-        Err(e) => {
-            cli::report_error(&e);
-            return ExitCode::from(Exit::Usage.code());
-        }
+        Err(e) => return fail(&e, Exit::Usage),
     };
-    let exit = match args.command {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return fail(&e, Exit::Usage),
+    };
+    match args.command {
         None => {
             eprintln!("the console is not built yet: run `nowsync --help` for the commands available today");
             Exit::Usage
         }
-    };
-    ExitCode::from(exit.code())
+        Some(Command::Sim(sim_args)) => match runtime.block_on(cli::sim::run(sim_args)) {
+            Ok(()) => Exit::Success,
+            Err(e) => {
+                let exit = e.exit();
+                fail(&e, exit)
+            }
+        },
+        Some(Command::TestConnection { json }) => {
+            let config = match Config::load(&dirs.config_file) {
+                Ok(config) => config,
+                Err(e) => return fail(&e, Exit::Usage),
+            };
+            let profile = match config.profile(&args.profile) {
+                Ok(profile) => profile,
+                Err(e) => return fail(&e, Exit::Usage),
+            };
+            match runtime.block_on(cli::test_connection::run(profile, json)) {
+                Ok(exit) => exit,
+                Err(e) => fail(&e, Exit::Usage),
+            }
+        }
+    }
+}
+
+fn fail(err: &(dyn std::error::Error + 'static), exit: Exit) -> Exit {
+    cli::report_error(err);
+    exit
 }

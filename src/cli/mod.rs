@@ -4,6 +4,8 @@
 //! dir (and errors to stderr). Exit codes are DESIGN.md's: see [`Exit`].
 
 pub mod logging;
+pub mod sim;
+pub mod test_connection;
 
 /// Process exit codes (DESIGN.md "CLI"). When several apply, the highest wins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

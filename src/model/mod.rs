@@ -5,5 +5,6 @@
 
 pub mod check;
 mod sys_id;
+pub mod text;
 
 pub use sys_id::{SysId, SysIdError};

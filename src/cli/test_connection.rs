@@ -1,0 +1,192 @@
+//! `nowsync test-connection [--json]`: each configured side, step by step.
+//!
+//! Exit codes (DESIGN.md): all configured steps pass → 0; any failure → 3; neither side
+//! configured → 2. A side without configuration is reported as skipped.
+
+use std::io::IsTerminal;
+
+use serde::Serialize;
+
+use crate::config::{Profile, ServiceNowAuth};
+use crate::model::check::{Outcome, Step};
+use crate::model::text::sanitize_multiline;
+use crate::secrets::{self, SecretError};
+use crate::servicenow::{self, Auth, ClientOptions};
+
+use super::Exit;
+
+/// The result of one side.
+#[derive(Debug, Serialize)]
+pub struct SideReport {
+    pub side: &'static str,
+    /// `pass`, `fail` or `skipped`.
+    pub status: &'static str,
+    /// What was tested: the instance URL, or the tenant.
+    pub target: Option<String>,
+    /// Why the side was skipped.
+    pub reason: Option<String>,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub profile: String,
+    pub ok: bool,
+    pub sides: Vec<SideReport>,
+}
+
+/// Runs the checks of every configured side and prints them; returns the exit code.
+pub async fn run(profile: &Profile, json: bool) -> Result<Exit, SecretError> {
+    if profile.servicenow.is_none() && profile.entra.is_none() {
+        eprintln!(
+            "error: profile '{}' configures neither [servicenow] nor [entra]: add [profiles.{}.servicenow] with instance and username",
+            profile.name, profile.name
+        );
+        return Ok(Exit::Usage);
+    }
+    if profile.servicenow.is_none() {
+        eprintln!(
+            "error: profile '{}' configures only [entra], and this build checks only the ServiceNow side: add [profiles.{}.servicenow]",
+            profile.name, profile.name
+        );
+        return Ok(Exit::Usage);
+    }
+    let mut sides = Vec::new();
+    match &profile.servicenow {
+        Some(sn) => {
+            let auth = servicenow_auth(&sn.auth, &sn.username)?;
+            let options = ClientOptions {
+                max_in_flight: sn.max_in_flight,
+                timeout: sn.timeout,
+                page_size: sn.page_size,
+                ..ClientOptions::default()
+            };
+            let steps = servicenow::check::test_connection(&sn.instance, &auth, &options).await;
+            sides.push(side("servicenow", Some(sn.instance.base_url()), steps));
+        }
+        None => sides.push(skipped("servicenow", "not configured in this profile")),
+    }
+    sides.push(match &profile.entra {
+        // The Graph client arrives with the Entra-side work; say so rather than pretend.
+        Some(e) => SideReport {
+            reason: Some("Entra checks are not available in this build yet".to_owned()),
+            target: Some(format!("tenant {}", e.tenant_id)),
+            ..skipped("entra", "")
+        },
+        None => skipped("entra", "not configured in this profile"),
+    });
+    let failed = sides.iter().any(|s| s.status == "fail");
+    let report = Report {
+        profile: profile.name.clone(),
+        ok: !failed,
+        sides,
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".to_owned()));
+    } else {
+        print!("{}", render_text(&report));
+    }
+    Ok(if failed { Exit::Connection } else { Exit::Success })
+}
+
+fn servicenow_auth(auth: &ServiceNowAuth, username: &str) -> Result<Auth, SecretError> {
+    let ask = |name: &str, env: &str, what: &str| {
+        secrets::from_env_or_prompt(name, env, what).map(|(secret, source)| {
+            tracing::info!(secret = name, ?source, "secret read");
+            secret
+        })
+    };
+    let password = ask(
+        "servicenow-password",
+        "NOWSYNC_SERVICENOW_PASSWORD",
+        &format!("ServiceNow password for '{username}': "),
+    )?;
+    Ok(match auth {
+        ServiceNowAuth::Basic => Auth::Basic {
+            username: username.to_owned(),
+            password,
+        },
+        ServiceNowAuth::OAuth { client_id } => Auth::OAuth {
+            client_id: client_id.clone(),
+            client_secret: ask(
+                "servicenow-oauth-client-secret",
+                "NOWSYNC_SERVICENOW_OAUTH_CLIENT_SECRET",
+                "ServiceNow OAuth client secret: ",
+            )?,
+            username: username.to_owned(),
+            password,
+        },
+    })
+}
+
+fn side(name: &'static str, target: Option<String>, steps: Vec<Step>) -> SideReport {
+    let failed = steps.iter().any(|s| s.outcome == Outcome::Fail);
+    SideReport {
+        side: name,
+        status: if failed { "fail" } else { "pass" },
+        target,
+        reason: None,
+        steps,
+    }
+}
+
+fn skipped(name: &'static str, reason: &str) -> SideReport {
+    SideReport {
+        side: name,
+        status: "skipped",
+        target: None,
+        reason: Some(reason.to_owned()),
+        steps: Vec::new(),
+    }
+}
+
+/// The human form: one line per step with its result and duration, the message under it.
+pub fn render_text(report: &Report) -> String {
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let paint = |code: &str, text: &str| {
+        if color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    };
+    let mut out = String::new();
+    for s in &report.sides {
+        let title = match s.side {
+            "servicenow" => "ServiceNow",
+            _ => "Entra ID",
+        };
+        let target = s.target.as_deref().map(|t| format!(" ({t})")).unwrap_or_default();
+        out.push_str(&format!("{title}{target}\n"));
+        if s.status == "skipped" {
+            let reason = s.reason.as_deref().unwrap_or_default();
+            out.push_str(&format!("  {}  {reason}\n", paint("33", "SKIP")));
+        }
+        for step in &s.steps {
+            let (label, code) = match step.outcome {
+                Outcome::Pass => ("PASS", "32"),
+                Outcome::Fail => ("FAIL", "31"),
+                Outcome::Skipped => ("SKIP", "33"),
+            };
+            out.push_str(&format!(
+                "  {}  {:<52} {:>6} ms\n",
+                paint(code, label),
+                sanitize_multiline(&step.title),
+                step.duration.as_millis()
+            ));
+            if !step.message.is_empty() && step.outcome != Outcome::Skipped {
+                let code = step.error_code.as_deref().map(|c| format!("[{c}] ")).unwrap_or_default();
+                for (i, line) in sanitize_multiline(&step.message).lines().enumerate() {
+                    let prefix = if i == 0 { code.as_str() } else { "" };
+                    out.push_str(&format!("        {prefix}{line}\n"));
+                }
+            }
+        }
+    }
+    out.push_str(if report.ok {
+        "All configured checks passed.\n"
+    } else {
+        "Connection test failed: fix the first failing step above and run it again.\n"
+    });
+    out
+}
