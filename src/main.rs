@@ -28,7 +28,13 @@ struct Args {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// The profile's secrets in the OS keyring: status | set NAME | delete NAME
+    Secrets {
+        #[command(subcommand)]
+        command: cli::secrets::SecretsCommand,
+    },
+}
 
 fn main() -> ExitCode {
     let args = match Args::try_parse() {
@@ -57,6 +63,7 @@ fn main() -> ExitCode {
             eprintln!("the console is not built yet: run `nowsync --help` for the commands available today");
             Exit::Usage
         }
+        Some(Command::Secrets { command }) => cli::secrets::run(&command, &dirs, &args.profile),
     };
     ExitCode::from(exit.code())
 }

@@ -4,6 +4,7 @@
 //! dir (and errors to stderr). Exit codes are DESIGN.md's: see [`Exit`].
 
 pub mod logging;
+pub mod secrets;
 
 /// Process exit codes (DESIGN.md "CLI"). When several apply, the highest wins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

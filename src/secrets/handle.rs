@@ -123,15 +123,21 @@ impl Secrets {
         if value.expose().is_empty() {
             return Err(SecretError::Empty { name });
         }
-        let store = self.store()?.ok_or_else(|| self.env_only(name))?;
+        let store = self.writable(name)?;
         store.set(&name.account(&self.profile), value)?;
         Ok(store.kind())
     }
 
     /// Deletes the secret from the profile's store; `false` when it held none.
     pub fn delete(&self, name: SecretName) -> Result<bool, SecretError> {
-        let store = self.store()?.ok_or_else(|| self.env_only(name))?;
+        let store = self.writable(name)?;
         Ok(store.delete(&name.account(&self.profile))?)
+    }
+
+    /// The store `set` and `delete` of `name` would use: an error for `store = "env"` (with the
+    /// ways out) or a store that cannot be opened.
+    pub fn writable(&self, name: SecretName) -> Result<Arc<dyn SecretStore>, SecretError> {
+        self.store()?.ok_or_else(|| self.env_only(name))
     }
 
     /// Where each of `names` is set, without prompting and without reading any value.

@@ -29,9 +29,9 @@ use std::str::FromStr;
 use secrecy::{ExposeSecret, SecretString};
 
 pub use env::Env;
-pub use handle::{Secrets, StatusLine, StatusReport, lookup};
+pub use handle::{Secrets, State, StatusLine, StatusReport, lookup};
 pub use keyring::{Reason as UnreachableReason, START_PROVIDER, STORE_TIMEOUT, Unreachable};
-pub use store::{MemoryStore, SecretStore, StoreChoice, StoreError, StoreKind};
+pub use store::{MemoryStore, SecretStore, StoreChoice, StoreError, StoreKind, UnknownStore};
 
 /// The keyring service every entry is filed under.
 pub const SERVICE: &str = "nowsync";
