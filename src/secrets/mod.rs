@@ -19,9 +19,6 @@ mod handle;
 mod keyring;
 mod store;
 
-#[cfg(all(test, target_os = "linux"))]
-mod real_tests;
-
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;

@@ -1,0 +1,4 @@
+//! The integration test binary: one module per area, each running the real binary or library
+//! against local resources only.
+
+mod secrets;
