@@ -93,13 +93,18 @@ impl Secrets {
     /// the store. `Ok(None)`: set nowhere.
     pub fn lookup(&self, name: SecretName) -> Result<Option<(Secret, Source)>, SecretError> {
         if let Some(found) = from_env(&self.env, name)? {
+            tracing::debug!(secret = %name, profile = %self.profile, source = %found.1, "secret found");
             return Ok(Some(found));
         }
         let Some(store) = self.store()? else {
             return Ok(None);
         };
         let found = store.get(&name.account(&self.profile))?;
-        Ok(found.map(|s| (s, Source::Store(store.kind()))))
+        let found = found.map(|s| (s, Source::Store(store.kind())));
+        if let Some((_, source)) = &found {
+            tracing::debug!(secret = %name, profile = %self.profile, %source, "secret found");
+        }
+        Ok(found)
     }
 
     /// The secret, else (on a terminal) a hidden prompt for it. A prompted value is not stored.
@@ -158,12 +163,14 @@ impl Secrets {
         for &name in names {
             let (state, source) = if let Some(source) = env_source(&self.env, name) {
                 (State::Set, source)
-            } else if let Some(store) = &store {
+            } else if let Some(store) = store.as_ref().filter(|_| problem.is_none()) {
+                // After one failure (a timeout, a locked keyring) the store is not asked again:
+                // status must stay quick.
                 match store.contains(&name.account(&self.profile)) {
                     Ok(true) => (State::Set, fallback),
                     Ok(false) => (State::NotSet, fallback),
                     Err(e) => {
-                        problem.get_or_insert(e);
+                        problem = Some(e);
                         (State::Unknown, fallback)
                     }
                 }
@@ -256,7 +263,11 @@ pub struct StatusReport {
 
 impl fmt::Display for StatusReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "profile '{}', store: {}", self.profile, self.choice)?;
+        write!(f, "profile '{}', store: {}", self.profile, self.choice)?;
+        if self.choice == StoreChoice::Auto {
+            write!(f, " ({})", StoreChoice::platform_default())?;
+        }
+        writeln!(f)?;
         for line in &self.lines {
             writeln!(f, "{:<32} {:<8} {}", line.name.as_str(), line.state, line.source)?;
         }

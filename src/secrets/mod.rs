@@ -193,12 +193,15 @@ pub enum SecretError {
     Store(#[from] StoreError),
 }
 
-/// The old entry point, kept for callers written before the stores existed: the environment
-/// variable, else a hidden prompt on a terminal. New code uses [`Secrets::get_or_prompt`].
+/// The entry point written before the stores existed, kept for its callers: `NOWSYNC_<NAME>`,
+/// then `NOWSYNC_<NAME>_FILE`, else a hidden prompt on a terminal; no store, since it knows no
+/// profile. `env` is the name's variable (`NOWSYNC_SERVICENOW_PASSWORD`). New code uses
+/// [`Secrets::get_or_prompt`], which also reads the profile's store.
 pub fn from_env_or_prompt(name: &str, env: &str, prompt: &str) -> Result<(Secret, Source), SecretError> {
     let secret_name = SecretName::from_str(name)?;
-    if let Some(value) = Env::process().get(env) {
-        return Ok((Secret::new(value), Source::Env));
+    debug_assert_eq!(secret_name.env_var(), env);
+    if let Some(found) = env::from_env(&Env::process(), secret_name)? {
+        return Ok(found);
     }
     handle::prompt_hidden(secret_name, "default", prompt).map(|s| (s, Source::Prompt))
 }

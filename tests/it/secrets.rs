@@ -60,6 +60,31 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Fails if any of `values` appears in a command's output or in any file under `dir`
+/// (logs and config included), except the files `allowed` that hold them on purpose.
+pub fn assert_nowhere(values: &[&str], outputs: &[&Output], dir: &Path, allowed: &[&Path]) {
+    for out in outputs {
+        for value in values {
+            assert!(!text(&out.stdout).contains(value), "{value:?} in stdout");
+            assert!(!text(&out.stderr).contains(value), "{value:?} in stderr");
+        }
+    }
+    let mut pending = vec![dir.to_path_buf()];
+    let mut files = 0;
+    while let Some(path) = pending.pop() {
+        if path.is_dir() {
+            pending.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+        } else if !allowed.contains(&path.as_path()) {
+            files += 1;
+            let bytes = std::fs::read(&path).unwrap();
+            for value in values {
+                assert!(!text(&bytes).contains(value), "{value:?} in {}", path.display());
+            }
+        }
+    }
+    assert!(files > 0, "nothing to search in {}", dir.display());
+}
+
 #[test]
 fn status_without_session_bus_explains_and_exits_0() {
     let dir = tempfile::tempdir().unwrap();
@@ -97,7 +122,8 @@ fn env_store_reads_env_and_file_and_prints_no_value() {
     std::fs::write(&file, "file-value-42\n").unwrap();
     let mut cmd = nowsync(dir.path(), &["--profile", "ops", "secrets", "status"]);
     cmd.env("NOWSYNC_SERVICENOW_PASSWORD", "env-value-42")
-        .env("NOWSYNC_GRAPH_CLIENT_SECRET_FILE", &file);
+        .env("NOWSYNC_GRAPH_CLIENT_SECRET_FILE", &file)
+        .env("NOWSYNC_LOG", "trace");
     let out = run(cmd, None, Duration::from_secs(10));
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
@@ -108,7 +134,7 @@ fn env_store_reads_env_and_file_and_prints_no_value() {
          graph-client-secret              set      file\n\
          smtp-password                    not set  env\n"
     );
-    assert!(!stderr.contains("value-42"), "{stderr}");
+    assert_nowhere(&["env-value-42", "file-value-42"], &[&out], dir.path(), &[&file]);
 
     // With store = "env" there is nothing to write to: refused, with the ways out.
     let out = run(
@@ -182,7 +208,9 @@ fn round_trip(kind: StoreKind, check: impl Fn(&str) -> Option<String>) {
     let p = ["--profile", profile.as_str(), "secrets"];
     let limit = Duration::from_secs(30);
     let set = [&p[..], &["set", "graph-client-secret", "--store", kind.as_str()]].concat();
-    let out = run(nowsync(dir.path(), &set), Some("cli-s3cret\n"), limit);
+    let mut cmd = nowsync(dir.path(), &set);
+    cmd.env("NOWSYNC_LOG", "trace");
+    let out = run(cmd, Some("cli-s3cret\n"), limit);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(
         check(&SecretName::GraphClientSecret.account(&profile)).as_deref(),
@@ -196,7 +224,7 @@ fn round_trip(kind: StoreKind, check: impl Fn(&str) -> Option<String>) {
         stdout.contains(&format!("graph-client-secret              set      {kind}")),
         "{stdout}"
     );
-    assert!(!stdout.contains("cli-s3cret"));
+    assert_nowhere(&["cli-s3cret", "s3cret-two"], &[&out], dir.path(), &[]);
     let out = run(
         nowsync(dir.path(), &[&p[..], &["delete", "graph-client-secret"]].concat()),
         None,
