@@ -23,6 +23,16 @@ pub struct Secrets {
     store: OnceLock<Arc<dyn SecretStore>>,
 }
 
+impl fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Secrets")
+            .field("profile", &self.profile)
+            .field("choice", &self.choice)
+            .field("env", &self.env)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Looks `name` up for `profile`: `NOWSYNC_<NAME>`, then `NOWSYNC_<NAME>_FILE`, then the store.
 /// `Ok(None)`: set nowhere.
 pub fn lookup(profile: &str, name: SecretName, store: &StoreChoice) -> Result<Option<(Secret, Source)>, SecretError> {
@@ -108,6 +118,9 @@ impl Secrets {
     }
 
     /// The secret, else (on a terminal) a hidden prompt for it. A prompted value is not stored.
+    ///
+    /// Blocks for up to [`super::STORE_TIMEOUT`] per store call: from async code, call it
+    /// before starting the work or inside `spawn_blocking`.
     ///
     /// When the store cannot be reached, a terminal user is told why and asked; without a
     /// terminal the store's error is returned, with its ways out.
