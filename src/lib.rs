@@ -4,8 +4,9 @@
 //!
 //! - [`model`]: domain types shared by everything (ids, records). Depends on nothing.
 //! - [`config`]: raw TOML profiles resolved into a validated [`config::Config`] at load.
-//!   Uses `model` and the pure instance parser of `servicenow`.
-//! - [`secrets`]: where secrets come from; the [`secrets::Secret`] type that never prints.
+//!   Uses `model`, the pure instance parser of `servicenow`, and `secrets::StoreChoice`.
+//! - [`secrets`]: where secrets come from (env, file, the OS keyring stores, memory); the
+//!   [`secrets::Secret`] type that never prints. Depends on nothing of ours.
 //! - [`servicenow`]: Table/Batch API client, encoded-query builder, schema, typed errors,
 //!   and the ServiceNow half of test connection. Uses `model`, `secrets`.
 //! - [`sim`]: the ServiceNow simulator (axum). Uses `model` only; product code never knows

@@ -33,6 +33,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The profile's secrets in the OS keyring: status | set NAME | delete NAME
+    Secrets {
+        #[command(subcommand)]
+        command: cli::secrets::SecretsCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -85,6 +90,7 @@ fn run(args: Args) -> Exit {
                 Err(e) => fail(&e, Exit::Usage),
             }
         }
+        Some(Command::Secrets { command }) => cli::secrets::run(&command, &dirs, &args.profile),
     }
 }
 

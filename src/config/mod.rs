@@ -1,11 +1,12 @@
 //! Configuration: TOML profiles (`[profiles.NAME.servicenow]`, `.entra`, `.provisioning`,
-//! `.notification`) read from the platform config dir or `--config`, and resolved into a
+//! `.notification`, `.secrets`) read from the platform config dir or `--config`, and resolved into a
 //! validated [`Config`] at load.
 //!
 //! Invariants: unknown keys and bad values fail at load with the key path, the bad value and
 //! what is expected; no secret is ever read from or written to this file.
 
 mod dirs;
+mod edit;
 mod raw;
 mod resolve;
 
@@ -14,8 +15,16 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use dirs::{DirError, Dirs, ensure_private_dir, write_private_file};
+pub use edit::save_store_choice;
 
+use crate::secrets::StoreChoice;
 use crate::servicenow::Instance;
+
+/// `[profiles.P.secrets]`, default `store = "auto"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SecretsSettings {
+    pub store: StoreChoice,
+}
 
 /// The validated configuration: every profile of the file.
 #[derive(Debug, Clone)]
@@ -32,6 +41,8 @@ pub struct Profile {
     pub entra: Option<Entra>,
     pub provisioning: Provisioning,
     pub notification: Option<Notification>,
+    /// `[profiles.P.secrets]`: where the profile's secrets are kept (the values never are here).
+    pub secrets: SecretsSettings,
 }
 
 /// `[profiles.P.servicenow]`.

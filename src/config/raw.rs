@@ -18,6 +18,7 @@ pub struct RawProfile {
     pub entra: Option<RawEntra>,
     pub provisioning: Option<RawProvisioning>,
     pub notification: Option<RawNotification>,
+    pub secrets: Option<RawSecrets>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -64,4 +65,10 @@ pub struct RawNotification {
     pub smtp_port: Option<i64>,
     pub smtp_tls: Option<String>,
     pub smtp_user: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSecrets {
+    pub store: Option<String>,
 }

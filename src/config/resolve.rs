@@ -4,11 +4,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::raw::{RawConfig, RawEntra, RawNotification, RawProfile, RawProvisioning, RawServiceNow};
+use super::raw::{RawConfig, RawEntra, RawNotification, RawProfile, RawProvisioning, RawSecrets, RawServiceNow};
 use super::{
-    Cloud, Config, ConfigError, Entra, Notification, Profile, Provisioning, ScopeMode, ServiceNow, ServiceNowAuth,
-    SmtpTls,
+    Cloud, Config, ConfigError, Entra, Notification, Profile, Provisioning, ScopeMode, SecretsSettings, ServiceNow,
+    ServiceNowAuth, SmtpTls,
 };
+use crate::secrets::StoreChoice;
 use crate::servicenow::Instance;
 
 pub fn resolve(text: &str, path: &Path) -> Result<Config, ConfigError> {
@@ -144,6 +145,7 @@ impl Ctx {
                 .transpose()?
                 .unwrap_or_default(),
             notification: raw.notification.map(|n| self.notification(n)).transpose()?,
+            secrets: raw.secrets.map(|s| self.secrets(s)).transpose()?.unwrap_or_default(),
         })
     }
 
@@ -305,6 +307,18 @@ impl Ctx {
             smtp_tls,
             smtp_user: raw.smtp_user,
         })
+    }
+}
+
+impl Ctx {
+    fn secrets(&self, raw: RawSecrets) -> Result<SecretsSettings, ConfigError> {
+        let store = match raw.store {
+            None => StoreChoice::Auto,
+            Some(word) => word
+                .parse()
+                .map_err(|_| self.invalid("secrets", "store", &word, format!("expected {}", StoreChoice::WORDS)))?,
+        };
+        Ok(SecretsSettings { store })
     }
 }
 

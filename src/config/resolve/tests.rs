@@ -52,6 +52,27 @@ fn servicenow_only_profile_is_valid() {
 }
 
 #[test]
+fn secrets_store_defaults_to_auto_and_reads_each_word() {
+    let cfg = parse("[profiles.a.provisioning]\n[profiles.b.secrets]\nstore = \"keyutils\"\n").unwrap();
+    assert_eq!(cfg.profile("a").unwrap().secrets.store, StoreChoice::Auto);
+    assert_eq!(
+        cfg.profile("b").unwrap().secrets.store,
+        StoreChoice::Store(crate::secrets::StoreKind::Keyutils)
+    );
+    for word in [
+        "auto",
+        "secret-service",
+        "keyutils",
+        "keychain",
+        "credential-manager",
+        "env",
+    ] {
+        let cfg = parse(&format!("[profiles.p.secrets]\nstore = \"{word}\"\n")).unwrap();
+        assert_eq!(cfg.profile("p").unwrap().secrets.store.as_str(), word);
+    }
+}
+
+#[test]
 fn missing_profile_names_the_known_ones() {
     let cfg = parse("[profiles.prod.servicenow]\ninstance = \"dev1\"\nusername = \"a\"\n").unwrap();
     let err = cfg.profile("default").unwrap_err().to_string();
