@@ -3,4 +3,6 @@
 
 mod cli;
 mod secrets;
+mod sim_snow;
+mod sim_snow_faults;
 mod support;
