@@ -27,6 +27,8 @@ mod functions;
 mod lexer;
 mod parser;
 mod printer;
+#[cfg(test)]
+mod proptests;
 mod value;
 
 pub use ast::{CmpOp, Expr, ExprKind, Span};

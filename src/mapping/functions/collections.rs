@@ -18,8 +18,9 @@ pub fn call(ev: &mut Evaluator, f: Function, args: &[Option<Expr>], span: Span) 
             // 1-based; Entra: "Index 0 shouldn't be used" (it gives nothing here).
             let index = int_arg(ev, args, 1, f, span)?.unwrap_or(0);
             let values = v.texts();
-            usize::try_from(index - 1)
-                .ok()
+            index
+                .checked_sub(1)
+                .and_then(|i| usize::try_from(i).ok())
                 .and_then(|i| values.get(i).cloned())
                 .map_or(Value::Null, Value::Str)
         }

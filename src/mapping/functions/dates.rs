@@ -35,14 +35,13 @@ pub fn parse_date(s: &str) -> Option<DateTime<Utc>> {
     CDATE_FORMATS
         .iter()
         .find_map(|f| datefmt::parse(s, f))
-        .map(|(dt, off)| to_utc(dt, off))
+        .and_then(|(dt, off)| to_utc(dt, off))
 }
 
-fn to_utc(dt: NaiveDateTime, off: Option<chrono::FixedOffset>) -> DateTime<Utc> {
-    match off {
-        Some(o) => Utc.from_utc_datetime(&(dt - Duration::seconds(i64::from(o.local_minus_utc())))),
-        None => Utc.from_utc_datetime(&dt),
-    }
+/// The UTC instant of a written time and offset; `None` past the representable range.
+fn to_utc(dt: NaiveDateTime, off: Option<chrono::FixedOffset>) -> Option<DateTime<Utc>> {
+    let shift = Duration::seconds(i64::from(off.map_or(0, |o| o.local_minus_utc())));
+    dt.checked_sub_signed(shift).map(|t| Utc.from_utc_datetime(&t))
 }
 
 /// 100-ns ticks from 1601-01-01 (Windows FILETIME, AD's `accountExpires`) to the Unix epoch.
@@ -148,7 +147,9 @@ pub fn call(ev: &mut Evaluator, f: Function, args: &[Option<Expr>], span: Span) 
             let Some(ticks) = int_arg(ev, args, 0, f, span)? else {
                 return Ok(Value::Null);
             };
-            let since_unix = ticks - FILETIME_UNIX_EPOCH;
+            let Some(since_unix) = ticks.checked_sub(FILETIME_UNIX_EPOCH) else {
+                return fail(out_of_range(), span);
+            };
             let secs = since_unix.div_euclid(10_000_000);
             let nanos = u32::try_from(since_unix.rem_euclid(10_000_000) * 100).unwrap_or(0);
             Utc.timestamp_opt(secs, nanos)
@@ -178,7 +179,10 @@ pub fn call(ev: &mut Evaluator, f: Function, args: &[Option<Expr>], span: Span) 
                     let text = other.text_or_empty();
                     match datefmt::parse(&text, &input_format) {
                         // With RoundtripKind .NET converts a time with an offset to local time, UTC on Entra's servers.
-                        Some((dt, Some(off))) => (to_utc(dt, Some(off)).naive_utc(), Kind::Local),
+                        Some((dt, Some(off))) => match to_utc(dt, Some(off)) {
+                            Some(utc) => (utc.naive_utc(), Kind::Local),
+                            None => return fail(out_of_range(), span),
+                        },
                         Some((dt, None)) => (dt, Kind::Unspecified),
                         None => {
                             let value = format!("{text}\" does not match the format \"{input_format}");

@@ -58,7 +58,10 @@ pub fn random_string(ev: &mut Evaluator, args: &[Option<Expr>], span: Span) -> R
     if length > MAX_LENGTH {
         return invalid(format!("length {length} is over the maximum of {MAX_LENGTH}"));
     }
-    let minimums = min_num + min_special + min_cap + min_lower;
+    let minimums = min_num
+        .saturating_add(min_special)
+        .saturating_add(min_cap)
+        .saturating_add(min_lower);
     if minimums > length {
         return invalid(format!(
             "length {length} is less than the sum of the minimums ({minimums})"
