@@ -112,12 +112,12 @@ fn extension_attributes() -> Vec<String> {
 /// Attributes a user mapping may read.
 pub fn user_catalogue() -> Catalogue {
     let ext = extension_attributes();
-    Catalogue::of(USER.iter().copied().chain(ext.iter().map(String::as_str)))
+    Catalogue::of(USER.iter().copied().chain(ext.iter().map(String::as_str))).with_prefix("extension_")
 }
 
 /// Attributes a group mapping may read.
 pub fn group_catalogue() -> Catalogue {
-    Catalogue::of(GROUP.iter().copied())
+    Catalogue::of(GROUP.iter().copied()).with_prefix("extension_")
 }
 
 /// The `userPrincipalName` Entra shows to mappings: a B2B guest's `alias_domain#EXT#@tenant`
@@ -168,6 +168,7 @@ mod tests {
             assert!(u.contains(name), "{name}");
         }
         assert!(!u.contains("extensionAttribute16"));
+        assert!(u.contains("extension_0a1b2c_costCenter"));
         assert!(group_catalogue().contains("displayName"));
         assert!(!group_catalogue().contains("givenName"));
     }

@@ -17,20 +17,42 @@ use super::parser::parse;
 pub enum Catalogue {
     /// Any name (what `mapping eval` uses: it works on whatever attributes it is given).
     Any,
-    /// Only these names, compared ignoring ASCII case.
-    Names(BTreeSet<String>),
+    /// Only these names, and names starting with one of the prefixes (directory extensions
+    /// `extension_<appId>_<name>`), compared ignoring ASCII case.
+    Names {
+        names: BTreeSet<String>,
+        prefixes: Vec<String>,
+    },
 }
 
 impl Catalogue {
     /// A catalogue of exactly `names`.
     pub fn of<'a>(names: impl IntoIterator<Item = &'a str>) -> Catalogue {
-        Catalogue::Names(names.into_iter().map(|n| n.to_ascii_lowercase()).collect())
+        let names = names.into_iter().map(|n| n.to_ascii_lowercase()).collect();
+        Catalogue::Names {
+            names,
+            prefixes: Vec::new(),
+        }
+    }
+
+    /// Also accepts every name starting with `prefix`.
+    pub fn with_prefix(self, prefix: &str) -> Catalogue {
+        match self {
+            Catalogue::Any => Catalogue::Any,
+            Catalogue::Names { names, mut prefixes } => {
+                prefixes.push(prefix.to_ascii_lowercase());
+                Catalogue::Names { names, prefixes }
+            }
+        }
     }
 
     pub fn contains(&self, name: &str) -> bool {
         match self {
             Catalogue::Any => true,
-            Catalogue::Names(names) => names.contains(&name.to_ascii_lowercase()),
+            Catalogue::Names { names, prefixes } => {
+                let lower = name.to_ascii_lowercase();
+                names.contains(&lower) || prefixes.iter().any(|p| lower.starts_with(p.as_str()))
+            }
         }
     }
 }

@@ -25,6 +25,7 @@ mod eval;
 mod func;
 mod functions;
 mod lexer;
+pub mod model;
 mod parser;
 mod printer;
 #[cfg(test)]
