@@ -8,8 +8,10 @@
 //! the raw value.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use super::compile::Catalogue;
+use super::value::Value;
 
 const USER: &[&str] = &[
     "id",
@@ -32,7 +34,8 @@ const USER: &[&str] = &[
     "employeeType",
     "employeeHireDate",
     "employeeLeaveDateTime",
-    "employeeOrgData",
+    "employeeOrgData.division",
+    "employeeOrgData.costCenter",
     "streetAddress",
     "city",
     "state",
@@ -133,6 +136,59 @@ pub fn effective_upn(raw: &str) -> Cow<'_, str> {
     }
 }
 
+/// The attributes a mapping sees for one Graph user or group object (as Graph returns it):
+/// scalar properties as they are, string arrays multi-valued, `onPremisesExtensionAttributes`
+/// flattened (both `extensionAttributeN` and the dotted name), other objects as
+/// `parent.child`, `manager` as the manager's object id, plus `objectId`, the guest-UPN
+/// rewrite with `originalUserPrincipalName`, `IsSoftDeleted` and `appRoleAssignments`
+/// (the role values assigned for this app), which Entra computes outside the object.
+pub fn source_attributes(
+    object: &serde_json::Value,
+    is_soft_deleted: bool,
+    app_roles: &[String],
+) -> BTreeMap<String, Value> {
+    use serde_json::Value as J;
+    let mut out = BTreeMap::new();
+    let Some(map) = object.as_object() else { return out };
+    for (key, v) in map {
+        if key.starts_with('@') {
+            continue;
+        }
+        match (key.as_str(), v) {
+            ("manager", J::Object(m)) => {
+                let id = m
+                    .get("id")
+                    .and_then(J::as_str)
+                    .map_or(Value::Null, |s| Value::Str(s.to_string()));
+                out.insert("manager".to_string(), id);
+            }
+            (_, J::Object(inner)) => {
+                for (child, cv) in inner {
+                    let value = Value::from_json(cv).unwrap_or(Value::Null);
+                    if key == "onPremisesExtensionAttributes" {
+                        out.insert(child.clone(), value.clone());
+                    }
+                    out.insert(format!("{key}.{child}"), value);
+                }
+            }
+            // Arrays of objects (identities, ...) have no single text form.
+            _ => {
+                out.insert(key.clone(), Value::from_json(v).unwrap_or(Value::Null));
+            }
+        }
+    }
+    if let Some(id) = map.get("id").and_then(J::as_str) {
+        out.insert("objectId".into(), Value::Str(id.to_string()));
+    }
+    if let Some(upn) = map.get("userPrincipalName").and_then(J::as_str) {
+        out.insert("originalUserPrincipalName".into(), Value::Str(upn.to_string()));
+        out.insert("userPrincipalName".into(), Value::Str(effective_upn(upn).into_owned()));
+    }
+    out.insert("IsSoftDeleted".into(), Value::Bool(is_soft_deleted));
+    out.insert("appRoleAssignments".into(), Value::multi(app_roles.to_vec()));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,6 +210,42 @@ mod tests {
         for (raw, want) in cases {
             assert_eq!(effective_upn(raw), want);
         }
+    }
+
+    #[test]
+    fn graph_objects_become_source_attributes() {
+        let user = serde_json::json!({
+            "@odata.type": "#microsoft.graph.user",
+            "id": "11111111-2222-3333-4444-555555555555",
+            "userPrincipalName": "ann_fabrikam.com#EXT#@contoso.onmicrosoft.com",
+            "businessPhones": ["425-555-0100"],
+            "otherMails": [],
+            "accountEnabled": true,
+            "jobTitle": null,
+            "onPremisesExtensionAttributes": {"extensionAttribute1": "E1", "extensionAttribute2": null},
+            "manager": {"@odata.type": "#microsoft.graph.user", "id": "mgr-id"},
+            "employeeOrgData": {"division": "R&D", "costCenter": "42"}
+        });
+        let a = source_attributes(&user, false, &["Admin".to_string()]);
+        let text = |k: &str| a.get(k).map(Value::render).unwrap_or_else(|| "absent".into());
+        assert_eq!(text("userPrincipalName"), "ann@fabrikam.com");
+        assert_eq!(
+            text("originalUserPrincipalName"),
+            "ann_fabrikam.com#EXT#@contoso.onmicrosoft.com"
+        );
+        assert_eq!(text("objectId"), "11111111-2222-3333-4444-555555555555");
+        assert_eq!(text("businessPhones"), r#"["425-555-0100"]"#);
+        assert_eq!(text("otherMails"), "null");
+        assert_eq!(text("accountEnabled"), "True");
+        assert_eq!(text("jobTitle"), "null");
+        assert_eq!(text("extensionAttribute1"), "E1");
+        assert_eq!(text("onPremisesExtensionAttributes.extensionAttribute1"), "E1");
+        assert_eq!(text("extensionAttribute2"), "null");
+        assert_eq!(text("manager"), "mgr-id");
+        assert_eq!(text("employeeOrgData.costCenter"), "42");
+        assert_eq!(text("IsSoftDeleted"), "False");
+        assert_eq!(text("appRoleAssignments"), r#"["Admin"]"#);
+        assert_eq!(text("@odata.type"), "absent");
     }
 
     #[test]

@@ -35,12 +35,25 @@ pub enum EvalCliError {
 /// `SelectUniqueValue` treats as already used (compared ignoring case, as ServiceNow and AD
 /// lookups do). Any attribute name is allowed; one that `attrs_json` lacks is NULL.
 pub fn eval_cli(expr: &str, attrs_json: &str, now: Option<&str>, taken: &[String]) -> Result<String, EvalCliError> {
+    // The only impure step of the module: the wall clock and fresh randomness, so that the
+    // command behaves like Entra when --now is not given and Guid() differs between runs.
     let now: DateTime<Utc> = match now {
         Some(text) => DateTime::parse_from_rfc3339(text.trim())
             .map_err(|e| EvalCliError::Now(format!("'{text}': {e}")))?
             .with_timezone(&Utc),
         None => Utc::now(),
     };
+    eval_cli_at(expr, attrs_json, now, rand::random(), taken)
+}
+
+/// [`eval_cli`] with the clock and the random seed given: deterministic.
+pub fn eval_cli_at(
+    expr: &str,
+    attrs_json: &str,
+    now: DateTime<Utc>,
+    seed: u64,
+    taken: &[String],
+) -> Result<String, EvalCliError> {
     let json: serde_json::Value = serde_json::from_str(attrs_json).map_err(|e| EvalCliError::Attrs(e.to_string()))?;
     let serde_json::Value::Object(map) = json else {
         return Err(EvalCliError::Attrs(format!("found {json}")));
@@ -57,8 +70,7 @@ pub fn eval_cli(expr: &str, attrs_json: &str, now: Option<&str>, taken: &[String
     let is_taken = |v: &str| taken.iter().any(|t| t.to_lowercase() == v.to_lowercase());
     let mut ctx = Context::new(&attrs, now);
     ctx.is_taken = &is_taken;
-    // Guid()/RandomString() should differ between runs of the command.
-    ctx.seed = rand::random();
+    ctx.seed = seed;
     let out = compiled.evaluate(&ctx).map_err(|error| EvalCliError::Evaluation {
         expr: expr.to_string(),
         error,
