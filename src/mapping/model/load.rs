@@ -43,6 +43,11 @@ pub fn defaults() -> Result<MappingSet, MappingFileError> {
     load_str(DEFAULT_MAPPINGS_TOML)
 }
 
+/// The text of a mapping file (what `mapping import` writes).
+pub fn to_toml(file: &RawMappingFile) -> Result<String, toml::ser::Error> {
+    toml::to_string(file)
+}
+
 /// Parses and checks a mapping file. An object type the file leaves out gets the default
 /// mapping for it.
 pub fn load_str(text: &str) -> Result<MappingSet, MappingFileError> {

@@ -9,8 +9,10 @@
 
 mod load;
 pub mod raw;
+mod schema;
 
-pub use load::{MappingFileError, Problem, defaults, load_str};
+pub use load::{MappingFileError, Problem, defaults, load_str, to_toml};
+pub use schema::{Exported, Imported, SchemaError, export_schema, import_schema};
 
 use super::compile::Expression;
 use super::eval::{Context, EvalError, Flow, Output};

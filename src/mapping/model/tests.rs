@@ -168,3 +168,89 @@ fn a_file_without_groups_keeps_the_default_group_mapping() {
     let e = load_str("[user]\nbogus = 1\n").unwrap_err();
     assert!(e.to_string().contains("unknown field `bogus`"), "{e}");
 }
+
+const SCHEMA: &str = include_str!("../../../tests/fixtures/mapping/servicenow-schema.json");
+
+#[test]
+fn schema_import_understands_an_exported_servicenow_schema() {
+    let imported = import_schema(SCHEMA).unwrap_or_else(|e| panic!("{e}"));
+    let user = imported.file.user.as_ref().unwrap();
+    // targetObjectName "User" is not a table: the default table stays.
+    assert_eq!(user.target_table.as_deref(), Some("sys_user"));
+    let actions = user.actions.clone().unwrap();
+    assert_eq!(
+        (actions.create, actions.update, actions.delete),
+        (Some(true), Some(true), Some(false))
+    );
+    let by = |t: &str| user.attributes.iter().find(|a| a.target == t).unwrap();
+    assert_eq!(by("user_name").matching, Some(1));
+    assert_eq!(by("email").matching, Some(2));
+    assert_eq!(
+        by("active").expression.as_deref(),
+        Some(r#"Switch([IsSoftDeleted], , "False", "1", "True", "0")"#)
+    );
+    assert_eq!(by("source").constant.as_deref(), Some("Entra ID"));
+    assert!(by("time_zone").none);
+    assert_eq!(by("time_zone").default.as_deref(), Some("America/Los_Angeles"));
+    assert_eq!(by("employee_number").apply.as_deref(), Some("on_create"));
+    assert_eq!(
+        by("department").reference.as_ref().map(|r| r.table.as_str()),
+        Some("cmn_department")
+    );
+    assert_eq!(user.scoping_filters.len(), 2);
+    assert_eq!(user.scoping_filters[0].clauses[1].value, ".*@contoso\\.com");
+    let group = imported.file.group.as_ref().unwrap();
+    assert_eq!(group.members_table.as_deref(), Some("sys_user_grmember"));
+    assert!(group.attributes.iter().all(|a| a.target != "members"));
+    let dropped = imported.dropped.join("\n");
+    for expected in [
+        "directories: attribute definitions",
+        "objectMappings[0].metadata",
+        "(title): flowBehavior FlowAlways",
+        "(u_notes): flowType AttributeAddOnly",
+        "objectMappings[0].scope.inputFilterGroups",
+        "scope.groups[1].clauses[0]: values after the first",
+        "objectMappings[2]: source object Some(\"Contact\")",
+    ] {
+        assert!(dropped.contains(expected), "{expected} not in:\n{dropped}");
+    }
+    assert_eq!(imported.dropped.len(), 7, "{dropped}");
+    // The imported file is a valid mapping file, in TOML too.
+    let text = to_toml(&imported.file).unwrap();
+    let set = load_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert_eq!(set.user.attributes.len(), 15);
+    assert!(!set.user.actions.delete);
+}
+
+#[test]
+fn schema_round_trip_keeps_what_we_understand() {
+    let imported = import_schema(SCHEMA).unwrap();
+    let exported = export_schema(&imported.file);
+    let again = import_schema(&exported.schema.to_string()).unwrap();
+    assert_eq!(again.file, imported.file);
+    assert!(again.dropped.is_empty(), "{:?}", again.dropped);
+    let rule = &exported.schema["synchronizationRules"][0];
+    let user = &rule["objectMappings"][0];
+    assert_eq!(user["flowTypes"], "Add, Update");
+    assert_eq!(user["attributeMappings"][0]["matchingPriority"], 1);
+    assert_eq!(user["attributeMappings"][14]["source"]["name"], "Switch");
+    assert_eq!(
+        user["scope"]["groups"][0]["clauses"][0]["targetOperand"]["values"][0],
+        "Sales"
+    );
+    assert_eq!(
+        rule["objectMappings"][1]["attributeMappings"][3]["targetAttributeName"],
+        "members"
+    );
+    // Reference targets live in the schema's directories, which export does not write.
+    assert!(
+        exported
+            .dropped
+            .iter()
+            .any(|d| d.starts_with("user department: reference target"))
+    );
+    // The defaults round-trip too.
+    let defaults: raw::RawMappingFile = toml::from_str(DEFAULT_MAPPINGS_TOML).unwrap();
+    let back = import_schema(&export_schema(&defaults).schema.to_string()).unwrap();
+    assert_eq!(back.file, defaults);
+}
