@@ -25,6 +25,8 @@ pub enum ExprErrorKind {
     EmptyAttribute,
     #[error("unexpected character '{0}'")]
     UnexpectedChar(char),
+    #[error("typographic quote '{0}': write strings with straight double quotes \"...\"")]
+    SmartQuote(char),
     #[error("expected {expected}, found {found}")]
     Unexpected { expected: &'static str, found: String },
     #[error("number {0} is out of range")]

@@ -51,6 +51,8 @@ fn date_arg(ev: &mut Evaluator, args: &[Option<Expr>], i: usize, f: Function, sp
     match ev.arg(args, i)? {
         Value::Null => Ok(None),
         Value::Date(d) => Ok(Some(d)),
+        // An empty date attribute is no date (sparse HR data), not an error.
+        Value::Str(s) if s.trim().is_empty() => Ok(None),
         other => {
             let text = other.text_or_empty();
             match parse_date(&text) {
@@ -174,6 +176,7 @@ pub fn call(ev: &mut Evaluator, f: Function, args: &[Option<Expr>], span: Span) 
             let output_format = ev.arg(args, 3)?.text_or_empty();
             let (dt, kind) = match source {
                 Value::Null => return Ok(Value::Null),
+                Value::Str(s) if s.trim().is_empty() => return Ok(Value::Null),
                 Value::Date(d) => (d.naive_utc(), Kind::Utc),
                 other => {
                     let text = other.text_or_empty();

@@ -26,10 +26,10 @@ pub fn to_int(v: &Value) -> Option<i64> {
     }
 }
 
-/// Argument `i` as a number: `None` when NULL, an error when it is not a number.
+/// Argument `i` as a number: `None` when NULL or empty, an error when it is not a number.
 pub fn int_arg(ev: &mut Evaluator, args: &[Option<Expr>], i: usize, f: Function, span: Span) -> R<Option<i64>> {
     let v = ev.arg(args, i)?;
-    if v.is_null() {
+    if v.is_null_or_empty() {
         return Ok(None);
     }
     match to_int(&v) {

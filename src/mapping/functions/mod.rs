@@ -6,6 +6,7 @@ pub(crate) mod collections;
 pub(crate) mod dates;
 pub(crate) mod diacritics;
 pub(crate) mod logic;
+mod nulls;
 pub(crate) mod random;
 pub(crate) mod replace;
 pub(crate) mod strings;
