@@ -181,6 +181,10 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, ExprError> {
                     span: Span::new(start, end),
                 });
             }
+            // Copied from a web page or a word processor, quotes arrive curly.
+            q @ ('\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{2018}' | '\u{2019}') => {
+                return Err(err(ExprErrorKind::SmartQuote(q), start, start + q.len_utf8()));
+            }
             other => {
                 return Err(err(
                     ExprErrorKind::UnexpectedChar(other),
@@ -239,6 +243,11 @@ mod tests {
             ("[ ]", ExprErrorKind::EmptyAttribute, 0),
             ("a ? b", ExprErrorKind::UnexpectedChar('?'), 2),
             ("&G", ExprErrorKind::UnexpectedChar('&'), 0),
+            (
+                "Append([a], \u{201C}x\u{201D})",
+                ExprErrorKind::SmartQuote('\u{201C}'),
+                12,
+            ),
             (
                 "99999999999999999999",
                 ExprErrorKind::NumberOutOfRange("99999999999999999999".into()),

@@ -2,6 +2,10 @@
 //! `FormatDateTime`. Dates are UTC; `DateAdd`/`DateDiff` follow VB.NET's intervals
 //! (`yyyy q m y d w ww h n s`), where `DateDiff` counts calendar boundaries for years,
 //! quarters, months and Sunday-started weeks, and whole elapsed units for the rest.
+//!
+//! An empty string where a date is expected is no date (NULL), not an error: sparse HR data
+//! should not fail a whole object. `FormatDateTime`'s `dateTimeStyles` argument is accepted
+//! and ignored: Entra's default (RoundtripKind, AllowLeadingWhite, AllowTrailingWhite) applies.
 
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDateTime, TimeZone, Utc};
 
