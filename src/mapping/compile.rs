@@ -1,12 +1,12 @@
 //! Compiling an expression for use: parse, then check it against the source attribute
 //! catalogue and precompile its regular expressions, so every problem shows at load time.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use regex::Regex;
 
 use super::ast::{Expr, ExprKind};
-use super::error::{ExprError, ExprErrorKind};
+use super::error::{ExprError, ExprErrorKind, Hint};
 use super::eval::{Context, EvalError, Output, evaluate};
 use super::func::Function;
 use super::functions::replace::compile_dotnet_regex;
@@ -20,7 +20,8 @@ pub enum Catalogue {
     /// Only these names, and names starting with one of the prefixes (directory extensions
     /// `extension_<appId>_<name>`), compared ignoring ASCII case.
     Names {
-        names: BTreeSet<String>,
+        /// Lower-case name to the name as the catalogue spells it.
+        names: BTreeMap<String, String>,
         prefixes: Vec<String>,
     },
 }
@@ -28,7 +29,10 @@ pub enum Catalogue {
 impl Catalogue {
     /// A catalogue of exactly `names`.
     pub fn of<'a>(names: impl IntoIterator<Item = &'a str>) -> Catalogue {
-        let names = names.into_iter().map(|n| n.to_ascii_lowercase()).collect();
+        let names = names
+            .into_iter()
+            .map(|n| (n.to_ascii_lowercase(), n.to_string()))
+            .collect();
         Catalogue::Names {
             names,
             prefixes: Vec::new(),
@@ -51,8 +55,16 @@ impl Catalogue {
             Catalogue::Any => true,
             Catalogue::Names { names, prefixes } => {
                 let lower = name.to_ascii_lowercase();
-                names.contains(&lower) || prefixes.iter().any(|p| lower.starts_with(p.as_str()))
+                names.contains_key(&lower) || prefixes.iter().any(|p| lower.starts_with(p.as_str()))
             }
+        }
+    }
+
+    /// The catalogue name closest to a misspelt one.
+    fn hint(&self, name: &str) -> Hint {
+        match self {
+            Catalogue::Any => Hint(None),
+            Catalogue::Names { names, .. } => Hint::closest(name, names.values().map(String::as_str)),
         }
     }
 }
@@ -78,7 +90,8 @@ impl Expression {
             }
             match &e.kind {
                 ExprKind::Attribute(name) if !catalogue.contains(name) => {
-                    problem = Some(ExprError::new(ExprErrorKind::UnknownAttribute(name.clone()), e.span));
+                    let kind = ExprErrorKind::UnknownAttribute(name.clone(), catalogue.hint(name));
+                    problem = Some(ExprError::new(kind, e.span));
                 }
                 ExprKind::Call {
                     function: Function::SelectUniqueValue,
@@ -156,7 +169,11 @@ mod tests {
     fn load_time_checks() {
         let cat = Catalogue::of(["mail", "givenName"]);
         let cases: &[(&str, &str, usize)] = &[
-            ("Append([mial], \"x\")", "unknown attribute [mial]", 7),
+            (
+                "Append([mial], \"x\")",
+                "unknown attribute [mial]: it is not in the source attribute catalogue; did you mean mail?",
+                7,
+            ),
             (
                 "ToLower(SelectUniqueValue([mail], [givenName]))",
                 "SelectUniqueValue must be the outermost",

@@ -31,8 +31,8 @@ pub enum ExprErrorKind {
     Unexpected { expected: &'static str, found: String },
     #[error("number {0} is out of range")]
     NumberOutOfRange(String),
-    #[error("unknown function '{0}'")]
-    UnknownFunction(String),
+    #[error("unknown function '{0}'{1}")]
+    UnknownFunction(String, Hint),
     #[error("unknown name '{0}': write attributes in square brackets ([{0}]) and text in double quotes")]
     UnknownToken(String),
     #[error("{function} takes {expected} arguments, found {found}")]
@@ -41,12 +41,63 @@ pub enum ExprErrorKind {
         expected: String,
         found: usize,
     },
-    #[error("unknown attribute [{0}]: it is not in the source attribute catalogue")]
-    UnknownAttribute(String),
+    #[error("unknown attribute [{0}]: it is not in the source attribute catalogue{1}")]
+    UnknownAttribute(String, Hint),
     #[error("SelectUniqueValue must be the outermost function of an expression")]
     NestedSelectUniqueValue,
     #[error("invalid regular expression \"{pattern}\": {message}")]
     BadRegex { pattern: String, message: String },
+}
+
+/// A "did you mean" suggestion; prints nothing when there is none.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Hint(pub Option<String>);
+
+impl std::fmt::Display for Hint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Some(s) => write!(f, "; did you mean {s}?"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Hint {
+    /// The candidate closest to `name` (ignoring case), if it is close enough to be a typo.
+    pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Hint {
+        let lower = name.to_lowercase();
+        let limit = (lower.chars().count() / 3).max(1);
+        let best = candidates
+            .into_iter()
+            .map(|c| (edit_distance(&lower, &c.to_lowercase()), c))
+            .filter(|(d, _)| *d <= limit)
+            .min_by_key(|(d, _)| *d);
+        Hint(best.map(|(_, c)| c.to_string()))
+    }
+}
+
+/// Edit distance where swapping two neighbours counts as one edit (optimal string alignment).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 impl ExprError {
@@ -108,6 +159,14 @@ mod tests {
         assert_eq!(got, "boom (line 2, column 7)\n    [a] ?)\n        ^");
         let end = render_caret("boom", "ab", 99);
         assert_eq!(end, "boom (line 1, column 3)\n  ab\n    ^");
+    }
+
+    #[test]
+    fn hints_for_typos() {
+        let names = ["Append", "Join", "ToLower"];
+        assert_eq!(Hint::closest("Appendx", names).to_string(), "; did you mean Append?");
+        assert_eq!(Hint::closest("tolowr", names).to_string(), "; did you mean ToLower?");
+        assert_eq!(Hint::closest("Frobnicate", names).to_string(), "");
     }
 
     #[test]

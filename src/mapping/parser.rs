@@ -13,7 +13,7 @@
 //! nesting, so hostile input gives an error rather than a stack overflow.
 
 use super::ast::{Expr, ExprKind, Span};
-use super::error::{ExprError, ExprErrorKind};
+use super::error::{ExprError, ExprErrorKind, Hint};
 use super::func::{Function, TOKENS};
 use super::lexer::{Tok, Token, tokenize};
 
@@ -127,8 +127,10 @@ impl Parser {
     }
 
     fn call(&mut self, name: String, name_span: Span, depth: usize) -> Result<Expr, ExprError> {
-        let function =
-            Function::lookup(&name).ok_or_else(|| ExprError::new(ExprErrorKind::UnknownFunction(name), name_span))?;
+        let function = Function::lookup(&name).ok_or_else(|| {
+            let hint = Hint::closest(&name, Function::ALL.iter().map(|f| f.name()));
+            ExprError::new(ExprErrorKind::UnknownFunction(name, hint), name_span)
+        })?;
         if depth >= MAX_DEPTH {
             return Err(ExprError::new(ExprErrorKind::TooDeep { max: MAX_DEPTH }, name_span));
         }
@@ -232,7 +234,11 @@ mod tests {
     #[test]
     fn errors_and_their_positions() {
         let cases: &[(&str, &str, usize)] = &[
-            ("Appendx([a], \"b\")", "unknown function 'Appendx'", 0),
+            (
+                "Appendx([a], \"b\")",
+                "unknown function 'Appendx'; did you mean Append?",
+                0,
+            ),
             ("Append([a])", "Append takes 2 arguments, found 1", 0),
             ("Join(\",\", Left([a]))", "Left takes 2 arguments, found 1", 10),
             ("Switch([a], \"d\", \"k\")", "Switch takes a source", 0),

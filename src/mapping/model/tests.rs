@@ -153,7 +153,7 @@ apply = "sometimes"
         text.contains("\n      Appendx([userPrincipalName], \"x\")\n      ^"),
         "{text}"
     );
-    assert!(text.contains("unknown attribute [mial]"));
+    assert!(text.contains("unknown attribute [mial]: it is not in the source attribute catalogue; did you mean mail?"));
     assert!(text.contains("matching precedence 1 is also given to \"user_name\""));
     assert!(text.contains("SelectUniqueValue cannot be used on a matching attribute"));
     assert!(text.contains("apply = \"sometimes\""));
