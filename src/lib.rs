@@ -11,12 +11,19 @@
 //!   and the ServiceNow half of test connection. Uses `model`, `secrets`.
 //! - [`sim`]: the ServiceNow simulator (axum). Uses `model` only; product code never knows
 //!   it is talking to it.
+//! - [`mapping`]: Entra's attribute-mapping expression language (lexer, parser, printer,
+//!   evaluator, every documented function), the mapping model and the default ServiceNow
+//!   mappings. Uses `model` only; pure: no I/O, no tokio.
+//! - [`scope`]: scoping filters (clauses ANDed within a filter, filters ORed) with Entra's
+//!   operators. Uses `model` only; pure.
 //! - [`cli`]: the headless commands; glue between the modules above and the terminal.
 //!   `main.rs` only parses arguments and starts things in order.
 
 pub mod cli;
 pub mod config;
+pub mod mapping;
 pub mod model;
+pub mod scope;
 pub mod secrets;
 pub mod servicenow;
 pub mod sim;
