@@ -1,0 +1,122 @@
+//! Whole-table reads: every row matching a query, page by page, never all held at once.
+//!
+//! Rules (spec §1.2, §1.6, §12): order by `sys_id` so offset paging neither skips nor repeats
+//! rows; pages of the client's page size (1,000 by default, up to 10,000); stop on an empty page
+//! or once the offset reaches `X-Total-Count` — never on a short page alone, because
+//! `sysparm_limit` is applied before ACLs and a page can come back short while more rows follow.
+//! The count is asked for on the first page only (`sysparm_no_count=true` afterwards saves the
+//! instance a `count(*)` per page, KB0564204).
+//!
+//! Terms: `Link` is the pagination header, `<url>;rel="next",<url>;rel="last"`, with raw commas
+//! inside URLs: split it on `,<`, not on `,`.
+
+use super::client::{Client, ListParams};
+use super::error::Error;
+use super::record::Record;
+
+/// Pulls the pages of one whole-table read, in order.
+pub struct Pager {
+    client: Client,
+    table: String,
+    params: ListParams,
+    limit: u32,
+    total: Option<u64>,
+    done: bool,
+}
+
+impl Pager {
+    /// The next page, or `None` when the read is complete.
+    pub async fn next_page(&mut self) -> Result<Option<Vec<Record>>, Error> {
+        if self.done || self.total.is_some_and(|t| self.params.offset >= t) {
+            self.done = true;
+            return Ok(None);
+        }
+        let page = self.client.list(&self.table, &self.params).await?;
+        if self.total.is_none() {
+            self.total = page.total;
+            // Count once; later pages skip the count(*).
+            self.params.no_count = true;
+        }
+        if page.records.is_empty() {
+            self.done = true;
+            return Ok(None);
+        }
+        self.params.offset += u64::from(self.limit);
+        Ok(Some(page.records))
+    }
+
+    /// `X-Total-Count` of the first page, once it has been read.
+    pub fn total(&self) -> Option<u64> {
+        self.total
+    }
+}
+
+impl Client {
+    /// Starts a whole-table read of `table`; see [`Pager::next_page`]. The query gets
+    /// `ORDERBYsys_id` appended (as a tiebreaker when it already orders by something else).
+    pub fn pager(&self, table: &str, params: &ListParams) -> Pager {
+        let mut params = params.clone();
+        if !params.query.orders_by("sys_id") {
+            params.query = params.query.order_by("sys_id");
+        }
+        let limit = params.limit.unwrap_or(self.inner.options.page_size).clamp(1, 10_000);
+        params.limit = Some(limit);
+        params.no_count = false;
+        Pager {
+            client: self.clone(),
+            table: table.to_owned(),
+            params,
+            limit,
+            total: None,
+            done: false,
+        }
+    }
+
+    /// Reads every row of `table` matching `params.query`, handing each page to `on_page` as it
+    /// arrives. Returns the number of rows read.
+    pub async fn read_all<F>(&self, table: &str, params: &ListParams, mut on_page: F) -> Result<u64, Error>
+    where
+        F: FnMut(Vec<Record>),
+    {
+        let mut pager = self.pager(table, params);
+        let mut rows = 0u64;
+        while let Some(page) = pager.next_page().await? {
+            rows += page.len() as u64;
+            on_page(page);
+        }
+        Ok(rows)
+    }
+}
+
+/// The URL of the `rel` entry of a `Link` header (spec §1.6: no spaces after commas, raw commas
+/// inside URLs).
+pub fn link_rel(header: &str, rel: &str) -> Option<String> {
+    let want = format!("rel=\"{rel}\"");
+    header.split(",<").find_map(|part| {
+        let part = part.trim();
+        let part = part.strip_prefix('<').unwrap_or(part);
+        let (url, params) = part.split_once('>')?;
+        params.split(';').any(|p| p.trim() == want).then(|| url.to_owned())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_header_splits_on_comma_angle() {
+        let h = "<https://i.service-now.com/api/now/table/cmdb_ci?sysparm_offset=0&sysparm_limit=1000&sysparm_fields=name,sys_id>;rel=\"first\",<https://i.service-now.com/api/now/table/cmdb_ci?sysparm_offset=1000&sysparm_limit=1000&sysparm_fields=name,sys_id>;rel=\"next\",<https://i.service-now.com/api/now/table/cmdb_ci?sysparm_offset=2780&sysparm_limit=1000&sysparm_fields=name,sys_id>;rel=\"last\"";
+        assert_eq!(
+            link_rel(h, "next").as_deref(),
+            Some(
+                "https://i.service-now.com/api/now/table/cmdb_ci?sysparm_offset=1000&sysparm_limit=1000&sysparm_fields=name,sys_id"
+            )
+        );
+        assert!(link_rel(h, "last").unwrap().contains("offset=2780"));
+        assert!(link_rel(h, "first").unwrap().contains("offset=0"));
+        assert_eq!(link_rel(h, "prev"), None);
+        assert_eq!(link_rel("", "next"), None);
+        assert_eq!(link_rel("<u>; rel=\"next\"", "next").as_deref(), Some("u"));
+    }
+}
