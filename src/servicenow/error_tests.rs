@@ -49,7 +49,8 @@ fn each_status_and_body_kind_is_classified() {
     let e400 =
         r#"{"error":{"message":"Requested URI does not represent any resource","detail":null},"status":"failure"}"#;
     type Check = fn(&Error) -> bool;
-    let cases: Vec<(u16, &[(&str, &str)], &str, Check, bool, bool)> = vec![
+    type Headers<'a> = &'a [(&'a str, &'a str)];
+    let cases: Vec<(u16, Headers, &str, Check, bool, bool)> = vec![
         // status, headers, body, expected kind, transient, connection
         (400, &j, e400, |e| matches!(e, Error::BadRequest { .. }), false, false),
         (
