@@ -1,0 +1,4 @@
+//! The one integration test binary: modules per area, run against loopback stubs and simulators.
+
+mod snow_stub;
+mod snow_transport;
