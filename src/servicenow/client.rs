@@ -36,6 +36,14 @@ pub struct Client {
     pub(crate) inner: Arc<Inner>,
 }
 
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("instance", &self.inner.instance.base_url())
+            .finish_non_exhaustive()
+    }
+}
+
 pub(crate) struct Inner {
     pub(crate) instance: Instance,
     pub(crate) http: reqwest::Client,

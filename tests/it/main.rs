@@ -1,4 +1,5 @@
 //! The one integration test binary: modules per area, run against loopback stubs and simulators.
 
+mod snow_check;
 mod snow_stub;
 mod snow_transport;
