@@ -2,3 +2,5 @@
 //!
 //! Product code never knows it is talking to a simulator: same paths, headers, auth and errors.
 //! `snow` is the ServiceNow instance simulator.
+
+pub mod snow;

@@ -1,0 +1,138 @@
+//! Batch API, `POST /api/now/v1/batch` (spec §2): base64 sub-request bodies in, base64
+//! sub-responses out with numeric `status_code`, `status_text`, `headers` and `execution_time`
+//! (ms). Items run one after another inside the single semaphore slot the batch holds, each
+//! costing `latency`; items not started within the 30-s batch quota are listed in
+//! `unserviced_requests`.
+
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::State;
+use super::reply::Reply;
+use super::table_api::{self, Call, Route};
+
+/// The REST Batch request-timeout quota rule.
+pub const BUDGET: Duration = Duration::from_secs(30);
+
+#[derive(Deserialize)]
+struct Header {
+    name: String,
+    value: String,
+}
+
+#[derive(Deserialize)]
+struct Item {
+    id: Value,
+    method: String,
+    url: String,
+    #[serde(default)]
+    headers: Vec<Header>,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    exclude_response_headers: bool,
+}
+
+#[derive(Deserialize)]
+struct Request {
+    #[serde(default)]
+    batch_request_id: Value,
+    #[serde(default)]
+    rest_requests: Vec<Item>,
+}
+
+fn id_string(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    axum::http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("")
+}
+
+pub async fn run(state: &State, outer: &Call<'_>, latency: Duration) -> Reply {
+    let request: Request = match serde_json::from_slice(outer.body) {
+        Ok(r) => r,
+        Err(e) => return Reply::error(400, "Exception while reading request", Some(&e.to_string())),
+    };
+    let started = Instant::now();
+    let mut serviced = Vec::new();
+    let mut unserviced = Vec::new();
+    for item in &request.rest_requests {
+        if started.elapsed() >= BUDGET {
+            unserviced.push(id_string(&item.id));
+            continue;
+        }
+        let item_start = Instant::now();
+        tokio::time::sleep(latency).await;
+        let reply = run_item(state, outer, item);
+        let headers: Vec<Value> = if item.exclude_response_headers {
+            Vec::new()
+        } else {
+            reply
+                .headers
+                .iter()
+                .map(|(k, v)| json!({"name": k, "value": v}))
+                .collect()
+        };
+        serviced.push(json!({
+            "id": id_string(&item.id),
+            "status_code": reply.status,
+            "status_text": reason(reply.status),
+            "headers": headers,
+            "body": STANDARD.encode(&reply.body),
+            "execution_time": item_start.elapsed().as_millis() as u64,
+        }));
+    }
+    Reply::json(
+        200,
+        &json!({
+            "batch_request_id": id_string(&request.batch_request_id),
+            "serviced_requests": serviced,
+            "unserviced_requests": unserviced,
+        }),
+    )
+}
+
+fn run_item(state: &State, outer: &Call, item: &Item) -> Reply {
+    let body = match item
+        .body
+        .as_deref()
+        .filter(|b| !b.is_empty())
+        .map(|b| STANDARD.decode(b.trim()))
+    {
+        Some(Ok(b)) => b,
+        Some(Err(_)) => return Reply::error(400, "Exception while reading request", Some("Body is not valid base64")),
+        None => Vec::new(),
+    };
+    let (path, query) = item.url.split_once('?').unwrap_or((item.url.as_str(), ""));
+    let table = match table_api::route(path) {
+        Route::Table { table, .. } | Route::Stats { table } => table,
+        _ => return Reply::bad_uri(),
+    };
+    let no_body = item
+        .headers
+        .iter()
+        .any(|h| h.name.eq_ignore_ascii_case("x-no-response-body") && h.value == "true");
+    state.stats.request(&item.method, table);
+    let call = Call {
+        method: &item.method,
+        path,
+        query,
+        host: outer.host,
+        body: &body,
+        caller: outer.caller,
+        no_response_body: no_body,
+    };
+    table_api::handle(state, &call)
+}

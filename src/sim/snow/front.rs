@@ -1,0 +1,135 @@
+//! The request pipeline for everything outside `/sim/`: hibernation, `/oauth_token.do`, then for
+//! `/api/...`: one-shot or random fault, authentication, the rate-limit rule, a semaphore slot
+//! (latency is spent holding it), dispatch, and the fault that mangles a real answer.
+
+use axum::extract::{Request, State as AxState};
+use axum::http::HeaderMap;
+use axum::response::Response;
+
+use super::faults::{self, Fault};
+use super::reply::{self, Reply};
+use super::table_api::{self, Call, Route};
+use super::{Sim, batch};
+
+/// Largest request body read (a batch may carry several records).
+const MAX_BODY: usize = 16 * 1024 * 1024;
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+pub async fn handle(AxState(sim): AxState<Sim>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => return Reply::error(400, "Exception while reading request", Some("Body too large")).into_response(),
+    };
+    let method = parts.method.as_str().to_owned();
+    let path = parts.uri.path().to_owned();
+    let query = parts.uri.query().unwrap_or_default().to_owned();
+    let host = header(&parts.headers, "host").unwrap_or("localhost").to_owned();
+    let authorization = header(&parts.headers, "authorization").map(str::to_owned);
+    let no_body = header(&parts.headers, "x-no-response-body").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let req = Incoming {
+        method,
+        path,
+        query,
+        host,
+        authorization,
+        no_body,
+        body: body.to_vec(),
+    };
+    let head = req.method == "HEAD";
+    let mut reply = pipeline(&sim, &req).await;
+    if head {
+        reply.body.clear();
+    }
+    reply.into_response()
+}
+
+struct Incoming {
+    method: String,
+    path: String,
+    query: String,
+    host: String,
+    authorization: Option<String>,
+    no_body: bool,
+    body: Vec<u8>,
+}
+
+async fn pipeline(sim: &Sim, req: &Incoming) -> Reply {
+    let state = &sim.state;
+    let options = state.options();
+    if options.hibernating {
+        return reply::hibernation();
+    }
+    if req.path == "/oauth_token.do" {
+        state.stats.oauth();
+        if req.method != "POST" {
+            return Reply::error(405, "Method not Supported", None);
+        }
+        return state
+            .auth
+            .token(&state.read_store(), req.authorization.as_deref(), &req.body);
+    }
+    if !req.path.starts_with("/api/") {
+        return Reply::raw(
+            404,
+            "text/html;charset=UTF-8",
+            b"<html><body><h1>Not Found</h1></body></html>".to_vec(),
+        );
+    }
+    let fault = state.faults.take(options.fault_rate);
+    if let Some(answer) = fault.as_ref().and_then(faults::replace) {
+        return answer;
+    }
+    let caller = match state
+        .auth
+        .authenticate(&state.read_store(), req.authorization.as_deref())
+    {
+        Ok(p) => p,
+        Err(reply) => return reply,
+    };
+    let route = table_api::route(&req.path);
+    if route == Route::Unknown {
+        return Reply::bad_uri();
+    }
+    let rate_headers = match options.rate_limit_per_hour {
+        Some(limit) => match state.limits.rate(&caller.user_name, limit) {
+            Ok(h) => h,
+            Err(reply) => return reply,
+        },
+        None => Vec::new(),
+    };
+    let Some(slot) = state.limits.admit(&state.stats).await else {
+        let detail = "The maximum number of concurrent API transactions has been reached; retry later";
+        return Reply::error(429, "Too Many Requests", Some(detail)).header("Retry-After", "1");
+    };
+    let call = Call {
+        method: &req.method,
+        path: &req.path,
+        query: &req.query,
+        host: &req.host,
+        body: &req.body,
+        caller: &caller,
+        no_response_body: req.no_body,
+    };
+    let mut reply = match route {
+        Route::Batch => {
+            state.stats.batch();
+            batch::run(state, &call, options.latency).await
+        }
+        Route::Table { table, .. } | Route::Stats { table } => {
+            tokio::time::sleep(options.latency).await;
+            state.stats.request(&req.method, table);
+            table_api::handle(state, &call)
+        }
+        Route::Unknown => Reply::bad_uri(),
+    };
+    drop(slot);
+    if fault == Some(Fault::Truncate) {
+        reply = faults::truncate(reply);
+    }
+    reply.headers.extend(rate_headers);
+    reply
+}

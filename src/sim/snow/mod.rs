@@ -1,0 +1,273 @@
+//! The ServiceNow instance simulator: an HTTP server that a real ServiceNow client (pysnow, the
+//! nowsync client) cannot tell from an instance at the wire (spec `servicenow.md` §10).
+//!
+//! Owns: the in-memory tables and their seed, the Table/Batch/OAuth/aggregate-stats APIs, the
+//! performance model (semaphore slots, bounded queue, latency inside a slot, hourly rate rule),
+//! fault injection, hibernation, and the unauthenticated, uncounted control routes under
+//! `/sim/` (`stats`, `accounts`, `faults`).
+//!
+//! Served with hyper directly (not `axum::serve`) so a handler can drop a connection without
+//! answering: a response carrying [`reply::DropConnection`] turns into a service error, and
+//! hyper closes the socket without writing anything.
+
+mod auth;
+mod batch;
+mod control;
+mod eval;
+mod faults;
+mod front;
+mod limits;
+mod query;
+mod render;
+mod reply;
+mod roles;
+mod schema;
+mod seed;
+mod stats;
+mod store;
+mod table_api;
+#[cfg(test)]
+mod test_support;
+mod values;
+mod writes;
+
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Duration;
+
+use rand::Rng;
+use rand::distr::Alphanumeric;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::{JoinHandle, JoinSet};
+
+pub use auth::{OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET};
+pub use seed::{READER_PASSWORD, READER_USER};
+
+/// How a simulated instance behaves. `Default` injects no latency, faults, throttling or
+/// hibernation and generates a random admin password.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Seed of the generated data (sys_ids, users).
+    pub seed: u64,
+    /// Pre-existing `sys_user` rows besides the seeded accounts.
+    pub snow_users: usize,
+    /// Server time per Table API request (per Batch item), spent holding a semaphore slot.
+    pub latency: Duration,
+    /// API_INT slots.
+    pub semaphore: usize,
+    /// Requests that may wait for a slot; one more is refused with 429.
+    pub queue: usize,
+    /// Share of API requests answered with a random 500 or a dropped connection.
+    pub fault_rate: f64,
+    /// An hourly per-user rate-limit rule (`X-RateLimit-*`, 429 + `Retry-After`).
+    pub rate_limit_per_hour: Option<u32>,
+    /// Every route answers the developer-instance hibernation page.
+    pub hibernating: bool,
+    /// Strings over the dictionary `max_length` are refused with 400 instead of cut.
+    pub reject_too_long: bool,
+    pub admin_user: String,
+    pub admin_password: String,
+}
+
+fn random_password() -> String {
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(20)
+        .map(char::from)
+        .collect()
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            seed: 1,
+            snow_users: 20,
+            latency: Duration::ZERO,
+            semaphore: 4,
+            queue: 50,
+            fault_rate: 0.0,
+            rate_limit_per_hour: None,
+            hibernating: false,
+            reject_too_long: false,
+            admin_user: "admin".to_owned(),
+            admin_password: random_password(),
+        }
+    }
+}
+
+/// Shared state behind a [`Sim`].
+struct State {
+    store: RwLock<store::Store>,
+    base: Options,
+    current: Mutex<Options>,
+    accounts: Vec<seed::Account>,
+    auth: auth::Auth,
+    stats: stats::Stats,
+    faults: faults::Faults,
+    limits: limits::Limits,
+}
+
+impl State {
+    fn read_store(&self) -> RwLockReadGuard<'_, store::Store> {
+        self.store.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write_store(&self) -> RwLockWriteGuard<'_, store::Store> {
+        self.store.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn options(&self) -> Options {
+        self.current.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn update_options(&self, f: impl FnOnce(&mut Options)) {
+        f(&mut self.current.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+}
+
+/// A simulated instance; cheap to clone (shared state).
+#[derive(Clone)]
+pub struct Sim {
+    state: Arc<State>,
+}
+
+impl Sim {
+    /// Builds and seeds an instance. An empty `admin_password` is replaced by a random one.
+    pub fn new(mut options: Options) -> Sim {
+        if options.admin_password.is_empty() {
+            options.admin_password = random_password();
+        }
+        let mut store = store::Store::new();
+        let accounts = seed::seed(
+            &mut store,
+            options.seed,
+            options.snow_users,
+            &options.admin_user,
+            &options.admin_password,
+        );
+        let auth = auth::Auth::default();
+        for a in &accounts {
+            auth.set_password(&a.user_name, &a.password);
+        }
+        let state = State {
+            store: RwLock::new(store),
+            limits: limits::Limits::new(options.semaphore, options.queue),
+            current: Mutex::new(options.clone()),
+            base: options,
+            accounts,
+            auth,
+            stats: stats::Stats::default(),
+            faults: faults::Faults::default(),
+        };
+        Sim { state: Arc::new(state) }
+    }
+
+    /// The options in force now (faults set through `/sim/faults` included).
+    pub fn options(&self) -> Options {
+        self.state.options()
+    }
+
+    /// The `/sim/stats` document.
+    pub fn stats(&self) -> serde_json::Value {
+        self.state.stats.json()
+    }
+
+    /// Makes every issued OAuth access token expired, to exercise refresh.
+    pub fn expire_tokens(&self) {
+        self.state.auth.expire_tokens();
+    }
+}
+
+#[derive(Debug)]
+struct DropError;
+
+impl std::fmt::Display for DropError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by fault injection")
+    }
+}
+
+impl std::error::Error for DropError {}
+
+/// Serves `sim` on `listener` until `shutdown` resolves; open connections are closed then.
+pub async fn serve(
+    listener: TcpListener,
+    sim: Sim,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use hyper_util::rt::TokioIo;
+    use tower::ServiceExt;
+
+    let router = control::router(sim);
+    let mut connections = JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, _) = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                // A failed accept (e.g. too many open files) must not end the server.
+                Err(_) => continue,
+            },
+        };
+        while connections.try_join_next().is_some() {}
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+            let router = router.clone();
+            async move {
+                let resp = match router.oneshot(req.map(axum::body::Body::new)).await {
+                    Ok(resp) => resp,
+                    Err(never) => match never {},
+                };
+                if resp.extensions().get::<reply::DropConnection>().is_some() {
+                    return Err(DropError);
+                }
+                Ok(resp)
+            }
+        });
+        connections.spawn(async move {
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+    connections.shutdown().await;
+    Ok(())
+}
+
+/// A simulator serving on loopback; dropping it shuts the server down.
+pub struct Running {
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub url: String,
+    pub admin_user: String,
+    pub admin_password: String,
+    pub sim: Sim,
+    _shutdown: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Binds 127.0.0.1:0 and serves a new simulator in a task (tests, `nowsync sim`).
+pub async fn spawn(options: Options) -> std::io::Result<Running> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let sim = Sim::new(options);
+    let current = sim.options();
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(serve(listener, sim.clone(), async move {
+        let _ = rx.await;
+    }));
+    Ok(Running {
+        url,
+        admin_user: current.admin_user,
+        admin_password: current.admin_password,
+        sim,
+        _shutdown: tx,
+        task,
+    })
+}

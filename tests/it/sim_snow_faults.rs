@@ -1,0 +1,1 @@
+//! The ServiceNow simulator's performance model and fault injection over HTTP.
