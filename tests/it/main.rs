@@ -3,5 +3,6 @@
 mod sim_snow;
 mod sim_snow_faults;
 mod snow_check;
+mod snow_client;
 mod snow_stub;
 mod snow_transport;
