@@ -12,6 +12,7 @@
 //! Paths are versioned (`/api/now/v2/table/...`) so an empty list is `200 []` on every instance.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -331,7 +332,8 @@ impl Client {
     /// Sends with the in-flight ceiling, retries (for transient errors) and one token refresh on
     /// a 401 with OAuth.
     pub(crate) async fn send(&self, req: &Request) -> Result<Response, Error> {
-        let refreshed = std::sync::atomic::AtomicBool::new(false);
+        let refreshed = AtomicBool::new(false);
+        let ambiguous = AtomicBool::new(false);
         let inner = &self.inner;
         let method = req.method.as_str();
         retry::with_retries(&inner.backoff, inner.options.max_attempts, method, |_| async {
@@ -342,11 +344,28 @@ impl Client {
                     .await?;
                 match self.send_once(req, auth.clone()).await {
                     Err(Error::Unauthorized { .. })
-                        if inner.auth.is_oauth() && !refreshed.swap(true, std::sync::atomic::Ordering::SeqCst) =>
+                        if inner.auth.is_oauth() && !refreshed.swap(true, Ordering::SeqCst) =>
                     {
                         inner.auth.invalidate(&auth).await;
                     }
-                    other => return other,
+                    // The record is gone: if an earlier attempt may have run (the answer was
+                    // lost), that attempt deleted it, and a retried DELETE has succeeded.
+                    Err(Error::NotFound { .. }) if req.method == Method::DELETE && ambiguous.load(Ordering::SeqCst) => {
+                        return Ok(Response {
+                            headers: HeaderMap::new(),
+                            body: None,
+                        });
+                    }
+                    Err(e) => {
+                        if matches!(
+                            e,
+                            Error::Dropped { .. } | Error::Truncated { .. } | Error::Timeout { .. }
+                        ) {
+                            ambiguous.store(true, Ordering::SeqCst);
+                        }
+                        return Err(e);
+                    }
+                    ok => return ok,
                 }
             }
         })

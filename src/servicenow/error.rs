@@ -298,6 +298,9 @@ pub fn classify(
                 .get(reqwest::header::LOCATION)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("?");
+            if is_hibernation(to) {
+                return Err(Error::Hibernating { ctx });
+            }
             Err(Error::NotServiceNow {
                 ctx,
                 what: format!("status {status}, redirected to {to}"),

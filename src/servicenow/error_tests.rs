@@ -145,6 +145,14 @@ fn each_status_and_body_kind_is_classified() {
             true,
         ),
         (
+            302,
+            &[("location", "https://x.service-now.com/hibernating.do")],
+            "",
+            |e| matches!(e, Error::Hibernating { .. }),
+            false,
+            true,
+        ),
+        (
             200,
             &j,
             r#"{"result":[{"sys_id":"abc","na"#,

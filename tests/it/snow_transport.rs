@@ -414,3 +414,23 @@ async fn a_timeout_is_typed() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn a_retried_delete_that_finds_the_record_gone_has_succeeded() {
+    let not_found = json(
+        404,
+        r#"{"error":{"message":"No Record found","detail":null},"status":"failure"}"#,
+    );
+    let stub = start(vec![Reply::Drop], not_found.clone()).await;
+    let c = client(&stub.url, basic(), ClientOptions::default());
+    let id = nowsync::model::SysId::parse(ID).unwrap();
+    c.delete("sys_user_grmember", &id).await.unwrap();
+    assert_eq!(stub.requests().len(), 2);
+    // Without a lost answer before it, a 404 is a 404.
+    let stub = start(vec![], not_found).await;
+    let c = client(&stub.url, basic(), ClientOptions::default());
+    assert!(matches!(
+        c.delete("sys_user_grmember", &id).await,
+        Err(Error::NotFound { .. })
+    ));
+}
