@@ -105,10 +105,12 @@ fn main() {
             "  {:.0} rows/s; page {page}, in flight {in_flight}, latency {latency_ms} ms, {SLOTS} slots",
             rows as f64 / elapsed.as_secs_f64()
         );
-        println!(
-            "  bound P·L/S = {bound:.2?}; elapsed / bound = {:.2}",
-            elapsed.as_secs_f64() / bound.as_secs_f64().max(1e-9)
-        );
+        if bound.is_zero() {
+            println!("  bound P·L/S = 0 (no simulated latency): the time is processing on both sides");
+        } else {
+            let ratio = elapsed.as_secs_f64() / bound.as_secs_f64();
+            println!("  bound P·L/S = {bound:.2?}; elapsed / bound = {ratio:.2}");
+        }
         println!(
             "  simulator peak in flight {}, 429s {}",
             stats["peak_in_flight"], stats["rejected_429"]

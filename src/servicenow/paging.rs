@@ -78,9 +78,10 @@ impl Client {
     /// Reads every row of `table` matching `params.query`, handing each page to `on_page` in
     /// order as it arrives. Returns the number of rows read.
     ///
-    /// Once the first page has told the total, the next few pages are fetched concurrently
-    /// (a window of half the in-flight ceiling, at most 4: the instance's API_INT slots) and
-    /// still handed over in order; at most that many pages are held at once.
+    /// Once the first page has told the total, the following pages are fetched concurrently,
+    /// up to the in-flight ceiling (at most 8), and still handed over in order: at most that
+    /// many pages are held at once. Filling the ceiling, not just the instance's 4 slots, keeps
+    /// a request queued behind each slot so no slot idles for a client round trip (DESIGN).
     pub async fn read_all<F>(&self, table: &str, params: &ListParams, mut on_page: F) -> Result<u64, Error>
     where
         F: FnMut(Vec<Record>),
@@ -99,7 +100,7 @@ impl Client {
             }
             return Ok(rows);
         };
-        let window = (self.inner.options.max_in_flight / 2).clamp(1, 4);
+        let window = self.inner.options.max_in_flight.clamp(1, 8);
         let mut offsets = (pager.params.offset..total).step_by(pager.limit as usize);
         let base = &pager.params;
         let fetch = |offset: u64| {
