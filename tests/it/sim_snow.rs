@@ -550,3 +550,81 @@ async fn legacy_stats_count_and_dictionary_discovery() {
     .await;
     assert_eq!(body["result"], json!([{"max_length": "32"}]));
 }
+
+#[tokio::test]
+async fn planted_rows_method_override_and_long_urls() {
+    let (r, c) = start(Options {
+        snow_users: 0,
+        ..Options::default()
+    })
+    .await;
+    let id = r
+        .sim
+        .insert(
+            "sys_user",
+            &json!({"user_name": "planted.user", "email": "p@x.com", "active": false}),
+        )
+        .unwrap();
+    let (_, _, body) = get_json(
+        &r,
+        &c,
+        &format!("/api/now/table/sys_user/{id}?sysparm_fields=user_name,locked_out"),
+    )
+    .await;
+    assert_eq!(
+        body["result"],
+        json!({"user_name": "planted.user", "locked_out": "true"})
+    );
+    let err = r
+        .sim
+        .insert("sys_user", &json!({"user_name": "PLANTED.user"}))
+        .unwrap_err();
+    assert_eq!(err.status, 403);
+    assert!(r.sim.insert("nope", &json!({})).is_err());
+    let resp = admin(&r, c.post(format!("{}/api/now/table/sys_user/{id}", r.url)))
+        .header("X-http-method-override", "PATCH")
+        .json(&json!({"title": "Pilot"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.json::<Value>().await.unwrap()["result"]["title"], "Pilot");
+    let long = "x".repeat(9000);
+    let resp = admin(
+        &r,
+        c.get(format!(
+            "{}/api/now/table/sys_user?sysparm_query=user_nameIN{long}",
+            r.url
+        )),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), 400);
+    assert!(resp.text().await.unwrap().contains("Request header is too large"));
+}
+
+/// A full paged read of 100,000 users, as the engine's bulk read does. Run in release:
+/// `cargo test --release --test it -- --ignored full_paged_read`.
+#[tokio::test]
+#[ignore]
+async fn full_paged_read_of_100k_users() {
+    let (r, c) = start(Options {
+        snow_users: 100_000,
+        ..Options::default()
+    })
+    .await;
+    let mut offset = 0;
+    let mut seen = 0;
+    loop {
+        let (_, headers, body) = get_json(&r, &c, &format!("/api/now/v2/table/sys_user?sysparm_query=ORDERBYsys_id&sysparm_fields=sys_id,user_name,email,active,department&sysparm_exclude_reference_link=true&sysparm_limit=2000&sysparm_offset={offset}")).await;
+        let page = body["result"].as_array().unwrap().len();
+        if page == 0 {
+            break;
+        }
+        assert_eq!(headers["x-total-count"], "100002");
+        seen += page;
+        offset += page;
+    }
+    assert_eq!(seen, 100_002);
+}

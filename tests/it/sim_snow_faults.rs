@@ -1,1 +1,206 @@
-//! The ServiceNow simulator's performance model and fault injection over HTTP.
+//! The ServiceNow simulator's performance model and fault injection over HTTP. Assertions are on
+//! counts and shapes, never on elapsed time.
+
+use nowsync::sim::snow::Options;
+use serde_json::{Value, json};
+
+use crate::sim_snow::{admin, start};
+
+async fn set_faults(url: &str, c: &reqwest::Client, body: Value) -> Value {
+    c.post(format!("{url}/sim/faults"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn full_queue_answers_429_and_stats_count_it() {
+    let (r, c) = start(Options {
+        latency: std::time::Duration::from_millis(300),
+        semaphore: 2,
+        queue: 3,
+        ..Options::default()
+    })
+    .await;
+    let url = format!("{}/api/now/table/sys_user_role?sysparm_fields=name", r.url);
+    let requests = (0..16).map(|_| admin(&r, c.get(&url)).send());
+    let responses = futures_util::future::join_all(requests).await;
+    let statuses: Vec<u16> = responses.into_iter().map(|r| r.unwrap().status().as_u16()).collect();
+    let ok = statuses.iter().filter(|s| **s == 200).count() as u64;
+    let refused = statuses.iter().filter(|s| **s == 429).count() as u64;
+    assert_eq!(ok + refused, 16, "{statuses:?}");
+    assert!(refused >= 1, "{statuses:?}");
+    let stats = r.sim.stats();
+    assert_eq!(stats["rejected_429"], refused);
+    assert_eq!(stats["peak_in_flight"], 2);
+    assert_eq!(stats["requests"]["GET"], ok);
+}
+
+#[tokio::test]
+async fn one_shot_faults_apply_in_order() {
+    let (r, c) = start(Options::default()).await;
+    let doc = set_faults(
+        &r.url,
+        &c,
+        json!({"next": [
+            {"kind": "status", "status": 429, "retry_after": "2", "reset_in_secs": 60},
+            {"kind": "status", "status": 500},
+            {"kind": "drop"},
+            {"kind": "truncate"},
+            {"kind": "accepted_empty"},
+            {"kind": "html"},
+        ]}),
+    )
+    .await;
+    assert_eq!(doc["next"].as_array().unwrap().len(), 6);
+    let url = format!("{}/api/now/table/sys_user?sysparm_limit=3", r.url);
+    let resp = admin(&r, c.get(&url)).send().await.unwrap();
+    assert_eq!(resp.status(), 429);
+    assert_eq!(resp.headers()["retry-after"], "2");
+    assert!(resp.headers().contains_key("x-ratelimit-reset"));
+    assert_eq!(
+        resp.json::<Value>().await.unwrap()["error"]["message"],
+        "Rate limit exceeded"
+    );
+    let resp = admin(&r, c.get(&url)).send().await.unwrap();
+    assert_eq!(resp.status(), 500);
+    assert_eq!(resp.json::<Value>().await.unwrap()["status"], "failure");
+    let dropped = admin(&r, c.get(&url)).send().await;
+    assert!(
+        dropped.is_err(),
+        "a dropped connection is an error, not a response: {dropped:?}"
+    );
+    let resp = admin(&r, c.get(&url)).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let text = resp.text().await.unwrap();
+    assert!(
+        serde_json::from_str::<Value>(&text).is_err(),
+        "truncated body must not parse: {text}"
+    );
+    let resp = admin(&r, c.get(&url)).send().await.unwrap();
+    assert_eq!(resp.status(), 202);
+    assert!(resp.text().await.unwrap().is_empty());
+    let resp = admin(&r, c.get(&url)).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let resp = admin(&r, c.get(&url)).send().await.unwrap();
+    assert_eq!(
+        resp.json::<Value>().await.unwrap()["result"].as_array().unwrap().len(),
+        3
+    );
+}
+
+#[tokio::test]
+async fn hibernation_answers_every_route_with_html_and_clears() {
+    let (r, c) = start(Options::default()).await;
+    set_faults(&r.url, &c, json!({"hibernating": true})).await;
+    for resp in [
+        admin(&r, c.get(format!("{}/api/now/table/sys_user", r.url)))
+            .send()
+            .await
+            .unwrap(),
+        c.post(format!("{}/oauth_token.do", r.url))
+            .form(&[("grant_type", "password")])
+            .send()
+            .await
+            .unwrap(),
+        admin(&r, c.post(format!("{}/api/now/v1/batch", r.url)))
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap(),
+    ] {
+        assert_eq!(resp.status(), 200);
+        assert!(
+            resp.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        assert!(resp.text().await.unwrap().contains("Your instance is hibernating"));
+    }
+    let doc: Value = c
+        .post(format!("{}/sim/faults/clear", r.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["hibernating"], false);
+    let resp = admin(&r, c.get(format!("{}/api/now/table/sys_user", r.url)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+}
+
+#[tokio::test]
+async fn hourly_rate_rule_sends_headers_then_429() {
+    let (r, c) = start(Options {
+        rate_limit_per_hour: Some(2),
+        ..Options::default()
+    })
+    .await;
+    let url = format!("{}/api/now/table/sys_user_role", r.url);
+    for _ in 0..2 {
+        let resp = admin(&r, c.get(&url)).send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["x-ratelimit-limit"], "2");
+        assert!(resp.headers().contains_key("x-ratelimit-reset"));
+        assert!(resp.headers().contains_key("x-ratelimit-rule"));
+    }
+    let resp = admin(&r, c.get(&url)).send().await.unwrap();
+    assert_eq!(resp.status(), 429);
+    assert!(resp.headers().contains_key("retry-after"));
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(
+        body["error"]["detail"],
+        "Rate limit of 2 requests per hour for Table API exceeded"
+    );
+    let doc = set_faults(&r.url, &c, json!({"rate_limit_per_hour": null})).await;
+    assert_eq!(doc["rate_limit_per_hour"], Value::Null);
+    assert_eq!(admin(&r, c.get(&url)).send().await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn full_fault_rate_gives_only_500s_or_dropped_connections() {
+    let (r, c) = start(Options {
+        fault_rate: 1.0,
+        ..Options::default()
+    })
+    .await;
+    for _ in 0..10 {
+        // A dropped connection is an Err; anything that answers must be a 500.
+        if let Ok(resp) = admin(&r, c.get(format!("{}/api/now/table/sys_user", r.url)))
+            .send()
+            .await
+        {
+            assert_eq!(resp.status(), 500);
+        }
+    }
+    let stats: Value = c
+        .get(format!("{}/sim/stats", r.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stats["requests"]["GET"], 0);
+}

@@ -61,6 +61,10 @@ fn reason(status: u16) -> &'static str {
 }
 
 pub async fn run(state: &State, outer: &Call<'_>, latency: Duration) -> Reply {
+    run_within(state, outer, latency, BUDGET).await
+}
+
+async fn run_within(state: &State, outer: &Call<'_>, latency: Duration, budget: Duration) -> Reply {
     let request: Request = match serde_json::from_slice(outer.body) {
         Ok(r) => r,
         Err(e) => return Reply::error(400, "Exception while reading request", Some(&e.to_string())),
@@ -69,7 +73,7 @@ pub async fn run(state: &State, outer: &Call<'_>, latency: Duration) -> Reply {
     let mut serviced = Vec::new();
     let mut unserviced = Vec::new();
     for item in &request.rest_requests {
-        if started.elapsed() >= BUDGET {
+        if started.elapsed() >= budget {
             unserviced.push(id_string(&item.id));
             continue;
         }
@@ -135,4 +139,85 @@ fn run_item(state: &State, outer: &Call, item: &Item) -> Reply {
         no_response_body: no_body,
     };
     table_api::handle(state, &call)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::snow::auth::Principal;
+    use crate::sim::snow::{Options, Sim};
+
+    fn call<'a>(body: &'a [u8], caller: &'a Principal) -> Call<'a> {
+        Call {
+            method: "POST",
+            path: "/api/now/v1/batch",
+            query: "",
+            host: "h",
+            body,
+            caller,
+            no_response_body: false,
+        }
+    }
+
+    #[tokio::test]
+    async fn items_past_the_budget_are_unserviced() {
+        let sim = Sim::new(Options {
+            snow_users: 0,
+            ..Options::default()
+        });
+        let caller = Principal {
+            sys_id: String::new(),
+            user_name: "admin".into(),
+            admin: true,
+        };
+        let body = serde_json::to_vec(&json!({"batch_request_id": 7, "rest_requests": [
+            {"id": "1", "method": "GET", "url": "/api/now/table/sys_user_role"},
+            {"id": "2", "method": "GET", "url": "/api/now/table/sys_user_role"},
+        ]}))
+        .unwrap();
+        let reply = run_within(&sim.state, &call(&body, &caller), Duration::ZERO, Duration::ZERO).await;
+        let doc: Value = serde_json::from_slice(&reply.body).unwrap();
+        assert_eq!(doc["unserviced_requests"], json!(["1", "2"]));
+        assert_eq!(doc["batch_request_id"], "7");
+        let reply = run_within(&sim.state, &call(&body, &caller), Duration::ZERO, BUDGET).await;
+        let doc: Value = serde_json::from_slice(&reply.body).unwrap();
+        assert_eq!(doc["serviced_requests"].as_array().unwrap().len(), 2);
+        let bad = run_within(&sim.state, &call(b"{", &caller), Duration::ZERO, BUDGET).await;
+        assert_eq!(bad.status, 400);
+    }
+
+    #[tokio::test]
+    async fn bodies_round_trip_as_base64() {
+        let sim = Sim::new(Options {
+            snow_users: 0,
+            ..Options::default()
+        });
+        let caller = Principal {
+            sys_id: String::new(),
+            user_name: "admin".into(),
+            admin: true,
+        };
+        let payload = STANDARD.encode(br#"{"name":"Ops"}"#);
+        let body = serde_json::to_vec(&json!({"batch_request_id": "b", "rest_requests": [
+            {"id": "x", "method": "POST", "url": "/api/now/v2/table/cmn_department?sysparm_fields=name", "body": payload},
+            {"id": "y", "method": "GET", "url": "/api/nowhere"},
+        ]}))
+        .unwrap();
+        let reply = run(&sim.state, &call(&body, &caller), Duration::ZERO).await;
+        let doc: Value = serde_json::from_slice(&reply.body).unwrap();
+        let items = doc["serviced_requests"].as_array().unwrap();
+        let decoded = STANDARD.decode(items[0]["body"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            serde_json::from_slice::<Value>(&decoded).unwrap(),
+            json!({"result": {"name": "Ops"}})
+        );
+        assert!(
+            items[0]["headers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|h| h["name"] == "Location")
+        );
+        assert_eq!(items[1]["status_code"], 400);
+    }
 }

@@ -99,12 +99,18 @@ pub fn compile_cond(store: &Store, table: &str, cond: &Cond, caller: &Caller) ->
         Op::SameAs | Op::NSameAs => Some(resolve(store, table, &cond.value)?),
         _ => None,
     };
+    // Off references a name-value filter is plain equality, which the indexes can serve.
+    let op = if cond.op == Op::EqOrDisplay && path.reference.is_none() {
+        Op::Eq
+    } else {
+        cond.op
+    };
     let norm = |v: &str| normalise(path.kind, v);
     let list = value.split(',').map(norm).collect();
     Some(Compiled {
         value: norm(&value),
         path,
-        op: cond.op,
+        op,
         list,
         other,
     })

@@ -1,5 +1,5 @@
 use super::*;
-use crate::sim::snow::query;
+use crate::sim::snow::query::{self, Cond, Op};
 use crate::sim::snow::test_support::store_with;
 
 fn fixture() -> Store {
@@ -122,4 +122,30 @@ fn indexed_equality_narrows_candidates() {
     assert_eq!(filter.candidates(t).map(|c| c.len()), Some(1));
     let wide = Filter::compile(&store, "sys_user", &query::parse("user_name=a^NQuser_name=b"), &caller);
     assert!(wide.candidates(t).is_none());
+}
+
+#[test]
+fn name_value_filters_use_indexes_and_resolve_reference_names() {
+    let store = fixture();
+    let caller = Caller {
+        sys_id: "",
+        user_name: "",
+    };
+    let t = store.table("sys_user").unwrap();
+    let mut filter = Filter::default();
+    let cond = Cond {
+        field: "user_name".into(),
+        op: Op::EqOrDisplay,
+        value: "BETH.ANGLIN".into(),
+    };
+    filter.extra.extend(compile_cond(&store, "sys_user", &cond, &caller));
+    assert_eq!(filter.candidates(t).map(|c| c.len()), Some(1));
+    let mut filter = Filter::default();
+    let cond = Cond {
+        field: "department".into(),
+        op: Op::EqOrDisplay,
+        value: "engineering".into(),
+    };
+    filter.extra.extend(compile_cond(&store, "sys_user", &cond, &caller));
+    assert_eq!(filter.select(&store, t, 0, 100).0, 2);
 }

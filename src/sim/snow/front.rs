@@ -13,6 +13,14 @@ use super::{Sim, batch};
 
 /// Largest request body read (a batch may carry several records).
 const MAX_BODY: usize = 16 * 1024 * 1024;
+/// Longest request URL; an instance answers longer ones with an HTML 400 (spec §1.7, ISS-HDR).
+pub const MAX_URL: usize = 8192;
+
+fn too_large() -> Reply {
+    let page = "<html><head><title>Error</title></head><body><h1>HTTP ERROR 400 Request header is too large</h1>\
+<p>java.lang.IllegalArgumentException: Request header is too large</p></body></html>";
+    Reply::raw(400, "text/html;charset=iso-8859-1", page.as_bytes().to_vec())
+}
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
@@ -24,7 +32,14 @@ pub async fn handle(AxState(sim): AxState<Sim>, req: Request) -> Response {
         Ok(b) => b,
         Err(_) => return Reply::error(400, "Exception while reading request", Some("Body too large")).into_response(),
     };
-    let method = parts.method.as_str().to_owned();
+    // REST: a POST may carry the real method in `X-http-method-override`.
+    let method = match header(&parts.headers, "x-http-method-override") {
+        Some(m) if parts.method == axum::http::Method::POST => m.to_ascii_uppercase(),
+        _ => parts.method.as_str().to_owned(),
+    };
+    if parts.uri.to_string().len() > MAX_URL {
+        return too_large().into_response();
+    }
     let path = parts.uri.path().to_owned();
     let query = parts.uri.query().unwrap_or_default().to_owned();
     let host = header(&parts.headers, "host").unwrap_or("localhost").to_owned();
@@ -131,5 +146,11 @@ async fn pipeline(sim: &Sim, req: &Incoming) -> Reply {
         reply = faults::truncate(reply);
     }
     reply.headers.extend(rate_headers);
-    reply
+    reply.header(
+        "Set-Cookie",
+        format!(
+            "JSESSIONID={}; Path=/; HttpOnly",
+            super::values::new_sys_id().to_uppercase()
+        ),
+    )
 }

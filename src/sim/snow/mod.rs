@@ -172,10 +172,46 @@ impl Sim {
         self.state.stats.json()
     }
 
+    /// Inserts a row as the admin would through the Table API (same defaults, truncation and
+    /// role bookkeeping), for planting data that must match another simulator's. Returns the
+    /// new sys_id; `fields` is a JSON object of field names to values.
+    pub fn insert(&self, table: &str, fields: &serde_json::Value) -> Result<String, InsertError> {
+        let refused = |status: u16, body: Vec<u8>| InsertError {
+            table: table.to_owned(),
+            status,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        };
+        let admin = self.state.options().admin_user;
+        let caller = auth::principal(&self.state.read_store(), &admin).ok_or_else(|| refused(401, Vec::new()))?;
+        let body = serde_json::to_vec(fields).unwrap_or_default();
+        if self.state.read_store().table(table).is_none() {
+            return Err(refused(400, format!("Invalid table {table}").into_bytes()));
+        }
+        let call = table_api::Call {
+            method: "POST",
+            path: "",
+            query: "",
+            host: "localhost",
+            body: &body,
+            caller: &caller,
+            no_response_body: true,
+        };
+        writes::write(&self.state, &call, table, None).map_err(|r| refused(r.status, r.body))
+    }
+
     /// Makes every issued OAuth access token expired, to exercise refresh.
     pub fn expire_tokens(&self) {
         self.state.auth.expire_tokens();
     }
+}
+
+/// [`Sim::insert`] refused a row; `status` and `body` are what the Table API would answer.
+#[derive(Debug, thiserror::Error)]
+#[error("the simulator refused a {table} row: HTTP {status}: {body}")]
+pub struct InsertError {
+    pub table: String,
+    pub status: u16,
+    pub body: String,
 }
 
 #[derive(Debug)]

@@ -241,7 +241,8 @@ pub fn seed(store: &mut Store, seed: u64, snow_users: usize, admin_user: &str, a
             user_name = format!("{user_name}{i}");
             taken.insert(user_name.clone());
         }
-        let active = sd.rng.random_range(0..10) != 0;
+        // Every seventh user is inactive (and so locked out), whatever the seed.
+        let active = i % 7 != 3;
         let department = departments[sd.rng.random_range(0..departments.len())].clone();
         let location = locations[sd.rng.random_range(0..locations.len())].clone();
         let values = [

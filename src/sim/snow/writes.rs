@@ -186,7 +186,7 @@ fn respond(state: &State, call: &Call, version: Option<&str>, table: &str, id: &
     reply
 }
 
-fn write(state: &State, call: &Call, table: &str, id: Option<&str>) -> Result<String, Reply> {
+pub(super) fn write(state: &State, call: &Call, table: &str, id: Option<&str>) -> Result<String, Reply> {
     if !call.caller.admin {
         return Err(acl_denied(if id.is_some() { "Update" } else { "Insert" }));
     }
