@@ -17,7 +17,8 @@ use serde_json::Value;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use super::error::{self, Context, Error};
+use super::error::{Context, Error};
+use super::response;
 use super::{Auth, Instance};
 use crate::secrets::Secret;
 
@@ -142,13 +143,13 @@ async fn token_request(
         .form(&form)
         .send()
         .await;
-    let resp = sent.map_err(|e| error::from_reqwest(ctx.clone(), &e, timeout))?;
+    let resp = sent.map_err(|e| response::from_reqwest(ctx.clone(), &e, timeout))?;
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
     let body = resp
         .bytes()
         .await
-        .map_err(|e| error::from_reqwest(ctx.clone(), &e, timeout))?;
+        .map_err(|e| response::from_reqwest(ctx.clone(), &e, timeout))?;
     let parsed: Option<Value> = serde_json::from_slice(&body).ok();
     // OAuth failures come as {"error":"server_error","error_description":"access_denied"} with
     // 401 (spec §3.2, ISS-OAUTH), not as the Table API's error object.
@@ -165,7 +166,7 @@ async fn token_request(
         });
     }
     let now = super::client::unix_now();
-    let v = error::classify(ctx.clone(), status, &headers, &body, false, now)?.unwrap_or_default();
+    let v = response::classify(ctx.clone(), status, &headers, &body, false, now)?.unwrap_or_default();
     let access = v.get("access_token").and_then(Value::as_str).filter(|s| !s.is_empty());
     let Some(access) = access else {
         return Err(Error::OAuth {

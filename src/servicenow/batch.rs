@@ -15,9 +15,10 @@ use reqwest::header::HeaderMap;
 use serde_json::{Map, Value, json};
 
 use super::client::{Client, Request, unix_now};
-use super::error::{self, Error};
+use super::error::Error;
 use super::query::check_table;
 use super::record::Record;
+use super::response;
 use crate::model::SysId;
 
 /// The operation of one batch item.
@@ -206,7 +207,7 @@ impl Client {
             detail: format!("item body is not base64: {e}"),
         })?;
         let status = if status == 0 { 500 } else { status };
-        let v = error::classify(ctx.clone(), status, &headers, &body, true, unix_now())?;
+        let v = response::classify(ctx.clone(), status, &headers, &body, true, unix_now())?;
         match v.and_then(|mut v| v.get_mut("result").map(Value::take)) {
             Some(Value::Object(m)) => Ok(Some(Record(m))),
             None if matches!(op, BatchOp::Delete { .. }) => Ok(None),

@@ -13,9 +13,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::client::{Client, ListParams};
-use super::error::{self, Context, Error};
+use super::client::Client;
+use super::error::{Context, Error};
+use super::list::ListParams;
 use super::query::{Cond, Query};
+use super::response;
 use super::{Auth, ClientOptions, Instance};
 use crate::model::SysId;
 use crate::model::check::{Outcome, Step};
@@ -203,7 +205,7 @@ impl Run<'_> {
                 self.instance.host(),
                 r.status()
             ))),
-            Err(e) => match error::from_reqwest(ctx, &e, self.options.timeout) {
+            Err(e) => match response::from_reqwest(ctx, &e, self.options.timeout) {
                 e @ Error::Tls { .. } => Err(fail("ServiceNowTlsFailed", e.to_string())),
                 e => Err(fail(INVALID, e.to_string())),
             },
@@ -228,7 +230,7 @@ impl Run<'_> {
         let resp = sent.map_err(|e| {
             fail(
                 INVALID,
-                error::from_reqwest(ctx.clone(), &e, self.options.timeout).to_string(),
+                response::from_reqwest(ctx.clone(), &e, self.options.timeout).to_string(),
             )
         })?;
         let status = resp.status().as_u16();
@@ -243,7 +245,7 @@ impl Run<'_> {
             .await
             .map_err(|e| fail(INVALID, format!("the answer was cut off: {e}")))?;
         let text = String::from_utf8_lossy(&body);
-        if error::is_hibernation(&text) {
+        if response::is_hibernation(&text) {
             let m = format!(
                 "{} is a developer instance that is hibernating: wake it by signing in at developer.servicenow.com, then try again",
                 self.instance

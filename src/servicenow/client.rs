@@ -22,9 +22,11 @@ use serde_json::{Map, Value};
 use tokio::sync::Semaphore;
 
 use super::auth::AuthState;
-use super::error::{self, Context, Error};
-use super::query::{Query, QueryError, check_field, check_table};
+use super::error::{Context, Error};
+use super::list::{DisplayValue, ListParams, Page};
+use super::query::{QueryError, check_field, check_table};
 use super::record::Record;
+use super::response;
 use super::retry::{self, Backoff};
 use super::schema::TableSchema;
 use super::{Auth, ClientOptions, Instance};
@@ -53,75 +55,6 @@ pub(crate) struct Inner {
     backoff: Backoff,
     permits: Semaphore,
     pub(crate) schemas: Mutex<HashMap<String, Arc<TableSchema>>>,
-}
-
-/// `sysparm_display_value`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum DisplayValue {
-    /// Raw values (sys_ids for references): what provisioning compares.
-    #[default]
-    False,
-    True,
-    All,
-}
-
-/// The parameters of a Table API list (GET) request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ListParams {
-    pub query: Query,
-    /// `sysparm_fields`; empty = every field.
-    pub fields: Vec<String>,
-    /// `sysparm_limit`; `None` = the client's page size.
-    pub limit: Option<u32>,
-    pub offset: u64,
-    pub display_value: DisplayValue,
-    /// `sysparm_exclude_reference_link`, default true: references come as plain sys_ids.
-    pub exclude_reference_link: bool,
-    /// `sysparm_no_count`: skip the `select count(*)` behind `X-Total-Count`.
-    pub no_count: bool,
-}
-
-impl Default for ListParams {
-    fn default() -> Self {
-        ListParams {
-            query: Query::new(),
-            fields: Vec::new(),
-            limit: None,
-            offset: 0,
-            display_value: DisplayValue::False,
-            exclude_reference_link: true,
-            no_count: false,
-        }
-    }
-}
-
-impl ListParams {
-    pub fn new(query: Query) -> Self {
-        ListParams {
-            query,
-            ..ListParams::default()
-        }
-    }
-
-    pub fn fields(mut self, fields: &[&str]) -> Self {
-        self.fields = fields.iter().map(|f| (*f).to_owned()).collect();
-        self
-    }
-
-    pub fn limit(mut self, limit: u32) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-}
-
-/// One page of a list.
-#[derive(Debug, Clone, Default)]
-pub struct Page {
-    pub records: Vec<Record>,
-    /// `X-Total-Count`: rows matching the query across all pages (absent with `no_count`).
-    pub total: Option<u64>,
-    /// The `Link` header's `rel="next"` URL, when sent.
-    pub next: Option<String>,
 }
 
 /// A response the caller may read: status, headers and the JSON body (none for 204).
@@ -401,12 +334,12 @@ impl Client {
         let resp = builder
             .send()
             .await
-            .map_err(|e| error::from_reqwest(ctx.clone(), &e, timeout))?;
+            .map_err(|e| response::from_reqwest(ctx.clone(), &e, timeout))?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let body = resp.bytes().await.map_err(|e| {
             let mut ctx = ctx.clone();
-            ctx.transaction_id = header_str(&headers, error::TRANSACTION_ID_HEADER).map(str::to_owned);
+            ctx.transaction_id = header_str(&headers, super::error::TRANSACTION_ID_HEADER).map(str::to_owned);
             // The headers came; the body did not finish: a cut-off answer (quota cancellation or a
             // dropped connection), unless the clock ran out.
             if e.is_timeout() {
@@ -418,7 +351,7 @@ impl Client {
                 }
             }
         })?;
-        let body = error::classify(ctx, status, &headers, &body, req.want_result, unix_now())?;
+        let body = response::classify(ctx, status, &headers, &body, req.want_result, unix_now())?;
         Ok(Response { headers, body })
     }
 }

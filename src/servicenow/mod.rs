@@ -5,8 +5,9 @@
 //! Invariants: values are strings on the wire; no cookie jar (shared sessions are serialised by
 //! the instance and answered 202 empty); the password never appears in an error or a log.
 //!
-//! Files: `client` (the shared [`Client`], requests, retries, in-flight ceiling), `auth` (Basic,
-//! OAuth password grant), `error` (the one [`Error`] and response classification), `query`
+//! Files: `client` (the shared [`Client`], requests, retries, in-flight ceiling), `list` (list
+//! parameters and pages), `auth` (Basic, OAuth password grant), `error` (the one [`Error`]),
+//! `response` (classifying answers and transport failures into it), `query`
 //! (encoded queries), `record` (wire values), `schema` (`sys_dictionary`), `paging` (whole-table
 //! reads), `batch` (Batch API), `retry` (backoff), `check` (test connection).
 
@@ -20,18 +21,21 @@ pub mod check;
 mod client;
 mod error;
 mod instance;
+mod list;
 mod paging;
 mod query;
 mod record;
+mod response;
 mod retry;
 mod schema;
 
 use std::time::Duration;
 
 pub use batch::{BatchOp, BatchResult};
-pub use client::{Client, DisplayValue, ListParams, Page};
+pub use client::Client;
 pub use error::{Context, Error, TRANSACTION_ID_HEADER};
 pub use instance::{Instance, InstanceError};
+pub use list::{DisplayValue, ListParams, Page};
 pub use paging::{Pager, link_rel};
 pub use query::{Cond, Op, Query, QueryError};
 pub use record::{FieldValue, Record};

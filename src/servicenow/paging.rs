@@ -13,8 +13,9 @@
 use futures_util::StreamExt;
 use futures_util::stream::FuturesOrdered;
 
-use super::client::{Client, ListParams};
+use super::client::Client;
 use super::error::Error;
+use super::list::ListParams;
 use super::record::Record;
 
 /// Pulls the pages of one whole-table read, in order.

@@ -12,8 +12,9 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
-use super::client::{Client, ListParams};
+use super::client::Client;
 use super::error::Error;
+use super::list::ListParams;
 use super::query::{Cond, Query};
 use super::record::Record;
 use crate::model::SysId;
