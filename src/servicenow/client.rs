@@ -14,7 +14,6 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use reqwest::Method;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap};
@@ -359,7 +358,7 @@ impl Client {
 fn http_client(options: &ClientOptions) -> Result<reqwest::Client, reqwest::Error> {
     reqwest::Client::builder()
         .timeout(options.timeout)
-        .connect_timeout(options.timeout.min(Duration::from_secs(30)))
+        .connect_timeout(response::connect_timeout(options.timeout))
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("nowsync/", env!("CARGO_PKG_VERSION")))
         .build()

@@ -198,9 +198,18 @@ pub fn retry_after(headers: &HeaderMap, now_unix: u64) -> Option<Duration> {
 /// Maps a transport failure. `ctx` names the request; reqwest's text carries no credentials.
 pub fn from_reqwest(ctx: Context, e: &reqwest::Error, timeout: Duration) -> Error {
     let chain = chain_text(e);
-    let lower = chain.to_ascii_lowercase();
+    // Match on the causes only: the top message carries the URL, whose host could contain "tls".
+    let lower = std::error::Error::source(e)
+        .map(chain_text)
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     if e.is_timeout() {
-        return Error::Timeout { ctx, after: timeout };
+        let after = if e.is_connect() {
+            connect_timeout(timeout)
+        } else {
+            timeout
+        };
+        return Error::Timeout { ctx, after };
     }
     if e.is_builder() {
         return Error::Setup {
@@ -211,7 +220,20 @@ pub fn from_reqwest(ctx: Context, e: &reqwest::Error, timeout: Duration) -> Erro
     if lower.contains("dns error") || lower.contains("failed to lookup address") {
         return Error::Dns { ctx, detail: chain };
     }
-    if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") || lower.contains("ssl") {
+    let tls_words = [
+        "certificate",
+        "tls",
+        "handshake",
+        "ssl",
+        "corrupt message",
+        "peer is incompatible",
+        "peer misbehaved",
+    ];
+    // hyper-util names TCP-level failures "tcp connect error" (refused, unreachable); a connect
+    // failure on https:// that is neither that nor DNS happened in the TLS handshake.
+    let tcp_level = lower.contains("tcp connect error") || lower.contains("tcp open error");
+    let https = ctx.instance.starts_with("https://");
+    if tls_words.iter().any(|w| lower.contains(w)) || (e.is_connect() && https && !tcp_level) {
         return Error::Tls { ctx, detail: chain };
     }
     if e.is_connect() {
@@ -221,6 +243,11 @@ pub fn from_reqwest(ctx: Context, e: &reqwest::Error, timeout: Duration) -> Erro
         return Error::Truncated { ctx, detail: chain };
     }
     Error::Dropped { ctx, detail: chain }
+}
+
+/// How long connecting (TCP and TLS) may take: the request timeout, at most 30 s.
+pub fn connect_timeout(timeout: Duration) -> Duration {
+    timeout.min(Duration::from_secs(30))
 }
 
 fn chain_text(e: &(dyn std::error::Error + 'static)) -> String {

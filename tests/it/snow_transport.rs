@@ -434,3 +434,28 @@ async fn a_retried_delete_that_finds_the_record_gone_has_succeeded() {
         Err(Error::NotFound { .. })
     ));
 }
+
+#[tokio::test]
+async fn a_tls_handshake_with_a_plain_http_server_is_a_tls_error() {
+    use tokio::io::AsyncWriteExt;
+    // A plain HTTP server that answers at once, whatever the client sends (a ClientHello here).
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let _ = sock
+                .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                .await;
+        }
+    });
+    let c = client(
+        &format!("https://{addr}"),
+        basic(),
+        ClientOptions {
+            max_attempts: 1,
+            ..Default::default()
+        },
+    );
+    let err = c.list("sys_user", &params()).await.unwrap_err();
+    assert!(matches!(err, Error::Tls { .. }) && err.is_connection(), "{err:?}");
+}
