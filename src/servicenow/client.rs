@@ -181,11 +181,7 @@ impl Client {
     /// are checked against the table's schema first, because the instance silently drops
     /// conditions on unknown fields and would match more rows (spec §1.4).
     pub async fn list_for_write(&self, table: &str, params: &ListParams) -> Result<Page, Error> {
-        let schema = self.schema(table).await?;
-        params
-            .query
-            .validate(&schema)
-            .map_err(|e| self.query_error("GET", table, e))?;
+        self.validate_query(table, &params.query).await?;
         self.list(table, params).await
     }
 

@@ -149,6 +149,28 @@ impl Cond {
         }
     }
 
+    /// `fieldINa,b,...` split into several conditions whose item lists stay under `max_chars`
+    /// each (raw text; percent-encoding may triple it): an instance answers an over-long URL with
+    /// an HTML 400 (spec §1.7), so run one query per chunk. An item longer than `max_chars` gets
+    /// a chunk of its own.
+    pub fn in_chunks<I: IntoIterator<Item = S>, S: Into<String>>(field: &str, items: I, max_chars: usize) -> Vec<Cond> {
+        let mut chunks: Vec<Vec<String>> = Vec::new();
+        let mut len = 0;
+        for item in items.into_iter().map(Into::into) {
+            match chunks.last_mut() {
+                Some(chunk) if len + 1 + item.len() <= max_chars => {
+                    len += 1 + item.len();
+                    chunk.push(item);
+                }
+                _ => {
+                    len = item.len();
+                    chunks.push(vec![item]);
+                }
+            }
+        }
+        chunks.into_iter().map(|c| Cond::is_in(field, c)).collect()
+    }
+
     /// `fieldBETWEENlow@high`.
     pub fn between(field: impl Into<String>, low: impl Into<String>, high: impl Into<String>) -> Self {
         let operand = Operand::Range(low.into(), high.into());

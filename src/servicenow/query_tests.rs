@@ -187,3 +187,25 @@ fn validate_checks_fields_against_the_schema() {
             .is_err()
     );
 }
+
+#[test]
+fn in_lists_are_chunked_to_keep_urls_short() {
+    let ids: Vec<String> = (0..10).map(|i| format!("{i:032x}")).collect();
+    let chunks = Cond::in_chunks("sys_id", ids.clone(), 100);
+    assert_eq!(chunks.len(), 4, "3 ids of 32 chars + 2 commas = 98 per chunk");
+    let joined: Vec<String> = chunks
+        .iter()
+        .map(|c| {
+            Query::new()
+                .and(c.clone())
+                .encode()
+                .unwrap()
+                .trim_start_matches("sys_idIN")
+                .to_owned()
+        })
+        .collect();
+    assert!(joined.iter().all(|j| j.len() <= 100));
+    assert_eq!(joined.join(",").split(',').map(str::to_owned).collect::<Vec<_>>(), ids);
+    assert_eq!(Cond::in_chunks("sys_id", ["x".repeat(300)], 100).len(), 1);
+    assert!(Cond::in_chunks("sys_id", Vec::<String>::new(), 100).is_empty());
+}

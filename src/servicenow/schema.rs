@@ -145,6 +145,15 @@ impl Client {
         Ok(schema)
     }
 
+    /// Checks the fields `query` names against `table`'s schema (read once, then cached). Use
+    /// it before any query whose result drives writes: the instance silently drops conditions
+    /// on unknown fields and would match more rows (spec §1.4).
+    pub async fn validate_query(&self, table: &str, query: &Query) -> Result<Arc<TableSchema>, Error> {
+        let schema = self.schema(table).await?;
+        query.validate(&schema).map_err(|e| self.query_error("GET", table, e))?;
+        Ok(schema)
+    }
+
     fn cached_schema(&self, table: &str) -> Option<Arc<TableSchema>> {
         self.inner.schemas.lock().ok()?.get(table).cloned()
     }
