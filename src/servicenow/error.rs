@@ -104,7 +104,7 @@ pub enum Error {
     AcceptedEmpty { ctx: Context },
     #[error("{ctx}: server error ({status}): {message}: the instance is failing or overloaded; try again later")]
     Server { ctx: Context, status: u16, message: String },
-    #[error("{ctx}: unexpected answer ({status}): {message}")]
+    #[error("{ctx}: unexpected answer ({status}): {message}; report it with the transaction id")]
     Status { ctx: Context, status: u16, message: String },
     #[error(
         "{ctx}: the developer instance is hibernating: wake it by signing in at developer.servicenow.com, then try again"

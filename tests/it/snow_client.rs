@@ -163,7 +163,12 @@ async fn schema_reads_dictionary_with_inheritance_and_guards_write_queries() {
         s.field("department").unwrap().reference.as_deref(),
         Some("cmn_department")
     );
-    assert!(s.field("sys_id").is_some() && s.field("sys_updated_on").is_some());
+    // sys_domain_path is not a platform field the client adds itself: it comes from walking
+    // sys_db_object.super_class to the parent table's dictionary rows.
+    assert_eq!(s.parents, vec!["sys_metadata_record".to_owned()]);
+    let inherited = s.field("sys_domain_path").unwrap();
+    assert_eq!(inherited.defined_on, "sys_metadata_record");
+    assert_eq!(user_name.defined_on, "sys_user");
     let typo = ListParams::new(Query::new().and(Cond::eq("user_nmae", "admin")));
     let err = c.list_for_write("sys_user", &typo).await.unwrap_err();
     assert!(
