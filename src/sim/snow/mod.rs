@@ -41,7 +41,7 @@ use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
 
 pub use auth::{OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET};
-pub use seed::{READER_PASSWORD, READER_USER};
+pub use seed::{Account, READER_PASSWORD, READER_USER};
 
 /// How a simulated instance behaves. `Default` injects no latency, faults, throttling or
 /// hibernation and generates a random admin password.
@@ -165,6 +165,11 @@ impl Sim {
     /// The options in force now (faults set through `/sim/faults` included).
     pub fn options(&self) -> Options {
         self.state.options()
+    }
+
+    /// The seeded logins: the admin (role `admin`) first, then `snow.reader` (role `itil`).
+    pub fn accounts(&self) -> Vec<Account> {
+        self.state.accounts.clone()
     }
 
     /// The `/sim/stats` document.

@@ -147,6 +147,9 @@ fn apply(
 fn duplicate_user_name(store: &Store, table: &str, row: &[String]) -> Option<Reply> {
     let t = store.table(table).filter(|_| table == "sys_user")?;
     let (pos, id) = (t.def.pos("user_name")?, t.def.pos("sys_id")?);
+    if row[pos].is_empty() {
+        return None;
+    }
     let clash = t.lookup(pos, &row[pos])?.into_iter().any(|other| other != row[id]);
     clash.then(|| {
         let detail = format!(

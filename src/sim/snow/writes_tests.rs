@@ -54,6 +54,13 @@ fn duplicate_user_names_clash_case_insensitively() {
     let mut same = t.get(&format!("{:032x}", 1)).unwrap().clone();
     same[t.def.pos("title").unwrap()] = "x".into();
     assert!(duplicate_user_name(&store, "sys_user", &same).is_none());
+    // Users without a user name never clash with each other.
+    let mut blank = t.blank();
+    blank[t.def.pos("sys_id").unwrap()] = "d".repeat(32);
+    let mut store = store;
+    store.table_mut("sys_user").unwrap().put(blank.clone());
+    blank[t_pos(&store, "sys_id")] = "c".repeat(32);
+    assert!(duplicate_user_name(&store, "sys_user", &blank).is_none());
 }
 
 #[test]
@@ -61,4 +68,8 @@ fn malformed_or_non_object_bodies_are_400() {
     assert_eq!(parse_body(b"{x").unwrap_err().status, 400);
     assert_eq!(parse_body(b"3").unwrap_err().status, 400);
     assert_eq!(parse_body(br#"[{"a":"1"},{"b":"2"}]"#).unwrap().len(), 1);
+}
+
+fn t_pos(store: &Store, field: &str) -> usize {
+    store.table("sys_user").unwrap().def.pos(field).unwrap()
 }
