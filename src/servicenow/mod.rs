@@ -4,7 +4,90 @@
 //! Terms are ServiceNow's: instance, table, sys_id, encoded query, reference, transaction id.
 //! Invariants: values are strings on the wire; no cookie jar (shared sessions are serialised by
 //! the instance and answered 202 empty); the password never appears in an error or a log.
+//!
+//! Files: `client` (the shared [`Client`], requests, retries, in-flight ceiling), `list` (list
+//! parameters and pages), `auth` (Basic, OAuth password grant), `error` (the one [`Error`]),
+//! `response` (classifying answers and transport failures into it), `query`
+//! (encoded queries), `record` (wire values), `schema` (`sys_dictionary`), `paging` (whole-table
+//! reads), `batch` (Batch API), `retry` (backoff), `check` (test connection).
 
+// Errors carry their context (instance, method, table, transaction id) by value: they are
+// the cold path next to a network round trip, so their size does not matter.
+#![allow(clippy::result_large_err)]
+
+mod auth;
+mod batch;
+pub mod check;
+mod client;
+mod error;
 mod instance;
+mod list;
+mod paging;
+mod query;
+mod record;
+mod response;
+mod retry;
+mod schema;
 
+use std::time::Duration;
+
+pub use batch::{BatchOp, BatchResult};
+pub use client::Client;
+pub use error::{Context, Error, TRANSACTION_ID_HEADER};
 pub use instance::{Instance, InstanceError};
+pub use list::{DisplayValue, ListParams, Page};
+pub use paging::{Pager, link_rel};
+pub use query::{Cond, Op, Query, QueryError};
+pub use record::{FieldValue, Record};
+pub use retry::Backoff;
+pub use schema::{FieldDef, TableSchema};
+
+/// Tuning of a [`Client`].
+#[derive(Clone, Debug)]
+pub struct ClientOptions {
+    /// Requests in flight at once (a semaphore); default 8 (DESIGN, "The performance model").
+    pub max_in_flight: usize,
+    /// Per-request timeout; default 90 s, above the instance's 60-s transaction quota.
+    pub timeout: Duration,
+    /// Rows per page of a whole-table read; default 1,000, at most 10,000.
+    pub page_size: u32,
+    /// Attempts per request, the first included; default 5.
+    pub max_attempts: u32,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            max_in_flight: 8,
+            timeout: Duration::from_secs(90),
+            page_size: 1000,
+            max_attempts: 5,
+        }
+    }
+}
+
+/// How the client authenticates (spec §3).
+#[derive(Clone, Debug)]
+pub enum Auth {
+    /// `Authorization: Basic` on every request.
+    Basic {
+        username: String,
+        password: crate::secrets::Secret,
+    },
+    /// OAuth password grant via `/oauth_token.do`, then `Authorization: Bearer`.
+    OAuth {
+        client_id: String,
+        client_secret: crate::secrets::Secret,
+        username: String,
+        password: crate::secrets::Secret,
+    },
+}
+
+impl Auth {
+    /// The ServiceNow account name (for the admin-role check and messages).
+    pub fn username(&self) -> &str {
+        match self {
+            Auth::Basic { username, .. } | Auth::OAuth { username, .. } => username,
+        }
+    }
+}

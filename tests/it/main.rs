@@ -1,8 +1,13 @@
 //! nowsync's integration tests: one binary, one module per area. Every test starts its own
-//! simulator on 127.0.0.1:0 and works in its own temp dir, so they run in parallel.
+//! simulator or loopback stub on 127.0.0.1:0 and works in its own temp dir, so they run in
+//! parallel.
 
 mod cli;
 mod secrets;
 mod sim_snow;
 mod sim_snow_faults;
+mod snow_check;
+mod snow_client;
+mod snow_stub;
+mod snow_transport;
 mod support;

@@ -1,0 +1,237 @@
+//! The one error type of the ServiceNow client, and the classification of responses into it.
+//!
+//! Every error names where it happened ([`Context`]: instance, method, table, and the response's
+//! transaction id when the instance sent one) and says what to do. Nothing here ever holds the
+//! password, a token or the `Authorization` header: transport errors are kept as text from
+//! reqwest, whose messages carry the URL only (credentials travel in headers, never in URLs).
+//!
+//! Terms: *transient* = worth retrying after a wait ([`Error::is_transient`]); *connection* =
+//! the instance cannot be reached or will not let us in at all (exit code 3,
+//! [`Error::is_connection`]).
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+
+use super::query::QueryError;
+
+/// Header carrying the instance's transaction id. Real instances are not documented to send one
+/// (spec §1.6 lists none); we read this name when present so support can find the transaction.
+pub const TRANSACTION_ID_HEADER: &str = "x-transaction-id";
+
+/// Where a request went: for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Context {
+    pub instance: String,
+    pub method: String,
+    /// The table, `batch`, or `oauth_token.do`.
+    pub table: Option<String>,
+    pub transaction_id: Option<String>,
+}
+
+impl Context {
+    pub fn new(instance: impl Into<String>, method: impl Into<String>, table: Option<&str>) -> Self {
+        Context {
+            instance: instance.into(),
+            method: method.into(),
+            table: table.map(str::to_owned),
+            transaction_id: None,
+        }
+    }
+
+    pub(crate) fn with_headers(mut self, headers: &HeaderMap) -> Self {
+        self.transaction_id = headers
+            .get(TRANSACTION_ID_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        self
+    }
+}
+
+impl fmt::Display for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} on {}",
+            self.method,
+            self.table.as_deref().unwrap_or("/"),
+            self.instance
+        )?;
+        if let Some(t) = &self.transaction_id {
+            write!(f, " (transaction {t})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a ServiceNow request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(
+        "{ctx}: bad request (400): {message}: the instance rejected what nowsync sent; check field values, or report it with the transaction id"
+    )]
+    BadRequest { ctx: Context, message: String },
+    #[error(
+        "{ctx}: not authenticated (401): {message}: check the user name and password, and that the account is active, not locked out, and allowed to use web services"
+    )]
+    Unauthorized { ctx: Context, message: String },
+    #[error(
+        "{ctx}: OAuth token request refused ({status}: {message}): check the OAuth client id and secret (System OAuth > Application Registry) and the user name and password"
+    )]
+    OAuth { ctx: Context, status: u16, message: String },
+    #[error(
+        "{ctx}: forbidden (403): {message}: the account lacks a role or an ACL / business rule refuses it; give the account the admin role or review the rule"
+    )]
+    Forbidden {
+        ctx: Context,
+        message: String,
+        detail: Option<String>,
+    },
+    #[error("{ctx}: not found (404): {message}: the record or table does not exist, or an ACL hides it")]
+    NotFound { ctx: Context, message: String },
+    #[error(
+        "{ctx}: rate limited (429): {message}: nowsync waits and retries; if it persists, lower max_in_flight or raise the instance's REST rate limit rule"
+    )]
+    RateLimited {
+        ctx: Context,
+        message: String,
+        retry_after: Option<Duration>,
+    },
+    #[error(
+        "{ctx}: the instance answered 202 with an empty body (it dropped a queued request): nowsync retries; if it persists, lower max_in_flight"
+    )]
+    AcceptedEmpty { ctx: Context },
+    #[error("{ctx}: server error ({status}): {message}: the instance is failing or overloaded; try again later")]
+    Server { ctx: Context, status: u16, message: String },
+    #[error("{ctx}: unexpected answer ({status}): {message}; report it with the transaction id")]
+    Status { ctx: Context, status: u16, message: String },
+    #[error(
+        "{ctx}: the developer instance is hibernating: wake it by signing in at developer.servicenow.com, then try again"
+    )]
+    Hibernating { ctx: Context },
+    #[error(
+        "{ctx}: the host does not answer as a ServiceNow instance ({what}): Your ServiceNow instance name appears to be invalid; check the instance name or URL"
+    )]
+    NotServiceNow { ctx: Context, what: String },
+    #[error(
+        "{ctx}: the response was cut off or is not valid JSON ({detail}): the instance may have cancelled the transaction (60 s quota); nowsync retries"
+    )]
+    Truncated { ctx: Context, detail: String },
+    #[error("{ctx}: the connection dropped before the answer was complete ({detail}): nowsync retries")]
+    Dropped { ctx: Context, detail: String },
+    #[error(
+        "{ctx}: the host name does not resolve ({detail}): check the instance name, and the DNS and proxy settings"
+    )]
+    Dns { ctx: Context, detail: String },
+    #[error("{ctx}: cannot connect ({detail}): check the URL and port, and that no firewall or proxy blocks it")]
+    Connect { ctx: Context, detail: String },
+    #[error(
+        "{ctx}: the TLS handshake failed ({detail}): check the system's CA certificates, or a TLS-intercepting proxy"
+    )]
+    Tls { ctx: Context, detail: String },
+    #[error(
+        "{ctx}: no answer within {after:?}: the instance is slow or unreachable; try again later or raise timeout_seconds"
+    )]
+    Timeout { ctx: Context, after: Duration },
+    #[error("{ctx}: the answer is not what the Table API sends ({detail}); report it with the transaction id")]
+    Decode { ctx: Context, detail: String },
+    #[error(
+        "{ctx}: the batch left this request unserviced after every retry (30 s batch quota): send fewer items per batch"
+    )]
+    Unserviced { ctx: Context },
+    #[error("{ctx}: query not sent: {source}")]
+    Query {
+        ctx: Context,
+        #[source]
+        source: QueryError,
+    },
+    #[error(
+        "{ctx}: no sys_dictionary rows: the table does not exist, or the account cannot read sys_dictionary (give it the admin role)"
+    )]
+    NoSchema { ctx: Context },
+    #[error("cannot set up the HTTP client for {instance}: {detail}")]
+    Setup { instance: String, detail: String },
+}
+
+impl Error {
+    /// Worth retrying after a wait: 429, 202-empty, 5xx, a dropped connection, a cut-off body,
+    /// a timeout, an unserviced batch item.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Error::RateLimited { .. }
+                | Error::AcceptedEmpty { .. }
+                | Error::Server { .. }
+                | Error::Truncated { .. }
+                | Error::Dropped { .. }
+                | Error::Timeout { .. }
+                | Error::Unserviced { .. }
+        )
+    }
+
+    /// The instance cannot be reached or refuses us as a whole (exit code 3): DNS, connect, TLS,
+    /// timeout, credentials, hibernation, not a ServiceNow instance.
+    pub fn is_connection(&self) -> bool {
+        matches!(
+            self,
+            Error::Dns { .. }
+                | Error::Connect { .. }
+                | Error::Tls { .. }
+                | Error::Timeout { .. }
+                | Error::Unauthorized { .. }
+                | Error::OAuth { .. }
+                | Error::Hibernating { .. }
+                | Error::NotServiceNow { .. }
+        )
+    }
+
+    /// How long the instance asked us to wait (429 `Retry-After` / `X-RateLimit-Reset`).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::RateLimited { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    pub fn context(&self) -> Option<&Context> {
+        match self {
+            Error::Setup { .. } => None,
+            Error::BadRequest { ctx, .. }
+            | Error::Unauthorized { ctx, .. }
+            | Error::OAuth { ctx, .. }
+            | Error::Forbidden { ctx, .. }
+            | Error::NotFound { ctx, .. }
+            | Error::RateLimited { ctx, .. }
+            | Error::AcceptedEmpty { ctx }
+            | Error::Server { ctx, .. }
+            | Error::Status { ctx, .. }
+            | Error::Hibernating { ctx }
+            | Error::NotServiceNow { ctx, .. }
+            | Error::Truncated { ctx, .. }
+            | Error::Dropped { ctx, .. }
+            | Error::Dns { ctx, .. }
+            | Error::Connect { ctx, .. }
+            | Error::Tls { ctx, .. }
+            | Error::Timeout { ctx, .. }
+            | Error::Decode { ctx, .. }
+            | Error::Unserviced { ctx }
+            | Error::Query { ctx, .. }
+            | Error::NoSchema { ctx } => Some(ctx),
+        }
+    }
+
+    /// The HTTP status behind the error, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::BadRequest { .. } => Some(400),
+            Error::Unauthorized { .. } => Some(401),
+            Error::Forbidden { .. } => Some(403),
+            Error::NotFound { .. } => Some(404),
+            Error::RateLimited { .. } => Some(429),
+            Error::AcceptedEmpty { .. } => Some(202),
+            Error::Server { status, .. } | Error::Status { status, .. } | Error::OAuth { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}

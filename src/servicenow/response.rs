@@ -1,0 +1,269 @@
+//! Classification of responses and transport failures into [`Error`] (spec §1.7, §7).
+//!
+//! Rules: a ServiceNow JSON body decides (`{"result":…}` success, `{"error":{message,detail}}`
+//! the instance's verdict); an HTML page matching /hibernat/i is a hibernating developer
+//! instance whatever the status; other non-JSON answers are "not a ServiceNow instance", except
+//! for 401, 429 and 5xx (proxies and load balancers answer those in HTML too) and 400 (the
+//! instance's own HTML "Request header is too large"); a JSON body that does not parse is
+//! truncated (a quota-cancelled transaction).
+
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+
+use super::error::{Context, Error};
+
+/// Classifies a complete response. `Ok(None)` is a success without a body (204); `Ok(Some(v))` a
+/// ServiceNow JSON body with `result` (or any JSON for batch / OAuth, when `want_result` is false).
+pub fn classify(
+    ctx: Context,
+    status: u16,
+    headers: &HeaderMap,
+    body: &[u8],
+    want_result: bool,
+    now_unix: u64,
+) -> Result<Option<Value>, Error> {
+    let ctx = ctx.with_headers(headers);
+    let text = String::from_utf8_lossy(body);
+    let json_type = headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.to_ascii_lowercase().contains("json"));
+    let parsed: Option<Value> = serde_json::from_slice(body).ok();
+    // A hibernating developer instance answers an HTML page, status < 400 (spec §7), possibly
+    // behind a redirect: name it whatever the status.
+    if parsed.is_none() && is_hibernation(&text) {
+        return Err(Error::Hibernating { ctx });
+    }
+    let sn_error = parsed.as_ref().and_then(|v| v.get("error")).map(error_text);
+    let message = || {
+        sn_error
+            .clone()
+            .map(|(m, d)| join(&m, d.as_deref()))
+            .unwrap_or_else(|| snippet(&text))
+    };
+    match status {
+        204 => Ok(None),
+        202 if body.iter().all(u8::is_ascii_whitespace) => Err(Error::AcceptedEmpty { ctx }),
+        200..=299 => match parsed {
+            Some(v) if !want_result => Ok(Some(v)),
+            Some(v) if v.get("result").is_some() => Ok(Some(v)),
+            Some(v) if v.get("error").is_some() => Err(Error::Status {
+                ctx,
+                status,
+                message: message(),
+            }),
+            Some(_) => Err(Error::NotServiceNow {
+                ctx,
+                what: format!("JSON without \"result\" (status {status})"),
+            }),
+            None if json_type || text.trim_start().starts_with(['{', '[']) || body.is_empty() => {
+                let detail = match serde_json::from_slice::<Value>(body) {
+                    Err(e) => format!("{} bytes: {e}", body.len()),
+                    Ok(_) => format!("{} bytes", body.len()),
+                };
+                Err(Error::Truncated { ctx, detail })
+            }
+            None => Err(Error::NotServiceNow {
+                ctx,
+                what: describe_non_json(status, headers, &text),
+            }),
+        },
+        300..=399 => {
+            let to = headers
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("?");
+            if is_hibernation(to) {
+                return Err(Error::Hibernating { ctx });
+            }
+            Err(Error::NotServiceNow {
+                ctx,
+                what: format!("status {status}, redirected to {to}"),
+            })
+        }
+        401 => Err(Error::Unauthorized {
+            ctx,
+            message: message(),
+        }),
+        429 => Err(Error::RateLimited {
+            ctx,
+            message: message(),
+            retry_after: retry_after(headers, now_unix),
+        }),
+        500..=599 => Err(Error::Server {
+            ctx,
+            status,
+            message: message(),
+        }),
+        // Load balancers and proxies answer 4xx in HTML too; only a ServiceNow error body makes
+        // these the instance's verdict on our request.
+        _ if sn_error.is_none() && status != 400 => Err(Error::NotServiceNow {
+            ctx,
+            what: describe_non_json(status, headers, &text),
+        }),
+        400 => Err(Error::BadRequest {
+            ctx,
+            message: message(),
+        }),
+        403 => {
+            let (message, detail) = sn_error.unwrap_or_default();
+            Err(Error::Forbidden {
+                ctx,
+                message: join(&message, detail.as_deref()),
+                detail,
+            })
+        }
+        404 => Err(Error::NotFound {
+            ctx,
+            message: message(),
+        }),
+        _ => Err(Error::Status {
+            ctx,
+            status,
+            message: message(),
+        }),
+    }
+}
+
+/// `true` when the body is the hibernation page (spec §7: matches /hibernat/i).
+pub fn is_hibernation(text: &str) -> bool {
+    text.to_ascii_lowercase().contains("hibernat")
+}
+
+fn describe_non_json(status: u16, headers: &HeaderMap, text: &str) -> String {
+    let ct = headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("no content type");
+    format!("status {status}, {ct}: {}", snippet(text))
+}
+
+/// `{"message","detail"}` of a ServiceNow error object; `detail` may be null (spec §1.7).
+fn error_text(v: &Value) -> (String, Option<String>) {
+    let s = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .filter(|s| !s.is_empty())
+    };
+    match v {
+        Value::String(s) => (s.clone(), None),
+        _ => (s("message").unwrap_or_else(|| "no message".to_owned()), s("detail")),
+    }
+}
+
+fn join(message: &str, detail: Option<&str>) -> String {
+    match detail {
+        Some(d) => format!("{message} ({d})"),
+        None => message.to_owned(),
+    }
+}
+
+/// The start of a body, on one line, for messages.
+fn snippet(text: &str) -> String {
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.is_empty() {
+        return "empty body".to_owned();
+    }
+    let cut: String = one_line.chars().take(160).collect();
+    if cut.len() < one_line.len() {
+        format!("{cut}...")
+    } else {
+        cut
+    }
+}
+
+/// The wait a 429 asks for: `Retry-After` (seconds or an HTTP date), else `X-RateLimit-Reset`
+/// (a UNIX time, spec §4.1).
+pub fn retry_after(headers: &HeaderMap, now_unix: u64) -> Option<Duration> {
+    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    if let Some(v) = get("retry-after") {
+        if let Ok(secs) = v.parse::<u64>() {
+            return Some(Duration::from_secs(secs));
+        }
+        if let Ok(when) = httpdate::parse_http_date(v) {
+            let at = when
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            return Some(Duration::from_secs(at.saturating_sub(now_unix)));
+        }
+    }
+    let reset = get("x-ratelimit-reset")?.parse::<u64>().ok()?;
+    Some(Duration::from_secs(reset.saturating_sub(now_unix)))
+}
+
+/// Maps a transport failure. `ctx` names the request; reqwest's text carries no credentials.
+pub fn from_reqwest(ctx: Context, e: &reqwest::Error, timeout: Duration) -> Error {
+    let chain = chain_text(e);
+    // Match on the causes only: the top message carries the URL, whose host could contain "tls".
+    let lower = std::error::Error::source(e)
+        .map(chain_text)
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if e.is_timeout() {
+        let after = if e.is_connect() {
+            connect_timeout(timeout)
+        } else {
+            timeout
+        };
+        return Error::Timeout { ctx, after };
+    }
+    if e.is_builder() {
+        return Error::Setup {
+            instance: ctx.instance,
+            detail: chain,
+        };
+    }
+    if lower.contains("dns error") || lower.contains("failed to lookup address") {
+        return Error::Dns { ctx, detail: chain };
+    }
+    let tls_words = [
+        "certificate",
+        "tls",
+        "handshake",
+        "ssl",
+        "corrupt message",
+        "peer is incompatible",
+        "peer misbehaved",
+    ];
+    // hyper-util names TCP-level failures "tcp connect error" (refused, unreachable); a connect
+    // failure on https:// that is neither that nor DNS happened in the TLS handshake.
+    let tcp_level = lower.contains("tcp connect error") || lower.contains("tcp open error");
+    let https = ctx.instance.starts_with("https://");
+    if tls_words.iter().any(|w| lower.contains(w)) || (e.is_connect() && https && !tcp_level) {
+        return Error::Tls { ctx, detail: chain };
+    }
+    if e.is_connect() {
+        return Error::Connect { ctx, detail: chain };
+    }
+    if e.is_body() || e.is_decode() {
+        return Error::Truncated { ctx, detail: chain };
+    }
+    Error::Dropped { ctx, detail: chain }
+}
+
+/// How long connecting (TCP and TLS) may take: the request timeout, at most 30 s.
+pub fn connect_timeout(timeout: Duration) -> Duration {
+    timeout.min(Duration::from_secs(30))
+}
+
+fn chain_text(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let t = s.to_string();
+        if !out.contains(&t) {
+            out.push_str(": ");
+            out.push_str(&t);
+        }
+        cur = s.source();
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "response_tests.rs"]
+mod tests;

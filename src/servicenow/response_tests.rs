@@ -1,0 +1,249 @@
+use super::*;
+use reqwest::header::{HeaderName, HeaderValue};
+
+const NOW: u64 = 1_700_000_000;
+const HIBERNATING: &str = r#"<html><head><title>Hibernating Instance</title></head><body><div class="instance-hibernating-page"><h1>Your instance is hibernating</h1><p class="information">Sign in to the site to wake your instance</p></div></body></html>"#;
+
+fn ctx() -> Context {
+    Context::new("https://dev1.service-now.com", "PATCH", Some("sys_user"))
+}
+
+fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    for (k, v) in pairs {
+        h.insert(
+            HeaderName::from_bytes(k.as_bytes()).unwrap(),
+            HeaderValue::from_str(v).unwrap(),
+        );
+    }
+    h
+}
+
+fn json_h() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("content-type", "application/json;charset=UTF-8"),
+        ("x-transaction-id", "a1b2c3"),
+    ]
+}
+
+fn run(status: u16, hdrs: &[(&str, &str)], body: &str) -> Result<Option<Value>, Error> {
+    classify(ctx(), status, &headers(hdrs), body.as_bytes(), true, NOW)
+}
+
+#[test]
+fn success_shapes() {
+    let j = json_h();
+    assert!(run(200, &j, r#"{"result":[]}"#).unwrap().is_some());
+    assert!(run(201, &j, r#"{"result":{"sys_id":"x"}}"#).unwrap().is_some());
+    assert!(run(204, &[], "").unwrap().is_none());
+}
+
+#[test]
+fn each_status_and_body_kind_is_classified() {
+    let j = json_h();
+    let html = [("content-type", "text/html")];
+    let e401 = r#"{"error":{"message":"User is not authenticated","detail":"Required to provide Auth information"},"status":"failure"}"#;
+    let e403 = r#"{"error":{"message":"Operation Failed","detail":"ACL Exception Update Failed due to security constraints"},"status":"failure"}"#;
+    let e404 = r#"{"error":{"message":"No Record found","detail":null},"status":"failure"}"#;
+    let e429 = r#"{"error":{"message":"Rate limit exceeded","detail":"Rate limit of 100 requests per hour for Table API exceeded"},"status":"failure"}"#;
+    let e400 =
+        r#"{"error":{"message":"Requested URI does not represent any resource","detail":null},"status":"failure"}"#;
+    type Check = fn(&Error) -> bool;
+    type Headers<'a> = &'a [(&'a str, &'a str)];
+    let cases: Vec<(u16, Headers, &str, Check, bool, bool)> = vec![
+        // status, headers, body, expected kind, transient, connection
+        (400, &j, e400, |e| matches!(e, Error::BadRequest { .. }), false, false),
+        (
+            400,
+            &html,
+            "<html>Request header is too large</html>",
+            |e| matches!(e, Error::BadRequest { .. }),
+            false,
+            false,
+        ),
+        (401, &j, e401, |e| matches!(e, Error::Unauthorized { .. }), false, true),
+        (
+            403,
+            &j,
+            e403,
+            |e| matches!(e, Error::Forbidden { detail: Some(d), .. } if d.contains("ACL")),
+            false,
+            false,
+        ),
+        (404, &j, e404, |e| matches!(e, Error::NotFound { .. }), false, false),
+        (
+            404,
+            &html,
+            "<html>Not Found</html>",
+            |e| matches!(e, Error::NotServiceNow { .. }),
+            false,
+            true,
+        ),
+        (
+            429,
+            &j,
+            e429,
+            |e| e.retry_after().is_none() && matches!(e, Error::RateLimited { .. }),
+            true,
+            false,
+        ),
+        (202, &[], "", |e| matches!(e, Error::AcceptedEmpty { .. }), true, false),
+        (
+            202,
+            &[],
+            "  \n",
+            |e| matches!(e, Error::AcceptedEmpty { .. }),
+            true,
+            false,
+        ),
+        (
+            500,
+            &j,
+            r#"{"error":{"message":"boom","detail":"x"}}"#,
+            |e| matches!(e, Error::Server { status: 500, .. }),
+            true,
+            false,
+        ),
+        (
+            502,
+            &html,
+            "<html>Bad Gateway</html>",
+            |e| matches!(e, Error::Server { status: 502, .. }),
+            true,
+            false,
+        ),
+        (
+            503,
+            &[],
+            "",
+            |e| matches!(e, Error::Server { status: 503, .. }),
+            true,
+            false,
+        ),
+        (
+            200,
+            &html,
+            "<html><body>Welcome to our login page</body></html>",
+            |e| matches!(e, Error::NotServiceNow { .. }),
+            false,
+            true,
+        ),
+        (
+            200,
+            &html,
+            HIBERNATING,
+            |e| matches!(e, Error::Hibernating { .. }),
+            false,
+            true,
+        ),
+        (
+            302,
+            &[("location", "https://developer.servicenow.com/")],
+            "",
+            |e| matches!(e, Error::NotServiceNow { .. }),
+            false,
+            true,
+        ),
+        (
+            302,
+            &[("location", "https://x.service-now.com/hibernating.do")],
+            "",
+            |e| matches!(e, Error::Hibernating { .. }),
+            false,
+            true,
+        ),
+        (
+            200,
+            &j,
+            r#"{"result":[{"sys_id":"abc","na"#,
+            |e| matches!(e, Error::Truncated { .. }),
+            true,
+            false,
+        ),
+        (200, &j, "", |e| matches!(e, Error::Truncated { .. }), true, false),
+        (
+            200,
+            &j,
+            r#"{"status":"ok","items":[]}"#,
+            |e| matches!(e, Error::NotServiceNow { .. }),
+            false,
+            true,
+        ),
+        (
+            405,
+            &j,
+            r#"{"error":{"message":"Method not Supported","detail":null}}"#,
+            |e| matches!(e, Error::Status { status: 405, .. }),
+            false,
+            false,
+        ),
+    ];
+    for (status, hdrs, body, check, transient, connection) in cases {
+        let err = run(status, hdrs, body).expect_err(body);
+        assert!(check(&err), "{status} {body}: got {err:?}");
+        assert_eq!(err.is_transient(), transient, "{status} {body}: transient of {err:?}");
+        assert_eq!(
+            err.is_connection(),
+            connection,
+            "{status} {body}: connection of {err:?}"
+        );
+    }
+}
+
+#[test]
+fn forbidden_keeps_message_and_detail() {
+    let body = r#"{"error":{"message":"Operation Failed","detail":"ACL Exception Insert Failed due to security constraints"},"status":"failure"}"#;
+    let err = run(403, &json_h(), body).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("Operation Failed") && text.contains("ACL Exception Insert Failed"),
+        "{text}"
+    );
+}
+
+#[test]
+fn retry_after_seconds_date_and_reset() {
+    let r = |h: &[(&str, &str)]| retry_after(&headers(h), NOW);
+    assert_eq!(r(&[("retry-after", "7")]), Some(Duration::from_secs(7)));
+    let date = httpdate::fmt_http_date(std::time::UNIX_EPOCH + Duration::from_secs(NOW + 30));
+    assert_eq!(r(&[("retry-after", &date)]), Some(Duration::from_secs(30)));
+    let reset = (NOW + 120).to_string();
+    assert_eq!(r(&[("x-ratelimit-reset", &reset)]), Some(Duration::from_secs(120)));
+    assert_eq!(r(&[("x-ratelimit-reset", "1")]), Some(Duration::ZERO));
+    assert_eq!(r(&[]), None);
+    let err = run(429, &[("retry-after", "3")], "").unwrap_err();
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(3)));
+}
+
+#[test]
+fn messages_name_instance_method_table_and_transaction_not_secrets() {
+    let err = run(
+        401,
+        &json_h(),
+        r#"{"error":{"message":"User is not authenticated","detail":null}}"#,
+    )
+    .unwrap_err();
+    let text = err.to_string();
+    for needle in [
+        "https://dev1.service-now.com",
+        "PATCH",
+        "sys_user",
+        "a1b2c3",
+        "check the user name and password",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from {text}");
+    }
+    assert_eq!(err.context().and_then(|c| c.transaction_id.as_deref()), Some("a1b2c3"));
+    assert!(!text.contains("Authorization") && !text.contains("Basic "));
+    let h = run(200, &[("content-type", "text/html")], HIBERNATING)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        h.contains("hibernating") && h.contains("developer.servicenow.com"),
+        "{h}"
+    );
+    let n = run(200, &[("content-type", "text/html")], "<html>x</html>")
+        .unwrap_err()
+        .to_string();
+    assert!(n.contains("appears to be invalid"), "{n}");
+}
