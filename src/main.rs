@@ -8,7 +8,11 @@ use nowsync::cli::{self, Exit};
 use nowsync::config::{Config, Dirs};
 
 #[derive(Debug, Parser)]
-#[command(name = "nowsync", version, about = "Provision users and groups from Microsoft Entra ID into ServiceNow")]
+#[command(
+    name = "nowsync",
+    version,
+    about = "Provision users and groups from Microsoft Entra ID into ServiceNow"
+)]
 struct Args {
     /// Configuration file [default: the platform config dir, nowsync/config.toml]
     #[arg(long, global = true, value_name = "PATH")]

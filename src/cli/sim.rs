@@ -110,7 +110,9 @@ pub async fn run(args: SimArgs) -> Result<(), SimError> {
     let _ = stdout.flush();
     drop(stdout);
     tracing::info!(%url, "ServiceNow simulator listening");
-    snow::serve(listener, sim, shutdown_signal()).await.map_err(SimError::Serve)
+    snow::serve(listener, sim, shutdown_signal())
+        .await
+        .map_err(SimError::Serve)
 }
 
 /// Resolves on SIGINT or SIGTERM.

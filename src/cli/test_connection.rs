@@ -82,7 +82,10 @@ pub async fn run(profile: &Profile, json: bool) -> Result<Exit, SecretError> {
         sides,
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".to_owned()));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".to_owned())
+        );
     } else {
         print!("{}", render_text(&report));
     }
@@ -175,7 +178,11 @@ pub fn render_text(report: &Report) -> String {
                 step.duration.as_millis()
             ));
             if !step.message.is_empty() && step.outcome != Outcome::Skipped {
-                let code = step.error_code.as_deref().map(|c| format!("[{c}] ")).unwrap_or_default();
+                let code = step
+                    .error_code
+                    .as_deref()
+                    .map(|c| format!("[{c}] "))
+                    .unwrap_or_default();
                 for (i, line) in sanitize_multiline(&step.message).lines().enumerate() {
                     let prefix = if i == 0 { code.as_str() } else { "" };
                     out.push_str(&format!("        {prefix}{line}\n"));

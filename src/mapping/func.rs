@@ -97,7 +97,7 @@ impl Function {
     pub fn accepts(self, n: usize) -> bool {
         let (min, max) = self.arity();
         let in_range = n >= min && max.is_none_or(|m| n <= m);
-        in_range && (self != Function::Switch || n % 2 == 0)
+        in_range && (self != Function::Switch || n.is_multiple_of(2))
     }
 
     /// Human wording of the arity for error messages.

@@ -20,7 +20,10 @@ pub fn sanitize_for_terminal(text: &str) -> String {
 /// Like [`sanitize_for_terminal`] but keeps line breaks, for multi-line messages we composed
 /// around foreign values.
 pub fn sanitize_multiline(text: &str) -> String {
-    text.split('\n').map(sanitize_for_terminal).collect::<Vec<_>>().join("\n")
+    text.split('\n')
+        .map(sanitize_for_terminal)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 // Bidirectional overrides can make a terminal show text in a different order than it is.

@@ -50,7 +50,10 @@ async fn test_connection_passes_every_step_against_the_simulator() {
     let ws = Workspace::new();
     ws.servicenow_profile(&sim.url, &sim.admin_user);
     let out = ws
-        .run(&["test-connection"], &[("NOWSYNC_SERVICENOW_PASSWORD", &sim.admin_password)])
+        .run(
+            &["test-connection"],
+            &[("NOWSYNC_SERVICENOW_PASSWORD", &sim.admin_password)],
+        )
         .await;
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", text(&out.stderr));
@@ -60,7 +63,10 @@ async fn test_connection_passes_every_step_against_the_simulator() {
     assert!(!stdout.contains("FAIL"), "{stdout}");
     // The write check leaves nothing behind.
     let leftovers = reqwest::Client::new()
-        .get(format!("{}/api/now/v2/table/sys_user_group?sysparm_query=nameLIKEnowsync", sim.url))
+        .get(format!(
+            "{}/api/now/v2/table/sys_user_group?sysparm_query=nameLIKEnowsync",
+            sim.url
+        ))
         .basic_auth(&sim.admin_user, Some(&sim.admin_password))
         .send()
         .await
@@ -77,7 +83,10 @@ async fn test_connection_json_is_one_document_with_every_step() {
     let ws = Workspace::new();
     ws.servicenow_profile(&sim.url, &sim.admin_user);
     let out = ws
-        .run(&["test-connection", "--json"], &[("NOWSYNC_SERVICENOW_PASSWORD", &sim.admin_password)])
+        .run(
+            &["test-connection", "--json"],
+            &[("NOWSYNC_SERVICENOW_PASSWORD", &sim.admin_password)],
+        )
         .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -85,7 +94,12 @@ async fn test_connection_json_is_one_document_with_every_step() {
     let sides = report["sides"].as_array().unwrap();
     let sn = sides.iter().find(|s| s["side"] == "servicenow").unwrap();
     assert_eq!(sn["status"], "pass");
-    let ids: Vec<&str> = sn["steps"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = sn["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
     for id in ["dns", "tcp", "instance", "credentials", "admin_role", "table_access"] {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
     }
@@ -102,7 +116,10 @@ async fn test_connection_with_a_wrong_password_fails_with_exit_3() {
     let ws = Workspace::new();
     ws.servicenow_profile(&sim.url, &sim.admin_user);
     let out = ws
-        .run(&["test-connection"], &[("NOWSYNC_SERVICENOW_PASSWORD", "not-the-password")])
+        .run(
+            &["test-connection"],
+            &[("NOWSYNC_SERVICENOW_PASSWORD", "not-the-password")],
+        )
         .await;
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(3), "{stdout}");
@@ -113,10 +130,16 @@ async fn test_connection_with_a_wrong_password_fails_with_exit_3() {
 #[tokio::test]
 async fn test_connection_to_nothing_listening_is_instance_invalid() {
     // Bind then drop, so the port is very likely closed.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let ws = Workspace::new();
     ws.servicenow_profile(&format!("http://127.0.0.1:{port}"), "admin");
-    let out = ws.run(&["test-connection"], &[("NOWSYNC_SERVICENOW_PASSWORD", "pw")]).await;
+    let out = ws
+        .run(&["test-connection"], &[("NOWSYNC_SERVICENOW_PASSWORD", "pw")])
+        .await;
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(3), "{stdout}");
     assert!(stdout.contains("ServiceNowInstanceInvalid"), "{stdout}");
@@ -127,7 +150,11 @@ async fn test_connection_without_a_config_file_exits_2() {
     let ws = Workspace::new();
     let out = ws.run(&["test-connection"], &[]).await;
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("no configuration file"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no configuration file"),
+        "{}",
+        text(&out.stderr)
+    );
     assert!(out.stdout.is_empty());
 }
 
@@ -160,7 +187,10 @@ async fn the_password_appears_nowhere_in_output_or_data_dir() {
     let out = ws
         .run(
             &["test-connection", "--json"],
-            &[("NOWSYNC_SERVICENOW_PASSWORD", &sim.admin_password), ("NOWSYNC_LOG", "trace")],
+            &[
+                ("NOWSYNC_SERVICENOW_PASSWORD", &sim.admin_password),
+                ("NOWSYNC_LOG", "trace"),
+            ],
         )
         .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -170,6 +200,10 @@ async fn the_password_appears_nowhere_in_output_or_data_dir() {
     let files = files_under(&ws.data_dir());
     assert!(!files.is_empty(), "no log file written");
     for file in files {
-        assert!(!contains(&std::fs::read(&file).unwrap()), "password found in {}", file.display());
+        assert!(
+            !contains(&std::fs::read(&file).unwrap()),
+            "password found in {}",
+            file.display()
+        );
     }
 }

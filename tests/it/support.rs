@@ -39,9 +39,13 @@ impl Workspace {
     /// Runs `nowsync --config C --data-dir D ARGS` with the given environment; stdin is closed.
     pub async fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let mut cmd = tokio::process::Command::new(BIN);
-        cmd.arg("--config").arg(self.config()).arg("--data-dir").arg(self.data_dir());
+        cmd.arg("--config")
+            .arg(self.config())
+            .arg("--data-dir")
+            .arg(self.data_dir());
         cmd.args(args).stdin(std::process::Stdio::null());
-        cmd.env_remove("NOWSYNC_SERVICENOW_PASSWORD").env_remove("NOWSYNC_DATA_DIR");
+        cmd.env_remove("NOWSYNC_SERVICENOW_PASSWORD")
+            .env_remove("NOWSYNC_DATA_DIR");
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -52,7 +56,9 @@ impl Workspace {
 /// Every file under `dir`, recursively.
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {

@@ -257,10 +257,10 @@ impl Filter {
 }
 
 fn compare(kind: Kind, a: &str, b: &str) -> Ordering {
-    if kind == Kind::Int {
-        if let (Ok(x), Ok(y)) = (a.parse::<i64>(), b.parse::<i64>()) {
-            return x.cmp(&y);
-        }
+    if kind == Kind::Int
+        && let (Ok(x), Ok(y)) = (a.parse::<i64>(), b.parse::<i64>())
+    {
+        return x.cmp(&y);
     }
     a.to_lowercase().cmp(&b.to_lowercase())
 }
