@@ -89,10 +89,15 @@ fn run(args: Args) -> Exit {
                 Ok(profile) => profile,
                 Err(e) => return fail(&e, Exit::Usage),
             };
-            match runtime.block_on(cli::test_connection::run(profile, json)) {
-                Ok(exit) => exit,
-                Err(e) => fail(&e, Exit::Usage),
+            if let Err(message) = cli::test_connection::precheck(profile) {
+                eprintln!("error: {message}");
+                return Exit::Usage;
             }
+            let auth = match cli::test_connection::servicenow_auth(profile) {
+                Ok(auth) => auth,
+                Err(e) => return fail(&e, Exit::Usage),
+            };
+            runtime.block_on(cli::test_connection::run(profile, auth, json))
         }
         Some(Command::Secrets { command }) => cli::secrets::run(&command, &dirs, &args.profile),
     }

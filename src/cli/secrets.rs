@@ -129,7 +129,7 @@ enum CommandError {
 impl CommandError {
     fn exit(&self) -> Exit {
         match self {
-            CommandError::Secret(SecretError::Store(_)) => Exit::Connection,
+            CommandError::Secret(SecretError::Store(_) | SecretError::Unavailable { .. }) => Exit::Connection,
             _ => Exit::Usage,
         }
     }

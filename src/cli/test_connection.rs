@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::config::{Profile, ServiceNowAuth};
 use crate::model::check::{Outcome, Step};
 use crate::model::text::sanitize_multiline;
-use crate::secrets::{self, SecretError};
+use crate::secrets::{SecretError, SecretName, Secrets};
 use crate::servicenow::{self, Auth, ClientOptions};
 
 use super::Exit;
@@ -35,26 +35,56 @@ pub struct Report {
     pub sides: Vec<SideReport>,
 }
 
-/// Runs the checks of every configured side and prints them; returns the exit code.
-pub async fn run(profile: &Profile, json: bool) -> Result<Exit, SecretError> {
+/// Checks that the profile names something to test; the message when it does not.
+pub fn precheck(profile: &Profile) -> Result<(), String> {
     if profile.servicenow.is_none() && profile.entra.is_none() {
-        eprintln!(
-            "error: profile '{}' configures neither [servicenow] nor [entra]: add [profiles.{}.servicenow] with instance and username",
+        return Err(format!(
+            "profile '{}' configures neither [servicenow] nor [entra]: add [profiles.{}.servicenow] with instance and username",
             profile.name, profile.name
-        );
-        return Ok(Exit::Usage);
+        ));
     }
     if profile.servicenow.is_none() {
-        eprintln!(
-            "error: profile '{}' configures only [entra], and this build checks only the ServiceNow side: add [profiles.{}.servicenow]",
+        return Err(format!(
+            "profile '{}' configures only [entra], and this build checks only the ServiceNow side: add [profiles.{}.servicenow]",
             profile.name, profile.name
-        );
-        return Ok(Exit::Usage);
+        ));
     }
+    Ok(())
+}
+
+/// The ServiceNow credentials of the profile: environment, file, the profile's store, else a
+/// hidden prompt on a terminal. Blocking (store calls): call it before entering the runtime.
+pub fn servicenow_auth(profile: &Profile) -> Result<Option<Auth>, SecretError> {
+    let Some(sn) = &profile.servicenow else {
+        return Ok(None);
+    };
+    let secrets = Secrets::new(&profile.name, profile.secrets.store);
+    let get = |name: SecretName| {
+        secrets.get_or_prompt(name).map(|(secret, source)| {
+            tracing::info!(secret = %name, %source, "secret read");
+            secret
+        })
+    };
+    let password = get(SecretName::ServiceNowPassword)?;
+    Ok(Some(match &sn.auth {
+        ServiceNowAuth::Basic => Auth::Basic {
+            username: sn.username.clone(),
+            password,
+        },
+        ServiceNowAuth::OAuth { client_id } => Auth::OAuth {
+            client_id: client_id.clone(),
+            client_secret: get(SecretName::ServiceNowOAuthClientSecret)?,
+            username: sn.username.clone(),
+            password,
+        },
+    }))
+}
+
+/// Runs the checks of every configured side and prints them; returns the exit code.
+pub async fn run(profile: &Profile, servicenow: Option<Auth>, json: bool) -> Exit {
     let mut sides = Vec::new();
-    match &profile.servicenow {
-        Some(sn) => {
-            let auth = servicenow_auth(&sn.auth, &sn.username)?;
+    match (&profile.servicenow, servicenow) {
+        (Some(sn), Some(auth)) => {
             let options = ClientOptions {
                 max_in_flight: sn.max_in_flight,
                 timeout: sn.timeout,
@@ -64,7 +94,7 @@ pub async fn run(profile: &Profile, json: bool) -> Result<Exit, SecretError> {
             let steps = servicenow::check::test_connection(&sn.instance, &auth, &options).await;
             sides.push(side("servicenow", Some(sn.instance.base_url()), steps));
         }
-        None => sides.push(skipped("servicenow", "not configured in this profile")),
+        _ => sides.push(skipped("servicenow", "not configured in this profile")),
     }
     sides.push(match &profile.entra {
         // The Graph client arrives with the Entra-side work; say so rather than pretend.
@@ -89,37 +119,7 @@ pub async fn run(profile: &Profile, json: bool) -> Result<Exit, SecretError> {
     } else {
         print!("{}", render_text(&report));
     }
-    Ok(if failed { Exit::Connection } else { Exit::Success })
-}
-
-fn servicenow_auth(auth: &ServiceNowAuth, username: &str) -> Result<Auth, SecretError> {
-    let ask = |name: &str, env: &str, what: &str| {
-        secrets::from_env_or_prompt(name, env, what).map(|(secret, source)| {
-            tracing::info!(secret = name, ?source, "secret read");
-            secret
-        })
-    };
-    let password = ask(
-        "servicenow-password",
-        "NOWSYNC_SERVICENOW_PASSWORD",
-        &format!("ServiceNow password for '{username}': "),
-    )?;
-    Ok(match auth {
-        ServiceNowAuth::Basic => Auth::Basic {
-            username: username.to_owned(),
-            password,
-        },
-        ServiceNowAuth::OAuth { client_id } => Auth::OAuth {
-            client_id: client_id.clone(),
-            client_secret: ask(
-                "servicenow-oauth-client-secret",
-                "NOWSYNC_SERVICENOW_OAUTH_CLIENT_SECRET",
-                "ServiceNow OAuth client secret: ",
-            )?,
-            username: username.to_owned(),
-            password,
-        },
-    })
+    if failed { Exit::Connection } else { Exit::Success }
 }
 
 fn side(name: &'static str, target: Option<String>, steps: Vec<Step>) -> SideReport {

@@ -130,6 +130,16 @@ impl Secrets {
             Ok(None) if !self.interactive => return Err(self.missing(name)),
             Ok(None) => {}
             Err(SecretError::Store(e)) if self.interactive => eprintln!("note: {e}\n"),
+            // Without a terminal the caller needs the variable to set as much as the store's
+            // reason: name both.
+            Err(SecretError::Store(source)) => {
+                return Err(SecretError::Unavailable {
+                    name,
+                    profile: self.profile.clone(),
+                    env: name.env_var(),
+                    source,
+                });
+            }
             Err(e) => return Err(e),
         }
         let prompt = format!("{name} for profile '{}' (not stored): ", self.profile);

@@ -189,21 +189,18 @@ pub enum SecretError {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "secret '{name}' of profile '{profile}' is not in the environment ({env} or {env}_FILE), and the profile's store cannot be read: {source}"
+    )]
+    Unavailable {
+        name: SecretName,
+        profile: String,
+        env: String,
+        #[source]
+        source: StoreError,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-/// The entry point written before the stores existed, kept for its callers: `NOWSYNC_<NAME>`,
-/// then `NOWSYNC_<NAME>_FILE`, else a hidden prompt on a terminal; no store, since it knows no
-/// profile. `env` is the name's variable (`NOWSYNC_SERVICENOW_PASSWORD`). New code uses
-/// [`Secrets::get_or_prompt`], which also reads the profile's store.
-pub fn from_env_or_prompt(name: &str, env: &str, prompt: &str) -> Result<(Secret, Source), SecretError> {
-    let secret_name = SecretName::from_str(name)?;
-    debug_assert_eq!(secret_name.env_var(), env);
-    if let Some(found) = env::from_env(&Env::process(), secret_name)? {
-        return Ok(found);
-    }
-    handle::prompt_hidden(secret_name, "default", prompt).map(|s| (s, Source::Prompt))
 }
 
 #[cfg(test)]

@@ -177,9 +177,16 @@ fn unreachable_store_is_explained_and_env_still_works() {
     assert_eq!(secrets.lookup(PW).unwrap().map(|(_, s)| s), Some(Source::Env));
     let err = secrets.get_or_prompt(SecretName::GraphClientSecret).unwrap_err();
     assert!(
-        matches!(err, SecretError::Store(StoreError::SecretServiceUnreachable(_))),
+        matches!(
+            err,
+            SecretError::Unavailable {
+                source: StoreError::SecretServiceUnreachable(_),
+                ..
+            }
+        ),
         "{err}"
     );
+    assert!(err.to_string().contains("NOWSYNC_GRAPH_CLIENT_SECRET"), "{err}");
     let report = secrets.status(&[PW, SecretName::GraphClientSecret]);
     assert_eq!(report.lines[0].state, State::Set);
     assert_eq!(report.lines[1].state, State::Unknown);
