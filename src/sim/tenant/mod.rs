@@ -197,3 +197,13 @@ impl Tenant {
         self.users.iter().find(|u| u.id == id)
     }
 }
+
+/// A fresh random GUID (not seeded): for objects created at run time.
+pub fn random_guid() -> String {
+    generate::guid(&mut rand::rng())
+}
+
+/// A fresh opaque id in the style of `appRoleAssignment.id`.
+pub fn random_opaque_id() -> String {
+    generate::opaque_id(&mut rand::rng())
+}
