@@ -8,13 +8,16 @@
 //! - [`secrets`]: where secrets come from; the [`secrets::Secret`] type that never prints.
 //! - [`servicenow`]: Table/Batch API client, encoded-query builder, schema, typed errors,
 //!   and the ServiceNow half of test connection. Uses `model`, `secrets`.
-//! - [`sim`]: the ServiceNow simulator (axum). Uses `model` only; product code never knows
-//!   it is talking to it.
+//! - [`graph`]: Microsoft Graph client (token, paging, delta, members, app-role assignments),
+//!   typed errors, and the Entra half of test connection. Uses `model`, `secrets`, `config`.
+//! - [`sim`]: the ServiceNow and Graph simulators (axum) and the generated tenant. Uses `model`
+//!   only; product code never knows it is talking to it.
 //! - [`cli`]: the headless commands; glue between the modules above and the terminal.
 //!   `main.rs` only parses arguments and starts things in order.
 
 pub mod cli;
 pub mod config;
+pub mod graph;
 pub mod model;
 pub mod secrets;
 pub mod servicenow;

@@ -56,15 +56,21 @@ pub(super) fn token(sim: &Sim, tenant: &str, headers: &HeaderMap, body: &[u8]) -
         .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|s| s.split_once(':').map(|(a, b)| (a.to_owned(), b.to_owned())));
-    let client_id = field("client_id").map(str::to_owned).or_else(|| basic.as_ref().map(|b| b.0.clone()));
-    let secret = field("client_secret").map(str::to_owned).or_else(|| basic.as_ref().map(|b| b.1.clone()));
+    let client_id = field("client_id")
+        .map(str::to_owned)
+        .or_else(|| basic.as_ref().map(|b| b.0.clone()));
+    let secret = field("client_secret")
+        .map(str::to_owned)
+        .or_else(|| basic.as_ref().map(|b| b.1.clone()));
     let t = sim.tenant();
     if !known_tenant(sim, tenant) {
         return aad_error(
             StatusCode::BAD_REQUEST,
             "invalid_tenant",
             90002,
-            &format!("Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant."),
+            &format!(
+                "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant."
+            ),
         );
     }
     if field("grant_type") != Some("client_credentials") {
@@ -88,7 +94,9 @@ pub(super) fn token(sim: &Sim, tenant: &str, headers: &HeaderMap, body: &[u8]) -
             StatusCode::BAD_REQUEST,
             "unauthorized_client",
             700016,
-            &format!("Application with identifier '{client_id}' was not found in the directory '{tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant."),
+            &format!(
+                "Application with identifier '{client_id}' was not found in the directory '{tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant."
+            ),
         );
     }
     match field("scope") {
@@ -105,7 +113,9 @@ pub(super) fn token(sim: &Sim, tenant: &str, headers: &HeaderMap, body: &[u8]) -
                 StatusCode::BAD_REQUEST,
                 "invalid_scope",
                 1002012,
-                &format!("The provided value for scope {s} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."),
+                &format!(
+                    "The provided value for scope {s} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."
+                ),
             );
         }
         Some(s) if !GRAPH_SCOPES.contains(&s) => {
@@ -113,7 +123,9 @@ pub(super) fn token(sim: &Sim, tenant: &str, headers: &HeaderMap, body: &[u8]) -
                 StatusCode::BAD_REQUEST,
                 "invalid_scope",
                 70011,
-                &format!("The provided value for the input parameter 'scope' is not valid. The scope {s} is not valid."),
+                &format!(
+                    "The provided value for the input parameter 'scope' is not valid. The scope {s} is not valid."
+                ),
             );
         }
         Some(_) => {}
@@ -135,14 +147,20 @@ pub(super) fn token(sim: &Sim, tenant: &str, headers: &HeaderMap, body: &[u8]) -
                 StatusCode::UNAUTHORIZED,
                 "invalid_client",
                 7000215,
-                &format!("Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{}'.", t.client_id),
+                &format!(
+                    "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{}'.",
+                    t.client_id
+                ),
             );
         }
         Some(_) => {}
     }
     let lifetime = sim.faults().token_lifetime_secs.map(std::time::Duration::from_secs);
     let lifetime = lifetime.unwrap_or(sim.inner.options.token_lifetime);
-    let token = format!("eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0.sim.{}", crate::sim::tenant::random_opaque_id());
+    let token = format!(
+        "eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0.sim.{}",
+        crate::sim::tenant::random_opaque_id()
+    );
     lock(&sim.inner.tokens).insert(token.clone(), Instant::now() + lifetime);
     let secs = lifetime.as_secs();
     Reply::ok(json!({"token_type": "Bearer", "expires_in": secs, "ext_expires_in": secs, "access_token": token}))
@@ -156,7 +174,9 @@ pub(super) fn openid(sim: &Sim, ctx: &Ctx, tenant: &str) -> Reply {
             StatusCode::BAD_REQUEST,
             "invalid_tenant",
             90002,
-            &format!("Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."),
+            &format!(
+                "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."
+            ),
         );
     }
     let base = format!("{}/{}", ctx.origin, sim.tenant_id());

@@ -83,13 +83,15 @@ pub(super) fn apply_faults(sim: &Sim, mut faults: Faults) {
 pub(super) fn handle(sim: &Sim, method: &Method, rest: &[&str], body: &[u8]) -> Reply {
     match (method.clone(), rest) {
         (Method::GET, ["faults"]) => Reply::ok(json!(*sim.faults())),
-        (Method::POST, ["faults"]) => match serde_json::from_slice::<Faults>(if body.is_empty() { b"{}" } else { body }) {
-            Ok(f) => {
-                apply_faults(sim, f);
-                Reply::ok(json!(*sim.faults()))
+        (Method::POST, ["faults"]) => {
+            match serde_json::from_slice::<Faults>(if body.is_empty() { b"{}" } else { body }) {
+                Ok(f) => {
+                    apply_faults(sim, f);
+                    Reply::ok(json!(*sim.faults()))
+                }
+                Err(e) => Reply::bad_request(format!("bad faults: {e}")),
             }
-            Err(e) => Reply::bad_request(format!("bad faults: {e}")),
-        },
+        }
         (Method::GET, ["stats"]) => Reply::ok(json!(sim.stats())),
         (Method::POST, ["stats", "reset"]) => {
             *sim.stats_mut() = Stats::default();
@@ -118,10 +120,17 @@ pub(super) fn injected_fault(sim: &Sim, _endpoint: &str) -> Option<Reply> {
         let tenant = sim.tenant_id().to_owned();
         let scope = format!("Tenant_Application/ReadWrite/{}/{tenant}", sim.client_id());
         return Some(
-            Reply::error(StatusCode::TOO_MANY_REQUESTS, "TooManyRequests", "Please retry again later.")
-                .header(retry, ra)
-                .header(HeaderName::from_static("x-ms-throttle-scope"), scope)
-                .header(HeaderName::from_static("x-ms-throttle-information"), "ResourceUnitLimitExceeded"),
+            Reply::error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "TooManyRequests",
+                "Please retry again later.",
+            )
+            .header(retry, ra)
+            .header(HeaderName::from_static("x-ms-throttle-scope"), scope)
+            .header(
+                HeaderName::from_static("x-ms-throttle-information"),
+                "ResourceUnitLimitExceeded",
+            ),
         );
     }
     if f.unavailable_next > 0 {
@@ -130,15 +139,23 @@ pub(super) fn injected_fault(sim: &Sim, _endpoint: &str) -> Option<Reply> {
         drop(f);
         sim.stats_mut().unavailable_5xx += 1;
         return Some(
-            Reply::error(StatusCode::SERVICE_UNAVAILABLE, "serviceNotAvailable", "The service is temporarily unavailable.")
-                .header(retry, ra),
+            Reply::error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "serviceNotAvailable",
+                "The service is temporarily unavailable.",
+            )
+            .header(retry, ra),
         );
     }
     if f.gateway_timeout_next > 0 {
         f.gateway_timeout_next -= 1;
         drop(f);
         sim.stats_mut().unavailable_5xx += 1;
-        return Some(Reply::error(StatusCode::GATEWAY_TIMEOUT, "UnknownError", "Gateway timeout."));
+        return Some(Reply::error(
+            StatusCode::GATEWAY_TIMEOUT,
+            "UnknownError",
+            "Gateway timeout.",
+        ));
     }
     None
 }

@@ -52,7 +52,10 @@ pub(super) fn groups(sim: &Sim, ctx: &Ctx, q: &Query) -> Reply {
 }
 
 fn now_secs() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 fn sync_state_not_found(sim: &Sim) -> Reply {
@@ -65,7 +68,8 @@ fn sync_state_not_found(sim: &Sim) -> Reply {
 }
 
 fn strings(v: &Value) -> Option<Vec<String>> {
-    v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+    v.as_array()
+        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
 }
 
 fn initial_url(ctx: &Ctx, kind: Kind, select: Option<&[String]>) -> String {
@@ -133,10 +137,17 @@ fn start(sim: &Sim, ctx: &Ctx, q: &Query, kind: Kind) -> Result<Round, Reply> {
                     "resyncRequired",
                     "The delta token is no longer valid, and the app must reset the sync state.",
                 )
-                .header(HeaderName::from_static("location"), initial_url(ctx, kind, select.as_deref())));
+                .header(
+                    HeaderName::from_static("location"),
+                    initial_url(ctx, kind, select.as_deref()),
+                ));
             }
         }
-        let from = t.as_ref().and_then(|t| t.get("v")).and_then(Value::as_u64).unwrap_or(version);
+        let from = t
+            .as_ref()
+            .and_then(|t| t.get("v"))
+            .and_then(Value::as_u64)
+            .unwrap_or(version);
         return Ok(Round {
             select: t.as_ref().and_then(|t| t.get("s")).and_then(strings),
             ids: t.as_ref().and_then(|t| t.get("f")).and_then(strings),
@@ -164,7 +175,10 @@ fn start(sim: &Sim, ctx: &Ctx, q: &Query, kind: Kind) -> Result<Round, Reply> {
     let ids = match q.get("$filter") {
         None => None,
         Some(raw) => {
-            let ids = super::filter::parse(raw).ok().and_then(|f| f.ids()).filter(|ids| ids.len() <= 50);
+            let ids = super::filter::parse(raw)
+                .ok()
+                .and_then(|f| f.ids())
+                .filter(|ids| ids.len() <= 50);
             Some(ids.ok_or_else(|| {
                 Reply::error(
                     StatusCode::BAD_REQUEST,
@@ -201,7 +215,10 @@ fn changed(rec: &Rec, round: &Round, kind: Kind) -> bool {
     if rec.life_version > round.from {
         return true;
     }
-    let props = rec.prop_versions.iter().any(|(k, v)| *v > round.from && selected(round, k));
+    let props = rec
+        .prop_versions
+        .iter()
+        .any(|(k, v)| *v > round.from && selected(round, k));
     match kind {
         Kind::Users => props || (selected(round, "manager") && rec.manager_version > round.from),
         Kind::Groups => props || (selected(round, "members") && rec.member_log.iter().any(|e| e.0 > round.from)),
@@ -278,8 +295,7 @@ fn run(sim: &Sim, ctx: &Ctx, q: &Query, kind: Kind) -> Result<Reply, Reply> {
             Kind::Groups => &store.groups,
         };
         for rec in objects.by_seq.range(round.next..).map(|(_, r)| r) {
-            if round.ids.as_ref().is_some_and(|ids| !ids.iter().any(|i| i == rec.id())) || !changed(rec, &round, kind)
-            {
+            if round.ids.as_ref().is_some_and(|ids| !ids.iter().any(|i| i == rec.id())) || !changed(rec, &round, kind) {
                 continue;
             }
             if value.len() == page_size {
@@ -291,7 +307,18 @@ fn run(sim: &Sim, ctx: &Ctx, q: &Query, kind: Kind) -> Result<Reply, Reply> {
                 Life::Purged => json!({"id": rec.id(), "@removed": {"reason": "deleted"}}),
                 Life::Live => Value::Object(match kind {
                     Kind::Users => properties(rec, &round, USER_DEFAULT),
-                    Kind::Groups => properties(rec, &round, &["id", "displayName", "description", "securityEnabled", "mailEnabled", "groupTypes"]),
+                    Kind::Groups => properties(
+                        rec,
+                        &round,
+                        &[
+                            "id",
+                            "displayName",
+                            "description",
+                            "securityEnabled",
+                            "mailEnabled",
+                            "groupTypes",
+                        ],
+                    ),
                 }),
             };
             if rec.is_live() && kind == Kind::Users && selected(&round, "manager") && round.select.is_some() {
@@ -313,7 +340,9 @@ fn run(sim: &Sim, ctx: &Ctx, q: &Query, kind: Kind) -> Result<Reply, Reply> {
                 let start = round.member_offset.min(changes.len());
                 round.member_offset = 0;
                 let end = (start + members_budget).min(changes.len());
-                if !changes.is_empty() && let Some(o) = obj.as_object_mut() {
+                if !changes.is_empty()
+                    && let Some(o) = obj.as_object_mut()
+                {
                     o.insert("members@delta".to_owned(), Value::Array(changes[start..end].to_vec()));
                 }
                 value.push(obj);
@@ -334,7 +363,10 @@ fn run(sim: &Sim, ctx: &Ctx, q: &Query, kind: Kind) -> Result<Reply, Reply> {
     let epoch = *lock(&sim.inner.delta_epoch);
     let path = format!("/v1.0/{}/delta", kind.name());
     let mut body = Map::new();
-    body.insert("@odata.context".to_owned(), json!(query::context(ctx, kind.name(), None)));
+    body.insert(
+        "@odata.context".to_owned(),
+        json!(query::context(ctx, kind.name(), None)),
+    );
     let base = json!({"k": kind.name(), "s": round.select, "f": round.ids, "e": epoch, "t": now_secs()});
     match cursor {
         Some((next, mo)) => {

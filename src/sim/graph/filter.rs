@@ -80,7 +80,9 @@ impl Filter {
             }
             Filter::StartsWith(p, s) => lower(&get(p)).is_some_and(|v| v.starts_with(&s.to_lowercase())),
             Filter::EndsWith(p, s) => lower(&get(p)).is_some_and(|v| v.ends_with(&s.to_lowercase())),
-            Filter::Any(p, lit) => get(p).as_array().is_some_and(|a| a.iter().any(|x| lower(x) == lower(lit))),
+            Filter::Any(p, lit) => get(p)
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| lower(x) == lower(lit))),
         }
     }
 }
@@ -193,7 +195,10 @@ impl Parser {
                 "true" => Ok(Value::Bool(true)),
                 "false" => Ok(Value::Bool(false)),
                 "null" => Ok(Value::Null),
-                n => n.parse::<i64>().map(Value::from).map_err(|_| format!("bad literal '{n}'")),
+                n => n
+                    .parse::<i64>()
+                    .map(Value::from)
+                    .map_err(|_| format!("bad literal '{n}'")),
             },
             t => Err(format!("expected a literal, found {t:?}")),
         }
@@ -295,7 +300,10 @@ mod tests {
             assert_eq!(parse(f).unwrap().matches(obj), want, "{f}");
         }
         assert!(parse("endswith(mail,'x')").unwrap().is_advanced());
-        assert_eq!(parse("id eq 'a' or id eq 'b'").unwrap().ids(), Some(vec!["a".into(), "b".into()]));
+        assert_eq!(
+            parse("id eq 'a' or id eq 'b'").unwrap().ids(),
+            Some(vec!["a".into(), "b".into()])
+        );
         assert!(parse("id eq").is_err());
     }
 }

@@ -12,46 +12,132 @@ use super::route::Query;
 
 /// Returned for users when there is no `$select` (spec §3.2).
 pub(super) const USER_DEFAULT: &[&str] = &[
-    "businessPhones", "displayName", "givenName", "id", "jobTitle", "mail", "mobilePhone", "officeLocation",
-    "preferredLanguage", "surname", "userPrincipalName",
+    "businessPhones",
+    "displayName",
+    "givenName",
+    "id",
+    "jobTitle",
+    "mail",
+    "mobilePhone",
+    "officeLocation",
+    "preferredLanguage",
+    "surname",
+    "userPrincipalName",
 ];
 
 /// Every user property the simulator knows; `$select` of anything else is a 400.
 pub(super) const USER_KNOWN: &[&str] = &[
-    "businessPhones", "displayName", "givenName", "id", "jobTitle", "mail", "mobilePhone", "officeLocation",
-    "preferredLanguage", "surname", "userPrincipalName", "accountEnabled", "city", "companyName", "country",
-    "createdDateTime", "creationType", "deletedDateTime", "department", "employeeHireDate", "employeeId",
-    "employeeType", "employeeOrgData", "externalUserState", "faxNumber", "identities", "mailNickname",
-    "onPremisesExtensionAttributes", "onPremisesImmutableId", "onPremisesSamAccountName", "onPremisesSyncEnabled",
-    "onPremisesUserPrincipalName", "otherMails", "postalCode", "proxyAddresses", "securityIdentifier", "state",
-    "streetAddress", "usageLocation", "userType", "manager",
+    "businessPhones",
+    "displayName",
+    "givenName",
+    "id",
+    "jobTitle",
+    "mail",
+    "mobilePhone",
+    "officeLocation",
+    "preferredLanguage",
+    "surname",
+    "userPrincipalName",
+    "accountEnabled",
+    "city",
+    "companyName",
+    "country",
+    "createdDateTime",
+    "creationType",
+    "deletedDateTime",
+    "department",
+    "employeeHireDate",
+    "employeeId",
+    "employeeType",
+    "employeeOrgData",
+    "externalUserState",
+    "faxNumber",
+    "identities",
+    "mailNickname",
+    "onPremisesExtensionAttributes",
+    "onPremisesImmutableId",
+    "onPremisesSamAccountName",
+    "onPremisesSyncEnabled",
+    "onPremisesUserPrincipalName",
+    "otherMails",
+    "postalCode",
+    "proxyAddresses",
+    "securityIdentifier",
+    "state",
+    "streetAddress",
+    "usageLocation",
+    "userType",
+    "manager",
 ];
 
 /// Properties Graph never returns in a collection: `$select` of them on a list is a 501.
 pub(super) const USER_NEVER_IN_LISTS: &[&str] = &[
-    "aboutMe", "birthday", "hireDate", "interests", "mySite", "pastProjects", "preferredName", "responsibilities",
-    "schools", "skills", "mailboxSettings",
+    "aboutMe",
+    "birthday",
+    "hireDate",
+    "interests",
+    "mySite",
+    "pastProjects",
+    "preferredName",
+    "responsibilities",
+    "schools",
+    "skills",
+    "mailboxSettings",
 ];
 
 pub(super) const GROUP_DEFAULT: &[&str] = &[
-    "id", "deletedDateTime", "classification", "createdDateTime", "description", "displayName",
-    "expirationDateTime", "groupTypes", "isAssignableToRole", "mail", "mailEnabled", "mailNickname",
-    "membershipRule", "membershipRuleProcessingState", "onPremisesLastSyncDateTime", "onPremisesSecurityIdentifier",
-    "onPremisesSyncEnabled", "preferredDataLocation", "preferredLanguage", "proxyAddresses", "renewedDateTime",
-    "resourceBehaviorOptions", "resourceProvisioningOptions", "securityEnabled", "theme", "visibility",
+    "id",
+    "deletedDateTime",
+    "classification",
+    "createdDateTime",
+    "description",
+    "displayName",
+    "expirationDateTime",
+    "groupTypes",
+    "isAssignableToRole",
+    "mail",
+    "mailEnabled",
+    "mailNickname",
+    "membershipRule",
+    "membershipRuleProcessingState",
+    "onPremisesLastSyncDateTime",
+    "onPremisesSecurityIdentifier",
+    "onPremisesSyncEnabled",
+    "preferredDataLocation",
+    "preferredLanguage",
+    "proxyAddresses",
+    "renewedDateTime",
+    "resourceBehaviorOptions",
+    "resourceProvisioningOptions",
+    "securityEnabled",
+    "theme",
+    "visibility",
     "onPremisesProvisioningErrors",
 ];
 
 pub(super) const GROUP_KNOWN_EXTRA: &[&str] = &["members", "onPremisesSamAccountName", "owners"];
 
 pub(super) const ASSIGNMENT_FIELDS: &[&str] = &[
-    "id", "deletedDateTime", "appRoleId", "createdDateTime", "principalDisplayName", "principalId", "principalType",
-    "resourceDisplayName", "resourceId",
+    "id",
+    "deletedDateTime",
+    "appRoleId",
+    "createdDateTime",
+    "principalDisplayName",
+    "principalId",
+    "principalType",
+    "resourceDisplayName",
+    "resourceId",
 ];
 
 const ARRAYS: &[&str] = &[
-    "businessPhones", "otherMails", "proxyAddresses", "identities", "groupTypes", "resourceBehaviorOptions",
-    "resourceProvisioningOptions", "onPremisesProvisioningErrors",
+    "businessPhones",
+    "otherMails",
+    "proxyAddresses",
+    "identities",
+    "groupTypes",
+    "resourceBehaviorOptions",
+    "resourceProvisioningOptions",
+    "onPremisesProvisioningErrors",
 ];
 
 /// `$select` split into names, checked against `known`.
@@ -150,7 +236,9 @@ pub(super) fn encode_token(value: &Value) -> String {
 }
 
 pub(super) fn decode_token(token: &str) -> Option<Value> {
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token.trim_matches('\'')).ok()?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token.trim_matches('\''))
+        .ok()?;
     serde_json::from_slice(&bytes).ok()
 }
 
@@ -205,8 +293,11 @@ pub(super) fn page(
     }
     if more && let Some(last) = last {
         let token = encode_token(&json!({"after": last}));
-        let mut options: Vec<(&str, &str)> =
-            q.iter().filter(|(k, _)| *k != "$skiptoken").map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let mut options: Vec<(&str, &str)> = q
+            .iter()
+            .filter(|(k, _)| *k != "$skiptoken")
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         options.sort();
         options.push(("$skiptoken", &token));
         body.insert("@odata.nextLink".to_owned(), json!(link(ctx, path, &options)));

@@ -41,7 +41,11 @@ pub(super) fn list_users(sim: &Sim, ctx: &Ctx, q: &Query) -> Reply {
         let filter = query::filter(ctx, q)?;
         let expand = q.get("$expand").is_some_and(|e| e.starts_with("manager"));
         // Graph caps a page at 100 when `$expand=manager` is used (spec §2.3).
-        let top = if expand { query::top(q)?.min(100) } else { query::top(q)? };
+        let top = if expand {
+            query::top(q)?.min(100)
+        } else {
+            query::top(q)?
+        };
         let store = sim.store();
         let items: Vec<(u64, Map<String, Value>)> = store
             .users
@@ -90,7 +94,9 @@ fn find_user<'a>(store: &'a super::store::Store, key: &str) -> Option<&'a Rec> {
 pub(super) fn get_user(sim: &Sim, q: &Query, key: &str) -> Reply {
     try_reply((|| {
         let select = query::select(q, USER_KNOWN, &[], "user")?;
-        let rec = find_user(&sim.store(), key).cloned().ok_or_else(|| Reply::not_found(key))?;
+        let rec = find_user(&sim.store(), key)
+            .cloned()
+            .ok_or_else(|| Reply::not_found(key))?;
         let mut obj = query::project(&rec.props, select.as_deref(), USER_DEFAULT);
         if q.get("$expand").is_some_and(|e| e.starts_with("manager")) {
             expand_manager(sim, &rec, &mut obj);
@@ -105,7 +111,11 @@ pub(super) fn manager(sim: &Sim, q: &Query, id: &str) -> Reply {
         let store = sim.store();
         let rec = find_user(&store, id).ok_or_else(|| Reply::not_found(id))?;
         // Graph answers 404 when there is no manager (spec §13).
-        let m = rec.manager.as_deref().and_then(|m| store.users.live(m)).ok_or_else(|| Reply::not_found(id))?;
+        let m = rec
+            .manager
+            .as_deref()
+            .and_then(|m| store.users.live(m))
+            .ok_or_else(|| Reply::not_found(id))?;
         let mut obj = query::project(&m.props, select.as_deref(), USER_DEFAULT);
         obj.insert("@odata.type".to_owned(), json!("#microsoft.graph.user"));
         Ok(Reply::ok(Value::Object(obj)))
@@ -136,7 +146,11 @@ pub(super) fn get_group(sim: &Sim, q: &Query, id: &str) -> Reply {
         let select = query::select(q, GROUP_DEFAULT, GROUP_KNOWN_EXTRA, "group")?;
         let store = sim.store();
         let rec = store.groups.live(id).ok_or_else(|| Reply::not_found(id))?;
-        Ok(Reply::ok(Value::Object(query::project(&rec.props, select.as_deref(), GROUP_DEFAULT))))
+        Ok(Reply::ok(Value::Object(query::project(
+            &rec.props,
+            select.as_deref(),
+            GROUP_DEFAULT,
+        ))))
     })())
 }
 
@@ -165,8 +179,11 @@ pub(super) fn members(sim: &Sim, ctx: &Ctx, q: &Query, id: &str, transitive: boo
         let mut list: Vec<(String, PrincipalType)> = group.members.clone();
         if transitive {
             let mut seen: HashSet<String> = list.iter().map(|m| m.0.clone()).collect();
-            let mut queue: VecDeque<String> =
-                list.iter().filter(|m| m.1 == PrincipalType::Group).map(|m| m.0.clone()).collect();
+            let mut queue: VecDeque<String> = list
+                .iter()
+                .filter(|m| m.1 == PrincipalType::Group)
+                .map(|m| m.0.clone())
+                .collect();
             while let Some(g) = queue.pop_front() {
                 for (mid, kind) in store.groups.live(&g).map(|r| r.members.clone()).unwrap_or_default() {
                     if seen.insert(mid.clone()) {
@@ -230,8 +247,14 @@ pub(super) fn list_service_principals(sim: &Sim, ctx: &Ctx, q: &Query) -> Reply 
 
 pub(super) fn sp_id_by_app_id(sim: &Sim, app_id: Option<&str>) -> String {
     let store = sim.store();
-    let sp = store.service_principals.iter().find(|sp| sp.get("appId").and_then(Value::as_str) == app_id);
-    sp.and_then(|sp| sp.get("id")).and_then(Value::as_str).unwrap_or(app_id.unwrap_or_default()).to_owned()
+    let sp = store
+        .service_principals
+        .iter()
+        .find(|sp| sp.get("appId").and_then(Value::as_str) == app_id);
+    sp.and_then(|sp| sp.get("id"))
+        .and_then(Value::as_str)
+        .unwrap_or(app_id.unwrap_or_default())
+        .to_owned()
 }
 
 pub(super) fn sp_by_app_id(sim: &Sim, app_id: Option<&str>) -> Reply {
@@ -263,7 +286,10 @@ pub(super) fn assigned_to(sim: &Sim, ctx: &Ctx, q: &Query, sp_id: &str) -> Reply
             .map(|(i, a)| (i as u64, query::project(a, select.as_deref(), ASSIGNMENT_FIELDS)))
             .collect();
         drop(store);
-        let context = format!("{}/v1.0/$metadata#servicePrincipals('{sp_id}')/appRoleAssignedTo", ctx.origin);
+        let context = format!(
+            "{}/v1.0/$metadata#servicePrincipals('{sp_id}')/appRoleAssignedTo",
+            ctx.origin
+        );
         Ok(query::page(ctx, q, &ctx.path, context, top, items.into_iter()))
     })())
 }

@@ -81,11 +81,15 @@ impl Reply {
 
     pub fn finish(self, ctx: &Ctx) -> Response {
         let mut body = self.body;
-        if let Some(err) = body.as_mut().and_then(|b| b.get_mut("error")).and_then(Value::as_object_mut) {
+        if let Some(err) = body
+            .as_mut()
+            .and_then(|b| b.get_mut("error"))
+            .and_then(Value::as_object_mut)
+        {
             let date = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S").to_string();
-            err.entry("innerError").or_insert_with(|| {
-                json!({"date": date, "request-id": ctx.request_id, "client-request-id": ctx.client_request_id})
-            });
+            err.entry("innerError").or_insert_with(
+                || json!({"date": date, "request-id": ctx.request_id, "client-request-id": ctx.client_request_id}),
+            );
         }
         let (bytes, content_type) = match (body, self.text) {
             (Some(v), _) => (v.to_string().into_bytes(), Some("application/json")),

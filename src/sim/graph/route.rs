@@ -72,7 +72,10 @@ fn collapse(path: &str) -> String {
 }
 
 pub(super) fn is_delta(seg: &str) -> bool {
-    matches!(seg, "delta" | "delta()" | "microsoft.graph.delta" | "microsoft.graph.delta()")
+    matches!(
+        seg,
+        "delta" | "delta()" | "microsoft.graph.delta" | "microsoft.graph.delta()"
+    )
 }
 
 /// `servicePrincipals(appId='…')` → the app id.
@@ -166,9 +169,12 @@ fn endpoint_name(rest: &[&str]) -> String {
             "servicePrincipals(appId)"
         } else if is_delta(s) {
             "delta"
-        } else if i == 0 || s.starts_with('$') || s.contains("graph.") || s.chars().all(|c| c.is_ascii_lowercase()) {
-            s
-        } else if matches!(*s, "appRoleAssignedTo" | "transitiveMembers" | "deletedItems") {
+        } else if i == 0
+            || s.starts_with('$')
+            || s.contains("graph.")
+            || s.chars().all(|c| c.is_ascii_lowercase())
+            || matches!(*s, "appRoleAssignedTo" | "transitiveMembers" | "deletedItems")
+        {
             s
         } else {
             "{id}"

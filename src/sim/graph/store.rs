@@ -239,7 +239,9 @@ impl Store {
     }
 
     pub fn service_principal(&self, id: &str) -> Option<&Map<String, Value>> {
-        self.service_principals.iter().find(|sp| sp.get("id").and_then(Value::as_str) == Some(id))
+        self.service_principals
+            .iter()
+            .find(|sp| sp.get("id").and_then(Value::as_str) == Some(id))
     }
 
     /// The kind of a live directory object, by id.

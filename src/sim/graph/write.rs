@@ -12,7 +12,8 @@ use super::store::{Life, Store, apply_patch};
 use crate::sim::tenant::PrincipalType;
 
 fn body_object(body: &[u8]) -> Result<Map<String, Value>, Reply> {
-    let v: Value = serde_json::from_slice(body).map_err(|e| Reply::bad_request(format!("Invalid request body: {e}")))?;
+    let v: Value =
+        serde_json::from_slice(body).map_err(|e| Reply::bad_request(format!("Invalid request body: {e}")))?;
     match v {
         Value::Object(mut m) => {
             m.remove("@odata.type");
@@ -28,7 +29,9 @@ fn now() -> String {
 
 fn required(m: &Map<String, Value>, keys: &[&str]) -> Result<(), Reply> {
     match keys.iter().find(|k| m.get(**k).is_none_or(Value::is_null)) {
-        Some(k) => Err(Reply::bad_request(format!("Property '{k}' is required to create the object."))),
+        Some(k) => Err(Reply::bad_request(format!(
+            "Property '{k}' is required to create the object."
+        ))),
         None => Ok(()),
     }
 }
@@ -37,7 +40,10 @@ fn upn_taken(store: &Store, upn: &str, except: &str) -> bool {
     store.users.by_seq.values().any(|r| {
         r.life != Life::Purged
             && r.id() != except
-            && r.props.get("userPrincipalName").and_then(Value::as_str).is_some_and(|u| u.eq_ignore_ascii_case(upn))
+            && r.props
+                .get("userPrincipalName")
+                .and_then(Value::as_str)
+                .is_some_and(|u| u.eq_ignore_ascii_case(upn))
     })
 }
 
@@ -47,9 +53,15 @@ fn done(r: Result<Reply, Reply>) -> Reply {
 
 /// The id at the end of an `@odata.id` (`https://graph.microsoft.com/v1.0/directoryObjects/{id}`).
 fn odata_id(m: &Map<String, Value>) -> Result<String, Reply> {
-    let url = m.get("@odata.id").and_then(Value::as_str).ok_or_else(|| Reply::bad_request("@odata.id is required."))?;
+    let url = m
+        .get("@odata.id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Reply::bad_request("@odata.id is required."))?;
     let last = url.trim_end_matches('/').rsplit('/').next().unwrap_or(url);
-    Ok(last.trim_start_matches("directoryObjects('").trim_end_matches("')").to_owned())
+    Ok(last
+        .trim_start_matches("directoryObjects('")
+        .trim_end_matches("')")
+        .to_owned())
 }
 
 pub(super) fn create_user(sim: &Sim, _ctx: &Ctx, body: &[u8]) -> Reply {
@@ -58,7 +70,11 @@ pub(super) fn create_user(sim: &Sim, _ctx: &Ctx, body: &[u8]) -> Reply {
         required(&m, &["displayName", "userPrincipalName"])?;
         m.remove("passwordProfile");
         let mut store = sim.store();
-        let upn = m.get("userPrincipalName").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let upn = m
+            .get("userPrincipalName")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
         if upn_taken(&store, &upn, "") {
             return Err(Reply::bad_request(
                 "Another object with the same value for property userPrincipalName already exists.",
@@ -87,7 +103,11 @@ pub(super) fn patch_user(sim: &Sim, id: &str, body: &[u8]) -> Reply {
             ));
         }
         let v = store.version + 1;
-        let rec = store.users.get_mut(id).filter(|r| r.is_live()).ok_or_else(|| Reply::not_found(id))?;
+        let rec = store
+            .users
+            .get_mut(id)
+            .filter(|r| r.is_live())
+            .ok_or_else(|| Reply::not_found(id))?;
         if apply_patch(rec, &m, v) {
             store.version = v;
         }
@@ -154,7 +174,11 @@ pub(super) fn restore(sim: &Sim, id: &str) -> Reply {
 
 pub(super) fn purge(sim: &Sim, id: &str) -> Reply {
     let mut store = sim.store();
-    if !store.users.get(id).is_some_and(|r| matches!(r.life, Life::SoftDeleted(_))) {
+    if !store
+        .users
+        .get(id)
+        .is_some_and(|r| matches!(r.life, Life::SoftDeleted(_)))
+    {
         return Reply::not_found(id);
     }
     let v = store.bump();
@@ -163,7 +187,9 @@ pub(super) fn purge(sim: &Sim, id: &str) -> Reply {
         rec.life_version = v;
         rec.version = v;
     }
-    store.assignments.retain(|a| a.get("principalId").and_then(Value::as_str) != Some(id));
+    store
+        .assignments
+        .retain(|a| a.get("principalId").and_then(Value::as_str) != Some(id));
     Reply::empty(StatusCode::NO_CONTENT)
 }
 
@@ -175,7 +201,11 @@ pub(super) fn set_manager(sim: &Sim, id: &str, body: &[u8]) -> Reply {
             return Err(Reply::not_found(&manager));
         }
         let v = store.version + 1;
-        let rec = store.users.get_mut(id).filter(|r| r.is_live()).ok_or_else(|| Reply::not_found(id))?;
+        let rec = store
+            .users
+            .get_mut(id)
+            .filter(|r| r.is_live())
+            .ok_or_else(|| Reply::not_found(id))?;
         if rec.manager.as_deref() != Some(manager.as_str()) {
             rec.former_manager = rec.manager.replace(manager);
             rec.manager_version = v;
@@ -217,8 +247,10 @@ pub(super) fn create_group(sim: &Sim, body: &[u8]) -> Reply {
         m.insert("createdDateTime".to_owned(), json!(now()));
         m.retain(|k, v| !v.is_null() && !k.contains('@'));
         let mut store = sim.store();
-        let kinds: Vec<(String, PrincipalType)> =
-            binds.into_iter().filter_map(|id| store.kind_of(&id).map(|k| (id, k))).collect();
+        let kinds: Vec<(String, PrincipalType)> = binds
+            .into_iter()
+            .filter_map(|id| store.kind_of(&id).map(|k| (id, k)))
+            .collect();
         let rec = store.insert_group(m);
         let (seq, v) = (rec.seq, rec.version);
         let id = rec.id().to_owned();
@@ -229,7 +261,10 @@ pub(super) fn create_group(sim: &Sim, body: &[u8]) -> Reply {
             }
         }
         let props = store.groups.get(&id).map(|r| r.props.clone()).unwrap_or_default();
-        Ok(Reply::json(StatusCode::CREATED, Value::Object(query::project(&props, None, GROUP_DEFAULT))))
+        Ok(Reply::json(
+            StatusCode::CREATED,
+            Value::Object(query::project(&props, None, GROUP_DEFAULT)),
+        ))
     })())
 }
 
@@ -238,7 +273,11 @@ pub(super) fn patch_group(sim: &Sim, id: &str, body: &[u8]) -> Reply {
         let m = body_object(body)?;
         let mut store = sim.store();
         let v = store.version + 1;
-        let rec = store.groups.get_mut(id).filter(|r| r.is_live()).ok_or_else(|| Reply::not_found(id))?;
+        let rec = store
+            .groups
+            .get_mut(id)
+            .filter(|r| r.is_live())
+            .ok_or_else(|| Reply::not_found(id))?;
         if apply_patch(rec, &m, v) {
             store.version = v;
         }
@@ -252,15 +291,25 @@ pub(super) fn delete_group(sim: &Sim, id: &str) -> Reply {
     let Some(rec) = store.groups.live(id) else {
         return Reply::not_found(id);
     };
-    let unified = rec.props.get("groupTypes").and_then(Value::as_array).is_some_and(|t| t.iter().any(|x| x == "Unified"));
+    let unified = rec
+        .props
+        .get("groupTypes")
+        .and_then(Value::as_array)
+        .is_some_and(|t| t.iter().any(|x| x == "Unified"));
     let v = store.bump();
     leave_groups(&mut store, id, v);
     if let Some(rec) = store.groups.get_mut(id) {
-        rec.life = if unified { Life::SoftDeleted(now()) } else { Life::Purged };
+        rec.life = if unified {
+            Life::SoftDeleted(now())
+        } else {
+            Life::Purged
+        };
         rec.life_version = v;
         rec.version = v;
     }
-    store.assignments.retain(|a| a.get("principalId").and_then(Value::as_str) != Some(id));
+    store
+        .assignments
+        .retain(|a| a.get("principalId").and_then(Value::as_str) != Some(id));
     Reply::empty(StatusCode::NO_CONTENT)
 }
 
@@ -270,7 +319,11 @@ pub(super) fn add_member(sim: &Sim, id: &str, body: &[u8]) -> Reply {
         let mut store = sim.store();
         let kind = store.kind_of(&member).ok_or_else(|| Reply::not_found(&member))?;
         let v = store.version + 1;
-        let g = store.groups.get_mut(id).filter(|r| r.is_live()).ok_or_else(|| Reply::not_found(id))?;
+        let g = store
+            .groups
+            .get_mut(id)
+            .filter(|r| r.is_live())
+            .ok_or_else(|| Reply::not_found(id))?;
         if g.members.iter().any(|m| m.0 == member) {
             return Err(Reply::bad_request(
                 "One or more added object references already exist for the following modified properties: 'members'.",
@@ -307,9 +360,14 @@ pub(super) fn assign(sim: &Sim, sp_id: &str, body: &[u8]) -> Reply {
         let field = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
         let (principal, resource, role) = (field("principalId"), field("resourceId"), field("appRoleId"));
         let mut store = sim.store();
-        let sp = store.service_principal(sp_id).cloned().ok_or_else(|| Reply::not_found(sp_id))?;
+        let sp = store
+            .service_principal(sp_id)
+            .cloned()
+            .ok_or_else(|| Reply::not_found(sp_id))?;
         if resource != sp_id {
-            return Err(Reply::bad_request("resourceId must be the service principal in the URL."));
+            return Err(Reply::bad_request(
+                "resourceId must be the service principal in the URL.",
+            ));
         }
         let kind = store.kind_of(&principal).ok_or_else(|| Reply::not_found(&principal))?;
         let exists = store.assignments.iter().any(|a| {
@@ -318,7 +376,9 @@ pub(super) fn assign(sim: &Sim, sp_id: &str, body: &[u8]) -> Reply {
                 && a.get("appRoleId").and_then(Value::as_str) == Some(role.as_str())
         });
         if exists {
-            return Err(Reply::bad_request("Permission being assigned already exists on the object"));
+            return Err(Reply::bad_request(
+                "Permission being assigned already exists on the object",
+            ));
         }
         let name = match kind {
             PrincipalType::User => store.users.get(&principal).map(|r| r.props.clone()),

@@ -6,7 +6,7 @@ use rand::Rng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-use super::generate::{random_timestamp, opaque_id};
+use super::generate::{opaque_id, random_timestamp};
 use super::names::OTHER_DEPARTMENTS;
 use super::{Assignment, DEFAULT_ACCESS_ROLE, Group, PrincipalType, Tenant, UserType};
 
@@ -41,7 +41,12 @@ pub(super) fn assign(rng: &mut StdRng, tenant: &mut Tenant, groups: &[Group]) {
     for &i in &assigned_groups {
         let g = &groups[i];
         push(rng, &g.id, PrincipalType::Group, &g.display_name);
-        via_group.extend(g.members.iter().filter(|m| m.kind == PrincipalType::User).map(|m| m.id.as_str()));
+        via_group.extend(
+            g.members
+                .iter()
+                .filter(|m| m.kind == PrincipalType::User)
+                .map(|m| m.id.as_str()),
+        );
     }
 
     // Enabled members outside every assigned group, in a seeded order: the planted users and

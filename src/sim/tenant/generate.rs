@@ -18,13 +18,22 @@ pub(crate) fn guid(rng: &mut impl Rng) -> String {
     let v = (v & !(0xf << 76)) | (0x4 << 76); // version 4
     let v = (v & !(0x3 << 62)) | (0x2 << 62); // RFC 4122 variant
     let h = format!("{v:032x}");
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 /// An opaque id in the style of `appRoleAssignment.id` (base64url, 43 characters, not a GUID).
 pub(crate) fn opaque_id(rng: &mut impl Rng) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    (0..43).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+    (0..43)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 pub(super) fn random_timestamp(rng: &mut impl Rng) -> String {
@@ -43,13 +52,18 @@ pub(super) fn generate(seed: u64, n_users: usize, n_groups: usize) -> Tenant {
     let client_service_principal_id = guid(&mut rng);
     let client_secret: String = {
         const CHARS: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789~._-";
-        (0..40).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect()
+        (0..40)
+            .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
+            .collect()
     };
     let service_principal = ServicePrincipal {
         id: guid(&mut rng),
         app_id: guid(&mut rng),
         display_name: "ServiceNow".to_owned(),
-        app_roles: vec![(guid(&mut rng), "User".to_owned()), (guid(&mut rng), "Admin".to_owned())],
+        app_roles: vec![
+            (guid(&mut rng), "User".to_owned()),
+            (guid(&mut rng), "Admin".to_owned()),
+        ],
     };
 
     let users = generate_users(&mut rng, n_users, &domain, &initial_domain);
@@ -133,12 +147,16 @@ fn generate_users(rng: &mut StdRng, n: usize, domain: &str, initial_domain: &str
             display_name: format!("{first} {last}"),
             given_name: Some(first.to_owned()),
             surname: Some(last.to_owned()),
-            job_title: member.then(|| JOB_TITLES.choose(rng).map(|t| (*t).to_owned())).flatten(),
+            job_title: member
+                .then(|| JOB_TITLES.choose(rng).map(|t| (*t).to_owned()))
+                .flatten(),
             department,
             office_location,
             employee_id: (member && i % 37 != 5 && rng.random_bool(0.92)).then(|| format!("E{:06}", 100_000 + i)),
             company_name: member.then(|| COMPANY_NAME.to_owned()),
-            mobile_phone: rng.random_bool(0.6).then(|| format!("+1 425 555 {:04}", rng.random_range(0..10_000))),
+            mobile_phone: rng
+                .random_bool(0.6)
+                .then(|| format!("+1 425 555 {:04}", rng.random_range(0..10_000))),
             business_phones: if member && rng.random_bool(0.7) {
                 vec![format!("+1 206 555 {:04}", rng.random_range(0..10_000))]
             } else {
@@ -221,12 +239,18 @@ fn generate_groups(rng: &mut StdRng, users: &[User], n: usize, domain: &str) -> 
         groups.push(Group {
             id: guid(rng),
             display_name: name.clone(),
-            description: rng.random_bool(0.7).then(|| format!("{name} ({})", if unified { "Microsoft 365" } else { "security" })),
+            description: rng
+                .random_bool(0.7)
+                .then(|| format!("{name} ({})", if unified { "Microsoft 365" } else { "security" })),
             security_enabled,
             mail_enabled,
             mail: mail_enabled.then(|| format!("{nickname}@{domain}")),
             mail_nickname: nickname,
-            group_types: if unified { vec!["Unified".to_owned()] } else { Vec::new() },
+            group_types: if unified {
+                vec!["Unified".to_owned()]
+            } else {
+                Vec::new()
+            },
             members,
             created_date_time: random_timestamp(rng),
         });

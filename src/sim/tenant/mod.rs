@@ -184,11 +184,24 @@ impl Tenant {
             .filter(|a| a.principal_type == PrincipalType::User)
             .map(|a| a.principal_id.as_str())
             .collect();
-        for g in self.groups.iter().filter(|g| g.security_enabled && assigned.contains(g.id.as_str())) {
-            ids.extend(g.members.iter().filter(|m| m.kind == PrincipalType::User).map(|m| m.id.as_str()));
+        for g in self
+            .groups
+            .iter()
+            .filter(|g| g.security_enabled && assigned.contains(g.id.as_str()))
+        {
+            ids.extend(
+                g.members
+                    .iter()
+                    .filter(|m| m.kind == PrincipalType::User)
+                    .map(|m| m.id.as_str()),
+            );
         }
-        let enabled: std::collections::HashSet<&str> =
-            self.users.iter().filter(|u| u.account_enabled).map(|u| u.id.as_str()).collect();
+        let enabled: std::collections::HashSet<&str> = self
+            .users
+            .iter()
+            .filter(|u| u.account_enabled)
+            .map(|u| u.id.as_str())
+            .collect();
         ids.retain(|id| enabled.contains(id));
         ids
     }

@@ -26,7 +26,15 @@ pub const OTHER_DEPARTMENTS: &[&str] = &["Quantum Research", "Mergers & Acquisit
 
 /// Locations present in the ServiceNow simulator's `cmn_location`.
 pub const REFERENCE_LOCATIONS: &[&str] = &[
-    "Seattle", "New York", "London", "Amsterdam", "Munich", "San Diego", "Singapore", "São Paulo", "Tokyo",
+    "Seattle",
+    "New York",
+    "London",
+    "Amsterdam",
+    "Munich",
+    "San Diego",
+    "Singapore",
+    "São Paulo",
+    "Tokyo",
     "Sydney",
 ];
 
@@ -37,27 +45,146 @@ pub const OTHER_LOCATIONS: &[&str] = &["Remote", "Building 7", "Zürich Satellit
 pub const COMPANY_NAME: &str = "Contoso Ltd";
 
 pub(super) const FIRST_NAMES: &[&str] = &[
-    "James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David", "Elizabeth", "William",
-    "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah", "Charles", "Karen", "Olivia", "Liam",
-    "Emma", "Noah", "Ava", "Lucas", "Mia", "Ethan", "Amelia", "Mateo", "José", "Zoë", "Björn", "Chloé", "Søren",
-    "Łukasz", "François", "Mónica", "Jürgen", "Siobhán", "Đorđe", "Ayşe", "Ngọc", "Håkon", "Ines", "Raúl",
-    "Priya", "Arjun", "Wei", "Yuki", "Hiroshi", "Fatima", "Omar", "Aisha", "Kwame", "Amara", "Dmitri", "Olga",
-    "Anaïs", "Renée", "Tomás", "Małgorzata", "Ólafur", "Seán", "Çağla", "Zoltán",
+    "James",
+    "Mary",
+    "Robert",
+    "Patricia",
+    "John",
+    "Jennifer",
+    "Michael",
+    "Linda",
+    "David",
+    "Elizabeth",
+    "William",
+    "Barbara",
+    "Richard",
+    "Susan",
+    "Joseph",
+    "Jessica",
+    "Thomas",
+    "Sarah",
+    "Charles",
+    "Karen",
+    "Olivia",
+    "Liam",
+    "Emma",
+    "Noah",
+    "Ava",
+    "Lucas",
+    "Mia",
+    "Ethan",
+    "Amelia",
+    "Mateo",
+    "José",
+    "Zoë",
+    "Björn",
+    "Chloé",
+    "Søren",
+    "Łukasz",
+    "François",
+    "Mónica",
+    "Jürgen",
+    "Siobhán",
+    "Đorđe",
+    "Ayşe",
+    "Ngọc",
+    "Håkon",
+    "Ines",
+    "Raúl",
+    "Priya",
+    "Arjun",
+    "Wei",
+    "Yuki",
+    "Hiroshi",
+    "Fatima",
+    "Omar",
+    "Aisha",
+    "Kwame",
+    "Amara",
+    "Dmitri",
+    "Olga",
+    "Anaïs",
+    "Renée",
+    "Tomás",
+    "Małgorzata",
+    "Ólafur",
+    "Seán",
+    "Çağla",
+    "Zoltán",
 ];
 
 pub(super) const LAST_NAMES: &[&str] = &[
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez",
-    "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin",
-    "Lee", "Perez", "Thompson", "White", "Harris", "Clark", "Lewis", "Walker", "Hall", "Young", "Müller",
-    "Schröder", "Nguyễn", "Østergaard", "Kowalski", "O'Brien", "Ångström", "Dubois", "Fernández", "Núñez",
-    "Papadopoulos", "Yılmaz", "Novák", "Wiśniewska", "Johansson", "Virtanen", "Kim", "Park", "Tanaka", "Sato",
-    "Chen", "Wang", "Singh", "Patel", "Okafor", "Mensah", "Ivanova", "Rossi", "Bianchi", "De Vries", "Van der Berg",
-    "García-Márquez", "Þórsdóttir",
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Perez",
+    "Thompson",
+    "White",
+    "Harris",
+    "Clark",
+    "Lewis",
+    "Walker",
+    "Hall",
+    "Young",
+    "Müller",
+    "Schröder",
+    "Nguyễn",
+    "Østergaard",
+    "Kowalski",
+    "O'Brien",
+    "Ångström",
+    "Dubois",
+    "Fernández",
+    "Núñez",
+    "Papadopoulos",
+    "Yılmaz",
+    "Novák",
+    "Wiśniewska",
+    "Johansson",
+    "Virtanen",
+    "Kim",
+    "Park",
+    "Tanaka",
+    "Sato",
+    "Chen",
+    "Wang",
+    "Singh",
+    "Patel",
+    "Okafor",
+    "Mensah",
+    "Ivanova",
+    "Rossi",
+    "Bianchi",
+    "De Vries",
+    "Van der Berg",
+    "García-Márquez",
+    "Þórsdóttir",
 ];
 
 /// Long surnames appended to a few aliases so that some UPNs exceed 40 characters.
-pub(super) const LONG_SURNAMES: &[&str] =
-    &["wolfeschlegelsteinhausenbergerdorff", "vanderbijl-hoogendoorn-oosterhout", "papadimitriou-konstantinidis"];
+pub(super) const LONG_SURNAMES: &[&str] = &[
+    "wolfeschlegelsteinhausenbergerdorff",
+    "vanderbijl-hoogendoorn-oosterhout",
+    "papadimitriou-konstantinidis",
+];
 
 pub(super) const JOB_TITLES: &[&str] = &[
     "Software Engineer",
@@ -83,12 +210,39 @@ pub(super) const JOB_TITLES: &[&str] = &[
 ];
 
 pub(super) const GROUP_TOPICS: &[&str] = &[
-    "Engineering", "Finance", "HR", "IT Ops", "Legal", "Marketing", "Operations", "Sales", "Support", "Product",
-    "Facilities", "Procurement", "Security", "Data", "Platform", "Mobile", "Web", "Payroll", "Audit", "Design",
+    "Engineering",
+    "Finance",
+    "HR",
+    "IT Ops",
+    "Legal",
+    "Marketing",
+    "Operations",
+    "Sales",
+    "Support",
+    "Product",
+    "Facilities",
+    "Procurement",
+    "Security",
+    "Data",
+    "Platform",
+    "Mobile",
+    "Web",
+    "Payroll",
+    "Audit",
+    "Design",
 ];
 
-pub(super) const GROUP_KINDS: &[&str] =
-    &["Team", "Approvers", "Admins", "Readers", "Leads", "Project", "On-Call", "Contractors", "Committee"];
+pub(super) const GROUP_KINDS: &[&str] = &[
+    "Team",
+    "Approvers",
+    "Admins",
+    "Readers",
+    "Leads",
+    "Project",
+    "On-Call",
+    "Contractors",
+    "Committee",
+];
 
 pub(super) const GUEST_DOMAINS: &[&str] = &["gmail.com", "outlook.com", "partner.example", "fabrikam.com"];
 
@@ -138,7 +292,12 @@ mod tests {
         for name in FIRST_NAMES.iter().chain(LAST_NAMES) {
             let alias = ascii_alias(name);
             assert!(!alias.is_empty(), "{name}");
-            assert!(alias.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{name} -> {alias}");
+            assert!(
+                alias
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{name} -> {alias}"
+            );
         }
         assert_eq!(ascii_alias("Łukasz"), "lukasz");
         assert_eq!(ascii_alias("O'Brien"), "obrien");

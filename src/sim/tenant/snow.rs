@@ -1,8 +1,8 @@
 //! The ServiceNow simulator's pre-existing `sys_user` rows, derived from the tenant so that one
 //! seed describes one consistent world.
 
-use super::names::REFERENCE_DEPARTMENTS;
 use super::Tenant;
+use super::names::REFERENCE_DEPARTMENTS;
 
 /// A `sys_user` row that exists before the first cycle.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,9 +25,18 @@ impl Tenant {
     pub fn snow_seed_users(&self, k: usize) -> Vec<SnowSeedUser> {
         let mut rows = Vec::with_capacity(k);
         let reference_dept = |dept: &Option<String>| {
-            dept.as_ref().filter(|d| REFERENCE_DEPARTMENTS.contains(&d.as_str())).cloned()
+            dept.as_ref()
+                .filter(|d| REFERENCE_DEPARTMENTS.contains(&d.as_str()))
+                .cloned()
         };
-        let local = |upn: &str| upn.split('@').next().unwrap_or(upn).chars().take(36).collect::<String>();
+        let local = |upn: &str| {
+            upn.split('@')
+                .next()
+                .unwrap_or(upn)
+                .chars()
+                .take(36)
+                .collect::<String>()
+        };
         if let Some(u) = self.user(&self.planted.duplicate_email) {
             for (n, active) in [(1, true), (2, false)] {
                 rows.push(SnowSeedUser {
@@ -51,11 +60,12 @@ impl Tenant {
                 department: reference_dept(&u.department),
             });
         }
-        let planted: std::collections::HashSet<&str> = [&self.planted.duplicate_email, &self.planted.missing_department]
-            .into_iter()
-            .chain(&self.planted.email_matched)
-            .map(String::as_str)
-            .collect();
+        let planted: std::collections::HashSet<&str> =
+            [&self.planted.duplicate_email, &self.planted.missing_department]
+                .into_iter()
+                .chain(&self.planted.email_matched)
+                .map(String::as_str)
+                .collect();
         let more_upn = self.users.iter().filter(|u| {
             u.user_principal_name.len() <= 40
                 && !planted.contains(u.id.as_str())

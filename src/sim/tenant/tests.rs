@@ -15,7 +15,12 @@ fn same_seed_same_tenant() {
     let a = Tenant::generate(9, 300, 20);
     let b = Tenant::generate(9, 300, 20);
     assert_eq!(a.tenant_id, b.tenant_id);
-    let ids = |t: &Tenant| t.users.iter().map(|u| u.user_principal_name.clone()).collect::<Vec<_>>();
+    let ids = |t: &Tenant| {
+        t.users
+            .iter()
+            .map(|u| u.user_principal_name.clone())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(ids(&a), ids(&b));
     assert_eq!(a.snow_seed_users(50), b.snow_seed_users(50));
     assert_ne!(a.tenant_id, Tenant::generate(10, 300, 20).tenant_id);
@@ -35,17 +40,32 @@ fn users_have_the_promised_variety() {
         }
         assert!(t.users.iter().any(|u| u.user_type == UserType::Guest));
         assert!(t.users.iter().any(|u| u.mail.is_none()));
-        assert!(t.users.iter().any(|u| u.employee_id.is_none() && u.user_type == UserType::Member));
-        assert!(t.users.iter().any(|u| u.department.is_none() && u.user_type == UserType::Member));
+        assert!(
+            t.users
+                .iter()
+                .any(|u| u.employee_id.is_none() && u.user_type == UserType::Member)
+        );
+        assert!(
+            t.users
+                .iter()
+                .any(|u| u.department.is_none() && u.user_type == UserType::Member)
+        );
         assert!(t.users.iter().any(|u| !u.account_enabled));
         assert!(t.users.iter().any(|u| u.user_principal_name.len() > 40));
         assert!(t.users.iter().any(|u| !u.display_name.is_ascii()), "non-ASCII names");
         assert!(t.users.iter().any(|u| u.manager_id.is_some()));
         let mails: Vec<&String> = t.users.iter().filter_map(|u| u.mail.as_ref()).collect();
-        assert_eq!(mails.len(), mails.iter().collect::<HashSet<_>>().len(), "mails are unique");
+        assert_eq!(
+            mails.len(),
+            mails.iter().collect::<HashSet<_>>().len(),
+            "mails are unique"
+        );
         let depts = t.users.iter().filter_map(|u| u.department.as_deref());
         let (known, unknown): (Vec<&str>, Vec<&str>) = depts.partition(|d| REFERENCE_DEPARTMENTS.contains(d));
-        assert!(known.len() > 5 * unknown.len() && !unknown.is_empty(), "mostly but not always reference rows");
+        assert!(
+            known.len() > 5 * unknown.len() && !unknown.is_empty(),
+            "mostly but not always reference rows"
+        );
     }
 }
 
@@ -53,23 +73,44 @@ fn users_have_the_promised_variety() {
 fn assignments_meet_the_scope_guarantees() {
     for t in tenants() {
         let principals: Vec<&str> = t.assignments.iter().map(|a| a.principal_id.as_str()).collect();
-        assert_eq!(principals.len(), principals.iter().collect::<HashSet<_>>().len(), "each principal at most once");
-        let enabled: HashSet<&str> = t.users.iter().filter(|u| u.account_enabled).map(|u| u.id.as_str()).collect();
+        assert_eq!(
+            principals.len(),
+            principals.iter().collect::<HashSet<_>>().len(),
+            "each principal at most once"
+        );
+        let enabled: HashSet<&str> = t
+            .users
+            .iter()
+            .filter(|u| u.account_enabled)
+            .map(|u| u.id.as_str())
+            .collect();
         let direct: HashSet<&str> = t
             .assignments
             .iter()
             .filter(|a| a.principal_type == PrincipalType::User)
             .map(|a| a.principal_id.as_str())
             .collect();
-        assert!(direct.intersection(&enabled).count() * 10 >= enabled.len(), "at least 10 % directly assigned");
+        assert!(
+            direct.intersection(&enabled).count() * 10 >= enabled.len(),
+            "at least 10 % directly assigned"
+        );
 
         let assigned = t.assigned_group_ids();
         let groups: HashMap<&str, &Group> = t.groups.iter().map(|g| (g.id.as_str(), g)).collect();
         let with_users = |g: &Group| g.members.iter().any(|m| m.kind == PrincipalType::User);
-        let assigned_security =
-            assigned.iter().filter(|id| groups[*id].security_enabled && with_users(groups[*id])).count();
+        let assigned_security = assigned
+            .iter()
+            .filter(|id| groups[*id].security_enabled && with_users(groups[*id]))
+            .count();
         assert!(assigned_security >= 3);
-        assert!(t.groups.iter().take(4).filter(|g| assigned.contains(g.id.as_str()) && with_users(g)).count() >= 2);
+        assert!(
+            t.groups
+                .iter()
+                .take(4)
+                .filter(|g| assigned.contains(g.id.as_str()) && with_users(g))
+                .count()
+                >= 2
+        );
 
         let via_group: HashSet<&str> = assigned
             .iter()
@@ -86,7 +127,12 @@ fn assignments_meet_the_scope_guarantees() {
         let names: HashSet<&str> = t.groups.iter().map(|g| g.display_name.as_str()).collect();
         assert_eq!(names.len(), t.groups.len());
         assert!(names.iter().all(|n| !n.is_empty()));
-        assert!(t.groups.iter().any(|g| g.members.iter().any(|m| m.kind == PrincipalType::Group)), "nested");
+        assert!(
+            t.groups
+                .iter()
+                .any(|g| g.members.iter().any(|m| m.kind == PrincipalType::Group)),
+            "nested"
+        );
         assert!(t.groups.iter().any(|g| !g.security_enabled), "non-security groups");
         let sizes: Vec<usize> = t.groups.iter().map(|g| g.members.len()).collect();
         assert!(sizes.iter().filter(|&&s| s >= 30).count() >= 1 && sizes.iter().filter(|&&s| s < 30).count() >= 10);
@@ -99,7 +145,10 @@ fn planted_problems_are_in_scope_and_seeded_into_servicenow() {
         let scope = t.in_scope_user_ids();
         let p = &t.planted;
         let upns: HashSet<&str> = t.users.iter().map(|u| u.user_principal_name.as_str()).collect();
-        let dept = t.user(&p.missing_department).and_then(|u| u.department.clone()).unwrap_or_default();
+        let dept = t
+            .user(&p.missing_department)
+            .and_then(|u| u.department.clone())
+            .unwrap_or_default();
         assert!(scope.contains(p.missing_department.as_str()) && !REFERENCE_DEPARTMENTS.contains(&dept.as_str()));
 
         let rows = t.snow_seed_users(40);
