@@ -57,7 +57,7 @@ pub async fn test_connection(settings: &Entra, secret: &Secret) -> Vec<Step> {
         let result = match i {
             0 => authority(&client, settings).await,
             1 => token(&client).await,
-            2 => service_principal(&client, &sp).await,
+            2 => service_principal(&client, &sp, settings).await,
             3 => read(&client, "/users?$select=id&$top=1", "User.Read.All", settings).await,
             4 => read(&client, "/groups?$select=id&$top=1", "Group.Read.All", settings).await,
             _ => {
@@ -176,25 +176,36 @@ fn denied(e: &Error, permission: &str, settings: &Entra) -> Option<(String, Opti
     ))
 }
 
-async fn service_principal(client: &Client, id: &str) -> Outcome2 {
-    match client.service_principal().await {
-        Ok(sp) => Ok(format!(
-            "'{}' (appId {}, assignment required: {})",
-            sp.display_name.unwrap_or_default(),
-            sp.app_id,
-            sp.app_role_assignment_required
-                .map(|b| b.to_string())
-                .unwrap_or_else(|| "unknown".into())
-        )),
-        Err(Error::Graph(g)) if g.status == 404 => Err((
+async fn service_principal(client: &Client, id: &str, settings: &Entra) -> Outcome2 {
+    let e = match client.service_principal().await {
+        Ok(sp) => {
+            return Ok(format!(
+                "'{}' (appId {}, assignment required: {})",
+                sp.display_name.unwrap_or_default(),
+                sp.app_id,
+                sp.app_role_assignment_required
+                    .map(|b| b.to_string())
+                    .unwrap_or_else(|| "unknown".into())
+            ));
+        }
+        Err(e) => e,
+    };
+    if let Some(d) = denied(&e, "Application.Read.All", settings) {
+        return Err(d);
+    }
+    match e {
+        Error::Graph(g) if g.status == 404 => Err((
             format!(
                 "no service principal with object id {id} in the tenant: set service_principal_id to the Object ID \
                  shown under Enterprise applications → (the app) → Properties{}",
-                g.request_id.map(|r| format!(" (request-id {r})")).unwrap_or_default()
+                g.request_id
+                    .as_ref()
+                    .map(|r| format!(" (request-id {r})"))
+                    .unwrap_or_default()
             ),
             Some("Request_ResourceNotFound".to_owned()),
         )),
-        Err(e) => Err(other(e)),
+        e => Err(other(e)),
     }
 }
 
