@@ -388,7 +388,11 @@ pub(super) fn assign(sim: &Sim, sp_id: &str, body: &[u8]) -> Reply {
         let name = name.and_then(|p| p.get("displayName").cloned()).unwrap_or(Value::Null);
         // Graph writes seven fractional digits (spec §7.2).
         let t = chrono::Utc::now();
-        let created = format!("{}.{:07}Z", t.format("%Y-%m-%dT%H:%M:%S"), t.timestamp_subsec_nanos() / 100);
+        let created = format!(
+            "{}.{:07}Z",
+            t.format("%Y-%m-%dT%H:%M:%S"),
+            t.timestamp_subsec_nanos() / 100
+        );
         let a = json!({"id": crate::sim::tenant::random_opaque_id(), "deletedDateTime": null, "appRoleId": role,
             "createdDateTime": created, "principalDisplayName": name, "principalId": principal,
             "principalType": kind.as_str(), "resourceDisplayName": sp.get("displayName"), "resourceId": sp_id});
