@@ -27,6 +27,7 @@ async fn graph_msgraph_sdk_conformance() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),
     );
+    println!("{stdout}");
     assert!(out.status.success(), "msgraph-sdk check failed\n{stdout}\n{stderr}");
     assert!(stdout.contains("all msgraph-sdk checks passed"), "{stdout}");
 }
