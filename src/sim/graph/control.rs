@@ -44,6 +44,9 @@ pub struct Faults {
     pub expire_access_tokens: bool,
     /// `expires_in` for tokens issued from now on.
     pub token_lifetime_secs: Option<u64>,
+    /// Share (0..1) of Graph requests answered at random with 429 or 503 (`nowsync sim
+    /// --fault-rate`), with `Retry-After` as configured.
+    pub fault_rate: f64,
 }
 
 /// What the simulator saw. Counts Graph requests only (token requests in `token`).
@@ -146,6 +149,28 @@ pub(super) fn injected_fault(sim: &Sim, _endpoint: &str) -> Option<Reply> {
             )
             .header(retry, ra),
         );
+    }
+    if f.fault_rate > 0.0 && rand::random::<f64>() < f.fault_rate {
+        let ra = retry_after(&f);
+        drop(f);
+        let throttle = rand::random::<bool>();
+        let mut stats = sim.stats_mut();
+        let reply = if throttle {
+            stats.throttled_429 += 1;
+            Reply::error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "TooManyRequests",
+                "Please retry again later.",
+            )
+        } else {
+            stats.unavailable_5xx += 1;
+            Reply::error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "serviceNotAvailable",
+                "The service is temporarily unavailable.",
+            )
+        };
+        return Some(reply.header(retry, ra));
     }
     if f.gateway_timeout_next > 0 {
         f.gateway_timeout_next -= 1;

@@ -7,6 +7,7 @@
 //! it is never counted. State lives behind `std::sync::Mutex`es that are never held across an
 //! `.await`.
 
+mod assign;
 mod auth;
 mod control;
 mod delta;
@@ -178,6 +179,16 @@ pub struct Running {
 }
 
 impl Running {
+    /// The Graph fields of `nowsync sim`'s ready line (DESIGN.md "Simulators").
+    pub fn ready_fields(&self) -> serde_json::Map<String, serde_json::Value> {
+        let v = serde_json::json!({
+            "graph_url": self.graph_url, "authority_url": self.authority_url, "tenant_id": self.tenant_id,
+            "client_id": self.client_id, "client_secret": self.client_secret,
+            "service_principal_id": self.service_principal_id,
+        });
+        v.as_object().cloned().unwrap_or_default()
+    }
+
     /// Stops serving (also done on drop).
     pub fn stop(&mut self) {
         if let Some(tx) = self.shutdown.take() {

@@ -159,6 +159,7 @@ pub(super) fn members(sim: &Sim, ctx: &Ctx, q: &Query, id: &str, transitive: boo
     try_reply((|| {
         let only = match cast {
             [] => None,
+            ["$count"] => return Ok(count_members(sim, ctx, id)),
             [c] if c.ends_with("graph.user") => Some(PrincipalType::User),
             [c] if c.ends_with("graph.group") => Some(PrincipalType::Group),
             [c] => {
@@ -225,6 +226,16 @@ pub(super) fn members(sim: &Sim, ctx: &Ctx, q: &Query, id: &str, transitive: boo
         let context = query::context(ctx, what, select.as_deref());
         Ok(query::page(ctx, q, &ctx.path, context, top, items.into_iter()))
     })())
+}
+
+fn count_members(sim: &Sim, ctx: &Ctx, id: &str) -> Reply {
+    if ctx.headers.get("consistencylevel").is_none() {
+        return Reply::bad_request("$count is not currently supported.");
+    }
+    match sim.store().groups.live(id) {
+        Some(g) => Reply::text(g.members.len().to_string()),
+        None => Reply::not_found(id),
+    }
 }
 
 pub(super) fn list_service_principals(sim: &Sim, ctx: &Ctx, q: &Query) -> Reply {

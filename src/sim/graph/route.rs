@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
 
 use super::reply::{Ctx, Reply};
-use super::{Sim, auth, control, delta, read, write};
+use super::{Sim, assign, auth, control, delta, read, write};
 
 /// Decoded query options, keyed by lower-cased name (`$select`, `$top`, …).
 pub(super) type Query = HashMap<String, String>;
@@ -151,8 +151,8 @@ fn graph(sim: &Sim, ctx: &Ctx, method: &Method, rest: &[&str], q: &Query, body: 
         (Method::DELETE, ["groups", id]) => write::delete_group(sim, id),
         (Method::POST, ["groups", id, "members", "$ref"]) => write::add_member(sim, id, body),
         (Method::DELETE, ["groups", id, "members", member, "$ref"]) => write::remove_member(sim, id, member),
-        (Method::POST, ["servicePrincipals", id, "appRoleAssignedTo"]) => write::assign(sim, id, body),
-        (Method::DELETE, ["servicePrincipals", id, "appRoleAssignedTo", a]) => write::unassign(sim, id, a),
+        (Method::POST, ["servicePrincipals", id, "appRoleAssignedTo"]) => assign::assign(sim, id, body),
+        (Method::DELETE, ["servicePrincipals", id, "appRoleAssignedTo", a]) => assign::unassign(sim, id, a),
         _ => Reply::error(
             StatusCode::BAD_REQUEST,
             "BadRequest",

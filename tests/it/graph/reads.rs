@@ -160,6 +160,20 @@ async fn an_expired_token_is_replaced_once() {
 }
 
 #[tokio::test]
+async fn the_token_is_refreshed_ahead_of_expiry() {
+    let r = start(200, 5, |o| o.token_lifetime = std::time::Duration::from_secs(1)).await;
+    let c = client(&r);
+    c.groups().all().await.unwrap();
+    c.groups().all().await.unwrap();
+    assert_eq!(r.sim.stats().token, 1, "cached while fresh");
+    // Refreshed at half the lifetime when the lifetime is shorter than the skew.
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    c.groups().all().await.unwrap();
+    let s = r.sim.stats();
+    assert_eq!((s.token, s.unauthorized_401), (2, 0));
+}
+
+#[tokio::test]
 async fn the_simulator_checks_queries_like_graph() {
     let r = start(200, 5, |_| {}).await;
     let c = client(&r);
