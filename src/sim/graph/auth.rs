@@ -153,6 +153,17 @@ pub(super) fn token(sim: &Sim, tenant: &str, headers: &HeaderMap, body: &[u8]) -
                 ),
             );
         }
+        Some(_) if sim.faults().secret_expired => {
+            return aad_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                7000222,
+                &format!(
+                    "The provided client secret keys for app '{}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.",
+                    t.client_id
+                ),
+            );
+        }
         Some(_) => {}
     }
     let lifetime = sim.faults().token_lifetime_secs.map(std::time::Duration::from_secs);

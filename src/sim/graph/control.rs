@@ -42,6 +42,8 @@ pub struct Faults {
     pub deny: Vec<String>,
     /// One-shot: every access token issued so far expires now.
     pub expire_access_tokens: bool,
+    /// The client secret is expired: the token endpoint answers 401 AADSTS7000222.
+    pub secret_expired: bool,
     /// `expires_in` for tokens issued from now on.
     pub token_lifetime_secs: Option<u64>,
     /// Share (0..1) of Graph requests answered at random with 429 or 503 (`nowsync sim

@@ -42,6 +42,8 @@ pub struct Options {
     pub delta_members_per_page: usize,
     /// Delta tokens older than this answer 400 `syncStateNotFound` (identity: 7 days).
     pub delta_token_ttl: Duration,
+    /// Soft-deleted users are purged after this (Entra: 30 days), reported as `@removed` deleted.
+    pub deleted_retention: Duration,
     /// Faults active from the start; `POST /sim/faults` replaces them.
     pub faults: Faults,
 }
@@ -56,6 +58,7 @@ impl Default for Options {
             delta_page_size: 100,
             delta_members_per_page: 1000,
             delta_token_ttl: Duration::from_secs(7 * 86_400),
+            deleted_retention: Duration::from_secs(30 * 86_400),
             faults: Faults::default(),
         }
     }

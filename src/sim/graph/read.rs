@@ -46,26 +46,24 @@ pub(super) fn list_users(sim: &Sim, ctx: &Ctx, q: &Query) -> Reply {
         } else {
             query::top(q)?
         };
+        let context = query::context(ctx, "users", select.as_deref());
         let store = sim.store();
-        let items: Vec<(u64, Map<String, Value>)> = store
+        let items = store
             .users
             .by_seq
             .values()
             .filter(|r| r.is_live() && filter.as_ref().is_none_or(|f| f.matches(&r.props)))
-            .map(|r| (r.seq, r))
-            .map(|(seq, r)| {
-                let mut obj = query::project(&r.props, select.as_deref(), USER_DEFAULT);
-                if expand && let Some(m) = r.manager.as_deref().and_then(|id| store.users.live(id)) {
-                    let mut mo = query::project(&m.props, None, &["id", "displayName", "userPrincipalName"]);
-                    mo.insert("@odata.type".to_owned(), json!("#microsoft.graph.user"));
-                    obj.insert("manager".to_owned(), Value::Object(mo));
-                }
-                (seq, obj)
-            })
-            .collect();
-        drop(store);
-        let context = query::context(ctx, "users", select.as_deref());
-        Ok(query::page(ctx, q, &ctx.path, context, top, items.into_iter()))
+            .map(|r| (r.seq, r));
+        let reply = query::page(ctx, q, context, top, items, |r| {
+            let mut obj = query::project(&r.props, select.as_deref(), USER_DEFAULT);
+            if expand && let Some(m) = r.manager.as_deref().and_then(|id| store.users.live(id)) {
+                let mut mo = query::project(&m.props, None, &["id", "displayName", "userPrincipalName"]);
+                mo.insert("@odata.type".to_owned(), json!("#microsoft.graph.user"));
+                obj.insert("manager".to_owned(), Value::Object(mo));
+            }
+            obj
+        });
+        Ok(reply)
     })())
 }
 
@@ -127,17 +125,18 @@ pub(super) fn list_groups(sim: &Sim, ctx: &Ctx, q: &Query) -> Reply {
         let select = query::select(q, GROUP_DEFAULT, GROUP_KNOWN_EXTRA, "group")?;
         let filter = query::filter(ctx, q)?;
         let top = query::top(q)?;
+        let context = query::context(ctx, "groups", select.as_deref());
         let store = sim.store();
-        let items: Vec<(u64, Map<String, Value>)> = store
+        let items = store
             .groups
             .by_seq
             .values()
             .filter(|r| r.is_live() && filter.as_ref().is_none_or(|f| f.matches(&r.props)))
-            .map(|r| (r.seq, query::project(&r.props, select.as_deref(), GROUP_DEFAULT)))
-            .collect();
-        drop(store);
-        let context = query::context(ctx, "groups", select.as_deref());
-        Ok(query::page(ctx, q, &ctx.path, context, top, items.into_iter()))
+            .map(|r| (r.seq, r));
+        let reply = query::page(ctx, q, context, top, items, |r| {
+            query::project(&r.props, select.as_deref(), GROUP_DEFAULT)
+        });
+        Ok(reply)
     })())
 }
 
@@ -224,7 +223,7 @@ pub(super) fn members(sim: &Sim, ctx: &Ctx, q: &Query, id: &str, transitive: boo
             _ => "directoryObjects",
         };
         let context = query::context(ctx, what, select.as_deref());
-        Ok(query::page(ctx, q, &ctx.path, context, top, items.into_iter()))
+        Ok(query::page(ctx, q, context, top, items.into_iter(), |m| m))
     })())
 }
 
@@ -252,7 +251,7 @@ pub(super) fn list_service_principals(sim: &Sim, ctx: &Ctx, q: &Query) -> Reply 
             .collect();
         drop(store);
         let context = query::context(ctx, "servicePrincipals", None);
-        Ok(query::page(ctx, q, &ctx.path, context, top, items.into_iter()))
+        Ok(query::page(ctx, q, context, top, items.into_iter(), |m| m))
     })())
 }
 
@@ -301,7 +300,7 @@ pub(super) fn assigned_to(sim: &Sim, ctx: &Ctx, q: &Query, sp_id: &str) -> Reply
             "{}/v1.0/$metadata#servicePrincipals('{sp_id}')/appRoleAssignedTo",
             ctx.origin
         );
-        Ok(query::page(ctx, q, &ctx.path, context, top, items.into_iter()))
+        Ok(query::page(ctx, q, context, top, items.into_iter(), |m| m))
     })())
 }
 
@@ -326,7 +325,7 @@ pub(super) fn deleted_users(sim: &Sim, ctx: &Ctx, q: &Query) -> Reply {
             .collect();
         drop(store);
         let context = query::context(ctx, "directory/deletedItems/microsoft.graph.user", select.as_deref());
-        Ok(query::page(ctx, q, &ctx.path, context, top, items.into_iter()))
+        Ok(query::page(ctx, q, context, top, items.into_iter(), |m| m))
     })())
 }
 

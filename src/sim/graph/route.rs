@@ -99,6 +99,7 @@ fn graph(sim: &Sim, ctx: &Ctx, method: &Method, rest: &[&str], q: &Query, body: 
     if let Some(reply) = control::injected_fault(sim, &endpoint) {
         return reply;
     }
+    write::purge_expired(sim, sim.inner.options.deleted_retention);
     if let Err(reply) = auth::check_bearer(sim, &ctx.headers) {
         sim.stats_mut().unauthorized_401 += 1;
         return reply;

@@ -109,6 +109,8 @@ pub(super) struct Store {
     pub users: Objects,
     pub groups: Objects,
     pub assignments: Vec<Map<String, Value>>,
+    /// Ids of users in deletedItems, oldest first (for the 30-day purge clock).
+    pub soft_deleted: Vec<String>,
 }
 
 fn put(map: &mut Map<String, Value>, key: &str, value: Option<impl Into<Value>>) {
@@ -192,6 +194,7 @@ impl Store {
             users: Objects::default(),
             groups: Objects::default(),
             assignments: Vec::with_capacity(t.assignments.len()),
+            soft_deleted: Vec::new(),
         };
         for u in &t.users {
             let mut rec = Rec::new(store.seq(), 1, user_props(u));

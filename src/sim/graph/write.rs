@@ -24,7 +24,7 @@ pub(super) fn body_object(body: &[u8]) -> Result<Map<String, Value>, Reply> {
 }
 
 fn now() -> String {
-    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 pub(super) fn required(m: &Map<String, Value>, keys: &[&str]) -> Result<(), Reply> {
@@ -143,6 +143,7 @@ pub(super) fn delete_user(sim: &Sim, id: &str) -> Reply {
         rec.version = v;
         rec.former_groups = left;
     }
+    store.soft_deleted.push(id.to_owned());
     Reply::empty(StatusCode::NO_CONTENT)
 }
 
@@ -167,6 +168,10 @@ pub(super) fn restore(sim: &Sim, id: &str) -> Reply {
     rec.life_version = v;
     rec.version = v;
     rec.former_groups.clear();
+    store.soft_deleted.retain(|s| s != id);
+    let Some(rec) = store.users.get(id) else {
+        return Reply::not_found(id);
+    };
     let mut obj = query::project(&rec.props, None, USER_DEFAULT);
     obj.insert("@odata.type".to_owned(), json!("#microsoft.graph.user"));
     Reply::ok(Value::Object(obj))
@@ -191,6 +196,39 @@ pub(super) fn purge(sim: &Sim, id: &str) -> Reply {
         .assignments
         .retain(|a| a.get("principalId").and_then(Value::as_str) != Some(id));
     Reply::empty(StatusCode::NO_CONTENT)
+}
+
+/// The 30-day clock of deletedItems: purges soft-deleted users older than `retention`.
+pub(super) fn purge_expired(sim: &Sim, retention: std::time::Duration) {
+    let mut store = sim.store();
+    let cutoff = chrono::Utc::now() - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
+    let expired: Vec<String> = store
+        .soft_deleted
+        .iter()
+        .filter(|id| {
+            store.users.get(id).is_some_and(|r| match &r.life {
+                Life::SoftDeleted(at) => chrono::DateTime::parse_from_rfc3339(at).is_ok_and(|t| t <= cutoff),
+                _ => false,
+            })
+        })
+        .cloned()
+        .collect();
+    for id in expired {
+        purge_locked(&mut store, &id);
+    }
+}
+
+fn purge_locked(store: &mut Store, id: &str) {
+    let v = store.bump();
+    if let Some(rec) = store.users.get_mut(id) {
+        rec.life = Life::Purged;
+        rec.life_version = v;
+        rec.version = v;
+    }
+    store.soft_deleted.retain(|s| s != id);
+    store
+        .assignments
+        .retain(|a| a.get("principalId").and_then(Value::as_str) != Some(id));
 }
 
 pub(super) fn set_manager(sim: &Sim, id: &str, body: &[u8]) -> Reply {

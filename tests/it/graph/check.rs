@@ -59,6 +59,15 @@ async fn a_wrong_secret_fails_the_token_step_with_advice() {
 }
 
 #[tokio::test]
+async fn an_expired_secret_is_told_apart_from_a_wrong_one() {
+    let r = start(200, 10, |o| o.faults.secret_expired = true).await;
+    let steps = test_connection(&settings(&r), &Secret::new(r.client_secret.clone())).await;
+    let s = assert_fails_at(&steps, "token");
+    assert_eq!(s.error_code.as_deref(), Some("AADSTS7000222"));
+    assert!(s.message.contains("expired"), "{}", s.message);
+}
+
+#[tokio::test]
 async fn an_unknown_tenant_fails_at_the_authority() {
     let r = start(200, 10, |_| {}).await;
     let mut entra = settings(&r);

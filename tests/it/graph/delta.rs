@@ -249,3 +249,16 @@ async fn large_groups_are_split_across_pages() {
         );
     }
 }
+
+#[tokio::test]
+async fn deleted_users_are_purged_when_their_retention_ends() {
+    let r = start(200, 5, |o| o.deleted_retention = std::time::Duration::ZERO).await;
+    let c = client(&r);
+    let first = run(c.users_delta(None)).await;
+    let id = r.sim.tenant().users[9].id.clone();
+    write(&c, Method::DELETE, &format!("/users/{id}"), json!(null)).await;
+    assert!(c.deleted_users().all().await.unwrap().is_empty(), "purged by the clock");
+    let next = run(c.users_delta(Some(&first.link))).await;
+    assert_eq!(next.items.len(), 1);
+    assert_eq!(next.items[0].removed, Some(Removed::Deleted));
+}
