@@ -16,6 +16,7 @@ mod error;
 mod model;
 mod paging;
 mod retry;
+mod scope;
 
 pub use client::{Client, Options};
 pub use cloud::{Endpoints, defaults as cloud_defaults};
@@ -24,6 +25,7 @@ pub use error::{Error, GraphError, TokenError};
 pub use model::{AppRoleAssignment, DirectoryObject, GROUP_SELECT, Group, ServicePrincipal, USER_SELECT, User};
 pub use paging::Pager;
 pub use retry::{RetryPolicy, parse_retry_after};
+pub use scope::AssignedScope;
 
 fn encode(segment: &str) -> String {
     percent_encoding::utf8_percent_encode(segment, percent_encoding::NON_ALPHANUMERIC).to_string()

@@ -39,30 +39,10 @@ async fn assigned_scope_matches_the_generated_tenant() {
     let c = client(&r);
     let sp = c.service_principal().await.unwrap();
     assert_eq!(sp.id, r.service_principal_id);
-    let assignments = c.app_role_assigned_to().all().await.unwrap();
-    assert_eq!(assignments.len(), r.sim.tenant().assignments.len());
-    let groups = c.groups().all().await.unwrap();
-    let security: HashSet<String> = groups
-        .iter()
-        .filter(|g| g.security_enabled == Some(true))
-        .map(|g| g.id.clone())
-        .collect();
-    let mut scope: HashSet<String> = HashSet::new();
-    for a in &assignments {
-        match a.principal_type.as_str() {
-            "User" => {
-                scope.insert(a.principal_id.clone());
-            }
-            "Group" if security.contains(&a.principal_id) => {
-                for m in c.group_members(&a.principal_id).all().await.unwrap() {
-                    if m.is_user() {
-                        scope.insert(m.id);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
+    let scope = c.assigned_scope().await.unwrap();
+    let t = r.sim.tenant();
+    assert_eq!(scope.assignments.len(), t.assignments.len());
+    assert!(scope.ignored.iter().any(|a| a.principal_type == "ServicePrincipal"));
     let enabled: HashSet<String> = c
         .users()
         .all()
@@ -72,15 +52,18 @@ async fn assigned_scope_matches_the_generated_tenant() {
         .filter(|u| u.account_enabled == Some(true))
         .map(|u| u.id)
         .collect();
-    scope.retain(|id| enabled.contains(id));
-    let want: HashSet<String> = r
-        .sim
-        .tenant()
-        .in_scope_user_ids()
+    let got: HashSet<&str> = scope
+        .user_ids()
         .into_iter()
-        .map(str::to_owned)
+        .filter(|id| enabled.contains(*id))
         .collect();
-    assert_eq!(scope, want);
+    assert_eq!(got, t.in_scope_user_ids());
+    let direct = t
+        .assignments
+        .iter()
+        .find(|a| a.principal_type == nowsync::sim::tenant::PrincipalType::User)
+        .unwrap();
+    assert!(scope.roles(&direct.principal_id).contains(direct.app_role_id.as_str()));
 }
 
 #[tokio::test]
