@@ -142,8 +142,13 @@ impl TokenError {
 
 impl fmt::Display for TokenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let code = self.code.map(|c| format!("AADSTS{c} ")).unwrap_or_default();
-        write!(f, "sign-in refused: {code}({}): {}", self.error, self.advice())?;
+        write!(
+            f,
+            "sign-in refused ({}): {} — {}",
+            self.error,
+            self.description,
+            self.advice()
+        )?;
         if let Some(t) = &self.trace_id {
             write!(f, " [trace id {t}]")?;
         }

@@ -133,6 +133,18 @@ impl Sim {
         &self.inner.tenant.service_principal.id
     }
 
+    /// The Graph fields of `nowsync sim`'s ready line for a simulator served at `origin`
+    /// (`http://127.0.0.1:PORT`): `graph_url` (origin + `/v1.0`), `authority_url` (origin),
+    /// `tenant_id`, `client_id`, `client_secret`, `service_principal_id`.
+    pub fn ready_fields(&self, origin: &str) -> serde_json::Map<String, serde_json::Value> {
+        let v = serde_json::json!({
+            "graph_url": format!("{origin}/v1.0"), "authority_url": origin, "tenant_id": self.tenant_id(),
+            "client_id": self.client_id(), "client_secret": self.client_secret(),
+            "service_principal_id": self.service_principal_id(),
+        });
+        v.as_object().cloned().unwrap_or_default()
+    }
+
     /// Replaces the active faults (as `POST /sim/faults` does).
     pub fn set_faults(&self, faults: Faults) {
         control::apply_faults(self, faults);
@@ -184,12 +196,7 @@ pub struct Running {
 impl Running {
     /// The Graph fields of `nowsync sim`'s ready line (DESIGN.md "Simulators").
     pub fn ready_fields(&self) -> serde_json::Map<String, serde_json::Value> {
-        let v = serde_json::json!({
-            "graph_url": self.graph_url, "authority_url": self.authority_url, "tenant_id": self.tenant_id,
-            "client_id": self.client_id, "client_secret": self.client_secret,
-            "service_principal_id": self.service_principal_id,
-        });
-        v.as_object().cloned().unwrap_or_default()
+        self.sim.ready_fields(&self.url)
     }
 
     /// Stops serving (also done on drop).
