@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, HeaderName, Method, StatusCode, Uri};
 use axum::response::Response;
 
 use super::reply::{Ctx, Reply};
@@ -115,6 +115,35 @@ fn graph(sim: &Sim, ctx: &Ctx, method: &Method, rest: &[&str], q: &Query, body: 
             "Insufficient privileges to complete the operation.",
         );
     }
+    let reply = dispatch(sim, ctx, method, rest, q, body);
+    if *method == Method::GET && reply.status.is_success() {
+        return reply.header(
+            HeaderName::from_static("x-ms-resource-unit"),
+            resource_units(rest, q).to_string(),
+        );
+    }
+    reply
+}
+
+/// Identity throttling's cost of a read (spec §9.2): base cost by endpoint, `$select` −1,
+/// `$expand` +1, `$top` under 20 −1, at least 1.
+fn resource_units(rest: &[&str], q: &Query) -> i32 {
+    let base = match rest {
+        ["users"] => 2,
+        ["groups", _, "members", ..] => 3,
+        ["groups", _, "transitiveMembers", ..] => 5,
+        _ => 1,
+    };
+    let top_small = q
+        .get("$top")
+        .and_then(|t| t.parse::<u32>().ok())
+        .is_some_and(|t| t < 20);
+    let cost =
+        base - i32::from(q.contains_key("$select")) + i32::from(q.contains_key("$expand")) - i32::from(top_small);
+    cost.max(1)
+}
+
+fn dispatch(sim: &Sim, ctx: &Ctx, method: &Method, rest: &[&str], q: &Query, body: &[u8]) -> Reply {
     let m = method.clone();
     match (m, rest) {
         (Method::GET, ["users"]) => read::list_users(sim, ctx, q),
@@ -183,4 +212,32 @@ fn endpoint_name(rest: &[&str]) -> String {
         parts.push(name);
     }
     parts.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_quirks() {
+        assert_eq!(collapse("/v1.0//users///delta()"), "/v1.0/users/delta()");
+        assert!(
+            ["delta", "delta()", "microsoft.graph.delta", "microsoft.graph.delta()"]
+                .iter()
+                .all(|d| is_delta(d))
+        );
+        assert_eq!(alternate_key("servicePrincipals(appId='abc')"), Some("abc"));
+        assert_eq!(
+            endpoint_name(&["groups", "1f0c", "members", "microsoft.graph.user"]),
+            "groups/{id}/members/microsoft.graph.user"
+        );
+        assert_eq!(endpoint_name(&["users", "delta()"]), "users/delta");
+        let q: Query = [
+            ("$select".to_owned(), "id".to_owned()),
+            ("$top".to_owned(), "5".to_owned()),
+        ]
+        .into();
+        assert_eq!(resource_units(&["users"], &q), 1);
+        assert_eq!(resource_units(&["groups", "x", "transitiveMembers"], &Query::new()), 5);
+    }
 }

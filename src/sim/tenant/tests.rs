@@ -187,3 +187,13 @@ fn small_k_takes_the_priority_rows() {
     let two = t.snow_seed_users(2);
     assert_eq!(two[0].email, two[1].email);
 }
+
+#[test]
+fn tiny_tenants_do_not_panic() {
+    for (users, groups) in [(0, 0), (1, 0), (5, 2), (50, 1), (0, 10), (199, 3)] {
+        let t = Tenant::generate(5, users, groups);
+        assert_eq!((t.users.len(), t.groups.len()), (users, groups));
+        let _ = t.snow_seed_users(20);
+        let _ = t.in_scope_user_ids();
+    }
+}
