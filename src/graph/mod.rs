@@ -105,13 +105,29 @@ impl Client {
     /// A users delta round: from a stored deltaLink, or a full round when `None`. Selects
     /// [`USER_SELECT`] plus `manager` (so `manager@delta` is reported).
     pub fn users_delta(&self, delta_link: Option<&str>) -> DeltaRound {
-        let initial = self.url(&format!("/users/delta?$select={},manager", USER_SELECT.join(",")));
+        let mut select = USER_SELECT.to_vec();
+        select.push("manager");
+        self.users_delta_with(&select, delta_link)
+    }
+
+    /// A users delta round with another selection. Only selected properties are tracked, and a
+    /// stored link keeps the selection it was made with (spec §6.2): a new selection needs a
+    /// full round (`delta_link` = `None`).
+    pub fn users_delta_with(&self, select: &[&str], delta_link: Option<&str>) -> DeltaRound {
+        let initial = self.url(&format!("/users/delta?$select={}", select.join(",")));
         DeltaRound::new(self.clone(), initial, delta_link)
     }
 
     /// A groups delta round, selecting [`GROUP_SELECT`] plus `members` (`members@delta`).
     pub fn groups_delta(&self, delta_link: Option<&str>) -> DeltaRound {
-        let initial = self.url(&format!("/groups/delta?$select={},members", GROUP_SELECT.join(",")));
+        let mut select = GROUP_SELECT.to_vec();
+        select.push("members");
+        self.groups_delta_with(&select, delta_link)
+    }
+
+    /// A groups delta round with another selection (see [`Client::users_delta_with`]).
+    pub fn groups_delta_with(&self, select: &[&str], delta_link: Option<&str>) -> DeltaRound {
+        let initial = self.url(&format!("/groups/delta?$select={}", select.join(",")));
         DeltaRound::new(self.clone(), initial, delta_link)
     }
 }
