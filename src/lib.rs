@@ -9,8 +9,10 @@
 //!   [`secrets::Secret`] type that never prints. Depends on nothing of ours.
 //! - [`servicenow`]: Table/Batch API client, encoded-query builder, schema, typed errors,
 //!   and the ServiceNow half of test connection. Uses `model`, `secrets`.
-//! - [`sim`]: the ServiceNow simulator (axum). Uses `model` only; product code never knows
-//!   it is talking to it.
+//! - [`graph`]: Microsoft Graph client (token, paging, delta, members, app-role assignments),
+//!   typed errors, and the Entra half of test connection. Uses `model`, `secrets`, `config`.
+//! - [`sim`]: the ServiceNow and Graph simulators (axum) and the generated tenant. Uses `model`
+//!   only; product code never knows it is talking to it.
 //! - [`mapping`]: Entra's attribute-mapping expression language (lexer, parser, printer,
 //!   evaluator, every documented function), the mapping model and the default ServiceNow
 //!   mappings. Uses `model` only; pure: no I/O, no tokio.
@@ -21,6 +23,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod graph;
 pub mod mapping;
 pub mod model;
 pub mod scope;

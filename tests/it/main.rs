@@ -3,6 +3,7 @@
 //! parallel.
 
 mod cli;
+mod graph;
 mod secrets;
 mod sim_snow;
 mod sim_snow_faults;

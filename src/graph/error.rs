@@ -1,0 +1,314 @@
+//! Typed errors of the Graph client: sign-in failures with Entra's AADSTS code and plain advice
+//! (spec §1.4), Graph error envelopes with their `request-id` (spec §10), transport and decoding
+//! failures. `is_transient()` says whether trying again later can help.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Everything the Graph client can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Settings that cannot work (a bad URL); nothing was sent.
+    #[error("{0}")]
+    Config(String),
+    #[error("could not reach {url}: {source}")]
+    Network {
+        url: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("{0}")]
+    Token(TokenError),
+    #[error("{0}")]
+    Graph(Box<GraphError>),
+    #[error("the answer from {url} could not be read ({}): {source}", .request_id.as_deref().unwrap_or("no request-id"))]
+    Decode {
+        url: String,
+        request_id: Option<String>,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+impl Error {
+    /// True when the same request may succeed later (throttling, 5xx, timeouts, resets).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Network { source, .. } => source.is_timeout() || source.is_connect() || source.is_request(),
+            Error::Token(t) => t.status >= 500 || t.status == 429,
+            Error::Graph(g) => matches!(g.status, 429 | 500 | 502 | 503 | 504),
+            Error::Config(_) | Error::Decode { .. } => false,
+        }
+    }
+
+    /// The `request-id` of the failed Graph call, when Graph answered.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Graph(g) => g.request_id.as_deref(),
+            Error::Decode { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The Graph error, when Graph answered with one.
+    pub fn graph(&self) -> Option<&GraphError> {
+        match self {
+            Error::Graph(g) => Some(g),
+            _ => None,
+        }
+    }
+}
+
+/// The token endpoint refused: Entra's `error`, AADSTS code and description (first line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenError {
+    pub status: u16,
+    /// OAuth `error`, e.g. `invalid_client`.
+    pub error: String,
+    /// The AADSTS number, e.g. 7000215.
+    pub code: Option<u32>,
+    /// `error_description` without its trailing trace/correlation lines.
+    pub description: String,
+    pub trace_id: Option<String>,
+    pub correlation_id: Option<String>,
+}
+
+impl TokenError {
+    /// What the admin should do, by AADSTS code.
+    pub fn advice(&self) -> String {
+        match self.code {
+            Some(7000215) => "the client secret is wrong: store the secret's Value (not its Secret ID) from the app \
+                              registration's Certificates & secrets as graph-client-secret"
+                .into(),
+            Some(7000222) => "the client secret has expired: create a new one in the app registration and store it \
+                              as graph-client-secret"
+                .into(),
+            Some(90002) => "the tenant was not found: check tenant_id, and that cloud names the cloud the tenant \
+                            lives in (global, usgov, usgov-dod, china)"
+                .into(),
+            Some(700016) => "no application with this client_id exists in the tenant: check client_id, and that the \
+                             app is registered in this tenant and cloud"
+                .into(),
+            Some(1002012 | 70011) => "the scope was refused: it must be the cloud's Graph root with /.default; check \
+                                      the cloud setting"
+                .into(),
+            Some(7000218 | 7000216) => "no client secret was sent: set graph-client-secret".into(),
+            Some(n) => format!("see https://login.microsoftonline.com/error?code={n}"),
+            None => "the authority's answer carried no AADSTS code; check authority_url".into(),
+        }
+    }
+
+    /// Builds from a token endpoint error body (any shape; missing fields tolerated).
+    pub fn from_body(status: u16, body: &[u8]) -> TokenError {
+        #[derive(Deserialize, Default)]
+        #[serde(default)]
+        struct Body {
+            error: String,
+            error_description: String,
+            error_codes: Vec<u32>,
+            trace_id: Option<String>,
+            correlation_id: Option<String>,
+        }
+        let b: Body = serde_json::from_slice(body).unwrap_or_default();
+        let description = b.error_description.lines().next().unwrap_or("").trim().to_owned();
+        let code = b.error_codes.first().copied().or_else(|| {
+            let digits: String = description
+                .strip_prefix("AADSTS")?
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.parse().ok()
+        });
+        TokenError {
+            status,
+            error: if b.error.is_empty() {
+                format!("HTTP {status}")
+            } else {
+                b.error
+            },
+            code,
+            description: if description.is_empty() {
+                String::from_utf8_lossy(body).chars().take(200).collect()
+            } else {
+                description
+            },
+            trace_id: b.trace_id,
+            correlation_id: b.correlation_id,
+        }
+    }
+}
+
+impl fmt::Display for TokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "sign-in refused ({}): {} — {}",
+            self.error,
+            self.description,
+            self.advice()
+        )?;
+        if let Some(t) = &self.trace_id {
+            write!(f, " [trace id {t}]")?;
+        }
+        Ok(())
+    }
+}
+
+/// Graph answered with an error envelope (or a bare status).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GraphError {
+    pub status: u16,
+    /// `error.code`, e.g. `Authorization_RequestDenied`; empty when the body had none.
+    pub code: String,
+    pub message: String,
+    pub request_id: Option<String>,
+    pub client_request_id: Option<String>,
+    /// From `Retry-After` (seconds, possibly fractional, or an HTTP date).
+    pub retry_after: Option<Duration>,
+    /// `Location` (a 410 delta reset points at the initial query).
+    pub location: Option<String>,
+    pub method: String,
+    pub url: String,
+}
+
+impl GraphError {
+    /// Builds from a response's status, headers and body; the body may be anything.
+    pub fn from_response(
+        method: &str,
+        url: &str,
+        status: u16,
+        headers: &reqwest::header::HeaderMap,
+        body: &[u8],
+    ) -> Self {
+        #[derive(Deserialize, Default)]
+        #[serde(default)]
+        struct Inner {
+            #[serde(rename = "request-id")]
+            request_id: Option<String>,
+            #[serde(rename = "client-request-id")]
+            client_request_id: Option<String>,
+        }
+        #[derive(Deserialize, Default)]
+        #[serde(default)]
+        struct Err {
+            code: String,
+            message: String,
+            #[serde(rename = "innerError", alias = "innererror")]
+            inner: Option<Inner>,
+        }
+        #[derive(Deserialize, Default)]
+        #[serde(default)]
+        struct Envelope {
+            error: Err,
+        }
+        let env: Envelope = serde_json::from_slice(body).unwrap_or_default();
+        let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let inner = env.error.inner.unwrap_or_default();
+        GraphError {
+            status,
+            code: env.error.code,
+            message: env.error.message,
+            request_id: header("request-id").or(inner.request_id),
+            client_request_id: header("client-request-id").or(inner.client_request_id),
+            retry_after: header("retry-after").and_then(|v| super::retry::parse_retry_after(&v)),
+            location: header("location"),
+            method: method.to_owned(),
+            url: url.to_owned(),
+        }
+    }
+
+    /// 400/410 `syncStateNotFound`/`resyncRequired`, or any 410: the delta token is no longer
+    /// usable and a full round must follow (spec §6.3).
+    pub fn is_delta_reset(&self) -> bool {
+        self.status == 410
+            || (self.status == 400
+                && ["syncStateNotFound", "resyncRequired"]
+                    .iter()
+                    .any(|c| self.code.eq_ignore_ascii_case(c)))
+    }
+
+    pub fn is_permission_denied(&self) -> bool {
+        self.status == 403
+    }
+}
+
+impl fmt::Display for GraphError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = self.url.split('?').next().unwrap_or(&self.url);
+        write!(
+            f,
+            "Graph answered {} {} to {} {path}",
+            self.status, self.code, self.method
+        )?;
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " (request-id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_errors_map_to_advice() {
+        let body = br#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.\r\nTrace ID: a\r\nCorrelation ID: b\r\nTimestamp: c","error_codes":[7000215],"trace_id":"a","correlation_id":"b"}"#;
+        let e = TokenError::from_body(401, body);
+        assert_eq!(e.code, Some(7000215));
+        assert_eq!(e.description, "AADSTS7000215: Invalid client secret provided.");
+        assert!(e.to_string().contains("AADSTS7000215") && e.to_string().contains("Secret ID"));
+        // No error_codes array: the code comes from the description prefix.
+        let e = TokenError::from_body(
+            400,
+            br#"{"error":"invalid_tenant","error_description":"AADSTS90002: Tenant 'x' not found."}"#,
+        );
+        assert_eq!(e.code, Some(90002));
+        assert!(e.advice().contains("tenant"));
+        for (code, word) in [
+            (7000222, "expired"),
+            (700016, "client_id"),
+            (1002012, "scope"),
+            (70011, "scope"),
+        ] {
+            let e = TokenError {
+                code: Some(code),
+                ..TokenError::from_body(400, b"{}")
+            };
+            assert!(e.advice().contains(word), "{code}");
+        }
+        let e = TokenError::from_body(502, b"<html>bad gateway</html>");
+        assert_eq!(e.code, None);
+        assert!(Error::Token(e).is_transient());
+    }
+
+    #[test]
+    fn graph_errors_keep_request_ids() {
+        let body = br#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation.","innerError":{"date":"2021-04-20T17:22:30","request-id":"r1","client-request-id":"c1"}}}"#;
+        let e = GraphError::from_response("GET", "http://x/v1.0/users?$top=1", 403, &Default::default(), body);
+        assert_eq!(e.code, "Authorization_RequestDenied");
+        assert_eq!(e.request_id.as_deref(), Some("r1"));
+        assert!(e.to_string().contains("request-id r1") && !e.to_string().contains("$top"));
+        assert!(!Error::Graph(Box::new(e.clone())).is_transient());
+        let gone = GraphError {
+            status: 410,
+            ..e.clone()
+        };
+        assert!(gone.is_delta_reset());
+        let expired = GraphError {
+            status: 400,
+            code: "SyncStateNotFound".into(),
+            ..e.clone()
+        };
+        assert!(expired.is_delta_reset());
+        assert!(Error::Graph(Box::new(GraphError { status: 429, ..e })).is_transient());
+        // Missing innerError and a non-JSON body are tolerated.
+        let e = GraphError::from_response("GET", "u", 504, &Default::default(), b"gateway");
+        assert_eq!((e.status, e.code.as_str()), (504, ""));
+    }
+}
