@@ -93,11 +93,11 @@ fn run(args: Args) -> Exit {
                 eprintln!("error: {message}");
                 return Exit::Usage;
             }
-            let auth = match cli::test_connection::servicenow_auth(profile) {
-                Ok(auth) => auth,
+            let credentials = match cli::test_connection::credentials(profile) {
+                Ok(credentials) => credentials,
                 Err(e) => return fail(&e, Exit::Usage),
             };
-            runtime.block_on(cli::test_connection::run(profile, auth, json))
+            runtime.block_on(cli::test_connection::run(profile, credentials, json))
         }
         Some(Command::Secrets { command }) => cli::secrets::run(&command, &dirs, &args.profile),
     }

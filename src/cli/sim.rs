@@ -1,10 +1,11 @@
-//! `nowsync sim`: the ServiceNow simulator in the foreground, announced by one JSON line.
+//! `nowsync sim`: the ServiceNow and Graph simulators in the foreground, serving one generated
+//! world, announced by one JSON line.
 
 use std::io::Write;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::sim::snow;
+use crate::sim::{graph, snow, world};
 
 use super::Exit;
 
@@ -14,10 +15,19 @@ pub struct SimArgs {
     /// Address of the ServiceNow simulator (port 0: a free port)
     #[arg(long, default_value = "127.0.0.1:0")]
     pub snow_addr: SocketAddr,
-    /// Users that already exist in ServiceNow before the first cycle
+    /// Address of the Graph simulator (port 0: a free port)
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub graph_addr: SocketAddr,
+    /// Users of the generated Entra tenant
+    #[arg(long, default_value_t = 200)]
+    pub users: usize,
+    /// Groups of the generated Entra tenant
+    #[arg(long, default_value_t = 30)]
+    pub groups: usize,
+    /// Users that already exist in ServiceNow before the first cycle, derived from the tenant
     #[arg(long, default_value_t = 20)]
     pub snow_users: usize,
-    /// Seed of the generated data: the same seed gives the same data
+    /// Seed of the generated tenant: the same seed gives the same world
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Server time per request, spent inside a semaphore slot
@@ -58,6 +68,8 @@ pub enum SimError {
     },
     #[error("the simulator stopped: {0}")]
     Serve(#[source] std::io::Error),
+    #[error("could not seed the ServiceNow simulator from the tenant: {0}")]
+    Seed(#[from] snow::InsertError),
 }
 
 impl SimError {
@@ -65,6 +77,7 @@ impl SimError {
         match self {
             SimError::FaultRate(_) | SimError::Semaphore => Exit::Usage,
             SimError::Bind { .. } | SimError::Serve(_) => Exit::Connection,
+            SimError::Seed(_) => Exit::Usage,
         }
     }
 }
@@ -77,42 +90,64 @@ pub async fn run(args: SimArgs) -> Result<(), SimError> {
     if args.semaphore == 0 {
         return Err(SimError::Semaphore);
     }
-    let options = snow::Options {
-        seed: args.seed,
-        snow_users: args.snow_users,
-        latency: Duration::from_millis(args.latency_ms),
-        semaphore: args.semaphore,
-        queue: args.queue,
-        fault_rate: args.fault_rate,
-        rate_limit_per_hour: args.rate_limit_per_hour,
-        hibernating: args.hibernate,
-        reject_too_long: args.reject_too_long,
-        ..snow::Options::default()
+    let options = world::Options {
+        snow: snow::Options {
+            seed: args.seed,
+            snow_users: args.snow_users,
+            latency: Duration::from_millis(args.latency_ms),
+            semaphore: args.semaphore,
+            queue: args.queue,
+            fault_rate: args.fault_rate,
+            rate_limit_per_hour: args.rate_limit_per_hour,
+            hibernating: args.hibernate,
+            reject_too_long: args.reject_too_long,
+            ..snow::Options::default()
+        },
+        graph: graph::Options {
+            users: args.users,
+            groups: args.groups,
+            seed: args.seed,
+            faults: graph::Faults {
+                fault_rate: args.fault_rate,
+                ..graph::Faults::default()
+            },
+            ..graph::Options::default()
+        },
     };
-    let listener = tokio::net::TcpListener::bind(args.snow_addr)
+    // Generating a large tenant takes a moment: keep it off the runtime's workers.
+    let (snow_sim, graph_sim) = tokio::task::spawn_blocking(move || world::build(options))
         .await
-        .map_err(|source| SimError::Bind {
-            addr: args.snow_addr,
-            source,
-        })?;
-    let addr = listener.local_addr().map_err(SimError::Serve)?;
-    let url = format!("http://{addr}");
-    let ready = serde_json::json!({
-        "servicenow_url": url,
-        "servicenow_user": options.admin_user,
-        "servicenow_password": options.admin_password,
-        "stats_url": format!("{url}/sim/stats"),
-    });
-    let sim = snow::Sim::new(options);
+        .map_err(|e| SimError::Serve(std::io::Error::other(e)))??;
+    let bind = |addr: SocketAddr| async move {
+        tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| SimError::Bind { addr, source })
+    };
+    let snow_listener = bind(args.snow_addr).await?;
+    let graph_listener = bind(args.graph_addr).await?;
+    let snow_url = format!("http://{}", snow_listener.local_addr().map_err(SimError::Serve)?);
+    let graph_url = format!("http://{}", graph_listener.local_addr().map_err(SimError::Serve)?);
+    let ready = world::ready_line(&snow_url, &snow_sim, &graph_url, &graph_sim);
     // The ready line is the contract with whoever started us: one line, flushed at once.
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "{ready}");
     let _ = stdout.flush();
     drop(stdout);
-    tracing::info!(%url, "ServiceNow simulator listening");
-    snow::serve(listener, sim, shutdown_signal())
-        .await
-        .map_err(SimError::Serve)
+    tracing::info!(%snow_url, %graph_url, "simulators listening");
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let snow_task = tokio::spawn(snow::serve(snow_listener, snow_sim, stopped(stop_rx.clone())));
+    let graph_task = tokio::spawn(graph::serve(graph_listener, graph_sim, stopped(stop_rx)));
+    shutdown_signal().await;
+    let _ = stop_tx.send(true);
+    for task in [snow_task, graph_task] {
+        task.await
+            .map_err(|e| SimError::Serve(std::io::Error::other(e)))?
+            .map_err(SimError::Serve)?;
+    }
+    Ok(())
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -1,16 +1,18 @@
 //! `nowsync test-connection [--json]`: each configured side, step by step.
 //!
 //! Exit codes (DESIGN.md): all configured steps pass → 0; any failure → 3; neither side
-//! configured → 2. A side without configuration is reported as skipped.
+//! configured → 2. A side without configuration is reported as skipped. Sides run one after
+//! the other so that their steps print in a stable order.
 
 use std::io::IsTerminal;
 
 use serde::Serialize;
 
 use crate::config::{Profile, ServiceNowAuth};
+use crate::graph;
 use crate::model::check::{Outcome, Step};
 use crate::model::text::sanitize_multiline;
-use crate::secrets::{SecretError, SecretName, Secrets};
+use crate::secrets::{Secret, SecretError, SecretName, Secrets};
 use crate::servicenow::{self, Auth, ClientOptions};
 
 use super::Exit;
@@ -43,22 +45,33 @@ pub fn precheck(profile: &Profile) -> Result<(), String> {
             profile.name, profile.name
         ));
     }
-    if profile.servicenow.is_none() {
-        return Err(format!(
-            "profile '{}' configures only [entra], and this build checks only the ServiceNow side: add [profiles.{}.servicenow]",
-            profile.name, profile.name
-        ));
-    }
     Ok(())
 }
 
-/// The ServiceNow credentials of the profile: environment, file, the profile's store, else a
+/// The credentials of each configured side.
+pub struct Credentials {
+    pub servicenow: Option<Auth>,
+    pub graph_client_secret: Option<Secret>,
+}
+
+/// The credentials of every configured side: environment, file, the profile's store, else a
 /// hidden prompt on a terminal. Blocking (store calls): call it before entering the runtime.
-pub fn servicenow_auth(profile: &Profile) -> Result<Option<Auth>, SecretError> {
+pub fn credentials(profile: &Profile) -> Result<Credentials, SecretError> {
+    let secrets = Secrets::new(&profile.name, profile.secrets.store);
+    let graph_client_secret = match &profile.entra {
+        Some(_) => Some(secrets.get_or_prompt(SecretName::GraphClientSecret)?.0),
+        None => None,
+    };
+    Ok(Credentials {
+        servicenow: servicenow_auth(profile, &secrets)?,
+        graph_client_secret,
+    })
+}
+
+fn servicenow_auth(profile: &Profile, secrets: &Secrets) -> Result<Option<Auth>, SecretError> {
     let Some(sn) = &profile.servicenow else {
         return Ok(None);
     };
-    let secrets = Secrets::new(&profile.name, profile.secrets.store);
     let get = |name: SecretName| {
         secrets.get_or_prompt(name).map(|(secret, source)| {
             tracing::info!(secret = %name, %source, "secret read");
@@ -81,9 +94,9 @@ pub fn servicenow_auth(profile: &Profile) -> Result<Option<Auth>, SecretError> {
 }
 
 /// Runs the checks of every configured side and prints them; returns the exit code.
-pub async fn run(profile: &Profile, servicenow: Option<Auth>, json: bool) -> Exit {
+pub async fn run(profile: &Profile, credentials: Credentials, json: bool) -> Exit {
     let mut sides = Vec::new();
-    match (&profile.servicenow, servicenow) {
+    match (&profile.servicenow, credentials.servicenow) {
         (Some(sn), Some(auth)) => {
             let options = ClientOptions {
                 max_in_flight: sn.max_in_flight,
@@ -96,15 +109,13 @@ pub async fn run(profile: &Profile, servicenow: Option<Auth>, json: bool) -> Exi
         }
         _ => sides.push(skipped("servicenow", "not configured in this profile")),
     }
-    sides.push(match &profile.entra {
-        // The Graph client arrives with the Entra-side work; say so rather than pretend.
-        Some(e) => SideReport {
-            reason: Some("Entra checks are not available in this build yet".to_owned()),
-            target: Some(format!("tenant {}", e.tenant_id)),
-            ..skipped("entra", "")
-        },
-        None => skipped("entra", "not configured in this profile"),
-    });
+    match (&profile.entra, credentials.graph_client_secret) {
+        (Some(entra), Some(secret)) => {
+            let steps = graph::check::test_connection(entra, &secret).await;
+            sides.push(side("entra", Some(format!("tenant {}", entra.tenant_id)), steps));
+        }
+        _ => sides.push(skipped("entra", "not configured in this profile")),
+    }
     let failed = sides.iter().any(|s| s.status == "fail");
     let report = Report {
         profile: profile.name.clone(),

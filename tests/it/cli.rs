@@ -31,6 +31,20 @@ async fn sim_announces_itself_with_one_json_line_and_serves() {
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     assert_eq!(ready["servicenow_user"], "admin");
     assert_eq!(ready["stats_url"].as_str().unwrap(), format!("{url}/sim/stats"));
+    let graph_url = ready["graph_url"].as_str().unwrap();
+    assert!(
+        graph_url.starts_with("http://127.0.0.1:") && graph_url.ends_with("/v1.0"),
+        "{graph_url}"
+    );
+    for key in [
+        "authority_url",
+        "tenant_id",
+        "client_id",
+        "client_secret",
+        "service_principal_id",
+    ] {
+        assert!(ready[key].as_str().is_some_and(|v| !v.is_empty()), "{key}: {ready}");
+    }
     let resp = reqwest::Client::new()
         .get(format!("{url}/api/now/v2/table/sys_user?sysparm_limit=1"))
         .basic_auth("admin", ready["servicenow_password"].as_str())
@@ -205,5 +219,120 @@ async fn the_password_appears_nowhere_in_output_or_data_dir() {
             "password found in {}",
             file.display()
         );
+    }
+}
+
+async fn world() -> nowsync::sim::world::World {
+    nowsync::sim::world::spawn(nowsync::sim::world::Options::default())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn test_connection_checks_both_sides_of_a_simulated_world() {
+    let world = world().await;
+    let ws = Workspace::new();
+    ws.world_profile(&world);
+    let line = world.ready_line();
+    let out = ws
+        .run(
+            &["test-connection", "--json"],
+            &[
+                (
+                    "NOWSYNC_SERVICENOW_PASSWORD",
+                    line["servicenow_password"].as_str().unwrap(),
+                ),
+                ("NOWSYNC_GRAPH_CLIENT_SECRET", line["client_secret"].as_str().unwrap()),
+            ],
+        )
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let entra = report["sides"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["side"] == "entra")
+        .unwrap();
+    assert_eq!(entra["status"], "pass", "{entra}");
+    let ids: Vec<&str> = entra["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "authority",
+            "token",
+            "service_principal",
+            "read_users",
+            "read_groups",
+            "read_app_role_assignments"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_graph_secret_fails_the_entra_side_with_exit_3() {
+    let world = world().await;
+    let ws = Workspace::new();
+    ws.world_profile(&world);
+    let line = world.ready_line();
+    let out = ws
+        .run(
+            &["test-connection"],
+            &[
+                (
+                    "NOWSYNC_SERVICENOW_PASSWORD",
+                    line["servicenow_password"].as_str().unwrap(),
+                ),
+                ("NOWSYNC_GRAPH_CLIENT_SECRET", "not-the-secret"),
+            ],
+        )
+        .await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    assert!(stdout.contains("AADSTS"), "{stdout}");
+    assert!(!stdout.contains("not-the-secret"), "{stdout}");
+}
+
+#[tokio::test]
+async fn no_secret_of_either_side_appears_in_output_or_data_dir() {
+    let world = world().await;
+    let ws = Workspace::new();
+    ws.world_profile(&world);
+    let line = world.ready_line();
+    let password = line["servicenow_password"].as_str().unwrap().to_owned();
+    let secret = line["client_secret"].as_str().unwrap().to_owned();
+    for args in [&["test-connection"][..], &["test-connection", "--json"][..]] {
+        let out = ws
+            .run(
+                args,
+                &[
+                    ("NOWSYNC_SERVICENOW_PASSWORD", &password),
+                    ("NOWSYNC_GRAPH_CLIENT_SECRET", &secret),
+                    ("NOWSYNC_LOG", "trace"),
+                ],
+            )
+            .await;
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        for value in [&password, &secret] {
+            assert!(!text(&out.stdout).contains(value.as_str()) && !text(&out.stderr).contains(value.as_str()));
+        }
+    }
+    let files = files_under(&ws.data_dir());
+    assert!(!files.is_empty(), "no log file written");
+    for file in files {
+        let content = std::fs::read(&file).unwrap();
+        for value in [&password, &secret] {
+            let needle = value.as_bytes();
+            assert!(
+                !content.windows(needle.len()).any(|w| w == needle),
+                "a secret was found in {}",
+                file.display()
+            );
+        }
     }
 }

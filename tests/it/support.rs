@@ -36,6 +36,24 @@ impl Workspace {
         ));
     }
 
+    /// A profile with both sides pointing at a simulated world.
+    pub fn world_profile(&self, world: &nowsync::sim::world::World) {
+        let line = world.ready_line();
+        let get = |k: &str| line[k].as_str().unwrap_or_default().to_owned();
+        self.write_config(&format!(
+            "[profiles.default.servicenow]\ninstance = \"{}\"\nusername = \"{}\"\n\n\
+             [profiles.default.entra]\ntenant_id = \"{}\"\nclient_id = \"{}\"\nservice_principal_id = \"{}\"\n\
+             authority_url = \"{}\"\ngraph_url = \"{}\"\n",
+            get("servicenow_url"),
+            get("servicenow_user"),
+            get("tenant_id"),
+            get("client_id"),
+            get("service_principal_id"),
+            get("authority_url"),
+            get("graph_url"),
+        ));
+    }
+
     /// Runs `nowsync --config C --data-dir D ARGS` with the given environment; stdin is closed.
     pub async fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let mut cmd = tokio::process::Command::new(BIN);

@@ -204,6 +204,11 @@ impl Sim {
         writes::write(&self.state, &call, table, None).map_err(|r| refused(r.status, r.body))
     }
 
+    /// The sys_id of the row of `table` whose display value (`name`) is `name`, ignoring case.
+    pub fn find_by_name(&self, table: &str, name: &str) -> Option<String> {
+        self.state.read_store().table(table)?.find_by_display(name)
+    }
+
     /// Makes every issued OAuth access token expired, to exercise refresh.
     pub fn expire_tokens(&self) {
         self.state.auth.expire_tokens();
@@ -295,9 +300,13 @@ impl Drop for Running {
 
 /// Binds 127.0.0.1:0 and serves a new simulator in a task (tests, `nowsync sim`).
 pub async fn spawn(options: Options) -> std::io::Result<Running> {
+    spawn_sim(Sim::new(options)).await
+}
+
+/// Binds 127.0.0.1:0 and serves an already built simulator (one planted with other rows).
+pub async fn spawn_sim(sim: Sim) -> std::io::Result<Running> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}", listener.local_addr()?);
-    let sim = Sim::new(options);
     let current = sim.options();
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(serve(listener, sim.clone(), async move {

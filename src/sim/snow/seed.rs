@@ -9,25 +9,17 @@ use rand::{Rng, SeedableRng};
 use super::schema::{BASE_TABLE, Kind, TableDef};
 use super::store::Store;
 use crate::model::SysId;
+use crate::sim::tenant::{COMPANY_NAME, REFERENCE_DEPARTMENTS, REFERENCE_LOCATIONS};
 
 /// The non-admin account: role `itil` only.
 pub const READER_USER: &str = "snow.reader";
 pub const READER_PASSWORD: &str = "Reader-Passw0rd-1";
 
-pub const COMPANIES: &[&str] = &["Acme Corporation", "Globex", "Initech"];
-pub const DEPARTMENTS: &[&str] = &[
-    "Engineering",
-    "Sales",
-    "Finance",
-    "Human Resources",
-    "Marketing",
-    "IT",
-    "Legal",
-    "Operations",
-    "Customer Support",
-    "Research",
-];
-pub const LOCATIONS: &[&str] = &["London", "New York", "San Diego", "Berlin", "Tokyo", "Sydney"];
+pub const COMPANIES: &[&str] = &["Acme Corporation", "Globex", "Initech", COMPANY_NAME];
+// The generated tenant draws its departments and locations mostly from these lists, so that one
+// seed describes one consistent world (and the rest become InvalidLookupReference).
+pub const DEPARTMENTS: &[&str] = REFERENCE_DEPARTMENTS;
+pub const LOCATIONS: &[&str] = REFERENCE_LOCATIONS;
 /// Groups and the roles their members inherit (`sys_user_group.roles`).
 pub const GROUPS: &[(&str, &str)] = &[("Service Desk", "itil"), ("Network", ""), ("Database", "")];
 const ROLES: &[(&str, &str)] = &[
