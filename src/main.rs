@@ -37,6 +37,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Attribute mappings: evaluate an expression, check, import or export an Entra schema
+    Mapping {
+        #[command(subcommand)]
+        command: cli::mapping::MappingCommand,
+    },
     /// The profile's secrets in the OS keyring: status | set NAME | delete NAME
     Secrets {
         #[command(subcommand)]
@@ -99,6 +104,7 @@ fn run(args: Args) -> Exit {
             };
             runtime.block_on(cli::test_connection::run(profile, credentials, json))
         }
+        Some(Command::Mapping { command }) => cli::mapping::run(command, &dirs, &args.profile),
         Some(Command::Secrets { command }) => cli::secrets::run(&command, &dirs, &args.profile),
     }
 }

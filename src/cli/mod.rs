@@ -4,6 +4,7 @@
 //! dir (and errors to stderr). Exit codes are DESIGN.md's: see [`Exit`].
 
 pub mod logging;
+pub mod mapping;
 pub mod secrets;
 pub mod sim;
 pub mod test_connection;

@@ -4,6 +4,7 @@
 
 mod cli;
 mod graph;
+mod mapping;
 mod secrets;
 mod sim_snow;
 mod sim_snow_faults;
