@@ -26,6 +26,7 @@ pub mod config;
 pub mod graph;
 pub mod mapping;
 pub mod model;
+pub mod notify;
 pub mod scope;
 pub mod secrets;
 pub mod servicenow;

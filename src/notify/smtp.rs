@@ -1,0 +1,395 @@
+//! Sending: [`Notifier`] turns an [`Event`] into a mail and hands it to the profile's SMTP server
+//! with lettre on rustls (STARTTLS, implicit TLS, or plain to a loopback host only).
+//!
+//! Every attempt is two steps on their own connections: connect (TLS, AUTH), then send. The
+//! split is what lets an error say whether the server refused us or the recipient, since
+//! lettre's errors do not name the command that failed. Both are bounded by the timeout.
+//!
+//! Invariant: no error, log line or mail carries the SMTP password. Server replies are quoted
+//! (they say why), sanitised, and scrubbed of the password and of its base64 forms in case a
+//! server echoes the AUTH line back.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use base64::Engine as _;
+use lettre::message::{Mailbox, header::ContentType};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use super::dedup::{StateError, StateFile};
+use super::event::Event;
+use super::message::{one_line, render};
+use crate::config::{Notification, SmtpTls};
+use crate::secrets::Secret;
+
+/// Default bound on connecting and on each SMTP command.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Sends notification mail for one profile.
+pub struct Notifier {
+    profile: String,
+    settings: Notification,
+    host: String,
+    password: Option<Secret>,
+    timeout: Duration,
+}
+
+/// What [`Notifier::notify`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    Sent,
+    /// Not sent: this reason was already mailed for the profile.
+    AlreadySent {
+        reason: String,
+    },
+}
+
+/// A notification could not be sent. Never carries the password.
+#[derive(Debug, thiserror::Error)]
+pub enum NotifyError {
+    #[error(
+        "[profiles.{profile}.notification] has no smtp_host: set smtp_host (and smtp_port, smtp_tls) to the mail server that should send the notices"
+    )]
+    NoHost { profile: String },
+    #[error(
+        "refusing to send plain SMTP (smtp_tls = \"none\") to '{host}', which is not a loopback host: use starttls or tls"
+    )]
+    PlainNotLoopback { host: String },
+    #[error(
+        "smtp_user is set but no password was given: run `nowsync --profile {profile} secrets set smtp-password`, or remove smtp_user if the server needs no login"
+    )]
+    PasswordMissing { profile: String },
+    #[error("'{value}' is not a usable e-mail address: {reason}")]
+    Address { value: String, reason: String },
+    #[error("cannot build the message: {0}")]
+    Build(String),
+    #[error("{server} refused the connection: check smtp_host and smtp_port, and that the mail server is running")]
+    ConnectionRefused { server: String },
+    #[error("cannot connect to {server}: {detail}: check smtp_host, smtp_port and the network")]
+    Connect { server: String, detail: String },
+    #[error("{server} did not answer within {}s: check smtp_host, smtp_port and any firewall", .after.as_secs())]
+    Timeout { server: String, after: Duration },
+    #[error(
+        "TLS with {server} failed: {detail}: check smtp_tls (starttls is usual on port 587, tls on 465) and that the server's certificate is valid for smtp_host"
+    )]
+    Tls { server: String, detail: String },
+    #[error(
+        "{server} rejected the login of '{user}': {detail}: check smtp_user and the secret smtp-password (`nowsync secrets set smtp-password`)"
+    )]
+    AuthFailed {
+        server: String,
+        user: String,
+        detail: String,
+    },
+    #[error("{server} requires a login: {detail}: set smtp_user and the secret smtp-password")]
+    AuthRequired { server: String, detail: String },
+    #[error(
+        "{server} refused the message from '{from}' to '{recipient}': {detail}: check email in [notification], and that smtp_user may send as '{from}'"
+    )]
+    RecipientRefused {
+        server: String,
+        from: String,
+        recipient: String,
+        detail: String,
+    },
+    #[error("{server} did not accept the message: {detail}")]
+    Rejected {
+        server: String,
+        detail: String,
+        transient: bool,
+    },
+    #[error(transparent)]
+    State(#[from] StateError),
+}
+
+impl NotifyError {
+    /// A problem of the configuration or the secret store (exit 2), not of the server (exit 3).
+    pub fn is_config(&self) -> bool {
+        matches!(
+            self,
+            NotifyError::NoHost { .. }
+                | NotifyError::PlainNotLoopback { .. }
+                | NotifyError::PasswordMissing { .. }
+                | NotifyError::Address { .. }
+                | NotifyError::Build(_)
+                | NotifyError::State(_)
+        )
+    }
+
+    /// Whether trying again later may succeed without anyone changing anything.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            NotifyError::ConnectionRefused { .. } | NotifyError::Connect { .. } | NotifyError::Timeout { .. } => true,
+            NotifyError::Rejected { transient, .. } => *transient,
+            _ => false,
+        }
+    }
+}
+
+/// Which step failed: decides what an SMTP error means.
+#[derive(Clone, Copy)]
+enum Step {
+    Connect,
+    Send,
+}
+
+impl Notifier {
+    /// A notifier for `profile`'s settings. `password` is the secret `smtp-password`, required
+    /// when `smtp_user` is set. Fails on settings that can never work (no host, plain SMTP to a
+    /// remote host, a bad address).
+    pub fn new(profile: &str, settings: &Notification, password: Option<Secret>) -> Result<Self, NotifyError> {
+        let Some(host) = settings.smtp_host.clone() else {
+            return Err(NotifyError::NoHost {
+                profile: profile.to_owned(),
+            });
+        };
+        // Config validates this too; checked again here because a Notification can be built
+        // in code, and plain SMTP to a remote host would send the password in clear.
+        if settings.smtp_tls == SmtpTls::None && !is_loopback(&host) {
+            return Err(NotifyError::PlainNotLoopback { host });
+        }
+        if settings.smtp_user.is_some() && password.is_none() {
+            return Err(NotifyError::PasswordMissing {
+                profile: profile.to_owned(),
+            });
+        }
+        let notifier = Self {
+            profile: profile.to_owned(),
+            settings: settings.clone(),
+            host,
+            password,
+            timeout: DEFAULT_TIMEOUT,
+        };
+        notifier.mailbox(&notifier.settings.email)?;
+        notifier.mailbox(&notifier.from())?;
+        Ok(notifier)
+    }
+
+    /// Bounds connecting and each SMTP command by `timeout` instead of [`DEFAULT_TIMEOUT`].
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The address notices go to.
+    pub fn recipient(&self) -> &str {
+        &self.settings.email
+    }
+
+    /// `host:port (starttls)`, for messages.
+    pub fn server(&self) -> String {
+        let tls = match self.settings.smtp_tls {
+            SmtpTls::StartTls => "starttls",
+            SmtpTls::Tls => "tls",
+            SmtpTls::None => "plain",
+        };
+        format!("{}:{} ({tls})", self.host, self.settings.smtp_port)
+    }
+
+    /// The sender: `smtp_user` when it is an address (relays often insist that the sender is
+    /// the login), else the recipient itself.
+    pub fn from(&self) -> String {
+        match &self.settings.smtp_user {
+            Some(user) if user.contains('@') => user.clone(),
+            _ => self.settings.email.clone(),
+        }
+    }
+
+    /// Mails `event` if [`super::should_send`] says so, and records it in `state` once the
+    /// server accepted it (a failed send is tried again on the next event).
+    pub async fn notify(&self, state: &StateFile, event: &Event) -> Result<Delivery, NotifyError> {
+        let mut dedup = state.load()?;
+        if !dedup.should_send(event) {
+            let reason = event.reason().map(|r| r.as_str().to_owned()).unwrap_or_default();
+            tracing::info!(profile = %event.profile, %reason, "notification already sent for this reason");
+            return Ok(Delivery::AlreadySent { reason });
+        }
+        self.send(event).await?;
+        dedup.record(event);
+        state.save(&dedup)?;
+        Ok(Delivery::Sent)
+    }
+
+    /// Mails `event` now, without de-duplication.
+    pub async fn send(&self, event: &Event) -> Result<(), NotifyError> {
+        let mail = render(event);
+        let from = Mailbox::new(Some("nowsync".to_owned()), self.mailbox(&self.from())?.email);
+        let message = Message::builder()
+            .from(from)
+            .to(self.mailbox(&self.settings.email)?)
+            .subject(mail.subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(mail.body)
+            .map_err(|e| NotifyError::Build(e.to_string()))?;
+        let transport = self.transport()?;
+        self.bounded(async {
+            transport
+                .test_connection()
+                .await
+                .map_err(|e| self.error(Step::Connect, &e))
+        })
+        .await?;
+        self.bounded(async { transport.send(message).await.map_err(|e| self.error(Step::Send, &e)) })
+            .await?;
+        tracing::info!(profile = %self.profile, server = %self.server(), "notification sent");
+        Ok(())
+    }
+
+    /// lettre's timeout bounds each read and write; this bounds a whole step, so a server that
+    /// trickles bytes cannot hold the engine for long.
+    async fn bounded<T>(&self, step: impl Future<Output = Result<T, NotifyError>>) -> Result<T, NotifyError> {
+        let total = self.timeout * 4;
+        tokio::time::timeout(total, step).await.unwrap_or_else(|_| {
+            Err(NotifyError::Timeout {
+                server: self.server(),
+                after: total,
+            })
+        })
+    }
+
+    fn transport(&self) -> Result<AsyncSmtpTransport<Tokio1Executor>, NotifyError> {
+        let tls = |host: &str| {
+            TlsParameters::new(host.to_owned()).map_err(|e| NotifyError::Tls {
+                server: self.server(),
+                detail: self.detail(&e),
+            })
+        };
+        let mode = match self.settings.smtp_tls {
+            SmtpTls::StartTls => Tls::Required(tls(&self.host)?),
+            SmtpTls::Tls => Tls::Wrapper(tls(&self.host)?),
+            SmtpTls::None if is_loopback(&self.host) => Tls::None,
+            SmtpTls::None => {
+                return Err(NotifyError::PlainNotLoopback {
+                    host: self.host.clone(),
+                });
+            }
+        };
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(self.host.as_str())
+            .port(self.settings.smtp_port)
+            .tls(mode)
+            .timeout(Some(self.timeout));
+        if let (Some(user), Some(password)) = (&self.settings.smtp_user, &self.password) {
+            builder = builder.credentials(Credentials::new(user.clone(), password.expose().to_owned()));
+        }
+        Ok(builder.build())
+    }
+
+    fn mailbox(&self, address: &str) -> Result<Mailbox, NotifyError> {
+        address
+            .parse()
+            .map_err(|e: lettre::address::AddressError| NotifyError::Address {
+                value: one_line(address, 200),
+                reason: e.to_string(),
+            })
+    }
+
+    /// What an SMTP error means at `step`.
+    fn error(&self, step: Step, e: &lettre::transport::smtp::Error) -> NotifyError {
+        let server = self.server();
+        let detail = self.detail(e);
+        if e.is_timeout() {
+            return NotifyError::Timeout {
+                server,
+                after: self.timeout,
+            };
+        }
+        if e.is_tls() {
+            return NotifyError::Tls { server, detail };
+        }
+        if let Some(io) = io_kind(e) {
+            return match io {
+                std::io::ErrorKind::ConnectionRefused => NotifyError::ConnectionRefused { server },
+                std::io::ErrorKind::TimedOut => NotifyError::Timeout {
+                    server,
+                    after: self.timeout,
+                },
+                _ => NotifyError::Connect { server, detail },
+            };
+        }
+        let code = e.status().map(u16::from);
+        match (step, code) {
+            // 535 bad credentials, 534 mechanism too weak, 454 temporary auth failure (RFC 4954).
+            (Step::Connect, Some(534 | 535 | 454)) => NotifyError::AuthFailed {
+                server,
+                user: self.settings.smtp_user.clone().unwrap_or_default(),
+                detail,
+            },
+            // lettre's own refusal when the server offers no mechanism it knows.
+            (Step::Connect, None) if self.settings.smtp_user.is_some() && e.is_client() => NotifyError::AuthFailed {
+                server,
+                user: self.settings.smtp_user.clone().unwrap_or_default(),
+                detail,
+            },
+            (Step::Send, Some(530)) => NotifyError::AuthRequired { server, detail },
+            (Step::Send, Some(501 | 550..=553)) => NotifyError::RecipientRefused {
+                server,
+                from: self.from(),
+                recipient: self.settings.email.clone(),
+                detail,
+            },
+            _ => NotifyError::Rejected {
+                server,
+                detail,
+                transient: e.is_transient(),
+            },
+        }
+    }
+
+    /// The error and its causes as one safe line, without the password in any form.
+    fn detail(&self, e: &(dyn std::error::Error + 'static)) -> String {
+        let mut text = e.to_string();
+        let mut source = e.source();
+        while let Some(cause) = source {
+            let cause_text = cause.to_string();
+            if !text.contains(&cause_text) {
+                text.push_str(": ");
+                text.push_str(&cause_text);
+            }
+            source = cause.source();
+        }
+        let text = match (&self.settings.smtp_user, &self.password) {
+            (Some(user), Some(password)) => scrub(&text, user, password.expose()),
+            _ => text,
+        };
+        one_line(&text, 400)
+    }
+}
+
+/// `text` with `password`, and the base64 forms AUTH PLAIN and LOGIN send it in, replaced.
+fn scrub(text: &str, user: &str, password: &str) -> String {
+    if password.is_empty() {
+        return text.to_owned();
+    }
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let forms = [
+        b64(&format!("\0{user}\0{password}")),
+        b64(password),
+        password.to_owned(),
+    ];
+    forms
+        .iter()
+        .fold(text.to_owned(), |t, form| t.replace(form.as_str(), "***"))
+}
+
+fn io_kind(e: &lettre::transport::smtp::Error) -> Option<std::io::ErrorKind> {
+    let mut source = std::error::Error::source(e);
+    while let Some(err) = source {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
+        }
+        source = err.source();
+    }
+    None
+}
+
+/// `localhost` or a loopback address (`127.0.0.0/8`, `::1`, with or without brackets).
+pub fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost") || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+#[path = "smtp_tests.rs"]
+mod tests;
