@@ -47,6 +47,8 @@ enum Command {
         #[command(subcommand)]
         command: cli::secrets::SecretsCommand,
     },
+    /// Notification email: send a test message through the profile's [notification] settings
+    Notify(cli::notify::NotifyArgs),
 }
 
 fn main() -> ExitCode {
@@ -106,6 +108,7 @@ fn run(args: Args) -> Exit {
         }
         Some(Command::Mapping { command }) => cli::mapping::run(command, &dirs, &args.profile),
         Some(Command::Secrets { command }) => cli::secrets::run(&command, &dirs, &args.profile),
+        Some(Command::Notify(notify_args)) => cli::notify::run(&notify_args, &dirs, &args.profile, &runtime),
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub mod logging;
 pub mod mapping;
+pub mod notify;
 pub mod secrets;
 pub mod sim;
 pub mod test_connection;

@@ -5,6 +5,7 @@
 mod cli;
 mod graph;
 mod mapping;
+mod notify;
 mod secrets;
 mod sim_snow;
 mod sim_snow_faults;
