@@ -301,6 +301,11 @@ impl Notifier {
         if let Some(io) = io_kind(e) {
             return match io {
                 std::io::ErrorKind::ConnectionRefused => NotifyError::ConnectionRefused { server },
+                // tokio-rustls reports a failed handshake (a plain server on a TLS port, a bad
+                // certificate) as InvalidData.
+                std::io::ErrorKind::InvalidData if self.settings.smtp_tls != SmtpTls::None => {
+                    NotifyError::Tls { server, detail }
+                }
                 std::io::ErrorKind::TimedOut => NotifyError::Timeout {
                     server,
                     after: self.timeout,
@@ -316,6 +321,11 @@ impl Notifier {
                 user: self.settings.smtp_user.clone().unwrap_or_default(),
                 detail,
             },
+            // lettre refuses on its own when smtp_tls = "starttls" and the server does not offer
+            // STARTTLS; it has no error kind for that, only this text.
+            (Step::Connect, None) if e.is_client() && detail.contains("STARTTLS") => {
+                NotifyError::Tls { server, detail }
+            }
             // lettre's own refusal when the server offers no mechanism it knows.
             (Step::Connect, None) if self.settings.smtp_user.is_some() && e.is_client() => NotifyError::AuthFailed {
                 server,

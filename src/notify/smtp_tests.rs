@@ -234,3 +234,21 @@ fn loopback_hosts() {
         assert_eq!(is_loopback(host), want, "{host}");
     }
 }
+
+// A server without STARTTLS, or one that speaks plain text on an implicit-TLS port, is a TLS
+// failure with TLS advice, not a generic rejection.
+#[tokio::test]
+async fn tls_modes_against_a_plain_server_fail_as_tls() {
+    for mode in [SmtpTls::StartTls, SmtpTls::Tls] {
+        let (port, got) = stub(ACCEPT).await;
+        let mut s = settings(port, None);
+        s.smtp_tls = mode;
+        let notifier = Notifier::new("default", &s, None)
+            .unwrap()
+            .with_timeout(Duration::from_secs(5));
+        let err = notifier.send(&quarantine(Reason::TooManyFailures)).await.unwrap_err();
+        assert!(matches!(err, NotifyError::Tls { .. }), "{mode:?}: {err:?}");
+        assert!(err.to_string().contains("check smtp_tls"), "{err}");
+        assert!(got.lock().unwrap().is_empty());
+    }
+}
