@@ -18,6 +18,8 @@
 //!   mappings. Uses `model` only; pure: no I/O, no tokio.
 //! - [`scope`]: scoping filters (clauses ANDed within a filter, filters ORed) with Entra's
 //!   operators. Uses `model` only; pure.
+//! - [`notify`]: notification email for quarantine and the deletion threshold (event, mail
+//!   text, once-per-reason de-duplication, SMTP over rustls). Uses `model`, `config`, `secrets`.
 //! - [`cli`]: the headless commands; glue between the modules above and the terminal.
 //!   `main.rs` only parses arguments and starts things in order.
 
