@@ -359,6 +359,8 @@ impl Notifier {
             }
             source = cause.source();
         }
+        // lettre's message already quotes its io error, which says "Connection error" again.
+        let text = text.replace("Connection error: Connection error: ", "Connection error: ");
         let text = match (&self.settings.smtp_user, &self.password) {
             (Some(user), Some(password)) => scrub(&text, user, password.expose()),
             _ => text,

@@ -252,3 +252,39 @@ async fn tls_modes_against_a_plain_server_fail_as_tls() {
         assert!(got.lock().unwrap().is_empty());
     }
 }
+
+// Certificates are verified: a server whose certificate no system root vouches for (the
+// self-signed one in tests/fixtures/notify) fails as TLS, before any login is sent.
+#[tokio::test]
+async fn an_untrusted_certificate_is_refused() {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/notify");
+    let cert = CertificateDer::from_pem_file(format!("{dir}/self-signed.crt")).unwrap();
+    let key = PrivateKeyDer::from_pem_file(format!("{dir}/self-signed.key")).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            // The handshake fails on the client's side; nothing more to serve.
+            let _ = acceptor.accept(socket).await;
+        }
+    });
+    let mut s = settings(port, Some("nowsync"));
+    s.smtp_tls = SmtpTls::Tls;
+    s.smtp_host = Some("localhost".into());
+    let notifier = Notifier::new("default", &s, Some(Secret::new(PASSWORD)))
+        .unwrap()
+        .with_timeout(Duration::from_secs(5));
+    let err = notifier.send(&quarantine(Reason::TooManyFailures)).await.unwrap_err();
+    assert!(matches!(err, NotifyError::Tls { .. }), "{err:?}");
+    assert!(err.to_string().contains("certificate"), "{err}");
+}
