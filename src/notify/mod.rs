@@ -12,11 +12,13 @@
 //! `CredentialsRejected`); it is what de-duplication compares.
 
 mod dedup;
+mod error;
 mod event;
 mod message;
 mod smtp;
 
 pub use dedup::{Deduper, STATE_FILE, StateError, StateFile, should_send};
+pub use error::NotifyError;
 pub use event::{Counts, ErrorSample, Event, Kind, Reason};
 pub use message::{MAX_ERRORS, Mail, render};
-pub use smtp::{DEFAULT_TIMEOUT, Delivery, Notifier, NotifyError, is_loopback};
+pub use smtp::{DEFAULT_TIMEOUT, Delivery, Notifier, is_loopback};

@@ -12,13 +12,13 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use base64::Engine as _;
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use super::dedup::{StateError, StateFile};
+use super::dedup::StateFile;
+use super::error::{NotifyError, io_kind, scrub};
 use super::event::Event;
 use super::message::{one_line, render};
 use crate::config::{Notification, SmtpTls};
@@ -44,88 +44,6 @@ pub enum Delivery {
     AlreadySent {
         reason: String,
     },
-}
-
-/// A notification could not be sent. Never carries the password.
-#[derive(Debug, thiserror::Error)]
-pub enum NotifyError {
-    #[error(
-        "[profiles.{profile}.notification] has no smtp_host: set smtp_host (and smtp_port, smtp_tls) to the mail server that should send the notices"
-    )]
-    NoHost { profile: String },
-    #[error(
-        "refusing to send plain SMTP (smtp_tls = \"none\") to '{host}', which is not a loopback host: use starttls or tls"
-    )]
-    PlainNotLoopback { host: String },
-    #[error(
-        "smtp_user is set but no password was given: run `nowsync --profile {profile} secrets set smtp-password`, or remove smtp_user if the server needs no login"
-    )]
-    PasswordMissing { profile: String },
-    #[error("'{value}' is not a usable e-mail address: {reason}")]
-    Address { value: String, reason: String },
-    #[error("cannot build the message: {0}")]
-    Build(String),
-    #[error("{server} refused the connection: check smtp_host and smtp_port, and that the mail server is running")]
-    ConnectionRefused { server: String },
-    #[error("cannot connect to {server}: {detail}: check smtp_host, smtp_port and the network")]
-    Connect { server: String, detail: String },
-    #[error("{server} did not answer within {}s: check smtp_host, smtp_port and any firewall", .after.as_secs())]
-    Timeout { server: String, after: Duration },
-    #[error(
-        "TLS with {server} failed: {detail}: check smtp_tls (starttls is usual on port 587, tls on 465) and that the server's certificate is valid for smtp_host"
-    )]
-    Tls { server: String, detail: String },
-    #[error(
-        "{server} rejected the login of '{user}': {detail}: check smtp_user and the secret smtp-password (`nowsync secrets set smtp-password`)"
-    )]
-    AuthFailed {
-        server: String,
-        user: String,
-        detail: String,
-    },
-    #[error("{server} requires a login: {detail}: set smtp_user and the secret smtp-password")]
-    AuthRequired { server: String, detail: String },
-    #[error(
-        "{server} refused the message from '{from}' to '{recipient}': {detail}: check email in [notification], and that smtp_user may send as '{from}'"
-    )]
-    RecipientRefused {
-        server: String,
-        from: String,
-        recipient: String,
-        detail: String,
-    },
-    #[error("{server} did not accept the message: {detail}")]
-    Rejected {
-        server: String,
-        detail: String,
-        transient: bool,
-    },
-    #[error(transparent)]
-    State(#[from] StateError),
-}
-
-impl NotifyError {
-    /// A problem of the configuration or the secret store (exit 2), not of the server (exit 3).
-    pub fn is_config(&self) -> bool {
-        matches!(
-            self,
-            NotifyError::NoHost { .. }
-                | NotifyError::PlainNotLoopback { .. }
-                | NotifyError::PasswordMissing { .. }
-                | NotifyError::Address { .. }
-                | NotifyError::Build(_)
-                | NotifyError::State(_)
-        )
-    }
-
-    /// Whether trying again later may succeed without anyone changing anything.
-    pub fn is_transient(&self) -> bool {
-        match self {
-            NotifyError::ConnectionRefused { .. } | NotifyError::Connect { .. } | NotifyError::Timeout { .. } => true,
-            NotifyError::Rejected { transient, .. } => *transient,
-            _ => false,
-        }
-    }
 }
 
 /// Which step failed: decides what an SMTP error means.
@@ -163,7 +81,7 @@ impl Notifier {
             timeout: DEFAULT_TIMEOUT,
         };
         notifier.mailbox(&notifier.settings.email)?;
-        notifier.mailbox(&notifier.from())?;
+        notifier.mailbox(&notifier.sender())?;
         Ok(notifier)
     }
 
@@ -190,7 +108,7 @@ impl Notifier {
 
     /// The sender: `smtp_user` when it is an address (relays often insist that the sender is
     /// the login), else the recipient itself.
-    pub fn from(&self) -> String {
+    pub fn sender(&self) -> String {
         match &self.settings.smtp_user {
             Some(user) if user.contains('@') => user.clone(),
             _ => self.settings.email.clone(),
@@ -200,22 +118,26 @@ impl Notifier {
     /// Mails `event` if [`super::should_send`] says so, and records it in `state` once the
     /// server accepted it (a failed send is tried again on the next event).
     pub async fn notify(&self, state: &StateFile, event: &Event) -> Result<Delivery, NotifyError> {
-        let mut dedup = state.load()?;
+        let dedup = state.load()?;
         if !dedup.should_send(event) {
             let reason = event.reason().map(|r| r.as_str().to_owned()).unwrap_or_default();
             tracing::info!(profile = %event.profile, %reason, "notification already sent for this reason");
             return Ok(Delivery::AlreadySent { reason });
         }
         self.send(event).await?;
-        dedup.record(event);
-        state.save(&dedup)?;
+        // Read again: another profile may have recorded its own reason while this mail was on
+        // its way (the engine runs profiles side by side); the window left is a few syscalls,
+        // and losing it would cost one repeated mail, never a missed one.
+        let mut latest = state.load()?;
+        latest.record(event);
+        state.save(&latest)?;
         Ok(Delivery::Sent)
     }
 
     /// Mails `event` now, without de-duplication.
     pub async fn send(&self, event: &Event) -> Result<(), NotifyError> {
         let mail = render(event);
-        let from = Mailbox::new(Some("nowsync".to_owned()), self.mailbox(&self.from())?.email);
+        let from = Mailbox::new(Some("nowsync".to_owned()), self.mailbox(&self.sender())?.email);
         let message = Message::builder()
             .from(from)
             .to(self.mailbox(&self.settings.email)?)
@@ -335,7 +257,7 @@ impl Notifier {
             (Step::Send, Some(530)) => NotifyError::AuthRequired { server, detail },
             (Step::Send, Some(501 | 550..=553)) => NotifyError::RecipientRefused {
                 server,
-                from: self.from(),
+                from: self.sender(),
                 recipient: self.settings.email.clone(),
                 detail,
             },
@@ -367,33 +289,6 @@ impl Notifier {
         };
         one_line(&text, 400)
     }
-}
-
-/// `text` with `password`, and the base64 forms AUTH PLAIN and LOGIN send it in, replaced.
-fn scrub(text: &str, user: &str, password: &str) -> String {
-    if password.is_empty() {
-        return text.to_owned();
-    }
-    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
-    let forms = [
-        b64(&format!("\0{user}\0{password}")),
-        b64(password),
-        password.to_owned(),
-    ];
-    forms
-        .iter()
-        .fold(text.to_owned(), |t, form| t.replace(form.as_str(), "***"))
-}
-
-fn io_kind(e: &lettre::transport::smtp::Error) -> Option<std::io::ErrorKind> {
-    let mut source = std::error::Error::source(e);
-    while let Some(err) = source {
-        if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            return Some(io.kind());
-        }
-        source = err.source();
-    }
-    None
 }
 
 /// `localhost` or a loopback address (`127.0.0.0/8`, `::1`, with or without brackets).

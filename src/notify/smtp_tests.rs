@@ -3,6 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use base64::Engine as _;
 use chrono::Utc;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
@@ -214,9 +215,9 @@ fn settings_that_cannot_work_fail_early() {
 fn the_sender_is_the_login_when_it_is_an_address() {
     let with_address = settings(25, Some("robot@example.com"));
     let n = Notifier::new("default", &with_address, Some(Secret::new("x"))).unwrap();
-    assert_eq!(n.from(), "robot@example.com");
+    assert_eq!(n.sender(), "robot@example.com");
     let n = Notifier::new("default", &settings(25, Some("robot")), Some(Secret::new("x"))).unwrap();
-    assert_eq!(n.from(), "idm-team@example.com");
+    assert_eq!(n.sender(), "idm-team@example.com");
 }
 
 #[test]
