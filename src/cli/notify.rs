@@ -29,12 +29,12 @@ pub fn run(_args: &NotifyArgs, dirs: &Dirs, profile: &str, runtime: &tokio::runt
         Ok(profile) => profile,
         Err(e) => return fail(&e, Exit::Usage),
     };
-    let notifier = match notifier(profile) {
-        Ok(notifier) => notifier,
+    let (notifier, login) = match notifier(profile) {
+        Ok(found) => found,
         Err(exit) => return exit,
     };
     println!(
-        "sending a test message for profile '{}' to {} through {}",
+        "sending a test message for profile '{}' to {} through {}, {login}",
         profile.name,
         notifier.recipient(),
         notifier.server()
@@ -55,7 +55,8 @@ pub fn run(_args: &NotifyArgs, dirs: &Dirs, profile: &str, runtime: &tokio::runt
     }
 }
 
-fn notifier(profile: &Profile) -> Result<Notifier, Exit> {
+/// The notifier, and how it logs in, in words: `no login` or `login 'u' (smtp-password from env)`.
+fn notifier(profile: &Profile) -> Result<(Notifier, String), Exit> {
     let Some(settings) = &profile.notification else {
         eprintln!(
             "error: profile '{p}' has no notification settings: add [profiles.{p}.notification] with email and smtp_host (see README.md, \"Notification email\")",
@@ -63,23 +64,26 @@ fn notifier(profile: &Profile) -> Result<Notifier, Exit> {
         );
         return Err(Exit::Usage);
     };
-    let password = match &settings.smtp_user {
-        None => None,
-        Some(_) => {
+    let (password, login) = match &settings.smtp_user {
+        None => (None, "no login".to_owned()),
+        Some(user) => {
             let secrets = Secrets::new(&profile.name, profile.secrets.store);
             match secrets.get_or_prompt(SecretName::SmtpPassword) {
                 Ok((secret, source)) => {
                     tracing::info!(secret = %SecretName::SmtpPassword, %source, "secret read");
-                    Some(secret)
+                    (Some(secret), format!("login '{user}' (smtp-password from {source})"))
                 }
                 Err(e) => return Err(fail(&e, Exit::Usage)),
             }
         }
     };
-    Notifier::new(&profile.name, settings, password).map_err(|e| {
-        let exit = exit_for(&e);
-        fail(&e, exit)
-    })
+    match Notifier::new(&profile.name, settings, password) {
+        Ok(notifier) => Ok((notifier, login)),
+        Err(e) => {
+            let exit = exit_for(&e);
+            Err(fail(&e, exit))
+        }
+    }
 }
 
 fn exit_for(e: &NotifyError) -> Exit {

@@ -87,7 +87,10 @@ fn body(event: &Event, profile: &str) -> String {
         field(&mut out, "Staged deletes", &staged_deletes.to_string());
         field(&mut out, "Threshold", &threshold.to_string());
     }
-    if event.kind != Kind::Test {
+    // A threshold trip is decided from the plan, before any operation: counts of zero would
+    // only mislead, so they are shown when the engine filled them in.
+    let plan_only = matches!(event.kind, Kind::DeletionThreshold { .. }) && event.counts == Default::default();
+    if event.kind != Kind::Test && !plan_only {
         field(&mut out, "Operations", &event.counts.operations.to_string());
         field(&mut out, "Failures", &event.counts.failures.to_string());
     }

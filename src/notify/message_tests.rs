@@ -95,6 +95,11 @@ fn deletion_threshold_gives_the_staged_counts_and_allow_deletes() {
         assert!(mail.body.contains(want), "{want:?} missing from:\n{}", mail.body);
     }
     assert!(!mail.body.contains("First errors"), "{}", mail.body);
+    assert!(
+        !mail.body.contains("Operations:"),
+        "no counts were given: {}",
+        mail.body
+    );
 }
 
 #[test]

@@ -205,6 +205,11 @@ async fn smtp_real_aiosmtpd() {
     let mails = received(&mail_dir);
     assert_eq!(mails.len(), 2);
     assert_eq!(mails[1].0.as_deref(), Some("nowsync"));
+    assert!(
+        text(&out.stdout).contains("login 'nowsync' (smtp-password from env)"),
+        "{}",
+        text(&out.stdout)
+    );
     let out = ws
         .run(&["notify", "--test"], &[("NOWSYNC_SMTP_PASSWORD", "wrong-Pass-9")])
         .await;
