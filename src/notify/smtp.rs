@@ -138,7 +138,15 @@ impl Notifier {
     pub async fn send(&self, event: &Event) -> Result<(), NotifyError> {
         let mail = render(event);
         let from = Mailbox::new(Some("nowsync".to_owned()), self.mailbox(&self.sender())?.email);
+        // A Message-ID in the sender's domain: mail without one scores as spam with many filters.
+        let message_id = format!(
+            "<nowsync.{}.{:016x}@{}>",
+            event.time.timestamp_millis(),
+            rand::random::<u64>(),
+            from.email.domain()
+        );
         let message = Message::builder()
+            .message_id(Some(message_id))
             .from(from)
             .to(self.mailbox(&self.settings.email)?)
             .subject(mail.subject)

@@ -108,6 +108,11 @@ async fn sends_a_test_message_over_plain_loopback() {
         got[0]
     );
     assert!(got[0].contains("To: idm-team@example.com"), "{}", got[0]);
+    assert!(
+        got[0].contains("Message-ID: <nowsync.") && got[0].contains("@example.com>"),
+        "{}",
+        got[0]
+    );
     assert!(got[0].contains("This is a test message from nowsync"), "{}", got[0]);
 }
 
