@@ -30,3 +30,4 @@ pub mod scope;
 pub mod secrets;
 pub mod servicenow;
 pub mod sim;
+pub mod sync;
