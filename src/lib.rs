@@ -30,4 +30,5 @@ pub mod scope;
 pub mod secrets;
 pub mod servicenow;
 pub mod sim;
+pub mod store;
 pub mod sync;
