@@ -23,6 +23,7 @@
 mod engine;
 pub mod event;
 mod handle;
+pub mod plan;
 pub mod types;
 
 pub use event::{Answer, CycleStats, EngineState, ErrorKind, ObjectResult, SyncEvent, Totals};
