@@ -19,6 +19,7 @@ mod objects;
 mod tests;
 
 pub use input::{MemberRow, MissingReference, Prior, Row, Rules, Source, SourceObject, Target, normalise_bool};
+pub use objects::hash_of;
 
 use std::collections::{HashMap, HashSet};
 
