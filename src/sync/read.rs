@@ -13,7 +13,7 @@ use crate::config::ScopeMode;
 use crate::graph::{self, DeltaRound};
 use crate::mapping::Value;
 use crate::mapping::catalogue::source_attributes;
-use crate::mapping::model::{MappingSet, ObjectMapping, Reference, TargetType};
+use crate::mapping::model::{MappingSet, MappingSource, ObjectMapping, Reference, TargetType};
 use crate::scope::{self, FilterSpec, Scope};
 use crate::servicenow::{self, ListParams, Query};
 
@@ -39,6 +39,23 @@ fn scope_value(v: crate::mapping::Value) -> scope::Value {
     }
 }
 
+/// The attributes (lower-cased) that the mappings and scoping filters read: the only ones kept.
+fn needed(mapping: &ObjectMapping, name_key: &str) -> HashSet<String> {
+    let mut names: HashSet<String> = HashSet::from([name_key.to_lowercase()]);
+    for a in &mapping.attributes {
+        match &a.source {
+            MappingSource::Direct { expression, .. } | MappingSource::Expression(expression) => {
+                names.extend(expression.attributes().into_iter().map(str::to_lowercase));
+            }
+            MappingSource::Constant(_) | MappingSource::None => {}
+        }
+    }
+    for f in &mapping.scoping_filters {
+        names.extend(f.clauses.iter().map(|c| c.attribute.to_lowercase()));
+    }
+    names
+}
+
 /// One object of a delta round, converted as it arrives (the raw JSON is never held for the
 /// whole tenant).
 #[derive(Default)]
@@ -57,6 +74,7 @@ struct Obj {
 async fn round(
     mut round: DeltaRound,
     keep: &(dyn Fn(&str) -> bool + Sync),
+    needed: &HashSet<String>,
     name_key: &str,
 ) -> Result<(BTreeMap<String, Obj>, Option<String>), CycleError> {
     let mut by_id: BTreeMap<String, Obj> = BTreeMap::new();
@@ -94,6 +112,9 @@ async fn round(
                 }
             }
             for (k, v) in source_attributes(&J::Object(props), false, &[]) {
+                if !needed.contains(&k.to_lowercase()) {
+                    continue;
+                }
                 if v.is_null() {
                     entry.attrs.remove(&k);
                 } else {
@@ -122,8 +143,20 @@ pub async fn source(
         .as_ref()
         .map(|a| a.user_ids().into_iter().map(str::to_owned).collect());
     let keep = |id: &str| assigned_ids.as_ref().is_none_or(|ids| ids.contains(id));
-    let (users, users_link) = round(graph.users_delta(None), &keep, "userPrincipalName").await?;
-    let (groups, groups_link) = round(graph.groups_delta(None), &|_| true, "displayName").await?;
+    let (users, users_link) = round(
+        graph.users_delta(None),
+        &keep,
+        &needed(&mappings.user, "userPrincipalName"),
+        "userPrincipalName",
+    )
+    .await?;
+    let (groups, groups_link) = round(
+        graph.groups_delta(None),
+        &|_| true,
+        &needed(&mappings.group, "displayName"),
+        "displayName",
+    )
+    .await?;
     let soft_deleted: HashSet<String> = graph.deleted_users().all().await?.into_iter().map(|u| u.id).collect();
     let mut out = Source {
         soft_deleted,
