@@ -18,6 +18,10 @@
 //!   mappings. Uses `model` only; pure: no I/O, no tokio.
 //! - [`scope`]: scoping filters (clauses ANDed within a filter, filters ORed) with Entra's
 //!   operators. Uses `model` only; pure.
+//! - [`store`]: the per-profile SQLite state (links, watermarks, failures, intents, cycles, the
+//!   provisioning log) and the profile lock. Uses `model` only; knows nothing of HTTP.
+//! - [`sync`]: the engine (read → plan → apply) behind [`sync::Handle`]; the only module that
+//!   uses `servicenow`, `graph`, `mapping`, `scope` and `store` together.
 //! - [`notify`]: notification email for quarantine and the deletion threshold (event, mail
 //!   text, once-per-reason de-duplication, SMTP over rustls). Uses `model`, `config`, `secrets`.
 //! - [`cli`]: the headless commands; glue between the modules above and the terminal.
@@ -33,3 +37,5 @@ pub mod scope;
 pub mod secrets;
 pub mod servicenow;
 pub mod sim;
+pub mod store;
+pub mod sync;

@@ -3,6 +3,7 @@
 //! parallel.
 
 mod cli;
+mod engine;
 mod graph;
 mod mapping;
 mod notify;
