@@ -18,6 +18,8 @@
 //!   mappings. Uses `model` only; pure: no I/O, no tokio.
 //! - [`scope`]: scoping filters (clauses ANDed within a filter, filters ORed) with Entra's
 //!   operators. Uses `model` only; pure.
+//! - [`tui`]: the console (ratatui): setup wizard, dashboard, live log, plan, provisioning logs;
+//!   reaches the engine only through `sync::Handle` and `SyncEvent`.
 //! - [`cli`]: the headless commands; glue between the modules above and the terminal.
 //!   `main.rs` only parses arguments and starts things in order.
 
@@ -30,3 +32,4 @@ pub mod scope;
 pub mod secrets;
 pub mod servicenow;
 pub mod sim;
+pub mod tui;

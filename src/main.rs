@@ -42,6 +42,8 @@ enum Command {
         #[command(subcommand)]
         command: cli::secrets::SecretsCommand,
     },
+    /// The console against built-in simulators; nothing leaves the machine
+    Demo,
 }
 
 fn main() -> ExitCode {
@@ -69,10 +71,10 @@ fn run(args: Args) -> Exit {
         Err(e) => return fail(&e, Exit::Usage),
     };
     match args.command {
-        None => {
-            eprintln!("the console is not built yet: run `nowsync --help` for the commands available today");
-            Exit::Usage
-        }
+        None => match runtime.block_on(nowsync::tui::run_console(&dirs, &args.profile)) {
+            Ok(()) => Exit::Success,
+            Err(e) => fail(&e, Exit::Usage),
+        },
         Some(Command::Sim(sim_args)) => match runtime.block_on(cli::sim::run(sim_args)) {
             Ok(()) => Exit::Success,
             Err(e) => {
@@ -100,6 +102,10 @@ fn run(args: Args) -> Exit {
             runtime.block_on(cli::test_connection::run(profile, credentials, json))
         }
         Some(Command::Secrets { command }) => cli::secrets::run(&command, &dirs, &args.profile),
+        Some(Command::Demo) => match runtime.block_on(nowsync::tui::run_demo()) {
+            Ok(()) => Exit::Success,
+            Err(e) => fail(&e, Exit::Usage),
+        },
     }
 }
 
