@@ -32,4 +32,6 @@ pub mod scope;
 pub mod secrets;
 pub mod servicenow;
 pub mod sim;
+pub mod store;
+pub mod sync;
 pub mod tui;

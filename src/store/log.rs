@@ -1,0 +1,143 @@
+//! The provisioning log: one record per object per cycle, with Entra's fields (DESIGN.md
+//! `logs --format json`). `steps` and `modified_properties` are JSON values, stored as text.
+
+use rusqlite::params_from_iter;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{Store, StoreError};
+
+/// One record of the provisioning log.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LogRecord {
+    pub cycle_id: i64,
+    pub change_id: String,
+    pub time: String,
+    pub object_type: String,
+    pub source_id: String,
+    pub source_name: String,
+    pub target_id: Option<String>,
+    pub action: String,
+    pub status: String,
+    pub error_code: Option<String>,
+    pub reason: String,
+    pub recommended_action: Option<String>,
+    pub steps: Value,
+    pub modified_properties: Value,
+    pub duration_ms: u64,
+}
+
+/// Narrows `logs`; every set field must hold.
+#[derive(Debug, Clone, Default)]
+pub struct LogFilter {
+    pub cycle_id: Option<i64>,
+    pub status: Option<String>,
+    pub action: Option<String>,
+    /// Part of the source name, source id or target id (case-insensitive).
+    pub user: Option<String>,
+    /// RFC 3339: records at or after.
+    pub since: Option<String>,
+}
+
+impl Store {
+    pub fn append_log(&self, r: &LogRecord) -> Result<(), StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO log (cycle_id, change_id, time, object_type, source_id, source_name, target_id, action, status,
+                 error_code, reason, recommended_action, steps, modified_properties, duration_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            )
+            .map_err(|e| self.err(e))?;
+        st.execute(rusqlite::params![
+            r.cycle_id,
+            r.change_id,
+            r.time,
+            r.object_type,
+            r.source_id,
+            r.source_name,
+            r.target_id,
+            r.action,
+            r.status,
+            r.error_code,
+            r.reason,
+            r.recommended_action,
+            r.steps.to_string(),
+            r.modified_properties.to_string(),
+            i64::try_from(r.duration_ms).unwrap_or(i64::MAX),
+        ])
+        .map(drop)
+        .map_err(|e| self.err(e))
+    }
+
+    /// Records matching `filter`, oldest first.
+    pub fn log(&self, filter: &LogFilter) -> Result<Vec<LogRecord>, StoreError> {
+        let mut sql = String::from(
+            "SELECT cycle_id, change_id, time, object_type, source_id, source_name, target_id, action, status, error_code,
+             reason, recommended_action, steps, modified_properties, duration_ms FROM log WHERE 1 = 1",
+        );
+        let mut args: Vec<String> = Vec::new();
+        if let Some(c) = filter.cycle_id {
+            args.push(c.to_string());
+            sql.push_str(&format!(" AND cycle_id = CAST(?{} AS INTEGER)", args.len()));
+        }
+        if let Some(s) = &filter.status {
+            args.push(s.clone());
+            sql.push_str(&format!(" AND status = ?{} COLLATE NOCASE", args.len()));
+        }
+        if let Some(a) = &filter.action {
+            args.push(a.clone());
+            sql.push_str(&format!(" AND action = ?{} COLLATE NOCASE", args.len()));
+        }
+        if let Some(u) = &filter.user {
+            args.push(format!(
+                "%{}%",
+                u.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+            ));
+            let n = args.len();
+            sql.push_str(&format!(
+                " AND (source_name LIKE ?{n} ESCAPE '\\' OR source_id LIKE ?{n} ESCAPE '\\' OR target_id LIKE ?{n} ESCAPE '\\')"
+            ));
+        }
+        if let Some(s) = &filter.since {
+            args.push(s.clone());
+            sql.push_str(&format!(" AND time >= ?{}", args.len()));
+        }
+        sql.push_str(" ORDER BY id");
+        let mut st = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map(params_from_iter(args.iter()), |r| {
+                let steps: String = r.get(12)?;
+                let modified: String = r.get(13)?;
+                let duration: i64 = r.get(14)?;
+                Ok(LogRecord {
+                    cycle_id: r.get(0)?,
+                    change_id: r.get(1)?,
+                    time: r.get(2)?,
+                    object_type: r.get(3)?,
+                    source_id: r.get(4)?,
+                    source_name: r.get(5)?,
+                    target_id: r.get(6)?,
+                    action: r.get(7)?,
+                    status: r.get(8)?,
+                    error_code: r.get(9)?,
+                    reason: r.get(10)?,
+                    recommended_action: r.get(11)?,
+                    steps: serde_json::from_str(&steps).unwrap_or(Value::Null),
+                    modified_properties: serde_json::from_str(&modified).unwrap_or(Value::Null),
+                    duration_ms: u64::try_from(duration).unwrap_or(0),
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Drops log records older than `days` (retention; default 30).
+    pub fn prune_log(&self, days: u32) -> Result<usize, StoreError> {
+        let cutoff = (chrono::Utc::now() - chrono::Duration::days(i64::from(days)))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        self.conn
+            .execute("DELETE FROM log WHERE time < ?1", [cutoff])
+            .map_err(|e| self.err(e))
+    }
+}

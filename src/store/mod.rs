@@ -1,0 +1,327 @@
+//! The engine's state: one SQLite database per profile in the data dir
+//! (`<profile>.state.db`, WAL, file mode 0600), with append-only migrations.
+//!
+//! Tables: `links` (source id ↔ sys_id, per object type), `watermarks` (delta links and the
+//! hash of the rules they were made under), `failures` (objects that failed, with the hash of
+//! what they were computed from and whether it was transient: the retry queue), `intents`
+//! (every ServiceNow write recorded before it is sent and marked done after: a crash leaves
+//! the intent open, and the next cycle's matching finds a create whose answer was lost),
+//! `cycles` (statistics) and `log` (the provisioning log, one record per object per cycle).
+//! Also [`ProfileLock`]: one engine per profile.
+//!
+//! Knows nothing of HTTP or of the engine's types beyond plain strings and JSON text. No
+//! secret is ever written here.
+
+mod lock;
+mod log;
+mod migrate;
+
+use std::path::{Path, PathBuf};
+
+pub use lock::ProfileLock;
+pub use log::{LogFilter, LogRecord};
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// A state-database failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0}: {1}")]
+    Io(String, #[source] std::io::Error),
+    #[error("state database {path}: {source}")]
+    Sqlite {
+        path: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error(
+        "profile '{profile}' is already run by another nowsync ({owner}); stop it first, or remove {path} if that process is gone"
+    )]
+    Locked {
+        profile: String,
+        owner: String,
+        path: String,
+    },
+}
+
+impl StoreError {
+    /// A busy database may free up; nothing else here heals by waiting.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, StoreError::Sqlite { source: rusqlite::Error::SqliteFailure(e, _), .. }
+            if e.code == rusqlite::ErrorCode::DatabaseBusy)
+    }
+}
+
+/// One link: a Graph object and the ServiceNow row it is provisioned to.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Link {
+    pub object_type: String,
+    pub source_id: String,
+    pub source_name: String,
+    pub sys_id: String,
+    pub updated: String,
+}
+
+/// A recorded failure of one object (the retry queue).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailureRow {
+    pub hash: String,
+    pub code: String,
+    pub transient: bool,
+    pub attempts: u32,
+}
+
+/// The state of one profile.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// The state database's path for a profile.
+pub fn db_path(data_dir: &Path, profile: &str) -> PathBuf {
+    data_dir.join(format!("{profile}.state.db"))
+}
+
+impl Store {
+    /// Opens (creating) the profile's database and runs pending migrations.
+    pub fn open(data_dir: &Path, profile: &str) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|e| StoreError::Io(data_dir.display().to_string(), e))?;
+        let path = db_path(data_dir, profile);
+        let conn = Connection::open(&path).map_err(|e| sql(&path, e))?;
+        restrict(&path)?;
+        let store = Store {
+            conn,
+            path: path.clone(),
+        };
+        store
+            .conn
+            .execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")
+            .map_err(|e| store.err(e))?;
+        migrate::run(&store.conn).map_err(|e| store.err(e))?;
+        // WAL and shm files appear with the first write: restrict them too.
+        for suffix in ["-wal", "-shm"] {
+            let side = PathBuf::from(format!("{}{suffix}", path.display()));
+            if side.exists() {
+                restrict(&side)?;
+            }
+        }
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self, e: rusqlite::Error) -> StoreError {
+        sql(&self.path, e)
+    }
+
+    /// Every link of one object type: source id → (sys_id, source name).
+    pub fn links(&self, object_type: &str) -> Result<Vec<Link>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT object_type, source_id, source_name, sys_id, updated FROM links WHERE object_type = ?1 ORDER BY source_name",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([object_type], |r| {
+                Ok(Link {
+                    object_type: r.get(0)?,
+                    source_id: r.get(1)?,
+                    source_name: r.get(2)?,
+                    sys_id: r.get(3)?,
+                    updated: r.get(4)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    pub fn set_link(
+        &self,
+        object_type: &str,
+        source_id: &str,
+        source_name: &str,
+        sys_id: &str,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO links (object_type, source_id, source_name, sys_id, updated) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (object_type, source_id) DO UPDATE SET source_name = ?3, sys_id = ?4, updated = ?5",
+                params![object_type, source_id, source_name, sys_id, now()],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn remove_link(&self, object_type: &str, source_id: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "DELETE FROM links WHERE object_type = ?1 AND source_id = ?2",
+                params![object_type, source_id],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn watermark(&self, name: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row("SELECT value FROM watermarks WHERE name = ?1", [name], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn set_watermark(&self, name: &str, value: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO watermarks (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET value = ?2",
+                params![name, value],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Every recorded failure: (object type, source id) → row.
+    pub fn failures(&self) -> Result<Vec<(String, String, FailureRow)>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT object_type, source_id, hash, code, transient, attempts FROM failures")
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    FailureRow {
+                        hash: r.get(2)?,
+                        code: r.get(3)?,
+                        transient: r.get(4)?,
+                        attempts: r.get(5)?,
+                    },
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    pub fn set_failure(&self, object_type: &str, source_id: &str, row: &FailureRow) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO failures (object_type, source_id, hash, code, transient, attempts, updated) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)
+                 ON CONFLICT (object_type, source_id) DO UPDATE SET hash = ?3, code = ?4, transient = ?5, attempts = attempts + 1, updated = ?6",
+                params![object_type, source_id, row.hash, row.code, row.transient, now()],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn clear_failure(&self, object_type: &str, source_id: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "DELETE FROM failures WHERE object_type = ?1 AND source_id = ?2",
+                params![object_type, source_id],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records a write before it is sent; returns its id for [`Store::intent_done`].
+    pub fn intent(&self, cycle_id: i64, table: &str, method: &str, source_id: &str) -> Result<i64, StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO intents (cycle_id, tbl, method, source_id, created) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![cycle_id, table, method, source_id, now()],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn intent_done(&self, id: i64, sys_id: Option<&str>) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE intents SET done = 1, sys_id = ?2 WHERE id = ?1",
+                params![id, sys_id],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Writes recorded but never confirmed (a crash between send and answer).
+    pub fn open_intents(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row("SELECT COUNT(*) FROM intents WHERE done = 0", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Closes open intents once a cycle has re-read the target (matching re-found them).
+    pub fn settle_intents(&self) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "DELETE FROM intents WHERE done = 1 OR cycle_id < (SELECT COALESCE(MAX(id), 0) FROM cycles)",
+                [],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn begin_cycle(&self, kind: &str, dry_run: bool) -> Result<i64, StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO cycles (kind, dry_run, started) VALUES (?1, ?2, ?3)",
+                params![kind, dry_run, now()],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn finish_cycle(&self, id: i64, stats_json: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE cycles SET finished = ?2, stats = ?3 WHERE id = ?1",
+                params![id, now(), stats_json],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Runs `f` in one transaction (a cycle's log records and links go in together, fast).
+    pub fn transaction<T>(&mut self, f: impl FnOnce(&Store) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        self.conn.execute_batch("BEGIN").map_err(|e| self.err(e))?;
+        match f(self) {
+            Ok(v) => {
+                self.conn.execute_batch("COMMIT").map_err(|e| self.err(e))?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn sql(path: &Path, source: rusqlite::Error) -> StoreError {
+    StoreError::Sqlite {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+#[cfg(unix)]
+fn restrict(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        .map_err(|e| StoreError::Io(path.display().to_string(), e))
+}
+
+#[cfg(not(unix))]
+fn restrict(_path: &Path) -> Result<(), StoreError> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,81 @@
+use super::*;
+
+fn record(cycle: i64, name: &str, status: &str) -> LogRecord {
+    LogRecord {
+        cycle_id: cycle,
+        change_id: format!("c-{name}"),
+        time: now(),
+        object_type: "user".into(),
+        source_id: format!("id-{name}"),
+        source_name: name.into(),
+        target_id: None,
+        action: "create".into(),
+        status: status.into(),
+        error_code: (status == "failure").then(|| "InvalidLookupReference".into()),
+        reason: "r".into(),
+        recommended_action: None,
+        steps: serde_json::json!([]),
+        modified_properties: serde_json::json!([{"attribute":"a","old":null,"new":"b"}]),
+        duration_ms: 3,
+    }
+}
+
+#[test]
+fn migrations_links_failures_and_log_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path(), "p").unwrap();
+        store.set_link("user", "u1", "a@x", "s1").unwrap();
+        store.set_link("user", "u1", "a@x", "s2").unwrap();
+        store.set_watermark("users", "link").unwrap();
+        store
+            .set_failure(
+                "user",
+                "u1",
+                &FailureRow {
+                    hash: "h".into(),
+                    code: "X".into(),
+                    transient: false,
+                    attempts: 0,
+                },
+            )
+            .unwrap();
+        let c = store.begin_cycle("initial", false).unwrap();
+        store.append_log(&record(c, "alice@x", "success")).unwrap();
+        store.append_log(&record(c, "bob_%@x", "failure")).unwrap();
+    }
+    // Reopening runs no migration twice and keeps everything.
+    let store = Store::open(dir.path(), "p").unwrap();
+    assert_eq!(store.links("user").unwrap()[0].sys_id, "s2");
+    assert_eq!(store.watermark("users").unwrap().as_deref(), Some("link"));
+    assert_eq!(store.failures().unwrap()[0].2.code, "X");
+    let all = store.log(&LogFilter::default()).unwrap();
+    assert_eq!(all.len(), 2);
+    let failed = store
+        .log(&LogFilter {
+            status: Some("FAILURE".into()),
+            ..LogFilter::default()
+        })
+        .unwrap();
+    assert_eq!(failed[0].error_code.as_deref(), Some("InvalidLookupReference"));
+    // `%` and `_` in a filter are literal text.
+    let bob = store
+        .log(&LogFilter {
+            user: Some("_%".into()),
+            ..LogFilter::default()
+        })
+        .unwrap();
+    assert_eq!(bob.len(), 1);
+    assert_eq!(bob[0].modified_properties[0]["new"], "b");
+}
+
+#[cfg(unix)]
+#[test]
+fn the_database_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), "p").unwrap();
+    store.set_link("user", "u", "n", "s").unwrap();
+    let mode = std::fs::metadata(store.path()).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+}

@@ -1,0 +1,139 @@
+//! What the engine tells its consumers ([`SyncEvent`]) and what it answers to the console's
+//! questions ([`Answer`]). Events are small: a whole plan travels behind an `Arc`, history is
+//! read from the store.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::types::{CycleKind, ObjectType, Plan};
+
+/// The engine's state, as a status line shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineState {
+    Idle,
+    Running,
+    Paused,
+    Stopped,
+}
+
+/// Totals known when a cycle starts (after the source and target reads).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub users: u64,
+    pub groups: u64,
+    /// Operations planned (the denominator of progress).
+    pub operations: u64,
+}
+
+/// One object's result, as the provisioning log records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ObjectResult {
+    pub object_type: ObjectType,
+    pub source_id: String,
+    pub source_name: String,
+    pub target_id: Option<String>,
+    pub action: String,
+    /// `success`, `failure`, `skipped`, `warning`.
+    pub status: String,
+    pub error_code: Option<String>,
+    pub reason: String,
+}
+
+/// A cycle's statistics.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CycleStats {
+    pub created: u64,
+    pub updated: u64,
+    pub disabled: u64,
+    pub deleted: u64,
+    pub members_added: u64,
+    pub members_removed: u64,
+    pub skipped: u64,
+    pub failed: u64,
+    pub writes: u64,
+    pub duration_ms: u64,
+}
+
+/// Which part of the engine an error came from; decides the CLI's exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ErrorKind {
+    /// Connection, TLS, authentication or permission (exit 3).
+    Connection,
+    /// Configuration or mapping (exit 2).
+    Config,
+    /// The state database or the data dir.
+    Store,
+    /// Anything else that stopped the cycle.
+    Other,
+}
+
+/// The engine's events (DESIGN.md "The engine's door"); the console and the headless commands
+/// consume the same ones.
+#[derive(Debug, Clone)]
+pub enum SyncEvent {
+    StateChanged(EngineState),
+    /// The source and target were read and planned.
+    CycleStarted {
+        cycle_id: i64,
+        kind: CycleKind,
+        dry_run: bool,
+        totals: Totals,
+    },
+    /// The plan of the cycle (a dry run ends here).
+    PlanReady {
+        cycle_id: i64,
+        plan: Arc<Plan>,
+    },
+    /// Objects done out of the planned operations.
+    Progress {
+        cycle_id: i64,
+        done: u64,
+        total: u64,
+    },
+    ObjectDone {
+        cycle_id: i64,
+        result: ObjectResult,
+    },
+    CycleFinished {
+        cycle_id: i64,
+        dry_run: bool,
+        stats: CycleStats,
+    },
+    /// A cycle could not run or stopped; `cycle_id` when one had started.
+    Error {
+        cycle_id: Option<i64>,
+        kind: ErrorKind,
+        message: String,
+    },
+    /// The answer to a query command, echoing its `request` id.
+    Answer {
+        request: u64,
+        answer: Answer,
+    },
+}
+
+/// Answers to the console's query commands.
+#[derive(Debug, Clone)]
+pub enum Answer {
+    /// Test connection: each side's steps (`model::check::Step`), side name first.
+    Connection(Vec<(String, Vec<crate::model::check::Step>)>),
+    /// Source users matching a search: (object id, UPN, display name).
+    Users(Vec<(String, String, Option<String>)>),
+    /// A mapping evaluated for one user: target attribute → value (or the error's text).
+    Evaluated(Vec<(String, Result<Option<String>, String>)>),
+    /// Scope preview: counts and a few samples of each side of the decision.
+    ScopePreview {
+        users_in: u64,
+        users_out: u64,
+        groups_in: u64,
+        samples_in: Vec<String>,
+        samples_out: Vec<String>,
+    },
+    /// A reference row was created: its table and sys_id.
+    Created { table: String, sys_id: String },
+    /// The query failed.
+    Failed(String),
+}

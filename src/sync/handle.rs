@@ -1,0 +1,147 @@
+//! [`Handle`]: the engine's door (DESIGN.md). Commands go in through a channel, events come
+//! out through a broadcast; the engine itself runs on its own tokio task and owns the store,
+//! the clients and the profile lock.
+//!
+//! The console must not await in `update()`: [`Handle::send`] never blocks (the command
+//! channel is unbounded; commands are rare and small) and query commands are answered by
+//! [`SyncEvent::Answer`] carrying the command's `request` id.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio::task::JoinHandle;
+
+use super::engine::Engine;
+use super::event::{EngineState, SyncEvent};
+use super::types::Plan;
+use super::{Credentials, StartError};
+use crate::config::Profile;
+
+/// What the console (or a headless command) asks of the engine.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Run one real cycle now, whatever the schedule and `enabled` say.
+    RunNow,
+    /// Plan a cycle without writing; the plan arrives as [`SyncEvent::PlanReady`].
+    DryRun,
+    /// Apply the plan a dry run showed (by its id), exactly; refused when the engine has
+    /// planned another since (then dry-run again).
+    ApplyPlan {
+        plan_id: u64,
+    },
+    /// Stop scheduled cycles (a running cycle finishes its object in flight and stops).
+    Pause,
+    Resume,
+    /// Finish the object in flight and end the engine task.
+    Stop,
+    /// Re-read the profile (mappings, scope, interval) before the next cycle. A change of
+    /// mappings or scope makes that cycle initial.
+    Reload(Box<Profile>),
+    /// Test connection of both sides; answered by `Answer::Connection`.
+    TestConnection {
+        request: u64,
+    },
+    /// Source users whose UPN, display name or mail contains `text` (case-insensitive), at
+    /// most `limit`; answered by `Answer::Users`.
+    SearchUsers {
+        request: u64,
+        text: String,
+        limit: usize,
+    },
+    /// The user mapping evaluated for one source user (by object id); `Answer::Evaluated`.
+    EvaluateUser {
+        request: u64,
+        user_id: String,
+    },
+    /// Scope counts and samples without planning; `Answer::ScopePreview`.
+    PreviewScope {
+        request: u64,
+        samples: usize,
+    },
+    /// Create a missing reference row (e.g. a `cmn_department` named `value`); `Answer::Created`.
+    CreateReference {
+        request: u64,
+        table: String,
+        field: String,
+        value: String,
+    },
+}
+
+/// How the engine runs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The data dir: the profile's state database and lock live here.
+    pub data_dir: PathBuf,
+    /// Run cycles on the profile's interval while `enabled` (the `run` command, the console).
+    pub scheduled: bool,
+    /// Events kept for a slow consumer before it starts missing them.
+    pub event_capacity: usize,
+}
+
+impl Options {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Options {
+        Options {
+            data_dir: data_dir.into(),
+            scheduled: false,
+            event_capacity: 4096,
+        }
+    }
+}
+
+/// The running engine of one profile.
+pub struct Handle {
+    commands: mpsc::UnboundedSender<Command>,
+    events: broadcast::Sender<SyncEvent>,
+    state: watch::Receiver<EngineState>,
+    last_plan: watch::Receiver<Option<Arc<Plan>>>,
+    task: JoinHandle<()>,
+}
+
+impl Handle {
+    /// Starts the engine task for `profile`: takes the profile lock (a second engine of the
+    /// same profile is refused with [`StartError::Locked`] naming the running one), opens the
+    /// state database and builds the clients. Call inside a tokio runtime; `credentials` come
+    /// from [`super::credentials`] (blocking, before the runtime).
+    pub fn start(profile: &Profile, credentials: Credentials, options: Options) -> Result<Handle, StartError> {
+        let (events, _) = broadcast::channel(options.event_capacity.max(16));
+        let (commands, rx) = mpsc::unbounded_channel();
+        let (state_tx, state) = watch::channel(EngineState::Idle);
+        let (plan_tx, last_plan) = watch::channel(None);
+        let engine = Engine::open(profile, credentials, &options, events.clone(), state_tx, plan_tx)?;
+        let task = tokio::spawn(engine.run(rx));
+        Ok(Handle {
+            commands,
+            events,
+            state,
+            last_plan,
+            task,
+        })
+    }
+
+    /// Sends a command; never blocks. `false` when the engine has ended.
+    pub fn send(&self, command: Command) -> bool {
+        self.commands.send(command).is_ok()
+    }
+
+    /// A new receiver of every event from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<SyncEvent> {
+        self.events.subscribe()
+    }
+
+    /// The engine's state now.
+    pub fn state(&self) -> EngineState {
+        *self.state.borrow()
+    }
+
+    /// The last plan computed (dry run or real cycle).
+    pub fn last_plan(&self) -> Option<Arc<Plan>> {
+        self.last_plan.borrow().clone()
+    }
+
+    /// Asks the engine to stop and waits for its task to end (the object in flight finishes).
+    pub async fn shutdown(self) {
+        let _ = self.commands.send(Command::Stop);
+        let _ = self.task.await;
+    }
+}

@@ -1,0 +1,103 @@
+//! The sync engine: provisioning cycles from Entra ID to ServiceNow.
+//!
+//! Data flow of one cycle (DESIGN.md): read the source (Graph users, groups, memberships,
+//! assignments) → scope → mapping → target index (bulk read of the managed ServiceNow rows and
+//! the reference tables) → [`plan`] (pure: every [`Op`] with its diff old → new) → [`apply`]
+//! (bounded concurrency, retries) → store (links, provisioning log, cycle statistics) →
+//! [`SyncEvent`]s to the console and the headless commands.
+//!
+//! The door is [`Handle`]: start one per profile with [`Handle::start`] (a lock in the data dir
+//! refuses a second engine of the same profile), send [`Command`]s (run now, dry run, apply a
+//! shown plan, pause, resume, stop, reload, and the console's queries: test connection, search
+//! users, evaluate a mapping for one user, preview scope, create a missing reference row), and
+//! read [`SyncEvent`]s from [`Handle::subscribe`] (state changes; cycle started with totals;
+//! plan ready; progress by objects; each object's result; cycle finished with statistics;
+//! errors; answers to queries).
+//!
+//! Invariants: a cycle with nothing to change sends no write of any kind; a bad object becomes
+//! a failed log record, never a panic or a stopped cycle; secrets never reach the store, a log
+//! or an event.
+//!
+//! Terms are Entra's: matching attribute, scope, escrow, quarantine; ServiceNow's: sys_id.
+
+mod engine;
+pub mod event;
+mod handle;
+pub mod types;
+
+pub use event::{Answer, CycleStats, EngineState, ErrorKind, ObjectResult, SyncEvent, Totals};
+pub use handle::{Command, Handle, Options};
+pub use types::{Change, Counts, CycleKind, Failure, ObjectType, Op, OpKind, Plan, Step};
+
+use crate::config::{Profile, ServiceNowAuth};
+use crate::secrets::{Secret, SecretError, SecretName, Secrets};
+use crate::servicenow::Auth;
+
+/// The secrets an engine needs, read before it starts.
+#[derive(Clone)]
+pub struct Credentials {
+    pub servicenow: Auth,
+    pub graph_client_secret: Secret,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Credentials(***)")
+    }
+}
+
+/// Reads the profile's secrets: environment, file, the profile's store, else a hidden prompt on
+/// a terminal. Blocking (store calls): call it before entering the runtime.
+pub fn credentials(profile: &Profile) -> Result<Credentials, StartError> {
+    let (Some(sn), Some(_)) = (&profile.servicenow, &profile.entra) else {
+        return Err(StartError::NotConfigured(profile.name.clone()));
+    };
+    let secrets = Secrets::new(&profile.name, profile.secrets.store);
+    let get = |name: SecretName| secrets.get_or_prompt(name).map(|(secret, _)| secret);
+    let password = get(SecretName::ServiceNowPassword)?;
+    let servicenow = match &sn.auth {
+        ServiceNowAuth::Basic => Auth::Basic {
+            username: sn.username.clone(),
+            password,
+        },
+        ServiceNowAuth::OAuth { client_id } => Auth::OAuth {
+            client_id: client_id.clone(),
+            client_secret: get(SecretName::ServiceNowOAuthClientSecret)?,
+            username: sn.username.clone(),
+            password,
+        },
+    };
+    Ok(Credentials {
+        servicenow,
+        graph_client_secret: get(SecretName::GraphClientSecret)?,
+    })
+}
+
+/// Why an engine could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(
+        "profile '{0}' needs both [servicenow] and [entra] to provision: add the missing section to the config file"
+    )]
+    NotConfigured(String),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    #[error("{0}")]
+    Locked(String),
+    #[error("state database: {0}")]
+    Store(String),
+    #[error("mappings: {0}")]
+    Mapping(String),
+    #[error("ServiceNow client: {0}")]
+    ServiceNow(#[from] Box<crate::servicenow::Error>),
+    #[error("Graph client: {0}")]
+    Graph(#[from] Box<crate::graph::Error>),
+}
+
+impl StartError {
+    /// Whether starting again later may succeed without a change (never, today: a lock is
+    /// released by its owner, not by time).
+    pub fn is_transient(&self) -> bool {
+        false
+    }
+}

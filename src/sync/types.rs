@@ -1,0 +1,196 @@
+//! The plan's vocabulary: what one cycle intends to do to each object, with its attribute diff
+//! (old → new), in the order it will be applied (users, groups, memberships, references).
+//!
+//! A [`Plan`] is data: the dry run prints it, the console shows it, and the real cycle applies
+//! exactly these operations. Values are ServiceNow's wire form, normalised (booleans
+//! `true`/`false`, references as sys_ids).
+
+use serde::{Deserialize, Serialize};
+
+/// Which kind of object an operation is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ObjectType {
+    User,
+    Group,
+    Membership,
+}
+
+impl ObjectType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectType::User => "user",
+            ObjectType::Group => "group",
+            ObjectType::Membership => "membership",
+        }
+    }
+}
+
+/// Initial (everything read) or incremental (changes since the stored watermark).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CycleKind {
+    Initial,
+    Incremental,
+}
+
+/// One attribute's change: what ServiceNow holds now → what it will hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub attribute: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// An Entra-style failure: the code (Entra's spelling where Entra has one), why, what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    pub code: String,
+    pub reason: String,
+    pub recommended_action: String,
+}
+
+/// What to do with one object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum OpKind {
+    /// A new row with these fields.
+    Create { fields: Vec<Change> },
+    /// Only the fields that differ from what ServiceNow holds now.
+    Update { diff: Vec<Change> },
+    /// `active=false` (and whatever else the diff lists).
+    Disable { diff: Vec<Change> },
+    /// Delete the row (a purge in Entra with the Delete action on).
+    Delete,
+    /// A disable or delete held back by the deletion threshold (issue 8).
+    StagedDelete,
+    /// Add `sys_user_grmember` for (group, user).
+    AddMember,
+    /// Remove the `sys_user_grmember` row `target_id`.
+    RemoveMember,
+    /// Set a reference to a user provisioned in this cycle (manager), once both exist.
+    SetReference { attribute: String, source_id: String },
+    /// Nothing to write; the reason says why (in sync, out of scope, disabled and not created, …).
+    Skip { reason: String },
+    /// The object cannot be provisioned; nothing is written for it.
+    Error(Failure),
+}
+
+impl OpKind {
+    /// The action word of the provisioning log (`create`, `update`, …, Entra's `StagedDelete`).
+    pub fn action(&self) -> &'static str {
+        match self {
+            OpKind::Create { .. } => "create",
+            OpKind::Update { .. } => "update",
+            OpKind::Disable { .. } => "disable",
+            OpKind::Delete => "delete",
+            OpKind::StagedDelete => "StagedDelete",
+            OpKind::AddMember => "add_member",
+            OpKind::RemoveMember => "remove_member",
+            OpKind::SetReference { .. } => "update",
+            OpKind::Skip { .. } => "skip",
+            OpKind::Error(_) => "error",
+        }
+    }
+
+    /// Whether applying it sends a write to ServiceNow.
+    pub fn writes(&self) -> bool {
+        !matches!(self, OpKind::Skip { .. } | OpKind::Error(_) | OpKind::StagedDelete)
+    }
+}
+
+/// One step of the object's pipeline (Import → Scope → Match → Action), as Entra's log shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    pub name: String,
+    pub status: String,
+    pub detail: String,
+}
+
+/// One operation of a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Op {
+    pub object_type: ObjectType,
+    /// The Graph object id (for a membership: the group's).
+    pub source_id: String,
+    /// UPN or group name (for a membership: `group / user`).
+    pub source_name: String,
+    /// The ServiceNow row: `None` for a create (and for a membership whose ends are created in
+    /// this cycle, resolved through the links when applied).
+    pub target_id: Option<String>,
+    /// For a membership: the user's Graph id.
+    pub member_id: Option<String>,
+    pub kind: OpKind,
+    pub steps: Vec<Step>,
+    /// Identifies what the op was computed from: a permanent failure is not retried while this
+    /// stays the same.
+    pub hash: String,
+}
+
+/// Counts by action, for "counts first" and the cycle's statistics.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub create: u64,
+    pub update: u64,
+    pub disable: u64,
+    pub delete: u64,
+    pub staged_delete: u64,
+    pub add_member: u64,
+    pub remove_member: u64,
+    pub set_reference: u64,
+    pub skip: u64,
+    pub error: u64,
+}
+
+impl Counts {
+    pub fn of(ops: &[Op]) -> Counts {
+        let mut c = Counts::default();
+        for op in ops {
+            match op.kind {
+                OpKind::Create { .. } => c.create += 1,
+                OpKind::Update { .. } => c.update += 1,
+                OpKind::Disable { .. } => c.disable += 1,
+                OpKind::Delete => c.delete += 1,
+                OpKind::StagedDelete => c.staged_delete += 1,
+                OpKind::AddMember => c.add_member += 1,
+                OpKind::RemoveMember => c.remove_member += 1,
+                OpKind::SetReference { .. } => c.set_reference += 1,
+                OpKind::Skip { .. } => c.skip += 1,
+                OpKind::Error(_) => c.error += 1,
+            }
+        }
+        c
+    }
+
+    /// Operations that send a write.
+    pub fn writes(&self) -> u64 {
+        self.create
+            + self.update
+            + self.disable
+            + self.delete
+            + self.add_member
+            + self.remove_member
+            + self.set_reference
+    }
+}
+
+/// Every operation of one cycle, in apply order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    /// Unique per engine; `Command::ApplyPlan` names it.
+    pub id: u64,
+    pub kind: CycleKind,
+    pub counts: Counts,
+    pub ops: Vec<Op>,
+}
+
+impl Plan {
+    pub fn new(id: u64, kind: CycleKind, ops: Vec<Op>) -> Plan {
+        Plan {
+            id,
+            kind,
+            counts: Counts::of(&ops),
+            ops,
+        }
+    }
+}
