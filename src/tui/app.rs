@@ -138,7 +138,15 @@ impl App {
                 Some(action) => self.update(action),
                 None => Vec::new(),
             },
-            Event::Key(_) | Event::Resize(..) | Event::Tick => Vec::new(),
+            Event::Key(_) | Event::Resize(..) => Vec::new(),
+            Event::Tick => {
+                self.dashboard.tick(std::time::Duration::from_secs(1));
+                Vec::new()
+            }
+            Event::Records(result) => {
+                self.dashboard.records_loaded(result);
+                Vec::new()
+            }
             Event::Signal(name) => {
                 self.log.push(now(), Level::Warn, &format!("{name}: leaving"));
                 self.update(Action::Quit)
@@ -170,7 +178,10 @@ impl App {
             }
             Event::EngineStarted(result) => {
                 match result {
-                    Ok(()) => self.status = "Engine started: r runs a cycle, d a dry run.".to_owned(),
+                    Ok(()) => {
+                        self.dashboard.state.get_or_insert(crate::sync::EngineState::Idle);
+                        self.status = "Engine started: r runs a cycle, d a dry run.".to_owned();
+                    }
                     Err(e) => {
                         self.status = format!("The engine could not start: {e}");
                         self.log.push(now(), Level::Error, &self.status.clone());
@@ -290,7 +301,7 @@ impl App {
             }
             Action::Engine(command) => {
                 self.overlay = Overlay::None;
-                self.status = format!("sent: {command:?}");
+                self.status = command.describe().to_owned();
                 return vec![Effect::Engine(command)];
             }
             Action::AskStop => {
@@ -300,7 +311,12 @@ impl App {
                     self.status = "No cycle is running.".to_owned();
                 }
             }
-            Action::Show(screen) => self.screen = screen,
+            Action::Show(screen) => {
+                self.screen = screen;
+                if screen == Screen::Records {
+                    return vec![Effect::LoadRecords];
+                }
+            }
             Action::OpenWizard => {
                 if self.wizard.is_some() {
                     self.screen = Screen::Wizard;
@@ -327,7 +343,7 @@ impl App {
                 }
             },
             Action::Dashboard(a) => {
-                if let Some(overlay) = self.dashboard.update(a) {
+                if let Some(overlay) = self.dashboard.update(self.screen, a) {
                     self.overlay = overlay;
                 }
             }

@@ -24,6 +24,8 @@ pub enum Effect {
     StartEngine,
     /// A command for the engine.
     Engine(super::engine::EngineCommand),
+    /// Reads the provisioning log's records from the state store.
+    LoadRecords,
     /// Leave the console.
     Quit,
 }
@@ -50,6 +52,7 @@ impl std::fmt::Debug for Effect {
             Effect::Save(_) => "Save",
             Effect::StartEngine => "StartEngine",
             Effect::Engine(_) => "Engine",
+            Effect::LoadRecords => "LoadRecords",
             Effect::Quit => "Quit",
         };
         f.write_str(name)

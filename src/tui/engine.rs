@@ -1,8 +1,11 @@
-//! The console's side of the engine's door: the commands it sends and the events it reads.
-//! Until the engine lands these are the console's own names; they map one to one onto
-//! `sync::Command` and `sync::SyncEvent`.
+//! The console's side of the engine's door: the commands it sends (mapped one to one onto
+//! `sync::Command`) and the events it reads (`sync::SyncEvent`).
 
-/// A command for the engine.
+use crate::sync::Command;
+
+pub use crate::sync::SyncEvent as EngineEvent;
+
+/// A command for the engine, as the console's `update()` asks for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EngineCommand {
     RunNow,
@@ -13,6 +16,28 @@ pub enum EngineCommand {
     Stop,
 }
 
-/// An event from the engine.
-#[derive(Debug, Clone)]
-pub enum EngineEvent {}
+impl EngineCommand {
+    /// The engine's own command.
+    pub fn to_sync(&self) -> Command {
+        match self {
+            EngineCommand::RunNow => Command::RunNow,
+            EngineCommand::DryRun => Command::DryRun,
+            EngineCommand::ApplyPlan { plan_id } => Command::ApplyPlan { plan_id: *plan_id },
+            EngineCommand::Pause => Command::Pause,
+            EngineCommand::Resume => Command::Resume,
+            EngineCommand::Stop => Command::Stop,
+        }
+    }
+
+    /// What the status line says when it is sent.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            EngineCommand::RunNow => "running a cycle now",
+            EngineCommand::DryRun => "dry run: planning without writing",
+            EngineCommand::ApplyPlan { .. } => "applying the plan",
+            EngineCommand::Pause => "scheduled cycles paused",
+            EngineCommand::Resume => "scheduled cycles resumed",
+            EngineCommand::Stop => "stopping: the object in flight finishes first",
+        }
+    }
+}

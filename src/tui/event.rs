@@ -37,4 +37,6 @@ pub enum Event {
         level: Level,
         text: String,
     },
+    /// The provisioning log's records, read from the state store (oldest first).
+    Records(Result<Vec<crate::store::LogRecord>, String>),
 }

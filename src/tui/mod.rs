@@ -19,6 +19,7 @@ mod runtime;
 pub mod screens;
 pub mod terminal;
 pub mod theme;
+pub mod troubleshoot;
 pub mod view;
 pub mod wizard;
 

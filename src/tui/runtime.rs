@@ -127,6 +127,17 @@ fn run_effect(ctx: &Context, effect: Effect, tx: &UnboundedSender<Event>, engine
             });
         }
         Effect::StartEngine => engine.start(ctx, tx),
+        Effect::LoadRecords => {
+            let tx = tx.clone();
+            let data_dir = ctx.data_dir.clone();
+            let profile = ctx.profile.clone();
+            tokio::task::spawn_blocking(move || {
+                let records = crate::store::Store::open(&data_dir, &profile)
+                    .and_then(|store| store.log(&crate::store::LogFilter::default()))
+                    .map_err(|e| e.to_string());
+                let _ = tx.send(Event::Records(records));
+            });
+        }
         Effect::Engine(command) => engine.send(command, tx),
     }
 }

@@ -1,24 +1,38 @@
 //! The screens that show the engine's work: the dashboard (with the live log pane at its
-//! bottom), the plan and the provisioning logs.
+//! bottom), the plan and the provisioning logs. Each reads state only.
+
+mod dashboard;
+mod plan;
+mod records;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::Line;
-use ratatui::widgets::Paragraph;
+use ratatui::layout::Rect;
 
-use super::app::App;
-use super::log::LogView;
+use super::app::{App, Screen};
+
+pub use dashboard::DashboardView;
+pub use plan::PlanView;
+pub use records::RecordsView;
 
 /// Draws the dashboard, plan or records screen into `area`.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let [top, log] = Layout::vertical([Constraint::Min(8), Constraint::Percentage(45)]).areas(area);
-    frame.render_widget(Paragraph::new(Line::from("The engine is not connected yet.")), top);
-    frame.render_widget(
-        LogView {
-            log: &app.log,
-            theme: app.theme,
-            focused: false,
-        },
-        log,
-    );
+    match app.screen {
+        Screen::Plan => frame.render_widget(PlanView { app }, area),
+        Screen::Records => frame.render_widget(RecordsView { app }, area),
+        _ => frame.render_widget(DashboardView { app }, area),
+    }
+}
+
+/// The window of `len` rows of height `height` that keeps `selected` in view.
+pub fn window(selected: usize, len: usize, height: usize) -> std::ops::Range<usize> {
+    if len <= height {
+        return 0..len;
+    }
+    let start = selected.saturating_sub(height / 2).min(len - height);
+    start..start + height
+}
+
+/// `m:ss` for a number of seconds.
+pub fn clock(seconds: u64) -> String {
+    format!("{}:{:02}", seconds / 60, seconds % 60)
 }
