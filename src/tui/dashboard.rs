@@ -99,7 +99,14 @@ pub struct Dashboard {
 pub const RECORD_FILTERS: [&str; 4] = ["all", "failure", "success", "skipped"];
 /// The action filter words of the plan screen.
 pub const PLAN_FILTERS: [&str; 8] = [
-    "all", "create", "update", "disable", "delete", "add_member", "skip", "error",
+    "all",
+    "create",
+    "update",
+    "disable",
+    "delete",
+    "add_member",
+    "skip",
+    "error",
 ];
 
 impl Dashboard {
@@ -151,7 +158,9 @@ impl Dashboard {
                     || [&r.source_name, &r.action, &r.reason]
                         .iter()
                         .any(|f| f.to_lowercase().contains(&text))
-                    || r.error_code.as_deref().is_some_and(|c| c.to_lowercase().contains(&text))
+                    || r.error_code
+                        .as_deref()
+                        .is_some_and(|c| c.to_lowercase().contains(&text))
             })
             .collect()
     }
@@ -170,7 +179,11 @@ impl Dashboard {
     }
 
     pub fn action_for(&self, screen: Screen, key: KeyEvent) -> Option<app::Action> {
-        let view = if screen == Screen::Plan { &self.plan_view } else { &self.records_view };
+        let view = if screen == Screen::Plan {
+            &self.plan_view
+        } else {
+            &self.records_view
+        };
         if view.input.is_some() {
             return Some(app::Action::Dashboard(Action::FilterKey(key)));
         }
@@ -200,7 +213,11 @@ impl Dashboard {
         if action == Action::AskApply {
             return self.apply_overlay();
         }
-        let view = if screen == Screen::Plan { &mut self.plan_view } else { &mut self.records_view };
+        let view = if screen == Screen::Plan {
+            &mut self.plan_view
+        } else {
+            &mut self.records_view
+        };
         match action {
             Action::Select(d) => {
                 let max = len.saturating_sub(1) as isize;
@@ -209,7 +226,11 @@ impl Dashboard {
             Action::Open => view.open = !view.open,
             Action::Close => view.open = false,
             Action::NextFilter => {
-                let n = if screen == Screen::Plan { PLAN_FILTERS.len() } else { RECORD_FILTERS.len() };
+                let n = if screen == Screen::Plan {
+                    PLAN_FILTERS.len()
+                } else {
+                    RECORD_FILTERS.len()
+                };
                 view.filter = (view.filter + 1) % n;
                 view.selected = 0;
             }
@@ -331,7 +352,11 @@ impl Dashboard {
                         _ => {}
                     }
                 }
-                let code = result.error_code.as_deref().map(|c| format!(" [{c}]")).unwrap_or_default();
+                let code = result
+                    .error_code
+                    .as_deref()
+                    .map(|c| format!(" [{c}]"))
+                    .unwrap_or_default();
                 log.push(
                     now,
                     if failed { Level::Error } else { Level::Debug },
@@ -379,7 +404,10 @@ impl Dashboard {
                 return vec![Effect::LoadRecords];
             }
             EngineEvent::Error {
-                cycle_id, kind, message, ..
+                cycle_id,
+                kind,
+                message,
+                ..
             } => {
                 log.push(now, Level::Error, &format!("engine error ({kind:?}): {message}"));
                 if cycle_id.is_some() || self.running.is_some() {

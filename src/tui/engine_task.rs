@@ -33,7 +33,8 @@ impl EngineSlot {
         let profile = ctx.profile.clone();
         let memory = ctx.memory_secrets.clone();
         tokio::spawn(async move {
-            let prepared = tokio::task::spawn_blocking(move || prepare(&config_path, &profile, memory.as_deref())).await;
+            let prepared =
+                tokio::task::spawn_blocking(move || prepare(&config_path, &profile, memory.as_deref())).await;
             let (profile, credentials) = match prepared {
                 Ok(Ok(p)) => p,
                 Ok(Err(e)) => return drop(tx.send(Event::EngineStarted(Err(e)))),

@@ -23,6 +23,9 @@ pub mod troubleshoot;
 pub mod view;
 pub mod wizard;
 
+#[cfg(test)]
+mod snapshot_tests;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

@@ -49,10 +49,17 @@ mod tests {
 
     #[test]
     fn named_codes_say_what_to_do() {
-        for code in ["InvalidLookupReference", "EntryJoiningPropertyValueIsMissing", "DuplicateTargetEntries"] {
+        for code in [
+            "InvalidLookupReference",
+            "EntryJoiningPropertyValueIsMissing",
+            "DuplicateTargetEntries",
+        ] {
             let text = explain(code, "r", None).join("\n");
             assert!(text.contains("Fix:"), "{code}: {text}");
         }
-        assert_eq!(explain("Other", "why", Some("do this")), ["Other: why", "Recommended: do this"]);
+        assert_eq!(
+            explain("Other", "why", Some("do this")),
+            ["Other: why", "Recommended: do this"]
+        );
     }
 }

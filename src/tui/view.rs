@@ -170,7 +170,13 @@ impl Widget for Confirm<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.app.theme;
         let width = area.width.min(64);
-        let height = (self.text.lines().count() as u16 + 4).min(area.height);
+        let inner = width.saturating_sub(2).max(1) as usize;
+        let rows: usize = self
+            .text
+            .lines()
+            .map(|l| l.chars().count().div_ceil(inner).max(1))
+            .sum();
+        let height = (rows as u16 + 4).min(area.height);
         let popup = Rect::new(
             area.x + (area.width - width) / 2,
             area.y + (area.height.saturating_sub(height)) / 2,

@@ -25,7 +25,10 @@ impl Widget for DashboardView<'_> {
         let label = |s: &str| Span::styled(format!("{s:<11}"), t.dim());
         let mut lines = vec![Line::from(vec![
             label("Status"),
-            Span::styled(sanitize_for_terminal(&d.status()), if d.failing.is_some() { t.error() } else { t.ok() }),
+            Span::styled(
+                sanitize_for_terminal(&d.status()),
+                if d.failing.is_some() { t.error() } else { t.ok() },
+            ),
         ])];
         match &d.running {
             Some(r) => {
@@ -33,16 +36,36 @@ impl Widget for DashboardView<'_> {
                     crate::sync::CycleKind::Initial => "initial",
                     crate::sync::CycleKind::Incremental => "incremental",
                 });
-                let phase = if r.dry_run { "planning (dry run)" } else if r.done < r.total { "applying" } else { "finishing" };
-                lines.push(Line::from(vec![label("Cycle"), Span::raw(format!("{} · {kind} · {phase}", r.cycle_id))]));
+                let phase = if r.dry_run {
+                    "planning (dry run)"
+                } else if r.done < r.total {
+                    "applying"
+                } else {
+                    "finishing"
+                };
+                lines.push(Line::from(vec![
+                    label("Cycle"),
+                    Span::raw(format!("{} · {kind} · {phase}", r.cycle_id)),
+                ]));
                 let width = 30usize;
-                let filled = if r.total == 0 { 0 } else { (r.done.min(r.total) as usize * width) / r.total as usize };
+                let filled = if r.total == 0 {
+                    0
+                } else {
+                    (r.done.min(r.total) as usize * width) / r.total as usize
+                };
                 let secs = r.elapsed.as_secs();
                 let rate = if secs == 0 { 0.0 } else { r.done as f64 / secs as f64 };
-                let eta = if rate > 0.0 { clock(((r.total - r.done.min(r.total)) as f64 / rate) as u64) } else { "–".to_owned() };
+                let eta = if rate > 0.0 {
+                    clock(((r.total - r.done.min(r.total)) as f64 / rate) as u64)
+                } else {
+                    "–".to_owned()
+                };
                 lines.push(Line::from(vec![
                     label("Progress"),
-                    Span::styled(format!("[{}{}]", "#".repeat(filled), ".".repeat(width - filled)), t.ok()),
+                    Span::styled(
+                        format!("[{}{}]", "#".repeat(filled), ".".repeat(width - filled)),
+                        t.ok(),
+                    ),
                     Span::raw(format!(" {}/{} objects · {rate:.1}/s · ETA {eta}", r.done, r.total)),
                 ]));
                 let c = &r.tally;
@@ -52,11 +75,17 @@ impl Widget for DashboardView<'_> {
                         "created {} · updated {} · disabled {} · deleted {} · skipped {} · ",
                         c.created, c.updated, c.disabled, c.deleted, c.skipped
                     )),
-                    Span::styled(format!("failed {}", c.failed), if c.failed > 0 { t.error() } else { t.dim() }),
+                    Span::styled(
+                        format!("failed {}", c.failed),
+                        if c.failed > 0 { t.error() } else { t.dim() },
+                    ),
                 ]));
             }
             None => {
-                lines.push(Line::from(vec![label("Cycle"), Span::raw("none running · r runs one now, d plans one")]));
+                lines.push(Line::from(vec![
+                    label("Cycle"),
+                    Span::raw("none running · r runs one now, d plans one"),
+                ]));
                 lines.push(Line::default());
                 lines.push(Line::default());
             }
@@ -76,7 +105,10 @@ impl Widget for DashboardView<'_> {
                         s.deleted,
                         s.skipped
                     )),
-                    Span::styled(format!("failed {}", s.failed), if s.failed > 0 { t.error() } else { t.dim() }),
+                    Span::styled(
+                        format!("failed {}", s.failed),
+                        if s.failed > 0 { t.error() } else { t.dim() },
+                    ),
                     Span::raw(format!(" · {} ms", s.duration_ms)),
                 ]));
             }

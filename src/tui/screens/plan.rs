@@ -41,9 +41,12 @@ impl Widget for PlanView<'_> {
         };
         let v = &d.plan_view;
         let c = &plan.counts;
-        let [head, list, detail] =
-            Layout::vertical([Constraint::Length(2), Constraint::Min(3), Constraint::Length(if v.open { 8 } else { 0 })])
-                .areas(area);
+        let [head, list, detail] = Layout::vertical([
+            Constraint::Length(2),
+            Constraint::Min(3),
+            Constraint::Length(if v.open { 8 } else { 0 }),
+        ])
+        .areas(area);
         let filter = PLAN_FILTERS.get(v.filter).copied().unwrap_or("all");
         let text = if v.input.is_some() || !v.text.is_empty() {
             format!(" · text \"{}\"", sanitize_for_terminal(&v.text))
@@ -88,7 +91,11 @@ impl Widget for PlanView<'_> {
                 Span::styled(format!("{:<11}", op.object_type.as_str()), t.dim()),
                 Span::styled(
                     sanitize_for_terminal(&op.source_name),
-                    if selected { t.focus().patch(t.selected()) } else { ratatui::style::Style::new() },
+                    if selected {
+                        t.focus().patch(t.selected())
+                    } else {
+                        ratatui::style::Style::new()
+                    },
                 ),
             ]));
         }

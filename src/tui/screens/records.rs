@@ -69,13 +69,20 @@ impl Widget for RecordsView<'_> {
                 Span::raw(format!("{:<14}", sanitize_for_terminal(&r.action))),
                 Span::styled(
                     format!("{:<40}", sanitize_for_terminal(&r.source_name)),
-                    if selected { t.focus().patch(t.selected()) } else { ratatui::style::Style::new() },
+                    if selected {
+                        t.focus().patch(t.selected())
+                    } else {
+                        ratatui::style::Style::new()
+                    },
                 ),
                 Span::styled(sanitize_for_terminal(r.error_code.as_deref().unwrap_or("")), t.error()),
             ]));
         }
         if records.is_empty() {
-            lines.push(Line::from(Span::styled("no record matches (run a cycle: Esc, then r)", t.dim())));
+            lines.push(Line::from(Span::styled(
+                "no record matches (run a cycle: Esc, then r)",
+                t.dim(),
+            )));
         }
         Paragraph::new(lines).render(list, buf);
     }
@@ -93,6 +100,10 @@ fn json_lines(value: &Value) -> Vec<String> {
 fn one_line(v: &Value) -> String {
     let text = match v {
         Value::String(s) => s.clone(),
+        Value::Object(map) if map.contains_key("name") => {
+            let field = |k: &str| map.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+            format!("{}: {} · {}", field("name"), field("status"), field("detail"))
+        }
         Value::Object(map) => map
             .iter()
             .map(|(k, v)| format!("{k}={}", v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
@@ -108,7 +119,13 @@ fn render_detail(app: &App, r: &LogRecord, area: Rect, buf: &mut Buffer) {
     let s = sanitize_for_terminal;
     let mut lines = vec![
         Line::from(Span::styled(
-            format!("{} · {} {} · {}", s(&r.source_name), s(&r.object_type), s(&r.action), s(&r.status)),
+            format!(
+                "{} · {} {} · {}",
+                s(&r.source_name),
+                s(&r.object_type),
+                s(&r.action),
+                s(&r.status)
+            ),
             t.title(),
         )),
         Line::from(Span::styled(
@@ -134,11 +151,18 @@ fn render_detail(app: &App, r: &LogRecord, area: Rect, buf: &mut Buffer) {
     lines.push(Line::from(Span::styled("Troubleshooting", t.title())));
     match &r.error_code {
         Some(code) => {
-            for l in troubleshoot::explain(&s(code), &s(&r.reason), r.recommended_action.as_deref().map(s).as_deref()) {
+            for l in troubleshoot::explain(
+                &s(code),
+                &s(&r.reason),
+                r.recommended_action.as_deref().map(s).as_deref(),
+            ) {
                 lines.push(Line::from(Span::styled(format!("  {l}"), t.warn())));
             }
         }
-        None => lines.push(Line::from(format!("  {}", s(if r.reason.is_empty() { "no error" } else { &r.reason })))),
+        None => lines.push(Line::from(format!(
+            "  {}",
+            s(if r.reason.is_empty() { "no error" } else { &r.reason })
+        ))),
     }
     lines.push(Line::default());
     lines.push(Line::from(Span::styled("Esc: back to the list", t.dim())));

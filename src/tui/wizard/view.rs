@@ -12,7 +12,7 @@ use crate::secrets::{StoreChoice, StoreKind};
 use crate::tui::theme::{FOCUS, Theme, UNFOCUSED};
 
 const LABEL: usize = 22;
-const STEPS_WIDTH: u16 = 27;
+const STEPS_WIDTH: u16 = 25;
 
 /// The wizard as a widget.
 pub struct WizardView<'a> {
@@ -98,7 +98,7 @@ impl WizardView<'_> {
             };
             lines.push(Line::from(vec![
                 Span::raw(marker),
-                Span::styled(format!("{} {}. {}", done, step.index() + 1, step.title()), style),
+                Span::styled(format!("{done}{}. {}", step.index() + 1, step.title()), style),
             ]));
         }
         Paragraph::new(lines).render(area, buf);
@@ -259,13 +259,13 @@ impl WizardView<'_> {
         if let SideTest::Done(steps) = side {
             for step in steps {
                 let (mark, style) = match step.outcome {
-                    Outcome::Pass => ("✓ pass", t.ok()),
-                    Outcome::Fail => ("✗ FAIL", t.error()),
-                    Outcome::Skipped => ("- skip", t.dim()),
+                    Outcome::Pass => ("✓", t.ok()),
+                    Outcome::Fail => ("✗", t.error()),
+                    Outcome::Skipped => ("-", t.dim()),
                 };
                 lines.push(Line::from(vec![
-                    Span::styled(format!("  {mark} "), style),
-                    Span::styled(format!("{:>5} ms ", step.duration.as_millis()), t.dim()),
+                    Span::styled(format!(" {mark}"), style),
+                    Span::styled(format!("{:>5}ms ", step.duration.as_millis()), t.dim()),
                     Span::raw(sanitize_for_terminal(&step.title)),
                 ]));
                 if step.outcome == Outcome::Fail {
