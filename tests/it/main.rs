@@ -3,6 +3,7 @@
 //! parallel.
 
 mod cli;
+mod console;
 mod graph;
 mod secrets;
 mod sim_snow;
