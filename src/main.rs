@@ -42,6 +42,24 @@ enum Command {
         #[command(subcommand)]
         command: cli::secrets::SecretsCommand,
     },
+    /// One provisioning cycle, headless (whatever `enabled` says)
+    Sync {
+        /// Run exactly one cycle (required: scheduled cycles are `nowsync run`)
+        #[arg(long)]
+        once: bool,
+        /// Plan and print the cycle without writing to ServiceNow
+        #[arg(long)]
+        dry_run: bool,
+        /// Print one JSON document
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cycles on the profile's interval while enabled, until SIGINT/SIGTERM
+    Run,
+    /// The provisioning log
+    Logs(cli::logs::LogsArgs),
+    /// Links between Entra objects and ServiceNow rows
+    Links(cli::logs::LinksArgs),
     /// The console against built-in simulators; nothing leaves the machine
     Demo,
 }
@@ -102,11 +120,39 @@ fn run(args: Args) -> Exit {
             runtime.block_on(cli::test_connection::run(profile, credentials, json))
         }
         Some(Command::Secrets { command }) => cli::secrets::run(&command, &dirs, &args.profile),
+        Some(Command::Sync { once, dry_run, json }) => {
+            if !once {
+                eprintln!("error: `nowsync sync` needs --once (scheduled cycles: `nowsync run`)");
+                return Exit::Usage;
+            }
+            let (profile, credentials) = match engine_profile(&dirs, &args.profile) {
+                Ok(p) => p,
+                Err(exit) => return exit,
+            };
+            runtime.block_on(cli::sync::once(&profile, credentials, &dirs.data_dir, dry_run, json))
+        }
+        Some(Command::Run) => {
+            let (profile, credentials) = match engine_profile(&dirs, &args.profile) {
+                Ok(p) => p,
+                Err(exit) => return exit,
+            };
+            runtime.block_on(cli::sync::run(&profile, credentials, &dirs.data_dir))
+        }
+        Some(Command::Logs(logs_args)) => cli::logs::logs(&dirs.data_dir, &args.profile, &logs_args),
+        Some(Command::Links(links_args)) => cli::logs::links(&dirs.data_dir, &args.profile, &links_args),
         Some(Command::Demo) => match runtime.block_on(nowsync::tui::run_demo()) {
             Ok(()) => Exit::Success,
             Err(e) => fail(&e, Exit::Usage),
         },
     }
+}
+
+/// The profile and its secrets for the engine (blocking reads before the runtime works).
+fn engine_profile(dirs: &Dirs, name: &str) -> Result<(nowsync::config::Profile, nowsync::sync::Credentials), Exit> {
+    let config = Config::load(&dirs.config_file).map_err(|e| fail(&e, Exit::Usage))?;
+    let profile = config.profile(name).map_err(|e| fail(&e, Exit::Usage))?.clone();
+    let credentials = nowsync::sync::credentials(&profile).map_err(|e| fail(&e, Exit::Usage))?;
+    Ok((profile, credentials))
 }
 
 fn fail(err: &(dyn std::error::Error + 'static), exit: Exit) -> Exit {

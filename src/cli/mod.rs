@@ -4,8 +4,10 @@
 //! dir (and errors to stderr). Exit codes are DESIGN.md's: see [`Exit`].
 
 pub mod logging;
+pub mod logs;
 pub mod secrets;
 pub mod sim;
+pub mod sync;
 pub mod test_connection;
 
 /// Process exit codes (DESIGN.md "CLI"). When several apply, the highest wins.

@@ -41,8 +41,8 @@ pub struct LogFilter {
 
 impl Store {
     pub fn append_log(&self, r: &LogRecord) -> Result<(), StoreError> {
-        let mut st = self
-            .conn
+        let conn = self.conn();
+        let mut st = conn
             .prepare_cached(
                 "INSERT INTO log (cycle_id, change_id, time, object_type, source_id, source_name, target_id, action, status,
                  error_code, reason, recommended_action, steps, modified_properties, duration_ms)
@@ -104,7 +104,8 @@ impl Store {
             sql.push_str(&format!(" AND time >= ?{}", args.len()));
         }
         sql.push_str(" ORDER BY id");
-        let mut st = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
+        let conn = self.conn();
+        let mut st = conn.prepare(&sql).map_err(|e| self.err(e))?;
         let rows = st
             .query_map(params_from_iter(args.iter()), |r| {
                 let steps: String = r.get(12)?;
@@ -136,7 +137,7 @@ impl Store {
     pub fn prune_log(&self, days: u32) -> Result<usize, StoreError> {
         let cutoff = (chrono::Utc::now() - chrono::Duration::days(i64::from(days)))
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        self.conn
+        self.conn()
             .execute("DELETE FROM log WHERE time < ?1", [cutoff])
             .map_err(|e| self.err(e))
     }

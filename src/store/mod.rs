@@ -17,6 +17,7 @@ mod log;
 mod migrate;
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 
 pub use lock::ProfileLock;
 pub use log::{LogFilter, LogRecord};
@@ -72,7 +73,9 @@ pub struct FailureRow {
 
 /// The state of one profile.
 pub struct Store {
-    conn: Connection,
+    // A mutex makes the store `Sync`, so the engine can hold it across awaits; the engine is
+    // its only user, so it is never contended.
+    conn: Mutex<Connection>,
     path: PathBuf,
 }
 
@@ -89,14 +92,14 @@ impl Store {
         let conn = Connection::open(&path).map_err(|e| sql(&path, e))?;
         restrict(&path)?;
         let store = Store {
-            conn,
+            conn: Mutex::new(conn),
             path: path.clone(),
         };
         store
-            .conn
+            .conn()
             .execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")
             .map_err(|e| store.err(e))?;
-        migrate::run(&store.conn).map_err(|e| store.err(e))?;
+        migrate::run(&store.conn()).map_err(|e| store.err(e))?;
         // WAL and shm files appear with the first write: restrict them too.
         for suffix in ["-wal", "-shm"] {
             let side = PathBuf::from(format!("{}{suffix}", path.display()));
@@ -111,14 +114,19 @@ impl Store {
         &self.path
     }
 
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding it cannot leave SQLite half-written (transactions roll back).
+        self.conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     fn err(&self, e: rusqlite::Error) -> StoreError {
         sql(&self.path, e)
     }
 
     /// Every link of one object type: source id → (sys_id, source name).
     pub fn links(&self, object_type: &str) -> Result<Vec<Link>, StoreError> {
-        let mut st = self
-            .conn
+        let conn = self.conn();
+        let mut st = conn
             .prepare_cached(
                 "SELECT object_type, source_id, source_name, sys_id, updated FROM links WHERE object_type = ?1 ORDER BY source_name",
             )
@@ -144,7 +152,7 @@ impl Store {
         source_name: &str,
         sys_id: &str,
     ) -> Result<(), StoreError> {
-        self.conn
+        self.conn()
             .execute(
                 "INSERT INTO links (object_type, source_id, source_name, sys_id, updated) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (object_type, source_id) DO UPDATE SET source_name = ?3, sys_id = ?4, updated = ?5",
@@ -155,7 +163,7 @@ impl Store {
     }
 
     pub fn remove_link(&self, object_type: &str, source_id: &str) -> Result<(), StoreError> {
-        self.conn
+        self.conn()
             .execute(
                 "DELETE FROM links WHERE object_type = ?1 AND source_id = ?2",
                 params![object_type, source_id],
@@ -165,14 +173,14 @@ impl Store {
     }
 
     pub fn watermark(&self, name: &str) -> Result<Option<String>, StoreError> {
-        self.conn
+        self.conn()
             .query_row("SELECT value FROM watermarks WHERE name = ?1", [name], |r| r.get(0))
             .optional()
             .map_err(|e| self.err(e))
     }
 
     pub fn set_watermark(&self, name: &str, value: &str) -> Result<(), StoreError> {
-        self.conn
+        self.conn()
             .execute(
                 "INSERT INTO watermarks (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET value = ?2",
                 params![name, value],
@@ -183,8 +191,8 @@ impl Store {
 
     /// Every recorded failure: (object type, source id) → row.
     pub fn failures(&self) -> Result<Vec<(String, String, FailureRow)>, StoreError> {
-        let mut st = self
-            .conn
+        let conn = self.conn();
+        let mut st = conn
             .prepare_cached("SELECT object_type, source_id, hash, code, transient, attempts FROM failures")
             .map_err(|e| self.err(e))?;
         let rows = st
@@ -205,7 +213,7 @@ impl Store {
     }
 
     pub fn set_failure(&self, object_type: &str, source_id: &str, row: &FailureRow) -> Result<(), StoreError> {
-        self.conn
+        self.conn()
             .execute(
                 "INSERT INTO failures (object_type, source_id, hash, code, transient, attempts, updated) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)
                  ON CONFLICT (object_type, source_id) DO UPDATE SET hash = ?3, code = ?4, transient = ?5, attempts = attempts + 1, updated = ?6",
@@ -216,7 +224,7 @@ impl Store {
     }
 
     pub fn clear_failure(&self, object_type: &str, source_id: &str) -> Result<(), StoreError> {
-        self.conn
+        self.conn()
             .execute(
                 "DELETE FROM failures WHERE object_type = ?1 AND source_id = ?2",
                 params![object_type, source_id],
@@ -227,17 +235,17 @@ impl Store {
 
     /// Records a write before it is sent; returns its id for [`Store::intent_done`].
     pub fn intent(&self, cycle_id: i64, table: &str, method: &str, source_id: &str) -> Result<i64, StoreError> {
-        self.conn
+        self.conn()
             .execute(
                 "INSERT INTO intents (cycle_id, tbl, method, source_id, created) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![cycle_id, table, method, source_id, now()],
             )
             .map_err(|e| self.err(e))?;
-        Ok(self.conn.last_insert_rowid())
+        Ok(self.conn().last_insert_rowid())
     }
 
     pub fn intent_done(&self, id: i64, sys_id: Option<&str>) -> Result<(), StoreError> {
-        self.conn
+        self.conn()
             .execute(
                 "UPDATE intents SET done = 1, sys_id = ?2 WHERE id = ?1",
                 params![id, sys_id],
@@ -248,14 +256,14 @@ impl Store {
 
     /// Writes recorded but never confirmed (a crash between send and answer).
     pub fn open_intents(&self) -> Result<i64, StoreError> {
-        self.conn
+        self.conn()
             .query_row("SELECT COUNT(*) FROM intents WHERE done = 0", [], |r| r.get(0))
             .map_err(|e| self.err(e))
     }
 
     /// Closes open intents once a cycle has re-read the target (matching re-found them).
     pub fn settle_intents(&self) -> Result<(), StoreError> {
-        self.conn
+        self.conn()
             .execute(
                 "DELETE FROM intents WHERE done = 1 OR cycle_id < (SELECT COALESCE(MAX(id), 0) FROM cycles)",
                 [],
@@ -265,38 +273,23 @@ impl Store {
     }
 
     pub fn begin_cycle(&self, kind: &str, dry_run: bool) -> Result<i64, StoreError> {
-        self.conn
+        self.conn()
             .execute(
                 "INSERT INTO cycles (kind, dry_run, started) VALUES (?1, ?2, ?3)",
                 params![kind, dry_run, now()],
             )
             .map_err(|e| self.err(e))?;
-        Ok(self.conn.last_insert_rowid())
+        Ok(self.conn().last_insert_rowid())
     }
 
     pub fn finish_cycle(&self, id: i64, stats_json: &str) -> Result<(), StoreError> {
-        self.conn
+        self.conn()
             .execute(
                 "UPDATE cycles SET finished = ?2, stats = ?3 WHERE id = ?1",
                 params![id, now(), stats_json],
             )
             .map(drop)
             .map_err(|e| self.err(e))
-    }
-
-    /// Runs `f` in one transaction (a cycle's log records and links go in together, fast).
-    pub fn transaction<T>(&mut self, f: impl FnOnce(&Store) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        self.conn.execute_batch("BEGIN").map_err(|e| self.err(e))?;
-        match f(self) {
-            Ok(v) => {
-                self.conn.execute_batch("COMMIT").map_err(|e| self.err(e))?;
-                Ok(v)
-            }
-            Err(e) => {
-                let _ = self.conn.execute_batch("ROLLBACK");
-                Err(e)
-            }
-        }
     }
 }
 

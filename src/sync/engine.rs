@@ -1,54 +1,355 @@
 //! The engine task: owns the clients, the store and the profile lock; runs cycles on command
 //! and on schedule; answers the console's queries.
+//!
+//! A cycle: read source and target → `plan` → (dry run: stop here) → `apply` → statistics.
+//! The kind is initial when nothing is linked yet or the mappings changed since the last
+//! cycle, incremental otherwise.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use tokio::sync::{broadcast, mpsc, watch};
 
-use super::event::{EngineState, ErrorKind, SyncEvent};
+use super::apply::Applier;
+use super::error::CycleError;
+use super::event::{CycleStats, EngineState, SyncEvent, Totals};
 use super::handle::{Command, Options};
-use super::types::Plan;
-use super::{Credentials, StartError};
+use super::plan::{self, MissingReference, Prior, Rules};
+use super::types::{CycleKind, ObjectType, OpKind, Plan};
+use super::{Credentials, StartError, queries, read};
 use crate::config::Profile;
+use crate::mapping::model::MappingSet;
+use crate::store::{ProfileLock, Store};
+use crate::{graph, servicenow};
 
 pub(super) struct Engine {
-    profile: Profile,
+    pub(super) profile: Profile,
+    pub(super) credentials: Credentials,
+    pub(super) mappings: MappingSet,
+    mappings_text: String,
+    pub(super) snow: servicenow::Client,
+    pub(super) graph: graph::Client,
+    store: Store,
+    _lock: ProfileLock,
+    options: Options,
     events: broadcast::Sender<SyncEvent>,
     state: watch::Sender<EngineState>,
     last_plan: watch::Sender<Option<Arc<Plan>>>,
+    /// Set by Stop (and by the `run` command's signal handler through Stop).
+    stop: Arc<AtomicBool>,
+    paused: bool,
+    next_plan_id: u64,
+    /// The last dry run's plan, which `ApplyPlan` may apply.
+    shown: Option<Arc<Plan>>,
+}
+
+/// The mapping set of a profile and its text (whose change makes the next cycle initial).
+pub(super) fn load_mappings(profile: &Profile) -> Result<(MappingSet, String), StartError> {
+    let text = match &profile.provisioning.mappings {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| StartError::Mapping(format!("cannot read {}: {e}", path.display())))?,
+        None => crate::mapping::model::DEFAULT_MAPPINGS_TOML.to_owned(),
+    };
+    let set = crate::mapping::model::load_str(&text).map_err(|e| StartError::Mapping(e.to_string()))?;
+    Ok((set, text))
+}
+
+pub(super) fn clients(
+    profile: &Profile,
+    credentials: &Credentials,
+) -> Result<(servicenow::Client, graph::Client), StartError> {
+    let (Some(sn), Some(entra)) = (&profile.servicenow, &profile.entra) else {
+        return Err(StartError::NotConfigured(profile.name.clone()));
+    };
+    let options = servicenow::ClientOptions {
+        max_in_flight: sn.max_in_flight,
+        timeout: sn.timeout,
+        page_size: sn.page_size,
+        ..servicenow::ClientOptions::default()
+    };
+    let snow =
+        servicenow::Client::new(sn.instance.clone(), credentials.servicenow.clone(), options).map_err(Box::new)?;
+    let graph = graph::Client::new(
+        entra,
+        credentials.graph_client_secret.clone(),
+        graph::Options::default(),
+    )
+    .map_err(Box::new)?;
+    Ok((snow, graph))
 }
 
 impl Engine {
     pub(super) fn open(
         profile: &Profile,
-        _credentials: Credentials,
-        _options: &Options,
+        credentials: Credentials,
+        options: &Options,
         events: broadcast::Sender<SyncEvent>,
         state: watch::Sender<EngineState>,
         last_plan: watch::Sender<Option<Arc<Plan>>>,
+        stop: Arc<AtomicBool>,
     ) -> Result<Engine, StartError> {
+        std::fs::create_dir_all(&options.data_dir)
+            .map_err(|e| StartError::Store(format!("{}: {e}", options.data_dir.display())))?;
+        let lock =
+            ProfileLock::acquire(&options.data_dir, &profile.name).map_err(|e| StartError::Locked(e.to_string()))?;
+        let store = Store::open(&options.data_dir, &profile.name).map_err(|e| StartError::Store(e.to_string()))?;
+        let (mappings, mappings_text) = load_mappings(profile)?;
+        let (snow, graph) = clients(profile, &credentials)?;
         Ok(Engine {
             profile: profile.clone(),
+            credentials,
+            mappings,
+            mappings_text,
+            snow,
+            graph,
+            store,
+            _lock: lock,
+            options: options.clone(),
             events,
             state,
             last_plan,
+            stop,
+            paused: false,
+            next_plan_id: 1,
+            shown: None,
         })
     }
 
-    pub(super) async fn run(self, mut commands: mpsc::UnboundedReceiver<Command>) {
-        while let Some(command) = commands.recv().await {
+    pub(super) fn events_sender(&self) -> &broadcast::Sender<SyncEvent> {
+        &self.events
+    }
+
+    fn emit(&self, e: SyncEvent) {
+        let _ = self.events.send(e);
+    }
+
+    fn set_state(&self, s: EngineState) {
+        let _ = self.state.send(s);
+        self.emit(SyncEvent::StateChanged(s));
+    }
+
+    pub(super) async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
+        let interval = Duration::from_secs(u64::from(self.profile.provisioning.interval_minutes.max(1)) * 60);
+        let mut next = tokio::time::Instant::now();
+        loop {
+            let scheduled = self.options.scheduled && self.profile.provisioning.enabled && !self.paused;
+            let command = if scheduled {
+                tokio::select! {
+                    c = commands.recv() => c,
+                    () = tokio::time::sleep_until(next) => {
+                        next = tokio::time::Instant::now() + interval;
+                        Some(Command::RunNow)
+                    }
+                }
+            } else {
+                commands.recv().await
+            };
+            let Some(command) = command else { break };
             match command {
                 Command::Stop => break,
-                _ => {
-                    let _ = self.events.send(SyncEvent::Error {
+                Command::RunNow => self.cycle(false, None).await,
+                Command::DryRun => self.cycle(true, None).await,
+                Command::ApplyPlan { plan_id } => match self.shown.take() {
+                    Some(p) if p.id == plan_id => self.cycle(false, Some(p)).await,
+                    _ => self.emit(SyncEvent::Error {
                         cycle_id: None,
-                        kind: ErrorKind::Other,
-                        message: format!("profile '{}': the engine is not built yet", self.profile.name),
-                    });
+                        kind: super::ErrorKind::Other,
+                        message: format!("plan {plan_id} is no longer the last one shown: run a dry run again"),
+                    }),
+                },
+                Command::Pause => {
+                    self.paused = true;
+                    self.set_state(EngineState::Paused);
                 }
+                Command::Resume => {
+                    self.paused = false;
+                    self.set_state(EngineState::Idle);
+                }
+                Command::Reload(profile) => self.reload(*profile),
+                other => queries::answer(&self, other).await,
+            }
+            if self.stop.load(Ordering::SeqCst) {
+                break;
             }
         }
         let _ = self.last_plan.send(None);
-        let _ = self.state.send(EngineState::Stopped);
+        self.set_state(EngineState::Stopped);
+    }
+
+    fn reload(&mut self, profile: Profile) {
+        match load_mappings(&profile).and_then(|m| clients(&profile, &self.credentials).map(|c| (m, c))) {
+            Ok(((set, text), (snow, graph))) => {
+                self.mappings = set;
+                self.mappings_text = text;
+                self.snow = snow;
+                self.graph = graph;
+                self.profile = profile;
+            }
+            Err(e) => self.emit(SyncEvent::Error {
+                cycle_id: None,
+                kind: super::ErrorKind::Config,
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    fn prior(&self) -> Result<Prior, CycleError> {
+        let mut prior = Prior::default();
+        for ot in [ObjectType::User, ObjectType::Group] {
+            for l in self.store.links(ot.as_str())? {
+                prior.links.insert((ot, l.source_id), l.sys_id);
+            }
+        }
+        for (t, id, f) in self.store.failures()? {
+            let ot = if t == "group" {
+                ObjectType::Group
+            } else {
+                ObjectType::User
+            };
+            if !f.transient {
+                prior.permanent_failures.insert((ot, id), (f.hash, f.code));
+            }
+        }
+        Ok(prior)
+    }
+
+    async fn cycle(&mut self, dry_run: bool, shown: Option<Arc<Plan>>) {
+        self.set_state(EngineState::Running);
+        let result = self.cycle_inner(dry_run, shown).await;
+        if let Err((cycle_id, e)) = result {
+            tracing::warn!(error = %e, "cycle failed");
+            self.emit(SyncEvent::Error {
+                cycle_id,
+                kind: e.kind(),
+                message: e.to_string(),
+            });
+        }
+        self.set_state(if self.paused {
+            EngineState::Paused
+        } else {
+            EngineState::Idle
+        });
+    }
+
+    async fn cycle_inner(&mut self, dry_run: bool, shown: Option<Arc<Plan>>) -> Result<(), (Option<i64>, CycleError)> {
+        let rules_hash = plan::hash_of(&[&self.mappings_text, &format!("{:?}", self.profile.provisioning.scope)]);
+        let prior = self.prior().map_err(|e| (None, e))?;
+        let initial =
+            prior.links.is_empty() || self.store.watermark("rules").ok().flatten().as_deref() != Some(&rules_hash);
+        let kind = if initial {
+            CycleKind::Initial
+        } else {
+            CycleKind::Incremental
+        };
+        let kind_text = if initial { "initial" } else { "incremental" };
+        let cycle_id = self
+            .store
+            .begin_cycle(kind_text, dry_run)
+            .map_err(|e| (None, e.into()))?;
+        let at = |e: CycleError| (Some(cycle_id), e);
+        let (plan, totals) = match shown {
+            Some(p) => {
+                let totals = Totals {
+                    operations: p.ops.len() as u64,
+                    ..Totals::default()
+                };
+                (p, totals)
+            }
+            None => {
+                let (source, users_link, groups_link) =
+                    read::source(&self.graph, &self.mappings, self.profile.provisioning.scope)
+                        .await
+                        .map_err(at)?;
+                let target = read::target(&self.snow, &self.mappings).await.map_err(at)?;
+                let rules = Rules {
+                    mappings: self.mappings.clone(),
+                    now: chrono::Utc::now(),
+                    match_active_only: false,
+                    missing_reference: MissingReference::Fail,
+                };
+                let id = self.next_plan_id;
+                self.next_plan_id += 1;
+                let p = Arc::new(plan::plan(id, kind, &source, &target, &prior, &rules));
+                if !dry_run {
+                    for (name, link) in [("users_delta", users_link), ("groups_delta", groups_link)] {
+                        if let Some(link) = link {
+                            self.store.set_watermark(name, &link).map_err(|e| at(e.into()))?;
+                        }
+                    }
+                }
+                let totals = Totals {
+                    users: source.users.iter().filter(|u| u.in_scope).count() as u64,
+                    groups: source.groups.iter().filter(|g| g.in_scope).count() as u64,
+                    operations: p.ops.len() as u64,
+                };
+                (p, totals)
+            }
+        };
+        let _ = self.last_plan.send(Some(plan.clone()));
+        self.emit(SyncEvent::CycleStarted {
+            cycle_id,
+            kind,
+            dry_run,
+            totals,
+        });
+        self.emit(SyncEvent::PlanReady {
+            cycle_id,
+            plan: plan.clone(),
+        });
+        let stats = if dry_run {
+            self.shown = Some(plan.clone());
+            CycleStats {
+                created: plan.counts.create,
+                updated: plan.counts.update + plan.counts.set_reference,
+                disabled: plan.counts.disable,
+                deleted: plan.counts.delete,
+                members_added: plan.counts.add_member,
+                members_removed: plan.counts.remove_member,
+                skipped: plan.counts.skip,
+                failed: plan.counts.error,
+                ..CycleStats::default()
+            }
+        } else {
+            let mut links: HashMap<(ObjectType, String), String> = prior.links.clone();
+            // Matched rows are known before apply; creates add theirs as they complete.
+            for op in &plan.ops {
+                if let (Some(id), ObjectType::User | ObjectType::Group) = (&op.target_id, op.object_type)
+                    && !matches!(op.kind, OpKind::SetReference { .. } | OpKind::Error(_))
+                {
+                    links.insert((op.object_type, op.source_id.clone()), id.clone());
+                }
+            }
+            let mut applier = Applier {
+                client: &self.snow,
+                store: &self.store,
+                events: &self.events,
+                mappings: &self.mappings,
+                cycle_id,
+                stop: &self.stop,
+                stored: prior.links.clone(),
+                links,
+            };
+            let stats = applier.apply(&plan).await.map_err(|e| at(e.into()))?;
+            if !self.stop.load(Ordering::SeqCst) {
+                self.store
+                    .set_watermark("rules", &rules_hash)
+                    .map_err(|e| at(e.into()))?;
+                self.store.settle_intents().map_err(|e| at(e.into()))?;
+            }
+            let _ = self.store.prune_log(30);
+            stats
+        };
+        let stats_json = serde_json::to_string(&stats).unwrap_or_default();
+        self.store
+            .finish_cycle(cycle_id, &stats_json)
+            .map_err(|e| at(e.into()))?;
+        self.emit(SyncEvent::CycleFinished {
+            cycle_id,
+            dry_run,
+            stats,
+        });
+        Ok(())
     }
 }

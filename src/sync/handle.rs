@@ -8,6 +8,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::JoinHandle;
@@ -96,6 +97,7 @@ pub struct Handle {
     state: watch::Receiver<EngineState>,
     last_plan: watch::Receiver<Option<Arc<Plan>>>,
     task: JoinHandle<()>,
+    stop: Arc<AtomicBool>,
 }
 
 impl Handle {
@@ -108,7 +110,16 @@ impl Handle {
         let (commands, rx) = mpsc::unbounded_channel();
         let (state_tx, state) = watch::channel(EngineState::Idle);
         let (plan_tx, last_plan) = watch::channel(None);
-        let engine = Engine::open(profile, credentials, &options, events.clone(), state_tx, plan_tx)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let engine = Engine::open(
+            profile,
+            credentials,
+            &options,
+            events.clone(),
+            state_tx,
+            plan_tx,
+            stop.clone(),
+        )?;
         let task = tokio::spawn(engine.run(rx));
         Ok(Handle {
             commands,
@@ -116,11 +127,17 @@ impl Handle {
             state,
             last_plan,
             task,
+            stop,
         })
     }
 
     /// Sends a command; never blocks. `false` when the engine has ended.
     pub fn send(&self, command: Command) -> bool {
+        if matches!(command, Command::Stop) {
+            // The engine reads commands between cycles; the flag reaches a running cycle,
+            // which finishes its writes in flight and starts no more.
+            self.stop.store(true, Ordering::SeqCst);
+        }
         self.commands.send(command).is_ok()
     }
 
@@ -141,7 +158,7 @@ impl Handle {
 
     /// Asks the engine to stop and waits for its task to end (the object in flight finishes).
     pub async fn shutdown(self) {
-        let _ = self.commands.send(Command::Stop);
+        self.send(Command::Stop);
         let _ = self.task.await;
     }
 }

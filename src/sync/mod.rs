@@ -20,9 +20,14 @@
 //!
 //! Terms are Entra's: matching attribute, scope, escrow, quarantine; ServiceNow's: sys_id.
 
+mod apply;
 mod engine;
+pub mod error;
 pub mod event;
 mod handle;
+pub mod plan;
+mod queries;
+mod read;
 pub mod types;
 
 pub use event::{Answer, CycleStats, EngineState, ErrorKind, ObjectResult, SyncEvent, Totals};

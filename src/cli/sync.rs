@@ -1,0 +1,292 @@
+//! `nowsync sync --once [--dry-run] [--json]` and `nowsync run`: the engine, headless.
+//!
+//! Both go through `sync::Handle` like the console. `sync --once` runs one cycle whatever
+//! `enabled` says; `run` runs cycles on the interval while `enabled`, until SIGINT/SIGTERM,
+//! which let the writes in flight finish. Output: a progress bar on stderr when it is a
+//! terminal; on stdout, one line per object that was acted on (plain) or one JSON document.
+//! Exit codes (DESIGN.md): object failures 1, configuration 2, connection/auth 3.
+
+use std::io::{IsTerminal, Write};
+
+use serde_json::json;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::Exit;
+use crate::config::Profile;
+use crate::model::text::sanitize_for_terminal;
+use crate::sync::{self, Command, Credentials, CycleStats, ErrorKind, Handle, ObjectResult, OpKind, Plan, SyncEvent};
+
+fn exit_of(kind: ErrorKind) -> Exit {
+    match kind {
+        ErrorKind::Connection | ErrorKind::Other => Exit::Connection,
+        ErrorKind::Config | ErrorKind::Store => Exit::Usage,
+    }
+}
+
+fn start(
+    profile: &Profile,
+    credentials: Credentials,
+    data_dir: &std::path::Path,
+    scheduled: bool,
+) -> Result<Handle, Exit> {
+    let mut options = sync::Options::new(data_dir);
+    options.scheduled = scheduled;
+    Handle::start(profile, credentials, options).map_err(|e| {
+        super::report_error(&e);
+        Exit::Usage
+    })
+}
+
+fn op_line(op: &sync::Op) -> String {
+    let changes = match &op.kind {
+        OpKind::Create { fields } => fields,
+        OpKind::Update { diff } | OpKind::Disable { diff } => diff,
+        _ => &Vec::new(),
+    };
+    let mut line = format!(
+        "{:<13} {:<10} {}",
+        op.kind.action(),
+        op.object_type.as_str(),
+        sanitize_for_terminal(&op.source_name)
+    );
+    if let Some(t) = &op.target_id {
+        line.push_str(&format!(" [{t}]"));
+    }
+    for c in changes {
+        line.push_str(&format!(
+            "\n    {}: {} -> {}",
+            c.attribute,
+            sanitize_for_terminal(c.old.as_deref().unwrap_or("(empty)")),
+            sanitize_for_terminal(c.new.as_deref().unwrap_or("(empty)"))
+        ));
+    }
+    match &op.kind {
+        OpKind::Error(f) => line.push_str(&format!(
+            "\n    {}: {}\n    fix: {}",
+            f.code,
+            sanitize_for_terminal(&f.reason),
+            f.recommended_action
+        )),
+        OpKind::Skip { reason } => line.push_str(&format!(" ({})", sanitize_for_terminal(reason))),
+        OpKind::SetReference { attribute, source_id } => line.push_str(&format!(" {attribute} -> {source_id}")),
+        _ => {}
+    }
+    line
+}
+
+fn in_sync(op: &sync::Op) -> bool {
+    matches!(&op.kind, OpKind::Skip { reason } if reason.starts_with("in sync"))
+}
+
+fn print_plan(plan: &Plan) {
+    let c = &plan.counts;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "plan {} ({:?}): create {}, update {}, disable {}, delete {}, add member {}, remove member {}, set reference {}, skip {}, error {}; writes {}",
+        plan.id,
+        plan.kind,
+        c.create,
+        c.update,
+        c.disable,
+        c.delete,
+        c.add_member,
+        c.remove_member,
+        c.set_reference,
+        c.skip,
+        c.error,
+        c.writes()
+    );
+    for op in plan.ops.iter().filter(|o| !in_sync(o)) {
+        let _ = writeln!(out, "{}", op_line(op));
+    }
+}
+
+fn result_line(r: &ObjectResult) -> String {
+    let mut line = format!(
+        "{:<8} {:<13} {:<10} {}",
+        r.status,
+        r.action,
+        r.object_type.as_str(),
+        sanitize_for_terminal(&r.source_name)
+    );
+    if let Some(code) = &r.error_code {
+        line.push_str(&format!(" {code}: {}", sanitize_for_terminal(&r.reason)));
+    }
+    line
+}
+
+fn summary(cycle_id: i64, s: &CycleStats) -> String {
+    format!(
+        "cycle {cycle_id}: created {}, updated {}, disabled {}, deleted {}, members added {}, removed {}, skipped {}, failed {}; {} writes in {:.1} s",
+        s.created,
+        s.updated,
+        s.disabled,
+        s.deleted,
+        s.members_added,
+        s.members_removed,
+        s.skipped,
+        s.failed,
+        s.writes,
+        s.duration_ms as f64 / 1000.0
+    )
+}
+
+/// Consumes events until the cycle ends; returns its exit code. `echo` prints results.
+async fn follow(rx: &mut tokio::sync::broadcast::Receiver<SyncEvent>, dry_run: bool, json: bool) -> Exit {
+    let bar = std::io::stderr().is_terminal() && !json;
+    let mut results: Vec<ObjectResult> = Vec::new();
+    let mut plan: Option<std::sync::Arc<Plan>> = None;
+    loop {
+        let event = match rx.recv().await {
+            Ok(e) => e,
+            // A slow terminal missed some progress: carry on.
+            Err(RecvError::Lagged(_)) => continue,
+            Err(RecvError::Closed) => return Exit::Connection,
+        };
+        match event {
+            SyncEvent::PlanReady { plan: p, .. } => {
+                if dry_run && !json {
+                    print_plan(&p);
+                }
+                plan = Some(p);
+            }
+            SyncEvent::Progress { done, total, .. } if bar => {
+                let width = 30usize;
+                let filled = if total == 0 {
+                    width
+                } else {
+                    (done as usize * width) / total as usize
+                };
+                eprint!(
+                    "\r[{}{}] {done}/{total}",
+                    "=".repeat(filled),
+                    " ".repeat(width - filled.min(width))
+                );
+            }
+            SyncEvent::ObjectDone { result, .. } => {
+                if !json && result.status != "skipped" {
+                    println!("{}", result_line(&result));
+                }
+                if json {
+                    results.push(result);
+                }
+            }
+            SyncEvent::CycleFinished { cycle_id, stats, .. } => {
+                if bar {
+                    eprintln!();
+                }
+                if json {
+                    let doc = json!({
+                        "cycle_id": cycle_id,
+                        "dry_run": dry_run,
+                        "kind": plan.as_ref().map(|p| p.kind),
+                        "counts": plan.as_ref().map(|p| &p.counts),
+                        "stats": stats,
+                        "plan": if dry_run { plan.as_ref().map(|p| serde_json::to_value(&p.ops).unwrap_or_default()) } else { None },
+                        "results": results,
+                    });
+                    println!("{doc}");
+                } else if !dry_run {
+                    println!("{}", summary(cycle_id, &stats));
+                }
+                let failed = if dry_run {
+                    plan.as_ref().map_or(0, |p| p.counts.error)
+                } else {
+                    stats.failed
+                };
+                return if failed > 0 {
+                    Exit::ObjectFailures
+                } else {
+                    Exit::Success
+                };
+            }
+            SyncEvent::Error { kind, message, .. } => {
+                if bar {
+                    eprintln!();
+                }
+                eprintln!("error: {}", sanitize_for_terminal(&message));
+                return exit_of(kind);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `sync --once`.
+pub async fn once(
+    profile: &Profile,
+    credentials: Credentials,
+    data_dir: &std::path::Path,
+    dry_run: bool,
+    json: bool,
+) -> Exit {
+    let handle = match start(profile, credentials, data_dir, false) {
+        Ok(h) => h,
+        Err(e) => return e,
+    };
+    let mut rx = handle.subscribe();
+    handle.send(if dry_run { Command::DryRun } else { Command::RunNow });
+    let exit = tokio::select! {
+        exit = follow(&mut rx, dry_run, json) => exit,
+        () = shutdown_signal() => {
+            handle.send(Command::Stop);
+            eprintln!("stopping: finishing the writes in flight");
+            follow(&mut rx, dry_run, json).await
+        }
+    };
+    handle.shutdown().await;
+    exit
+}
+
+/// `run`: cycles on the interval while `enabled`, until SIGINT/SIGTERM.
+pub async fn run(profile: &Profile, credentials: Credentials, data_dir: &std::path::Path) -> Exit {
+    if !profile.provisioning.enabled {
+        eprintln!(
+            "provisioning is disabled for profile '{}' (provisioning.enabled = false): no scheduled cycles; `nowsync sync --once` runs one anyway",
+            profile.name
+        );
+        return Exit::Success;
+    }
+    let handle = match start(profile, credentials, data_dir, true) {
+        Ok(h) => h,
+        Err(e) => return e,
+    };
+    let mut rx = handle.subscribe();
+    let mut worst = Exit::Success;
+    loop {
+        tokio::select! {
+            exit = follow(&mut rx, false, false) => {
+                // A failed cycle is retried on the next interval; remember the worst outcome.
+                worst = worst.max(exit);
+            }
+            () = shutdown_signal() => {
+                eprintln!("stopping: finishing the writes in flight");
+                break;
+            }
+        }
+    }
+    handle.shutdown().await;
+    worst
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,357 @@
+//! `apply`: sends a plan's writes to ServiceNow, phase by phase (users, groups, memberships,
+//! references), each phase concurrently up to the client's in-flight ceiling, and records
+//! every outcome: intent before the write, link and log record after.
+//!
+//! Crash safety: every write is recorded as an intent before it is sent. A create whose
+//! answer is lost leaves the row without a link; the next cycle's bulk read and matching find
+//! it by its matching attribute and link it, so it is never created twice. Memberships are
+//! compared with the rows read back, so they are never added twice either.
+//!
+//! Retries: the client retries transient failures (429 honouring Retry-After, 5xx, timeouts,
+//! dropped connections) with backoff; a transient failure that outlasts them is recorded as
+//! transient and retried next cycle; a permanent one is recorded with the op's hash and not
+//! retried while the op stays the same (see `plan`).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use serde_json::{Map, Value, json};
+use tokio::sync::broadcast;
+
+use super::event::{CycleStats, ObjectResult, SyncEvent};
+use super::types::{Change, ObjectType, Op, OpKind, Plan};
+use crate::mapping::model::MappingSet;
+use crate::model::SysId;
+use crate::servicenow::{self, Error};
+use crate::store::{FailureRow, LogRecord, Store, StoreError};
+
+/// What an applied op produced.
+enum Outcome {
+    /// Written; the row's sys_id (none for a delete).
+    Done(Option<String>),
+    /// Not sent: why, as a failure code and reason.
+    Unresolved(String),
+    Failed(Error),
+}
+
+/// One write: table, method, the row (PATCH/DELETE) and the body.
+type Request = (String, &'static str, Option<SysId>, Map<String, Value>);
+
+pub struct Applier<'a> {
+    pub client: &'a servicenow::Client,
+    pub store: &'a Store,
+    pub events: &'a broadcast::Sender<SyncEvent>,
+    pub mappings: &'a MappingSet,
+    pub cycle_id: i64,
+    /// Set to stop starting new writes (the ones in flight finish).
+    pub stop: &'a AtomicBool,
+    /// (type, source id) → sys_id: what references resolve through, updated as ops complete.
+    pub links: HashMap<(ObjectType, String), String>,
+    /// The links as the store holds them (written only when they change).
+    pub stored: HashMap<(ObjectType, String), String>,
+}
+
+fn phase(op: &Op) -> u8 {
+    match (&op.object_type, &op.kind) {
+        (_, OpKind::SetReference { .. }) => 3,
+        (ObjectType::User, _) => 0,
+        (ObjectType::Group, _) => 1,
+        (ObjectType::Membership, _) => 2,
+    }
+}
+
+fn fields(changes: &[Change]) -> Map<String, Value> {
+    changes
+        .iter()
+        .filter_map(|c| c.new.as_ref().map(|v| (c.attribute.clone(), Value::String(v.clone()))))
+        .collect()
+}
+
+/// Entra-style code for a ServiceNow failure.
+fn error_code(e: &Error) -> String {
+    match e.status() {
+        Some(401) => "ServiceNowUnauthorized".into(),
+        Some(403) => "ServiceNowForbidden".into(),
+        Some(404) => "InvalidAnchor".into(),
+        Some(429) => "ServiceNowThrottled".into(),
+        Some(400) => "ServiceNowBadRequest".into(),
+        Some(s) if s >= 500 => "ServiceNowServerError".into(),
+        _ if e.is_transient() => "ServiceNowTransientError".into(),
+        _ => "ServiceNowError".into(),
+    }
+}
+
+impl Applier<'_> {
+    fn table(&self, op: &Op) -> String {
+        match op.object_type {
+            ObjectType::User => self.mappings.user.target_table.clone(),
+            ObjectType::Group => self.mappings.group.target_table.clone(),
+            ObjectType::Membership => self
+                .mappings
+                .group
+                .members_table
+                .clone()
+                .unwrap_or_else(|| "sys_user_grmember".into()),
+        }
+    }
+
+    fn sys_id(&self, ot: ObjectType, source_id: &str) -> Option<String> {
+        self.links.get(&(ot, source_id.to_owned())).cloned()
+    }
+
+    /// The request an op sends, or why it cannot be sent.
+    fn request(&self, op: &Op) -> Result<Option<Request>, String> {
+        let table = self.table(op);
+        let own = || -> Result<SysId, String> {
+            let id = op
+                .target_id
+                .clone()
+                .or_else(|| self.sys_id(op.object_type, &op.source_id))
+                .ok_or_else(|| format!("{} was not provisioned", op.source_name))?;
+            SysId::parse(&id).map_err(|e| e.to_string())
+        };
+        Ok(Some(match &op.kind {
+            OpKind::Create { fields: f } => (table, "POST", None, fields(f)),
+            OpKind::Update { diff } | OpKind::Disable { diff } => (table, "PATCH", Some(own()?), fields(diff)),
+            OpKind::Delete | OpKind::RemoveMember => (table, "DELETE", Some(own()?), Map::new()),
+            OpKind::AddMember => {
+                let group = self
+                    .sys_id(ObjectType::Group, &op.source_id)
+                    .ok_or("the group was not provisioned")?;
+                let member = op.member_id.as_deref().unwrap_or_default();
+                let user = self
+                    .sys_id(ObjectType::User, member)
+                    .ok_or("the user was not provisioned")?;
+                let mut m = Map::new();
+                m.insert("group".into(), json!(group));
+                m.insert("user".into(), json!(user));
+                (table, "POST", None, m)
+            }
+            OpKind::SetReference { attribute, source_id } => {
+                let to = self
+                    .sys_id(ObjectType::User, source_id)
+                    .ok_or_else(|| format!("{attribute}: the referenced user was not provisioned"))?;
+                let mut m = Map::new();
+                m.insert(attribute.clone(), json!(to));
+                (table, "PATCH", Some(own()?), m)
+            }
+            OpKind::Skip { .. } | OpKind::Error(_) | OpKind::StagedDelete => return Ok(None),
+        }))
+    }
+
+    /// Applies every op; returns the cycle's statistics.
+    pub async fn apply(&mut self, plan: &Plan) -> Result<CycleStats, StoreError> {
+        let started = Instant::now();
+        let mut stats = CycleStats::default();
+        let total = plan.ops.len() as u64;
+        let mut done = 0u64;
+        let ceiling = self.client.options().max_in_flight.max(1);
+        for ph in 0..4u8 {
+            let mut inflight = FuturesUnordered::new();
+            let mut ops = plan.ops.iter().filter(|op| phase(op) == ph);
+            loop {
+                while inflight.len() < ceiling && !self.stop.load(Ordering::SeqCst) {
+                    let Some(op) = ops.next() else { break };
+                    let t0 = Instant::now();
+                    match self.request(op) {
+                        Ok(None) => {
+                            self.record(op, Outcome::Done(op.target_id.clone()), t0, &mut stats)?;
+                            done += 1;
+                        }
+                        Err(why) => {
+                            self.record(op, Outcome::Unresolved(why), t0, &mut stats)?;
+                            done += 1;
+                        }
+                        Ok(Some((table, method, sys_id, body))) => {
+                            let intent = self.store.intent(self.cycle_id, &table, method, &op.source_id)?;
+                            let client = self.client.clone();
+                            inflight.push(async move {
+                                let result = match (method, sys_id) {
+                                    ("POST", _) => client
+                                        .create(&table, &body)
+                                        .await
+                                        .map(|r| r.sys_id().map(|s| s.to_string())),
+                                    ("PATCH", Some(id)) => {
+                                        client.update(&table, &id, &body).await.map(|_| Some(id.to_string()))
+                                    }
+                                    (_, Some(id)) => client.delete(&table, &id).await.map(|()| None),
+                                    (_, None) => Ok(None),
+                                };
+                                (op, intent, t0, result)
+                            });
+                        }
+                    }
+                }
+                let Some((op, intent, t0, result)) = inflight.next().await else {
+                    break;
+                };
+                stats.writes += 1;
+                let outcome = match result {
+                    Ok(sys_id) => {
+                        self.store.intent_done(intent, sys_id.as_deref())?;
+                        Outcome::Done(sys_id)
+                    }
+                    Err(e) => Outcome::Failed(e),
+                };
+                self.record(op, outcome, t0, &mut stats)?;
+                done += 1;
+                let _ = self.events.send(SyncEvent::Progress {
+                    cycle_id: self.cycle_id,
+                    done,
+                    total,
+                });
+            }
+            if self.stop.load(Ordering::SeqCst) {
+                break;
+            }
+        }
+        stats.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        Ok(stats)
+    }
+
+    fn record(&mut self, op: &Op, outcome: Outcome, t0: Instant, stats: &mut CycleStats) -> Result<(), StoreError> {
+        let ot = op.object_type;
+        let key = ot.as_str();
+        let (status, code, reason, action, target) = match outcome {
+            Outcome::Done(sys_id) => {
+                let (status, code, reason, action) = match &op.kind {
+                    OpKind::Skip { reason } => ("skipped", None, reason.clone(), None),
+                    OpKind::Error(f) => (
+                        "failure",
+                        Some(f.code.clone()),
+                        f.reason.clone(),
+                        Some(f.recommended_action.clone()),
+                    ),
+                    OpKind::StagedDelete => ("skipped", None, "held back by the deletion threshold".into(), None),
+                    _ => ("success", None, String::new(), None),
+                };
+                match &op.kind {
+                    OpKind::Create { .. } => stats.created += 1,
+                    OpKind::Update { .. } | OpKind::SetReference { .. } => stats.updated += 1,
+                    OpKind::Disable { .. } => stats.disabled += 1,
+                    OpKind::Delete => stats.deleted += 1,
+                    OpKind::AddMember => stats.members_added += 1,
+                    OpKind::RemoveMember => stats.members_removed += 1,
+                    OpKind::Skip { .. } | OpKind::StagedDelete => stats.skipped += 1,
+                    OpKind::Error(_) => stats.failed += 1,
+                }
+                if ot != ObjectType::Membership && !matches!(op.kind, OpKind::SetReference { .. }) {
+                    match (&op.kind, &sys_id) {
+                        (OpKind::Delete, _) => {
+                            self.store.remove_link(key, &op.source_id)?;
+                            self.links.remove(&(ot, op.source_id.clone()));
+                            self.stored.remove(&(ot, op.source_id.clone()));
+                        }
+                        (OpKind::Error(_), _) | (_, None) => {}
+                        (_, Some(id)) => {
+                            self.links.insert((ot, op.source_id.clone()), id.clone());
+                            if self.stored.get(&(ot, op.source_id.clone())) != Some(id) {
+                                self.store.set_link(key, &op.source_id, &op.source_name, id)?;
+                                self.stored.insert((ot, op.source_id.clone()), id.clone());
+                            }
+                        }
+                    }
+                }
+                if op.kind.writes() {
+                    self.store.clear_failure(key, &op.source_id)?;
+                }
+                (status, code, reason, action, sys_id.or_else(|| op.target_id.clone()))
+            }
+            Outcome::Unresolved(why) => {
+                stats.failed += 1;
+                let code = "ReferenceNotProvisioned".to_owned();
+                (
+                    "failure",
+                    Some(code),
+                    why,
+                    Some("fix the failure of the object it depends on; it is retried next cycle".into()),
+                    op.target_id.clone(),
+                )
+            }
+            Outcome::Failed(e) => {
+                stats.failed += 1;
+                let code = error_code(&e);
+                let transient = e.is_transient();
+                if ot != ObjectType::Membership {
+                    self.store.set_failure(
+                        key,
+                        &op.source_id,
+                        &FailureRow {
+                            hash: op.hash.clone(),
+                            code: code.clone(),
+                            transient,
+                            attempts: 0,
+                        },
+                    )?;
+                }
+                let action = if transient {
+                    "retried in the next cycle"
+                } else {
+                    "fix the cause in ServiceNow (permissions, field rules); retried when the object changes"
+                };
+                (
+                    "failure",
+                    Some(code),
+                    e.to_string(),
+                    Some(action.into()),
+                    op.target_id.clone(),
+                )
+            }
+        };
+        // "In sync" objects are counted, not logged: a quiet cycle leaves a quiet log.
+        if matches!(&op.kind, OpKind::Skip { reason } if reason.starts_with("in sync")) {
+            return Ok(());
+        }
+        let modified = match &op.kind {
+            OpKind::Create { fields } => serde_json::to_value(fields),
+            OpKind::Update { diff } | OpKind::Disable { diff } => serde_json::to_value(diff),
+            OpKind::SetReference { attribute, source_id } => {
+                Ok(json!([{"attribute": attribute, "old": null, "new": source_id}]))
+            }
+            _ => Ok(json!([])),
+        }
+        .unwrap_or(Value::Null);
+        let mut steps = serde_json::to_value(&op.steps).unwrap_or(Value::Null);
+        if let Value::Array(a) = &mut steps {
+            a.push(json!({"name": "Action", "status": status, "detail": format!("{} {}", op.kind.action(), reason).trim().to_owned()}));
+        }
+        let record = LogRecord {
+            cycle_id: self.cycle_id,
+            change_id: format!("{}-{}-{}", self.cycle_id, key, op.hash),
+            time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            object_type: key.to_owned(),
+            source_id: op
+                .member_id
+                .clone()
+                .map_or_else(|| op.source_id.clone(), |m| format!("{}/{m}", op.source_id)),
+            source_name: op.source_name.clone(),
+            target_id: target.clone(),
+            action: op.kind.action().to_owned(),
+            status: status.to_owned(),
+            error_code: code.clone(),
+            reason: reason.clone(),
+            recommended_action: action,
+            steps,
+            modified_properties: modified,
+            duration_ms: u64::try_from(t0.elapsed().as_millis()).unwrap_or(0),
+        };
+        self.store.append_log(&record)?;
+        let _ = self.events.send(SyncEvent::ObjectDone {
+            cycle_id: self.cycle_id,
+            result: ObjectResult {
+                object_type: ot,
+                source_id: op.source_id.clone(),
+                source_name: op.source_name.clone(),
+                target_id: target,
+                action: op.kind.action().to_owned(),
+                status: status.to_owned(),
+                error_code: code,
+                reason,
+            },
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,118 @@
+//! What `plan` is computed from: the source snapshot (as scoped and read from Graph), the
+//! target index (the managed ServiceNow rows and reference tables, as read in bulk), what the
+//! store remembers (links, failures) and the rules (mappings, options, the clock).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+
+use crate::mapping::Value;
+use crate::mapping::model::MappingSet;
+
+use super::super::types::ObjectType;
+
+/// One Graph user or group as the mappings see it.
+#[derive(Debug, Clone, Default)]
+pub struct SourceObject {
+    pub id: String,
+    /// UPN for users, display name for groups.
+    pub name: String,
+    /// `mapping::catalogue::source_attributes` of the object (with `IsSoftDeleted`).
+    pub attrs: BTreeMap<String, Value>,
+    /// In scope: assignment (or `all`) and scoping filters.
+    pub in_scope: bool,
+    /// `accountEnabled` (groups: always true).
+    pub enabled: bool,
+    /// Why in or out of scope, for the log's Scope step.
+    pub scope_detail: String,
+    /// Groups: the ids of their direct user members.
+    pub members: Vec<String>,
+}
+
+/// Everything read from Graph this cycle. Objects absent from `users` and `soft_deleted`
+/// are gone for good (purged).
+#[derive(Debug, Clone, Default)]
+pub struct Source {
+    pub users: Vec<SourceObject>,
+    /// Soft-deleted users (restorable), by id.
+    pub soft_deleted: HashSet<String>,
+    pub groups: Vec<SourceObject>,
+}
+
+/// One ServiceNow row, fields as the wire has them (references as sys_ids).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Row {
+    pub sys_id: String,
+    pub fields: HashMap<String, String>,
+}
+
+impl Row {
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.fields.get(field).map(String::as_str).filter(|v| !v.is_empty())
+    }
+
+    /// `active` as a boolean (absent: true, as ServiceNow defaults it).
+    pub fn active(&self) -> bool {
+        self.get("active").is_none_or(|v| normalise_bool(v) == "true")
+    }
+}
+
+/// One `sys_user_grmember` row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberRow {
+    pub sys_id: String,
+    pub group: String,
+    pub user: String,
+}
+
+/// The target as read this cycle.
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    pub users: Vec<Row>,
+    pub groups: Vec<Row>,
+    pub members: Vec<MemberRow>,
+    /// Reference tables: table → lower-cased lookup value → sys_id (first row wins).
+    pub lookups: HashMap<String, HashMap<String, String>>,
+    /// (table, field) → max length from the schema.
+    pub max_lengths: HashMap<(String, String), u32>,
+    /// (table, field) of boolean columns.
+    pub booleans: HashSet<(String, String)>,
+}
+
+/// What the store remembers.
+#[derive(Debug, Clone, Default)]
+pub struct Prior {
+    /// (object type, source id) → sys_id.
+    pub links: HashMap<(ObjectType, String), String>,
+    /// (object type, source id) → (hash, error code) of a permanent failure.
+    pub permanent_failures: HashMap<(ObjectType, String), (String, String)>,
+}
+
+/// What to do when a reference value has no row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MissingReference {
+    /// Fail the object with InvalidLookupReference (Entra's behaviour).
+    #[default]
+    Fail,
+    /// Provision it without that attribute, with a warning.
+    Warn,
+}
+
+/// The rules of a plan.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub mappings: MappingSet,
+    pub now: DateTime<Utc>,
+    /// Match only active ServiceNow records (the rehire case).
+    pub match_active_only: bool,
+    pub missing_reference: MissingReference,
+}
+
+/// ServiceNow's boolean spellings, normalised to `true`/`false`; other text unchanged.
+pub fn normalise_bool(v: &str) -> &str {
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" => "true",
+        "0" | "false" | "no" => "false",
+        _ => v,
+    }
+}

@@ -1,0 +1,150 @@
+//! `plan`: a pure function of (source snapshot, target index, prior state, rules) that returns
+//! every operation of a cycle with its attribute diff, in apply order: users, groups,
+//! memberships, then references to objects created in the same cycle (managers).
+//!
+//! Matching (Entra's, spec §2.4): a stored link first; else the matching attributes in
+//! precedence order, one at a time, compared case-insensitively: 0 rows → the next attribute
+//! (create after the last), 1 → update, more → DuplicateTargetEntries; two source objects
+//! with one matching value → DuplicateSourceEntries; no value for any matching attribute →
+//! EntryJoiningPropertyValueIsMissing. A link whose row vanished re-matches (logged).
+//!
+//! Updates carry only the fields that differ from what ServiceNow holds now (normalised);
+//! null source values are not sent; a value longer than the field's max length fails the
+//! object (AttributeValueTooLong); a reference with no row fails it (InvalidLookupReference).
+
+mod desired;
+mod input;
+mod objects;
+#[cfg(test)]
+mod tests;
+
+pub use input::{MemberRow, MissingReference, Prior, Row, Rules, Source, SourceObject, Target, normalise_bool};
+pub use objects::hash_of;
+
+use std::collections::{HashMap, HashSet};
+
+use super::types::{CycleKind, ObjectType, Op, OpKind, Plan, Step};
+use objects::Planned;
+
+/// Plans one cycle.
+pub fn plan(id: u64, kind: CycleKind, source: &Source, target: &Target, prior: &Prior, rules: &Rules) -> Plan {
+    let mut ops = Vec::new();
+    let mut deferred = Vec::new();
+    let users = objects::plan_objects(ObjectType::User, source, target, prior, rules, &mut ops, &mut deferred);
+    let groups = objects::plan_objects(ObjectType::Group, source, target, prior, rules, &mut ops, &mut deferred);
+    memberships(source, target, prior, &users, &groups, &mut ops);
+    ops.extend(deferred);
+    let ops = ops
+        .into_iter()
+        .map(|op| suppress_unchanged_failure(op, prior))
+        .collect();
+    Plan::new(id, kind, ops)
+}
+
+/// A write that failed permanently is not retried while what it was computed from is the same.
+fn suppress_unchanged_failure(mut op: Op, prior: &Prior) -> Op {
+    if !op.kind.writes() {
+        return op;
+    }
+    if let Some((hash, code)) = prior.permanent_failures.get(&(op.object_type, op.source_id.clone()))
+        && *hash == op.hash
+        && op.object_type != ObjectType::Membership
+    {
+        op.kind = OpKind::Skip {
+            reason: format!("failed with {code} and nothing about it has changed since; not retried"),
+        };
+    }
+    op
+}
+
+/// Each provisioned group's `sys_user_grmember` rows made equal to its direct members that are
+/// provisioned users. Rows of users this tool does not manage are left alone.
+fn memberships(source: &Source, target: &Target, prior: &Prior, users: &Planned, groups: &Planned, ops: &mut Vec<Op>) {
+    // sys_id of a managed user → its source id.
+    let managed: HashMap<&str, &str> = users
+        .sys_ids
+        .iter()
+        .map(|(src, sys)| (sys.as_str(), src.as_str()))
+        .collect();
+    let mut rows_by_group: HashMap<&str, Vec<&MemberRow>> = HashMap::new();
+    for row in &target.members {
+        rows_by_group.entry(row.group.as_str()).or_default().push(row);
+    }
+    let names: HashMap<&str, &str> = source.users.iter().map(|u| (u.id.as_str(), u.name.as_str())).collect();
+    for group in source.groups.iter().filter(|g| g.in_scope) {
+        if !groups.provisioned.contains(&group.id) {
+            continue;
+        }
+        let group_sys = groups.sys_ids.get(&group.id);
+        let desired: HashSet<&str> = group
+            .members
+            .iter()
+            .map(String::as_str)
+            .filter(|m| users.provisioned.contains(*m))
+            .collect();
+        let mut present: HashSet<&str> = HashSet::new();
+        let rows = group_sys
+            .and_then(|g| rows_by_group.get(g.as_str()))
+            .cloned()
+            .unwrap_or_default();
+        for row in rows {
+            let Some(user_src) = managed.get(row.user.as_str()) else {
+                continue;
+            };
+            let keep = desired.contains(user_src) && present.insert(user_src);
+            if !keep {
+                let reason = if desired.contains(user_src) {
+                    "duplicate row"
+                } else {
+                    "no longer a member in Entra"
+                };
+                ops.push(member_op(
+                    group,
+                    user_src,
+                    names.get(user_src).copied(),
+                    Some(&row.sys_id),
+                    OpKind::RemoveMember,
+                    reason,
+                ));
+            }
+        }
+        let mut adds: Vec<&str> = desired.difference(&present).copied().collect();
+        adds.sort_unstable();
+        for user_src in adds {
+            ops.push(member_op(
+                group,
+                user_src,
+                names.get(user_src).copied(),
+                None,
+                OpKind::AddMember,
+                "member in Entra",
+            ));
+        }
+    }
+    let _ = prior;
+}
+
+fn member_op(
+    group: &SourceObject,
+    user: &str,
+    user_name: Option<&str>,
+    row: Option<&String>,
+    kind: OpKind,
+    why: &str,
+) -> Op {
+    let hash = objects::hash_of(&[&group.id, user, kind.action()]);
+    Op {
+        object_type: ObjectType::Membership,
+        source_id: group.id.clone(),
+        source_name: format!("{} / {}", group.name, user_name.unwrap_or(user)),
+        target_id: row.cloned(),
+        member_id: Some(user.to_owned()),
+        steps: vec![Step {
+            name: "Action".into(),
+            status: "planned".into(),
+            detail: why.into(),
+        }],
+        kind,
+        hash,
+    }
+}
