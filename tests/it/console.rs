@@ -161,16 +161,44 @@ fn quit_and_check_restored(tmux: &Tmux) {
 }
 
 #[test]
-fn demo_walks_the_wizard_to_the_dashboard_and_quits() {
+fn demo_walks_from_the_wizard_to_a_cycle_and_a_troubleshooting_view() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let command = format!("{BIN} demo; echo NOWSYNC-EXIT=$?; sleep 600");
     let tmux = Tmux::start(&command, &[("NOWSYNC_DATA_DIR", &data)]);
+    let long = Duration::from_secs(30);
     walk_wizard(&tmux);
     tmux.keys(&["F1"]);
-    tmux.wait_for("help", &["Help · Dashboard", "dry run"], Duration::from_secs(10));
+    tmux.wait_for("help", &["Help · Dashboard", "dry run"], long);
     tmux.keys(&["Escape"]);
-    tmux.wait_for("help closed", &["To date"], Duration::from_secs(10));
+    tmux.wait_for("help closed", &["To date"], long);
+
+    tmux.keys(&["r"]);
+    let pane = tmux.wait_for(
+        "a cycle finishes",
+        &["Last cycle", " finished: created ", "on (idle)"],
+        Duration::from_secs(120),
+    );
+    assert!(
+        pane.contains("cycle") && pane.contains("Log ·"),
+        "the log pane shows the cycle: {pane}"
+    );
+
+    tmux.keys(&["e"]);
+    tmux.wait_for("provisioning logs", &["records ·", "failures", "newest first"], long);
+    tmux.keys(&["s"]);
+    tmux.wait_for("failures only", &["status: failure"], long);
+    tmux.keys(&["Enter"]);
+    let pane = tmux.wait_for(
+        "troubleshooting",
+        &["Steps", "Modified properties", "Troubleshooting", "Fix:"],
+        long,
+    );
+    assert!(pane.contains("failure"), "{pane}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("back to the list", &["status: failure"], long);
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("back to the dashboard", &["Last cycle", "To date"], long);
     quit_and_check_restored(&tmux);
 }
 

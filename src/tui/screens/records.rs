@@ -68,7 +68,7 @@ impl Widget for RecordsView<'_> {
                 Span::styled(format!("{:<8}", r.status), status_style),
                 Span::raw(format!("{:<14}", sanitize_for_terminal(&r.action))),
                 Span::styled(
-                    format!("{:<40}", sanitize_for_terminal(&r.source_name)),
+                    format!("{:<40} ", clip(&sanitize_for_terminal(&r.source_name), 40)),
                     if selected {
                         t.focus().patch(t.selected())
                     } else {
@@ -86,6 +86,16 @@ impl Widget for RecordsView<'_> {
         }
         Paragraph::new(lines).render(list, buf);
     }
+}
+
+/// `text` cut to `width` characters, with `…` when cut.
+fn clip(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(width - 1).collect();
+    out.push('…');
+    out
 }
 
 fn json_lines(value: &Value) -> Vec<String> {
