@@ -15,6 +15,7 @@ mod engine_task;
 pub mod event;
 pub mod help;
 pub mod log;
+pub mod log_layer;
 mod runtime;
 pub mod screens;
 pub mod terminal;
