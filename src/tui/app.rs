@@ -24,6 +24,9 @@ pub enum Screen {
     Log,
     Records,
     Plan,
+    Mappings,
+    Scope,
+    Settings,
 }
 
 impl Screen {
@@ -34,6 +37,9 @@ impl Screen {
             Screen::Log => "Log",
             Screen::Records => "Provisioning logs",
             Screen::Plan => "Plan",
+            Screen::Mappings => "Mappings",
+            Screen::Scope => "Scope",
+            Screen::Settings => "Settings",
         }
     }
 }
@@ -68,6 +74,12 @@ pub enum Action {
     LogFilter,
     /// A key for the log filter field.
     LogFilterKey(KeyEvent),
+    /// Mappings: another row, users/groups, open the expression editor.
+    MappingSelect(isize),
+    MappingObject,
+    OpenEditor,
+    EditorKey(KeyEvent),
+    PreviewScope,
     Dashboard(super::dashboard::Action),
 }
 
@@ -83,6 +95,9 @@ pub struct App {
     pub log: LogBuffer,
     /// The log filter being typed, while it is.
     pub log_filter: Option<Input>,
+    pub mappings: super::mappings::Mappings,
+    /// The saved profile's settings as (key, value) rows.
+    pub settings: Vec<(String, String)>,
     /// The last thing the console has to say (bottom line).
     pub status: String,
     pub quit: bool,
@@ -100,6 +115,8 @@ impl App {
             dashboard: Dashboard::default(),
             log: LogBuffer::default(),
             log_filter: None,
+            mappings: super::mappings::Mappings::new(crate::mapping::model::defaults().map_err(|e| e.to_string())),
+            settings: Vec::new(),
             status: String::new(),
             quit: false,
         }
@@ -118,6 +135,7 @@ impl App {
         self.log_filter.is_some()
             || (self.screen == Screen::Wizard && self.wizard.as_ref().is_some_and(Wizard::in_text_field))
             || self.dashboard.in_text_field(self.screen)
+            || (self.screen == Screen::Mappings && self.mappings.in_text_field())
     }
 
     /// Why quitting now would lose something, if it would.
@@ -171,6 +189,9 @@ impl App {
                 let ok = result.is_ok();
                 let effects = self.wizard.as_mut().map(|w| w.saved(result)).unwrap_or_default();
                 if ok {
+                    if let Some(profile) = self.wizard.as_ref().and_then(Wizard::profile) {
+                        self.settings = settings_rows(&profile);
+                    }
                     self.screen = Screen::Dashboard;
                     self.status = "Saved. The engine is starting.".to_owned();
                 }
@@ -188,6 +209,14 @@ impl App {
                     }
                 }
                 Vec::new()
+            }
+            Event::Sync(crate::sync::SyncEvent::Answer { request, answer }) => {
+                let (mine, effects) = self.mappings.answer(request, &answer);
+                if !mine {
+                    self.log
+                        .push(now(), Level::Debug, &format!("answer to request {request}"));
+                }
+                effects
             }
             Event::Sync(event) => self.dashboard.on_sync(event, &mut self.log),
             Event::Log { level, text } => {
@@ -238,6 +267,8 @@ impl App {
             Screen::Wizard => self.wizard.as_ref()?.action_for(key).map(Action::Wizard),
             Screen::Dashboard | Screen::Log => self.dashboard_key(key),
             Screen::Records | Screen::Plan => self.dashboard.action_for(self.screen, key),
+            Screen::Mappings if self.mappings.editor.is_some() => Some(Action::EditorKey(key)),
+            Screen::Mappings | Screen::Scope | Screen::Settings => self.setup_key(key),
         }
     }
 
@@ -274,6 +305,22 @@ impl App {
             KeyCode::Char('e') => Action::Show(Screen::Records),
             KeyCode::Char('a') => Action::Show(Screen::Plan),
             KeyCode::Char('w') => Action::OpenWizard,
+            KeyCode::Char('m') => Action::Show(Screen::Mappings),
+            KeyCode::Char('s') => Action::Show(Screen::Scope),
+            KeyCode::Char('t') => Action::Show(Screen::Settings),
+            _ => return None,
+        })
+    }
+
+    fn setup_key(&self, key: KeyEvent) -> Option<Action> {
+        Some(match (self.screen, key.code) {
+            (_, KeyCode::Esc) => Action::Show(Screen::Dashboard),
+            (Screen::Mappings, KeyCode::Up | KeyCode::Char('k')) => Action::MappingSelect(-1),
+            (Screen::Mappings, KeyCode::Down | KeyCode::Char('j')) => Action::MappingSelect(1),
+            (Screen::Mappings, KeyCode::Char('g')) => Action::MappingObject,
+            (Screen::Mappings, KeyCode::Enter | KeyCode::Char('x')) => Action::OpenEditor,
+            (Screen::Scope, KeyCode::Char('r')) => Action::PreviewScope,
+            (Screen::Settings, KeyCode::Char('w')) => Action::OpenWizard,
             _ => return None,
         })
     }
@@ -316,6 +363,9 @@ impl App {
                 if screen == Screen::Records {
                     return vec![Effect::LoadRecords];
                 }
+                if screen == Screen::Scope && self.mappings.scope.is_none() {
+                    return self.mappings.preview_scope();
+                }
             }
             Action::OpenWizard => {
                 if self.wizard.is_some() {
@@ -342,6 +392,17 @@ impl App {
                     }
                 }
             },
+            Action::MappingSelect(d) => {
+                let max = self.mappings.rows().saturating_sub(1) as isize;
+                self.mappings.selected = (self.mappings.selected as isize + d).clamp(0, max) as usize;
+            }
+            Action::MappingObject => {
+                self.mappings.groups = !self.mappings.groups;
+                self.mappings.selected = 0;
+            }
+            Action::OpenEditor => self.mappings.open_editor(chrono::Utc::now()),
+            Action::EditorKey(key) => return self.mappings.editor_key(key),
+            Action::PreviewScope => return self.mappings.preview_scope(),
             Action::Dashboard(a) => {
                 if let Some(overlay) = self.dashboard.update(self.screen, a) {
                     self.overlay = overlay;
@@ -350,6 +411,50 @@ impl App {
         }
         Vec::new()
     }
+}
+
+/// The profile's settings as the settings screen lists them.
+pub fn settings_rows(p: &crate::config::Profile) -> Vec<(String, String)> {
+    let v = &p.provisioning;
+    let mut rows = vec![
+        ("provisioning.enabled".to_owned(), v.enabled.to_string()),
+        (
+            "provisioning.scope".to_owned(),
+            match v.scope {
+                crate::config::ScopeMode::Assigned => "assigned".to_owned(),
+                crate::config::ScopeMode::All => "all".to_owned(),
+            },
+        ),
+        (
+            "provisioning.interval_minutes".to_owned(),
+            v.interval_minutes.to_string(),
+        ),
+        (
+            "provisioning.deletion_threshold".to_owned(),
+            v.deletion_threshold.to_string(),
+        ),
+        (
+            "provisioning.deletion_threshold_percent".to_owned(),
+            v.deletion_threshold_percent
+                .map_or("(none)".to_owned(), |p| format!("{p} %")),
+        ),
+        (
+            "provisioning.mappings".to_owned(),
+            v.mappings
+                .as_ref()
+                .map_or("built-in ServiceNow mappings".to_owned(), |p| p.display().to_string()),
+        ),
+    ];
+    if let Some(sn) = &p.servicenow {
+        rows.push(("servicenow.max_in_flight".to_owned(), sn.max_in_flight.to_string()));
+        rows.push(("servicenow.page_size".to_owned(), sn.page_size.to_string()));
+    }
+    rows.push((
+        "notification.email".to_owned(),
+        p.notification.as_ref().map_or("(none)".to_owned(), |n| n.email.clone()),
+    ));
+    rows.push(("secrets.store".to_owned(), p.secrets.store.to_string()));
+    rows
 }
 
 /// `HH:MM:SS` UTC, for log lines.

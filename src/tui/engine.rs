@@ -10,10 +10,26 @@ pub use crate::sync::SyncEvent as EngineEvent;
 pub enum EngineCommand {
     RunNow,
     DryRun,
-    ApplyPlan { plan_id: u64 },
+    ApplyPlan {
+        plan_id: u64,
+    },
     Pause,
     Resume,
     Stop,
+    /// Source users whose UPN, name or mail contains `text`.
+    SearchUsers {
+        request: u64,
+        text: String,
+    },
+    /// The user mapping evaluated for one source user.
+    EvaluateUser {
+        request: u64,
+        user_id: String,
+    },
+    /// Scope counts and samples.
+    PreviewScope {
+        request: u64,
+    },
 }
 
 impl EngineCommand {
@@ -26,6 +42,19 @@ impl EngineCommand {
             EngineCommand::Pause => Command::Pause,
             EngineCommand::Resume => Command::Resume,
             EngineCommand::Stop => Command::Stop,
+            EngineCommand::SearchUsers { request, text } => Command::SearchUsers {
+                request: *request,
+                text: text.clone(),
+                limit: 20,
+            },
+            EngineCommand::EvaluateUser { request, user_id } => Command::EvaluateUser {
+                request: *request,
+                user_id: user_id.clone(),
+            },
+            EngineCommand::PreviewScope { request } => Command::PreviewScope {
+                request: *request,
+                samples: 8,
+            },
         }
     }
 
@@ -38,6 +67,9 @@ impl EngineCommand {
             EngineCommand::Pause => "scheduled cycles paused",
             EngineCommand::Resume => "scheduled cycles resumed",
             EngineCommand::Stop => "stopping: the object in flight finishes first",
+            EngineCommand::SearchUsers { .. } => "searching source users",
+            EngineCommand::EvaluateUser { .. } => "evaluating the mapping for the user",
+            EngineCommand::PreviewScope { .. } => "reading the source to count the scope",
         }
     }
 }

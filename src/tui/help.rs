@@ -32,6 +32,7 @@ pub fn keys(screen: Screen) -> &'static [(&'static str, &'static str)] {
             ("e", "provisioning logs: every object's result, troubleshooting"),
             ("L", "the log full screen"),
             ("w", "the setup wizard again"),
+            ("m / s / t", "mappings / scope / settings"),
             ("↑ ↓ PgUp PgDn", "scroll the log; End or f follows the tail"),
             ("Space", "pause the log view"),
             ("l", "log level: debug, info, warn, error"),
@@ -52,6 +53,21 @@ pub fn keys(screen: Screen) -> &'static [(&'static str, &'static str)] {
             ("/", "filter by text (name, code, reason)"),
             ("Esc", "back (from details: to the list)"),
         ],
+        Screen::Mappings => &[
+            ("↑ ↓", "select a mapping"),
+            ("g", "user or group mappings"),
+            (
+                "Enter or x",
+                "expression editor: evaluates as you type against a user picked by search",
+            ),
+            (
+                "Tab (in the editor)",
+                "expression or user search; Enter searches, ↑↓ picks a user",
+            ),
+            ("Esc", "close the editor; back to the dashboard"),
+        ],
+        Screen::Scope => &[("r", "read the source again: counts and samples"), ("Esc", "back")],
+        Screen::Settings => &[("w", "change them with the wizard"), ("Esc", "back")],
         Screen::Plan => &[
             ("↑ ↓ PgUp PgDn", "select an operation"),
             ("Enter", "expand / collapse its attribute diff"),

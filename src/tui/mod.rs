@@ -16,6 +16,7 @@ pub mod event;
 pub mod help;
 pub mod log;
 pub mod log_layer;
+pub mod mappings;
 mod runtime;
 pub mod screens;
 pub mod terminal;
@@ -89,7 +90,14 @@ pub async fn run_console(dirs: &Dirs, profile: &str) -> Result<(), ConsoleError>
     let mut app = App::new(profile, Theme::from_env(), false);
     let wizard = Wizard::new(profile, dirs.config_file.clone(), existing, prefill, false);
     let mut first = app.open_wizard(wizard);
-    if configured.is_some() {
+    if let Some(p) = configured {
+        app.settings = app::settings_rows(p);
+        if let Some(path) = &p.provisioning.mappings {
+            let loaded = std::fs::read_to_string(path)
+                .map_err(|e| format!("{}: {e}", path.display()))
+                .and_then(|text| crate::mapping::model::load_str(&text).map_err(|e| e.to_string()));
+            app.mappings = mappings::Mappings::new(loaded);
+        }
         app.screen = app::Screen::Dashboard;
         first.push(effect::Effect::StartEngine);
     }

@@ -379,6 +379,53 @@ fn dashboard_plan_records_and_log() {
 }
 
 #[test]
+fn mappings_scope_and_settings() {
+    let mut app = dashboard_app();
+    key(&mut app, KeyCode::Char('m'));
+    snap("mappings_users", &app);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Tab);
+    let effects = app.handle(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    let [super::effect::Effect::Engine(super::engine::EngineCommand::SearchUsers { request, .. })] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    app.handle(Event::Sync(SyncEvent::Answer {
+        request: *request,
+        answer: crate::sync::Answer::Users(vec![(
+            "id-adele".into(),
+            "adele.vance@contoso.com".into(),
+            Some("Adele Vance".into()),
+        )]),
+    }));
+    snap("mappings_editor", &app);
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('g'));
+    snap("mappings_groups", &app);
+    key(&mut app, KeyCode::Esc);
+    let effects = app.handle(Event::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::NONE)));
+    let [super::effect::Effect::Engine(super::engine::EngineCommand::PreviewScope { request })] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    app.handle(Event::Sync(SyncEvent::Answer {
+        request: *request,
+        answer: crate::sync::Answer::ScopePreview {
+            users_in: 120,
+            users_out: 180,
+            groups_in: 5,
+            samples_in: vec!["adele.vance@contoso.com".into()],
+            samples_out: vec!["nestor.wilke@contoso.com (out of scope: not assigned to the app)".into()],
+        },
+    }));
+    snap("scope", &app);
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('t'));
+    snap("settings_unsaved", &app);
+}
+
+#[test]
 fn too_small() {
     let app = app_with_wizard(true);
     let mut term = match Terminal::new(TestBackend::new(60, 15)) {

@@ -46,7 +46,7 @@ pub fn render(app: &App, frame: &mut Frame) {
                 }
             }
         }
-        Screen::Dashboard | Screen::Records | Screen::Plan => {
+        Screen::Dashboard | Screen::Records | Screen::Plan | Screen::Mappings | Screen::Scope | Screen::Settings => {
             super::screens::render(app, frame, body);
         }
         Screen::Log => frame.render_widget(
@@ -150,10 +150,15 @@ impl Widget for KeyLine<'_> {
         } else {
             let keys = match app.screen {
                 Screen::Wizard => "F1 help · Enter next · PgUp/PgDn steps · Esc leave field · Ctrl-C quit",
-                Screen::Dashboard => "F1 help · r run · d dry run · p pause · e logs · a plan · L log · q quit",
+                Screen::Dashboard => {
+                    "F1 help · r run · d dry · p pause · e logs · a plan · m map · s scope · t settings"
+                }
                 Screen::Log => "F1 help · ↑↓ scroll · f follow · Space pause · l level · / filter · Esc back",
                 Screen::Records => "F1 help · Enter details · s status · / filter · Esc back",
                 Screen::Plan => "F1 help · Enter diff · f action · / filter · A apply · Esc back",
+                Screen::Mappings => "F1 help · ↑↓ select · g users/groups · Enter editor · Esc back",
+                Screen::Scope => "F1 help · r read again · Esc back",
+                Screen::Settings => "F1 help · w wizard · Esc back",
             };
             Line::from(Span::styled(keys, t.dim()))
         };

@@ -2,6 +2,7 @@
 //! bottom), the plan and the provisioning logs. Each reads state only.
 
 mod dashboard;
+mod mappings;
 mod plan;
 mod records;
 
@@ -11,6 +12,7 @@ use ratatui::layout::Rect;
 use super::app::{App, Screen};
 
 pub use dashboard::DashboardView;
+pub use mappings::{MappingsView, ScopeView, SettingsView};
 pub use plan::PlanView;
 pub use records::RecordsView;
 
@@ -19,6 +21,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     match app.screen {
         Screen::Plan => frame.render_widget(PlanView { app }, area),
         Screen::Records => frame.render_widget(RecordsView { app }, area),
+        Screen::Mappings => frame.render_widget(MappingsView { app }, area),
+        Screen::Scope => frame.render_widget(ScopeView { app }, area),
+        Screen::Settings => frame.render_widget(SettingsView { app }, area),
         _ => frame.render_widget(DashboardView { app }, area),
     }
 }

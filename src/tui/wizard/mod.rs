@@ -468,6 +468,11 @@ impl Wizard {
         save::validate(&self.merged_config(), &self.config_path, &self.profile).map(|_| ())
     }
 
+    /// The profile as it will be saved, when it is valid.
+    pub fn profile(&self) -> Option<crate::config::Profile> {
+        save::validate(&self.merged_config(), &self.config_path, &self.profile).ok()
+    }
+
     fn save(&mut self) -> Vec<Effect> {
         if matches!(self.save, SaveStatus::Saving) {
             return Vec::new();
