@@ -4,6 +4,7 @@
 
 mod cli;
 mod console;
+mod engine;
 mod graph;
 mod secrets;
 mod sim_snow;

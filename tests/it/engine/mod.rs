@@ -1,0 +1,186 @@
+//! The engine end to end: the real binary against both simulators (`sim::world`) on
+//! 127.0.0.1:0, in a temp dir. Helpers here; scenarios in the submodules.
+
+mod changes;
+mod crash;
+mod initial;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::process::Output;
+use std::time::Duration;
+
+use nowsync::graph;
+use nowsync::secrets::Secret;
+use nowsync::servicenow::{self, Auth, ClientOptions, Instance, ListParams, Query};
+use nowsync::sim::world::{self, World};
+use nowsync::sim::{graph as gsim, snow};
+use serde_json::{Map, Value};
+
+use super::support::{Workspace, text};
+
+pub struct Env {
+    pub world: World,
+    pub ws: Workspace,
+    pub env: Vec<(String, String)>,
+    pub graph: graph::Client,
+    pub snow: servicenow::Client,
+}
+
+pub async fn setup(users: usize, groups: usize, snow_users: usize, latency_ms: u64) -> Env {
+    let world = world::spawn(world::Options {
+        snow: snow::Options {
+            snow_users,
+            latency: Duration::from_millis(latency_ms),
+            ..snow::Options::default()
+        },
+        graph: gsim::Options {
+            users,
+            groups,
+            seed: 5,
+            ..gsim::Options::default()
+        },
+    })
+    .await
+    .unwrap();
+    let ws = Workspace::new();
+    ws.world_profile(&world);
+    let line = world.ready_line();
+    let get = |k: &str| line[k].as_str().unwrap().to_owned();
+    let env = vec![
+        ("NOWSYNC_SERVICENOW_PASSWORD".to_owned(), get("servicenow_password")),
+        ("NOWSYNC_GRAPH_CLIENT_SECRET".to_owned(), get("client_secret")),
+    ];
+    let entra = nowsync::config::Entra {
+        tenant_id: get("tenant_id"),
+        client_id: get("client_id"),
+        service_principal_id: get("service_principal_id"),
+        cloud: nowsync::config::Cloud::Global,
+        authority_url: Some(get("authority_url")),
+        graph_url: Some(get("graph_url")),
+    };
+    let graph = graph::Client::new(&entra, Secret::new(get("client_secret")), graph::Options::default()).unwrap();
+    let auth = Auth::Basic {
+        username: get("servicenow_user"),
+        password: Secret::new(get("servicenow_password")),
+    };
+    let snow = servicenow::Client::new(
+        Instance::parse(&get("servicenow_url"), false).unwrap(),
+        auth,
+        ClientOptions::default(),
+    )
+    .unwrap();
+    Env {
+        world,
+        ws,
+        env,
+        graph,
+        snow,
+    }
+}
+
+impl Env {
+    pub fn secrets(&self) -> Vec<String> {
+        self.env.iter().map(|(_, v)| v.clone()).collect()
+    }
+
+    pub async fn nowsync(&self, args: &[&str]) -> Output {
+        let env: Vec<(&str, &str)> = self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        self.ws.run(args, &env).await
+    }
+
+    /// `sync --once --json [extra]`: the exit code and the JSON document.
+    pub async fn sync(&self, extra: &[&str]) -> (i32, Value) {
+        let mut args = vec!["sync", "--once", "--json"];
+        args.extend(extra);
+        let out = self.nowsync(&args).await;
+        let doc = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: stdout {} stderr {}", text(&out.stdout), text(&out.stderr)));
+        (out.status.code().unwrap_or(-1), doc)
+    }
+
+    pub async fn logs(&self, args: &[&str]) -> Vec<Value> {
+        let mut a = vec!["logs", "--format", "json"];
+        a.extend(args);
+        let out = self.nowsync(&a).await;
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        serde_json::from_slice::<Vec<Value>>(&out.stdout).unwrap()
+    }
+
+    pub async fn stats(&self) -> Value {
+        let url = format!("{}/sim/stats", self.world.snow.url);
+        reqwest::get(url).await.unwrap().json().await.unwrap()
+    }
+
+    pub async fn reset_stats(&self) {
+        let url = format!("{}/sim/stats/reset", self.world.snow.url);
+        reqwest::Client::new().post(url).send().await.unwrap();
+    }
+
+    pub async fn writes(&self) -> u64 {
+        let s = self.stats().await;
+        ["POST", "PUT", "PATCH", "DELETE"]
+            .iter()
+            .map(|m| s["requests"][m].as_u64().unwrap())
+            .sum()
+    }
+
+    pub async fn rows(&self, table: &str, fields: &[&str]) -> Vec<Map<String, Value>> {
+        let mut out = Vec::new();
+        let params = ListParams::new(Query::new().order_by("sys_id")).fields(fields);
+        self.snow
+            .read_all(table, &params, |page| {
+                out.extend(page.into_iter().map(|r| r.into_map()))
+            })
+            .await
+            .unwrap();
+        out
+    }
+
+    /// ServiceNow's state as comparable sets: users (user_name → active), groups (name →
+    /// active), memberships (group name, user_name); panics on a duplicate.
+    pub async fn state(&self) -> State {
+        let s = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+        let users = self.rows("sys_user", &["sys_id", "user_name", "active"]).await;
+        let groups = self.rows("sys_user_group", &["sys_id", "name", "active"]).await;
+        let members = self.rows("sys_user_grmember", &["group", "user"]).await;
+        let mut state = State::default();
+        let mut user_by_id = HashMap::new();
+        for u in &users {
+            let name = s(&u["user_name"]).to_lowercase();
+            assert!(
+                state.users.insert(name.clone(), s(&u["active"])).is_none(),
+                "duplicate user {name}"
+            );
+            user_by_id.insert(s(&u["sys_id"]), name);
+        }
+        let mut group_by_id = HashMap::new();
+        for g in &groups {
+            let name = s(&g["name"]);
+            assert!(
+                state.groups.insert(name.clone(), s(&g["active"])).is_none(),
+                "duplicate group {name}"
+            );
+            group_by_id.insert(s(&g["sys_id"]), name);
+        }
+        for m in &members {
+            let pair = (
+                group_by_id.get(&s(&m["group"])).cloned().unwrap_or_default(),
+                user_by_id.get(&s(&m["user"])).cloned().unwrap_or_default(),
+            );
+            assert!(state.members.insert(pair.clone()), "duplicate membership {pair:?}");
+        }
+        state
+    }
+
+    pub async fn graph_write(&self, method: reqwest::Method, path: &str, body: Value) {
+        let body = (!body.is_null()).then_some(body);
+        self.graph.request(method, path, body.as_ref()).await.unwrap();
+    }
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct State {
+    pub users: BTreeMap<String, String>,
+    pub groups: BTreeMap<String, String>,
+    pub members: BTreeSet<(String, String)>,
+}
