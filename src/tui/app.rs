@@ -51,7 +51,16 @@ pub enum Overlay {
     Help,
     ConfirmQuit(String),
     ConfirmStop,
-    ConfirmApply { plan_id: u64, summary: String },
+    ConfirmApply {
+        plan_id: u64,
+        summary: String,
+    },
+    /// Create a missing reference row (InvalidLookupReference).
+    ConfirmCreate {
+        table: String,
+        field: String,
+        value: String,
+    },
 }
 
 /// A user's intent, from a key.
@@ -213,8 +222,15 @@ impl App {
             Event::Sync(crate::sync::SyncEvent::Answer { request, answer }) => {
                 let (mine, effects) = self.mappings.answer(request, &answer);
                 if !mine {
-                    self.log
-                        .push(now(), Level::Debug, &format!("answer to request {request}"));
+                    let text = match &answer {
+                        crate::sync::Answer::Created { table, sys_id } => {
+                            format!("created the {table} row {sys_id}: run a cycle (r) to retry the failed users")
+                        }
+                        crate::sync::Answer::Failed(e) => format!("the engine could not do it: {e}"),
+                        _ => format!("answer to request {request}"),
+                    };
+                    self.status = crate::model::text::sanitize_for_terminal(&text);
+                    self.log.push(now(), Level::Info, &text);
                 }
                 effects
             }
@@ -242,7 +258,10 @@ impl App {
                     _ => None,
                 };
             }
-            Overlay::ConfirmQuit(_) | Overlay::ConfirmStop | Overlay::ConfirmApply { .. } => {
+            Overlay::ConfirmQuit(_)
+            | Overlay::ConfirmStop
+            | Overlay::ConfirmApply { .. }
+            | Overlay::ConfirmCreate { .. } => {
                 return match key.code {
                     KeyCode::Char('y') | KeyCode::Char('Y') => Some(self.confirmed()),
                     KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => Some(Action::CloseOverlay),
@@ -277,6 +296,12 @@ impl App {
             Overlay::ConfirmQuit(_) => Action::Quit,
             Overlay::ConfirmStop => Action::Engine(EngineCommand::Stop),
             Overlay::ConfirmApply { plan_id, .. } => Action::Engine(EngineCommand::ApplyPlan { plan_id: *plan_id }),
+            Overlay::ConfirmCreate { table, field, value } => Action::Engine(EngineCommand::CreateReference {
+                request: 1,
+                table: table.clone(),
+                field: field.clone(),
+                value: value.clone(),
+            }),
             _ => Action::CloseOverlay,
         }
     }
@@ -403,6 +428,10 @@ impl App {
             Action::OpenEditor => self.mappings.open_editor(chrono::Utc::now()),
             Action::EditorKey(key) => return self.mappings.editor_key(key),
             Action::PreviewScope => return self.mappings.preview_scope(),
+            Action::Dashboard(super::dashboard::Action::Export(csv)) => {
+                let records = self.dashboard.visible_records().into_iter().cloned().collect();
+                return vec![Effect::Export { csv, records }];
+            }
             Action::Dashboard(a) => {
                 if let Some(overlay) = self.dashboard.update(self.screen, a) {
                     self.overlay = overlay;

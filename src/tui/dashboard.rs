@@ -32,6 +32,10 @@ pub enum Action {
     StartFilter,
     FilterKey(KeyEvent),
     AskApply,
+    /// Export the filtered records: CSV (true) or JSON.
+    Export(bool),
+    /// Offer to create the missing reference row of the open record.
+    AskCreateReference,
 }
 
 /// The cycle in progress.
@@ -199,6 +203,9 @@ impl Dashboard {
             KeyCode::Char('f') if screen == Screen::Plan => Action::NextFilter,
             KeyCode::Char('/') => Action::StartFilter,
             KeyCode::Char('A') if screen == Screen::Plan => Action::AskApply,
+            KeyCode::Char('J') if screen == Screen::Records => Action::Export(false),
+            KeyCode::Char('C') if screen == Screen::Records => Action::Export(true),
+            KeyCode::Char('c') if screen == Screen::Records && view.open => Action::AskCreateReference,
             _ => return None,
         };
         Some(app::Action::Dashboard(a))
@@ -212,6 +219,11 @@ impl Dashboard {
         };
         if action == Action::AskApply {
             return self.apply_overlay();
+        }
+        if action == Action::AskCreateReference {
+            let record = self.visible_records().get(self.records_view.selected).copied()?;
+            let (table, field, value) = super::troubleshoot::missing_reference(&record.reason)?;
+            return Some(Overlay::ConfirmCreate { table, field, value });
         }
         let view = if screen == Screen::Plan {
             &mut self.plan_view
@@ -249,7 +261,7 @@ impl Dashboard {
                     }
                 }
             },
-            Action::AskApply => {}
+            Action::AskApply | Action::AskCreateReference | Action::Export(_) => {}
         }
         None
     }

@@ -26,6 +26,11 @@ pub enum Effect {
     Engine(super::engine::EngineCommand),
     /// Reads the provisioning log's records from the state store.
     LoadRecords,
+    /// Writes records to a file in the data dir (`json` or `csv`).
+    Export {
+        csv: bool,
+        records: Vec<crate::store::LogRecord>,
+    },
     /// Leave the console.
     Quit,
 }
@@ -53,6 +58,7 @@ impl std::fmt::Debug for Effect {
             Effect::StartEngine => "StartEngine",
             Effect::Engine(_) => "Engine",
             Effect::LoadRecords => "LoadRecords",
+            Effect::Export { .. } => "Export",
             Effect::Quit => "Quit",
         };
         f.write_str(name)

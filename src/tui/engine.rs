@@ -30,6 +30,13 @@ pub enum EngineCommand {
     PreviewScope {
         request: u64,
     },
+    /// Create a missing reference row (`table`.`field` = `value`).
+    CreateReference {
+        request: u64,
+        table: String,
+        field: String,
+        value: String,
+    },
 }
 
 impl EngineCommand {
@@ -55,6 +62,17 @@ impl EngineCommand {
                 request: *request,
                 samples: 8,
             },
+            EngineCommand::CreateReference {
+                request,
+                table,
+                field,
+                value,
+            } => Command::CreateReference {
+                request: *request,
+                table: table.clone(),
+                field: field.clone(),
+                value: value.clone(),
+            },
         }
     }
 
@@ -70,6 +88,7 @@ impl EngineCommand {
             EngineCommand::SearchUsers { .. } => "searching source users",
             EngineCommand::EvaluateUser { .. } => "evaluating the mapping for the user",
             EngineCommand::PreviewScope { .. } => "reading the source to count the scope",
+            EngineCommand::CreateReference { .. } => "creating the missing reference row",
         }
     }
 }

@@ -51,6 +51,11 @@ pub fn keys(screen: Screen) -> &'static [(&'static str, &'static str)] {
             ("Enter", "details: steps, modified properties, troubleshooting"),
             ("s", "status filter: all, failure, success, skipped"),
             ("/", "filter by text (name, code, reason)"),
+            ("J / C", "export the shown records to JSON / CSV in the data dir"),
+            (
+                "c (in details)",
+                "create the missing reference row (InvalidLookupReference)",
+            ),
             ("Esc", "back (from details: to the list)"),
         ],
         Screen::Mappings => &[

@@ -13,6 +13,7 @@ pub mod effect;
 pub mod engine;
 mod engine_task;
 pub mod event;
+pub mod export;
 pub mod help;
 pub mod log;
 pub mod log_layer;

@@ -12,6 +12,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use super::app::App;
 use super::effect::{Effect, SaveRequest, TestRequest};
 use super::event::{Event, Side};
+use super::log::Level;
 use super::terminal::{self, Term};
 use super::wizard::StoreStatus;
 use super::{Context, view};
@@ -129,6 +130,20 @@ fn run_effect(ctx: &Context, effect: Effect, tx: &UnboundedSender<Event>, engine
             });
         }
         Effect::StartEngine => engine.start(ctx, tx),
+        Effect::Export { csv, records } => {
+            let tx = tx.clone();
+            let dir = ctx.data_dir.join("exports");
+            tokio::task::spawn_blocking(move || {
+                let (level, text) = match super::export::write(&dir, csv, &records) {
+                    Ok(path) => (
+                        Level::Info,
+                        format!("exported {} records to {}", records.len(), path.display()),
+                    ),
+                    Err(e) => (Level::Error, format!("export failed: {e}")),
+                };
+                let _ = tx.send(Event::Log { level, text });
+            });
+        }
         Effect::LoadRecords => {
             let tx = tx.clone();
             let data_dir = ctx.data_dir.clone();

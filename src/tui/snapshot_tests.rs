@@ -443,3 +443,37 @@ fn steps_are_all_snapshotted() {
     // Keeps the list above honest when a step is added.
     assert_eq!(Step::ALL.len(), 6);
 }
+
+#[test]
+fn a_missing_reference_is_created_after_a_confirmation() {
+    let mut app = dashboard_app();
+    key(&mut app, KeyCode::Char('e'));
+    app.handle(Event::Records(Ok(vec![record(
+        "failure",
+        "create",
+        "linda.taylor@contoso.com",
+        Some("InvalidLookupReference"),
+        "location 'Remote': cmn_location has no row whose name is 'Remote'",
+    )])));
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('c'));
+    assert_eq!(
+        app.overlay,
+        Overlay::ConfirmCreate {
+            table: "cmn_location".into(),
+            field: "name".into(),
+            value: "Remote".into()
+        }
+    );
+    snap("record_create_reference_confirm", &app);
+    let effects = app.handle(Event::Key(KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE)));
+    assert!(
+        matches!(effects.as_slice(), [super::effect::Effect::Engine(super::engine::EngineCommand::CreateReference { table, .. })] if table == "cmn_location"),
+        "{effects:?}"
+    );
+    assert_eq!(app.overlay, Overlay::None);
+    let effects = app.handle(Event::Key(KeyEvent::new(KeyCode::Char('J'), KeyModifiers::NONE)));
+    assert!(
+        matches!(effects.as_slice(), [super::effect::Effect::Export { csv: false, records }] if records.len() == 1)
+    );
+}

@@ -8,7 +8,7 @@ pub fn explain(code: &str, reason: &str, recommended: Option<&str>) -> Vec<Strin
         "InvalidLookupReference" => vec![
             "A reference field (department, location, company, manager) names a value that has no row in ServiceNow, so the user cannot be written.".to_owned(),
             format!("What is missing: {reason}"),
-            "Fix: create the missing row in the referenced table (for a department: cmn_department, name = the value shown), or change the mapping (Mappings) so that the value maps to a row that exists. Then run a cycle again: the user is retried.".to_owned(),
+            "Fix: create the missing row in the referenced table (c does it here when the table is named below), or change the mapping (Mappings) so that the value maps to a row that exists. Then run a cycle again: the user is retried.".to_owned(),
         ],
         "EntryJoiningPropertyValueIsMissing" => vec![
             "The matching attribute used to find this user in ServiceNow has no value in Entra, so nowsync cannot tell whether the user already exists.".to_owned(),
@@ -43,9 +43,29 @@ pub fn explain(code: &str, reason: &str, recommended: Option<&str>) -> Vec<Strin
     out
 }
 
+/// The missing row of an InvalidLookupReference reason, as (table, field, value), when the
+/// reason names them: `… cmn_location has no row whose name is 'Remote'`.
+pub fn missing_reference(reason: &str) -> Option<(String, String, String)> {
+    let (before, after) = reason.split_once(" has no row whose ")?;
+    let table = before.rsplit(' ').next()?.trim_start_matches(':').to_owned();
+    let (field, value) = after.split_once(" is ")?;
+    let value = value.trim().strip_prefix('\'')?.strip_suffix('\'')?.to_owned();
+    let ok = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    (ok(&table) && ok(field)).then(|| (table, field.to_owned(), value))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_the_missing_row_in_the_reason() {
+        assert_eq!(
+            missing_reference("location 'Remote': cmn_location has no row whose name is 'Remote'"),
+            Some(("cmn_location".into(), "name".into(), "Remote".into()))
+        );
+        assert_eq!(missing_reference("something else"), None);
+    }
 
     #[test]
     fn named_codes_say_what_to_do() {

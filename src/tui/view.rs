@@ -82,6 +82,16 @@ pub fn render(app: &App, frame: &mut Frame) {
             },
             body,
         ),
+        Overlay::ConfirmCreate { table, field, value } => frame.render_widget(
+            Confirm {
+                app,
+                text: format!(
+                    "Create a {table} row with {field} = '{}' in ServiceNow?",
+                    crate::model::text::sanitize_for_terminal(value)
+                ),
+            },
+            body,
+        ),
         Overlay::ConfirmApply { summary, .. } => frame.render_widget(
             Confirm {
                 app,
@@ -154,7 +164,7 @@ impl Widget for KeyLine<'_> {
                     "F1 help · r run · d dry · p pause · e logs · a plan · m map · s scope · t settings"
                 }
                 Screen::Log => "F1 help · ↑↓ scroll · f follow · Space pause · l level · / filter · Esc back",
-                Screen::Records => "F1 help · Enter details · s status · / filter · Esc back",
+                Screen::Records => "F1 help · Enter details · s status · / filter · J/C export · Esc back",
                 Screen::Plan => "F1 help · Enter diff · f action · / filter · A apply · Esc back",
                 Screen::Mappings => "F1 help · ↑↓ select · g users/groups · Enter editor · Esc back",
                 Screen::Scope => "F1 help · r read again · Esc back",
