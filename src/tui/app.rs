@@ -61,6 +61,8 @@ pub enum Overlay {
         field: String,
         value: String,
     },
+    /// Leave the settings screen, dropping its edits.
+    ConfirmLeave,
 }
 
 /// A user's intent, from a key.
@@ -89,6 +91,9 @@ pub enum Action {
     OpenEditor,
     EditorKey(KeyEvent),
     PreviewScope,
+    SettingsKey(KeyEvent),
+    AskLeave,
+    DiscardSettings,
     Dashboard(super::dashboard::Action),
 }
 
@@ -105,6 +110,8 @@ pub struct App {
     /// The log filter being typed, while it is.
     pub log_filter: Option<Input>,
     pub mappings: super::mappings::Mappings,
+    /// The settings editor, once a profile is saved.
+    pub settings_edit: Option<super::settings::Settings>,
     /// The saved profile's settings as (key, value) rows.
     pub settings: Vec<(String, String)>,
     /// The last thing the console has to say (bottom line).
@@ -126,6 +133,7 @@ impl App {
             log_filter: None,
             mappings: super::mappings::Mappings::new(crate::mapping::model::defaults().map_err(|e| e.to_string())),
             settings: Vec::new(),
+            settings_edit: None,
             status: String::new(),
             quit: false,
         }
@@ -145,12 +153,20 @@ impl App {
             || (self.screen == Screen::Wizard && self.wizard.as_ref().is_some_and(Wizard::in_text_field))
             || self.dashboard.in_text_field(self.screen)
             || (self.screen == Screen::Mappings && self.mappings.in_text_field())
+            || (self.screen == Screen::Settings
+                && self
+                    .settings_edit
+                    .as_ref()
+                    .is_some_and(super::settings::Settings::in_text_field))
     }
 
     /// Why quitting now would lose something, if it would.
     pub fn quit_warning(&self) -> Option<String> {
         if self.wizard.as_ref().is_some_and(|w| w.dirty) {
             return Some("The setup wizard has unsaved edits.".to_owned());
+        }
+        if self.settings_edit.as_ref().is_some_and(|s| s.dirty) {
+            return Some("The settings have unsaved edits.".to_owned());
         }
         if self.dashboard.cycle_running() {
             return Some("A cycle is running: it finishes the object in flight and stops.".to_owned());
@@ -168,6 +184,15 @@ impl App {
             Event::Key(_) | Event::Resize(..) => Vec::new(),
             Event::Tick => {
                 self.dashboard.tick(std::time::Duration::from_secs(1));
+                Vec::new()
+            }
+            Event::SettingsSaved(result) => {
+                if let Some(s) = &mut self.settings_edit {
+                    s.saved(result);
+                    if let Ok(p) = super::wizard::save::validate(&s.text, &s.config_path, &s.profile) {
+                        self.settings = settings_rows(&p);
+                    }
+                }
                 Vec::new()
             }
             Event::Records(result) => {
@@ -198,8 +223,15 @@ impl App {
                 let ok = result.is_ok();
                 let effects = self.wizard.as_mut().map(|w| w.saved(result)).unwrap_or_default();
                 if ok {
-                    if let Some(profile) = self.wizard.as_ref().and_then(Wizard::profile) {
+                    if let Some(w) = &self.wizard
+                        && let Some(profile) = w.profile()
+                    {
                         self.settings = settings_rows(&profile);
+                        self.settings_edit = Some(super::settings::Settings::new(
+                            &profile,
+                            w.config_path.clone(),
+                            w.merged_config(),
+                        ));
                     }
                     self.screen = Screen::Dashboard;
                     self.status = "Saved. The engine is starting.".to_owned();
@@ -261,7 +293,8 @@ impl App {
             Overlay::ConfirmQuit(_)
             | Overlay::ConfirmStop
             | Overlay::ConfirmApply { .. }
-            | Overlay::ConfirmCreate { .. } => {
+            | Overlay::ConfirmCreate { .. }
+            | Overlay::ConfirmLeave => {
                 return match key.code {
                     KeyCode::Char('y') | KeyCode::Char('Y') => Some(self.confirmed()),
                     KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => Some(Action::CloseOverlay),
@@ -287,6 +320,12 @@ impl App {
             Screen::Dashboard | Screen::Log => self.dashboard_key(key),
             Screen::Records | Screen::Plan => self.dashboard.action_for(self.screen, key),
             Screen::Mappings if self.mappings.editor.is_some() => Some(Action::EditorKey(key)),
+            Screen::Settings if self.settings_edit.is_some() => match key.code {
+                KeyCode::Esc if self.settings_edit.as_ref().is_some_and(|s| s.dirty) => Some(Action::AskLeave),
+                KeyCode::Esc => Some(Action::Show(Screen::Dashboard)),
+                KeyCode::Char('w') if !self.in_text_field() => Some(Action::OpenWizard),
+                _ => Some(Action::SettingsKey(key)),
+            },
             Screen::Mappings | Screen::Scope | Screen::Settings => self.setup_key(key),
         }
     }
@@ -294,6 +333,7 @@ impl App {
     fn confirmed(&self) -> Action {
         match &self.overlay {
             Overlay::ConfirmQuit(_) => Action::Quit,
+            Overlay::ConfirmLeave => Action::DiscardSettings,
             Overlay::ConfirmStop => Action::Engine(EngineCommand::Stop),
             Overlay::ConfirmApply { plan_id, .. } => Action::Engine(EngineCommand::ApplyPlan { plan_id: *plan_id }),
             Overlay::ConfirmCreate { table, field, value } => Action::Engine(EngineCommand::CreateReference {
@@ -428,6 +468,25 @@ impl App {
             Action::OpenEditor => self.mappings.open_editor(chrono::Utc::now()),
             Action::EditorKey(key) => return self.mappings.editor_key(key),
             Action::PreviewScope => return self.mappings.preview_scope(),
+            Action::SettingsKey(key) => {
+                if let Some(s) = &mut self.settings_edit {
+                    return s.key(key);
+                }
+            }
+            Action::AskLeave => self.overlay = Overlay::ConfirmLeave,
+            Action::DiscardSettings => {
+                self.overlay = Overlay::None;
+                if let Some(s) = &self.settings_edit
+                    && let Ok(p) = super::wizard::save::validate(&s.text, &s.config_path, &s.profile)
+                {
+                    self.settings_edit = Some(super::settings::Settings::new(
+                        &p,
+                        s.config_path.clone(),
+                        s.text.clone(),
+                    ));
+                }
+                self.screen = Screen::Dashboard;
+            }
             Action::Dashboard(super::dashboard::Action::Export(csv)) => {
                 let records = self.dashboard.visible_records().into_iter().cloned().collect();
                 return vec![Effect::Export { csv, records }];

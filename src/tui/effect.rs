@@ -31,6 +31,12 @@ pub enum Effect {
         csv: bool,
         records: Vec<crate::store::LogRecord>,
     },
+    /// Writes the configuration text and reloads the engine with `profile`.
+    SaveSettings {
+        path: PathBuf,
+        text: String,
+        profile: Box<crate::config::Profile>,
+    },
     /// Leave the console.
     Quit,
 }
@@ -59,6 +65,7 @@ impl std::fmt::Debug for Effect {
             Effect::Engine(_) => "Engine",
             Effect::LoadRecords => "LoadRecords",
             Effect::Export { .. } => "Export",
+            Effect::SaveSettings { .. } => "SaveSettings",
             Effect::Quit => "Quit",
         };
         f.write_str(name)

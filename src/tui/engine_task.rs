@@ -73,6 +73,15 @@ impl EngineSlot {
         }
     }
 
+    /// Hands the engine the profile as saved (mappings, scope, interval from the next cycle).
+    pub fn reload(&mut self, profile: Profile) {
+        if let Ok(h) = self.handle.lock()
+            && let Some(h) = h.as_ref()
+        {
+            h.send(crate::sync::Command::Reload(Box::new(profile)));
+        }
+    }
+
     /// Stops the engine (it finishes the object in flight), waiting at most 30 s.
     pub async fn shutdown(&mut self) {
         let handle = self.handle.lock().ok().and_then(|mut h| h.take());

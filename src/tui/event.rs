@@ -37,6 +37,8 @@ pub enum Event {
         level: Level,
         text: String,
     },
+    /// The settings were written (and the engine reloaded), or not.
+    SettingsSaved(Result<String, String>),
     /// The provisioning log's records, read from the state store (oldest first).
     Records(Result<Vec<crate::store::LogRecord>, String>),
 }

@@ -72,7 +72,13 @@ pub fn keys(screen: Screen) -> &'static [(&'static str, &'static str)] {
             ("Esc", "close the editor; back to the dashboard"),
         ],
         Screen::Scope => &[("r", "read the source again: counts and samples"), ("Esc", "back")],
-        Screen::Settings => &[("w", "change them with the wizard"), ("Esc", "back")],
+        Screen::Settings => &[
+            ("↑ ↓ Tab", "another field"),
+            ("← → Space", "provisioning on/off, scope assigned/all"),
+            ("Enter", "check and save to the configuration file; the engine reloads"),
+            ("w (outside a number)", "the setup wizard"),
+            ("Esc", "back (asks first when edits are unsaved)"),
+        ],
         Screen::Plan => &[
             ("↑ ↓ PgUp PgDn", "select an operation"),
             ("Enter", "expand / collapse its attribute diff"),

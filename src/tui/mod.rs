@@ -20,6 +20,7 @@ pub mod log_layer;
 pub mod mappings;
 mod runtime;
 pub mod screens;
+pub mod settings;
 pub mod terminal;
 pub mod theme;
 pub mod troubleshoot;
@@ -89,10 +90,11 @@ pub async fn run_console(dirs: &Dirs, profile: &str) -> Result<(), ConsoleError>
         world: None,
     };
     let mut app = App::new(profile, Theme::from_env(), false);
-    let wizard = Wizard::new(profile, dirs.config_file.clone(), existing, prefill, false);
+    let wizard = Wizard::new(profile, dirs.config_file.clone(), existing.clone(), prefill, false);
     let mut first = app.open_wizard(wizard);
     if let Some(p) = configured {
         app.settings = app::settings_rows(p);
+        app.settings_edit = Some(settings::Settings::new(p, dirs.config_file.clone(), existing));
         if let Some(path) = &p.provisioning.mappings {
             let loaded = std::fs::read_to_string(path)
                 .map_err(|e| format!("{}: {e}", path.display()))

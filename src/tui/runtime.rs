@@ -130,6 +130,19 @@ fn run_effect(ctx: &Context, effect: Effect, tx: &UnboundedSender<Event>, engine
             });
         }
         Effect::StartEngine => engine.start(ctx, tx),
+        Effect::SaveSettings { path, text, profile } => {
+            let result = match crate::config::write_private_file(&path, text.as_bytes()) {
+                Ok(()) => {
+                    engine.reload(*profile);
+                    Ok(format!(
+                        "saved to {}; the engine uses them from the next cycle",
+                        path.display()
+                    ))
+                }
+                Err(e) => Err(format!("not saved: {e}")),
+            };
+            let _ = tx.send(Event::SettingsSaved(result));
+        }
         Effect::Export { csv, records } => {
             let tx = tx.clone();
             let dir = ctx.data_dir.join("exports");

@@ -82,6 +82,13 @@ pub fn render(app: &App, frame: &mut Frame) {
             },
             body,
         ),
+        Overlay::ConfirmLeave => frame.render_widget(
+            Confirm {
+                app,
+                text: "The settings have unsaved edits. Leave and drop them?".to_owned(),
+            },
+            body,
+        ),
         Overlay::ConfirmCreate { table, field, value } => frame.render_widget(
             Confirm {
                 app,
@@ -168,7 +175,7 @@ impl Widget for KeyLine<'_> {
                 Screen::Plan => "F1 help · Enter diff · f action · / filter · A apply · Esc back",
                 Screen::Mappings => "F1 help · ↑↓ select · g users/groups · Enter editor · Esc back",
                 Screen::Scope => "F1 help · r read again · Esc back",
-                Screen::Settings => "F1 help · w wizard · Esc back",
+                Screen::Settings => "F1 help · ↑↓ field · ←→ Space toggle · Enter save · Esc back",
             };
             Line::from(Span::styled(keys, t.dim()))
         };

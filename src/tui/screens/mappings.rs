@@ -256,11 +256,59 @@ impl Widget for SettingsView<'_> {
         let mut lines = vec![
             Line::from(Span::styled(format!("Settings of profile {}", app.profile), t.title())),
             Line::from(Span::styled(
-                "Read from the configuration file ([profiles.NAME.*]); change them there or with the wizard (w). Esc back",
+                "[profiles.NAME.provisioning] of the configuration file; the rest below changes there or with the wizard (w).",
                 t.dim(),
             )),
             Line::default(),
         ];
+        if let Some(e) = &app.settings_edit {
+            let values = [
+                format!("◀ {} ▶", if e.enabled { "on" } else { "off" }),
+                format!(
+                    "◀ {} ▶",
+                    if e.scope == crate::config::ScopeMode::All {
+                        "all"
+                    } else {
+                        "assigned"
+                    }
+                ),
+                sanitize_for_terminal(e.interval.value()),
+                sanitize_for_terminal(e.threshold.value()),
+                if e.percent.value().is_empty() {
+                    "(none)".to_owned()
+                } else {
+                    sanitize_for_terminal(e.percent.value())
+                },
+            ];
+            for (i, (label, value)) in crate::tui::settings::FIELDS.iter().zip(values).enumerate() {
+                let focused = i == e.focus;
+                lines.push(Line::from(vec![
+                    Span::styled(if focused { FOCUS } else { UNFOCUSED }, t.focus()),
+                    Span::styled(format!("{label:<40}"), if focused { t.focus() } else { t.key() }),
+                    Span::styled(
+                        value,
+                        if focused {
+                            t.focus()
+                        } else {
+                            ratatui::style::Style::new()
+                        },
+                    ),
+                ]));
+            }
+            match &e.message {
+                Some(Ok(m)) => lines.push(Line::from(Span::styled(
+                    format!("✓ {}", sanitize_for_terminal(m)),
+                    t.ok(),
+                ))),
+                Some(Err(m)) => lines.push(Line::from(Span::styled(
+                    format!("✗ {}", sanitize_for_terminal(m)),
+                    t.error(),
+                ))),
+                None if e.dirty => lines.push(Line::from(Span::styled("unsaved: Enter saves", t.warn()))),
+                None => lines.push(Line::default()),
+            }
+            lines.push(Line::default());
+        }
         if app.settings.is_empty() {
             lines.push(Line::from(Span::styled(
                 "The profile is not saved yet: finish the wizard (w).",

@@ -7,7 +7,7 @@
 //! file, and the result says what was and was not saved. Secret fields are never drawn.
 
 mod field;
-mod save;
+pub mod save;
 mod view;
 
 use std::path::PathBuf;

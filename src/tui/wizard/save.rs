@@ -11,7 +11,12 @@ const OWNED: [&str; 4] = ["servicenow", "entra", "notification", "secrets"];
 
 /// `existing` with the wizard's tables of `profile` replaced by `sections`.
 pub fn merge(existing: &str, profile: &str, sections: &str) -> String {
-    let owned: Vec<String> = OWNED.iter().map(|s| format!("[profiles.{profile}.{s}]")).collect();
+    merge_tables(existing, profile, &OWNED, sections)
+}
+
+/// `existing` with the tables `owned` of `profile` replaced by `sections`.
+pub fn merge_tables(existing: &str, profile: &str, owned: &[&str], sections: &str) -> String {
+    let owned: Vec<String> = owned.iter().map(|s| format!("[profiles.{profile}.{s}]")).collect();
     let mut out = String::new();
     let mut skipping = false;
     for line in existing.lines() {
