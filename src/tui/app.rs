@@ -190,7 +190,7 @@ impl App {
                 if let Some(s) = &mut self.settings_edit {
                     s.saved(result);
                     if let Ok(p) = super::wizard::save::validate(&s.text, &s.config_path, &s.profile) {
-                        self.settings = settings_rows(&p);
+                        self.settings = super::settings::rows(&p);
                     }
                 }
                 Vec::new()
@@ -226,7 +226,7 @@ impl App {
                     if let Some(w) = &self.wizard
                         && let Some(profile) = w.profile()
                     {
-                        self.settings = settings_rows(&profile);
+                        self.settings = super::settings::rows(&profile);
                         self.settings_edit = Some(super::settings::Settings::new(
                             &profile,
                             w.config_path.clone(),
@@ -499,50 +499,6 @@ impl App {
         }
         Vec::new()
     }
-}
-
-/// The profile's settings as the settings screen lists them.
-pub fn settings_rows(p: &crate::config::Profile) -> Vec<(String, String)> {
-    let v = &p.provisioning;
-    let mut rows = vec![
-        ("provisioning.enabled".to_owned(), v.enabled.to_string()),
-        (
-            "provisioning.scope".to_owned(),
-            match v.scope {
-                crate::config::ScopeMode::Assigned => "assigned".to_owned(),
-                crate::config::ScopeMode::All => "all".to_owned(),
-            },
-        ),
-        (
-            "provisioning.interval_minutes".to_owned(),
-            v.interval_minutes.to_string(),
-        ),
-        (
-            "provisioning.deletion_threshold".to_owned(),
-            v.deletion_threshold.to_string(),
-        ),
-        (
-            "provisioning.deletion_threshold_percent".to_owned(),
-            v.deletion_threshold_percent
-                .map_or("(none)".to_owned(), |p| format!("{p} %")),
-        ),
-        (
-            "provisioning.mappings".to_owned(),
-            v.mappings
-                .as_ref()
-                .map_or("built-in ServiceNow mappings".to_owned(), |p| p.display().to_string()),
-        ),
-    ];
-    if let Some(sn) = &p.servicenow {
-        rows.push(("servicenow.max_in_flight".to_owned(), sn.max_in_flight.to_string()));
-        rows.push(("servicenow.page_size".to_owned(), sn.page_size.to_string()));
-    }
-    rows.push((
-        "notification.email".to_owned(),
-        p.notification.as_ref().map_or("(none)".to_owned(), |n| n.email.clone()),
-    ));
-    rows.push(("secrets.store".to_owned(), p.secrets.store.to_string()));
-    rows
 }
 
 /// `HH:MM:SS` UTC, for log lines.

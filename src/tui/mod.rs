@@ -93,7 +93,7 @@ pub async fn run_console(dirs: &Dirs, profile: &str) -> Result<(), ConsoleError>
     let wizard = Wizard::new(profile, dirs.config_file.clone(), existing.clone(), prefill, false);
     let mut first = app.open_wizard(wizard);
     if let Some(p) = configured {
-        app.settings = app::settings_rows(p);
+        app.settings = settings::rows(p);
         app.settings_edit = Some(settings::Settings::new(p, dirs.config_file.clone(), existing));
         if let Some(path) = &p.provisioning.mappings {
             let loaded = std::fs::read_to_string(path)

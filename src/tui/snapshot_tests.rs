@@ -426,14 +426,22 @@ fn mappings_scope_and_settings() {
     let text = "[profiles.demo.servicenow]\ninstance = \"dev1\"\nusername = \"admin\"\n";
     let config = crate::config::Config::parse(text, std::path::Path::new("c.toml")).unwrap();
     let profile = config.profile("demo").unwrap();
-    app.settings = super::app::settings_rows(profile);
-    app.settings_edit = Some(super::settings::Settings::new(profile, PathBuf::from("c.toml"), text.to_owned()));
+    app.settings = super::settings::rows(profile);
+    app.settings_edit = Some(super::settings::Settings::new(
+        profile,
+        PathBuf::from("c.toml"),
+        text.to_owned(),
+    ));
     key(&mut app, KeyCode::Char(' '));
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Down);
     snap("settings_editor", &app);
     key(&mut app, KeyCode::Esc);
-    assert_eq!(app.overlay, Overlay::ConfirmLeave, "leaving with unsaved edits asks first");
+    assert_eq!(
+        app.overlay,
+        Overlay::ConfirmLeave,
+        "leaving with unsaved edits asks first"
+    );
     key(&mut app, KeyCode::Char('y'));
     assert_eq!(app.screen, Screen::Dashboard);
     assert!(app.settings_edit.as_ref().is_some_and(|s| !s.dirty && s.enabled));

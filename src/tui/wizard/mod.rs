@@ -19,10 +19,10 @@ use tui_input::backend::crossterm::EventHandler;
 pub use field::{Field, Step};
 pub use view::WizardView;
 
-use super::effect::{Effect, SaveRequest, TestRequest};
+use super::effect::{Effect, TestRequest};
 use crate::config::{Cloud, Entra};
 use crate::model::check::Step as CheckStep;
-use crate::secrets::{Secret, SecretName, StoreChoice, StoreKind};
+use crate::secrets::{Secret, StoreChoice, StoreKind};
 use crate::servicenow::{Auth, Instance};
 
 /// Values the wizard starts with (the demo's simulators, or an existing profile).
@@ -426,97 +426,6 @@ impl Wizard {
             Err(why) => SideTest::Invalid(why.clone()),
         };
         vec![Effect::TestConnection(Box::new(TestRequest { servicenow, entra }))]
-    }
-
-    /// The profile's sections as the wizard would write them (no secret is ever in them).
-    pub fn sections(&self) -> String {
-        let q = save::quote;
-        let p = &self.profile;
-        let mut s = format!(
-            "[profiles.{p}.servicenow]\ninstance = {}\nusername = {}\n\n[profiles.{p}.entra]\ntenant_id = {}\nclient_id = {}\nservice_principal_id = {}\ncloud = {}\n",
-            q(self.inputs.instance.value().trim()),
-            q(self.inputs.username.value().trim()),
-            q(self.inputs.tenant_id.value().trim()),
-            q(self.inputs.client_id.value().trim()),
-            q(self.inputs.service_principal_id.value().trim()),
-            q(cloud_word(self.cloud)),
-        );
-        if let Some(url) = &self.authority_url {
-            s.push_str(&format!("authority_url = {}\n", q(url)));
-        }
-        if let Some(url) = &self.graph_url {
-            s.push_str(&format!("graph_url = {}\n", q(url)));
-        }
-        let email = self.inputs.email.value().trim();
-        if !email.is_empty() {
-            s.push_str(&format!("\n[profiles.{p}.notification]\nemail = {}\n", q(email)));
-        }
-        let store = self.store_choice();
-        if store != StoreChoice::Auto && !self.demo {
-            s.push_str(&format!("\n[profiles.{p}.secrets]\nstore = {}\n", q(store.as_str())));
-        }
-        s
-    }
-
-    /// The whole configuration text after saving.
-    pub fn merged_config(&self) -> String {
-        save::merge(&self.existing, &self.profile, &self.sections())
-    }
-
-    /// Whether the merged text is a valid profile; the first problem if not.
-    pub fn validation(&self) -> Result<(), String> {
-        save::validate(&self.merged_config(), &self.config_path, &self.profile).map(|_| ())
-    }
-
-    /// The profile as it will be saved, when it is valid.
-    pub fn profile(&self) -> Option<crate::config::Profile> {
-        save::validate(&self.merged_config(), &self.config_path, &self.profile).ok()
-    }
-
-    fn save(&mut self) -> Vec<Effect> {
-        if matches!(self.save, SaveStatus::Saving) {
-            return Vec::new();
-        }
-        if let Err(why) = self.validation() {
-            self.save = SaveStatus::Failed(format!("not saved: {why}"));
-            return Vec::new();
-        }
-        let secrets = if self.store_choice() == StoreChoice::Env {
-            Vec::new()
-        } else {
-            vec![
-                (
-                    SecretName::ServiceNowPassword,
-                    Secret::new(self.inputs.password.value()),
-                ),
-                (
-                    SecretName::GraphClientSecret,
-                    Secret::new(self.inputs.client_secret.value()),
-                ),
-            ]
-        };
-        self.save = SaveStatus::Saving;
-        vec![Effect::Save(Box::new(SaveRequest {
-            config_path: self.config_path.clone(),
-            config_text: self.merged_config(),
-            store: self.store_choice(),
-            secrets,
-        }))]
-    }
-
-    /// The runtime reports the save's outcome.
-    pub fn saved(&mut self, result: Result<String, String>) -> Vec<Effect> {
-        match result {
-            Ok(message) => {
-                self.save = SaveStatus::Saved(message);
-                self.dirty = false;
-                vec![Effect::StartEngine]
-            }
-            Err(message) => {
-                self.save = SaveStatus::Failed(message);
-                Vec::new()
-            }
-        }
     }
 }
 

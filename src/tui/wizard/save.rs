@@ -4,7 +4,10 @@
 
 use std::path::Path;
 
+use super::{SaveStatus, Wizard, cloud_word};
 use crate::config::{Config, Profile};
+use crate::secrets::{Secret, SecretName, StoreChoice};
+use crate::tui::effect::{Effect, SaveRequest};
 
 /// The sections of `profile` the wizard owns; any existing copy of them is replaced.
 const OWNED: [&str; 4] = ["servicenow", "entra", "notification", "secrets"];
@@ -48,6 +51,100 @@ pub fn validate(text: &str, path: &Path, profile: &str) -> Result<Profile, Strin
     let config = Config::parse(text, path).map_err(|e| e.to_string())?;
     let resolved = config.profile(profile).map_err(|e| e.to_string())?;
     Ok(resolved.clone())
+}
+
+/// The wizard's review and save step.
+impl Wizard {
+    /// The profile's sections as the wizard would write them (no secret is ever in them).
+    pub fn sections(&self) -> String {
+        let q = quote;
+        let p = &self.profile;
+        let mut s = format!(
+            "[profiles.{p}.servicenow]\ninstance = {}\nusername = {}\n\n[profiles.{p}.entra]\ntenant_id = {}\nclient_id = {}\nservice_principal_id = {}\ncloud = {}\n",
+            q(self.inputs.instance.value().trim()),
+            q(self.inputs.username.value().trim()),
+            q(self.inputs.tenant_id.value().trim()),
+            q(self.inputs.client_id.value().trim()),
+            q(self.inputs.service_principal_id.value().trim()),
+            q(cloud_word(self.cloud)),
+        );
+        if let Some(url) = &self.authority_url {
+            s.push_str(&format!("authority_url = {}\n", q(url)));
+        }
+        if let Some(url) = &self.graph_url {
+            s.push_str(&format!("graph_url = {}\n", q(url)));
+        }
+        let email = self.inputs.email.value().trim();
+        if !email.is_empty() {
+            s.push_str(&format!("\n[profiles.{p}.notification]\nemail = {}\n", q(email)));
+        }
+        let store = self.store_choice();
+        if store != StoreChoice::Auto && !self.demo {
+            s.push_str(&format!("\n[profiles.{p}.secrets]\nstore = {}\n", q(store.as_str())));
+        }
+        s
+    }
+
+    /// The whole configuration text after saving.
+    pub fn merged_config(&self) -> String {
+        merge(&self.existing, &self.profile, &self.sections())
+    }
+
+    /// Whether the merged text is a valid profile; the first problem if not.
+    pub fn validation(&self) -> Result<(), String> {
+        validate(&self.merged_config(), &self.config_path, &self.profile).map(|_| ())
+    }
+
+    /// The profile as it will be saved, when it is valid.
+    pub fn profile(&self) -> Option<crate::config::Profile> {
+        validate(&self.merged_config(), &self.config_path, &self.profile).ok()
+    }
+
+    pub(super) fn save(&mut self) -> Vec<Effect> {
+        if matches!(self.save, SaveStatus::Saving) {
+            return Vec::new();
+        }
+        if let Err(why) = self.validation() {
+            self.save = SaveStatus::Failed(format!("not saved: {why}"));
+            return Vec::new();
+        }
+        let secrets = if self.store_choice() == StoreChoice::Env {
+            Vec::new()
+        } else {
+            vec![
+                (
+                    SecretName::ServiceNowPassword,
+                    Secret::new(self.inputs.password.value()),
+                ),
+                (
+                    SecretName::GraphClientSecret,
+                    Secret::new(self.inputs.client_secret.value()),
+                ),
+            ]
+        };
+        self.save = SaveStatus::Saving;
+        vec![Effect::Save(Box::new(SaveRequest {
+            config_path: self.config_path.clone(),
+            config_text: self.merged_config(),
+            store: self.store_choice(),
+            secrets,
+        }))]
+    }
+
+    /// The runtime reports the save's outcome.
+    pub fn saved(&mut self, result: Result<String, String>) -> Vec<Effect> {
+        match result {
+            Ok(message) => {
+                self.save = SaveStatus::Saved(message);
+                self.dirty = false;
+                vec![Effect::StartEngine]
+            }
+            Err(message) => {
+                self.save = SaveStatus::Failed(message);
+                Vec::new()
+            }
+        }
+    }
 }
 
 #[cfg(test)]
