@@ -4,7 +4,6 @@
 //!
 //! Needs tmux (DESIGN.md "Testing": a fresh machine of ours has it; `.ci/run` installs it).
 
-use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -16,7 +15,7 @@ struct Tmux {
 }
 
 impl Tmux {
-    fn start(command: &str, env: &[(&str, &Path)]) -> Tmux {
+    fn start(command: &str, env: &[(&str, &str)]) -> Tmux {
         let socket = format!("nowsync-e2e-{}-{}", std::process::id(), rand_suffix());
         let tmux = Tmux { socket };
         let mut args = vec![
@@ -31,7 +30,7 @@ impl Tmux {
         ];
         for (k, v) in env {
             args.push("-e".to_owned());
-            args.push(format!("{k}={}", v.display()));
+            args.push(format!("{k}={v}"));
         }
         args.push(command.to_owned());
         let status = tmux.cmd(&args.iter().map(String::as_str).collect::<Vec<_>>());
@@ -165,6 +164,7 @@ fn demo_walks_from_the_wizard_to_a_cycle_and_a_troubleshooting_view() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let command = format!("{BIN} demo; echo NOWSYNC-EXIT=$?; sleep 600");
+    let data = data.display().to_string();
     let tmux = Tmux::start(&command, &[("NOWSYNC_DATA_DIR", &data)]);
     let long = Duration::from_secs(30);
     walk_wizard(&tmux);
@@ -207,7 +207,9 @@ fn sighup_restores_the_terminal() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let command = format!("{BIN} demo & echo PID=$!; wait $!; echo NOWSYNC-EXIT=$?; sleep 600");
-    let tmux = Tmux::start(&command, &[("NOWSYNC_DATA_DIR", &data)]);
+    let data = data.display().to_string();
+    // Without colours (NO_COLOR) the console must still start, draw and restore.
+    let tmux = Tmux::start(&command, &[("NOWSYNC_DATA_DIR", &data), ("NO_COLOR", "1")]);
     tmux.wait_for("wizard", &["Step 1 of 6"], Duration::from_secs(30));
     let pid = tmux.display("#{pane_pid}");
     // The shell's child is the console: signal it, not the shell.
