@@ -18,6 +18,10 @@
 //!   mappings. Uses `model` only; pure: no I/O, no tokio.
 //! - [`scope`]: scoping filters (clauses ANDed within a filter, filters ORed) with Entra's
 //!   operators. Uses `model` only; pure.
+//! - [`store`]: the per-profile SQLite state (links, watermarks, failures, intents, cycles, the
+//!   provisioning log) and the profile lock. Uses `model` only; knows nothing of HTTP.
+//! - [`sync`]: the engine (read → plan → apply) behind [`sync::Handle`]; the only module that
+//!   uses `servicenow`, `graph`, `mapping`, `scope` and `store` together.
 //! - [`tui`]: the console (ratatui): setup wizard, dashboard, live log, plan, provisioning logs;
 //!   reaches the engine only through `sync::Handle` and `SyncEvent`.
 //! - [`cli`]: the headless commands; glue between the modules above and the terminal.

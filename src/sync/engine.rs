@@ -249,6 +249,10 @@ impl Engine {
             .begin_cycle(kind_text, dry_run)
             .map_err(|e| (None, e.into()))?;
         let at = |e: CycleError| (Some(cycle_id), e);
+        if !dry_run {
+            // Any real cycle makes a plan shown before it stale.
+            self.shown = None;
+        }
         let (plan, totals) = match shown {
             Some(p) => {
                 let totals = Totals {

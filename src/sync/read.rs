@@ -5,14 +5,15 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use serde_json::{Map, Value as J};
+use serde_json::Value as J;
 
 use super::error::CycleError;
 use super::plan::{MemberRow, Row, Source, SourceObject, Target};
 use crate::config::ScopeMode;
-use crate::graph::{self, DeltaRound, Removed};
+use crate::graph::{self, DeltaRound};
+use crate::mapping::Value;
 use crate::mapping::catalogue::source_attributes;
-use crate::mapping::model::{MappingSet, ObjectMapping, Reference, TargetType};
+use crate::mapping::model::{MappingSet, MappingSource, ObjectMapping, Reference, TargetType};
 use crate::scope::{self, FilterSpec, Scope};
 use crate::servicenow::{self, ListParams, Query};
 
@@ -38,10 +39,45 @@ fn scope_value(v: crate::mapping::Value) -> scope::Value {
     }
 }
 
-/// Objects of one full delta round, merged by id (items may repeat within a round).
-async fn round(mut round: DeltaRound) -> Result<(Vec<Map<String, J>>, Option<String>), CycleError> {
-    let mut by_id: BTreeMap<String, Map<String, J>> = BTreeMap::new();
-    let mut members: HashMap<String, Vec<String>> = HashMap::new();
+/// The attributes (lower-cased) that the mappings and scoping filters read: the only ones kept.
+fn needed(mapping: &ObjectMapping, name_key: &str) -> HashSet<String> {
+    let mut names: HashSet<String> = HashSet::from([name_key.to_lowercase()]);
+    for a in &mapping.attributes {
+        match &a.source {
+            MappingSource::Direct { expression, .. } | MappingSource::Expression(expression) => {
+                names.extend(expression.attributes().into_iter().map(str::to_lowercase));
+            }
+            MappingSource::Constant(_) | MappingSource::None => {}
+        }
+    }
+    for f in &mapping.scoping_filters {
+        names.extend(f.clauses.iter().map(|c| c.attribute.to_lowercase()));
+    }
+    names
+}
+
+/// One object of a delta round, converted as it arrives (the raw JSON is never held for the
+/// whole tenant).
+#[derive(Default)]
+struct Obj {
+    attrs: BTreeMap<String, Value>,
+    /// `userPrincipalName` as Graph has it, or the group's `displayName`.
+    name: Option<String>,
+    enabled: Option<bool>,
+    members: Vec<String>,
+}
+
+/// Objects of one full delta round, merged by id (items may repeat within a round). Objects
+/// for which `keep` is false keep only their name and `accountEnabled`: memory is bounded by
+/// the objects in scope, not by the tenant. Null attributes are not stored (absent reads as
+/// null).
+async fn round(
+    mut round: DeltaRound,
+    keep: &(dyn Fn(&str) -> bool + Sync),
+    needed: &HashSet<String>,
+    name_key: &str,
+) -> Result<(BTreeMap<String, Obj>, Option<String>), CycleError> {
+    let mut by_id: BTreeMap<String, Obj> = BTreeMap::new();
     while let Some(page) = round.next_page().await? {
         for item in page {
             if item.removed.is_some() {
@@ -49,39 +85,45 @@ async fn round(mut round: DeltaRound) -> Result<(Vec<Map<String, J>>, Option<Str
                 continue;
             }
             let entry = by_id.entry(item.id.clone()).or_default();
-            entry.extend(item.properties);
-            entry.insert("id".into(), J::String(item.id.clone()));
-            if let Some(manager) = item.manager {
-                for m in manager {
-                    if m.removed.is_none() {
-                        entry.insert("manager".into(), serde_json::json!({"id": m.id}));
-                    } else {
-                        entry.remove("manager");
+            if let Some(n) = item.properties.get(name_key).and_then(J::as_str) {
+                entry.name = Some(n.to_owned());
+            }
+            if let Some(e) = item.properties.get("accountEnabled").and_then(J::as_bool) {
+                entry.enabled = Some(e);
+            }
+            if let Some(changes) = item.members {
+                for c in changes.into_iter().filter(|c| c.is_user()) {
+                    entry.members.retain(|id| *id != c.id);
+                    if c.removed.is_none() {
+                        entry.members.push(c.id);
                     }
                 }
             }
-            if let Some(changes) = item.members {
-                let list = members.entry(item.id.clone()).or_default();
-                for c in changes.into_iter().filter(|c| c.is_user()) {
-                    list.retain(|id| *id != c.id);
-                    if !matches!(c.removed, Some(Removed::Deleted | Removed::Changed | Removed::Other(_))) {
-                        list.push(c.id);
-                    }
+            if !keep(&item.id) {
+                continue;
+            }
+            let mut props = item.properties;
+            props.insert("id".into(), J::String(item.id.clone()));
+            for m in item.manager.unwrap_or_default() {
+                if m.removed.is_none() {
+                    props.insert("manager".into(), serde_json::json!({"id": m.id}));
+                } else {
+                    props.insert("manager".into(), J::Null);
+                }
+            }
+            for (k, v) in source_attributes(&J::Object(props), false, &[]) {
+                if !needed.contains(&k.to_lowercase()) {
+                    continue;
+                }
+                if v.is_null() {
+                    entry.attrs.remove(&k);
+                } else {
+                    entry.attrs.insert(k, v);
                 }
             }
         }
     }
-    let link = round.delta_link().map(str::to_owned);
-    let objects = by_id
-        .into_iter()
-        .map(|(id, mut o)| {
-            if let Some(list) = members.remove(&id) {
-                o.insert("@members".into(), J::from(list));
-            }
-            o
-        })
-        .collect();
-    Ok((objects, link))
+    Ok((by_id, round.delta_link().map(str::to_owned)))
 }
 
 /// Reads and scopes the source. Returns it with the users' and groups' delta links.
@@ -92,25 +134,56 @@ pub async fn source(
 ) -> Result<(Source, Option<String>, Option<String>), CycleError> {
     let user_scope = compile_scope(&mappings.user)?;
     let group_scope = compile_scope(&mappings.group)?;
-    let (users, users_link) = round(graph.users_delta(None)).await?;
-    let (groups, groups_link) = round(graph.groups_delta(None)).await?;
-    let soft_deleted: HashSet<String> = graph.deleted_users().all().await?.into_iter().map(|u| u.id).collect();
+    // Assignments first: users outside them are read slim (name, enabled).
     let assigned = match mode {
         ScopeMode::Assigned => Some(graph.assigned_scope().await?),
         ScopeMode::All => None,
     };
+    let assigned_ids: Option<HashSet<String>> = assigned
+        .as_ref()
+        .map(|a| a.user_ids().into_iter().map(str::to_owned).collect());
+    let keep = |id: &str| assigned_ids.as_ref().is_none_or(|ids| ids.contains(id));
+    let (users, users_link) = round(
+        graph.users_delta(None),
+        &keep,
+        &needed(&mappings.user, "userPrincipalName"),
+        "userPrincipalName",
+    )
+    .await?;
+    let (groups, groups_link) = round(
+        graph.groups_delta(None),
+        &|_| true,
+        &needed(&mappings.group, "displayName"),
+        "displayName",
+    )
+    .await?;
+    let soft_deleted: HashSet<String> = graph.deleted_users().all().await?.into_iter().map(|u| u.id).collect();
     let mut out = Source {
         soft_deleted,
         ..Source::default()
     };
-    for u in users {
-        let id = u.get("id").and_then(J::as_str).unwrap_or_default().to_owned();
-        let enabled = u.get("accountEnabled").and_then(J::as_bool).unwrap_or(true);
+    for (id, u) in users {
+        let enabled = u.enabled.unwrap_or(true);
+        if !keep(&id) {
+            // Not assigned: out of scope whatever its attributes; only its presence matters.
+            out.users.push(SourceObject {
+                name: u.name.unwrap_or_else(|| id.clone()),
+                id,
+                in_scope: false,
+                enabled,
+                scope_detail: "out of scope: not assigned to the app".to_owned(),
+                ..SourceObject::default()
+            });
+            continue;
+        }
+        let mut attrs = u.attrs;
         let roles: Vec<String> = assigned
             .as_ref()
             .map(|a| a.roles(&id).into_iter().map(str::to_owned).collect())
             .unwrap_or_default();
-        let attrs = source_attributes(&J::Object(u.clone()), !enabled, &roles);
+        // Entra computes these outside the object: disabled users read as soft-deleted.
+        attrs.insert("IsSoftDeleted".into(), Value::Bool(!enabled));
+        attrs.insert("appRoleAssignments".into(), Value::multi(roles));
         let assigned_detail = match &assigned {
             None => Some("scope: all users".to_owned()),
             Some(a) if a.direct_users.contains_key(&id) => Some("assigned directly".to_owned()),
@@ -128,7 +201,7 @@ pub async fn source(
         };
         let name = attrs
             .get("userPrincipalName")
-            .and_then(crate::mapping::Value::text)
+            .and_then(Value::text)
             .unwrap_or_else(|| id.clone());
         out.users.push(SourceObject {
             id,
@@ -140,16 +213,9 @@ pub async fn source(
             members: Vec::new(),
         });
     }
-    for g in groups {
-        let id = g.get("id").and_then(J::as_str).unwrap_or_default().to_owned();
-        let members: Vec<String> = g
-            .get("@members")
-            .and_then(J::as_array)
-            .map(|a| a.iter().filter_map(J::as_str).map(str::to_owned).collect())
-            .unwrap_or_default();
-        let mut obj = g.clone();
-        obj.remove("@members");
-        let attrs = source_attributes(&J::Object(obj), false, &[]);
+    for (id, g) in groups {
+        let mut attrs = g.attrs;
+        attrs.insert("IsSoftDeleted".into(), Value::Bool(false));
         let assigned_here = match &assigned {
             None => true,
             Some(a) => a.groups.contains_key(&id),
@@ -161,18 +227,14 @@ pub async fn source(
             (true, false) => "out of scope: excluded by the scoping filters".to_owned(),
             _ => "out of scope: not assigned to the app".to_owned(),
         };
-        let name = attrs
-            .get("displayName")
-            .and_then(crate::mapping::Value::text)
-            .unwrap_or_else(|| id.clone());
         out.groups.push(SourceObject {
+            name: g.name.unwrap_or_else(|| id.clone()),
             id,
-            name,
             attrs,
             in_scope,
             enabled: true,
             scope_detail,
-            members,
+            members: g.members,
         });
     }
     Ok((out, users_link, groups_link))

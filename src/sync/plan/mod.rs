@@ -60,12 +60,15 @@ fn suppress_unchanged_failure(mut op: Op, prior: &Prior) -> Op {
 /// Each provisioned group's `sys_user_grmember` rows made equal to its direct members that are
 /// provisioned users. Rows of users this tool does not manage are left alone.
 fn memberships(source: &Source, target: &Target, prior: &Prior, users: &Planned, groups: &Planned, ops: &mut Vec<Op>) {
-    // sys_id of a managed user → its source id.
-    let managed: HashMap<&str, &str> = users
-        .sys_ids
+    // sys_id of a managed user → its source id: every linked user, in scope or not (a user who
+    // left scope keeps no membership it had through us), and this cycle's matches.
+    let mut managed: HashMap<&str, &str> = prior
+        .links
         .iter()
-        .map(|(src, sys)| (sys.as_str(), src.as_str()))
+        .filter(|((t, _), _)| *t == ObjectType::User)
+        .map(|((_, src), sys)| (sys.as_str(), src.as_str()))
         .collect();
+    managed.extend(users.sys_ids.iter().map(|(src, sys)| (sys.as_str(), src.as_str())));
     let mut rows_by_group: HashMap<&str, Vec<&MemberRow>> = HashMap::new();
     for row in &target.members {
         rows_by_group.entry(row.group.as_str()).or_default().push(row);
@@ -121,7 +124,6 @@ fn memberships(source: &Source, target: &Target, prior: &Prior, users: &Planned,
             ));
         }
     }
-    let _ = prior;
 }
 
 fn member_op(

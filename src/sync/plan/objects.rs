@@ -351,6 +351,14 @@ fn diff_kind(
             new: Some(new),
         });
     }
+    // A group back in scope: no mapping sets its `active`, so set it back explicitly.
+    if ot == ObjectType::Group && !row.active() && !diff.iter().any(|c| c.attribute == "active") {
+        diff.push(Change {
+            attribute: "active".into(),
+            old: row.get("active").map(str::to_owned),
+            new: Some("true".into()),
+        });
+    }
     // Re-enabling: ServiceNow locked the account when it was disabled; unlock it explicitly.
     if enabling && ot == ObjectType::User && row.get("locked_out").is_some_and(|v| normalise_bool(v) == "true") {
         diff.push(Change {

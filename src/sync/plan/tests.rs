@@ -344,3 +344,45 @@ fn a_permanent_failure_is_not_retried_while_unchanged() {
     let p = plan_of(vec![user("u1", "a@x.com", json!({"givenName": "Bea"}))], &t, &prior);
     assert!(matches!(only(&p), OpKind::Create { .. }));
 }
+
+#[test]
+fn a_user_who_left_scope_loses_the_memberships_we_gave_it_and_a_group_back_in_scope_is_reactivated() {
+    let prior = Prior {
+        links: HashMap::from([
+            ((ObjectType::User, "u1".into()), "s1".into()),
+            ((ObjectType::Group, "g".into()), "sg".into()),
+        ]),
+        ..Prior::default()
+    };
+    let mut t = target(vec![row("s1", &[("user_name", "a@x.com"), ("active", "true")])]);
+    t.groups = vec![row("sg", &[("name", "G"), ("active", "false")])];
+    t.members = vec![MemberRow {
+        sys_id: "m1".into(),
+        group: "sg".into(),
+        user: "s1".into(),
+    }];
+    let mut u = user("u1", "a@x.com", json!({}));
+    u.in_scope = false;
+    let group = SourceObject {
+        id: "g".into(),
+        name: "G".into(),
+        attrs: source_attributes(&json!({"id": "g", "displayName": "G"}), false, &[]),
+        in_scope: true,
+        enabled: true,
+        scope_detail: "assigned".into(),
+        members: vec![],
+    };
+    let source = Source {
+        users: vec![u],
+        groups: vec![group],
+        ..Source::default()
+    };
+    let p = plan(1, CycleKind::Incremental, &source, &t, &prior, &rules());
+    assert!(
+        p.ops
+            .iter()
+            .any(|o| o.kind == OpKind::RemoveMember && o.target_id.as_deref() == Some("m1"))
+    );
+    assert!(p.ops.iter().any(|o| matches!(&o.kind, OpKind::Update { diff }
+        if o.object_type == ObjectType::Group && diff.iter().any(|c| c.attribute == "active" && c.new.as_deref() == Some("true")))));
+}

@@ -3,6 +3,7 @@
 
 mod changes;
 mod crash;
+mod door;
 mod initial;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -1,0 +1,143 @@
+//! `sync::Handle` in process (the console's door): events and answers, the profile lock
+//! refusing a second engine, and `run` stopping cleanly on SIGTERM.
+
+use std::time::Duration;
+
+use nowsync::config::Config;
+use nowsync::secrets::Secret;
+use nowsync::servicenow::Auth;
+use nowsync::sync::{self, Answer, Command, Credentials, Handle, SyncEvent};
+
+use super::super::support::{BIN, text};
+use super::setup;
+
+async fn next_matching(
+    rx: &mut tokio::sync::broadcast::Receiver<SyncEvent>,
+    f: impl Fn(&SyncEvent) -> bool,
+) -> SyncEvent {
+    tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            match rx.recv().await {
+                Ok(e) if f(&e) => return e,
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(e) => panic!("{e}"),
+            }
+        }
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_handle_plans_answers_and_holds_the_profile_lock() {
+    let env = setup(200, 20, 20, 0).await;
+    let config = Config::load(&env.ws.config()).unwrap();
+    let profile = config.profile("default").unwrap().clone();
+    let line = env.world.ready_line();
+    let credentials = Credentials {
+        servicenow: Auth::Basic {
+            username: line["servicenow_user"].as_str().unwrap().to_owned(),
+            password: Secret::new(line["servicenow_password"].as_str().unwrap()),
+        },
+        graph_client_secret: Secret::new(line["client_secret"].as_str().unwrap()),
+    };
+    let handle = Handle::start(&profile, credentials.clone(), sync::Options::new(env.ws.data_dir())).unwrap();
+    let mut rx = handle.subscribe();
+
+    handle.send(Command::DryRun);
+    let plan = match next_matching(&mut rx, |e| matches!(e, SyncEvent::PlanReady { .. })).await {
+        SyncEvent::PlanReady { plan, .. } => plan,
+        _ => unreachable!(),
+    };
+    assert!(plan.counts.create > 0);
+    next_matching(&mut rx, |e| matches!(e, SyncEvent::CycleFinished { dry_run: true, .. })).await;
+    assert_eq!(env.writes().await, 0);
+
+    let upn = env.world.graph.sim.tenant().users[0].user_principal_name.clone();
+    handle.send(Command::SearchUsers {
+        request: 7,
+        text: upn[..upn.find('@').unwrap()].to_owned(),
+        limit: 5,
+    });
+    match next_matching(&mut rx, |e| matches!(e, SyncEvent::Answer { request: 7, .. })).await {
+        SyncEvent::Answer {
+            answer: Answer::Users(users),
+            ..
+        } => assert!(users.iter().any(|(_, u, _)| *u == upn), "{users:?}"),
+        other => panic!("{other:?}"),
+    }
+
+    // A second engine of the profile is refused, naming the running one.
+    let out = env.nowsync(&["sync", "--once"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("already run by another nowsync") && err.contains(&format!("pid={}", std::process::id())),
+        "{err}"
+    );
+    assert!(Handle::start(&profile, credentials.clone(), sync::Options::new(env.ws.data_dir())).is_err());
+
+    // Applying the plan that was shown does exactly that plan.
+    handle.send(Command::ApplyPlan { plan_id: plan.id });
+    let stats = match next_matching(&mut rx, |e| {
+        matches!(e, SyncEvent::CycleFinished { dry_run: false, .. })
+    })
+    .await
+    {
+        SyncEvent::CycleFinished { stats, .. } => stats,
+        _ => unreachable!(),
+    };
+    assert_eq!(stats.created, plan.counts.create);
+    handle.shutdown().await;
+
+    // Lock released: the CLI runs now, and finds nothing to do.
+    env.reset_stats().await;
+    let (_, doc) = env.sync(&[]).await;
+    assert_eq!(env.writes().await, 0, "{doc}");
+}
+
+#[tokio::test]
+async fn run_cycles_until_sigterm_and_stops_cleanly() {
+    let env = setup(300, 20, 20, 2).await;
+    let mut cmd = tokio::process::Command::new(BIN);
+    cmd.arg("--config")
+        .arg(env.ws.config())
+        .arg("--data-dir")
+        .arg(env.ws.data_dir())
+        .arg("run")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in &env.env {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().unwrap();
+    let pid = child.id().unwrap().to_string();
+    while env.writes().await < 20 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // SIGTERM mid-cycle: the writes in flight finish, no new one starts, the process ends.
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{:?} {}",
+        out.status,
+        text(&out.stderr)
+    );
+    assert!(text(&out.stderr).contains("stopping"), "{}", text(&out.stderr));
+    let partial = env.writes().await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(env.writes().await, partial, "nothing written after the process ended");
+    // The next cycle completes the work without duplicates (`state` checks).
+    env.sync(&[]).await;
+    env.state().await;
+    assert!(!env.ws.data_dir().join("default.lock").exists());
+}
