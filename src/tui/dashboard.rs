@@ -97,6 +97,8 @@ pub struct Dashboard {
     pub records: Vec<LogRecord>,
     pub records_error: Option<String>,
     pub records_view: ListView,
+    /// When the last real cycle finished (the schedule counts from there).
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The status filter words of the records screen.
@@ -139,6 +141,20 @@ impl Dashboard {
             (Some(EngineState::Paused), _) => "off (paused)".to_owned(),
             (Some(EngineState::Stopped), _) => "stopped".to_owned(),
             (Some(EngineState::Idle), _) => "on (idle)".to_owned(),
+        }
+    }
+
+    /// The next scheduled cycle, for provisioning `enabled` every `interval` minutes.
+    pub fn next_run(&self, enabled: bool, interval: u32) -> String {
+        match (self.state, enabled, self.finished_at) {
+            (_, false, _) => "none: provisioning is off (Settings)".to_owned(),
+            (Some(EngineState::Paused), _, _) => "none while paused (p resumes)".to_owned(),
+            (Some(EngineState::Running), _, _) => format!("{interval} min after this cycle"),
+            (_, true, Some(at)) => {
+                let next = at + chrono::Duration::minutes(i64::from(interval));
+                format!("{} UTC (every {interval} min)", next.format("%H:%M:%S"))
+            }
+            (_, true, None) => format!("every {interval} min, counted from the first cycle"),
         }
     }
 
@@ -405,6 +421,7 @@ impl Dashboard {
                 if !dry_run {
                     add(&mut self.to_date, &stats);
                     self.cycles += 1;
+                    self.finished_at = Some(chrono::Utc::now());
                 }
                 self.failing = None;
                 self.running = None;

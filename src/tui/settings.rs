@@ -149,6 +149,11 @@ impl Settings {
         if result.is_ok() {
             self.text = self.merged();
             self.dirty = false;
+            self.base.enabled = self.enabled;
+            self.base.scope = self.scope;
+            if let Ok(minutes) = self.interval.value().trim().parse() {
+                self.base.interval_minutes = minutes;
+            }
         }
         self.message = Some(result);
     }

@@ -255,6 +255,14 @@ fn dashboard_app() -> App {
     app.screen = Screen::Dashboard;
     app.handle(Event::EngineStarted(Ok(())));
     app.status.clear();
+    let text = "[profiles.demo.servicenow]\ninstance = \"dev1\"\nusername = \"admin\"\n";
+    let config = crate::config::Config::parse(text, std::path::Path::new("c.toml")).unwrap();
+    let profile = config.profile("demo").unwrap();
+    app.settings_edit = Some(super::settings::Settings::new(
+        profile,
+        PathBuf::from("c.toml"),
+        text.to_owned(),
+    ));
     let events = vec![
         SyncEvent::StateChanged(EngineState::Running),
         SyncEvent::CycleStarted {
@@ -422,6 +430,7 @@ fn mappings_scope_and_settings() {
     snap("scope", &app);
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Char('t'));
+    app.settings_edit = None;
     snap("settings_unsaved", &app);
     let text = "[profiles.demo.servicenow]\ninstance = \"dev1\"\nusername = \"admin\"\n";
     let config = crate::config::Config::parse(text, std::path::Path::new("c.toml")).unwrap();

@@ -176,7 +176,7 @@ fn demo_walks_from_the_wizard_to_a_cycle_and_a_troubleshooting_view() {
     tmux.keys(&["r"]);
     let pane = tmux.wait_for(
         "a cycle finishes",
-        &["Last cycle", " finished: created ", "on (idle)"],
+        &["Last cycle", " finished · failed ", "on (idle)"],
         Duration::from_secs(120),
     );
     assert!(

@@ -21,7 +21,7 @@ impl Widget for DashboardView<'_> {
         let app = self.app;
         let t = app.theme;
         let d = &app.dashboard;
-        let [top, log] = Layout::vertical([Constraint::Length(8), Constraint::Min(3)]).areas(area);
+        let [top, log] = Layout::vertical([Constraint::Length(9), Constraint::Min(3)]).areas(area);
         let label = |s: &str| Span::styled(format!("{s:<11}"), t.dim());
         let mut lines = vec![Line::from(vec![
             label("Status"),
@@ -71,14 +71,14 @@ impl Widget for DashboardView<'_> {
                 let c = &r.tally;
                 lines.push(Line::from(vec![
                     label("Counts"),
-                    Span::raw(format!(
-                        "created {} · updated {} · disabled {} · deleted {} · skipped {} · ",
-                        c.created, c.updated, c.disabled, c.deleted, c.skipped
-                    )),
                     Span::styled(
                         format!("failed {}", c.failed),
                         if c.failed > 0 { t.error() } else { t.dim() },
                     ),
+                    Span::raw(format!(
+                        " · created {} · updated {} · disabled {} · deleted {} · skipped {}",
+                        c.created, c.updated, c.disabled, c.deleted, c.skipped
+                    )),
                 ]));
             }
             None => {
@@ -96,20 +96,18 @@ impl Widget for DashboardView<'_> {
                 lines.push(Line::from(vec![
                     label("Last cycle"),
                     Span::raw(format!(
-                        "{}{} finished: created {} · updated {} · disabled {} · deleted {} · skipped {} · ",
+                        "{}{} finished · ",
                         f.cycle_id,
-                        if f.dry_run { " (dry run)" } else { "" },
-                        s.created,
-                        s.updated,
-                        s.disabled,
-                        s.deleted,
-                        s.skipped
+                        if f.dry_run { " (dry run)" } else { "" }
                     )),
                     Span::styled(
                         format!("failed {}", s.failed),
                         if s.failed > 0 { t.error() } else { t.dim() },
                     ),
-                    Span::raw(format!(" · {} ms", s.duration_ms)),
+                    Span::raw(format!(
+                        " · created {} · updated {} · disabled {} · deleted {} · skipped {} · {} ms",
+                        s.created, s.updated, s.disabled, s.deleted, s.skipped, s.duration_ms
+                    )),
                 ]));
             }
             None => lines.push(Line::from(vec![label("Last cycle"), Span::raw("none yet")])),
@@ -118,8 +116,8 @@ impl Widget for DashboardView<'_> {
         lines.push(Line::from(vec![
             label("To date"),
             Span::raw(format!(
-                "{} cycles · created {} · updated {} · disabled {} · deleted {} · failed {} · {} writes",
-                d.cycles, s.created, s.updated, s.disabled, s.deleted, s.failed, s.writes
+                "{} cycles · failed {} · created {} · updated {} · disabled {} · deleted {} · {} writes",
+                d.cycles, s.failed, s.created, s.updated, s.disabled, s.deleted, s.writes
             )),
         ]));
         let plan = match &d.plan {
@@ -127,6 +125,11 @@ impl Widget for DashboardView<'_> {
             None => "no plan yet: d plans a cycle".to_owned(),
         };
         lines.push(Line::from(vec![label("Plan"), Span::raw(plan)]));
+        let next = match &app.settings_edit {
+            Some(s) => d.next_run(s.base.enabled, s.base.interval_minutes),
+            None => "after the profile is saved".to_owned(),
+        };
+        lines.push(Line::from(vec![label("Next run"), Span::raw(next)]));
         Paragraph::new(lines).render(top, buf);
         LogView {
             log: &app.log,
