@@ -92,6 +92,7 @@ pub enum Action {
     EditorKey(KeyEvent),
     PreviewScope,
     SettingsKey(KeyEvent),
+    ExportSchema,
     AskLeave,
     DiscardSettings,
     Dashboard(super::dashboard::Action),
@@ -266,7 +267,14 @@ impl App {
                 }
                 effects
             }
-            Event::Sync(event) => self.dashboard.on_sync(event, &mut self.log),
+            Event::Sync(event) => {
+                if let crate::sync::SyncEvent::PlanReady { plan, .. } = &event
+                    && self.dashboard.running.as_ref().is_some_and(|r| r.dry_run)
+                {
+                    self.status = format!("Dry run planned {} operations: a opens the plan", plan.ops.len());
+                }
+                self.dashboard.on_sync(event, &mut self.log)
+            }
             Event::Log { level, text } => {
                 self.log.push(now(), level, &text);
                 Vec::new()
@@ -383,6 +391,7 @@ impl App {
             (Screen::Mappings, KeyCode::Up | KeyCode::Char('k')) => Action::MappingSelect(-1),
             (Screen::Mappings, KeyCode::Down | KeyCode::Char('j')) => Action::MappingSelect(1),
             (Screen::Mappings, KeyCode::Char('g')) => Action::MappingObject,
+            (Screen::Mappings, KeyCode::Char('E')) => Action::ExportSchema,
             (Screen::Mappings, KeyCode::Enter | KeyCode::Char('x')) => Action::OpenEditor,
             (Screen::Scope, KeyCode::Char('r')) => Action::PreviewScope,
             (Screen::Settings, KeyCode::Char('w')) => Action::OpenWizard,
@@ -474,6 +483,10 @@ impl App {
                 }
             }
             Action::AskLeave => self.overlay = Overlay::ConfirmLeave,
+            Action::ExportSchema => {
+                self.status = "exporting the mappings as Entra schema JSON (see the log)".to_owned();
+                return vec![Effect::ExportSchema(self.mappings.source_text.clone())];
+            }
             Action::DiscardSettings => {
                 self.overlay = Overlay::None;
                 if let Some(s) = &self.settings_edit

@@ -37,6 +37,8 @@ pub enum Effect {
         text: String,
         profile: Box<crate::config::Profile>,
     },
+    /// Writes the mapping file `text` as an Entra schema JSON in the data dir.
+    ExportSchema(String),
     /// Leave the console.
     Quit,
 }
@@ -65,6 +67,7 @@ impl std::fmt::Debug for Effect {
             Effect::Engine(_) => "Engine",
             Effect::LoadRecords => "LoadRecords",
             Effect::Export { .. } => "Export",
+            Effect::ExportSchema(_) => "ExportSchema",
             Effect::SaveSettings { .. } => "SaveSettings",
             Effect::Quit => "Quit",
         };

@@ -36,6 +36,18 @@ pub fn write(dir: &Path, csv: bool, records: &[LogRecord]) -> Result<PathBuf, St
     Ok(path)
 }
 
+/// Writes the mapping file `text` as an Entra schema JSON under `dir`; the path and what the
+/// schema cannot carry.
+pub fn write_schema(dir: &Path, text: &str) -> Result<(PathBuf, Vec<String>), String> {
+    let raw: crate::mapping::model::raw::RawMappingFile = toml::from_str(text).map_err(|e| e.to_string())?;
+    let exported = crate::mapping::model::export_schema(&raw);
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let path = dir.join(format!("entra-schema-{stamp}.json"));
+    let json = serde_json::to_string_pretty(&exported.schema).map_err(|e| e.to_string())?;
+    crate::config::write_private_file(&path, json.as_bytes()).map_err(|e| e.to_string())?;
+    Ok((path, exported.dropped))
+}
+
 fn field(v: &serde_json::Value) -> String {
     let text = match v {
         serde_json::Value::Null => String::new(),
@@ -65,6 +77,14 @@ pub fn to_csv(records: &[LogRecord]) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_mappings_export_as_a_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, _) = write_schema(dir.path(), crate::mapping::model::DEFAULT_MAPPINGS_TOML).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        assert!(json.to_string().contains("userPrincipalName"));
+    }
 
     #[test]
     fn csv_quotes_and_keeps_nested_values_as_json() {

@@ -61,6 +61,7 @@ pub fn keys(screen: Screen) -> &'static [(&'static str, &'static str)] {
         Screen::Mappings => &[
             ("↑ ↓", "select a mapping"),
             ("g", "user or group mappings"),
+            ("E", "export the mappings as Entra schema JSON (data dir, exports/)"),
             (
                 "Enter or x",
                 "expression editor: evaluates as you type against a user picked by search",

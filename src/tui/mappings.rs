@@ -53,6 +53,8 @@ pub struct ScopePreview {
 pub struct Mappings {
     pub set: Option<MappingSet>,
     pub load_error: Option<String>,
+    /// The mapping file's text the set was read from (the built-in defaults when none).
+    pub source_text: String,
     pub groups: bool,
     pub selected: usize,
     pub editor: Option<Editor>,
@@ -65,6 +67,11 @@ pub struct Mappings {
 
 impl Mappings {
     pub fn new(set: Result<MappingSet, String>) -> Self {
+        Self::from_text(set, crate::mapping::model::DEFAULT_MAPPINGS_TOML.to_owned())
+    }
+
+    /// The set read from `text`.
+    pub fn from_text(set: Result<MappingSet, String>, text: String) -> Self {
         let (set, load_error) = match set {
             Ok(s) => (Some(s), None),
             Err(e) => (None, Some(e)),
@@ -72,6 +79,7 @@ impl Mappings {
         Self {
             set,
             load_error,
+            source_text: text,
             next_request: 1_000,
             ..Self::default()
         }

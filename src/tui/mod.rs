@@ -96,10 +96,13 @@ pub async fn run_console(dirs: &Dirs, profile: &str) -> Result<(), ConsoleError>
         app.settings = settings::rows(p);
         app.settings_edit = Some(settings::Settings::new(p, dirs.config_file.clone(), existing));
         if let Some(path) = &p.provisioning.mappings {
-            let loaded = std::fs::read_to_string(path)
-                .map_err(|e| format!("{}: {e}", path.display()))
-                .and_then(|text| crate::mapping::model::load_str(&text).map_err(|e| e.to_string()));
-            app.mappings = mappings::Mappings::new(loaded);
+            match std::fs::read_to_string(path) {
+                Ok(text) => {
+                    let loaded = crate::mapping::model::load_str(&text).map_err(|e| e.to_string());
+                    app.mappings = mappings::Mappings::from_text(loaded, text);
+                }
+                Err(e) => app.mappings = mappings::Mappings::new(Err(format!("{}: {e}", path.display()))),
+            }
         }
         app.screen = app::Screen::Dashboard;
         first.push(effect::Effect::StartEngine);

@@ -143,6 +143,28 @@ fn run_effect(ctx: &Context, effect: Effect, tx: &UnboundedSender<Event>, engine
             };
             let _ = tx.send(Event::SettingsSaved(result));
         }
+        Effect::ExportSchema(text) => {
+            let tx = tx.clone();
+            let dir = ctx.data_dir.join("exports");
+            tokio::task::spawn_blocking(move || {
+                let (level, text) = match super::export::write_schema(&dir, &text) {
+                    Ok((path, dropped)) if dropped.is_empty() => (
+                        Level::Info,
+                        format!("exported the mappings as Entra schema JSON to {}", path.display()),
+                    ),
+                    Ok((path, dropped)) => (
+                        Level::Warn,
+                        format!(
+                            "exported the mappings as Entra schema JSON to {}; not in the schema: {}",
+                            path.display(),
+                            dropped.join("; ")
+                        ),
+                    ),
+                    Err(e) => (Level::Error, format!("schema export failed: {e}")),
+                };
+                let _ = tx.send(Event::Log { level, text });
+            });
+        }
         Effect::Export { csv, records } => {
             let tx = tx.clone();
             let dir = ctx.data_dir.join("exports");

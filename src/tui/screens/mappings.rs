@@ -82,7 +82,7 @@ impl Widget for MappingsView<'_> {
                 t.title(),
             )),
             Line::from(Span::styled(
-                "g users/groups · Enter expression editor · Esc back   (target · source · kind · type · match · apply · default)",
+                "g users/groups · Enter expression editor · E export schema · Esc back   (target · source · kind · type · match · apply · default)",
                 t.dim(),
             )),
         ])
