@@ -275,7 +275,10 @@ impl Engine {
                 };
                 let id = self.next_plan_id;
                 self.next_plan_id += 1;
-                let p = Arc::new(plan::plan(id, kind, &source, &target, &prior, &rules));
+                let users = source.users.iter().filter(|u| u.in_scope).count() as u64;
+                let groups = source.groups.iter().filter(|g| g.in_scope).count() as u64;
+                let p = Arc::new(plan::plan(id, kind, source, &target, &prior, &rules));
+                drop(target);
                 if !dry_run {
                     for (name, link) in [("users_delta", users_link), ("groups_delta", groups_link)] {
                         if let Some(link) = link {
@@ -284,8 +287,8 @@ impl Engine {
                     }
                 }
                 let totals = Totals {
-                    users: source.users.iter().filter(|u| u.in_scope).count() as u64,
-                    groups: source.groups.iter().filter(|g| g.in_scope).count() as u64,
+                    users,
+                    groups,
                     operations: p.ops.len() as u64,
                 };
                 (p, totals)
