@@ -206,21 +206,25 @@ fn demo_walks_from_the_wizard_to_a_cycle_and_a_troubleshooting_view() {
 fn sighup_restores_the_terminal() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    let command = format!("{BIN} demo & echo PID=$!; wait $!; echo NOWSYNC-EXIT=$?; sleep 600");
+    let pid_file = tmp.path().join("pid");
+    let command = format!(
+        "{BIN} demo & echo $! > '{}'; wait $!; echo NOWSYNC-EXIT=$?; sleep 600",
+        pid_file.display()
+    );
     let data = data.display().to_string();
     // Without colours (NO_COLOR) the console must still start, draw and restore.
     let tmux = Tmux::start(&command, &[("NOWSYNC_DATA_DIR", &data), ("NO_COLOR", "1")]);
     tmux.wait_for("wizard", &["Step 1 of 6"], Duration::from_secs(30));
-    let pid = tmux.display("#{pane_pid}");
-    // The shell's child is the console: signal it, not the shell.
-    let children = Command::new("pgrep").args(["-P", &pid]).output().unwrap();
-    let child = String::from_utf8_lossy(&children.stdout)
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    assert!(!child.is_empty(), "the console's pid under the pane's shell {pid}");
-    let killed = Command::new("kill").args(["-HUP", &child]).status().unwrap();
+    // The shell wrote the console's pid; `sh -c kill` needs no procps on the machine.
+    let pid = std::fs::read_to_string(&pid_file).unwrap().trim().to_owned();
+    assert!(
+        pid.chars().all(|c| c.is_ascii_digit()) && !pid.is_empty(),
+        "pid file: {pid:?}"
+    );
+    let killed = Command::new("sh")
+        .args(["-c", &format!("kill -HUP {pid}")])
+        .status()
+        .unwrap();
     assert!(killed.success());
     tmux.wait_for("restored after SIGHUP", &["NOWSYNC-EXIT=0"], Duration::from_secs(30));
     assert_eq!(tmux.display("#{alternate_on}"), "0");
