@@ -1,6 +1,6 @@
-//! The wizard's review and save step, and what it writes: the profile's sections as TOML text, merged into the existing file
-//! so that other profiles, other sections and the admin's comments survive, and checked by
-//! [`Config::parse`] before anything is written.
+//! The wizard's review and save step, and what it writes: the profile's sections as TOML
+//! text, merged into the existing file so that other profiles, other sections and the admin's
+//! comments survive, and checked by [`Config::parse`] before anything is written.
 
 use std::path::Path;
 
