@@ -2,8 +2,11 @@
 //! and on schedule; answers the console's queries.
 //!
 //! A cycle: read source and target → `plan` → (dry run: stop here) → `apply` → statistics.
-//! The kind is initial when nothing is linked yet or the mappings changed since the last
-//! cycle, incremental otherwise.
+//! The kind is initial when nothing is linked yet or the mappings or scope changed since the
+//! last cycle, incremental otherwise. Today both kinds read the source in full (full delta
+//! rounds) and the target in bulk pages; the rounds' delta links are stored as watermarks
+//! (`users_delta`, `groups_delta`) for incremental reads, which do not use them yet. Writes
+//! are incremental either way: only what differs is sent.
 
 use std::collections::HashMap;
 use std::sync::Arc;
