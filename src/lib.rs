@@ -24,6 +24,8 @@
 //!   uses `servicenow`, `graph`, `mapping`, `scope` and `store` together.
 //! - [`notify`]: notification email for quarantine and the deletion threshold (event, mail
 //!   text, once-per-reason de-duplication, SMTP over rustls). Uses `model`, `config`, `secrets`.
+//! - [`tui`]: the console (ratatui): setup wizard, dashboard, live log, plan, provisioning logs;
+//!   reaches the engine only through `sync::Handle` and `SyncEvent`.
 //! - [`cli`]: the headless commands; glue between the modules above and the terminal.
 //!   `main.rs` only parses arguments and starts things in order.
 
@@ -39,3 +41,4 @@ pub mod servicenow;
 pub mod sim;
 pub mod store;
 pub mod sync;
+pub mod tui;

@@ -67,6 +67,8 @@ enum Command {
     Links(cli::logs::LinksArgs),
     /// Notification email: send a test message through the profile's [notification] settings
     Notify(cli::notify::NotifyArgs),
+    /// The console against built-in simulators; nothing leaves the machine
+    Demo,
 }
 
 fn main() -> ExitCode {
@@ -94,10 +96,10 @@ fn run(args: Args) -> Exit {
         Err(e) => return fail(&e, Exit::Usage),
     };
     match args.command {
-        None => {
-            eprintln!("the console is not built yet: run `nowsync --help` for the commands available today");
-            Exit::Usage
-        }
+        None => match runtime.block_on(nowsync::tui::run_console(&dirs, &args.profile)) {
+            Ok(()) => Exit::Success,
+            Err(e) => fail(&e, Exit::Usage),
+        },
         Some(Command::Sim(sim_args)) => match runtime.block_on(cli::sim::run(sim_args)) {
             Ok(()) => Exit::Success,
             Err(e) => {
@@ -147,6 +149,10 @@ fn run(args: Args) -> Exit {
         Some(Command::Logs(logs_args)) => cli::logs::logs(&dirs.data_dir, &args.profile, &logs_args),
         Some(Command::Links(links_args)) => cli::logs::links(&dirs.data_dir, &args.profile, &links_args),
         Some(Command::Notify(notify_args)) => cli::notify::run(&notify_args, &dirs, &args.profile, &runtime),
+        Some(Command::Demo) => match runtime.block_on(nowsync::tui::run_demo()) {
+            Ok(()) => Exit::Success,
+            Err(e) => fail(&e, Exit::Usage),
+        },
     }
 }
 

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use chrono::{NaiveDate, Utc};
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::prelude::*;
 
 use crate::config::{DirError, ensure_private_dir};
 
@@ -22,10 +23,12 @@ pub fn init(data_dir: &Path) -> Result<WorkerGuard, DirError> {
     let (writer, guard) = tracing_appender::non_blocking(DailyFile::new(dir));
     let filter = EnvFilter::try_from_env("NOWSYNC_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     // A second init (tests calling commands in-process) keeps the first subscriber.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(writer)
-        .with_ansi(false)
+    // The console's log pane gets the same lines while a console is attached.
+    let file = tracing_subscriber::fmt::layer().with_writer(writer).with_ansi(false);
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(file)
+        .with(crate::tui::log_layer::PaneLayer)
         .try_init();
     Ok(guard)
 }

@@ -3,6 +3,7 @@
 //! parallel.
 
 mod cli;
+mod console;
 mod engine;
 mod graph;
 mod mapping;

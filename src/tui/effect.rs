@@ -1,0 +1,76 @@
+//! Work that `update()` asks the runtime to do: it never awaits, blocks or touches the network
+//! itself. Each effect ends, some time later, in an [`super::event::Event`] that reports it.
+
+use std::path::PathBuf;
+
+use crate::config::Entra;
+use crate::secrets::{Secret, SecretName, StoreChoice};
+use crate::servicenow::{Auth, Instance};
+
+/// The ServiceNow side of a connection test, or why it cannot run.
+pub type SnowTarget = Result<(Instance, Auth), String>;
+/// The Entra side of a connection test, or why it cannot run.
+pub type EntraTarget = Result<(Entra, Secret), String>;
+
+/// What the console asks of the runtime.
+pub enum Effect {
+    /// Opens the store `choice` names and reports whether it can be written.
+    ProbeStore(StoreChoice),
+    /// Runs both sides of test connection; each reports when done.
+    TestConnection(Box<TestRequest>),
+    /// Stores the secrets, then writes the configuration text.
+    Save(Box<SaveRequest>),
+    /// Starts (or restarts) the engine for the saved profile.
+    StartEngine,
+    /// A command for the engine.
+    Engine(super::engine::EngineCommand),
+    /// Reads the provisioning log's records from the state store.
+    LoadRecords,
+    /// Writes records to a file in the data dir (`json` or `csv`).
+    Export {
+        csv: bool,
+        records: Vec<crate::store::LogRecord>,
+    },
+    /// Writes the configuration text and reloads the engine with `profile`.
+    SaveSettings {
+        path: PathBuf,
+        text: String,
+        profile: Box<crate::config::Profile>,
+    },
+    /// Writes the mapping file `text` as an Entra schema JSON in the data dir.
+    ExportSchema(String),
+    /// Leave the console.
+    Quit,
+}
+
+/// Both sides of a connection test.
+pub struct TestRequest {
+    pub servicenow: SnowTarget,
+    pub entra: EntraTarget,
+}
+
+/// The wizard's final step: secrets to the store, then the configuration file.
+pub struct SaveRequest {
+    pub config_path: PathBuf,
+    pub config_text: String,
+    pub store: StoreChoice,
+    pub secrets: Vec<(SecretName, Secret)>,
+}
+
+impl std::fmt::Debug for Effect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = match self {
+            Effect::ProbeStore(_) => "ProbeStore",
+            Effect::TestConnection(_) => "TestConnection",
+            Effect::Save(_) => "Save",
+            Effect::StartEngine => "StartEngine",
+            Effect::Engine(_) => "Engine",
+            Effect::LoadRecords => "LoadRecords",
+            Effect::Export { .. } => "Export",
+            Effect::ExportSchema(_) => "ExportSchema",
+            Effect::SaveSettings { .. } => "SaveSettings",
+            Effect::Quit => "Quit",
+        };
+        f.write_str(name)
+    }
+}

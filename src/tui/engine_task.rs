@@ -1,0 +1,157 @@
+//! The runtime's hold on the engine: starts it for the saved profile (credentials from the
+//! demo's memory store or the profile's store, never by prompting on the console's terminal),
+//! forwards its events into the console's channel and sends it commands.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::Context;
+use super::engine::EngineCommand;
+use super::event::Event;
+use super::log::Level;
+use crate::config::{Config, Profile, ServiceNowAuth};
+use crate::secrets::{Secret, SecretName, Secrets};
+use crate::servicenow::Auth;
+use crate::sync::{Credentials, Handle, Options};
+
+/// The engine, once started.
+#[derive(Default)]
+pub struct EngineSlot {
+    handle: Arc<Mutex<Option<Handle>>>,
+}
+
+impl EngineSlot {
+    /// Starts the engine of `ctx.profile` in the background; reports with `EngineStarted`.
+    pub fn start(&mut self, ctx: &Context, tx: &UnboundedSender<Event>) {
+        let slot = Arc::clone(&self.handle);
+        let tx = tx.clone();
+        let config_path = ctx.config_path.clone();
+        let data_dir = ctx.data_dir.clone();
+        let profile = ctx.profile.clone();
+        let memory = ctx.memory_secrets.clone();
+        tokio::spawn(async move {
+            let prepared =
+                tokio::task::spawn_blocking(move || prepare(&config_path, &profile, memory.as_deref())).await;
+            let (profile, credentials) = match prepared {
+                Ok(Ok(p)) => p,
+                Ok(Err(e)) => return drop(tx.send(Event::EngineStarted(Err(e)))),
+                Err(e) => return drop(tx.send(Event::EngineStarted(Err(e.to_string())))),
+            };
+            let mut options = Options::new(data_dir);
+            options.scheduled = true;
+            match Handle::start(&profile, credentials, options) {
+                Ok(handle) => {
+                    forward(&handle, tx.clone());
+                    let old = slot.lock().ok().and_then(|mut s| s.replace(handle));
+                    if let Some(old) = old {
+                        old.shutdown().await;
+                    }
+                    let _ = tx.send(Event::EngineStarted(Ok(())));
+                }
+                Err(e) => {
+                    let _ = tx.send(Event::EngineStarted(Err(e.to_string())));
+                }
+            }
+        });
+    }
+
+    pub fn send(&mut self, command: EngineCommand, tx: &UnboundedSender<Event>) {
+        let sent = self
+            .handle
+            .lock()
+            .ok()
+            .and_then(|h| h.as_ref().map(|h| h.send(command.to_sync())))
+            .unwrap_or(false);
+        if !sent {
+            let _ = tx.send(Event::Log {
+                level: Level::Warn,
+                text: format!("{}: no engine is running", command.describe()),
+            });
+        }
+    }
+
+    /// Hands the engine the profile as saved (mappings, scope, interval from the next cycle).
+    pub fn reload(&mut self, profile: Profile) {
+        if let Ok(h) = self.handle.lock()
+            && let Some(h) = h.as_ref()
+        {
+            h.send(crate::sync::Command::Reload(Box::new(profile)));
+        }
+    }
+
+    /// Stops the engine (it finishes the object in flight), waiting at most 30 s.
+    pub async fn shutdown(&mut self) {
+        let handle = self.handle.lock().ok().and_then(|mut h| h.take());
+        if let Some(handle) = handle {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(30), handle.shutdown()).await;
+        }
+    }
+}
+
+fn forward(handle: &Handle, tx: UnboundedSender<Event>) {
+    let mut events = handle.subscribe();
+    tokio::spawn(async move {
+        loop {
+            let event = match events.recv().await {
+                Ok(event) => Event::Sync(event),
+                Err(RecvError::Lagged(n)) => Event::Log {
+                    level: Level::Warn,
+                    text: format!("the console fell behind and missed {n} engine events"),
+                },
+                Err(RecvError::Closed) => break,
+            };
+            if tx.send(event).is_err() {
+                break;
+            }
+        }
+    });
+}
+
+/// The profile and its secrets, read without prompting.
+fn prepare(config_path: &Path, profile: &str, memory: Option<&Secrets>) -> Result<(Profile, Credentials), String> {
+    let config = Config::load(config_path).map_err(|e| e.to_string())?;
+    let profile = config.profile(profile).map_err(|e| e.to_string())?.clone();
+    let owned;
+    let secrets = match memory {
+        Some(s) => s,
+        None => {
+            owned = Secrets::new(&profile.name, profile.secrets.store).with_interactive(false);
+            &owned
+        }
+    };
+    let get = |name: SecretName| -> Result<Secret, String> {
+        match secrets.lookup(name) {
+            Ok(Some((secret, _))) => Ok(secret),
+            Ok(None) => Err(format!(
+                "secret {name} of profile '{}' is not set: run the wizard (w) or set {}",
+                profile.name,
+                name.env_var()
+            )),
+            Err(e) => Err(e.to_string()),
+        }
+    };
+    let Some(sn) = &profile.servicenow else {
+        return Err(format!("profile '{}' has no [servicenow] section", profile.name));
+    };
+    let password = get(SecretName::ServiceNowPassword)?;
+    let servicenow = match &sn.auth {
+        ServiceNowAuth::Basic => Auth::Basic {
+            username: sn.username.clone(),
+            password,
+        },
+        ServiceNowAuth::OAuth { client_id } => Auth::OAuth {
+            client_id: client_id.clone(),
+            client_secret: get(SecretName::ServiceNowOAuthClientSecret)?,
+            username: sn.username.clone(),
+            password,
+        },
+    };
+    let credentials = Credentials {
+        servicenow,
+        graph_client_secret: get(SecretName::GraphClientSecret)?,
+    };
+    Ok((profile, credentials))
+}

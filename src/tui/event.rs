@@ -1,0 +1,44 @@
+//! `Event`: everything that reaches the console from outside `update()`: the terminal's keys
+//! and resizes, signals, the runtime's reports on effects, the engine's `SyncEvent`s and log
+//! lines.
+
+use crossterm::event::KeyEvent;
+
+use super::log::Level;
+use super::wizard::StoreStatus;
+use crate::model::check::Step;
+
+/// Which side a connection test was about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    ServiceNow,
+    Entra,
+}
+
+/// Terminal to app, runtime to app, engine to app.
+#[derive(Debug)]
+pub enum Event {
+    Key(KeyEvent),
+    Resize(u16, u16),
+    /// Once a second, for clocks and rates; redraws only when a screen shows one.
+    Tick,
+    /// SIGHUP, SIGTERM or SIGINT from outside: leave now (the engine finishes its object).
+    Signal(&'static str),
+    StoreProbed(StoreStatus),
+    TestDone {
+        side: Side,
+        steps: Vec<Step>,
+    },
+    Saved(Result<String, String>),
+    /// The engine could not start (or started: `Ok`).
+    EngineStarted(Result<(), String>),
+    Sync(super::engine::EngineEvent),
+    Log {
+        level: Level,
+        text: String,
+    },
+    /// The settings were written (and the engine reloaded), or not.
+    SettingsSaved(Result<String, String>),
+    /// The provisioning log's records, read from the state store (oldest first).
+    Records(Result<Vec<crate::store::LogRecord>, String>),
+}

@@ -1,0 +1,116 @@
+//! Exporting provisioning-log records from the console: JSON (an array, as `nowsync logs
+//! --format json`) or CSV (the same columns, nested values as JSON text), into the data dir.
+
+use std::path::{Path, PathBuf};
+
+use crate::store::LogRecord;
+
+const COLUMNS: [&str; 15] = [
+    "cycle_id",
+    "change_id",
+    "time",
+    "object_type",
+    "source_id",
+    "source_name",
+    "target_id",
+    "action",
+    "status",
+    "error_code",
+    "reason",
+    "recommended_action",
+    "steps",
+    "modified_properties",
+    "duration_ms",
+];
+
+/// Writes `records` under `dir` and returns the file's path.
+pub fn write(dir: &Path, csv: bool, records: &[LogRecord]) -> Result<PathBuf, String> {
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let path = dir.join(format!("provisioning-log-{stamp}.{}", if csv { "csv" } else { "json" }));
+    let text = if csv {
+        to_csv(records)?
+    } else {
+        serde_json::to_string_pretty(records).map_err(|e| e.to_string())?
+    };
+    crate::config::write_private_file(&path, text.as_bytes()).map_err(|e| e.to_string())?;
+    Ok(path)
+}
+
+/// Writes the mapping file `text` as an Entra schema JSON under `dir`; the path and what the
+/// schema cannot carry.
+pub fn write_schema(dir: &Path, text: &str) -> Result<(PathBuf, Vec<String>), String> {
+    let raw: crate::mapping::model::raw::RawMappingFile = toml::from_str(text).map_err(|e| e.to_string())?;
+    let exported = crate::mapping::model::export_schema(&raw);
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let path = dir.join(format!("entra-schema-{stamp}.json"));
+    let json = serde_json::to_string_pretty(&exported.schema).map_err(|e| e.to_string())?;
+    crate::config::write_private_file(&path, json.as_bytes()).map_err(|e| e.to_string())?;
+    Ok((path, exported.dropped))
+}
+
+fn field(v: &serde_json::Value) -> String {
+    let text = match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+/// The records as CSV with a header row.
+pub fn to_csv(records: &[LogRecord]) -> Result<String, String> {
+    let mut out = COLUMNS.join(",");
+    out.push('\n');
+    for r in records {
+        let value = serde_json::to_value(r).map_err(|e| e.to_string())?;
+        let row: Vec<String> = COLUMNS.iter().map(|c| field(&value[*c])).collect();
+        out.push_str(&row.join(","));
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_mappings_export_as_a_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, _) = write_schema(dir.path(), crate::mapping::model::DEFAULT_MAPPINGS_TOML).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        assert!(json.to_string().contains("userPrincipalName"));
+    }
+
+    #[test]
+    fn csv_quotes_and_keeps_nested_values_as_json() {
+        let r = LogRecord {
+            cycle_id: 1,
+            change_id: "c1".into(),
+            time: "t".into(),
+            object_type: "user".into(),
+            source_id: "s".into(),
+            source_name: "a, \"b\"".into(),
+            target_id: None,
+            action: "create".into(),
+            status: "failure".into(),
+            error_code: Some("InvalidLookupReference".into()),
+            reason: "r".into(),
+            recommended_action: None,
+            steps: serde_json::json!([{"name": "Import"}]),
+            modified_properties: serde_json::json!({}),
+            duration_ms: 3,
+        };
+        let csv = to_csv(&[r]).unwrap();
+        let row = csv.lines().nth(1).unwrap();
+        assert!(
+            row.starts_with("1,c1,t,user,s,\"a, \"\"b\"\"\",,create,failure,InvalidLookupReference,r,,"),
+            "{row}"
+        );
+        assert!(row.contains("\"[{\"\"name\"\":\"\"Import\"\"}]\""), "{row}");
+    }
+}

@@ -1,0 +1,320 @@
+//! The mappings and scope screens' state: the profile's mapping set as tables (users, groups),
+//! an expression editor that parses as it is typed and evaluates against a source user picked
+//! by search (through the engine's queries), and the scope preview (counts and samples).
+//!
+//! The editor evaluates against the attributes the search returns (userPrincipalName,
+//! displayName, objectId); the engine's evaluation of the whole mapping for the picked user is
+//! shown beside it. Editing the mapping file from here is not done yet.
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{Event as CtEvent, KeyCode, KeyEvent};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::effect::Effect;
+use super::engine::EngineCommand;
+use crate::mapping::model::{MappingSet, ObjectType};
+use crate::sync::Answer;
+
+/// Which part of the editor has the keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Expression,
+    Search,
+}
+
+/// The expression editor.
+pub struct Editor {
+    pub expr: Input,
+    pub search: Input,
+    pub focus: Focus,
+    /// Search results: (object id, UPN, display name).
+    pub users: Vec<(String, String, Option<String>)>,
+    pub picked: usize,
+    /// The expression's value for the picked user, or its error with a caret.
+    pub result: Result<String, String>,
+    /// The engine's evaluation of the whole user mapping for the picked user.
+    pub evaluated: Vec<(String, Result<Option<String>, String>)>,
+    pub now: DateTime<Utc>,
+}
+
+/// The scope preview as the engine answered it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScopePreview {
+    pub users_in: u64,
+    pub users_out: u64,
+    pub groups_in: u64,
+    pub samples_in: Vec<String>,
+    pub samples_out: Vec<String>,
+}
+
+/// The state of both screens.
+#[derive(Default)]
+pub struct Mappings {
+    pub set: Option<MappingSet>,
+    pub load_error: Option<String>,
+    /// The mapping file's text the set was read from (the built-in defaults when none).
+    pub source_text: String,
+    pub groups: bool,
+    pub selected: usize,
+    pub editor: Option<Editor>,
+    pub scope: Option<Result<ScopePreview, String>>,
+    next_request: u64,
+    pending_search: Option<u64>,
+    pending_evaluate: Option<u64>,
+    pending_scope: Option<u64>,
+}
+
+impl Mappings {
+    pub fn new(set: Result<MappingSet, String>) -> Self {
+        Self::from_text(set, crate::mapping::model::DEFAULT_MAPPINGS_TOML.to_owned())
+    }
+
+    /// The set read from `text`.
+    pub fn from_text(set: Result<MappingSet, String>, text: String) -> Self {
+        let (set, load_error) = match set {
+            Ok(s) => (Some(s), None),
+            Err(e) => (None, Some(e)),
+        };
+        Self {
+            set,
+            load_error,
+            source_text: text,
+            next_request: 1_000,
+            ..Self::default()
+        }
+    }
+
+    fn request(&mut self) -> u64 {
+        self.next_request += 1;
+        self.next_request
+    }
+
+    pub fn object(&self) -> ObjectType {
+        if self.groups {
+            ObjectType::Group
+        } else {
+            ObjectType::User
+        }
+    }
+
+    pub fn rows(&self) -> usize {
+        self.set.as_ref().map_or(0, |s| {
+            if self.groups {
+                s.group.attributes.len()
+            } else {
+                s.user.attributes.len()
+            }
+        })
+    }
+
+    /// Whether keys go to a text field.
+    pub fn in_text_field(&self) -> bool {
+        self.editor.is_some()
+    }
+
+    /// Opens the editor on the selected mapping's source.
+    pub fn open_editor(&mut self, now: DateTime<Utc>) {
+        let text = self.set.as_ref().and_then(|s| {
+            let m = if self.groups { &s.group } else { &s.user };
+            m.attributes.get(self.selected).map(|a| match &a.source {
+                crate::mapping::model::MappingSource::Direct { attribute, .. } => format!("[{attribute}]"),
+                _ => a.source_text(),
+            })
+        });
+        let mut editor = Editor {
+            expr: Input::new(text.unwrap_or_default()),
+            search: Input::default(),
+            focus: Focus::Expression,
+            users: Vec::new(),
+            picked: 0,
+            result: Ok(String::new()),
+            evaluated: Vec::new(),
+            now,
+        };
+        evaluate(&mut editor);
+        self.editor = Some(editor);
+    }
+
+    /// A key in the editor; Esc closes it.
+    pub fn editor_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(editor) = &mut self.editor else {
+            return Vec::new();
+        };
+        match key.code {
+            KeyCode::Esc => self.editor = None,
+            KeyCode::Tab | KeyCode::BackTab => {
+                editor.focus = if editor.focus == Focus::Expression {
+                    Focus::Search
+                } else {
+                    Focus::Expression
+                };
+            }
+            KeyCode::Down if editor.focus == Focus::Search && !editor.users.is_empty() => {
+                editor.picked = (editor.picked + 1).min(editor.users.len() - 1);
+                return self.pick();
+            }
+            KeyCode::Up if editor.focus == Focus::Search => {
+                editor.picked = editor.picked.saturating_sub(1);
+                return self.pick();
+            }
+            KeyCode::Enter if editor.focus == Focus::Search => {
+                let text = editor.search.value().to_owned();
+                let request = self.request();
+                self.pending_search = Some(request);
+                return vec![Effect::Engine(EngineCommand::SearchUsers { request, text })];
+            }
+            _ => {
+                let input = if editor.focus == Focus::Expression {
+                    &mut editor.expr
+                } else {
+                    &mut editor.search
+                };
+                input.handle_event(&CtEvent::Key(key));
+                evaluate(editor);
+            }
+        }
+        Vec::new()
+    }
+
+    fn pick(&mut self) -> Vec<Effect> {
+        let Some(editor) = &mut self.editor else {
+            return Vec::new();
+        };
+        evaluate(editor);
+        let Some((id, _, _)) = editor.users.get(editor.picked) else {
+            return Vec::new();
+        };
+        let user_id = id.clone();
+        let request = self.request();
+        self.pending_evaluate = Some(request);
+        vec![Effect::Engine(EngineCommand::EvaluateUser { request, user_id })]
+    }
+
+    /// Asks the engine for the scope's counts and samples.
+    pub fn preview_scope(&mut self) -> Vec<Effect> {
+        let request = self.request();
+        self.pending_scope = Some(request);
+        self.scope = None;
+        vec![Effect::Engine(EngineCommand::PreviewScope { request })]
+    }
+
+    /// An answer from the engine; `true` when it was for these screens.
+    pub fn answer(&mut self, request: u64, answer: &Answer) -> (bool, Vec<Effect>) {
+        if self.pending_scope == Some(request) {
+            self.pending_scope = None;
+            self.scope = Some(match answer {
+                Answer::ScopePreview {
+                    users_in,
+                    users_out,
+                    groups_in,
+                    samples_in,
+                    samples_out,
+                } => Ok(ScopePreview {
+                    users_in: *users_in,
+                    users_out: *users_out,
+                    groups_in: *groups_in,
+                    samples_in: samples_in.clone(),
+                    samples_out: samples_out.clone(),
+                }),
+                Answer::Failed(e) => Err(e.clone()),
+                other => Err(format!("unexpected answer: {other:?}")),
+            });
+            return (true, Vec::new());
+        }
+        if self.pending_search == Some(request) {
+            self.pending_search = None;
+            if let Some(editor) = &mut self.editor {
+                match answer {
+                    Answer::Users(users) => {
+                        editor.users = users.clone();
+                        editor.picked = 0;
+                    }
+                    Answer::Failed(e) => editor.result = Err(e.clone()),
+                    _ => {}
+                }
+            }
+            let effects = self.pick();
+            return (true, effects);
+        }
+        if self.pending_evaluate == Some(request) {
+            self.pending_evaluate = None;
+            if let Some(editor) = &mut self.editor {
+                match answer {
+                    Answer::Evaluated(values) => editor.evaluated = values.clone(),
+                    Answer::Failed(e) => editor.evaluated = vec![("(error)".into(), Err(e.clone()))],
+                    _ => {}
+                }
+            }
+            return (true, Vec::new());
+        }
+        (false, Vec::new())
+    }
+}
+
+/// The attributes of the picked user as JSON, for evaluation.
+fn attributes(editor: &Editor) -> String {
+    let mut map = serde_json::Map::new();
+    if let Some((id, upn, name)) = editor.users.get(editor.picked) {
+        map.insert("objectId".into(), id.clone().into());
+        map.insert("userPrincipalName".into(), upn.clone().into());
+        map.insert(
+            "displayName".into(),
+            name.clone().map_or(serde_json::Value::Null, Into::into),
+        );
+    }
+    serde_json::Value::Object(map).to_string()
+}
+
+/// Parses and evaluates the editor's expression (pure: the clock was taken when it opened).
+fn evaluate(editor: &mut Editor) {
+    let expr = editor.expr.value();
+    editor.result =
+        crate::mapping::eval_cli_at(expr, &attributes(editor), editor.now, 0, &[]).map_err(|e| e.to_string());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::KeyModifiers;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn editor_evaluates_as_typed_and_searches_through_the_engine() {
+        let mut m = Mappings::new(crate::mapping::model::defaults().map_err(|e| e.to_string()));
+        m.open_editor(Utc::now());
+        let editor = m.editor.as_mut().unwrap();
+        editor.expr = Input::new(String::new());
+        for c in "Left([userPrincipalName], 3)".chars() {
+            m.editor_key(key(KeyCode::Char(c)));
+        }
+        assert!(
+            m.editor.as_ref().unwrap().result.is_ok(),
+            "no user yet: evaluates on nulls"
+        );
+        m.editor_key(key(KeyCode::Tab));
+        for c in "ad".chars() {
+            m.editor_key(key(KeyCode::Char(c)));
+        }
+        let effects = m.editor_key(key(KeyCode::Enter));
+        let [Effect::Engine(EngineCommand::SearchUsers { request, text })] = effects.as_slice() else {
+            panic!("{effects:?}")
+        };
+        assert_eq!(text, "ad");
+        let users = Answer::Users(vec![("id1".into(), "adele@contoso.com".into(), Some("Adele".into()))]);
+        let (mine, effects) = m.answer(*request, &users);
+        assert!(mine);
+        assert!(matches!(
+            effects.as_slice(),
+            [Effect::Engine(EngineCommand::EvaluateUser { .. })]
+        ));
+        assert_eq!(m.editor.as_ref().unwrap().result, Ok("ade".into()));
+        m.editor_key(key(KeyCode::Tab));
+        m.editor_key(key(KeyCode::Backspace));
+        let result = m.editor.as_ref().unwrap().result.clone();
+        assert!(result.is_err_and(|e| e.contains('^')), "a parse error with a caret");
+    }
+}

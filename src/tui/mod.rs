@@ -1,0 +1,197 @@
+//! The console: a ratatui TUI that walks the admin from the instance name to live
+//! provisioning, and `nowsync demo`.
+//!
+//! Shape (STYLE.md): [`event::Event`] (terminal, runtime and engine to app) → [`app::Action`]
+//! (user intent) → `update()` (never awaits, never draws) → [`effect::Effect`]s run by
+//! [`runtime`], which reaches the engine only through `sync::Handle` (commands in) and
+//! `SyncEvent` (events out). Rendering reads state only; each screen and its state live in
+//! their own files. Every string from the directory or ServiceNow is sanitised before drawing.
+
+pub mod app;
+pub mod dashboard;
+pub mod effect;
+pub mod engine;
+mod engine_task;
+pub mod event;
+pub mod export;
+pub mod help;
+pub mod log;
+pub mod log_layer;
+pub mod mappings;
+mod runtime;
+pub mod screens;
+pub mod settings;
+pub mod terminal;
+pub mod theme;
+pub mod troubleshoot;
+pub mod view;
+pub mod wizard;
+
+#[cfg(test)]
+mod snapshot_tests;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::config::{Config, ConfigError, Dirs};
+use crate::secrets::Secrets;
+use app::App;
+use theme::Theme;
+use wizard::{Prefill, Wizard};
+
+/// What the runtime needs besides the app: where things live, and the demo's world.
+pub struct Context {
+    pub profile: String,
+    pub config_path: PathBuf,
+    pub data_dir: PathBuf,
+    /// The demo's in-memory secrets (shared by the wizard's save and the engine).
+    pub memory_secrets: Option<Arc<Secrets>>,
+    /// The demo's simulators, served for as long as the console runs.
+    pub world: Option<crate::sim::world::World>,
+}
+
+/// The console could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsoleError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("the terminal: {0}")]
+    Terminal(#[from] std::io::Error),
+    #[error("the demo: {0}")]
+    Demo(String),
+}
+
+/// `nowsync [--profile P]`: the console, or the setup wizard when P is not configured.
+pub async fn run_console(dirs: &Dirs, profile: &str) -> Result<(), ConsoleError> {
+    let (existing, config) = match std::fs::read_to_string(&dirs.config_file) {
+        Ok(text) => {
+            let config = Config::parse(&text, &dirs.config_file)?;
+            (text, Some(config))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (String::new(), None),
+        Err(source) => {
+            return Err(ConfigError::Read {
+                path: dirs.config_file.clone(),
+                source,
+            }
+            .into());
+        }
+    };
+    let configured = config
+        .as_ref()
+        .and_then(|c| c.profile(profile).ok())
+        .filter(|p| p.servicenow.is_some() && p.entra.is_some());
+    let prefill = configured.map(prefill_from).unwrap_or_default();
+    let ctx = Context {
+        profile: profile.to_owned(),
+        config_path: dirs.config_file.clone(),
+        data_dir: dirs.data_dir.clone(),
+        memory_secrets: None,
+        world: None,
+    };
+    let mut app = App::new(profile, Theme::from_env(), false);
+    let wizard = Wizard::new(profile, dirs.config_file.clone(), existing.clone(), prefill, false);
+    let mut first = app.open_wizard(wizard);
+    if let Some(p) = configured {
+        app.settings = settings::rows(p);
+        app.settings_edit = Some(settings::Settings::new(p, dirs.config_file.clone(), existing));
+        if let Some(path) = &p.provisioning.mappings {
+            match std::fs::read_to_string(path) {
+                Ok(text) => {
+                    let loaded = crate::mapping::model::load_str(&text).map_err(|e| e.to_string());
+                    app.mappings = mappings::Mappings::from_text(loaded, text);
+                }
+                Err(e) => app.mappings = mappings::Mappings::new(Err(format!("{}: {e}", path.display()))),
+            }
+        }
+        app.screen = app::Screen::Dashboard;
+        first.push(effect::Effect::StartEngine);
+    }
+    runtime::run(ctx, app, first).await?;
+    Ok(())
+}
+
+fn prefill_from(p: &crate::config::Profile) -> Prefill {
+    let mut prefill = Prefill::default();
+    if let Some(sn) = &p.servicenow {
+        prefill.instance = sn.instance.base_url();
+        prefill.username = sn.username.clone();
+    }
+    if let Some(e) = &p.entra {
+        prefill.tenant_id = e.tenant_id.clone();
+        prefill.client_id = e.client_id.clone();
+        prefill.service_principal_id = e.service_principal_id.clone();
+        prefill.authority_url = e.authority_url.clone();
+        prefill.graph_url = e.graph_url.clone();
+    }
+    if let Some(n) = &p.notification {
+        prefill.email = n.email.clone();
+    }
+    prefill
+}
+
+/// The demo's simulated tenant: a few hundred users with the planted failures.
+pub fn demo_options() -> crate::sim::world::Options {
+    use crate::sim::{graph, snow};
+    crate::sim::world::Options {
+        snow: snow::Options {
+            snow_users: 40,
+            ..snow::Options::default()
+        },
+        graph: graph::Options {
+            users: 300,
+            groups: 30,
+            seed: 7,
+            ..graph::Options::default()
+        },
+    }
+}
+
+/// The wizard's values for a running world.
+pub fn demo_prefill(world: &crate::sim::world::World) -> Prefill {
+    let line = world.ready_line();
+    let field = |k: &str| line.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+    Prefill {
+        instance: field("servicenow_url"),
+        username: field("servicenow_user"),
+        password: field("servicenow_password"),
+        tenant_id: field("tenant_id"),
+        client_id: field("client_id"),
+        client_secret: field("client_secret"),
+        service_principal_id: field("service_principal_id"),
+        email: "idm-team@example.com".to_owned(),
+        authority_url: Some(field("authority_url")),
+        graph_url: Some(field("graph_url")),
+    }
+}
+
+/// `nowsync demo`: both simulators in-process, in-memory secrets, a temporary data dir, and
+/// the wizard pre-filled. Nothing leaves the machine; the data dir is removed at exit.
+pub async fn run_demo() -> Result<(), ConsoleError> {
+    let data_dir = std::env::temp_dir().join(format!("nowsync-demo-{}", std::process::id()));
+    crate::config::ensure_private_dir(&data_dir).map_err(|e| ConsoleError::Demo(e.to_string()))?;
+    let result = demo_in(&data_dir).await;
+    let _ = std::fs::remove_dir_all(&data_dir);
+    result
+}
+
+async fn demo_in(data_dir: &Path) -> Result<(), ConsoleError> {
+    let world = crate::sim::world::spawn(demo_options())
+        .await
+        .map_err(|e| ConsoleError::Demo(format!("the simulators did not start: {e}")))?;
+    let profile = "demo";
+    let config_path = data_dir.join("config.toml");
+    let prefill = demo_prefill(&world);
+    let ctx = Context {
+        profile: profile.to_owned(),
+        config_path: config_path.clone(),
+        data_dir: data_dir.to_owned(),
+        memory_secrets: Some(Arc::new(Secrets::in_memory(profile))),
+        world: Some(world),
+    };
+    let mut app = App::new(profile, Theme::from_env(), true);
+    let wizard = Wizard::new(profile, config_path, String::new(), prefill, true);
+    let first = app.open_wizard(wizard);
+    runtime::run(ctx, app, first).await?;
+    Ok(())
+}

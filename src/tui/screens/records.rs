@@ -1,0 +1,180 @@
+//! The provisioning logs: the state store's records with filters (status, text), and a
+//! record's details: Steps, Modified properties and Troubleshooting.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+use serde_json::Value;
+
+use super::window;
+use crate::model::text::sanitize_for_terminal;
+use crate::store::LogRecord;
+use crate::tui::app::App;
+use crate::tui::dashboard::RECORD_FILTERS;
+use crate::tui::theme::{FOCUS, UNFOCUSED};
+use crate::tui::troubleshoot;
+
+/// The provisioning-logs screen.
+pub struct RecordsView<'a> {
+    pub app: &'a App,
+}
+
+impl Widget for RecordsView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let app = self.app;
+        let t = app.theme;
+        let d = &app.dashboard;
+        let v = &d.records_view;
+        let records = d.visible_records();
+        if v.open
+            && let Some(record) = records.get(v.selected)
+        {
+            render_detail(app, record, area, buf);
+            return;
+        }
+        let [head, list] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
+        let failures = d.records.iter().filter(|r| r.status == "failure").count();
+        let filter = RECORD_FILTERS.get(v.filter).copied().unwrap_or("all");
+        let text = if v.input.is_some() || !v.text.is_empty() {
+            format!(" · text \"{}\"", sanitize_for_terminal(&v.text))
+        } else {
+            String::new()
+        };
+        let mut head_lines = vec![Line::from(Span::styled(
+            format!("{} records · {failures} failures · newest first", d.records.len()),
+            t.title(),
+        ))];
+        head_lines.push(match &d.records_error {
+            Some(e) => Line::from(Span::styled(sanitize_for_terminal(e), t.error())),
+            None => Line::from(Span::styled(
+                format!("status: {filter}{text} · s next status · / text · Enter details"),
+                t.dim(),
+            )),
+        });
+        Paragraph::new(head_lines).render(head, buf);
+        let mut lines = Vec::new();
+        for i in window(v.selected, records.len(), list.height as usize) {
+            let r = records[i];
+            let selected = i == v.selected;
+            let status_style = match r.status.as_str() {
+                "failure" => t.error(),
+                "success" => t.ok(),
+                _ => t.dim(),
+            };
+            lines.push(Line::from(vec![
+                Span::raw(if selected { FOCUS } else { UNFOCUSED }),
+                Span::styled(format!("{:<4}", r.cycle_id), t.dim()),
+                Span::styled(format!("{:<8}", r.status), status_style),
+                Span::raw(format!("{:<14}", sanitize_for_terminal(&r.action))),
+                Span::styled(
+                    format!("{:<40} ", clip(&sanitize_for_terminal(&r.source_name), 40)),
+                    if selected {
+                        t.focus().patch(t.selected())
+                    } else {
+                        ratatui::style::Style::new()
+                    },
+                ),
+                Span::styled(sanitize_for_terminal(r.error_code.as_deref().unwrap_or("")), t.error()),
+            ]));
+        }
+        if records.is_empty() {
+            lines.push(Line::from(Span::styled(
+                "no record matches (run a cycle: Esc, then r)",
+                t.dim(),
+            )));
+        }
+        Paragraph::new(lines).render(list, buf);
+    }
+}
+
+/// `text` cut to `width` characters, with `…` when cut.
+fn clip(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(width - 1).collect();
+    out.push('…');
+    out
+}
+
+fn json_lines(value: &Value) -> Vec<String> {
+    match value {
+        Value::Array(items) => items.iter().map(one_line).collect(),
+        Value::Object(map) => map.iter().map(|(k, v)| format!("{k}: {}", one_line(v))).collect(),
+        Value::Null => Vec::new(),
+        other => vec![one_line(other)],
+    }
+}
+
+fn one_line(v: &Value) -> String {
+    let text = match v {
+        Value::String(s) => s.clone(),
+        Value::Object(map) if map.contains_key("name") => {
+            let field = |k: &str| map.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+            format!("{}: {} · {}", field("name"), field("status"), field("detail"))
+        }
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
+            .collect::<Vec<_>>()
+            .join(" · "),
+        other => other.to_string(),
+    };
+    sanitize_for_terminal(&text)
+}
+
+fn render_detail(app: &App, r: &LogRecord, area: Rect, buf: &mut Buffer) {
+    let t = app.theme;
+    let s = sanitize_for_terminal;
+    let mut lines = vec![
+        Line::from(Span::styled(
+            format!(
+                "{} · {} {} · {}",
+                s(&r.source_name),
+                s(&r.object_type),
+                s(&r.action),
+                s(&r.status)
+            ),
+            t.title(),
+        )),
+        Line::from(Span::styled(
+            format!(
+                "cycle {} · {} · source {} · target {}",
+                r.cycle_id,
+                s(&r.time),
+                s(&r.source_id),
+                s(r.target_id.as_deref().unwrap_or("(none)"))
+            ),
+            t.dim(),
+        )),
+        Line::default(),
+        Line::from(Span::styled("Steps", t.title())),
+    ];
+    lines.extend(json_lines(&r.steps).into_iter().map(|l| Line::from(format!("  {l}"))));
+    lines.push(Line::from(Span::styled("Modified properties", t.title())));
+    let props = json_lines(&r.modified_properties);
+    if props.is_empty() {
+        lines.push(Line::from(Span::styled("  none", t.dim())));
+    }
+    lines.extend(props.into_iter().map(|l| Line::from(format!("  {l}"))));
+    lines.push(Line::from(Span::styled("Troubleshooting", t.title())));
+    match &r.error_code {
+        Some(code) => {
+            for l in troubleshoot::explain(
+                &s(code),
+                &s(&r.reason),
+                r.recommended_action.as_deref().map(s).as_deref(),
+            ) {
+                lines.push(Line::from(Span::styled(format!("  {l}"), t.warn())));
+            }
+        }
+        None => lines.push(Line::from(format!(
+            "  {}",
+            s(if r.reason.is_empty() { "no error" } else { &r.reason })
+        ))),
+    }
+    lines.push(Line::default());
+    lines.push(Line::from(Span::styled("Esc: back to the list", t.dim())));
+    Paragraph::new(lines).wrap(Wrap { trim: false }).render(area, buf);
+}

@@ -1,0 +1,245 @@
+//! The settings screen's editor: provisioning on or off, scope, interval and the deletion
+//! threshold (count and share), written to `[profiles.P.provisioning]` of the configuration
+//! file (other tables and comments kept) and sent to the engine as a reload.
+//!
+//! Invariants: the text is checked by `Config::parse` before it is written; leaving with
+//! unsaved edits asks first. Keys not shown here keep their value (they are written back).
+
+use std::path::PathBuf;
+
+use crossterm::event::{Event as CtEvent, KeyCode, KeyEvent};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::effect::Effect;
+use super::wizard::save;
+use crate::config::{Profile, Provisioning, ScopeMode};
+
+/// The fields, in focus order.
+pub const FIELDS: [&str; 5] = [
+    "Provisioning (scheduled cycles)",
+    "Scope",
+    "Interval (minutes)",
+    "Deletion threshold (objects)",
+    "Deletion threshold (%)",
+];
+
+/// The editor.
+pub struct Settings {
+    pub profile: String,
+    pub config_path: PathBuf,
+    /// The configuration file's text as last saved.
+    pub text: String,
+    pub base: Provisioning,
+    pub enabled: bool,
+    pub scope: ScopeMode,
+    pub interval: Input,
+    pub threshold: Input,
+    pub percent: Input,
+    pub focus: usize,
+    pub dirty: bool,
+    pub message: Option<Result<String, String>>,
+}
+
+impl Settings {
+    pub fn new(profile: &Profile, config_path: PathBuf, text: String) -> Self {
+        let p = profile.provisioning.clone();
+        Self {
+            profile: profile.name.clone(),
+            config_path,
+            text,
+            enabled: p.enabled,
+            scope: p.scope,
+            interval: Input::new(p.interval_minutes.to_string()),
+            threshold: Input::new(p.deletion_threshold.to_string()),
+            percent: Input::new(p.deletion_threshold_percent.map(|v| v.to_string()).unwrap_or_default()),
+            base: p,
+            focus: 0,
+            dirty: false,
+            message: None,
+        }
+    }
+
+    /// Whether the focused field takes typed text.
+    pub fn in_text_field(&self) -> bool {
+        self.focus >= 2
+    }
+
+    /// The `[provisioning]` table as it would be written.
+    pub fn section(&self) -> String {
+        let mut s = format!(
+            "[profiles.{}.provisioning]\nenabled = {}\nscope = \"{}\"\ninterval_minutes = {}\ndeletion_threshold = {}\n",
+            self.profile,
+            self.enabled,
+            if self.scope == ScopeMode::All {
+                "all"
+            } else {
+                "assigned"
+            },
+            self.interval.value().trim(),
+            self.threshold.value().trim(),
+        );
+        let percent = self.percent.value().trim();
+        if !percent.is_empty() {
+            s.push_str(&format!("deletion_threshold_percent = {percent}\n"));
+        }
+        if let Some(path) = &self.base.mappings {
+            s.push_str(&format!("mappings = {}\n", save::quote(&path.display().to_string())));
+        }
+        s
+    }
+
+    fn merged(&self) -> String {
+        save::merge_tables(&self.text, &self.profile, &["provisioning"], &self.section())
+    }
+
+    /// A key; returns the effects (a save).
+    pub fn key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        match key.code {
+            KeyCode::Down | KeyCode::Tab => self.focus = (self.focus + 1) % FIELDS.len(),
+            KeyCode::Up | KeyCode::BackTab => self.focus = (self.focus + FIELDS.len() - 1) % FIELDS.len(),
+            KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if self.focus == 0 => {
+                self.enabled = !self.enabled;
+                self.dirty = true;
+            }
+            KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if self.focus == 1 => {
+                self.scope = if self.scope == ScopeMode::All {
+                    ScopeMode::Assigned
+                } else {
+                    ScopeMode::All
+                };
+                self.dirty = true;
+            }
+            KeyCode::Enter => return self.save(),
+            _ => {
+                let input = match self.focus {
+                    2 => &mut self.interval,
+                    3 => &mut self.threshold,
+                    4 => &mut self.percent,
+                    _ => return Vec::new(),
+                };
+                if input.handle_event(&CtEvent::Key(key)).is_some() {
+                    self.dirty = true;
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    fn save(&mut self) -> Vec<Effect> {
+        let text = self.merged();
+        match save::validate(&text, &self.config_path, &self.profile) {
+            Ok(profile) => {
+                self.message = Some(Ok("saving…".to_owned()));
+                vec![Effect::SaveSettings {
+                    path: self.config_path.clone(),
+                    text,
+                    profile: Box::new(profile),
+                }]
+            }
+            Err(e) => {
+                self.message = Some(Err(format!("not saved: {e}")));
+                Vec::new()
+            }
+        }
+    }
+
+    /// The runtime wrote the file (or could not).
+    pub fn saved(&mut self, result: Result<String, String>) {
+        if result.is_ok() {
+            self.text = self.merged();
+            self.dirty = false;
+            self.base.enabled = self.enabled;
+            self.base.scope = self.scope;
+            if let Ok(minutes) = self.interval.value().trim().parse() {
+                self.base.interval_minutes = minutes;
+            }
+        }
+        self.message = Some(result);
+    }
+}
+
+/// The profile's settings as the settings screen lists them.
+pub fn rows(p: &crate::config::Profile) -> Vec<(String, String)> {
+    let v = &p.provisioning;
+    let mut rows = vec![
+        ("provisioning.enabled".to_owned(), v.enabled.to_string()),
+        (
+            "provisioning.scope".to_owned(),
+            match v.scope {
+                crate::config::ScopeMode::Assigned => "assigned".to_owned(),
+                crate::config::ScopeMode::All => "all".to_owned(),
+            },
+        ),
+        (
+            "provisioning.interval_minutes".to_owned(),
+            v.interval_minutes.to_string(),
+        ),
+        (
+            "provisioning.deletion_threshold".to_owned(),
+            v.deletion_threshold.to_string(),
+        ),
+        (
+            "provisioning.deletion_threshold_percent".to_owned(),
+            v.deletion_threshold_percent
+                .map_or("(none)".to_owned(), |p| format!("{p} %")),
+        ),
+        (
+            "provisioning.mappings".to_owned(),
+            v.mappings
+                .as_ref()
+                .map_or("built-in ServiceNow mappings".to_owned(), |p| p.display().to_string()),
+        ),
+    ];
+    if let Some(sn) = &p.servicenow {
+        rows.push(("servicenow.max_in_flight".to_owned(), sn.max_in_flight.to_string()));
+        rows.push(("servicenow.page_size".to_owned(), sn.page_size.to_string()));
+    }
+    rows.push((
+        "notification.email".to_owned(),
+        p.notification.as_ref().map_or("(none)".to_owned(), |n| n.email.clone()),
+    ));
+    rows.push(("secrets.store".to_owned(), p.secrets.store.to_string()));
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::KeyModifiers;
+
+    fn key(s: &mut Settings, code: KeyCode) -> Vec<Effect> {
+        s.key(KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    #[test]
+    fn edits_validate_before_saving_and_keep_other_tables() {
+        let text = "# mine\n[profiles.p.servicenow]\ninstance = \"dev1\"\nusername = \"admin\"\n";
+        let config = crate::config::Config::parse(text, std::path::Path::new("c.toml")).unwrap();
+        let profile = config.profile("p").unwrap();
+        let mut s = Settings::new(profile, PathBuf::from("c.toml"), text.to_owned());
+        key(&mut s, KeyCode::Char(' '));
+        assert!(!s.enabled && s.dirty);
+        key(&mut s, KeyCode::Down);
+        key(&mut s, KeyCode::Down);
+        key(&mut s, KeyCode::End);
+        key(&mut s, KeyCode::Backspace);
+        key(&mut s, KeyCode::Backspace);
+        key(&mut s, KeyCode::Char('0'));
+        assert!(key(&mut s, KeyCode::Enter).is_empty(), "interval 0 is refused");
+        assert!(
+            matches!(&s.message, Some(Err(e)) if e.contains("interval_minutes")),
+            "{:?}",
+            s.message
+        );
+        key(&mut s, KeyCode::Backspace);
+        key(&mut s, KeyCode::Char('5'));
+        let effects = key(&mut s, KeyCode::Enter);
+        let [Effect::SaveSettings { text, profile, .. }] = effects.as_slice() else {
+            panic!("{effects:?}")
+        };
+        assert!(text.starts_with("# mine\n[profiles.p.servicenow]"));
+        assert_eq!(profile.provisioning.interval_minutes, 5);
+        assert!(!profile.provisioning.enabled);
+    }
+}

@@ -1,0 +1,231 @@
+//! End to end: the real binary in tmux. Starts `nowsync demo`, walks the wizard with
+//! send-keys, checks the dashboard, runs a cycle, opens a failed record's troubleshooting,
+//! quits, and checks that the terminal was restored. Each step asserts on capture-pane text.
+//!
+//! Needs tmux (DESIGN.md "Testing": a fresh machine of ours has it; `.ci/run` installs it).
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::support::BIN;
+
+/// A tmux server of its own (its own socket), killed on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(command: &str, env: &[(&str, &str)]) -> Tmux {
+        let socket = format!("nowsync-e2e-{}-{}", std::process::id(), rand_suffix());
+        let tmux = Tmux { socket };
+        let mut args = vec![
+            "new-session".to_owned(),
+            "-d".to_owned(),
+            "-s".to_owned(),
+            "e2e".to_owned(),
+            "-x".to_owned(),
+            "100".to_owned(),
+            "-y".to_owned(),
+            "30".to_owned(),
+        ];
+        for (k, v) in env {
+            args.push("-e".to_owned());
+            args.push(format!("{k}={v}"));
+        }
+        args.push(command.to_owned());
+        let status = tmux.cmd(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(
+            status.status.success(),
+            "tmux new-session: {}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+        tmux
+    }
+
+    fn cmd(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs (install it: apt-get install tmux)")
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.cmd(&["send-keys", "-t", "e2e", k]);
+            // Separate keys so a lone Esc is not read as the start of an Alt sequence.
+            std::thread::sleep(Duration::from_millis(120));
+        }
+    }
+
+    fn capture(&self) -> String {
+        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
+    }
+
+    fn display(&self, format: &str) -> String {
+        String::from_utf8_lossy(&self.cmd(&["display-message", "-p", "-t", "e2e", format]).stdout)
+            .trim()
+            .to_owned()
+    }
+
+    /// Waits until the pane shows every one of `texts`; panics with the pane otherwise.
+    fn wait_for(&self, step: &str, texts: &[&str], timeout: Duration) -> String {
+        let start = Instant::now();
+        loop {
+            let pane = self.capture();
+            if texts.iter().all(|t| pane.contains(t)) {
+                return pane;
+            }
+            if start.elapsed() > timeout {
+                panic!("step '{step}': waited {timeout:?} for {texts:?}; the pane shows:\n{pane}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .output();
+    }
+}
+
+fn rand_suffix() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(Instant::now())
+}
+
+/// Walks the demo's wizard from the instance step to the saved profile's dashboard.
+fn walk_wizard(tmux: &Tmux) {
+    let long = Duration::from_secs(30);
+    tmux.wait_for(
+        "the demo opens on the wizard's instance step",
+        &[
+            "Step 1 of 6 · ServiceNow instance",
+            "Demo: this is the setup wizard's ServiceNow instance",
+            "✓ resolves to http://127.0.0.1:",
+        ],
+        long,
+    );
+    assert_eq!(
+        tmux.display("#{alternate_on}"),
+        "1",
+        "the console runs on the alternate screen"
+    );
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(
+        "credentials",
+        &["Step 2 of 6", "Secrets are kept in memory for this demo"],
+        long,
+    );
+    tmux.keys(&["Enter", "Enter", "Enter"]);
+    tmux.wait_for(
+        "entra",
+        &["Step 3 of 6 · Entra app", "Client secret", "◀ global ▶"],
+        long,
+    );
+    tmux.keys(&["Enter", "Enter", "Enter", "Enter", "Enter"]);
+    tmux.wait_for("test step", &["Step 4 of 6 · Test connection"], long);
+    tmux.keys(&["Enter"]);
+    let pane = tmux.wait_for("test connection passes", &["ServiceNow: PASS", "Entra: PASS"], long);
+    assert!(pane.contains("The account has the admin role"), "{pane}");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(
+        "notification",
+        &["Step 5 of 6 · Notification email", "idm-team@example.com"],
+        long,
+    );
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(
+        "review",
+        &["Step 6 of 6 · Review and save", "passed", "Enter saves."],
+        long,
+    );
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("saved, dashboard", &["Dashboard", "Status", "Engine started"], long);
+}
+
+/// Quits with q and checks that the terminal is back as it was.
+fn quit_and_check_restored(tmux: &Tmux) {
+    tmux.keys(&["q"]);
+    let pane = tmux.wait_for("quit", &["NOWSYNC-EXIT=0"], Duration::from_secs(30));
+    assert!(!pane.contains("Dashboard"), "the console's screen is gone: {pane}");
+    assert_eq!(tmux.display("#{alternate_on}"), "0", "the alternate screen was left");
+    assert_eq!(tmux.display("#{cursor_flag}"), "1", "the cursor is visible again");
+}
+
+#[test]
+fn demo_walks_from_the_wizard_to_a_cycle_and_a_troubleshooting_view() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let command = format!("{BIN} demo; echo NOWSYNC-EXIT=$?; sleep 600");
+    let data = data.display().to_string();
+    let tmux = Tmux::start(&command, &[("NOWSYNC_DATA_DIR", &data)]);
+    let long = Duration::from_secs(30);
+    walk_wizard(&tmux);
+    tmux.keys(&["F1"]);
+    tmux.wait_for("help", &["Help · Dashboard", "dry run"], long);
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("help closed", &["To date"], long);
+
+    tmux.keys(&["r"]);
+    let pane = tmux.wait_for(
+        "a cycle finishes",
+        &["Last cycle", " finished · failed ", "on (idle)"],
+        Duration::from_secs(120),
+    );
+    assert!(
+        pane.contains("cycle") && pane.contains("Log ·"),
+        "the log pane shows the cycle: {pane}"
+    );
+
+    tmux.keys(&["e"]);
+    tmux.wait_for("provisioning logs", &["records ·", "failures", "newest first"], long);
+    tmux.keys(&["s"]);
+    tmux.wait_for("failures only", &["status: failure"], long);
+    tmux.keys(&["Enter"]);
+    let pane = tmux.wait_for(
+        "troubleshooting",
+        &["Steps", "Modified properties", "Troubleshooting", "Fix:"],
+        long,
+    );
+    assert!(pane.contains("failure"), "{pane}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("back to the list", &["status: failure"], long);
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("back to the dashboard", &["Last cycle", "To date"], long);
+    quit_and_check_restored(&tmux);
+}
+
+#[test]
+fn sighup_restores_the_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let pid_file = tmp.path().join("pid");
+    let command = format!(
+        "{BIN} demo & echo $! > '{}'; wait $!; echo NOWSYNC-EXIT=$?; sleep 600",
+        pid_file.display()
+    );
+    let data = data.display().to_string();
+    // Without colours (NO_COLOR) the console must still start, draw and restore.
+    let tmux = Tmux::start(&command, &[("NOWSYNC_DATA_DIR", &data), ("NO_COLOR", "1")]);
+    tmux.wait_for("wizard", &["Step 1 of 6"], Duration::from_secs(30));
+    // The shell wrote the console's pid; `sh -c kill` needs no procps on the machine.
+    let pid = std::fs::read_to_string(&pid_file).unwrap().trim().to_owned();
+    assert!(
+        pid.chars().all(|c| c.is_ascii_digit()) && !pid.is_empty(),
+        "pid file: {pid:?}"
+    );
+    let killed = Command::new("sh")
+        .args(["-c", &format!("kill -HUP {pid}")])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    tmux.wait_for("restored after SIGHUP", &["NOWSYNC-EXIT=0"], Duration::from_secs(30));
+    assert_eq!(tmux.display("#{alternate_on}"), "0");
+}
