@@ -63,6 +63,11 @@ pub enum Overlay {
     },
     /// Leave the settings screen, dropping its edits.
     ConfirmLeave,
+    /// A question whose `y` does `yes`.
+    Ask {
+        text: String,
+        yes: Box<Action>,
+    },
 }
 
 /// A user's intent, from a key.
@@ -96,6 +101,8 @@ pub enum Action {
     AskLeave,
     DiscardSettings,
     Dashboard(super::dashboard::Action),
+    /// The mappings screen's editing (`mapping_actions`).
+    Mapping(super::mapping_actions::MapAction),
 }
 
 /// The whole console.
@@ -166,6 +173,9 @@ impl App {
         if self.wizard.as_ref().is_some_and(|w| w.dirty) {
             return Some("The setup wizard has unsaved edits.".to_owned());
         }
+        if self.mappings.draft.dirty {
+            return Some("The mappings have unsaved edits.".to_owned());
+        }
         if self.settings_edit.as_ref().is_some_and(|s| s.dirty) {
             return Some("The settings have unsaved edits.".to_owned());
         }
@@ -194,6 +204,15 @@ impl App {
                         self.settings = super::settings::rows(&p);
                     }
                 }
+                Vec::new()
+            }
+            Event::MappingsSaved(result) => {
+                self.mappings_saved(result);
+                Vec::new()
+            }
+            Event::SchemaImported(result) => {
+                let loaded = self.mappings.draft.imported(result);
+                self.mappings.take(loaded);
                 Vec::new()
             }
             Event::Records(result) => {
@@ -302,7 +321,8 @@ impl App {
             | Overlay::ConfirmStop
             | Overlay::ConfirmApply { .. }
             | Overlay::ConfirmCreate { .. }
-            | Overlay::ConfirmLeave => {
+            | Overlay::ConfirmLeave
+            | Overlay::Ask { .. } => {
                 return match key.code {
                     KeyCode::Char('y') | KeyCode::Char('Y') => Some(self.confirmed()),
                     KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => Some(Action::CloseOverlay),
@@ -334,7 +354,8 @@ impl App {
                 KeyCode::Char('w') if !self.in_text_field() => Some(Action::OpenWizard),
                 _ => Some(Action::SettingsKey(key)),
             },
-            Screen::Mappings | Screen::Scope | Screen::Settings => self.setup_key(key),
+            Screen::Mappings => self.mappings_key(key),
+            Screen::Scope | Screen::Settings => self.setup_key(key),
         }
     }
 
@@ -342,6 +363,7 @@ impl App {
         match &self.overlay {
             Overlay::ConfirmQuit(_) => Action::Quit,
             Overlay::ConfirmLeave => Action::DiscardSettings,
+            Overlay::Ask { yes, .. } => (**yes).clone(),
             Overlay::ConfirmStop => Action::Engine(EngineCommand::Stop),
             Overlay::ConfirmApply { plan_id, .. } => Action::Engine(EngineCommand::ApplyPlan { plan_id: *plan_id }),
             Overlay::ConfirmCreate { table, field, value } => Action::Engine(EngineCommand::CreateReference {
@@ -388,11 +410,6 @@ impl App {
     fn setup_key(&self, key: KeyEvent) -> Option<Action> {
         Some(match (self.screen, key.code) {
             (_, KeyCode::Esc) => Action::Show(Screen::Dashboard),
-            (Screen::Mappings, KeyCode::Up | KeyCode::Char('k')) => Action::MappingSelect(-1),
-            (Screen::Mappings, KeyCode::Down | KeyCode::Char('j')) => Action::MappingSelect(1),
-            (Screen::Mappings, KeyCode::Char('g')) => Action::MappingObject,
-            (Screen::Mappings, KeyCode::Char('E')) => Action::ExportSchema,
-            (Screen::Mappings, KeyCode::Enter | KeyCode::Char('x')) => Action::OpenEditor,
             (Screen::Scope, KeyCode::Char('r')) => Action::PreviewScope,
             (Screen::Settings, KeyCode::Char('w')) => Action::OpenWizard,
             _ => return None,
@@ -500,6 +517,7 @@ impl App {
                 }
                 self.screen = Screen::Dashboard;
             }
+            Action::Mapping(a) => return self.mapping_update(a),
             Action::Dashboard(super::dashboard::Action::Export(csv)) => {
                 let records = self.dashboard.visible_records().into_iter().cloned().collect();
                 return vec![Effect::Export { csv, records }];

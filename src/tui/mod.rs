@@ -17,6 +17,8 @@ pub mod export;
 pub mod help;
 pub mod log;
 pub mod log_layer;
+pub mod mapping_actions;
+pub mod mapping_edit;
 pub mod mappings;
 mod runtime;
 pub mod screens;

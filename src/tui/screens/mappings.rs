@@ -64,12 +64,23 @@ impl Widget for MappingsView<'_> {
         };
         let object = if m.groups { &set.group } else { &set.user };
         let editor_height = if m.editor.is_some() { 11 } else { 0 };
-        let [head, table, editor] = Layout::vertical([
+        let panel_height = if m.editor.is_some() {
+            0
+        } else {
+            super::mapping_form::EditPanel::height(&m.draft, area.width)
+        };
+        let [head, table, panel, editor] = Layout::vertical([
             Constraint::Length(2),
             Constraint::Min(3),
+            Constraint::Length(panel_height),
             Constraint::Length(editor_height),
         ])
         .areas(area);
+        super::mapping_form::EditPanel {
+            draft: &m.draft,
+            theme: t,
+        }
+        .render(panel, buf);
         Paragraph::new(vec![
             Line::from(Span::styled(
                 format!(
@@ -77,12 +88,17 @@ impl Widget for MappingsView<'_> {
                     if m.groups { "Groups" } else { "Users" },
                     object.target_table,
                     object.attributes.len(),
-                    object.matching().iter().map(|a| a.target.as_str()).collect::<Vec<_>>().join(", then ")
+                    object
+                        .matching()
+                        .iter()
+                        .map(|a| a.target.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", then ")
                 ),
                 t.title(),
             )),
             Line::from(Span::styled(
-                "g users/groups · Enter expression editor · E export schema · Esc back   (target · source · kind · type · match · apply · default)",
+                "e edit · n add · D delete · [ ] precedence · R defaults · i import · E export · S save · F1 more",
                 t.dim(),
             )),
         ])

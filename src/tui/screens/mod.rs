@@ -2,6 +2,7 @@
 //! bottom), the plan and the provisioning logs. Each reads state only.
 
 mod dashboard;
+mod mapping_form;
 mod mappings;
 mod plan;
 mod records;
