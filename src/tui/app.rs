@@ -103,6 +103,8 @@ pub enum Action {
     Dashboard(super::dashboard::Action),
     /// The mappings screen's editing (`mapping_actions`).
     Mapping(super::mapping_actions::MapAction),
+    /// The scope screen's editing (`scope_edit`).
+    Scope(super::scope_edit::ScopeAction),
 }
 
 /// The whole console.
@@ -161,6 +163,7 @@ impl App {
             || (self.screen == Screen::Wizard && self.wizard.as_ref().is_some_and(Wizard::in_text_field))
             || self.dashboard.in_text_field(self.screen)
             || (self.screen == Screen::Mappings && self.mappings.in_text_field())
+            || (self.screen == Screen::Scope && self.mappings.scope_edit.form.as_ref().is_some_and(|f| f.focus == 2))
             || (self.screen == Screen::Settings
                 && self
                     .settings_edit
@@ -204,10 +207,17 @@ impl App {
                         self.settings = super::settings::rows(&p);
                     }
                 }
+                // Assigned or all changed from the scope screen: its counts follow.
+                if self.screen == Screen::Scope && self.mappings.scope.is_none() {
+                    return self.mappings.preview_scope();
+                }
                 Vec::new()
             }
             Event::MappingsSaved(result) => {
                 self.mappings_saved(result);
+                if self.screen == Screen::Scope && self.mappings.scope.is_none() {
+                    return self.mappings.preview_scope();
+                }
                 Vec::new()
             }
             Event::SchemaImported(result) => {
@@ -355,7 +365,8 @@ impl App {
                 _ => Some(Action::SettingsKey(key)),
             },
             Screen::Mappings => self.mappings_key(key),
-            Screen::Scope | Screen::Settings => self.setup_key(key),
+            Screen::Scope => self.scope_key(key),
+            Screen::Settings => self.setup_key(key),
         }
     }
 
@@ -410,7 +421,6 @@ impl App {
     fn setup_key(&self, key: KeyEvent) -> Option<Action> {
         Some(match (self.screen, key.code) {
             (_, KeyCode::Esc) => Action::Show(Screen::Dashboard),
-            (Screen::Scope, KeyCode::Char('r')) => Action::PreviewScope,
             (Screen::Settings, KeyCode::Char('w')) => Action::OpenWizard,
             _ => return None,
         })
@@ -490,6 +500,7 @@ impl App {
             Action::MappingObject => {
                 self.mappings.groups = !self.mappings.groups;
                 self.mappings.selected = 0;
+                self.mappings.scope_edit.selected = 0;
             }
             Action::OpenEditor => self.mappings.open_editor(chrono::Utc::now()),
             Action::EditorKey(key) => return self.mappings.editor_key(key),
@@ -518,6 +529,7 @@ impl App {
                 self.screen = Screen::Dashboard;
             }
             Action::Mapping(a) => return self.mapping_update(a),
+            Action::Scope(a) => return self.scope_update(a),
             Action::Dashboard(super::dashboard::Action::Export(csv)) => {
                 let records = self.dashboard.visible_records().into_iter().cloned().collect();
                 return vec![Effect::Export { csv, records }];

@@ -84,7 +84,20 @@ pub fn keys(screen: Screen) -> &'static [(&'static str, &'static str)] {
             ),
             ("Esc", "close the editor or form; back (asks first when unsaved)"),
         ],
-        Screen::Scope => &[("r", "read the source again: counts and samples"), ("Esc", "back")],
+        Screen::Scope => &[
+            ("a", "assigned or all users and groups (saved to the settings at once)"),
+            ("g", "user or group scoping filters"),
+            ("↑ ↓", "select a clause"),
+            ("n / f", "add a clause to the selected filter / a new filter"),
+            ("e or Enter / D", "edit / delete the selected clause"),
+            (
+                "← → (in the form)",
+                "pick the attribute or operator; a letter jumps to an attribute",
+            ),
+            ("S", "check and save the mapping file; the counts and samples follow"),
+            ("r", "read the source again: counts and samples"),
+            ("Esc", "close the form; back (asks first when unsaved)"),
+        ],
         Screen::Settings => &[
             ("↑ ↓ Tab", "another field"),
             ("← → Space", "provisioning on/off, scope assigned/all"),

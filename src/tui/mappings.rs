@@ -63,6 +63,8 @@ pub struct Mappings {
     pub draft: super::mapping_edit::Draft,
     /// The mapping file's text as last read or saved (what leaving without saving goes back to).
     pub saved_text: String,
+    /// The scope screen's filter builder.
+    pub scope_edit: super::scope_edit::ScopeEdit,
     next_request: u64,
     pending_search: Option<u64>,
     pending_evaluate: Option<u64>,

@@ -21,6 +21,7 @@ pub mod mapping_actions;
 pub mod mapping_edit;
 pub mod mappings;
 mod runtime;
+pub mod scope_edit;
 pub mod screens;
 pub mod settings;
 pub mod terminal;

@@ -142,3 +142,78 @@ fn restore_defaults_asks_and_import_reads_a_path() {
             .is_some_and(|n| n.contains("No such file"))
     );
 }
+
+#[test]
+fn scope_builder_adds_checks_and_saves_a_clause() {
+    let mut app = app();
+    key(&mut app, KeyCode::Esc);
+    let effects = app.handle(Event::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::NONE)));
+    assert_eq!(effects.len(), 1, "the counts are asked for");
+    key(&mut app, KeyCode::Char('f'));
+    // Attribute: department is the default pick; operator: EQUALS → REGEX MATCH.
+    key(&mut app, KeyCode::Down);
+    for _ in 0..12 {
+        key(&mut app, KeyCode::Right);
+        if app
+            .mappings
+            .scope_edit
+            .form
+            .as_ref()
+            .is_some_and(|f| f.operator().name() == "REGEX MATCH")
+        {
+            break;
+        }
+    }
+    key(&mut app, KeyCode::Down);
+    assert!(app.in_text_field());
+    typed(&mut app, "(Sales");
+    key(&mut app, KeyCode::Enter);
+    let form = app.mappings.scope_edit.form.as_ref().unwrap();
+    assert!(!form.problems.is_empty(), "a bad regex is refused");
+    key(&mut app, KeyCode::Backspace);
+    key(&mut app, KeyCode::Home);
+    key(&mut app, KeyCode::Delete);
+    typed(&mut app, "^");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        app.mappings.scope_edit.form.is_none(),
+        "{:?}",
+        app.mappings.scope_edit.form
+    );
+    let user = app.mappings.draft.object(false).unwrap();
+    assert_eq!(user.scoping_filters.len(), 1);
+    assert_eq!(user.scoping_filters[0].clauses[0].value, "^Sale");
+    key(&mut app, KeyCode::Char('n'));
+    key(&mut app, KeyCode::Char('u'));
+    snap("scope_builder", &app);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    typed(&mut app, "GB");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.mappings.draft.object(false).unwrap().scoping_filters[0]
+            .clauses
+            .len(),
+        2
+    );
+    let effects = app.handle(Event::Key(KeyEvent::new(KeyCode::Char('S'), KeyModifiers::NONE)));
+    let [Effect::SaveMappings(save)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(save.text.contains("[[user.scoping_filters]]"), "{}", save.text);
+    let effects = app.handle(Event::MappingsSaved(Ok(None)));
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::Engine(super::super::engine::EngineCommand::PreviewScope { .. })]
+        ),
+        "the counts are asked for again"
+    );
+    key(&mut app, KeyCode::Char('D'));
+    assert_eq!(
+        app.mappings.draft.object(false).unwrap().scoping_filters[0]
+            .clauses
+            .len(),
+        1
+    );
+}

@@ -183,7 +183,7 @@ impl Widget for KeyLine<'_> {
                 Screen::Mappings => {
                     "F1 help · ↑↓ select · g users/groups · Enter expression · e edit · S save · Esc back"
                 }
-                Screen::Scope => "F1 help · r read again · Esc back",
+                Screen::Scope => "F1 help · a assigned/all · n clause · f filter · S save · r read again · Esc back",
                 Screen::Settings => "F1 help · ↑↓ field · ←→ Space toggle · Enter save · Esc back",
             };
             Line::from(Span::styled(keys, t.dim()))

@@ -210,30 +210,26 @@ impl Widget for ScopeView<'_> {
         let app = self.app;
         let t = app.theme;
         let m = &app.mappings;
-        let mode = app
-            .settings
-            .iter()
-            .find(|(k, _)| k == "provisioning.scope")
-            .map_or("assigned", |(_, v)| v.as_str());
+        let mode = match &app.settings_edit {
+            Some(s) if s.scope == crate::config::ScopeMode::All => "all",
+            Some(_) => "assigned",
+            None => app
+                .settings
+                .iter()
+                .find(|(k, _)| k == "provisioning.scope")
+                .map_or("assigned", |(_, v)| v.as_str()),
+        };
         let mut lines = vec![
-            Line::from(Span::styled(format!("Scope: {mode} users and groups"), t.title())),
-            Line::from(Span::styled("r reads the source again · Esc back", t.dim())),
-            Line::default(),
+            Line::from(Span::styled(
+                format!("Scope: {mode} users and groups (a toggles and saves)"),
+                t.title(),
+            )),
+            Line::from(Span::styled(
+                "g users/groups · n clause · f filter · e edit · D delete · S save · r recount",
+                t.dim(),
+            )),
         ];
-        if let Some(set) = &m.set {
-            for (name, object) in [("Users", &set.user), ("Groups", &set.group)] {
-                let n = object.scoping_filters.len();
-                lines.push(Line::from(format!(
-                    "{name}: {}",
-                    if n == 0 {
-                        "no scoping filter".to_owned()
-                    } else {
-                        format!("{n} scoping filters (ORed; clauses ANDed)")
-                    }
-                )));
-            }
-            lines.push(Line::default());
-        }
+        super::scope_builder::lines(app, &mut lines);
         match &m.scope {
             None => lines.push(Line::from(Span::styled("reading the source…", t.warn()))),
             Some(Err(e)) => lines.push(Line::from(Span::styled(sanitize_for_terminal(e), t.error()))),

@@ -6,6 +6,7 @@ mod mapping_form;
 mod mappings;
 mod plan;
 mod records;
+mod scope_builder;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
