@@ -105,6 +105,8 @@ pub enum Action {
     Mapping(super::mapping_actions::MapAction),
     /// The scope screen's editing (`scope_edit`).
     Scope(super::scope_edit::ScopeAction),
+    /// Toggle a settings row that lives in the mapping file (`settings_extra`).
+    SettingsToggle(usize),
 }
 
 /// The whole console.
@@ -362,7 +364,7 @@ impl App {
                 KeyCode::Esc if self.settings_edit.as_ref().is_some_and(|s| s.dirty) => Some(Action::AskLeave),
                 KeyCode::Esc => Some(Action::Show(Screen::Dashboard)),
                 KeyCode::Char('w') if !self.in_text_field() => Some(Action::OpenWizard),
-                _ => Some(Action::SettingsKey(key)),
+                _ => self.settings_extra_key(key).or(Some(Action::SettingsKey(key))),
             },
             Screen::Mappings => self.mappings_key(key),
             Screen::Scope => self.scope_key(key),
@@ -530,6 +532,7 @@ impl App {
             }
             Action::Mapping(a) => return self.mapping_update(a),
             Action::Scope(a) => return self.scope_update(a),
+            Action::SettingsToggle(field) => return self.settings_toggle(field),
             Action::Dashboard(super::dashboard::Action::Export(csv)) => {
                 let records = self.dashboard.visible_records().into_iter().cloned().collect();
                 return vec![Effect::Export { csv, records }];

@@ -101,6 +101,10 @@ pub fn keys(screen: Screen) -> &'static [(&'static str, &'static str)] {
         Screen::Settings => &[
             ("↑ ↓ Tab", "another field"),
             ("← → Space", "provisioning on/off, scope assigned/all"),
+            (
+                "← → Space (last rows)",
+                "skip out-of-scope deletions, delete action: saved to the mapping file at once",
+            ),
             ("Enter", "check and save to the configuration file; the engine reloads"),
             ("w (outside a number)", "the setup wizard"),
             ("Esc", "back (asks first when edits are unsaved)"),

@@ -213,6 +213,7 @@ impl App {
                 draft.dirty = false;
                 draft.problems.clear();
                 draft.note = Some("saved; the engine reloaded the mappings".to_owned());
+                self.status = "mappings saved; the engine reloaded them".to_owned();
                 self.mappings.saved_text = self.mappings.source_text.clone();
                 if let (Some(text), Some(s)) = (config_text, &mut self.settings_edit) {
                     s.text = text;
@@ -224,7 +225,10 @@ impl App {
                 // The scope's counts depend on the mappings' filters: ask again.
                 self.mappings.scope = None;
             }
-            Err(e) => draft.note = Some(format!("not saved: {e}")),
+            Err(e) => {
+                self.status = format!("the mappings were not saved: {e}");
+                draft.note = Some(format!("not saved: {e}"));
+            }
         }
     }
 }

@@ -24,6 +24,7 @@ mod runtime;
 pub mod scope_edit;
 pub mod screens;
 pub mod settings;
+pub mod settings_extra;
 pub mod terminal;
 pub mod theme;
 pub mod troubleshoot;

@@ -16,13 +16,19 @@ use super::wizard::save;
 use crate::config::{Profile, Provisioning, ScopeMode};
 
 /// The fields, in focus order.
-pub const FIELDS: [&str; 5] = [
+pub const FIELDS: [&str; 8] = [
     "Provisioning (scheduled cycles)",
     "Scope",
     "Interval (minutes)",
     "Deletion threshold (objects)",
     "Deletion threshold (%)",
+    "Skip out-of-scope deletions",
+    "Delete action (users)",
+    "Delete action (groups)",
 ];
+
+/// The first field that lives in the mapping file, not here (`settings_extra` toggles them).
+pub const MAPPING_FIELDS: usize = 5;
 
 /// The editor.
 pub struct Settings {
@@ -62,7 +68,7 @@ impl Settings {
 
     /// Whether the focused field takes typed text.
     pub fn in_text_field(&self) -> bool {
-        self.focus >= 2
+        (2..MAPPING_FIELDS).contains(&self.focus)
     }
 
     /// The `[provisioning]` table as it would be written.

@@ -217,3 +217,42 @@ fn scope_builder_adds_checks_and_saves_a_clause() {
         1
     );
 }
+
+#[test]
+fn settings_rows_in_the_mapping_file_save_it_at_once() {
+    let mut app = app();
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('t'));
+    for _ in 0..5 {
+        key(&mut app, KeyCode::Down);
+    }
+    assert!(!app.in_text_field());
+    let effects = app.handle(Event::Key(KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE)));
+    let [Effect::SaveMappings(save)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(
+        save.text.contains("skip_out_of_scope_deletions = true"),
+        "{}",
+        save.text
+    );
+    let config = save.config.clone().map(|(_, text)| text);
+    // Another toggle waits for the save.
+    key(&mut app, KeyCode::Down);
+    assert!(
+        app.handle(Event::Key(KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE)))
+            .is_empty()
+    );
+    app.handle(Event::MappingsSaved(Ok(config)));
+    let effects = app.handle(Event::Key(KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE)));
+    let [Effect::SaveMappings(save)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(
+        save.config.is_none() && save.text.contains("delete = false"),
+        "{}",
+        save.text
+    );
+    app.handle(Event::MappingsSaved(Ok(None)));
+    snap("settings_mapping_rows", &app);
+}

@@ -292,6 +292,7 @@ impl Widget for SettingsView<'_> {
                     sanitize_for_terminal(e.percent.value())
                 },
             ];
+            let values = values.into_iter().chain(crate::tui::settings_extra::values(app));
             for (i, (label, value)) in crate::tui::settings::FIELDS.iter().zip(values).enumerate() {
                 let focused = i == e.focus;
                 lines.push(Line::from(vec![
