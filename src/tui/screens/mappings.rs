@@ -268,7 +268,7 @@ impl Widget for SettingsView<'_> {
         let mut lines = vec![
             Line::from(Span::styled(format!("Settings of profile {}", app.profile), t.title())),
             Line::from(Span::styled(
-                "[profiles.NAME.provisioning] of the configuration file; the rest below changes there or with the wizard (w).",
+                "Enter saves to the configuration file; the last three rows save to the mapping file at once; w: the wizard.",
                 t.dim(),
             )),
             Line::default(),
@@ -290,6 +290,12 @@ impl Widget for SettingsView<'_> {
                     "(none)".to_owned()
                 } else {
                     sanitize_for_terminal(e.percent.value())
+                },
+                sanitize_for_terminal(e.ceiling.value()),
+                if e.email.value().is_empty() {
+                    "(none)".to_owned()
+                } else {
+                    sanitize_for_terminal(e.email.value())
                 },
             ];
             let values = values.into_iter().chain(crate::tui::settings_extra::values(app));
