@@ -203,6 +203,9 @@ impl App {
                 Vec::new()
             }
             Event::SettingsSaved(result) => {
+                if let Err(e) = &result {
+                    self.status = crate::model::text::sanitize_for_terminal(e);
+                }
                 if let Some(s) = &mut self.settings_edit {
                     s.saved(result);
                     if let Ok(p) = super::wizard::save::validate(&s.text, &s.config_path, &s.profile) {
@@ -211,6 +214,9 @@ impl App {
                 }
                 // Assigned or all changed from the scope screen: its counts follow.
                 if self.screen == Screen::Scope && self.mappings.scope.is_none() {
+                    if self.settings_edit.as_ref().is_some_and(|s| !s.dirty) {
+                        self.status = "scope saved; reading the counts again".to_owned();
+                    }
                     return self.mappings.preview_scope();
                 }
                 Vec::new()
