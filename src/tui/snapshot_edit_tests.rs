@@ -256,3 +256,42 @@ fn settings_rows_in_the_mapping_file_save_it_at_once() {
     app.handle(Event::MappingsSaved(Ok(None)));
     snap("settings_mapping_rows", &app);
 }
+
+#[test]
+fn assigned_or_all_saves_the_settings_and_an_import_lists_its_drops() {
+    let mut app = app();
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('s'));
+    let effects = app.handle(Event::Key(KeyEvent::new(KeyCode::Char('a'), KeyModifiers::NONE)));
+    let [Effect::SaveSettings { text, profile, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(text.contains("scope = \"all\""), "{text}");
+    assert_eq!(profile.provisioning.scope, crate::config::ScopeMode::All);
+    let effects = app.handle(Event::SettingsSaved(Ok("saved".into())));
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::Engine(super::super::engine::EngineCommand::PreviewScope { .. })]
+        ),
+        "the counts follow"
+    );
+
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('m'));
+    let schema = crate::mapping::model::export_schema(&app.mappings.draft.file)
+        .schema
+        .to_string();
+    let mut imported = crate::mapping::model::import_schema(&schema).unwrap();
+    imported.dropped = vec!["user: attribute mapping to 'x' (no such column)".into()];
+    app.handle(Event::SchemaImported(Ok(imported)));
+    assert!(app.mappings.draft.dirty);
+    assert_eq!(app.mappings.draft.problems.len(), 1, "what was dropped is shown");
+    assert!(
+        app.mappings
+            .draft
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("dropped"))
+    );
+}
