@@ -63,6 +63,11 @@ pub enum Overlay {
     },
     /// Leave the settings screen, dropping its edits.
     ConfirmLeave,
+    /// A question whose `y` does `yes`.
+    Ask {
+        text: String,
+        yes: Box<Action>,
+    },
 }
 
 /// A user's intent, from a key.
@@ -96,6 +101,12 @@ pub enum Action {
     AskLeave,
     DiscardSettings,
     Dashboard(super::dashboard::Action),
+    /// The mappings screen's editing (`mapping_actions`).
+    Mapping(super::mapping_actions::MapAction),
+    /// The scope screen's editing (`scope_edit`).
+    Scope(super::scope_edit::ScopeAction),
+    /// Toggle a settings row that lives in the mapping file (`settings_extra`).
+    SettingsToggle(usize),
 }
 
 /// The whole console.
@@ -154,6 +165,7 @@ impl App {
             || (self.screen == Screen::Wizard && self.wizard.as_ref().is_some_and(Wizard::in_text_field))
             || self.dashboard.in_text_field(self.screen)
             || (self.screen == Screen::Mappings && self.mappings.in_text_field())
+            || (self.screen == Screen::Scope && self.mappings.scope_edit.form.as_ref().is_some_and(|f| f.focus == 2))
             || (self.screen == Screen::Settings
                 && self
                     .settings_edit
@@ -165,6 +177,9 @@ impl App {
     pub fn quit_warning(&self) -> Option<String> {
         if self.wizard.as_ref().is_some_and(|w| w.dirty) {
             return Some("The setup wizard has unsaved edits.".to_owned());
+        }
+        if self.mappings.draft.dirty {
+            return Some("The mappings have unsaved edits.".to_owned());
         }
         if self.settings_edit.as_ref().is_some_and(|s| s.dirty) {
             return Some("The settings have unsaved edits.".to_owned());
@@ -188,12 +203,34 @@ impl App {
                 Vec::new()
             }
             Event::SettingsSaved(result) => {
+                if let Err(e) = &result {
+                    self.status = crate::model::text::sanitize_for_terminal(e);
+                }
                 if let Some(s) = &mut self.settings_edit {
                     s.saved(result);
                     if let Ok(p) = super::wizard::save::validate(&s.text, &s.config_path, &s.profile) {
                         self.settings = super::settings::rows(&p);
                     }
                 }
+                // Assigned or all changed from the scope screen: its counts follow.
+                if self.screen == Screen::Scope && self.mappings.scope.is_none() {
+                    if self.settings_edit.as_ref().is_some_and(|s| !s.dirty) {
+                        self.status = "scope saved; reading the counts again".to_owned();
+                    }
+                    return self.mappings.preview_scope();
+                }
+                Vec::new()
+            }
+            Event::MappingsSaved(result) => {
+                self.mappings_saved(result);
+                if self.screen == Screen::Scope && self.mappings.scope.is_none() {
+                    return self.mappings.preview_scope();
+                }
+                Vec::new()
+            }
+            Event::SchemaImported(result) => {
+                let loaded = self.mappings.draft.imported(result);
+                self.mappings.take(loaded);
                 Vec::new()
             }
             Event::Records(result) => {
@@ -302,7 +339,8 @@ impl App {
             | Overlay::ConfirmStop
             | Overlay::ConfirmApply { .. }
             | Overlay::ConfirmCreate { .. }
-            | Overlay::ConfirmLeave => {
+            | Overlay::ConfirmLeave
+            | Overlay::Ask { .. } => {
                 return match key.code {
                     KeyCode::Char('y') | KeyCode::Char('Y') => Some(self.confirmed()),
                     KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => Some(Action::CloseOverlay),
@@ -332,9 +370,11 @@ impl App {
                 KeyCode::Esc if self.settings_edit.as_ref().is_some_and(|s| s.dirty) => Some(Action::AskLeave),
                 KeyCode::Esc => Some(Action::Show(Screen::Dashboard)),
                 KeyCode::Char('w') if !self.in_text_field() => Some(Action::OpenWizard),
-                _ => Some(Action::SettingsKey(key)),
+                _ => self.settings_extra_key(key).or(Some(Action::SettingsKey(key))),
             },
-            Screen::Mappings | Screen::Scope | Screen::Settings => self.setup_key(key),
+            Screen::Mappings => self.mappings_key(key),
+            Screen::Scope => self.scope_key(key),
+            Screen::Settings => self.setup_key(key),
         }
     }
 
@@ -342,6 +382,7 @@ impl App {
         match &self.overlay {
             Overlay::ConfirmQuit(_) => Action::Quit,
             Overlay::ConfirmLeave => Action::DiscardSettings,
+            Overlay::Ask { yes, .. } => (**yes).clone(),
             Overlay::ConfirmStop => Action::Engine(EngineCommand::Stop),
             Overlay::ConfirmApply { plan_id, .. } => Action::Engine(EngineCommand::ApplyPlan { plan_id: *plan_id }),
             Overlay::ConfirmCreate { table, field, value } => Action::Engine(EngineCommand::CreateReference {
@@ -388,12 +429,6 @@ impl App {
     fn setup_key(&self, key: KeyEvent) -> Option<Action> {
         Some(match (self.screen, key.code) {
             (_, KeyCode::Esc) => Action::Show(Screen::Dashboard),
-            (Screen::Mappings, KeyCode::Up | KeyCode::Char('k')) => Action::MappingSelect(-1),
-            (Screen::Mappings, KeyCode::Down | KeyCode::Char('j')) => Action::MappingSelect(1),
-            (Screen::Mappings, KeyCode::Char('g')) => Action::MappingObject,
-            (Screen::Mappings, KeyCode::Char('E')) => Action::ExportSchema,
-            (Screen::Mappings, KeyCode::Enter | KeyCode::Char('x')) => Action::OpenEditor,
-            (Screen::Scope, KeyCode::Char('r')) => Action::PreviewScope,
             (Screen::Settings, KeyCode::Char('w')) => Action::OpenWizard,
             _ => return None,
         })
@@ -473,6 +508,7 @@ impl App {
             Action::MappingObject => {
                 self.mappings.groups = !self.mappings.groups;
                 self.mappings.selected = 0;
+                self.mappings.scope_edit.selected = 0;
             }
             Action::OpenEditor => self.mappings.open_editor(chrono::Utc::now()),
             Action::EditorKey(key) => return self.mappings.editor_key(key),
@@ -500,6 +536,9 @@ impl App {
                 }
                 self.screen = Screen::Dashboard;
             }
+            Action::Mapping(a) => return self.mapping_update(a),
+            Action::Scope(a) => return self.scope_update(a),
+            Action::SettingsToggle(field) => return self.settings_toggle(field),
             Action::Dashboard(super::dashboard::Action::Export(csv)) => {
                 let records = self.dashboard.visible_records().into_iter().cloned().collect();
                 return vec![Effect::Export { csv, records }];

@@ -39,8 +39,23 @@ pub enum Effect {
     },
     /// Writes the mapping file `text` as an Entra schema JSON in the data dir.
     ExportSchema(String),
+    /// Writes the mapping file (and the configuration file naming it), then reloads the engine.
+    SaveMappings(Box<SaveMappings>),
+    /// Reads an Entra schema JSON file and converts it to the mapping file format.
+    ImportSchema(PathBuf),
     /// Leave the console.
     Quit,
+}
+
+/// The mappings screen's save.
+pub struct SaveMappings {
+    /// The mapping file, written 0600.
+    pub path: PathBuf,
+    pub text: String,
+    /// The configuration file and its new text, when the profile named no mapping file.
+    pub config: Option<(PathBuf, String)>,
+    /// The profile as the engine reloads it (its mappings path resolved).
+    pub profile: Box<crate::config::Profile>,
 }
 
 /// Both sides of a connection test.
@@ -69,6 +84,8 @@ impl std::fmt::Debug for Effect {
             Effect::Export { .. } => "Export",
             Effect::ExportSchema(_) => "ExportSchema",
             Effect::SaveSettings { .. } => "SaveSettings",
+            Effect::SaveMappings(_) => "SaveMappings",
+            Effect::ImportSchema(_) => "ImportSchema",
             Effect::Quit => "Quit",
         };
         f.write_str(name)

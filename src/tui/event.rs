@@ -39,6 +39,11 @@ pub enum Event {
     },
     /// The settings were written (and the engine reloaded), or not.
     SettingsSaved(Result<String, String>),
+    /// The mapping file was written (with the configuration file's new text when it changed
+    /// too) and the engine reloaded, or not.
+    MappingsSaved(Result<Option<String>, String>),
+    /// An Entra schema JSON was read and converted, or not.
+    SchemaImported(Result<crate::mapping::model::Imported, String>),
     /// The provisioning log's records, read from the state store (oldest first).
     Records(Result<Vec<crate::store::LogRecord>, String>),
 }

@@ -61,6 +61,18 @@ pub fn keys(screen: Screen) -> &'static [(&'static str, &'static str)] {
         Screen::Mappings => &[
             ("↑ ↓", "select a mapping"),
             ("g", "user or group mappings"),
+            (
+                "e / n",
+                "edit the selected mapping / add one (a form; Enter checks the whole file)",
+            ),
+            ("D or Delete", "delete the selected mapping"),
+            (
+                "[ / ]",
+                "move the selected mapping earlier / later in matching precedence",
+            ),
+            ("R", "restore the built-in mappings (asks first)"),
+            ("i", "import an Entra schema JSON from a path (shows what was dropped)"),
+            ("S or Ctrl-S", "check and save the mapping file; the engine reloads"),
             ("E", "export the mappings as Entra schema JSON (data dir, exports/)"),
             (
                 "Enter or x",
@@ -70,12 +82,29 @@ pub fn keys(screen: Screen) -> &'static [(&'static str, &'static str)] {
                 "Tab (in the editor)",
                 "expression or user search; Enter searches, ↑↓ picks a user",
             ),
-            ("Esc", "close the editor; back to the dashboard"),
+            ("Esc", "close the editor or form; back (asks first when unsaved)"),
         ],
-        Screen::Scope => &[("r", "read the source again: counts and samples"), ("Esc", "back")],
+        Screen::Scope => &[
+            ("a", "assigned or all users and groups (saved to the settings at once)"),
+            ("g", "user or group scoping filters"),
+            ("↑ ↓", "select a clause"),
+            ("n / f", "add a clause to the selected filter / a new filter"),
+            ("e or Enter / D", "edit / delete the selected clause"),
+            (
+                "← → (in the form)",
+                "pick the attribute or operator; a letter jumps to an attribute",
+            ),
+            ("S", "check and save the mapping file; the counts and samples follow"),
+            ("r", "read the source again: counts and samples"),
+            ("Esc", "close the form; back (asks first when unsaved)"),
+        ],
         Screen::Settings => &[
             ("↑ ↓ Tab", "another field"),
             ("← → Space", "provisioning on/off, scope assigned/all"),
+            (
+                "← → Space (last rows)",
+                "skip out-of-scope deletions, delete action: saved to the mapping file at once",
+            ),
             ("Enter", "check and save to the configuration file; the engine reloads"),
             ("w (outside a number)", "the setup wizard"),
             ("Esc", "back (asks first when edits are unsaved)"),

@@ -4,7 +4,7 @@
 //!
 //! The editor evaluates against the attributes the search returns (userPrincipalName,
 //! displayName, objectId); the engine's evaluation of the whole mapping for the picked user is
-//! shown beside it. Editing the mapping file from here is not done yet.
+//! shown beside it. Editing the mapping file is `mapping_edit`'s working copy.
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{Event as CtEvent, KeyCode, KeyEvent};
@@ -59,6 +59,12 @@ pub struct Mappings {
     pub selected: usize,
     pub editor: Option<Editor>,
     pub scope: Option<Result<ScopePreview, String>>,
+    /// The working copy that the editing keys change and `S` saves.
+    pub draft: super::mapping_edit::Draft,
+    /// The mapping file's text as last read or saved (what leaving without saving goes back to).
+    pub saved_text: String,
+    /// The scope screen's filter builder.
+    pub scope_edit: super::scope_edit::ScopeEdit,
     next_request: u64,
     pending_search: Option<u64>,
     pending_evaluate: Option<u64>,
@@ -77,11 +83,23 @@ impl Mappings {
             Err(e) => (None, Some(e)),
         };
         Self {
+            draft: super::mapping_edit::Draft::from_text(&text),
+            saved_text: text.clone(),
             set,
             load_error,
             source_text: text,
             next_request: 1_000,
             ..Self::default()
+        }
+    }
+
+    /// The working copy changed and loads as `loaded`: the tables show it now.
+    pub fn take(&mut self, loaded: Option<(MappingSet, String)>) {
+        if let Some((set, text)) = loaded {
+            self.set = Some(set);
+            self.load_error = None;
+            self.source_text = text;
+            self.selected = self.selected.min(self.rows().saturating_sub(1));
         }
     }
 
@@ -110,7 +128,7 @@ impl Mappings {
 
     /// Whether keys go to a text field.
     pub fn in_text_field(&self) -> bool {
-        self.editor.is_some()
+        self.editor.is_some() || self.draft.in_text_field()
     }
 
     /// Opens the editor on the selected mapping's source.

@@ -8,6 +8,7 @@
 //! their own files. Every string from the directory or ServiceNow is sanitised before drawing.
 
 pub mod app;
+pub mod config_text;
 pub mod dashboard;
 pub mod effect;
 pub mod engine;
@@ -17,10 +18,14 @@ pub mod export;
 pub mod help;
 pub mod log;
 pub mod log_layer;
+pub mod mapping_actions;
+pub mod mapping_edit;
 pub mod mappings;
 mod runtime;
+pub mod scope_edit;
 pub mod screens;
 pub mod settings;
+pub mod settings_extra;
 pub mod terminal;
 pub mod theme;
 pub mod troubleshoot;
@@ -95,7 +100,9 @@ pub async fn run_console(dirs: &Dirs, profile: &str) -> Result<(), ConsoleError>
     if let Some(p) = configured {
         app.settings = settings::rows(p);
         app.settings_edit = Some(settings::Settings::new(p, dirs.config_file.clone(), existing));
-        if let Some(path) = &p.provisioning.mappings {
+        if let Some(configured) = &p.provisioning.mappings {
+            // Relative to the configuration file, as the mappings screen saves it.
+            let path = &mapping_actions::mapping_path(&dirs.config_file, Some(configured));
             match std::fs::read_to_string(path) {
                 Ok(text) => {
                     let loaded = crate::mapping::model::load_str(&text).map_err(|e| e.to_string());

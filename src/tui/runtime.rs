@@ -143,6 +143,38 @@ fn run_effect(ctx: &Context, effect: Effect, tx: &UnboundedSender<Event>, engine
             };
             let _ = tx.send(Event::SettingsSaved(result));
         }
+        Effect::SaveMappings(request) => {
+            let super::effect::SaveMappings {
+                path,
+                text,
+                config,
+                profile,
+            } = *request;
+            // The mapping file first, so the configuration never names a file not yet there.
+            let result = crate::config::write_private_file(&path, text.as_bytes())
+                .map_err(|e| format!("{}: {e}", path.display()))
+                .and_then(|()| match &config {
+                    Some((config_path, config_text)) => {
+                        crate::config::write_private_file(config_path, config_text.as_bytes())
+                            .map_err(|e| format!("{}: {e}", config_path.display()))
+                    }
+                    None => Ok(()),
+                })
+                .map(|()| {
+                    engine.reload(*profile);
+                    config.map(|(_, text)| text)
+                });
+            let _ = tx.send(Event::MappingsSaved(result));
+        }
+        Effect::ImportSchema(path) => {
+            let tx = tx.clone();
+            tokio::task::spawn_blocking(move || {
+                let result = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("{}: {e}", path.display()))
+                    .and_then(|text| crate::mapping::model::import_schema(&text).map_err(|e| e.to_string()));
+                let _ = tx.send(Event::SchemaImported(result));
+            });
+        }
         Effect::ExportSchema(text) => {
             let tx = tx.clone();
             let dir = ctx.data_dir.join("exports");

@@ -1,6 +1,9 @@
 //! The settings screen's editor: provisioning on or off, scope, interval and the deletion
 //! threshold (count and share), written to `[profiles.P.provisioning]` of the configuration
-//! file (other tables and comments kept) and sent to the engine as a reload.
+//! file (other tables and comments kept), plus the concurrency ceiling
+//! (`[servicenow] max_in_flight`) and the notification email, each set as one line of its
+//! table; sent to the engine as a reload. The rows past [`MAPPING_FIELDS`] live in the mapping
+//! file (`settings_extra`).
 //!
 //! Invariants: the text is checked by `Config::parse` before it is written; leaving with
 //! unsaved edits asks first. Keys not shown here keep their value (they are written back).
@@ -16,13 +19,21 @@ use super::wizard::save;
 use crate::config::{Profile, Provisioning, ScopeMode};
 
 /// The fields, in focus order.
-pub const FIELDS: [&str; 5] = [
+pub const FIELDS: [&str; 10] = [
     "Provisioning (scheduled cycles)",
     "Scope",
     "Interval (minutes)",
     "Deletion threshold (objects)",
     "Deletion threshold (%)",
+    "Concurrency ceiling (requests)",
+    "Notification email",
+    "Skip out-of-scope deletions",
+    "Delete action (users)",
+    "Delete action (groups)",
 ];
+
+/// The first field that lives in the mapping file, not here (`settings_extra` toggles them).
+pub const MAPPING_FIELDS: usize = 7;
 
 /// The editor.
 pub struct Settings {
@@ -36,6 +47,10 @@ pub struct Settings {
     pub interval: Input,
     pub threshold: Input,
     pub percent: Input,
+    /// `[profiles.P.servicenow] max_in_flight`.
+    pub ceiling: Input,
+    /// `[profiles.P.notification] email` (empty: left as it is).
+    pub email: Input,
     pub focus: usize,
     pub dirty: bool,
     pub message: Option<Result<String, String>>,
@@ -53,6 +68,20 @@ impl Settings {
             interval: Input::new(p.interval_minutes.to_string()),
             threshold: Input::new(p.deletion_threshold.to_string()),
             percent: Input::new(p.deletion_threshold_percent.map(|v| v.to_string()).unwrap_or_default()),
+            ceiling: Input::new(
+                profile
+                    .servicenow
+                    .as_ref()
+                    .map(|s| s.max_in_flight.to_string())
+                    .unwrap_or_default(),
+            ),
+            email: Input::new(
+                profile
+                    .notification
+                    .as_ref()
+                    .map(|n| n.email.clone())
+                    .unwrap_or_default(),
+            ),
             base: p,
             focus: 0,
             dirty: false,
@@ -62,7 +91,7 @@ impl Settings {
 
     /// Whether the focused field takes typed text.
     pub fn in_text_field(&self) -> bool {
-        self.focus >= 2
+        (2..MAPPING_FIELDS).contains(&self.focus)
     }
 
     /// The `[provisioning]` table as it would be written.
@@ -90,7 +119,19 @@ impl Settings {
     }
 
     fn merged(&self) -> String {
-        save::merge_tables(&self.text, &self.profile, &["provisioning"], &self.section())
+        let mut text = save::merge_tables(&self.text, &self.profile, &["provisioning"], &self.section());
+        // The other tables' keys are set one line at a time: the wizard owns the rest of them.
+        let ceiling = self.ceiling.value().trim();
+        if !ceiling.is_empty() {
+            let header = format!("[profiles.{}.servicenow]", self.profile);
+            text = super::config_text::set_key(&text, &header, "max_in_flight", ceiling);
+        }
+        let email = self.email.value().trim();
+        if !email.is_empty() {
+            let header = format!("[profiles.{}.notification]", self.profile);
+            text = super::config_text::set_key(&text, &header, "email", &save::quote(email));
+        }
+        text
     }
 
     /// A key; returns the effects (a save).
@@ -116,6 +157,8 @@ impl Settings {
                     2 => &mut self.interval,
                     3 => &mut self.threshold,
                     4 => &mut self.percent,
+                    5 => &mut self.ceiling,
+                    6 => &mut self.email,
                     _ => return Vec::new(),
                 };
                 if input.handle_event(&CtEvent::Key(key)).is_some() {
@@ -241,5 +284,38 @@ mod tests {
         assert!(text.starts_with("# mine\n[profiles.p.servicenow]"));
         assert_eq!(profile.provisioning.interval_minutes, 5);
         assert!(!profile.provisioning.enabled);
+    }
+
+    #[test]
+    fn the_concurrency_ceiling_and_email_are_set_in_their_tables() {
+        let text = "[profiles.p.servicenow]\ninstance = \"dev1\" # mine\nusername = \"admin\"\n";
+        let config = crate::config::Config::parse(text, std::path::Path::new("c.toml")).unwrap();
+        let mut s = Settings::new(config.profile("p").unwrap(), PathBuf::from("c.toml"), text.to_owned());
+        for _ in 0..5 {
+            key(&mut s, KeyCode::Down);
+        }
+        assert!(s.in_text_field());
+        key(&mut s, KeyCode::Backspace);
+        key(&mut s, KeyCode::Char('4'));
+        key(&mut s, KeyCode::Down);
+        for c in "idm@example.com".chars() {
+            key(&mut s, KeyCode::Char(c));
+        }
+        key(&mut s, KeyCode::Down);
+        assert!(!s.in_text_field(), "the mapping-file rows are toggles");
+        let effects = key(&mut s, KeyCode::Enter);
+        let [Effect::SaveSettings { text, profile, .. }] = effects.as_slice() else {
+            panic!("{effects:?} {:?}", s.message)
+        };
+        assert!(text.contains("max_in_flight = 4\n"), "{text}");
+        assert!(
+            text.contains("instance = \"dev1\" # mine\n"),
+            "the other lines are kept: {text}"
+        );
+        assert_eq!(profile.servicenow.as_ref().map(|sn| sn.max_in_flight), Some(4));
+        assert_eq!(
+            profile.notification.as_ref().map(|n| n.email.as_str()),
+            Some("idm@example.com")
+        );
     }
 }

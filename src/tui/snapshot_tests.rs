@@ -22,6 +22,9 @@ use crate::sync::{
     Change, CycleKind, CycleStats, EngineState, Failure, ObjectResult, ObjectType, Op, OpKind, Plan, SyncEvent, Totals,
 };
 
+#[path = "snapshot_edit_tests.rs"]
+mod edit;
+
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 
 fn prefill() -> Prefill {

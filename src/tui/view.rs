@@ -89,6 +89,13 @@ pub fn render(app: &App, frame: &mut Frame) {
             },
             body,
         ),
+        Overlay::Ask { text, .. } => frame.render_widget(
+            Confirm {
+                app,
+                text: text.clone(),
+            },
+            body,
+        ),
         Overlay::ConfirmCreate { table, field, value } => frame.render_widget(
             Confirm {
                 app,
@@ -173,8 +180,10 @@ impl Widget for KeyLine<'_> {
                 Screen::Log => "F1 help · ↑↓ scroll · f follow · Space pause · l level · / filter · Esc back",
                 Screen::Records => "F1 help · Enter details · s status · / filter · J/C export · Esc back",
                 Screen::Plan => "F1 help · Enter diff · f action · / filter · A apply · Esc back",
-                Screen::Mappings => "F1 help · ↑↓ select · g users/groups · Enter editor · E export schema · Esc back",
-                Screen::Scope => "F1 help · r read again · Esc back",
+                Screen::Mappings => {
+                    "F1 help · ↑↓ select · g users/groups · Enter expression · e edit · S save · Esc back"
+                }
+                Screen::Scope => "F1 help · a assigned/all · n clause · f filter · S save · r read again · Esc back",
                 Screen::Settings => "F1 help · ↑↓ field · ←→ Space toggle · Enter save · Esc back",
             };
             Line::from(Span::styled(keys, t.dim()))

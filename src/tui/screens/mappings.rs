@@ -64,12 +64,23 @@ impl Widget for MappingsView<'_> {
         };
         let object = if m.groups { &set.group } else { &set.user };
         let editor_height = if m.editor.is_some() { 11 } else { 0 };
-        let [head, table, editor] = Layout::vertical([
+        let panel_height = if m.editor.is_some() {
+            0
+        } else {
+            super::mapping_form::EditPanel::height(&m.draft, area.width)
+        };
+        let [head, table, panel, editor] = Layout::vertical([
             Constraint::Length(2),
             Constraint::Min(3),
+            Constraint::Length(panel_height),
             Constraint::Length(editor_height),
         ])
         .areas(area);
+        super::mapping_form::EditPanel {
+            draft: &m.draft,
+            theme: t,
+        }
+        .render(panel, buf);
         Paragraph::new(vec![
             Line::from(Span::styled(
                 format!(
@@ -77,12 +88,17 @@ impl Widget for MappingsView<'_> {
                     if m.groups { "Groups" } else { "Users" },
                     object.target_table,
                     object.attributes.len(),
-                    object.matching().iter().map(|a| a.target.as_str()).collect::<Vec<_>>().join(", then ")
+                    object
+                        .matching()
+                        .iter()
+                        .map(|a| a.target.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", then ")
                 ),
                 t.title(),
             )),
             Line::from(Span::styled(
-                "g users/groups · Enter expression editor · E export schema · Esc back   (target · source · kind · type · match · apply · default)",
+                "e edit · n add · D delete · [ ] precedence · R defaults · i import · E export · S save · F1 more",
                 t.dim(),
             )),
         ])
@@ -194,30 +210,26 @@ impl Widget for ScopeView<'_> {
         let app = self.app;
         let t = app.theme;
         let m = &app.mappings;
-        let mode = app
-            .settings
-            .iter()
-            .find(|(k, _)| k == "provisioning.scope")
-            .map_or("assigned", |(_, v)| v.as_str());
+        let mode = match &app.settings_edit {
+            Some(s) if s.scope == crate::config::ScopeMode::All => "all",
+            Some(_) => "assigned",
+            None => app
+                .settings
+                .iter()
+                .find(|(k, _)| k == "provisioning.scope")
+                .map_or("assigned", |(_, v)| v.as_str()),
+        };
         let mut lines = vec![
-            Line::from(Span::styled(format!("Scope: {mode} users and groups"), t.title())),
-            Line::from(Span::styled("r reads the source again · Esc back", t.dim())),
-            Line::default(),
+            Line::from(Span::styled(
+                format!("Scope: {mode} users and groups (a toggles and saves)"),
+                t.title(),
+            )),
+            Line::from(Span::styled(
+                "g users/groups · n clause · f filter · e edit · D delete · S save · r recount",
+                t.dim(),
+            )),
         ];
-        if let Some(set) = &m.set {
-            for (name, object) in [("Users", &set.user), ("Groups", &set.group)] {
-                let n = object.scoping_filters.len();
-                lines.push(Line::from(format!(
-                    "{name}: {}",
-                    if n == 0 {
-                        "no scoping filter".to_owned()
-                    } else {
-                        format!("{n} scoping filters (ORed; clauses ANDed)")
-                    }
-                )));
-            }
-            lines.push(Line::default());
-        }
+        super::scope_builder::lines(app, &mut lines);
         match &m.scope {
             None => lines.push(Line::from(Span::styled("reading the source…", t.warn()))),
             Some(Err(e)) => lines.push(Line::from(Span::styled(sanitize_for_terminal(e), t.error()))),
@@ -256,7 +268,7 @@ impl Widget for SettingsView<'_> {
         let mut lines = vec![
             Line::from(Span::styled(format!("Settings of profile {}", app.profile), t.title())),
             Line::from(Span::styled(
-                "[profiles.NAME.provisioning] of the configuration file; the rest below changes there or with the wizard (w).",
+                "Enter saves to the configuration file; the last three rows save to the mapping file at once; w: the wizard.",
                 t.dim(),
             )),
             Line::default(),
@@ -279,7 +291,14 @@ impl Widget for SettingsView<'_> {
                 } else {
                     sanitize_for_terminal(e.percent.value())
                 },
+                sanitize_for_terminal(e.ceiling.value()),
+                if e.email.value().is_empty() {
+                    "(none)".to_owned()
+                } else {
+                    sanitize_for_terminal(e.email.value())
+                },
             ];
+            let values = values.into_iter().chain(crate::tui::settings_extra::values(app));
             for (i, (label, value)) in crate::tui::settings::FIELDS.iter().zip(values).enumerate() {
                 let focused = i == e.focus;
                 lines.push(Line::from(vec![

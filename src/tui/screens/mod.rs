@@ -2,9 +2,11 @@
 //! bottom), the plan and the provisioning logs. Each reads state only.
 
 mod dashboard;
+mod mapping_form;
 mod mappings;
 mod plan;
 mod records;
+mod scope_builder;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;

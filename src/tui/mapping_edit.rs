@@ -1,0 +1,441 @@
+//! The mappings screen's editor: a working copy of the mapping file (`RawMappingFile`) that the
+//! form (edit, add), delete, matching-precedence reorder, restore defaults and schema import
+//! change, and that is written back to the profile's mapping file on save.
+//!
+//! Invariants: every change goes through [`Draft::apply`], which checks the whole file with
+//! `mapping::model::load_str` and refuses it (keeping every problem with its path) when it does
+//! not load; so the working copy always loads and the tables drawn from it are what would be
+//! saved. `user` and `group` are always present (the defaults fill a file that left one out),
+//! so a row index in the table is an index into the raw attributes.
+
+use crossterm::event::{Event as CtEvent, KeyCode, KeyEvent};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use crate::mapping::model::raw::{RawAttributeMapping, RawMappingFile, RawObjectMapping};
+use crate::mapping::model::{DEFAULT_MAPPINGS_TOML, MappingSet, load_str, to_toml};
+
+/// Where a mapping's value comes from, as the form cycles it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Direct,
+    Constant,
+    Expression,
+    None,
+}
+
+impl Kind {
+    pub fn word(self) -> &'static str {
+        match self {
+            Kind::Direct => "Direct",
+            Kind::Constant => "Constant",
+            Kind::Expression => "Expression",
+            Kind::None => "None",
+        }
+    }
+
+    fn next(self, back: bool) -> Kind {
+        const ALL: [Kind; 4] = [Kind::Direct, Kind::Constant, Kind::Expression, Kind::None];
+        let i = ALL.iter().position(|k| *k == self).unwrap_or(0);
+        ALL[if back { (i + 3) % 4 } else { (i + 1) % 4 }]
+    }
+}
+
+/// The form's fields, in focus order.
+pub const FORM_FIELDS: [&str; 6] = [
+    "Mapping type",
+    "Source / value / expression",
+    "Target attribute",
+    "Default value if null",
+    "Apply this mapping",
+    "Matching precedence",
+];
+
+/// The form that edits one attribute mapping (or adds one).
+#[derive(Debug, Clone)]
+pub struct Form {
+    /// The row edited; `None` adds a row at the end.
+    pub index: Option<usize>,
+    pub kind: Kind,
+    pub source: Input,
+    pub target: Input,
+    pub default: Input,
+    pub on_create: bool,
+    pub matching: Input,
+    pub focus: usize,
+    /// What the form does not show (type, reference), kept as it was.
+    base: RawAttributeMapping,
+    /// Why the last Enter was refused, one problem a line.
+    pub problems: Vec<String>,
+}
+
+impl Form {
+    fn new(index: Option<usize>, base: RawAttributeMapping) -> Self {
+        let (kind, source) = if let Some(s) = &base.source {
+            (Kind::Direct, s.clone())
+        } else if let Some(c) = &base.constant {
+            (Kind::Constant, c.clone())
+        } else if let Some(e) = &base.expression {
+            (Kind::Expression, e.clone())
+        } else if base.none {
+            (Kind::None, String::new())
+        } else {
+            (Kind::Direct, String::new())
+        };
+        Self {
+            index,
+            kind,
+            source: Input::new(source),
+            target: Input::new(base.target.clone()),
+            default: Input::new(base.default.clone().unwrap_or_default()),
+            on_create: base.apply.as_deref() == Some("on_create"),
+            matching: Input::new(base.matching.map(|m| m.to_string()).unwrap_or_default()),
+            focus: 0,
+            base,
+            problems: Vec::new(),
+        }
+    }
+
+    /// Whether the focused field takes typed text.
+    pub fn in_text_field(&self) -> bool {
+        matches!(self.focus, 1 | 2 | 3 | 5)
+    }
+
+    /// The mapping as the form says, or why it cannot be one.
+    fn to_raw(&self) -> Result<RawAttributeMapping, String> {
+        let mut raw = self.base.clone();
+        let text = self.source.value().trim().to_owned();
+        raw.source = None;
+        raw.constant = None;
+        raw.expression = None;
+        raw.none = false;
+        match self.kind {
+            Kind::Direct => raw.source = Some(text),
+            Kind::Constant => raw.constant = Some(self.source.value().to_owned()),
+            Kind::Expression => raw.expression = Some(text),
+            Kind::None => raw.none = true,
+        }
+        raw.target = self.target.value().trim().to_owned();
+        let default = self.default.value();
+        raw.default = (!default.is_empty()).then(|| default.to_owned());
+        raw.apply = self.on_create.then(|| "on_create".to_owned());
+        let matching = self.matching.value().trim();
+        raw.matching = if matching.is_empty() {
+            None
+        } else {
+            match matching.parse::<u32>() {
+                Ok(n) if n >= 1 => Some(n),
+                _ => return Err(format!("matching: expected a whole number from 1 (got {matching:?})")),
+            }
+        };
+        Ok(raw)
+    }
+
+    /// A key for the form; `true` when it changed a value.
+    fn key(&mut self, key: KeyEvent) -> bool {
+        match key.code {
+            KeyCode::Down | KeyCode::Tab => self.focus = (self.focus + 1) % FORM_FIELDS.len(),
+            KeyCode::Up | KeyCode::BackTab => self.focus = (self.focus + FORM_FIELDS.len() - 1) % FORM_FIELDS.len(),
+            KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if self.focus == 0 => {
+                self.kind = self.kind.next(key.code == KeyCode::Left);
+                return true;
+            }
+            KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if self.focus == 4 => {
+                self.on_create = !self.on_create;
+                return true;
+            }
+            _ => {
+                let input = match self.focus {
+                    1 => &mut self.source,
+                    2 => &mut self.target,
+                    3 => &mut self.default,
+                    5 => &mut self.matching,
+                    _ => return false,
+                };
+                return input.handle_event(&CtEvent::Key(key)).is_some_and(|c| c.value);
+            }
+        }
+        false
+    }
+}
+
+/// What a key in the form or the import field asks of the screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Nothing,
+    /// The working copy changed: the tables are drawn from this set now.
+    Changed,
+    /// Read and import the schema at this path.
+    Import(String),
+}
+
+/// The working copy and its editors.
+#[derive(Debug, Clone, Default)]
+pub struct Draft {
+    pub file: RawMappingFile,
+    /// Changed since it was loaded or last saved.
+    pub dirty: bool,
+    pub form: Option<Form>,
+    /// The schema path being typed, while it is.
+    pub import: Option<Input>,
+    /// The last refused change's problems (path: message), or the last import's drops.
+    pub problems: Vec<String>,
+    /// The last thing the editor has to say.
+    pub note: Option<String>,
+}
+
+fn default_file() -> RawMappingFile {
+    toml::from_str(DEFAULT_MAPPINGS_TOML).unwrap_or_default()
+}
+
+/// `file` with both object types present (the defaults for one it left out).
+fn filled(mut file: RawMappingFile) -> RawMappingFile {
+    let defaults = default_file();
+    if file.user.is_none() {
+        file.user = defaults.user;
+    }
+    if file.group.is_none() {
+        file.group = defaults.group;
+    }
+    file
+}
+
+/// Checks a whole mapping file as the engine would load it.
+pub fn check(file: &RawMappingFile) -> Result<(MappingSet, String), Vec<String>> {
+    let text = to_toml(file).map_err(|e| vec![format!("(file): {e}")])?;
+    match load_str(&text) {
+        Ok(set) => Ok((set, text)),
+        Err(e) => Err(e
+            .problems
+            .iter()
+            .map(|p| format!("{}: {}", p.path, p.message))
+            .collect()),
+    }
+}
+
+impl Draft {
+    /// The working copy of the mapping file `text` (the defaults when it does not parse).
+    pub fn from_text(text: &str) -> Self {
+        match toml::from_str::<RawMappingFile>(text) {
+            Ok(file) => Self {
+                file: filled(file),
+                ..Self::default()
+            },
+            Err(e) => Self {
+                file: default_file(),
+                problems: vec![format!("(file): {}", e.to_string().trim_end())],
+                ..Self::default()
+            },
+        }
+    }
+
+    pub fn in_text_field(&self) -> bool {
+        self.import.is_some() || self.form.as_ref().is_some_and(Form::in_text_field)
+    }
+
+    /// Whether a form or the import field has the keys.
+    pub fn is_open(&self) -> bool {
+        self.form.is_some() || self.import.is_some()
+    }
+
+    fn object_mut(file: &mut RawMappingFile, groups: bool) -> &mut RawObjectMapping {
+        let slot = if groups { &mut file.group } else { &mut file.user };
+        slot.get_or_insert_with(RawObjectMapping::default)
+    }
+
+    pub fn object(&self, groups: bool) -> Option<&RawObjectMapping> {
+        if groups {
+            self.file.group.as_ref()
+        } else {
+            self.file.user.as_ref()
+        }
+    }
+
+    /// Takes `candidate` if it loads; otherwise keeps the problems and the old copy.
+    pub fn apply(&mut self, candidate: RawMappingFile, note: &str) -> Option<(MappingSet, String)> {
+        match check(&candidate) {
+            Ok(loaded) => {
+                self.file = candidate;
+                self.dirty = true;
+                self.problems.clear();
+                self.note = Some(note.to_owned());
+                Some(loaded)
+            }
+            Err(problems) => {
+                self.note = Some("not changed: the mappings would not load".to_owned());
+                self.problems = problems;
+                None
+            }
+        }
+    }
+
+    /// Opens the form on row `index` (or a new row when `None`).
+    pub fn open_form(&mut self, groups: bool, index: Option<usize>) {
+        let base = index
+            .and_then(|i| self.object(groups).and_then(|o| o.attributes.get(i)).cloned())
+            .unwrap_or_default();
+        self.form = Some(Form::new(
+            index.filter(|_| base != RawAttributeMapping::default()),
+            base,
+        ));
+    }
+
+    /// A key for the open form: Enter commits it (if the file then loads), Esc drops it.
+    pub fn form_key(&mut self, groups: bool, key: KeyEvent) -> Option<(MappingSet, String)> {
+        let form = self.form.as_mut()?;
+        match key.code {
+            KeyCode::Esc => self.form = None,
+            KeyCode::Enter => {
+                let raw = match form.to_raw() {
+                    Ok(raw) => raw,
+                    Err(e) => {
+                        form.problems = vec![e];
+                        return None;
+                    }
+                };
+                let index = form.index;
+                let mut candidate = self.file.clone();
+                let attributes = &mut Self::object_mut(&mut candidate, groups).attributes;
+                let note = match index.filter(|i| *i < attributes.len()) {
+                    Some(i) => {
+                        attributes[i] = raw;
+                        format!("changed the mapping of {}", attributes[i].target)
+                    }
+                    None => {
+                        attributes.push(raw);
+                        format!(
+                            "added a mapping to {}",
+                            attributes.last().map_or("", |a| a.target.as_str())
+                        )
+                    }
+                };
+                match check(&candidate) {
+                    Ok(loaded) => {
+                        self.form = None;
+                        self.file = candidate;
+                        self.dirty = true;
+                        self.problems.clear();
+                        self.note = Some(note);
+                        return Some(loaded);
+                    }
+                    Err(problems) => {
+                        if let Some(form) = &mut self.form {
+                            form.problems = problems;
+                        }
+                    }
+                }
+            }
+            _ => {
+                if form.key(key) {
+                    form.problems.clear();
+                }
+            }
+        }
+        None
+    }
+
+    /// Deletes row `index`.
+    pub fn delete(&mut self, groups: bool, index: usize) -> Option<(MappingSet, String)> {
+        let mut candidate = self.file.clone();
+        let attributes = &mut Self::object_mut(&mut candidate, groups).attributes;
+        if index >= attributes.len() {
+            return None;
+        }
+        let gone = attributes.remove(index);
+        self.apply(candidate, &format!("deleted the mapping of {}", gone.target))
+    }
+
+    /// Moves row `index` one place earlier (`up`) or later in matching precedence; the
+    /// matching attributes are numbered 1, 2, ... after.
+    pub fn reorder(&mut self, groups: bool, index: usize, up: bool) -> Option<(MappingSet, String)> {
+        let mut candidate = self.file.clone();
+        let attributes = &mut Self::object_mut(&mut candidate, groups).attributes;
+        let mut order: Vec<usize> = (0..attributes.len())
+            .filter(|i| attributes[*i].matching.is_some())
+            .collect();
+        order.sort_by_key(|i| (attributes[*i].matching, *i));
+        let Some(at) = order.iter().position(|i| *i == index) else {
+            self.note = Some("not a matching attribute: give it a matching precedence in the form (e)".to_owned());
+            return None;
+        };
+        let other = if up {
+            at.checked_sub(1)
+        } else {
+            Some(at + 1).filter(|o| *o < order.len())
+        };
+        let Some(other) = other else {
+            self.note = Some("already there".to_owned());
+            return None;
+        };
+        order.swap(at, other);
+        for (rank, i) in order.iter().enumerate() {
+            attributes[*i].matching = Some(rank as u32 + 1);
+        }
+        let target = attributes[index].target.clone();
+        self.apply(
+            candidate,
+            &format!("{target} now has matching precedence {}", other + 1),
+        )
+    }
+
+    /// Replaces the working copy with the built-in mappings.
+    pub fn restore_defaults(&mut self) -> Option<(MappingSet, String)> {
+        self.apply(default_file(), "restored the built-in mappings")
+    }
+
+    /// Opens the import path field.
+    pub fn open_import(&mut self) {
+        self.import = Some(Input::default());
+    }
+
+    /// A key for the import field: Enter asks for the file to be read.
+    pub fn import_key(&mut self, key: KeyEvent) -> Outcome {
+        let Some(input) = &mut self.import else {
+            return Outcome::Nothing;
+        };
+        match key.code {
+            KeyCode::Esc => self.import = None,
+            KeyCode::Enter => {
+                let path = input.value().trim().to_owned();
+                if path.is_empty() {
+                    return Outcome::Nothing;
+                }
+                self.import = None;
+                self.note = Some(format!("reading {path}…"));
+                return Outcome::Import(path);
+            }
+            _ => {
+                input.handle_event(&CtEvent::Key(key));
+            }
+        }
+        Outcome::Nothing
+    }
+
+    /// The schema was read and converted (or not).
+    pub fn imported(
+        &mut self,
+        result: Result<crate::mapping::model::Imported, String>,
+    ) -> Option<(MappingSet, String)> {
+        match result {
+            Ok(imported) => {
+                let loaded = self.apply(filled(imported.file), "imported the schema")?;
+                if !imported.dropped.is_empty() {
+                    self.note = Some(format!(
+                        "imported the schema; {} things it holds were dropped:",
+                        imported.dropped.len()
+                    ));
+                    self.problems = imported.dropped;
+                }
+                Some(loaded)
+            }
+            Err(e) => {
+                self.note = Some(format!("not imported: {e}"));
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "mapping_edit_tests.rs"]
+mod tests;

@@ -1,0 +1,297 @@
+//! Snapshots and key-sequence tests of the mappings screen's editing: the form (and its
+//! refusal with every problem's path), the import field, saving (which creates `mappings.toml`
+//! next to the configuration file and names it there) and leaving with unsaved edits.
+
+use std::path::PathBuf;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::super::app::{App, Overlay, Screen};
+use super::super::effect::Effect;
+use super::super::event::Event;
+use super::{dashboard_app, key, snap};
+
+const CONFIG: &str = "# mine\n[profiles.demo.servicenow]\ninstance = \"dev1\"\nusername = \"admin\"\n";
+
+fn app() -> App {
+    let mut app = dashboard_app();
+    let config = crate::config::Config::parse(CONFIG, std::path::Path::new("/etc/nowsync/config.toml")).unwrap();
+    let profile = config.profile("demo").unwrap();
+    app.settings = super::super::settings::rows(profile);
+    app.settings_edit = Some(super::super::settings::Settings::new(
+        profile,
+        PathBuf::from("/etc/nowsync/config.toml"),
+        CONFIG.to_owned(),
+    ));
+    key(&mut app, KeyCode::Char('m'));
+    app
+}
+
+fn typed(app: &mut App, text: &str) {
+    for c in text.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+fn clear(app: &mut App) {
+    for _ in 0..60 {
+        key(app, KeyCode::Backspace);
+    }
+}
+
+#[test]
+fn edit_save_and_leave() {
+    let mut app = app();
+    // Row 4 is `title` in the built-in mappings.
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Down);
+    }
+    key(&mut app, KeyCode::Char('e'));
+    key(&mut app, KeyCode::Right);
+    key(&mut app, KeyCode::Right);
+    key(&mut app, KeyCode::Down);
+    clear(&mut app);
+    typed(&mut app, "Left([jobTitle], ");
+    assert!(app.in_text_field(), "q is text in the form's fields");
+    typed(&mut app, "q");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        !app.quit && app.mappings.draft.form.is_some(),
+        "refused: it does not parse"
+    );
+    snap("mappings_form_problems", &app);
+    clear(&mut app);
+    typed(&mut app, "Left([jobTitle], 20)");
+    snap("mappings_form", &app);
+    key(&mut app, KeyCode::Enter);
+    assert!(app.mappings.draft.form.is_none() && app.mappings.draft.dirty);
+    assert!(app.quit_warning().is_some_and(|w| w.contains("mappings")));
+
+    let effects = app.handle(Event::Key(KeyEvent::new(KeyCode::Char('S'), KeyModifiers::NONE)));
+    let [Effect::SaveMappings(save)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(save.path, PathBuf::from("/etc/nowsync/mappings.toml"));
+    assert!(
+        save.text.contains("expression = \"Left([jobTitle], 20)\""),
+        "{}",
+        save.text
+    );
+    let (config_path, config_text) = save.config.clone().unwrap();
+    assert_eq!(config_path, PathBuf::from("/etc/nowsync/config.toml"));
+    assert!(config_text.starts_with("# mine\n"), "the rest of the file is kept");
+    assert!(
+        config_text.contains("mappings = \"/etc/nowsync/mappings.toml\""),
+        "{config_text}"
+    );
+    assert_eq!(
+        save.profile.provisioning.mappings,
+        Some(PathBuf::from("/etc/nowsync/mappings.toml"))
+    );
+    app.handle(Event::MappingsSaved(Ok(Some(config_text))));
+    assert!(!app.mappings.draft.dirty);
+    assert!(
+        app.settings_edit
+            .as_ref()
+            .is_some_and(|s| s.base.mappings.is_some() && s.section().contains("mappings = ")),
+        "a later settings save keeps the mapping file"
+    );
+
+    // A second save names the file the profile has now and leaves the configuration alone.
+    key(&mut app, KeyCode::Char('D'));
+    let effects = app.handle(Event::Key(KeyEvent::new(KeyCode::Char('S'), KeyModifiers::NONE)));
+    assert!(matches!(effects.as_slice(), [Effect::SaveMappings(s)] if s.config.is_none()));
+
+    // Unsaved edits: Esc asks; n stays; y drops them and goes back to the saved file.
+    key(&mut app, KeyCode::Char('D'));
+    key(&mut app, KeyCode::Esc);
+    assert!(matches!(app.overlay, Overlay::Ask { .. }));
+    snap("mappings_leave_confirm", &app);
+    key(&mut app, KeyCode::Char('n'));
+    assert_eq!((app.screen, &app.overlay), (Screen::Mappings, &Overlay::None));
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('y'));
+    assert_eq!(app.screen, Screen::Dashboard);
+    assert!(!app.mappings.draft.dirty);
+    assert!(
+        app.mappings.source_text.contains("Left([jobTitle], 20)"),
+        "the saved edit stays"
+    );
+}
+
+#[test]
+fn restore_defaults_asks_and_import_reads_a_path() {
+    let mut app = app();
+    key(&mut app, KeyCode::Char('D'));
+    let n = app.mappings.rows();
+    key(&mut app, KeyCode::Char('R'));
+    assert!(matches!(app.overlay, Overlay::Ask { .. }));
+    key(&mut app, KeyCode::Char('y'));
+    assert_eq!(app.mappings.rows(), n + 1);
+    key(&mut app, KeyCode::Char('i'));
+    typed(&mut app, "/tmp/schema.json");
+    snap("mappings_import", &app);
+    let effects = app.handle(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    assert!(matches!(effects.as_slice(), [Effect::ImportSchema(p)] if p == &PathBuf::from("/tmp/schema.json")));
+    app.handle(Event::SchemaImported(Err("/tmp/schema.json: No such file".into())));
+    assert!(
+        app.mappings
+            .draft
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("No such file"))
+    );
+}
+
+#[test]
+fn scope_builder_adds_checks_and_saves_a_clause() {
+    let mut app = app();
+    key(&mut app, KeyCode::Esc);
+    let effects = app.handle(Event::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::NONE)));
+    assert_eq!(effects.len(), 1, "the counts are asked for");
+    key(&mut app, KeyCode::Char('f'));
+    // Attribute: department is the default pick; operator: EQUALS → REGEX MATCH.
+    key(&mut app, KeyCode::Down);
+    for _ in 0..12 {
+        key(&mut app, KeyCode::Right);
+        if app
+            .mappings
+            .scope_edit
+            .form
+            .as_ref()
+            .is_some_and(|f| f.operator().name() == "REGEX MATCH")
+        {
+            break;
+        }
+    }
+    key(&mut app, KeyCode::Down);
+    assert!(app.in_text_field());
+    typed(&mut app, "(Sales");
+    key(&mut app, KeyCode::Enter);
+    let form = app.mappings.scope_edit.form.as_ref().unwrap();
+    assert!(!form.problems.is_empty(), "a bad regex is refused");
+    key(&mut app, KeyCode::Backspace);
+    key(&mut app, KeyCode::Home);
+    key(&mut app, KeyCode::Delete);
+    typed(&mut app, "^");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        app.mappings.scope_edit.form.is_none(),
+        "{:?}",
+        app.mappings.scope_edit.form
+    );
+    let user = app.mappings.draft.object(false).unwrap();
+    assert_eq!(user.scoping_filters.len(), 1);
+    assert_eq!(user.scoping_filters[0].clauses[0].value, "^Sale");
+    key(&mut app, KeyCode::Char('n'));
+    key(&mut app, KeyCode::Char('u'));
+    snap("scope_builder", &app);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    typed(&mut app, "GB");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.mappings.draft.object(false).unwrap().scoping_filters[0]
+            .clauses
+            .len(),
+        2
+    );
+    let effects = app.handle(Event::Key(KeyEvent::new(KeyCode::Char('S'), KeyModifiers::NONE)));
+    let [Effect::SaveMappings(save)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(save.text.contains("[[user.scoping_filters]]"), "{}", save.text);
+    let effects = app.handle(Event::MappingsSaved(Ok(None)));
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::Engine(super::super::engine::EngineCommand::PreviewScope { .. })]
+        ),
+        "the counts are asked for again"
+    );
+    key(&mut app, KeyCode::Char('D'));
+    assert_eq!(
+        app.mappings.draft.object(false).unwrap().scoping_filters[0]
+            .clauses
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn settings_rows_in_the_mapping_file_save_it_at_once() {
+    let mut app = app();
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('t'));
+    for _ in 0..7 {
+        key(&mut app, KeyCode::Down);
+    }
+    assert!(!app.in_text_field());
+    let effects = app.handle(Event::Key(KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE)));
+    let [Effect::SaveMappings(save)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(
+        save.text.contains("skip_out_of_scope_deletions = true"),
+        "{}",
+        save.text
+    );
+    let config = save.config.clone().map(|(_, text)| text);
+    // Another toggle waits for the save.
+    key(&mut app, KeyCode::Down);
+    assert!(
+        app.handle(Event::Key(KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE)))
+            .is_empty()
+    );
+    app.handle(Event::MappingsSaved(Ok(config)));
+    let effects = app.handle(Event::Key(KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE)));
+    let [Effect::SaveMappings(save)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(
+        save.config.is_none() && save.text.contains("delete = false"),
+        "{}",
+        save.text
+    );
+    app.handle(Event::MappingsSaved(Ok(None)));
+    snap("settings_mapping_rows", &app);
+}
+
+#[test]
+fn assigned_or_all_saves_the_settings_and_an_import_lists_its_drops() {
+    let mut app = app();
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('s'));
+    let effects = app.handle(Event::Key(KeyEvent::new(KeyCode::Char('a'), KeyModifiers::NONE)));
+    let [Effect::SaveSettings { text, profile, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(text.contains("scope = \"all\""), "{text}");
+    assert_eq!(profile.provisioning.scope, crate::config::ScopeMode::All);
+    let effects = app.handle(Event::SettingsSaved(Ok("saved".into())));
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::Engine(super::super::engine::EngineCommand::PreviewScope { .. })]
+        ),
+        "the counts follow"
+    );
+
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('m'));
+    let schema = crate::mapping::model::export_schema(&app.mappings.draft.file)
+        .schema
+        .to_string();
+    let mut imported = crate::mapping::model::import_schema(&schema).unwrap();
+    imported.dropped = vec!["user: attribute mapping to 'x' (no such column)".into()];
+    app.handle(Event::SchemaImported(Ok(imported)));
+    assert!(app.mappings.draft.dirty);
+    assert_eq!(app.mappings.draft.problems.len(), 1, "what was dropped is shown");
+    assert!(
+        app.mappings
+            .draft
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("dropped"))
+    );
+}
