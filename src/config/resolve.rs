@@ -260,7 +260,11 @@ impl Ctx {
             interval_minutes: self.ranged(S, "interval_minutes", raw.interval_minutes, 40, 1, 24 * 60)? as u32,
             deletion_threshold: self.ranged(S, "deletion_threshold", raw.deletion_threshold, 500, 0, 1_000_000)? as u32,
             deletion_threshold_percent: percent,
-            mappings: raw.mappings.map(PathBuf::from),
+            // Relative to the configuration file, wherever nowsync is started from.
+            mappings: raw.mappings.map(|m| match self.path.parent() {
+                Some(dir) if PathBuf::from(&m).is_relative() => dir.join(m),
+                _ => PathBuf::from(m),
+            }),
         })
     }
 

@@ -108,3 +108,26 @@ fn invalid_fixtures_fail_with_their_message() {
     }
     assert!(seen >= 10, "only {seen} fixtures");
 }
+
+#[test]
+fn a_relative_mappings_path_is_relative_to_the_config_file() {
+    let cfg = resolve(
+        "[profiles.p.provisioning]\nmappings = \"m.toml\"\n",
+        Path::new("/etc/nowsync/config.toml"),
+    )
+    .unwrap();
+    let p = cfg.profile("p").unwrap();
+    assert_eq!(
+        p.provisioning.mappings.as_deref(),
+        Some(Path::new("/etc/nowsync/m.toml"))
+    );
+    let cfg = resolve(
+        "[profiles.p.provisioning]\nmappings = \"/srv/m.toml\"\n",
+        Path::new("c.toml"),
+    )
+    .unwrap();
+    assert_eq!(
+        cfg.profile("p").unwrap().provisioning.mappings.as_deref(),
+        Some(Path::new("/srv/m.toml"))
+    );
+}
