@@ -3,6 +3,7 @@
 
 mod changes;
 mod crash;
+mod delta;
 mod door;
 mod initial;
 

@@ -1,0 +1,147 @@
+//! Incremental cycles read only the changes: Graph delta since the stored deltaLinks, and the
+//! touched ServiceNow rows by sys_id; an expired delta token makes a reported full cycle that
+//! is still exact.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::{Env, setup};
+
+/// ServiceNow pages of 25 rows, so a whole-table read shows as many GETs.
+fn small_pages(env: &Env) {
+    let text = std::fs::read_to_string(env.ws.config()).unwrap();
+    let text = text.replacen("username = ", "page_size = 25\nusername = ", 1);
+    env.ws.write_config(&text);
+}
+
+async fn graph_stats(env: &Env) -> Value {
+    let url = format!("{}/sim/stats", env.world.graph.url);
+    reqwest::get(url).await.unwrap().json().await.unwrap()
+}
+
+async fn reset_all(env: &Env) {
+    env.reset_stats().await;
+    let url = format!("{}/sim/stats/reset", env.world.graph.url);
+    reqwest::Client::new().post(url).send().await.unwrap();
+}
+
+fn gets(stats: &Value, table: &str) -> u64 {
+    stats["by_table"][table]["GET"].as_u64().unwrap_or(0)
+}
+
+/// A user that the first cycle provisioned and is active: (Graph id, user_name).
+async fn provisioned_user(env: &Env) -> (String, String) {
+    let out = env.nowsync(&["links", "--format", "json"]).await;
+    let links: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let state = env.state().await;
+    links
+        .iter()
+        .filter(|l| l["object_type"] == "user")
+        .map(|l| {
+            let name = l["source_name"].as_str().unwrap().to_lowercase();
+            (l["source_id"].as_str().unwrap().to_owned(), name)
+        })
+        .find(|(_, name)| state.users.get(name).map(String::as_str) == Some("true"))
+        .unwrap()
+}
+
+async fn title_of(env: &Env, user_name: &str) -> String {
+    let rows = env.rows("sys_user", &["user_name", "title"]).await;
+    let row = rows
+        .iter()
+        .find(|r| r["user_name"].as_str().unwrap().eq_ignore_ascii_case(user_name))
+        .unwrap();
+    row["title"].as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn an_incremental_cycle_reads_only_the_changes() {
+    let env = setup(300, 30, 40, 0).await;
+    small_pages(&env);
+    // The tenant plants failing objects: exit code 1 is expected throughout.
+    let (_, first) = env.sync(&[]).await;
+    assert_eq!(first["kind"], "initial");
+    // A whole-table read of sys_user would now take this many pages.
+    let full_reads = env.state().await.users.len() as u64 / 25;
+    assert!(full_reads >= 4, "{full_reads}");
+
+    let (id, user_name) = provisioned_user(&env).await;
+    env.graph_write(
+        Method::PATCH,
+        &format!("/users/{id}"),
+        json!({"jobTitle": "Delta Tester"}),
+    )
+    .await;
+    reset_all(&env).await;
+    let (_, second) = env.sync(&[]).await;
+    assert_eq!(second["kind"], "incremental");
+    assert!(second["full_cycle_reason"].is_null());
+
+    let g = graph_stats(&env).await;
+    let endpoints = g["by_endpoint"].as_object().unwrap();
+    assert!(endpoints.contains_key("GET users/delta"), "{endpoints:?}");
+    assert!(endpoints.contains_key("GET groups/delta"), "{endpoints:?}");
+    assert!(
+        !endpoints.keys().any(|k| k == "GET users" || k == "GET groups"),
+        "no full list: {endpoints:?}"
+    );
+    let s = env.stats().await;
+    // The touched user's row by sys_id: one request, not the table's pages.
+    assert_eq!(gets(&s, "sys_user"), 1, "not {full_reads} pages: {s}");
+    assert!(gets(&s, "sys_user_group") <= 1, "{s}");
+    assert_eq!(env.writes().await, 1, "only the changed title: {s}");
+    assert_eq!(title_of(&env, &user_name).await, "Delta Tester");
+
+    // Nothing changed since: a quiet cycle that writes nothing and reads no managed row.
+    reset_all(&env).await;
+    let (_, third) = env.sync(&[]).await;
+    assert_eq!(third["kind"], "incremental");
+    let s = env.stats().await;
+    assert_eq!((gets(&s, "sys_user"), env.writes().await), (0, 0), "{s}");
+}
+
+#[tokio::test]
+async fn an_expired_delta_token_makes_a_reported_full_cycle() {
+    let env = setup(300, 30, 40, 0).await;
+    let (_, first) = env.sync(&[]).await;
+    assert_eq!(first["kind"], "initial");
+    let before = env.state().await;
+    let (id, user_name) = provisioned_user(&env).await;
+
+    let url = format!("{}/sim/faults", env.world.graph.url);
+    let reply = reqwest::Client::new()
+        .post(url)
+        .json(&json!({"expire_delta_tokens": true}))
+        .send()
+        .await
+        .unwrap();
+    assert!(reply.status().is_success());
+    env.graph_write(
+        Method::PATCH,
+        &format!("/users/{id}"),
+        json!({"jobTitle": "After Expiry"}),
+    )
+    .await;
+    env.reset_stats().await;
+    let (_, second) = env.sync(&[]).await;
+    assert_eq!(second["kind"], "initial", "a full cycle");
+    let reason = second["full_cycle_reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("delta token"), "reported: {second}");
+    assert!(graph_stats(&env).await["delta_resets"].as_u64().unwrap_or(0) >= 1);
+    // Still exact: the one change written, nothing else.
+    assert_eq!(title_of(&env, &user_name).await, "After Expiry");
+    assert_eq!(env.writes().await, 1);
+    assert_eq!(env.state().await, before);
+    let out = env.nowsync(&["logs", "--format", "json"]).await;
+    assert!(out.status.success());
+    let log = std::fs::read_dir(env.ws.data_dir().join("logs"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+        .collect::<String>();
+    assert!(log.contains("delta token"), "logged");
+
+    // The new deltaLinks work: the next cycle is incremental again.
+    let (_, third) = env.sync(&[]).await;
+    assert_eq!(third["kind"], "incremental");
+}
