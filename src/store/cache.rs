@@ -3,8 +3,10 @@
 //! `source_cache` holds each Graph user and group as the delta rounds left it: raw properties
 //! (JSON text) merged item by item, because a delta item carries only what changed. It is
 //! written while a round is read: replaying a round (after a crash, before the watermarks were
-//! stored) merges the same items again, which is idempotent. `assignments_seen` and the delta
-//! watermarks are written together, in one transaction, once a cycle's writes are done.
+//! stored) merges the same items again, which is idempotent. `assignments_seen` holds what the
+//! last applied cycle saw outside the deltas — the assignments (`u:`/`g:` keys) and the objects
+//! its plan failed (`eu:`/`eg:`) — and is written with the delta watermarks, in one
+//! transaction, once a cycle's writes are done.
 
 use rusqlite::{OptionalExtension, params};
 

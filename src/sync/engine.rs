@@ -314,11 +314,34 @@ impl Engine {
                     assignments,
                     ..
                 } = read;
+                // Objects that failed in the plan (a missing reference, a duplicate, a value too
+                // long) are in no retry queue: an incremental cycle plans them again each time,
+                // so they recover once the data they lacked exists.
+                let mut failed_before: Vec<(String, String)> = Vec::new();
                 let (source, target) = if full {
                     kind = CycleKind::Initial;
                     (source, read::target(&self.snow, &self.mappings).await.map_err(at)?)
                 } else {
-                    let (users, groups) = changed_assignments(&self.store, &assignments).map_err(at)?;
+                    let (mut users, mut groups) = changed_assignments(&self.store, &assignments).map_err(at)?;
+                    // The retry queue: a transient failure is retried next cycle, a permanent one
+                    // as soon as what it lacked may have changed (plan skips it while its hash
+                    // is unchanged).
+                    failed_before = self.store.assignments_seen().map_err(|e| at(e.into()))?;
+                    failed_before.retain(|(k, _)| k.starts_with("eu:") || k.starts_with("eg:"));
+                    for (k, _) in &failed_before {
+                        match k.split_once(':') {
+                            Some(("eu", id)) => users.push(id.to_owned()),
+                            Some(("eg", id)) => groups.push(id.to_owned()),
+                            _ => {}
+                        }
+                    }
+                    for (t, id, _) in self.store.failures().map_err(|e| at(e.into()))? {
+                        match t.as_str() {
+                            "user" => users.push(id),
+                            "group" => groups.push(id),
+                            _ => {}
+                        }
+                    }
                     delta::touched(
                         &self.snow,
                         &self.mappings,
@@ -331,7 +354,6 @@ impl Engine {
                     .await
                     .map_err(at)?
                 };
-                commit = Some((assignments, users_link, groups_link));
                 let rules = Rules {
                     mappings: self.mappings.clone(),
                     now,
@@ -343,6 +365,9 @@ impl Engine {
                 let users = source.users.iter().filter(|u| u.in_scope).count() as u64;
                 let groups = source.groups.iter().filter(|g| g.in_scope).count() as u64;
                 let p = Arc::new(plan::plan(id, kind, source, &target, &prior, &rules));
+                let mut seen = assignments;
+                seen.extend(plan_failures(&p, failed_before));
+                commit = Some((seen, users_link, groups_link));
                 drop(target);
                 let totals = Totals {
                     users,
@@ -451,4 +476,26 @@ fn changed_assignments(store: &Store, now: &[(String, String)]) -> Result<(Vec<S
         }
     }
     Ok((users, groups))
+}
+
+/// The objects failed in the plan after this cycle: those failed before and not planned now,
+/// and this plan's failures (`eu:<id>`/`eg:<id>` → error code).
+fn plan_failures(plan: &Plan, before: Vec<(String, String)>) -> Vec<(String, String)> {
+    let key = |ot: ObjectType, id: &str| match ot {
+        ObjectType::User => Some(format!("eu:{id}")),
+        ObjectType::Group => Some(format!("eg:{id}")),
+        ObjectType::Membership => None,
+    };
+    let planned: std::collections::HashSet<String> = plan
+        .ops
+        .iter()
+        .filter_map(|op| key(op.object_type, &op.source_id))
+        .collect();
+    let mut out: Vec<(String, String)> = before.into_iter().filter(|(k, _)| !planned.contains(k)).collect();
+    for op in &plan.ops {
+        if let (OpKind::Error(f), Some(k)) = (&op.kind, key(op.object_type, &op.source_id)) {
+            out.push((k, f.code.clone()));
+        }
+    }
+    out
 }
