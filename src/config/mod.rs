@@ -99,6 +99,22 @@ pub struct Provisioning {
     pub deletion_threshold: u32,
     pub deletion_threshold_percent: Option<u8>,
     pub mappings: Option<PathBuf>,
+    /// Match only active ServiceNow records (the rehire case: an inactive namesake is left
+    /// alone and a new record is created; beyond Entra).
+    pub match_active_only: bool,
+    /// A reference value with no row: fail the object (Entra's behaviour) or provision it
+    /// without that attribute, with a warning.
+    pub missing_reference: MissingReferenceMode,
+    /// Days the provisioning log is kept.
+    pub log_retention_days: u32,
+}
+
+/// `missing_reference`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MissingReferenceMode {
+    #[default]
+    Fail,
+    Warn,
 }
 
 impl Default for Provisioning {
@@ -110,6 +126,9 @@ impl Default for Provisioning {
             deletion_threshold: 500,
             deletion_threshold_percent: None,
             mappings: None,
+            match_active_only: false,
+            missing_reference: MissingReferenceMode::Fail,
+            log_retention_days: 30,
         }
     }
 }

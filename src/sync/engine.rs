@@ -24,7 +24,7 @@ use super::handle::{Command, Options};
 use super::plan::{self, MissingReference, Prior, Rules};
 use super::types::{CycleKind, ObjectType, OpKind, Plan};
 use super::{Credentials, StartError, delta, queries, read, read_source};
-use crate::config::Profile;
+use crate::config::{MissingReferenceMode, Profile};
 use crate::mapping::model::MappingSet;
 use crate::store::{ProfileLock, Store};
 use crate::{graph, servicenow};
@@ -357,8 +357,11 @@ impl Engine {
                 let rules = Rules {
                     mappings: self.mappings.clone(),
                     now,
-                    match_active_only: false,
-                    missing_reference: MissingReference::Fail,
+                    match_active_only: self.profile.provisioning.match_active_only,
+                    missing_reference: match self.profile.provisioning.missing_reference {
+                        MissingReferenceMode::Fail => MissingReference::Fail,
+                        MissingReferenceMode::Warn => MissingReference::Warn,
+                    },
                 };
                 let id = self.next_plan_id;
                 self.next_plan_id += 1;
@@ -440,7 +443,7 @@ impl Engine {
                 }
                 self.store.settle_intents().map_err(|e| at(e.into()))?;
             }
-            let _ = self.store.prune_log(30);
+            let _ = self.store.prune_log(self.profile.provisioning.log_retention_days);
             stats
         };
         let stats_json = serde_json::to_string(&stats).unwrap_or_default();

@@ -6,6 +6,7 @@ mod crash;
 mod delta;
 mod door;
 mod initial;
+mod options;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::process::Output;
