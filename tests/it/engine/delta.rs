@@ -179,3 +179,19 @@ async fn an_object_failed_for_a_missing_reference_recovers_in_an_incremental_cyc
         "{dept}: {logs:?}"
     );
 }
+
+#[tokio::test]
+async fn a_scope_or_mappings_change_makes_the_next_cycle_initial() {
+    let env = setup(120, 10, 10, 0).await;
+    let (_, first) = env.sync(&[]).await;
+    assert_eq!(first["kind"], "initial");
+    let (_, second) = env.sync(&[]).await;
+    assert_eq!(second["kind"], "incremental");
+    let text = std::fs::read_to_string(env.ws.config()).unwrap();
+    env.ws
+        .write_config(&format!("{text}\n[profiles.default.provisioning]\nscope = \"all\"\n"));
+    let (_, third) = env.sync(&[]).await;
+    assert_eq!(third["kind"], "initial", "scope changed");
+    let (_, fourth) = env.sync(&[]).await;
+    assert_eq!(fourth["kind"], "incremental");
+}
