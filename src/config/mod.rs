@@ -107,6 +107,9 @@ pub struct Provisioning {
     pub missing_reference: MissingReferenceMode,
     /// Days the provisioning log is kept.
     pub log_retention_days: u32,
+    /// A group's ServiceNow members include the users of its nested groups, at any depth
+    /// (beyond Entra, which provisions direct members only).
+    pub flatten_nested_groups: bool,
 }
 
 /// `missing_reference`.
@@ -129,6 +132,7 @@ impl Default for Provisioning {
             match_active_only: false,
             missing_reference: MissingReferenceMode::Fail,
             log_retention_days: 30,
+            flatten_nested_groups: false,
         }
     }
 }

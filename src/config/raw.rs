@@ -58,6 +58,7 @@ pub struct RawProvisioning {
     pub match_active_only: Option<bool>,
     pub missing_reference: Option<String>,
     pub log_retention_days: Option<i64>,
+    pub flatten_nested_groups: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

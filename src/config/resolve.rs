@@ -271,6 +271,7 @@ impl Ctx {
         };
         Ok(Provisioning {
             match_active_only: raw.match_active_only.unwrap_or(d.match_active_only),
+            flatten_nested_groups: raw.flatten_nested_groups.unwrap_or(d.flatten_nested_groups),
             missing_reference,
             log_retention_days: self.ranged(S, "log_retention_days", raw.log_retention_days, 30, 1, 3650)? as u32,
             enabled: raw.enabled.unwrap_or(d.enabled),

@@ -246,7 +246,14 @@ impl Engine {
     }
 
     async fn cycle_inner(&mut self, dry_run: bool, shown: Option<Arc<Plan>>) -> Result<(), (Option<i64>, CycleError)> {
-        let rules_hash = plan::hash_of(&[&self.mappings_text, &format!("{:?}", self.profile.provisioning.scope)]);
+        // What, changed, makes the next cycle initial: mappings, scope, and the options that
+        // change the plan of objects no delta would touch.
+        let p = &self.profile.provisioning;
+        let options = format!(
+            "{:?} {} {:?} {}",
+            p.scope, p.match_active_only, p.missing_reference, p.flatten_nested_groups
+        );
+        let rules_hash = plan::hash_of(&[&self.mappings_text, &options]);
         let prior = self.prior().map_err(|e| (None, e))?;
         // Incremental needs links, the rules the links were made under, and both deltaLinks.
         let mark = |name: &str| self.store.watermark(name).ok().flatten();
@@ -288,6 +295,7 @@ impl Engine {
                     &self.store,
                     &self.mappings,
                     self.profile.provisioning.scope,
+                    self.profile.provisioning.flatten_nested_groups,
                     links,
                 )
                 .await
@@ -310,10 +318,16 @@ impl Engine {
                     groups_link,
                     full,
                     touched_users,
-                    touched_groups,
+                    mut touched_groups,
                     assignments,
+                    parents,
                     ..
                 } = read;
+                // A change inside a nested group changes the flattened members of its parents.
+                let inner: Vec<String> = touched_groups.iter().cloned().collect();
+                for g in inner {
+                    touched_groups.extend(parents.get(&g).into_iter().flatten().cloned());
+                }
                 // Objects that failed in the plan (a missing reference, a duplicate, a value too
                 // long) are in no retry queue: an incremental cycle plans them again each time,
                 // so they recover once the data they lacked exists.

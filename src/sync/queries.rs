@@ -131,6 +131,7 @@ async fn preview(engine: &Engine, samples: usize) -> Answer {
         engine.store(),
         &engine.mappings,
         engine.profile.provisioning.scope,
+        engine.profile.provisioning.flatten_nested_groups,
         None,
     );
     match read.await.map(|r| r.source) {

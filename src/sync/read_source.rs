@@ -8,7 +8,7 @@
 //! Why a cache: a delta item carries only the properties that changed (spec §6), and a user's
 //! mapped values need all of them.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde_json::{Map, Value as J, json};
 
@@ -25,6 +25,8 @@ use crate::store::Store;
 /// Keys of the cached JSON that are ours, not Graph's.
 const SOFT_DELETED: &str = "@softDeleted";
 const MEMBERS: &str = "@members";
+/// Nested groups (direct group members), for `flatten_nested_groups`.
+const NESTED: &str = "@groups";
 
 /// What the source read found.
 pub struct SourceRead {
@@ -42,6 +44,8 @@ pub struct SourceRead {
     /// The assignments as read this cycle (`u:<id>`/`g:<id>` → roles and how), to compare with
     /// the last applied cycle's: assignments are in no delta.
     pub assignments: Vec<(String, String)>,
+    /// With `flatten_nested_groups`: group id → the groups containing it at any depth.
+    pub parents: HashMap<String, Vec<String>>,
 }
 
 /// One delta round merged into the cache; returns (deltaLink, reset reason). A round that
@@ -90,17 +94,28 @@ async fn round(
                         obj.insert("manager".into(), value);
                     }
                     if let Some(changes) = item.members {
-                        let mut members: Vec<String> = obj
-                            .get(MEMBERS)
-                            .and_then(|m| serde_json::from_value(m.clone()).ok())
-                            .unwrap_or_default();
-                        for c in changes.into_iter().filter(|c| c.is_user()) {
-                            members.retain(|id| *id != c.id);
+                        let list = |obj: &Map<String, J>, key: &str| -> Vec<String> {
+                            obj.get(key)
+                                .and_then(|m| serde_json::from_value(m.clone()).ok())
+                                .unwrap_or_default()
+                        };
+                        let mut members = list(&obj, MEMBERS);
+                        let mut nested = list(&obj, NESTED);
+                        for c in changes {
+                            let target = if c.is_user() {
+                                &mut members
+                            } else if c.odata_type.as_deref() == Some("#microsoft.graph.group") {
+                                &mut nested
+                            } else {
+                                continue;
+                            };
+                            target.retain(|id| *id != c.id);
                             if c.removed.is_none() {
-                                members.push(c.id);
+                                target.push(c.id);
                             }
                         }
                         obj.insert(MEMBERS.into(), json!(members));
+                        obj.insert(NESTED.into(), json!(nested));
                     }
                 }
             }
@@ -118,20 +133,28 @@ async fn round(
     ))
 }
 
-/// One cached object: (name, enabled, soft-deleted, attributes if `keep`, members).
-fn convert(
-    text: &str,
-    id: &str,
-    name_key: &str,
-    keep: bool,
-    needed: &HashSet<String>,
-) -> (Option<String>, bool, bool, BTreeMap<String, Value>, Vec<String>) {
+/// One cached object: name, enabled, soft-deleted, attributes (if `keep`), user members,
+/// nested groups.
+struct Converted {
+    name: Option<String>,
+    enabled: bool,
+    soft: bool,
+    attrs: BTreeMap<String, Value>,
+    members: Vec<String>,
+    nested: Vec<String>,
+}
+
+fn convert(text: &str, id: &str, name_key: &str, keep: bool, needed: &HashSet<String>) -> Converted {
     let mut raw: Map<String, J> = serde_json::from_str(text).unwrap_or_default();
     let name = raw.get(name_key).and_then(J::as_str).map(str::to_owned);
     let enabled = raw.get("accountEnabled").and_then(J::as_bool).unwrap_or(true);
     let soft = raw.get(SOFT_DELETED).and_then(J::as_bool).unwrap_or(false);
     let members = raw
         .remove(MEMBERS)
+        .and_then(|m| serde_json::from_value(m).ok())
+        .unwrap_or_default();
+    let nested = raw
+        .remove(NESTED)
         .and_then(|m| serde_json::from_value(m).ok())
         .unwrap_or_default();
     let mut attrs = BTreeMap::new();
@@ -144,7 +167,39 @@ fn convert(
             }
         }
     }
-    (name, enabled, soft, attrs, members)
+    Converted {
+        name,
+        enabled,
+        soft,
+        attrs,
+        members,
+        nested,
+    }
+}
+
+/// Each group's users through its nested groups at any depth (cycles are harmless), and each
+/// group's containing groups at any depth (a change inside touches them too).
+fn flatten(groups: &mut [SourceObject], nested: &HashMap<String, Vec<String>>) -> HashMap<String, Vec<String>> {
+    let direct: HashMap<String, Vec<String>> = groups.iter().map(|g| (g.id.clone(), g.members.clone())).collect();
+    let mut parents: HashMap<String, Vec<String>> = HashMap::new();
+    for g in groups.iter_mut() {
+        let mut seen: HashSet<&str> = HashSet::from([g.id.as_str()]);
+        let mut stack: Vec<&str> = nested
+            .get(&g.id)
+            .map(|n| n.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        let mut members: BTreeSet<String> = g.members.iter().cloned().collect();
+        while let Some(inner) = stack.pop() {
+            if !seen.insert(inner) {
+                continue;
+            }
+            parents.entry(inner.to_owned()).or_default().push(g.id.clone());
+            members.extend(direct.get(inner).into_iter().flatten().cloned());
+            stack.extend(nested.get(inner).into_iter().flatten().map(String::as_str));
+        }
+        g.members = members.into_iter().collect();
+    }
+    parents
 }
 
 /// The assignment of each user and group, as text to compare between cycles.
@@ -174,6 +229,7 @@ pub async fn source(
     store: &Store,
     mappings: &MappingSet,
     mode: ScopeMode,
+    flatten_nested: bool,
     links: Option<(&str, &str)>,
 ) -> Result<SourceRead, CycleError> {
     let user_scope = compile_scope(&mappings.user)?;
@@ -209,7 +265,13 @@ pub async fn source(
     let user_needed = needed(&mappings.user, "userPrincipalName");
     // Converted row by row: the cache's text is never held for the whole tenant.
     store.each_cached("user", |id, text| {
-        let (name, enabled, soft, mut attrs, _) = convert(&text, &id, "userPrincipalName", keep(&id), &user_needed);
+        let Converted {
+            name,
+            enabled,
+            soft,
+            mut attrs,
+            ..
+        } = convert(&text, &id, "userPrincipalName", keep(&id), &user_needed);
         if soft {
             soft_deleted.insert(id);
             return;
@@ -265,10 +327,21 @@ pub async fn source(
     })?;
     out.soft_deleted = soft_deleted;
     let group_needed = needed(&mappings.group, "displayName");
+    let mut nested: HashMap<String, Vec<String>> = HashMap::new();
     store.each_cached("group", |id, text| {
-        let (name, _, soft, mut attrs, members) = convert(&text, &id, "displayName", true, &group_needed);
+        let Converted {
+            name,
+            soft,
+            mut attrs,
+            members,
+            nested: inner,
+            ..
+        } = convert(&text, &id, "displayName", true, &group_needed);
         if soft {
             return;
+        }
+        if !inner.is_empty() {
+            nested.insert(id.clone(), inner);
         }
         attrs.insert("IsSoftDeleted".into(), Value::Bool(false));
         let assigned_here = match &assigned {
@@ -292,7 +365,13 @@ pub async fn source(
             members,
         });
     })?;
+    let parents = if flatten_nested {
+        flatten(&mut out.groups, &nested)
+    } else {
+        HashMap::new()
+    };
     Ok(SourceRead {
+        parents,
         source: out,
         users_link,
         groups_link,
