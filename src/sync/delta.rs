@@ -11,16 +11,20 @@
 //!
 //! A row read by matching value may belong to an untouched linked object: that object joins
 //! the cycle, so `plan` sees it in scope (and the row claimed) rather than gone.
+//!
+//! Also here: the comparison of this cycle's assignments with the last applied cycle's, and
+//! the set of objects the plan failed, which incremental cycles plan again until they pass.
 
 use std::collections::{HashMap, HashSet};
 
 use super::error::CycleError;
 use super::plan::{MemberRow, Prior, Row, Source, SourceObject, Target};
 use super::read::{references, rows_where, targets};
-use super::types::ObjectType;
+use super::types::{ObjectType, OpKind, Plan};
 use crate::mapping::model::{MappingSet, ObjectMapping};
 use crate::mapping::{Context, Flow};
 use crate::servicenow::{self, Cond, Query};
+use crate::store::Store;
 
 /// Encoded-query lists are kept under this many characters per request (spec §1.7).
 const CHUNK: usize = 1500;
@@ -224,4 +228,51 @@ async fn read_rows(
     let mut seen = HashSet::new();
     rows.retain(|r| seen.insert(r.sys_id.clone()));
     Ok(rows)
+}
+
+/// Users and groups whose assignment differs from what the last applied cycle saw (added,
+/// removed or with other roles): assignments are in no delta, so they are compared here.
+pub(super) fn changed_assignments(
+    store: &Store,
+    now: &[(String, String)],
+) -> Result<(Vec<String>, Vec<String>), CycleError> {
+    let before: HashMap<String, String> = store.assignments_seen()?.into_iter().collect();
+    let after: HashMap<&str, &str> = now.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut keys: Vec<&str> = before
+        .iter()
+        .filter(|(k, v)| after.get(k.as_str()) != Some(&v.as_str()))
+        .map(|(k, _)| k.as_str())
+        .collect();
+    keys.extend(after.keys().filter(|k| !before.contains_key(**k)).copied());
+    let (mut users, mut groups) = (Vec::new(), Vec::new());
+    for k in keys {
+        match k.split_once(':') {
+            Some(("u", id)) => users.push(id.to_owned()),
+            Some(("g", id)) => groups.push(id.to_owned()),
+            _ => {}
+        }
+    }
+    Ok((users, groups))
+}
+
+/// The objects failed in the plan after this cycle: those failed before and not planned now,
+/// and this plan's failures (`eu:<id>`/`eg:<id>` → error code).
+pub(super) fn plan_failures(plan: &Plan, before: Vec<(String, String)>) -> Vec<(String, String)> {
+    let key = |ot: ObjectType, id: &str| match ot {
+        ObjectType::User => Some(format!("eu:{id}")),
+        ObjectType::Group => Some(format!("eg:{id}")),
+        ObjectType::Membership => None,
+    };
+    let planned: std::collections::HashSet<String> = plan
+        .ops
+        .iter()
+        .filter_map(|op| key(op.object_type, &op.source_id))
+        .collect();
+    let mut out: Vec<(String, String)> = before.into_iter().filter(|(k, _)| !planned.contains(k)).collect();
+    for op in &plan.ops {
+        if let (OpKind::Error(f), Some(k)) = (&op.kind, key(op.object_type, &op.source_id)) {
+            out.push((k, f.code.clone()));
+        }
+    }
+    out
 }

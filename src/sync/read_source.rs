@@ -71,7 +71,10 @@ async fn round(
                 None => store.cached(object_type, &item.id)?,
             };
             let mut obj: Map<String, J> = previous.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
-            touched.insert(item.id.clone());
+            if !round.is_full() {
+                // A full round touches everything; its ids are not worth holding.
+                touched.insert(item.id.clone());
+            }
             match item.removed {
                 Some(Removed::Deleted) => {
                     writes.push((item.id, None));
