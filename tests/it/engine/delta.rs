@@ -195,3 +195,48 @@ async fn a_scope_or_mappings_change_makes_the_next_cycle_initial() {
     let (_, fourth) = env.sync(&[]).await;
     assert_eq!(fourth["kind"], "incremental");
 }
+
+#[tokio::test]
+async fn a_new_assignment_provisions_the_user_in_the_next_incremental_cycle() {
+    let env = setup(300, 30, 40, 0).await;
+    let (_, first) = env.sync(&[]).await;
+    assert_eq!(first["kind"], "initial");
+    let scope = env.graph.assigned_scope().await.unwrap();
+    let in_scope = scope.user_ids();
+    let state = env.state().await;
+    let tenant = env.world.graph.sim.tenant().clone();
+    // An enabled user outside the app's assignments with nothing ServiceNow could reject.
+    let user = tenant
+        .users
+        .iter()
+        .filter(|u| u.account_enabled && !in_scope.contains(u.id.as_str()))
+        .filter(|u| u.user_principal_name.len() <= 40 && !u.user_principal_name.contains("#EXT#"))
+        .find(|u| !state.users.contains_key(&u.user_principal_name.to_lowercase()))
+        .expect("an unassigned user");
+    let sp = env.graph.service_principal_id().to_owned();
+    env.graph_write(
+        Method::POST,
+        &format!("/servicePrincipals/{sp}/appRoleAssignedTo"),
+        json!({"principalId": user.id, "resourceId": sp, "appRoleId": nowsync::sim::tenant::DEFAULT_ACCESS_ROLE}),
+    )
+    .await;
+    let (_, second) = env.sync(&[]).await;
+    assert_eq!(second["kind"], "incremental");
+    let logs = env.logs(&["--cycle", &second["cycle_id"].to_string()]).await;
+    let record = logs
+        .iter()
+        .find(|r| r["source_id"] == user.id.as_str() && r["object_type"] == "user")
+        .unwrap_or_else(|| panic!("{} planned: {logs:?}", user.user_principal_name));
+    // Created, or failed only for a planted bad value: either way the assignment was seen.
+    if record["status"] == "success" {
+        assert_eq!(record["action"], "create");
+        let state = env.state().await;
+        assert_eq!(
+            state
+                .users
+                .get(&user.user_principal_name.to_lowercase())
+                .map(String::as_str),
+            Some("true")
+        );
+    }
+}
