@@ -137,6 +137,7 @@ async fn follow(rx: &mut tokio::sync::broadcast::Receiver<SyncEvent>, dry_run: b
     let bar = std::io::stderr().is_terminal() && !json;
     let mut results: Vec<ObjectResult> = Vec::new();
     let mut plan: Option<std::sync::Arc<Plan>> = None;
+    let mut full_cycle: Option<String> = None;
     loop {
         let event = match rx.recv().await {
             Ok(e) => e,
@@ -145,6 +146,10 @@ async fn follow(rx: &mut tokio::sync::broadcast::Receiver<SyncEvent>, dry_run: b
             Err(RecvError::Closed) => return Exit::Connection,
         };
         match event {
+            SyncEvent::FullCycle { reason, .. } => {
+                eprintln!("note: {}", sanitize_for_terminal(&reason));
+                full_cycle = Some(reason);
+            }
             SyncEvent::PlanReady { plan: p, .. } => {
                 if dry_run && !json {
                     print_plan(&p);
@@ -181,6 +186,7 @@ async fn follow(rx: &mut tokio::sync::broadcast::Receiver<SyncEvent>, dry_run: b
                         "cycle_id": cycle_id,
                         "dry_run": dry_run,
                         "kind": plan.as_ref().map(|p| p.kind),
+                        "full_cycle_reason": full_cycle,
                         "counts": plan.as_ref().map(|p| &p.counts),
                         "stats": stats,
                         "plan": if dry_run { plan.as_ref().map(|p| serde_json::to_value(&p.ops).unwrap_or_default()) } else { None },

@@ -99,6 +99,25 @@ pub struct Provisioning {
     pub deletion_threshold: u32,
     pub deletion_threshold_percent: Option<u8>,
     pub mappings: Option<PathBuf>,
+    /// Match only active ServiceNow records (the rehire case: an inactive namesake is left
+    /// alone and a new record is created; beyond Entra).
+    pub match_active_only: bool,
+    /// A reference value with no row: fail the object (Entra's behaviour) or provision it
+    /// without that attribute, with a warning.
+    pub missing_reference: MissingReferenceMode,
+    /// Days the provisioning log is kept.
+    pub log_retention_days: u32,
+    /// A group's ServiceNow members include the users of its nested groups, at any depth
+    /// (beyond Entra, which provisions direct members only).
+    pub flatten_nested_groups: bool,
+}
+
+/// `missing_reference`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MissingReferenceMode {
+    #[default]
+    Fail,
+    Warn,
 }
 
 impl Default for Provisioning {
@@ -110,6 +129,10 @@ impl Default for Provisioning {
             deletion_threshold: 500,
             deletion_threshold_percent: None,
             mappings: None,
+            match_active_only: false,
+            missing_reference: MissingReferenceMode::Fail,
+            log_retention_days: 30,
+            flatten_nested_groups: false,
         }
     }
 }

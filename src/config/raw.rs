@@ -55,6 +55,10 @@ pub struct RawProvisioning {
     pub deletion_threshold: Option<i64>,
     pub deletion_threshold_percent: Option<i64>,
     pub mappings: Option<String>,
+    pub match_active_only: Option<bool>,
+    pub missing_reference: Option<String>,
+    pub log_retention_days: Option<i64>,
+    pub flatten_nested_groups: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

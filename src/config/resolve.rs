@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use super::raw::{RawConfig, RawEntra, RawNotification, RawProfile, RawProvisioning, RawSecrets, RawServiceNow};
 use super::{
-    Cloud, Config, ConfigError, Entra, Notification, Profile, Provisioning, ScopeMode, SecretsSettings, ServiceNow,
-    ServiceNowAuth, SmtpTls,
+    Cloud, Config, ConfigError, Entra, MissingReferenceMode, Notification, Profile, Provisioning, ScopeMode,
+    SecretsSettings, ServiceNow, ServiceNowAuth, SmtpTls,
 };
 use crate::secrets::StoreChoice;
 use crate::servicenow::Instance;
@@ -254,7 +254,26 @@ impl Ctx {
                 ));
             }
         };
+        let missing_reference = match raw.missing_reference.as_deref().unwrap_or("fail") {
+            "fail" => MissingReferenceMode::Fail,
+            "warn" => MissingReferenceMode::Warn,
+            "create" => {
+                return Err(self.invalid(
+                    S,
+                    "missing_reference",
+                    "create",
+                    "creating missing reference rows is not supported yet; expected \"fail\" or \"warn\"",
+                ));
+            }
+            other => {
+                return Err(self.invalid(S, "missing_reference", other, "expected \"fail\" or \"warn\""));
+            }
+        };
         Ok(Provisioning {
+            match_active_only: raw.match_active_only.unwrap_or(d.match_active_only),
+            flatten_nested_groups: raw.flatten_nested_groups.unwrap_or(d.flatten_nested_groups),
+            missing_reference,
+            log_retention_days: self.ranged(S, "log_retention_days", raw.log_retention_days, 30, 1, 3650)? as u32,
             enabled: raw.enabled.unwrap_or(d.enabled),
             scope,
             interval_minutes: self.ranged(S, "interval_minutes", raw.interval_minutes, 40, 1, 24 * 60)? as u32,

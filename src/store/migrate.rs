@@ -35,6 +35,12 @@ const MIGRATIONS: &[&str] = &[
      CREATE TABLE quarantine (
         id INTEGER PRIMARY KEY CHECK (id = 1), reason TEXT NOT NULL, since TEXT NOT NULL,
         next_attempt TEXT);",
+    // 3: incremental cycles: the source as the last delta rounds left it (raw Graph properties
+    // merged item by item, so a delta that carries only changed properties can be applied), and
+    // the assignments as the last applied cycle saw them (assignments are in no delta).
+    "CREATE TABLE source_cache (
+        object_type TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (object_type, id));
+     CREATE TABLE assignments_seen (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
 ];
 
 pub fn run(conn: &Connection) -> rusqlite::Result<()> {

@@ -6,12 +6,14 @@
 //! what they were computed from and whether it was transient: the retry queue), `intents`
 //! (every ServiceNow write recorded before it is sent and marked done after: a crash leaves
 //! the intent open, and the next cycle's matching finds a create whose answer was lost),
-//! `cycles` (statistics) and `log` (the provisioning log, one record per object per cycle).
+//! `cycles` (statistics), `log` (the provisioning log, one record per object per cycle), and
+//! for incremental cycles `source_cache` and `assignments_seen` (see `cache.rs`).
 //! Also [`ProfileLock`]: one engine per profile.
 //!
 //! Knows nothing of HTTP or of the engine's types beyond plain strings and JSON text. No
 //! secret is ever written here.
 
+mod cache;
 mod lock;
 mod log;
 mod migrate;

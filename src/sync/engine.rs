@@ -2,11 +2,13 @@
 //! and on schedule; answers the console's queries.
 //!
 //! A cycle: read source and target → `plan` → (dry run: stop here) → `apply` → statistics.
-//! The kind is initial when nothing is linked yet or the mappings or scope changed since the
-//! last cycle, incremental otherwise. Today both kinds read the source in full (full delta
-//! rounds) and the target in bulk pages; the rounds' delta links are stored as watermarks
-//! (`users_delta`, `groups_delta`) for incremental reads, which do not use them yet. Writes
-//! are incremental either way: only what differs is sent.
+//! The kind is initial when nothing is linked yet, the mappings or scope changed since the last
+//! cycle (their hash is stored), or a deltaLink is missing; incremental otherwise. An initial
+//! cycle reads full delta rounds and the managed tables in bulk pages; an incremental one reads
+//! the Graph changes since the stored deltaLinks and the app's assignments, and the target
+//! rows of the touched objects only (`delta`). An expired delta token makes the cycle full,
+//! reported (log, the cycle's kind, [`SyncEvent::FullCycle`]). The deltaLinks and the
+//! assignments seen are stored only once the cycle's writes are done, so a crash replays them.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,16 +18,20 @@ use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, watch};
 
 use super::apply::Applier;
+use super::delta::{changed_assignments, plan_failures};
 use super::error::CycleError;
 use super::event::{CycleStats, EngineState, SyncEvent, Totals};
 use super::handle::{Command, Options};
 use super::plan::{self, MissingReference, Prior, Rules};
 use super::types::{CycleKind, ObjectType, OpKind, Plan};
-use super::{Credentials, StartError, queries, read};
-use crate::config::Profile;
+use super::{Credentials, StartError, delta, queries, read, read_source};
+use crate::config::{MissingReferenceMode, Profile};
 use crate::mapping::model::MappingSet;
 use crate::store::{ProfileLock, Store};
 use crate::{graph, servicenow};
+
+/// The assignments and the users' and groups' deltaLinks a cycle read.
+type Commit = (Vec<(String, String)>, Option<String>, Option<String>);
 
 pub(super) struct Engine {
     pub(super) profile: Profile,
@@ -118,6 +124,10 @@ impl Engine {
             next_plan_id: 1,
             shown: None,
         })
+    }
+
+    pub(super) fn store(&self) -> &Store {
+        &self.store
     }
 
     pub(super) fn events_sender(&self) -> &broadcast::Sender<SyncEvent> {
@@ -237,25 +247,40 @@ impl Engine {
     }
 
     async fn cycle_inner(&mut self, dry_run: bool, shown: Option<Arc<Plan>>) -> Result<(), (Option<i64>, CycleError)> {
-        let rules_hash = plan::hash_of(&[&self.mappings_text, &format!("{:?}", self.profile.provisioning.scope)]);
+        // What, changed, makes the next cycle initial: mappings, scope, and the options that
+        // change the plan of objects no delta would touch.
+        let p = &self.profile.provisioning;
+        let options = format!(
+            "{:?} {} {:?} {}",
+            p.scope, p.match_active_only, p.missing_reference, p.flatten_nested_groups
+        );
+        let rules_hash = plan::hash_of(&[&self.mappings_text, &options]);
         let prior = self.prior().map_err(|e| (None, e))?;
-        let initial =
-            prior.links.is_empty() || self.store.watermark("rules").ok().flatten().as_deref() != Some(&rules_hash);
-        let kind = if initial {
-            CycleKind::Initial
-        } else {
-            CycleKind::Incremental
+        // Incremental needs links, the rules the links were made under, and both deltaLinks.
+        let mark = |name: &str| self.store.watermark(name).ok().flatten();
+        let stored = match (mark("users_delta"), mark("groups_delta")) {
+            (Some(u), Some(g)) if !prior.links.is_empty() && mark("rules").as_deref() == Some(&rules_hash) => {
+                Some((u, g))
+            }
+            _ => None,
         };
-        let kind_text = if initial { "initial" } else { "incremental" };
+        let kind_text = |initial: bool| if initial { "initial" } else { "incremental" };
         let cycle_id = self
             .store
-            .begin_cycle(kind_text, dry_run)
+            .begin_cycle(kind_text(stored.is_none()), dry_run)
             .map_err(|e| (None, e.into()))?;
         let at = |e: CycleError| (Some(cycle_id), e);
         if !dry_run {
             // Any real cycle makes a plan shown before it stale.
             self.shown = None;
         }
+        let mut kind = if stored.is_some() {
+            CycleKind::Incremental
+        } else {
+            CycleKind::Initial
+        };
+        // What the cycle read and commits once its writes are done: assignments, deltaLinks.
+        let mut commit: Option<Commit> = None;
         let (plan, totals) = match shown {
             Some(p) => {
                 let totals = Totals {
@@ -265,30 +290,103 @@ impl Engine {
                 (p, totals)
             }
             None => {
-                let (source, users_link, groups_link) =
-                    read::source(&self.graph, &self.mappings, self.profile.provisioning.scope)
-                        .await
-                        .map_err(at)?;
-                let target = read::target(&self.snow, &self.mappings).await.map_err(at)?;
+                let links = stored.as_ref().map(|(u, g)| (u.as_str(), g.as_str()));
+                let read = read_source::source(
+                    &self.graph,
+                    &self.store,
+                    &self.mappings,
+                    self.profile.provisioning.scope,
+                    self.profile.provisioning.flatten_nested_groups,
+                    links,
+                )
+                .await
+                .map_err(at)?;
+                if let Some(reason) = &read.reset {
+                    // Never silently: the log, the cycle's record and an event say why.
+                    let message =
+                        format!("the stored delta token is no longer valid ({reason}): this cycle reads everything");
+                    tracing::warn!(cycle_id, "{message}");
+                    let _ = self.store.set_cycle_kind(cycle_id, kind_text(true));
+                    self.emit(SyncEvent::FullCycle {
+                        cycle_id,
+                        reason: message,
+                    });
+                }
+                let now = chrono::Utc::now();
+                let read_source::SourceRead {
+                    source,
+                    users_link,
+                    groups_link,
+                    full,
+                    touched_users,
+                    mut touched_groups,
+                    assignments,
+                    parents,
+                    ..
+                } = read;
+                // A change inside a nested group changes the flattened members of its parents.
+                let inner: Vec<String> = touched_groups.iter().cloned().collect();
+                for g in inner {
+                    touched_groups.extend(parents.get(&g).into_iter().flatten().cloned());
+                }
+                // Objects that failed in the plan (a missing reference, a duplicate, a value too
+                // long) are in no retry queue: an incremental cycle plans them again each time,
+                // so they recover once the data they lacked exists.
+                let mut failed_before: Vec<(String, String)> = Vec::new();
+                let (source, target) = if full {
+                    kind = CycleKind::Initial;
+                    (source, read::target(&self.snow, &self.mappings).await.map_err(at)?)
+                } else {
+                    let (mut users, mut groups) = changed_assignments(&self.store, &assignments).map_err(at)?;
+                    // The retry queue: a transient failure is retried next cycle, a permanent one
+                    // as soon as what it lacked may have changed (plan skips it while its hash
+                    // is unchanged).
+                    failed_before = self.store.assignments_seen().map_err(|e| at(e.into()))?;
+                    failed_before.retain(|(k, _)| k.starts_with("eu:") || k.starts_with("eg:"));
+                    for (k, _) in &failed_before {
+                        match k.split_once(':') {
+                            Some(("eu", id)) => users.push(id.to_owned()),
+                            Some(("eg", id)) => groups.push(id.to_owned()),
+                            _ => {}
+                        }
+                    }
+                    for (t, id, _) in self.store.failures().map_err(|e| at(e.into()))? {
+                        match t.as_str() {
+                            "user" => users.push(id),
+                            "group" => groups.push(id),
+                            _ => {}
+                        }
+                    }
+                    delta::touched(
+                        &self.snow,
+                        &self.mappings,
+                        source,
+                        touched_users.into_iter().chain(users).collect(),
+                        touched_groups.into_iter().chain(groups).collect(),
+                        &prior,
+                        now,
+                    )
+                    .await
+                    .map_err(at)?
+                };
                 let rules = Rules {
                     mappings: self.mappings.clone(),
-                    now: chrono::Utc::now(),
-                    match_active_only: false,
-                    missing_reference: MissingReference::Fail,
+                    now,
+                    match_active_only: self.profile.provisioning.match_active_only,
+                    missing_reference: match self.profile.provisioning.missing_reference {
+                        MissingReferenceMode::Fail => MissingReference::Fail,
+                        MissingReferenceMode::Warn => MissingReference::Warn,
+                    },
                 };
                 let id = self.next_plan_id;
                 self.next_plan_id += 1;
                 let users = source.users.iter().filter(|u| u.in_scope).count() as u64;
                 let groups = source.groups.iter().filter(|g| g.in_scope).count() as u64;
                 let p = Arc::new(plan::plan(id, kind, source, &target, &prior, &rules));
+                let mut seen = assignments;
+                seen.extend(plan_failures(&p, failed_before));
+                commit = Some((seen, users_link, groups_link));
                 drop(target);
-                if !dry_run {
-                    for (name, link) in [("users_delta", users_link), ("groups_delta", groups_link)] {
-                        if let Some(link) = link {
-                            self.store.set_watermark(name, &link).map_err(|e| at(e.into()))?;
-                        }
-                    }
-                }
                 let totals = Totals {
                     users,
                     groups,
@@ -343,12 +441,24 @@ impl Engine {
             };
             let stats = applier.apply(&plan).await.map_err(|e| at(e.into()))?;
             if !self.stop.load(Ordering::SeqCst) {
-                self.store
-                    .set_watermark("rules", &rules_hash)
-                    .map_err(|e| at(e.into()))?;
+                // Only now, with the cycle's writes done: a crash before this replays the same
+                // changes from the old watermarks.
+                let (assignments, users_link, groups_link) = commit.take().unwrap_or_default();
+                if let (Some(u), Some(g)) = (&users_link, &groups_link) {
+                    let marks = [("rules", rules_hash.as_str()), ("users_delta", u), ("groups_delta", g)];
+                    self.store
+                        .commit_watermarks(&assignments, &marks)
+                        .map_err(|e| at(e.into()))?;
+                } else {
+                    // A shown plan applied: no read this cycle, so the old watermarks stay and
+                    // the next cycle replays the changes since them.
+                    self.store
+                        .set_watermark("rules", &rules_hash)
+                        .map_err(|e| at(e.into()))?;
+                }
                 self.store.settle_intents().map_err(|e| at(e.into()))?;
             }
-            let _ = self.store.prune_log(30);
+            let _ = self.store.prune_log(self.profile.provisioning.log_retention_days);
             stats
         };
         let stats_json = serde_json::to_string(&stats).unwrap_or_default();

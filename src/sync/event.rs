@@ -82,6 +82,11 @@ pub enum SyncEvent {
         dry_run: bool,
         totals: Totals,
     },
+    /// An incremental cycle became a full one (an expired delta token): why.
+    FullCycle {
+        cycle_id: i64,
+        reason: String,
+    },
     /// The plan of the cycle (a dry run ends here).
     PlanReady {
         cycle_id: i64,

@@ -21,6 +21,7 @@
 //! Terms are Entra's: matching attribute, scope, escrow, quarantine; ServiceNow's: sys_id.
 
 mod apply;
+mod delta;
 mod engine;
 pub mod error;
 pub mod event;
@@ -28,6 +29,7 @@ mod handle;
 pub mod plan;
 mod queries;
 mod read;
+mod read_source;
 pub mod types;
 
 pub use event::{Answer, CycleStats, EngineState, ErrorKind, ObjectResult, SyncEvent, Totals};

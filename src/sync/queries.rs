@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 use super::engine::Engine;
 use super::event::{Answer, SyncEvent};
 use super::handle::Command;
-use super::read;
+use super::read_source;
 use crate::graph;
 use crate::mapping::catalogue::source_attributes;
 use crate::mapping::{Context, Flow};
@@ -124,8 +124,18 @@ async fn evaluate(engine: &Engine, user_id: &str) -> Answer {
 }
 
 async fn preview(engine: &Engine, samples: usize) -> Answer {
-    match read::source(&engine.graph, &engine.mappings, engine.profile.provisioning.scope).await {
-        Ok((source, _, _)) => {
+    // A full read: it rebuilds the source cache, which stays consistent (the next incremental
+    // cycle replays the changes since its watermarks onto it).
+    let read = read_source::source(
+        &engine.graph,
+        engine.store(),
+        &engine.mappings,
+        engine.profile.provisioning.scope,
+        engine.profile.provisioning.flatten_nested_groups,
+        None,
+    );
+    match read.await.map(|r| r.source) {
+        Ok(source) => {
             let (ins, outs): (Vec<_>, Vec<_>) = source.users.iter().partition(|u| u.in_scope);
             Answer::ScopePreview {
                 users_in: ins.len() as u64,

@@ -37,6 +37,9 @@ pub struct Source {
     /// Soft-deleted users (restorable), by id.
     pub soft_deleted: HashSet<String>,
     pub groups: Vec<SourceObject>,
+    /// Incremental cycles: users provisioned before and not planned in this cycle that are
+    /// members of a planned group; their memberships are kept.
+    pub provisioned: HashSet<String>,
 }
 
 /// One ServiceNow row, fields as the wire has them (references as sys_ids).

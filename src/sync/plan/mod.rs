@@ -100,7 +100,7 @@ fn memberships(source: &Source, target: &Target, prior: &Prior, users: &Planned,
             .members
             .iter()
             .map(String::as_str)
-            .filter(|m| users.provisioned.contains(*m))
+            .filter(|m| users.provisioned.contains(*m) || source.provisioned.contains(*m))
             .collect();
         let mut present: HashSet<&str> = HashSet::new();
         let rows = group_sys

@@ -178,6 +178,7 @@ pub fn plan_objects(
                         Ok(d) => {
                             planned.provisioned.insert(o.id.clone());
                             push_deferred(ot, o, &d.deferred, deferred);
+                            warn(&mut op, &d.warnings);
                             let fields = d
                                 .fields
                                 .into_iter()
@@ -201,6 +202,7 @@ pub fn plan_objects(
                     Ok(d) => {
                         planned.provisioned.insert(o.id.clone());
                         push_deferred(ot, o, &d.deferred, deferred);
+                        warn(&mut op, &d.warnings);
                         op.kind = diff_kind(ot, row, d.fields, mapping.actions.update, target, table);
                     }
                 }
@@ -298,6 +300,15 @@ fn match_one<'a>(
     }
     Matched::Create {
         how: format!("{prefix}no row matches: create"),
+    }
+}
+
+/// `missing_reference = "warn"`: the object is provisioned without the attribute, and its log
+/// record says so.
+fn warn(op: &mut Op, warnings: &[String]) {
+    for w in warnings {
+        op.steps
+            .push(step("Action", "warning", format!("{w}: provisioned without it")));
     }
 }
 

@@ -3,8 +3,10 @@
 
 mod changes;
 mod crash;
+mod delta;
 mod door;
 mod initial;
+mod options;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::process::Output;

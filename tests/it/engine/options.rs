@@ -1,0 +1,103 @@
+//! `[profiles.P.provisioning]` options reach the engine: `match_active_only` (the rehire case)
+//! and `missing_reference = "warn"`.
+
+use std::collections::BTreeSet;
+
+use super::setup;
+
+#[tokio::test]
+async fn match_active_only_and_missing_reference_warn_change_the_cycle() {
+    let env = setup(300, 30, 40, 0).await;
+    let text = std::fs::read_to_string(env.ws.config()).unwrap();
+    env.ws.write_config(&format!(
+        "{text}\n[profiles.default.provisioning]\nmatch_active_only = true\nmissing_reference = \"warn\"\nlog_retention_days = 7\n"
+    ));
+    let (_, first) = env.sync(&[]).await;
+    assert_eq!(first["kind"], "initial", "{first}");
+    let logs = env.logs(&["--cycle", &first["cycle_id"].to_string()]).await;
+    let codes: BTreeSet<&str> = logs
+        .iter()
+        .filter(|r| r["status"] == "failure")
+        .filter_map(|r| r["error_code"].as_str())
+        .collect();
+    // The planted pair (one email, two rows, one inactive) matches its active row alone.
+    assert!(!codes.contains("DuplicateTargetEntries"), "{codes:?}");
+    // Missing departments and locations are warnings, and the users are provisioned.
+    assert!(!codes.contains("InvalidLookupReference"), "{codes:?}");
+    let warned: Vec<_> = logs
+        .iter()
+        .filter(|r| r["status"] != "failure" && serde_json::to_string(r).unwrap().contains("has no row whose name is"))
+        .collect();
+    assert!(!warned.is_empty(), "a warning names the missing row");
+}
+
+#[tokio::test]
+async fn flatten_nested_groups_gives_a_group_the_users_of_its_nested_groups() {
+    use nowsync::sim::tenant::PrincipalType;
+    use reqwest::Method;
+    use serde_json::json;
+
+    let env = setup(300, 30, 40, 0).await;
+    let text = std::fs::read_to_string(env.ws.config()).unwrap();
+    env.ws.write_config(&format!(
+        "{text}\n[profiles.default.provisioning]\nscope = \"all\"\nflatten_nested_groups = true\n"
+    ));
+    let (_, first) = env.sync(&[]).await;
+    assert_eq!(first["kind"], "initial");
+    let tenant = env.world.graph.sim.tenant().clone();
+    let upn = |id: &str| {
+        tenant
+            .users
+            .iter()
+            .find(|u| u.id == id)
+            .map(|u| u.user_principal_name.to_lowercase())
+    };
+    let state = env.state().await;
+    let active = |name: &str| state.users.get(name).map(String::as_str) == Some("true");
+    // A parent group with a nested group that has a provisioned user of its own.
+    let (parent, nested, user) = tenant
+        .groups
+        .iter()
+        .filter(|p| state.groups.contains_key(&p.display_name))
+        .find_map(|p| {
+            p.members
+                .iter()
+                .filter(|m| m.kind == PrincipalType::Group)
+                .find_map(|m| {
+                    let n = tenant.groups.iter().find(|g| g.id == m.id)?;
+                    let u = n
+                        .members
+                        .iter()
+                        .filter(|x| x.kind == PrincipalType::User)
+                        .filter_map(|x| upn(&x.id))
+                        .find(|name| active(name) && !p.members.iter().any(|d| upn(&d.id).as_deref() == Some(name)))?;
+                    Some((p.clone(), n.clone(), u))
+                })
+        })
+        .expect("a nested group with a provisioned user");
+    assert!(
+        state.members.contains(&(parent.display_name.clone(), user.clone())),
+        "{} gets {user} through {}",
+        parent.display_name,
+        nested.display_name
+    );
+
+    // A user added to the nested group joins the parent in the next incremental cycle.
+    let newcomer = tenant
+        .users
+        .iter()
+        .find(|u| {
+            let name = u.user_principal_name.to_lowercase();
+            active(&name) && !state.members.contains(&(parent.display_name.clone(), name))
+        })
+        .unwrap();
+    let odata = json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{}", newcomer.id)});
+    env.graph_write(Method::POST, &format!("/groups/{}/members/$ref", nested.id), odata)
+        .await;
+    let (_, second) = env.sync(&[]).await;
+    assert_eq!(second["kind"], "incremental");
+    let state = env.state().await;
+    let name = newcomer.user_principal_name.to_lowercase();
+    assert!(state.members.contains(&(nested.display_name.clone(), name.clone())));
+    assert!(state.members.contains(&(parent.display_name.clone(), name)));
+}
