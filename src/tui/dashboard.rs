@@ -347,6 +347,20 @@ impl Dashboard {
                     ..Running::default()
                 });
             }
+            EngineEvent::FullCycle { cycle_id, reason } => {
+                // The engine turned an incremental cycle into a full one: say why, never silently.
+                log.push(
+                    now,
+                    Level::Warn,
+                    &format!(
+                        "cycle {cycle_id}: reading everything again: {}",
+                        crate::model::text::sanitize_for_terminal(&reason)
+                    ),
+                );
+                if let Some(r) = &mut self.running {
+                    r.kind = Some(crate::sync::CycleKind::Initial);
+                }
+            }
             EngineEvent::PlanReady { cycle_id, plan } => {
                 let c = &plan.counts;
                 log.push(
