@@ -5,7 +5,7 @@
 //!
 //! The simulator runs in a separate process: this binary re-executes itself with
 //! `NOWSYNC_BENCH_ROLE=sim`, and that child serves the simulator and prints one JSON line with
-//! its URL and admin credentials (the `nowsync sim` command is not on this branch).
+//! its URL and admin credentials, so the benchmark needs no separately built binary.
 //!
 //! Knobs (environment): `NOWSYNC_BENCH_USERS` (default 100000), `NOWSYNC_BENCH_LATENCY_MS`
 //! (default 50), `NOWSYNC_BENCH_PAGE` (default 2000), `NOWSYNC_BENCH_IN_FLIGHT` (default 8).

@@ -22,6 +22,8 @@
 //!   provisioning log) and the profile lock. Uses `model` only; knows nothing of HTTP.
 //! - [`sync`]: the engine (read → plan → apply) behind [`sync::Handle`]; the only module that
 //!   uses `servicenow`, `graph`, `mapping`, `scope` and `store` together.
+//! - [`notify`]: notification email for quarantine and the deletion threshold (event, mail
+//!   text, once-per-reason de-duplication, SMTP over rustls). Uses `model`, `config`, `secrets`.
 //! - [`cli`]: the headless commands; glue between the modules above and the terminal.
 //!   `main.rs` only parses arguments and starts things in order.
 
@@ -30,6 +32,7 @@ pub mod config;
 pub mod graph;
 pub mod mapping;
 pub mod model;
+pub mod notify;
 pub mod scope;
 pub mod secrets;
 pub mod servicenow;

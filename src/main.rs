@@ -37,6 +37,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Attribute mappings: evaluate an expression, check, import or export an Entra schema
+    Mapping {
+        #[command(subcommand)]
+        command: cli::mapping::MappingCommand,
+    },
     /// The profile's secrets in the OS keyring: status | set NAME | delete NAME
     Secrets {
         #[command(subcommand)]
@@ -60,6 +65,8 @@ enum Command {
     Logs(cli::logs::LogsArgs),
     /// Links between Entra objects and ServiceNow rows
     Links(cli::logs::LinksArgs),
+    /// Notification email: send a test message through the profile's [notification] settings
+    Notify(cli::notify::NotifyArgs),
 }
 
 fn main() -> ExitCode {
@@ -117,6 +124,7 @@ fn run(args: Args) -> Exit {
             };
             runtime.block_on(cli::test_connection::run(profile, credentials, json))
         }
+        Some(Command::Mapping { command }) => cli::mapping::run(command, &dirs, &args.profile),
         Some(Command::Secrets { command }) => cli::secrets::run(&command, &dirs, &args.profile),
         Some(Command::Sync { once, dry_run, json }) => {
             if !once {
@@ -138,6 +146,7 @@ fn run(args: Args) -> Exit {
         }
         Some(Command::Logs(logs_args)) => cli::logs::logs(&dirs.data_dir, &args.profile, &logs_args),
         Some(Command::Links(links_args)) => cli::logs::links(&dirs.data_dir, &args.profile, &links_args),
+        Some(Command::Notify(notify_args)) => cli::notify::run(&notify_args, &dirs, &args.profile, &runtime),
     }
 }
 

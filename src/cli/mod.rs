@@ -5,6 +5,8 @@
 
 pub mod logging;
 pub mod logs;
+pub mod mapping;
+pub mod notify;
 pub mod secrets;
 pub mod sim;
 pub mod sync;

@@ -165,6 +165,13 @@ pub fn render_text(report: &Report) -> String {
         }
     };
     let mut out = String::new();
+    let width = report
+        .sides
+        .iter()
+        .flat_map(|s| &s.steps)
+        .map(|step| step.title.chars().count())
+        .max()
+        .unwrap_or(0);
     for s in &report.sides {
         let title = match s.side {
             "servicenow" => "ServiceNow",
@@ -183,7 +190,7 @@ pub fn render_text(report: &Report) -> String {
                 Outcome::Skipped => ("SKIP", "33"),
             };
             out.push_str(&format!(
-                "  {}  {:<52} {:>6} ms\n",
+                "  {}  {:<width$} {:>6} ms\n",
                 paint(code, label),
                 sanitize_multiline(&step.title),
                 step.duration.as_millis()

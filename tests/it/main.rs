@@ -5,6 +5,8 @@
 mod cli;
 mod engine;
 mod graph;
+mod mapping;
+mod notify;
 mod secrets;
 mod sim_snow;
 mod sim_snow_faults;
