@@ -65,6 +65,19 @@ enum Command {
     Logs(cli::logs::LogsArgs),
     /// Links between Entra objects and ServiceNow rows
     Links(cli::logs::LinksArgs),
+    /// Provisioning status: enabled, running, quarantine, statistics, staged deletions, escrows (exit 4 when quarantined)
+    Status {
+        /// Print one JSON document
+        #[arg(long)]
+        json: bool,
+    },
+    /// Apply exactly the deletions the deletion threshold staged
+    AllowDeletes,
+    /// Clear state as Entra's restart does: watermark | escrows | quarantine | full | force-deletes
+    Restart {
+        #[arg(long, value_enum)]
+        scope: cli::ops::Scope,
+    },
     /// Notification email: send a test message through the profile's [notification] settings
     Notify(cli::notify::NotifyArgs),
 }
@@ -146,6 +159,27 @@ fn run(args: Args) -> Exit {
         }
         Some(Command::Logs(logs_args)) => cli::logs::logs(&dirs.data_dir, &args.profile, &logs_args),
         Some(Command::Links(links_args)) => cli::logs::links(&dirs.data_dir, &args.profile, &links_args),
+        Some(Command::Status { json }) => {
+            let config = match Config::load(&dirs.config_file) {
+                Ok(config) => config,
+                Err(e) => return fail(&e, Exit::Usage),
+            };
+            match config.profile(&args.profile) {
+                Ok(profile) => cli::ops::status(&dirs.data_dir, profile, json),
+                Err(e) => fail(&e, Exit::Usage),
+            }
+        }
+        Some(Command::AllowDeletes)
+        | Some(Command::Restart {
+            scope: cli::ops::Scope::ForceDeletes,
+        }) => {
+            let (profile, credentials) = match engine_profile(&dirs, &args.profile) {
+                Ok(p) => p,
+                Err(exit) => return exit,
+            };
+            runtime.block_on(cli::ops::allow_deletes(&profile, credentials, &dirs.data_dir))
+        }
+        Some(Command::Restart { scope }) => cli::ops::restart(&dirs.data_dir, &args.profile, scope),
         Some(Command::Notify(notify_args)) => cli::notify::run(&notify_args, &dirs, &args.profile, &runtime),
     }
 }

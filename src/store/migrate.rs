@@ -35,6 +35,16 @@ const MIGRATIONS: &[&str] = &[
      CREATE TABLE quarantine (
         id INTEGER PRIMARY KEY CHECK (id = 1), reason TEXT NOT NULL, since TEXT NOT NULL,
         next_attempt TEXT);",
+    // 3: the operations issue: a staged deletion keeps the op it holds back (so allow-deletes
+    // applies exactly it); quarantine keeps its series and detail; an escrow keeps when it
+    // first failed and when it is next retried.
+    "ALTER TABLE staged_deletes ADD COLUMN op TEXT NOT NULL DEFAULT '';
+     ALTER TABLE staged_deletes ADD COLUMN source_name TEXT NOT NULL DEFAULT '';
+     ALTER TABLE quarantine ADD COLUMN series_count INTEGER NOT NULL DEFAULT 1;
+     ALTER TABLE quarantine ADD COLUMN detail TEXT NOT NULL DEFAULT '';
+     ALTER TABLE failures ADD COLUMN first_failed TEXT;
+     ALTER TABLE failures ADD COLUMN next_attempt TEXT;
+     ALTER TABLE failures ADD COLUMN source_name TEXT NOT NULL DEFAULT '';",
 ];
 
 pub fn run(conn: &Connection) -> rusqlite::Result<()> {

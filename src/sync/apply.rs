@@ -52,6 +52,42 @@ pub struct Applier<'a> {
     pub links: HashMap<(ObjectType, String), String>,
     /// The links as the store holds them (written only when they change).
     pub stored: HashMap<(ObjectType, String), String>,
+    /// The small-tenant rule's tally: see [`Halt`].
+    pub halt: Halt,
+}
+
+/// The small-tenant rule: when every write of a cycle so far failed with the same permanent
+/// error (a changed password, a lost role), stop after [`super::safety::HALT_AFTER`] of them
+/// instead of failing every object; the engine then quarantines the job.
+#[derive(Debug, Default)]
+pub struct Halt {
+    /// A write succeeded, or two failures differed: the rule no longer applies this cycle.
+    pub disarmed: bool,
+    pub code: Option<String>,
+    pub count: u32,
+    /// Set when the cycle stopped under the rule: the code and the error's text.
+    pub halted: Option<(String, String)>,
+}
+
+impl Halt {
+    fn success(&mut self) {
+        self.disarmed = true;
+    }
+
+    fn failure(&mut self, code: &str, transient: bool, message: &str) {
+        if self.disarmed || transient {
+            return;
+        }
+        if self.code.as_deref().is_some_and(|c| c != code) {
+            self.disarmed = true;
+            return;
+        }
+        self.code = Some(code.to_owned());
+        self.count += 1;
+        if self.count >= super::safety::HALT_AFTER {
+            self.halted = Some((code.to_owned(), message.to_owned()));
+        }
+    }
 }
 
 fn phase(op: &Op) -> u8 {
@@ -153,7 +189,7 @@ impl Applier<'_> {
             let mut inflight = FuturesUnordered::new();
             let mut ops = plan.ops.iter().filter(|op| phase(op) == ph);
             loop {
-                while inflight.len() < ceiling && !self.stop.load(Ordering::SeqCst) {
+                while inflight.len() < ceiling && !self.stop.load(Ordering::SeqCst) && self.halt.halted.is_none() {
                     let Some(op) = ops.next() else { break };
                     let t0 = Instant::now();
                     match self.request(op) {
@@ -192,9 +228,13 @@ impl Applier<'_> {
                 let outcome = match result {
                     Ok(sys_id) => {
                         self.store.intent_done(intent, sys_id.as_deref())?;
+                        self.halt.success();
                         Outcome::Done(sys_id)
                     }
-                    Err(e) => Outcome::Failed(e),
+                    Err(e) => {
+                        self.halt.failure(&error_code(&e), e.is_transient(), &e.to_string());
+                        Outcome::Failed(e)
+                    }
                 };
                 self.record(op, outcome, t0, &mut stats)?;
                 done += 1;
@@ -204,7 +244,7 @@ impl Applier<'_> {
                     total,
                 });
             }
-            if self.stop.load(Ordering::SeqCst) {
+            if self.stop.load(Ordering::SeqCst) || self.halt.halted.is_some() {
                 break;
             }
         }
@@ -257,6 +297,13 @@ impl Applier<'_> {
                 }
                 if op.kind.writes() {
                     self.store.clear_failure(key, &op.source_id)?;
+                }
+                // A planned failure is an escrow too: `logs --escrow` lists it; planning
+                // retries it every cycle (it costs no write), so it succeeds as soon as the
+                // data it lacked exists.
+                if let (OpKind::Error(f), true) = (&op.kind, ot != ObjectType::Membership) {
+                    self.store
+                        .note_failure(key, &op.source_id, &op.source_name, &op.hash, &f.code)?;
                 }
                 (status, code, reason, action, sys_id.or_else(|| op.target_id.clone()))
             }

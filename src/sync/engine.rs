@@ -121,6 +121,20 @@ impl Engine {
         &self.events
     }
 
+    pub(super) fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub(super) fn options(&self) -> &Options {
+        &self.options
+    }
+
+    pub(super) fn take_plan_id(&mut self) -> u64 {
+        let id = self.next_plan_id;
+        self.next_plan_id += 1;
+        id
+    }
+
     fn emit(&self, e: SyncEvent) {
         let _ = self.events.send(e);
     }
@@ -135,10 +149,18 @@ impl Engine {
         let mut next = tokio::time::Instant::now();
         loop {
             let scheduled = self.options.scheduled && self.profile.provisioning.enabled && !self.paused;
+            // In quarantine, scheduled cycles back off (1 h, 6 h, 12 h, then daily).
+            let until = match self.quarantine_until() {
+                Some(t) => {
+                    let wait = (t - chrono::Utc::now()).to_std().unwrap_or_default();
+                    next.max(tokio::time::Instant::now() + wait)
+                }
+                None => next,
+            };
             let command = if scheduled {
                 tokio::select! {
                     c = commands.recv() => c,
-                    () = tokio::time::sleep_until(next) => {
+                    () = tokio::time::sleep_until(until) => {
                         next = tokio::time::Instant::now() + interval;
                         Some(Command::RunNow)
                     }
@@ -150,6 +172,7 @@ impl Engine {
             match command {
                 Command::Stop => break,
                 Command::RunNow => self.cycle(false, None).await,
+                Command::AllowDeletes => self.allow_deletes().await,
                 Command::DryRun => self.cycle(true, None).await,
                 Command::ApplyPlan { plan_id } => match self.shown.take() {
                     Some(p) if p.id == plan_id => self.cycle(false, Some(p)).await,
@@ -202,13 +225,27 @@ impl Engine {
                 prior.links.insert((ot, l.source_id), l.sys_id);
             }
         }
+        // An escrow whose retry time has come is left out, so the plan retries it.
+        let now = chrono::Utc::now();
+        let due: std::collections::HashSet<(String, String)> = self
+            .store
+            .escrows()?
+            .into_iter()
+            .filter(|e| {
+                e.next_attempt
+                    .as_deref()
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                    .is_some_and(|t| t.to_utc() <= now)
+            })
+            .map(|e| (e.object_type, e.source_id))
+            .collect();
         for (t, id, f) in self.store.failures()? {
             let ot = if t == "group" {
                 ObjectType::Group
             } else {
                 ObjectType::User
             };
-            if !f.transient {
+            if !f.transient && !due.contains(&(t.clone(), id.clone())) {
                 prior.permanent_failures.insert((ot, id), (f.hash, f.code));
             }
         }
@@ -253,6 +290,7 @@ impl Engine {
             // Any real cycle makes a plan shown before it stale.
             self.shown = None;
         }
+        let mut tripped = None;
         let (plan, totals) = match shown {
             Some(p) => {
                 let totals = Totals {
@@ -273,9 +311,10 @@ impl Engine {
                     match_active_only: false,
                     missing_reference: MissingReference::Fail,
                 };
-                let id = self.next_plan_id;
-                self.next_plan_id += 1;
+                let id = self.take_plan_id();
                 let p = Arc::new(plan::plan(id, kind, &source, &target, &prior, &rules));
+                let (p, held) = self.hold_deletions(p, cycle_id, prior.links.len()).map_err(at)?;
+                tripped = held;
                 if !dry_run {
                     for (name, link) in [("users_delta", users_link), ("groups_delta", groups_link)] {
                         if let Some(link) = link {
@@ -302,6 +341,7 @@ impl Engine {
             cycle_id,
             plan: plan.clone(),
         });
+        let mut verdict = super::guard::Verdict::default();
         let stats = if dry_run {
             self.shown = Some(plan.clone());
             CycleStats {
@@ -313,6 +353,7 @@ impl Engine {
                 members_removed: plan.counts.remove_member,
                 skipped: plan.counts.skip,
                 failed: plan.counts.error,
+                staged_deletes: plan.counts.staged_delete,
                 ..CycleStats::default()
             }
         } else {
@@ -334,8 +375,16 @@ impl Engine {
                 stop: &self.stop,
                 stored: prior.links.clone(),
                 links,
+                halt: super::apply::Halt::default(),
             };
-            let stats = applier.apply(&plan).await.map_err(|e| at(e.into()))?;
+            let mut stats = applier.apply(&plan).await.map_err(|e| at(e.into()))?;
+            stats.staged_deletes = plan.counts.staged_delete;
+            let halted = super::guard::halted(&applier.halt);
+            self.schedule_escrows().map_err(at)?;
+            verdict = super::guard::Verdict {
+                tripped: tripped.take(),
+                halted,
+            };
             if !self.stop.load(Ordering::SeqCst) {
                 self.store
                     .set_watermark("rules", &rules_hash)
@@ -349,9 +398,81 @@ impl Engine {
         self.store
             .finish_cycle(cycle_id, &stats_json)
             .map_err(|e| at(e.into()))?;
+        if !dry_run && !self.stop.load(Ordering::SeqCst) {
+            self.judge(Some(cycle_id), &stats, verdict).await;
+        }
         self.emit(SyncEvent::CycleFinished {
             cycle_id,
             dry_run,
+            stats,
+        });
+        Ok(())
+    }
+
+    /// `allow-deletes`: applies exactly the staged set (not what a new plan would compute),
+    /// as a cycle of its own, and ends a quarantine whose only reason was the threshold.
+    async fn allow_deletes(&mut self) {
+        self.set_state(EngineState::Running);
+        if let Err((cycle_id, e)) = self.allow_deletes_inner().await {
+            self.emit(SyncEvent::Error {
+                cycle_id,
+                kind: e.kind(),
+                message: e.to_string(),
+            });
+        }
+        self.set_state(if self.paused {
+            EngineState::Paused
+        } else {
+            EngineState::Idle
+        });
+    }
+
+    async fn allow_deletes_inner(&mut self) -> Result<(), (Option<i64>, CycleError)> {
+        let Some(plan) = self.staged_plan().map_err(|e| (None, e))? else {
+            return Err((None, CycleError::Config("no deletions are staged".into())));
+        };
+        let cycle_id = self
+            .store
+            .begin_cycle("allow-deletes", false)
+            .map_err(|e| (None, e.into()))?;
+        let at = |e: CycleError| (Some(cycle_id), e);
+        self.shown = None;
+        self.emit(SyncEvent::CycleStarted {
+            cycle_id,
+            kind: plan.kind,
+            dry_run: false,
+            totals: Totals {
+                operations: plan.ops.len() as u64,
+                ..Totals::default()
+            },
+        });
+        self.emit(SyncEvent::PlanReady {
+            cycle_id,
+            plan: plan.clone(),
+        });
+        let prior = self.prior().map_err(at)?;
+        let mut applier = Applier {
+            client: &self.snow,
+            store: &self.store,
+            events: &self.events,
+            mappings: &self.mappings,
+            cycle_id,
+            stop: &self.stop,
+            stored: prior.links.clone(),
+            links: prior.links.clone(),
+            halt: super::apply::Halt::default(),
+        };
+        let stats = applier.apply(&plan).await.map_err(|e| at(e.into()))?;
+        if stats.failed == 0 && !self.stop.load(Ordering::SeqCst) {
+            self.staged_applied(cycle_id).map_err(at)?;
+        }
+        let stats_json = serde_json::to_string(&stats).unwrap_or_default();
+        self.store
+            .finish_cycle(cycle_id, &stats_json)
+            .map_err(|e| at(e.into()))?;
+        self.emit(SyncEvent::CycleFinished {
+            cycle_id,
+            dry_run: false,
             stats,
         });
         Ok(())

@@ -31,6 +31,9 @@ pub enum Command {
     ApplyPlan {
         plan_id: u64,
     },
+    /// Apply exactly the deletions the threshold staged (`nowsync allow-deletes`), as a cycle
+    /// of its own; a quarantine whose only reason was the threshold ends.
+    AllowDeletes,
     /// Stop scheduled cycles (a running cycle finishes its object in flight and stops).
     Pause,
     Resume,

@@ -24,14 +24,18 @@ mod apply;
 mod engine;
 pub mod error;
 pub mod event;
+mod guard;
 mod handle;
 pub mod plan;
 mod queries;
 mod read;
+pub mod safety;
+mod status;
 pub mod types;
 
 pub use event::{Answer, CycleStats, EngineState, ErrorKind, ObjectResult, SyncEvent, Totals};
 pub use handle::{Command, Handle, Options};
+pub use status::{Status, status};
 pub use types::{Change, Counts, CycleKind, Failure, ObjectType, Op, OpKind, Plan, Step};
 
 use crate::config::{Profile, ServiceNowAuth};

@@ -1,0 +1,176 @@
+//! Issue 8 end to end: the deletion threshold and allow-deletes, quarantine after a password
+//! change mid-cycle, escrow retried once the missing department exists; `status`, `restart`.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::{Env, setup};
+use crate::support::text;
+
+/// Appends a `[provisioning]` section (and anything else) to the world profile.
+fn append_config(env: &Env, extra: &str) {
+    let mut text = std::fs::read_to_string(env.ws.config()).unwrap();
+    text.push_str(extra);
+    env.ws.write_config(&text);
+}
+
+async fn links(env: &Env) -> Vec<Value> {
+    let out = env.nowsync(&["links", "--format", "json"]).await;
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+async fn status(env: &Env) -> (i32, Value) {
+    let out = env.nowsync(&["status", "--json"]).await;
+    let doc = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out.stderr)));
+    (out.status.code().unwrap_or(-1), doc)
+}
+
+/// Directly assigned, linked users in no assigned group: (id, UPN, sys_id, assignment id).
+async fn direct_users(env: &Env) -> Vec<(String, String, String, String)> {
+    let links = links(env).await;
+    let scope = env.graph.assigned_scope().await.unwrap();
+    let tenant = env.world.graph.sim.tenant().clone();
+    tenant
+        .users
+        .iter()
+        .filter(|u| scope.direct_users.contains_key(&u.id))
+        .filter(|u| !scope.group_members.values().any(|m| m.contains(&u.id)))
+        .filter_map(|u| {
+            let sys = links.iter().find(|l| l["source_id"] == u.id.as_str())?["sys_id"]
+                .as_str()?
+                .to_owned();
+            let a = scope.assignments.iter().find(|a| a.principal_id == u.id)?;
+            Some((u.id.clone(), u.user_principal_name.clone(), sys, a.id.clone()))
+        })
+        .collect()
+}
+
+async fn active(env: &Env, sys_id: &str) -> String {
+    env.rows("sys_user", &["sys_id", "active"])
+        .await
+        .into_iter()
+        .find(|r| r["sys_id"] == sys_id)
+        .map(|r| r["active"].as_str().unwrap_or_default().to_owned())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_deletion_threshold_stages_and_allow_deletes_applies_exactly_the_staged_set() {
+    let env = setup(200, 20, 20, 0).await;
+    append_config(&env, "\n[profiles.default.provisioning]\ndeletion_threshold = 3\n");
+    let (code, _) = env.sync(&[]).await;
+    assert!(code <= 1, "{code}");
+    let direct = direct_users(&env).await;
+    let mut five = Vec::new();
+    for d in direct {
+        if active(&env, &d.2).await == "true" {
+            five.push(d);
+        }
+        if five.len() == 5 {
+            break;
+        }
+    }
+    assert_eq!(five.len(), 5);
+    let sp = env.graph.service_principal_id().to_owned();
+    for (_, _, _, assignment) in &five {
+        env.graph_write(
+            Method::DELETE,
+            &format!("/servicePrincipals/{sp}/appRoleAssignedTo/{assignment}"),
+            Value::Null,
+        )
+        .await;
+    }
+    env.reset_stats().await;
+    let (code, doc) = env.sync(&[]).await;
+    assert_eq!(code, 4, "{doc}");
+    assert_eq!(doc["stats"]["disabled"], 0);
+    assert_eq!(doc["stats"]["staged_deletes"], 5);
+    for (_, upn, sys, _) in &five {
+        assert_eq!(active(&env, sys).await, "true", "{upn} not disabled");
+    }
+    let staged = env
+        .logs(&["--cycle", &doc["cycle_id"].to_string(), "--action", "StagedDelete"])
+        .await;
+    assert_eq!(staged.len(), 5, "{staged:?}");
+    let (code, st) = status(&env).await;
+    assert_eq!(code, 4);
+    assert_eq!(st["quarantine"]["reason"], "TooManyDeletes");
+    assert!(st["quarantine"]["next_attempt"].is_string());
+    assert_eq!(st["staged_deletions"].as_array().unwrap().len(), 5);
+
+    env.reset_stats().await;
+    let out = env.nowsync(&["allow-deletes"]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{} {}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    for (_, upn, sys, _) in &five {
+        assert_eq!(active(&env, sys).await, "false", "{upn} disabled");
+    }
+    let stats = env.stats().await;
+    assert_eq!(stats["requests"]["PATCH"], 5, "{stats}");
+    assert_eq!(env.writes().await, 5, "exactly the staged set");
+    let (code, st) = status(&env).await;
+    assert_eq!(code, 0, "{st}");
+    assert!(st["quarantine"].is_null());
+    assert_eq!(st["staged_deletions"].as_array().unwrap().len(), 0);
+    // Nothing left to do: the next cycle is quiet and not quarantined.
+    let (code, doc) = env.sync(&[]).await;
+    assert!(code <= 1, "{doc}");
+    assert_eq!(doc["stats"]["disabled"], 0);
+}
+
+#[tokio::test]
+async fn a_missing_department_is_an_escrow_retried_once_the_department_exists() {
+    let env = setup(200, 20, 20, 0).await;
+    let _ = env.sync(&[]).await;
+    let direct = direct_users(&env).await;
+    let (id, upn, sys, _) = direct[0].clone();
+    env.graph_write(
+        Method::PATCH,
+        &format!("/users/{id}"),
+        json!({"department": "Quantum Gardening"}),
+    )
+    .await;
+    let (code, _) = env.sync(&[]).await;
+    assert_eq!(code, 1);
+    let out = env.nowsync(&["logs", "--escrow", "--format", "json"]).await;
+    let escrows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let e = escrows
+        .iter()
+        .find(|e| e["source_id"] == id.as_str())
+        .expect("escrow listed");
+    assert_eq!(e["code"], "InvalidLookupReference");
+    assert!(e["next_attempt"].is_string(), "{e}");
+    env.snow
+        .create(
+            "cmn_department",
+            &serde_json::from_value(json!({"name": "Quantum Gardening"})).unwrap(),
+        )
+        .await
+        .unwrap();
+    // The next cycle retries it (no restart) and it succeeds; the tenant's other planted
+    // failures keep the exit code at 1.
+    let (_, doc) = env.sync(&[]).await;
+    assert!(
+        doc["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["source_id"] == id.as_str() && r["status"] == "success"),
+        "{doc}"
+    );
+    let row = env
+        .rows("sys_user", &["sys_id", "department"])
+        .await
+        .into_iter()
+        .find(|r| r["sys_id"] == sys.as_str())
+        .unwrap();
+    assert!(!row["department"].as_str().unwrap_or_default().is_empty(), "{upn}");
+    let out = env.nowsync(&["logs", "--escrow", "--format", "json"]).await;
+    let escrows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!escrows.iter().any(|e| e["source_id"] == id.as_str()), "escrow cleared");
+}
