@@ -255,7 +255,11 @@ pub async fn once(
         }
     };
     handle.shutdown().await;
-    exit
+    // Quarantined (now, or still, e.g. a cycle that failed on rejected credentials): 4 wins.
+    let quarantined = crate::store::Store::open(data_dir, &profile.name)
+        .and_then(|s| s.quarantine())
+        .is_ok_and(|q| q.is_some());
+    if quarantined { exit.max(Exit::Stopped) } else { exit }
 }
 
 /// `run`: cycles on the interval while `enabled`, until SIGINT/SIGTERM.

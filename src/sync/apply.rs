@@ -56,35 +56,40 @@ pub struct Applier<'a> {
     pub halt: Halt,
 }
 
-/// The small-tenant rule: when every write of a cycle so far failed with the same permanent
-/// error (a changed password, a lost role), stop after [`super::safety::HALT_AFTER`] of them
-/// instead of failing every object; the engine then quarantines the job.
+/// The small-tenant rule: stop writing after [`super::safety::HALT_AFTER`] identical permanent
+/// failures in a row when (a) every write of the cycle so far failed alike, or (b) the error is
+/// a rejected login or permission (401/403: a password changed mid-cycle, a lost role), which
+/// every later write would hit too. The engine then quarantines the job.
 #[derive(Debug, Default)]
 pub struct Halt {
-    /// A write succeeded, or two failures differed: the rule no longer applies this cycle.
-    pub disarmed: bool,
-    pub code: Option<String>,
-    pub count: u32,
+    any_success: bool,
+    failures: u32,
+    code: Option<String>,
+    streak: u32,
     /// Set when the cycle stopped under the rule: the code and the error's text.
     pub halted: Option<(String, String)>,
 }
 
 impl Halt {
     fn success(&mut self) {
-        self.disarmed = true;
+        self.any_success = true;
+        self.streak = 0;
     }
 
     fn failure(&mut self, code: &str, transient: bool, message: &str) {
-        if self.disarmed || transient {
+        if transient {
             return;
         }
-        if self.code.as_deref().is_some_and(|c| c != code) {
-            self.disarmed = true;
-            return;
+        self.failures += 1;
+        if self.code.as_deref() == Some(code) {
+            self.streak += 1;
+        } else {
+            self.code = Some(code.to_owned());
+            self.streak = 1;
         }
-        self.code = Some(code.to_owned());
-        self.count += 1;
-        if self.count >= super::safety::HALT_AFTER {
+        let auth = code == "ServiceNowUnauthorized" || code == "ServiceNowForbidden";
+        let all_alike = !self.any_success && self.streak == self.failures;
+        if self.streak >= super::safety::HALT_AFTER && (auth || all_alike) && self.halted.is_none() {
             self.halted = Some((code.to_owned(), message.to_owned()));
         }
     }

@@ -257,6 +257,22 @@ impl Engine {
         let result = self.cycle_inner(dry_run, shown).await;
         if let Err((cycle_id, e)) = result {
             tracing::warn!(error = %e, "cycle failed");
+            // Rejected credentials stop every cycle alike: quarantine (and back off) as
+            // Entra does for invalid credentials, rather than retrying on the interval.
+            if let (false, CycleError::ServiceNow(se)) = (dry_run, &e)
+                && matches!(se.status(), Some(401 | 403))
+            {
+                let code = if se.status() == Some(401) {
+                    "ServiceNowUnauthorized"
+                } else {
+                    "ServiceNowForbidden"
+                };
+                let verdict = super::guard::Verdict {
+                    tripped: None,
+                    halted: Some((code.to_owned(), e.to_string())),
+                };
+                self.judge(cycle_id, &CycleStats::default(), verdict).await;
+            }
             self.emit(SyncEvent::Error {
                 cycle_id,
                 kind: e.kind(),

@@ -174,3 +174,102 @@ async fn a_missing_department_is_an_escrow_retried_once_the_department_exists() 
     let escrows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
     assert!(!escrows.iter().any(|e| e["source_id"] == id.as_str()), "escrow cleared");
 }
+
+#[tokio::test]
+async fn a_password_changed_mid_cycle_stops_the_cycle_quarantines_and_mails_once() {
+    let env = setup(200, 20, 20, 25).await;
+    let (port, mut mails) = crate::notify::accept_all().await;
+    append_config(
+        &env,
+        &format!(
+            "\n[profiles.default.notification]\nemail = \"idm-team@example.com\"\nsmtp_host = \"127.0.0.1\"\n\
+             smtp_port = {port}\nsmtp_tls = \"none\"\n"
+        ),
+    );
+    let admin = env
+        .rows("sys_user", &["sys_id", "user_name"])
+        .await
+        .into_iter()
+        .find(|r| r["user_name"] == env.world.ready_line()["servicenow_user"])
+        .unwrap();
+    let admin_id = admin["sys_id"].as_str().unwrap().to_owned();
+    let run = {
+        let env_vars = env.env.clone();
+        let config = env.ws.config();
+        let data = env.ws.data_dir();
+        tokio::spawn(async move {
+            tokio::process::Command::new(crate::support::BIN)
+                .arg("--config")
+                .arg(config)
+                .arg("--data-dir")
+                .arg(data)
+                .args(["sync", "--once", "--json"])
+                .envs(env_vars)
+                .stdin(std::process::Stdio::null())
+                .output()
+                .await
+                .unwrap()
+        })
+    };
+    // Let the initial cycle start writing, then change the admin's password under it.
+    let mut posts = 0;
+    for _ in 0..400 {
+        posts = env.stats().await["requests"]["POST"].as_u64().unwrap_or(0);
+        if posts >= 10 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(posts >= 10, "the cycle did not start writing");
+    let sys = nowsync::model::SysId::parse(&admin_id).unwrap();
+    env.snow
+        .update(
+            "sys_user",
+            &sys,
+            &serde_json::from_value(json!({"user_password": "Changed-Elsewhere-1"})).unwrap(),
+        )
+        .await
+        .unwrap();
+    let out = run.await.unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{} {}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = doc["results"].as_array().unwrap();
+    let unauthorized = results
+        .iter()
+        .filter(|r| r["error_code"] == "ServiceNowUnauthorized")
+        .count();
+    // Bounded: the halt after 5 alike plus the writes already in flight (ceiling 8).
+    assert!(
+        (5..=5 + 8).contains(&unauthorized),
+        "{unauthorized} 401s; planned {}",
+        doc["counts"]
+    );
+    let planned_writes = doc["counts"]["create"].as_u64().unwrap();
+    assert!(
+        (results.len() as u64) < planned_writes,
+        "the cycle stopped: {} results of {planned_writes} creates",
+        results.len()
+    );
+    let (code, st) = status(&env).await;
+    assert_eq!(code, 4);
+    assert_eq!(st["quarantine"]["reason"], "CredentialsRejected", "{st}");
+    let mail = tokio::time::timeout(std::time::Duration::from_secs(10), mails.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(mail.contains("CredentialsRejected"), "{mail}");
+    // A later cycle fails on the login at once: still quarantined (exit 4, the highest), no
+    // write, and no second mail for the same reason.
+    env.reset_stats().await;
+    let out = env.nowsync(&["sync", "--once"]).await;
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    assert_eq!(env.writes().await, 0);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(mails.try_recv().is_err(), "no second mail for the same reason");
+}
