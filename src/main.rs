@@ -71,6 +71,26 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Provision on demand: one user (or a group with its members) now, step by step, also while quarantined
+    Provision {
+        /// The user's UPN or object id
+        #[arg(
+            long,
+            value_name = "UPN|ID",
+            conflicts_with = "group",
+            required_unless_present = "group"
+        )]
+        user: Option<String>,
+        /// The group's name or object id
+        #[arg(long, value_name = "NAME|ID")]
+        group: Option<String>,
+        /// Show the steps without writing to ServiceNow
+        #[arg(long)]
+        dry_run: bool,
+        /// Print one JSON document
+        #[arg(long)]
+        json: bool,
+    },
     /// Apply exactly the deletions the deletion threshold staged
     AllowDeletes,
     /// Clear state as Entra's restart does: watermark | escrows | quarantine | full | force-deletes
@@ -178,6 +198,30 @@ fn run(args: Args) -> Exit {
                 Err(exit) => return exit,
             };
             runtime.block_on(cli::ops::allow_deletes(&profile, credentials, &dirs.data_dir))
+        }
+        Some(Command::Provision {
+            user,
+            group,
+            dry_run,
+            json,
+        }) => {
+            let subject = match (user, group) {
+                (Some(u), _) => nowsync::sync::Subject::User(u),
+                (None, Some(g)) => nowsync::sync::Subject::Group(g),
+                (None, None) => return Exit::Usage,
+            };
+            let (profile, credentials) = match engine_profile(&dirs, &args.profile) {
+                Ok(p) => p,
+                Err(exit) => return exit,
+            };
+            runtime.block_on(cli::provision::run(
+                &profile,
+                credentials,
+                &dirs.data_dir,
+                subject,
+                dry_run,
+                json,
+            ))
         }
         Some(Command::Restart { scope }) => cli::ops::restart(&dirs.data_dir, &args.profile, scope),
         Some(Command::Notify(notify_args)) => cli::notify::run(&notify_args, &dirs, &args.profile, &runtime),

@@ -8,6 +8,7 @@ pub mod logs;
 pub mod mapping;
 pub mod notify;
 pub mod ops;
+pub mod provision;
 pub mod secrets;
 pub mod sim;
 pub mod sync;

@@ -58,14 +58,18 @@ pub struct Applier<'a> {
 
 /// The small-tenant rule: stop writing after [`super::safety::HALT_AFTER`] identical permanent
 /// failures in a row when (a) every write of the cycle so far failed alike, or (b) the error is
-/// a rejected login or permission (401/403: a password changed mid-cycle, a lost role), which
-/// every later write would hit too. The engine then quarantines the job.
+/// a refused permission (403: a lost role), which every later write would hit too; and after
+/// that many rejected logins (401: a password changed mid-cycle) in the cycle at all. The engine then quarantines the job.
 #[derive(Debug, Default)]
 pub struct Halt {
     any_success: bool,
     failures: u32,
     code: Option<String>,
     streak: u32,
+    /// 401s this cycle: a rejected login is never about one object, so they are counted
+    /// whatever succeeded in between (requests sent before a password change still succeed
+    /// after the first 401s).
+    unauthorized: u32,
     /// Set when the cycle stopped under the rule: the code and the error's text.
     pub halted: Option<(String, String)>,
 }
@@ -87,9 +91,14 @@ impl Halt {
             self.code = Some(code.to_owned());
             self.streak = 1;
         }
-        let auth = code == "ServiceNowUnauthorized" || code == "ServiceNowForbidden";
+        if code == "ServiceNowUnauthorized" {
+            self.unauthorized += 1;
+        }
+        let limit = super::safety::HALT_AFTER;
+        let forbidden = code == "ServiceNowForbidden";
         let all_alike = !self.any_success && self.streak == self.failures;
-        if self.streak >= super::safety::HALT_AFTER && (auth || all_alike) && self.halted.is_none() {
+        let halt = self.unauthorized >= limit || (self.streak >= limit && (forbidden || all_alike));
+        if halt && self.halted.is_none() {
             self.halted = Some((code.to_owned(), message.to_owned()));
         }
     }

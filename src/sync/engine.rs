@@ -173,6 +173,23 @@ impl Engine {
                 Command::Stop => break,
                 Command::RunNow => self.cycle(false, None).await,
                 Command::AllowDeletes => self.allow_deletes().await,
+                Command::Provision {
+                    request,
+                    subject,
+                    dry_run,
+                } => {
+                    self.set_state(EngineState::Running);
+                    let answer = match self.provision(&subject, dry_run).await {
+                        Ok(report) => super::Answer::Provisioned(Box::new(report)),
+                        Err(e) => super::Answer::Failed(e.to_string()),
+                    };
+                    self.emit(SyncEvent::Answer { request, answer });
+                    self.set_state(if self.paused {
+                        EngineState::Paused
+                    } else {
+                        EngineState::Idle
+                    });
+                }
                 Command::DryRun => self.cycle(true, None).await,
                 Command::ApplyPlan { plan_id } => match self.shown.take() {
                     Some(p) if p.id == plan_id => self.cycle(false, Some(p)).await,
@@ -218,7 +235,7 @@ impl Engine {
         }
     }
 
-    fn prior(&self) -> Result<Prior, CycleError> {
+    pub(super) fn prior(&self) -> Result<Prior, CycleError> {
         let mut prior = Prior::default();
         for ot in [ObjectType::User, ObjectType::Group] {
             for l in self.store.links(ot.as_str())? {

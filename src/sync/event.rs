@@ -144,6 +144,8 @@ pub enum Answer {
     },
     /// A reference row was created: its table and sys_id.
     Created { table: String, sys_id: String },
+    /// Provision on demand: each object's steps and results.
+    Provisioned(Box<super::OnDemand>),
     /// The query failed.
     Failed(String),
 }

@@ -34,6 +34,13 @@ pub enum Command {
     /// Apply exactly the deletions the threshold staged (`nowsync allow-deletes`), as a cycle
     /// of its own; a quarantine whose only reason was the threshold ends.
     AllowDeletes,
+    /// Provision on demand: the pipeline for one user (or a group with its members) now,
+    /// also while quarantined; `Answer::Provisioned` carries each step.
+    Provision {
+        request: u64,
+        subject: super::Subject,
+        dry_run: bool,
+    },
     /// Stop scheduled cycles (a running cycle finishes its object in flight and stops).
     Pause,
     Resume,

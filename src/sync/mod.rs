@@ -26,6 +26,7 @@ pub mod error;
 pub mod event;
 mod guard;
 mod handle;
+mod on_demand;
 pub mod plan;
 mod queries;
 mod read;
@@ -35,6 +36,7 @@ pub mod types;
 
 pub use event::{Answer, CycleStats, EngineState, ErrorKind, ObjectResult, SyncEvent, Totals};
 pub use handle::{Command, Handle, Options};
+pub use on_demand::{ObjectReport, OnDemand, Subject};
 pub use status::{Status, status};
 pub use types::{Change, Counts, CycleKind, Failure, ObjectType, Op, OpKind, Plan, Step};
 

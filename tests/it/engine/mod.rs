@@ -5,6 +5,7 @@ mod changes;
 mod crash;
 mod door;
 mod initial;
+mod on_demand;
 mod ops;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

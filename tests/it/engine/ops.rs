@@ -98,6 +98,11 @@ async fn the_deletion_threshold_stages_and_allow_deletes_applies_exactly_the_sta
     assert!(st["quarantine"]["next_attempt"].is_string());
     assert_eq!(st["staged_deletions"].as_array().unwrap().len(), 5);
 
+    // Provision on demand runs while quarantined (an explicit admin action).
+    let out = env.nowsync(&["provision", "--user", &five[0].1, "--dry-run"]).await;
+    assert!(text(&out.stdout).contains("out of scope"), "{}", text(&out.stdout));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
     env.reset_stats().await;
     let out = env.nowsync(&["allow-deletes"]).await;
     assert_eq!(
@@ -272,4 +277,31 @@ async fn a_password_changed_mid_cycle_stops_the_cycle_quarantines_and_mails_once
     assert_eq!(env.writes().await, 0);
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(mails.try_recv().is_err(), "no second mail for the same reason");
+}
+
+#[tokio::test]
+async fn restart_scopes_clear_what_they_name() {
+    let env = setup(200, 20, 20, 0).await;
+    let _ = env.sync(&[]).await;
+    assert!(!links(&env).await.is_empty());
+    let out = env.nowsync(&["restart", "--scope", "watermark"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let (_, doc) = env.sync(&[]).await;
+    assert_eq!(doc["kind"], "initial", "watermark: the next cycle is initial");
+    let out = env.nowsync(&["restart", "--scope", "escrows"]).await;
+    assert_eq!(out.status.code(), Some(0));
+    let out = env.nowsync(&["logs", "--escrow", "--format", "json"]).await;
+    assert_eq!(text(&out.stdout).trim(), "[]");
+    let out = env.nowsync(&["restart", "--scope", "full"]).await;
+    assert_eq!(out.status.code(), Some(0));
+    assert!(links(&env).await.is_empty(), "full forgets links");
+    // Matching runs again: the rows are found, not duplicated.
+    env.reset_stats().await;
+    let (_, doc) = env.sync(&[]).await;
+    assert_eq!(doc["stats"]["created"], 0, "{}", doc["stats"]);
+    assert!(!links(&env).await.is_empty());
+    env.state().await;
+    let out = env.nowsync(&["restart", "--scope", "force-deletes"]).await;
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).contains("no deletions are staged"));
 }
