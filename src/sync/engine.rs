@@ -43,6 +43,8 @@ pub(super) struct Engine {
     next_plan_id: u64,
     /// The last dry run's plan, which `ApplyPlan` may apply.
     shown: Option<Arc<Plan>>,
+    /// What the deletion threshold held back in the shown plan (stored if it is applied).
+    shown_held: Option<super::guard::Tripped>,
 }
 
 /// The mapping set of a profile and its text (whose change makes the next cycle initial).
@@ -114,6 +116,7 @@ impl Engine {
             paused: false,
             next_plan_id: 1,
             shown: None,
+            shown_held: None,
         })
     }
 
@@ -322,10 +325,17 @@ impl Engine {
         if !dry_run {
             // Any real cycle makes a plan shown before it stale.
             self.shown = None;
+            if shown.is_none() {
+                self.shown_held = None;
+            }
         }
         let mut tripped = None;
         let (plan, totals) = match shown {
             Some(p) => {
+                if let Some((limit, held)) = self.shown_held.take() {
+                    self.persist_staged(&held, cycle_id).map_err(at)?;
+                    tripped = Some((limit, held));
+                }
                 let totals = Totals {
                     operations: p.ops.len() as u64,
                     ..Totals::default()
@@ -346,8 +356,14 @@ impl Engine {
                 };
                 let id = self.take_plan_id();
                 let p = Arc::new(plan::plan(id, kind, &source, &target, &prior, &rules));
-                let (p, held) = self.hold_deletions(p, cycle_id, prior.links.len()).map_err(at)?;
-                tripped = held;
+                let (p, held) = self
+                    .hold_deletions(p, cycle_id, prior.links.len(), !dry_run)
+                    .map_err(at)?;
+                if dry_run {
+                    self.shown_held = held;
+                } else {
+                    tripped = held;
+                }
                 if !dry_run {
                     for (name, link) in [("users_delta", users_link), ("groups_delta", groups_link)] {
                         if let Some(link) = link {
@@ -470,6 +486,7 @@ impl Engine {
             .map_err(|e| (None, e.into()))?;
         let at = |e: CycleError| (Some(cycle_id), e);
         self.shown = None;
+        self.shown_held = None;
         self.emit(SyncEvent::CycleStarted {
             cycle_id,
             kind: plan.kind,

@@ -39,13 +39,16 @@ fn rfc3339(t: DateTime<Utc>) -> String {
 }
 
 impl Engine {
-    /// Holds back every disable and delete when the plan's deletions exceed the threshold; the
-    /// held ops are stored (the staged set) so `allow-deletes` applies exactly them.
+    /// Holds back every disable and delete when the plan's deletions exceed the threshold. A
+    /// real cycle stores the held ops (the staged set) so `allow-deletes` applies exactly them;
+    /// a dry run shows the same staged plan and stores nothing (applying that shown plan
+    /// stores them then, through [`Engine::persist_staged`]).
     pub(super) fn hold_deletions(
         &self,
         plan: Arc<Plan>,
         cycle_id: i64,
         linked: usize,
+        persist: bool,
     ) -> Result<(Arc<Plan>, Option<Tripped>), CycleError> {
         let p = &self.profile.provisioning;
         let Some(limit) = safety::threshold_exceeded(&plan, linked, p.deletion_threshold, p.deletion_threshold_percent)
@@ -53,6 +56,14 @@ impl Engine {
             return Ok((plan, None));
         };
         let (staged, held) = safety::stage(&plan);
+        if persist {
+            self.persist_staged(&held, cycle_id)?;
+        }
+        Ok((Arc::new(staged), Some((limit, held))))
+    }
+
+    /// Stores the staged set (replacing an older one).
+    pub(super) fn persist_staged(&self, held: &[Op], cycle_id: i64) -> Result<(), CycleError> {
         let rows: Vec<StagedRow> = held
             .iter()
             .map(|op| StagedRow {
@@ -66,12 +77,8 @@ impl Engine {
             })
             .collect();
         self.store().set_staged(&rows)?;
-        tracing::warn!(
-            held = held.len(),
-            limit,
-            "deletion threshold exceeded: deletions staged"
-        );
-        Ok((Arc::new(staged), Some((limit, held))))
+        tracing::warn!(held = held.len(), "deletion threshold exceeded: deletions staged");
+        Ok(())
     }
 
     /// Writes each permanent failure's next retry (Entra's escrow schedule).

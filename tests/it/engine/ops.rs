@@ -80,6 +80,10 @@ async fn the_deletion_threshold_stages_and_allow_deletes_applies_exactly_the_sta
         )
         .await;
     }
+    // A dry run shows what the real cycle will do: the five staged, none disabled.
+    let (_, dry) = env.sync(&["--dry-run"]).await;
+    assert_eq!(dry["counts"]["staged_delete"], 5, "{}", dry["counts"]);
+    assert_eq!(dry["counts"]["disable"], 0);
     env.reset_stats().await;
     let (code, doc) = env.sync(&[]).await;
     assert_eq!(code, 4, "{doc}");
