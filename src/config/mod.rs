@@ -99,6 +99,11 @@ pub struct Provisioning {
     pub deletion_threshold: u32,
     pub deletion_threshold_percent: Option<u8>,
     pub mappings: Option<PathBuf>,
+    /// Escrow retries: hours after the first failure of the first retries (Entra: 6, 12,
+    /// 24), then every 24 h after the last of them ...
+    pub escrow_retry_hours: Vec<u32>,
+    /// ... until this many days after the first failure (Entra: 28).
+    pub escrow_days: u32,
 }
 
 impl Default for Provisioning {
@@ -110,6 +115,8 @@ impl Default for Provisioning {
             deletion_threshold: 500,
             deletion_threshold_percent: None,
             mappings: None,
+            escrow_retry_hours: vec![6, 12, 24],
+            escrow_days: 28,
         }
     }
 }

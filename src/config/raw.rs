@@ -55,6 +55,8 @@ pub struct RawProvisioning {
     pub deletion_threshold: Option<i64>,
     pub deletion_threshold_percent: Option<i64>,
     pub mappings: Option<String>,
+    pub escrow_retry_hours: Option<Vec<i64>>,
+    pub escrow_days: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]

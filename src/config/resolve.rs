@@ -254,7 +254,28 @@ impl Ctx {
                 ));
             }
         };
+        let escrow_retry_hours = match raw.escrow_retry_hours {
+            None => d.escrow_retry_hours.clone(),
+            Some(h)
+                if !h.is_empty()
+                    && h.len() <= 20
+                    && h.windows(2).all(|w| w[0] < w[1])
+                    && h.iter().all(|x| (1..=24 * 28).contains(x)) =>
+            {
+                h.into_iter().map(|x| x as u32).collect()
+            }
+            Some(h) => {
+                return Err(self.invalid(
+                    S,
+                    "escrow_retry_hours",
+                    format!("{h:?}"),
+                    "expected 1 to 20 increasing whole numbers of hours from 1 to 672, e.g. [6, 12, 24]",
+                ));
+            }
+        };
         Ok(Provisioning {
+            escrow_retry_hours,
+            escrow_days: self.ranged(S, "escrow_days", raw.escrow_days, 28, 1, 365)? as u32,
             enabled: raw.enabled.unwrap_or(d.enabled),
             scope,
             interval_minutes: self.ranged(S, "interval_minutes", raw.interval_minutes, 40, 1, 24 * 60)? as u32,

@@ -85,7 +85,8 @@ impl Engine {
     pub(super) fn schedule_escrows(&self) -> Result<(), CycleError> {
         for e in self.store().escrows()? {
             let first = e.first_failed.as_deref().and_then(parse_time).unwrap_or_else(Utc::now);
-            let next = safety::escrow_next(first, e.attempts).map(rfc3339);
+            let p = &self.profile.provisioning;
+            let next = safety::escrow_next(first, e.attempts, &p.escrow_retry_hours, p.escrow_days).map(rfc3339);
             if next != e.next_attempt || e.first_failed.is_none() {
                 self.store()
                     .schedule_failure(&e.object_type, &e.source_id, &e.source_name, next.as_deref())?;

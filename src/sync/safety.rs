@@ -21,21 +21,19 @@ pub fn quarantine_backoff(series_count: u32) -> Duration {
     }
 }
 
-/// Escrow retries after the first failure: 6 h, 12 h, 24 h, then every 24 h, for 28 days.
-pub const ESCROW_STEPS_HOURS: [i64; 3] = [6, 12, 24];
-pub const ESCROW_DAYS: i64 = 28;
-
 /// When an escrowed object is next retried, given how many attempts failed (1 after the first
-/// failure) and when the first one was; `None` once 28 days have passed (retries stop).
-pub fn escrow_next(first_failed: DateTime<Utc>, attempts: u32) -> Option<DateTime<Utc>> {
-    let hours = match attempts {
-        0 | 1 => ESCROW_STEPS_HOURS[0],
-        2 => ESCROW_STEPS_HOURS[1],
-        3 => ESCROW_STEPS_HOURS[2],
-        n => ESCROW_STEPS_HOURS[2] + 24 * i64::from(n - 3),
+/// failure), when the first one was, and the schedule (`steps`: hours after the first failure,
+/// Entra's 6, 12, 24; then every 24 h after the last step; until `days` after the first
+/// failure, Entra's 28); `None` once that has passed (retries stop).
+pub fn escrow_next(first_failed: DateTime<Utc>, attempts: u32, steps: &[u32], days: u32) -> Option<DateTime<Utc>> {
+    let n = attempts.max(1) as usize;
+    let last = i64::from(steps.last().copied().unwrap_or(24));
+    let hours = match steps.get(n - 1) {
+        Some(h) => i64::from(*h),
+        None => last + 24 * (n - steps.len()) as i64,
     };
     let next = first_failed + Duration::hours(hours);
-    (next <= first_failed + Duration::days(ESCROW_DAYS)).then_some(next)
+    (next <= first_failed + Duration::days(i64::from(days))).then_some(next)
 }
 
 /// Whether an op counts against the deletion threshold: disables and deletes of users and
@@ -138,11 +136,15 @@ mod tests {
     #[test]
     fn schedules() {
         let t0 = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().to_utc();
-        assert_eq!(escrow_next(t0, 1), Some(t0 + Duration::hours(6)));
-        assert_eq!(escrow_next(t0, 2), Some(t0 + Duration::hours(12)));
-        assert_eq!(escrow_next(t0, 3), Some(t0 + Duration::hours(24)));
-        assert_eq!(escrow_next(t0, 4), Some(t0 + Duration::hours(48)));
-        assert_eq!(escrow_next(t0, 40), None);
+        let next = |n| escrow_next(t0, n, &[6, 12, 24], 28);
+        assert_eq!(next(1), Some(t0 + Duration::hours(6)));
+        assert_eq!(next(2), Some(t0 + Duration::hours(12)));
+        assert_eq!(next(3), Some(t0 + Duration::hours(24)));
+        assert_eq!(next(4), Some(t0 + Duration::hours(48)));
+        assert_eq!(next(29), Some(t0 + Duration::days(27)));
+        assert_eq!(next(30), Some(t0 + Duration::days(28)));
+        assert_eq!(next(31), None);
+        assert_eq!(escrow_next(t0, 2, &[1], 2), Some(t0 + Duration::hours(25)));
         let hours: Vec<i64> = (1..=5).map(|n| quarantine_backoff(n).num_hours()).collect();
         assert_eq!(hours, [1, 6, 12, 24, 24]);
     }
