@@ -31,20 +31,20 @@ pub(super) struct Engine {
     mappings_text: String,
     pub(super) snow: servicenow::Client,
     pub(super) graph: graph::Client,
-    store: Store,
+    pub(super) store: Store,
     _lock: ProfileLock,
     options: Options,
-    events: broadcast::Sender<SyncEvent>,
+    pub(super) events: broadcast::Sender<SyncEvent>,
     state: watch::Sender<EngineState>,
     last_plan: watch::Sender<Option<Arc<Plan>>>,
     /// Set by Stop (and by the `run` command's signal handler through Stop).
-    stop: Arc<AtomicBool>,
-    paused: bool,
+    pub(super) stop: Arc<AtomicBool>,
+    pub(super) paused: bool,
     next_plan_id: u64,
     /// The last dry run's plan, which `ApplyPlan` may apply.
-    shown: Option<Arc<Plan>>,
+    pub(super) shown: Option<Arc<Plan>>,
     /// What the deletion threshold held back in the shown plan (stored if it is applied).
-    shown_held: Option<super::guard::Tripped>,
+    pub(super) shown_held: Option<super::guard::Tripped>,
 }
 
 /// The mapping set of a profile and its text (whose change makes the next cycle initial).
@@ -138,11 +138,11 @@ impl Engine {
         id
     }
 
-    fn emit(&self, e: SyncEvent) {
+    pub(super) fn emit(&self, e: SyncEvent) {
         let _ = self.events.send(e);
     }
 
-    fn set_state(&self, s: EngineState) {
+    pub(super) fn set_state(&self, s: EngineState) {
         let _ = self.state.send(s);
         self.emit(SyncEvent::StateChanged(s));
     }
@@ -453,76 +453,6 @@ impl Engine {
         self.emit(SyncEvent::CycleFinished {
             cycle_id,
             dry_run,
-            stats,
-        });
-        Ok(())
-    }
-
-    /// `allow-deletes`: applies exactly the staged set (not what a new plan would compute),
-    /// as a cycle of its own, and ends a quarantine whose only reason was the threshold.
-    async fn allow_deletes(&mut self) {
-        self.set_state(EngineState::Running);
-        if let Err((cycle_id, e)) = self.allow_deletes_inner().await {
-            self.emit(SyncEvent::Error {
-                cycle_id,
-                kind: e.kind(),
-                message: e.to_string(),
-            });
-        }
-        self.set_state(if self.paused {
-            EngineState::Paused
-        } else {
-            EngineState::Idle
-        });
-    }
-
-    async fn allow_deletes_inner(&mut self) -> Result<(), (Option<i64>, CycleError)> {
-        let Some(plan) = self.staged_plan().map_err(|e| (None, e))? else {
-            return Err((None, CycleError::Config("no deletions are staged".into())));
-        };
-        let cycle_id = self
-            .store
-            .begin_cycle("allow-deletes", false)
-            .map_err(|e| (None, e.into()))?;
-        let at = |e: CycleError| (Some(cycle_id), e);
-        self.shown = None;
-        self.shown_held = None;
-        self.emit(SyncEvent::CycleStarted {
-            cycle_id,
-            kind: plan.kind,
-            dry_run: false,
-            totals: Totals {
-                operations: plan.ops.len() as u64,
-                ..Totals::default()
-            },
-        });
-        self.emit(SyncEvent::PlanReady {
-            cycle_id,
-            plan: plan.clone(),
-        });
-        let prior = self.prior().map_err(at)?;
-        let mut applier = Applier {
-            client: &self.snow,
-            store: &self.store,
-            events: &self.events,
-            mappings: &self.mappings,
-            cycle_id,
-            stop: &self.stop,
-            stored: prior.links.clone(),
-            links: prior.links.clone(),
-            halt: super::apply::Halt::default(),
-        };
-        let stats = applier.apply(&plan).await.map_err(|e| at(e.into()))?;
-        if stats.failed == 0 && !self.stop.load(Ordering::SeqCst) {
-            self.staged_applied(cycle_id).map_err(at)?;
-        }
-        let stats_json = serde_json::to_string(&stats).unwrap_or_default();
-        self.store
-            .finish_cycle(cycle_id, &stats_json)
-            .map_err(|e| at(e.into()))?;
-        self.emit(SyncEvent::CycleFinished {
-            cycle_id,
-            dry_run: false,
             stats,
         });
         Ok(())

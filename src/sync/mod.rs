@@ -20,6 +20,7 @@
 //!
 //! Terms are Entra's: matching attribute, scope, escrow, quarantine; ServiceNow's: sys_id.
 
+mod allow;
 mod apply;
 mod engine;
 pub mod error;
