@@ -2,8 +2,11 @@
 //! and on schedule; answers the console's queries.
 //!
 //! A cycle: read source and target → `plan` → (dry run: stop here) → `apply` → statistics.
-//! The kind is initial when nothing is linked yet or the mappings changed since the last
-//! cycle, incremental otherwise.
+//! The kind is initial when nothing is linked yet or the mappings or scope changed since the
+//! last cycle, incremental otherwise. Today both kinds read the source in full (full delta
+//! rounds) and the target in bulk pages; the rounds' delta links are stored as watermarks
+//! (`users_delta`, `groups_delta`) for incremental reads, which do not use them yet. Writes
+//! are incremental either way: only what differs is sent.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -355,7 +358,10 @@ impl Engine {
                     missing_reference: MissingReference::Fail,
                 };
                 let id = self.take_plan_id();
-                let p = Arc::new(plan::plan(id, kind, &source, &target, &prior, &rules));
+                let users = source.users.iter().filter(|u| u.in_scope).count() as u64;
+                let groups = source.groups.iter().filter(|g| g.in_scope).count() as u64;
+                let p = Arc::new(plan::plan(id, kind, source, &target, &prior, &rules));
+                drop(target);
                 let (p, held) = self
                     .hold_deletions(p, cycle_id, prior.links.len(), !dry_run)
                     .map_err(at)?;
@@ -372,8 +378,8 @@ impl Engine {
                     }
                 }
                 let totals = Totals {
-                    users: source.users.iter().filter(|u| u.in_scope).count() as u64,
-                    groups: source.groups.iter().filter(|g| g.in_scope).count() as u64,
+                    users,
+                    groups,
                     operations: p.ops.len() as u64,
                 };
                 (p, totals)

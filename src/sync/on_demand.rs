@@ -92,7 +92,8 @@ impl Engine {
                 }
             }
         }
-        let full = plan::plan(0, CycleKind::Incremental, &source, &target, &prior, &rules);
+        // plan consumes its source (it frees attributes as it goes); the report still needs them.
+        let full = plan::plan(0, CycleKind::Incremental, source.clone(), &target, &prior, &rules);
         let group_id = match subject {
             Subject::Group(_) => subjects.first().map(|(_, g)| g.id.clone()),
             Subject::User(_) => None,

@@ -29,12 +29,29 @@ use super::types::{CycleKind, ObjectType, Op, OpKind, Plan, Step};
 use objects::Planned;
 
 /// Plans one cycle.
-pub fn plan(id: u64, kind: CycleKind, source: &Source, target: &Target, prior: &Prior, rules: &Rules) -> Plan {
+/// Takes the source by value: each object's attributes are dropped once its operation is built.
+pub fn plan(id: u64, kind: CycleKind, mut source: Source, target: &Target, prior: &Prior, rules: &Rules) -> Plan {
     let mut ops = Vec::new();
     let mut deferred = Vec::new();
-    let users = objects::plan_objects(ObjectType::User, source, target, prior, rules, &mut ops, &mut deferred);
-    let groups = objects::plan_objects(ObjectType::Group, source, target, prior, rules, &mut ops, &mut deferred);
-    memberships(source, target, prior, &users, &groups, &mut ops);
+    let users = objects::plan_objects(
+        ObjectType::User,
+        &mut source,
+        target,
+        prior,
+        rules,
+        &mut ops,
+        &mut deferred,
+    );
+    let groups = objects::plan_objects(
+        ObjectType::Group,
+        &mut source,
+        target,
+        prior,
+        rules,
+        &mut ops,
+        &mut deferred,
+    );
+    memberships(&source, target, prior, &users, &groups, &mut ops);
     ops.extend(deferred);
     let ops = ops
         .into_iter()

@@ -63,7 +63,7 @@ pub(super) fn keys(object: &SourceObject, mapping: &ObjectMapping, rules: &Rules
 #[allow(clippy::too_many_arguments)]
 pub fn plan_objects(
     ot: ObjectType,
-    source: &Source,
+    source: &mut Source,
     target: &Target,
     prior: &Prior,
     rules: &Rules,
@@ -71,8 +71,8 @@ pub fn plan_objects(
     deferred: &mut Vec<Op>,
 ) -> Planned {
     let (mapping, objects, rows) = match ot {
-        ObjectType::Group => (&rules.mappings.group, &source.groups, &target.groups),
-        _ => (&rules.mappings.user, &source.users, &target.users),
+        ObjectType::Group => (&rules.mappings.group, &mut source.groups, &target.groups),
+        _ => (&rules.mappings.user, &mut source.users, &target.users),
     };
     let mut planned = Planned::default();
     if !mapping.enabled {
@@ -92,11 +92,14 @@ pub fn plan_objects(
             idx
         })
         .collect();
-    let in_scope: Vec<&SourceObject> = objects.iter().filter(|o| o.in_scope).collect();
-    let all_keys: Vec<Vec<Option<String>>> = in_scope.iter().map(|o| keys(o, mapping, rules)).collect();
+    // Indices, not references: each object's attributes are freed once its op is built, so
+    // memory holds the plan or the source, not both.
+    let in_scope: Vec<usize> = (0..objects.len()).filter(|&i| objects[i].in_scope).collect();
+    let all_keys: Vec<Vec<Option<String>>> = in_scope.iter().map(|&i| keys(&objects[i], mapping, rules)).collect();
     // DuplicateSourceEntries: the value an unlinked object would be matched and created by.
     let mut first_key_count: HashMap<(usize, &str), u32> = HashMap::new();
-    for (o, k) in in_scope.iter().zip(&all_keys) {
+    for (&i, k) in in_scope.iter().zip(&all_keys) {
+        let o = &objects[i];
         if prior.links.contains_key(&(ot, o.id.clone())) {
             continue;
         }
@@ -106,7 +109,8 @@ pub fn plan_objects(
     }
     let mut claimed: HashSet<&str> = HashSet::new();
     let mut results: Vec<Matched> = Vec::with_capacity(in_scope.len());
-    for (o, k) in in_scope.iter().zip(&all_keys) {
+    for (&i, k) in in_scope.iter().zip(&all_keys) {
+        let o = &objects[i];
         results.push(match_one(
             ot,
             o,
@@ -122,7 +126,8 @@ pub fn plan_objects(
     // Links as they will be after this cycle's matches (for provisioned references).
     let mut links = prior.links.clone();
     let mut pending: HashSet<String> = HashSet::new();
-    for (o, m) in in_scope.iter().zip(&results) {
+    for (&i, m) in in_scope.iter().zip(&results) {
+        let o = &objects[i];
         match m {
             Matched::Row { row, .. } => {
                 links.insert((ot, o.id.clone()), row.sys_id.clone());
@@ -134,7 +139,8 @@ pub fn plan_objects(
         }
     }
     let table = mapping.target_table.as_str();
-    for (o, m) in in_scope.iter().zip(results) {
+    for (&i, m) in in_scope.iter().zip(results) {
+        let o = &objects[i];
         let import = step(
             "Import",
             "success",
@@ -202,6 +208,7 @@ pub fn plan_objects(
         }
         op.hash = op_hash(o, &op.kind);
         ops.push(op);
+        objects[i].attrs = Default::default();
     }
     deprovision(ot, mapping, source, &by_id, prior, rules, ops);
     planned

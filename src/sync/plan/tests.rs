@@ -59,7 +59,7 @@ fn plan_of(users: Vec<SourceObject>, t: &Target, prior: &Prior) -> crate::sync::
         users,
         ..Source::default()
     };
-    plan(1, CycleKind::Initial, &source, t, prior, &rules())
+    plan(1, CycleKind::Initial, source, t, prior, &rules())
 }
 
 fn only(p: &crate::sync::Plan) -> &OpKind {
@@ -187,7 +187,7 @@ fn duplicate_source_values_and_missing_matching_values() {
         users: vec![user("u1", "a@x.com", json!({}))],
         ..Source::default()
     };
-    let p = plan(1, CycleKind::Initial, &source, &t, &Prior::default(), &r);
+    let p = plan(1, CycleKind::Initial, source, &t, &Prior::default(), &r);
     assert!(matches!(only(&p), OpKind::Error(f) if f.code == "EntryJoiningPropertyValueIsMissing"));
 }
 
@@ -311,7 +311,7 @@ fn memberships_are_made_equal_for_managed_users() {
         groups: vec![group],
         ..Source::default()
     };
-    let p = plan(1, CycleKind::Initial, &source, &t, &prior, &rules());
+    let p = plan(1, CycleKind::Initial, source, &t, &prior, &rules());
     let members: Vec<_> = p
         .ops
         .iter()
@@ -377,7 +377,7 @@ fn a_user_who_left_scope_loses_the_memberships_we_gave_it_and_a_group_back_in_sc
         groups: vec![group],
         ..Source::default()
     };
-    let p = plan(1, CycleKind::Incremental, &source, &t, &prior, &rules());
+    let p = plan(1, CycleKind::Incremental, source, &t, &prior, &rules());
     assert!(
         p.ops
             .iter()
