@@ -416,3 +416,34 @@ impl Applier<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Halt;
+
+    #[test]
+    fn the_halt_counts_401s_across_successes_and_needs_alike_failures_otherwise() {
+        let mut h = Halt::default();
+        for _ in 0..4 {
+            h.failure("ServiceNowBadRequest", false, "x");
+        }
+        h.failure("ServiceNowBadRequest", true, "transient: ignored");
+        assert!(h.halted.is_none());
+        h.failure("ServiceNowBadRequest", false, "x");
+        assert_eq!(h.halted.as_ref().map(|(c, _)| c.as_str()), Some("ServiceNowBadRequest"));
+
+        let mut h = Halt::default();
+        h.success();
+        for _ in 0..10 {
+            h.failure("ServiceNowBadRequest", false, "data");
+        }
+        assert!(h.halted.is_none(), "data failures after a success are per object");
+        for _ in 0..4 {
+            h.failure("ServiceNowUnauthorized", false, "401");
+            h.success();
+        }
+        assert!(h.halted.is_none());
+        h.failure("ServiceNowUnauthorized", false, "401");
+        assert!(h.halted.is_some(), "five 401s in a cycle halt it");
+    }
+}

@@ -103,6 +103,20 @@ async fn provision_on_demand_prints_the_steps_and_a_dry_run_writes_nothing() {
     );
     assert_eq!(env.writes().await, 0);
 
+    // A group with its members, dry run: the group's steps, then each member's; no write.
+    let (gid, members) = scope.group_members.iter().find(|(_, m)| !m.is_empty()).unwrap();
+    env.reset_stats().await;
+    let out = env.nowsync(&["provision", "--group", gid, "--dry-run", "--json"]).await;
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let objects = report["objects"].as_array().unwrap();
+    assert_eq!(objects[0]["object_type"], "group");
+    assert_eq!(objects[0]["source_id"], gid.as_str());
+    for m in members {
+        assert!(objects.iter().any(|o| o["source_id"] == m.as_str()), "member {m}");
+    }
+    assert_eq!(env.writes().await, 0);
+
     // An unknown user is a usage error.
     let out = env.nowsync(&["provision", "--user", "nobody@nowhere.example"]).await;
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
