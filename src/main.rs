@@ -69,6 +69,39 @@ enum Command {
     Notify(cli::notify::NotifyArgs),
     /// The console against built-in simulators; nothing leaves the machine
     Demo,
+    /// Provisioning status: enabled, running, quarantine, statistics, staged deletions, escrows (exit 4 when quarantined)
+    Status {
+        /// Print one JSON document
+        #[arg(long)]
+        json: bool,
+    },
+    /// Provision on demand: one user (or a group with its members) now, step by step, also while quarantined
+    Provision {
+        /// The user's UPN or object id
+        #[arg(
+            long,
+            value_name = "UPN|ID",
+            conflicts_with = "group",
+            required_unless_present = "group"
+        )]
+        user: Option<String>,
+        /// The group's name or object id
+        #[arg(long, value_name = "NAME|ID")]
+        group: Option<String>,
+        /// Show the steps without writing to ServiceNow
+        #[arg(long)]
+        dry_run: bool,
+        /// Print one JSON document
+        #[arg(long)]
+        json: bool,
+    },
+    /// Apply exactly the deletions the deletion threshold staged
+    AllowDeletes,
+    /// Clear state as Entra's restart does: watermark | escrows | quarantine | full | force-deletes
+    Restart {
+        #[arg(long, value_enum)]
+        scope: cli::ops::Scope,
+    },
 }
 
 fn main() -> ExitCode {
@@ -153,6 +186,51 @@ fn run(args: Args) -> Exit {
             Ok(()) => Exit::Success,
             Err(e) => fail(&e, Exit::Usage),
         },
+        Some(Command::Status { json }) => {
+            let config = match Config::load(&dirs.config_file) {
+                Ok(config) => config,
+                Err(e) => return fail(&e, Exit::Usage),
+            };
+            match config.profile(&args.profile) {
+                Ok(profile) => cli::ops::status(&dirs.data_dir, profile, json),
+                Err(e) => fail(&e, Exit::Usage),
+            }
+        }
+        Some(Command::AllowDeletes)
+        | Some(Command::Restart {
+            scope: cli::ops::Scope::ForceDeletes,
+        }) => {
+            let (profile, credentials) = match engine_profile(&dirs, &args.profile) {
+                Ok(p) => p,
+                Err(exit) => return exit,
+            };
+            runtime.block_on(cli::ops::allow_deletes(&profile, credentials, &dirs.data_dir))
+        }
+        Some(Command::Provision {
+            user,
+            group,
+            dry_run,
+            json,
+        }) => {
+            let subject = match (user, group) {
+                (Some(u), _) => nowsync::sync::Subject::User(u),
+                (None, Some(g)) => nowsync::sync::Subject::Group(g),
+                (None, None) => return Exit::Usage,
+            };
+            let (profile, credentials) = match engine_profile(&dirs, &args.profile) {
+                Ok(p) => p,
+                Err(exit) => return exit,
+            };
+            runtime.block_on(cli::provision::run(
+                &profile,
+                credentials,
+                &dirs.data_dir,
+                subject,
+                dry_run,
+                json,
+            ))
+        }
+        Some(Command::Restart { scope }) => cli::ops::restart(&dirs.data_dir, &args.profile, scope),
     }
 }
 

@@ -38,6 +38,9 @@ pub struct LogsArgs {
     /// Records at or after this time (RFC 3339, or a date YYYY-MM-DD)
     #[arg(long, value_name = "T")]
     pub since: Option<String>,
+    /// The escrows instead: permanent failures retried on a schedule, with their next attempt
+    #[arg(long)]
+    pub escrow: bool,
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
 }
@@ -109,6 +112,9 @@ pub fn logs(data_dir: &Path, profile: &str, args: &LogsArgs) -> Exit {
         Ok(s) => s,
         Err(e) => return e,
     };
+    if args.escrow {
+        return escrows(&store, args.format);
+    }
     let since = args.since.as_ref().map(|s| {
         if s.len() == 10 {
             format!("{s}T00:00:00.000Z")
@@ -166,6 +172,27 @@ pub fn logs(data_dir: &Path, profile: &str, args: &LogsArgs) -> Exit {
         ],
     };
     print_rows(&rows, columns, args.format)
+}
+
+/// `logs --escrow`: each escrow with its code, attempts and next attempt.
+fn escrows(store: &Store, format: Format) -> Exit {
+    let rows: Vec<Value> = match store.escrows() {
+        Ok(e) => e.iter().filter_map(|r| serde_json::to_value(r).ok()).collect(),
+        Err(e) => {
+            super::report_error(&e);
+            return Exit::Usage;
+        }
+    };
+    let columns: &[&str] = &[
+        "object_type",
+        "source_name",
+        "source_id",
+        "code",
+        "attempts",
+        "first_failed",
+        "next_attempt",
+    ];
+    print_rows(&rows, columns, format)
 }
 
 pub fn links(data_dir: &Path, profile: &str, args: &LinksArgs) -> Exit {

@@ -7,6 +7,8 @@ pub mod logging;
 pub mod logs;
 pub mod mapping;
 pub mod notify;
+pub mod ops;
+pub mod provision;
 pub mod secrets;
 pub mod sim;
 pub mod sync;

@@ -118,7 +118,7 @@ fn result_line(r: &ObjectResult) -> String {
 
 fn summary(cycle_id: i64, s: &CycleStats) -> String {
     format!(
-        "cycle {cycle_id}: created {}, updated {}, disabled {}, deleted {}, members added {}, removed {}, skipped {}, failed {}; {} writes in {:.1} s",
+        "cycle {cycle_id}: created {}, updated {}, disabled {}, deleted {}, members added {}, removed {}, skipped {}, failed {}, staged deletions {}; {} writes in {:.1} s",
         s.created,
         s.updated,
         s.disabled,
@@ -127,17 +127,19 @@ fn summary(cycle_id: i64, s: &CycleStats) -> String {
         s.members_removed,
         s.skipped,
         s.failed,
+        s.staged_deletes,
         s.writes,
         s.duration_ms as f64 / 1000.0
     )
 }
 
 /// Consumes events until the cycle ends; returns its exit code. `echo` prints results.
-async fn follow(rx: &mut tokio::sync::broadcast::Receiver<SyncEvent>, dry_run: bool, json: bool) -> Exit {
+pub(super) async fn follow(rx: &mut tokio::sync::broadcast::Receiver<SyncEvent>, dry_run: bool, json: bool) -> Exit {
     let bar = std::io::stderr().is_terminal() && !json;
     let mut results: Vec<ObjectResult> = Vec::new();
     let mut plan: Option<std::sync::Arc<Plan>> = None;
     let mut full_cycle: Option<String> = None;
+    let mut quarantined = false;
     loop {
         let event = match rx.recv().await {
             Ok(e) => e,
@@ -201,11 +203,28 @@ async fn follow(rx: &mut tokio::sync::broadcast::Receiver<SyncEvent>, dry_run: b
                 } else {
                     stats.failed
                 };
-                return if failed > 0 {
+                // Quarantined or stopped by the deletion threshold: 4, which wins over 1.
+                return if quarantined {
+                    Exit::Stopped
+                } else if failed > 0 {
                     Exit::ObjectFailures
                 } else {
                     Exit::Success
                 };
+            }
+            SyncEvent::Quarantine {
+                reason, next_attempt, ..
+            } => {
+                quarantined = reason.is_some();
+                if !json {
+                    match reason {
+                        Some(r) => eprintln!(
+                            "quarantined: {r}; next scheduled attempt {} (nowsync status)",
+                            next_attempt.as_deref().unwrap_or("-")
+                        ),
+                        None => eprintln!("quarantine ended"),
+                    }
+                }
             }
             SyncEvent::Error { kind, message, .. } => {
                 if bar {
@@ -242,7 +261,11 @@ pub async fn once(
         }
     };
     handle.shutdown().await;
-    exit
+    // Quarantined (now, or still, e.g. a cycle that failed on rejected credentials): 4 wins.
+    let quarantined = crate::store::Store::open(data_dir, &profile.name)
+        .and_then(|s| s.quarantine())
+        .is_ok_and(|q| q.is_some());
+    if quarantined { exit.max(Exit::Stopped) } else { exit }
 }
 
 /// `run`: cycles on the interval while `enabled`, until SIGINT/SIGTERM.

@@ -110,6 +110,11 @@ pub struct Provisioning {
     /// A group's ServiceNow members include the users of its nested groups, at any depth
     /// (beyond Entra, which provisions direct members only).
     pub flatten_nested_groups: bool,
+    /// Escrow retries: hours after the first failure of the first retries (Entra: 6, 12,
+    /// 24), then every 24 h after the last of them ...
+    pub escrow_retry_hours: Vec<u32>,
+    /// ... until this many days after the first failure (Entra: 28).
+    pub escrow_days: u32,
 }
 
 /// `missing_reference`.
@@ -133,6 +138,8 @@ impl Default for Provisioning {
             missing_reference: MissingReferenceMode::Fail,
             log_retention_days: 30,
             flatten_nested_groups: false,
+            escrow_retry_hours: vec![6, 12, 24],
+            escrow_days: 28,
         }
     }
 }

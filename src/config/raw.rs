@@ -59,6 +59,8 @@ pub struct RawProvisioning {
     pub missing_reference: Option<String>,
     pub log_retention_days: Option<i64>,
     pub flatten_nested_groups: Option<bool>,
+    pub escrow_retry_hours: Option<Vec<i64>>,
+    pub escrow_days: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -269,11 +269,32 @@ impl Ctx {
                 return Err(self.invalid(S, "missing_reference", other, "expected \"fail\" or \"warn\""));
             }
         };
+        let escrow_retry_hours = match raw.escrow_retry_hours {
+            None => d.escrow_retry_hours.clone(),
+            Some(h)
+                if !h.is_empty()
+                    && h.len() <= 20
+                    && h.windows(2).all(|w| w[0] < w[1])
+                    && h.iter().all(|x| (1..=24 * 28).contains(x)) =>
+            {
+                h.into_iter().map(|x| x as u32).collect()
+            }
+            Some(h) => {
+                return Err(self.invalid(
+                    S,
+                    "escrow_retry_hours",
+                    format!("{h:?}"),
+                    "expected 1 to 20 increasing whole numbers of hours from 1 to 672, e.g. [6, 12, 24]",
+                ));
+            }
+        };
         Ok(Provisioning {
             match_active_only: raw.match_active_only.unwrap_or(d.match_active_only),
             flatten_nested_groups: raw.flatten_nested_groups.unwrap_or(d.flatten_nested_groups),
             missing_reference,
             log_retention_days: self.ranged(S, "log_retention_days", raw.log_retention_days, 30, 1, 3650)? as u32,
+            escrow_retry_hours,
+            escrow_days: self.ranged(S, "escrow_days", raw.escrow_days, 28, 1, 365)? as u32,
             enabled: raw.enabled.unwrap_or(d.enabled),
             scope,
             interval_minutes: self.ranged(S, "interval_minutes", raw.interval_minutes, 40, 1, 24 * 60)? as u32,

@@ -28,6 +28,17 @@ fn alive(pid: u32) -> bool {
 }
 
 impl ProfileLock {
+    /// The running engine's owner line (`pid=… started=…`) when a live one holds the lock;
+    /// `None` when the profile is idle (no lock, or a stale one).
+    pub fn holder(data_dir: &Path, profile: &str) -> Option<String> {
+        let text = fs::read_to_string(data_dir.join(format!("{profile}.lock"))).ok()?;
+        let pid = text
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("pid="))
+            .and_then(|p| p.parse::<u32>().ok())?;
+        (pid == std::process::id() || alive(pid)).then(|| text.trim().to_owned())
+    }
+
     pub fn acquire(data_dir: &Path, profile: &str) -> Result<ProfileLock, StoreError> {
         let path = data_dir.join(format!("{profile}.lock"));
         for _ in 0..2 {

@@ -35,7 +35,17 @@ const MIGRATIONS: &[&str] = &[
      CREATE TABLE quarantine (
         id INTEGER PRIMARY KEY CHECK (id = 1), reason TEXT NOT NULL, since TEXT NOT NULL,
         next_attempt TEXT);",
-    // 3: incremental cycles: the source as the last delta rounds left it (raw Graph properties
+    // 3: the operations issue: a staged deletion keeps the op it holds back (so allow-deletes
+    // applies exactly it); quarantine keeps its series and detail; an escrow keeps when it
+    // first failed and when it is next retried.
+    "ALTER TABLE staged_deletes ADD COLUMN op TEXT NOT NULL DEFAULT '';
+     ALTER TABLE staged_deletes ADD COLUMN source_name TEXT NOT NULL DEFAULT '';
+     ALTER TABLE quarantine ADD COLUMN series_count INTEGER NOT NULL DEFAULT 1;
+     ALTER TABLE quarantine ADD COLUMN detail TEXT NOT NULL DEFAULT '';
+     ALTER TABLE failures ADD COLUMN first_failed TEXT;
+     ALTER TABLE failures ADD COLUMN next_attempt TEXT;
+     ALTER TABLE failures ADD COLUMN source_name TEXT NOT NULL DEFAULT '';",
+    // 4: incremental cycles: the source as the last delta rounds left it (raw Graph properties
     // merged item by item, so a delta that carries only changed properties can be applied), and
     // the assignments as the last applied cycle saw them (assignments are in no delta).
     "CREATE TABLE source_cache (

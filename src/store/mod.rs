@@ -17,12 +17,14 @@ mod cache;
 mod lock;
 mod log;
 mod migrate;
+mod ops;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 pub use lock::ProfileLock;
 pub use log::{LogFilter, LogRecord};
+pub use ops::{CycleRow, EscrowRow, QuarantineRow, ResetScope, StagedRow};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// A state-database failure.

@@ -52,6 +52,56 @@ pub struct Applier<'a> {
     pub links: HashMap<(ObjectType, String), String>,
     /// The links as the store holds them (written only when they change).
     pub stored: HashMap<(ObjectType, String), String>,
+    /// The small-tenant rule's tally: see [`Halt`].
+    pub halt: Halt,
+}
+
+/// The small-tenant rule: stop writing after [`super::safety::HALT_AFTER`] identical permanent
+/// failures in a row when (a) every write of the cycle so far failed alike, or (b) the error is
+/// a refused permission (403: a lost role), which every later write would hit too; and after
+/// that many rejected logins (401: a password changed mid-cycle) in the cycle at all. The engine then quarantines the job.
+#[derive(Debug, Default)]
+pub struct Halt {
+    any_success: bool,
+    failures: u32,
+    code: Option<String>,
+    streak: u32,
+    /// 401s this cycle: a rejected login is never about one object, so they are counted
+    /// whatever succeeded in between (requests sent before a password change still succeed
+    /// after the first 401s).
+    unauthorized: u32,
+    /// Set when the cycle stopped under the rule: the code and the error's text.
+    pub halted: Option<(String, String)>,
+}
+
+impl Halt {
+    fn success(&mut self) {
+        self.any_success = true;
+        self.streak = 0;
+    }
+
+    fn failure(&mut self, code: &str, transient: bool, message: &str) {
+        if transient {
+            return;
+        }
+        self.failures += 1;
+        if self.code.as_deref() == Some(code) {
+            self.streak += 1;
+        } else {
+            self.code = Some(code.to_owned());
+            self.streak = 1;
+        }
+        if code == "ServiceNowUnauthorized" {
+            self.unauthorized += 1;
+        }
+        let limit = super::safety::HALT_AFTER;
+        let forbidden = code == "ServiceNowForbidden";
+        let all_alike = !self.any_success && self.streak == self.failures;
+        let halt = self.unauthorized >= limit || (self.streak >= limit && (forbidden || all_alike));
+        if halt && self.halted.is_none() {
+            self.halted = Some((code.to_owned(), message.to_owned()));
+        }
+    }
 }
 
 fn phase(op: &Op) -> u8 {
@@ -153,7 +203,7 @@ impl Applier<'_> {
             let mut inflight = FuturesUnordered::new();
             let mut ops = plan.ops.iter().filter(|op| phase(op) == ph);
             loop {
-                while inflight.len() < ceiling && !self.stop.load(Ordering::SeqCst) {
+                while inflight.len() < ceiling && !self.stop.load(Ordering::SeqCst) && self.halt.halted.is_none() {
                     let Some(op) = ops.next() else { break };
                     let t0 = Instant::now();
                     match self.request(op) {
@@ -192,9 +242,13 @@ impl Applier<'_> {
                 let outcome = match result {
                     Ok(sys_id) => {
                         self.store.intent_done(intent, sys_id.as_deref())?;
+                        self.halt.success();
                         Outcome::Done(sys_id)
                     }
-                    Err(e) => Outcome::Failed(e),
+                    Err(e) => {
+                        self.halt.failure(&error_code(&e), e.is_transient(), &e.to_string());
+                        Outcome::Failed(e)
+                    }
                 };
                 self.record(op, outcome, t0, &mut stats)?;
                 done += 1;
@@ -204,7 +258,7 @@ impl Applier<'_> {
                     total,
                 });
             }
-            if self.stop.load(Ordering::SeqCst) {
+            if self.stop.load(Ordering::SeqCst) || self.halt.halted.is_some() {
                 break;
             }
         }
@@ -257,6 +311,13 @@ impl Applier<'_> {
                 }
                 if op.kind.writes() {
                     self.store.clear_failure(key, &op.source_id)?;
+                }
+                // A planned failure is an escrow too: `logs --escrow` lists it; planning
+                // retries it every cycle (it costs no write), so it succeeds as soon as the
+                // data it lacked exists.
+                if let (OpKind::Error(f), true) = (&op.kind, ot != ObjectType::Membership) {
+                    self.store
+                        .note_failure(key, &op.source_id, &op.source_name, &op.hash, &f.code)?;
                 }
                 (status, code, reason, action, sys_id.or_else(|| op.target_id.clone()))
             }
@@ -353,5 +414,36 @@ impl Applier<'_> {
             },
         });
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Halt;
+
+    #[test]
+    fn the_halt_counts_401s_across_successes_and_needs_alike_failures_otherwise() {
+        let mut h = Halt::default();
+        for _ in 0..4 {
+            h.failure("ServiceNowBadRequest", false, "x");
+        }
+        h.failure("ServiceNowBadRequest", true, "transient: ignored");
+        assert!(h.halted.is_none());
+        h.failure("ServiceNowBadRequest", false, "x");
+        assert_eq!(h.halted.as_ref().map(|(c, _)| c.as_str()), Some("ServiceNowBadRequest"));
+
+        let mut h = Halt::default();
+        h.success();
+        for _ in 0..10 {
+            h.failure("ServiceNowBadRequest", false, "data");
+        }
+        assert!(h.halted.is_none(), "data failures after a success are per object");
+        for _ in 0..4 {
+            h.failure("ServiceNowUnauthorized", false, "401");
+            h.success();
+        }
+        assert!(h.halted.is_none());
+        h.failure("ServiceNowUnauthorized", false, "401");
+        assert!(h.halted.is_some(), "five 401s in a cycle halt it");
     }
 }

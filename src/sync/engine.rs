@@ -40,18 +40,20 @@ pub(super) struct Engine {
     mappings_text: String,
     pub(super) snow: servicenow::Client,
     pub(super) graph: graph::Client,
-    store: Store,
+    pub(super) store: Store,
     _lock: ProfileLock,
     options: Options,
-    events: broadcast::Sender<SyncEvent>,
+    pub(super) events: broadcast::Sender<SyncEvent>,
     state: watch::Sender<EngineState>,
     last_plan: watch::Sender<Option<Arc<Plan>>>,
     /// Set by Stop (and by the `run` command's signal handler through Stop).
-    stop: Arc<AtomicBool>,
-    paused: bool,
+    pub(super) stop: Arc<AtomicBool>,
+    pub(super) paused: bool,
     next_plan_id: u64,
     /// The last dry run's plan, which `ApplyPlan` may apply.
-    shown: Option<Arc<Plan>>,
+    pub(super) shown: Option<Arc<Plan>>,
+    /// What the deletion threshold held back in the shown plan (stored if it is applied).
+    pub(super) shown_held: Option<super::guard::Tripped>,
 }
 
 /// The mapping set of a profile and its text (whose change makes the next cycle initial).
@@ -123,6 +125,7 @@ impl Engine {
             paused: false,
             next_plan_id: 1,
             shown: None,
+            shown_held: None,
         })
     }
 
@@ -134,11 +137,21 @@ impl Engine {
         &self.events
     }
 
-    fn emit(&self, e: SyncEvent) {
+    pub(super) fn options(&self) -> &Options {
+        &self.options
+    }
+
+    pub(super) fn take_plan_id(&mut self) -> u64 {
+        let id = self.next_plan_id;
+        self.next_plan_id += 1;
+        id
+    }
+
+    pub(super) fn emit(&self, e: SyncEvent) {
         let _ = self.events.send(e);
     }
 
-    fn set_state(&self, s: EngineState) {
+    pub(super) fn set_state(&self, s: EngineState) {
         let _ = self.state.send(s);
         self.emit(SyncEvent::StateChanged(s));
     }
@@ -148,10 +161,18 @@ impl Engine {
         let mut next = tokio::time::Instant::now();
         loop {
             let scheduled = self.options.scheduled && self.profile.provisioning.enabled && !self.paused;
+            // In quarantine, scheduled cycles back off (1 h, 6 h, 12 h, then daily).
+            let until = match self.quarantine_until() {
+                Some(t) => {
+                    let wait = (t - chrono::Utc::now()).to_std().unwrap_or_default();
+                    next.max(tokio::time::Instant::now() + wait)
+                }
+                None => next,
+            };
             let command = if scheduled {
                 tokio::select! {
                     c = commands.recv() => c,
-                    () = tokio::time::sleep_until(next) => {
+                    () = tokio::time::sleep_until(until) => {
                         next = tokio::time::Instant::now() + interval;
                         Some(Command::RunNow)
                     }
@@ -163,6 +184,24 @@ impl Engine {
             match command {
                 Command::Stop => break,
                 Command::RunNow => self.cycle(false, None).await,
+                Command::AllowDeletes => self.allow_deletes().await,
+                Command::Provision {
+                    request,
+                    subject,
+                    dry_run,
+                } => {
+                    self.set_state(EngineState::Running);
+                    let answer = match self.provision(&subject, dry_run).await {
+                        Ok(report) => super::Answer::Provisioned(Box::new(report)),
+                        Err(e) => super::Answer::Failed(e.to_string()),
+                    };
+                    self.emit(SyncEvent::Answer { request, answer });
+                    self.set_state(if self.paused {
+                        EngineState::Paused
+                    } else {
+                        EngineState::Idle
+                    });
+                }
                 Command::DryRun => self.cycle(true, None).await,
                 Command::ApplyPlan { plan_id } => match self.shown.take() {
                     Some(p) if p.id == plan_id => self.cycle(false, Some(p)).await,
@@ -208,20 +247,34 @@ impl Engine {
         }
     }
 
-    fn prior(&self) -> Result<Prior, CycleError> {
+    pub(super) fn prior(&self) -> Result<Prior, CycleError> {
         let mut prior = Prior::default();
         for ot in [ObjectType::User, ObjectType::Group] {
             for l in self.store.links(ot.as_str())? {
                 prior.links.insert((ot, l.source_id), l.sys_id);
             }
         }
+        // An escrow whose retry time has come is left out, so the plan retries it.
+        let now = chrono::Utc::now();
+        let due: std::collections::HashSet<(String, String)> = self
+            .store
+            .escrows()?
+            .into_iter()
+            .filter(|e| {
+                e.next_attempt
+                    .as_deref()
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                    .is_some_and(|t| t.to_utc() <= now)
+            })
+            .map(|e| (e.object_type, e.source_id))
+            .collect();
         for (t, id, f) in self.store.failures()? {
             let ot = if t == "group" {
                 ObjectType::Group
             } else {
                 ObjectType::User
             };
-            if !f.transient {
+            if !f.transient && !due.contains(&(t.clone(), id.clone())) {
                 prior.permanent_failures.insert((ot, id), (f.hash, f.code));
             }
         }
@@ -233,6 +286,22 @@ impl Engine {
         let result = self.cycle_inner(dry_run, shown).await;
         if let Err((cycle_id, e)) = result {
             tracing::warn!(error = %e, "cycle failed");
+            // Rejected credentials stop every cycle alike: quarantine (and back off) as
+            // Entra does for invalid credentials, rather than retrying on the interval.
+            if let (false, CycleError::ServiceNow(se)) = (dry_run, &e)
+                && matches!(se.status(), Some(401 | 403))
+            {
+                let code = if se.status() == Some(401) {
+                    "ServiceNowUnauthorized"
+                } else {
+                    "ServiceNowForbidden"
+                };
+                let verdict = super::guard::Verdict {
+                    tripped: None,
+                    halted: Some((code.to_owned(), e.to_string())),
+                };
+                self.judge(cycle_id, &CycleStats::default(), verdict).await;
+            }
             self.emit(SyncEvent::Error {
                 cycle_id,
                 kind: e.kind(),
@@ -273,6 +342,9 @@ impl Engine {
         if !dry_run {
             // Any real cycle makes a plan shown before it stale.
             self.shown = None;
+            if shown.is_none() {
+                self.shown_held = None;
+            }
         }
         let mut kind = if stored.is_some() {
             CycleKind::Incremental
@@ -281,8 +353,13 @@ impl Engine {
         };
         // What the cycle read and commits once its writes are done: assignments, deltaLinks.
         let mut commit: Option<Commit> = None;
+        let mut tripped = None;
         let (plan, totals) = match shown {
             Some(p) => {
+                if let Some((limit, held)) = self.shown_held.take() {
+                    self.persist_staged(&held, cycle_id).map_err(at)?;
+                    tripped = Some((limit, held));
+                }
                 let totals = Totals {
                     operations: p.ops.len() as u64,
                     ..Totals::default()
@@ -378,8 +455,7 @@ impl Engine {
                         MissingReferenceMode::Warn => MissingReference::Warn,
                     },
                 };
-                let id = self.next_plan_id;
-                self.next_plan_id += 1;
+                let id = self.take_plan_id();
                 let users = source.users.iter().filter(|u| u.in_scope).count() as u64;
                 let groups = source.groups.iter().filter(|g| g.in_scope).count() as u64;
                 let p = Arc::new(plan::plan(id, kind, source, &target, &prior, &rules));
@@ -387,6 +463,14 @@ impl Engine {
                 seen.extend(plan_failures(&p, failed_before));
                 commit = Some((seen, users_link, groups_link));
                 drop(target);
+                let (p, held) = self
+                    .hold_deletions(p, cycle_id, prior.links.len(), !dry_run)
+                    .map_err(at)?;
+                if dry_run {
+                    self.shown_held = held;
+                } else {
+                    tripped = held;
+                }
                 let totals = Totals {
                     users,
                     groups,
@@ -406,6 +490,7 @@ impl Engine {
             cycle_id,
             plan: plan.clone(),
         });
+        let mut verdict = super::guard::Verdict::default();
         let stats = if dry_run {
             self.shown = Some(plan.clone());
             CycleStats {
@@ -417,6 +502,7 @@ impl Engine {
                 members_removed: plan.counts.remove_member,
                 skipped: plan.counts.skip,
                 failed: plan.counts.error,
+                staged_deletes: plan.counts.staged_delete,
                 ..CycleStats::default()
             }
         } else {
@@ -438,8 +524,16 @@ impl Engine {
                 stop: &self.stop,
                 stored: prior.links.clone(),
                 links,
+                halt: super::apply::Halt::default(),
             };
-            let stats = applier.apply(&plan).await.map_err(|e| at(e.into()))?;
+            let mut stats = applier.apply(&plan).await.map_err(|e| at(e.into()))?;
+            stats.staged_deletes = plan.counts.staged_delete;
+            let halted = super::guard::halted(&applier.halt);
+            self.schedule_escrows().map_err(at)?;
+            verdict = super::guard::Verdict {
+                tripped: tripped.take(),
+                halted,
+            };
             if !self.stop.load(Ordering::SeqCst) {
                 // Only now, with the cycle's writes done: a crash before this replays the same
                 // changes from the old watermarks.
@@ -465,6 +559,9 @@ impl Engine {
         self.store
             .finish_cycle(cycle_id, &stats_json)
             .map_err(|e| at(e.into()))?;
+        if !dry_run && !self.stop.load(Ordering::SeqCst) {
+            self.judge(Some(cycle_id), &stats, verdict).await;
+        }
         self.emit(SyncEvent::CycleFinished {
             cycle_id,
             dry_run,

@@ -54,6 +54,8 @@ pub struct CycleStats {
     pub failed: u64,
     pub writes: u64,
     pub duration_ms: u64,
+    /// Disables and deletes held back by the deletion threshold (action `StagedDelete`).
+    pub staged_deletes: u64,
 }
 
 /// Which part of the engine an error came from; decides the CLI's exit code.
@@ -107,6 +109,14 @@ pub enum SyncEvent {
         dry_run: bool,
         stats: CycleStats,
     },
+    /// The quarantine started, changed reason or ended (`reason` is `None`): Entra's reason
+    /// word (`TooManyDeletes`, …) and when scheduled cycles try again (RFC 3339). Sent before
+    /// the cycle's `CycleFinished`.
+    Quarantine {
+        cycle_id: Option<i64>,
+        reason: Option<String>,
+        next_attempt: Option<String>,
+    },
     /// A cycle could not run or stopped; `cycle_id` when one had started.
     Error {
         cycle_id: Option<i64>,
@@ -139,6 +149,8 @@ pub enum Answer {
     },
     /// A reference row was created: its table and sys_id.
     Created { table: String, sys_id: String },
+    /// Provision on demand: each object's steps and results.
+    Provisioned(Box<super::OnDemand>),
     /// The query failed.
     Failed(String),
 }

@@ -31,6 +31,16 @@ pub enum Command {
     ApplyPlan {
         plan_id: u64,
     },
+    /// Apply exactly the deletions the threshold staged (`nowsync allow-deletes`), as a cycle
+    /// of its own; a quarantine whose only reason was the threshold ends.
+    AllowDeletes,
+    /// Provision on demand: the pipeline for one user (or a group with its members) now,
+    /// also while quarantined; `Answer::Provisioned` carries each step.
+    Provision {
+        request: u64,
+        subject: super::Subject,
+        dry_run: bool,
+    },
     /// Stop scheduled cycles (a running cycle finishes its object in flight and stops).
     Pause,
     Resume,
@@ -98,6 +108,9 @@ pub struct Handle {
     last_plan: watch::Receiver<Option<Arc<Plan>>>,
     task: JoinHandle<()>,
     stop: Arc<AtomicBool>,
+    /// For [`Handle::status`]: the profile as started and its data dir.
+    profile: Profile,
+    data_dir: PathBuf,
 }
 
 impl Handle {
@@ -122,6 +135,8 @@ impl Handle {
         )?;
         let task = tokio::spawn(engine.run(rx));
         Ok(Handle {
+            profile: profile.clone(),
+            data_dir: options.data_dir.clone(),
             commands,
             events,
             state,
@@ -154,6 +169,12 @@ impl Handle {
     /// The last plan computed (dry run or real cycle).
     pub fn last_plan(&self) -> Option<Arc<Plan>> {
         self.last_plan.borrow().clone()
+    }
+
+    /// The profile's provisioning status (quarantine, statistics, staged deletions, escrows),
+    /// read from the state database: cheap, never waits for a running cycle.
+    pub fn status(&self) -> Result<super::Status, crate::store::StoreError> {
+        super::status(&self.data_dir, &self.profile)
     }
 
     /// Asks the engine to stop and waits for its task to end (the object in flight finishes).

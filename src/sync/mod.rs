@@ -9,7 +9,8 @@
 //! The door is [`Handle`]: start one per profile with [`Handle::start`] (a lock in the data dir
 //! refuses a second engine of the same profile), send [`Command`]s (run now, dry run, apply a
 //! shown plan, pause, resume, stop, reload, and the console's queries: test connection, search
-//! users, evaluate a mapping for one user, preview scope, create a missing reference row), and
+//! users, evaluate a mapping for one user, preview scope, create a missing reference row;
+//! issue 8: allow-deletes, provision on demand; [`Handle::status`] reads the status), and
 //! read [`SyncEvent`]s from [`Handle::subscribe`] (state changes; cycle started with totals;
 //! plan ready; progress by objects; each object's result; cycle finished with statistics;
 //! errors; answers to queries).
@@ -18,22 +19,34 @@
 //! a failed log record, never a panic or a stopped cycle; secrets never reach the store, a log
 //! or an event.
 //!
+//! Safety (issue 8, spec §2.6–2.9): a plan whose disables and deletes exceed the threshold has
+//! them staged ([`safety`], `guard`); after each real cycle the quarantine is decided and mailed
+//! (`guard`); `apply` stops a cycle whose writes all fail alike (the small-tenant rule);
+//! permanent failures are escrows retried on a schedule.
+//!
 //! Terms are Entra's: matching attribute, scope, escrow, quarantine; ServiceNow's: sys_id.
 
+mod allow;
 mod apply;
 mod delta;
 mod engine;
 pub mod error;
 pub mod event;
+mod guard;
 mod handle;
+mod on_demand;
 pub mod plan;
 mod queries;
 mod read;
 mod read_source;
+pub mod safety;
+mod status;
 pub mod types;
 
 pub use event::{Answer, CycleStats, EngineState, ErrorKind, ObjectResult, SyncEvent, Totals};
 pub use handle::{Command, Handle, Options};
+pub use on_demand::{ObjectReport, OnDemand, Subject};
+pub use status::{Status, status};
 pub use types::{Change, Counts, CycleKind, Failure, ObjectType, Op, OpKind, Plan, Step};
 
 use crate::config::{Profile, ServiceNowAuth};

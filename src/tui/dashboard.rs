@@ -99,6 +99,8 @@ pub struct Dashboard {
     pub records_view: ListView,
     /// When the last real cycle finished (the schedule counts from there).
     pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The quarantine's reason and next attempt, while the job is quarantined.
+    pub quarantine: Option<String>,
 }
 
 /// The status filter words of the records screen.
@@ -137,6 +139,9 @@ impl Dashboard {
         match (self.state, &self.failing) {
             (None, _) => "not started".to_owned(),
             (Some(EngineState::Running), _) => "running".to_owned(),
+            _ if self.quarantine.is_some() => {
+                format!("quarantined: {}", self.quarantine.as_deref().unwrap_or_default())
+            }
             (_, Some(why)) => format!("failing: {why}"),
             (Some(EngineState::Paused), _) => "off (paused)".to_owned(),
             (Some(EngineState::Stopped), _) => "stopped".to_owned(),
@@ -346,6 +351,20 @@ impl Dashboard {
                     totals,
                     ..Running::default()
                 });
+            }
+            EngineEvent::Quarantine {
+                reason, next_attempt, ..
+            } => {
+                // Reason and next attempt come from the engine; sanitise them like any foreign text.
+                self.quarantine = reason.map(|r| {
+                    let next = next_attempt.map(|n| format!(", next attempt {n}")).unwrap_or_default();
+                    crate::model::text::sanitize_for_terminal(&format!("{r}{next}"))
+                });
+                let line = match &self.quarantine {
+                    Some(q) => format!("quarantined: {q} (nowsync allow-deletes or restart --scope quarantine)"),
+                    None => "quarantine ended".to_owned(),
+                };
+                log.push(now, Level::Warn, &line);
             }
             EngineEvent::FullCycle { cycle_id, reason } => {
                 // The engine turned an incremental cycle into a full one: say why, never silently.

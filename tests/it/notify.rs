@@ -25,7 +25,7 @@ fn notification_profile(ws: &Workspace, port: u16, user: Option<&str>) {
 
 /// An SMTP server that accepts every message and counts them: enough for the exit-0 path on a
 /// machine without aiosmtpd.
-async fn accept_all() -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
+pub async fn accept_all() -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();

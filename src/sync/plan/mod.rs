@@ -13,11 +13,13 @@
 //! object (AttributeValueTooLong); a reference with no row fails it (InvalidLookupReference).
 
 mod desired;
+mod explain;
 mod input;
 mod objects;
 #[cfg(test)]
 mod tests;
 
+pub use explain::{Candidates, candidates};
 pub use input::{MemberRow, MissingReference, Prior, Row, Rules, Source, SourceObject, Target, normalise_bool};
 pub use objects::hash_of;
 

@@ -45,7 +45,7 @@ fn step(name: &str, status: &str, detail: impl Into<String>) -> Step {
 }
 
 /// Matching values of an object, per matching attribute (lower-cased; `None` when empty).
-fn keys(object: &SourceObject, mapping: &ObjectMapping, rules: &Rules) -> Vec<Option<String>> {
+pub(super) fn keys(object: &SourceObject, mapping: &ObjectMapping, rules: &Rules) -> Vec<Option<String>> {
     let ctx = Context::new(&object.attrs, rules.now);
     mapping
         .matching()

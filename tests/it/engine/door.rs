@@ -88,6 +88,11 @@ async fn the_handle_plans_answers_and_holds_the_profile_lock() {
         _ => unreachable!(),
     };
     assert_eq!(stats.created, plan.counts.create);
+    // Status through the door: running (this engine holds the lock), the cycle's statistics.
+    let status = handle.status().unwrap();
+    assert_eq!(status.state, "running");
+    assert!(status.quarantine.is_none());
+    assert_eq!(status.last_cycle.unwrap().stats["created"], plan.counts.create);
     handle.shutdown().await;
 
     // Lock released: the CLI runs now, and finds nothing to do.

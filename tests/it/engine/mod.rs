@@ -6,6 +6,8 @@ mod crash;
 mod delta;
 mod door;
 mod initial;
+mod on_demand;
+mod ops;
 mod options;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -1,0 +1,83 @@
+//! `status`: what `nowsync status` and the console's status screen show, read from the data
+//! dir without an engine (safe while one runs): enabled, running or idle (the profile lock),
+//! the quarantine, the last cycle's statistics, statistics to date, staged deletions, escrows.
+
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::config::Profile;
+use crate::store::{ProfileLock, QuarantineRow, StagedRow, Store, StoreError};
+
+/// The profile's provisioning status.
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    pub profile: String,
+    pub enabled: bool,
+    /// `running` (an engine holds the profile lock) or `idle`.
+    pub state: &'static str,
+    /// The lock holder's line (`pid=… started=…`) when running.
+    pub engine: Option<String>,
+    pub quarantine: Option<QuarantineRow>,
+    pub last_cycle: Option<CycleSummary>,
+    /// Sums of every retained real cycle's statistics.
+    pub to_date: Value,
+    pub cycles: u64,
+    pub staged_deletions: Vec<StagedRow>,
+    pub escrows: u64,
+    pub linked_users: u64,
+    pub linked_groups: u64,
+}
+
+/// One cycle, as `status` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CycleSummary {
+    pub id: i64,
+    pub kind: String,
+    pub started: String,
+    pub finished: Option<String>,
+    pub stats: Value,
+}
+
+/// Reads the profile's status from its state database.
+pub fn status(data_dir: &Path, profile: &Profile) -> Result<Status, StoreError> {
+    let store = Store::open(data_dir, &profile.name)?;
+    let cycles = store.cycles(10_000)?;
+    let parse = |s: &Option<String>| {
+        s.as_deref()
+            .and_then(|t| serde_json::from_str::<Value>(t).ok())
+            .unwrap_or(Value::Null)
+    };
+    let mut to_date = serde_json::Map::new();
+    for c in &cycles {
+        if let Value::Object(m) = parse(&c.stats) {
+            for (k, v) in m {
+                let sum = to_date.get(&k).and_then(Value::as_u64).unwrap_or(0) + v.as_u64().unwrap_or(0);
+                to_date.insert(k, Value::from(sum));
+            }
+        }
+    }
+    let last_cycle = cycles.first().map(|c| CycleSummary {
+        id: c.id,
+        kind: c.kind.clone(),
+        started: c.started.clone(),
+        finished: c.finished.clone(),
+        stats: parse(&c.stats),
+    });
+    let engine = ProfileLock::holder(data_dir, &profile.name);
+    Ok(Status {
+        profile: profile.name.clone(),
+        enabled: profile.provisioning.enabled,
+        state: if engine.is_some() { "running" } else { "idle" },
+        engine,
+        quarantine: store.quarantine()?,
+        last_cycle,
+        to_date: Value::Object(to_date),
+        cycles: cycles.len() as u64,
+        staged_deletions: store.staged()?,
+        escrows: store.escrows()?.len() as u64,
+        linked_users: store.links("user")?.len() as u64,
+        linked_groups: store.links("group")?.len() as u64,
+    })
+}
