@@ -63,12 +63,24 @@ pub fn eval_cli_at(
         let value = Value::from_json(v).map_err(|e| EvalCliError::Attrs(format!("attribute \"{name}\": {e}")))?;
         attrs.insert(name.clone(), value);
     }
+    eval_attrs_at(expr, &attrs, now, seed, taken)
+}
+
+/// [`eval_cli_at`] on attributes already read (the console's editor, against a source user's
+/// attributes as the engine answered them).
+pub fn eval_attrs_at(
+    expr: &str,
+    attrs: &BTreeMap<String, Value>,
+    now: DateTime<Utc>,
+    seed: u64,
+    taken: &[String],
+) -> Result<String, EvalCliError> {
     let compiled = Expression::compile(expr, &Catalogue::Any).map_err(|error| EvalCliError::Expression {
         expr: expr.to_string(),
         error,
     })?;
     let is_taken = |v: &str| taken.iter().any(|t| t.to_lowercase() == v.to_lowercase());
-    let mut ctx = Context::new(&attrs, now);
+    let mut ctx = Context::new(attrs, now);
     ctx.is_taken = &is_taken;
     ctx.seed = seed;
     let out = compiled.evaluate(&ctx).map_err(|error| EvalCliError::Evaluation {

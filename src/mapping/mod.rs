@@ -33,7 +33,7 @@ mod proptests;
 mod value;
 
 pub use ast::{CmpOp, Expr, ExprKind, Span};
-pub use cli::{EvalCliError, eval_cli, eval_cli_at};
+pub use cli::{EvalCliError, eval_attrs_at, eval_cli, eval_cli_at};
 pub use compile::{Catalogue, Expression};
 pub use error::{ExprError, ExprErrorKind, render_caret};
 pub use eval::{Attributes, Context, EvalError, EvalErrorKind, Flow, Output};

@@ -139,6 +139,11 @@ pub enum Answer {
     Users(Vec<(String, String, Option<String>)>),
     /// A mapping evaluated for one user: target attribute → value (or the error's text).
     Evaluated(Vec<(String, Result<Option<String>, String>)>),
+    /// One source user's attributes as the mappings see them (name → value; the manager is
+    /// its object id). Values are the source's text: sanitise before drawing.
+    SourceAttributes {
+        attributes: std::collections::BTreeMap<String, crate::mapping::Value>,
+    },
     /// Scope preview: counts and a few samples of each side of the decision.
     ScopePreview {
         users_in: u64,

@@ -65,6 +65,12 @@ pub enum Command {
         request: u64,
         user_id: String,
     },
+    /// One source user's attributes (by object id) as the mappings see them, for the console's
+    /// expression editor; `Answer::SourceAttributes`.
+    SourceAttributes {
+        request: u64,
+        user_id: String,
+    },
     /// Scope counts and samples without planning; `Answer::ScopePreview`.
     PreviewScope {
         request: u64,

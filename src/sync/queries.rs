@@ -1,6 +1,9 @@
-//! The console's questions to the engine (test connection, search users, evaluate a mapping
-//! for one user, preview scope, create a missing reference row), answered as
-//! [`SyncEvent::Answer`] with the request's id. They read, and only `CreateReference` writes.
+//! The console's questions to the engine (test connection, search users, one user's source
+//! attributes, evaluate a mapping for one user, preview scope, create a missing reference
+//! row), answered as [`SyncEvent::Answer`] with the request's id. They read, and only
+//! `CreateReference` writes.
+
+use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
@@ -18,6 +21,13 @@ pub(super) async fn answer(engine: &Engine, command: Command) {
         Command::TestConnection { request } => (request, test_connection(engine).await),
         Command::SearchUsers { request, text, limit } => (request, search(engine, &text, limit).await),
         Command::EvaluateUser { request, user_id } => (request, evaluate(engine, &user_id).await),
+        Command::SourceAttributes { request, user_id } => (
+            request,
+            match read_user(engine, &user_id).await {
+                Ok(attributes) => Answer::SourceAttributes { attributes },
+                Err(e) => Answer::Failed(e),
+            },
+        ),
         Command::PreviewScope { request, samples } => (request, preview(engine, samples).await),
         Command::CreateReference {
             request,
@@ -87,24 +97,32 @@ async fn search(engine: &Engine, text: &str, limit: usize) -> Answer {
     }
 }
 
-async fn evaluate(engine: &Engine, user_id: &str) -> Answer {
+/// One source user's attributes as the mappings see them (with the manager's id).
+async fn read_user(engine: &Engine, user_id: &str) -> Result<BTreeMap<String, crate::mapping::Value>, String> {
     let select = graph::USER_SELECT.join(",");
     let path = format!(
         "/users/{}?$select={select}",
         percent_encoding::utf8_percent_encode(user_id, percent_encoding::NON_ALPHANUMERIC)
     );
-    let user: Value = match engine.graph.get_json(&engine.graph.url(&path)).await {
-        Ok(v) => v,
-        Err(e) => return Answer::Failed(e.to_string()),
-    };
-    let mut obj = user;
+    let mut obj: Value = engine
+        .graph
+        .get_json(&engine.graph.url(&path))
+        .await
+        .map_err(|e| e.to_string())?;
     if let Ok(Some(m)) = engine.graph.manager(user_id).await
         && let Some(o) = obj.as_object_mut()
     {
         o.insert("manager".into(), json!({"id": m.id}));
     }
     let enabled = obj.get("accountEnabled").and_then(Value::as_bool).unwrap_or(true);
-    let attrs = source_attributes(&obj, !enabled, &[]);
+    Ok(source_attributes(&obj, !enabled, &[]))
+}
+
+async fn evaluate(engine: &Engine, user_id: &str) -> Answer {
+    let attrs = match read_user(engine, user_id).await {
+        Ok(a) => a,
+        Err(e) => return Answer::Failed(e),
+    };
     let ctx = Context::new(&attrs, chrono::Utc::now());
     let rows = engine
         .mappings

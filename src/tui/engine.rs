@@ -26,6 +26,11 @@ pub enum EngineCommand {
         request: u64,
         user_id: String,
     },
+    /// One source user's attributes as the mappings see them (the editor evaluates on them).
+    SourceAttributes {
+        request: u64,
+        user_id: String,
+    },
     /// Scope counts and samples.
     PreviewScope {
         request: u64,
@@ -58,6 +63,10 @@ impl EngineCommand {
                 request: *request,
                 user_id: user_id.clone(),
             },
+            EngineCommand::SourceAttributes { request, user_id } => Command::SourceAttributes {
+                request: *request,
+                user_id: user_id.clone(),
+            },
             EngineCommand::PreviewScope { request } => Command::PreviewScope {
                 request: *request,
                 samples: 8,
@@ -87,6 +96,7 @@ impl EngineCommand {
             EngineCommand::Stop => "stopping: the object in flight finishes first",
             EngineCommand::SearchUsers { .. } => "searching source users",
             EngineCommand::EvaluateUser { .. } => "evaluating the mapping for the user",
+            EngineCommand::SourceAttributes { .. } => "reading the user's source attributes",
             EngineCommand::PreviewScope { .. } => "reading the source to count the scope",
             EngineCommand::CreateReference { .. } => "creating the missing reference row",
         }

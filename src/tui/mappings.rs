@@ -2,9 +2,12 @@
 //! an expression editor that parses as it is typed and evaluates against a source user picked
 //! by search (through the engine's queries), and the scope preview (counts and samples).
 //!
-//! The editor evaluates against the attributes the search returns (userPrincipalName,
-//! displayName, objectId); the engine's evaluation of the whole mapping for the picked user is
-//! shown beside it. Editing the mapping file is `mapping_edit`'s working copy.
+//! The editor evaluates against the picked user's source attributes as the mappings see them
+//! (asked of the engine when the user is picked; until they arrive, the search's objectId,
+//! userPrincipalName and displayName); the engine's evaluation of the whole mapping for the
+//! picked user is shown beside it. Editing the mapping file is `mapping_edit`'s working copy.
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{Event as CtEvent, KeyCode, KeyEvent};
@@ -13,6 +16,7 @@ use tui_input::backend::crossterm::EventHandler;
 
 use super::effect::Effect;
 use super::engine::EngineCommand;
+use crate::mapping::Value;
 use crate::mapping::model::{MappingSet, ObjectType};
 use crate::sync::Answer;
 
@@ -35,6 +39,8 @@ pub struct Editor {
     pub result: Result<String, String>,
     /// The engine's evaluation of the whole user mapping for the picked user.
     pub evaluated: Vec<(String, Result<Option<String>, String>)>,
+    /// The picked user's source attributes, once the engine answered: (object id, attributes).
+    pub source: Option<(String, BTreeMap<String, Value>)>,
     pub now: DateTime<Utc>,
 }
 
@@ -68,6 +74,8 @@ pub struct Mappings {
     next_request: u64,
     pending_search: Option<u64>,
     pending_evaluate: Option<u64>,
+    /// The request for the picked user's attributes, with the user's id.
+    pending_attributes: Option<(u64, String)>,
     pending_scope: Option<u64>,
 }
 
@@ -148,6 +156,7 @@ impl Mappings {
             picked: 0,
             result: Ok(String::new()),
             evaluated: Vec::new(),
+            source: None,
             now,
         };
         evaluate(&mut editor);
@@ -204,9 +213,23 @@ impl Mappings {
             return Vec::new();
         };
         let user_id = id.clone();
+        if editor.source.as_ref().is_some_and(|(id, _)| *id == user_id) {
+            return Vec::new();
+        }
         let request = self.request();
         self.pending_evaluate = Some(request);
-        vec![Effect::Engine(EngineCommand::EvaluateUser { request, user_id })]
+        let attributes = self.request();
+        self.pending_attributes = Some((attributes, user_id.clone()));
+        vec![
+            Effect::Engine(EngineCommand::EvaluateUser {
+                request,
+                user_id: user_id.clone(),
+            }),
+            Effect::Engine(EngineCommand::SourceAttributes {
+                request: attributes,
+                user_id,
+            }),
+        ]
     }
 
     /// Asks the engine for the scope's counts and samples.
@@ -255,6 +278,22 @@ impl Mappings {
             let effects = self.pick();
             return (true, effects);
         }
+        if let Some((_, user_id)) = self.pending_attributes.take_if(|(r, _)| *r == request) {
+            if let Some(editor) = &mut self.editor {
+                match answer {
+                    Answer::SourceAttributes { attributes } => {
+                        editor.source = Some((user_id, attributes.clone()));
+                        evaluate(editor);
+                    }
+                    Answer::Failed(e) => {
+                        editor.source = None;
+                        editor.result = Err(format!("the user's attributes: {e}"));
+                    }
+                    _ => {}
+                }
+            }
+            return (true, Vec::new());
+        }
         if self.pending_evaluate == Some(request) {
             self.pending_evaluate = None;
             if let Some(editor) = &mut self.editor {
@@ -270,69 +309,30 @@ impl Mappings {
     }
 }
 
-/// The attributes of the picked user as JSON, for evaluation.
-fn attributes(editor: &Editor) -> String {
-    let mut map = serde_json::Map::new();
-    if let Some((id, upn, name)) = editor.users.get(editor.picked) {
-        map.insert("objectId".into(), id.clone().into());
-        map.insert("userPrincipalName".into(), upn.clone().into());
-        map.insert(
-            "displayName".into(),
-            name.clone().map_or(serde_json::Value::Null, Into::into),
-        );
+/// The attributes of the picked user: the engine's answer for them, else what the search knew.
+fn attributes(editor: &Editor) -> BTreeMap<String, Value> {
+    let picked = editor.users.get(editor.picked);
+    if let (Some((id, attrs)), Some((picked_id, _, _))) = (&editor.source, picked)
+        && id == picked_id
+    {
+        return attrs.clone();
     }
-    serde_json::Value::Object(map).to_string()
+    let mut map = BTreeMap::new();
+    if let Some((id, upn, name)) = picked {
+        map.insert("objectId".into(), Value::Str(id.clone()));
+        map.insert("userPrincipalName".into(), Value::Str(upn.clone()));
+        map.insert("displayName".into(), name.clone().map_or(Value::Null, Value::Str));
+    }
+    map
 }
 
 /// Parses and evaluates the editor's expression (pure: the clock was taken when it opened).
 fn evaluate(editor: &mut Editor) {
     let expr = editor.expr.value();
     editor.result =
-        crate::mapping::eval_cli_at(expr, &attributes(editor), editor.now, 0, &[]).map_err(|e| e.to_string());
+        crate::mapping::eval_attrs_at(expr, &attributes(editor), editor.now, 0, &[]).map_err(|e| e.to_string());
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crossterm::event::KeyModifiers;
-
-    fn key(code: KeyCode) -> KeyEvent {
-        KeyEvent::new(code, KeyModifiers::NONE)
-    }
-
-    #[test]
-    fn editor_evaluates_as_typed_and_searches_through_the_engine() {
-        let mut m = Mappings::new(crate::mapping::model::defaults().map_err(|e| e.to_string()));
-        m.open_editor(Utc::now());
-        let editor = m.editor.as_mut().unwrap();
-        editor.expr = Input::new(String::new());
-        for c in "Left([userPrincipalName], 3)".chars() {
-            m.editor_key(key(KeyCode::Char(c)));
-        }
-        assert!(
-            m.editor.as_ref().unwrap().result.is_ok(),
-            "no user yet: evaluates on nulls"
-        );
-        m.editor_key(key(KeyCode::Tab));
-        for c in "ad".chars() {
-            m.editor_key(key(KeyCode::Char(c)));
-        }
-        let effects = m.editor_key(key(KeyCode::Enter));
-        let [Effect::Engine(EngineCommand::SearchUsers { request, text })] = effects.as_slice() else {
-            panic!("{effects:?}")
-        };
-        assert_eq!(text, "ad");
-        let users = Answer::Users(vec![("id1".into(), "adele@contoso.com".into(), Some("Adele".into()))]);
-        let (mine, effects) = m.answer(*request, &users);
-        assert!(mine);
-        assert!(matches!(
-            effects.as_slice(),
-            [Effect::Engine(EngineCommand::EvaluateUser { .. })]
-        ));
-        assert_eq!(m.editor.as_ref().unwrap().result, Ok("ade".into()));
-        m.editor_key(key(KeyCode::Tab));
-        m.editor_key(key(KeyCode::Backspace));
-        let result = m.editor.as_ref().unwrap().result.clone();
-        assert!(result.is_err_and(|e| e.contains('^')), "a parse error with a caret");
-    }
-}
+#[path = "mappings_tests.rs"]
+mod tests;

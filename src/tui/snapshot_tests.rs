@@ -404,13 +404,33 @@ fn mappings_scope_and_settings() {
     else {
         panic!("{effects:?}")
     };
-    app.handle(Event::Sync(SyncEvent::Answer {
+    let effects = app.handle(Event::Sync(SyncEvent::Answer {
         request: *request,
         answer: crate::sync::Answer::Users(vec![(
             "id-adele".into(),
             "adele.vance@contoso.com".into(),
             Some("Adele Vance".into()),
         )]),
+    }));
+    let [
+        _,
+        super::effect::Effect::Engine(super::engine::EngineCommand::SourceAttributes { request, .. }),
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    // The editor evaluates `[mail]` on the attributes the engine read (foreign text sanitised).
+    let attributes = [
+        ("mail", "adele.vance@contoso.com\u{1b}[2J"),
+        ("givenName", "Adele"),
+        ("department", "Retail"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), crate::mapping::Value::Str(v.to_owned())))
+    .collect();
+    app.handle(Event::Sync(SyncEvent::Answer {
+        request: *request,
+        answer: crate::sync::Answer::SourceAttributes { attributes },
     }));
     snap("mappings_editor", &app);
     key(&mut app, KeyCode::Esc);

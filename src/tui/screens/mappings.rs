@@ -161,17 +161,21 @@ impl Widget for MappingsView<'_> {
                     Span::styled("  (Enter searches UPN or name, ↑↓ picks)", t.dim()),
                 ]),
             ];
-            let user = e
-                .users
-                .get(e.picked)
-                .map_or("no user picked: attributes are null".to_owned(), |(_, upn, _)| {
-                    format!(
-                        "user {} of {}: {}",
-                        e.picked + 1,
-                        e.users.len(),
-                        sanitize_for_terminal(upn)
-                    )
-                });
+            let user =
+                e.users
+                    .get(e.picked)
+                    .map_or("no user picked: attributes are null".to_owned(), |(id, upn, _)| {
+                        let known = match &e.source {
+                            Some((source_id, attrs)) if source_id == id => format!("{} source attributes", attrs.len()),
+                            _ => "reading its attributes".to_owned(),
+                        };
+                        format!(
+                            "user {} of {}: {} ({known})",
+                            e.picked + 1,
+                            e.users.len(),
+                            sanitize_for_terminal(upn)
+                        )
+                    });
             lines.push(Line::from(Span::styled(user, t.dim())));
             match &e.result {
                 Ok(v) => lines.push(Line::from(Span::styled(

@@ -67,6 +67,49 @@ async fn the_handle_plans_answers_and_holds_the_profile_lock() {
         other => panic!("{other:?}"),
     }
 
+    // The picked user's source attributes, as the mappings see them (the console's editor).
+    let user = env
+        .world
+        .graph
+        .sim
+        .tenant()
+        .users
+        .iter()
+        .find(|u| u.given_name.is_some() && u.department.is_some())
+        .cloned()
+        .unwrap();
+    handle.send(Command::SourceAttributes {
+        request: 8,
+        user_id: user.id.clone(),
+    });
+    match next_matching(&mut rx, |e| matches!(e, SyncEvent::Answer { request: 8, .. })).await {
+        SyncEvent::Answer {
+            answer: Answer::SourceAttributes { attributes },
+            ..
+        } => {
+            let text = |name: &str| attributes.get(name).and_then(|v| v.text());
+            assert_eq!(
+                text("userPrincipalName"),
+                Some(user.user_principal_name.clone()),
+                "{attributes:?}"
+            );
+            assert_eq!(text("givenName"), user.given_name.clone(), "{attributes:?}");
+            assert_eq!(text("department"), user.department.clone(), "{attributes:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    handle.send(Command::SourceAttributes {
+        request: 9,
+        user_id: "no-such-user".into(),
+    });
+    match next_matching(&mut rx, |e| matches!(e, SyncEvent::Answer { request: 9, .. })).await {
+        SyncEvent::Answer {
+            answer: Answer::Failed(_),
+            ..
+        } => {}
+        other => panic!("{other:?}"),
+    }
+
     // A second engine of the profile is refused, naming the running one.
     let out = env.nowsync(&["sync", "--once"]).await;
     assert_eq!(out.status.code(), Some(2));
