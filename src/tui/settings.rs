@@ -1,5 +1,6 @@
-//! The settings screen's editor: provisioning on or off, scope, interval and the deletion
-//! threshold (count and share), written to `[profiles.P.provisioning]` of the configuration
+//! The settings screen's editor: provisioning on or off, scope, interval, the deletion
+//! threshold (count and share) and the engine options (match active records only, missing
+//! reference fail|warn, flatten nested groups, log retention days), written to `[profiles.P.provisioning]` of the configuration
 //! file (other tables and comments kept), plus the concurrency ceiling
 //! (`[servicenow] max_in_flight`) and the notification email, each set as one line of its
 //! table; sent to the engine as a reload. The rows past [`MAPPING_FIELDS`] live in the mapping
@@ -16,10 +17,10 @@ use tui_input::backend::crossterm::EventHandler;
 
 use super::effect::Effect;
 use super::wizard::save;
-use crate::config::{Profile, Provisioning, ScopeMode};
+use crate::config::{MissingReferenceMode, Profile, Provisioning, ScopeMode};
 
 /// The fields, in focus order.
-pub const FIELDS: [&str; 10] = [
+pub const FIELDS: [&str; 14] = [
     "Provisioning (scheduled cycles)",
     "Scope",
     "Interval (minutes)",
@@ -27,13 +28,20 @@ pub const FIELDS: [&str; 10] = [
     "Deletion threshold (%)",
     "Concurrency ceiling (requests)",
     "Notification email",
+    "Match active records only",
+    "Missing reference",
+    "Flatten nested groups",
+    "Log retention (days)",
     "Skip out-of-scope deletions",
     "Delete action (users)",
     "Delete action (groups)",
 ];
 
 /// The first field that lives in the mapping file, not here (`settings_extra` toggles them).
-pub const MAPPING_FIELDS: usize = 7;
+pub const MAPPING_FIELDS: usize = 11;
+
+/// The typed-text fields.
+const TEXT_FIELDS: [usize; 6] = [2, 3, 4, 5, 6, 10];
 
 /// The editor.
 pub struct Settings {
@@ -51,6 +59,12 @@ pub struct Settings {
     pub ceiling: Input,
     /// `[profiles.P.notification] email` (empty: left as it is).
     pub email: Input,
+    /// `match_active_only`, `missing_reference = "warn"`, `flatten_nested_groups`,
+    /// `log_retention_days` of `[profiles.P.provisioning]`.
+    pub match_active_only: bool,
+    pub missing_warn: bool,
+    pub flatten: bool,
+    pub retention: Input,
     pub focus: usize,
     pub dirty: bool,
     pub message: Option<Result<String, String>>,
@@ -82,6 +96,10 @@ impl Settings {
                     .map(|n| n.email.clone())
                     .unwrap_or_default(),
             ),
+            match_active_only: p.match_active_only,
+            missing_warn: p.missing_reference == MissingReferenceMode::Warn,
+            flatten: p.flatten_nested_groups,
+            retention: Input::new(p.log_retention_days.to_string()),
             base: p,
             focus: 0,
             dirty: false,
@@ -91,7 +109,7 @@ impl Settings {
 
     /// Whether the focused field takes typed text.
     pub fn in_text_field(&self) -> bool {
-        (2..MAPPING_FIELDS).contains(&self.focus)
+        TEXT_FIELDS.contains(&self.focus)
     }
 
     /// The `[provisioning]` table as it would be written.
@@ -114,6 +132,29 @@ impl Settings {
         }
         if let Some(path) = &self.base.mappings {
             s.push_str(&format!("mappings = {}\n", save::quote(&path.display().to_string())));
+        }
+        // The engine options: written when not their default (the table is rewritten whole).
+        let defaults = Provisioning::default();
+        if self.match_active_only {
+            s.push_str("match_active_only = true\n");
+        }
+        if self.missing_warn {
+            s.push_str("missing_reference = \"warn\"\n");
+        }
+        if self.flatten {
+            s.push_str("flatten_nested_groups = true\n");
+        }
+        let retention = self.retention.value().trim();
+        if !retention.is_empty() && retention != defaults.log_retention_days.to_string() {
+            s.push_str(&format!("log_retention_days = {retention}\n"));
+        }
+        // Keys not shown keep their value.
+        if self.base.escrow_retry_hours != defaults.escrow_retry_hours {
+            let hours: Vec<String> = self.base.escrow_retry_hours.iter().map(u32::to_string).collect();
+            s.push_str(&format!("escrow_retry_hours = [{}]\n", hours.join(", ")));
+        }
+        if self.base.escrow_days != defaults.escrow_days {
+            s.push_str(&format!("escrow_days = {}\n", self.base.escrow_days));
         }
         s
     }
@@ -151,6 +192,15 @@ impl Settings {
                 };
                 self.dirty = true;
             }
+            KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if (7..10).contains(&self.focus) => {
+                let flag = match self.focus {
+                    7 => &mut self.match_active_only,
+                    8 => &mut self.missing_warn,
+                    _ => &mut self.flatten,
+                };
+                *flag = !*flag;
+                self.dirty = true;
+            }
             KeyCode::Enter => return self.save(),
             _ => {
                 let input = match self.focus {
@@ -159,6 +209,7 @@ impl Settings {
                     4 => &mut self.percent,
                     5 => &mut self.ceiling,
                     6 => &mut self.email,
+                    10 => &mut self.retention,
                     _ => return Vec::new(),
                 };
                 if input.handle_event(&CtEvent::Key(key)).is_some() {
@@ -247,75 +298,5 @@ pub fn rows(p: &crate::config::Profile) -> Vec<(String, String)> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crossterm::event::KeyModifiers;
-
-    fn key(s: &mut Settings, code: KeyCode) -> Vec<Effect> {
-        s.key(KeyEvent::new(code, KeyModifiers::NONE))
-    }
-
-    #[test]
-    fn edits_validate_before_saving_and_keep_other_tables() {
-        let text = "# mine\n[profiles.p.servicenow]\ninstance = \"dev1\"\nusername = \"admin\"\n";
-        let config = crate::config::Config::parse(text, std::path::Path::new("c.toml")).unwrap();
-        let profile = config.profile("p").unwrap();
-        let mut s = Settings::new(profile, PathBuf::from("c.toml"), text.to_owned());
-        key(&mut s, KeyCode::Char(' '));
-        assert!(!s.enabled && s.dirty);
-        key(&mut s, KeyCode::Down);
-        key(&mut s, KeyCode::Down);
-        key(&mut s, KeyCode::End);
-        key(&mut s, KeyCode::Backspace);
-        key(&mut s, KeyCode::Backspace);
-        key(&mut s, KeyCode::Char('0'));
-        assert!(key(&mut s, KeyCode::Enter).is_empty(), "interval 0 is refused");
-        assert!(
-            matches!(&s.message, Some(Err(e)) if e.contains("interval_minutes")),
-            "{:?}",
-            s.message
-        );
-        key(&mut s, KeyCode::Backspace);
-        key(&mut s, KeyCode::Char('5'));
-        let effects = key(&mut s, KeyCode::Enter);
-        let [Effect::SaveSettings { text, profile, .. }] = effects.as_slice() else {
-            panic!("{effects:?}")
-        };
-        assert!(text.starts_with("# mine\n[profiles.p.servicenow]"));
-        assert_eq!(profile.provisioning.interval_minutes, 5);
-        assert!(!profile.provisioning.enabled);
-    }
-
-    #[test]
-    fn the_concurrency_ceiling_and_email_are_set_in_their_tables() {
-        let text = "[profiles.p.servicenow]\ninstance = \"dev1\" # mine\nusername = \"admin\"\n";
-        let config = crate::config::Config::parse(text, std::path::Path::new("c.toml")).unwrap();
-        let mut s = Settings::new(config.profile("p").unwrap(), PathBuf::from("c.toml"), text.to_owned());
-        for _ in 0..5 {
-            key(&mut s, KeyCode::Down);
-        }
-        assert!(s.in_text_field());
-        key(&mut s, KeyCode::Backspace);
-        key(&mut s, KeyCode::Char('4'));
-        key(&mut s, KeyCode::Down);
-        for c in "idm@example.com".chars() {
-            key(&mut s, KeyCode::Char(c));
-        }
-        key(&mut s, KeyCode::Down);
-        assert!(!s.in_text_field(), "the mapping-file rows are toggles");
-        let effects = key(&mut s, KeyCode::Enter);
-        let [Effect::SaveSettings { text, profile, .. }] = effects.as_slice() else {
-            panic!("{effects:?} {:?}", s.message)
-        };
-        assert!(text.contains("max_in_flight = 4\n"), "{text}");
-        assert!(
-            text.contains("instance = \"dev1\" # mine\n"),
-            "the other lines are kept: {text}"
-        );
-        assert_eq!(profile.servicenow.as_ref().map(|sn| sn.max_in_flight), Some(4));
-        assert_eq!(
-            profile.notification.as_ref().map(|n| n.email.as_str()),
-            Some("idm@example.com")
-        );
-    }
-}
+#[path = "settings_tests.rs"]
+mod tests;

@@ -223,7 +223,7 @@ fn settings_rows_in_the_mapping_file_save_it_at_once() {
     let mut app = app();
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Char('t'));
-    for _ in 0..7 {
+    for _ in 0..super::super::settings::MAPPING_FIELDS {
         key(&mut app, KeyCode::Down);
     }
     assert!(!app.in_text_field());

@@ -272,7 +272,7 @@ impl Widget for SettingsView<'_> {
         let mut lines = vec![
             Line::from(Span::styled(format!("Settings of profile {}", app.profile), t.title())),
             Line::from(Span::styled(
-                "Enter saves to the configuration file; the last three rows save to the mapping file at once; w: the wizard.",
+                "Enter saves the configuration file · last 3 rows save the mappings · w wizard",
                 t.dim(),
             )),
             Line::default(),
@@ -301,6 +301,10 @@ impl Widget for SettingsView<'_> {
                 } else {
                     sanitize_for_terminal(e.email.value())
                 },
+                format!("◀ {} ▶", if e.match_active_only { "yes" } else { "no" }),
+                format!("◀ {} ▶", if e.missing_warn { "warn" } else { "fail" }),
+                format!("◀ {} ▶", if e.flatten { "yes" } else { "no" }),
+                sanitize_for_terminal(e.retention.value()),
             ];
             let values = values.into_iter().chain(crate::tui::settings_extra::values(app));
             for (i, (label, value)) in crate::tui::settings::FIELDS.iter().zip(values).enumerate() {
@@ -338,7 +342,9 @@ impl Widget for SettingsView<'_> {
                 t.warn(),
             )));
         }
-        for (k, v) in &app.settings {
+        // With the editor shown, the read-only rows it edits are not listed twice.
+        let edited = |k: &str| app.settings_edit.is_some() && EDITED.contains(&k);
+        for (k, v) in app.settings.iter().filter(|(k, _)| !edited(k)) {
             let v = if app.demo && k == "secrets.store" {
                 "memory (demo)"
             } else {
@@ -349,6 +355,23 @@ impl Widget for SettingsView<'_> {
                 Span::raw(sanitize_for_terminal(v)),
             ]));
         }
-        Paragraph::new(lines).wrap(Wrap { trim: false }).render(area, buf);
+        // The focused field stays on screen (the heading takes three lines).
+        let focus = app.settings_edit.as_ref().map_or(0, |e| e.focus as u16);
+        let scroll = (3 + focus + 2).saturating_sub(area.height);
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0))
+            .render(area, buf);
     }
 }
+
+/// The read-only rows that the settings editor's fields show.
+const EDITED: [&str; 7] = [
+    "provisioning.enabled",
+    "provisioning.scope",
+    "provisioning.interval_minutes",
+    "provisioning.deletion_threshold",
+    "provisioning.deletion_threshold_percent",
+    "servicenow.max_in_flight",
+    "notification.email",
+];

@@ -1,0 +1,137 @@
+//! State-machine tests of the settings editor: keys in, the configuration text out.
+
+use super::*;
+use crossterm::event::KeyModifiers;
+
+fn key(s: &mut Settings, code: KeyCode) -> Vec<Effect> {
+    s.key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+#[test]
+fn edits_validate_before_saving_and_keep_other_tables() {
+    let text = "# mine\n[profiles.p.servicenow]\ninstance = \"dev1\"\nusername = \"admin\"\n";
+    let config = crate::config::Config::parse(text, std::path::Path::new("c.toml")).unwrap();
+    let profile = config.profile("p").unwrap();
+    let mut s = Settings::new(profile, PathBuf::from("c.toml"), text.to_owned());
+    key(&mut s, KeyCode::Char(' '));
+    assert!(!s.enabled && s.dirty);
+    key(&mut s, KeyCode::Down);
+    key(&mut s, KeyCode::Down);
+    key(&mut s, KeyCode::End);
+    key(&mut s, KeyCode::Backspace);
+    key(&mut s, KeyCode::Backspace);
+    key(&mut s, KeyCode::Char('0'));
+    assert!(key(&mut s, KeyCode::Enter).is_empty(), "interval 0 is refused");
+    assert!(
+        matches!(&s.message, Some(Err(e)) if e.contains("interval_minutes")),
+        "{:?}",
+        s.message
+    );
+    key(&mut s, KeyCode::Backspace);
+    key(&mut s, KeyCode::Char('5'));
+    let effects = key(&mut s, KeyCode::Enter);
+    let [Effect::SaveSettings { text, profile, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(text.starts_with("# mine\n[profiles.p.servicenow]"));
+    assert_eq!(profile.provisioning.interval_minutes, 5);
+    assert!(!profile.provisioning.enabled);
+}
+
+#[test]
+fn the_concurrency_ceiling_and_email_are_set_in_their_tables() {
+    let text = "[profiles.p.servicenow]\ninstance = \"dev1\" # mine\nusername = \"admin\"\n";
+    let config = crate::config::Config::parse(text, std::path::Path::new("c.toml")).unwrap();
+    let mut s = Settings::new(config.profile("p").unwrap(), PathBuf::from("c.toml"), text.to_owned());
+    for _ in 0..5 {
+        key(&mut s, KeyCode::Down);
+    }
+    assert!(s.in_text_field());
+    key(&mut s, KeyCode::Backspace);
+    key(&mut s, KeyCode::Char('4'));
+    key(&mut s, KeyCode::Down);
+    for c in "idm@example.com".chars() {
+        key(&mut s, KeyCode::Char(c));
+    }
+    key(&mut s, KeyCode::Down);
+    assert!(!s.in_text_field(), "the mapping-file rows are toggles");
+    let effects = key(&mut s, KeyCode::Enter);
+    let [Effect::SaveSettings { text, profile, .. }] = effects.as_slice() else {
+        panic!("{effects:?} {:?}", s.message)
+    };
+    assert!(text.contains("max_in_flight = 4\n"), "{text}");
+    assert!(
+        text.contains("instance = \"dev1\" # mine\n"),
+        "the other lines are kept: {text}"
+    );
+    assert_eq!(profile.servicenow.as_ref().map(|sn| sn.max_in_flight), Some(4));
+    assert_eq!(
+        profile.notification.as_ref().map(|n| n.email.as_str()),
+        Some("idm@example.com")
+    );
+}
+
+#[test]
+fn the_engine_options_toggle_and_save_in_the_provisioning_table() {
+    let text = "[profiles.p.servicenow]\ninstance = \"dev1\"\nusername = \"admin\"\n\n\
+                [profiles.p.provisioning]\nescrow_days = 14\n";
+    let config = crate::config::Config::parse(text, std::path::Path::new("c.toml")).unwrap();
+    let mut s = Settings::new(config.profile("p").unwrap(), PathBuf::from("c.toml"), text.to_owned());
+    for _ in 0..7 {
+        key(&mut s, KeyCode::Down);
+    }
+    for _ in 0..3 {
+        assert!(!s.in_text_field());
+        key(&mut s, KeyCode::Char(' '));
+        key(&mut s, KeyCode::Down);
+    }
+    assert!(s.match_active_only && s.missing_warn && s.flatten && s.dirty);
+    assert!(s.in_text_field(), "log retention is typed");
+    key(&mut s, KeyCode::End);
+    for _ in 0..3 {
+        key(&mut s, KeyCode::Char('0'));
+    }
+    assert!(key(&mut s, KeyCode::Enter).is_empty(), "30000 days is refused");
+    assert!(
+        matches!(&s.message, Some(Err(e)) if e.contains("log_retention_days")),
+        "{:?}",
+        s.message
+    );
+    for _ in 0..4 {
+        key(&mut s, KeyCode::Backspace);
+    }
+    let effects = key(&mut s, KeyCode::Enter);
+    let [Effect::SaveSettings { text, profile, .. }] = effects.as_slice() else {
+        panic!("{effects:?} {:?}", s.message)
+    };
+    let p = &profile.provisioning;
+    assert!(p.match_active_only && p.flatten_nested_groups, "{text}");
+    assert_eq!(p.missing_reference, MissingReferenceMode::Warn);
+    assert_eq!(p.log_retention_days, 3);
+    assert_eq!(p.escrow_days, 14, "a key not shown keeps its value: {text}");
+    s.saved(Ok("saved".into()));
+    // Back to the defaults: the keys go (the table is written whole).
+    s.focus = 7;
+    for _ in 0..3 {
+        key(&mut s, KeyCode::Char(' '));
+        key(&mut s, KeyCode::Down);
+    }
+    key(&mut s, KeyCode::Backspace);
+    for c in "30".chars() {
+        key(&mut s, KeyCode::Char(c));
+    }
+    let effects = key(&mut s, KeyCode::Enter);
+    let [Effect::SaveSettings { text, profile, .. }] = effects.as_slice() else {
+        panic!("{effects:?} {:?}", s.message)
+    };
+    assert_eq!(profile.provisioning.log_retention_days, 30);
+    for k in [
+        "match_active_only",
+        "missing_reference",
+        "flatten_nested_groups",
+        "log_retention_days",
+    ] {
+        assert!(!text.contains(k), "{text}");
+    }
+    assert!(text.contains("escrow_days = 14"), "{text}");
+}
