@@ -40,6 +40,30 @@ pub fn set_key(text: &str, header: &str, key: &str, value: &str) -> String {
     out
 }
 
+/// `text` without `key`'s line in table `header` (unchanged when it is not there).
+pub fn remove_key(text: &str, header: &str, key: &str) -> String {
+    let mut lines: Vec<&str> = text.lines().collect();
+    let Some(start) = lines.iter().position(|l| is_header(l, header)) else {
+        return text.to_owned();
+    };
+    let end = lines[start + 1..]
+        .iter()
+        .position(|l| l.trim_start().starts_with('['))
+        .map_or(lines.len(), |i| start + 1 + i);
+    let found = (start + 1..end).find(|i| {
+        let l = lines[*i];
+        l.split_once('=')
+            .is_some_and(|(k, _)| k.trim() == key && !l.trim_start().starts_with('#'))
+    });
+    let Some(i) = found else {
+        return text.to_owned();
+    };
+    lines.remove(i);
+    let mut out = lines.join("\n");
+    out.push('\n');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,5 +80,15 @@ mod tests {
         );
         let out = set_key(text, "[profiles.p.notification]", "email", "\"a@b.c\"");
         assert!(out.starts_with(text) && out.ends_with("\n[profiles.p.notification]\nemail = \"a@b.c\"\n"));
+    }
+
+    #[test]
+    fn removes_only_the_key_of_the_table() {
+        let text =
+            "[profiles.p.entra]\ngraph_url = \"x\" # mine\ncloud = \"global\"\n[profiles.q.entra]\ngraph_url = \"y\"\n";
+        let out = remove_key(text, "[profiles.p.entra]", "graph_url");
+        assert_eq!(out, text.replace("graph_url = \"x\" # mine\n", ""));
+        assert_eq!(remove_key(text, "[profiles.p.entra]", "authority_url"), text);
+        assert_eq!(remove_key(text, "[profiles.r.entra]", "graph_url"), text);
     }
 }

@@ -85,9 +85,58 @@ impl Wizard {
         s
     }
 
-    /// The whole configuration text after saving.
+    /// The whole configuration text after saving: each key the wizard asks for set in its
+    /// table (other keys, e.g. the settings screen's `max_in_flight`, and comments kept).
     pub fn merged_config(&self) -> String {
-        merge(&self.existing, &self.profile, &self.sections())
+        use crate::tui::config_text::{remove_key, set_key};
+        let p = &self.profile;
+        let q = quote;
+        let set = |key: &str, value: Option<&str>| (key.to_owned(), value.map(q));
+        let email = self.inputs.email.value().trim();
+        let store = self.store_choice();
+        let store = (store != StoreChoice::Auto && !self.demo).then(|| store.as_str());
+        let tables = [
+            (
+                "servicenow",
+                vec![
+                    set("instance", Some(self.inputs.instance.value().trim())),
+                    set("username", Some(self.inputs.username.value().trim())),
+                ],
+            ),
+            (
+                "entra",
+                vec![
+                    set("tenant_id", Some(self.inputs.tenant_id.value().trim())),
+                    set("client_id", Some(self.inputs.client_id.value().trim())),
+                    set(
+                        "service_principal_id",
+                        Some(self.inputs.service_principal_id.value().trim()),
+                    ),
+                    set("cloud", Some(cloud_word(self.cloud))),
+                    set("authority_url", self.authority_url.as_deref()),
+                    set("graph_url", self.graph_url.as_deref()),
+                ],
+            ),
+            ("notification", vec![set("email", (!email.is_empty()).then_some(email))]),
+            ("secrets", vec![set("store", store)]),
+        ];
+        let mut text = self.existing.clone();
+        for (table, keys) in tables {
+            let header = format!("[profiles.{p}.{table}]");
+            // In reverse: a key missing from its table goes in right under the header.
+            for (key, value) in keys.into_iter().rev() {
+                text = match value {
+                    Some(v) => set_key(&text, &header, &key, &v),
+                    None => remove_key(&text, &header, &key),
+                };
+            }
+        }
+        if email.is_empty() {
+            // No email: no notification table (as before the wizard kept other keys).
+            text = merge_tables(&text, p, &["notification"], "").trim_end().to_owned();
+            text.push('\n');
+        }
+        text
     }
 
     /// Whether the merged text is a valid profile; the first problem if not.

@@ -173,3 +173,54 @@ fn review_saves_secrets_and_valid_config_only() {
         bad.save
     );
 }
+
+#[test]
+fn a_re_save_keeps_the_keys_the_settings_screen_wrote() {
+    let existing = "# mine\n[profiles.default.servicenow]\ninstance = \"old1\"\nusername = \"admin\"\nmax_in_flight = 4 # tuned\npage_size = 200\n\n[profiles.default.entra]\ntenant_id = \"x\"\ngraph_url = \"https://graph.example\"\n\n[profiles.default.notification]\nemail = \"old@example.com\"\nsmtp_host = \"mail.example.com\"\n\n[profiles.default.provisioning]\ninterval_minutes = 10\n";
+    let mut w = Wizard::new(
+        "default",
+        PathBuf::from("/tmp/x.toml"),
+        existing.to_owned(),
+        filled(),
+        false,
+    );
+    press(&mut w, &[KeyCode::PageDown; 5]);
+    let effects = press(&mut w, &[KeyCode::Enter]);
+    let [Effect::Save(request)] = effects.as_slice() else {
+        panic!("{effects:?} {:?}", w.save)
+    };
+    let text = &request.config_text;
+    assert!(
+        text.starts_with("# mine\n[profiles.default.servicenow]\ninstance = \"dev35214\"\n"),
+        "{text}"
+    );
+    assert!(text.contains("max_in_flight = 4 # tuned\npage_size = 200\n"), "{text}");
+    assert!(text.contains("smtp_host = \"mail.example.com\""), "{text}");
+    assert!(text.contains("email = \"idm@example.com\""), "{text}");
+    assert!(
+        !text.contains("graph_url"),
+        "a URL the wizard no longer has goes: {text}"
+    );
+    assert!(text.contains("interval_minutes = 10"), "{text}");
+    let profile = super::save::validate(text, std::path::Path::new("/tmp/x.toml"), "default").unwrap();
+    assert_eq!(profile.servicenow.map(|sn| sn.max_in_flight), Some(4));
+
+    // No email: no notification table.
+    let mut w = Wizard::new(
+        "default",
+        PathBuf::from("/tmp/x.toml"),
+        existing.to_owned(),
+        Prefill {
+            email: String::new(),
+            ..filled()
+        },
+        false,
+    );
+    press(&mut w, &[KeyCode::PageDown; 5]);
+    let effects = press(&mut w, &[KeyCode::Enter]);
+    let [Effect::Save(request)] = effects.as_slice() else {
+        panic!("{effects:?} {:?}", w.save)
+    };
+    assert!(!request.config_text.contains("notification"), "{}", request.config_text);
+    assert!(request.config_text.contains("max_in_flight = 4"));
+}
