@@ -96,6 +96,13 @@ pub fn desired(
                                 out.warnings.push(reason);
                                 continue;
                             }
+                            // The value stands for the row created ahead of this object (see
+                            // `plan::reference_creations`); apply swaps in its sys_id. It is a
+                            // name, not the reference's sys_id, so no length check applies.
+                            MissingReference::Create => {
+                                out.fields.push((m.target.clone(), text));
+                                continue;
+                            }
                         }
                     }
                 }

@@ -157,6 +157,42 @@ fn missing_department_is_invalid_lookup_reference_and_long_values_fail() {
 }
 
 #[test]
+fn missing_reference_create_plans_one_row_ahead_of_the_users_that_need_it() {
+    let t = target(vec![]);
+    let users = vec![
+        user("u1", "a@x.com", json!({"department": "Nowhere"})),
+        user("u2", "b@x.com", json!({"department": "NOWHERE"})),
+        user("u3", "c@x.com", json!({"department": "sales"})),
+    ];
+    let source = Source {
+        users,
+        ..Source::default()
+    };
+    let rules = Rules {
+        missing_reference: MissingReference::Create,
+        ..rules()
+    };
+    let p = plan(1, CycleKind::Initial, source, &t, &Prior::default(), &rules);
+    // One row per value, case-insensitively, first; the users hold the value until apply.
+    assert!(
+        matches!(&p.ops[0].kind, OpKind::CreateReference { table, field, value }
+            if table == "cmn_department" && field == "name" && value == "Nowhere"),
+        "{p:#?}"
+    );
+    assert_eq!(p.counts.create_reference, 1);
+    assert_eq!(p.counts.create, 3);
+    let department = |i: usize| match &p.ops[i].kind {
+        OpKind::Create { fields } => fields
+            .iter()
+            .find(|c| c.attribute == "department")
+            .and_then(|c| c.new.clone()),
+        _ => None,
+    };
+    assert_eq!(department(1).as_deref(), Some("Nowhere"));
+    assert_eq!(department(3).as_deref(), Some("dep1"));
+}
+
+#[test]
 fn duplicate_source_values_and_missing_matching_values() {
     let t = target(vec![]);
     let p = plan_of(
