@@ -5,7 +5,7 @@ use serde_json::json;
 use super::*;
 use crate::mapping::catalogue::source_attributes;
 use crate::mapping::model::defaults;
-use crate::sync::types::{ObjectType, OpKind};
+use crate::sync::types::{Change, ObjectType, OpKind};
 
 fn rules() -> Rules {
     Rules {
@@ -190,6 +190,69 @@ fn missing_reference_create_plans_one_row_ahead_of_the_users_that_need_it() {
     };
     assert_eq!(department(1).as_deref(), Some("Nowhere"));
     assert_eq!(department(3).as_deref(), Some("dep1"));
+}
+
+#[test]
+fn clear_when_null_sends_empty_on_update_only_when_opted_in() {
+    let t = target(vec![row(
+        "s1",
+        &[
+            ("user_name", "a@x.com"),
+            ("first_name", "Ada"),
+            ("active", "true"),
+            ("title", "Boss"),
+        ],
+    )]);
+    let prior = Prior {
+        links: HashMap::from([((ObjectType::User, "u1".into()), "s1".into())]),
+        ..Prior::default()
+    };
+    // No jobTitle in the source: by default the target keeps its title.
+    let p = plan_of(vec![user("u1", "a@x.com", json!({}))], &t, &prior);
+    assert!(matches!(only(&p), OpKind::Skip { .. }), "{p:#?}");
+    let mut rules = rules();
+    for a in rules
+        .mappings
+        .user
+        .attributes
+        .iter_mut()
+        .filter(|a| a.target == "title")
+    {
+        a.clear_when_null = true;
+    }
+    let source = |u| Source {
+        users: vec![u],
+        ..Source::default()
+    };
+    let p = plan(
+        1,
+        CycleKind::Initial,
+        source(user("u1", "a@x.com", json!({}))),
+        &t,
+        &prior,
+        &rules,
+    );
+    match only(&p) {
+        OpKind::Update { diff } => assert_eq!(
+            diff,
+            &[Change {
+                attribute: "title".into(),
+                old: Some("Boss".into()),
+                new: Some(String::new()),
+            }]
+        ),
+        other => panic!("{other:?}"),
+    }
+    // A create sends nothing for it.
+    let p = plan(
+        1,
+        CycleKind::Initial,
+        source(user("u1", "a@x.com", json!({}))),
+        &target(vec![]),
+        &Prior::default(),
+        &rules,
+    );
+    assert!(matches!(only(&p), OpKind::Create { fields } if fields.iter().all(|c| c.attribute != "title")));
 }
 
 #[test]
