@@ -5,7 +5,7 @@ use serde_json::json;
 use super::*;
 use crate::mapping::catalogue::source_attributes;
 use crate::mapping::model::defaults;
-use crate::sync::types::{Change, ObjectType, OpKind};
+use crate::sync::types::{ObjectType, OpKind};
 
 fn rules() -> Rules {
     Rules {
@@ -154,105 +154,6 @@ fn missing_department_is_invalid_lookup_reference_and_long_values_fail() {
     let long = format!("{}@x.com", "a".repeat(50));
     let p = plan_of(vec![user("u1", &long, json!({}))], &t, &Prior::default());
     assert!(matches!(only(&p), OpKind::Error(f) if f.code == "AttributeValueTooLong"));
-}
-
-#[test]
-fn missing_reference_create_plans_one_row_ahead_of_the_users_that_need_it() {
-    let t = target(vec![]);
-    let users = vec![
-        user("u1", "a@x.com", json!({"department": "Nowhere"})),
-        user("u2", "b@x.com", json!({"department": "NOWHERE"})),
-        user("u3", "c@x.com", json!({"department": "sales"})),
-    ];
-    let source = Source {
-        users,
-        ..Source::default()
-    };
-    let rules = Rules {
-        missing_reference: MissingReference::Create,
-        ..rules()
-    };
-    let p = plan(1, CycleKind::Initial, source, &t, &Prior::default(), &rules);
-    // One row per value, case-insensitively, first; the users hold the value until apply.
-    assert!(
-        matches!(&p.ops[0].kind, OpKind::CreateReference { table, field, value }
-            if table == "cmn_department" && field == "name" && value == "Nowhere"),
-        "{p:#?}"
-    );
-    assert_eq!(p.counts.create_reference, 1);
-    assert_eq!(p.counts.create, 3);
-    let department = |i: usize| match &p.ops[i].kind {
-        OpKind::Create { fields } => fields
-            .iter()
-            .find(|c| c.attribute == "department")
-            .and_then(|c| c.new.clone()),
-        _ => None,
-    };
-    assert_eq!(department(1).as_deref(), Some("Nowhere"));
-    assert_eq!(department(3).as_deref(), Some("dep1"));
-}
-
-#[test]
-fn clear_when_null_sends_empty_on_update_only_when_opted_in() {
-    let t = target(vec![row(
-        "s1",
-        &[
-            ("user_name", "a@x.com"),
-            ("first_name", "Ada"),
-            ("active", "true"),
-            ("title", "Boss"),
-        ],
-    )]);
-    let prior = Prior {
-        links: HashMap::from([((ObjectType::User, "u1".into()), "s1".into())]),
-        ..Prior::default()
-    };
-    // No jobTitle in the source: by default the target keeps its title.
-    let p = plan_of(vec![user("u1", "a@x.com", json!({}))], &t, &prior);
-    assert!(matches!(only(&p), OpKind::Skip { .. }), "{p:#?}");
-    let mut rules = rules();
-    for a in rules
-        .mappings
-        .user
-        .attributes
-        .iter_mut()
-        .filter(|a| a.target == "title")
-    {
-        a.clear_when_null = true;
-    }
-    let source = |u| Source {
-        users: vec![u],
-        ..Source::default()
-    };
-    let p = plan(
-        1,
-        CycleKind::Initial,
-        source(user("u1", "a@x.com", json!({}))),
-        &t,
-        &prior,
-        &rules,
-    );
-    match only(&p) {
-        OpKind::Update { diff } => assert_eq!(
-            diff,
-            &[Change {
-                attribute: "title".into(),
-                old: Some("Boss".into()),
-                new: Some(String::new()),
-            }]
-        ),
-        other => panic!("{other:?}"),
-    }
-    // A create sends nothing for it.
-    let p = plan(
-        1,
-        CycleKind::Initial,
-        source(user("u1", "a@x.com", json!({}))),
-        &target(vec![]),
-        &Prior::default(),
-        &rules,
-    );
-    assert!(matches!(only(&p), OpKind::Create { fields } if fields.iter().all(|c| c.attribute != "title")));
 }
 
 #[test]
@@ -485,3 +386,6 @@ fn a_user_who_left_scope_loses_the_memberships_we_gave_it_and_a_group_back_in_sc
     assert!(p.ops.iter().any(|o| matches!(&o.kind, OpKind::Update { diff }
         if o.object_type == ObjectType::Group && diff.iter().any(|c| c.attribute == "active" && c.new.as_deref() == Some("true")))));
 }
+
+// The opt-in options of the plan (missing_reference = "create", clear_when_null).
+mod options;
