@@ -79,6 +79,9 @@ fn render_object(out: &mut String, o: &ObjectReport, dry_run: bool) {
             OpKind::Error(f) => format!("{}: {}; fix: {}", f.code, clean(&f.reason), f.recommended_action),
             OpKind::Skip { reason } => format!("skip: {}", clean(reason)),
             OpKind::SetReference { attribute, source_id } => format!("update {attribute} -> {source_id}:"),
+            OpKind::CreateReference { table, field, value } => {
+                format!("create {table} row {field} = '{}':", clean(value))
+            }
             k => k.action().to_owned(),
         };
         let _ = writeln!(out, "  Action  {what} {}", clean(&op.source_name));

@@ -69,6 +69,10 @@ fn op_line(op: &sync::Op) -> String {
         )),
         OpKind::Skip { reason } => line.push_str(&format!(" ({})", sanitize_for_terminal(reason))),
         OpKind::SetReference { attribute, source_id } => line.push_str(&format!(" {attribute} -> {source_id}")),
+        OpKind::CreateReference { table, field, value } => line.push_str(&format!(
+            "\n    {table}.{field}: (none) -> {}",
+            sanitize_for_terminal(value)
+        )),
         _ => {}
     }
     line

@@ -123,6 +123,8 @@ pub enum MissingReferenceMode {
     #[default]
     Fail,
     Warn,
+    /// Create the missing row (name = the value) before the objects that need it.
+    Create,
 }
 
 impl Default for Provisioning {

@@ -257,16 +257,14 @@ impl Ctx {
         let missing_reference = match raw.missing_reference.as_deref().unwrap_or("fail") {
             "fail" => MissingReferenceMode::Fail,
             "warn" => MissingReferenceMode::Warn,
-            "create" => {
+            "create" => MissingReferenceMode::Create,
+            other => {
                 return Err(self.invalid(
                     S,
                     "missing_reference",
-                    "create",
-                    "creating missing reference rows is not supported yet; expected \"fail\" or \"warn\"",
+                    other,
+                    "expected \"fail\", \"warn\" or \"create\"",
                 ));
-            }
-            other => {
-                return Err(self.invalid(S, "missing_reference", other, "expected \"fail\" or \"warn\""));
             }
         };
         let escrow_retry_hours = match raw.escrow_retry_hours {

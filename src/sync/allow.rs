@@ -63,6 +63,7 @@ impl Engine {
             stored: prior.links.clone(),
             links: prior.links.clone(),
             halt: Halt::default(),
+            refs: Default::default(),
         };
         let stats = applier.apply(&plan).await.map_err(|e| at(e.into()))?;
         if stats.failed == 0 && !self.stop.load(Ordering::SeqCst) {

@@ -54,6 +54,9 @@ pub struct Applier<'a> {
     pub stored: HashMap<(ObjectType, String), String>,
     /// The small-tenant rule's tally: see [`Halt`].
     pub halt: Halt,
+    /// Reference rows the plan creates, (table, lower-cased value) → their sys_id once created:
+    /// the lookup fields of the objects that need them hold the value until then.
+    pub refs: HashMap<(String, String), Option<String>>,
 }
 
 /// The small-tenant rule: stop writing after [`super::safety::HALT_AFTER`] identical permanent
@@ -106,10 +109,11 @@ impl Halt {
 
 fn phase(op: &Op) -> u8 {
     match (&op.object_type, &op.kind) {
-        (_, OpKind::SetReference { .. }) => 3,
-        (ObjectType::User, _) => 0,
-        (ObjectType::Group, _) => 1,
-        (ObjectType::Membership, _) => 2,
+        (_, OpKind::CreateReference { .. }) => 0,
+        (_, OpKind::SetReference { .. }) => 4,
+        (ObjectType::User, _) => 1,
+        (ObjectType::Group, _) => 2,
+        (ObjectType::Membership, _) => 3,
     }
 }
 
@@ -164,8 +168,15 @@ impl Applier<'_> {
             SysId::parse(&id).map_err(|e| e.to_string())
         };
         Ok(Some(match &op.kind {
-            OpKind::Create { fields: f } => (table, "POST", None, fields(f)),
-            OpKind::Update { diff } | OpKind::Disable { diff } => (table, "PATCH", Some(own()?), fields(diff)),
+            OpKind::Create { fields: f } => (table, "POST", None, self.resolve_created(op, fields(f))?),
+            OpKind::Update { diff } | OpKind::Disable { diff } => {
+                (table, "PATCH", Some(own()?), self.resolve_created(op, fields(diff))?)
+            }
+            OpKind::CreateReference { table, field, value } => {
+                let mut m = Map::new();
+                m.insert(field.clone(), json!(value));
+                (table.clone(), "POST", None, m)
+            }
             OpKind::Delete | OpKind::RemoveMember => (table, "DELETE", Some(own()?), Map::new()),
             OpKind::AddMember => {
                 let group = self
@@ -192,14 +203,38 @@ impl Applier<'_> {
         }))
     }
 
+    /// Swaps the values of lookup fields that name a row created in this cycle for its sys_id;
+    /// fails the object when that row could not be created.
+    fn resolve_created(&self, op: &Op, mut body: Map<String, Value>) -> Result<Map<String, Value>, String> {
+        let mapping = match op.object_type {
+            ObjectType::User => &self.mappings.user,
+            ObjectType::Group => &self.mappings.group,
+            ObjectType::Membership => return Ok(body),
+        };
+        for (attribute, v) in body.iter_mut() {
+            let (Some((table, _)), Some(text)) = (super::plan::lookup_of(mapping, attribute), v.as_str()) else {
+                continue;
+            };
+            match self.refs.get(&(table.to_owned(), text.to_lowercase())) {
+                Some(Some(sys_id)) => *v = json!(sys_id),
+                Some(None) => return Err(format!("{attribute}: the {table} row '{text}' could not be created")),
+                None => {}
+            }
+        }
+        Ok(body)
+    }
+
     /// Applies every op; returns the cycle's statistics.
     pub async fn apply(&mut self, plan: &Plan) -> Result<CycleStats, StoreError> {
         let started = Instant::now();
+        for key in super::plan::created(&plan.ops) {
+            self.refs.entry(key).or_insert(None);
+        }
         let mut stats = CycleStats::default();
         let total = plan.ops.len() as u64;
         let mut done = 0u64;
         let ceiling = self.client.options().max_in_flight.max(1);
-        for ph in 0..4u8 {
+        for ph in 0..5u8 {
             let mut inflight = FuturesUnordered::new();
             let mut ops = plan.ops.iter().filter(|op| phase(op) == ph);
             loop {
@@ -283,7 +318,7 @@ impl Applier<'_> {
                     _ => ("success", None, String::new(), None),
                 };
                 match &op.kind {
-                    OpKind::Create { .. } => stats.created += 1,
+                    OpKind::Create { .. } | OpKind::CreateReference { .. } => stats.created += 1,
                     OpKind::Update { .. } | OpKind::SetReference { .. } => stats.updated += 1,
                     OpKind::Disable { .. } => stats.disabled += 1,
                     OpKind::Delete => stats.deleted += 1,
@@ -292,7 +327,12 @@ impl Applier<'_> {
                     OpKind::Skip { .. } | OpKind::StagedDelete => stats.skipped += 1,
                     OpKind::Error(_) => stats.failed += 1,
                 }
-                if ot != ObjectType::Membership && !matches!(op.kind, OpKind::SetReference { .. }) {
+                if let (OpKind::CreateReference { table, value, .. }, Some(id)) = (&op.kind, &sys_id) {
+                    self.refs
+                        .insert((table.clone(), value.to_lowercase()), Some(id.clone()));
+                }
+                let linked = !matches!(op.kind, OpKind::SetReference { .. } | OpKind::CreateReference { .. });
+                if ot != ObjectType::Membership && linked {
                     match (&op.kind, &sys_id) {
                         (OpKind::Delete, _) => {
                             self.store.remove_link(key, &op.source_id)?;
@@ -371,6 +411,9 @@ impl Applier<'_> {
             OpKind::Update { diff } | OpKind::Disable { diff } => serde_json::to_value(diff),
             OpKind::SetReference { attribute, source_id } => {
                 Ok(json!([{"attribute": attribute, "old": null, "new": source_id}]))
+            }
+            OpKind::CreateReference { table, field, value } => {
+                Ok(json!([{"attribute": format!("{table}.{field}"), "old": null, "new": value}]))
             }
             _ => Ok(json!([])),
         }

@@ -453,6 +453,7 @@ impl Engine {
                     missing_reference: match self.profile.provisioning.missing_reference {
                         MissingReferenceMode::Fail => MissingReference::Fail,
                         MissingReferenceMode::Warn => MissingReference::Warn,
+                        MissingReferenceMode::Create => MissingReference::Create,
                     },
                 };
                 let id = self.take_plan_id();
@@ -525,6 +526,7 @@ impl Engine {
                 stored: prior.links.clone(),
                 links,
                 halt: super::apply::Halt::default(),
+                refs: Default::default(),
             };
             let mut stats = applier.apply(&plan).await.map_err(|e| at(e.into()))?;
             stats.staged_deletes = plan.counts.staged_delete;

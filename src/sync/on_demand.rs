@@ -87,6 +87,7 @@ impl Engine {
             missing_reference: match self.profile.provisioning.missing_reference {
                 MissingReferenceMode::Fail => MissingReference::Fail,
                 MissingReferenceMode::Warn => MissingReference::Warn,
+                MissingReferenceMode::Create => MissingReference::Create,
             },
         };
         let mut subjects: Vec<(ObjectType, &SourceObject)> = Vec::new();
@@ -164,6 +165,7 @@ impl Engine {
                 stored: prior.links.clone(),
                 links,
                 halt: Halt::default(),
+                refs: Default::default(),
             };
             let stats = applier.apply(&p).await?;
             self.store()

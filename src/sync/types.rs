@@ -68,6 +68,13 @@ pub enum OpKind {
     AddMember,
     /// Remove the `sys_user_grmember` row `target_id`.
     RemoveMember,
+    /// Create a reference row (`missing_reference = "create"`) whose `field` is `value`, before
+    /// the objects that refer to it (their field holds `value` until apply resolves it).
+    CreateReference {
+        table: String,
+        field: String,
+        value: String,
+    },
     /// Set a reference to a user provisioned in this cycle (manager), once both exist.
     SetReference { attribute: String, source_id: String },
     /// Nothing to write; the reason says why (in sync, out of scope, disabled and not created, …).
@@ -88,6 +95,7 @@ impl OpKind {
             OpKind::AddMember => "add_member",
             OpKind::RemoveMember => "remove_member",
             OpKind::SetReference { .. } => "update",
+            OpKind::CreateReference { .. } => "create_reference",
             OpKind::Skip { .. } => "skip",
             OpKind::Error(_) => "error",
         }
@@ -138,6 +146,8 @@ pub struct Counts {
     pub add_member: u64,
     pub remove_member: u64,
     pub set_reference: u64,
+    #[serde(default)]
+    pub create_reference: u64,
     pub skip: u64,
     pub error: u64,
 }
@@ -155,6 +165,7 @@ impl Counts {
                 OpKind::AddMember => c.add_member += 1,
                 OpKind::RemoveMember => c.remove_member += 1,
                 OpKind::SetReference { .. } => c.set_reference += 1,
+                OpKind::CreateReference { .. } => c.create_reference += 1,
                 OpKind::Skip { .. } => c.skip += 1,
                 OpKind::Error(_) => c.error += 1,
             }
@@ -171,6 +182,7 @@ impl Counts {
             + self.add_member
             + self.remove_member
             + self.set_reference
+            + self.create_reference
     }
 }
 

@@ -131,3 +131,17 @@ fn a_relative_mappings_path_is_relative_to_the_config_file() {
         Some(Path::new("/srv/m.toml"))
     );
 }
+
+#[test]
+fn missing_reference_create_is_accepted() {
+    let cfg = resolve(
+        "[profiles.p.provisioning]\nmissing_reference = \"create\"\n",
+        Path::new("/etc/nowsync/config.toml"),
+    )
+    .unwrap();
+    let p = cfg.profile("p").unwrap();
+    assert_eq!(
+        p.provisioning.missing_reference,
+        crate::config::MissingReferenceMode::Create
+    );
+}

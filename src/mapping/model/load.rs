@@ -240,6 +240,14 @@ fn attribute(
             TargetType::String
         }
     };
+    // Only a value read from the source can be null; a matching attribute is never cleared
+    // (an object without it cannot be matched).
+    if a.clear_when_null && (a.constant.is_some() || a.none) {
+        problem("clear_when_null needs a `source` or an `expression`: a constant or none is never null".into());
+    }
+    if a.clear_when_null && a.matching.is_some() {
+        problem("clear_when_null cannot be used on a matching attribute".into());
+    }
     Some(AttributeMapping {
         target: a.target.clone(),
         source,
@@ -247,5 +255,6 @@ fn attribute(
         apply,
         matching: a.matching,
         target_type,
+        clear_when_null: a.clear_when_null,
     })
 }

@@ -116,6 +116,8 @@ pub struct AttributeMapping {
     /// Matching precedence: 1 is tried first; `None` when not a matching attribute.
     pub matching: Option<u32>,
     pub target_type: TargetType,
+    /// On update, a null source value clears the target instead of leaving it alone.
+    pub clear_when_null: bool,
 }
 
 impl AttributeMapping {

@@ -69,6 +69,10 @@ pub struct RawAttributeMapping {
     pub target_type: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reference: Option<RawReference>,
+    /// Clear the target (send `""`) when the source value is null; off by default (Entra never
+    /// sends nulls).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub clear_when_null: bool,
 }
 
 /// What a reference target resolves against: a lookup (`table` + `field`, e.g.

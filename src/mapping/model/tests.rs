@@ -254,3 +254,33 @@ fn schema_round_trip_keeps_what_we_understand() {
     let back = import_schema(&export_schema(&defaults).schema.to_string()).unwrap();
     assert_eq!(back.file, defaults);
 }
+
+#[test]
+fn clear_when_null_is_off_by_default_kept_by_to_toml_and_checked() {
+    assert!(defaults().unwrap().user.attributes.iter().all(|a| !a.clear_when_null));
+    let text = DEFAULT_MAPPINGS_TOML.replace(
+        "target = \"title\"\nsource = \"jobTitle\"\n",
+        "target = \"title\"\nsource = \"jobTitle\"\nclear_when_null = true\n",
+    );
+    let set = load_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    let title = set.user.attributes.iter().find(|a| a.target == "title").unwrap();
+    assert!(title.clear_when_null);
+    let file: raw::RawMappingFile = toml::from_str(&text).unwrap();
+    let again = to_toml(&file).unwrap();
+    assert!(again.contains("clear_when_null = true"), "{again}");
+    assert!(
+        load_str(&again)
+            .unwrap()
+            .user
+            .attributes
+            .iter()
+            .any(|a| a.clear_when_null)
+    );
+    // A constant is never null; a matching attribute is never cleared.
+    let bad = DEFAULT_MAPPINGS_TOML.replace(
+        "target = \"title\"\nsource = \"jobTitle\"\n",
+        "target = \"title\"\nconstant = \"x\"\nclear_when_null = true\n",
+    );
+    let e = load_str(&bad).unwrap_err().to_string();
+    assert!(e.contains("clear_when_null needs a `source` or an `expression`"), "{e}");
+}

@@ -52,9 +52,13 @@ pub fn desired(
                 "fix the mapping's expression, or the source attribute it reads",
             )
         })?;
-        let text = match evaluated.flow {
-            Flow::Value(v) => v.text(),
-            Flow::Dropped => None,
+        let (text, null) = match evaluated.flow {
+            Flow::Value(v) => {
+                let t = v.text();
+                let null = t.is_none();
+                (t, null)
+            }
+            Flow::Dropped => (None, false),
         };
         let text = match (text, &m.source) {
             (Some(t), _) => Some(t),
@@ -62,8 +66,15 @@ pub fn desired(
             (None, _) if creating => m.default_value.clone(),
             _ => None,
         };
-        // Null source values are not sent (Entra's behaviour).
-        let Some(mut text) = text else { continue };
+        // Null source values are not sent (Entra's behaviour), unless the mapping opts in to
+        // clearing the target on update: `""` is ServiceNow's empty. A dropped flow is a choice
+        // not to write, so it clears nothing.
+        let Some(mut text) = text else {
+            if m.clear_when_null && null && !creating {
+                out.fields.push((m.target.clone(), String::new()));
+            }
+            continue;
+        };
         if matches!(m.source, MappingSource::None) && !creating {
             continue;
         }
@@ -94,6 +105,13 @@ pub fn desired(
                             }
                             MissingReference::Warn => {
                                 out.warnings.push(reason);
+                                continue;
+                            }
+                            // The value stands for the row created ahead of this object (see
+                            // `plan::reference_creations`); apply swaps in its sys_id. It is a
+                            // name, not the reference's sys_id, so no length check applies.
+                            MissingReference::Create => {
+                                out.fields.push((m.target.clone(), text));
                                 continue;
                             }
                         }

@@ -99,6 +99,9 @@ pub enum MissingReference {
     Fail,
     /// Provision it without that attribute, with a warning.
     Warn,
+    /// Create the row (named after the value) first: the plan gets a `CreateReference` op
+    /// ahead of the objects, whose field holds the value until apply resolves it.
+    Create,
 }
 
 /// The rules of a plan.

@@ -16,12 +16,14 @@ mod desired;
 mod explain;
 mod input;
 mod objects;
+mod references;
 #[cfg(test)]
 mod tests;
 
 pub use explain::{Candidates, candidates};
 pub use input::{MemberRow, MissingReference, Prior, Row, Rules, Source, SourceObject, Target, normalise_bool};
 pub use objects::hash_of;
+pub use references::{created, lookup_of};
 
 use std::collections::{HashMap, HashSet};
 
@@ -51,6 +53,10 @@ pub fn plan(id: u64, kind: CycleKind, mut source: Source, target: &Target, prior
         &mut ops,
         &mut deferred,
     );
+    // Rows created for `missing_reference = "create"` go first: the objects refer to them.
+    let mut refs = references::reference_creations(&ops, target, rules);
+    refs.append(&mut ops);
+    let mut ops = refs;
     memberships(&source, target, prior, &users, &groups, &mut ops);
     ops.extend(deferred);
     let ops = ops
@@ -62,7 +68,9 @@ pub fn plan(id: u64, kind: CycleKind, mut source: Source, target: &Target, prior
 
 /// A write that failed permanently is not retried while what it was computed from is the same.
 fn suppress_unchanged_failure(mut op: Op, prior: &Prior) -> Op {
-    if !op.kind.writes() {
+    // A reference row is retried every cycle: the objects that need it would otherwise be
+    // written with its name in place of its sys_id.
+    if !op.kind.writes() || matches!(op.kind, OpKind::CreateReference { .. }) {
         return op;
     }
     if let Some((hash, code)) = prior.permanent_failures.get(&(op.object_type, op.source_id.clone()))

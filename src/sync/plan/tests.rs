@@ -386,3 +386,6 @@ fn a_user_who_left_scope_loses_the_memberships_we_gave_it_and_a_group_back_in_sc
     assert!(p.ops.iter().any(|o| matches!(&o.kind, OpKind::Update { diff }
         if o.object_type == ObjectType::Group && diff.iter().any(|c| c.attribute == "active" && c.new.as_deref() == Some("true")))));
 }
+
+// The opt-in options of the plan (missing_reference = "create", clear_when_null).
+mod options;

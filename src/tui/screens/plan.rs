@@ -116,6 +116,10 @@ impl Widget for PlanView<'_> {
                     t.error(),
                 ))),
                 OpKind::Skip { reason } => lines.push(Line::from(sanitize_for_terminal(reason))),
+                OpKind::CreateReference { table, field, value } => lines.push(Line::from(format!(
+                    "new {table} row: {field} = {}",
+                    sanitize_for_terminal(value)
+                ))),
                 _ => {}
             }
             for ch in changes(op) {

@@ -1,5 +1,5 @@
 //! `[profiles.P.provisioning]` options reach the engine: `match_active_only` (the rehire case)
-//! and `missing_reference = "warn"`.
+//! and `missing_reference = "warn"` or `"create"`.
 
 use std::collections::BTreeSet;
 
@@ -29,6 +29,81 @@ async fn match_active_only_and_missing_reference_warn_change_the_cycle() {
         .filter(|r| r["status"] != "failure" && serde_json::to_string(r).unwrap().contains("has no row whose name is"))
         .collect();
     assert!(!warned.is_empty(), "a warning names the missing row");
+}
+
+#[tokio::test]
+async fn missing_reference_create_creates_the_rows_first_and_the_users_point_at_them() {
+    let env = setup(300, 30, 40, 0).await;
+    let base = std::fs::read_to_string(env.ws.config()).unwrap();
+    let with = |mode: &str| format!("{base}\n[profiles.default.provisioning]\nmissing_reference = \"{mode}\"\n");
+    env.ws.write_config(&with("create"));
+
+    // The dry run shows the rows to create, ahead of the users, and writes nothing.
+    env.reset_stats().await;
+    let (_, dry) = env.sync(&["--dry-run"]).await;
+    assert_eq!(env.writes().await, 0, "a dry run writes nothing");
+    let ops = dry["plan"].as_array().unwrap();
+    let is_ref = |op: &serde_json::Value| op["kind"]["action"] == "create_reference";
+    let planned: BTreeSet<(String, String)> = ops
+        .iter()
+        .filter(|op| is_ref(op))
+        .map(|op| {
+            (
+                op["kind"]["table"].as_str().unwrap().to_owned(),
+                op["kind"]["value"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let departments: BTreeSet<&str> = planned
+        .iter()
+        .filter(|(t, _)| t == "cmn_department")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert!(
+        !departments.is_empty(),
+        "the planted tenant has departments ServiceNow lacks"
+    );
+    let last_ref = ops.iter().rposition(is_ref).unwrap();
+    let first_user = ops
+        .iter()
+        .position(|op| op["object_type"] == "user" && !is_ref(op))
+        .unwrap();
+    assert!(last_ref < first_user, "the rows come before the users");
+
+    // The real cycle creates exactly those rows, and nothing fails for a missing reference.
+    let (_, first) = env.sync(&[]).await;
+    let created: BTreeSet<String> = first["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["action"] == "create_reference" && r["status"] == "success")
+        .map(|r| r["source_name"].as_str().unwrap().to_owned())
+        .collect();
+    let shown: BTreeSet<String> = planned.iter().map(|(t, v)| format!("{t} '{v}'")).collect();
+    assert_eq!(created, shown, "{first}");
+    let logs = env.logs(&["--cycle", &first["cycle_id"].to_string()]).await;
+    assert!(
+        !logs.iter().any(|r| r["error_code"] == "InvalidLookupReference"),
+        "no missing reference fails"
+    );
+    let rows = env.rows("cmn_department", &["sys_id", "name"]).await;
+    let users = env.rows("sys_user", &["department"]).await;
+    for name in &departments {
+        let found: Vec<_> = rows.iter().filter(|r| r["name"].as_str() == Some(name)).collect();
+        assert_eq!(found.len(), 1, "one cmn_department row '{name}'");
+        let sys_id = &found[0]["sys_id"];
+        assert!(
+            users.iter().any(|u| &u["department"] == sys_id),
+            "a user refers to '{name}' by sys_id"
+        );
+    }
+
+    // Another initial cycle (the option is part of the rules) finds every row: nothing to write.
+    env.ws.write_config(&with("warn"));
+    env.reset_stats().await;
+    let (_, second) = env.sync(&[]).await;
+    assert_eq!(second["kind"], "initial", "{second}");
+    assert_eq!(env.writes().await, 0, "{second}");
 }
 
 #[tokio::test]
