@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::Exit;
 use crate::model::text::sanitize_for_terminal;
-use crate::store::{LogFilter, Store};
+use crate::store::{LOG_COLUMNS, LogFilter, Store, csv_field};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -63,19 +63,6 @@ fn open(data_dir: &Path, profile: &str) -> Result<Store, Exit> {
         super::report_error(&e);
         Exit::Usage
     })
-}
-
-fn csv_field(v: &Value) -> String {
-    let text = match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
 }
 
 fn print_rows(rows: &[Value], columns: &[&str], format: Format) -> Exit {
@@ -153,23 +140,7 @@ pub fn logs(data_dir: &Path, profile: &str, args: &LogsArgs) -> Exit {
             "error_code",
             "reason",
         ],
-        _ => &[
-            "cycle_id",
-            "change_id",
-            "time",
-            "object_type",
-            "source_id",
-            "source_name",
-            "target_id",
-            "action",
-            "status",
-            "error_code",
-            "reason",
-            "recommended_action",
-            "steps",
-            "modified_properties",
-            "duration_ms",
-        ],
+        _ => &LOG_COLUMNS,
     };
     print_rows(&rows, columns, args.format)
 }

@@ -14,6 +14,7 @@
 //! secret is ever written here.
 
 mod cache;
+mod csv;
 mod lock;
 mod log;
 mod migrate;
@@ -22,6 +23,7 @@ mod ops;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
+pub use csv::{LOG_COLUMNS, csv_field, log_csv};
 pub use lock::ProfileLock;
 pub use log::{LogFilter, LogRecord};
 pub use ops::{CycleRow, EscrowRow, QuarantineRow, ResetScope, StagedRow};

@@ -5,24 +5,6 @@ use std::path::{Path, PathBuf};
 
 use crate::store::LogRecord;
 
-const COLUMNS: [&str; 15] = [
-    "cycle_id",
-    "change_id",
-    "time",
-    "object_type",
-    "source_id",
-    "source_name",
-    "target_id",
-    "action",
-    "status",
-    "error_code",
-    "reason",
-    "recommended_action",
-    "steps",
-    "modified_properties",
-    "duration_ms",
-];
-
 /// Writes `records` under `dir` and returns the file's path.
 pub fn write(dir: &Path, csv: bool, records: &[LogRecord]) -> Result<PathBuf, String> {
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
@@ -48,30 +30,9 @@ pub fn write_schema(dir: &Path, text: &str) -> Result<(PathBuf, Vec<String>), St
     Ok((path, exported.dropped))
 }
 
-fn field(v: &serde_json::Value) -> String {
-    let text = match v {
-        serde_json::Value::Null => String::new(),
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
-}
-
 /// The records as CSV with a header row.
 pub fn to_csv(records: &[LogRecord]) -> Result<String, String> {
-    let mut out = COLUMNS.join(",");
-    out.push('\n');
-    for r in records {
-        let value = serde_json::to_value(r).map_err(|e| e.to_string())?;
-        let row: Vec<String> = COLUMNS.iter().map(|c| field(&value[*c])).collect();
-        out.push_str(&row.join(","));
-        out.push('\n');
-    }
-    Ok(out)
+    crate::store::log_csv(records).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
