@@ -8,7 +8,7 @@ use std::io::IsTerminal;
 
 use serde::Serialize;
 
-use crate::config::{Profile, ServiceNowAuth};
+use crate::config::Profile;
 use crate::graph;
 use crate::model::check::{Outcome, Step};
 use crate::model::text::sanitize_multiline;
@@ -69,28 +69,11 @@ pub fn credentials(profile: &Profile) -> Result<Credentials, SecretError> {
 }
 
 fn servicenow_auth(profile: &Profile, secrets: &Secrets) -> Result<Option<Auth>, SecretError> {
-    let Some(sn) = &profile.servicenow else {
-        return Ok(None);
-    };
-    let get = |name: SecretName| {
-        secrets.get_or_prompt(name).map(|(secret, source)| {
-            tracing::info!(secret = %name, %source, "secret read");
-            secret
-        })
-    };
-    let password = get(SecretName::ServiceNowPassword)?;
-    Ok(Some(match &sn.auth {
-        ServiceNowAuth::Basic => Auth::Basic {
-            username: sn.username.clone(),
-            password,
-        },
-        ServiceNowAuth::OAuth { client_id } => Auth::OAuth {
-            client_id: client_id.clone(),
-            client_secret: get(SecretName::ServiceNowOAuthClientSecret)?,
-            username: sn.username.clone(),
-            password,
-        },
-    }))
+    profile
+        .servicenow
+        .as_ref()
+        .map(|sn| crate::sync::servicenow_auth(sn, secrets))
+        .transpose()
 }
 
 /// Runs the checks of every configured side and prints them; returns the exit code.

@@ -73,9 +73,19 @@ pub fn credentials(profile: &Profile) -> Result<Credentials, StartError> {
         return Err(StartError::NotConfigured(profile.name.clone()));
     };
     let secrets = Secrets::new(&profile.name, profile.secrets.store);
+    let servicenow = servicenow_auth(sn, &secrets)?;
+    Ok(Credentials {
+        servicenow,
+        graph_client_secret: secrets.get_or_prompt(SecretName::GraphClientSecret)?.0,
+    })
+}
+
+/// The ServiceNow credentials of a profile's `[servicenow]` section, from the secret store (or a
+/// prompt on a terminal): Basic, or OAuth with its client secret. Blocking.
+pub fn servicenow_auth(sn: &crate::config::ServiceNow, secrets: &Secrets) -> Result<Auth, SecretError> {
     let get = |name: SecretName| secrets.get_or_prompt(name).map(|(secret, _)| secret);
     let password = get(SecretName::ServiceNowPassword)?;
-    let servicenow = match &sn.auth {
+    Ok(match &sn.auth {
         ServiceNowAuth::Basic => Auth::Basic {
             username: sn.username.clone(),
             password,
@@ -86,10 +96,6 @@ pub fn credentials(profile: &Profile) -> Result<Credentials, StartError> {
             username: sn.username.clone(),
             password,
         },
-    };
-    Ok(Credentials {
-        servicenow,
-        graph_client_secret: get(SecretName::GraphClientSecret)?,
     })
 }
 
