@@ -1,7 +1,7 @@
 //! The ServiceNow simulator's performance model and fault injection over HTTP. Assertions are on
 //! counts and shapes, never on elapsed time.
 
-use nowsync::sim::snow::Options;
+use nowsync::sim::snow::{Options, Running};
 use serde_json::{Value, json};
 
 use crate::sim_snow::{admin, start};
@@ -203,4 +203,133 @@ async fn full_fault_rate_gives_only_500s_or_dropped_connections() {
         .await
         .unwrap();
     assert_eq!(stats["requests"]["GET"], 0);
+}
+
+async fn post_user(r: &Running, c: &reqwest::Client, user_name: &str) -> Result<reqwest::Response, reqwest::Error> {
+    admin(r, c.post(format!("{}/api/now/table/sys_user", r.url)))
+        .json(&json!({"user_name": user_name}))
+        .send()
+        .await
+}
+
+async fn rows_named(r: &Running, c: &reqwest::Client, user_name: &str) -> usize {
+    let url = format!("{}/api/now/table/sys_user?sysparm_query=user_name={user_name}", r.url);
+    let body: Value = admin(r, c.get(url)).send().await.unwrap().json().await.unwrap();
+    body["result"].as_array().unwrap().len()
+}
+
+#[tokio::test]
+async fn queued_faults_hit_only_their_phase() {
+    let (r, c) = start(Options::default()).await;
+    set_faults(
+        &r.url,
+        &c,
+        json!({"next": [
+            {"kind": "status", "status": 503, "phase": "membership"},
+            {"kind": "html", "phase": "write"},
+        ]}),
+    )
+    .await;
+    let read = admin(&r, c.get(format!("{}/api/now/table/sys_user_role", r.url)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), 200);
+    assert!(read.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+    let write = post_user(&r, &c, "phase.write").await.unwrap();
+    assert!(write.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert_eq!(rows_named(&r, &c, "phase.write").await, 0, "an HTML answer acted on nothing");
+    let member = admin(&r, c.post(format!("{}/api/now/table/sys_user_grmember", r.url)))
+        .json(&json!({"user": "x", "group": "y"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(member.status(), 503);
+    assert_eq!(post_user(&r, &c, "phase.write").await.unwrap().status(), 201);
+    let stats = r.sim.stats();
+    assert_eq!(stats["faults"]["html"], 1);
+    assert_eq!(stats["faults"]["status"], 1);
+}
+
+#[tokio::test]
+async fn drop_after_stores_the_write_and_loses_the_answer() {
+    // The fault that breeds duplicates: the row exists, the client saw no answer.
+    let (r, c) = start(Options::default()).await;
+    set_faults(&r.url, &c, json!({"next": [{"kind": "drop_after", "phase": "write"}]})).await;
+    let lost = post_user(&r, &c, "dropped.after").await;
+    assert!(lost.is_err(), "no answer: {lost:?}");
+    assert_eq!(rows_named(&r, &c, "dropped.after").await, 1);
+    let stats = r.sim.stats();
+    assert_eq!(stats["faults"]["drop_after"], 1);
+    assert_eq!(stats["by_table"]["sys_user"]["POST"], 1);
+    // `drop` (before acting) stores nothing.
+    set_faults(&r.url, &c, json!({"next": [{"kind": "drop", "phase": "write"}]})).await;
+    assert!(post_user(&r, &c, "dropped.before").await.is_err());
+    assert_eq!(rows_named(&r, &c, "dropped.before").await, 0);
+}
+
+#[tokio::test]
+async fn persistent_rates_apply_to_their_phase_until_replaced() {
+    let (r, c) = start(Options::default()).await;
+    let doc = set_faults(
+        &r.url,
+        &c,
+        json!({"rates": [{"phase": "read", "rate": 1.0, "kind": "accepted_empty"},
+                         {"phase": "write", "rate": 1.0, "kind": "status", "status": 429}]}),
+    )
+    .await;
+    assert_eq!(doc["rates"].as_array().unwrap().len(), 2);
+    for _ in 0..3 {
+        let resp = admin(&r, c.get(format!("{}/api/now/table/sys_user", r.url)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 202);
+        assert!(resp.text().await.unwrap().is_empty());
+    }
+    let resp = post_user(&r, &c, "rated").await.unwrap();
+    assert_eq!(resp.status(), 429);
+    assert!(resp.headers().get("retry-after").is_none(), "a 429 without Retry-After");
+    set_faults(&r.url, &c, json!({"rates": []})).await;
+    assert_eq!(post_user(&r, &c, "rated").await.unwrap().status(), 201);
+    assert_eq!(r.sim.stats()["faults"]["accepted_empty"], 3);
+}
+
+#[tokio::test]
+async fn quota_cancelled_reads_answer_200_with_a_partial_result_and_the_error() {
+    let (r, c) = start(Options {
+        snow_users: 20,
+        ..Options::default()
+    })
+    .await;
+    set_faults(&r.url, &c, json!({"quota_max_rows": 5})).await;
+    let url = format!("{}/api/now/table/sys_user?sysparm_query=ORDERBYsys_id&sysparm_limit=10", r.url);
+    let resp = admin(&r, c.get(&url)).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["x-total-count"], "22");
+    let text = resp.text().await.unwrap();
+    assert!(text.starts_with("{\"result\":["), "result comes first: {text}");
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(body["result"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        body["error"]["message"],
+        "Transaction cancelled: maximum execution time exceeded"
+    );
+    assert_eq!(body["status"], "failure");
+    let small = format!("{}/api/now/table/sys_user?sysparm_limit=5", r.url);
+    let body: Value = admin(&r, c.get(&small)).send().await.unwrap().json().await.unwrap();
+    assert!(body.get("error").is_none(), "five rows fit: {body}");
+    set_faults(
+        &r.url,
+        &c,
+        json!({"quota_max_rows": null, "next": [{"kind": "quota_cancelled", "phase": "read"},
+                                                {"kind": "quota_queued", "phase": "write"}]}),
+    )
+    .await;
+    let body: Value = admin(&r, c.get(&url)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(body["result"].as_array().unwrap().len(), 5, "half of the page");
+    assert_eq!(body["status"], "failure");
+    let queued = post_user(&r, &c, "queued.write").await.unwrap();
+    assert_eq!(queued.status(), 500);
+    assert_eq!(rows_named(&r, &c, "queued.write").await, 0, "cancelled while queued: nothing done");
 }

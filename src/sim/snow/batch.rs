@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::State;
+use super::faults::Phase;
 use super::reply::Reply;
 use super::table_api::{self, Call, Route};
 
@@ -58,6 +59,21 @@ fn reason(status: u16) -> &'static str {
         .ok()
         .and_then(|s| s.canonical_reason())
         .unwrap_or("")
+}
+
+/// The fault phase of a batch request: that of its most writing item (see `faults`); an
+/// unreadable body is a read (it will be refused with 400 anyway).
+pub fn phase(body: &[u8]) -> Phase {
+    let Ok(request) = serde_json::from_slice::<Request>(body) else {
+        return Phase::Read;
+    };
+    Phase::of_all(request.rest_requests.iter().map(|item| {
+        let path = item.url.split_once('?').map_or(item.url.as_str(), |(p, _)| p);
+        match table_api::route(path) {
+            Route::Table { table, .. } => Phase::of(&item.method, table),
+            _ => Phase::Read,
+        }
+    }))
 }
 
 pub async fn run(state: &State, outer: &Call<'_>, latency: Duration) -> Reply {

@@ -2,9 +2,11 @@
 //!
 //! - `GET /sim/stats`, `POST /sim/stats/reset`: see `stats`.
 //! - `GET /sim/accounts`: `[{"user_name","password","roles":[…]}, …, {"oauth_client_id","oauth_client_secret"}]`.
-//! - `GET /sim/faults`: `{"hibernating","fault_rate","latency_ms","rate_limit_per_hour","next":[…],"queue_length","in_flight_limit"}`.
+//! - `GET /sim/faults`: the switches in force and the queued one-shot faults (below).
 //! - `POST /sim/faults` with any subset of `{"hibernating","fault_rate","latency_ms",
-//!   "rate_limit_per_hour" (number or null),"next":[fault…]}`; `next` appends. Answers as GET.
+//!   "rate_limit_per_hour" (number or null),"quota_max_rows" (number or null),
+//!   "rates":[{"phase","rate","kind",…}…] (replaces),"next":[{"kind",…,"phase"?}…] (appends)}`.
+//!   Fault kinds and phases: see `faults`. Answers as GET.
 //! - `POST /sim/faults/clear`: back to the start options, no queued faults.
 
 use std::time::Duration;
@@ -17,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use super::faults::Fault;
+use super::faults::{Queued, Rate};
 use super::{OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, Sim, front};
 
 pub fn router(sim: Sim) -> Router {
@@ -58,6 +60,8 @@ fn faults_doc(sim: &Sim) -> Value {
         "fault_rate": o.fault_rate,
         "latency_ms": o.latency.as_millis() as u64,
         "rate_limit_per_hour": o.rate_limit_per_hour,
+        "quota_max_rows": o.quota_max_rows,
+        "rates": o.fault_rates,
         "next": sim.state.faults.pending(),
         "queue_length": sim.state.limits.queued(),
         "semaphore": o.semaphore,
@@ -77,21 +81,21 @@ async fn set_faults(AxState(sim): AxState<Sim>, body: axum::body::Bytes) -> Resp
     let Ok(Value::Object(update)) = serde_json::from_slice::<Value>(&body) else {
         return bad("expected a JSON object".into());
     };
-    let next: Vec<Fault> = match update
-        .get("next")
-        .map(|v| serde_json::from_value(v.clone()))
-        .transpose()
-    {
+    let next: Vec<Queued> = match parse(&update, "next") {
         Ok(n) => n.unwrap_or_default(),
-        Err(e) => return bad(format!("next: {e}")),
+        Err(e) => return bad(e),
     };
-    let rate = match update.get("rate_limit_per_hour") {
-        None => None,
-        Some(Value::Null) => Some(None),
-        Some(v) => match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
-            Some(n) => Some(Some(n)),
-            None => return bad("rate_limit_per_hour: expected a number or null".into()),
-        },
+    let rates: Option<Vec<Rate>> = match parse(&update, "rates") {
+        Ok(r) => r,
+        Err(e) => return bad(e),
+    };
+    let rate = match nullable_number(&update, "rate_limit_per_hour") {
+        Ok(r) => r.map(|r| r.and_then(|n| u32::try_from(n).ok())),
+        Err(e) => return bad(e),
+    };
+    let quota = match nullable_number(&update, "quota_max_rows") {
+        Ok(q) => q.map(|q| q.and_then(|n| usize::try_from(n).ok())),
+        Err(e) => return bad(e),
     };
     let hibernating = update.get("hibernating").and_then(Value::as_bool);
     let fault_rate = update.get("fault_rate").and_then(Value::as_f64);
@@ -109,12 +113,39 @@ async fn set_faults(AxState(sim): AxState<Sim>, body: axum::body::Bytes) -> Resp
         if let Some(r) = rate {
             o.rate_limit_per_hour = r;
         }
+        if let Some(q) = quota {
+            o.quota_max_rows = q;
+        }
+        if let Some(r) = rates {
+            o.fault_rates = r;
+        }
     });
     if rate.is_some() {
         sim.state.limits.reset_rate();
     }
     sim.state.faults.push(next);
     Json(faults_doc(&sim)).into_response()
+}
+
+/// `key` of the update decoded as `T`, if present.
+fn parse<T: serde::de::DeserializeOwned>(update: &serde_json::Map<String, Value>, key: &str) -> Result<Option<T>, String> {
+    update
+        .get(key)
+        .map(|v| serde_json::from_value(v.clone()))
+        .transpose()
+        .map_err(|e| format!("{key}: {e}"))
+}
+
+/// `key` as absent (`None`), `null` (`Some(None)`) or a number (`Some(Some(n))`).
+fn nullable_number(update: &serde_json::Map<String, Value>, key: &str) -> Result<Option<Option<u64>>, String> {
+    match update.get(key) {
+        None => Ok(None),
+        Some(Value::Null) => Ok(Some(None)),
+        Some(v) => v
+            .as_u64()
+            .map(|n| Some(Some(n)))
+            .ok_or_else(|| format!("{key}: expected a number or null")),
+    }
 }
 
 async fn clear_faults(AxState(sim): AxState<Sim>) -> Json<Value> {

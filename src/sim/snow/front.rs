@@ -1,15 +1,16 @@
 //! The request pipeline for everything outside `/sim/`: hibernation, `/oauth_token.do`, then for
-//! `/api/...`: one-shot or random fault, authentication, the rate-limit rule, a semaphore slot
-//! (latency is spent holding it), dispatch, and the fault that mangles a real answer.
+//! `/api/...`: the fault for the request's phase (`faults`), authentication, the rate-limit rule,
+//! a semaphore slot (latency is spent holding it), dispatch, the transaction quota (`quota`), and
+//! the fault that needed the real answer (dropped after acting, truncated, cancelled).
 
 use axum::extract::{Request, State as AxState};
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::faults::{self, Fault};
+use super::faults::{self, Phase};
 use super::reply::{self, Reply};
 use super::table_api::{self, Call, Route};
-use super::{Sim, batch};
+use super::{Sim, batch, quota};
 
 /// Largest request body read (a batch may carry several records).
 const MAX_BODY: usize = 16 * 1024 * 1024;
@@ -94,7 +95,16 @@ async fn pipeline(sim: &Sim, req: &Incoming) -> Reply {
             b"<html><body><h1>Not Found</h1></body></html>".to_vec(),
         );
     }
-    let fault = state.faults.take(options.fault_rate);
+    let route = table_api::route(&req.path);
+    let phase = match &route {
+        Route::Table { table, .. } => Phase::of(&req.method, table),
+        Route::Batch => batch::phase(&req.body),
+        Route::Stats { .. } | Route::Unknown => Phase::Read,
+    };
+    let fault = state.faults.take(phase, options.fault_rate, &options.fault_rates);
+    if let Some(f) = &fault {
+        state.stats.injected(f.name());
+    }
     if let Some(answer) = fault.as_ref().and_then(faults::replace) {
         return answer;
     }
@@ -105,7 +115,6 @@ async fn pipeline(sim: &Sim, req: &Incoming) -> Reply {
         Ok(p) => p,
         Err(reply) => return reply,
     };
-    let route = table_api::route(&req.path);
     if route == Route::Unknown {
         return Reply::bad_uri();
     }
@@ -142,8 +151,15 @@ async fn pipeline(sim: &Sim, req: &Incoming) -> Reply {
         Route::Unknown => Reply::bad_uri(),
     };
     drop(slot);
-    if fault == Some(Fault::Truncate) {
-        reply = faults::truncate(reply);
+    let list_read = matches!(route, Route::Table { id: None, .. }) && phase == Phase::Read;
+    if let Some(max) = options.quota_max_rows.filter(|_| list_read) {
+        reply = quota::cancel_over(reply, max);
+    }
+    if let Some(f) = &fault {
+        reply = faults::after(f, reply);
+        if reply.drop {
+            return reply;
+        }
     }
     reply.headers.extend(rate_headers);
     reply.header(

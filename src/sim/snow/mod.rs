@@ -18,6 +18,7 @@ mod faults;
 mod front;
 mod limits;
 mod query;
+mod quota;
 mod render;
 mod reply;
 mod roles;
@@ -41,6 +42,7 @@ use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
 
 pub use auth::{OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET};
+pub use faults::{Fault, Phase, Queued, Rate};
 pub use seed::{Account, READER_PASSWORD, READER_USER};
 
 /// How a simulated instance behaves. `Default` injects no latency, faults, throttling or
@@ -59,6 +61,11 @@ pub struct Options {
     pub queue: usize,
     /// Share of API requests answered with a random 500 or a dropped connection.
     pub fault_rate: f64,
+    /// Persistent faults by phase and kind (`/sim/faults` `rates`).
+    pub fault_rates: Vec<faults::Rate>,
+    /// A list read of more rows is cancelled by the transaction quota after that many (200 with
+    /// a partial result and the error, spec §13 #1).
+    pub quota_max_rows: Option<usize>,
     /// An hourly per-user rate-limit rule (`X-RateLimit-*`, 429 + `Retry-After`).
     pub rate_limit_per_hour: Option<u32>,
     /// Every route answers the developer-instance hibernation page.
@@ -86,6 +93,8 @@ impl Default for Options {
             semaphore: 4,
             queue: 50,
             fault_rate: 0.0,
+            fault_rates: Vec::new(),
+            quota_max_rows: None,
             rate_limit_per_hour: None,
             hibernating: false,
             reject_too_long: false,

@@ -4,7 +4,8 @@
 //! method (HEAD counts as GET); each Batch item counts under its own method and table, the
 //! wrapping batch POST only in `batches`. Token requests count in `oauth`. Requests refused by
 //! the full queue count in `rejected_429`; `peak_in_flight` is the most requests that held a
-//! semaphore slot at once. `/sim/*` is never counted.
+//! semaphore slot at once. `faults` counts injected faults by kind (`drop_after`, `status`, …).
+//! `/sim/*` is never counted.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -21,6 +22,7 @@ struct Counts {
     oauth: u64,
     peak_in_flight: u64,
     rejected_429: u64,
+    injected: BTreeMap<&'static str, u64>,
 }
 
 #[derive(Default)]
@@ -60,6 +62,11 @@ impl Stats {
         self.with(|c| c.oauth += 1);
     }
 
+    /// A fault of kind `kind` was injected (see `faults`).
+    pub fn injected(&self, kind: &'static str) {
+        self.with(|c| *c.injected.entry(kind).or_default() += 1);
+    }
+
     pub fn rejected(&self) {
         self.with(|c| c.rejected_429 += 1);
     }
@@ -90,6 +97,7 @@ impl Stats {
             "oauth": c.oauth,
             "peak_in_flight": c.peak_in_flight,
             "rejected_429": c.rejected_429,
+            "faults": c.injected,
         })
     }
 }
@@ -107,7 +115,9 @@ mod tests {
         s.batch();
         s.in_flight(3);
         s.in_flight(2);
+        s.injected("drop_after");
         let j = s.json();
+        assert_eq!(j["faults"]["drop_after"], 1);
         assert_eq!(j["requests"]["GET"], 2);
         assert_eq!(j["requests"]["DELETE"], 0);
         assert_eq!(j["by_table"]["sys_user_group"]["PATCH"], 1);
