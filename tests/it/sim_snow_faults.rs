@@ -235,10 +235,24 @@ async fn queued_faults_hit_only_their_phase() {
         .await
         .unwrap();
     assert_eq!(read.status(), 200);
-    assert!(read.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+    assert!(
+        read.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
     let write = post_user(&r, &c, "phase.write").await.unwrap();
-    assert!(write.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
-    assert_eq!(rows_named(&r, &c, "phase.write").await, 0, "an HTML answer acted on nothing");
+    assert!(
+        write.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert_eq!(
+        rows_named(&r, &c, "phase.write").await,
+        0,
+        "an HTML answer acted on nothing"
+    );
     let member = admin(&r, c.post(format!("{}/api/now/table/sys_user_grmember", r.url)))
         .json(&json!({"user": "x", "group": "y"}))
         .send()
@@ -303,7 +317,10 @@ async fn quota_cancelled_reads_answer_200_with_a_partial_result_and_the_error() 
     })
     .await;
     set_faults(&r.url, &c, json!({"quota_max_rows": 5})).await;
-    let url = format!("{}/api/now/table/sys_user?sysparm_query=ORDERBYsys_id&sysparm_limit=10", r.url);
+    let url = format!(
+        "{}/api/now/table/sys_user?sysparm_query=ORDERBYsys_id&sysparm_limit=10",
+        r.url
+    );
     let resp = admin(&r, c.get(&url)).send().await.unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["x-total-count"], "22");
@@ -331,5 +348,9 @@ async fn quota_cancelled_reads_answer_200_with_a_partial_result_and_the_error() 
     assert_eq!(body["status"], "failure");
     let queued = post_user(&r, &c, "queued.write").await.unwrap();
     assert_eq!(queued.status(), 500);
-    assert_eq!(rows_named(&r, &c, "queued.write").await, 0, "cancelled while queued: nothing done");
+    assert_eq!(
+        rows_named(&r, &c, "queued.write").await,
+        0,
+        "cancelled while queued: nothing done"
+    );
 }

@@ -128,7 +128,10 @@ async fn set_faults(AxState(sim): AxState<Sim>, body: axum::body::Bytes) -> Resp
 }
 
 /// `key` of the update decoded as `T`, if present.
-fn parse<T: serde::de::DeserializeOwned>(update: &serde_json::Map<String, Value>, key: &str) -> Result<Option<T>, String> {
+fn parse<T: serde::de::DeserializeOwned>(
+    update: &serde_json::Map<String, Value>,
+    key: &str,
+) -> Result<Option<T>, String> {
     update
         .get(key)
         .map(|v| serde_json::from_value(v.clone()))

@@ -27,7 +27,11 @@ fn rows(reply: &Reply) -> Option<Vec<Value>> {
     if reply.status != 200 || reply.body.is_empty() {
         return None;
     }
-    match serde_json::from_slice::<Value>(&reply.body).ok()?.get_mut("result")?.take() {
+    match serde_json::from_slice::<Value>(&reply.body)
+        .ok()?
+        .get_mut("result")?
+        .take()
+    {
         Value::Array(rows) => Some(rows),
         _ => None,
     }
@@ -79,17 +83,26 @@ mod tests {
 
     #[test]
     fn a_cancelled_read_keeps_result_first_then_the_error() {
-        let full = Reply::json(200, &json!({"result": [{"a": "1"}, {"a": "2"}, {"a": "3"}, {"a": "4"}]}))
-            .header("X-Total-Count", "4");
+        let full = Reply::json(
+            200,
+            &json!({"result": [{"a": "1"}, {"a": "2"}, {"a": "3"}, {"a": "4"}]}),
+        )
+        .header("X-Total-Count", "4");
         let cut = cancel_half(full.clone());
         assert_eq!(cut.status, 200);
         let text = String::from_utf8(cut.body.clone()).unwrap();
-        assert!(text.starts_with(r#"{"result":[{"a":"1"},{"a":"2"}],"error":{"detail":"#), "{text}");
+        assert!(
+            text.starts_with(r#"{"result":[{"a":"1"},{"a":"2"}],"error":{"detail":"#),
+            "{text}"
+        );
         assert!(text.ends_with(r#""status":"failure"}"#), "{text}");
         let doc: Value = serde_json::from_slice(&cut.body).unwrap();
         assert_eq!(doc["error"]["message"], MESSAGE);
         assert!(cut.headers.iter().any(|(k, v)| k == "X-Total-Count" && v == "4"));
-        assert_eq!(cancel_over(full.clone(), 3).body, partial_body(&[json!({"a": "1"}), json!({"a": "2"}), json!({"a": "3"})]));
+        assert_eq!(
+            cancel_over(full.clone(), 3).body,
+            partial_body(&[json!({"a": "1"}), json!({"a": "2"}), json!({"a": "3"})])
+        );
         assert_eq!(cancel_over(full.clone(), 4).body, full.body);
         let write = Reply::json(201, &json!({"result": {"a": "1"}}));
         assert_eq!(cancel_half(write).status, 500);
