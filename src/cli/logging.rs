@@ -22,14 +22,10 @@ pub fn init(data_dir: &Path) -> Result<WorkerGuard, DirError> {
     ensure_private_dir(&dir)?;
     let (writer, guard) = tracing_appender::non_blocking(DailyFile::new(dir));
     let filter = EnvFilter::try_from_env("NOWSYNC_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    // A second init (tests calling commands in-process) keeps the first subscriber.
-    // The console's log pane gets the same lines while a console is attached.
+    // A second init (tests calling commands in-process) keeps the first subscriber. The
+    // console's log pane is fed by the engine's events (`SyncEvent::Log`), not from here.
     let file = tracing_subscriber::fmt::layer().with_writer(writer).with_ansi(false);
-    let _ = tracing_subscriber::registry()
-        .with(filter)
-        .with(file)
-        .with(crate::tui::log_layer::PaneLayer)
-        .try_init();
+    let _ = tracing_subscriber::registry().with(filter).with(file).try_init();
     Ok(guard)
 }
 

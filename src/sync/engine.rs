@@ -151,6 +151,17 @@ impl Engine {
         let _ = self.events.send(e);
     }
 
+    /// Says `message` to the log file and, as [`SyncEvent::Log`], to the engine's consumers:
+    /// for what no other event carries.
+    pub(super) fn log(&self, level: super::LogLevel, message: String) {
+        match level {
+            super::LogLevel::Info => tracing::info!("{message}"),
+            super::LogLevel::Warn => tracing::warn!("{message}"),
+            super::LogLevel::Error => tracing::error!("{message}"),
+        }
+        self.emit(SyncEvent::Log { level, message });
+    }
+
     pub(super) fn set_state(&self, s: EngineState) {
         let _ = self.state.send(s);
         self.emit(SyncEvent::StateChanged(s));

@@ -72,6 +72,15 @@ pub enum ErrorKind {
     Other,
 }
 
+/// How much a [`SyncEvent::Log`] line matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogLevel {
+    Info,
+    Warn,
+    Error,
+}
+
 /// The engine's events (DESIGN.md "The engine's door"); the console and the headless commands
 /// consume the same ones.
 #[derive(Debug, Clone)]
@@ -121,6 +130,13 @@ pub enum SyncEvent {
     Error {
         cycle_id: Option<i64>,
         kind: ErrorKind,
+        message: String,
+    },
+    /// Something the engine has to say that no other event carries (a deletion threshold
+    /// hold, a notification sent or not, state it could not save): the console's log pane
+    /// shows it as a line. The same text goes to the log file.
+    Log {
+        level: LogLevel,
         message: String,
     },
     /// The answer to a query command, echoing its `request` id.

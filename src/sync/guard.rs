@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use super::apply::Halt;
 use super::engine::Engine;
 use super::error::CycleError;
-use super::event::{CycleStats, SyncEvent};
+use super::event::{CycleStats, LogLevel, SyncEvent};
 use super::safety;
 use super::types::{Op, Plan};
 use crate::notify::{self, Kind, Reason};
@@ -77,7 +77,13 @@ impl Engine {
             })
             .collect();
         self.store().set_staged(&rows)?;
-        tracing::warn!(held = held.len(), "deletion threshold exceeded: deletions staged");
+        self.log(
+            LogLevel::Warn,
+            format!(
+                "deletion threshold exceeded: {} disables and deletes staged (nowsync allow-deletes applies them)",
+                held.len()
+            ),
+        );
         Ok(())
     }
 
@@ -112,7 +118,7 @@ impl Engine {
             None
         };
         if let Err(e) = self.set_quarantine(cycle_id, stats, reason, verdict).await {
-            tracing::warn!(error = %e, "quarantine state not saved");
+            self.log(LogLevel::Warn, format!("quarantine state not saved: {e}"));
         }
     }
 
@@ -207,7 +213,10 @@ impl Engine {
             match got {
                 Ok(Ok(Some((secret, _)))) => Some(secret),
                 _ => {
-                    tracing::warn!("notification not sent: smtp-password is not set");
+                    self.log(
+                        LogLevel::Warn,
+                        "notification not sent: the secret smtp-password is not set".to_owned(),
+                    );
                     return;
                 }
             }
@@ -217,10 +226,16 @@ impl Engine {
         let state = notify::StateFile::in_data_dir(&self.options().data_dir);
         match notify::Notifier::new(&self.profile.name, &settings, password) {
             Ok(n) => match n.notify(&state, event).await {
-                Ok(d) => tracing::info!(delivery = ?d, "notification"),
-                Err(e) => tracing::warn!(error = %e, "notification not sent"),
+                Ok(notify::Delivery::Sent) => {
+                    self.log(LogLevel::Info, format!("notification sent to {}", settings.email))
+                }
+                Ok(notify::Delivery::AlreadySent { reason }) => self.log(
+                    LogLevel::Info,
+                    format!("notification not sent again: already sent for {reason}"),
+                ),
+                Err(e) => self.log(LogLevel::Warn, format!("notification not sent: {e}")),
             },
-            Err(e) => tracing::warn!(error = %e, "notification not sent"),
+            Err(e) => self.log(LogLevel::Warn, format!("notification not sent: {e}")),
         }
     }
 

@@ -43,7 +43,7 @@ pub mod safety;
 mod status;
 pub mod types;
 
-pub use event::{Answer, CycleStats, EngineState, ErrorKind, ObjectResult, SyncEvent, Totals};
+pub use event::{Answer, CycleStats, EngineState, ErrorKind, LogLevel, ObjectResult, SyncEvent, Totals};
 pub use handle::{Command, Handle, Options};
 pub use on_demand::{ObjectReport, OnDemand, Subject};
 pub use status::{Status, status};

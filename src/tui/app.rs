@@ -10,11 +10,11 @@ use tui_input::backend::crossterm::EventHandler;
 
 use super::dashboard::Dashboard;
 use super::effect::Effect;
-use super::engine::EngineCommand;
 use super::event::{Event, Side};
 use super::log::{Level, LogBuffer};
 use super::theme::Theme;
 use super::wizard::{self, SideTest, Wizard};
+use crate::sync::Command;
 
 /// The screens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +45,7 @@ impl Screen {
 }
 
 /// What is drawn over the screen.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Overlay {
     None,
     Help,
@@ -71,14 +71,14 @@ pub enum Overlay {
 }
 
 /// A user's intent, from a key.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Action {
     Help,
     CloseOverlay,
     AskQuit,
     Quit,
     Wizard(wizard::Action),
-    Engine(EngineCommand),
+    Engine(Command),
     AskStop,
     Show(Screen),
     OpenWizard,
@@ -289,28 +289,33 @@ impl App {
                 }
                 Vec::new()
             }
-            Event::Sync(crate::sync::SyncEvent::Answer { request, answer }) => {
-                let (mine, effects) = self.mappings.answer(request, &answer);
-                if !mine {
-                    let text = match &answer {
-                        crate::sync::Answer::Created { table, sys_id } => {
-                            format!("created the {table} row {sys_id}: run a cycle (r) to retry the failed users")
-                        }
-                        crate::sync::Answer::Failed(e) => format!("the engine could not do it: {e}"),
-                        _ => format!("answer to request {request}"),
-                    };
-                    self.status = crate::model::text::sanitize_for_terminal(&text);
-                    self.log.push(now(), Level::Info, &text);
-                }
-                effects
-            }
             Event::Sync(event) => {
-                if let crate::sync::SyncEvent::PlanReady { plan, .. } = &event
-                    && self.dashboard.running.as_ref().is_some_and(|r| r.dry_run)
-                {
-                    self.status = format!("Dry run planned {} operations: a opens the plan", plan.ops.len());
+                if let Some(line) = super::log::line_of(&event) {
+                    self.log.push_line(now(), line);
                 }
-                self.dashboard.on_sync(event, &mut self.log)
+                match event {
+                    crate::sync::SyncEvent::Answer { request, answer } => {
+                        let (mine, effects) = self.mappings.answer(request, &answer);
+                        if !mine {
+                            self.status = match &answer {
+                                crate::sync::Answer::Created { table, sys_id } => format!(
+                                    "created the {table} row {sys_id}: run a cycle (r) to retry the failed users"
+                                ),
+                                crate::sync::Answer::Failed(e) => format!("the engine could not do it: {e}"),
+                                _ => format!("answer to request {request}"),
+                            };
+                        }
+                        effects
+                    }
+                    event => {
+                        if let crate::sync::SyncEvent::PlanReady { plan, .. } = &event
+                            && self.dashboard.running.as_ref().is_some_and(|r| r.dry_run)
+                        {
+                            self.status = format!("Dry run planned {} operations: a opens the plan", plan.ops.len());
+                        }
+                        self.dashboard.on_sync(event)
+                    }
+                }
             }
             Event::Log { level, text } => {
                 self.log.push(now(), level, &text);
@@ -383,9 +388,9 @@ impl App {
             Overlay::ConfirmQuit(_) => Action::Quit,
             Overlay::ConfirmLeave => Action::DiscardSettings,
             Overlay::Ask { yes, .. } => (**yes).clone(),
-            Overlay::ConfirmStop => Action::Engine(EngineCommand::Stop),
-            Overlay::ConfirmApply { plan_id, .. } => Action::Engine(EngineCommand::ApplyPlan { plan_id: *plan_id }),
-            Overlay::ConfirmCreate { table, field, value } => Action::Engine(EngineCommand::CreateReference {
+            Overlay::ConfirmStop => Action::Engine(Command::Stop),
+            Overlay::ConfirmApply { plan_id, .. } => Action::Engine(Command::ApplyPlan { plan_id: *plan_id }),
+            Overlay::ConfirmCreate { table, field, value } => Action::Engine(Command::CreateReference {
                 request: 1,
                 table: table.clone(),
                 field: field.clone(),
@@ -411,10 +416,10 @@ impl App {
             KeyCode::Char('L') if !full => Action::Show(Screen::Log),
             KeyCode::Char('L') => Action::Show(Screen::Dashboard),
             _ if full => return None,
-            KeyCode::Char('r') => Action::Engine(EngineCommand::RunNow),
-            KeyCode::Char('d') => Action::Engine(EngineCommand::DryRun),
-            KeyCode::Char('p') if self.dashboard.paused() => Action::Engine(EngineCommand::Resume),
-            KeyCode::Char('p') => Action::Engine(EngineCommand::Pause),
+            KeyCode::Char('r') => Action::Engine(Command::RunNow),
+            KeyCode::Char('d') => Action::Engine(Command::DryRun),
+            KeyCode::Char('p') if self.dashboard.paused() => Action::Engine(Command::Resume),
+            KeyCode::Char('p') => Action::Engine(Command::Pause),
             KeyCode::Char('x') => Action::AskStop,
             KeyCode::Char('e') => Action::Show(Screen::Records),
             KeyCode::Char('a') => Action::Show(Screen::Plan),
@@ -457,7 +462,7 @@ impl App {
             }
             Action::Engine(command) => {
                 self.overlay = Overlay::None;
-                self.status = command.describe().to_owned();
+                self.status = super::effect::describe(&command).to_owned();
                 return vec![Effect::Engine(command)];
             }
             Action::AskStop => {

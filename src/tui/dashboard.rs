@@ -13,10 +13,8 @@ use tui_input::backend::crossterm::EventHandler;
 
 use super::app::{self, Overlay, Screen};
 use super::effect::Effect;
-use super::engine::EngineEvent;
-use super::log::{Level, LogBuffer};
 use crate::store::LogRecord;
-use crate::sync::{CycleKind, CycleStats, EngineState, Plan, Totals};
+use crate::sync::{CycleKind, CycleStats, EngineState, Plan, SyncEvent, Totals};
 
 /// A key's meaning on the records and plan screens.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -318,31 +316,16 @@ impl Dashboard {
         }
     }
 
-    /// An engine event; log lines go to the pane.
-    pub fn on_sync(&mut self, event: EngineEvent, log: &mut LogBuffer) -> Vec<Effect> {
-        let now = app::now();
+    /// An engine event (its log line went to the pane through `log::line_of`).
+    pub fn on_sync(&mut self, event: SyncEvent) -> Vec<Effect> {
         match event {
-            EngineEvent::StateChanged(state) => {
-                self.state = Some(state);
-                log.push(now, Level::Info, &format!("engine: {state:?}"));
-            }
-            EngineEvent::CycleStarted {
+            SyncEvent::StateChanged(state) => self.state = Some(state),
+            SyncEvent::CycleStarted {
                 cycle_id,
                 kind,
                 dry_run,
                 totals,
             } => {
-                log.push(
-                    now,
-                    Level::Info,
-                    &format!(
-                        "cycle {cycle_id} started ({kind:?}{}): {} users, {} groups, {} operations",
-                        if dry_run { ", dry run" } else { "" },
-                        totals.users,
-                        totals.groups,
-                        totals.operations
-                    ),
-                );
                 self.running = Some(Running {
                     cycle_id,
                     kind: Some(kind),
@@ -352,7 +335,7 @@ impl Dashboard {
                     ..Running::default()
                 });
             }
-            EngineEvent::Quarantine {
+            SyncEvent::Quarantine {
                 reason, next_attempt, ..
             } => {
                 // Reason and next attempt come from the engine; sanitise them like any foreign text.
@@ -360,47 +343,23 @@ impl Dashboard {
                     let next = next_attempt.map(|n| format!(", next attempt {n}")).unwrap_or_default();
                     crate::model::text::sanitize_for_terminal(&format!("{r}{next}"))
                 });
-                let line = match &self.quarantine {
-                    Some(q) => format!("quarantined: {q} (nowsync allow-deletes or restart --scope quarantine)"),
-                    None => "quarantine ended".to_owned(),
-                };
-                log.push(now, Level::Warn, &line);
             }
-            EngineEvent::FullCycle { cycle_id, reason } => {
-                // The engine turned an incremental cycle into a full one: say why, never silently.
-                log.push(
-                    now,
-                    Level::Warn,
-                    &format!(
-                        "cycle {cycle_id}: reading everything again: {}",
-                        crate::model::text::sanitize_for_terminal(&reason)
-                    ),
-                );
+            SyncEvent::FullCycle { .. } => {
                 if let Some(r) = &mut self.running {
                     r.kind = Some(crate::sync::CycleKind::Initial);
                 }
             }
-            EngineEvent::PlanReady { cycle_id, plan } => {
-                let c = &plan.counts;
-                log.push(
-                    now,
-                    Level::Info,
-                    &format!(
-                        "cycle {cycle_id}: plan {} ready: {} create, {} update, {} disable, {} delete, {} errors (a opens it)",
-                        plan.id, c.create, c.update, c.disable, c.delete, c.error
-                    ),
-                );
+            SyncEvent::PlanReady { plan, .. } => {
                 self.plan = Some(plan);
                 self.plan_view = ListView::default();
             }
-            EngineEvent::Progress { done, total, .. } => {
+            SyncEvent::Progress { done, total, .. } => {
                 if let Some(r) = &mut self.running {
                     r.done = done;
                     r.total = total;
                 }
             }
-            EngineEvent::ObjectDone { cycle_id, result } => {
-                let failed = result.status == "failure";
+            SyncEvent::ObjectDone { result, .. } => {
                 if let Some(r) = &mut self.running {
                     let t = &mut r.tally;
                     match (result.status.as_str(), result.action.as_str()) {
@@ -413,44 +372,12 @@ impl Dashboard {
                         _ => {}
                     }
                 }
-                let code = result
-                    .error_code
-                    .as_deref()
-                    .map(|c| format!(" [{c}]"))
-                    .unwrap_or_default();
-                log.push(
-                    now,
-                    if failed { Level::Error } else { Level::Debug },
-                    &format!(
-                        "cycle {cycle_id}: {} {} {}: {}{code} {}",
-                        result.object_type.as_str(),
-                        result.source_name,
-                        result.action,
-                        result.status,
-                        result.reason
-                    ),
-                );
             }
-            EngineEvent::CycleFinished {
+            SyncEvent::CycleFinished {
                 cycle_id,
                 dry_run,
                 stats,
             } => {
-                log.push(
-                    now,
-                    if stats.failed > 0 { Level::Warn } else { Level::Info },
-                    &format!(
-                        "cycle {cycle_id} finished{}: {} created, {} updated, {} disabled, {} deleted, {} skipped, {} failed in {} ms",
-                        if dry_run { " (dry run)" } else { "" },
-                        stats.created,
-                        stats.updated,
-                        stats.disabled,
-                        stats.deleted,
-                        stats.skipped,
-                        stats.failed,
-                        stats.duration_ms
-                    ),
-                );
                 if !dry_run {
                     add(&mut self.to_date, &stats);
                     self.cycles += 1;
@@ -465,21 +392,13 @@ impl Dashboard {
                 });
                 return vec![Effect::LoadRecords];
             }
-            EngineEvent::Error {
-                cycle_id,
-                kind,
-                message,
-                ..
-            } => {
-                log.push(now, Level::Error, &format!("engine error ({kind:?}): {message}"));
+            SyncEvent::Error { cycle_id, message, .. } => {
                 if cycle_id.is_some() || self.running.is_some() {
                     self.running = None;
                 }
                 self.failing = Some(message);
             }
-            EngineEvent::Answer { request, .. } => {
-                log.push(now, Level::Debug, &format!("answer to request {request}"));
-            }
+            SyncEvent::Log { .. } | SyncEvent::Answer { .. } => {}
         }
         Vec::new()
     }

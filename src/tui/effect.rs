@@ -23,7 +23,7 @@ pub enum Effect {
     /// Starts (or restarts) the engine for the saved profile.
     StartEngine,
     /// A command for the engine.
-    Engine(super::engine::EngineCommand),
+    Engine(crate::sync::Command),
     /// Reads the provisioning log's records from the state store.
     LoadRecords,
     /// Writes records to a file in the data dir (`json` or `csv`).
@@ -70,6 +70,28 @@ pub struct SaveRequest {
     pub config_text: String,
     pub store: StoreChoice,
     pub secrets: Vec<(SecretName, Secret)>,
+}
+
+/// What the status line says when `command` is sent.
+pub fn describe(command: &crate::sync::Command) -> &'static str {
+    use crate::sync::Command;
+    match command {
+        Command::RunNow => "running a cycle now",
+        Command::DryRun => "dry run: planning without writing",
+        Command::ApplyPlan { .. } => "applying the plan",
+        Command::AllowDeletes => "applying the staged deletions",
+        Command::Provision { .. } => "provisioning on demand",
+        Command::Pause => "scheduled cycles paused",
+        Command::Resume => "scheduled cycles resumed",
+        Command::Stop => "stopping: the object in flight finishes first",
+        Command::Reload(_) => "reloading the profile",
+        Command::TestConnection { .. } => "testing the connection",
+        Command::SearchUsers { .. } => "searching source users",
+        Command::EvaluateUser { .. } => "evaluating the mapping for the user",
+        Command::SourceAttributes { .. } => "reading the user's source attributes",
+        Command::PreviewScope { .. } => "reading the source to count the scope",
+        Command::CreateReference { .. } => "creating the missing reference row",
+    }
 }
 
 impl std::fmt::Debug for Effect {

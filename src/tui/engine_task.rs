@@ -9,7 +9,6 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::Context;
-use super::engine::EngineCommand;
 use super::event::Event;
 use super::log::Level;
 use crate::config::{Config, Profile, ServiceNowAuth};
@@ -58,17 +57,18 @@ impl EngineSlot {
         });
     }
 
-    pub fn send(&mut self, command: EngineCommand, tx: &UnboundedSender<Event>) {
+    pub fn send(&mut self, command: crate::sync::Command, tx: &UnboundedSender<Event>) {
+        let what = super::effect::describe(&command);
         let sent = self
             .handle
             .lock()
             .ok()
-            .and_then(|h| h.as_ref().map(|h| h.send(command.to_sync())))
+            .and_then(|h| h.as_ref().map(|h| h.send(command)))
             .unwrap_or(false);
         if !sent {
             let _ = tx.send(Event::Log {
                 level: Level::Warn,
-                text: format!("{}: no engine is running", command.describe()),
+                text: format!("{what}: no engine is running"),
             });
         }
     }

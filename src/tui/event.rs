@@ -32,7 +32,7 @@ pub enum Event {
     Saved(Result<String, String>),
     /// The engine could not start (or started: `Ok`).
     EngineStarted(Result<(), String>),
-    Sync(super::engine::EngineEvent),
+    Sync(crate::sync::SyncEvent),
     Log {
         level: Level,
         text: String,

@@ -15,10 +15,15 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::effect::Effect;
-use super::engine::EngineCommand;
 use crate::mapping::Value;
 use crate::mapping::model::{MappingSet, ObjectType};
 use crate::sync::Answer;
+use crate::sync::Command;
+
+/// Users a search lists at most.
+const SEARCH_LIMIT: usize = 20;
+/// Samples of each side the scope preview shows.
+const SCOPE_SAMPLES: usize = 8;
 
 /// Which part of the editor has the keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,7 +194,11 @@ impl Mappings {
                 let text = editor.search.value().to_owned();
                 let request = self.request();
                 self.pending_search = Some(request);
-                return vec![Effect::Engine(EngineCommand::SearchUsers { request, text })];
+                return vec![Effect::Engine(Command::SearchUsers {
+                    request,
+                    text,
+                    limit: SEARCH_LIMIT,
+                })];
             }
             _ => {
                 let input = if editor.focus == Focus::Expression {
@@ -221,11 +230,11 @@ impl Mappings {
         let attributes = self.request();
         self.pending_attributes = Some((attributes, user_id.clone()));
         vec![
-            Effect::Engine(EngineCommand::EvaluateUser {
+            Effect::Engine(Command::EvaluateUser {
                 request,
                 user_id: user_id.clone(),
             }),
-            Effect::Engine(EngineCommand::SourceAttributes {
+            Effect::Engine(Command::SourceAttributes {
                 request: attributes,
                 user_id,
             }),
@@ -237,7 +246,10 @@ impl Mappings {
         let request = self.request();
         self.pending_scope = Some(request);
         self.scope = None;
-        vec![Effect::Engine(EngineCommand::PreviewScope { request })]
+        vec![Effect::Engine(Command::PreviewScope {
+            request,
+            samples: SCOPE_SAMPLES,
+        })]
     }
 
     /// An answer from the engine; `true` when it was for these screens.

@@ -26,7 +26,7 @@ fn editor_evaluates_as_typed_and_searches_through_the_engine() {
         m.editor_key(key(KeyCode::Char(c)));
     }
     let effects = m.editor_key(key(KeyCode::Enter));
-    let [Effect::Engine(EngineCommand::SearchUsers { request, text })] = effects.as_slice() else {
+    let [Effect::Engine(Command::SearchUsers { request, text, .. })] = effects.as_slice() else {
         panic!("{effects:?}")
     };
     assert_eq!(text, "ad");
@@ -36,8 +36,8 @@ fn editor_evaluates_as_typed_and_searches_through_the_engine() {
     assert!(matches!(
         effects.as_slice(),
         [
-            Effect::Engine(EngineCommand::EvaluateUser { .. }),
-            Effect::Engine(EngineCommand::SourceAttributes { .. })
+            Effect::Engine(Command::EvaluateUser { .. }),
+            Effect::Engine(Command::SourceAttributes { .. })
         ]
     ));
     assert_eq!(m.editor.as_ref().unwrap().result, Ok("ade".into()));
@@ -54,7 +54,7 @@ fn editor_evaluates_against_the_source_attributes_the_engine_answers() {
     m.editor.as_mut().unwrap().expr = Input::new(r#"Join(" / ", [givenName], [department])"#.into());
     m.editor_key(key(KeyCode::Tab));
     let effects = m.editor_key(key(KeyCode::Enter));
-    let [Effect::Engine(EngineCommand::SearchUsers { request, .. })] = effects.as_slice() else {
+    let [Effect::Engine(Command::SearchUsers { request, .. })] = effects.as_slice() else {
         panic!("{effects:?}")
     };
     let users = Answer::Users(vec![
@@ -62,7 +62,7 @@ fn editor_evaluates_against_the_source_attributes_the_engine_answers() {
         ("id2".into(), "alex@contoso.com".into(), None),
     ]);
     let (_, effects) = m.answer(*request, &users);
-    let [_, Effect::Engine(EngineCommand::SourceAttributes { request, user_id })] = effects.as_slice() else {
+    let [_, Effect::Engine(Command::SourceAttributes { request, user_id })] = effects.as_slice() else {
         panic!("{effects:?}")
     };
     assert_eq!(user_id, "id1");
@@ -83,7 +83,7 @@ fn editor_evaluates_against_the_source_attributes_the_engine_answers() {
     // Another user: its own request, and the first one's attributes are not used for it.
     m.editor_key(key(KeyCode::Tab));
     let effects = m.editor_key(key(KeyCode::Down));
-    let [_, Effect::Engine(EngineCommand::SourceAttributes { request, user_id })] = effects.as_slice() else {
+    let [_, Effect::Engine(Command::SourceAttributes { request, user_id })] = effects.as_slice() else {
         panic!("{effects:?}")
     };
     assert_eq!(user_id, "id2");

@@ -33,7 +33,6 @@ async fn run_loop(ctx: &Context, app: &mut App, first: Vec<Effect>, term: &mut T
     spawn_input(tx.clone(), Arc::clone(&stop));
     spawn_signals(tx.clone());
     spawn_ticks(tx.clone());
-    super::log_layer::attach(tx.clone());
     let mut engine = super::engine_task::EngineSlot::default();
     for effect in first {
         run_effect(ctx, effect, &tx, &mut engine);
@@ -57,7 +56,6 @@ async fn run_loop(ctx: &Context, app: &mut App, first: Vec<Effect>, term: &mut T
             break;
         }
     }
-    super::log_layer::detach();
     stop.store(true, Ordering::Relaxed);
     engine.shutdown().await;
     drain(&mut rx);

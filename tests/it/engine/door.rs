@@ -189,3 +189,42 @@ async fn run_cycles_until_sigterm_and_stops_cleanly() {
     env.state().await;
     assert!(!env.ws.data_dir().join("default.lock").exists());
 }
+
+#[tokio::test]
+async fn a_deletion_threshold_hold_is_said_as_a_log_event() {
+    // The console's log pane has no other way to hear of it (no tracing layer feeds it).
+    let env = setup(200, 20, 20, 0).await;
+    super::ops::append_config(&env, "\n[profiles.default.provisioning]\ndeletion_threshold = 3\n");
+    let (code, _) = env.sync(&[]).await;
+    assert!(code <= 1, "{code}");
+    let sp = env.graph.service_principal_id().to_owned();
+    for (_, _, _, assignment) in super::ops::direct_users(&env).await.iter().take(5) {
+        env.graph_write(
+            reqwest::Method::DELETE,
+            &format!("/servicePrincipals/{sp}/appRoleAssignedTo/{assignment}"),
+            serde_json::Value::Null,
+        )
+        .await;
+    }
+    let config = Config::load(&env.ws.config()).unwrap();
+    let profile = config.profile("default").unwrap().clone();
+    let line = env.world.ready_line();
+    let credentials = Credentials {
+        servicenow: Auth::Basic {
+            username: line["servicenow_user"].as_str().unwrap().to_owned(),
+            password: Secret::new(line["servicenow_password"].as_str().unwrap()),
+        },
+        graph_client_secret: Secret::new(line["client_secret"].as_str().unwrap()),
+    };
+    let handle = Handle::start(&profile, credentials, sync::Options::new(env.ws.data_dir())).unwrap();
+    let mut rx = handle.subscribe();
+    handle.send(Command::RunNow);
+    match next_matching(&mut rx, |e| matches!(e, SyncEvent::Log { .. })).await {
+        SyncEvent::Log { level, message } => {
+            assert_eq!(level, sync::LogLevel::Warn);
+            assert!(message.contains("deletion threshold exceeded: 5 "), "{message}");
+        }
+        _ => unreachable!(),
+    }
+    handle.shutdown().await;
+}

@@ -8,7 +8,7 @@ use super::{Env, setup};
 use crate::support::text;
 
 /// Appends a `[provisioning]` section (and anything else) to the world profile.
-fn append_config(env: &Env, extra: &str) {
+pub(super) fn append_config(env: &Env, extra: &str) {
     let mut text = std::fs::read_to_string(env.ws.config()).unwrap();
     text.push_str(extra);
     env.ws.write_config(&text);
@@ -26,7 +26,7 @@ async fn status(env: &Env) -> (i32, Value) {
 }
 
 /// Directly assigned, linked users in no assigned group: (id, UPN, sys_id, assignment id).
-async fn direct_users(env: &Env) -> Vec<(String, String, String, String)> {
+pub(super) async fn direct_users(env: &Env) -> Vec<(String, String, String, String)> {
     let links = links(env).await;
     let scope = env.graph.assigned_scope().await.unwrap();
     let tenant = env.world.graph.sim.tenant().clone();

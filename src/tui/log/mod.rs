@@ -1,9 +1,14 @@
-//! The live log pane's buffer: a bounded ring of lines (the engine's events and the tracing
-//! output), with follow, scroll, pause and filters by level and text.
+//! The live log pane's buffer: a bounded ring of lines, with follow, scroll, pause and
+//! filters by level and text. Lines come from the engine's events through one pure function,
+//! [`line_of`], and from the console's own reports (an export written, a signal).
 //!
 //! Invariants: at most `capacity` lines are kept (the oldest go first, and are counted);
 //! every line was sanitised for the terminal when it was pushed; drawing a frame visits only
 //! the lines it shows (plus the ones a filter skips), never the whole buffer.
+
+mod line;
+
+pub use line::line_of;
 
 use std::collections::VecDeque;
 
@@ -48,9 +53,35 @@ impl Level {
     }
 }
 
-/// One line of the pane.
+impl From<crate::sync::LogLevel> for Level {
+    fn from(level: crate::sync::LogLevel) -> Self {
+        match level {
+            crate::sync::LogLevel::Info => Level::Info,
+            crate::sync::LogLevel::Warn => Level::Warn,
+            crate::sync::LogLevel::Error => Level::Error,
+        }
+    }
+}
+
+/// What a line says, before the pane stamps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogLine {
+    pub level: Level,
+    pub text: String,
+}
+
+impl LogLine {
+    pub fn new(level: Level, text: impl Into<String>) -> Self {
+        Self {
+            level,
+            text: text.into(),
+        }
+    }
+}
+
+/// One line of the pane, as kept: stamped and sanitised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamped {
     /// `HH:MM:SS` (UTC).
     pub time: String,
     pub level: Level,
@@ -60,7 +91,7 @@ pub struct LogLine {
 /// The ring buffer and the view over it.
 #[derive(Debug, Clone)]
 pub struct LogBuffer {
-    lines: VecDeque<LogLine>,
+    lines: VecDeque<Stamped>,
     capacity: usize,
     /// Lines dropped because the buffer was full.
     pub dropped: u64,
@@ -106,7 +137,7 @@ impl LogBuffer {
             self.lines.pop_front();
             self.dropped += 1;
         }
-        let line = LogLine {
+        let line = Stamped {
             time,
             level,
             text: sanitize_for_terminal(text),
@@ -115,6 +146,11 @@ impl LogBuffer {
             self.offset += 1;
         }
         self.lines.push_back(line);
+    }
+
+    /// Adds what `line` says, stamped `time`.
+    pub fn push_line(&mut self, time: String, line: LogLine) {
+        self.push(time, line.level, &line.text);
     }
 
     /// Whether follow mode is on (the view shows the newest lines as they come).
@@ -141,14 +177,14 @@ impl LogBuffer {
         self.offset = 0;
     }
 
-    fn matches(&self, line: &LogLine) -> bool {
+    fn matches(&self, line: &Stamped) -> bool {
         line.level >= self.min_level && (self.filter.is_empty() || line.text.to_lowercase().contains(&self.filter))
     }
 
     /// The `height` matching lines that end `offset` matching lines before the newest, oldest
     /// first.
-    pub fn visible(&self, height: usize) -> Vec<&LogLine> {
-        let mut out: Vec<&LogLine> = self
+    pub fn visible(&self, height: usize) -> Vec<&Stamped> {
+        let mut out: Vec<&Stamped> = self
             .lines
             .iter()
             .rev()

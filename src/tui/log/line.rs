@@ -1,0 +1,157 @@
+//! The one pipe from the engine into the log pane: what each [`SyncEvent`] says as a line.
+//!
+//! Pure: no clock (the pane stamps the time), no state. Foreign text (names, reasons) is
+//! sanitised by the pane when the line is pushed.
+
+use super::{Level, LogLine};
+use crate::sync::{Answer, SyncEvent};
+
+/// The log pane's line for `event`, or `None` when it is not worth one (progress ticks, the
+/// answers the screens show themselves).
+pub fn line_of(event: &SyncEvent) -> Option<LogLine> {
+    let line = |level, text: String| Some(LogLine::new(level, text));
+    match event {
+        SyncEvent::StateChanged(state) => line(Level::Info, format!("engine: {state:?}")),
+        SyncEvent::CycleStarted {
+            cycle_id,
+            kind,
+            dry_run,
+            totals,
+        } => line(
+            Level::Info,
+            format!(
+                "cycle {cycle_id} started ({kind:?}{}): {} users, {} groups, {} operations",
+                if *dry_run { ", dry run" } else { "" },
+                totals.users,
+                totals.groups,
+                totals.operations
+            ),
+        ),
+        SyncEvent::Quarantine {
+            reason, next_attempt, ..
+        } => line(
+            Level::Warn,
+            match reason {
+                Some(r) => {
+                    let next = next_attempt
+                        .as_ref()
+                        .map(|n| format!(", next attempt {n}"))
+                        .unwrap_or_default();
+                    format!("quarantined: {r}{next} (nowsync allow-deletes or restart --scope quarantine)")
+                }
+                None => "quarantine ended".to_owned(),
+            },
+        ),
+        // The engine turned an incremental cycle into a full one: say why, never silently.
+        SyncEvent::FullCycle { cycle_id, reason } => line(
+            Level::Warn,
+            format!("cycle {cycle_id}: reading everything again: {reason}"),
+        ),
+        SyncEvent::PlanReady { cycle_id, plan } => {
+            let c = &plan.counts;
+            line(
+                Level::Info,
+                format!(
+                    "cycle {cycle_id}: plan {} ready: {} create, {} update, {} disable, {} delete, {} errors (a opens it)",
+                    plan.id, c.create, c.update, c.disable, c.delete, c.error
+                ),
+            )
+        }
+        SyncEvent::Progress { .. } => None,
+        SyncEvent::ObjectDone { cycle_id, result } => {
+            let code = result
+                .error_code
+                .as_deref()
+                .map(|c| format!(" [{c}]"))
+                .unwrap_or_default();
+            line(
+                if result.status == "failure" {
+                    Level::Error
+                } else {
+                    Level::Debug
+                },
+                format!(
+                    "cycle {cycle_id}: {} {} {}: {}{code} {}",
+                    result.object_type.as_str(),
+                    result.source_name,
+                    result.action,
+                    result.status,
+                    result.reason
+                ),
+            )
+        }
+        SyncEvent::CycleFinished {
+            cycle_id,
+            dry_run,
+            stats,
+        } => line(
+            if stats.failed > 0 { Level::Warn } else { Level::Info },
+            format!(
+                "cycle {cycle_id} finished{}: {} created, {} updated, {} disabled, {} deleted, {} skipped, {} failed in {} ms",
+                if *dry_run { " (dry run)" } else { "" },
+                stats.created,
+                stats.updated,
+                stats.disabled,
+                stats.deleted,
+                stats.skipped,
+                stats.failed,
+                stats.duration_ms
+            ),
+        ),
+        SyncEvent::Error { kind, message, .. } => line(Level::Error, format!("engine error ({kind:?}): {message}")),
+        SyncEvent::Log { level, message } => line((*level).into(), message.clone()),
+        SyncEvent::Answer { answer, .. } => match answer {
+            Answer::Created { table, sys_id } => line(
+                Level::Info,
+                format!("created the {table} row {sys_id}: run a cycle (r) to retry the failed users"),
+            ),
+            Answer::Failed(e) => line(Level::Warn, format!("the engine could not do it: {e}")),
+            _ => None,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::{CycleStats, ErrorKind, LogLevel};
+
+    #[test]
+    fn engine_notes_keep_their_level_and_progress_says_nothing() {
+        let note = SyncEvent::Log {
+            level: LogLevel::Warn,
+            message: "deletion threshold exceeded".into(),
+        };
+        assert_eq!(
+            line_of(&note),
+            Some(LogLine::new(Level::Warn, "deletion threshold exceeded"))
+        );
+        let progress = SyncEvent::Progress {
+            cycle_id: 1,
+            done: 1,
+            total: 2,
+        };
+        assert_eq!(line_of(&progress), None);
+    }
+
+    #[test]
+    fn failures_are_errors_and_say_what_failed() {
+        let finished = SyncEvent::CycleFinished {
+            cycle_id: 4,
+            dry_run: true,
+            stats: CycleStats {
+                failed: 2,
+                ..CycleStats::default()
+            },
+        };
+        let l = line_of(&finished).unwrap();
+        assert_eq!(l.level, Level::Warn);
+        assert!(l.text.starts_with("cycle 4 finished (dry run): "), "{}", l.text);
+        let error = SyncEvent::Error {
+            cycle_id: None,
+            kind: ErrorKind::Connection,
+            message: "401".into(),
+        };
+        assert_eq!(line_of(&error).unwrap().text, "engine error (Connection): 401");
+    }
+}
