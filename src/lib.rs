@@ -7,10 +7,11 @@
 //!   Uses `model`, the pure instance parser of `servicenow`, and `secrets::StoreChoice`.
 //! - [`secrets`]: where secrets come from (env, file, the OS keyring stores, memory); the
 //!   [`secrets::Secret`] type that never prints. Depends on nothing of ours.
+//! - [`net`]: what both clients share on the wire (retries and throttling). Depends on nothing.
 //! - [`servicenow`]: Table/Batch API client, encoded-query builder, schema, typed errors,
-//!   and the ServiceNow half of test connection. Uses `model`, `secrets`.
+//!   and the ServiceNow half of test connection. Uses `model`, `net`, `secrets`.
 //! - [`graph`]: Microsoft Graph client (token, paging, delta, members, app-role assignments),
-//!   typed errors, and the Entra half of test connection. Uses `model`, `secrets`, `config`.
+//!   typed errors, and the Entra half of test connection. Uses `model`, `net`, `secrets`, `config`.
 //! - [`sim`]: the ServiceNow and Graph simulators (axum) and the generated tenant. Uses `model`
 //!   only; product code never knows it is talking to it.
 //! - [`mapping`]: Entra's attribute-mapping expression language (lexer, parser, printer,
@@ -34,6 +35,7 @@ pub mod config;
 pub mod graph;
 pub mod mapping;
 pub mod model;
+pub mod net;
 pub mod notify;
 pub mod scope;
 pub mod secrets;

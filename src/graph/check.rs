@@ -4,9 +4,10 @@
 
 use std::time::{Duration, Instant};
 
-use super::{Client, Error, Options, RetryPolicy};
+use super::{Client, Error, Options};
 use crate::config::Entra;
 use crate::model::check::{Outcome, Step};
+use crate::net::retry::Policy;
 use crate::secrets::Secret;
 
 const SKIPPED: &str = "not run: an earlier step failed";
@@ -16,11 +17,11 @@ type Outcome2 = Result<String, (String, Option<String>)>;
 /// Runs the Entra steps against the configured tenant.
 pub async fn test_connection(settings: &Entra, secret: &Secret) -> Vec<Step> {
     let options = Options {
-        retry: RetryPolicy {
+        // A connection test answers in seconds: one retry, and throttling waited out for 10 s.
+        retry: Policy {
             max_attempts: 2,
-            max_throttled_attempts: 3,
-            max_retry_after: Duration::from_secs(10),
-            ..RetryPolicy::default()
+            throttle_budget: Duration::from_secs(10),
+            ..Options::default().retry
         },
         timeout: Some(Duration::from_secs(30)),
         low_priority: false,

@@ -15,14 +15,15 @@ use tokio::time::Instant;
 
 use super::cloud::Endpoints;
 use super::error::{Error, GraphError, TokenError};
-use super::retry::RetryPolicy;
 use crate::config::Entra;
+use crate::net::retry::{self, Pause, Policy};
 use crate::secrets::Secret;
 
 /// Client behaviour knobs.
 #[derive(Debug, Clone)]
 pub struct Options {
-    pub retry: RetryPolicy,
+    /// Attempts after failures, and how long throttling (429, 503) is waited out.
+    pub retry: Policy,
     /// Refresh the token this long before it expires (spec §1.5: 5 minutes).
     pub refresh_skew: Duration,
     /// Per-request timeout (none when `None`).
@@ -34,7 +35,11 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
-            retry: RetryPolicy::default(),
+            retry: Policy {
+                base: Duration::from_secs(1),
+                cap: Duration::from_secs(60),
+                ..Policy::default()
+            },
             refresh_skew: Duration::from_secs(300),
             timeout: Some(Duration::from_secs(100)),
             low_priority: true,
@@ -57,6 +62,8 @@ struct Inner {
     secret: Secret,
     options: Options,
     token: Mutex<Option<CachedToken>>,
+    /// Set by a throttle that names a wait: no request is sent while it lasts.
+    pause: Pause,
 }
 
 /// A Microsoft Graph client for one tenant and app registration. Cheap to clone.
@@ -95,6 +102,7 @@ impl Client {
                 secret,
                 options,
                 token: Mutex::new(None),
+                pause: Pause::default(),
             }),
         })
     }
@@ -124,7 +132,7 @@ impl Client {
         if let Some(t) = cached.as_ref().filter(|t| Instant::now() < t.refresh_at) {
             return Ok(t.value.clone());
         }
-        let fresh = self.inner.options.retry.run(true, || self.fetch_token()).await?;
+        let fresh = self.with_retries(true, || self.fetch_token()).await?;
         let value = fresh.value.clone();
         *cached = Some(fresh);
         Ok(value)
@@ -191,11 +199,24 @@ impl Client {
         body: Option<&Value>,
     ) -> Result<(bytes::Bytes, reqwest::header::HeaderMap), Error> {
         let idempotent = matches!(method, Method::GET | Method::PUT | Method::DELETE);
-        self.inner
-            .options
-            .retry
-            .run(idempotent, || self.send_once(method.clone(), url, body))
+        self.with_retries(idempotent, || self.send_once(method.clone(), url, body))
             .await
+    }
+
+    async fn with_retries<T, F, Fut>(&self, idempotent: bool, op: F) -> Result<T, Error>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, Error>>,
+    {
+        let inner = &self.inner;
+        let attempt = || async {
+            inner.pause.wait().await;
+            op().await
+        };
+        retry::run(&inner.options.retry, &inner.pause, attempt, |e: &Error| {
+            e.verdict(idempotent)
+        })
+        .await
     }
 
     async fn send_once(

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::net::retry::{Verdict, parse_retry_after};
+
 /// Everything the Graph client can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -40,6 +42,25 @@ impl Error {
             Error::Token(t) => t.status >= 500 || t.status == 429,
             Error::Graph(g) => matches!(g.status, 429 | 500 | 502 | 503 | 504),
             Error::Config(_) | Error::Decode { .. } => false,
+        }
+    }
+
+    /// How the retry loop treats this error (`net::retry`). 429 is a throttle for any method
+    /// (the request was not processed, spec §9.1); 503 is one too for requests that may be sent
+    /// twice (Graph's 503 is overload and "may carry Retry-After", spec §9.1). Other transient
+    /// failures are retried for idempotent requests only.
+    pub fn verdict(&self, idempotent: bool) -> Verdict {
+        let wait = self.graph().and_then(|g| g.retry_after);
+        let status = match self {
+            Error::Graph(g) => Some(g.status),
+            Error::Token(t) => Some(t.status),
+            _ => None,
+        };
+        match status {
+            Some(429) => Verdict::Throttled { wait },
+            Some(503) if idempotent => Verdict::Throttled { wait },
+            _ if idempotent && self.is_transient() => Verdict::Retry,
+            _ => Verdict::Fail,
         }
     }
 
@@ -212,7 +233,7 @@ impl GraphError {
             message: env.error.message,
             request_id: header("request-id").or(inner.request_id),
             client_request_id: header("client-request-id").or(inner.client_request_id),
-            retry_after: header("retry-after").and_then(|v| super::retry::parse_retry_after(&v)),
+            retry_after: header("retry-after").and_then(|v| parse_retry_after(&v, std::time::SystemTime::now())),
             location: header("location"),
             method: method.to_owned(),
             url: url.to_owned(),
@@ -310,5 +331,25 @@ mod tests {
         // Missing innerError and a non-JSON body are tolerated.
         let e = GraphError::from_response("GET", "u", 504, &Default::default(), b"gateway");
         assert_eq!((e.status, e.code.as_str()), (504, ""));
+    }
+
+    #[test]
+    fn throttles_and_failures_get_their_verdicts() {
+        let e = |status, retry_after| {
+            Error::Graph(Box::new(GraphError {
+                retry_after,
+                ..GraphError::from_response("GET", "u", status, &Default::default(), b"")
+            }))
+        };
+        let wait = Some(Duration::from_millis(2128));
+        assert_eq!(e(429, wait).verdict(false), Verdict::Throttled { wait });
+        assert_eq!(e(503, None).verdict(true), Verdict::Throttled { wait: None });
+        assert_eq!(e(503, None).verdict(false), Verdict::Fail);
+        assert_eq!(e(504, None).verdict(true), Verdict::Retry);
+        assert_eq!(e(504, None).verdict(false), Verdict::Fail);
+        assert_eq!(e(403, None).verdict(true), Verdict::Fail);
+        let token = |status| Error::Token(TokenError::from_body(status, b"{}"));
+        assert_eq!(token(429).verdict(true), Verdict::Throttled { wait: None });
+        assert_eq!(token(401).verdict(true), Verdict::Fail);
     }
 }

@@ -15,7 +15,6 @@ mod delta;
 mod error;
 mod model;
 mod paging;
-mod retry;
 mod scope;
 
 pub use client::{Client, Options};
@@ -24,7 +23,6 @@ pub use delta::{DeltaItem, DeltaRound, RefChange, Removed};
 pub use error::{Error, GraphError, TokenError};
 pub use model::{AppRoleAssignment, DirectoryObject, GROUP_SELECT, Group, ServicePrincipal, USER_SELECT, User};
 pub use paging::Pager;
-pub use retry::{RetryPolicy, parse_retry_after};
 pub use scope::AssignedScope;
 
 fn encode(segment: &str) -> String {

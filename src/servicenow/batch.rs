@@ -4,7 +4,7 @@
 //! Sub-request bodies travel base64-encoded both ways; each serviced item has its own status,
 //! classified exactly like a standalone response. Items the instance did not get to before its
 //! 30-s batch quota are listed in `unserviced_requests`: they are sent again in a new batch, up
-//! to `max_attempts` rounds, and reported as [`Error::Unserviced`] if still left over.
+//! to `retry.max_attempts` rounds, and reported as [`Error::Unserviced`] if still left over.
 //! A batch runs its items one after another on the instance (no parallelism), so keep batches
 //! small enough to finish in 30 s.
 
@@ -85,7 +85,7 @@ impl Client {
         }
         let mut results: Vec<Option<BatchResult>> = ops.iter().map(|_| None).collect();
         let mut pending: Vec<usize> = (0..ops.len()).collect();
-        let rounds = self.inner.options.max_attempts.max(1);
+        let rounds = self.inner.options.retry.max_attempts.max(1);
         for _ in 0..rounds {
             if pending.is_empty() {
                 break;

@@ -26,10 +26,10 @@ use super::list::{DisplayValue, ListParams, Page};
 use super::query::{QueryError, check_field, check_table};
 use super::record::Record;
 use super::response;
-use super::retry::{self, Backoff};
 use super::schema::TableSchema;
 use super::{Auth, ClientOptions, Instance};
 use crate::model::SysId;
+use crate::net::retry::{self, Pause};
 
 /// A shared client for one instance. Clones share the connection pool, the in-flight ceiling,
 /// the token and the schema cache.
@@ -51,7 +51,8 @@ pub(crate) struct Inner {
     pub(crate) http: reqwest::Client,
     auth: AuthState,
     pub(crate) options: ClientOptions,
-    backoff: Backoff,
+    /// Set by a throttle that names a wait: no request is sent while it lasts.
+    pause: Pause,
     permits: Semaphore,
     pub(crate) schemas: Mutex<HashMap<String, Arc<TableSchema>>>,
 }
@@ -83,16 +84,6 @@ pub(crate) fn unix_now() -> u64 {
 impl Client {
     /// Builds the client. Fails only when the HTTP stack cannot be set up.
     pub fn new(instance: Instance, auth: Auth, options: ClientOptions) -> Result<Client, Error> {
-        Client::with_backoff(instance, auth, options, Backoff::default())
-    }
-
-    /// As [`Client::new`], with explicit backoff settings (tests make them tiny).
-    pub fn with_backoff(
-        instance: Instance,
-        auth: Auth,
-        options: ClientOptions,
-        backoff: Backoff,
-    ) -> Result<Client, Error> {
         let setup = |detail: String| Error::Setup {
             instance: instance.to_string(),
             detail,
@@ -105,7 +96,7 @@ impl Client {
             http,
             auth,
             options,
-            backoff,
+            pause: Pause::default(),
             permits,
             schemas: Mutex::new(HashMap::new()),
         };
@@ -257,47 +248,53 @@ impl Client {
         })
     }
 
-    /// Sends with the in-flight ceiling, retries (for transient errors) and one token refresh on
-    /// a 401 with OAuth.
+    /// Sends with the in-flight ceiling, retries and throttling (`net::retry`, judged by
+    /// [`Error::verdict`]), and one token refresh on a 401 with OAuth.
     pub(crate) async fn send(&self, req: &Request) -> Result<Response, Error> {
         let refreshed = AtomicBool::new(false);
         let ambiguous = AtomicBool::new(false);
-        let inner = &self.inner;
         let method = req.method.as_str();
-        retry::with_retries(&inner.backoff, inner.options.max_attempts, method, |_| async {
-            loop {
-                let auth = inner
-                    .auth
-                    .header(&inner.http, &inner.instance, inner.options.timeout)
-                    .await?;
-                match self.send_once(req, auth.clone()).await {
-                    Err(Error::Unauthorized { .. })
-                        if inner.auth.is_oauth() && !refreshed.swap(true, Ordering::SeqCst) =>
-                    {
-                        inner.auth.invalidate(&auth).await;
-                    }
-                    // The record is gone: if an earlier attempt may have run (the answer was
-                    // lost), that attempt deleted it, and a retried DELETE has succeeded.
-                    Err(Error::NotFound { .. }) if req.method == Method::DELETE && ambiguous.load(Ordering::SeqCst) => {
-                        return Ok(Response {
-                            headers: HeaderMap::new(),
-                            body: None,
-                        });
-                    }
-                    Err(e) => {
-                        if matches!(
-                            e,
-                            Error::Dropped { .. } | Error::Truncated { .. } | Error::Timeout { .. }
-                        ) {
-                            ambiguous.store(true, Ordering::SeqCst);
-                        }
-                        return Err(e);
-                    }
-                    ok => return ok,
-                }
-            }
-        })
+        retry::run(
+            &self.inner.options.retry,
+            &self.inner.pause,
+            || self.attempt(req, &refreshed, &ambiguous),
+            |e: &Error| e.verdict(method),
+        )
         .await
+    }
+
+    /// One attempt: authenticate, send, and refresh an OAuth token once if it was refused.
+    async fn attempt(&self, req: &Request, refreshed: &AtomicBool, ambiguous: &AtomicBool) -> Result<Response, Error> {
+        let inner = &self.inner;
+        loop {
+            let auth = inner
+                .auth
+                .header(&inner.http, &inner.instance, inner.options.timeout)
+                .await?;
+            match self.send_once(req, auth.clone()).await {
+                Err(Error::Unauthorized { .. }) if inner.auth.is_oauth() && !refreshed.swap(true, Ordering::SeqCst) => {
+                    inner.auth.invalidate(&auth).await;
+                }
+                // The record is gone: if an earlier attempt may have run (the answer was
+                // lost), that attempt deleted it, and a retried DELETE has succeeded.
+                Err(Error::NotFound { .. }) if req.method == Method::DELETE && ambiguous.load(Ordering::SeqCst) => {
+                    return Ok(Response {
+                        headers: HeaderMap::new(),
+                        body: None,
+                    });
+                }
+                Err(e) => {
+                    if matches!(
+                        e,
+                        Error::Dropped { .. } | Error::Truncated { .. } | Error::Timeout { .. }
+                    ) {
+                        ambiguous.store(true, Ordering::SeqCst);
+                    }
+                    return Err(e);
+                }
+                ok => return ok,
+            }
+        }
     }
 
     async fn send_once(&self, req: &Request, auth: reqwest::header::HeaderValue) -> Result<Response, Error> {
@@ -321,7 +318,8 @@ impl Client {
             builder = builder.header(CONTENT_TYPE, "application/json").body(body.clone());
         }
         let timeout = inner.options.timeout;
-        // The permit covers the exchange only, not backoff waits.
+        // The permit covers the exchange only, not backoff waits or a pause.
+        inner.pause.wait().await;
         let _permit = inner.permits.acquire().await.map_err(|_| Error::Setup {
             instance: inner.instance.to_string(),
             detail: "the client was shut down".into(),

@@ -15,6 +15,7 @@ use std::time::Duration;
 use reqwest::header::HeaderMap;
 
 use super::query::QueryError;
+use crate::net::retry::Verdict;
 
 /// Header carrying the instance's transaction id. Real instances are not documented to send one
 /// (spec §1.6 lists none); we read this name when present so support can find the transaction.
@@ -186,6 +187,24 @@ impl Error {
         )
     }
 
+    /// How the retry loop treats this error for a request with `method` (`net::retry`).
+    ///
+    /// Throttles (429, 202-empty: the instance dropped a queued request, spec §3.1) are retried
+    /// whatever the method: the instance did not run the request. A `POST` (create) is retried
+    /// after a failure only when the instance surely did not run it (502/503/504, unserviced);
+    /// after a timeout, a dropped connection or a cut-off body the record may exist, and a
+    /// blind retry would create it twice: the caller gets the error and looks before it writes.
+    pub fn verdict(&self, method: &str) -> Verdict {
+        match self {
+            Error::RateLimited { retry_after, .. } => Verdict::Throttled { wait: *retry_after },
+            Error::AcceptedEmpty { .. } => Verdict::Throttled { wait: None },
+            _ if !self.is_transient() => Verdict::Fail,
+            _ if method != "POST" => Verdict::Retry,
+            Error::Unserviced { .. } | Error::Server { status: 502..=504, .. } => Verdict::Retry,
+            _ => Verdict::Fail,
+        }
+    }
+
     /// How long the instance asked us to wait (429 `Retry-After` / `X-RateLimit-Reset`).
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
@@ -233,5 +252,54 @@ impl Error {
             Error::Server { status, .. } | Error::Status { status, .. } | Error::OAuth { status, .. } => Some(*status),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> Context {
+        Context::new("https://dev1.service-now.com", "POST", Some("sys_user"))
+    }
+
+    #[test]
+    fn a_post_is_not_retried_when_it_may_have_run() {
+        let dropped = Error::Dropped {
+            ctx: ctx(),
+            detail: "reset".into(),
+        };
+        let server = |status| Error::Server {
+            ctx: ctx(),
+            status,
+            message: String::new(),
+        };
+        assert_eq!(dropped.verdict("GET"), Verdict::Retry);
+        assert_eq!(dropped.verdict("PATCH"), Verdict::Retry);
+        assert_eq!(dropped.verdict("POST"), Verdict::Fail);
+        assert_eq!(server(503).verdict("POST"), Verdict::Retry);
+        assert_eq!(server(500).verdict("POST"), Verdict::Fail);
+        assert_eq!(server(500).verdict("DELETE"), Verdict::Retry);
+        assert_eq!(Error::Unserviced { ctx: ctx() }.verdict("POST"), Verdict::Retry);
+        let not_found = Error::NotFound {
+            ctx: ctx(),
+            message: String::new(),
+        };
+        assert_eq!(not_found.verdict("GET"), Verdict::Fail);
+    }
+
+    #[test]
+    fn throttles_are_throttles_for_every_method() {
+        let limited = Error::RateLimited {
+            ctx: ctx(),
+            message: String::new(),
+            retry_after: Some(Duration::from_secs(7)),
+        };
+        let wait = Some(Duration::from_secs(7));
+        assert_eq!(limited.verdict("POST"), Verdict::Throttled { wait });
+        assert_eq!(
+            Error::AcceptedEmpty { ctx: ctx() }.verdict("POST"),
+            Verdict::Throttled { wait: None }
+        );
     }
 }

@@ -9,7 +9,7 @@
 //! parameters and pages), `auth` (Basic, OAuth password grant), `error` (the one [`Error`]),
 //! `response` (classifying answers and transport failures into it), `query`
 //! (encoded queries), `record` (wire values), `schema` (`sys_dictionary`), `paging` (whole-table
-//! reads), `batch` (Batch API), `retry` (backoff), `check` (test connection).
+//! reads), `batch` (Batch API), `check` (test connection). Retries and throttling: `net::retry`.
 
 // Errors carry their context (instance, method, table, transaction id) by value: they are
 // the cold path next to a network round trip, so their size does not matter.
@@ -26,7 +26,6 @@ mod paging;
 mod query;
 mod record;
 mod response;
-mod retry;
 mod schema;
 
 use std::time::Duration;
@@ -39,7 +38,6 @@ pub use list::{DisplayValue, ListParams, Page};
 pub use paging::{Pager, link_rel};
 pub use query::{Cond, Op, Query, QueryError};
 pub use record::{FieldValue, Record};
-pub use retry::Backoff;
 pub use schema::{FieldDef, TableSchema};
 
 /// Tuning of a [`Client`].
@@ -51,8 +49,8 @@ pub struct ClientOptions {
     pub timeout: Duration,
     /// Rows per page of a whole-table read; default 1,000, at most 10,000.
     pub page_size: u32,
-    /// Attempts per request, the first included; default 5.
-    pub max_attempts: u32,
+    /// Attempts after failures, backoff, and how long throttling is waited out.
+    pub retry: crate::net::retry::Policy,
 }
 
 impl Default for ClientOptions {
@@ -61,7 +59,7 @@ impl Default for ClientOptions {
             max_in_flight: 8,
             timeout: Duration::from_secs(90),
             page_size: 1000,
-            max_attempts: 5,
+            retry: crate::net::retry::Policy::default(),
         }
     }
 }

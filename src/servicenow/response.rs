@@ -175,21 +175,13 @@ fn snippet(text: &str) -> String {
     }
 }
 
-/// The wait a 429 asks for: `Retry-After` (seconds or an HTTP date), else `X-RateLimit-Reset`
-/// (a UNIX time, spec §4.1).
+/// The wait a 429 asks for: `Retry-After` (parsed in the one place, `net::retry`), else
+/// `X-RateLimit-Reset` (a UNIX time, spec §4.1).
 pub fn retry_after(headers: &HeaderMap, now_unix: u64) -> Option<Duration> {
     let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
-    if let Some(v) = get("retry-after") {
-        if let Ok(secs) = v.parse::<u64>() {
-            return Some(Duration::from_secs(secs));
-        }
-        if let Ok(when) = httpdate::parse_http_date(v) {
-            let at = when
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0);
-            return Some(Duration::from_secs(at.saturating_sub(now_unix)));
-        }
+    let now = std::time::UNIX_EPOCH + Duration::from_secs(now_unix);
+    if let Some(wait) = get("retry-after").and_then(|v| crate::net::retry::parse_retry_after(v, now)) {
+        return Some(wait);
     }
     let reset = get("x-ratelimit-reset")?.parse::<u64>().ok()?;
     Some(Duration::from_secs(reset.saturating_sub(now_unix)))

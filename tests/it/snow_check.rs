@@ -18,7 +18,10 @@ fn auth() -> Auth {
 
 fn opts() -> ClientOptions {
     ClientOptions {
-        max_attempts: 1,
+        retry: nowsync::net::retry::Policy {
+            max_attempts: 1,
+            ..Default::default()
+        },
         timeout: Duration::from_secs(5),
         ..Default::default()
     }

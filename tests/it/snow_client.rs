@@ -5,10 +5,9 @@ use std::time::Duration;
 
 use nowsync::model::SysId;
 use nowsync::model::check::{Outcome, Step};
+use nowsync::net::retry::Policy;
 use nowsync::secrets::Secret;
-use nowsync::servicenow::{
-    Auth, Backoff, BatchOp, Client, ClientOptions, Cond, Error, Instance, ListParams, Query, check,
-};
+use nowsync::servicenow::{Auth, BatchOp, Client, ClientOptions, Cond, Error, Instance, ListParams, Query, check};
 use nowsync::sim::snow::{self, OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, Options, READER_PASSWORD, READER_USER, Running};
 use serde_json::{Map, Value, json};
 
@@ -28,13 +27,21 @@ fn admin(r: &Running) -> Auth {
     }
 }
 
+/// A client whose backoff waits are milliseconds (the simulator is real: no paused time here).
 fn client_with(r: &Running, auth: Auth, options: ClientOptions) -> Client {
-    let fast = Backoff {
+    let retry = Policy {
         base: Duration::from_millis(2),
         cap: Duration::from_millis(20),
-        max_wait: Duration::from_secs(5),
+        throttle_base: Duration::from_millis(2),
+        throttle_cap: Duration::from_millis(20),
+        ..options.retry
     };
-    Client::with_backoff(Instance::parse(&r.url, false).unwrap(), auth, options, fast).unwrap()
+    Client::new(
+        Instance::parse(&r.url, false).unwrap(),
+        auth,
+        ClientOptions { retry, ..options },
+    )
+    .unwrap()
 }
 
 fn client(r: &Running) -> Client {
@@ -250,7 +257,12 @@ async fn each_injected_fault_gives_its_typed_error_without_retries() {
         &r,
         admin(&r),
         ClientOptions {
-            max_attempts: 1,
+            // One attempt, and no throttle waited out: each fault's own error comes back.
+            retry: Policy {
+                max_attempts: 1,
+                throttle_budget: Duration::ZERO,
+                ..Policy::default()
+            },
             ..Default::default()
         },
     );

@@ -3,8 +3,9 @@
 
 use std::time::Duration;
 
+use nowsync::net::retry::Policy;
 use nowsync::secrets::Secret;
-use nowsync::servicenow::{Auth, Backoff, BatchOp, Client, ClientOptions, Cond, Error, Instance, ListParams, Query};
+use nowsync::servicenow::{Auth, BatchOp, Client, ClientOptions, Cond, Error, Instance, ListParams, Query};
 use serde_json::json;
 
 use crate::snow_stub::{Reply, json, start, with_headers};
@@ -18,13 +19,32 @@ fn basic() -> Auth {
     }
 }
 
+/// A client whose backoff waits are milliseconds (the stub is real: no paused time here).
 fn client(url: &str, auth: Auth, options: ClientOptions) -> Client {
-    let fast = Backoff {
+    let retry = Policy {
         base: Duration::from_millis(1),
         cap: Duration::from_millis(5),
-        max_wait: Duration::from_secs(5),
+        throttle_base: Duration::from_millis(1),
+        throttle_cap: Duration::from_millis(5),
+        throttle_budget: Duration::from_secs(5),
+        ..options.retry
     };
-    Client::with_backoff(Instance::parse(url, false).unwrap(), auth, options, fast).unwrap()
+    Client::new(
+        Instance::parse(url, false).unwrap(),
+        auth,
+        ClientOptions { retry, ..options },
+    )
+    .unwrap()
+}
+
+fn attempts(max_attempts: u32) -> ClientOptions {
+    ClientOptions {
+        retry: Policy {
+            max_attempts,
+            ..Policy::default()
+        },
+        ..ClientOptions::default()
+    }
 }
 
 fn ok_list() -> Reply {
@@ -58,14 +78,8 @@ async fn transient_failures_are_retried_then_succeed() {
         Reply::Truncated(r#"{"result":[{"sys_id":"#.into(), 200),
     ];
     let stub = start(script, ok_list()).await;
-    let c = client(
-        &stub.url,
-        basic(),
-        ClientOptions {
-            max_attempts: 8,
-            ..Default::default()
-        },
-    );
+    // Throttles (three 429s, one 202-empty) spend no attempt: 4 attempts cover the 3 failures.
+    let c = client(&stub.url, basic(), attempts(4));
     let page = c.list("sys_user", &params()).await.unwrap();
     assert_eq!(page.records.len(), 1);
     assert_eq!(stub.requests().len(), 8);
@@ -74,14 +88,7 @@ async fn transient_failures_are_retried_then_succeed() {
 #[tokio::test]
 async fn retries_are_bounded_and_the_last_error_is_typed() {
     let stub = start(vec![], json(500, r#"{"error":{"message":"boom","detail":"x"}}"#)).await;
-    let c = client(
-        &stub.url,
-        basic(),
-        ClientOptions {
-            max_attempts: 3,
-            ..Default::default()
-        },
-    );
+    let c = client(&stub.url, basic(), attempts(3));
     let err = c.list("sys_user", &params()).await.unwrap_err();
     assert!(matches!(err, Error::Server { status: 500, .. }), "{err:?}");
     assert_eq!(stub.requests().len(), 3);
@@ -404,8 +411,7 @@ async fn a_timeout_is_typed() {
         basic(),
         ClientOptions {
             timeout: Duration::from_millis(200),
-            max_attempts: 1,
-            ..Default::default()
+            ..attempts(1)
         },
     );
     let err = c.list("sys_user", &params()).await.unwrap_err();
@@ -448,14 +454,7 @@ async fn a_tls_handshake_with_a_plain_http_server_is_a_tls_error() {
                 .await;
         }
     });
-    let c = client(
-        &format!("https://{addr}"),
-        basic(),
-        ClientOptions {
-            max_attempts: 1,
-            ..Default::default()
-        },
-    );
+    let c = client(&format!("https://{addr}"), basic(), attempts(1));
     let err = c.list("sys_user", &params()).await.unwrap_err();
     assert!(matches!(err, Error::Tls { .. }) && err.is_connection(), "{err:?}");
 }

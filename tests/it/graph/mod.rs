@@ -9,7 +9,8 @@ mod reads;
 use std::time::Duration;
 
 use nowsync::config::{Cloud, Entra};
-use nowsync::graph::{Client, Options, RetryPolicy};
+use nowsync::graph::{Client, Options};
+use nowsync::net::retry::Policy;
 use nowsync::secrets::Secret;
 use nowsync::sim::graph::{self as sim, Running};
 
@@ -39,10 +40,13 @@ pub fn settings(r: &Running) -> Entra {
 /// A client with short backoff steps, so 5xx retries take milliseconds.
 pub fn client(r: &Running) -> Client {
     let options = Options {
-        retry: RetryPolicy {
-            base_delay: Duration::from_millis(5),
-            max_delay: Duration::from_millis(50),
-            ..RetryPolicy::default()
+        retry: Policy {
+            base: Duration::from_millis(5),
+            cap: Duration::from_millis(50),
+            throttle_base: Duration::from_millis(5),
+            throttle_cap: Duration::from_millis(50),
+            throttle_budget: Duration::from_secs(5),
+            ..Options::default().retry
         },
         ..Options::default()
     };

@@ -117,10 +117,19 @@ async fn a_throttling_storm_and_server_errors_are_survived() {
     let s = r.sim.stats();
     assert_eq!((s.throttled_429, s.unavailable_5xx), (6, 4));
 
-    // Beyond the bound the error surfaces, transient and with its request-id.
+    // A long storm spends no attempt: it is waited out (issue 16: it pauses, never aborts).
     r.sim.set_faults(Faults {
         throttle_next: 100,
         retry_after: Some("0".into()),
+        ..Faults::default()
+    });
+    assert_eq!(c.users().all().await.unwrap().len(), 500);
+    assert_eq!(r.sim.stats().throttled_429, 106);
+
+    // A wait beyond the throttle budget (5 s here) surfaces, transient and with its request-id.
+    r.sim.set_faults(Faults {
+        throttle_next: 1,
+        retry_after: Some("60".into()),
         ..Faults::default()
     });
     let err = c.users().all().await.unwrap_err();
