@@ -41,7 +41,7 @@ pub enum StoreError {
         source: rusqlite::Error,
     },
     #[error(
-        "profile '{profile}' is already run by another nowsync ({owner}); stop it first, or remove {path} if that process is gone"
+        "profile '{profile}' is already run by another nowsync ({owner}); stop that one first (it holds the lock on {path})"
     )]
     Locked {
         profile: String,

@@ -187,7 +187,75 @@ async fn run_cycles_until_sigterm_and_stops_cleanly() {
     // The next cycle completes the work without duplicates (`state` checks).
     env.sync(&[]).await;
     env.state().await;
-    assert!(!env.ws.data_dir().join("default.lock").exists());
+    // The lock went with the process: nothing holds the profile now.
+    assert_eq!(nowsync::store::ProfileLock::holder(&env.ws.data_dir(), "default"), None);
+}
+
+fn spawn_run(env: &super::Env) -> tokio::process::Child {
+    let mut cmd = tokio::process::Command::new(BIN);
+    cmd.arg("--config")
+        .arg(env.ws.config())
+        .arg("--data-dir")
+        .arg(env.ws.data_dir())
+        .arg("run")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    for (k, v) in &env.env {
+        cmd.env(k, v);
+    }
+    cmd.spawn().unwrap()
+}
+
+// The PID-file lock let two processes that found the same stale lock both take it over: two
+// engines racing for one profile now get one OS lock between them, whatever the file says.
+#[tokio::test]
+async fn two_engines_racing_for_one_profile_get_one_lock() {
+    let env = setup(50, 5, 5, 0).await;
+    std::fs::create_dir_all(env.ws.data_dir()).unwrap();
+    // What a crashed owner leaves: a lock file naming a process that is gone.
+    std::fs::write(env.ws.data_dir().join("default.lock"), "pid=4194999 started=x\n").unwrap();
+    let (mut a, mut b) = (spawn_run(&env), spawn_run(&env));
+    let pids = [a.id().unwrap(), b.id().unwrap()];
+    let mut stderr = [a.stderr.take().unwrap(), b.stderr.take().unwrap()];
+    // `run` holds its lock until SIGTERM: the loser ends on its own, refused.
+    let (loser, status, winner) = tokio::time::timeout(Duration::from_secs(60), async {
+        tokio::select! {
+            r = a.wait() => (0, r.unwrap(), b),
+            r = b.wait() => (1, r.unwrap(), a),
+        }
+    })
+    .await
+    .unwrap();
+    let mut refused = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut stderr[loser], &mut refused)
+        .await
+        .unwrap();
+    assert_eq!(status.code(), Some(2), "the loser is refused: {refused}");
+    let winner_pid = winner.id().unwrap();
+    assert_eq!(winner_pid, pids[1 - loser]);
+    assert!(
+        refused.contains("already run by another nowsync") && refused.contains(&format!("pid={winner_pid} ")),
+        "{refused}"
+    );
+    let holder = nowsync::store::ProfileLock::holder(&env.ws.data_dir(), "default").unwrap();
+    assert!(holder.starts_with(&format!("pid={winner_pid} ")), "{holder}");
+    // Its signal handler is in place once its cycle writes.
+    while env.writes().await == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &winner_pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = tokio::time::timeout(Duration::from_secs(30), winner.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{:?}", out.status);
+    assert_eq!(nowsync::store::ProfileLock::holder(&env.ws.data_dir(), "default"), None);
 }
 
 #[tokio::test]
