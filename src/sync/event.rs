@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::types::{CycleKind, ObjectType, Plan};
+use super::op::{CycleKind, ObjectType, Plan};
 
 /// The engine's state, as a status line shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -19,7 +19,7 @@ pub enum EngineState {
 }
 
 /// Totals known when a cycle starts (after the source and target reads).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Totals {
     pub users: u64,
     pub groups: u64,
@@ -56,6 +56,24 @@ pub struct CycleStats {
     pub duration_ms: u64,
     /// Disables and deletes held back by the deletion threshold (action `StagedDelete`).
     pub staged_deletes: u64,
+}
+
+impl CycleStats {
+    /// What a planned cycle would do, from its plan's counts (a dry run's statistics).
+    pub fn planned(c: &super::op::Counts) -> CycleStats {
+        CycleStats {
+            created: c.create,
+            updated: c.update + c.set_reference,
+            disabled: c.disable,
+            deleted: c.delete,
+            members_added: c.add_member,
+            members_removed: c.remove_member,
+            skipped: c.skip,
+            failed: c.error,
+            staged_deletes: c.staged_delete,
+            ..CycleStats::default()
+        }
+    }
 }
 
 /// Which part of the engine an error came from; decides the CLI's exit code.

@@ -13,9 +13,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::JoinHandle;
 
-use super::engine::Engine;
+use super::engine::{Channels, Engine};
 use super::event::{EngineState, SyncEvent};
-use super::types::Plan;
+use super::op::Plan;
 use super::{Credentials, StartError};
 use crate::config::Profile;
 
@@ -130,15 +130,13 @@ impl Handle {
         let (state_tx, state) = watch::channel(EngineState::Idle);
         let (plan_tx, last_plan) = watch::channel(None);
         let stop = Arc::new(AtomicBool::new(false));
-        let engine = Engine::open(
-            profile,
-            credentials,
-            &options,
-            events.clone(),
-            state_tx,
-            plan_tx,
-            stop.clone(),
-        )?;
+        let channels = Channels {
+            events: events.clone(),
+            state: state_tx,
+            last_plan: plan_tx,
+            stop: stop.clone(),
+        };
+        let engine = Engine::open(profile, credentials, &options, channels)?;
         let task = tokio::spawn(engine.run(rx));
         Ok(Handle {
             profile: profile.clone(),

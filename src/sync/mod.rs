@@ -1,10 +1,11 @@
 //! The sync engine: provisioning cycles from Entra ID to ServiceNow.
 //!
-//! Data flow of one cycle (DESIGN.md): read the source (Graph users, groups, memberships,
-//! assignments) → scope → mapping → target index (bulk read of the managed ServiceNow rows and
-//! the reference tables) → [`plan`] (pure: every [`Op`] with its diff old → new) → [`apply`]
-//! (bounded concurrency, retries) → store (links, provisioning log, cycle statistics) →
-//! [`SyncEvent`]s to the console and the headless commands.
+//! Data flow of one cycle (DESIGN.md), as the stages of `cycle`: begin → read the source (Graph
+//! users, groups, memberships, assignments; scoped) → read the target (bulk read of the managed
+//! ServiceNow rows and the reference tables) → [`plan`] (pure: every [`Op`] with its diff
+//! old → new) → hold (the deletion threshold) → apply (bounded concurrency, retries) → commit
+//! (links, provisioning log, watermarks, cycle statistics, quarantine) → [`SyncEvent`]s to the
+//! console and the headless commands.
 //!
 //! The door is [`Handle`]: start one per profile with [`Handle::start`] (a lock in the data dir
 //! refuses a second engine of the same profile), send [`Command`]s (run now, dry run, apply a
@@ -19,35 +20,32 @@
 //! a failed log record, never a panic or a stopped cycle; secrets never reach the store, a log
 //! or an event.
 //!
-//! Safety (issue 8, spec §2.6–2.9): a plan whose disables and deletes exceed the threshold has
-//! them staged ([`safety`], `guard`); after each real cycle the quarantine is decided and mailed
-//! (`guard`); `apply` stops a cycle whose writes all fail alike (the small-tenant rule);
-//! permanent failures are escrows retried on a schedule.
+//! Safety (issue 8, spec §2.6–2.9), all in [`safety`]: a plan whose disables and deletes exceed
+//! the threshold has them staged; after each real cycle the quarantine is decided and mailed;
+//! `apply` stops a cycle whose writes all fail alike (the small-tenant rule); permanent
+//! failures are escrows retried on a schedule.
 //!
 //! Terms are Entra's: matching attribute, scope, escrow, quarantine; ServiceNow's: sys_id.
 
-mod allow;
 mod apply;
-mod delta;
+mod cycle;
 mod engine;
 pub mod error;
 pub mod event;
-mod guard;
 mod handle;
-mod on_demand;
+pub mod op;
 pub mod plan;
 mod queries;
-mod read;
-mod read_source;
 pub mod safety;
+mod source;
 mod status;
-pub mod types;
+mod target;
 
+pub use cycle::{ObjectReport, OnDemand, Subject};
 pub use event::{Answer, CycleStats, EngineState, ErrorKind, LogLevel, ObjectResult, SyncEvent, Totals};
 pub use handle::{Command, Handle, Options};
-pub use on_demand::{ObjectReport, OnDemand, Subject};
+pub use op::{Change, Counts, CycleKind, Failure, ObjectType, Op, OpKind, Plan, Step};
 pub use status::{Status, status};
-pub use types::{Change, Counts, CycleKind, Failure, ObjectType, Op, OpKind, Plan, Step};
 
 use crate::config::{Profile, ServiceNowAuth};
 use crate::secrets::{Secret, SecretError, SecretName, Secrets};

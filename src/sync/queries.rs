@@ -7,28 +7,28 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use super::engine::Engine;
+use super::Credentials;
+use super::cycle::{Context, read_source};
 use super::event::{Answer, SyncEvent};
 use super::handle::Command;
-use super::read_source;
 use crate::graph;
 use crate::mapping::catalogue::source_attributes;
-use crate::mapping::{Context, Flow};
+use crate::mapping::{Context as Evaluation, Flow};
 use crate::model::text::sanitize_for_terminal;
 
-pub(super) async fn answer(engine: &Engine, command: Command) {
+pub(super) async fn answer(cx: &Context, credentials: &Credentials, command: Command) {
     let (request, answer) = match command {
-        Command::TestConnection { request } => (request, test_connection(engine).await),
-        Command::SearchUsers { request, text, limit } => (request, search(engine, &text, limit).await),
-        Command::EvaluateUser { request, user_id } => (request, evaluate(engine, &user_id).await),
+        Command::TestConnection { request } => (request, test_connection(cx, credentials).await),
+        Command::SearchUsers { request, text, limit } => (request, search(cx, &text, limit).await),
+        Command::EvaluateUser { request, user_id } => (request, evaluate(cx, &user_id).await),
         Command::SourceAttributes { request, user_id } => (
             request,
-            match read_user(engine, &user_id).await {
+            match read_user(cx, &user_id).await {
                 Ok(attributes) => Answer::SourceAttributes { attributes },
                 Err(e) => Answer::Failed(e),
             },
         ),
-        Command::PreviewScope { request, samples } => (request, preview(engine, samples).await),
+        Command::PreviewScope { request, samples } => (request, preview(cx, samples).await),
         Command::CreateReference {
             request,
             table,
@@ -37,7 +37,7 @@ pub(super) async fn answer(engine: &Engine, command: Command) {
         } => {
             let mut m = Map::new();
             m.insert(field, Value::String(value));
-            let a = match engine.snow.create(&table, &m).await {
+            let a = match cx.snow.create(&table, &m).await {
                 Ok(r) => Answer::Created {
                     sys_id: r.sys_id().map(|s| s.to_string()).unwrap_or_default(),
                     table,
@@ -49,28 +49,27 @@ pub(super) async fn answer(engine: &Engine, command: Command) {
         // The engine loop handles the others.
         _ => return,
     };
-    let _ = engine.events_sender().send(SyncEvent::Answer { request, answer });
+    cx.emit(SyncEvent::Answer { request, answer });
 }
 
-async fn test_connection(engine: &Engine) -> Answer {
+async fn test_connection(cx: &Context, credentials: &Credentials) -> Answer {
     let mut sides = Vec::new();
-    if let Some(sn) = &engine.profile.servicenow {
-        let options = engine.snow.options().clone();
-        let steps =
-            crate::servicenow::check::test_connection(&sn.instance, &engine.credentials.servicenow, &options).await;
+    if let Some(sn) = &cx.profile.servicenow {
+        let options = cx.snow.options().clone();
+        let steps = crate::servicenow::check::test_connection(&sn.instance, &credentials.servicenow, &options).await;
         sides.push(("servicenow".to_owned(), steps));
     }
-    if let Some(entra) = &engine.profile.entra {
-        let steps = graph::check::test_connection(entra, &engine.credentials.graph_client_secret).await;
+    if let Some(entra) = &cx.profile.entra {
+        let steps = graph::check::test_connection(entra, &credentials.graph_client_secret).await;
         sides.push(("entra".to_owned(), steps));
     }
     Answer::Connection(sides)
 }
 
-async fn search(engine: &Engine, text: &str, limit: usize) -> Answer {
+async fn search(cx: &Context, text: &str, limit: usize) -> Answer {
     let needle = text.to_lowercase();
     let mut found = Vec::new();
-    let mut pager = engine.graph.users();
+    let mut pager = cx.graph.users();
     loop {
         match pager.next_page().await {
             Ok(Some(page)) => {
@@ -98,18 +97,18 @@ async fn search(engine: &Engine, text: &str, limit: usize) -> Answer {
 }
 
 /// One source user's attributes as the mappings see them (with the manager's id).
-async fn read_user(engine: &Engine, user_id: &str) -> Result<BTreeMap<String, crate::mapping::Value>, String> {
+async fn read_user(cx: &Context, user_id: &str) -> Result<BTreeMap<String, crate::mapping::Value>, String> {
     let select = graph::USER_SELECT.join(",");
     let path = format!(
         "/users/{}?$select={select}",
         percent_encoding::utf8_percent_encode(user_id, percent_encoding::NON_ALPHANUMERIC)
     );
-    let mut obj: Value = engine
+    let mut obj: Value = cx
         .graph
-        .get_json(&engine.graph.url(&path))
+        .get_json(&cx.graph.url(&path))
         .await
         .map_err(|e| e.to_string())?;
-    if let Ok(Some(m)) = engine.graph.manager(user_id).await
+    if let Ok(Some(m)) = cx.graph.manager(user_id).await
         && let Some(o) = obj.as_object_mut()
     {
         o.insert("manager".into(), json!({"id": m.id}));
@@ -118,13 +117,13 @@ async fn read_user(engine: &Engine, user_id: &str) -> Result<BTreeMap<String, cr
     Ok(source_attributes(&obj, !enabled, &[]))
 }
 
-async fn evaluate(engine: &Engine, user_id: &str) -> Answer {
-    let attrs = match read_user(engine, user_id).await {
+async fn evaluate(cx: &Context, user_id: &str) -> Answer {
+    let attrs = match read_user(cx, user_id).await {
         Ok(a) => a,
         Err(e) => return Answer::Failed(e),
     };
-    let ctx = Context::new(&attrs, chrono::Utc::now());
-    let rows = engine
+    let ctx = Evaluation::new(&attrs, chrono::Utc::now());
+    let rows = cx
         .mappings
         .user
         .attributes
@@ -141,18 +140,10 @@ async fn evaluate(engine: &Engine, user_id: &str) -> Answer {
     Answer::Evaluated(rows)
 }
 
-async fn preview(engine: &Engine, samples: usize) -> Answer {
+async fn preview(cx: &Context, samples: usize) -> Answer {
     // A full read: it rebuilds the source cache, which stays consistent (the next incremental
     // cycle replays the changes since its watermarks onto it).
-    let read = read_source::source(
-        &engine.graph,
-        engine.store(),
-        &engine.mappings,
-        engine.profile.provisioning.scope,
-        engine.profile.provisioning.flatten_nested_groups,
-        None,
-    );
-    match read.await.map(|r| r.source) {
+    match read_source(cx, None).await.map(|r| r.source) {
         Ok(source) => {
             let (ins, outs): (Vec<_>, Vec<_>) = source.users.iter().partition(|u| u.in_scope);
             Answer::ScopePreview {

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use crate::mapping::model::{Apply, MappingSource, ObjectMapping, Reference, TargetType};
 use crate::mapping::{Context, Flow};
 
-use super::super::types::{Failure, ObjectType};
+use super::super::op::{Failure, ObjectType};
 use super::input::{MissingReference, Rules, SourceObject, Target, normalise_bool};
 
 /// The fields to hold, in mapping order, and what must wait for this cycle's creates.

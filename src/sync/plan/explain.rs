@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::super::types::ObjectType;
+use super::super::op::ObjectType;
 use super::input::{Rules, SourceObject, Target};
 use super::objects::keys;
 

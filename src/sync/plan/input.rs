@@ -6,10 +6,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
+use crate::config::Provisioning;
 use crate::mapping::Value;
 use crate::mapping::model::MappingSet;
 
-use super::super::types::ObjectType;
+use super::super::op::ObjectType;
 
 /// One Graph user or group as the mappings see it.
 #[derive(Debug, Clone, Default)]
@@ -91,18 +92,11 @@ pub struct Prior {
     pub permanent_failures: HashMap<(ObjectType, String), (String, String)>,
 }
 
-/// What to do when a reference value has no row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum MissingReference {
-    /// Fail the object with InvalidLookupReference (Entra's behaviour).
-    #[default]
-    Fail,
-    /// Provision it without that attribute, with a warning.
-    Warn,
-    /// Create the row (named after the value) first: the plan gets a `CreateReference` op
-    /// ahead of the objects, whose field holds the value until apply resolves it.
-    Create,
-}
+/// What to do when a reference value has no row: fail the object with InvalidLookupReference
+/// (Entra's behaviour), provision it without that attribute with a warning, or create the row
+/// (named after the value) first — the plan gets a `CreateReference` op ahead of the objects,
+/// whose field holds the value until apply resolves it.
+pub use crate::config::MissingReferenceMode as MissingReference;
 
 /// The rules of a plan.
 #[derive(Debug, Clone)]
@@ -112,6 +106,18 @@ pub struct Rules {
     /// Match only active ServiceNow records (the rehire case).
     pub match_active_only: bool,
     pub missing_reference: MissingReference,
+}
+
+impl Rules {
+    /// The rules of a profile's plan at `now`.
+    pub fn new(mappings: MappingSet, provisioning: &Provisioning, now: DateTime<Utc>) -> Rules {
+        Rules {
+            mappings,
+            now,
+            match_active_only: provisioning.match_active_only,
+            missing_reference: provisioning.missing_reference,
+        }
+    }
 }
 
 /// ServiceNow's boolean spellings, normalised to `true`/`false`; other text unchanged.

@@ -27,7 +27,7 @@ pub use references::{created, lookup_of};
 
 use std::collections::{HashMap, HashSet};
 
-use super::types::{CycleKind, ObjectType, Op, OpKind, Plan, Step};
+use super::op::{CycleKind, ObjectType, Op, OpKind, Plan, Step};
 use objects::Planned;
 
 /// Plans one cycle.

@@ -6,7 +6,7 @@ use crate::mapping::Context;
 use crate::mapping::Flow;
 use crate::mapping::model::ObjectMapping;
 
-use super::super::types::{Change, Failure, ObjectType, Op, OpKind, Step};
+use super::super::op::{Change, Failure, ObjectType, Op, OpKind, Step};
 use super::desired::{desired, failure};
 use super::input::{Prior, Row, Rules, Source, SourceObject, Target, normalise_bool};
 

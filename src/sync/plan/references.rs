@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use crate::mapping::model::{ObjectMapping, Reference, TargetType};
 
-use super::super::types::{ObjectType, Op, OpKind, Step};
+use super::super::op::{ObjectType, Op, OpKind, Step};
 use super::input::{Rules, Target};
 use super::objects::hash_of;
 

@@ -5,7 +5,7 @@ use serde_json::json;
 use super::*;
 use crate::mapping::catalogue::source_attributes;
 use crate::mapping::model::defaults;
-use crate::sync::types::{ObjectType, OpKind};
+use crate::sync::op::{ObjectType, OpKind};
 
 fn rules() -> Rules {
     Rules {

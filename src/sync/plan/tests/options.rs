@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use serde_json::json;
 
 use super::*;
-use crate::sync::types::Change;
+use crate::sync::op::Change;
 
 #[test]
 fn missing_reference_create_plans_one_row_ahead_of_the_users_that_need_it() {

@@ -1,10 +1,10 @@
-//! The engine's safety rules, pure (no I/O, no clock: times come in as arguments): the
+//! The safety rules, pure (no I/O, no clock: times come in as arguments): the
 //! accidental-deletion threshold, Entra's quarantine thresholds, the quarantine back-off and
 //! the escrow retry schedule (spec §2.6–2.7).
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::types::{ObjectType, Op, OpKind, Plan};
+use crate::sync::op::{ObjectType, Op, OpKind, Plan};
 
 /// Consecutive identical permanent failures, with no success before them, after which a cycle
 /// stops writing (the small-tenant rule: a revoked password fails every object alike, so
@@ -86,7 +86,7 @@ pub fn escrow_threshold(failures: u64, reference_failures: u64, operations: u64)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sync::types::{CycleKind, Step};
+    use crate::sync::op::{CycleKind, Step};
 
     fn op(kind: OpKind, t: ObjectType) -> Op {
         Op {

@@ -1,55 +1,17 @@
-//! Reading one cycle's target from ServiceNow in bulk pages (managed tables, reference tables,
-//! schema), and the helpers the source read shares (`read_source`). Never a GET per object;
-//! incremental cycles read only the touched rows (`delta`).
+//! Reading one cycle's target from ServiceNow in bulk pages: the managed tables, the
+//! memberships, the reference tables and the managed tables' schema. Never a GET per object;
+//! incremental cycles read only the touched rows ([`touched`]).
 
-use std::collections::{HashMap, HashSet};
+pub mod touched;
+
+use std::collections::HashMap;
 
 use serde_json::Value as J;
 
 use super::error::CycleError;
 use super::plan::{MemberRow, Row, Target};
-use crate::mapping::model::{MappingSet, MappingSource, ObjectMapping, Reference, TargetType};
-use crate::scope::{self, FilterSpec, Scope};
+use crate::mapping::model::{MappingSet, ObjectMapping, Reference, TargetType};
 use crate::servicenow::{self, ListParams, Query};
-
-/// The compiled scoping filters of one object mapping.
-pub fn compile_scope(mapping: &ObjectMapping) -> Result<Scope, CycleError> {
-    let specs = mapping.scoping_filters.iter().map(|f| FilterSpec {
-        name: &f.name,
-        clauses: f
-            .clauses
-            .iter()
-            .map(|c| (c.attribute.as_str(), c.operator.as_str(), c.value.as_str()))
-            .collect(),
-    });
-    Scope::compile(specs)
-        .map_err(|errs| CycleError::Config(errs.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))
-}
-
-pub(super) fn scope_value(v: crate::mapping::Value) -> scope::Value {
-    match v {
-        crate::mapping::Value::Null => scope::Value::Null,
-        crate::mapping::Value::Multi(m) => scope::Value::Multi(m),
-        other => other.text().map_or(scope::Value::Null, scope::Value::Text),
-    }
-}
-
-/// The attributes (lower-cased) that the mappings and scoping filters read: the only ones kept.
-pub(super) fn needed(mapping: &ObjectMapping, name_key: &str) -> HashSet<String> {
-    let mut names: HashSet<String> = HashSet::from([name_key.to_lowercase()]);
-    for a in &mapping.attributes {
-        match &a.source {
-            MappingSource::Direct { expression, .. } | MappingSource::Expression(expression) => {
-                names.extend(expression.attributes().into_iter().map(str::to_lowercase));
-            }
-            MappingSource::Constant(_) | MappingSource::None => {}
-        }
-    }
-    for f in &mapping.scoping_filters {
-        names.extend(f.clauses.iter().map(|c| c.attribute.to_lowercase()));
-    }
-    names
-}
 
 pub(super) async fn rows_where(
     client: &servicenow::Client,
@@ -93,6 +55,21 @@ async fn rows(client: &servicenow::Client, table: &str, fields: &[String]) -> Re
     Ok(out)
 }
 
+/// The fields of a membership row.
+fn member_fields() -> [String; 2] {
+    ["group".into(), "user".into()]
+}
+
+fn member_rows(rows: Vec<Row>) -> Vec<MemberRow> {
+    rows.into_iter()
+        .map(|r| MemberRow {
+            group: r.fields.get("group").cloned().unwrap_or_default(),
+            user: r.fields.get("user").cloned().unwrap_or_default(),
+            sys_id: r.sys_id,
+        })
+        .collect()
+}
+
 pub(super) fn targets(mapping: &ObjectMapping, extra: &[&str]) -> Vec<String> {
     let mut f: Vec<String> = mapping.attributes.iter().map(|a| a.target.clone()).collect();
     f.extend(extra.iter().map(|s| (*s).to_owned()));
@@ -100,22 +77,14 @@ pub(super) fn targets(mapping: &ObjectMapping, extra: &[&str]) -> Vec<String> {
 }
 
 /// Reads the target in bulk: managed rows, memberships, reference tables, schema.
-pub async fn target(client: &servicenow::Client, mappings: &MappingSet) -> Result<Target, CycleError> {
+pub async fn read(client: &servicenow::Client, mappings: &MappingSet) -> Result<Target, CycleError> {
     let mut t = Target::default();
     let user_table = mappings.user.target_table.as_str();
     let group_table = mappings.group.target_table.as_str();
     t.users = rows(client, user_table, &targets(&mappings.user, &["active", "locked_out"])).await?;
     t.groups = rows(client, group_table, &targets(&mappings.group, &["active"])).await?;
     if let Some(members_table) = &mappings.group.members_table {
-        t.members = rows(client, members_table, &["group".into(), "user".into()])
-            .await?
-            .into_iter()
-            .map(|r| MemberRow {
-                group: r.fields.get("group").cloned().unwrap_or_default(),
-                user: r.fields.get("user").cloned().unwrap_or_default(),
-                sys_id: r.sys_id,
-            })
-            .collect();
+        t.members = member_rows(rows(client, members_table, &member_fields()).await?);
     }
     references(client, mappings, &mut t).await?;
     Ok(t)

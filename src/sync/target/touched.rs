@@ -1,4 +1,5 @@
-//! Incremental cycles: which objects a cycle touches, and the target read for them only.
+//! The target of an incremental cycle: which objects it touches, and the rows read for them
+//! only.
 //!
 //! Touched: what the delta rounds reported (attribute changes, soft deletes and purges,
 //! `members@delta`, `manager@delta`), users and groups whose assignment differs from what the
@@ -11,64 +12,56 @@
 //!
 //! A row read by matching value may belong to an untouched linked object: that object joins
 //! the cycle, so `plan` sees it in scope (and the row claimed) rather than gone.
-//!
-//! Also here: the comparison of this cycle's assignments with the last applied cycle's, and
-//! the set of objects the plan failed, which incremental cycles plan again until they pass.
 
 use std::collections::{HashMap, HashSet};
 
-use super::error::CycleError;
-use super::plan::{MemberRow, Prior, Row, Source, SourceObject, Target};
-use super::read::{references, rows_where, targets};
-use super::types::{ObjectType, OpKind, Plan};
+use super::{member_fields, member_rows, references, rows_where, targets};
 use crate::mapping::model::{MappingSet, ObjectMapping};
 use crate::mapping::{Context, Flow};
 use crate::servicenow::{self, Cond, Query};
-use crate::store::Store;
+use crate::sync::error::CycleError;
+use crate::sync::op::ObjectType;
+use crate::sync::plan::{Prior, Row, Source, SourceObject, Target};
 
 /// Encoded-query lists are kept under this many characters per request (spec §1.7).
 const CHUNK: usize = 1500;
 
+/// The touched users and groups, and what to read for them.
+pub struct Touched {
+    pub users: HashSet<String>,
+    pub groups: HashSet<String>,
+}
+
 /// The source cut down to the touched objects and the target rows they need.
-pub async fn touched(
+pub async fn read(
     client: &servicenow::Client,
     mappings: &MappingSet,
     mut source: Source,
-    mut users: HashSet<String>,
-    mut groups: HashSet<String>,
+    mut touched: Touched,
     prior: &Prior,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(Source, Target), CycleError> {
-    // Reports of a touched user: their manager may have come into scope or gone.
-    for u in source.users.iter().filter(|u| u.in_scope) {
-        if let Some(m) = u.attrs.get("manager").and_then(crate::mapping::Value::text)
-            && users.contains(&m)
-        {
-            users.insert(u.id.clone());
-        }
-    }
-    for g in &source.groups {
-        if g.members.iter().any(|m| users.contains(m)) {
-            groups.insert(g.id.clone());
-        }
-    }
+    widen(&source, &mut touched);
+    let users = &touched.users;
+    let groups = &touched.groups;
+    let user_fields = ["active", "locked_out"];
     let mut t = Target {
         users: read_rows(
             client,
             &mappings.user,
             &source.users,
-            &users,
+            users,
             ObjectType::User,
             prior,
             now,
-            &["active", "locked_out"],
+            &user_fields,
         )
         .await?,
         groups: read_rows(
             client,
             &mappings.group,
             &source.groups,
-            &groups,
+            groups,
             ObjectType::Group,
             prior,
             now,
@@ -77,30 +70,14 @@ pub async fn touched(
         .await?,
         ..Target::default()
     };
-    // Rows owned by an untouched linked object: that object joins the cycle (see the module doc).
-    for (ot, rows, set, objects) in [
-        (ObjectType::User, &mut t.users, &mut users, &source.users),
-        (ObjectType::Group, &mut t.groups, &mut groups, &source.groups),
-    ] {
-        let owners: HashMap<&str, &str> = prior
-            .links
-            .iter()
-            .filter(|((t, _), _)| *t == ot)
-            .map(|((_, src), sys)| (sys.as_str(), src.as_str()))
-            .collect();
-        let present: HashSet<&str> = objects.iter().map(|o| o.id.as_str()).collect();
-        rows.retain(|r| match owners.get(r.sys_id.as_str()) {
-            Some(owner) if !set.contains(*owner) => {
-                if present.contains(owner) {
-                    set.insert((*owner).to_owned());
-                    true
-                } else {
-                    false
-                }
-            }
-            _ => true,
-        });
-    }
+    join_owners(&mut t.users, &mut touched.users, &source.users, ObjectType::User, prior);
+    join_owners(
+        &mut t.groups,
+        &mut touched.groups,
+        &source.groups,
+        ObjectType::Group,
+        prior,
+    );
     if let Some(members_table) = &mappings.group.members_table {
         let group_ids: Vec<&str> = t.groups.iter().map(|r| r.sys_id.as_str()).collect();
         let mut rows = Vec::new();
@@ -108,23 +85,69 @@ pub async fn touched(
             rows_where(
                 client,
                 members_table,
-                &["group".into(), "user".into()],
+                &member_fields(),
                 Query::new().and(cond),
                 &mut rows,
             )
             .await?;
         }
-        t.members = rows
-            .into_iter()
-            .map(|r| MemberRow {
-                group: r.fields.get("group").cloned().unwrap_or_default(),
-                user: r.fields.get("user").cloned().unwrap_or_default(),
-                sys_id: r.sys_id,
-            })
-            .collect();
+        t.members = member_rows(rows);
     }
     references(client, mappings, &mut t).await?;
-    // Members of a touched group that are provisioned and not planned now still count.
+    source.provisioned = provisioned(&source, &touched, prior);
+    source.users.retain(|u| touched.users.contains(&u.id));
+    source.groups.retain(|g| touched.groups.contains(&g.id));
+    Ok((source, t))
+}
+
+/// Reports of a touched user (their manager may have come into scope or gone) and the groups
+/// a touched user is a member of (its memberships follow its scope) are touched too.
+fn widen(source: &Source, touched: &mut Touched) {
+    for u in source.users.iter().filter(|u| u.in_scope) {
+        if let Some(m) = u.attrs.get("manager").and_then(crate::mapping::Value::text)
+            && touched.users.contains(&m)
+        {
+            touched.users.insert(u.id.clone());
+        }
+    }
+    for g in &source.groups {
+        if g.members.iter().any(|m| touched.users.contains(m)) {
+            touched.groups.insert(g.id.clone());
+        }
+    }
+}
+
+/// Rows owned by an untouched linked object: that object joins the cycle when it is still in
+/// the source (see the module doc); a row of a gone one is dropped.
+fn join_owners(
+    rows: &mut Vec<Row>,
+    set: &mut HashSet<String>,
+    objects: &[SourceObject],
+    ot: ObjectType,
+    prior: &Prior,
+) {
+    let owners: HashMap<&str, &str> = prior
+        .links
+        .iter()
+        .filter(|((t, _), _)| *t == ot)
+        .map(|((_, src), sys)| (sys.as_str(), src.as_str()))
+        .collect();
+    let present: HashSet<&str> = objects.iter().map(|o| o.id.as_str()).collect();
+    rows.retain(|r| match owners.get(r.sys_id.as_str()) {
+        Some(owner) if !set.contains(*owner) => {
+            if present.contains(owner) {
+                set.insert((*owner).to_owned());
+                true
+            } else {
+                false
+            }
+        }
+        _ => true,
+    });
+}
+
+/// Members of a touched group that are provisioned and not planned now: they still count.
+fn provisioned(source: &Source, touched: &Touched, prior: &Prior) -> HashSet<String> {
     let linked_users: HashSet<&str> = prior
         .links
         .keys()
@@ -134,20 +157,16 @@ pub async fn touched(
     let wanted: HashSet<&str> = source
         .groups
         .iter()
-        .filter(|g| groups.contains(&g.id))
+        .filter(|g| touched.groups.contains(&g.id))
         .flat_map(|g| g.members.iter().map(String::as_str))
         .collect();
-    let provisioned: HashSet<String> = source
+    source
         .users
         .iter()
-        .filter(|u| u.in_scope && !users.contains(&u.id))
+        .filter(|u| u.in_scope && !touched.users.contains(&u.id))
         .filter(|u| wanted.contains(u.id.as_str()) && linked_users.contains(u.id.as_str()))
         .map(|u| u.id.clone())
-        .collect();
-    source.users.retain(|u| users.contains(&u.id));
-    source.groups.retain(|g| groups.contains(&g.id));
-    source.provisioned = provisioned;
-    Ok((source, t))
+        .collect()
 }
 
 /// Matching values of an object, per matching attribute (lower-cased, as `plan` compares).
@@ -228,51 +247,4 @@ async fn read_rows(
     let mut seen = HashSet::new();
     rows.retain(|r| seen.insert(r.sys_id.clone()));
     Ok(rows)
-}
-
-/// Users and groups whose assignment differs from what the last applied cycle saw (added,
-/// removed or with other roles): assignments are in no delta, so they are compared here.
-pub(super) fn changed_assignments(
-    store: &Store,
-    now: &[(String, String)],
-) -> Result<(Vec<String>, Vec<String>), CycleError> {
-    let before: HashMap<String, String> = store.assignments_seen()?.into_iter().collect();
-    let after: HashMap<&str, &str> = now.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let mut keys: Vec<&str> = before
-        .iter()
-        .filter(|(k, v)| after.get(k.as_str()) != Some(&v.as_str()))
-        .map(|(k, _)| k.as_str())
-        .collect();
-    keys.extend(after.keys().filter(|k| !before.contains_key(**k)).copied());
-    let (mut users, mut groups) = (Vec::new(), Vec::new());
-    for k in keys {
-        match k.split_once(':') {
-            Some(("u", id)) => users.push(id.to_owned()),
-            Some(("g", id)) => groups.push(id.to_owned()),
-            _ => {}
-        }
-    }
-    Ok((users, groups))
-}
-
-/// The objects failed in the plan after this cycle: those failed before and not planned now,
-/// and this plan's failures (`eu:<id>`/`eg:<id>` → error code).
-pub(super) fn plan_failures(plan: &Plan, before: Vec<(String, String)>) -> Vec<(String, String)> {
-    let key = |ot: ObjectType, id: &str| match ot {
-        ObjectType::User => Some(format!("eu:{id}")),
-        ObjectType::Group => Some(format!("eg:{id}")),
-        ObjectType::Membership => None,
-    };
-    let planned: std::collections::HashSet<String> = plan
-        .ops
-        .iter()
-        .filter_map(|op| key(op.object_type, &op.source_id))
-        .collect();
-    let mut out: Vec<(String, String)> = before.into_iter().filter(|(k, _)| !planned.contains(k)).collect();
-    for op in &plan.ops {
-        if let (OpKind::Error(f), Some(k)) = (&op.kind, key(op.object_type, &op.source_id)) {
-            out.push((k, f.code.clone()));
-        }
-    }
-    out
 }

@@ -1,0 +1,345 @@
+//! `apply`: sends a plan's writes to ServiceNow, phase by phase (reference rows, users,
+//! groups, memberships, references to rows created in the cycle), each phase concurrently up
+//! to the client's in-flight ceiling, and records every outcome: intent before the write, link
+//! and log record after (`record`).
+//!
+//! Crash safety: every write is recorded as an intent before it is sent. A create whose
+//! answer is lost leaves the row without a link; the next cycle's bulk read and matching find
+//! it by its matching attribute and link it, so it is never created twice. Memberships are
+//! compared with the rows read back, so they are never added twice either.
+//!
+//! Retries: the client retries transient failures (429 honouring Retry-After, 5xx, timeouts,
+//! dropped connections) with backoff; a transient failure that outlasts them is recorded as
+//! transient and retried next cycle; a permanent one is recorded with the op's hash and not
+//! retried while the op stays the same (see `plan`). The small-tenant rule
+//! ([`crate::sync::safety::Halt`]) stops a cycle whose writes all fail alike.
+
+mod record;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use serde_json::{Map, Value, json};
+
+use super::cycle::Context;
+use super::event::{CycleStats, ObjectResult, SyncEvent};
+use super::op::{Change, ObjectType, Op, OpKind, Plan};
+use super::safety::Halt;
+use crate::model::SysId;
+use crate::servicenow::{self, Error};
+use crate::store::StoreError;
+
+/// (type, source id) → sys_id.
+pub type Links = HashMap<(ObjectType, String), String>;
+
+/// What an applied op produced.
+enum Outcome {
+    /// Written (or nothing to write); the row's sys_id (none for a delete).
+    Done(Option<String>),
+    /// Not sent: why.
+    Unresolved(String),
+    Failed(Error),
+}
+
+/// One write: table, method, the row (PATCH/DELETE) and the body.
+struct Request {
+    table: String,
+    method: &'static str,
+    sys_id: Option<SysId>,
+    body: Map<String, Value>,
+}
+
+/// What applying a plan did.
+#[derive(Debug, Default)]
+pub struct Applied {
+    pub stats: CycleStats,
+    /// Each object's result, when the applier was asked to keep them (provision on demand);
+    /// a cycle's results travel as [`SyncEvent::ObjectDone`] only.
+    pub results: Vec<ObjectResult>,
+    /// The small-tenant rule stopped the writes: the code and the error's text.
+    pub halted: Option<(String, String)>,
+}
+
+/// Applies one plan.
+pub struct Applier<'a> {
+    cx: &'a Context,
+    cycle_id: i64,
+    /// Set to stop starting new writes (the ones in flight finish).
+    stop: &'a AtomicBool,
+    /// What references resolve through, updated as ops complete.
+    links: Links,
+    /// The links as the store holds them (written only when they change).
+    stored: Links,
+    halt: Halt,
+    /// Reference rows the plan creates, (table, lower-cased value) → their sys_id once created:
+    /// the lookup fields of the objects that need them hold the value until then.
+    refs: HashMap<(String, String), Option<String>>,
+    results: Option<Vec<ObjectResult>>,
+}
+
+/// Objects done out of the plan's operations.
+struct Progress {
+    done: u64,
+    total: u64,
+}
+
+fn phase(op: &Op) -> u8 {
+    match (&op.object_type, &op.kind) {
+        (_, OpKind::CreateReference { .. }) => 0,
+        (_, OpKind::SetReference { .. }) => 4,
+        (ObjectType::User, _) => 1,
+        (ObjectType::Group, _) => 2,
+        (ObjectType::Membership, _) => 3,
+    }
+}
+
+fn fields(changes: &[Change]) -> Map<String, Value> {
+    changes
+        .iter()
+        .filter_map(|c| c.new.as_ref().map(|v| (c.attribute.clone(), Value::String(v.clone()))))
+        .collect()
+}
+
+/// Entra-style code for a ServiceNow failure.
+pub(super) fn error_code(e: &Error) -> String {
+    match e.status() {
+        Some(401) => "ServiceNowUnauthorized".into(),
+        Some(403) => "ServiceNowForbidden".into(),
+        Some(404) => "InvalidAnchor".into(),
+        Some(429) => "ServiceNowThrottled".into(),
+        Some(400) => "ServiceNowBadRequest".into(),
+        Some(s) if s >= 500 => "ServiceNowServerError".into(),
+        _ if e.is_transient() => "ServiceNowTransientError".into(),
+        _ => "ServiceNowError".into(),
+    }
+}
+
+async fn send(client: servicenow::Client, r: Request) -> Result<Option<String>, Error> {
+    match (r.method, r.sys_id) {
+        ("POST", _) => client
+            .create(&r.table, &r.body)
+            .await
+            .map(|rec| rec.sys_id().map(|s| s.to_string())),
+        ("PATCH", Some(id)) => client
+            .update(&r.table, &id, &r.body)
+            .await
+            .map(|_| Some(id.to_string())),
+        (_, Some(id)) => client.delete(&r.table, &id).await.map(|()| None),
+        (_, None) => Ok(None),
+    }
+}
+
+impl<'a> Applier<'a> {
+    /// The applier of `plan` in cycle `cycle_id`: references resolve through the stored links
+    /// and the rows the plan matched (creates add theirs as they complete). `keep_results`:
+    /// return every object's result as well as sending it.
+    pub fn new(
+        cx: &'a Context,
+        cycle_id: i64,
+        plan: &Plan,
+        stored: &Links,
+        stop: &'a AtomicBool,
+        keep_results: bool,
+    ) -> Applier<'a> {
+        let mut links = stored.clone();
+        for op in &plan.ops {
+            if let (Some(id), ObjectType::User | ObjectType::Group) = (&op.target_id, op.object_type)
+                && !matches!(op.kind, OpKind::SetReference { .. } | OpKind::Error(_))
+            {
+                links.insert((op.object_type, op.source_id.clone()), id.clone());
+            }
+        }
+        let mut refs = HashMap::new();
+        for key in super::plan::created(&plan.ops) {
+            refs.insert(key, None);
+        }
+        Applier {
+            cx,
+            cycle_id,
+            stop,
+            links,
+            stored: stored.clone(),
+            halt: Halt::default(),
+            refs,
+            results: keep_results.then(Vec::new),
+        }
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::SeqCst) || self.halt.halted.is_some()
+    }
+
+    /// Applies every op of `plan` (the one it was built for).
+    pub async fn apply(mut self, plan: &Plan) -> Result<Applied, StoreError> {
+        let started = Instant::now();
+        let mut stats = CycleStats::default();
+        let mut progress = Progress {
+            done: 0,
+            total: plan.ops.len() as u64,
+        };
+        for ph in 0..5u8 {
+            let ops = plan.ops.iter().filter(|op| phase(op) == ph);
+            self.phase(ops, &mut stats, &mut progress).await?;
+            if self.stopped() {
+                break;
+            }
+        }
+        stats.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        Ok(Applied {
+            stats,
+            results: self.results.unwrap_or_default(),
+            halted: self.halt.halted,
+        })
+    }
+
+    /// One phase: its ops started up to the ceiling, each recorded as it completes.
+    async fn phase<'o>(
+        &mut self,
+        mut ops: impl Iterator<Item = &'o Op>,
+        stats: &mut CycleStats,
+        progress: &mut Progress,
+    ) -> Result<(), StoreError> {
+        let ceiling = self.cx.snow.options().max_in_flight.max(1);
+        let mut inflight = FuturesUnordered::new();
+        loop {
+            while inflight.len() < ceiling && !self.stopped() {
+                let Some(op) = ops.next() else { break };
+                let t0 = Instant::now();
+                let request = match self.request(op) {
+                    Ok(Some(request)) => request,
+                    Ok(None) => {
+                        self.record(op, Outcome::Done(op.target_id.clone()), t0, stats)?;
+                        progress.done += 1;
+                        continue;
+                    }
+                    Err(why) => {
+                        self.record(op, Outcome::Unresolved(why), t0, stats)?;
+                        progress.done += 1;
+                        continue;
+                    }
+                };
+                let intent = self
+                    .cx
+                    .store
+                    .intent(self.cycle_id, &request.table, request.method, &op.source_id)?;
+                let client = self.cx.snow.clone();
+                inflight.push(async move { (op, intent, t0, send(client, request).await) });
+            }
+            let Some((op, intent, t0, result)) = inflight.next().await else {
+                break;
+            };
+            stats.writes += 1;
+            let outcome = match result {
+                Ok(sys_id) => {
+                    self.cx.store.intent_done(intent, sys_id.as_deref())?;
+                    self.halt.success();
+                    Outcome::Done(sys_id)
+                }
+                Err(e) => {
+                    self.halt.failure(&error_code(&e), e.is_transient(), &e.to_string());
+                    Outcome::Failed(e)
+                }
+            };
+            self.record(op, outcome, t0, stats)?;
+            progress.done += 1;
+            self.cx.emit(SyncEvent::Progress {
+                cycle_id: self.cycle_id,
+                done: progress.done,
+                total: progress.total,
+            });
+        }
+        Ok(())
+    }
+
+    fn table(&self, op: &Op) -> String {
+        let mappings = &self.cx.mappings;
+        match op.object_type {
+            ObjectType::User => mappings.user.target_table.clone(),
+            ObjectType::Group => mappings.group.target_table.clone(),
+            ObjectType::Membership => mappings
+                .group
+                .members_table
+                .clone()
+                .unwrap_or_else(|| "sys_user_grmember".into()),
+        }
+    }
+
+    fn sys_id(&self, ot: ObjectType, source_id: &str) -> Option<String> {
+        self.links.get(&(ot, source_id.to_owned())).cloned()
+    }
+
+    /// The request an op sends (`None`: nothing to send), or why it cannot be sent.
+    fn request(&self, op: &Op) -> Result<Option<Request>, String> {
+        let table = self.table(op);
+        let own = || -> Result<SysId, String> {
+            let id = op
+                .target_id
+                .clone()
+                .or_else(|| self.sys_id(op.object_type, &op.source_id))
+                .ok_or_else(|| format!("{} was not provisioned", op.source_name))?;
+            SysId::parse(&id).map_err(|e| e.to_string())
+        };
+        let request = |table: String, method, sys_id, body| Request {
+            table,
+            method,
+            sys_id,
+            body,
+        };
+        Ok(Some(match &op.kind {
+            OpKind::Create { fields: f } => request(table, "POST", None, self.resolve_created(op, fields(f))?),
+            OpKind::Update { diff } | OpKind::Disable { diff } => {
+                request(table, "PATCH", Some(own()?), self.resolve_created(op, fields(diff))?)
+            }
+            OpKind::CreateReference { table, field, value } => request(
+                table.clone(),
+                "POST",
+                None,
+                Map::from_iter([(field.clone(), json!(value))]),
+            ),
+            OpKind::Delete | OpKind::RemoveMember => request(table, "DELETE", Some(own()?), Map::new()),
+            OpKind::AddMember => {
+                let group = self
+                    .sys_id(ObjectType::Group, &op.source_id)
+                    .ok_or("the group was not provisioned")?;
+                let member = op.member_id.as_deref().unwrap_or_default();
+                let user = self
+                    .sys_id(ObjectType::User, member)
+                    .ok_or("the user was not provisioned")?;
+                let body = Map::from_iter([("group".to_owned(), json!(group)), ("user".to_owned(), json!(user))]);
+                request(table, "POST", None, body)
+            }
+            OpKind::SetReference { attribute, source_id } => {
+                let to = self
+                    .sys_id(ObjectType::User, source_id)
+                    .ok_or_else(|| format!("{attribute}: the referenced user was not provisioned"))?;
+                let body = Map::from_iter([(attribute.clone(), json!(to))]);
+                request(table, "PATCH", Some(own()?), body)
+            }
+            OpKind::Skip { .. } | OpKind::Error(_) | OpKind::StagedDelete => return Ok(None),
+        }))
+    }
+
+    /// Swaps the values of lookup fields that name a row created in this cycle for its sys_id;
+    /// fails the object when that row could not be created.
+    fn resolve_created(&self, op: &Op, mut body: Map<String, Value>) -> Result<Map<String, Value>, String> {
+        let mapping = match op.object_type {
+            ObjectType::User => &self.cx.mappings.user,
+            ObjectType::Group => &self.cx.mappings.group,
+            ObjectType::Membership => return Ok(body),
+        };
+        for (attribute, v) in body.iter_mut() {
+            let (Some((table, _)), Some(text)) = (super::plan::lookup_of(mapping, attribute), v.as_str()) else {
+                continue;
+            };
+            match self.refs.get(&(table.to_owned(), text.to_lowercase())) {
+                Some(Some(sys_id)) => *v = json!(sys_id),
+                Some(None) => return Err(format!("{attribute}: the {table} row '{text}' could not be created")),
+                None => {}
+            }
+        }
+        Ok(body)
+    }
+}

@@ -1,0 +1,231 @@
+//! What `apply` does with each op's outcome: the cycle's statistics, the link (set, moved or
+//! removed), the retry queue (failures and escrows), the provisioning-log record and the
+//! [`SyncEvent::ObjectDone`] event.
+
+use std::time::Instant;
+
+use serde_json::{Value, json};
+
+use super::{Applier, Outcome, error_code};
+use crate::store::{FailureRow, LogRecord, StoreError};
+use crate::sync::event::{CycleStats, ObjectResult, SyncEvent};
+use crate::sync::op::{ObjectType, Op, OpKind};
+
+/// One outcome as the log records it.
+struct Recorded {
+    status: &'static str,
+    code: Option<String>,
+    reason: String,
+    recommended_action: Option<String>,
+    target_id: Option<String>,
+}
+
+impl Applier<'_> {
+    pub(super) fn record(
+        &mut self,
+        op: &Op,
+        outcome: Outcome,
+        t0: Instant,
+        stats: &mut CycleStats,
+    ) -> Result<(), StoreError> {
+        let recorded = match outcome {
+            Outcome::Done(sys_id) => self.done(op, sys_id, stats)?,
+            Outcome::Unresolved(why) => {
+                stats.failed += 1;
+                Recorded {
+                    status: "failure",
+                    code: Some("ReferenceNotProvisioned".to_owned()),
+                    reason: why,
+                    recommended_action: Some(
+                        "fix the failure of the object it depends on; it is retried next cycle".into(),
+                    ),
+                    target_id: op.target_id.clone(),
+                }
+            }
+            Outcome::Failed(e) => {
+                stats.failed += 1;
+                self.failed(op, &e)?
+            }
+        };
+        // "In sync" objects are counted, not logged: a quiet cycle leaves a quiet log.
+        if matches!(&op.kind, OpKind::Skip { reason } if reason.starts_with("in sync")) {
+            return Ok(());
+        }
+        self.log(op, recorded, t0)
+    }
+
+    /// Written, or nothing to write: statistics, links, the retry queue.
+    fn done(&mut self, op: &Op, sys_id: Option<String>, stats: &mut CycleStats) -> Result<Recorded, StoreError> {
+        let (status, code, reason, recommended_action) = match &op.kind {
+            OpKind::Skip { reason } => ("skipped", None, reason.clone(), None),
+            OpKind::Error(f) => (
+                "failure",
+                Some(f.code.clone()),
+                f.reason.clone(),
+                Some(f.recommended_action.clone()),
+            ),
+            OpKind::StagedDelete => ("skipped", None, "held back by the deletion threshold".into(), None),
+            _ => ("success", None, String::new(), None),
+        };
+        count(&op.kind, stats);
+        if let (OpKind::CreateReference { table, value, .. }, Some(id)) = (&op.kind, &sys_id) {
+            self.refs
+                .insert((table.clone(), value.to_lowercase()), Some(id.clone()));
+        }
+        self.link(op, sys_id.as_deref())?;
+        let (ot, key) = (op.object_type, op.object_type.as_str());
+        if op.kind.writes() {
+            self.cx.store.clear_failure(key, &op.source_id)?;
+        }
+        // A planned failure is an escrow too: `logs --escrow` lists it; planning retries it
+        // every cycle (it costs no write), so it succeeds as soon as the data it lacked exists.
+        if let (OpKind::Error(f), true) = (&op.kind, ot != ObjectType::Membership) {
+            self.cx
+                .store
+                .note_failure(key, &op.source_id, &op.source_name, &op.hash, &f.code)?;
+        }
+        Ok(Recorded {
+            status,
+            code,
+            reason,
+            recommended_action,
+            target_id: sys_id.or_else(|| op.target_id.clone()),
+        })
+    }
+
+    /// The object's link after a completed op: removed by a delete, set to the row written.
+    fn link(&mut self, op: &Op, sys_id: Option<&str>) -> Result<(), StoreError> {
+        let ot = op.object_type;
+        let links_row = !matches!(op.kind, OpKind::SetReference { .. } | OpKind::CreateReference { .. });
+        if ot == ObjectType::Membership || !links_row {
+            return Ok(());
+        }
+        let key = (ot, op.source_id.clone());
+        match (&op.kind, sys_id) {
+            (OpKind::Delete, _) => {
+                self.cx.store.remove_link(ot.as_str(), &op.source_id)?;
+                self.links.remove(&key);
+                self.stored.remove(&key);
+            }
+            (OpKind::Error(_), _) | (_, None) => {}
+            (_, Some(id)) => {
+                self.links.insert(key.clone(), id.to_owned());
+                if self.stored.get(&key).map(String::as_str) != Some(id) {
+                    self.cx
+                        .store
+                        .set_link(ot.as_str(), &op.source_id, &op.source_name, id)?;
+                    self.stored.insert(key, id.to_owned());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A write ServiceNow refused (after the client's retries): into the retry queue.
+    fn failed(&mut self, op: &Op, e: &crate::servicenow::Error) -> Result<Recorded, StoreError> {
+        let code = error_code(e);
+        let transient = e.is_transient();
+        if op.object_type != ObjectType::Membership {
+            let row = FailureRow {
+                hash: op.hash.clone(),
+                code: code.clone(),
+                transient,
+                attempts: 0,
+            };
+            self.cx
+                .store
+                .set_failure(op.object_type.as_str(), &op.source_id, &row)?;
+        }
+        let action = if transient {
+            "retried in the next cycle"
+        } else {
+            "fix the cause in ServiceNow (permissions, field rules); retried when the object changes"
+        };
+        Ok(Recorded {
+            status: "failure",
+            code: Some(code),
+            reason: e.to_string(),
+            recommended_action: Some(action.into()),
+            target_id: op.target_id.clone(),
+        })
+    }
+
+    /// The provisioning-log record and the event (and the kept result).
+    fn log(&mut self, op: &Op, r: Recorded, t0: Instant) -> Result<(), StoreError> {
+        let key = op.object_type.as_str();
+        let mut steps = serde_json::to_value(&op.steps).unwrap_or(Value::Null);
+        if let Value::Array(a) = &mut steps {
+            let detail = format!("{} {}", op.kind.action(), r.reason).trim().to_owned();
+            a.push(json!({"name": "Action", "status": r.status, "detail": detail}));
+        }
+        let record = LogRecord {
+            cycle_id: self.cycle_id,
+            change_id: format!("{}-{}-{}", self.cycle_id, key, op.hash),
+            time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            object_type: key.to_owned(),
+            source_id: op
+                .member_id
+                .clone()
+                .map_or_else(|| op.source_id.clone(), |m| format!("{}/{m}", op.source_id)),
+            source_name: op.source_name.clone(),
+            target_id: r.target_id.clone(),
+            action: op.kind.action().to_owned(),
+            status: r.status.to_owned(),
+            error_code: r.code.clone(),
+            reason: r.reason.clone(),
+            recommended_action: r.recommended_action,
+            steps,
+            modified_properties: modified(&op.kind),
+            duration_ms: u64::try_from(t0.elapsed().as_millis()).unwrap_or(0),
+        };
+        self.cx.store.append_log(&record)?;
+        let result = ObjectResult {
+            object_type: op.object_type,
+            source_id: op.source_id.clone(),
+            source_name: op.source_name.clone(),
+            target_id: r.target_id,
+            action: op.kind.action().to_owned(),
+            status: r.status.to_owned(),
+            error_code: r.code,
+            reason: r.reason,
+        };
+        if let Some(results) = &mut self.results {
+            results.push(result.clone());
+        }
+        self.cx.emit(SyncEvent::ObjectDone {
+            cycle_id: self.cycle_id,
+            result,
+        });
+        Ok(())
+    }
+}
+
+/// The op counted in the cycle's statistics.
+fn count(kind: &OpKind, stats: &mut CycleStats) {
+    match kind {
+        OpKind::Create { .. } | OpKind::CreateReference { .. } => stats.created += 1,
+        OpKind::Update { .. } | OpKind::SetReference { .. } => stats.updated += 1,
+        OpKind::Disable { .. } => stats.disabled += 1,
+        OpKind::Delete => stats.deleted += 1,
+        OpKind::AddMember => stats.members_added += 1,
+        OpKind::RemoveMember => stats.members_removed += 1,
+        OpKind::Skip { .. } | OpKind::StagedDelete => stats.skipped += 1,
+        OpKind::Error(_) => stats.failed += 1,
+    }
+}
+
+/// The log's `modified_properties`: the changes an op carries.
+fn modified(kind: &OpKind) -> Value {
+    match kind {
+        OpKind::Create { fields } => serde_json::to_value(fields),
+        OpKind::Update { diff } | OpKind::Disable { diff } => serde_json::to_value(diff),
+        OpKind::SetReference { attribute, source_id } => {
+            Ok(json!([{"attribute": attribute, "old": null, "new": source_id}]))
+        }
+        OpKind::CreateReference { table, field, value } => {
+            Ok(json!([{"attribute": format!("{table}.{field}"), "old": null, "new": value}]))
+        }
+        _ => Ok(json!([])),
+    }
+    .unwrap_or(Value::Null)
+}

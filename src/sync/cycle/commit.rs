@@ -1,0 +1,84 @@
+//! Stage 7, commit: after a real cycle's writes, the escrow schedule; then — unless the cycle
+//! was stopped — what the reads saw (deltaLinks, assignments, the plan's failures) and the
+//! rules hash, in one transaction, and the intents settled; the log pruned; the cycle's row
+//! finished with its statistics; the quarantine decided; [`SyncEvent::CycleFinished`].
+//!
+//! Only now, with the writes done: a crash before this replays the same changes from the old
+//! watermarks.
+
+use super::begin::Begun;
+use super::{Context, Planned};
+use crate::sync::apply::Applied;
+use crate::sync::error::CycleError;
+use crate::sync::event::{CycleStats, SyncEvent};
+use crate::sync::safety::{Tripped, Verdict, escrow, quarantine};
+
+pub(super) async fn commit(
+    cx: &Context,
+    begun: &Begun,
+    planned: Planned,
+    applied: Applied,
+    tripped: Option<Tripped>,
+) -> Result<(), CycleError> {
+    let mut stats = applied.stats;
+    stats.staged_deletes = planned.plan.counts.staged_delete;
+    escrow::schedule(cx)?;
+    let stopped = cx.stopped();
+    if !stopped {
+        watermarks(cx, planned)?;
+        cx.store.settle_intents()?;
+    }
+    let _ = cx.store.prune_log(cx.profile.provisioning.log_retention_days);
+    let verdict = Verdict {
+        tripped,
+        halted: applied.halted,
+    };
+    finish_row(cx, begun.cycle_id, &stats)?;
+    if !stopped {
+        quarantine::judge(cx, Some(begun.cycle_id), &stats, verdict).await;
+    }
+    cx.emit(SyncEvent::CycleFinished {
+        cycle_id: begun.cycle_id,
+        dry_run: false,
+        stats,
+    });
+    Ok(())
+}
+
+/// What the reads saw and the rules they were made under.
+fn watermarks(cx: &Context, planned: Planned) -> Result<(), CycleError> {
+    let seen = planned.seen;
+    match seen
+        .as_ref()
+        .and_then(|s| Some((s, s.users_link.as_deref()?, s.groups_link.as_deref()?)))
+    {
+        Some((seen, u, g)) => {
+            let marks = [
+                ("rules", cx.rules_hash.as_str()),
+                ("users_delta", u),
+                ("groups_delta", g),
+            ];
+            cx.store.commit_watermarks(&seen.assignments, &marks)?;
+        }
+        // A shown plan applied: no read this cycle, so the old watermarks stay and the next
+        // cycle replays the changes since them.
+        None => cx.store.set_watermark("rules", &cx.rules_hash)?,
+    }
+    Ok(())
+}
+
+/// Ends a cycle that ends here (a dry run, `allow-deletes`): its row and the event.
+pub(super) fn finish(cx: &Context, cycle_id: i64, dry_run: bool, stats: CycleStats) -> Result<(), CycleError> {
+    finish_row(cx, cycle_id, &stats)?;
+    cx.emit(SyncEvent::CycleFinished {
+        cycle_id,
+        dry_run,
+        stats,
+    });
+    Ok(())
+}
+
+pub(super) fn finish_row(cx: &Context, cycle_id: i64, stats: &CycleStats) -> Result<(), CycleError> {
+    let stats_json = serde_json::to_string(stats).unwrap_or_default();
+    Ok(cx.store.finish_cycle(cycle_id, &stats_json)?)
+}

@@ -1,0 +1,184 @@
+//! One provisioning cycle as named stages over one borrowed [`Context`]:
+//!
+//! ```text
+//! begin.rs        store ──► Prior (links, failures not yet due), kind, the cycle's row
+//! read_source.rs  Graph: assignments, delta rounds ──► source cache ──► scoped Source
+//! read_target.rs  ServiceNow: bulk pages, or only the touched rows ──► Target
+//! plan.rs         Rules ──► the pure plan ──► Plan, Totals
+//! hold.rs         deletion threshold ──► StagedDelete, staged set      (a dry run ends here)
+//! apply.rs        Applier ──► intent, write, link, log record per op
+//! commit.rs       escrow schedule, watermarks, intents settled, cycle row, quarantine verdict
+//! ```
+//!
+//! A dry run stops after hold (nothing stored but the cycle row); applying a shown plan skips
+//! the reads and the plan. `allow-deletes` (`allow_deletes.rs`) is begin → apply (the staged
+//! set) → commit; provision on demand (`on_demand.rs`) is read source → read target → plan →
+//! apply for one object's operations. The kind is initial when nothing is linked yet, the rules
+//! changed (their hash is stored), or a deltaLink is missing; an expired delta token turns an
+//! incremental cycle full, reported. What the reads saw (deltaLinks, assignments, the objects
+//! the plan failed) is stored only once the writes are done, so a crash replays them.
+
+mod allow_deletes;
+mod apply;
+mod begin;
+mod commit;
+mod hold;
+mod on_demand;
+mod plan;
+mod read_source;
+mod read_target;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tokio::sync::{broadcast, watch};
+
+pub(super) use allow_deletes::allow_deletes;
+pub(super) use on_demand::provision;
+pub use on_demand::{ObjectReport, OnDemand, Subject};
+pub(super) use read_source::read_source;
+
+use super::error::CycleError;
+use super::event::{LogLevel, SyncEvent, Totals};
+use super::op::{CycleKind, Plan};
+use super::safety::Tripped;
+use crate::config::Profile;
+use crate::mapping::model::MappingSet;
+use crate::store::Store;
+use crate::{graph, servicenow};
+
+/// What every stage reads: the profile with its mappings, the clients, the store and the
+/// engine's outward channels. Owned by the engine; a cycle borrows it.
+pub(crate) struct Context {
+    pub profile: Profile,
+    pub mappings: MappingSet,
+    /// The hash of what, changed, makes the next cycle initial (see [`begin`]).
+    pub rules_hash: String,
+    pub snow: servicenow::Client,
+    pub graph: graph::Client,
+    pub store: Store,
+    pub data_dir: PathBuf,
+    pub events: broadcast::Sender<SyncEvent>,
+    pub last_plan: watch::Sender<Option<Arc<Plan>>>,
+    /// Set by Stop: a running cycle finishes its writes in flight and starts no more.
+    pub stop: Arc<AtomicBool>,
+}
+
+impl Context {
+    pub fn emit(&self, event: SyncEvent) {
+        let _ = self.events.send(event);
+    }
+
+    pub fn stopped(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+
+    /// Says `message` to the log file and, as [`SyncEvent::Log`], to the engine's consumers:
+    /// for what no other event carries.
+    pub fn log(&self, level: LogLevel, message: String) {
+        match level {
+            LogLevel::Info => tracing::info!("{message}"),
+            LogLevel::Warn => tracing::warn!("{message}"),
+            LogLevel::Error => tracing::error!("{message}"),
+        }
+        self.emit(SyncEvent::Log { level, message });
+    }
+}
+
+/// A cycle failed: the error, and the cycle's id when its row was written.
+pub(super) type Failed = (Option<i64>, CycleError);
+
+/// A plan a dry run showed, with what the deletion threshold held back in it.
+pub(crate) struct Shown {
+    pub plan: Arc<Plan>,
+    pub held: Option<Tripped>,
+}
+
+/// What a cycle does.
+pub(super) enum Mode {
+    /// Read, plan, hold, apply, commit.
+    Real,
+    /// Read, plan and hold; nothing written.
+    DryRun,
+    /// Apply a plan a dry run showed, exactly.
+    Shown(Shown),
+}
+
+/// Runs one cycle; a dry run returns the plan it showed.
+pub(super) async fn run(cx: &Context, mode: Mode, plan_id: u64) -> Result<Option<Shown>, Failed> {
+    let dry_run = matches!(mode, Mode::DryRun);
+    let begun = begin::begin(cx, dry_run).map_err(|e| (None, e))?;
+    let at = |e: CycleError| (Some(begun.cycle_id), e);
+    let (planned, tripped) = match mode {
+        Mode::Shown(shown) => hold::shown(cx, &begun, shown).map_err(at)?,
+        Mode::Real | Mode::DryRun => {
+            let source = read_source(cx, Some(&begun)).await.map_err(at)?;
+            let read = read_target::read_target(cx, &begun.prior, source).await.map_err(at)?;
+            let planned = plan::plan(cx, plan_id, read, &begun.prior);
+            hold::hold(cx, &begun, planned, !dry_run).map_err(at)?
+        }
+    };
+    announce(cx, begun.cycle_id, dry_run, &planned.plan, planned.totals);
+    if dry_run {
+        let stats = super::event::CycleStats::planned(&planned.plan.counts);
+        commit::finish(cx, begun.cycle_id, true, stats).map_err(at)?;
+        return Ok(Some(Shown {
+            plan: planned.plan,
+            held: tripped,
+        }));
+    }
+    let applied = apply::apply(cx, begun.cycle_id, &planned.plan, &begun.prior.links, &cx.stop, false)
+        .await
+        .map_err(at)?;
+    commit::commit(cx, &begun, planned, applied, tripped)
+        .await
+        .map_err(at)?;
+    Ok(None)
+}
+
+/// Tells the consumers what the cycle will do: the plan (also kept for [`super::Handle::last_plan`]),
+/// then the cycle's start with its totals.
+fn announce(cx: &Context, cycle_id: i64, dry_run: bool, plan: &Arc<Plan>, totals: Totals) {
+    let _ = cx.last_plan.send(Some(plan.clone()));
+    cx.emit(SyncEvent::CycleStarted {
+        cycle_id,
+        kind: plan.kind,
+        dry_run,
+        totals,
+    });
+    cx.emit(SyncEvent::PlanReady {
+        cycle_id,
+        plan: plan.clone(),
+    });
+}
+
+/// The plan of a cycle and what it was planned from.
+pub(super) struct Planned {
+    pub plan: Arc<Plan>,
+    pub totals: Totals,
+    /// What the reads saw, stored once the writes are done; `None` when nothing was read (a
+    /// shown plan applied).
+    pub seen: Option<plan::Seen>,
+}
+
+impl Planned {
+    fn of(plan: Arc<Plan>) -> Planned {
+        Planned {
+            totals: Totals {
+                operations: plan.ops.len() as u64,
+                ..Totals::default()
+            },
+            plan,
+            seen: None,
+        }
+    }
+}
+
+/// The kind of a cycle as the cycles table records it.
+fn kind_text(kind: CycleKind) -> &'static str {
+    match kind {
+        CycleKind::Initial => "initial",
+        CycleKind::Incremental => "incremental",
+    }
+}

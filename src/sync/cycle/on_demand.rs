@@ -1,0 +1,197 @@
+//! Provision on demand (spec §2.8): the whole pipeline for one user, or one group with its
+//! members, now and outside the cycle, also while the job is quarantined (an explicit admin
+//! action). Reads the source and target as a cycle does, plans everything (so matching sees
+//! the same claims and duplicates a cycle would), keeps the object's operations, and applies
+//! them unless it is a dry run. The report carries Entra's steps: Import (the attributes
+//! read), Scope (why in or out), Match (every candidate per matching attribute), Action (the
+//! diff and the result). No deletion threshold: one object is never an accident.
+//!
+//! Stages: read source (full) → read target (bulk) → plan → apply, the last with the
+//! object's operations only, its results returned by the applier.
+
+use std::collections::HashSet;
+use std::sync::atomic::AtomicBool;
+
+use serde::Serialize;
+
+use super::{Context, apply, begin, commit, read_source, read_target};
+use crate::sync::error::CycleError;
+use crate::sync::event::ObjectResult;
+use crate::sync::op::{CycleKind, ObjectType, Op, OpKind, Plan};
+use crate::sync::plan::{self, Candidates, Prior, Rules, Source, SourceObject};
+
+/// Which object to provision: a user by UPN or object id, or a group by name or object id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    User(String),
+    Group(String),
+}
+
+/// One object's pipeline, step by step.
+#[derive(Debug, Clone, Serialize)]
+pub struct ObjectReport {
+    pub object_type: ObjectType,
+    pub source_id: String,
+    pub source_name: String,
+    /// Import: the source attributes the mappings read (name → value as text).
+    pub attributes: Vec<(String, Option<String>)>,
+    pub in_scope: bool,
+    /// Scope: why in or out.
+    pub scope: String,
+    /// Match: every candidate per matching attribute (empty when out of scope).
+    pub candidates: Vec<Candidates>,
+    /// The operations planned for it, with their Match step and diff.
+    pub ops: Vec<Op>,
+    /// Action results (empty for a dry run).
+    pub results: Vec<ObjectResult>,
+}
+
+/// The report of one provision on demand.
+#[derive(Debug, Clone, Serialize)]
+pub struct OnDemand {
+    pub dry_run: bool,
+    /// The cycle id its log records carry (none for a dry run).
+    pub cycle_id: Option<i64>,
+    pub objects: Vec<ObjectReport>,
+}
+
+fn find<'a>(objects: &'a [SourceObject], key: &str) -> Option<&'a SourceObject> {
+    objects
+        .iter()
+        .find(|o| o.id.eq_ignore_ascii_case(key))
+        .or_else(|| objects.iter().find(|o| o.name.eq_ignore_ascii_case(key)))
+}
+
+/// The objects a request provisions: the user, or the group and its members.
+fn subjects(source: &Source, subject: &Subject) -> Result<Vec<(ObjectType, SourceObject)>, CycleError> {
+    let mut out = Vec::new();
+    match subject {
+        Subject::User(key) => {
+            let u = find(&source.users, key)
+                .ok_or_else(|| CycleError::Config(format!("no user '{key}' in Entra (UPN or object id)")))?;
+            out.push((ObjectType::User, u.clone()));
+        }
+        Subject::Group(key) => {
+            let g = find(&source.groups, key)
+                .ok_or_else(|| CycleError::Config(format!("no group '{key}' in Entra (name or object id)")))?;
+            out.push((ObjectType::Group, g.clone()));
+            for m in &g.members {
+                if let Some(u) = source.users.iter().find(|u| &u.id == m) {
+                    out.push((ObjectType::User, u.clone()));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Whether an op or a result is about `o` (as type `t`, or its group's memberships).
+fn about(o: &SourceObject, t: ObjectType, source_id: &str, object_type: ObjectType) -> bool {
+    source_id == o.id && (object_type == t || object_type == ObjectType::Membership)
+}
+
+/// The request's operations out of the whole plan. A reference to a user this run does not
+/// provision and no link knows (a manager out of this request) waits for the cycle that
+/// provisions it.
+fn select(ops: &[Op], subjects: &[(ObjectType, SourceObject)], group: bool, prior: &Prior) -> Vec<Op> {
+    let group_id = if group {
+        subjects.first().map(|(_, g)| g.id.as_str())
+    } else {
+        None
+    };
+    let mine = |op: &Op| {
+        subjects
+            .iter()
+            .any(|(t, o)| about(o, *t, &op.source_id, op.object_type))
+            && (op.object_type != ObjectType::Membership || group_id == Some(op.source_id.as_str()))
+    };
+    let in_run: HashSet<&str> = subjects.iter().map(|(_, o)| o.id.as_str()).collect();
+    ops.iter()
+        .filter(|op| mine(op))
+        .cloned()
+        .map(|mut op| {
+            if let OpKind::SetReference { attribute, source_id } = &op.kind
+                && !in_run.contains(source_id.as_str())
+                && !prior.links.contains_key(&(ObjectType::User, source_id.clone()))
+            {
+                op.kind = OpKind::Skip {
+                    reason: format!(
+                        "{attribute}: {source_id} is not provisioned yet; set by the cycle that provisions it"
+                    ),
+                };
+            }
+            op
+        })
+        .collect()
+}
+
+/// Provisions `subject` now; applies nothing when `dry_run`.
+pub(in crate::sync) async fn provision(
+    cx: &Context,
+    subject: &Subject,
+    dry_run: bool,
+    plan_id: u64,
+) -> Result<OnDemand, CycleError> {
+    // A full read, as the console's scope preview does: it refreshes the source cache, and the
+    // next incremental cycle replays the changes since its watermarks onto it.
+    let source = read_source(cx, None).await?;
+    let mut prior = begin::prior(&cx.store)?;
+    // An explicit request retries a failure even when nothing about it changed.
+    prior.permanent_failures.clear();
+    let read = read_target::read_target(cx, &prior, source).await?;
+    let subjects = subjects(&read.source, subject)?;
+    let rules = Rules::new(cx.mappings.clone(), &cx.profile.provisioning, read.now);
+    let candidates: Vec<Vec<Candidates>> = subjects
+        .iter()
+        .map(|(t, o)| {
+            if o.in_scope {
+                plan::candidates(*t, o, &read.target, &rules)
+            } else {
+                Vec::new()
+            }
+        })
+        .collect();
+    // Everything is planned, so matching sees the same claims and duplicates a cycle would.
+    let whole = super::plan::plan(cx, 0, read, &prior).plan;
+    let ops = select(&whole.ops, &subjects, matches!(subject, Subject::Group(_)), &prior);
+    let mut results: Vec<ObjectResult> = Vec::new();
+    let mut cycle_id = None;
+    if !dry_run && !ops.is_empty() {
+        let id = cx.store.begin_cycle("on-demand", false)?;
+        cycle_id = Some(id);
+        let p = Plan::new(plan_id, CycleKind::Incremental, ops.clone());
+        // An explicit admin action: a Stop of the engine does not cut it short.
+        let keep_going = AtomicBool::new(false);
+        let applied = apply::apply(cx, id, &p, &prior.links, &keep_going, true).await?;
+        commit::finish_row(cx, id, &applied.stats)?;
+        results = applied.results;
+    }
+    let objects = subjects
+        .into_iter()
+        .zip(candidates)
+        .map(|((t, o), candidates)| ObjectReport {
+            object_type: t,
+            source_id: o.id.clone(),
+            source_name: o.name.clone(),
+            attributes: o.attrs.iter().map(|(k, v)| (k.clone(), v.text())).collect(),
+            in_scope: o.in_scope,
+            scope: o.scope_detail.clone(),
+            candidates,
+            ops: ops
+                .iter()
+                .filter(|op| about(&o, t, &op.source_id, op.object_type))
+                .cloned()
+                .collect(),
+            results: results
+                .iter()
+                .filter(|r| about(&o, t, &r.source_id, r.object_type))
+                .cloned()
+                .collect(),
+        })
+        .collect();
+    Ok(OnDemand {
+        dry_run,
+        cycle_id,
+        objects,
+    })
+}

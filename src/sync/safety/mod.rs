@@ -1,0 +1,36 @@
+//! The engine's safety, in one place (issue 8, spec §2.6–2.9):
+//!
+//! | file | what |
+//! |---|---|
+//! | `rules.rs` | the pure rules: deletion threshold, Entra's quarantine thresholds, quarantine back-off, escrow schedule |
+//! | `halt.rs` | the small-tenant rule: a cycle whose writes all fail alike stops writing |
+//! | `staged.rs` | the threshold held on a planned cycle, the staged set stored, and `allow-deletes` applying exactly it |
+//! | `escrow.rs` | each permanent failure's next retry, written after a cycle |
+//! | `quarantine.rs` | the quarantine decided after a real cycle, its mail through `notify`, the back-off of scheduled cycles |
+//!
+//! The rules are pure; the other files read and write the store, send events and mails.
+
+pub(crate) mod escrow;
+mod halt;
+pub(crate) mod quarantine;
+mod rules;
+pub(crate) mod staged;
+
+pub use halt::Halt;
+pub use rules::{
+    HALT_AFTER, escrow_next, escrow_threshold, is_deletion, quarantine_backoff, stage, threshold_exceeded,
+};
+
+use super::op::Op;
+
+/// A tripped threshold: the limit exceeded and the held ops.
+pub type Tripped = (u64, Vec<Op>);
+
+/// What happened in a cycle that the quarantine decision needs.
+#[derive(Debug, Default)]
+pub struct Verdict {
+    /// The deletion threshold tripped: the limit and the held ops.
+    pub tripped: Option<Tripped>,
+    /// The small-tenant rule stopped the cycle: code and message.
+    pub halted: Option<(String, String)>,
+}

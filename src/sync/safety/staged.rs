@@ -1,0 +1,86 @@
+//! The deletion threshold at run time: a planned cycle's disables and deletes held back when
+//! they exceed it, the held ops (the staged set) stored with their exact op, and
+//! `allow-deletes` applying exactly that set and ending a quarantine whose only reason was the
+//! threshold.
+
+use std::sync::Arc;
+
+use super::{Tripped, quarantine, rules};
+use crate::notify::Reason;
+use crate::store::StagedRow;
+use crate::sync::cycle::Context;
+use crate::sync::error::CycleError;
+use crate::sync::event::LogLevel;
+use crate::sync::op::{CycleKind, Op, Plan};
+
+/// Holds back every disable and delete when the plan's deletions exceed the threshold. A real
+/// cycle stores the held ops (`persist`) so `allow-deletes` applies exactly them; a dry run
+/// shows the same staged plan and stores nothing (applying that shown plan stores them then,
+/// through [`persist`]).
+pub(crate) fn hold(
+    cx: &Context,
+    plan: Arc<Plan>,
+    cycle_id: i64,
+    linked: usize,
+    persist_held: bool,
+) -> Result<(Arc<Plan>, Option<Tripped>), CycleError> {
+    let p = &cx.profile.provisioning;
+    let Some(limit) = rules::threshold_exceeded(&plan, linked, p.deletion_threshold, p.deletion_threshold_percent)
+    else {
+        return Ok((plan, None));
+    };
+    let (staged, held) = rules::stage(&plan);
+    if persist_held {
+        persist(cx, &held, cycle_id)?;
+    }
+    Ok((Arc::new(staged), Some((limit, held))))
+}
+
+/// Stores the staged set (replacing an older one).
+pub(crate) fn persist(cx: &Context, held: &[Op], cycle_id: i64) -> Result<(), CycleError> {
+    let rows: Vec<StagedRow> = held
+        .iter()
+        .map(|op| StagedRow {
+            object_type: op.object_type.as_str().to_owned(),
+            source_id: op.source_id.clone(),
+            source_name: op.source_name.clone(),
+            sys_id: op.target_id.clone().unwrap_or_default(),
+            action: op.kind.action().to_owned(),
+            cycle_id,
+            op: serde_json::to_string(op).unwrap_or_default(),
+        })
+        .collect();
+    cx.store.set_staged(&rows)?;
+    cx.log(
+        LogLevel::Warn,
+        format!(
+            "deletion threshold exceeded: {} disables and deletes staged (nowsync allow-deletes applies them)",
+            held.len()
+        ),
+    );
+    Ok(())
+}
+
+/// The staged set as a plan (exactly the held ops), or `None` when nothing is staged.
+pub(crate) fn staged_plan(cx: &Context, plan_id: u64) -> Result<Option<Arc<Plan>>, CycleError> {
+    let rows = cx.store.staged()?;
+    let ops: Vec<Op> = rows.iter().filter_map(|r| serde_json::from_str(&r.op).ok()).collect();
+    if ops.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Arc::new(Plan::new(plan_id, CycleKind::Incremental, ops))))
+}
+
+/// After `allow-deletes` applied the staged set: forget it, and end a quarantine whose only
+/// reason was the threshold.
+pub(crate) fn applied(cx: &Context, cycle_id: i64) -> Result<(), CycleError> {
+    cx.store.clear_staged()?;
+    if cx
+        .store
+        .quarantine()?
+        .is_some_and(|q| q.reason == Reason::TooManyDeletes.as_str())
+    {
+        quarantine::end(cx, Some(cycle_id))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,245 @@
+//! The scoped [`Source`] built from the source cache: each cached user and group converted to
+//! a [`SourceObject`] with the attributes the mappings and scoping filters read, its scope
+//! decided (assignment, then scoping filters), nested groups flattened when asked.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use serde_json::{Map, Value as J};
+
+use super::rounds::{MEMBERS, NESTED, SOFT_DELETED};
+use crate::graph::AssignedScope;
+use crate::mapping::Value;
+use crate::mapping::catalogue::source_attributes;
+use crate::mapping::model::{MappingSource, ObjectMapping};
+use crate::scope::{self, Scope};
+use crate::store::Store;
+use crate::sync::error::CycleError;
+use crate::sync::plan::SourceObject;
+
+const NOT_ASSIGNED: &str = "out of scope: not assigned to the app";
+const FILTERED_OUT: &str = "out of scope: excluded by the scoping filters";
+
+/// The attributes (lower-cased) that the mappings and scoping filters read: the only ones kept.
+pub(super) fn needed(mapping: &ObjectMapping, name_key: &str) -> HashSet<String> {
+    let mut names: HashSet<String> = HashSet::from([name_key.to_lowercase()]);
+    for a in &mapping.attributes {
+        match &a.source {
+            MappingSource::Direct { expression, .. } | MappingSource::Expression(expression) => {
+                names.extend(expression.attributes().into_iter().map(str::to_lowercase));
+            }
+            MappingSource::Constant(_) | MappingSource::None => {}
+        }
+    }
+    for f in &mapping.scoping_filters {
+        names.extend(f.clauses.iter().map(|c| c.attribute.to_lowercase()));
+    }
+    names
+}
+
+fn scope_value(v: Value) -> scope::Value {
+    match v {
+        Value::Null => scope::Value::Null,
+        Value::Multi(m) => scope::Value::Multi(m),
+        other => other.text().map_or(scope::Value::Null, scope::Value::Text),
+    }
+}
+
+fn in_scope(scope: &Scope, attrs: &BTreeMap<String, Value>) -> bool {
+    scope.in_scope(&|name| scope_value(crate::mapping::Attributes::get(attrs, name)))
+}
+
+/// One cached object: name, enabled, soft-deleted, attributes (if `keep`), user members,
+/// nested groups.
+struct Converted {
+    name: Option<String>,
+    enabled: bool,
+    soft: bool,
+    attrs: BTreeMap<String, Value>,
+    members: Vec<String>,
+    nested: Vec<String>,
+}
+
+fn convert(text: &str, id: &str, name_key: &str, keep: bool, needed: &HashSet<String>) -> Converted {
+    let mut raw: Map<String, J> = serde_json::from_str(text).unwrap_or_default();
+    let name = raw.get(name_key).and_then(J::as_str).map(str::to_owned);
+    let enabled = raw.get("accountEnabled").and_then(J::as_bool).unwrap_or(true);
+    let soft = raw.get(SOFT_DELETED).and_then(J::as_bool).unwrap_or(false);
+    let mut list = |key: &str| -> Vec<String> {
+        raw.remove(key)
+            .and_then(|m| serde_json::from_value(m).ok())
+            .unwrap_or_default()
+    };
+    let members = list(MEMBERS);
+    let nested = list(NESTED);
+    let mut attrs = BTreeMap::new();
+    if keep {
+        raw.retain(|k, _| !k.starts_with('@'));
+        raw.insert("id".into(), J::String(id.to_owned()));
+        for (k, v) in source_attributes(&J::Object(raw), false, &[]) {
+            if needed.contains(&k.to_lowercase()) && !v.is_null() {
+                attrs.insert(k, v);
+            }
+        }
+    }
+    Converted {
+        name,
+        enabled,
+        soft,
+        attrs,
+        members,
+        nested,
+    }
+}
+
+/// Every cached user, scoped; soft-deleted ones go to `soft_deleted` instead. `assigned`:
+/// the app's assignments (`None`: scope = all). Converted row by row: the cache's text is
+/// never held for the whole tenant.
+pub(super) fn users(
+    store: &Store,
+    mapping: &ObjectMapping,
+    scope: &Scope,
+    assigned: Option<&AssignedScope>,
+    soft_deleted: &mut HashSet<String>,
+) -> Result<Vec<SourceObject>, CycleError> {
+    let needed = needed(mapping, "userPrincipalName");
+    let assigned_ids: Option<HashSet<&str>> = assigned.map(|a| a.user_ids().into_iter().collect());
+    let keep = |id: &str| assigned_ids.as_ref().is_none_or(|ids| ids.contains(id));
+    let mut out = Vec::new();
+    store.each_cached("user", |id, text| {
+        let c = convert(&text, &id, "userPrincipalName", keep(&id), &needed);
+        if c.soft {
+            soft_deleted.insert(id);
+        } else if keep(&id) {
+            out.push(user(id, c, scope, assigned));
+        } else {
+            // Not assigned: out of scope whatever its attributes; only its presence matters.
+            out.push(SourceObject {
+                name: c.name.unwrap_or_else(|| id.clone()),
+                id,
+                in_scope: false,
+                enabled: c.enabled,
+                scope_detail: NOT_ASSIGNED.to_owned(),
+                ..SourceObject::default()
+            });
+        }
+    })?;
+    Ok(out)
+}
+
+/// An assigned user (or any user, with scope = all), with its scope decided.
+fn user(id: String, c: Converted, scope: &Scope, assigned: Option<&AssignedScope>) -> SourceObject {
+    let Converted {
+        name,
+        enabled,
+        mut attrs,
+        ..
+    } = c;
+    let roles: BTreeSet<String> = assigned
+        .map(|a| a.roles(&id).into_iter().map(str::to_owned).collect())
+        .unwrap_or_default();
+    // Entra computes these outside the object: disabled users read as soft-deleted.
+    attrs.insert("IsSoftDeleted".into(), Value::Bool(!enabled));
+    attrs.insert("appRoleAssignments".into(), Value::multi(roles.into_iter().collect()));
+    let assigned_detail = match assigned {
+        None => Some("scope: all users".to_owned()),
+        Some(a) if a.direct_users.contains_key(&id) => Some("assigned directly".to_owned()),
+        Some(a) => a
+            .group_members
+            .iter()
+            .find(|(_, m)| m.contains(&id))
+            .map(|(g, _)| format!("member of assigned group {g}")),
+    };
+    let (in_scope, scope_detail) = match (assigned_detail, in_scope(scope, &attrs)) {
+        (Some(d), true) => (true, d),
+        (Some(_), false) => (false, FILTERED_OUT.to_owned()),
+        (None, _) => (false, NOT_ASSIGNED.to_owned()),
+    };
+    let name = attrs
+        .get("userPrincipalName")
+        .and_then(Value::text)
+        .or(name)
+        .unwrap_or_else(|| id.clone());
+    SourceObject {
+        id,
+        name,
+        attrs,
+        in_scope,
+        enabled,
+        scope_detail,
+        members: Vec::new(),
+    }
+}
+
+/// Group id → the ids of its nested groups.
+pub(super) type Nested = HashMap<String, Vec<String>>;
+
+/// Every cached group that is not soft-deleted, scoped, and each group's nested groups.
+pub(super) fn groups(
+    store: &Store,
+    mapping: &ObjectMapping,
+    scope: &Scope,
+    assigned: Option<&AssignedScope>,
+) -> Result<(Vec<SourceObject>, Nested), CycleError> {
+    let needed = needed(mapping, "displayName");
+    let mut out = Vec::new();
+    let mut nested = Nested::new();
+    store.each_cached("group", |id, text| {
+        let Converted {
+            name,
+            soft,
+            mut attrs,
+            members,
+            nested: inner,
+            ..
+        } = convert(&text, &id, "displayName", true, &needed);
+        if soft {
+            return;
+        }
+        if !inner.is_empty() {
+            nested.insert(id.clone(), inner);
+        }
+        attrs.insert("IsSoftDeleted".into(), Value::Bool(false));
+        let assigned_here = assigned.is_none_or(|a| a.groups.contains_key(&id));
+        let filtered = in_scope(scope, &attrs);
+        let scope_detail = match (assigned_here, filtered) {
+            (true, true) => "assigned to the app",
+            (true, false) => FILTERED_OUT,
+            _ => NOT_ASSIGNED,
+        };
+        out.push(SourceObject {
+            name: name.unwrap_or_else(|| id.clone()),
+            id,
+            attrs,
+            in_scope: assigned_here && filtered,
+            enabled: true,
+            scope_detail: scope_detail.to_owned(),
+            members,
+        });
+    })?;
+    Ok((out, nested))
+}
+
+/// Each group's users through its nested groups at any depth (cycles are harmless), and each
+/// group's containing groups at any depth (a change inside touches them too).
+pub(super) fn flatten(groups: &mut [SourceObject], nested: &Nested) -> HashMap<String, Vec<String>> {
+    let direct: HashMap<String, Vec<String>> = groups.iter().map(|g| (g.id.clone(), g.members.clone())).collect();
+    let mut parents: HashMap<String, Vec<String>> = HashMap::new();
+    for g in groups.iter_mut() {
+        let mut seen: HashSet<&str> = HashSet::from([g.id.as_str()]);
+        let mut stack: Vec<&str> = nested
+            .get(&g.id)
+            .map(|n| n.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        let mut members: BTreeSet<String> = g.members.iter().cloned().collect();
+        while let Some(inner) = stack.pop() {
+            if !seen.insert(inner) {
+                continue;
+            }
+            parents.entry(inner.to_owned()).or_default().push(g.id.clone());
+            members.extend(direct.get(inner).into_iter().flatten().cloned());
+            stack.extend(nested.get(inner).into_iter().flatten().map(String::as_str));
+        }
+        g.members = members.into_iter().collect();
+    }
+    parents
+}

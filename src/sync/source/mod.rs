@@ -1,0 +1,146 @@
+//! Reading one cycle's source from Graph: the app's assignments, then a users and a groups
+//! delta round — full (no stored link, or the stored link expired) or incremental (since the
+//! stored deltaLinks) — merged item by item into the store's source cache (`rounds`), from
+//! which the scoped [`Source`] is built (`build`). Both kinds build the same whole source from
+//! the cache, so scoping, memberships and managers see every object; an incremental cycle then
+//! plans only the objects the rounds and the assignments touched (`crate::sync::target::touched`).
+
+mod build;
+mod rounds;
+
+use std::collections::HashSet;
+
+use serde_json::json;
+
+use super::error::CycleError;
+use super::plan::Source;
+use crate::config::ScopeMode;
+use crate::graph::{self, AssignedScope};
+use crate::mapping::model::{MappingSet, ObjectMapping};
+use crate::scope::{FilterSpec, Scope};
+use crate::store::Store;
+
+/// What the source read found.
+pub struct SourceRead {
+    /// Every user and group, scoped.
+    pub source: Source,
+    pub users_link: Option<String>,
+    pub groups_link: Option<String>,
+    /// The rounds reported the whole tenant (no stored link, or one expired).
+    pub full: bool,
+    /// Why a stored link could not be used (an expired delta token), when that happened.
+    pub reset: Option<String>,
+    /// Ids of the users and groups that the delta rounds reported (incremental rounds); with
+    /// `flatten_nested_groups`, the groups containing a reported group at any depth too.
+    pub touched_users: HashSet<String>,
+    pub touched_groups: HashSet<String>,
+    /// The assignments as read this cycle (`u:<id>`/`g:<id>` → roles and how), to compare with
+    /// the last applied cycle's: assignments are in no delta.
+    pub assignments: Vec<(String, String)>,
+}
+
+/// What decides the source's scope and shape, from the profile.
+pub struct Settings<'a> {
+    pub mappings: &'a MappingSet,
+    pub mode: ScopeMode,
+    pub flatten_nested: bool,
+}
+
+/// The compiled scoping filters of one object mapping.
+pub fn compile_scope(mapping: &ObjectMapping) -> Result<Scope, CycleError> {
+    let specs = mapping.scoping_filters.iter().map(|f| FilterSpec {
+        name: &f.name,
+        clauses: f
+            .clauses
+            .iter()
+            .map(|c| (c.attribute.as_str(), c.operator.as_str(), c.value.as_str()))
+            .collect(),
+    });
+    Scope::compile(specs)
+        .map_err(|errs| CycleError::Config(errs.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))
+}
+
+/// Reads and scopes the source. `links`: the stored (users, groups) deltaLinks for an
+/// incremental read; `None` for a full one.
+pub async fn read(
+    graph: &graph::Client,
+    store: &Store,
+    settings: &Settings<'_>,
+    links: Option<(&str, &str)>,
+) -> Result<SourceRead, CycleError> {
+    let user_scope = compile_scope(&settings.mappings.user)?;
+    let group_scope = compile_scope(&settings.mappings.group)?;
+    // Assignments first: users outside them are built slim (name, enabled).
+    let assigned = match settings.mode {
+        ScopeMode::Assigned => Some(graph.assigned_scope().await?),
+        ScopeMode::All => None,
+    };
+    let mut touched_users = HashSet::new();
+    let mut touched_groups = HashSet::new();
+    let users = rounds::round(store, "user", graph.users_delta(links.map(|l| l.0)), &mut touched_users).await?;
+    let groups = rounds::round(
+        store,
+        "group",
+        graph.groups_delta(links.map(|l| l.1)),
+        &mut touched_groups,
+    )
+    .await?;
+    let reset = users.reset.or(groups.reset);
+    let full = links.is_none() || reset.is_some();
+    let mut soft_deleted: HashSet<String> = HashSet::new();
+    if full {
+        // A full round does not list soft-deleted users; deletedItems does.
+        soft_deleted.extend(graph.deleted_users().all().await?.into_iter().map(|u| u.id));
+    }
+    let mut source = Source {
+        users: build::users(
+            store,
+            &settings.mappings.user,
+            &user_scope,
+            assigned.as_ref(),
+            &mut soft_deleted,
+        )?,
+        ..Source::default()
+    };
+    source.soft_deleted = soft_deleted;
+    let (groups_built, nested) = build::groups(store, &settings.mappings.group, &group_scope, assigned.as_ref())?;
+    source.groups = groups_built;
+    if settings.flatten_nested {
+        // A change inside a nested group changes the flattened members of its parents.
+        let parents = build::flatten(&mut source.groups, &nested);
+        let inner: Vec<String> = touched_groups.iter().cloned().collect();
+        for g in inner {
+            touched_groups.extend(parents.get(&g).into_iter().flatten().cloned());
+        }
+    }
+    Ok(SourceRead {
+        source,
+        users_link: users.delta_link,
+        groups_link: groups.delta_link,
+        full,
+        reset,
+        touched_users,
+        touched_groups,
+        assignments: assigned.as_ref().map(assignment_texts).unwrap_or_default(),
+    })
+}
+
+/// The assignment of each user and group, as text to compare between cycles.
+fn assignment_texts(assigned: &AssignedScope) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for id in assigned.user_ids() {
+        let roles: Vec<&str> = assigned.roles(id).into_iter().collect();
+        let direct = assigned.direct_users.contains_key(id);
+        let groups: Vec<&str> = assigned
+            .group_members
+            .iter()
+            .filter(|(_, m)| m.contains(id))
+            .map(|(g, _)| g.as_str())
+            .collect();
+        out.push((format!("u:{id}"), json!([roles, direct, groups]).to_string()));
+    }
+    for (id, roles) in &assigned.groups {
+        out.push((format!("g:{id}"), json!(roles).to_string()));
+    }
+    out
+}

@@ -1,0 +1,122 @@
+//! One Graph delta round (users or groups) merged item by item into the store's source cache.
+//!
+//! Why a cache: a delta item carries only the properties that changed (spec §6), and a user's
+//! mapped values need all of them. The keys starting with `@` are ours, not Graph's.
+
+use std::collections::HashSet;
+
+use serde_json::{Map, Value as J, json};
+
+use crate::graph::{DeltaItem, DeltaRound, Removed};
+use crate::store::Store;
+use crate::sync::error::CycleError;
+
+/// Set on a cached object that Graph soft-deleted (restorable).
+pub(super) const SOFT_DELETED: &str = "@softDeleted";
+/// A cached group's direct user members.
+pub(super) const MEMBERS: &str = "@members";
+/// A cached group's nested groups (direct group members), for `flatten_nested_groups`.
+pub(super) const NESTED: &str = "@groups";
+
+/// What a round ended with: its deltaLink, and why a stored link could not be used (an
+/// expired delta token), when that happened.
+pub(super) struct RoundEnd {
+    pub delta_link: Option<String>,
+    pub reset: Option<String>,
+}
+
+/// Reads one round into the cache. A round that turns out full (no link, or the link expired)
+/// replaces the cache of its type; an incremental one adds the ids it reports to `touched`.
+pub(super) async fn round(
+    store: &Store,
+    object_type: &str,
+    mut round: DeltaRound,
+    touched: &mut HashSet<String>,
+) -> Result<RoundEnd, CycleError> {
+    let mut cleared = false;
+    while let Some(page) = round.next_page().await? {
+        if round.is_full() && !cleared {
+            store.clear_cached(object_type)?;
+            touched.clear();
+            cleared = true;
+        }
+        // Items may repeat within a page: later ones merge onto the page's pending writes.
+        let mut writes: Vec<(String, Option<String>)> = Vec::new();
+        for item in page {
+            let previous = match writes.iter().rev().find(|(id, _)| *id == item.id) {
+                Some((_, pending)) => pending.clone(),
+                None => store.cached(object_type, &item.id)?,
+            };
+            if !round.is_full() {
+                // A full round touches everything; its ids are not worth holding.
+                touched.insert(item.id.clone());
+            }
+            let id = item.id.clone();
+            writes.push((id, merge(previous.as_deref(), item)));
+        }
+        store.put_cached(object_type, &writes)?;
+    }
+    if round.is_full() && !cleared {
+        // A full round with no page at all: an empty tenant.
+        store.clear_cached(object_type)?;
+    }
+    Ok(RoundEnd {
+        delta_link: round.delta_link().map(str::to_owned),
+        reset: round.reset().map(ToString::to_string),
+    })
+}
+
+/// One item merged onto the cached text of its object; `None`: purged, forget it.
+fn merge(previous: Option<&str>, item: DeltaItem) -> Option<String> {
+    let mut obj: Map<String, J> = previous.and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
+    match item.removed {
+        Some(Removed::Deleted) => return None,
+        // Soft-deleted (restorable): kept, so a restore that carries few properties still
+        // finds the rest.
+        Some(_) => {
+            obj.insert(SOFT_DELETED.into(), J::Bool(true));
+        }
+        None => {
+            obj.remove(SOFT_DELETED);
+            obj.extend(item.properties);
+            for m in item.manager.unwrap_or_default() {
+                let value = if m.removed.is_none() {
+                    json!({"id": m.id})
+                } else {
+                    J::Null
+                };
+                obj.insert("manager".into(), value);
+            }
+            if let Some(changes) = item.members {
+                merge_members(&mut obj, changes);
+            }
+        }
+    }
+    Some(J::Object(obj).to_string())
+}
+
+/// `members@delta`: users into [`MEMBERS`], groups into [`NESTED`], removals taken out.
+fn merge_members(obj: &mut Map<String, J>, changes: Vec<crate::graph::RefChange>) {
+    let list = |obj: &Map<String, J>, key: &str| -> Vec<String> {
+        obj.get(key)
+            .and_then(|m| serde_json::from_value(m.clone()).ok())
+            .unwrap_or_default()
+    };
+    let mut members = list(obj, MEMBERS);
+    let mut nested = list(obj, NESTED);
+    for c in changes {
+        let target = if c.is_user() {
+            &mut members
+        } else if c.odata_type.as_deref() == Some("#microsoft.graph.group") {
+            &mut nested
+        } else {
+            continue;
+        };
+        target.retain(|id| *id != c.id);
+        if c.removed.is_none() {
+            target.push(c.id);
+        }
+    }
+    obj.insert(MEMBERS.into(), json!(members));
+    obj.insert(NESTED.into(), json!(nested));
+}
