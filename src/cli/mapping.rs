@@ -195,7 +195,7 @@ fn import(dirs: &Dirs, profile: &str, file: &Path, output: Option<PathBuf>) -> E
             print!("{toml}");
             Exit::Success
         }
-        Some(path) => match write_private_file(&path, toml.as_bytes()) {
+        Some(path) => match crate::config::edit::write_mappings(&path, &toml) {
             Ok(()) => {
                 eprintln!("wrote {}", path.display());
                 Exit::Success

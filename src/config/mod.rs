@@ -6,7 +6,7 @@
 //! what is expected; no secret is ever read from or written to this file.
 
 mod dirs;
-mod edit;
+pub mod edit;
 mod raw;
 mod resolve;
 

@@ -206,11 +206,11 @@ impl App {
                 if let Err(e) = &result {
                     self.status = crate::model::text::sanitize_for_terminal(e);
                 }
+                if let Ok(saved) = &result {
+                    self.settings = super::settings::rows(&saved.profile);
+                }
                 if let Some(s) = &mut self.settings_edit {
                     s.saved(result);
-                    if let Ok(p) = super::wizard::save::validate(&s.text, &s.config_path, &s.profile) {
-                        self.settings = super::settings::rows(&p);
-                    }
                 }
                 // Assigned or all changed from the scope screen: its counts follow.
                 if self.screen == Screen::Scope && self.mappings.scope.is_none() {
@@ -258,17 +258,15 @@ impl App {
                 Vec::new()
             }
             Event::Saved(result) => {
-                let ok = result.is_ok();
+                let saved = result.as_ref().ok().map(|(_, saved)| saved.clone());
                 let effects = self.wizard.as_mut().map(|w| w.saved(result)).unwrap_or_default();
-                if ok {
-                    if let Some(w) = &self.wizard
-                        && let Some(profile) = w.profile()
-                    {
-                        self.settings = super::settings::rows(&profile);
+                if let Some(saved) = saved {
+                    if let Some(w) = &self.wizard {
+                        self.settings = super::settings::rows(&saved.profile);
                         self.settings_edit = Some(super::settings::Settings::new(
-                            &profile,
+                            &saved.profile,
                             w.config_path.clone(),
-                            w.merged_config(),
+                            saved.text,
                         ));
                     }
                     self.screen = Screen::Dashboard;
@@ -531,7 +529,7 @@ impl App {
             Action::DiscardSettings => {
                 self.overlay = Overlay::None;
                 if let Some(s) = &self.settings_edit
-                    && let Ok(p) = super::wizard::save::validate(&s.text, &s.config_path, &s.profile)
+                    && let Ok(p) = crate::config::edit::check(&s.text, &s.config_path, &s.profile)
                 {
                     self.settings_edit = Some(super::settings::Settings::new(
                         &p,

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::config::Entra;
+use crate::config::edit::Edit;
 use crate::secrets::{Secret, SecretName, StoreChoice};
 use crate::servicenow::{Auth, Instance};
 
@@ -31,11 +32,12 @@ pub enum Effect {
         csv: bool,
         records: Vec<crate::store::LogRecord>,
     },
-    /// Writes the configuration text and reloads the engine with `profile`.
+    /// Makes `edits` to `profile`'s tables of the configuration file at `path`
+    /// (`config::edit`), then reloads the engine with the profile as written.
     SaveSettings {
         path: PathBuf,
-        text: String,
-        profile: Box<crate::config::Profile>,
+        profile: String,
+        edits: Vec<Edit>,
     },
     /// Writes the mapping file `text` as an Entra schema JSON in the data dir.
     ExportSchema(String),
@@ -49,13 +51,21 @@ pub enum Effect {
 
 /// The mappings screen's save.
 pub struct SaveMappings {
-    /// The mapping file, written 0600.
+    /// The mapping file, written 0600 (`config::edit::write_mappings`).
     pub path: PathBuf,
     pub text: String,
-    /// The configuration file and its new text, when the profile named no mapping file.
-    pub config: Option<(PathBuf, String)>,
+    /// The configuration file's edit naming the mapping file, when the profile named none.
+    pub config: Option<ConfigEdit>,
     /// The profile as the engine reloads it (its mappings path resolved).
     pub profile: Box<crate::config::Profile>,
+}
+
+/// Edits of one profile's tables of a configuration file.
+#[derive(Debug, Clone)]
+pub struct ConfigEdit {
+    pub path: PathBuf,
+    pub profile: String,
+    pub edits: Vec<Edit>,
 }
 
 /// Both sides of a connection test.
@@ -64,10 +74,11 @@ pub struct TestRequest {
     pub entra: EntraTarget,
 }
 
-/// The wizard's final step: secrets to the store, then the configuration file.
+/// The wizard's final step: secrets to the store, then its keys of the configuration file.
 pub struct SaveRequest {
     pub config_path: PathBuf,
-    pub config_text: String,
+    pub profile: String,
+    pub edits: Vec<Edit>,
     pub store: StoreChoice,
     pub secrets: Vec<(SecretName, Secret)>,
 }

@@ -29,7 +29,8 @@ pub enum Event {
         side: Side,
         steps: Vec<Step>,
     },
-    Saved(Result<String, String>),
+    /// The wizard's save: what was done and the file as written, or what was and was not.
+    Saved(Result<(String, crate::config::edit::Saved), String>),
     /// The engine could not start (or started: `Ok`).
     EngineStarted(Result<(), String>),
     Sync(crate::sync::SyncEvent),
@@ -38,7 +39,7 @@ pub enum Event {
         text: String,
     },
     /// The settings were written (and the engine reloaded), or not.
-    SettingsSaved(Result<String, String>),
+    SettingsSaved(Result<crate::config::edit::Saved, String>),
     /// The mapping file was written (with the configuration file's new text when it changed
     /// too) and the engine reloaded, or not.
     MappingsSaved(Result<Option<String>, String>),

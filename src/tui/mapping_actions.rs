@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::app::{Action, App, Overlay, Screen};
-use super::effect::Effect;
+use super::effect::{ConfigEdit, Effect};
 use super::mapping_edit::Outcome;
-use super::wizard::save;
+use crate::config::edit::{self, Edit};
 
 /// An editing intent on the mappings screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,26 +44,6 @@ pub fn mapping_path(config_path: &Path, configured: Option<&Path>) -> PathBuf {
         Some(p) => dir.join(p),
         None => dir.join("mappings.toml"),
     }
-}
-
-/// `[profiles.P.provisioning]` of `p` with `mappings` set to `path`.
-fn section_with(profile: &str, p: &crate::config::Provisioning, path: &Path) -> String {
-    let mut s = format!(
-        "[profiles.{profile}.provisioning]\nenabled = {}\nscope = \"{}\"\ninterval_minutes = {}\ndeletion_threshold = {}\n",
-        p.enabled,
-        if p.scope == crate::config::ScopeMode::All {
-            "all"
-        } else {
-            "assigned"
-        },
-        p.interval_minutes,
-        p.deletion_threshold,
-    );
-    if let Some(percent) = p.deletion_threshold_percent {
-        s.push_str(&format!("deletion_threshold_percent = {percent}\n"));
-    }
-    s.push_str(&format!("mappings = {}\n", save::quote(&path.display().to_string())));
-    s
 }
 
 impl App {
@@ -175,7 +155,7 @@ impl App {
             draft.note = Some("not saved: finish the setup wizard (w) first".to_owned());
             return Vec::new();
         };
-        let mut profile = match save::validate(&settings.text, &settings.config_path, &settings.profile) {
+        let mut profile = match edit::check(&settings.text, &settings.config_path, &settings.profile) {
             Ok(p) => p,
             Err(e) => {
                 draft.note = Some(format!("not saved: the configuration file does not load: {e}"));
@@ -183,24 +163,18 @@ impl App {
             }
         };
         let path = mapping_path(&settings.config_path, profile.provisioning.mappings.as_deref());
-        let config = if profile.provisioning.mappings.is_none() {
-            let section = section_with(&settings.profile, &profile.provisioning, &path);
-            Some(save::merge_tables(
-                &settings.text,
-                &settings.profile,
-                &["provisioning"],
-                &section,
-            ))
-        } else {
-            None
-        };
+        let config = profile.provisioning.mappings.is_none().then(|| ConfigEdit {
+            path: settings.config_path.clone(),
+            profile: settings.profile.clone(),
+            edits: vec![Edit::set("provisioning", "mappings", path.display().to_string())],
+        });
         // The engine reads the path as given: hand it the resolved one.
         profile.provisioning.mappings = Some(path.clone());
         draft.note = Some("saving…".to_owned());
         vec![Effect::SaveMappings(Box::new(super::effect::SaveMappings {
             path,
             text,
-            config: config.map(|text| (settings.config_path.clone(), text)),
+            config,
             profile: Box::new(profile),
         }))]
     }
@@ -217,7 +191,7 @@ impl App {
                 self.mappings.saved_text = self.mappings.source_text.clone();
                 if let (Some(text), Some(s)) = (config_text, &mut self.settings_edit) {
                     s.text = text;
-                    if let Ok(p) = save::validate(&s.text, &s.config_path, &s.profile) {
+                    if let Ok(p) = edit::check(&s.text, &s.config_path, &s.profile) {
                         s.base.mappings = p.provisioning.mappings.clone();
                         self.settings = super::settings::rows(&p);
                     }

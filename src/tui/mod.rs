@@ -8,7 +8,6 @@
 //! their own files. Every string from the directory or ServiceNow is sanitised before drawing.
 
 pub mod app;
-pub mod config_text;
 pub mod dashboard;
 pub mod effect;
 mod engine_task;
@@ -128,7 +127,9 @@ fn prefill_from(p: &crate::config::Profile) -> Prefill {
         prefill.service_principal_id = e.service_principal_id.clone();
         prefill.authority_url = e.authority_url.clone();
         prefill.graph_url = e.graph_url.clone();
+        prefill.cloud = Some(e.cloud);
     }
+    prefill.store = Some(p.secrets.store);
     if let Some(n) = &p.notification {
         prefill.email = n.email.clone();
     }
@@ -167,6 +168,8 @@ pub fn demo_prefill(world: &crate::sim::world::World) -> Prefill {
         email: "idm-team@example.com".to_owned(),
         authority_url: Some(field("authority_url")),
         graph_url: Some(field("graph_url")),
+        cloud: None,
+        store: None,
     }
 }
 

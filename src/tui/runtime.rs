@@ -128,14 +128,11 @@ fn run_effect(ctx: &Context, effect: Effect, tx: &UnboundedSender<Event>, engine
             });
         }
         Effect::StartEngine => engine.start(ctx, tx),
-        Effect::SaveSettings { path, text, profile } => {
-            let result = match crate::config::write_private_file(&path, text.as_bytes()) {
-                Ok(()) => {
-                    engine.reload(*profile);
-                    Ok(format!(
-                        "saved to {}; the engine uses them from the next cycle",
-                        path.display()
-                    ))
+        Effect::SaveSettings { path, profile, edits } => {
+            let result = match crate::config::edit::edit_profile(&path, &profile, &edits) {
+                Ok(saved) => {
+                    engine.reload(saved.profile.clone());
+                    Ok(saved)
                 }
                 Err(e) => Err(format!("not saved: {e}")),
             };
@@ -149,19 +146,13 @@ fn run_effect(ctx: &Context, effect: Effect, tx: &UnboundedSender<Event>, engine
                 profile,
             } = *request;
             // The mapping file first, so the configuration never names a file not yet there.
-            let result = crate::config::write_private_file(&path, text.as_bytes())
-                .map_err(|e| format!("{}: {e}", path.display()))
+            let result = crate::config::edit::write_mappings(&path, &text)
                 .and_then(|()| match &config {
-                    Some((config_path, config_text)) => {
-                        crate::config::write_private_file(config_path, config_text.as_bytes())
-                            .map_err(|e| format!("{}: {e}", config_path.display()))
-                    }
-                    None => Ok(()),
+                    Some(c) => crate::config::edit::edit_profile(&c.path, &c.profile, &c.edits).map(|s| Some(s.text)),
+                    None => Ok(None),
                 })
-                .map(|()| {
-                    engine.reload(*profile);
-                    config.map(|(_, text)| text)
-                });
+                .map_err(|e| e.to_string())
+                .inspect(|_| engine.reload(*profile));
             let _ = tx.send(Event::MappingsSaved(result));
         }
         Effect::ImportSchema(path) => {
@@ -236,7 +227,11 @@ fn probe(profile: &str, choice: StoreChoice, memory: bool) -> StoreStatus {
 }
 
 /// Secrets first, then the file; the message says what was done, or what was and was not.
-fn save(profile: &str, request: SaveRequest, memory: Option<&Secrets>) -> Result<String, String> {
+pub(super) fn save(
+    profile: &str,
+    request: SaveRequest,
+    memory: Option<&Secrets>,
+) -> Result<(String, crate::config::edit::Saved), String> {
     let owned;
     let secrets = match memory {
         Some(s) => s,
@@ -266,22 +261,26 @@ fn save(profile: &str, request: SaveRequest, memory: Option<&Secrets>) -> Result
             }
         }
     }
-    if let Err(e) = crate::config::write_private_file(&request.config_path, request.config_text.as_bytes()) {
-        let done = if stored.is_empty() {
-            "nothing was saved".to_owned()
-        } else {
-            format!("{} is stored", stored.join(" and "))
-        };
-        return Err(format!("{e} ({done})"));
-    }
+    let saved = match crate::config::edit::edit_profile(&request.config_path, &request.profile, &request.edits) {
+        Ok(saved) => saved,
+        Err(e) => {
+            let done = if stored.is_empty() {
+                "nothing was saved".to_owned()
+            } else {
+                format!("{} is stored", stored.join(" and "))
+            };
+            return Err(format!("{e} ({done})"));
+        }
+    };
     let where_ = match kind {
         Some(k) => format!("secrets in {k}"),
         None => "no secrets stored (env)".to_owned(),
     };
-    Ok(format!(
+    let message = format!(
         "saved profile '{profile}' to {} and {where_}",
         request.config_path.display()
-    ))
+    );
+    Ok((message, saved))
 }
 
 fn spawn_input(tx: UnboundedSender<Event>, stop: Arc<AtomicBool>) {

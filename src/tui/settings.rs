@@ -16,7 +16,7 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::effect::Effect;
-use super::wizard::save;
+use crate::config::edit::{self, Edit, EditValue, Saved};
 use crate::config::{MissingReferenceMode, Profile, Provisioning, ScopeMode};
 
 /// The fields, in focus order.
@@ -57,6 +57,9 @@ pub struct Settings {
     pub percent: Input,
     /// `[profiles.P.servicenow] max_in_flight`.
     pub ceiling: Input,
+    /// The ceiling and the email as loaded (an edit is written only when they change).
+    base_ceiling: String,
+    base_email: String,
     /// `[profiles.P.notification] email` (empty: left as it is).
     pub email: Input,
     /// `match_active_only`, `missing_reference = "warn"`, `flatten_nested_groups`,
@@ -73,6 +76,16 @@ pub struct Settings {
 impl Settings {
     pub fn new(profile: &Profile, config_path: PathBuf, text: String) -> Self {
         let p = profile.provisioning.clone();
+        let ceiling = profile
+            .servicenow
+            .as_ref()
+            .map(|s| s.max_in_flight.to_string())
+            .unwrap_or_default();
+        let email = profile
+            .notification
+            .as_ref()
+            .map(|n| n.email.clone())
+            .unwrap_or_default();
         Self {
             profile: profile.name.clone(),
             config_path,
@@ -82,20 +95,10 @@ impl Settings {
             interval: Input::new(p.interval_minutes.to_string()),
             threshold: Input::new(p.deletion_threshold.to_string()),
             percent: Input::new(p.deletion_threshold_percent.map(|v| v.to_string()).unwrap_or_default()),
-            ceiling: Input::new(
-                profile
-                    .servicenow
-                    .as_ref()
-                    .map(|s| s.max_in_flight.to_string())
-                    .unwrap_or_default(),
-            ),
-            email: Input::new(
-                profile
-                    .notification
-                    .as_ref()
-                    .map(|n| n.email.clone())
-                    .unwrap_or_default(),
-            ),
+            ceiling: Input::new(ceiling.clone()),
+            email: Input::new(email.clone()),
+            base_ceiling: ceiling,
+            base_email: email,
             match_active_only: p.match_active_only,
             missing_warn: p.missing_reference == MissingReferenceMode::Warn,
             flatten: p.flatten_nested_groups,
@@ -112,67 +115,91 @@ impl Settings {
         TEXT_FIELDS.contains(&self.focus)
     }
 
-    /// The `[provisioning]` table as it would be written.
-    pub fn section(&self) -> String {
-        let mut s = format!(
-            "[profiles.{}.provisioning]\nenabled = {}\nscope = \"{}\"\ninterval_minutes = {}\ndeletion_threshold = {}\n",
-            self.profile,
-            self.enabled,
-            if self.scope == ScopeMode::All {
-                "all"
-            } else {
-                "assigned"
-            },
-            self.interval.value().trim(),
-            self.threshold.value().trim(),
-        );
-        let percent = self.percent.value().trim();
-        if !percent.is_empty() {
-            s.push_str(&format!("deletion_threshold_percent = {percent}\n"));
-        }
-        if let Some(path) = &self.base.mappings {
-            s.push_str(&format!("mappings = {}\n", save::quote(&path.display().to_string())));
-        }
-        // The engine options: written when not their default (the table is rewritten whole).
+    /// The changed fields as edits of the configuration file: only what the admin changed
+    /// here is written; every other key stays as it is in the file.
+    pub fn edits(&self) -> Vec<Edit> {
+        let b = &self.base;
         let defaults = Provisioning::default();
-        if self.match_active_only {
-            s.push_str("match_active_only = true\n");
+        let mut edits = Vec::new();
+        if self.enabled != b.enabled {
+            edits.push(Edit::set("provisioning", "enabled", self.enabled));
         }
-        if self.missing_warn {
-            s.push_str("missing_reference = \"warn\"\n");
+        if self.scope != b.scope {
+            edits.push(Edit::set("provisioning", "scope", scope_word(self.scope)));
         }
-        if self.flatten {
-            s.push_str("flatten_nested_groups = true\n");
+        let mut number = |table, key, input: &Input, was: String| {
+            let v = input.value().trim();
+            if v != was {
+                edits.push(Edit::set(table, key, number_value(v)));
+            }
+        };
+        number(
+            "provisioning",
+            "interval_minutes",
+            &self.interval,
+            b.interval_minutes.to_string(),
+        );
+        number(
+            "provisioning",
+            "deletion_threshold",
+            &self.threshold,
+            b.deletion_threshold.to_string(),
+        );
+        let was = b.deletion_threshold_percent.map(|p| p.to_string()).unwrap_or_default();
+        let percent = self.percent.value().trim();
+        if percent.is_empty() && !was.is_empty() {
+            edits.push(Edit::remove("provisioning", "deletion_threshold_percent"));
+        } else if percent != was {
+            edits.push(Edit::set(
+                "provisioning",
+                "deletion_threshold_percent",
+                number_value(percent),
+            ));
         }
-        let retention = self.retention.value().trim();
-        if !retention.is_empty() && retention != defaults.log_retention_days.to_string() {
-            s.push_str(&format!("log_retention_days = {retention}\n"));
-        }
-        // Keys not shown keep their value.
-        if self.base.escrow_retry_hours != defaults.escrow_retry_hours {
-            let hours: Vec<String> = self.base.escrow_retry_hours.iter().map(u32::to_string).collect();
-            s.push_str(&format!("escrow_retry_hours = [{}]\n", hours.join(", ")));
-        }
-        if self.base.escrow_days != defaults.escrow_days {
-            s.push_str(&format!("escrow_days = {}\n", self.base.escrow_days));
-        }
-        s
-    }
-
-    fn merged(&self) -> String {
-        let mut text = save::merge_tables(&self.text, &self.profile, &["provisioning"], &self.section());
-        // The other tables' keys are set one line at a time: the wizard owns the rest of them.
         let ceiling = self.ceiling.value().trim();
-        if !ceiling.is_empty() {
-            let header = format!("[profiles.{}.servicenow]", self.profile);
-            text = super::config_text::set_key(&text, &header, "max_in_flight", ceiling);
+        if !ceiling.is_empty() && ceiling != self.base_ceiling {
+            edits.push(Edit::set("servicenow", "max_in_flight", number_value(ceiling)));
         }
+        // An empty email is left as it is (the wizard owns removing it).
         let email = self.email.value().trim();
-        if !email.is_empty() {
-            let header = format!("[profiles.{}.notification]", self.profile);
-            text = super::config_text::set_key(&text, &header, "email", &save::quote(email));
+        if !email.is_empty() && email != self.base_email {
+            edits.push(Edit::set("notification", "email", email));
         }
-        text
+        // The engine options: a changed one is written, or goes when back to its default.
+        let mut flag = |key, on: bool, was: bool, value: EditValue| {
+            if on != was {
+                edits.push(if on {
+                    Edit::set("provisioning", key, value)
+                } else {
+                    Edit::remove("provisioning", key)
+                });
+            }
+        };
+        flag(
+            "match_active_only",
+            self.match_active_only,
+            b.match_active_only,
+            true.into(),
+        );
+        let was_warn = b.missing_reference == MissingReferenceMode::Warn;
+        flag("missing_reference", self.missing_warn, was_warn, "warn".into());
+        flag(
+            "flatten_nested_groups",
+            self.flatten,
+            b.flatten_nested_groups,
+            true.into(),
+        );
+        let retention = self.retention.value().trim();
+        if retention != b.log_retention_days.to_string() {
+            edits.push(
+                if retention.is_empty() || retention == defaults.log_retention_days.to_string() {
+                    Edit::remove("provisioning", "log_retention_days")
+                } else {
+                    Edit::set("provisioning", "log_retention_days", number_value(retention))
+                },
+            );
+        }
+        edits
     }
 
     /// A key; returns the effects (a save).
@@ -221,14 +248,16 @@ impl Settings {
     }
 
     fn save(&mut self) -> Vec<Effect> {
-        let text = self.merged();
-        match save::validate(&text, &self.config_path, &self.profile) {
-            Ok(profile) => {
+        let edits = self.edits();
+        let checked = edit::apply(&self.text, &self.config_path, &self.profile, &edits)
+            .and_then(|text| edit::check(&text, &self.config_path, &self.profile));
+        match checked {
+            Ok(_) => {
                 self.message = Some(Ok("saving…".to_owned()));
                 vec![Effect::SaveSettings {
                     path: self.config_path.clone(),
-                    text,
-                    profile: Box::new(profile),
+                    profile: self.profile.clone(),
+                    edits,
                 }]
             }
             Err(e) => {
@@ -238,19 +267,35 @@ impl Settings {
         }
     }
 
-    /// The runtime wrote the file (or could not).
-    pub fn saved(&mut self, result: Result<String, String>) {
-        if result.is_ok() {
-            self.text = self.merged();
-            self.dirty = false;
-            self.base.enabled = self.enabled;
-            self.base.scope = self.scope;
-            if let Ok(minutes) = self.interval.value().trim().parse() {
-                self.base.interval_minutes = minutes;
+    /// The runtime wrote the file (or could not): the fields start again from what it holds.
+    pub fn saved(&mut self, result: Result<Saved, String>) {
+        match result {
+            Ok(saved) => {
+                let mut fresh = Self::new(&saved.profile, self.config_path.clone(), saved.text);
+                fresh.focus = self.focus;
+                fresh.message = Some(Ok(format!(
+                    "saved to {}; the engine uses them from the next cycle",
+                    self.config_path.display()
+                )));
+                *self = fresh;
             }
+            Err(e) => self.message = Some(Err(e)),
         }
-        self.message = Some(result);
     }
+}
+
+fn scope_word(scope: ScopeMode) -> &'static str {
+    match scope {
+        ScopeMode::All => "all",
+        ScopeMode::Assigned => "assigned",
+    }
+}
+
+/// A typed number as a TOML integer; anything else as text, which the check refuses with the
+/// key's name.
+fn number_value(text: &str) -> EditValue {
+    text.parse::<i64>()
+        .map_or_else(|_| EditValue::Str(text.to_owned()), EditValue::Int)
 }
 
 /// The profile's settings as the settings screen lists them.

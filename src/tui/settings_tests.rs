@@ -3,6 +3,16 @@
 use super::*;
 use crossterm::event::KeyModifiers;
 
+/// The file text and profile a `SaveSettings` effect writes over the editor's known text.
+fn written(s: &Settings, effects: &[Effect]) -> (String, Profile) {
+    let [Effect::SaveSettings { path, profile, edits }] = effects else {
+        panic!("{effects:?} {:?}", s.message)
+    };
+    let text = edit::apply(&s.text, path, profile, edits).unwrap();
+    let resolved = edit::check(&text, path, profile).unwrap();
+    (text, resolved)
+}
+
 fn key(s: &mut Settings, code: KeyCode) -> Vec<Effect> {
     s.key(KeyEvent::new(code, KeyModifiers::NONE))
 }
@@ -30,9 +40,7 @@ fn edits_validate_before_saving_and_keep_other_tables() {
     key(&mut s, KeyCode::Backspace);
     key(&mut s, KeyCode::Char('5'));
     let effects = key(&mut s, KeyCode::Enter);
-    let [Effect::SaveSettings { text, profile, .. }] = effects.as_slice() else {
-        panic!("{effects:?}")
-    };
+    let (text, profile) = written(&s, &effects);
     assert!(text.starts_with("# mine\n[profiles.p.servicenow]"));
     assert_eq!(profile.provisioning.interval_minutes, 5);
     assert!(!profile.provisioning.enabled);
@@ -56,9 +64,7 @@ fn the_concurrency_ceiling_and_email_are_set_in_their_tables() {
     key(&mut s, KeyCode::Down);
     assert!(!s.in_text_field(), "the mapping-file rows are toggles");
     let effects = key(&mut s, KeyCode::Enter);
-    let [Effect::SaveSettings { text, profile, .. }] = effects.as_slice() else {
-        panic!("{effects:?} {:?}", s.message)
-    };
+    let (text, profile) = written(&s, &effects);
     assert!(text.contains("max_in_flight = 4\n"), "{text}");
     assert!(
         text.contains("instance = \"dev1\" # mine\n"),
@@ -101,15 +107,16 @@ fn the_engine_options_toggle_and_save_in_the_provisioning_table() {
         key(&mut s, KeyCode::Backspace);
     }
     let effects = key(&mut s, KeyCode::Enter);
-    let [Effect::SaveSettings { text, profile, .. }] = effects.as_slice() else {
-        panic!("{effects:?} {:?}", s.message)
-    };
+    let (text, profile) = written(&s, &effects);
     let p = &profile.provisioning;
     assert!(p.match_active_only && p.flatten_nested_groups, "{text}");
     assert_eq!(p.missing_reference, MissingReferenceMode::Warn);
     assert_eq!(p.log_retention_days, 3);
     assert_eq!(p.escrow_days, 14, "a key not shown keeps its value: {text}");
-    s.saved(Ok("saved".into()));
+    s.saved(Ok(Saved {
+        text: text.clone(),
+        profile: profile.clone(),
+    }));
     // Back to the defaults: the keys go (the table is written whole).
     s.focus = 7;
     for _ in 0..3 {
@@ -121,9 +128,7 @@ fn the_engine_options_toggle_and_save_in_the_provisioning_table() {
         key(&mut s, KeyCode::Char(c));
     }
     let effects = key(&mut s, KeyCode::Enter);
-    let [Effect::SaveSettings { text, profile, .. }] = effects.as_slice() else {
-        panic!("{effects:?} {:?}", s.message)
-    };
+    let (text, profile) = written(&s, &effects);
     assert_eq!(profile.provisioning.log_retention_days, 30);
     for k in [
         "match_active_only",

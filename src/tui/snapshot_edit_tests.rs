@@ -10,6 +10,7 @@ use super::super::app::{App, Overlay, Screen};
 use super::super::effect::Effect;
 use super::super::event::Event;
 use super::{dashboard_app, key, snap};
+use crate::config::edit;
 
 const CONFIG: &str = "# mine\n[profiles.demo.servicenow]\ninstance = \"dev1\"\nusername = \"admin\"\n";
 
@@ -77,8 +78,9 @@ fn edit_save_and_leave() {
         "{}",
         save.text
     );
-    let (config_path, config_text) = save.config.clone().unwrap();
-    assert_eq!(config_path, PathBuf::from("/etc/nowsync/config.toml"));
+    let config = save.config.clone().unwrap();
+    assert_eq!(config.path, PathBuf::from("/etc/nowsync/config.toml"));
+    let config_text = edit::apply(CONFIG, &config.path, &config.profile, &config.edits).unwrap();
     assert!(config_text.starts_with("# mine\n"), "the rest of the file is kept");
     assert!(
         config_text.contains("mappings = \"/etc/nowsync/mappings.toml\""),
@@ -93,7 +95,7 @@ fn edit_save_and_leave() {
     assert!(
         app.settings_edit
             .as_ref()
-            .is_some_and(|s| s.base.mappings.is_some() && s.section().contains("mappings = ")),
+            .is_some_and(|s| s.base.mappings.is_some() && s.text.contains("mappings = ")),
         "a later settings save keeps the mapping file"
     );
 
@@ -236,7 +238,10 @@ fn settings_rows_in_the_mapping_file_save_it_at_once() {
         "{}",
         save.text
     );
-    let config = save.config.clone().map(|(_, text)| text);
+    let config = save
+        .config
+        .clone()
+        .map(|c| edit::apply(CONFIG, &c.path, &c.profile, &c.edits).unwrap());
     // Another toggle waits for the save.
     key(&mut app, KeyCode::Down);
     assert!(
@@ -263,12 +268,18 @@ fn assigned_or_all_saves_the_settings_and_an_import_lists_its_drops() {
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Char('s'));
     let effects = app.handle(Event::Key(KeyEvent::new(KeyCode::Char('a'), KeyModifiers::NONE)));
-    let [Effect::SaveSettings { text, profile, .. }] = effects.as_slice() else {
+    let [Effect::SaveSettings { path, profile, edits }] = effects.as_slice() else {
         panic!("{effects:?}")
     };
-    assert!(text.contains("scope = \"all\""), "{text}");
+    let text = edit::apply(CONFIG, path, profile, edits).unwrap();
+    assert_eq!(
+        text,
+        format!("{CONFIG}\n[profiles.demo.provisioning]\nscope = \"all\"\n"),
+        "only the scope is written"
+    );
+    let profile = edit::check(&text, path, profile).unwrap();
     assert_eq!(profile.provisioning.scope, crate::config::ScopeMode::All);
-    let effects = app.handle(Event::SettingsSaved(Ok("saved".into())));
+    let effects = app.handle(Event::SettingsSaved(Ok(edit::Saved { text, profile })));
     assert!(
         matches!(
             effects.as_slice(),

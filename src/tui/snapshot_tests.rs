@@ -39,6 +39,7 @@ fn prefill() -> Prefill {
         email: "idm-team@example.com".into(),
         authority_url: Some("http://127.0.0.1:41002".into()),
         graph_url: Some("http://127.0.0.1:41002/v1.0".into()),
+        ..Prefill::default()
     }
 }
 

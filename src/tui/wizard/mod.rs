@@ -38,6 +38,9 @@ pub struct Prefill {
     pub email: String,
     pub authority_url: Option<String>,
     pub graph_url: Option<String>,
+    /// The profile's cloud and secret store (a re-save keeps them unless changed here).
+    pub cloud: Option<Cloud>,
+    pub store: Option<StoreChoice>,
 }
 
 /// A side of test connection.
@@ -178,7 +181,7 @@ impl Wizard {
     /// A wizard for `profile`, saving into `config_path` whose current text is `existing`.
     /// `demo`: secrets stay in memory and the fields hold the simulators' values.
     pub fn new(profile: &str, config_path: PathBuf, existing: String, prefill: Prefill, demo: bool) -> Self {
-        let store_choices = if demo {
+        let mut store_choices = if demo {
             vec![StoreChoice::Store(StoreKind::Memory)]
         } else if cfg!(target_os = "linux") {
             vec![
@@ -188,6 +191,14 @@ impl Wizard {
             ]
         } else {
             vec![StoreChoice::Auto, StoreChoice::Env]
+        };
+        // The profile's own store stays a choice, whatever the platform's list.
+        let store_index = match prefill.store.filter(|_| !demo) {
+            Some(store) => store_choices.iter().position(|c| *c == store).unwrap_or_else(|| {
+                store_choices.push(store);
+                store_choices.len() - 1
+            }),
+            None => 0,
         };
         let input = |s: &str| Input::new(s.to_owned());
         Self {
@@ -208,9 +219,9 @@ impl Wizard {
                 service_principal_id: input(&prefill.service_principal_id),
                 email: input(&prefill.email),
             },
-            cloud: Cloud::Global,
+            cloud: prefill.cloud.unwrap_or(Cloud::Global),
             store_choices,
-            store_index: 0,
+            store_index,
             store_status: StoreStatus::Probing,
             authority_url: prefill.authority_url,
             graph_url: prefill.graph_url,

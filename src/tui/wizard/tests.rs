@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
+use crate::tui::effect::SaveRequest;
 
 fn key(code: KeyCode) -> KeyEvent {
     KeyEvent::new(code, KeyModifiers::NONE)
@@ -37,7 +38,13 @@ fn filled() -> Prefill {
         email: "idm@example.com".into(),
         authority_url: None,
         graph_url: None,
+        ..Prefill::default()
     }
+}
+
+/// The text the save would write over what the wizard opened with.
+fn written(w: &Wizard, request: &SaveRequest) -> String {
+    crate::config::edit::apply(&w.existing, &request.config_path, &request.profile, &request.edits).unwrap()
 }
 
 fn wizard(prefill: Prefill) -> Wizard {
@@ -149,15 +156,16 @@ fn review_saves_secrets_and_valid_config_only() {
     let [Effect::Save(request)] = effects.as_slice() else {
         panic!("{effects:?}")
     };
+    let text = written(&w, request);
     assert!(
-        request
-            .config_text
-            .contains("[profiles.default.servicenow]\ninstance = \"dev35214\"")
+        text.contains("[profiles.default.servicenow]\ninstance = \"dev35214\""),
+        "{text}"
     );
-    assert!(!request.config_text.contains("s3cret") && !request.config_text.contains("\"pw\""));
+    assert!(!text.contains("s3cret") && !text.contains("\"pw\""));
     assert_eq!(request.secrets.len(), 2);
     assert_eq!(w.save, SaveStatus::Saving);
-    let effects = w.saved(Ok("saved".into()));
+    let profile = crate::config::edit::check(&text, &request.config_path, "default").unwrap();
+    let effects = w.saved(Ok(("saved".into(), crate::config::edit::Saved { text, profile })));
     assert!(matches!(effects.as_slice(), [Effect::StartEngine]));
     assert!(!w.dirty);
 
@@ -189,7 +197,7 @@ fn a_re_save_keeps_the_keys_the_settings_screen_wrote() {
     let [Effect::Save(request)] = effects.as_slice() else {
         panic!("{effects:?} {:?}", w.save)
     };
-    let text = &request.config_text;
+    let text = &written(&w, request);
     assert!(
         text.starts_with("# mine\n[profiles.default.servicenow]\ninstance = \"dev35214\"\n"),
         "{text}"
@@ -202,7 +210,7 @@ fn a_re_save_keeps_the_keys_the_settings_screen_wrote() {
         "a URL the wizard no longer has goes: {text}"
     );
     assert!(text.contains("interval_minutes = 10"), "{text}");
-    let profile = super::save::validate(text, std::path::Path::new("/tmp/x.toml"), "default").unwrap();
+    let profile = crate::config::edit::check(text, std::path::Path::new("/tmp/x.toml"), "default").unwrap();
     assert_eq!(profile.servicenow.map(|sn| sn.max_in_flight), Some(4));
 
     // No email: no notification table.
@@ -221,6 +229,84 @@ fn a_re_save_keeps_the_keys_the_settings_screen_wrote() {
     let [Effect::Save(request)] = effects.as_slice() else {
         panic!("{effects:?} {:?}", w.save)
     };
-    assert!(!request.config_text.contains("notification"), "{}", request.config_text);
-    assert!(request.config_text.contains("max_in_flight = 4"));
+    let text = written(&w, request);
+    assert!(!text.contains("notification"), "{text}");
+    assert!(text.contains("max_in_flight = 4"));
+}
+
+#[test]
+fn a_re_save_keeps_every_key_it_does_not_own_byte_for_byte() {
+    // Regression (issues 11, 14): saving the wizard again removed `scope = "all"`, the
+    // interval, `enabled`, the deletion threshold, `max_in_flight` and the mappings path that
+    // the scope and settings screens had saved.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    let before = "# nowsync: edited by hand and by the console\n\
+        [profiles.default.servicenow] # the instance\n\
+        instance = \"dev35214\"\n\
+        username = \"old-admin\" # to be replaced\n\
+        max_in_flight = 4 # tuned down for this instance\n\
+        \n\
+        [profiles.default.entra]\n\
+        tenant_id = \"11111111-1111-1111-1111-111111111111\"\n\
+        client_id = \"22222222-2222-2222-2222-222222222222\"\n\
+        service_principal_id = \"33333333-3333-3333-3333-333333333333\"\n\
+        cloud = 'global'\n\
+        \n\
+        # written by the scope and settings screens\n\
+        [profiles.default.provisioning]\n\
+        enabled = false\n\
+        scope = \"all\" # everyone in the tenant\n\
+        interval_minutes = 15\n\
+        deletion_threshold = 20\n\
+        mappings = \"/etc/nowsync/mappings.toml\"\n\
+        \n\
+        [profiles.default.notification]\n\
+        email = \"idm@example.com\"\n\
+        \n\
+        [profiles.other.servicenow]\n\
+        instance = \"other1\"\n\
+        username = \"o\"\n";
+    std::fs::write(&path, before).unwrap();
+    // The wizard opened before the other screens saved: it knows an older text.
+    let mut w = Wizard::new("default", path.clone(), String::new(), filled(), false);
+    press(&mut w, &[KeyCode::Enter]);
+    assert_eq!(w.field(), Some(Field::Username));
+    press(&mut w, &[KeyCode::End]);
+    press(&mut w, &[KeyCode::Backspace; 5]);
+    typed(&mut w, "new-admin");
+    press(&mut w, &[KeyCode::PageDown; 4]);
+    assert_eq!(w.step, Step::Review);
+    let effects = press(&mut w, &[KeyCode::Enter]);
+    let Some(Effect::Save(request)) = effects.into_iter().next() else {
+        panic!("no save: {:?}", w.save)
+    };
+    let memory = crate::secrets::Secrets::in_memory("default");
+    let (_, saved) = crate::tui::runtime::save("default", *request, Some(&memory)).unwrap();
+    let after = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        after,
+        before.replace("\"old-admin\" # to be replaced", "\"new-admin\" # to be replaced"),
+        "only the wizard's own key changed"
+    );
+    let p = &saved.profile.provisioning;
+    assert_eq!(p.scope, crate::config::ScopeMode::All);
+    assert_eq!((p.enabled, p.interval_minutes, p.deletion_threshold), (false, 15, 20));
+    assert_eq!(
+        saved.profile.servicenow.map(|s| s.username),
+        Some("new-admin".to_owned())
+    );
+}
+
+#[test]
+fn a_re_save_keeps_the_profile_s_cloud_and_store() {
+    let w = wizard(Prefill {
+        cloud: Some(crate::config::Cloud::UsGov),
+        store: Some(StoreChoice::Env),
+        ..filled()
+    });
+    assert_eq!(w.store_choice(), StoreChoice::Env);
+    let edits = w.edits();
+    assert!(edits.contains(&crate::config::edit::Edit::set("entra", "cloud", "usgov")));
+    assert!(edits.contains(&crate::config::edit::Edit::set("secrets", "store", "env")));
 }

@@ -191,7 +191,7 @@ impl WizardView<'_> {
                     t.ok(),
                 ))),
                 Err(why) => lines.push(Line::from(Span::styled(
-                    format!("✗ {}", sanitize_for_terminal(&why)),
+                    format!("✗ {}", sanitize_for_terminal(&why.to_string())),
                     t.error(),
                 ))),
             },
@@ -320,10 +320,10 @@ impl WizardView<'_> {
         lines.push(Line::default());
         match w.validation() {
             Err(why) => lines.push(Line::from(Span::styled(
-                format!("✗ {}", sanitize_for_terminal(&why)),
+                format!("✗ {}", sanitize_for_terminal(&why.to_string())),
                 t.error(),
             ))),
-            Ok(()) => match &w.save {
+            Ok(_) => match &w.save {
                 SaveStatus::NotSaved => lines.push(Line::from(Span::styled("Enter saves.", t.key()))),
                 SaveStatus::Saving => lines.push(Line::from(Span::styled("saving…", t.warn()))),
                 SaveStatus::Saved(m) => lines.push(Line::from(Span::styled(format!("✓ {m}"), t.ok()))),
