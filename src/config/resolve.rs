@@ -314,15 +314,13 @@ impl Ctx {
             raw.email,
             "the address that gets quarantine and failure notices",
         )?;
-        let valid_email = email
-            .split_once('@')
-            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !email.chars().any(char::is_whitespace));
-        if !valid_email {
+        // lettre's own parser: an address accepted here is one the notifier can send to.
+        if let Err(e) = email.parse::<lettre::Address>() {
             return Err(self.invalid(
                 S,
                 "email",
                 &email,
-                "expected an e-mail address such as idm-team@example.com",
+                format!("expected an e-mail address such as idm-team@example.com ({e})"),
             ));
         }
         let smtp_tls = match raw.smtp_tls.as_deref().unwrap_or("starttls") {
