@@ -6,7 +6,8 @@
 //! - `POST /sim/faults` with any subset of `{"hibernating","fault_rate","latency_ms",
 //!   "rate_limit_per_hour" (number or null),"quota_max_rows" (number or null),
 //!   "rates":[{"phase","rate","kind",…}…] (replaces),"next":[{"kind",…,"phase"?}…] (appends)}`.
-//!   Fault kinds and phases: see `faults`. Answers as GET.
+//!   Fault kinds and phases: see `faults`; `"other_writer"` (object or null): see `writers`.
+//!   Answers as GET.
 //! - `POST /sim/faults/clear`: back to the start options, no queued faults.
 
 use std::time::Duration;
@@ -20,6 +21,7 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use super::faults::{Queued, Rate};
+use super::writers::OtherWriter;
 use super::{OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, Sim, front};
 
 pub fn router(sim: Sim) -> Router {
@@ -63,6 +65,7 @@ fn faults_doc(sim: &Sim) -> Value {
         "quota_max_rows": o.quota_max_rows,
         "rates": o.fault_rates,
         "next": sim.state.faults.pending(),
+        "other_writer": writers(sim).json(),
         "queue_length": sim.state.limits.queued(),
         "semaphore": o.semaphore,
         "queue": o.queue,
@@ -97,6 +100,10 @@ async fn set_faults(AxState(sim): AxState<Sim>, body: axum::body::Bytes) -> Resp
         Ok(q) => q.map(|q| q.and_then(|n| usize::try_from(n).ok())),
         Err(e) => return bad(e),
     };
+    let other_writer: Option<Option<OtherWriter>> = match parse(&update, "other_writer") {
+        Ok(w) => w,
+        Err(e) => return bad(e),
+    };
     let hibernating = update.get("hibernating").and_then(Value::as_bool);
     let fault_rate = update.get("fault_rate").and_then(Value::as_f64);
     let latency = update.get("latency_ms").and_then(Value::as_u64);
@@ -123,8 +130,15 @@ async fn set_faults(AxState(sim): AxState<Sim>, body: axum::body::Bytes) -> Resp
     if rate.is_some() {
         sim.state.limits.reset_rate();
     }
+    if let Some(w) = other_writer {
+        writers(&sim).set(w);
+    }
     sim.state.faults.push(next);
     Json(faults_doc(&sim)).into_response()
+}
+
+fn writers(sim: &Sim) -> std::sync::MutexGuard<'_, super::writers::Writers> {
+    sim.state.writers.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// `key` of the update decoded as `T`, if present.
@@ -156,5 +170,6 @@ async fn clear_faults(AxState(sim): AxState<Sim>) -> Json<Value> {
     sim.state.update_options(|o| *o = base);
     sim.state.faults.clear();
     sim.state.limits.reset_rate();
+    writers(&sim).set(None);
     Json(faults_doc(&sim))
 }

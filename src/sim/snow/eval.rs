@@ -2,14 +2,14 @@
 //! references, case-insensitive value matching, ordering and offset paging.
 //!
 //! Conditions on unknown fields are dropped at compile time (spec §1.4), which can widen a
-//! match to every row, exactly as on an instance. When a group has an equality on an indexed
-//! field, only that index bucket is scanned.
+//! match to every row, exactly as on an instance. Which rows a query must look at (index
+//! buckets, a `sys_id` range) and paging are in `scan`.
 
 use std::cmp::Ordering;
 
 use super::query::{Cond, Op, Query};
 use super::schema::Kind;
-use super::store::{Row, Store, Table};
+use super::store::{Row, Store};
 
 /// A resolved field path: (table, column position) per hop; all hops but the last are references.
 #[derive(Clone, Debug)]
@@ -169,91 +169,6 @@ impl Filter {
                     .iter()
                     .any(|g| g.iter().all(|ors| ors.iter().any(|c| test(store, row, c)))))
     }
-
-    /// The smallest index bucket that every match must come from, if any.
-    fn candidates<'a>(&self, table: &'a Table) -> Option<Vec<&'a str>> {
-        if self.groups.len() > 1 {
-            return None;
-        }
-        let mut best: Option<Vec<&'a str>> = None;
-        let single = self
-            .groups
-            .first()
-            .into_iter()
-            .flatten()
-            .filter(|ors| ors.len() == 1)
-            .map(|ors| &ors[0]);
-        for c in single.chain(self.extra.iter()) {
-            if !matches!(c.op, Op::Eq) || !c.path.is_direct() {
-                continue;
-            }
-            let pos = c.path.first_pos();
-            let bucket = if table.def.fields[pos].name == "sys_id" {
-                table
-                    .rows
-                    .get_key_value(&c.value)
-                    .map(|(k, _)| vec![k.as_str()])
-                    .unwrap_or_default()
-            } else if table.is_indexed(pos) {
-                table.lookup(pos, &c.value).unwrap_or_default()
-            } else {
-                continue;
-            };
-            if best.as_ref().is_none_or(|b| bucket.len() < b.len()) {
-                best = Some(bucket);
-            }
-        }
-        best
-    }
-
-    /// Total matches and the sys_ids of the page `[offset, offset + limit)`.
-    pub fn select(&self, store: &Store, table: &Table, offset: usize, limit: usize) -> (usize, Vec<String>) {
-        let rows: Box<dyn Iterator<Item = (&str, &Row)>> = match self.candidates(table) {
-            Some(ids) => Box::new(
-                ids.into_iter()
-                    .filter_map(|id| table.rows.get_key_value(id))
-                    .map(|(k, r)| (k.as_str(), r)),
-            ),
-            None => Box::new(table.rows.iter().map(|(k, r)| (k.as_str(), r))),
-        };
-        let sys_id_order = self
-            .order
-            .iter()
-            .all(|(p, desc)| !desc && p.is_direct() && table.def.fields[p.first_pos()].name == "sys_id");
-        if sys_id_order {
-            let mut total = 0;
-            let mut page = Vec::new();
-            for (id, row) in rows {
-                if self.matches(store, row) {
-                    if total >= offset && page.len() < limit {
-                        page.push(id.to_owned());
-                    }
-                    total += 1;
-                }
-            }
-            return (total, page);
-        }
-        let mut hits: Vec<(&str, &Row)> = rows.filter(|(_, row)| self.matches(store, row)).collect();
-        hits.sort_by(|a, b| {
-            for (path, desc) in &self.order {
-                let ord = compare(path.kind, path.value(store, a.1), path.value(store, b.1));
-                let ord = if *desc { ord.reverse() } else { ord };
-                if ord != Ordering::Equal {
-                    return ord;
-                }
-            }
-            Ordering::Equal
-        });
-        let total = hits.len();
-        (
-            total,
-            hits.into_iter()
-                .skip(offset)
-                .take(limit)
-                .map(|(id, _)| id.to_owned())
-                .collect(),
-        )
-    }
 }
 
 fn compare(kind: Kind, a: &str, b: &str) -> Ordering {
@@ -262,20 +177,32 @@ fn compare(kind: Kind, a: &str, b: &str) -> Ordering {
     {
         return x.cmp(&y);
     }
+    if a.is_ascii() && b.is_ascii() {
+        return a.bytes().map(|c| c.to_ascii_lowercase()).cmp(b.bytes().map(|c| c.to_ascii_lowercase()));
+    }
     a.to_lowercase().cmp(&b.to_lowercase())
+}
+
+/// `stored` equals `want` (already lower-cased) ignoring case; allocates only off ASCII.
+fn eq_lower(stored: &str, want: &str) -> bool {
+    if stored.is_ascii() {
+        stored.len() == want.len() && stored.bytes().zip(want.bytes()).all(|(a, b)| a.to_ascii_lowercase() == b)
+    } else {
+        stored.to_lowercase() == want
+    }
 }
 
 fn eq(kind: Kind, stored: &str, want: &str) -> bool {
     match kind {
         Kind::UserRoles => stored.split(',').any(|r| r.trim().eq_ignore_ascii_case(want)),
         Kind::Bool => super::values::bool_str(stored) == want,
-        _ => stored.to_lowercase() == want,
+        _ => eq_lower(stored, want),
     }
 }
 
 fn test(store: &Store, row: &Row, c: &Compiled) -> bool {
     let raw = c.path.value(store, row);
-    let v = raw.to_lowercase();
+    let lower = || raw.to_lowercase();
     let kind = c.path.kind;
     match c.op {
         Op::Eq => eq(kind, raw, &c.value),
@@ -284,12 +211,12 @@ fn test(store: &Store, row: &Row, c: &Compiled) -> bool {
             eq(kind, raw, &c.value)
                 || c.path
                     .reference
-                    .is_some_and(|t| store.ref_display(t, raw).to_lowercase() == c.value)
+                    .is_some_and(|t| eq_lower(&store.ref_display(t, raw), &c.value))
         }
-        Op::Like => v.contains(&c.value),
-        Op::NotLike => !v.contains(&c.value),
-        Op::StartsWith => v.starts_with(&c.value),
-        Op::EndsWith => v.ends_with(&c.value),
+        Op::Like => lower().contains(&c.value),
+        Op::NotLike => !lower().contains(&c.value),
+        Op::StartsWith => lower().starts_with(&c.value),
+        Op::EndsWith => lower().ends_with(&c.value),
         Op::In => c.list.iter().any(|x| eq(kind, raw, x)),
         Op::NotIn => !c.list.iter().any(|x| eq(kind, raw, x)),
         Op::IsEmpty | Op::EmptyString => raw.is_empty(),
@@ -309,10 +236,13 @@ fn test(store: &Store, row: &Row, c: &Compiled) -> bool {
                 .as_ref()
                 .map(|p| p.value(store, row).to_lowercase())
                 .unwrap_or_default();
-            (v == other) == (c.op == Op::SameAs)
+            (lower() == other) == (c.op == Op::SameAs)
         }
     }
 }
+
+#[path = "scan.rs"]
+mod scan;
 
 #[cfg(test)]
 #[path = "eval_tests.rs"]

@@ -122,6 +122,47 @@ fn indexed_equality_narrows_candidates() {
     assert_eq!(filter.candidates(t).map(|c| c.len()), Some(1));
     let wide = Filter::compile(&store, "sys_user", &query::parse("user_name=a^NQuser_name=b"), &caller);
     assert!(wide.candidates(t).is_none());
+    let narrow = |q: &str| {
+        Filter::compile(&store, "sys_user", &query::parse(q), &caller)
+            .candidates(t)
+            .map(|c| c.len())
+    };
+    assert_eq!(narrow("user_nameINabel.tuter,DANA.DEE,nobody^active=true"), Some(2));
+    assert_eq!(narrow("user_nameSTARTSWITHAbel^ORemail=beth@y.com"), Some(2));
+    assert_eq!(narrow("emailSTARTSWITHdana"), Some(1));
+    assert_eq!(narrow("user_nameLIKEabel^ORemail=beth@y.com"), None, "LIKE has no index");
+    let id = format!("{:032x}", 3);
+    assert_eq!(narrow(&format!("sys_idIN{id},{:032x}", 99)), Some(1));
+}
+
+#[test]
+fn keyset_paging_walks_the_sys_id_range() {
+    // Keyset paging (`sys_id>LAST^ORDERBYsys_id`, spec §13 #10) neither skips nor repeats rows.
+    let store = fixture();
+    let caller = Caller {
+        sys_id: "",
+        user_name: "",
+    };
+    let t = store.table("sys_user").unwrap();
+    let all: Vec<String> = t.rows.keys().cloned().collect();
+    let mut seen = Vec::new();
+    let mut last = String::new();
+    loop {
+        let q = if last.is_empty() {
+            "ORDERBYsys_id".to_owned()
+        } else {
+            format!("sys_id>{last}^ORDERBYsys_id")
+        };
+        let filter = Filter::compile(&store, "sys_user", &query::parse(&q), &caller);
+        assert_eq!(filter.is_keyset(t), !last.is_empty());
+        let page = filter.page(&store, t, 0, 2);
+        let Some(end) = page.last() else { break };
+        last = end.clone();
+        seen.extend(page);
+    }
+    assert_eq!(seen, all);
+    let filter = Filter::compile(&store, "sys_user", &query::parse(&format!("sys_id>={}", all[1])), &caller);
+    assert_eq!(filter.select(&store, t, 0, 100).0, all.len() - 1);
 }
 
 #[test]

@@ -30,6 +30,7 @@ mod table_api;
 #[cfg(test)]
 mod test_support;
 mod values;
+mod writers;
 mod writes;
 
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -114,6 +115,7 @@ struct State {
     stats: stats::Stats,
     faults: faults::Faults,
     limits: limits::Limits,
+    writers: Mutex<writers::Writers>,
 }
 
 impl State {
@@ -167,6 +169,7 @@ impl Sim {
             auth,
             stats: stats::Stats::default(),
             faults: faults::Faults::default(),
+            writers: Mutex::new(writers::Writers::default()),
         };
         Sim { state: Arc::new(state) }
     }

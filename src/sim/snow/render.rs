@@ -125,30 +125,39 @@ fn url_with(base: &str, params: &[(String, String)], offset: usize, limit: usize
 }
 
 /// The `Link` header for a page, or `None` when everything fits on one page. `last` is the
-/// page-aligned offset of the final page.
+/// page-aligned offset of the final page. Without a count (`sysparm_no_count=true`) the total
+/// is unknown: `next` is offered after a full page and `last` is left out [unverified: what an
+/// instance sends then].
 pub fn link_header(
     base: &str,
     params: &[(String, String)],
     offset: usize,
     limit: usize,
-    total: usize,
+    total: Option<usize>,
+    page_len: usize,
 ) -> Option<String> {
-    if limit == 0 || (offset == 0 && total <= limit) {
+    let more = match total {
+        Some(total) => offset + limit < total,
+        None => page_len >= limit,
+    };
+    if limit == 0 || (offset == 0 && !more) {
         return None;
     }
-    let last = if total == 0 { 0 } else { (total - 1) / limit * limit };
     let mut links = vec![format!("<{}>;rel=\"first\"", url_with(base, params, 0, limit))];
     if offset > 0 {
         let prev = offset.saturating_sub(limit);
         links.push(format!("<{}>;rel=\"prev\"", url_with(base, params, prev, limit)));
     }
-    if offset + limit < total {
+    if more {
         links.push(format!(
             "<{}>;rel=\"next\"",
             url_with(base, params, offset + limit, limit)
         ));
     }
-    links.push(format!("<{}>;rel=\"last\"", url_with(base, params, last, limit)));
+    if let Some(total) = total {
+        let last = if total == 0 { 0 } else { (total - 1) / limit * limit };
+        links.push(format!("<{}>;rel=\"last\"", url_with(base, params, last, limit)));
+    }
     Some(links.join(","))
 }
 

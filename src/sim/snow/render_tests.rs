@@ -81,7 +81,7 @@ fn link_header_composition() {
         ("sysparm_offset".to_owned(), "10".to_owned()),
     ];
     let base = "http://h:1/api/now/table/sys_user";
-    let got = link_header(base, &params, 10, 10, 35).unwrap();
+    let got = link_header(base, &params, 10, 10, Some(35), 10).unwrap();
     let url = |o: usize| {
         format!(
             "{base}?sysparm_query=active%3Dtrue%5EORDERBYsys_id&sysparm_fields=sys_id,name&sysparm_offset={o}&sysparm_limit=10"
@@ -95,12 +95,18 @@ fn link_header_composition() {
         url(30)
     );
     assert_eq!(got, want);
-    let first_page = link_header(base, &params, 0, 10, 35).unwrap();
+    let first_page = link_header(base, &params, 0, 10, Some(35), 10).unwrap();
     assert!(!first_page.contains("rel=\"prev\""));
-    let last_page = link_header(base, &params, 30, 10, 35).unwrap();
+    let last_page = link_header(base, &params, 30, 10, Some(35), 10).unwrap();
     assert!(!last_page.contains("rel=\"next\""));
-    assert_eq!(link_header(base, &params, 0, 10, 10), None);
-    assert_eq!(link_header(base, &params, 0, 10, 0), None);
+    assert_eq!(link_header(base, &params, 0, 10, Some(10), 10), None);
+    assert_eq!(link_header(base, &params, 0, 10, Some(0), 10), None);
+    // Uncounted: `next` after a full page, never `last`.
+    let open = link_header(base, &params, 10, 10, None, 10).unwrap();
+    assert!(open.contains("rel=\"next\"") && !open.contains("rel=\"last\""), "{open}");
+    let end = link_header(base, &params, 10, 10, None, 4).unwrap();
+    assert!(!end.contains("rel=\"next\""), "{end}");
+    assert_eq!(link_header(base, &params, 0, 10, None, 4), None);
 }
 
 #[test]

@@ -196,7 +196,7 @@ fn user_fields() -> Vec<Field> {
 fn defs() -> Vec<(&'static str, &'static str, &'static [&'static str], Vec<Field>)> {
     use Kind::*;
     vec![
-        ("sys_user", "User", &["user_name", "email", "name"], user_fields()),
+        ("sys_user", "User", &["user_name", "email", "name", "employee_number"], user_fields()),
         (
             "sys_user_group",
             "Group",

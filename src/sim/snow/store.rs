@@ -1,11 +1,13 @@
-//! In-memory tables: rows ordered by sys_id, plus hash indexes on the fields clients look
-//! rows up by (lower-cased value → sys_ids), so `user_name=x` is a lookup and `ORDERBYsys_id`
-//! paging walks the ordered map.
+//! In-memory tables: rows ordered by sys_id, plus ordered indexes on the fields clients look
+//! rows up by (lower-cased value → sys_ids), so `user_name=x`, `user_nameINa,b` and
+//! `user_nameSTARTSWITHa` are lookups, and `ORDERBYsys_id` / `sys_id>X` paging walks the
+//! ordered map.
 //!
 //! A row is a `Vec<String>` aligned with its table's `TableDef::fields`; every value is stored
 //! the way it goes on the wire (booleans `"true"`/`"false"`, UTC `YYYY-MM-DD HH:MM:SS`).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Bound;
 use std::sync::Arc;
 
 use super::schema::{self, TableDef};
@@ -15,7 +17,7 @@ pub type Row = Vec<String>;
 pub struct Table {
     pub def: Arc<TableDef>,
     pub rows: BTreeMap<String, Row>,
-    index: HashMap<usize, HashMap<String, BTreeSet<String>>>,
+    index: HashMap<usize, BTreeMap<String, BTreeSet<String>>>,
 }
 
 impl Table {
@@ -24,7 +26,7 @@ impl Table {
             .indexed
             .iter()
             .filter_map(|f| def.pos(f))
-            .map(|p| (p, HashMap::new()))
+            .map(|p| (p, BTreeMap::new()))
             .collect();
         Table {
             def: Arc::new(def),
@@ -45,6 +47,19 @@ impl Table {
             idx.get(&value.to_lowercase())
                 .map(|s| s.iter().map(String::as_str).collect())
                 .unwrap_or_default(),
+        )
+    }
+
+    /// sys_ids whose indexed field `pos` starts with `prefix` case-insensitively; `None` when
+    /// the field has no index.
+    pub fn prefix(&self, pos: usize, prefix: &str) -> Option<Vec<&str>> {
+        let idx = self.index.get(&pos)?;
+        let start = prefix.to_lowercase();
+        Some(
+            idx.range::<str, _>((Bound::Included(start.as_str()), Bound::Unbounded))
+                .take_while(|(k, _)| k.starts_with(&start))
+                .flat_map(|(_, ids)| ids.iter().map(String::as_str))
+                .collect(),
         )
     }
 

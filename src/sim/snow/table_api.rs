@@ -175,6 +175,7 @@ fn build_filter(store: &Store, table: &str, params: &Params, caller: &Principal)
 
 fn list(state: &State, call: &Call, version: Option<&str>, table: &str, head: bool) -> Reply {
     let params = Params::parse(call.query);
+    super::writers::before_list(state, table, &params, call.caller);
     let store = state.read_store();
     let Some(t) = store.table(table) else {
         return Reply::bad_uri();
@@ -185,7 +186,13 @@ fn list(state: &State, call: &Call, version: Option<&str>, table: &str, head: bo
         .unwrap_or(DEFAULT_LIMIT);
     let offset = params.usize("sysparm_offset").unwrap_or(0);
     let filter = build_filter(&store, table, &params, call.caller);
-    let (total, ids) = filter.select(&store, t, offset, limit);
+    let counted = !params.flag("sysparm_no_count");
+    let (total, ids) = if counted {
+        let (total, ids) = filter.select(&store, t, offset, limit);
+        (Some(total), ids)
+    } else {
+        (None, filter.page(&store, t, offset, limit))
+    };
     if ids.is_empty() && version == Some("v1") {
         let detail = "Records matching query not found. Check query parameter or offset parameter";
         return Reply::error(404, "No Record found", Some(detail));
@@ -201,12 +208,12 @@ fn list(state: &State, call: &Call, version: Option<&str>, table: &str, head: bo
     if head {
         reply.body.clear();
     }
-    if !params.flag("sysparm_no_count") {
+    if let Some(total) = total {
         reply = reply.header("X-Total-Count", total.to_string());
     }
     if !params.flag("sysparm_suppress_pagination_header") {
         let base = format!("http://{}{}", call.host, call.path);
-        if let Some(link) = render::link_header(&base, &params.0, offset, limit, total) {
+        if let Some(link) = render::link_header(&base, &params.0, offset, limit, total, ids.len()) {
             reply = reply.header("Link", link);
         }
     }
