@@ -7,7 +7,9 @@ use serde_json::{Map, Value, json};
 
 use super::graph;
 use super::snow;
-use super::tenant::Tenant;
+use std::collections::HashSet;
+
+use super::tenant::{SnowSeedUser, Tenant, UserType};
 
 /// Both simulators' options. `snow.snow_users` is the number of pre-existing ServiceNow users,
 /// taken from the tenant; `graph.users`, `graph.groups` and `graph.seed` shape the tenant.
@@ -17,14 +19,30 @@ pub struct Options {
     pub graph: graph::Options,
 }
 
-/// Builds both simulators from one tenant, not yet serving.
+/// Builds both simulators from one tenant, not yet serving. Plants what `options.snow` asks
+/// for beyond the pre-existing users: a tenant user colliding with the integration account,
+/// and rows of tables that extend `sys_user` carrying tenant users' emails (recorded in
+/// `tenant.planted`).
 pub fn build(options: Options) -> Result<(snow::Sim, graph::Sim), snow::InsertError> {
-    let tenant = Tenant::generate(options.graph.seed, options.graph.users, options.graph.groups);
+    let mut tenant = Tenant::generate(options.graph.seed, options.graph.users, options.graph.groups);
     let pre_existing = tenant.snow_seed_users(options.snow.snow_users);
+    let mut free = free_users(&tenant, &pre_existing);
+    let mut snow_options = options.snow;
+    if let Some(collision) = snow_options.integration_collision
+        && let Some(i) = free.next()
+    {
+        let user = &mut tenant.users[i];
+        match collision {
+            snow::Collision::Email => user.mail = Some(admin_email(&snow_options.admin_user)),
+            snow::Collision::UserName => snow_options.admin_user = user.user_principal_name.clone(),
+        }
+        tenant.planted.integration_account = user.id.clone();
+    }
+    let extended: Vec<usize> = free.take(snow_options.extended_users).collect();
     // The instance's own generated users would share no names with the tenant: replace them.
     let snow = snow::Sim::new(snow::Options {
         snow_users: 0,
-        ..options.snow
+        ..snow_options
     });
     for row in pre_existing {
         let department = row
@@ -44,7 +62,68 @@ pub fn build(options: Options) -> Result<(snow::Sim, graph::Sim), snow::InsertEr
             }),
         )?;
     }
+    for (n, i) in extended.into_iter().enumerate() {
+        let (class, _) = snow::USER_CLASSES[n % snow::USER_CLASSES.len()];
+        let u = &tenant.users[i];
+        let local = u.user_principal_name.split('@').next().unwrap_or_default();
+        let prefix = class.split('_').next_back().unwrap_or(class);
+        snow.insert(
+            class,
+            &json!({
+                "user_name": format!("{prefix}.{local}"),
+                "email": u.mail.clone().unwrap_or_default(),
+                "first_name": u.given_name.clone().unwrap_or_default(),
+                "last_name": u.surname.clone().unwrap_or_default(),
+            }),
+        )?;
+        tenant.planted.extended_users.push((u.id.clone(), class.to_owned()));
+    }
     Ok((snow, graph::Sim::with_tenant(tenant, options.graph)))
+}
+
+/// The email the seed gives the admin account (see `snow::seed`).
+fn admin_email(admin_user: &str) -> String {
+    if admin_user.contains('@') {
+        admin_user.to_owned()
+    } else {
+        format!("{admin_user}@example.com")
+    }
+}
+
+/// Indexes of in-scope member users with a mail and a UPN of at most 40 characters that no
+/// planted problem and no pre-existing row uses, in listing order.
+fn free_users(tenant: &Tenant, pre_existing: &[SnowSeedUser]) -> std::vec::IntoIter<usize> {
+    let in_scope = tenant.in_scope_user_ids();
+    let p = &tenant.planted;
+    let mut used: HashSet<String> = [&p.missing_department, &p.duplicate_email]
+        .into_iter()
+        .chain(&p.email_matched)
+        .chain(&p.upn_matched)
+        .cloned()
+        .collect();
+    let taken: HashSet<String> = pre_existing
+        .iter()
+        .flat_map(|r| {
+            [
+                Some(r.user_name.to_lowercase()),
+                r.email.as_ref().map(|e| e.to_lowercase()),
+            ]
+        })
+        .flatten()
+        .collect();
+    let ids: Vec<usize> = (0..tenant.users.len())
+        .filter(|&i| {
+            let u = &tenant.users[i];
+            let mail = u.mail.as_deref().map(str::to_lowercase);
+            in_scope.contains(u.id.as_str())
+                && u.user_type == UserType::Member
+                && u.user_principal_name.len() <= 40
+                && !taken.contains(&u.user_principal_name.to_lowercase())
+                && mail.is_some_and(|m| !taken.contains(&m))
+                && used.insert(u.id.clone())
+        })
+        .collect();
+    ids.into_iter()
 }
 
 /// The ready line of `nowsync sim` (DESIGN.md "Simulators"): one JSON object.

@@ -11,6 +11,7 @@ mod notify;
 mod secrets;
 mod sim_snow;
 mod sim_snow_faults;
+mod sim_snow_instance;
 mod sim_snow_paging;
 mod snow_check;
 mod snow_client;

@@ -99,7 +99,11 @@ async fn offset_paging_skips_rows_that_keyset_paging_reads() {
     let before = read_by_keyset(&r, &c).await;
     faults(&r, &c, writer).await;
     let seen = read_by_keyset(&r, &c).await;
-    assert_eq!(misses(&r, &c, &before, &seen).await, (0, 0), "keyset paging neither skips nor repeats");
+    assert_eq!(
+        misses(&r, &c, &before, &seen).await,
+        (0, 0),
+        "keyset paging neither skips nor repeats"
+    );
 }
 
 #[tokio::test]
@@ -126,11 +130,18 @@ async fn the_other_writer_inserts_the_given_rows_before_the_cursor() {
         let url = format!("{}/api/now/table/sys_user?sysparm_query=user_name={user_name}", r.url);
         let body: Value = admin(&r, c.get(url)).send().await.unwrap().json().await.unwrap();
         let row = &body["result"][0];
-        assert!(row["sys_id"].as_str().unwrap() < cursor.as_str(), "inserted before the cursor: {body}");
+        assert!(
+            row["sys_id"].as_str().unwrap() < cursor.as_str(),
+            "inserted before the cursor: {body}"
+        );
         assert_eq!(row["sys_created_by"], "system");
     }
     assert_eq!(r.sim.stats()["faults"]["other_writer_insert"], 2);
-    assert_eq!(r.sim.stats()["requests"]["POST"], 0, "the other writer is not the client");
+    assert_eq!(
+        r.sim.stats()["requests"]["POST"],
+        0,
+        "the other writer is not the client"
+    );
 }
 
 #[tokio::test]
@@ -149,7 +160,10 @@ async fn uncounted_pages_offer_next_after_a_full_page_and_no_last() {
     let resp = admin(&r, c.get(url(0))).send().await.unwrap();
     assert!(resp.headers().get("x-total-count").is_none());
     let link = resp.headers()["link"].to_str().unwrap().to_owned();
-    assert!(link.contains("rel=\"next\"") && !link.contains("rel=\"last\""), "{link}");
+    assert!(
+        link.contains("rel=\"next\"") && !link.contains("rel=\"last\""),
+        "{link}"
+    );
     let resp = admin(&r, c.get(url(5))).send().await.unwrap();
     let link = resp.headers()["link"].to_str().unwrap().to_owned();
     assert!(!link.contains("rel=\"next\""), "a short page is the last: {link}");

@@ -178,7 +178,10 @@ fn compare(kind: Kind, a: &str, b: &str) -> Ordering {
         return x.cmp(&y);
     }
     if a.is_ascii() && b.is_ascii() {
-        return a.bytes().map(|c| c.to_ascii_lowercase()).cmp(b.bytes().map(|c| c.to_ascii_lowercase()));
+        return a
+            .bytes()
+            .map(|c| c.to_ascii_lowercase())
+            .cmp(b.bytes().map(|c| c.to_ascii_lowercase()));
     }
     a.to_lowercase().cmp(&b.to_lowercase())
 }
@@ -186,7 +189,11 @@ fn compare(kind: Kind, a: &str, b: &str) -> Ordering {
 /// `stored` equals `want` (already lower-cased) ignoring case; allocates only off ASCII.
 fn eq_lower(stored: &str, want: &str) -> bool {
     if stored.is_ascii() {
-        stored.len() == want.len() && stored.bytes().zip(want.bytes()).all(|(a, b)| a.to_ascii_lowercase() == b)
+        stored.len() == want.len()
+            && stored
+                .bytes()
+                .zip(want.bytes())
+                .all(|(a, b)| a.to_ascii_lowercase() == b)
     } else {
         stored.to_lowercase() == want
     }

@@ -130,7 +130,11 @@ fn indexed_equality_narrows_candidates() {
     assert_eq!(narrow("user_nameINabel.tuter,DANA.DEE,nobody^active=true"), Some(2));
     assert_eq!(narrow("user_nameSTARTSWITHAbel^ORemail=beth@y.com"), Some(2));
     assert_eq!(narrow("emailSTARTSWITHdana"), Some(1));
-    assert_eq!(narrow("user_nameLIKEabel^ORemail=beth@y.com"), None, "LIKE has no index");
+    assert_eq!(
+        narrow("user_nameLIKEabel^ORemail=beth@y.com"),
+        None,
+        "LIKE has no index"
+    );
     let id = format!("{:032x}", 3);
     assert_eq!(narrow(&format!("sys_idIN{id},{:032x}", 99)), Some(1));
 }
@@ -161,7 +165,12 @@ fn keyset_paging_walks_the_sys_id_range() {
         seen.extend(page);
     }
     assert_eq!(seen, all);
-    let filter = Filter::compile(&store, "sys_user", &query::parse(&format!("sys_id>={}", all[1])), &caller);
+    let filter = Filter::compile(
+        &store,
+        "sys_user",
+        &query::parse(&format!("sys_id>={}", all[1])),
+        &caller,
+    );
     assert_eq!(filter.select(&store, t, 0, 100).0, all.len() - 1);
 }
 

@@ -14,6 +14,7 @@ mod auth;
 mod batch;
 mod control;
 mod eval;
+mod extended;
 mod faults;
 mod front;
 mod limits;
@@ -43,7 +44,9 @@ use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
 
 pub use auth::{OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET};
+pub use extended::{Sso, USER_CLASSES};
 pub use faults::{Fault, Phase, Queued, Rate};
+pub use seed::ADMIN_SYS_ID;
 pub use seed::{Account, READER_PASSWORD, READER_USER};
 
 /// How a simulated instance behaves. `Default` injects no latency, faults, throttling or
@@ -73,6 +76,20 @@ pub struct Options {
     pub hibernating: bool,
     /// Strings over the dictionary `max_length` are refused with 400 instead of cut.
     pub reject_too_long: bool,
+    /// The `instance_id` system property; `None`: a random one, as every instance has its own.
+    pub instance_id: Option<String>,
+    /// The `instance_name` system property (`dev12345` for `dev12345.service-now.com`).
+    pub instance_name: String,
+    /// The Multi-Provider SSO plugin and its identity providers.
+    pub sso: Sso,
+    /// For `world::build`: a tenant user that collides with the integration account (the
+    /// admin nowsync signs in as): by email, or by user name (the admin's `user_name` becomes
+    /// the user's UPN). The user's id is `tenant.planted.integration_account`.
+    pub integration_collision: Option<Collision>,
+    /// For `world::build`: rows of tables that extend `sys_user` (`customer_contact`,
+    /// `csm_consumer_user`, alternately) carrying the emails of that many in-scope tenant users
+    /// (`tenant.planted.extended_users`).
+    pub extended_users: usize,
     pub admin_user: String,
     pub admin_password: String,
 }
@@ -99,10 +116,24 @@ impl Default for Options {
             rate_limit_per_hour: None,
             hibernating: false,
             reject_too_long: false,
+            instance_id: None,
+            instance_name: "nowsyncsim".to_owned(),
+            sso: Sso::Absent,
+            integration_collision: None,
+            extended_users: 0,
             admin_user: "admin".to_owned(),
             admin_password: random_password(),
         }
     }
+}
+
+/// How a planted tenant user collides with the integration account (`Options`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Collision {
+    /// The user's `mail` is the admin's email.
+    Email,
+    /// The admin's `user_name` is the user's UPN.
+    UserName,
 }
 
 /// Shared state behind a [`Sim`].
@@ -148,7 +179,9 @@ impl Sim {
         if options.admin_password.is_empty() {
             options.admin_password = random_password();
         }
-        let mut store = store::Store::new();
+        let instance_id = options.instance_id.take().unwrap_or_else(values::new_sys_id);
+        options.instance_id = Some(instance_id.clone());
+        let mut store = store::Store::with_plugins(options.sso != Sso::Absent);
         let accounts = seed::seed(
             &mut store,
             options.seed,
@@ -156,6 +189,13 @@ impl Sim {
             &options.admin_user,
             &options.admin_password,
         );
+        let extras = seed::Extras {
+            seed: options.seed,
+            instance_id: &instance_id,
+            instance_name: &options.instance_name,
+            sso: options.sso,
+        };
+        seed::extend(&mut store, &extras);
         let auth = auth::Auth::default();
         for a in &accounts {
             auth.set_password(&a.user_name, &a.password);
@@ -177,6 +217,11 @@ impl Sim {
     /// The options in force now (faults set through `/sim/faults` included).
     pub fn options(&self) -> Options {
         self.state.options()
+    }
+
+    /// The `instance_id` system property of this instance.
+    pub fn instance_id(&self) -> String {
+        self.state.base.instance_id.clone().unwrap_or_default()
     }
 
     /// The seeded logins: the admin (role `admin`) first, then `snow.reader` (role `itil`).

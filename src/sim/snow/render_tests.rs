@@ -103,7 +103,10 @@ fn link_header_composition() {
     assert_eq!(link_header(base, &params, 0, 10, Some(0), 10), None);
     // Uncounted: `next` after a full page, never `last`.
     let open = link_header(base, &params, 10, 10, None, 10).unwrap();
-    assert!(open.contains("rel=\"next\"") && !open.contains("rel=\"last\""), "{open}");
+    assert!(
+        open.contains("rel=\"next\"") && !open.contains("rel=\"last\""),
+        "{open}"
+    );
     let end = link_header(base, &params, 10, 10, None, 4).unwrap();
     assert!(!end.contains("rel=\"next\""), "{end}");
     assert_eq!(link_header(base, &params, 0, 10, None, 4), None);

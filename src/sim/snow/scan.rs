@@ -26,7 +26,11 @@ enum Source<'a> {
 }
 
 fn is_sys_id(table: &Table, c: &Compiled) -> bool {
-    table.def.fields.get(c.path.first_pos()).is_some_and(|f| f.name == "sys_id")
+    table
+        .def
+        .fields
+        .get(c.path.first_pos())
+        .is_some_and(|f| f.name == "sys_id")
 }
 
 /// The sys_ids a single condition can only match, from an index; `None` when it has none.
@@ -41,7 +45,11 @@ fn bucket<'a>(table: &'a Table, c: &Compiled) -> Option<Vec<&'a str>> {
     }
     let exact = |v: &str| -> Vec<&'a str> {
         if sys_id {
-            table.rows.get_key_value(v).map(|(k, _)| vec![k.as_str()]).unwrap_or_default()
+            table
+                .rows
+                .get_key_value(v)
+                .map(|(k, _)| vec![k.as_str()])
+                .unwrap_or_default()
         } else {
             table.lookup(pos, v).unwrap_or_default()
         }
@@ -147,9 +155,9 @@ impl Filter {
     }
 
     fn ordered_by_sys_id(&self, table: &Table) -> bool {
-        self.order
-            .iter()
-            .all(|(p, desc)| !desc && p.is_direct() && table.def.fields.get(p.first_pos()).is_some_and(|f| f.name == "sys_id"))
+        self.order.iter().all(|(p, desc)| {
+            !desc && p.is_direct() && table.def.fields.get(p.first_pos()).is_some_and(|f| f.name == "sys_id")
+        })
     }
 
     /// Total matches and the sys_ids of the page `[offset, offset + limit)`.
@@ -191,7 +199,12 @@ impl Filter {
             Ordering::Equal
         });
         let total = hits.len();
-        let page = hits.into_iter().skip(offset).take(limit).map(|(id, _)| id.to_owned()).collect();
+        let page = hits
+            .into_iter()
+            .skip(offset)
+            .take(limit)
+            .map(|(id, _)| id.to_owned())
+            .collect();
         (total, page)
     }
 }

@@ -97,7 +97,7 @@ impl TableDef {
     }
 }
 
-const fn f(name: &'static str, label: &'static str, kind: Kind, max_length: usize) -> Field {
+pub(super) const fn f(name: &'static str, label: &'static str, kind: Kind, max_length: usize) -> Field {
     Field {
         name,
         label,
@@ -121,7 +121,7 @@ const fn r(name: &'static str, label: &'static str, table: &'static str) -> Fiel
     }
 }
 
-const fn b(name: &'static str, label: &'static str, default: &'static str) -> Field {
+pub(super) const fn b(name: &'static str, label: &'static str, default: &'static str) -> Field {
     Field {
         name,
         label,
@@ -133,12 +133,12 @@ const fn b(name: &'static str, label: &'static str, default: &'static str) -> Fi
     }
 }
 
-fn mandatory(mut field: Field) -> Field {
+pub(super) fn mandatory(mut field: Field) -> Field {
     field.mandatory = true;
     field
 }
 
-fn system_fields() -> Vec<Field> {
+pub(super) fn system_fields() -> Vec<Field> {
     vec![
         f("sys_id", "Sys ID", Kind::Guid, 32),
         f("sys_created_on", "Created", Kind::DateTime, 40),
@@ -153,7 +153,7 @@ fn system_fields() -> Vec<Field> {
     ]
 }
 
-fn user_fields() -> Vec<Field> {
+pub(super) fn user_fields() -> Vec<Field> {
     use Kind::*;
     vec![
         mandatory(f("user_name", "User ID", Str, 40)),
@@ -196,7 +196,12 @@ fn user_fields() -> Vec<Field> {
 fn defs() -> Vec<(&'static str, &'static str, &'static [&'static str], Vec<Field>)> {
     use Kind::*;
     vec![
-        ("sys_user", "User", &["user_name", "email", "name", "employee_number"], user_fields()),
+        (
+            "sys_user",
+            "User",
+            &["user_name", "email", "name", "employee_number"],
+            user_fields(),
+        ),
         (
             "sys_user_group",
             "Group",
@@ -331,7 +336,7 @@ fn defs() -> Vec<(&'static str, &'static str, &'static [&'static str], Vec<Field
     ]
 }
 
-fn build(
+pub(super) fn build(
     name: &'static str,
     label: &'static str,
     super_class: Option<&'static str>,

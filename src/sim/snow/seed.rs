@@ -6,6 +6,7 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use super::extended::Sso;
 use super::schema::{BASE_TABLE, Kind, TableDef};
 use super::store::Store;
 use crate::model::SysId;
@@ -37,6 +38,9 @@ const LAST: &[&str] = &[
     "Young", "Zimmer",
 ];
 
+/// sys_id of the out-of-box `admin` user on every instance.
+pub const ADMIN_SYS_ID: &str = "6816f79cc0a8016401c5a33be04be441";
+
 /// A seeded login.
 #[derive(Clone, Debug)]
 pub struct Account {
@@ -64,7 +68,14 @@ impl Seeder<'_> {
 
     /// Inserts a row with the given fields; system fields are filled in. Returns its sys_id.
     fn insert(&mut self, table: &str, values: &[(&str, String)]) -> String {
-        let id = self.sys_id();
+        self.insert_as(table, values, None)
+    }
+
+    /// As `insert`, with a fixed sys_id (a random one is still drawn, so the rows after it keep
+    /// theirs).
+    fn insert_as(&mut self, table: &str, values: &[(&str, String)], fixed: Option<&str>) -> String {
+        let drawn = self.sys_id();
+        let id = fixed.map_or(drawn, str::to_owned);
         let ts = self.timestamp();
         let Some(t) = self.store.table_mut(table) else {
             return id;
@@ -101,7 +112,12 @@ impl Seeder<'_> {
         {
             let parent = def
                 .super_class
-                .and_then(|p| object_ids.get(p).cloned())
+                .and_then(|p| {
+                    object_ids
+                        .get(p)
+                        .cloned()
+                        .or_else(|| self.store.table("sys_db_object").and_then(|t| t.find_by_display(p)))
+                })
                 .unwrap_or_default();
             let id = self.insert(
                 "sys_db_object",
@@ -109,7 +125,12 @@ impl Seeder<'_> {
                     ("name", def.name.into()),
                     ("label", def.label.into()),
                     ("super_class", parent),
-                    ("is_extendable", (def.name == BASE_TABLE).to_string()),
+                    (
+                        "is_extendable",
+                        [BASE_TABLE, "sys_user", "sso_properties"]
+                            .contains(&def.name)
+                            .to_string(),
+                    ),
                 ],
             );
             object_ids.insert(def.name, id);
@@ -148,7 +169,9 @@ fn s(v: &str) -> String {
 
 /// Fills an empty store. Returns the seeded accounts (admin first).
 pub fn seed(store: &mut Store, seed: u64, snow_users: usize, admin_user: &str, admin_password: &str) -> Vec<Account> {
-    let defs = store.defs();
+    // Tables added later are seeded by `extend`, after these rows, so a seed keeps its sys_ids.
+    let core: Vec<&str> = super::schema::tables().iter().map(|d| d.name).collect();
+    let defs: Vec<_> = store.defs().into_iter().filter(|d| core.contains(&d.name)).collect();
     let mut sd = Seeder {
         store,
         rng: StdRng::seed_from_u64(seed),
@@ -204,17 +227,27 @@ pub fn seed(store: &mut Store, seed: u64, snow_users: usize, admin_user: &str, a
     ];
     for (account, (first, last)) in accounts.iter().zip([("System", "Administrator"), ("Snow", "Reader")]) {
         let role = &account.roles[0];
-        let user = sd.insert(
+        // The admin of every instance has this sys_id (it appears as `opened_by`, `closed_by`, …
+        // in recorded Table API answers of many instances) and the email admin@example.com.
+        let fixed = (account.user_name == "admin").then_some(ADMIN_SYS_ID);
+        let email = if account.user_name.contains('@') {
+            account.user_name.clone()
+        } else {
+            format!("{}@example.com", account.user_name)
+        };
+        let user = sd.insert_as(
             "sys_user",
             &[
                 ("user_name", account.user_name.clone()),
                 ("first_name", s(first)),
                 ("last_name", s(last)),
                 ("name", format!("{first} {last}")),
-                ("email", format!("{}@example.com", account.user_name)),
+                ("email", email),
                 ("roles", role.clone()),
                 ("web_service_access_only", s("false")),
+                ("internal_integration_user", s("false")),
             ],
+            fixed,
         );
         let values = [
             ("user", user),
@@ -254,4 +287,110 @@ pub fn seed(store: &mut Store, seed: u64, snow_users: usize, admin_user: &str, a
         sd.insert("sys_user", &values);
     }
     accounts
+}
+
+/// What an instance holds beyond the core seed: its identity and the plugins' data.
+pub struct Extras<'a> {
+    pub seed: u64,
+    pub instance_id: &'a str,
+    pub instance_name: &'a str,
+    pub sso: Sso,
+}
+
+/// Seeds the tables of `extended` (after `seed`): their dictionary rows, the system properties
+/// that identify the instance, and the Multi-Provider SSO identity providers of `extras.sso`.
+pub fn extend(store: &mut Store, extras: &Extras) {
+    let core: Vec<&str> = super::schema::tables().iter().map(|d| d.name).collect();
+    let mut late: Vec<_> = store
+        .defs()
+        .into_iter()
+        .chain(store.view_defs())
+        .filter(|d| !core.contains(&d.name))
+        .collect();
+    // Parents first: a table that extends another late one comes after it.
+    late.sort_by_key(|d| {
+        (
+            d.super_class.is_some_and(|p| !core.contains(&p) && p != "sys_user"),
+            d.name,
+        )
+    });
+    let mut sd = Seeder {
+        store,
+        rng: StdRng::seed_from_u64(extras.seed ^ 0x5eed_0002),
+        tick: 50_000,
+    };
+    sd.dictionary(&late);
+    let property = |name: &str, value: &str, kind: &str, description: &str| {
+        [
+            ("name", s(name)),
+            ("value", s(value)),
+            ("type", s(kind)),
+            ("description", s(description)),
+        ]
+    };
+    sd.insert(
+        "sys_properties",
+        &property("instance_id", extras.instance_id, "string", "Instance ID"),
+    );
+    sd.insert(
+        "sys_properties",
+        &property("instance_name", extras.instance_name, "string", "Instance name"),
+    );
+    let enabled = match extras.sso {
+        Sso::Absent => return,
+        Sso::Empty => "false",
+        Sso::Matching | Sso::Mismatched => "true",
+    };
+    let description = "Enables (true) or disables (false) multi-provider SSO.";
+    sd.insert(
+        "sys_properties",
+        &property(
+            "glide.authenticate.multisso.enabled",
+            enabled,
+            "true | false",
+            description,
+        ),
+    );
+    let user_field = match extras.sso {
+        Sso::Matching => "user_name",
+        Sso::Mismatched => "email",
+        Sso::Absent | Sso::Empty => return,
+    };
+    let tenant = crate::model::SysId::from_bytes(sd.rng.random()).to_string();
+    let guid = format!(
+        "{}-{}-{}-{}-{}",
+        &tenant[..8],
+        &tenant[8..12],
+        &tenant[12..16],
+        &tenant[16..20],
+        &tenant[20..]
+    );
+    let instance = format!("https://{}.service-now.com", extras.instance_name);
+    let idps = [
+        (
+            "Microsoft Entra ID",
+            "true",
+            user_field,
+            format!("https://sts.windows.net/{guid}/"),
+        ),
+        ("Okta (retired)", "false", "email", s("http://www.okta.com/exk1retired")),
+    ];
+    for (name, active, field, idp) in idps {
+        let values = [
+            ("name", s(name)),
+            ("active", s(active)),
+            ("default", s(active)),
+            ("user_field", s(field)),
+            ("idp", idp),
+            ("issuer", instance.clone()),
+            ("audience", instance.clone()),
+            (
+                "nameid_policy",
+                s("urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"),
+            ),
+            ("service_url", format!("{instance}/navpage.do")),
+            ("show_as_login_option", s("true")),
+        ];
+        sd.insert("saml2_update1_properties", &values);
+    }
 }

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Bound;
 use std::sync::Arc;
 
+use super::extended::{self, View};
 use super::schema::{self, TableDef};
 
 pub type Row = Vec<String>;
@@ -126,23 +127,57 @@ impl Table {
     }
 }
 
-/// All tables of the instance.
+/// All tables of the instance, and the views over them (`extended`).
 pub struct Store {
     tables: HashMap<&'static str, Table>,
+    views: HashMap<&'static str, View>,
 }
 
 impl Store {
+    /// The core tables and the views that need no plugin.
+    #[cfg(test)]
     pub fn new() -> Store {
-        let tables = schema::tables().into_iter().map(|d| (d.name, Table::new(d))).collect();
-        Store { tables }
+        Store::with_plugins(false)
     }
 
+    /// With `sso`, the Multi-Provider SSO plugin's tables too.
+    pub fn with_plugins(sso: bool) -> Store {
+        let tables = schema::tables()
+            .into_iter()
+            .chain(extended::tables(sso))
+            .map(|d| (d.name, Table::new(d)))
+            .collect();
+        let views = extended::views(sso).into_iter().map(|v| (v.def.name, v)).collect();
+        Store { tables, views }
+    }
+
+    /// The table that holds the rows of `name`: itself, or a view's storage.
     pub fn table(&self, name: &str) -> Option<&Table> {
-        self.tables.get(name)
+        self.tables
+            .get(name)
+            .or_else(|| self.views.get(name).and_then(|v| self.tables.get(v.storage)))
     }
 
     pub fn table_mut(&mut self, name: &str) -> Option<&mut Table> {
-        self.tables.get_mut(name)
+        let storage = self.views.get(name).map_or(name, |v| v.storage);
+        self.tables.get_mut(storage)
+    }
+
+    /// The name of the table that stores the rows of `name`.
+    pub fn storage_name<'a>(&self, name: &'a str) -> &'a str {
+        self.views.get(name).map_or(name, |v| v.storage)
+    }
+
+    /// The view `name`, when its rows live in another table.
+    pub fn view(&self, name: &str) -> Option<&View> {
+        self.views.get(name)
+    }
+
+    /// Definitions of the views, by name.
+    pub fn view_defs(&self) -> Vec<Arc<TableDef>> {
+        let mut defs: Vec<_> = self.views.values().map(|v| v.def.clone()).collect();
+        defs.sort_by_key(|d| d.name);
+        defs
     }
 
     /// Table definitions in a stable order (by name).

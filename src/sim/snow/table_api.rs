@@ -128,13 +128,48 @@ pub fn handle(state: &State, call: &Call) -> Reply {
     }
 }
 
-/// The silent read ACL: a non-admin sees only its own `sys_user_has_role` rows.
+/// Whether `row`, stored for `table`, is one of its rows: a view shows only its classes.
+pub fn in_view(store: &Store, table: &str, row: &Row) -> bool {
+    let Some(classes) = store.view(table).and_then(|v| v.classes) else {
+        return true;
+    };
+    let class = store.table(table).and_then(|t| t.def.pos("sys_class_name"));
+    class.is_some_and(|p| classes.contains(&row[p].as_str()))
+}
+
+/// The fields a record of `table` shows by default: a view's own, when it has fewer than the
+/// table that stores its rows.
+pub fn default_fields(store: &Store, table: &str) -> Option<Vec<String>> {
+    let view = store.view(table)?;
+    let storage = store.table(table)?;
+    (view.def.fields.len() < storage.def.fields.len())
+        .then(|| view.def.fields.iter().map(|f| f.name.to_owned()).collect())
+}
+
+/// The silent read ACLs: a non-admin sees only its own `sys_user_has_role` rows and no
+/// `sys_properties`; a view sees only its classes.
 fn acl_filter(store: &Store, table: &str, caller: &Principal, filter: &mut Filter) {
-    if table == "sys_user_has_role" && !caller.admin {
-        let who = Caller {
-            sys_id: &caller.sys_id,
-            user_name: &caller.user_name,
+    let who = Caller {
+        sys_id: &caller.sys_id,
+        user_name: &caller.user_name,
+    };
+    if let Some(classes) = store.view(table).and_then(|v| v.classes) {
+        let cond = Cond {
+            field: "sys_class_name".into(),
+            op: Op::In,
+            value: classes.join(","),
         };
+        filter.extra.extend(compile_cond(store, table, &cond, &who));
+    }
+    if table == "sys_properties" && !caller.admin {
+        let cond = Cond {
+            field: "sys_id".into(),
+            op: Op::IsEmpty,
+            value: String::new(),
+        };
+        filter.extra.extend(compile_cond(store, table, &cond, &who));
+    }
+    if table == "sys_user_has_role" && !caller.admin {
         let cond = Cond {
             field: "user".into(),
             op: Op::Eq,
@@ -145,6 +180,9 @@ fn acl_filter(store: &Store, table: &str, caller: &Principal, filter: &mut Filte
 }
 
 pub fn readable(store: &Store, table: &str, caller: &Principal, row: &Row) -> bool {
+    if !in_view(store, table, row) || (table == "sys_properties" && !caller.admin) {
+        return false;
+    }
     if table != "sys_user_has_role" || caller.admin {
         return true;
     }
@@ -197,7 +235,7 @@ fn list(state: &State, call: &Call, version: Option<&str>, table: &str, head: bo
         let detail = "Records matching query not found. Check query parameter or offset parameter";
         return Reply::error(404, "No Record found", Some(detail));
     }
-    let fields = render::parse_fields(params.get("sysparm_fields"));
+    let fields = render::parse_fields(params.get("sysparm_fields")).or_else(|| default_fields(&store, table));
     let opts = render_opts(&params, call.host, version);
     let rows: Vec<Value> = ids
         .iter()
@@ -228,7 +266,7 @@ fn get_one(state: &State, call: &Call, version: Option<&str>, table: &str, id: &
     };
     match t.get(id).filter(|row| readable(&store, table, call.caller, row)) {
         Some(row) => {
-            let fields = render::parse_fields(params.get("sysparm_fields"));
+            let fields = render::parse_fields(params.get("sysparm_fields")).or_else(|| default_fields(&store, table));
             let opts = render_opts(&params, call.host, version);
             let mut reply = Reply::json(
                 200,

@@ -150,7 +150,10 @@ fn cursor(state: &State, table: &str, parsed: &query::Query, params: &Params, ca
         user_name: &caller.user_name,
     };
     let filter = Filter::compile(&store, table, parsed, &who);
-    let offset = params.get("sysparm_offset").and_then(|o| o.trim().parse().ok()).unwrap_or(0);
+    let offset = params
+        .get("sysparm_offset")
+        .and_then(|o| o.trim().parse().ok())
+        .unwrap_or(0);
     filter.page(&store, t, offset, 1).into_iter().next()
 }
 

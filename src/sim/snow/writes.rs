@@ -53,7 +53,10 @@ fn parse_body(body: &[u8]) -> Result<Map<String, Value>, Reply> {
 }
 
 struct Ctx<'a> {
+    /// The table written through (a view's name gives the row its class).
     table: &'a str,
+    /// The table that stores its rows.
+    storage: &'a str,
     user: &'a str,
     display_input: bool,
     reject_too_long: bool,
@@ -82,7 +85,7 @@ fn apply(
             }
             continue;
         }
-        if name.starts_with("sys_") || (field.kind == Kind::UserRoles && ctx.table == "sys_user") {
+        if name.starts_with("sys_") || (field.kind == Kind::UserRoles && ctx.storage == "sys_user") {
             continue;
         }
         match field.kind {
@@ -112,7 +115,7 @@ fn apply(
             row[p] = v;
         }
     };
-    if ctx.table == "sys_user" {
+    if ctx.storage == "sys_user" {
         let get = |row: &[String], f: &str| t.def.pos(f).map(|p| row[p].clone()).unwrap_or_default();
         let parts = ["first_name", "middle_name", "last_name"];
         if !written.iter().any(|w| w == "name") && (insert || written.iter().any(|w| parts.contains(&w.as_str()))) {
@@ -169,7 +172,8 @@ fn respond(state: &State, call: &Call, version: Option<&str>, table: &str, id: &
     let Some(row) = t.get(id) else {
         return Reply::not_found();
     };
-    let fields = render::parse_fields(params.get("sysparm_fields"));
+    let fields =
+        render::parse_fields(params.get("sysparm_fields")).or_else(|| super::table_api::default_fields(&store, table));
     let opts = render_opts(&params, call.host, version);
     let no_body = call.no_response_body;
     let mut reply = if no_body {
@@ -195,8 +199,10 @@ pub(super) fn write(state: &State, call: &Call, table: &str, id: Option<&str>) -
     }
     let body = parse_body(call.body)?;
     let params = Params::parse(call.query);
+    let storage = state.read_store().storage_name(table).to_owned();
     let ctx = Ctx {
         table,
+        storage: &storage,
         user: &call.caller.user_name,
         display_input: params.flag("sysparm_input_display_value"),
         reject_too_long: state.options().reject_too_long,
@@ -206,7 +212,11 @@ pub(super) fn write(state: &State, call: &Call, table: &str, id: Option<&str>) -
     let id_pos = t.def.pos("sys_id").ok_or_else(Reply::bad_uri)?;
     let (mut row, old) = match id {
         Some(id) => {
-            let row = t.get(id).cloned().ok_or_else(Reply::not_found)?;
+            let row = t
+                .get(id)
+                .filter(|row| super::table_api::in_view(&store, table, row))
+                .cloned()
+                .ok_or_else(Reply::not_found)?;
             (row.clone(), Some(row))
         }
         None => {
@@ -216,18 +226,22 @@ pub(super) fn write(state: &State, call: &Call, table: &str, id: Option<&str>) -
         }
     };
     apply(&store, &ctx, &mut row, &body, id.is_none())?;
-    if let Some(reply) = duplicate_user_name(&store, table, &row) {
+    if let Some(reply) = duplicate_user_name(&store, &storage, &row) {
         return Err(reply);
     }
     let new_id = row[id_pos].clone();
-    if let Some(password) = body.get("user_password").map(from_json).filter(|_| table == "sys_user") {
+    if let Some(password) = body
+        .get("user_password")
+        .map(from_json)
+        .filter(|_| storage == "sys_user")
+    {
         let name = t.def.pos("user_name").map(|p| row[p].clone()).unwrap_or_default();
         state.auth.set_password(&name, &password);
     }
     if let Some(tm) = store.table_mut(table) {
         tm.put(row.clone());
     }
-    super::roles::after_write(&mut store, table, old.as_deref(), Some(&row));
+    super::roles::after_write(&mut store, &storage, old.as_deref(), Some(&row));
     Ok(new_id)
 }
 
@@ -250,10 +264,18 @@ pub fn delete(state: &State, call: &Call, table: &str, id: &str) -> Reply {
         return acl_denied("Delete");
     }
     let mut store = state.write_store();
-    let Some(old) = store.table_mut(table).and_then(|t| t.remove(id)) else {
+    let visible = store
+        .table(table)
+        .and_then(|t| t.get(id))
+        .is_some_and(|row| super::table_api::in_view(&store, table, row));
+    let storage = store.storage_name(table).to_owned();
+    let Some(old) = visible
+        .then(|| store.table_mut(table).and_then(|t| t.remove(id)))
+        .flatten()
+    else {
         return Reply::not_found();
     };
-    super::roles::after_write(&mut store, table, Some(&old), None);
+    super::roles::after_write(&mut store, &storage, Some(&old), None);
     Reply::empty(204)
 }
 

@@ -4,6 +4,7 @@ use crate::sim::snow::test_support::store_with;
 fn ctx(reject_too_long: bool) -> Ctx<'static> {
     Ctx {
         table: "sys_user",
+        storage: "sys_user",
         user: "admin",
         display_input: false,
         reject_too_long,

@@ -111,6 +111,7 @@ pub(super) fn assign(rng: &mut StdRng, tenant: &mut Tenant, groups: &[Group]) {
         duplicate_email: duplicate_email.map(id).unwrap_or_default(),
         email_matched: email_matched.iter().map(|&i| id(i)).collect(),
         upn_matched: upn_matched.iter().map(|&i| id(i)).collect(),
+        ..super::Planted::default()
     };
     if let Some(i) = missing_department {
         tenant.users[i].department = Some(OTHER_DEPARTMENTS[0].to_owned());

@@ -157,6 +157,12 @@ pub struct Planted {
     pub email_matched: Vec<String>,
     /// In scope; each UPN is the `user_name` of a pre-existing row.
     pub upn_matched: Vec<String>,
+    /// In scope; collides with the ServiceNow integration account (`snow::Options::
+    /// integration_collision`), empty when none was asked for.
+    pub integration_account: String,
+    /// In scope; each `mail` is the email of a row of a table that extends `sys_user`, with
+    /// that class (`snow::Options::extended_users`).
+    pub extended_users: Vec<(String, String)>,
 }
 
 impl Tenant {
