@@ -81,7 +81,7 @@ impl Writers {
             return false;
         }
         self.page_reads += 1;
-        self.page_reads % c.every == 0
+        self.page_reads.is_multiple_of(c.every)
     }
 
     /// The fields of the next row to insert.
