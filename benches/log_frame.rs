@@ -15,7 +15,7 @@ const BUDGET: Duration = Duration::from_millis(2);
 
 fn main() {
     let mut app = App::new("bench", Theme::from_env(), false);
-    app.screen = Screen::Dashboard;
+    app.shared.screen = Screen::Dashboard;
     app.log = LogBuffer::with_capacity(1_000_000);
     for i in 0..1_000_000u32 {
         let level = if i % 97 == 0 { Level::Error } else { Level::Info };

@@ -5,7 +5,7 @@
 use crossterm::event::KeyEvent;
 
 use super::log::Level;
-use super::wizard::StoreStatus;
+use super::screens::wizard::StoreStatus;
 use crate::model::check::Step;
 
 /// Which side a connection test was about.

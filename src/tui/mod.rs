@@ -8,26 +8,17 @@
 //! their own files. Every string from the directory or ServiceNow is sanitised before drawing.
 
 pub mod app;
-pub mod dashboard;
 pub mod effect;
 mod engine_task;
 pub mod event;
 pub mod export;
 pub mod help;
 pub mod log;
-pub mod mapping_actions;
-pub mod mapping_edit;
-pub mod mappings;
 mod runtime;
-pub mod scope_edit;
 pub mod screens;
-pub mod settings;
-pub mod settings_extra;
 pub mod terminal;
 pub mod theme;
-pub mod troubleshoot;
 pub mod view;
-pub mod wizard;
 
 #[cfg(test)]
 mod snapshot_tests;
@@ -38,6 +29,7 @@ use std::sync::Arc;
 use crate::config::{Config, ConfigError, Dirs};
 use crate::secrets::Secrets;
 use app::App;
+use screens::{mappings, settings, wizard};
 use theme::Theme;
 use wizard::{Prefill, Wizard};
 
@@ -95,20 +87,19 @@ pub async fn run_console(dirs: &Dirs, profile: &str) -> Result<(), ConsoleError>
     let wizard = Wizard::new(profile, dirs.config_file.clone(), existing.clone(), prefill, false);
     let mut first = app.open_wizard(wizard);
     if let Some(p) = configured {
-        app.settings = settings::rows(p);
-        app.settings_edit = Some(settings::Settings::new(p, dirs.config_file.clone(), existing));
+        app.settings = settings::State::of(p, dirs.config_file.clone(), existing);
         if let Some(configured) = &p.provisioning.mappings {
             // Relative to the configuration file, as the mappings screen saves it.
-            let path = &mapping_actions::mapping_path(&dirs.config_file, Some(configured));
+            let path = &mappings::mapping_path(&dirs.config_file, Some(configured));
             match std::fs::read_to_string(path) {
                 Ok(text) => {
                     let loaded = crate::mapping::model::load_str(&text).map_err(|e| e.to_string());
-                    app.mappings = mappings::Mappings::from_text(loaded, text);
+                    app.mappings = mappings::State::from_text(loaded, text);
                 }
-                Err(e) => app.mappings = mappings::Mappings::new(Err(format!("{}: {e}", path.display()))),
+                Err(e) => app.mappings = mappings::State::new(Err(format!("{}: {e}", path.display()))),
             }
         }
-        app.screen = app::Screen::Dashboard;
+        app.shared.screen = app::Screen::Dashboard;
         first.push(effect::Effect::StartEngine);
     }
     runtime::run(ctx, app, first).await?;

@@ -18,8 +18,8 @@ fn app() -> App {
     let mut app = dashboard_app();
     let config = crate::config::Config::parse(CONFIG, std::path::Path::new("/etc/nowsync/config.toml")).unwrap();
     let profile = config.profile("demo").unwrap();
-    app.settings = super::super::settings::rows(profile);
-    app.settings_edit = Some(super::super::settings::Settings::new(
+    app.settings.rows = super::super::screens::settings::rows(profile);
+    app.settings.editor = Some(super::super::screens::settings::Settings::new(
         profile,
         PathBuf::from("/etc/nowsync/config.toml"),
         CONFIG.to_owned(),
@@ -57,7 +57,7 @@ fn edit_save_and_leave() {
     typed(&mut app, "q");
     key(&mut app, KeyCode::Enter);
     assert!(
-        !app.quit && app.mappings.draft.form.is_some(),
+        !app.quit && app.mappings.doc.draft.form.is_some(),
         "refused: it does not parse"
     );
     snap("mappings_form_problems", &app);
@@ -65,7 +65,7 @@ fn edit_save_and_leave() {
     typed(&mut app, "Left([jobTitle], 20)");
     snap("mappings_form", &app);
     key(&mut app, KeyCode::Enter);
-    assert!(app.mappings.draft.form.is_none() && app.mappings.draft.dirty);
+    assert!(app.mappings.doc.draft.form.is_none() && app.mappings.doc.draft.dirty);
     assert!(app.quit_warning().is_some_and(|w| w.contains("mappings")));
 
     let effects = app.handle(Event::Key(KeyEvent::new(KeyCode::Char('S'), KeyModifiers::NONE)));
@@ -91,9 +91,10 @@ fn edit_save_and_leave() {
         Some(PathBuf::from("/etc/nowsync/mappings.toml"))
     );
     app.handle(Event::MappingsSaved(Ok(Some(config_text))));
-    assert!(!app.mappings.draft.dirty);
+    assert!(!app.mappings.doc.draft.dirty);
     assert!(
-        app.settings_edit
+        app.settings
+            .editor
             .as_ref()
             .is_some_and(|s| s.base.mappings.is_some() && s.text.contains("mappings = ")),
         "a later settings save keeps the mapping file"
@@ -107,16 +108,19 @@ fn edit_save_and_leave() {
     // Unsaved edits: Esc asks; n stays; y drops them and goes back to the saved file.
     key(&mut app, KeyCode::Char('D'));
     key(&mut app, KeyCode::Esc);
-    assert!(matches!(app.overlay, Overlay::Ask { .. }));
+    assert!(matches!(app.shared.overlay, Overlay::Ask { .. }));
     snap("mappings_leave_confirm", &app);
     key(&mut app, KeyCode::Char('n'));
-    assert!(matches!((app.screen, &app.overlay), (Screen::Mappings, Overlay::None)));
+    assert!(matches!(
+        (app.shared.screen, &app.shared.overlay),
+        (Screen::Mappings, Overlay::None)
+    ));
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Char('y'));
-    assert_eq!(app.screen, Screen::Dashboard);
-    assert!(!app.mappings.draft.dirty);
+    assert_eq!(app.shared.screen, Screen::Dashboard);
+    assert!(!app.mappings.doc.draft.dirty);
     assert!(
-        app.mappings.source_text.contains("Left([jobTitle], 20)"),
+        app.mappings.doc.source_text.contains("Left([jobTitle], 20)"),
         "the saved edit stays"
     );
 }
@@ -125,11 +129,11 @@ fn edit_save_and_leave() {
 fn restore_defaults_asks_and_import_reads_a_path() {
     let mut app = app();
     key(&mut app, KeyCode::Char('D'));
-    let n = app.mappings.rows();
+    let n = app.mappings.doc.rows();
     key(&mut app, KeyCode::Char('R'));
-    assert!(matches!(app.overlay, Overlay::Ask { .. }));
+    assert!(matches!(app.shared.overlay, Overlay::Ask { .. }));
     key(&mut app, KeyCode::Char('y'));
-    assert_eq!(app.mappings.rows(), n + 1);
+    assert_eq!(app.mappings.doc.rows(), n + 1);
     key(&mut app, KeyCode::Char('i'));
     typed(&mut app, "/tmp/schema.json");
     snap("mappings_import", &app);
@@ -138,6 +142,7 @@ fn restore_defaults_asks_and_import_reads_a_path() {
     app.handle(Event::SchemaImported(Err("/tmp/schema.json: No such file".into())));
     assert!(
         app.mappings
+            .doc
             .draft
             .note
             .as_deref()
@@ -157,8 +162,7 @@ fn scope_builder_adds_checks_and_saves_a_clause() {
     for _ in 0..12 {
         key(&mut app, KeyCode::Right);
         if app
-            .mappings
-            .scope_edit
+            .scope
             .form
             .as_ref()
             .is_some_and(|f| f.operator().name() == "REGEX MATCH")
@@ -170,19 +174,15 @@ fn scope_builder_adds_checks_and_saves_a_clause() {
     assert!(app.in_text_field());
     typed(&mut app, "(Sales");
     key(&mut app, KeyCode::Enter);
-    let form = app.mappings.scope_edit.form.as_ref().unwrap();
+    let form = app.scope.form.as_ref().unwrap();
     assert!(!form.problems.is_empty(), "a bad regex is refused");
     key(&mut app, KeyCode::Backspace);
     key(&mut app, KeyCode::Home);
     key(&mut app, KeyCode::Delete);
     typed(&mut app, "^");
     key(&mut app, KeyCode::Enter);
-    assert!(
-        app.mappings.scope_edit.form.is_none(),
-        "{:?}",
-        app.mappings.scope_edit.form
-    );
-    let user = app.mappings.draft.object(false).unwrap();
+    assert!(app.scope.form.is_none(), "{:?}", app.scope.form);
+    let user = app.mappings.doc.draft.object(false).unwrap();
     assert_eq!(user.scoping_filters.len(), 1);
     assert_eq!(user.scoping_filters[0].clauses[0].value, "^Sale");
     key(&mut app, KeyCode::Char('n'));
@@ -193,7 +193,7 @@ fn scope_builder_adds_checks_and_saves_a_clause() {
     typed(&mut app, "GB");
     key(&mut app, KeyCode::Enter);
     assert_eq!(
-        app.mappings.draft.object(false).unwrap().scoping_filters[0]
+        app.mappings.doc.draft.object(false).unwrap().scoping_filters[0]
             .clauses
             .len(),
         2
@@ -213,7 +213,7 @@ fn scope_builder_adds_checks_and_saves_a_clause() {
     );
     key(&mut app, KeyCode::Char('D'));
     assert_eq!(
-        app.mappings.draft.object(false).unwrap().scoping_filters[0]
+        app.mappings.doc.draft.object(false).unwrap().scoping_filters[0]
             .clauses
             .len(),
         1
@@ -225,7 +225,7 @@ fn settings_rows_in_the_mapping_file_save_it_at_once() {
     let mut app = app();
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Char('t'));
-    for _ in 0..super::super::settings::MAPPING_FIELDS {
+    for _ in 0..super::super::screens::settings::MAPPING_FIELDS {
         key(&mut app, KeyCode::Down);
     }
     assert!(!app.in_text_field());
@@ -290,19 +290,50 @@ fn assigned_or_all_saves_the_settings_and_an_import_lists_its_drops() {
 
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Char('m'));
-    let schema = crate::mapping::model::export_schema(&app.mappings.draft.file)
+    let schema = crate::mapping::model::export_schema(&app.mappings.doc.draft.file)
         .schema
         .to_string();
     let mut imported = crate::mapping::model::import_schema(&schema).unwrap();
     imported.dropped = vec!["user: attribute mapping to 'x' (no such column)".into()];
     app.handle(Event::SchemaImported(Ok(imported)));
-    assert!(app.mappings.draft.dirty);
-    assert_eq!(app.mappings.draft.problems.len(), 1, "what was dropped is shown");
+    assert!(app.mappings.doc.draft.dirty);
+    assert_eq!(app.mappings.doc.draft.problems.len(), 1, "what was dropped is shown");
     assert!(
         app.mappings
+            .doc
             .draft
             .note
             .as_deref()
             .is_some_and(|n| n.contains("dropped"))
     );
+}
+
+#[test]
+fn a_missing_reference_is_created_after_a_confirmation() {
+    let mut app = dashboard_app();
+    key(&mut app, KeyCode::Char('e'));
+    app.handle(Event::Records(Ok(vec![super::fixtures::record(
+        "failure",
+        "create",
+        "linda.taylor@contoso.com",
+        Some("InvalidLookupReference"),
+        "location 'Remote': cmn_location has no row whose name is 'Remote'",
+    )])));
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('c'));
+    assert!(
+        matches!(&app.shared.overlay, Overlay::ConfirmCreate { table, field, value }
+            if table == "cmn_location" && field == "name" && value == "Remote"),
+        "{:?}",
+        app.shared.overlay
+    );
+    snap("record_create_reference_confirm", &app);
+    let effects = app.handle(Event::Key(KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE)));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Engine(crate::sync::Command::CreateReference { table, .. })] if table == "cmn_location"),
+        "{effects:?}"
+    );
+    assert!(matches!(app.shared.overlay, Overlay::None));
+    let effects = app.handle(Event::Key(KeyEvent::new(KeyCode::Char('J'), KeyModifiers::NONE)));
+    assert!(matches!(effects.as_slice(), [Effect::Export { csv: false, records }] if records.len() == 1));
 }

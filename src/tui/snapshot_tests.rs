@@ -4,44 +4,26 @@
 //! too-small screen. Times are filtered out.
 
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use serde_json::json;
 
 use super::app::{App, Overlay, Screen};
 use super::event::{Event, Side};
+use super::screens::wizard::{Prefill, Step, StoreStatus, Wizard};
 use super::theme::Theme;
-use super::wizard::{Prefill, Step, StoreStatus, Wizard};
-use crate::model::check::{Outcome, Step as CheckStep};
-use crate::store::LogRecord;
-use crate::sync::{
-    Change, CycleKind, CycleStats, EngineState, Failure, ObjectResult, ObjectType, Op, OpKind, Plan, SyncEvent, Totals,
-};
+use crate::model::check::Outcome;
+use crate::sync::{CycleKind, CycleStats, EngineState, ObjectResult, ObjectType, SyncEvent, Totals};
 
 #[path = "snapshot_edit_tests.rs"]
 mod edit;
+#[path = "snapshot_fixtures.rs"]
+mod fixtures;
+
+use fixtures::{plan, prefill, record, step};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
-
-fn prefill() -> Prefill {
-    Prefill {
-        instance: "http://127.0.0.1:41001".into(),
-        username: "admin".into(),
-        password: "hunter2hunter2".into(),
-        tenant_id: "4e9d34e8-247e-4f86-87c2-e0e96aa8fbbe".into(),
-        client_id: "8ae26805-a6df-4099-a484-32460f8bbccd".into(),
-        client_secret: "a-client-secret".into(),
-        service_principal_id: "e634874b-d8c5-48af-a8a1-6823e38d9d80".into(),
-        email: "idm-team@example.com".into(),
-        authority_url: Some("http://127.0.0.1:41002".into()),
-        graph_url: Some("http://127.0.0.1:41002/v1.0".into()),
-        ..Prefill::default()
-    }
-}
 
 fn app_with_wizard(demo: bool) -> App {
     let mut app = App::new("demo", Theme::monochrome(), demo);
@@ -77,18 +59,6 @@ fn snap(name: &str, app: &App) {
         settings.add_filter(r#"(?m)^"\d\d:\d\d?"#, "\"[t]");
         settings.set_prepend_module_to_snapshot(false);
         settings.bind(|| insta::assert_snapshot!(format!("{name}_{w}x{h}"), term.backend()));
-    }
-}
-
-fn step(id: &'static str, title: &str, outcome: Outcome, ms: u64, message: &str, code: Option<&str>) -> CheckStep {
-    CheckStep {
-        id,
-        title: title.into(),
-        outcome,
-        duration: Duration::from_millis(ms),
-        message: message.into(),
-        error_code: code.map(str::to_owned),
-        connection_failure: outcome == Outcome::Fail,
     }
 }
 
@@ -191,80 +161,15 @@ fn wizard_without_a_keyring() {
     snap("wizard_1_invalid_instance_quit_confirm", &app);
 }
 
-fn op(kind: OpKind, name: &str) -> Op {
-    Op {
-        object_type: ObjectType::User,
-        source_id: format!("id-{name}"),
-        source_name: name.into(),
-        target_id: None,
-        member_id: None,
-        kind,
-        steps: Vec::new(),
-        hash: String::new(),
-    }
-}
-
-fn change(a: &str, old: Option<&str>, new: &str) -> Change {
-    Change {
-        attribute: a.into(),
-        old: old.map(str::to_owned),
-        new: Some(new.into()),
-    }
-}
-
-fn plan() -> Arc<Plan> {
-    Arc::new(Plan::new(
-        3,
-        CycleKind::Initial,
-        vec![
-            op(
-                OpKind::Create {
-                    fields: vec![
-                        change("user_name", None, "adele.vance@contoso.com"),
-                        change("email", None, "adele.vance@contoso.com"),
-                    ],
-                },
-                "adele.vance@contoso.com",
-            ),
-            op(
-                OpKind::Update {
-                    diff: vec![change("title", Some("Engineer"), "Senior engineer")],
-                },
-                "alex.wilber@contoso.com",
-            ),
-            op(
-                OpKind::Disable {
-                    diff: vec![change("active", Some("true"), "false")],
-                },
-                "old.user@contoso.com",
-            ),
-            op(
-                OpKind::Error(Failure {
-                    code: "InvalidLookupReference".into(),
-                    reason: "department 'Quantum Research' has no row in cmn_department".into(),
-                    recommended_action: "create it or map the value".into(),
-                }),
-                "megan.bowen@contoso.com",
-            ),
-            op(
-                OpKind::Skip {
-                    reason: "in sync".into(),
-                },
-                "nestor.wilke@contoso.com",
-            ),
-        ],
-    ))
-}
-
 fn dashboard_app() -> App {
     let mut app = App::new("demo", Theme::monochrome(), true);
-    app.screen = Screen::Dashboard;
+    app.shared.screen = Screen::Dashboard;
     app.handle(Event::EngineStarted(Ok(())));
-    app.status.clear();
+    app.shared.status.clear();
     let text = "[profiles.demo.servicenow]\ninstance = \"dev1\"\nusername = \"admin\"\n";
     let config = crate::config::Config::parse(text, std::path::Path::new("c.toml")).unwrap();
     let profile = config.profile("demo").unwrap();
-    app.settings_edit = Some(super::settings::Settings::new(
+    app.settings.editor = Some(super::screens::settings::Settings::new(
         profile,
         PathBuf::from("c.toml"),
         text.to_owned(),
@@ -311,26 +216,6 @@ fn dashboard_app() -> App {
         app.handle(Event::Tick);
     }
     app
-}
-
-fn record(status: &str, action: &str, name: &str, code: Option<&str>, reason: &str) -> LogRecord {
-    LogRecord {
-        cycle_id: 3,
-        change_id: "c".into(),
-        time: "2026-11-28T21:00:00Z".into(),
-        object_type: "user".into(),
-        source_id: format!("id-{name}"),
-        source_name: name.into(),
-        target_id: None,
-        action: action.into(),
-        status: status.into(),
-        error_code: code.map(str::to_owned),
-        reason: reason.into(),
-        recommended_action: None,
-        steps: json!([{"name": "Import", "status": "success", "detail": "read from Entra"}, {"name": "Match", "status": "success", "detail": "no match on user_name or email"}]),
-        modified_properties: json!({"user_name": "megan.bowen@contoso.com", "department": "Quantum Research"}),
-        duration_ms: 12,
-    }
 }
 
 #[test]
@@ -389,7 +274,7 @@ fn dashboard_plan_records_and_log() {
     snap("log_full", &app);
     key(&mut app, KeyCode::Char('?'));
     snap("help_log", &app);
-    assert!(matches!(app.overlay, Overlay::Help));
+    assert!(matches!(app.shared.overlay, Overlay::Help));
 }
 
 #[test]
@@ -454,13 +339,13 @@ fn mappings_scope_and_settings() {
     snap("scope", &app);
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Char('t'));
-    app.settings_edit = None;
+    app.settings.editor = None;
     snap("settings_unsaved", &app);
     let text = "[profiles.demo.servicenow]\ninstance = \"dev1\"\nusername = \"admin\"\n";
     let config = crate::config::Config::parse(text, std::path::Path::new("c.toml")).unwrap();
     let profile = config.profile("demo").unwrap();
-    app.settings = super::settings::rows(profile);
-    app.settings_edit = Some(super::settings::Settings::new(
+    app.settings.rows = super::screens::settings::rows(profile);
+    app.settings.editor = Some(super::screens::settings::Settings::new(
         profile,
         PathBuf::from("c.toml"),
         text.to_owned(),
@@ -471,12 +356,12 @@ fn mappings_scope_and_settings() {
     snap("settings_editor", &app);
     key(&mut app, KeyCode::Esc);
     assert!(
-        matches!(app.overlay, Overlay::ConfirmLeave),
+        matches!(app.shared.overlay, Overlay::ConfirmLeave),
         "leaving with unsaved edits asks first"
     );
     key(&mut app, KeyCode::Char('y'));
-    assert_eq!(app.screen, Screen::Dashboard);
-    assert!(app.settings_edit.as_ref().is_some_and(|s| !s.dirty && s.enabled));
+    assert_eq!(app.shared.screen, Screen::Dashboard);
+    assert!(app.settings.editor.as_ref().is_some_and(|s| !s.dirty && s.enabled));
 }
 
 #[test]
@@ -496,36 +381,4 @@ fn too_small() {
 fn steps_are_all_snapshotted() {
     // Keeps the list above honest when a step is added.
     assert_eq!(Step::ALL.len(), 6);
-}
-
-#[test]
-fn a_missing_reference_is_created_after_a_confirmation() {
-    let mut app = dashboard_app();
-    key(&mut app, KeyCode::Char('e'));
-    app.handle(Event::Records(Ok(vec![record(
-        "failure",
-        "create",
-        "linda.taylor@contoso.com",
-        Some("InvalidLookupReference"),
-        "location 'Remote': cmn_location has no row whose name is 'Remote'",
-    )])));
-    key(&mut app, KeyCode::Enter);
-    key(&mut app, KeyCode::Char('c'));
-    assert!(
-        matches!(&app.overlay, Overlay::ConfirmCreate { table, field, value }
-            if table == "cmn_location" && field == "name" && value == "Remote"),
-        "{:?}",
-        app.overlay
-    );
-    snap("record_create_reference_confirm", &app);
-    let effects = app.handle(Event::Key(KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE)));
-    assert!(
-        matches!(effects.as_slice(), [super::effect::Effect::Engine(crate::sync::Command::CreateReference { table, .. })] if table == "cmn_location"),
-        "{effects:?}"
-    );
-    assert!(matches!(app.overlay, Overlay::None));
-    let effects = app.handle(Event::Key(KeyEvent::new(KeyCode::Char('J'), KeyModifiers::NONE)));
-    assert!(
-        matches!(effects.as_slice(), [super::effect::Effect::Export { csv: false, records }] if records.len() == 1)
-    );
 }

@@ -9,8 +9,14 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
 use super::app::{App, Overlay, Screen};
 use super::help::HelpView;
-use super::log::LogView;
-use super::wizard::WizardView;
+use super::screens::dashboard::DashboardView;
+use super::screens::log::LogView;
+use super::screens::mappings::MappingsView;
+use super::screens::plan::PlanView;
+use super::screens::records::RecordsView;
+use super::screens::scope::ScopeView;
+use super::screens::settings::SettingsView;
+use super::screens::wizard::WizardView;
 
 /// The smallest terminal the console draws in.
 pub const MIN_WIDTH: u16 = 80;
@@ -32,38 +38,13 @@ pub fn render(app: &App, frame: &mut Frame) {
     let [top, body, keys] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(area);
     frame.render_widget(TopBar { app }, top);
-    match app.screen {
-        Screen::Wizard => {
-            if let Some(wizard) = &app.wizard {
-                let view = WizardView {
-                    wizard,
-                    theme: app.theme,
-                };
-                let cursor = view.cursor(body);
-                frame.render_widget(view, body);
-                if let (Some(pos), Overlay::None) = (cursor, &app.overlay) {
-                    frame.set_cursor_position(pos);
-                }
-            }
-        }
-        Screen::Dashboard | Screen::Records | Screen::Plan | Screen::Mappings | Screen::Scope | Screen::Settings => {
-            super::screens::render(app, frame, body);
-        }
-        Screen::Log => frame.render_widget(
-            LogView {
-                log: &app.log,
-                theme: app.theme,
-                focused: true,
-            },
-            body,
-        ),
-    }
+    screen(app, frame, body);
     frame.render_widget(KeyLine { app }, keys);
-    match &app.overlay {
+    match &app.shared.overlay {
         Overlay::None => {}
         Overlay::Help => frame.render_widget(
             HelpView {
-                screen: app.screen,
+                screen: app.shared.screen,
                 theme: app.theme,
             },
             body,
@@ -116,6 +97,81 @@ pub fn render(app: &App, frame: &mut Frame) {
     }
 }
 
+/// Draws the screen shown into `area`.
+fn screen(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = app.theme;
+    match app.shared.screen {
+        Screen::Wizard => {
+            if let Some(wizard) = &app.wizard {
+                let view = WizardView { wizard, theme };
+                let cursor = view.cursor(area);
+                frame.render_widget(view, area);
+                if let (Some(pos), Overlay::None) = (cursor, &app.shared.overlay) {
+                    frame.set_cursor_position(pos);
+                }
+            }
+        }
+        Screen::Dashboard => frame.render_widget(
+            DashboardView {
+                state: &app.dashboard,
+                plan: app.plan.plan.as_deref(),
+                schedule: app.settings.schedule(),
+                log: &app.log,
+                theme,
+            },
+            area,
+        ),
+        Screen::Log => frame.render_widget(
+            LogView {
+                log: &app.log,
+                theme,
+                focused: true,
+            },
+            area,
+        ),
+        Screen::Plan => frame.render_widget(
+            PlanView {
+                state: &app.plan,
+                theme,
+            },
+            area,
+        ),
+        Screen::Records => frame.render_widget(
+            RecordsView {
+                state: &app.records,
+                theme,
+            },
+            area,
+        ),
+        Screen::Mappings => frame.render_widget(
+            MappingsView {
+                state: &app.mappings,
+                theme,
+            },
+            area,
+        ),
+        Screen::Scope => frame.render_widget(
+            ScopeView {
+                state: &app.scope,
+                doc: &app.mappings.doc,
+                mode: app.settings.scope_word(),
+                theme,
+            },
+            area,
+        ),
+        Screen::Settings => frame.render_widget(
+            SettingsView {
+                state: &app.settings,
+                doc: &app.mappings.doc,
+                profile: &app.profile,
+                demo: app.demo,
+                theme,
+            },
+            area,
+        ),
+    }
+}
+
 struct TooSmall {
     width: u16,
     height: u16,
@@ -146,7 +202,11 @@ impl Widget for TopBar<'_> {
         let demo = if app.demo { " · DEMO (built-in simulators)" } else { "" };
         let line = Line::from(vec![
             Span::styled(" nowsync ", app.theme.title()),
-            Span::raw(format!("· {} · profile {}{demo}", app.screen.title(), app.profile)),
+            Span::raw(format!(
+                "· {} · profile {}{demo}",
+                app.shared.screen.title(),
+                app.profile
+            )),
         ]);
         Paragraph::new(line).render(area, buf);
     }
@@ -160,19 +220,19 @@ impl Widget for KeyLine<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let app = self.app;
         let t = app.theme;
-        let line = if let Some(input) = &app.log_filter {
+        let line = if let Some(input) = &app.log_screen.filter {
             Line::from(vec![
                 Span::styled("filter: ", t.key()),
                 Span::raw(crate::model::text::sanitize_for_terminal(input.value())),
                 Span::styled("  (Enter keeps, Esc clears)", t.dim()),
             ])
-        } else if !app.status.is_empty() {
+        } else if !app.shared.status.is_empty() {
             Line::from(vec![
                 Span::styled("F1 help · q quit · ", t.dim()),
-                Span::raw(crate::model::text::sanitize_for_terminal(&app.status)),
+                Span::raw(crate::model::text::sanitize_for_terminal(&app.shared.status)),
             ])
         } else {
-            let keys = match app.screen {
+            let keys = match app.shared.screen {
                 Screen::Wizard => "F1 help · Enter next · PgUp/PgDn steps · Esc leave field · Ctrl-C quit",
                 Screen::Dashboard => {
                     "F1 help · r run · d dry · p pause · e logs · a plan · m map · s scope · t settings"

@@ -1,32 +1,58 @@
-//! The screens that show the engine's work: the dashboard (with the live log pane at its
-//! bottom), the plan and the provisioning logs. Each reads state only.
+//! One folder per screen. Each `<name>/mod.rs` holds the screen's state, its own actions, its
+//! `key()` (a key's meaning there) and `update()` (the change, returning `Effect`s); each
+//! `view.rs` draws the state and reads it only. `App` routes keys and events to them and owns
+//! only what they share ([`crate::tui::app::Shared`]: which screen shows, the overlay, the
+//! status line; and the log buffer).
+//!
+//! - `dashboard/`: what the engine said last (status, the cycle in progress, totals), the log
+//!   pane at its bottom.
+//! - `log/`: the log full screen and the log pane's keys (scroll, follow, level, filter).
+//! - `plan/`: the last dry run's plan, filterable, an operation's diff, apply.
+//! - `records/`: the provisioning logs (the store's records), a record's details and
+//!   troubleshooting (`troubleshoot.rs`), export.
+//! - `mappings/`: the mapping file's working copy (`draft.rs`, shared with the scope and
+//!   settings screens through [`mappings::Doc`]), the tables, the edit form (`form_view.rs`),
+//!   the expression editor (`editor.rs`).
+//! - `scope/`: assigned or all, the scoping-filter builder (`builder_view.rs`), the counts.
+//! - `settings/`: the provisioning settings of the configuration file, and the rows that live
+//!   in the mapping file (`extra.rs`).
+//! - `wizard/`: setup, from the instance name to the saved profile.
 
-mod dashboard;
-mod mapping_form;
-mod mappings;
-mod plan;
-mod records;
-mod scope_builder;
+pub mod dashboard;
+pub mod list;
+pub mod log;
+pub mod mappings;
+pub mod plan;
+pub mod records;
+pub mod scope;
+pub mod settings;
+pub mod wizard;
 
-use ratatui::Frame;
-use ratatui::layout::Rect;
+/// The screens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Wizard,
+    Dashboard,
+    Log,
+    Records,
+    Plan,
+    Mappings,
+    Scope,
+    Settings,
+}
 
-use super::app::{App, Screen};
-
-pub use dashboard::DashboardView;
-pub use mappings::{MappingsView, ScopeView, SettingsView};
-pub use plan::PlanView;
-pub use records::RecordsView;
-
-/// Draws the dashboard, plan or records screen into `area`.
-pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    match app.screen {
-        Screen::Plan => frame.render_widget(PlanView { app }, area),
-        Screen::Records => frame.render_widget(RecordsView { app }, area),
-        Screen::Mappings => frame.render_widget(MappingsView { app }, area),
-        Screen::Scope => frame.render_widget(ScopeView { app }, area),
-        Screen::Settings => frame.render_widget(SettingsView { app }, area),
-        _ => frame.render_widget(DashboardView { app }, area),
+impl Screen {
+    pub fn title(self) -> &'static str {
+        match self {
+            Screen::Wizard => "Setup wizard",
+            Screen::Dashboard => "Dashboard",
+            Screen::Log => "Log",
+            Screen::Records => "Provisioning logs",
+            Screen::Plan => "Plan",
+            Screen::Mappings => "Mappings",
+            Screen::Scope => "Scope",
+            Screen::Settings => "Settings",
+        }
     }
 }
 

@@ -1,22 +1,32 @@
-//! The scope screen's editing: assigned or all (a settings save), and a scoping-filter builder
-//! over the mapping file's working copy (`mapping_edit::Draft`): filters of clauses, each an
-//! attribute picked from the source attribute catalogue, an operator picked from scope's
-//! operators, and a value. Saved with the mappings (`S`), after which the counts and samples
-//! are asked of the engine again.
+//! The scope screen: assigned or all (a settings save, `App` asks the settings screen), the
+//! counts and samples of the scope (asked of the engine), and a scoping-filter builder over the
+//! mapping file's working copy (`mappings::Doc`): filters of clauses, each an attribute picked
+//! from the source attribute catalogue, an operator picked from scope's operators, and a
+//! value. Saved with the mappings (`S`), after which the counts are asked again.
 //!
 //! Invariants: a clause is kept only when the object's filters compile with `Scope::compile`
 //! and the whole file loads; every problem is shown.
+
+mod builder_view;
+mod view;
 
 use crossterm::event::{Event as CtEvent, KeyCode, KeyEvent};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::app::{Action, App, Screen};
-use super::effect::Effect;
-use super::mapping_actions::MapAction;
+pub use view::ScopeView;
+
+use super::Screen;
+use super::mappings::{self, Doc};
 use crate::mapping::Catalogue;
 use crate::mapping::model::raw::{RawClause, RawScopingFilter};
 use crate::scope::{FilterSpec, Operator, Scope};
+use crate::sync::{Answer, Command};
+use crate::tui::app::Action as AppAction;
+use crate::tui::effect::Effect;
+
+/// Samples of each side the preview shows.
+const SAMPLES: usize = 8;
 
 /// The attribute names a scoping filter of users (or groups) may test, sorted.
 pub fn attribute_names(groups: bool) -> Vec<String> {
@@ -95,12 +105,26 @@ impl ClauseForm {
     }
 }
 
-/// The builder's state.
+/// The scope preview as the engine answered it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Preview {
+    pub users_in: u64,
+    pub users_out: u64,
+    pub groups_in: u64,
+    pub samples_in: Vec<String>,
+    pub samples_out: Vec<String>,
+}
+
+/// The screen's state.
 #[derive(Debug, Clone, Default)]
-pub struct ScopeEdit {
+pub struct State {
     /// The selected row of the flattened (filter, clause) list.
     pub selected: usize,
     pub form: Option<ClauseForm>,
+    /// The counts and samples, once the engine answered (`None`: being read).
+    pub preview: Option<Result<Preview, String>>,
+    next_request: u64,
+    pending: Option<u64>,
 }
 
 /// The (filter, clause) rows of `filters`.
@@ -128,77 +152,125 @@ pub fn check(filters: &[RawScopingFilter]) -> Result<(), Vec<String>> {
 }
 
 /// An intent on the scope screen.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ScopeAction {
+#[derive(Debug, Clone)]
+pub enum Action {
     Select(isize),
+    /// Assigned or all: saved through the settings screen's editor (`App` does it).
     ToggleMode,
     /// A clause in the selected filter (`false`) or in a new filter (`true`).
     Add(bool),
     Edit,
     Delete,
     FormKey(KeyEvent),
+    /// Ask the engine for the counts again.
+    Recount,
 }
 
-impl App {
-    fn filters(&self) -> &[RawScopingFilter] {
-        self.mappings
-            .draft
-            .object(self.mappings.groups)
-            .map_or(&[][..], |o| o.scoping_filters.as_slice())
+fn filters(doc: &Doc) -> &[RawScopingFilter] {
+    doc.draft
+        .object(doc.groups)
+        .map_or(&[][..], |o| o.scoping_filters.as_slice())
+}
+
+impl State {
+    pub fn in_text_field(&self) -> bool {
+        self.form.as_ref().is_some_and(|f| f.focus == 2)
     }
 
     /// The scope screen's keys.
-    pub fn scope_key(&self, key: KeyEvent) -> Option<Action> {
-        if self.mappings.scope_edit.form.is_some() {
-            return Some(Action::Scope(ScopeAction::FormKey(key)));
+    pub fn key(&self, key: KeyEvent, doc: &Doc) -> Option<AppAction> {
+        if self.form.is_some() {
+            return Some(AppAction::Scope(Action::FormKey(key)));
         }
         Some(match key.code {
-            KeyCode::Esc if self.mappings.draft.dirty => Action::Mapping(MapAction::AskLeaveFirst),
-            KeyCode::Esc => Action::Show(Screen::Dashboard),
-            KeyCode::Up | KeyCode::Char('k') => Action::Scope(ScopeAction::Select(-1)),
-            KeyCode::Down | KeyCode::Char('j') => Action::Scope(ScopeAction::Select(1)),
-            KeyCode::Char('g') => Action::MappingObject,
-            KeyCode::Char('r') => Action::PreviewScope,
-            KeyCode::Char('a') => Action::Scope(ScopeAction::ToggleMode),
-            KeyCode::Char('n') => Action::Scope(ScopeAction::Add(false)),
-            KeyCode::Char('f') => Action::Scope(ScopeAction::Add(true)),
-            KeyCode::Char('e') | KeyCode::Enter => Action::Scope(ScopeAction::Edit),
-            KeyCode::Delete | KeyCode::Char('D') => Action::Scope(ScopeAction::Delete),
-            KeyCode::Char('S') => Action::Mapping(MapAction::Save),
+            KeyCode::Esc if doc.draft.dirty => AppAction::Mappings(mappings::Action::AskLeaveFirst),
+            KeyCode::Esc => AppAction::Show(Screen::Dashboard),
+            KeyCode::Up | KeyCode::Char('k') => AppAction::Scope(Action::Select(-1)),
+            KeyCode::Down | KeyCode::Char('j') => AppAction::Scope(Action::Select(1)),
+            KeyCode::Char('g') => AppAction::Mappings(mappings::Action::Object),
+            KeyCode::Char('r') => AppAction::Scope(Action::Recount),
+            KeyCode::Char('a') => AppAction::Scope(Action::ToggleMode),
+            KeyCode::Char('n') => AppAction::Scope(Action::Add(false)),
+            KeyCode::Char('f') => AppAction::Scope(Action::Add(true)),
+            KeyCode::Char('e') | KeyCode::Enter => AppAction::Scope(Action::Edit),
+            KeyCode::Delete | KeyCode::Char('D') => AppAction::Scope(Action::Delete),
+            KeyCode::Char('S') => AppAction::Mappings(mappings::Action::Save),
             _ => return None,
         })
     }
 
-    /// Applies one scope intent.
-    pub fn scope_update(&mut self, action: ScopeAction) -> Vec<Effect> {
-        let groups = self.mappings.groups;
-        let rows = rows(self.filters());
-        let at = rows.get(self.mappings.scope_edit.selected).copied();
+    /// Asks the engine for the scope's counts and samples.
+    pub fn recount(&mut self) -> Vec<Effect> {
+        // The engine's query ids of this screen, apart from the mappings screen's.
+        if self.next_request == 0 {
+            self.next_request = 1 << 40;
+        }
+        self.next_request += 1;
+        let request = self.next_request;
+        self.pending = Some(request);
+        self.preview = None;
+        vec![Effect::Engine(Command::PreviewScope {
+            request,
+            samples: SAMPLES,
+        })]
+    }
+
+    /// An answer from the engine; `true` when it was this screen's.
+    pub fn answer(&mut self, request: u64, answer: &Answer) -> bool {
+        if self.pending != Some(request) {
+            return false;
+        }
+        self.pending = None;
+        self.preview = Some(match answer {
+            Answer::ScopePreview {
+                users_in,
+                users_out,
+                groups_in,
+                samples_in,
+                samples_out,
+            } => Ok(Preview {
+                users_in: *users_in,
+                users_out: *users_out,
+                groups_in: *groups_in,
+                samples_in: samples_in.clone(),
+                samples_out: samples_out.clone(),
+            }),
+            Answer::Failed(e) => Err(e.clone()),
+            other => Err(format!("unexpected answer: {other:?}")),
+        });
+        true
+    }
+
+    /// Applies one intent (`ToggleMode` is `App`'s).
+    pub fn update(&mut self, action: Action, doc: &mut Doc) -> Vec<Effect> {
+        let groups = doc.groups;
+        let rows = rows(filters(doc));
+        let at = rows.get(self.selected).copied();
         match action {
-            ScopeAction::Select(d) => {
+            Action::Select(d) => {
                 let max = rows.len().saturating_sub(1) as isize;
-                let s = &mut self.mappings.scope_edit.selected;
-                *s = (*s as isize + d).clamp(0, max) as usize;
+                self.selected = (self.selected as isize + d).clamp(0, max) as usize;
             }
-            ScopeAction::ToggleMode => return self.toggle_mode(),
-            ScopeAction::Add(new_filter) => {
+            Action::ToggleMode => {}
+            Action::Recount => return self.recount(),
+            Action::Add(new_filter) => {
                 let filter = if new_filter || at.is_none() {
                     None
                 } else {
                     at.map(|(f, _)| f)
                 };
-                self.open_clause(filter, None);
+                self.open_clause(doc, filter, None);
             }
-            ScopeAction::Edit => {
+            Action::Edit => {
                 if let Some((f, c)) = at {
-                    self.open_clause(Some(f), Some(c));
+                    self.open_clause(doc, Some(f), Some(c));
                 }
             }
-            ScopeAction::Delete => {
+            Action::Delete => {
                 let Some((f, c)) = at else {
                     return Vec::new();
                 };
-                let mut candidate = self.mappings.draft.file.clone();
+                let mut candidate = doc.draft.file.clone();
                 if let Some(o) = if groups {
                     &mut candidate.group
                 } else {
@@ -210,20 +282,20 @@ impl App {
                         o.scoping_filters.remove(f);
                     }
                 }
-                let loaded = self.mappings.draft.apply(candidate, "deleted the clause");
-                self.mappings.take(loaded);
-                self.mappings.scope_edit.selected = self.mappings.scope_edit.selected.saturating_sub(1);
+                let loaded = doc.draft.apply(candidate, "deleted the clause");
+                doc.take(loaded);
+                self.selected = self.selected.saturating_sub(1);
             }
-            ScopeAction::FormKey(key) => self.clause_key(key),
+            Action::FormKey(key) => self.clause_key(doc, key),
         }
         Vec::new()
     }
 
-    fn open_clause(&mut self, filter: Option<usize>, clause: Option<usize>) {
-        let names = attribute_names(self.mappings.groups);
+    fn open_clause(&mut self, doc: &Doc, filter: Option<usize>, clause: Option<usize>) {
+        let names = attribute_names(doc.groups);
         let existing: Option<RawClause> = filter
             .zip(clause)
-            .and_then(|(f, c)| self.filters().get(f).and_then(|x| x.clauses.get(c)).cloned());
+            .and_then(|(f, c)| filters(doc).get(f).and_then(|x| x.clauses.get(c)).cloned());
         let attribute = existing
             .as_ref()
             .and_then(|c| names.iter().position(|n| n.eq_ignore_ascii_case(&c.attribute)))
@@ -235,7 +307,7 @@ impl App {
             .and_then(|op| Operator::ALL.iter().position(|o| *o == op))
             .or_else(|| Operator::ALL.iter().position(|o| *o == Operator::Equals))
             .unwrap_or(0);
-        self.mappings.scope_edit.form = Some(ClauseForm {
+        self.form = Some(ClauseForm {
             filter,
             clause,
             names,
@@ -247,13 +319,13 @@ impl App {
         });
     }
 
-    fn clause_key(&mut self, key: KeyEvent) {
-        let groups = self.mappings.groups;
-        let Some(form) = &mut self.mappings.scope_edit.form else {
+    fn clause_key(&mut self, doc: &mut Doc, key: KeyEvent) {
+        let groups = doc.groups;
+        let Some(form) = &mut self.form else {
             return;
         };
         match key.code {
-            KeyCode::Esc => self.mappings.scope_edit.form = None,
+            KeyCode::Esc => self.form = None,
             KeyCode::Enter => {
                 let op = form.operator();
                 let clause = RawClause {
@@ -265,7 +337,7 @@ impl App {
                         String::new()
                     },
                 };
-                let mut candidate = self.mappings.draft.file.clone();
+                let mut candidate = doc.draft.file.clone();
                 let slot = if groups {
                     &mut candidate.group
                 } else {
@@ -284,36 +356,15 @@ impl App {
                     form.problems = problems;
                     return;
                 }
-                let loaded = self.mappings.draft.apply(candidate, "scoping filter changed");
+                let loaded = doc.draft.apply(candidate, "scoping filter changed");
                 if loaded.is_some() {
-                    self.mappings.scope_edit.form = None;
-                } else if let Some(form) = &mut self.mappings.scope_edit.form {
-                    form.problems = self.mappings.draft.problems.clone();
+                    self.form = None;
+                } else if let Some(form) = &mut self.form {
+                    form.problems = doc.draft.problems.clone();
                 }
-                self.mappings.take(loaded);
+                doc.take(loaded);
             }
             _ => form.key(key),
         }
-    }
-
-    /// Assigned or all is a setting: toggled and saved through the settings editor.
-    fn toggle_mode(&mut self) -> Vec<Effect> {
-        let Some(s) = &mut self.settings_edit else {
-            self.status = "finish the setup wizard (w) first".to_owned();
-            return Vec::new();
-        };
-        if s.dirty {
-            self.status = "the settings screen (t) has unsaved edits: save or drop them there first".to_owned();
-            return Vec::new();
-        }
-        s.scope = if s.scope == crate::config::ScopeMode::All {
-            crate::config::ScopeMode::Assigned
-        } else {
-            crate::config::ScopeMode::All
-        };
-        s.dirty = true;
-        self.mappings.scope = None;
-        self.status = "saving the scope; the counts follow".to_owned();
-        s.key(KeyEvent::from(KeyCode::Enter))
     }
 }

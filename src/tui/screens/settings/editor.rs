@@ -1,13 +1,5 @@
-//! The settings screen's editor: provisioning on or off, scope, interval, the deletion
-//! threshold (count and share) and the engine options (match active records only, missing
-//! reference fail|warn, flatten nested groups, log retention days), written to `[profiles.P.provisioning]` of the configuration
-//! file (other tables and comments kept), plus the concurrency ceiling
-//! (`[servicenow] max_in_flight`) and the notification email, each set as one line of its
-//! table; sent to the engine as a reload. The rows past [`MAPPING_FIELDS`] live in the mapping
-//! file (`settings_extra`).
-//!
-//! Invariants: the text is checked by `Config::parse` before it is written; leaving with
-//! unsaved edits asks first. Keys not shown here keep their value (they are written back).
+//! The settings editor: the fields, their keys, and the edits a save writes (only the fields
+//! the admin changed).
 
 use std::path::PathBuf;
 
@@ -15,9 +7,9 @@ use crossterm::event::{Event as CtEvent, KeyCode, KeyEvent};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::effect::Effect;
 use crate::config::edit::{self, Edit, EditValue, Saved};
 use crate::config::{MissingReferenceMode, Profile, Provisioning, ScopeMode};
+use crate::tui::effect::Effect;
 
 /// The fields, in focus order.
 pub const FIELDS: [&str; 14] = [
@@ -37,7 +29,7 @@ pub const FIELDS: [&str; 14] = [
     "Delete action (groups)",
 ];
 
-/// The first field that lives in the mapping file, not here (`settings_extra` toggles them).
+/// The first field that lives in the mapping file, not here (`extra.rs` toggles them).
 pub const MAPPING_FIELDS: usize = 11;
 
 /// The typed-text fields.
@@ -284,7 +276,7 @@ impl Settings {
     }
 }
 
-fn scope_word(scope: ScopeMode) -> &'static str {
+pub(super) fn scope_word(scope: ScopeMode) -> &'static str {
     match scope {
         ScopeMode::All => "all",
         ScopeMode::Assigned => "assigned",
@@ -298,50 +290,6 @@ fn number_value(text: &str) -> EditValue {
         .map_or_else(|_| EditValue::Str(text.to_owned()), EditValue::Int)
 }
 
-/// The profile's settings as the settings screen lists them.
-pub fn rows(p: &crate::config::Profile) -> Vec<(String, String)> {
-    let v = &p.provisioning;
-    let mut rows = vec![
-        ("provisioning.enabled".to_owned(), v.enabled.to_string()),
-        (
-            "provisioning.scope".to_owned(),
-            match v.scope {
-                crate::config::ScopeMode::Assigned => "assigned".to_owned(),
-                crate::config::ScopeMode::All => "all".to_owned(),
-            },
-        ),
-        (
-            "provisioning.interval_minutes".to_owned(),
-            v.interval_minutes.to_string(),
-        ),
-        (
-            "provisioning.deletion_threshold".to_owned(),
-            v.deletion_threshold.to_string(),
-        ),
-        (
-            "provisioning.deletion_threshold_percent".to_owned(),
-            v.deletion_threshold_percent
-                .map_or("(none)".to_owned(), |p| format!("{p} %")),
-        ),
-        (
-            "provisioning.mappings".to_owned(),
-            v.mappings
-                .as_ref()
-                .map_or("built-in ServiceNow mappings".to_owned(), |p| p.display().to_string()),
-        ),
-    ];
-    if let Some(sn) = &p.servicenow {
-        rows.push(("servicenow.max_in_flight".to_owned(), sn.max_in_flight.to_string()));
-        rows.push(("servicenow.page_size".to_owned(), sn.page_size.to_string()));
-    }
-    rows.push((
-        "notification.email".to_owned(),
-        p.notification.as_ref().map_or("(none)".to_owned(), |n| n.email.clone()),
-    ));
-    rows.push(("secrets.store".to_owned(), p.secrets.store.to_string()));
-    rows
-}
-
 #[cfg(test)]
-#[path = "settings_tests.rs"]
+#[path = "tests.rs"]
 mod tests;

@@ -5,24 +5,24 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::app::{Action, App};
-use super::effect::Effect;
-use super::mapping_actions::MapAction;
-use super::settings::MAPPING_FIELDS;
+use super::{MAPPING_FIELDS, Settings};
+use crate::tui::app::Shared;
+use crate::tui::effect::Effect;
+use crate::tui::screens::mappings::{self, Doc};
 
-impl App {
-    /// Whether `key` toggles a mapping-file row of the settings screen.
-    pub fn settings_extra_key(&self, key: KeyEvent) -> Option<Action> {
-        let focus = self.settings_edit.as_ref()?.focus;
-        (focus >= MAPPING_FIELDS && matches!(key.code, KeyCode::Left | KeyCode::Right | KeyCode::Char(' ')))
-            .then_some(Action::SettingsToggle(focus))
-    }
+/// The mapping-file row `key` toggles, if it toggles one.
+pub fn key(editor: &Settings, key: KeyEvent) -> Option<usize> {
+    let focus = editor.focus;
+    (focus >= MAPPING_FIELDS && matches!(key.code, KeyCode::Left | KeyCode::Right | KeyCode::Char(' ')))
+        .then_some(focus)
+}
 
-    /// Toggles mapping-file row `field` and saves the mappings.
-    pub fn settings_toggle(&mut self, field: usize) -> Vec<Effect> {
-        let draft = &mut self.mappings.draft;
+/// Toggles mapping-file row `field` and saves the mappings.
+pub fn toggle(doc: &mut Doc, field: usize, editor: Option<&Settings>, shared: &mut Shared) -> Vec<Effect> {
+    {
+        let draft = &mut doc.draft;
         if draft.dirty {
-            self.status = "the mappings have unsaved edits: save (m, then S) or drop them first".to_owned();
+            shared.status = "the mappings have unsaved edits: save (m, then S) or drop them first".to_owned();
             return Vec::new();
         }
         let mut candidate = draft.file.clone();
@@ -47,18 +47,18 @@ impl App {
         };
         let loaded = draft.apply(candidate, &format!("changed {what}"));
         let changed = loaded.is_some();
-        self.mappings.take(loaded);
+        doc.take(loaded);
         if !changed {
             return Vec::new();
         }
-        self.status = format!("saving {what} to the mapping file");
-        self.mapping_update(MapAction::Save)
+        shared.status = format!("saving {what} to the mapping file");
     }
+    mappings::save(doc, editor)
 }
 
 /// The values of the mapping-file rows, in field order.
-pub fn values(app: &App) -> [String; 3] {
-    let file = &app.mappings.draft.file;
+pub fn values(doc: &Doc) -> [String; 3] {
+    let file = &doc.draft.file;
     let delete = |o: &Option<crate::mapping::model::raw::RawObjectMapping>| {
         let on = o
             .as_ref()

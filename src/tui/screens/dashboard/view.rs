@@ -6,21 +6,28 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
-use super::clock;
+use super::State;
 use crate::model::text::sanitize_for_terminal;
-use crate::tui::app::App;
-use crate::tui::log::LogView;
+use crate::sync::Plan;
+use crate::tui::log::LogBuffer;
+use crate::tui::screens::clock;
+use crate::tui::screens::log::LogView;
+use crate::tui::theme::Theme;
 
-/// The dashboard screen.
+/// The dashboard screen: its state, the plan it names, the schedule (provisioning on, every
+/// so many minutes) once a profile is saved, and the log pane.
 pub struct DashboardView<'a> {
-    pub app: &'a App,
+    pub state: &'a State,
+    pub plan: Option<&'a Plan>,
+    pub schedule: Option<(bool, u32)>,
+    pub log: &'a LogBuffer,
+    pub theme: Theme,
 }
 
 impl Widget for DashboardView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let app = self.app;
-        let t = app.theme;
-        let d = &app.dashboard;
+        let t = self.theme;
+        let d = self.state;
         let [top, log] = Layout::vertical([Constraint::Length(9), Constraint::Min(3)]).areas(area);
         let label = |s: &str| Span::styled(format!("{s:<11}"), t.dim());
         let mut lines = vec![Line::from(vec![
@@ -120,19 +127,19 @@ impl Widget for DashboardView<'_> {
                 d.cycles, s.failed, s.created, s.updated, s.disabled, s.deleted, s.writes
             )),
         ]));
-        let plan = match &d.plan {
+        let plan = match self.plan {
             Some(p) => format!("plan {} ready ({} operations): a opens it", p.id, p.ops.len()),
             None => "no plan yet: d plans a cycle".to_owned(),
         };
         lines.push(Line::from(vec![label("Plan"), Span::raw(plan)]));
-        let next = match &app.settings_edit {
-            Some(s) => d.next_run(s.base.enabled, s.base.interval_minutes),
+        let next = match self.schedule {
+            Some((enabled, interval)) => d.next_run(enabled, interval),
             None => "after the profile is saved".to_owned(),
         };
         lines.push(Line::from(vec![label("Next run"), Span::raw(next)]));
         Paragraph::new(lines).render(top, buf);
         LogView {
-            log: &app.log,
+            log: self.log,
             theme: t,
             focused: true,
         }

@@ -5,20 +5,18 @@
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
+use super::{CLAUSE_FIELDS, State, rows};
 use crate::model::text::sanitize_for_terminal;
-use crate::tui::app::App;
-use crate::tui::scope_edit::{CLAUSE_FIELDS, rows};
-use crate::tui::theme::{FOCUS, UNFOCUSED};
+use crate::tui::screens::mappings::Doc;
+use crate::tui::theme::{FOCUS, Theme, UNFOCUSED};
 
 /// Appends the builder's lines.
-pub fn lines(app: &App, lines: &mut Vec<Line<'static>>) {
-    let t = app.theme;
-    let m = &app.mappings;
-    let filters = m
+pub fn lines(state: &State, doc: &Doc, t: Theme, lines: &mut Vec<Line<'static>>) {
+    let filters = doc
         .draft
-        .object(m.groups)
+        .object(doc.groups)
         .map_or(&[][..], |o| o.scoping_filters.as_slice());
-    let who = if m.groups { "Groups" } else { "Users" };
+    let who = if doc.groups { "Groups" } else { "Users" };
     lines.push(Line::from(Span::styled(
         format!("{who}: scoping filters (a filter's clauses are ANDed; filters are ORed)"),
         t.title(),
@@ -30,7 +28,7 @@ pub fn lines(app: &App, lines: &mut Vec<Line<'static>>) {
         )));
     }
     for (row, (f, c)) in rows(filters).into_iter().enumerate() {
-        let selected = row == m.scope_edit.selected && m.scope_edit.form.is_none();
+        let selected = row == state.selected && state.form.is_none();
         let filter = &filters[f];
         let clause = &filter.clauses[c];
         let head = if c == 0 {
@@ -56,7 +54,7 @@ pub fn lines(app: &App, lines: &mut Vec<Line<'static>>) {
             ),
         ]));
     }
-    if let Some(form) = &m.scope_edit.form {
+    if let Some(form) = &state.form {
         let op = form.operator();
         let values = [
             format!("◀ {} ▶  (a letter jumps)", form.attribute()),
@@ -86,7 +84,7 @@ pub fn lines(app: &App, lines: &mut Vec<Line<'static>>) {
             )));
         }
     }
-    let d = &m.draft;
+    let d = &doc.draft;
     if d.dirty || d.note.is_some() {
         let mut spans = Vec::new();
         if d.dirty {

@@ -1,11 +1,10 @@
-//! The mappings and scope screens' state: the profile's mapping set as tables (users, groups),
-//! an expression editor that parses as it is typed and evaluates against a source user picked
-//! by search (through the engine's queries), and the scope preview (counts and samples).
+//! The mappings screen's expression editor: parses as it is typed and evaluates against a
+//! source user picked by search (through the engine's queries).
 //!
 //! The editor evaluates against the picked user's source attributes as the mappings see them
 //! (asked of the engine when the user is picked; until they arrive, the search's objectId,
 //! userPrincipalName and displayName); the engine's evaluation of the whole mapping for the
-//! picked user is shown beside it. Editing the mapping file is `mapping_edit`'s working copy.
+//! picked user is shown beside it.
 
 use std::collections::BTreeMap;
 
@@ -14,16 +13,13 @@ use crossterm::event::{Event as CtEvent, KeyCode, KeyEvent};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::effect::Effect;
+use super::State;
 use crate::mapping::Value;
-use crate::mapping::model::{MappingSet, ObjectType};
-use crate::sync::Answer;
-use crate::sync::Command;
+use crate::sync::{Answer, Command};
+use crate::tui::effect::Effect;
 
 /// Users a search lists at most.
 const SEARCH_LIMIT: usize = 20;
-/// Samples of each side the scope preview shows.
-const SCOPE_SAMPLES: usize = 8;
 
 /// Which part of the editor has the keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,105 +45,12 @@ pub struct Editor {
     pub now: DateTime<Utc>,
 }
 
-/// The scope preview as the engine answered it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ScopePreview {
-    pub users_in: u64,
-    pub users_out: u64,
-    pub groups_in: u64,
-    pub samples_in: Vec<String>,
-    pub samples_out: Vec<String>,
-}
-
-/// The state of both screens.
-#[derive(Default)]
-pub struct Mappings {
-    pub set: Option<MappingSet>,
-    pub load_error: Option<String>,
-    /// The mapping file's text the set was read from (the built-in defaults when none).
-    pub source_text: String,
-    pub groups: bool,
-    pub selected: usize,
-    pub editor: Option<Editor>,
-    pub scope: Option<Result<ScopePreview, String>>,
-    /// The working copy that the editing keys change and `S` saves.
-    pub draft: super::mapping_edit::Draft,
-    /// The mapping file's text as last read or saved (what leaving without saving goes back to).
-    pub saved_text: String,
-    /// The scope screen's filter builder.
-    pub scope_edit: super::scope_edit::ScopeEdit,
-    next_request: u64,
-    pending_search: Option<u64>,
-    pending_evaluate: Option<u64>,
-    /// The request for the picked user's attributes, with the user's id.
-    pending_attributes: Option<(u64, String)>,
-    pending_scope: Option<u64>,
-}
-
-impl Mappings {
-    pub fn new(set: Result<MappingSet, String>) -> Self {
-        Self::from_text(set, crate::mapping::model::DEFAULT_MAPPINGS_TOML.to_owned())
-    }
-
-    /// The set read from `text`.
-    pub fn from_text(set: Result<MappingSet, String>, text: String) -> Self {
-        let (set, load_error) = match set {
-            Ok(s) => (Some(s), None),
-            Err(e) => (None, Some(e)),
-        };
-        Self {
-            draft: super::mapping_edit::Draft::from_text(&text),
-            saved_text: text.clone(),
-            set,
-            load_error,
-            source_text: text,
-            next_request: 1_000,
-            ..Self::default()
-        }
-    }
-
-    /// The working copy changed and loads as `loaded`: the tables show it now.
-    pub fn take(&mut self, loaded: Option<(MappingSet, String)>) {
-        if let Some((set, text)) = loaded {
-            self.set = Some(set);
-            self.load_error = None;
-            self.source_text = text;
-            self.selected = self.selected.min(self.rows().saturating_sub(1));
-        }
-    }
-
-    fn request(&mut self) -> u64 {
-        self.next_request += 1;
-        self.next_request
-    }
-
-    pub fn object(&self) -> ObjectType {
-        if self.groups {
-            ObjectType::Group
-        } else {
-            ObjectType::User
-        }
-    }
-
-    pub fn rows(&self) -> usize {
-        self.set.as_ref().map_or(0, |s| {
-            if self.groups {
-                s.group.attributes.len()
-            } else {
-                s.user.attributes.len()
-            }
-        })
-    }
-
-    /// Whether keys go to a text field.
-    pub fn in_text_field(&self) -> bool {
-        self.editor.is_some() || self.draft.in_text_field()
-    }
-
+impl State {
     /// Opens the editor on the selected mapping's source.
     pub fn open_editor(&mut self, now: DateTime<Utc>) {
-        let text = self.set.as_ref().and_then(|s| {
-            let m = if self.groups { &s.group } else { &s.user };
+        let doc = &self.doc;
+        let text = doc.set.as_ref().and_then(|s| {
+            let m = if doc.groups { &s.group } else { &s.user };
             m.attributes.get(self.selected).map(|a| match &a.source {
                 crate::mapping::model::MappingSource::Direct { attribute, .. } => format!("[{attribute}]"),
                 _ => a.source_text(),
@@ -241,40 +144,8 @@ impl Mappings {
         ]
     }
 
-    /// Asks the engine for the scope's counts and samples.
-    pub fn preview_scope(&mut self) -> Vec<Effect> {
-        let request = self.request();
-        self.pending_scope = Some(request);
-        self.scope = None;
-        vec![Effect::Engine(Command::PreviewScope {
-            request,
-            samples: SCOPE_SAMPLES,
-        })]
-    }
-
-    /// An answer from the engine; `true` when it was for these screens.
+    /// An answer from the engine; `true` when it was for this screen.
     pub fn answer(&mut self, request: u64, answer: &Answer) -> (bool, Vec<Effect>) {
-        if self.pending_scope == Some(request) {
-            self.pending_scope = None;
-            self.scope = Some(match answer {
-                Answer::ScopePreview {
-                    users_in,
-                    users_out,
-                    groups_in,
-                    samples_in,
-                    samples_out,
-                } => Ok(ScopePreview {
-                    users_in: *users_in,
-                    users_out: *users_out,
-                    groups_in: *groups_in,
-                    samples_in: samples_in.clone(),
-                    samples_out: samples_out.clone(),
-                }),
-                Answer::Failed(e) => Err(e.clone()),
-                other => Err(format!("unexpected answer: {other:?}")),
-            });
-            return (true, Vec::new());
-        }
         if self.pending_search == Some(request) {
             self.pending_search = None;
             if let Some(editor) = &mut self.editor {
@@ -346,5 +217,5 @@ fn evaluate(editor: &mut Editor) {
 }
 
 #[cfg(test)]
-#[path = "mappings_tests.rs"]
+#[path = "editor_tests.rs"]
 mod tests;

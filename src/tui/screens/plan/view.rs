@@ -6,16 +6,16 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use super::window;
+use super::{FILTERS, State};
 use crate::model::text::sanitize_for_terminal;
 use crate::sync::{Change, Op, OpKind};
-use crate::tui::app::App;
-use crate::tui::dashboard::PLAN_FILTERS;
-use crate::tui::theme::{FOCUS, UNFOCUSED};
+use crate::tui::screens::window;
+use crate::tui::theme::{FOCUS, Theme, UNFOCUSED};
 
 /// The plan screen.
 pub struct PlanView<'a> {
-    pub app: &'a App,
+    pub state: &'a State,
+    pub theme: Theme,
 }
 
 fn changes(op: &Op) -> Vec<&Change> {
@@ -32,14 +32,13 @@ fn value(v: &Option<String>) -> String {
 
 impl Widget for PlanView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let app = self.app;
-        let t = app.theme;
-        let d = &app.dashboard;
+        let t = self.theme;
+        let d = self.state;
         let Some(plan) = &d.plan else {
             Paragraph::new("No plan yet: press Esc, then d for a dry run.").render(area, buf);
             return;
         };
-        let v = &d.plan_view;
+        let v = &d.view;
         let c = &plan.counts;
         let [head, list, detail] = Layout::vertical([
             Constraint::Length(2),
@@ -47,7 +46,7 @@ impl Widget for PlanView<'_> {
             Constraint::Length(if v.open { 8 } else { 0 }),
         ])
         .areas(area);
-        let filter = PLAN_FILTERS.get(v.filter).copied().unwrap_or("all");
+        let filter = FILTERS.get(v.filter).copied().unwrap_or("all");
         let text = if v.input.is_some() || !v.text.is_empty() {
             format!(" · text \"{}\"", sanitize_for_terminal(&v.text))
         } else {

@@ -8,8 +8,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
+use super::{Draft, FORM_FIELDS, Kind};
 use crate::model::text::{sanitize_for_terminal, sanitize_multiline};
-use crate::tui::mapping_edit::{Draft, FORM_FIELDS, Kind};
 use crate::tui::theme::{FOCUS, Theme, UNFOCUSED};
 
 /// The panel under the table.

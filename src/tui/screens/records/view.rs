@@ -7,35 +7,33 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 use serde_json::Value;
 
-use super::window;
+use super::{FILTERS, State, troubleshoot};
 use crate::model::text::sanitize_for_terminal;
 use crate::store::LogRecord;
-use crate::tui::app::App;
-use crate::tui::dashboard::RECORD_FILTERS;
-use crate::tui::theme::{FOCUS, UNFOCUSED};
-use crate::tui::troubleshoot;
+use crate::tui::screens::window;
+use crate::tui::theme::{FOCUS, Theme, UNFOCUSED};
 
 /// The provisioning-logs screen.
 pub struct RecordsView<'a> {
-    pub app: &'a App,
+    pub state: &'a State,
+    pub theme: Theme,
 }
 
 impl Widget for RecordsView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let app = self.app;
-        let t = app.theme;
-        let d = &app.dashboard;
-        let v = &d.records_view;
-        let records = d.visible_records();
+        let t = self.theme;
+        let d = self.state;
+        let v = &d.view;
+        let records = d.visible();
         if v.open
             && let Some(record) = records.get(v.selected)
         {
-            render_detail(app, record, area, buf);
+            render_detail(t, record, area, buf);
             return;
         }
         let [head, list] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
         let failures = d.records.iter().filter(|r| r.status == "failure").count();
-        let filter = RECORD_FILTERS.get(v.filter).copied().unwrap_or("all");
+        let filter = FILTERS.get(v.filter).copied().unwrap_or("all");
         let text = if v.input.is_some() || !v.text.is_empty() {
             format!(" · text \"{}\"", sanitize_for_terminal(&v.text))
         } else {
@@ -45,7 +43,7 @@ impl Widget for RecordsView<'_> {
             format!("{} records · {failures} failures · newest first", d.records.len()),
             t.title(),
         ))];
-        head_lines.push(match &d.records_error {
+        head_lines.push(match &d.error {
             Some(e) => Line::from(Span::styled(sanitize_for_terminal(e), t.error())),
             None => Line::from(Span::styled(
                 format!("status: {filter}{text} · s next status · / text · Enter details"),
@@ -124,8 +122,7 @@ fn one_line(v: &Value) -> String {
     sanitize_for_terminal(&text)
 }
 
-fn render_detail(app: &App, r: &LogRecord, area: Rect, buf: &mut Buffer) {
-    let t = app.theme;
+fn render_detail(t: Theme, r: &LogRecord, area: Rect, buf: &mut Buffer) {
     let s = sanitize_for_terminal;
     let mut lines = vec![
         Line::from(Span::styled(

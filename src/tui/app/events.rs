@@ -1,0 +1,149 @@
+//! Events from outside `update()` — keys, ticks, signals, the runtime's reports on effects and
+//! the engine's `SyncEvent`s — routed to the screens they are about. Engine events reach the
+//! log pane through `log::line_of` only.
+
+use crossterm::event::KeyEventKind;
+
+use super::{Action, App, Screen, now};
+use crate::sync::{Answer, SyncEvent};
+use crate::tui::effect::Effect;
+use crate::tui::event::{Event, Side};
+use crate::tui::log::{Level, line_of};
+use crate::tui::screens::{mappings, settings, wizard::SideTest};
+
+impl App {
+    /// Handles one event; returns the effects to run.
+    pub fn handle(&mut self, event: Event) -> Vec<Effect> {
+        match event {
+            Event::Key(key) if key.kind != KeyEventKind::Release => match self.action_for(key) {
+                Some(action) => self.update(action),
+                None => Vec::new(),
+            },
+            Event::Key(_) | Event::Resize(..) => Vec::new(),
+            Event::Tick => {
+                self.dashboard.tick(std::time::Duration::from_secs(1));
+                Vec::new()
+            }
+            Event::SettingsSaved(result) => {
+                if let Err(e) = &result {
+                    self.shared.status = crate::model::text::sanitize_for_terminal(e);
+                }
+                self.settings.saved(result);
+                // Assigned or all changed from the scope screen: its counts follow.
+                if self.shared.screen == Screen::Scope && self.scope.preview.is_none() {
+                    if !self.settings.dirty() {
+                        self.shared.status = "scope saved; reading the counts again".to_owned();
+                    }
+                    return self.scope.recount();
+                }
+                Vec::new()
+            }
+            Event::MappingsSaved(result) => {
+                let ok = result.is_ok();
+                mappings::saved(&mut self.mappings.doc, result, &mut self.settings, &mut self.shared);
+                if ok {
+                    // The scope's counts depend on the mappings' filters: ask again.
+                    self.scope.preview = None;
+                }
+                if self.shared.screen == Screen::Scope && self.scope.preview.is_none() {
+                    return self.scope.recount();
+                }
+                Vec::new()
+            }
+            Event::SchemaImported(result) => {
+                let loaded = self.mappings.doc.draft.imported(result);
+                self.mappings.take(loaded);
+                Vec::new()
+            }
+            Event::Records(result) => {
+                self.records.loaded(result);
+                Vec::new()
+            }
+            Event::Signal(name) => {
+                self.log.push(now(), Level::Warn, &format!("{name}: leaving"));
+                self.update(Action::Quit)
+            }
+            Event::StoreProbed(status) => {
+                if let Some(w) = &mut self.wizard {
+                    w.store_status = status;
+                }
+                Vec::new()
+            }
+            Event::TestDone { side, steps } => {
+                if let Some(w) = &mut self.wizard {
+                    let state = SideTest::Done(steps);
+                    match side {
+                        Side::ServiceNow => w.servicenow_test = state,
+                        Side::Entra => w.entra_test = state,
+                    }
+                }
+                Vec::new()
+            }
+            Event::Saved(result) => self.wizard_saved(result),
+            Event::EngineStarted(result) => {
+                match result {
+                    Ok(()) => {
+                        self.dashboard.state.get_or_insert(crate::sync::EngineState::Idle);
+                        self.shared.status = "Engine started: r runs a cycle, d a dry run.".to_owned();
+                    }
+                    Err(e) => {
+                        self.shared.status = format!("The engine could not start: {e}");
+                        self.log.push(now(), Level::Error, &self.shared.status.clone());
+                    }
+                }
+                Vec::new()
+            }
+            Event::Sync(event) => self.on_sync(event),
+            Event::Log { level, text } => {
+                self.log.push(now(), level, &text);
+                Vec::new()
+            }
+        }
+    }
+
+    fn wizard_saved(&mut self, result: Result<(String, crate::config::edit::Saved), String>) -> Vec<Effect> {
+        let saved = result.as_ref().ok().map(|(_, saved)| saved.clone());
+        let effects = self.wizard.as_mut().map(|w| w.saved(result)).unwrap_or_default();
+        if let Some(saved) = saved {
+            if let Some(w) = &self.wizard {
+                self.settings = settings::State::of(&saved.profile, w.config_path.clone(), saved.text);
+            }
+            self.shared.screen = Screen::Dashboard;
+            self.shared.status = "Saved. The engine is starting.".to_owned();
+        }
+        effects
+    }
+
+    /// An engine event: its line to the log pane, then to the screens it is about.
+    fn on_sync(&mut self, event: SyncEvent) -> Vec<Effect> {
+        if let Some(line) = line_of(&event) {
+            self.log.push_line(now(), line);
+        }
+        match event {
+            SyncEvent::Answer { request, answer } => {
+                if self.scope.answer(request, &answer) {
+                    return Vec::new();
+                }
+                let (mine, effects) = self.mappings.answer(request, &answer);
+                if !mine {
+                    self.shared.status = match &answer {
+                        Answer::Created { table, sys_id } => {
+                            format!("created the {table} row {sys_id}: run a cycle (r) to retry the failed users")
+                        }
+                        Answer::Failed(e) => format!("the engine could not do it: {e}"),
+                        _ => format!("answer to request {request}"),
+                    };
+                }
+                effects
+            }
+            SyncEvent::PlanReady { plan, .. } => {
+                if self.dashboard.running.as_ref().is_some_and(|r| r.dry_run) {
+                    self.shared.status = format!("Dry run planned {} operations: a opens the plan", plan.ops.len());
+                }
+                self.plan.planned(plan);
+                Vec::new()
+            }
+            event => self.dashboard.on_sync(event),
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! The dashboard: what the engine said last (status, the cycle in progress with its progress
+//! and counts, the last cycle's summary, statistics to date, the quarantine), with the live
+//! log pane below (its keys are the log screen's, `super::log`).
+//!
+//! Invariant: changed only by `on_sync` and `tick`; no I/O here.
+
+mod view;
+
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+pub use view::DashboardView;
+
+use super::Screen;
+use crate::sync::{Command, CycleKind, CycleStats, EngineState, SyncEvent, Totals};
+use crate::tui::app::Action;
+use crate::tui::effect::Effect;
+
+/// The cycle in progress.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Running {
+    pub cycle_id: i64,
+    pub kind: Option<CycleKind>,
+    pub dry_run: bool,
+    pub totals: Totals,
+    pub done: u64,
+    pub total: u64,
+    pub tally: Tally,
+    pub elapsed: Duration,
+}
+
+/// Objects by outcome, as the dashboard counts them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub created: u64,
+    pub updated: u64,
+    pub disabled: u64,
+    pub deleted: u64,
+    pub skipped: u64,
+    pub failed: u64,
+}
+
+/// A finished cycle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finished {
+    pub cycle_id: i64,
+    pub dry_run: bool,
+    pub stats: CycleStats,
+}
+
+/// What the dashboard knows.
+#[derive(Debug, Default)]
+pub struct State {
+    pub state: Option<EngineState>,
+    pub running: Option<Running>,
+    pub last: Option<Finished>,
+    pub to_date: CycleStats,
+    pub cycles: u64,
+    /// The last error the engine reported, until a cycle finishes cleanly.
+    pub failing: Option<String>,
+    /// When the last real cycle finished (the schedule counts from there).
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The quarantine's reason and next attempt, while the job is quarantined.
+    pub quarantine: Option<String>,
+}
+
+impl State {
+    pub fn cycle_running(&self) -> bool {
+        self.running.is_some()
+    }
+
+    pub fn paused(&self) -> bool {
+        self.state == Some(EngineState::Paused)
+    }
+
+    /// The status word: on, off (paused), running, failing.
+    pub fn status(&self) -> String {
+        match (self.state, &self.failing) {
+            (None, _) => "not started".to_owned(),
+            (Some(EngineState::Running), _) => "running".to_owned(),
+            _ if self.quarantine.is_some() => {
+                format!("quarantined: {}", self.quarantine.as_deref().unwrap_or_default())
+            }
+            (_, Some(why)) => format!("failing: {why}"),
+            (Some(EngineState::Paused), _) => "off (paused)".to_owned(),
+            (Some(EngineState::Stopped), _) => "stopped".to_owned(),
+            (Some(EngineState::Idle), _) => "on (idle)".to_owned(),
+        }
+    }
+
+    /// The next scheduled cycle, for provisioning `enabled` every `interval` minutes.
+    pub fn next_run(&self, enabled: bool, interval: u32) -> String {
+        match (self.state, enabled, self.finished_at) {
+            (_, false, _) => "none: provisioning is off (Settings)".to_owned(),
+            (Some(EngineState::Paused), _, _) => "none while paused (p resumes)".to_owned(),
+            (Some(EngineState::Running), _, _) => format!("{interval} min after this cycle"),
+            (_, true, Some(at)) => {
+                let next = at + chrono::Duration::minutes(i64::from(interval));
+                format!("{} UTC (every {interval} min)", next.format("%H:%M:%S"))
+            }
+            (_, true, None) => format!("every {interval} min, counted from the first cycle"),
+        }
+    }
+
+    /// Once a second while a cycle runs: the clock behind rate and ETA.
+    pub fn tick(&mut self, by: Duration) {
+        if let Some(r) = &mut self.running {
+            r.elapsed += by;
+        }
+    }
+
+    /// The dashboard's keys: the log pane's, then the engine's and the other screens'.
+    pub fn key(&self, key: KeyEvent) -> Option<Action> {
+        if let Some(a) = super::log::pane_key(key) {
+            return Some(Action::Log(a));
+        }
+        Some(match key.code {
+            KeyCode::Char('L') => Action::Show(Screen::Log),
+            KeyCode::Char('r') => Action::Engine(Command::RunNow),
+            KeyCode::Char('d') => Action::Engine(Command::DryRun),
+            KeyCode::Char('p') if self.paused() => Action::Engine(Command::Resume),
+            KeyCode::Char('p') => Action::Engine(Command::Pause),
+            KeyCode::Char('x') => Action::AskStop,
+            KeyCode::Char('e') => Action::Show(Screen::Records),
+            KeyCode::Char('a') => Action::Show(Screen::Plan),
+            KeyCode::Char('w') => Action::OpenWizard,
+            KeyCode::Char('m') => Action::Show(Screen::Mappings),
+            KeyCode::Char('s') => Action::Show(Screen::Scope),
+            KeyCode::Char('t') => Action::Show(Screen::Settings),
+            _ => return None,
+        })
+    }
+
+    /// An engine event (its log line went to the pane through `log::line_of`).
+    pub fn on_sync(&mut self, event: SyncEvent) -> Vec<Effect> {
+        match event {
+            SyncEvent::StateChanged(state) => self.state = Some(state),
+            SyncEvent::CycleStarted {
+                cycle_id,
+                kind,
+                dry_run,
+                totals,
+            } => {
+                self.running = Some(Running {
+                    cycle_id,
+                    kind: Some(kind),
+                    dry_run,
+                    total: totals.operations,
+                    totals,
+                    ..Running::default()
+                });
+            }
+            SyncEvent::Quarantine {
+                reason, next_attempt, ..
+            } => {
+                // Reason and next attempt come from the engine; sanitise them like any foreign text.
+                self.quarantine = reason.map(|r| {
+                    let next = next_attempt.map(|n| format!(", next attempt {n}")).unwrap_or_default();
+                    crate::model::text::sanitize_for_terminal(&format!("{r}{next}"))
+                });
+            }
+            SyncEvent::FullCycle { .. } => {
+                if let Some(r) = &mut self.running {
+                    r.kind = Some(crate::sync::CycleKind::Initial);
+                }
+            }
+            SyncEvent::Progress { done, total, .. } => {
+                if let Some(r) = &mut self.running {
+                    r.done = done;
+                    r.total = total;
+                }
+            }
+            SyncEvent::ObjectDone { result, .. } => {
+                if let Some(r) = &mut self.running {
+                    let t = &mut r.tally;
+                    match (result.status.as_str(), result.action.as_str()) {
+                        ("failure", _) => t.failed += 1,
+                        ("skipped", _) | (_, "skip") => t.skipped += 1,
+                        (_, "create") => t.created += 1,
+                        (_, "update") => t.updated += 1,
+                        (_, "disable") => t.disabled += 1,
+                        (_, "delete") => t.deleted += 1,
+                        _ => {}
+                    }
+                }
+            }
+            SyncEvent::CycleFinished {
+                cycle_id,
+                dry_run,
+                stats,
+            } => {
+                if !dry_run {
+                    add(&mut self.to_date, &stats);
+                    self.cycles += 1;
+                    self.finished_at = Some(chrono::Utc::now());
+                }
+                self.failing = None;
+                self.running = None;
+                self.last = Some(Finished {
+                    cycle_id,
+                    dry_run,
+                    stats,
+                });
+                return vec![Effect::LoadRecords];
+            }
+            SyncEvent::Error { cycle_id, message, .. } => {
+                if cycle_id.is_some() || self.running.is_some() {
+                    self.running = None;
+                }
+                self.failing = Some(message);
+            }
+            SyncEvent::PlanReady { .. } | SyncEvent::Log { .. } | SyncEvent::Answer { .. } => {}
+        }
+        Vec::new()
+    }
+}
+
+fn add(sum: &mut CycleStats, s: &CycleStats) {
+    sum.created += s.created;
+    sum.updated += s.updated;
+    sum.disabled += s.disabled;
+    sum.deleted += s.deleted;
+    sum.members_added += s.members_added;
+    sum.members_removed += s.members_removed;
+    sum.skipped += s.skipped;
+    sum.failed += s.failed;
+    sum.writes += s.writes;
+    sum.duration_ms += s.duration_ms;
+}

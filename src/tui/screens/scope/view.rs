@@ -1,0 +1,62 @@
+//! The scope screen: the mode, the scoping-filter builder, the counts and samples. Reads
+//! state only.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+use super::State;
+use crate::model::text::sanitize_for_terminal;
+use crate::tui::screens::mappings::Doc;
+use crate::tui::theme::Theme;
+
+/// The scope screen.
+pub struct ScopeView<'a> {
+    pub state: &'a State,
+    pub doc: &'a Doc,
+    /// `assigned` or `all`, as the settings say.
+    pub mode: &'a str,
+    pub theme: Theme,
+}
+
+impl Widget for ScopeView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let mode = self.mode;
+        let mut lines = vec![
+            Line::from(Span::styled(
+                format!("Scope: {mode} users and groups (a toggles and saves)"),
+                t.title(),
+            )),
+            Line::from(Span::styled(
+                "g users/groups · n clause · f filter · e edit · D delete · S save · r recount",
+                t.dim(),
+            )),
+        ];
+        super::builder_view::lines(self.state, self.doc, t, &mut lines);
+        match &self.state.preview {
+            None => lines.push(Line::from(Span::styled("reading the source…", t.warn()))),
+            Some(Err(e)) => lines.push(Line::from(Span::styled(sanitize_for_terminal(e), t.error()))),
+            Some(Ok(p)) => {
+                lines.push(Line::from(format!(
+                    "Users in scope: {} · out of scope: {} · groups in scope: {}",
+                    p.users_in, p.users_out, p.groups_in
+                )));
+                lines.push(Line::from(Span::styled("In scope, for example:", t.title())));
+                lines.extend(
+                    p.samples_in
+                        .iter()
+                        .map(|s| Line::from(format!("  {}", sanitize_for_terminal(s)))),
+                );
+                lines.push(Line::from(Span::styled("Out of scope, for example:", t.title())));
+                lines.extend(
+                    p.samples_out
+                        .iter()
+                        .map(|s| Line::from(format!("  {}", sanitize_for_terminal(s)))),
+                );
+            }
+        }
+        Paragraph::new(lines).wrap(Wrap { trim: false }).render(area, buf);
+    }
+}

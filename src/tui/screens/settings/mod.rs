@@ -1,0 +1,201 @@
+//! The settings screen: provisioning on or off, scope, interval, the deletion threshold (count
+//! and share), the concurrency ceiling (`[servicenow] max_in_flight`), the notification email
+//! and the engine options (match active records only, missing reference fail|warn, flatten
+//! nested groups, log retention days). Enter writes the fields the admin changed, and only
+//! those, as `config::edit` edits; the engine reloads. The rows past [`MAPPING_FIELDS`] live in
+//! the mapping file (`extra.rs`).
+//!
+//! Invariants: the edited text is checked by `Config::parse` before it is written; leaving with
+//! unsaved edits asks first; keys not shown here are never touched.
+
+mod editor;
+mod extra;
+mod view;
+
+use std::path::PathBuf;
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+pub use editor::{FIELDS, MAPPING_FIELDS, Settings};
+pub use view::SettingsView;
+
+use super::Screen;
+use super::mappings::Doc;
+use crate::config::edit::{self, Saved};
+use crate::config::{Profile, ScopeMode};
+use crate::tui::app::{Action as AppAction, Overlay, Shared};
+use crate::tui::effect::Effect;
+use editor::scope_word;
+
+/// A key's meaning on the settings screen.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// A key for the editor.
+    Key(KeyEvent),
+    /// Toggle row `n`, which lives in the mapping file (saved at once).
+    Toggle(usize),
+    AskLeave,
+    /// Leave, dropping the edits.
+    Discard,
+}
+
+/// The screen's state: the editor once a profile is saved, and the saved profile's settings
+/// as (key, value) rows.
+#[derive(Default)]
+pub struct State {
+    pub editor: Option<Settings>,
+    pub rows: Vec<(String, String)>,
+}
+
+impl State {
+    /// The screen over `profile` as saved in the file whose text is `text`.
+    pub fn of(profile: &Profile, config_path: PathBuf, text: String) -> Self {
+        Self {
+            editor: Some(Settings::new(profile, config_path, text)),
+            rows: rows(profile),
+        }
+    }
+
+    pub fn in_text_field(&self) -> bool {
+        self.editor.as_ref().is_some_and(Settings::in_text_field)
+    }
+
+    pub fn dirty(&self) -> bool {
+        self.editor.as_ref().is_some_and(|s| s.dirty)
+    }
+
+    /// The screen's keys.
+    pub fn key(&self, key: KeyEvent) -> Option<AppAction> {
+        let Some(editor) = &self.editor else {
+            return match key.code {
+                KeyCode::Esc => Some(AppAction::Show(Screen::Dashboard)),
+                KeyCode::Char('w') => Some(AppAction::OpenWizard),
+                _ => None,
+            };
+        };
+        Some(match key.code {
+            KeyCode::Esc if editor.dirty => AppAction::Settings(Action::AskLeave),
+            KeyCode::Esc => AppAction::Show(Screen::Dashboard),
+            KeyCode::Char('w') if !editor.in_text_field() => AppAction::OpenWizard,
+            _ => AppAction::Settings(match extra::key(editor, key) {
+                Some(field) => Action::Toggle(field),
+                None => Action::Key(key),
+            }),
+        })
+    }
+
+    /// Applies one action; the mapping-file rows change `doc` (and save it, with
+    /// `mappings::save`).
+    pub fn update(&mut self, action: Action, doc: &mut Doc, shared: &mut Shared) -> Vec<Effect> {
+        match action {
+            Action::Key(key) => {
+                if let Some(s) = &mut self.editor {
+                    return s.key(key);
+                }
+            }
+            Action::Toggle(field) => return extra::toggle(doc, field, self.editor.as_ref(), shared),
+            Action::AskLeave => shared.overlay = Overlay::ConfirmLeave,
+            Action::Discard => {
+                shared.overlay = Overlay::None;
+                if let Some(s) = &self.editor
+                    && let Ok(p) = edit::check(&s.text, &s.config_path, &s.profile)
+                {
+                    self.editor = Some(Settings::new(&p, s.config_path.clone(), s.text.clone()));
+                }
+                shared.screen = Screen::Dashboard;
+            }
+        }
+        Vec::new()
+    }
+
+    /// The runtime wrote the file (or could not).
+    pub fn saved(&mut self, result: Result<Saved, String>) {
+        if let Ok(saved) = &result {
+            self.rows = rows(&saved.profile);
+        }
+        if let Some(s) = &mut self.editor {
+            s.saved(result);
+        }
+    }
+
+    /// Assigned or all, toggled and saved through the editor (the scope screen's `a`).
+    pub fn toggle_scope(&mut self, shared: &mut Shared) -> Vec<Effect> {
+        let Some(s) = &mut self.editor else {
+            shared.status = "finish the setup wizard (w) first".to_owned();
+            return Vec::new();
+        };
+        if s.dirty {
+            shared.status = "the settings screen (t) has unsaved edits: save or drop them there first".to_owned();
+            return Vec::new();
+        }
+        s.scope = if s.scope == ScopeMode::All {
+            ScopeMode::Assigned
+        } else {
+            ScopeMode::All
+        };
+        s.dirty = true;
+        shared.status = "saving the scope; the counts follow".to_owned();
+        s.key(KeyEvent::from(KeyCode::Enter))
+    }
+
+    /// `assigned` or `all`, as the editor (or the saved rows) say.
+    pub fn scope_word(&self) -> &str {
+        match &self.editor {
+            Some(s) => scope_word(s.scope),
+            None => self
+                .rows
+                .iter()
+                .find(|(k, _)| k == "provisioning.scope")
+                .map_or("assigned", |(_, v)| v.as_str()),
+        }
+    }
+
+    /// Provisioning on, every so many minutes, once a profile is saved.
+    pub fn schedule(&self) -> Option<(bool, u32)> {
+        self.editor.as_ref().map(|s| (s.base.enabled, s.base.interval_minutes))
+    }
+}
+
+/// The profile's settings as the settings screen lists them.
+pub fn rows(p: &crate::config::Profile) -> Vec<(String, String)> {
+    let v = &p.provisioning;
+    let mut rows = vec![
+        ("provisioning.enabled".to_owned(), v.enabled.to_string()),
+        (
+            "provisioning.scope".to_owned(),
+            match v.scope {
+                crate::config::ScopeMode::Assigned => "assigned".to_owned(),
+                crate::config::ScopeMode::All => "all".to_owned(),
+            },
+        ),
+        (
+            "provisioning.interval_minutes".to_owned(),
+            v.interval_minutes.to_string(),
+        ),
+        (
+            "provisioning.deletion_threshold".to_owned(),
+            v.deletion_threshold.to_string(),
+        ),
+        (
+            "provisioning.deletion_threshold_percent".to_owned(),
+            v.deletion_threshold_percent
+                .map_or("(none)".to_owned(), |p| format!("{p} %")),
+        ),
+        (
+            "provisioning.mappings".to_owned(),
+            v.mappings
+                .as_ref()
+                .map_or("built-in ServiceNow mappings".to_owned(), |p| p.display().to_string()),
+        ),
+    ];
+    if let Some(sn) = &p.servicenow {
+        rows.push(("servicenow.max_in_flight".to_owned(), sn.max_in_flight.to_string()));
+        rows.push(("servicenow.page_size".to_owned(), sn.page_size.to_string()));
+    }
+    rows.push((
+        "notification.email".to_owned(),
+        p.notification.as_ref().map_or("(none)".to_owned(), |n| n.email.clone()),
+    ));
+    rows.push(("secrets.store".to_owned(), p.secrets.store.to_string()));
+    rows
+}

@@ -1,0 +1,132 @@
+//! The settings screen: the editor's fields, the mapping-file rows, the saved profile's other
+//! settings. Reads state only.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+use super::{FIELDS, State};
+use crate::model::text::sanitize_for_terminal;
+use crate::tui::screens::mappings::Doc;
+use crate::tui::theme::{FOCUS, Theme, UNFOCUSED};
+
+/// The settings screen.
+pub struct SettingsView<'a> {
+    pub state: &'a State,
+    pub doc: &'a Doc,
+    pub profile: &'a str,
+    pub demo: bool,
+    pub theme: Theme,
+}
+
+impl Widget for SettingsView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let st = self.state;
+        let mut lines = vec![
+            Line::from(Span::styled(format!("Settings of profile {}", self.profile), t.title())),
+            Line::from(Span::styled(
+                "Enter saves the configuration file · last 3 rows save the mappings · w wizard",
+                t.dim(),
+            )),
+            Line::default(),
+        ];
+        if let Some(e) = &st.editor {
+            let values = [
+                format!("◀ {} ▶", if e.enabled { "on" } else { "off" }),
+                format!(
+                    "◀ {} ▶",
+                    if e.scope == crate::config::ScopeMode::All {
+                        "all"
+                    } else {
+                        "assigned"
+                    }
+                ),
+                sanitize_for_terminal(e.interval.value()),
+                sanitize_for_terminal(e.threshold.value()),
+                if e.percent.value().is_empty() {
+                    "(none)".to_owned()
+                } else {
+                    sanitize_for_terminal(e.percent.value())
+                },
+                sanitize_for_terminal(e.ceiling.value()),
+                if e.email.value().is_empty() {
+                    "(none)".to_owned()
+                } else {
+                    sanitize_for_terminal(e.email.value())
+                },
+                format!("◀ {} ▶", if e.match_active_only { "yes" } else { "no" }),
+                format!("◀ {} ▶", if e.missing_warn { "warn" } else { "fail" }),
+                format!("◀ {} ▶", if e.flatten { "yes" } else { "no" }),
+                sanitize_for_terminal(e.retention.value()),
+            ];
+            let values = values.into_iter().chain(super::extra::values(self.doc));
+            for (i, (label, value)) in FIELDS.iter().zip(values).enumerate() {
+                let focused = i == e.focus;
+                lines.push(Line::from(vec![
+                    Span::styled(if focused { FOCUS } else { UNFOCUSED }, t.focus()),
+                    Span::styled(format!("{label:<40}"), if focused { t.focus() } else { t.key() }),
+                    Span::styled(
+                        value,
+                        if focused {
+                            t.focus()
+                        } else {
+                            ratatui::style::Style::new()
+                        },
+                    ),
+                ]));
+            }
+            match &e.message {
+                Some(Ok(m)) => lines.push(Line::from(Span::styled(
+                    format!("✓ {}", sanitize_for_terminal(m)),
+                    t.ok(),
+                ))),
+                Some(Err(m)) => lines.push(Line::from(Span::styled(
+                    format!("✗ {}", sanitize_for_terminal(m)),
+                    t.error(),
+                ))),
+                None if e.dirty => lines.push(Line::from(Span::styled("unsaved: Enter saves", t.warn()))),
+                None => lines.push(Line::default()),
+            }
+            lines.push(Line::default());
+        }
+        if st.rows.is_empty() {
+            lines.push(Line::from(Span::styled(
+                "The profile is not saved yet: finish the wizard (w).",
+                t.warn(),
+            )));
+        }
+        // With the editor shown, the read-only rows it edits are not listed twice.
+        let edited = |k: &str| st.editor.is_some() && EDITED.contains(&k);
+        for (k, v) in st.rows.iter().filter(|(k, _)| !edited(k)) {
+            let v = if self.demo && k == "secrets.store" {
+                "memory (demo)"
+            } else {
+                v.as_str()
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!("{k:<42}"), t.key()),
+                Span::raw(sanitize_for_terminal(v)),
+            ]));
+        }
+        // The focused field stays on screen (the heading takes three lines).
+        let focus = st.editor.as_ref().map_or(0, |e| e.focus as u16);
+        let scroll = (3 + focus + 2).saturating_sub(area.height);
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0))
+            .render(area, buf);
+    }
+}
+
+/// The read-only rows that the settings editor's fields show.
+const EDITED: [&str; 7] = [
+    "provisioning.enabled",
+    "provisioning.scope",
+    "provisioning.interval_minutes",
+    "provisioning.deletion_threshold",
+    "provisioning.deletion_threshold_percent",
+    "servicenow.max_in_flight",
+    "notification.email",
+];

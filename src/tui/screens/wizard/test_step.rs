@@ -1,0 +1,79 @@
+//! The wizard's test step: both sides of test connection as requests built from the fields,
+//! or why a side cannot make one yet.
+
+use tui_input::Input;
+
+use super::{SideTest, Wizard};
+use crate::config::Entra;
+use crate::secrets::Secret;
+use crate::servicenow::{Auth, Instance};
+use crate::tui::effect::{Effect, TestRequest};
+
+impl Wizard {
+    /// The ServiceNow side as a request, or why not.
+    pub fn servicenow_target(&self) -> Result<(Instance, Auth), String> {
+        let instance = Instance::parse(self.inputs.instance.value(), false).map_err(|e| e.to_string())?;
+        let username = self.inputs.username.value().trim();
+        if username.is_empty() {
+            return Err("the admin user name is empty (step 2)".to_owned());
+        }
+        if self.inputs.password.value().is_empty() {
+            return Err("the password is empty (step 2)".to_owned());
+        }
+        Ok((
+            instance,
+            Auth::Basic {
+                username: username.to_owned(),
+                password: Secret::new(self.inputs.password.value()),
+            },
+        ))
+    }
+
+    /// The Entra side as settings and secret, or why not.
+    pub fn entra_target(&self) -> Result<(Entra, Secret), String> {
+        let guid = |input: &Input, what: &str| {
+            let v = input.value().trim();
+            if is_guid(v) {
+                Ok(v.to_ascii_lowercase())
+            } else {
+                Err(format!(
+                    "the {what} '{}' is not a GUID such as 00000000-0000-0000-0000-000000000000 (step 3)",
+                    crate::model::text::sanitize_for_terminal(v)
+                ))
+            }
+        };
+        let settings = Entra {
+            tenant_id: guid(&self.inputs.tenant_id, "tenant id")?,
+            client_id: guid(&self.inputs.client_id, "client id")?,
+            service_principal_id: guid(&self.inputs.service_principal_id, "service principal id")?,
+            cloud: self.cloud,
+            authority_url: self.authority_url.clone(),
+            graph_url: self.graph_url.clone(),
+        };
+        if self.inputs.client_secret.value().is_empty() {
+            return Err("the client secret is empty (step 3)".to_owned());
+        }
+        Ok((settings, Secret::new(self.inputs.client_secret.value())))
+    }
+
+    pub(super) fn run_test(&mut self) -> Vec<Effect> {
+        let servicenow = self.servicenow_target();
+        let entra = self.entra_target();
+        self.servicenow_test = match &servicenow {
+            Ok(_) => SideTest::Running,
+            Err(why) => SideTest::Invalid(why.clone()),
+        };
+        self.entra_test = match &entra {
+            Ok(_) => SideTest::Running,
+            Err(why) => SideTest::Invalid(why.clone()),
+        };
+        vec![Effect::TestConnection(Box::new(TestRequest { servicenow, entra }))]
+    }
+}
+
+fn is_guid(v: &str) -> bool {
+    let parts: Vec<&str> = v.split('-').collect();
+    parts.len() == 5
+        && parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
+        && parts.iter().all(|p| p.chars().all(|c| c.is_ascii_hexdigit()))
+}

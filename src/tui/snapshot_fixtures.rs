@@ -1,0 +1,125 @@
+//! Fixed values the snapshot tests draw: the wizard's fields, test-connection steps, a plan,
+//! provisioning-log records.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::model::check::{Outcome, Step as CheckStep};
+use crate::store::LogRecord;
+use crate::sync::{Change, CycleKind, Failure, ObjectType, Op, OpKind, Plan};
+use crate::tui::screens::wizard::Prefill;
+
+pub fn prefill() -> Prefill {
+    Prefill {
+        instance: "http://127.0.0.1:41001".into(),
+        username: "admin".into(),
+        password: "hunter2hunter2".into(),
+        tenant_id: "4e9d34e8-247e-4f86-87c2-e0e96aa8fbbe".into(),
+        client_id: "8ae26805-a6df-4099-a484-32460f8bbccd".into(),
+        client_secret: "a-client-secret".into(),
+        service_principal_id: "e634874b-d8c5-48af-a8a1-6823e38d9d80".into(),
+        email: "idm-team@example.com".into(),
+        authority_url: Some("http://127.0.0.1:41002".into()),
+        graph_url: Some("http://127.0.0.1:41002/v1.0".into()),
+        ..Prefill::default()
+    }
+}
+
+pub fn step(id: &'static str, title: &str, outcome: Outcome, ms: u64, message: &str, code: Option<&str>) -> CheckStep {
+    CheckStep {
+        id,
+        title: title.into(),
+        outcome,
+        duration: Duration::from_millis(ms),
+        message: message.into(),
+        error_code: code.map(str::to_owned),
+        connection_failure: outcome == Outcome::Fail,
+    }
+}
+
+pub fn op(kind: OpKind, name: &str) -> Op {
+    Op {
+        object_type: ObjectType::User,
+        source_id: format!("id-{name}"),
+        source_name: name.into(),
+        target_id: None,
+        member_id: None,
+        kind,
+        steps: Vec::new(),
+        hash: String::new(),
+    }
+}
+
+pub fn change(a: &str, old: Option<&str>, new: &str) -> Change {
+    Change {
+        attribute: a.into(),
+        old: old.map(str::to_owned),
+        new: Some(new.into()),
+    }
+}
+
+pub fn plan() -> Arc<Plan> {
+    Arc::new(Plan::new(
+        3,
+        CycleKind::Initial,
+        vec![
+            op(
+                OpKind::Create {
+                    fields: vec![
+                        change("user_name", None, "adele.vance@contoso.com"),
+                        change("email", None, "adele.vance@contoso.com"),
+                    ],
+                },
+                "adele.vance@contoso.com",
+            ),
+            op(
+                OpKind::Update {
+                    diff: vec![change("title", Some("Engineer"), "Senior engineer")],
+                },
+                "alex.wilber@contoso.com",
+            ),
+            op(
+                OpKind::Disable {
+                    diff: vec![change("active", Some("true"), "false")],
+                },
+                "old.user@contoso.com",
+            ),
+            op(
+                OpKind::Error(Failure {
+                    code: "InvalidLookupReference".into(),
+                    reason: "department 'Quantum Research' has no row in cmn_department".into(),
+                    recommended_action: "create it or map the value".into(),
+                }),
+                "megan.bowen@contoso.com",
+            ),
+            op(
+                OpKind::Skip {
+                    reason: "in sync".into(),
+                },
+                "nestor.wilke@contoso.com",
+            ),
+        ],
+    ))
+}
+
+pub fn record(status: &str, action: &str, name: &str, code: Option<&str>, reason: &str) -> LogRecord {
+    LogRecord {
+        cycle_id: 3,
+        change_id: "c".into(),
+        time: "2026-11-28T21:00:00Z".into(),
+        object_type: "user".into(),
+        source_id: format!("id-{name}"),
+        source_name: name.into(),
+        target_id: None,
+        action: action.into(),
+        status: status.into(),
+        error_code: code.map(str::to_owned),
+        reason: reason.into(),
+        recommended_action: None,
+        steps: json!([{"name": "Import", "status": "success", "detail": "read from Entra"}, {"name": "Match", "status": "success", "detail": "no match on user_name or email"}]),
+        modified_properties: json!({"user_name": "megan.bowen@contoso.com", "department": "Quantum Research"}),
+        duration_ms: 12,
+    }
+}
