@@ -9,12 +9,12 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::Context;
+use super::error::EngineStartError;
 use super::event::Event;
 use super::log::Level;
-use crate::config::{Config, Profile, ServiceNowAuth};
-use crate::secrets::{Secret, SecretName, Secrets};
-use crate::servicenow::Auth;
-use crate::sync::{Credentials, Handle, Options};
+use crate::config::{Config, Profile};
+use crate::secrets::{SecretName, Secrets};
+use crate::sync::{Credentials, Handle, Options, StartError};
 
 /// The engine, once started.
 #[derive(Default)]
@@ -37,7 +37,7 @@ impl EngineSlot {
             let (profile, credentials) = match prepared {
                 Ok(Ok(p)) => p,
                 Ok(Err(e)) => return drop(tx.send(Event::EngineStarted(Err(e)))),
-                Err(e) => return drop(tx.send(Event::EngineStarted(Err(e.to_string())))),
+                Err(e) => return drop(tx.send(Event::EngineStarted(Err(e.into())))),
             };
             let mut options = Options::new(data_dir);
             options.scheduled = true;
@@ -51,7 +51,7 @@ impl EngineSlot {
                     let _ = tx.send(Event::EngineStarted(Ok(())));
                 }
                 Err(e) => {
-                    let _ = tx.send(Event::EngineStarted(Err(e.to_string())));
+                    let _ = tx.send(Event::EngineStarted(Err(e.into())));
                 }
             }
         });
@@ -110,10 +110,15 @@ fn forward(handle: &Handle, tx: UnboundedSender<Event>) {
     });
 }
 
-/// The profile and its secrets, read without prompting.
-fn prepare(config_path: &Path, profile: &str, memory: Option<&Secrets>) -> Result<(Profile, Credentials), String> {
-    let config = Config::load(config_path).map_err(|e| e.to_string())?;
-    let profile = config.profile(profile).map_err(|e| e.to_string())?.clone();
+/// The profile and its secrets, read without prompting (`sync::servicenow_auth`, as every
+/// engine reads them, with the terminal prompt off: the console owns the terminal).
+fn prepare(
+    config_path: &Path,
+    profile: &str,
+    memory: Option<&Secrets>,
+) -> Result<(Profile, Credentials), EngineStartError> {
+    let config = Config::load(config_path)?;
+    let profile = config.profile(profile)?.clone();
     let owned;
     let secrets = match memory {
         Some(s) => s,
@@ -122,36 +127,12 @@ fn prepare(config_path: &Path, profile: &str, memory: Option<&Secrets>) -> Resul
             &owned
         }
     };
-    let get = |name: SecretName| -> Result<Secret, String> {
-        match secrets.lookup(name) {
-            Ok(Some((secret, _))) => Ok(secret),
-            Ok(None) => Err(format!(
-                "secret {name} of profile '{}' is not set: run the wizard (w) or set {}",
-                profile.name,
-                name.env_var()
-            )),
-            Err(e) => Err(e.to_string()),
-        }
-    };
-    let Some(sn) = &profile.servicenow else {
-        return Err(format!("profile '{}' has no [servicenow] section", profile.name));
-    };
-    let password = get(SecretName::ServiceNowPassword)?;
-    let servicenow = match &sn.auth {
-        ServiceNowAuth::Basic => Auth::Basic {
-            username: sn.username.clone(),
-            password,
-        },
-        ServiceNowAuth::OAuth { client_id } => Auth::OAuth {
-            client_id: client_id.clone(),
-            client_secret: get(SecretName::ServiceNowOAuthClientSecret)?,
-            username: sn.username.clone(),
-            password,
-        },
+    let (Some(sn), Some(_)) = (&profile.servicenow, &profile.entra) else {
+        return Err(StartError::NotConfigured(profile.name.clone()).into());
     };
     let credentials = Credentials {
-        servicenow,
-        graph_client_secret: get(SecretName::GraphClientSecret)?,
+        servicenow: crate::sync::servicenow_auth(sn, secrets)?,
+        graph_client_secret: secrets.get_or_prompt(SecretName::GraphClientSecret)?.0,
     };
     Ok((profile, credentials))
 }

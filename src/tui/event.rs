@@ -30,21 +30,21 @@ pub enum Event {
         steps: Vec<Step>,
     },
     /// The wizard's save: what was done and the file as written, or what was and was not.
-    Saved(Result<(String, crate::config::edit::Saved), String>),
+    Saved(Result<(String, crate::config::edit::Saved), super::error::SaveError>),
     /// The engine could not start (or started: `Ok`).
-    EngineStarted(Result<(), String>),
+    EngineStarted(Result<(), super::error::EngineStartError>),
     Sync(crate::sync::SyncEvent),
     Log {
         level: Level,
         text: String,
     },
     /// The settings were written (and the engine reloaded), or not.
-    SettingsSaved(Result<crate::config::edit::Saved, String>),
+    SettingsSaved(Result<crate::config::edit::Saved, crate::config::edit::EditError>),
     /// The mapping file was written (with the configuration file's new text when it changed
     /// too) and the engine reloaded, or not.
-    MappingsSaved(Result<Option<String>, String>),
+    MappingsSaved(Result<Option<String>, crate::config::edit::EditError>),
     /// An Entra schema JSON was read and converted, or not.
-    SchemaImported(Result<crate::mapping::model::Imported, String>),
+    SchemaImported(Result<crate::mapping::model::Imported, super::error::FileError>),
     /// The provisioning log's records, read from the state store (oldest first).
-    Records(Result<Vec<crate::store::LogRecord>, String>),
+    Records(Result<Vec<crate::store::LogRecord>, crate::store::StoreError>),
 }

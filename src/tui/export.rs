@@ -3,36 +3,32 @@
 
 use std::path::{Path, PathBuf};
 
+use super::error::FileError;
 use crate::store::LogRecord;
 
 /// Writes `records` under `dir` and returns the file's path.
-pub fn write(dir: &Path, csv: bool, records: &[LogRecord]) -> Result<PathBuf, String> {
+pub fn write(dir: &Path, csv: bool, records: &[LogRecord]) -> Result<PathBuf, FileError> {
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
     let path = dir.join(format!("provisioning-log-{stamp}.{}", if csv { "csv" } else { "json" }));
     let text = if csv {
-        to_csv(records)?
+        crate::store::log_csv(records)?
     } else {
-        serde_json::to_string_pretty(records).map_err(|e| e.to_string())?
+        serde_json::to_string_pretty(records)?
     };
-    crate::config::write_private_file(&path, text.as_bytes()).map_err(|e| e.to_string())?;
+    crate::config::write_private_file(&path, text.as_bytes())?;
     Ok(path)
 }
 
 /// Writes the mapping file `text` as an Entra schema JSON under `dir`; the path and what the
 /// schema cannot carry.
-pub fn write_schema(dir: &Path, text: &str) -> Result<(PathBuf, Vec<String>), String> {
-    let raw: crate::mapping::model::raw::RawMappingFile = toml::from_str(text).map_err(|e| e.to_string())?;
+pub fn write_schema(dir: &Path, text: &str) -> Result<(PathBuf, Vec<String>), FileError> {
+    let raw: crate::mapping::model::raw::RawMappingFile = toml::from_str(text)?;
     let exported = crate::mapping::model::export_schema(&raw);
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
     let path = dir.join(format!("entra-schema-{stamp}.json"));
-    let json = serde_json::to_string_pretty(&exported.schema).map_err(|e| e.to_string())?;
-    crate::config::write_private_file(&path, json.as_bytes()).map_err(|e| e.to_string())?;
+    let json = serde_json::to_string_pretty(&exported.schema)?;
+    crate::config::write_private_file(&path, json.as_bytes())?;
     Ok((path, exported.dropped))
-}
-
-/// The records as CSV with a header row.
-pub fn to_csv(records: &[LogRecord]) -> Result<String, String> {
-    crate::store::log_csv(records).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -66,7 +62,7 @@ mod tests {
             modified_properties: serde_json::json!({}),
             duration_ms: 3,
         };
-        let csv = to_csv(&[r]).unwrap();
+        let csv = crate::store::log_csv(&[r]).unwrap();
         let row = csv.lines().nth(1).unwrap();
         assert!(
             row.starts_with("1,c1,t,user,s,\"a, \"\"b\"\"\",,create,failure,InvalidLookupReference,r,,"),

@@ -10,6 +10,7 @@
 pub mod app;
 pub mod effect;
 mod engine_task;
+pub mod error;
 pub mod event;
 pub mod export;
 pub mod help;

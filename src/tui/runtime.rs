@@ -11,6 +11,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use super::app::App;
 use super::effect::{Effect, SaveRequest, TestRequest};
+use super::error::{FileError, SaveError};
 use super::event::{Event, Side};
 use super::log::Level;
 use super::screens::wizard::StoreStatus;
@@ -129,13 +130,10 @@ fn run_effect(ctx: &Context, effect: Effect, tx: &UnboundedSender<Event>, engine
         }
         Effect::StartEngine => engine.start(ctx, tx),
         Effect::SaveSettings { path, profile, edits } => {
-            let result = match crate::config::edit::edit_profile(&path, &profile, &edits) {
-                Ok(saved) => {
-                    engine.reload(saved.profile.clone());
-                    Ok(saved)
-                }
-                Err(e) => Err(format!("not saved: {e}")),
-            };
+            let result = crate::config::edit::edit_profile(&path, &profile, &edits);
+            if let Ok(saved) = &result {
+                engine.reload(saved.profile.clone());
+            }
             let _ = tx.send(Event::SettingsSaved(result));
         }
         Effect::SaveMappings(request) => {
@@ -151,7 +149,6 @@ fn run_effect(ctx: &Context, effect: Effect, tx: &UnboundedSender<Event>, engine
                     Some(c) => crate::config::edit::edit_profile(&c.path, &c.profile, &c.edits).map(|s| Some(s.text)),
                     None => Ok(None),
                 })
-                .map_err(|e| e.to_string())
                 .inspect(|_| engine.reload(*profile));
             let _ = tx.send(Event::MappingsSaved(result));
         }
@@ -159,8 +156,8 @@ fn run_effect(ctx: &Context, effect: Effect, tx: &UnboundedSender<Event>, engine
             let tx = tx.clone();
             tokio::task::spawn_blocking(move || {
                 let result = std::fs::read_to_string(&path)
-                    .map_err(|e| format!("{}: {e}", path.display()))
-                    .and_then(|text| crate::mapping::model::import_schema(&text).map_err(|e| e.to_string()));
+                    .map_err(|source| FileError::Read { path, source })
+                    .and_then(|text| Ok(crate::mapping::model::import_schema(&text)?));
                 let _ = tx.send(Event::SchemaImported(result));
             });
         }
@@ -206,8 +203,7 @@ fn run_effect(ctx: &Context, effect: Effect, tx: &UnboundedSender<Event>, engine
             let profile = ctx.profile.clone();
             tokio::task::spawn_blocking(move || {
                 let records = crate::store::Store::open(&data_dir, &profile)
-                    .and_then(|store| store.log(&crate::store::LogFilter::default()))
-                    .map_err(|e| e.to_string());
+                    .and_then(|store| store.log(&crate::store::LogFilter::default()));
                 let _ = tx.send(Event::Records(records));
             });
         }
@@ -231,7 +227,7 @@ pub(super) fn save(
     profile: &str,
     request: SaveRequest,
     memory: Option<&Secrets>,
-) -> Result<(String, crate::config::edit::Saved), String> {
+) -> Result<(String, crate::config::edit::Saved), SaveError> {
     let owned;
     let secrets = match memory {
         Some(s) => s,
@@ -248,7 +244,7 @@ pub(super) fn save(
                 kind = Some(k);
                 stored.push(name.as_str());
             }
-            Err(e) => {
+            Err(source) => {
                 let done = if stored.is_empty() {
                     "nothing was saved".to_owned()
                 } else {
@@ -257,19 +253,26 @@ pub(super) fn save(
                         stored.join(" and ")
                     )
                 };
-                return Err(format!("could not store {name}: {e} ({done})"));
+                return Err(SaveError::Secret {
+                    name: *name,
+                    done,
+                    source,
+                });
             }
         }
     }
     let saved = match crate::config::edit::edit_profile(&request.config_path, &request.profile, &request.edits) {
         Ok(saved) => saved,
-        Err(e) => {
+        Err(source) => {
             let done = if stored.is_empty() {
                 "nothing was saved".to_owned()
             } else {
                 format!("{} is stored", stored.join(" and "))
             };
-            return Err(format!("{e} ({done})"));
+            return Err(SaveError::Config {
+                done,
+                source: Box::new(source),
+            });
         }
     };
     let where_ = match kind {

@@ -139,7 +139,10 @@ fn restore_defaults_asks_and_import_reads_a_path() {
     snap("mappings_import", &app);
     let effects = app.handle(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
     assert!(matches!(effects.as_slice(), [Effect::ImportSchema(p)] if p == &PathBuf::from("/tmp/schema.json")));
-    app.handle(Event::SchemaImported(Err("/tmp/schema.json: No such file".into())));
+    app.handle(Event::SchemaImported(Err(crate::tui::error::FileError::Read {
+        path: PathBuf::from("/tmp/schema.json"),
+        source: std::io::Error::new(std::io::ErrorKind::NotFound, "No such file"),
+    })));
     assert!(
         app.mappings
             .doc

@@ -7,6 +7,7 @@ use crossterm::event::KeyEventKind;
 use super::{Action, App, Screen, now};
 use crate::sync::{Answer, SyncEvent};
 use crate::tui::effect::Effect;
+use crate::tui::error::SaveError;
 use crate::tui::event::{Event, Side};
 use crate::tui::log::{Level, line_of};
 use crate::tui::screens::{mappings, settings, wizard::SideTest};
@@ -26,7 +27,7 @@ impl App {
             }
             Event::SettingsSaved(result) => {
                 if let Err(e) = &result {
-                    self.shared.status = crate::model::text::sanitize_for_terminal(e);
+                    self.shared.status = crate::model::text::sanitize_for_terminal(&format!("not saved: {e}"));
                 }
                 self.settings.saved(result);
                 // Assigned or all changed from the scope screen: its counts follow.
@@ -101,7 +102,7 @@ impl App {
         }
     }
 
-    fn wizard_saved(&mut self, result: Result<(String, crate::config::edit::Saved), String>) -> Vec<Effect> {
+    fn wizard_saved(&mut self, result: Result<(String, crate::config::edit::Saved), SaveError>) -> Vec<Effect> {
         let saved = result.as_ref().ok().map(|(_, saved)| saved.clone());
         let effects = self.wizard.as_mut().map(|w| w.saved(result)).unwrap_or_default();
         if let Some(saved) = saved {

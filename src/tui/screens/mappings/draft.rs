@@ -271,7 +271,7 @@ impl Draft {
     /// The schema was read and converted (or not).
     pub fn imported(
         &mut self,
-        result: Result<crate::mapping::model::Imported, String>,
+        result: Result<crate::mapping::model::Imported, crate::tui::error::FileError>,
     ) -> Option<(MappingSet, String)> {
         match result {
             Ok(imported) => {

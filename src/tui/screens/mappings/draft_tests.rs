@@ -124,7 +124,11 @@ fn restore_and_import() {
         Outcome::Import("/tmp/schema.json".into())
     );
     assert!(d.import.is_none());
-    assert!(d.imported(Err("no such file".into())).is_none());
+    let missing = crate::tui::error::FileError::Read {
+        path: "schema.json".into(),
+        source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+    };
+    assert!(d.imported(Err(missing)).is_none());
     assert!(d.note.as_deref().is_some_and(|n| n.contains("no such file")));
     let export = crate::mapping::model::export_schema(&default_file());
     let imported = crate::mapping::model::import_schema(&export.schema.to_string()).unwrap();

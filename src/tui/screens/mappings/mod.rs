@@ -326,7 +326,7 @@ pub fn save(doc: &mut Doc, settings: Option<&Settings>) -> Vec<Effect> {
 /// it when it changed), or could not.
 pub fn saved(
     doc: &mut Doc,
-    result: Result<Option<String>, String>,
+    result: Result<Option<String>, edit::EditError>,
     settings: &mut super::settings::State,
     shared: &mut Shared,
 ) {

@@ -100,7 +100,7 @@ impl State {
     }
 
     /// The store's records arrived.
-    pub fn loaded(&mut self, result: Result<Vec<LogRecord>, String>) {
+    pub fn loaded(&mut self, result: Result<Vec<LogRecord>, crate::store::StoreError>) {
         match result {
             Ok(mut records) => {
                 records.reverse();
@@ -109,7 +109,7 @@ impl State {
                 let len = self.visible().len();
                 self.view.selected = self.view.selected.min(len.saturating_sub(1));
             }
-            Err(e) => self.error = Some(e),
+            Err(e) => self.error = Some(e.to_string()),
         }
     }
 }

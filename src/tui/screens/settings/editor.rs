@@ -260,7 +260,7 @@ impl Settings {
     }
 
     /// The runtime wrote the file (or could not): the fields start again from what it holds.
-    pub fn saved(&mut self, result: Result<Saved, String>) {
+    pub fn saved(&mut self, result: Result<Saved, edit::EditError>) {
         match result {
             Ok(saved) => {
                 let mut fresh = Self::new(&saved.profile, self.config_path.clone(), saved.text);
@@ -271,7 +271,7 @@ impl Settings {
                 )));
                 *self = fresh;
             }
-            Err(e) => self.message = Some(Err(e)),
+            Err(e) => self.message = Some(Err(format!("not saved: {e}"))),
         }
     }
 }

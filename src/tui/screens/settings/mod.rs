@@ -109,7 +109,7 @@ impl State {
     }
 
     /// The runtime wrote the file (or could not).
-    pub fn saved(&mut self, result: Result<Saved, String>) {
+    pub fn saved(&mut self, result: Result<Saved, edit::EditError>) {
         if let Ok(saved) = &result {
             self.rows = rows(&saved.profile);
         }

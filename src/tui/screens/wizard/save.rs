@@ -86,7 +86,7 @@ impl Wizard {
     }
 
     /// The runtime reports the save's outcome.
-    pub fn saved(&mut self, result: Result<(String, edit::Saved), String>) -> Vec<Effect> {
+    pub fn saved(&mut self, result: Result<(String, edit::Saved), crate::tui::error::SaveError>) -> Vec<Effect> {
         match result {
             Ok((message, saved)) => {
                 self.save = SaveStatus::Saved(message);
@@ -95,8 +95,8 @@ impl Wizard {
                 self.dirty = false;
                 vec![Effect::StartEngine]
             }
-            Err(message) => {
-                self.save = SaveStatus::Failed(message);
+            Err(e) => {
+                self.save = SaveStatus::Failed(e.to_string());
                 Vec::new()
             }
         }
