@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use nowsync::cli::{self, Exit};
-use nowsync::config::{Config, Dirs};
+use nowsync::config::{Config, Dirs, ResolvedProfile};
+use nowsync::sync::Prompt;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -153,7 +154,8 @@ fn run(args: Args) -> Exit {
                 eprintln!("error: {message}");
                 return Exit::Usage;
             }
-            let credentials = match cli::test_connection::credentials(profile) {
+            let sources = profile.credential_sources();
+            let credentials = match nowsync::sync::read_credentials(&sources, &sources.secrets(), Prompt::OnTerminal) {
                 Ok(credentials) => credentials,
                 Err(e) => return fail(&e, Exit::Usage),
             };
@@ -234,11 +236,14 @@ fn run(args: Args) -> Exit {
     }
 }
 
-/// The profile and its secrets for the engine (blocking reads before the runtime works).
-fn engine_profile(dirs: &Dirs, name: &str) -> Result<(nowsync::config::Profile, nowsync::sync::Credentials), Exit> {
+/// The profile resolved for the engine and its secrets (blocking reads before the runtime
+/// works).
+fn engine_profile(dirs: &Dirs, name: &str) -> Result<(ResolvedProfile, nowsync::sync::Credentials), Exit> {
     let config = Config::load(&dirs.config_file).map_err(|e| fail(&e, Exit::Usage))?;
-    let profile = config.profile(name).map_err(|e| fail(&e, Exit::Usage))?.clone();
-    let credentials = nowsync::sync::credentials(&profile).map_err(|e| fail(&e, Exit::Usage))?;
+    let profile = config.resolve(name).map_err(|e| fail(&e, Exit::Usage))?;
+    let sources = &profile.credentials;
+    let credentials = nowsync::sync::read_credentials(sources, &sources.secrets(), Prompt::OnTerminal)
+        .map_err(|e| fail(&e, Exit::Usage))?;
     Ok((profile, credentials))
 }
 

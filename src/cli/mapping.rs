@@ -11,7 +11,6 @@ use clap::Subcommand;
 use super::Exit;
 use crate::config::{Config, ConfigError, Dirs, write_private_file};
 use crate::mapping::model::{self, DEFAULT_MAPPINGS_TOML, MappingSet, raw::RawMappingFile};
-use crate::scope::{FilterSpec, Scope};
 
 #[derive(Debug, Subcommand)]
 pub enum MappingCommand {
@@ -144,15 +143,7 @@ fn check(dirs: &Dirs, profile: &str) -> Exit {
 fn scope_problems(set: &MappingSet) -> Vec<String> {
     let mut out = Vec::new();
     for (kind, mapping) in [("user", &set.user), ("group", &set.group)] {
-        let specs = mapping.scoping_filters.iter().map(|f| FilterSpec {
-            name: &f.name,
-            clauses: f
-                .clauses
-                .iter()
-                .map(|c| (c.attribute.as_str(), c.operator.as_str(), c.value.as_str()))
-                .collect(),
-        });
-        if let Err(errors) = Scope::compile(specs) {
+        if let Err(errors) = crate::config::compile_scope(&mapping.scoping_filters) {
             out.extend(errors.iter().map(|e| format!("{kind}.scoping_filters: {e}")));
         }
     }

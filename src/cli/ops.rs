@@ -11,7 +11,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::Exit;
-use crate::config::Profile;
+use crate::config::{Profile, ResolvedProfile};
 use crate::model::text::sanitize_for_terminal;
 use crate::store::{ProfileLock, ResetScope, Store};
 use crate::sync::{self, Command, Credentials, Handle};
@@ -135,7 +135,7 @@ pub fn restart(data_dir: &Path, profile: &str, scope: Scope) -> Exit {
 }
 
 /// `allow-deletes`: applies exactly the staged set through the engine.
-pub async fn allow_deletes(profile: &Profile, credentials: Credentials, data_dir: &Path) -> Exit {
+pub async fn allow_deletes(profile: &ResolvedProfile, credentials: Credentials, data_dir: &Path) -> Exit {
     let staged = Store::open(data_dir, &profile.name)
         .and_then(|s| s.staged())
         .map(|v| v.len())

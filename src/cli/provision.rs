@@ -9,7 +9,7 @@ use std::path::Path;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::Exit;
-use crate::config::Profile;
+use crate::config::ResolvedProfile;
 use crate::model::text::sanitize_for_terminal as clean;
 use crate::sync::{self, Answer, Command, Credentials, Handle, ObjectReport, OnDemand, OpKind, Subject, SyncEvent};
 
@@ -121,7 +121,7 @@ fn failed(report: &OnDemand) -> bool {
 
 /// `provision`.
 pub async fn run(
-    profile: &Profile,
+    profile: &ResolvedProfile,
     credentials: Credentials,
     data_dir: &Path,
     subject: Subject,
@@ -156,13 +156,9 @@ pub async fn run(
                         Exit::Success
                     };
                 }
-                Answer::Failed(message) => {
+                Answer::NotProvisioned { kind, message } => {
                     eprintln!("error: {}", clean(&message));
-                    break if message.starts_with("configuration:") {
-                        Exit::Usage
-                    } else {
-                        Exit::Connection
-                    };
+                    break super::sync::exit_of(kind);
                 }
                 _ => {}
             },

@@ -12,11 +12,12 @@ use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::Exit;
-use crate::config::Profile;
+use crate::config::ResolvedProfile;
 use crate::model::text::sanitize_for_terminal;
 use crate::sync::{self, Command, Credentials, CycleStats, ErrorKind, Handle, ObjectResult, OpKind, Plan, SyncEvent};
 
-fn exit_of(kind: ErrorKind) -> Exit {
+/// The exit code of an error of this kind.
+pub(super) fn exit_of(kind: ErrorKind) -> Exit {
     match kind {
         ErrorKind::Connection | ErrorKind::Other => Exit::Connection,
         ErrorKind::Config | ErrorKind::Store => Exit::Usage,
@@ -24,7 +25,7 @@ fn exit_of(kind: ErrorKind) -> Exit {
 }
 
 fn start(
-    profile: &Profile,
+    profile: &ResolvedProfile,
     credentials: Credentials,
     data_dir: &std::path::Path,
     scheduled: bool,
@@ -244,7 +245,7 @@ pub(super) async fn follow(rx: &mut tokio::sync::broadcast::Receiver<SyncEvent>,
 
 /// `sync --once`.
 pub async fn once(
-    profile: &Profile,
+    profile: &ResolvedProfile,
     credentials: Credentials,
     data_dir: &std::path::Path,
     dry_run: bool,
@@ -273,7 +274,7 @@ pub async fn once(
 }
 
 /// `run`: cycles on the interval while `enabled`, until SIGINT/SIGTERM.
-pub async fn run(profile: &Profile, credentials: Credentials, data_dir: &std::path::Path) -> Exit {
+pub async fn run(profile: &ResolvedProfile, credentials: Credentials, data_dir: &std::path::Path) -> Exit {
     if !profile.provisioning.enabled {
         eprintln!(
             "provisioning is disabled for profile '{}' (provisioning.enabled = false): no scheduled cycles; `nowsync sync --once` runs one anyway",

@@ -12,8 +12,8 @@ use crate::config::Profile;
 use crate::graph;
 use crate::model::check::{Outcome, Step};
 use crate::model::text::sanitize_multiline;
-use crate::secrets::{Secret, SecretError, SecretName, Secrets};
-use crate::servicenow::{self, Auth, ClientOptions};
+use crate::servicenow::{self, ClientOptions};
+use crate::sync::Credentials;
 
 use super::Exit;
 
@@ -46,34 +46,6 @@ pub fn precheck(profile: &Profile) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-/// The credentials of each configured side.
-pub struct Credentials {
-    pub servicenow: Option<Auth>,
-    pub graph_client_secret: Option<Secret>,
-}
-
-/// The credentials of every configured side: environment, file, the profile's store, else a
-/// hidden prompt on a terminal. Blocking (store calls): call it before entering the runtime.
-pub fn credentials(profile: &Profile) -> Result<Credentials, SecretError> {
-    let secrets = Secrets::new(&profile.name, profile.secrets.store);
-    let graph_client_secret = match &profile.entra {
-        Some(_) => Some(secrets.get_or_prompt(SecretName::GraphClientSecret)?.0),
-        None => None,
-    };
-    Ok(Credentials {
-        servicenow: servicenow_auth(profile, &secrets)?,
-        graph_client_secret,
-    })
-}
-
-fn servicenow_auth(profile: &Profile, secrets: &Secrets) -> Result<Option<Auth>, SecretError> {
-    profile
-        .servicenow
-        .as_ref()
-        .map(|sn| crate::sync::servicenow_auth(sn, secrets))
-        .transpose()
 }
 
 /// Runs the checks of every configured side and prints them; returns the exit code.

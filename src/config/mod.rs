@@ -9,6 +9,7 @@ mod dirs;
 pub mod edit;
 mod raw;
 mod resolve;
+mod resolved;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ use std::time::Duration;
 
 pub use dirs::{DirError, Dirs, ensure_private_dir, write_private_file};
 pub use edit::save_store_choice;
+pub use resolved::{CredentialSources, MappingOrigin, ResolvedProfile, ScopeErrors, compile_scope};
 
 use crate::secrets::StoreChoice;
 use crate::servicenow::Instance;
@@ -204,6 +206,25 @@ pub enum ConfigError {
     },
     #[error("no configuration file at {0}: create it (see README.md, \"Configuration\") or pass --config")]
     NotFound(PathBuf),
+    #[error("cannot read the mapping file {path}: {source}; fix provisioning.mappings or the file's permissions")]
+    MappingFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{origin}: {source}\n(`nowsync mapping check` lists every problem)")]
+    Mappings {
+        origin: MappingOrigin,
+        #[source]
+        source: crate::mapping::model::MappingFileError,
+    },
+    #[error("{origin}: the {object} scoping filters do not compile: {source}")]
+    Scope {
+        origin: MappingOrigin,
+        object: &'static str,
+        #[source]
+        source: ScopeErrors,
+    },
 }
 
 impl Config {
@@ -225,6 +246,11 @@ impl Config {
     /// Validates configuration text; `path` is only used in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
         resolve::resolve(text, path)
+    }
+
+    /// The named profile, resolved for the engine (see [`Profile::resolve`]).
+    pub fn resolve(&self, name: &str) -> Result<ResolvedProfile, ConfigError> {
+        self.profile(name)?.resolve()
     }
 
     /// The named profile.

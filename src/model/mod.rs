@@ -4,7 +4,9 @@
 //! check of a connection test.
 
 pub mod check;
+mod hash;
 mod sys_id;
 pub mod text;
 
+pub use hash::stable_hash;
 pub use sys_id::{SysId, SysIdError};

@@ -15,8 +15,7 @@ use super::handle::{Command, Options};
 use super::op::Plan;
 use super::safety::quarantine;
 use super::{Credentials, StartError, queries};
-use crate::config::Profile;
-use crate::mapping::model::MappingSet;
+use crate::config::{Profile, ResolvedProfile};
 use crate::store::{ProfileLock, Store};
 use crate::{graph, servicenow};
 
@@ -32,33 +31,14 @@ pub(super) struct Engine {
     shown: Option<Shown>,
 }
 
-/// The mapping set of a profile and its text (whose change makes the next cycle initial).
-pub(super) fn load_mappings(profile: &Profile) -> Result<(MappingSet, String), StartError> {
-    let text = match &profile.provisioning.mappings {
-        Some(path) => std::fs::read_to_string(path)
-            .map_err(|e| StartError::Mapping(format!("cannot read {}: {e}", path.display())))?,
-        None => crate::mapping::model::DEFAULT_MAPPINGS_TOML.to_owned(),
-    };
-    let set = crate::mapping::model::load_str(&text).map_err(|e| StartError::Mapping(e.to_string()))?;
-    Ok((set, text))
-}
-
-/// What, changed, makes the next cycle initial: the mappings, and the options that change the
-/// plan of objects no delta would touch.
-fn rules_hash(profile: &Profile, mappings_text: &str) -> String {
-    let p = &profile.provisioning;
-    let options = format!(
-        "{:?} {} {:?} {}",
-        p.scope, p.match_active_only, p.missing_reference, p.flatten_nested_groups
-    );
-    super::plan::hash_of(&[mappings_text, &options])
-}
-
-pub(super) fn clients(
-    profile: &Profile,
-    credentials: &Credentials,
-) -> Result<(servicenow::Client, graph::Client), StartError> {
-    let (Some(sn), Some(entra)) = (&profile.servicenow, &profile.entra) else {
+/// Both clients of a profile, with its credentials.
+fn clients(profile: &Profile, credentials: &Credentials) -> Result<(servicenow::Client, graph::Client), StartError> {
+    let (Some(sn), Some(entra), Some(auth), Some(secret)) = (
+        &profile.servicenow,
+        &profile.entra,
+        &credentials.servicenow,
+        &credentials.graph_client_secret,
+    ) else {
         return Err(StartError::NotConfigured(profile.name.clone()));
     };
     let options = servicenow::ClientOptions {
@@ -67,14 +47,10 @@ pub(super) fn clients(
         page_size: sn.page_size,
         ..servicenow::ClientOptions::default()
     };
-    let snow =
-        servicenow::Client::new(sn.instance.clone(), credentials.servicenow.clone(), options).map_err(Box::new)?;
-    let graph = graph::Client::new(
-        entra,
-        credentials.graph_client_secret.clone(),
-        graph::Options::default(),
-    )
-    .map_err(Box::new)?;
+    let snow = servicenow::Client::new(sn.instance.clone(), auth.clone(), options)
+        .map_err(|e| StartError::ServiceNow(Box::new(e)))?;
+    let graph = graph::Client::new(entra, secret.clone(), graph::Options::default())
+        .map_err(|e| StartError::Graph(Box::new(e)))?;
     Ok((snow, graph))
 }
 
@@ -88,22 +64,20 @@ pub(super) struct Channels {
 
 impl Engine {
     pub(super) fn open(
-        profile: &Profile,
+        profile: &ResolvedProfile,
         credentials: Credentials,
         options: &Options,
         channels: Channels,
     ) -> Result<Engine, StartError> {
-        std::fs::create_dir_all(&options.data_dir)
-            .map_err(|e| StartError::Store(format!("{}: {e}", options.data_dir.display())))?;
-        let lock =
-            ProfileLock::acquire(&options.data_dir, &profile.name).map_err(|e| StartError::Locked(e.to_string()))?;
-        let store = Store::open(&options.data_dir, &profile.name).map_err(|e| StartError::Store(e.to_string()))?;
-        let (mappings, mappings_text) = load_mappings(profile)?;
+        std::fs::create_dir_all(&options.data_dir).map_err(|source| StartError::DataDir {
+            path: options.data_dir.clone(),
+            source,
+        })?;
         let (snow, graph) = clients(profile, &credentials)?;
+        let lock = ProfileLock::acquire(&options.data_dir, &profile.name)?;
+        let store = Store::open(&options.data_dir, &profile.name)?;
         let cx = Context {
-            rules_hash: rules_hash(profile, &mappings_text),
             profile: profile.clone(),
-            mappings,
             snow,
             graph,
             store,
@@ -226,7 +200,10 @@ impl Engine {
                 let id = self.take_plan_id();
                 let answer = match cycle::provision(&self.cx, &subject, dry_run, id).await {
                     Ok(report) => Answer::Provisioned(Box::new(report)),
-                    Err(e) => Answer::Failed(e.to_string()),
+                    Err(e) => Answer::NotProvisioned {
+                        kind: e.kind(),
+                        message: e.to_string(),
+                    },
                 };
                 self.cx.emit(SyncEvent::Answer { request, answer });
                 self.settle();
@@ -246,11 +223,11 @@ impl Engine {
         }
     }
 
-    fn reload(&mut self, profile: Profile) {
-        match load_mappings(&profile).and_then(|m| clients(&profile, &self.credentials).map(|c| (m, c))) {
-            Ok(((set, text), (snow, graph))) => {
-                self.cx.rules_hash = rules_hash(&profile, &text);
-                self.cx.mappings = set;
+    /// The profile as saved, from the next cycle: its mappings and scopes as resolved, and
+    /// clients for its (possibly changed) connection settings.
+    fn reload(&mut self, profile: ResolvedProfile) {
+        match clients(&profile, &self.credentials) {
+            Ok((snow, graph)) => {
                 self.cx.snow = snow;
                 self.cx.graph = graph;
                 self.cx.profile = profile;

@@ -1,6 +1,39 @@
-//! Why a cycle could not run (object failures are not errors: they are log records).
+//! Why an engine could not start, and why a cycle could not run (object failures are not
+//! errors: they are log records).
+
+use std::path::PathBuf;
 
 use crate::store::StoreError;
+
+/// Why an engine could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(
+        "profile '{0}' needs both [servicenow] and [entra] (and their secrets) to provision: add the missing section to the config file"
+    )]
+    NotConfigured(String),
+    #[error("cannot create the data dir {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The profile lock (another engine runs it) or the state database.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("ServiceNow client: {0}")]
+    ServiceNow(#[source] Box<crate::servicenow::Error>),
+    #[error("Graph client: {0}")]
+    Graph(#[source] Box<crate::graph::Error>),
+}
+
+impl StartError {
+    /// Whether starting again later may succeed without a change (never, today: a lock is
+    /// released by its owner, not by time).
+    pub fn is_transient(&self) -> bool {
+        false
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum CycleError {
@@ -10,8 +43,16 @@ pub enum CycleError {
     Graph(#[source] Box<crate::graph::Error>),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("configuration: {0}")]
-    Config(String),
+    /// `allow-deletes` with nothing staged.
+    #[error("no deletions are staged: there is nothing to allow")]
+    NothingStaged,
+    /// Provision on demand named an object Entra does not have.
+    #[error("no {object} '{key}' in Entra ({by}): check the spelling, or the object's id in Entra")]
+    NoSuchObject {
+        object: &'static str,
+        key: String,
+        by: &'static str,
+    },
 }
 
 impl From<crate::servicenow::Error> for CycleError {
@@ -33,7 +74,7 @@ impl CycleError {
             CycleError::ServiceNow(e) => e.is_transient(),
             CycleError::Graph(e) => e.is_transient(),
             CycleError::Store(e) => e.is_transient(),
-            CycleError::Config(_) => false,
+            CycleError::NothingStaged | CycleError::NoSuchObject { .. } => false,
         }
     }
 
@@ -42,7 +83,7 @@ impl CycleError {
         match self {
             CycleError::ServiceNow(_) | CycleError::Graph(_) => super::ErrorKind::Connection,
             CycleError::Store(_) => super::ErrorKind::Store,
-            CycleError::Config(_) => super::ErrorKind::Config,
+            CycleError::NothingStaged | CycleError::NoSuchObject { .. } => super::ErrorKind::Config,
         }
     }
 }

@@ -190,6 +190,9 @@ pub enum Answer {
     Created { table: String, sys_id: String },
     /// Provision on demand: each object's steps and results.
     Provisioned(Box<super::OnDemand>),
+    /// Provision on demand could not run: why, and what kind of failure (an unknown object is
+    /// `Config`, an unreachable side `Connection`).
+    NotProvisioned { kind: ErrorKind, message: String },
     /// The query failed.
     Failed(String),
 }

@@ -17,7 +17,7 @@ use super::engine::{Channels, Engine};
 use super::event::{EngineState, SyncEvent};
 use super::op::Plan;
 use super::{Credentials, StartError};
-use crate::config::Profile;
+use crate::config::ResolvedProfile;
 
 /// What the console (or a headless command) asks of the engine.
 #[derive(Debug, Clone)]
@@ -46,9 +46,10 @@ pub enum Command {
     Resume,
     /// Finish the object in flight and end the engine task.
     Stop,
-    /// Re-read the profile (mappings, scope, interval) before the next cycle. A change of
-    /// mappings or scope makes that cycle initial.
-    Reload(Box<Profile>),
+    /// Use the profile as saved (mappings, scope, interval, connection settings) from the next
+    /// cycle, resolved by `config` ([`crate::config::Profile::resolve`]). A change of mappings
+    /// or scope makes that cycle initial.
+    Reload(Box<ResolvedProfile>),
     /// Test connection of both sides; answered by `Answer::Connection`.
     TestConnection {
         request: u64,
@@ -115,16 +116,17 @@ pub struct Handle {
     task: JoinHandle<()>,
     stop: Arc<AtomicBool>,
     /// For [`Handle::status`]: the profile as started and its data dir.
-    profile: Profile,
+    profile: crate::config::Profile,
     data_dir: PathBuf,
 }
 
 impl Handle {
     /// Starts the engine task for `profile`: takes the profile lock (a second engine of the
-    /// same profile is refused with [`StartError::Locked`] naming the running one), opens the
-    /// state database and builds the clients. Call inside a tokio runtime; `credentials` come
-    /// from [`super::credentials`] (blocking, before the runtime).
-    pub fn start(profile: &Profile, credentials: Credentials, options: Options) -> Result<Handle, StartError> {
+    /// same profile is refused with [`StartError::Store`] naming the running one), opens the
+    /// state database and builds the clients. Call inside a tokio runtime; `profile` comes from
+    /// [`crate::config::Config::resolve`], `credentials` from [`super::read_credentials`]
+    /// (blocking, before the runtime); both sides must be configured.
+    pub fn start(profile: &ResolvedProfile, credentials: Credentials, options: Options) -> Result<Handle, StartError> {
         let (events, _) = broadcast::channel(options.event_capacity.max(16));
         let (commands, rx) = mpsc::unbounded_channel();
         let (state_tx, state) = watch::channel(EngineState::Idle);
@@ -139,7 +141,7 @@ impl Handle {
         let engine = Engine::open(profile, credentials, &options, channels)?;
         let task = tokio::spawn(engine.run(rx));
         Ok(Handle {
-            profile: profile.clone(),
+            profile: (**profile).clone(),
             data_dir: options.data_dir.clone(),
             commands,
             events,

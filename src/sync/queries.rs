@@ -54,13 +54,13 @@ pub(super) async fn answer(cx: &Context, credentials: &Credentials, command: Com
 
 async fn test_connection(cx: &Context, credentials: &Credentials) -> Answer {
     let mut sides = Vec::new();
-    if let Some(sn) = &cx.profile.servicenow {
+    if let (Some(sn), Some(auth)) = (&cx.profile.servicenow, &credentials.servicenow) {
         let options = cx.snow.options().clone();
-        let steps = crate::servicenow::check::test_connection(&sn.instance, &credentials.servicenow, &options).await;
+        let steps = crate::servicenow::check::test_connection(&sn.instance, auth, &options).await;
         sides.push(("servicenow".to_owned(), steps));
     }
-    if let Some(entra) = &cx.profile.entra {
-        let steps = graph::check::test_connection(entra, &credentials.graph_client_secret).await;
+    if let (Some(entra), Some(secret)) = (&cx.profile.entra, &credentials.graph_client_secret) {
+        let steps = graph::check::test_connection(entra, secret).await;
         sides.push(("entra".to_owned(), steps));
     }
     Answer::Connection(sides)
@@ -124,6 +124,7 @@ async fn evaluate(cx: &Context, user_id: &str) -> Answer {
     };
     let ctx = Evaluation::new(&attrs, chrono::Utc::now());
     let rows = cx
+        .profile
         .mappings
         .user
         .attributes

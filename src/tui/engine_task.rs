@@ -12,9 +12,9 @@ use super::Context;
 use super::error::EngineStartError;
 use super::event::Event;
 use super::log::Level;
-use crate::config::{Config, Profile};
-use crate::secrets::{SecretName, Secrets};
-use crate::sync::{Credentials, Handle, Options, StartError};
+use crate::config::{Config, Profile, ResolvedProfile};
+use crate::secrets::Secrets;
+use crate::sync::{Credentials, Handle, Options, Prompt, read_credentials};
 
 /// The engine, once started.
 #[derive(Default)]
@@ -73,12 +73,23 @@ impl EngineSlot {
         }
     }
 
-    /// Hands the engine the profile as saved (mappings, scope, interval from the next cycle).
-    pub fn reload(&mut self, profile: Profile) {
+    /// Hands the engine the profile as saved (mappings, scope, interval from the next cycle),
+    /// resolved here; a profile that does not resolve is said in the log and not sent.
+    pub fn reload(&mut self, profile: Profile, tx: &UnboundedSender<Event>) {
+        let resolved = match profile.resolve() {
+            Ok(resolved) => resolved,
+            Err(e) => {
+                let _ = tx.send(Event::Log {
+                    level: Level::Error,
+                    text: format!("the engine keeps the profile it has: {e}"),
+                });
+                return;
+            }
+        };
         if let Ok(h) = self.handle.lock()
             && let Some(h) = h.as_ref()
         {
-            h.send(crate::sync::Command::Reload(Box::new(profile)));
+            h.send(crate::sync::Command::Reload(Box::new(resolved)));
         }
     }
 
@@ -110,29 +121,19 @@ fn forward(handle: &Handle, tx: UnboundedSender<Event>) {
     });
 }
 
-/// The profile and its secrets, read without prompting (`sync::servicenow_auth`, as every
-/// engine reads them, with the terminal prompt off: the console owns the terminal).
+/// The profile, resolved, and its secrets, read without prompting (the console owns the
+/// terminal).
 fn prepare(
     config_path: &Path,
     profile: &str,
     memory: Option<&Secrets>,
-) -> Result<(Profile, Credentials), EngineStartError> {
+) -> Result<(ResolvedProfile, Credentials), EngineStartError> {
     let config = Config::load(config_path)?;
-    let profile = config.profile(profile)?.clone();
-    let owned;
-    let secrets = match memory {
-        Some(s) => s,
-        None => {
-            owned = Secrets::new(&profile.name, profile.secrets.store).with_interactive(false);
-            &owned
-        }
-    };
-    let (Some(sn), Some(_)) = (&profile.servicenow, &profile.entra) else {
-        return Err(StartError::NotConfigured(profile.name.clone()).into());
-    };
-    let credentials = Credentials {
-        servicenow: crate::sync::servicenow_auth(sn, secrets)?,
-        graph_client_secret: secrets.get_or_prompt(SecretName::GraphClientSecret)?.0,
-    };
+    let profile = config.resolve(profile)?;
+    let sources = &profile.credentials;
+    let credentials = match memory {
+        Some(secrets) => read_credentials(sources, secrets, Prompt::Never),
+        None => read_credentials(sources, &sources.secrets(), Prompt::Never),
+    }?;
     Ok((profile, credentials))
 }

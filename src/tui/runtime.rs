@@ -132,7 +132,7 @@ fn run_effect(ctx: &Context, effect: Effect, tx: &UnboundedSender<Event>, engine
         Effect::SaveSettings { path, profile, edits } => {
             let result = crate::config::edit::edit_profile(&path, &profile, &edits);
             if let Ok(saved) = &result {
-                engine.reload(saved.profile.clone());
+                engine.reload(saved.profile.clone(), tx);
             }
             let _ = tx.send(Event::SettingsSaved(result));
         }
@@ -149,7 +149,7 @@ fn run_effect(ctx: &Context, effect: Effect, tx: &UnboundedSender<Event>, engine
                     Some(c) => crate::config::edit::edit_profile(&c.path, &c.profile, &c.edits).map(|s| Some(s.text)),
                     None => Ok(None),
                 })
-                .inspect(|_| engine.reload(*profile));
+                .inspect(|_| engine.reload(*profile, tx));
             let _ = tx.send(Event::MappingsSaved(result));
         }
         Effect::ImportSchema(path) => {

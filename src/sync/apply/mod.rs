@@ -255,7 +255,7 @@ impl<'a> Applier<'a> {
     }
 
     fn table(&self, op: &Op) -> String {
-        let mappings = &self.cx.mappings;
+        let mappings = &self.cx.profile.mappings;
         match op.object_type {
             ObjectType::User => mappings.user.target_table.clone(),
             ObjectType::Group => mappings.group.target_table.clone(),
@@ -326,8 +326,8 @@ impl<'a> Applier<'a> {
     /// fails the object when that row could not be created.
     fn resolve_created(&self, op: &Op, mut body: Map<String, Value>) -> Result<Map<String, Value>, String> {
         let mapping = match op.object_type {
-            ObjectType::User => &self.cx.mappings.user,
-            ObjectType::Group => &self.cx.mappings.group,
+            ObjectType::User => &self.cx.profile.mappings.user,
+            ObjectType::Group => &self.cx.profile.mappings.group,
             ObjectType::Membership => return Ok(body),
         };
         for (attribute, v) in body.iter_mut() {

@@ -9,7 +9,7 @@ use crate::sync::safety::staged;
 
 pub(in crate::sync) async fn allow_deletes(cx: &Context, plan_id: u64) -> Result<(), Failed> {
     let Some(plan) = staged::staged_plan(cx, plan_id).map_err(|e| (None, e))? else {
-        return Err((None, CycleError::Config("no deletions are staged".into())));
+        return Err((None, CycleError::NothingStaged));
     };
     let cycle_id = cx
         .store

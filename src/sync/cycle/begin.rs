@@ -24,7 +24,7 @@ pub(super) fn begin(cx: &Context, dry_run: bool) -> Result<Begun, CycleError> {
     let prior = prior(&cx.store)?;
     let mark = |name: &str| cx.store.watermark(name).ok().flatten();
     let links = match (mark("users_delta"), mark("groups_delta")) {
-        (Some(u), Some(g)) if !prior.links.is_empty() && mark("rules").as_deref() == Some(&cx.rules_hash) => {
+        (Some(u), Some(g)) if !prior.links.is_empty() && mark("rules").as_deref() == Some(&cx.profile.rules_hash) => {
             Some((u, g))
         }
         _ => None,

@@ -54,7 +54,7 @@ fn watermarks(cx: &Context, planned: Planned) -> Result<(), CycleError> {
     {
         Some((seen, u, g)) => {
             let marks = [
-                ("rules", cx.rules_hash.as_str()),
+                ("rules", cx.profile.rules_hash.as_str()),
                 ("users_delta", u),
                 ("groups_delta", g),
             ];
@@ -62,7 +62,7 @@ fn watermarks(cx: &Context, planned: Planned) -> Result<(), CycleError> {
         }
         // A shown plan applied: no read this cycle, so the old watermarks stay and the next
         // cycle replays the changes since them.
-        None => cx.store.set_watermark("rules", &cx.rules_hash)?,
+        None => cx.store.set_watermark("rules", &cx.profile.rules_hash)?,
     }
     Ok(())
 }

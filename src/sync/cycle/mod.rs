@@ -43,18 +43,15 @@ use super::error::CycleError;
 use super::event::{LogLevel, SyncEvent, Totals};
 use super::op::{CycleKind, Plan};
 use super::safety::Tripped;
-use crate::config::Profile;
-use crate::mapping::model::MappingSet;
+use crate::config::ResolvedProfile;
 use crate::store::Store;
 use crate::{graph, servicenow};
 
 /// What every stage reads: the profile with its mappings, the clients, the store and the
 /// engine's outward channels. Owned by the engine; a cycle borrows it.
 pub(crate) struct Context {
-    pub profile: Profile,
-    pub mappings: MappingSet,
-    /// The hash of what, changed, makes the next cycle initial (see [`begin`]).
-    pub rules_hash: String,
+    /// The profile with its mappings, scopes and rules hash, resolved once by `config`.
+    pub profile: ResolvedProfile,
     pub snow: servicenow::Client,
     pub graph: graph::Client,
     pub store: Store,

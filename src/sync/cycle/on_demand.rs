@@ -67,13 +67,19 @@ fn subjects(source: &Source, subject: &Subject) -> Result<Vec<(ObjectType, Sourc
     let mut out = Vec::new();
     match subject {
         Subject::User(key) => {
-            let u = find(&source.users, key)
-                .ok_or_else(|| CycleError::Config(format!("no user '{key}' in Entra (UPN or object id)")))?;
+            let u = find(&source.users, key).ok_or_else(|| CycleError::NoSuchObject {
+                object: "user",
+                key: key.clone(),
+                by: "UPN or object id",
+            })?;
             out.push((ObjectType::User, u.clone()));
         }
         Subject::Group(key) => {
-            let g = find(&source.groups, key)
-                .ok_or_else(|| CycleError::Config(format!("no group '{key}' in Entra (name or object id)")))?;
+            let g = find(&source.groups, key).ok_or_else(|| CycleError::NoSuchObject {
+                object: "group",
+                key: key.clone(),
+                by: "name or object id",
+            })?;
             out.push((ObjectType::Group, g.clone()));
             for m in &g.members {
                 if let Some(u) = source.users.iter().find(|u| &u.id == m) {
@@ -140,7 +146,7 @@ pub(in crate::sync) async fn provision(
     prior.permanent_failures.clear();
     let read = read_target::read_target(cx, &prior, source).await?;
     let subjects = subjects(&read.source, subject)?;
-    let rules = Rules::new(cx.mappings.clone(), &cx.profile.provisioning, read.now);
+    let rules = Rules::new(cx.profile.mappings.clone(), &cx.profile.provisioning, read.now);
     let candidates: Vec<Vec<Candidates>> = subjects
         .iter()
         .map(|(t, o)| {

@@ -18,7 +18,7 @@ pub(crate) struct Seen {
 }
 
 pub(super) fn plan(cx: &Context, id: u64, read: Read, prior: &Prior) -> Planned {
-    let rules = Rules::new(cx.mappings.clone(), &cx.profile.provisioning, read.now);
+    let rules = Rules::new(cx.profile.mappings.clone(), &cx.profile.provisioning, read.now);
     let users = read.source.users.iter().filter(|u| u.in_scope).count() as u64;
     let groups = read.source.groups.iter().filter(|g| g.in_scope).count() as u64;
     let plan = Arc::new(plan::plan(id, read.kind, read.source, &read.target, prior, &rules));

@@ -13,16 +13,10 @@ use crate::sync::source::{self, SourceRead};
 /// Reads the source: incremental when `cycle` has stored deltaLinks, else full (a cycle's
 /// initial read, provision on demand, the console's scope preview).
 pub(crate) async fn read_source(cx: &Context, cycle: Option<&Begun>) -> Result<SourceRead, CycleError> {
-    let p = &cx.profile.provisioning;
-    let settings = source::Settings {
-        mappings: &cx.mappings,
-        mode: p.scope,
-        flatten_nested: p.flatten_nested_groups,
-    };
     let links = cycle
         .and_then(|b| b.links.as_ref())
         .map(|(u, g)| (u.as_str(), g.as_str()));
-    let read = source::read(&cx.graph, &cx.store, &settings, links).await?;
+    let read = source::read(&cx.graph, &cx.store, &cx.profile, links).await?;
     if let (Some(reason), Some(begun)) = (&read.reset, cycle) {
         let cycle_id = begun.cycle_id;
         let message = format!("the stored delta token is no longer valid ({reason}): this cycle reads everything");

@@ -49,7 +49,11 @@ pub(super) async fn read_target(cx: &Context, prior: &Prior, read: SourceRead) -
     } = read;
     let mut failed_before = Vec::new();
     let (source, target, kind) = if full {
-        (source, target::read(&cx.snow, &cx.mappings).await?, CycleKind::Initial)
+        (
+            source,
+            target::read(&cx.snow, &cx.profile.mappings).await?,
+            CycleKind::Initial,
+        )
     } else {
         let (mut users, mut groups) = changed_assignments(&cx.store, &assignments)?;
         failed_before = cx.store.assignments_seen()?;
@@ -72,7 +76,7 @@ pub(super) async fn read_target(cx: &Context, prior: &Prior, read: SourceRead) -
             users: touched_users.into_iter().chain(users).collect(),
             groups: touched_groups.into_iter().chain(groups).collect(),
         };
-        let (source, target) = touched::read(&cx.snow, &cx.mappings, source, touched, prior, now).await?;
+        let (source, target) = touched::read(&cx.snow, &cx.profile.mappings, source, touched, prior, now).await?;
         (source, target, CycleKind::Incremental)
     };
     Ok(Read {

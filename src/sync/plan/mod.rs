@@ -22,10 +22,12 @@ mod tests;
 
 pub use explain::{Candidates, candidates};
 pub use input::{MemberRow, MissingReference, Prior, Row, Rules, Source, SourceObject, Target, normalise_bool};
-pub use objects::hash_of;
+
 pub use references::{created, lookup_of};
 
 use std::collections::{HashMap, HashSet};
+
+use crate::model::stable_hash;
 
 use super::op::{CycleKind, ObjectType, Op, OpKind, Plan, Step};
 use objects::Planned;
@@ -161,7 +163,7 @@ fn member_op(
     kind: OpKind,
     why: &str,
 ) -> Op {
-    let hash = objects::hash_of(&[&group.id, user, kind.action()]);
+    let hash = stable_hash(&[&group.id, user, kind.action()]);
     Op {
         object_type: ObjectType::Membership,
         source_id: group.id.clone(),

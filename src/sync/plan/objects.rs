@@ -2,6 +2,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::model::stable_hash;
+
 use crate::mapping::Context;
 use crate::mapping::Flow;
 use crate::mapping::model::ObjectMapping;
@@ -22,18 +24,6 @@ enum Matched<'a> {
     Row { row: &'a Row, how: String },
     Create { how: String },
     Fail(Failure),
-}
-
-/// A stable hash (FNV-1a) of the parts: it is stored, so it must not change between builds.
-pub fn hash_of(parts: &[&str]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for b in part.bytes().chain([0u8]) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    format!("{h:016x}")
 }
 
 fn step(name: &str, status: &str, detail: impl Into<String>) -> Step {
@@ -324,7 +314,7 @@ fn push_deferred(ot: ObjectType, o: &SourceObject, refs: &[(String, String)], de
             source_name: o.name.clone(),
             target_id: None,
             member_id: None,
-            hash: hash_of(&[&o.id, attribute, source_id]),
+            hash: stable_hash(&[&o.id, attribute, source_id]),
             steps: vec![step(
                 "Action",
                 "planned",
@@ -402,7 +392,7 @@ fn diff_kind(
 
 fn op_hash(o: &SourceObject, kind: &OpKind) -> String {
     let text = serde_json::to_string(kind).unwrap_or_default();
-    hash_of(&[&o.id, &text])
+    stable_hash(&[&o.id, &text])
 }
 
 /// Linked objects that left scope, were disabled, soft-deleted or purged.
@@ -468,7 +458,7 @@ fn deprovision(
             source_name: name,
             target_id: Some(sys_id.clone()),
             member_id: None,
-            hash: hash_of(&[id, kind.action()]),
+            hash: stable_hash(&[id, kind.action()]),
             steps: vec![
                 step("Scope", "success", why),
                 step("Match", "success", format!("linked to {sys_id}")),

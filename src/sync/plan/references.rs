@@ -8,7 +8,7 @@ use crate::mapping::model::{ObjectMapping, Reference, TargetType};
 
 use super::super::op::{ObjectType, Op, OpKind, Step};
 use super::input::{Rules, Target};
-use super::objects::hash_of;
+use crate::model::stable_hash;
 
 /// A missing row and the objects that need it.
 struct Needed {
@@ -89,7 +89,7 @@ pub fn reference_creations(ops: &[Op], target: &Target, rules: &Rules) -> Vec<Op
                 source_name: format!("{table} '{value}'"),
                 target_id: None,
                 member_id: None,
-                hash: hash_of(&[&table, &field, &value]),
+                hash: stable_hash(&[&table, &field, &value]),
                 kind: OpKind::CreateReference { table, field, value },
                 steps: vec![Step {
                     name: "Action".into(),

@@ -14,10 +14,8 @@ use serde_json::json;
 
 use super::error::CycleError;
 use super::plan::Source;
-use crate::config::ScopeMode;
+use crate::config::{ResolvedProfile, ScopeMode};
 use crate::graph::{self, AssignedScope};
-use crate::mapping::model::{MappingSet, ObjectMapping};
-use crate::scope::{FilterSpec, Scope};
 use crate::store::Store;
 
 /// What the source read found.
@@ -39,39 +37,16 @@ pub struct SourceRead {
     pub assignments: Vec<(String, String)>,
 }
 
-/// What decides the source's scope and shape, from the profile.
-pub struct Settings<'a> {
-    pub mappings: &'a MappingSet,
-    pub mode: ScopeMode,
-    pub flatten_nested: bool,
-}
-
-/// The compiled scoping filters of one object mapping.
-pub fn compile_scope(mapping: &ObjectMapping) -> Result<Scope, CycleError> {
-    let specs = mapping.scoping_filters.iter().map(|f| FilterSpec {
-        name: &f.name,
-        clauses: f
-            .clauses
-            .iter()
-            .map(|c| (c.attribute.as_str(), c.operator.as_str(), c.value.as_str()))
-            .collect(),
-    });
-    Scope::compile(specs)
-        .map_err(|errs| CycleError::Config(errs.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))
-}
-
 /// Reads and scopes the source. `links`: the stored (users, groups) deltaLinks for an
 /// incremental read; `None` for a full one.
 pub async fn read(
     graph: &graph::Client,
     store: &Store,
-    settings: &Settings<'_>,
+    profile: &ResolvedProfile,
     links: Option<(&str, &str)>,
 ) -> Result<SourceRead, CycleError> {
-    let user_scope = compile_scope(&settings.mappings.user)?;
-    let group_scope = compile_scope(&settings.mappings.group)?;
     // Assignments first: users outside them are built slim (name, enabled).
-    let assigned = match settings.mode {
+    let assigned = match profile.provisioning.scope {
         ScopeMode::Assigned => Some(graph.assigned_scope().await?),
         ScopeMode::All => None,
     };
@@ -95,17 +70,18 @@ pub async fn read(
     let mut source = Source {
         users: build::users(
             store,
-            &settings.mappings.user,
-            &user_scope,
+            &profile.mappings.user,
+            &profile.user_scope,
             assigned.as_ref(),
             &mut soft_deleted,
         )?,
         ..Source::default()
     };
     source.soft_deleted = soft_deleted;
-    let (groups_built, nested) = build::groups(store, &settings.mappings.group, &group_scope, assigned.as_ref())?;
+    let (groups_built, nested) =
+        build::groups(store, &profile.mappings.group, &profile.group_scope, assigned.as_ref())?;
     source.groups = groups_built;
-    if settings.flatten_nested {
+    if profile.provisioning.flatten_nested_groups {
         // A change inside a nested group changes the flattened members of its parents.
         let parents = build::flatten(&mut source.groups, &nested);
         let inner: Vec<String> = touched_groups.iter().cloned().collect();

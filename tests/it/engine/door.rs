@@ -32,14 +32,14 @@ async fn next_matching(
 async fn the_handle_plans_answers_and_holds_the_profile_lock() {
     let env = setup(200, 20, 20, 0).await;
     let config = Config::load(&env.ws.config()).unwrap();
-    let profile = config.profile("default").unwrap().clone();
+    let profile = config.resolve("default").unwrap();
     let line = env.world.ready_line();
     let credentials = Credentials {
-        servicenow: Auth::Basic {
+        servicenow: Some(Auth::Basic {
             username: line["servicenow_user"].as_str().unwrap().to_owned(),
             password: Secret::new(line["servicenow_password"].as_str().unwrap()),
-        },
-        graph_client_secret: Secret::new(line["client_secret"].as_str().unwrap()),
+        }),
+        graph_client_secret: Some(Secret::new(line["client_secret"].as_str().unwrap())),
     };
     let handle = Handle::start(&profile, credentials.clone(), sync::Options::new(env.ws.data_dir())).unwrap();
     let mut rx = handle.subscribe();
@@ -275,14 +275,14 @@ async fn a_deletion_threshold_hold_is_said_as_a_log_event() {
         .await;
     }
     let config = Config::load(&env.ws.config()).unwrap();
-    let profile = config.profile("default").unwrap().clone();
+    let profile = config.resolve("default").unwrap();
     let line = env.world.ready_line();
     let credentials = Credentials {
-        servicenow: Auth::Basic {
+        servicenow: Some(Auth::Basic {
             username: line["servicenow_user"].as_str().unwrap().to_owned(),
             password: Secret::new(line["servicenow_password"].as_str().unwrap()),
-        },
-        graph_client_secret: Secret::new(line["client_secret"].as_str().unwrap()),
+        }),
+        graph_client_secret: Some(Secret::new(line["client_secret"].as_str().unwrap())),
     };
     let handle = Handle::start(&profile, credentials, sync::Options::new(env.ws.data_dir())).unwrap();
     let mut rx = handle.subscribe();

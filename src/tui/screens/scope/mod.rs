@@ -20,7 +20,7 @@ use super::Screen;
 use super::mappings::{self, Doc};
 use crate::mapping::Catalogue;
 use crate::mapping::model::raw::{RawClause, RawScopingFilter};
-use crate::scope::{FilterSpec, Operator, Scope};
+use crate::scope::Operator;
 use crate::sync::{Answer, Command};
 use crate::tui::app::Action as AppAction;
 use crate::tui::effect::Effect;
@@ -138,15 +138,7 @@ pub fn rows(filters: &[RawScopingFilter]) -> Vec<(usize, usize)> {
 
 /// Compiles `filters` as the engine does, every problem a line.
 pub fn check(filters: &[RawScopingFilter]) -> Result<(), Vec<String>> {
-    let specs = filters.iter().map(|f| FilterSpec {
-        name: &f.name,
-        clauses: f
-            .clauses
-            .iter()
-            .map(|c| (c.attribute.as_str(), c.operator.as_str(), c.value.as_str()))
-            .collect(),
-    });
-    Scope::compile(specs)
+    crate::config::compile_scope(filters)
         .map(|_| ())
         .map_err(|errors| errors.iter().map(ToString::to_string).collect())
 }
