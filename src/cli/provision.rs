@@ -11,6 +11,7 @@ use tokio::sync::broadcast::error::RecvError;
 use super::Exit;
 use crate::config::ResolvedProfile;
 use crate::model::text::sanitize_for_terminal as clean;
+use crate::sync::outcome::Status;
 use crate::sync::{self, Answer, Command, Credentials, Handle, ObjectReport, OnDemand, OpKind, Subject, SyncEvent};
 
 fn render(report: &OnDemand) -> String {
@@ -77,12 +78,12 @@ fn render_object(out: &mut String, o: &ObjectReport, dry_run: bool) {
         };
         let what = match &op.kind {
             OpKind::Error(f) => format!("{}: {}; fix: {}", f.code, clean(&f.reason), f.recommended_action),
-            OpKind::Skip { reason } => format!("skip: {}", clean(reason)),
+            OpKind::Skip { reason } => format!("skip: {}", clean(&reason.to_string())),
             OpKind::SetReference { attribute, source_id } => format!("update {attribute} -> {source_id}:"),
             OpKind::CreateReference { table, field, value } => {
                 format!("create {table} row {field} = '{}':", clean(value))
             }
-            k => k.action().to_owned(),
+            k => k.action().to_string(),
         };
         let _ = writeln!(out, "  Action  {what} {}", clean(&op.source_name));
         for c in changes {
@@ -115,7 +116,8 @@ fn render_object(out: &mut String, o: &ObjectReport, dry_run: bool) {
 
 fn failed(report: &OnDemand) -> bool {
     report.objects.iter().any(|o| {
-        o.results.iter().any(|r| r.status == "failure") || o.ops.iter().any(|op| matches!(op.kind, OpKind::Error(_)))
+        o.results.iter().any(|r| r.status == Status::Failure)
+            || o.ops.iter().any(|op| matches!(op.kind, OpKind::Error(_)))
     })
 }
 

@@ -14,7 +14,10 @@ use tokio::sync::broadcast::error::RecvError;
 use super::Exit;
 use crate::config::ResolvedProfile;
 use crate::model::text::sanitize_for_terminal;
-use crate::sync::{self, Command, Credentials, CycleStats, ErrorKind, Handle, ObjectResult, OpKind, Plan, SyncEvent};
+use crate::sync::outcome::Status;
+use crate::sync::{
+    self, Command, Credentials, CycleStats, ErrorKind, Handle, ObjectResult, OpKind, Plan, SkipReason, SyncEvent,
+};
 
 /// The exit code of an error of this kind.
 pub(super) fn exit_of(kind: ErrorKind) -> Exit {
@@ -68,7 +71,7 @@ fn op_line(op: &sync::Op) -> String {
             sanitize_for_terminal(&f.reason),
             f.recommended_action
         )),
-        OpKind::Skip { reason } => line.push_str(&format!(" ({})", sanitize_for_terminal(reason))),
+        OpKind::Skip { reason } => line.push_str(&format!(" ({})", sanitize_for_terminal(&reason.to_string()))),
         OpKind::SetReference { attribute, source_id } => line.push_str(&format!(" {attribute} -> {source_id}")),
         OpKind::CreateReference { table, field, value } => line.push_str(&format!(
             "\n    {table}.{field}: (none) -> {}",
@@ -80,7 +83,12 @@ fn op_line(op: &sync::Op) -> String {
 }
 
 fn in_sync(op: &sync::Op) -> bool {
-    matches!(&op.kind, OpKind::Skip { reason } if reason.starts_with("in sync"))
+    matches!(
+        &op.kind,
+        OpKind::Skip {
+            reason: SkipReason::InSync
+        }
+    )
 }
 
 fn print_plan(plan: &Plan) {
@@ -177,7 +185,7 @@ pub(super) async fn follow(rx: &mut tokio::sync::broadcast::Receiver<SyncEvent>,
                 );
             }
             SyncEvent::ObjectDone { result, .. } => {
-                if !json && result.status != "skipped" {
+                if !json && result.status != Status::Skipped {
                     println!("{}", result_line(&result));
                 }
                 if json {

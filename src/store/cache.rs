@@ -1,16 +1,33 @@
-//! The source cache and the assignments last seen, for incremental cycles (migration 3).
+//! The source cache, the assignments last seen and the retry queue of plan failures, for
+//! incremental cycles (migrations 4 and 5).
 //!
 //! `source_cache` holds each Graph user and group as the delta rounds left it: raw properties
 //! (JSON text) merged item by item, because a delta item carries only what changed. It is
 //! written while a round is read: replaying a round (after a crash, before the watermarks were
-//! stored) merges the same items again, which is idempotent. `assignments_seen` holds what the
-//! last applied cycle saw outside the deltas — the assignments (`u:`/`g:` keys) and the objects
-//! its plan failed (`eu:`/`eg:`) — and is written with the delta watermarks, in one
-//! transaction, once a cycle's writes are done.
+//! stored) merges the same items again, which is idempotent. `assignments` holds what the last
+//! applied cycle saw outside the deltas (each object's assignment, as text to compare), and
+//! `plan_failures` the objects its plan failed (the next incremental cycle plans them again);
+//! both are written with the delta watermarks, in one transaction, once a cycle's writes are
+//! done.
 
 use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError};
+
+/// One object's value in a table keyed by (object type, source id): an assignment's text, or a
+/// plan failure's code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectValue {
+    pub object_type: String,
+    pub source_id: String,
+    pub value: String,
+}
+
+/// What a cycle saw, stored with its watermarks.
+pub struct Seen<'a> {
+    pub assignments: &'a [ObjectValue],
+    pub plan_failures: &'a [ObjectValue],
+}
 
 impl Store {
     /// One cached object's JSON text.
@@ -68,36 +85,51 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// The assignments the last applied cycle saw: key → value.
-    pub fn assignments_seen(&self) -> Result<Vec<(String, String)>, StoreError> {
+    /// The assignments the last applied cycle saw.
+    pub fn assignments_seen(&self) -> Result<Vec<ObjectValue>, StoreError> {
+        self.object_values("SELECT object_type, source_id, value FROM assignments")
+    }
+
+    /// The retry queue of plan failures: the objects the last applied cycle's plan failed, with
+    /// their code.
+    pub fn plan_failures(&self) -> Result<Vec<ObjectValue>, StoreError> {
+        self.object_values("SELECT object_type, source_id, code FROM plan_failures")
+    }
+
+    fn object_values(&self, sql: &str) -> Result<Vec<ObjectValue>, StoreError> {
         let conn = self.conn();
-        let mut st = conn
-            .prepare_cached("SELECT key, value FROM assignments_seen")
-            .map_err(|e| self.err(e))?;
+        let mut st = conn.prepare_cached(sql).map_err(|e| self.err(e))?;
         let rows = st
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_map([], |r| {
+                Ok(ObjectValue {
+                    object_type: r.get(0)?,
+                    source_id: r.get(1)?,
+                    value: r.get(2)?,
+                })
+            })
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// Ends a cycle's reading state in one transaction: the assignments it saw replace the old
-    /// ones, and the watermarks (delta links, rules hash) are set. A crash before this replays
-    /// the same changes next cycle.
-    pub fn commit_watermarks(
-        &self,
-        assignments: &[(String, String)],
-        watermarks: &[(&str, &str)],
-    ) -> Result<(), StoreError> {
+    /// Ends a cycle's reading state in one transaction: the assignments it saw and its plan's
+    /// failures replace the old ones, and the watermarks (delta links, rules hash) are set. A
+    /// crash before this replays the same changes next cycle.
+    pub fn commit_watermarks(&self, seen: &Seen<'_>, watermarks: &[(&str, &str)]) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(|e| sql(self, e))?;
-        tx.execute("DELETE FROM assignments_seen", [])
+        tx.execute_batch("DELETE FROM assignments; DELETE FROM plan_failures;")
             .map_err(|e| sql(self, e))?;
-        for (k, v) in assignments {
-            tx.execute(
-                "INSERT INTO assignments_seen (key, value) VALUES (?1, ?2)",
-                params![k, v],
-            )
-            .map_err(|e| sql(self, e))?;
+        for (table, rows) in [
+            ("assignments (object_type, source_id, value)", seen.assignments),
+            ("plan_failures (object_type, source_id, code)", seen.plan_failures),
+        ] {
+            for r in rows {
+                tx.execute(
+                    &format!("INSERT OR REPLACE INTO {table} VALUES (?1, ?2, ?3)"),
+                    params![r.object_type, r.source_id, r.value],
+                )
+                .map_err(|e| sql(self, e))?;
+            }
         }
         for (name, value) in watermarks {
             tx.execute(

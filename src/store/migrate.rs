@@ -51,6 +51,22 @@ const MIGRATIONS: &[&str] = &[
     "CREATE TABLE source_cache (
         object_type TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (object_type, id));
      CREATE TABLE assignments_seen (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    // 5: what migration 4 kept as prefixed keys in `assignments_seen` gets typed columns: the
+    // assignments (`u:<id>`/`g:<id>`) in `assignments`, and the retry queue of plan failures
+    // (`eu:<id>`/`eg:<id>` → code) in `plan_failures`.
+    "CREATE TABLE assignments (
+        object_type TEXT NOT NULL, source_id TEXT NOT NULL, value TEXT NOT NULL,
+        PRIMARY KEY (object_type, source_id));
+     CREATE TABLE plan_failures (
+        object_type TEXT NOT NULL, source_id TEXT NOT NULL, code TEXT NOT NULL,
+        PRIMARY KEY (object_type, source_id));
+     INSERT OR REPLACE INTO assignments (object_type, source_id, value)
+        SELECT CASE substr(key, 1, 2) WHEN 'u:' THEN 'user' ELSE 'group' END, substr(key, 3), value
+        FROM assignments_seen WHERE substr(key, 1, 2) IN ('u:', 'g:');
+     INSERT OR REPLACE INTO plan_failures (object_type, source_id, code)
+        SELECT CASE substr(key, 1, 3) WHEN 'eu:' THEN 'user' ELSE 'group' END, substr(key, 4), value
+        FROM assignments_seen WHERE substr(key, 1, 3) IN ('eu:', 'eg:');
+     DROP TABLE assignments_seen;",
 ];
 
 pub fn run(conn: &Connection) -> rusqlite::Result<()> {
@@ -63,4 +79,57 @@ pub fn run(conn: &Connection) -> rusqlite::Result<()> {
         conn.execute_batch(&format!("BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;", i + 1))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migration_5_moves_prefixed_keys_into_typed_tables() {
+        let conn = Connection::open_in_memory().unwrap();
+        for (i, sql) in MIGRATIONS[..4].iter().enumerate() {
+            conn.execute_batch(&format!("BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;", i + 1))
+                .unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO assignments_seen VALUES ('u:alice', '[[\"r\"],true,[]]'), ('g:team', '[]'),
+             ('eu:bob', 'InvalidLookupReference'), ('eg:ops', 'DuplicateTargetEntries');",
+        )
+        .unwrap();
+        run(&conn).unwrap();
+        let rows = |sql: &str| -> Vec<(String, String, String)> {
+            let mut st = conn.prepare(sql).unwrap();
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+        };
+        assert_eq!(
+            rows("SELECT object_type, source_id, value FROM assignments ORDER BY source_id"),
+            [
+                ("user".to_owned(), "alice".to_owned(), "[[\"r\"],true,[]]".to_owned()),
+                ("group".to_owned(), "team".to_owned(), "[]".to_owned()),
+            ]
+        );
+        assert_eq!(
+            rows("SELECT object_type, source_id, code FROM plan_failures ORDER BY source_id"),
+            [
+                ("user".to_owned(), "bob".to_owned(), "InvalidLookupReference".to_owned()),
+                (
+                    "group".to_owned(),
+                    "ops".to_owned(),
+                    "DuplicateTargetEntries".to_owned()
+                ),
+            ]
+        );
+        let old: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'assignments_seen'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(old, 0);
+    }
 }

@@ -7,7 +7,7 @@
 //! (every ServiceNow write recorded before it is sent and marked done after: a crash leaves
 //! the intent open, and the next cycle's matching finds a create whose answer was lost),
 //! `cycles` (statistics), `log` (the provisioning log, one record per object per cycle), and
-//! for incremental cycles `source_cache` and `assignments_seen` (see `cache.rs`).
+//! for incremental cycles `source_cache`, `assignments` and `plan_failures` (see `cache.rs`).
 //! Also [`ProfileLock`]: one engine per profile.
 //!
 //! Knows nothing of HTTP or of the engine's types beyond plain strings and JSON text. No
@@ -23,6 +23,7 @@ mod ops;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
+pub use cache::{ObjectValue, Seen};
 pub use csv::{LOG_COLUMNS, csv_field, log_csv};
 pub use lock::ProfileLock;
 pub use log::{LogFilter, LogRecord};

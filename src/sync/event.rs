@@ -6,7 +6,11 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::op::{CycleKind, ObjectType, Plan};
+use chrono::{DateTime, Utc};
+
+use super::op::{Change, CycleKind, ObjectType, Plan, Step};
+use super::outcome::{Action, FailureCode, Status};
+use crate::store::LogRecord;
 
 /// The engine's state, as a status line shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -27,18 +31,62 @@ pub struct Totals {
     pub operations: u64,
 }
 
-/// One object's result, as the provisioning log records it.
+/// One object's result: the engine's event ([`SyncEvent::ObjectDone`]) and, through `From`,
+/// the provisioning log's record (`store::LogRecord`, DESIGN.md `logs --format json`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ObjectResult {
+    pub cycle_id: i64,
+    /// `<cycle>-<object type>-<op hash>`.
+    pub change_id: String,
+    #[serde(serialize_with = "rfc3339_millis")]
+    pub time: DateTime<Utc>,
     pub object_type: ObjectType,
+    /// The Graph object id (for a membership: the group's).
     pub source_id: String,
+    /// For a membership: the user's Graph id.
+    pub member_id: Option<String>,
+    /// UPN or group name (for a membership: `group / user`).
     pub source_name: String,
     pub target_id: Option<String>,
-    pub action: String,
-    /// `success`, `failure`, `skipped`, `warning`.
-    pub status: String,
-    pub error_code: Option<String>,
+    pub action: Action,
+    pub status: Status,
+    pub error_code: Option<FailureCode>,
     pub reason: String,
+    pub recommended_action: Option<String>,
+    /// The object's pipeline (Import, Scope, Match) and its Action step.
+    pub steps: Vec<Step>,
+    pub modified_properties: Vec<Change>,
+    pub duration_ms: u64,
+}
+
+fn rfc3339_millis<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+}
+
+impl From<&ObjectResult> for LogRecord {
+    fn from(r: &ObjectResult) -> LogRecord {
+        LogRecord {
+            cycle_id: r.cycle_id,
+            change_id: r.change_id.clone(),
+            time: r.time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            object_type: r.object_type.to_string(),
+            // The log names a membership by both ends.
+            source_id: match &r.member_id {
+                Some(member) => format!("{}/{member}", r.source_id),
+                None => r.source_id.clone(),
+            },
+            source_name: r.source_name.clone(),
+            target_id: r.target_id.clone(),
+            action: r.action.to_string(),
+            status: r.status.to_string(),
+            error_code: r.error_code.map(|c| c.to_string()),
+            reason: r.reason.clone(),
+            recommended_action: r.recommended_action.clone(),
+            steps: serde_json::to_value(&r.steps).unwrap_or(serde_json::Value::Null),
+            modified_properties: serde_json::to_value(&r.modified_properties).unwrap_or(serde_json::Value::Null),
+            duration_ms: r.duration_ms,
+        }
+    }
 }
 
 /// A cycle's statistics.
@@ -195,4 +243,49 @@ pub enum Answer {
     NotProvisioned { kind: ErrorKind, message: String },
     /// The query failed.
     Failed(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_result_is_its_log_record() {
+        let result = ObjectResult {
+            cycle_id: 7,
+            change_id: "7-membership-h".into(),
+            time: DateTime::UNIX_EPOCH,
+            object_type: ObjectType::Membership,
+            source_id: "g1".into(),
+            member_id: Some("u1".into()),
+            source_name: "Team / a@x".into(),
+            target_id: None,
+            action: Action::AddMember,
+            status: Status::Failure,
+            error_code: Some(FailureCode::ReferenceNotProvisioned),
+            reason: "the user was not provisioned".into(),
+            recommended_action: Some("fix it".into()),
+            steps: vec![Step {
+                name: "Action".into(),
+                status: Status::Failure,
+                detail: "add_member the user was not provisioned".into(),
+            }],
+            modified_properties: Vec::new(),
+            duration_ms: 3,
+        };
+        let record = LogRecord::from(&result);
+        assert_eq!(record.source_id, "g1/u1", "a membership names both ends");
+        assert_eq!(record.time, "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            (
+                record.object_type.as_str(),
+                record.action.as_str(),
+                record.status.as_str()
+            ),
+            ("membership", "add_member", "failure")
+        );
+        assert_eq!(record.error_code.as_deref(), Some("ReferenceNotProvisioned"));
+        assert_eq!(record.steps[0]["status"], "failure");
+        assert_eq!(serde_json::to_value(&result).unwrap()["time"], record.time);
+    }
 }

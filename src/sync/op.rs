@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::outcome::{Action, FailureCode, SkipReason, Status};
+
 /// Which kind of object an operation is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -22,6 +24,30 @@ impl ObjectType {
             ObjectType::User => "user",
             ObjectType::Group => "group",
             ObjectType::Membership => "membership",
+        }
+    }
+}
+
+impl std::fmt::Display for ObjectType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// An object type the state database holds that this version does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown object type '{0}'")]
+pub struct UnknownObjectType(pub String);
+
+impl std::str::FromStr for ObjectType {
+    type Err = UnknownObjectType;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "user" => Ok(ObjectType::User),
+            "group" => Ok(ObjectType::Group),
+            "membership" => Ok(ObjectType::Membership),
+            other => Err(UnknownObjectType(other.to_owned())),
         }
     }
 }
@@ -45,13 +71,14 @@ pub struct Change {
 /// An Entra-style failure: the code (Entra's spelling where Entra has one), why, what to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Failure {
-    pub code: String,
+    pub code: FailureCode,
     pub reason: String,
     pub recommended_action: String,
 }
 
-/// What to do with one object.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What to do with one object. Serialised for output (the plan's JSON) and stored only as
+/// held disables and deletes (`safety::staged` reads those back).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum OpKind {
     /// A new row with these fields.
@@ -77,27 +104,26 @@ pub enum OpKind {
     },
     /// Set a reference to a user provisioned in this cycle (manager), once both exist.
     SetReference { attribute: String, source_id: String },
-    /// Nothing to write; the reason says why (in sync, out of scope, disabled and not created, …).
-    Skip { reason: String },
+    /// Nothing to write; the reason says why (in sync, disabled and not created, …).
+    Skip { reason: SkipReason },
     /// The object cannot be provisioned; nothing is written for it.
     Error(Failure),
 }
 
 impl OpKind {
     /// The action word of the provisioning log (`create`, `update`, …, Entra's `StagedDelete`).
-    pub fn action(&self) -> &'static str {
+    pub fn action(&self) -> Action {
         match self {
-            OpKind::Create { .. } => "create",
-            OpKind::Update { .. } => "update",
-            OpKind::Disable { .. } => "disable",
-            OpKind::Delete => "delete",
-            OpKind::StagedDelete => "StagedDelete",
-            OpKind::AddMember => "add_member",
-            OpKind::RemoveMember => "remove_member",
-            OpKind::SetReference { .. } => "update",
-            OpKind::CreateReference { .. } => "create_reference",
-            OpKind::Skip { .. } => "skip",
-            OpKind::Error(_) => "error",
+            OpKind::Create { .. } => Action::Create,
+            OpKind::Update { .. } | OpKind::SetReference { .. } => Action::Update,
+            OpKind::Disable { .. } => Action::Disable,
+            OpKind::Delete => Action::Delete,
+            OpKind::StagedDelete => Action::StagedDelete,
+            OpKind::AddMember => Action::AddMember,
+            OpKind::RemoveMember => Action::RemoveMember,
+            OpKind::CreateReference { .. } => Action::CreateReference,
+            OpKind::Skip { .. } => Action::Skip,
+            OpKind::Error(_) => Action::Error,
         }
     }
 
@@ -110,13 +136,14 @@ impl OpKind {
 /// One step of the object's pipeline (Import → Scope → Match → Action), as Entra's log shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Step {
+    /// Entra's step name: `Import`, `Scope`, `Match`, `Action`.
     pub name: String,
-    pub status: String,
+    pub status: Status,
     pub detail: String,
 }
 
 /// One operation of a plan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Op {
     pub object_type: ObjectType,
     /// The Graph object id (for a membership: the group's).
@@ -187,7 +214,7 @@ impl Counts {
 }
 
 /// Every operation of one cycle, in apply order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Plan {
     /// Unique per engine; `Command::ApplyPlan` names it.
     pub id: u64,

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::model::check::{Outcome, Step as CheckStep};
 use crate::store::LogRecord;
-use crate::sync::{Change, CycleKind, Failure, ObjectType, Op, OpKind, Plan};
+use crate::sync::{Change, CycleKind, Failure, FailureCode, ObjectType, Op, OpKind, Plan, SkipReason};
 use crate::tui::screens::wizard::Prefill;
 
 pub fn prefill() -> Prefill {
@@ -88,7 +88,7 @@ pub fn plan() -> Arc<Plan> {
             ),
             op(
                 OpKind::Error(Failure {
-                    code: "InvalidLookupReference".into(),
+                    code: FailureCode::InvalidLookupReference,
                     reason: "department 'Quantum Research' has no row in cmn_department".into(),
                     recommended_action: "create it or map the value".into(),
                 }),
@@ -96,7 +96,7 @@ pub fn plan() -> Arc<Plan> {
             ),
             op(
                 OpKind::Skip {
-                    reason: "in sync".into(),
+                    reason: SkipReason::InSync,
                 },
                 "nestor.wilke@contoso.com",
             ),

@@ -14,7 +14,9 @@ use super::event::{Event, Side};
 use super::screens::wizard::{Prefill, Step, StoreStatus, Wizard};
 use super::theme::Theme;
 use crate::model::check::Outcome;
-use crate::sync::{CycleKind, CycleStats, EngineState, ObjectResult, ObjectType, SyncEvent, Totals};
+use crate::sync::{
+    Action, CycleKind, CycleStats, EngineState, FailureCode, ObjectResult, ObjectType, SyncEvent, Totals,
+};
 
 #[path = "snapshot_edit_tests.rs"]
 mod edit;
@@ -198,14 +200,22 @@ fn dashboard_app() -> App {
         SyncEvent::ObjectDone {
             cycle_id: 3,
             result: ObjectResult {
+                cycle_id: 3,
+                change_id: "3-user-h".into(),
+                time: chrono::DateTime::UNIX_EPOCH,
                 object_type: ObjectType::User,
                 source_id: "id-megan".into(),
+                member_id: None,
                 source_name: "megan.bowen@contoso.com".into(),
                 target_id: None,
-                action: "create".into(),
-                status: "failure".into(),
-                error_code: Some("InvalidLookupReference".into()),
+                action: Action::Create,
+                status: crate::sync::outcome::Status::Failure,
+                error_code: Some(FailureCode::InvalidLookupReference),
                 reason: "department 'Quantum Research' has no row in cmn_department".into(),
+                recommended_action: None,
+                steps: Vec::new(),
+                modified_properties: Vec::new(),
+                duration_ms: 0,
             },
         },
     ];

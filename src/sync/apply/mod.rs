@@ -27,6 +27,7 @@ use serde_json::{Map, Value, json};
 use super::cycle::Context;
 use super::event::{CycleStats, ObjectResult, SyncEvent};
 use super::op::{Change, ObjectType, Op, OpKind, Plan};
+use super::outcome::FailureCode;
 use super::safety::Halt;
 use crate::model::SysId;
 use crate::servicenow::{self, Error};
@@ -60,7 +61,7 @@ pub struct Applied {
     /// a cycle's results travel as [`SyncEvent::ObjectDone`] only.
     pub results: Vec<ObjectResult>,
     /// The small-tenant rule stopped the writes: the code and the error's text.
-    pub halted: Option<(String, String)>,
+    pub halted: Option<(FailureCode, String)>,
 }
 
 /// Applies one plan.
@@ -104,16 +105,16 @@ fn fields(changes: &[Change]) -> Map<String, Value> {
 }
 
 /// Entra-style code for a ServiceNow failure.
-pub(super) fn error_code(e: &Error) -> String {
+pub(super) fn error_code(e: &Error) -> FailureCode {
     match e.status() {
-        Some(401) => "ServiceNowUnauthorized".into(),
-        Some(403) => "ServiceNowForbidden".into(),
-        Some(404) => "InvalidAnchor".into(),
-        Some(429) => "ServiceNowThrottled".into(),
-        Some(400) => "ServiceNowBadRequest".into(),
-        Some(s) if s >= 500 => "ServiceNowServerError".into(),
-        _ if e.is_transient() => "ServiceNowTransientError".into(),
-        _ => "ServiceNowError".into(),
+        Some(401) => FailureCode::ServiceNowUnauthorized,
+        Some(403) => FailureCode::ServiceNowForbidden,
+        Some(404) => FailureCode::InvalidAnchor,
+        Some(429) => FailureCode::ServiceNowThrottled,
+        Some(400) => FailureCode::ServiceNowBadRequest,
+        Some(s) if s >= 500 => FailureCode::ServiceNowServerError,
+        _ if e.is_transient() => FailureCode::ServiceNowTransientError,
+        _ => FailureCode::ServiceNowError,
     }
 }
 
@@ -239,7 +240,7 @@ impl<'a> Applier<'a> {
                     Outcome::Done(sys_id)
                 }
                 Err(e) => {
-                    self.halt.failure(&error_code(&e), e.is_transient(), &e.to_string());
+                    self.halt.failure(error_code(&e), e.is_transient(), &e.to_string());
                     Outcome::Failed(e)
                 }
             };

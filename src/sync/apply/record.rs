@@ -4,17 +4,16 @@
 
 use std::time::Instant;
 
-use serde_json::{Value, json};
-
 use super::{Applier, Outcome, error_code};
 use crate::store::{FailureRow, LogRecord, StoreError};
 use crate::sync::event::{CycleStats, ObjectResult, SyncEvent};
-use crate::sync::op::{ObjectType, Op, OpKind};
+use crate::sync::op::{Change, ObjectType, Op, OpKind, Step};
+use crate::sync::outcome::{FailureCode, SkipReason, Status};
 
 /// One outcome as the log records it.
 struct Recorded {
-    status: &'static str,
-    code: Option<String>,
+    status: Status,
+    code: Option<FailureCode>,
     reason: String,
     recommended_action: Option<String>,
     target_id: Option<String>,
@@ -33,8 +32,8 @@ impl Applier<'_> {
             Outcome::Unresolved(why) => {
                 stats.failed += 1;
                 Recorded {
-                    status: "failure",
-                    code: Some("ReferenceNotProvisioned".to_owned()),
+                    status: Status::Failure,
+                    code: Some(FailureCode::ReferenceNotProvisioned),
                     reason: why,
                     recommended_action: Some(
                         "fix the failure of the object it depends on; it is retried next cycle".into(),
@@ -48,7 +47,12 @@ impl Applier<'_> {
             }
         };
         // "In sync" objects are counted, not logged: a quiet cycle leaves a quiet log.
-        if matches!(&op.kind, OpKind::Skip { reason } if reason.starts_with("in sync")) {
+        if matches!(
+            &op.kind,
+            OpKind::Skip {
+                reason: SkipReason::InSync
+            }
+        ) {
             return Ok(());
         }
         self.log(op, recorded, t0)
@@ -57,15 +61,20 @@ impl Applier<'_> {
     /// Written, or nothing to write: statistics, links, the retry queue.
     fn done(&mut self, op: &Op, sys_id: Option<String>, stats: &mut CycleStats) -> Result<Recorded, StoreError> {
         let (status, code, reason, recommended_action) = match &op.kind {
-            OpKind::Skip { reason } => ("skipped", None, reason.clone(), None),
+            OpKind::Skip { reason } => (Status::Skipped, None, reason.to_string(), None),
             OpKind::Error(f) => (
-                "failure",
-                Some(f.code.clone()),
+                Status::Failure,
+                Some(f.code),
                 f.reason.clone(),
                 Some(f.recommended_action.clone()),
             ),
-            OpKind::StagedDelete => ("skipped", None, "held back by the deletion threshold".into(), None),
-            _ => ("success", None, String::new(), None),
+            OpKind::StagedDelete => (
+                Status::Skipped,
+                None,
+                "held back by the deletion threshold".into(),
+                None,
+            ),
+            _ => (Status::Success, None, String::new(), None),
         };
         count(&op.kind, stats);
         if let (OpKind::CreateReference { table, value, .. }, Some(id)) = (&op.kind, &sys_id) {
@@ -82,7 +91,7 @@ impl Applier<'_> {
         if let (OpKind::Error(f), true) = (&op.kind, ot != ObjectType::Membership) {
             self.cx
                 .store
-                .note_failure(key, &op.source_id, &op.source_name, &op.hash, &f.code)?;
+                .note_failure(key, &op.source_id, &op.source_name, &op.hash, f.code.as_str())?;
         }
         Ok(Recorded {
             status,
@@ -128,7 +137,7 @@ impl Applier<'_> {
         if op.object_type != ObjectType::Membership {
             let row = FailureRow {
                 hash: op.hash.clone(),
-                code: code.clone(),
+                code: code.to_string(),
                 transient,
                 attempts: 0,
             };
@@ -142,7 +151,7 @@ impl Applier<'_> {
             "fix the cause in ServiceNow (permissions, field rules); retried when the object changes"
         };
         Ok(Recorded {
-            status: "failure",
+            status: Status::Failure,
             code: Some(code),
             reason: e.to_string(),
             recommended_action: Some(action.into()),
@@ -150,45 +159,33 @@ impl Applier<'_> {
         })
     }
 
-    /// The provisioning-log record and the event (and the kept result).
+    /// The result: the provisioning-log record, the event (and the kept result).
     fn log(&mut self, op: &Op, r: Recorded, t0: Instant) -> Result<(), StoreError> {
-        let key = op.object_type.as_str();
-        let mut steps = serde_json::to_value(&op.steps).unwrap_or(Value::Null);
-        if let Value::Array(a) = &mut steps {
-            let detail = format!("{} {}", op.kind.action(), r.reason).trim().to_owned();
-            a.push(json!({"name": "Action", "status": r.status, "detail": detail}));
-        }
-        let record = LogRecord {
+        let mut steps = op.steps.clone();
+        steps.push(Step {
+            name: "Action".into(),
+            status: r.status,
+            detail: format!("{} {}", op.kind.action(), r.reason).trim().to_owned(),
+        });
+        let result = ObjectResult {
             cycle_id: self.cycle_id,
-            change_id: format!("{}-{}-{}", self.cycle_id, key, op.hash),
-            time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            object_type: key.to_owned(),
-            source_id: op
-                .member_id
-                .clone()
-                .map_or_else(|| op.source_id.clone(), |m| format!("{}/{m}", op.source_id)),
+            change_id: format!("{}-{}-{}", self.cycle_id, op.object_type, op.hash),
+            time: chrono::Utc::now(),
+            object_type: op.object_type,
+            source_id: op.source_id.clone(),
+            member_id: op.member_id.clone(),
             source_name: op.source_name.clone(),
-            target_id: r.target_id.clone(),
-            action: op.kind.action().to_owned(),
-            status: r.status.to_owned(),
-            error_code: r.code.clone(),
-            reason: r.reason.clone(),
+            target_id: r.target_id,
+            action: op.kind.action(),
+            status: r.status,
+            error_code: r.code,
+            reason: r.reason,
             recommended_action: r.recommended_action,
             steps,
             modified_properties: modified(&op.kind),
             duration_ms: u64::try_from(t0.elapsed().as_millis()).unwrap_or(0),
         };
-        self.cx.store.append_log(&record)?;
-        let result = ObjectResult {
-            object_type: op.object_type,
-            source_id: op.source_id.clone(),
-            source_name: op.source_name.clone(),
-            target_id: r.target_id,
-            action: op.kind.action().to_owned(),
-            status: r.status.to_owned(),
-            error_code: r.code,
-            reason: r.reason,
-        };
+        self.cx.store.append_log(&LogRecord::from(&result))?;
         if let Some(results) = &mut self.results {
             results.push(result.clone());
         }
@@ -215,17 +212,17 @@ fn count(kind: &OpKind, stats: &mut CycleStats) {
 }
 
 /// The log's `modified_properties`: the changes an op carries.
-fn modified(kind: &OpKind) -> Value {
+fn modified(kind: &OpKind) -> Vec<Change> {
+    let set = |attribute: String, new: &str| Change {
+        attribute,
+        old: None,
+        new: Some(new.to_owned()),
+    };
     match kind {
-        OpKind::Create { fields } => serde_json::to_value(fields),
-        OpKind::Update { diff } | OpKind::Disable { diff } => serde_json::to_value(diff),
-        OpKind::SetReference { attribute, source_id } => {
-            Ok(json!([{"attribute": attribute, "old": null, "new": source_id}]))
-        }
-        OpKind::CreateReference { table, field, value } => {
-            Ok(json!([{"attribute": format!("{table}.{field}"), "old": null, "new": value}]))
-        }
-        _ => Ok(json!([])),
+        OpKind::Create { fields } => fields.clone(),
+        OpKind::Update { diff } | OpKind::Disable { diff } => diff.clone(),
+        OpKind::SetReference { attribute, source_id } => vec![set(attribute.clone(), source_id)],
+        OpKind::CreateReference { table, field, value } => vec![set(format!("{table}.{field}"), value)],
+        _ => Vec::new(),
     }
-    .unwrap_or(Value::Null)
 }

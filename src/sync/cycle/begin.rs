@@ -10,6 +10,7 @@ use super::{Context, kind_text};
 use crate::store::Store;
 use crate::sync::error::CycleError;
 use crate::sync::op::{CycleKind, ObjectType};
+use crate::sync::outcome::FailureCode;
 use crate::sync::plan::Prior;
 
 /// A cycle that has begun.
@@ -60,13 +61,12 @@ pub(super) fn prior(store: &Store) -> Result<Prior, CycleError> {
         .map(|e| (e.object_type, e.source_id))
         .collect();
     for (t, id, f) in store.failures()? {
-        let ot = if t == "group" {
-            ObjectType::Group
-        } else {
-            ObjectType::User
+        // A row this version cannot read is retried rather than skipped forever.
+        let (Ok(ot), Ok(code)) = (t.parse::<ObjectType>(), f.code.parse::<FailureCode>()) else {
+            continue;
         };
-        if !f.transient && !due.contains(&(t.clone(), id.clone())) {
-            prior.permanent_failures.insert((ot, id), (f.hash, f.code));
+        if !f.transient && !due.contains(&(t, id.clone())) {
+            prior.permanent_failures.insert((ot, id), (f.hash, code));
         }
     }
     Ok(prior)

@@ -6,11 +6,15 @@
 //! Only now, with the writes done: a crash before this replays the same changes from the old
 //! watermarks.
 
+use std::collections::HashMap;
+
 use super::begin::Begun;
 use super::{Context, Planned};
+use crate::store::{ObjectValue, Seen};
 use crate::sync::apply::Applied;
 use crate::sync::error::CycleError;
 use crate::sync::event::{CycleStats, SyncEvent};
+use crate::sync::op::ObjectType;
 use crate::sync::safety::{Tripped, Verdict, escrow, quarantine};
 
 pub(super) async fn commit(
@@ -58,13 +62,30 @@ fn watermarks(cx: &Context, planned: Planned) -> Result<(), CycleError> {
                 ("users_delta", u),
                 ("groups_delta", g),
             ];
-            cx.store.commit_watermarks(&seen.assignments, &marks)?;
+            let assignments = rows(&seen.assignments);
+            let plan_failures = rows(&seen.plan_failures);
+            let seen = Seen {
+                assignments: &assignments,
+                plan_failures: &plan_failures,
+            };
+            cx.store.commit_watermarks(&seen, &marks)?;
         }
         // A shown plan applied: no read this cycle, so the old watermarks stay and the next
         // cycle replays the changes since them.
         None => cx.store.set_watermark("rules", &cx.profile.rules_hash)?,
     }
     Ok(())
+}
+
+/// A map keyed by object as the state database's rows.
+fn rows<V: ToString>(map: &HashMap<(ObjectType, String), V>) -> Vec<ObjectValue> {
+    map.iter()
+        .map(|((ot, id), value)| ObjectValue {
+            object_type: ot.to_string(),
+            source_id: id.clone(),
+            value: value.to_string(),
+        })
+        .collect()
 }
 
 /// Ends a cycle that ends here (a dry run, `allow-deletes`): its row and the event.

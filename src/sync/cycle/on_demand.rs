@@ -18,6 +18,7 @@ use super::{Context, apply, begin, commit, read_source, read_target};
 use crate::sync::error::CycleError;
 use crate::sync::event::ObjectResult;
 use crate::sync::op::{CycleKind, ObjectType, Op, OpKind, Plan};
+use crate::sync::outcome::SkipReason;
 use crate::sync::plan::{self, Candidates, Prior, Rules, Source, SourceObject};
 
 /// Which object to provision: a user by UPN or object id, or a group by name or object id.
@@ -121,9 +122,10 @@ fn select(ops: &[Op], subjects: &[(ObjectType, SourceObject)], group: bool, prio
                 && !prior.links.contains_key(&(ObjectType::User, source_id.clone()))
             {
                 op.kind = OpKind::Skip {
-                    reason: format!(
-                        "{attribute}: {source_id} is not provisioned yet; set by the cycle that provisions it"
-                    ),
+                    reason: SkipReason::ReferenceWaits {
+                        attribute: attribute.clone(),
+                        source_id: source_id.clone(),
+                    },
                 };
             }
             op

@@ -3,16 +3,18 @@
 
 use std::sync::Arc;
 
-use super::read_target::Read;
+use super::read_target::{PlanFailures, Read};
 use super::{Context, Planned};
 use crate::sync::event::Totals;
 use crate::sync::op::{ObjectType, OpKind, Plan};
 use crate::sync::plan::{self, Prior, Rules};
+use crate::sync::source::Assignments;
 
 /// What the reads saw, stored with the watermarks once the cycle's writes are done.
 pub(crate) struct Seen {
-    /// The assignments (`u:`/`g:`) and the objects this plan failed (`eu:`/`eg:`).
-    pub assignments: Vec<(String, String)>,
+    pub assignments: Assignments,
+    /// The objects failed in the plan after this cycle (the next one plans them again).
+    pub plan_failures: PlanFailures,
     pub users_link: Option<String>,
     pub groups_link: Option<String>,
 }
@@ -22,8 +24,7 @@ pub(super) fn plan(cx: &Context, id: u64, read: Read, prior: &Prior) -> Planned 
     let users = read.source.users.iter().filter(|u| u.in_scope).count() as u64;
     let groups = read.source.groups.iter().filter(|g| g.in_scope).count() as u64;
     let plan = Arc::new(plan::plan(id, read.kind, read.source, &read.target, prior, &rules));
-    let mut assignments = read.assignments;
-    assignments.extend(plan_failures(&plan, read.failed_before));
+    let plan_failures = plan_failures(&plan, read.failed_before);
     Planned {
         totals: Totals {
             users,
@@ -32,7 +33,8 @@ pub(super) fn plan(cx: &Context, id: u64, read: Read, prior: &Prior) -> Planned 
         },
         plan,
         seen: Some(Seen {
-            assignments,
+            assignments: read.assignments,
+            plan_failures,
             users_link: read.users_link,
             groups_link: read.groups_link,
         }),
@@ -40,23 +42,17 @@ pub(super) fn plan(cx: &Context, id: u64, read: Read, prior: &Prior) -> Planned 
 }
 
 /// The objects failed in the plan after this cycle: those failed before and not planned now,
-/// and this plan's failures (`eu:<id>`/`eg:<id>` → error code).
-fn plan_failures(plan: &Plan, before: Vec<(String, String)>) -> Vec<(String, String)> {
-    let key = |ot: ObjectType, id: &str| match ot {
-        ObjectType::User => Some(format!("eu:{id}")),
-        ObjectType::Group => Some(format!("eg:{id}")),
-        ObjectType::Membership => None,
-    };
-    let planned: std::collections::HashSet<String> = plan
-        .ops
-        .iter()
-        .filter_map(|op| key(op.object_type, &op.source_id))
-        .collect();
-    let mut out: Vec<(String, String)> = before.into_iter().filter(|(k, _)| !planned.contains(k)).collect();
+/// and this plan's failures.
+fn plan_failures(plan: &Plan, mut before: PlanFailures) -> PlanFailures {
     for op in &plan.ops {
-        if let (OpKind::Error(f), Some(k)) = (&op.kind, key(op.object_type, &op.source_id)) {
-            out.push((k, f.code.clone()));
+        if op.object_type != ObjectType::Membership {
+            before.remove(&(op.object_type, op.source_id.clone()));
         }
     }
-    out
+    for op in &plan.ops {
+        if let (OpKind::Error(f), false) = (&op.kind, op.object_type == ObjectType::Membership) {
+            before.insert((op.object_type, op.source_id.clone()), f.code);
+        }
+    }
+    before
 }

@@ -13,12 +13,16 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::Context;
-use crate::store::Store;
+use crate::store::{ObjectValue, Store};
 use crate::sync::error::CycleError;
-use crate::sync::op::CycleKind;
+use crate::sync::op::{CycleKind, ObjectType};
+use crate::sync::outcome::FailureCode;
 use crate::sync::plan::{Prior, Source, Target};
-use crate::sync::source::SourceRead;
+use crate::sync::source::{Assignments, SourceRead};
 use crate::sync::target::{self, touched};
+
+/// (object type, id) → the code of its failure in the last applied cycle's plan.
+pub(super) type PlanFailures = HashMap<(ObjectType, String), FailureCode>;
 
 /// What the reads found, ready to plan.
 pub(super) struct Read {
@@ -28,9 +32,9 @@ pub(super) struct Read {
     /// The clock of this cycle's plan.
     pub now: DateTime<Utc>,
     /// The assignments as read this cycle.
-    pub assignments: Vec<(String, String)>,
-    /// The objects the last applied cycle's plan failed (`eu:<id>`/`eg:<id>` → code).
-    pub failed_before: Vec<(String, String)>,
+    pub assignments: Assignments,
+    /// The retry queue: what the last applied cycle's plan failed.
+    pub failed_before: PlanFailures,
     pub users_link: Option<String>,
     pub groups_link: Option<String>,
 }
@@ -47,7 +51,7 @@ pub(super) async fn read_target(cx: &Context, prior: &Prior, read: SourceRead) -
         assignments,
         ..
     } = read;
-    let mut failed_before = Vec::new();
+    let mut failed_before = PlanFailures::new();
     let (source, target, kind) = if full {
         (
             source,
@@ -55,27 +59,23 @@ pub(super) async fn read_target(cx: &Context, prior: &Prior, read: SourceRead) -
             CycleKind::Initial,
         )
     } else {
-        let (mut users, mut groups) = changed_assignments(&cx.store, &assignments)?;
-        failed_before = cx.store.assignments_seen()?;
-        failed_before.retain(|(k, _)| k.starts_with("eu:") || k.starts_with("eg:"));
-        for (k, _) in &failed_before {
-            match k.split_once(':') {
-                Some(("eu", id)) => users.push(id.to_owned()),
-                Some(("eg", id)) => groups.push(id.to_owned()),
-                _ => {}
-            }
-        }
-        for (t, id, _) in cx.store.failures()? {
-            match t.as_str() {
-                "user" => users.push(id),
-                "group" => groups.push(id),
-                _ => {}
-            }
-        }
-        let touched = touched::Touched {
-            users: touched_users.into_iter().chain(users).collect(),
-            groups: touched_groups.into_iter().chain(groups).collect(),
+        failed_before = typed(cx.store.plan_failures()?, |code| code.parse().ok());
+        let mut touched = touched::Touched {
+            users: touched_users,
+            groups: touched_groups,
         };
+        let retried = cx.store.failures()?.into_iter().map(|(t, id, _)| (t, id));
+        let keys = changed_assignments(&cx.store, &assignments)?
+            .into_iter()
+            .chain(failed_before.keys().cloned())
+            .chain(retried.filter_map(|(t, id)| Some((t.parse().ok()?, id))));
+        for (ot, id) in keys {
+            match ot {
+                ObjectType::User => touched.users.insert(id),
+                ObjectType::Group => touched.groups.insert(id),
+                ObjectType::Membership => false,
+            };
+        }
         let (source, target) = touched::read(&cx.snow, &cx.profile.mappings, source, touched, prior, now).await?;
         (source, target, CycleKind::Incremental)
     };
@@ -91,24 +91,23 @@ pub(super) async fn read_target(cx: &Context, prior: &Prior, read: SourceRead) -
     })
 }
 
+/// Rows of the state database keyed by object, typed; a row this version cannot read (an
+/// unknown object type or value) is left out.
+fn typed<T>(rows: Vec<ObjectValue>, value: impl Fn(&str) -> Option<T>) -> HashMap<(ObjectType, String), T> {
+    rows.into_iter()
+        .filter_map(|r| Some(((r.object_type.parse().ok()?, r.source_id), value(&r.value)?)))
+        .collect()
+}
+
 /// Users and groups whose assignment differs from what the last applied cycle saw (added,
 /// removed or with other roles).
-fn changed_assignments(store: &Store, now: &[(String, String)]) -> Result<(Vec<String>, Vec<String>), CycleError> {
-    let before: HashMap<String, String> = store.assignments_seen()?.into_iter().collect();
-    let after: HashMap<&str, &str> = now.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let mut keys: Vec<&str> = before
+fn changed_assignments(store: &Store, now: &Assignments) -> Result<Vec<(ObjectType, String)>, CycleError> {
+    let before = typed(store.assignments_seen()?, |v| Some(v.to_owned()));
+    let mut changed: Vec<(ObjectType, String)> = before
         .iter()
-        .filter(|(k, v)| after.get(k.as_str()) != Some(&v.as_str()))
-        .map(|(k, _)| k.as_str())
+        .filter(|(k, v)| now.get(*k) != Some(*v))
+        .map(|(k, _)| k.clone())
         .collect();
-    keys.extend(after.keys().filter(|k| !before.contains_key(**k)).copied());
-    let (mut users, mut groups) = (Vec::new(), Vec::new());
-    for k in keys {
-        match k.split_once(':') {
-            Some(("u", id)) => users.push(id.to_owned()),
-            Some(("g", id)) => groups.push(id.to_owned()),
-            _ => {}
-        }
-    }
-    Ok((users, groups))
+    changed.extend(now.keys().filter(|k| !before.contains_key(*k)).cloned());
+    Ok(changed)
 }

@@ -7,6 +7,7 @@ use crate::mapping::model::{Apply, MappingSource, ObjectMapping, Reference, Targ
 use crate::mapping::{Context, Flow};
 
 use super::super::op::{Failure, ObjectType};
+use super::super::outcome::FailureCode;
 use super::input::{MissingReference, Rules, SourceObject, Target, normalise_bool};
 
 /// The fields to hold, in mapping order, and what must wait for this cycle's creates.
@@ -18,9 +19,9 @@ pub struct Desired {
     pub warnings: Vec<String>,
 }
 
-pub fn failure(code: &str, reason: String, action: &str) -> Failure {
+pub fn failure(code: FailureCode, reason: String, action: &str) -> Failure {
     Failure {
-        code: code.into(),
+        code,
         reason,
         recommended_action: action.into(),
     }
@@ -47,7 +48,7 @@ pub fn desired(
         }
         let evaluated = m.evaluate(&ctx).map_err(|e| {
             failure(
-                "AttributeMappingEvaluationFailed",
+                FailureCode::AttributeMappingEvaluationFailed,
                 format!("the mapping of '{}' failed: {e}", m.target),
                 "fix the mapping's expression, or the source attribute it reads",
             )
@@ -96,7 +97,7 @@ pub fn desired(
                         match rules.missing_reference {
                             MissingReference::Fail => {
                                 return Err(failure(
-                                    "InvalidLookupReference",
+                                    FailureCode::InvalidLookupReference,
                                     reason,
                                     &format!(
                                         "create the {ref_table} row '{text}' in ServiceNow, or correct the value in Entra"
@@ -143,7 +144,7 @@ pub fn desired(
             && text.chars().count() > *max as usize
         {
             return Err(failure(
-                "AttributeValueTooLong",
+                FailureCode::AttributeValueTooLong,
                 format!(
                     "{}: the value '{}' has {} characters; {table}.{} holds at most {max}",
                     m.target,

@@ -11,6 +11,7 @@ use crate::mapping::Value;
 use crate::mapping::model::MappingSet;
 
 use super::super::op::ObjectType;
+use super::super::outcome::FailureCode;
 
 /// One Graph user or group as the mappings see it.
 #[derive(Debug, Clone, Default)]
@@ -89,7 +90,7 @@ pub struct Prior {
     /// (object type, source id) → sys_id.
     pub links: HashMap<(ObjectType, String), String>,
     /// (object type, source id) → (hash, error code) of a permanent failure.
-    pub permanent_failures: HashMap<(ObjectType, String), (String, String)>,
+    pub permanent_failures: HashMap<(ObjectType, String), (String, FailureCode)>,
 }
 
 /// What to do when a reference value has no row: fail the object with InvalidLookupReference

@@ -30,6 +30,7 @@ use std::collections::{HashMap, HashSet};
 use crate::model::stable_hash;
 
 use super::op::{CycleKind, ObjectType, Op, OpKind, Plan, Step};
+use super::outcome::{SkipReason, Status};
 use objects::Planned;
 
 /// Plans one cycle.
@@ -80,7 +81,7 @@ fn suppress_unchanged_failure(mut op: Op, prior: &Prior) -> Op {
         && op.object_type != ObjectType::Membership
     {
         op.kind = OpKind::Skip {
-            reason: format!("failed with {code} and nothing about it has changed since; not retried"),
+            reason: SkipReason::UnchangedFailure { code: *code },
         };
     }
     op
@@ -163,7 +164,7 @@ fn member_op(
     kind: OpKind,
     why: &str,
 ) -> Op {
-    let hash = stable_hash(&[&group.id, user, kind.action()]);
+    let hash = stable_hash(&[&group.id, user, kind.action().as_str()]);
     Op {
         object_type: ObjectType::Membership,
         source_id: group.id.clone(),
@@ -172,7 +173,7 @@ fn member_op(
         member_id: Some(user.to_owned()),
         steps: vec![Step {
             name: "Action".into(),
-            status: "planned".into(),
+            status: Status::Planned,
             detail: why.into(),
         }],
         kind,

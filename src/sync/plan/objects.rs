@@ -9,6 +9,7 @@ use crate::mapping::Flow;
 use crate::mapping::model::ObjectMapping;
 
 use super::super::op::{Change, Failure, ObjectType, Op, OpKind, Step};
+use super::super::outcome::{FailureCode, SkipReason, Status};
 use super::desired::{desired, failure};
 use super::input::{Prior, Row, Rules, Source, SourceObject, Target, normalise_bool};
 
@@ -26,10 +27,10 @@ enum Matched<'a> {
     Fail(Failure),
 }
 
-fn step(name: &str, status: &str, detail: impl Into<String>) -> Step {
+fn step(name: &str, status: Status, detail: impl Into<String>) -> Step {
     Step {
         name: name.into(),
-        status: status.into(),
+        status,
         detail: detail.into(),
     }
 }
@@ -133,34 +134,36 @@ pub fn plan_objects(
         let o = &objects[i];
         let import = step(
             "Import",
-            "success",
+            Status::Success,
             format!("{} {} read from Entra", ot.as_str(), o.name),
         );
-        let scope = step("Scope", "success", o.scope_detail.clone());
+        let scope = step("Scope", Status::Success, o.scope_detail.clone());
         let mut op = Op {
             object_type: ot,
             source_id: o.id.clone(),
             source_name: o.name.clone(),
             target_id: None,
             member_id: None,
-            kind: OpKind::Skip { reason: String::new() },
+            kind: OpKind::Skip {
+                reason: SkipReason::InSync,
+            },
             steps: vec![import, scope],
             hash: String::new(),
         };
         match m {
             Matched::Fail(f) => {
-                op.steps.push(step("Match", "failure", f.reason.clone()));
+                op.steps.push(step("Match", Status::Failure, f.reason.clone()));
                 op.kind = OpKind::Error(f);
             }
             Matched::Create { how } => {
-                op.steps.push(step("Match", "success", how));
+                op.steps.push(step("Match", Status::Success, how));
                 if !o.enabled {
                     op.kind = OpKind::Skip {
-                        reason: "disabled in Entra: not created".into(),
+                        reason: SkipReason::DisabledNotCreated,
                     };
                 } else if !mapping.actions.create {
                     op.kind = OpKind::Skip {
-                        reason: "no match, and the Create action is off".into(),
+                        reason: SkipReason::CreateOff,
                     };
                 } else {
                     match desired(o, mapping, true, target, &links, &pending, rules) {
@@ -184,7 +187,7 @@ pub fn plan_objects(
                 }
             }
             Matched::Row { row, how } => {
-                op.steps.push(step("Match", "success", how));
+                op.steps.push(step("Match", Status::Success, how));
                 op.target_id = Some(row.sys_id.clone());
                 planned.sys_ids.insert(o.id.clone(), row.sys_id.clone());
                 match desired(o, mapping, false, target, &links, &pending, rules) {
@@ -235,7 +238,7 @@ fn match_one<'a>(
         && first_key_count.get(&(i, v.as_str())).copied().unwrap_or(0) > 1
     {
         return Matched::Fail(failure(
-            "DuplicateSourceEntries",
+            FailureCode::DuplicateSourceEntries,
             format!(
                 "another {} in scope has the same {} '{v}'",
                 ot.as_str(),
@@ -247,7 +250,7 @@ fn match_one<'a>(
     if keys.iter().all(Option::is_none) {
         let names: Vec<&str> = matching.iter().map(|m| m.target.as_str()).collect();
         return Matched::Fail(failure(
-            "EntryJoiningPropertyValueIsMissing",
+            FailureCode::EntryJoiningPropertyValueIsMissing,
             format!("{prefix}no value for any matching attribute ({})", names.join(", ")),
             "fill the source attribute of a matching attribute in Entra, or change the matching attributes",
         ));
@@ -260,7 +263,7 @@ fn match_one<'a>(
             [row] => {
                 if !claimed.insert(&row.sys_id) {
                     return Matched::Fail(failure(
-                        "DuplicateSourceEntries",
+                        FailureCode::DuplicateSourceEntries,
                         format!(
                             "{prefix}the row matched by {} '{v}' is already matched by another object",
                             matching[i].target
@@ -276,7 +279,7 @@ fn match_one<'a>(
             many => {
                 let ids: Vec<&str> = many.iter().map(|r| r.sys_id.as_str()).collect();
                 return Matched::Fail(failure(
-                    "DuplicateTargetEntries",
+                    FailureCode::DuplicateTargetEntries,
                     format!(
                         "{prefix}{} rows have {} '{v}': {}",
                         many.len(),
@@ -298,7 +301,7 @@ fn match_one<'a>(
 fn warn(op: &mut Op, warnings: &[String]) {
     for w in warnings {
         op.steps
-            .push(step("Action", "warning", format!("{w}: provisioned without it")));
+            .push(step("Action", Status::Warning, format!("{w}: provisioned without it")));
     }
 }
 
@@ -317,7 +320,7 @@ fn push_deferred(ot: ObjectType, o: &SourceObject, refs: &[(String, String)], de
             hash: stable_hash(&[&o.id, attribute, source_id]),
             steps: vec![step(
                 "Action",
-                "planned",
+                Status::Planned,
                 format!("{attribute} → the row created for {source_id}"),
             )],
             kind,
@@ -377,13 +380,13 @@ fn diff_kind(
     }
     if diff.is_empty() {
         OpKind::Skip {
-            reason: "in sync: nothing differs".into(),
+            reason: SkipReason::InSync,
         }
     } else if disabling {
         OpKind::Disable { diff }
     } else if !update {
         OpKind::Skip {
-            reason: "differs, but the Update action is off".into(),
+            reason: SkipReason::UpdateOff,
         }
     } else {
         OpKind::Update { diff }
@@ -458,10 +461,10 @@ fn deprovision(
             source_name: name,
             target_id: Some(sys_id.clone()),
             member_id: None,
-            hash: stable_hash(&[id, kind.action()]),
+            hash: stable_hash(&[id, kind.action().as_str()]),
             steps: vec![
-                step("Scope", "success", why),
-                step("Match", "success", format!("linked to {sys_id}")),
+                step("Scope", Status::Success, why),
+                step("Match", Status::Success, format!("linked to {sys_id}")),
             ],
             kind,
         });

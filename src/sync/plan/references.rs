@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use crate::mapping::model::{ObjectMapping, Reference, TargetType};
 
 use super::super::op::{ObjectType, Op, OpKind, Step};
+use super::super::outcome::Status;
 use super::input::{Rules, Target};
 use crate::model::stable_hash;
 
@@ -93,7 +94,7 @@ pub fn reference_creations(ops: &[Op], target: &Target, rules: &Rules) -> Vec<Op
                 kind: OpKind::CreateReference { table, field, value },
                 steps: vec![Step {
                     name: "Action".into(),
-                    status: "planned".into(),
+                    status: Status::Planned,
                     detail,
                 }],
             }

@@ -6,6 +6,7 @@ use super::*;
 use crate::mapping::catalogue::source_attributes;
 use crate::mapping::model::defaults;
 use crate::sync::op::{ObjectType, OpKind};
+use crate::sync::outcome::FailureCode;
 
 fn rules() -> Rules {
     Rules {
@@ -103,7 +104,7 @@ fn two_rows_for_one_value_is_duplicate_target_entries() {
         &t,
         &Prior::default(),
     );
-    assert!(matches!(only(&p), OpKind::Error(f) if f.code == "DuplicateTargetEntries"));
+    assert!(matches!(only(&p), OpKind::Error(f) if f.code == FailureCode::DuplicateTargetEntries));
 }
 
 #[test]
@@ -150,10 +151,12 @@ fn missing_department_is_invalid_lookup_reference_and_long_values_fail() {
         &t,
         &Prior::default(),
     );
-    assert!(matches!(only(&p), OpKind::Error(f) if f.code == "InvalidLookupReference" && f.reason.contains("Nowhere")));
+    assert!(
+        matches!(only(&p), OpKind::Error(f) if f.code == FailureCode::InvalidLookupReference && f.reason.contains("Nowhere"))
+    );
     let long = format!("{}@x.com", "a".repeat(50));
     let p = plan_of(vec![user("u1", &long, json!({}))], &t, &Prior::default());
-    assert!(matches!(only(&p), OpKind::Error(f) if f.code == "AttributeValueTooLong"));
+    assert!(matches!(only(&p), OpKind::Error(f) if f.code == FailureCode::AttributeValueTooLong));
 }
 
 #[test]
@@ -167,7 +170,7 @@ fn duplicate_source_values_and_missing_matching_values() {
     assert!(
         p.ops
             .iter()
-            .all(|o| matches!(&o.kind, OpKind::Error(f) if f.code == "DuplicateSourceEntries"))
+            .all(|o| matches!(&o.kind, OpKind::Error(f) if f.code == FailureCode::DuplicateSourceEntries))
     );
     let mut r = rules();
     r.mappings
@@ -188,7 +191,7 @@ fn duplicate_source_values_and_missing_matching_values() {
         ..Source::default()
     };
     let p = plan(1, CycleKind::Initial, source, &t, &Prior::default(), &r);
-    assert!(matches!(only(&p), OpKind::Error(f) if f.code == "EntryJoiningPropertyValueIsMissing"));
+    assert!(matches!(only(&p), OpKind::Error(f) if f.code == FailureCode::EntryJoiningPropertyValueIsMissing));
 }
 
 #[test]
@@ -336,7 +339,10 @@ fn a_permanent_failure_is_not_retried_while_unchanged() {
     let p = plan_of(vec![user("u1", "a@x.com", json!({}))], &t, &Prior::default());
     let hash = p.ops[0].hash.clone();
     let prior = Prior {
-        permanent_failures: HashMap::from([((ObjectType::User, "u1".into()), (hash, "Forbidden".into()))]),
+        permanent_failures: HashMap::from([(
+            (ObjectType::User, "u1".into()),
+            (hash, FailureCode::ServiceNowForbidden),
+        )]),
         ..Prior::default()
     };
     let p = plan_of(vec![user("u1", "a@x.com", json!({}))], &t, &prior);

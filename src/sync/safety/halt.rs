@@ -5,20 +5,21 @@
 //! quarantines the job (`quarantine`).
 
 use super::rules::HALT_AFTER;
+use crate::sync::outcome::FailureCode;
 
 /// The rule's tally over one cycle's writes.
 #[derive(Debug, Default)]
 pub struct Halt {
     any_success: bool,
     failures: u32,
-    code: Option<String>,
+    code: Option<FailureCode>,
     streak: u32,
     /// 401s this cycle: a rejected login is never about one object, so they are counted
     /// whatever succeeded in between (requests sent before a password change still succeed
     /// after the first 401s).
     unauthorized: u32,
     /// Set when the cycle stopped under the rule: the code and the error's text.
-    pub halted: Option<(String, String)>,
+    pub halted: Option<(FailureCode, String)>,
 }
 
 impl Halt {
@@ -27,25 +28,25 @@ impl Halt {
         self.streak = 0;
     }
 
-    pub fn failure(&mut self, code: &str, transient: bool, message: &str) {
+    pub fn failure(&mut self, code: FailureCode, transient: bool, message: &str) {
         if transient {
             return;
         }
         self.failures += 1;
-        if self.code.as_deref() == Some(code) {
+        if self.code == Some(code) {
             self.streak += 1;
         } else {
-            self.code = Some(code.to_owned());
+            self.code = Some(code);
             self.streak = 1;
         }
-        if code == "ServiceNowUnauthorized" {
+        if code == FailureCode::ServiceNowUnauthorized {
             self.unauthorized += 1;
         }
-        let forbidden = code == "ServiceNowForbidden";
+        let forbidden = code == FailureCode::ServiceNowForbidden;
         let all_alike = !self.any_success && self.streak == self.failures;
         let halt = self.unauthorized >= HALT_AFTER || (self.streak >= HALT_AFTER && (forbidden || all_alike));
         if halt && self.halted.is_none() {
-            self.halted = Some((code.to_owned(), message.to_owned()));
+            self.halted = Some((code, message.to_owned()));
         }
     }
 }
@@ -53,30 +54,34 @@ impl Halt {
 #[cfg(test)]
 mod tests {
     use super::Halt;
+    use crate::sync::outcome::FailureCode;
 
     #[test]
     fn the_halt_counts_401s_across_successes_and_needs_alike_failures_otherwise() {
         let mut h = Halt::default();
         for _ in 0..4 {
-            h.failure("ServiceNowBadRequest", false, "x");
+            h.failure(FailureCode::ServiceNowBadRequest, false, "x");
         }
-        h.failure("ServiceNowBadRequest", true, "transient: ignored");
+        h.failure(FailureCode::ServiceNowBadRequest, true, "transient: ignored");
         assert!(h.halted.is_none());
-        h.failure("ServiceNowBadRequest", false, "x");
-        assert_eq!(h.halted.as_ref().map(|(c, _)| c.as_str()), Some("ServiceNowBadRequest"));
+        h.failure(FailureCode::ServiceNowBadRequest, false, "x");
+        assert_eq!(
+            h.halted.as_ref().map(|(c, _)| *c),
+            Some(FailureCode::ServiceNowBadRequest)
+        );
 
         let mut h = Halt::default();
         h.success();
         for _ in 0..10 {
-            h.failure("ServiceNowBadRequest", false, "data");
+            h.failure(FailureCode::ServiceNowBadRequest, false, "data");
         }
         assert!(h.halted.is_none(), "data failures after a success are per object");
         for _ in 0..4 {
-            h.failure("ServiceNowUnauthorized", false, "401");
+            h.failure(FailureCode::ServiceNowUnauthorized, false, "401");
             h.success();
         }
         assert!(h.halted.is_none());
-        h.failure("ServiceNowUnauthorized", false, "401");
+        h.failure(FailureCode::ServiceNowUnauthorized, false, "401");
         assert!(h.halted.is_some(), "five 401s in a cycle halt it");
     }
 }

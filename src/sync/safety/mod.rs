@@ -22,6 +22,7 @@ pub use rules::{
 };
 
 use super::op::Op;
+use super::outcome::FailureCode;
 
 /// A tripped threshold: the limit exceeded and the held ops.
 pub type Tripped = (u64, Vec<Op>);
@@ -32,5 +33,5 @@ pub struct Verdict {
     /// The deletion threshold tripped: the limit and the held ops.
     pub tripped: Option<Tripped>,
     /// The small-tenant rule stopped the cycle: code and message.
-    pub halted: Option<(String, String)>,
+    pub halted: Option<(FailureCode, String)>,
 }

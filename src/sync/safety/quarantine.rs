@@ -12,13 +12,14 @@ use crate::store::QuarantineRow;
 use crate::sync::cycle::Context;
 use crate::sync::error::CycleError;
 use crate::sync::event::{CycleStats, LogLevel, SyncEvent};
+use crate::sync::outcome::{Action, FailureCode};
 
 /// Decides the quarantine after a real cycle.
 pub(crate) async fn judge(cx: &Context, cycle_id: Option<i64>, stats: &CycleStats, verdict: Verdict) {
     let reason = if verdict.tripped.is_some() {
         Some(Reason::TooManyDeletes)
     } else if let Some((code, _)) = &verdict.halted {
-        Some(if code == "ServiceNowUnauthorized" || code == "ServiceNowForbidden" {
+        Some(if code.is_credentials() {
             Reason::CredentialsRejected
         } else {
             Reason::TooManyFailures
@@ -42,13 +43,13 @@ pub(crate) async fn judge(cx: &Context, cycle_id: Option<i64>, stats: &CycleStat
 pub(crate) async fn cycle_failed(cx: &Context, cycle_id: Option<i64>, e: &CycleError) {
     let CycleError::ServiceNow(se) = e else { return };
     let code = match se.status() {
-        Some(401) => "ServiceNowUnauthorized",
-        Some(403) => "ServiceNowForbidden",
+        Some(401) => FailureCode::ServiceNowUnauthorized,
+        Some(403) => FailureCode::ServiceNowForbidden,
         _ => return,
     };
     let verdict = Verdict {
         tripped: None,
-        halted: Some((code.to_owned(), e.to_string())),
+        halted: Some((code, e.to_string())),
     };
     judge(cx, cycle_id, &CycleStats::default(), verdict).await;
 }
@@ -109,8 +110,8 @@ async fn start(
     emit(cx, cycle_id, Some(row.reason.clone()), row.next_attempt.clone());
     let kind = match (&verdict.tripped, &before) {
         (Some((limit, held)), _) => Kind::DeletionThreshold {
-            staged_disables: held.iter().filter(|o| o.kind.action() == "disable").count() as u64,
-            staged_deletes: held.iter().filter(|o| o.kind.action() == "delete").count() as u64,
+            staged_disables: held.iter().filter(|o| o.kind.action() == Action::Disable).count() as u64,
+            staged_deletes: held.iter().filter(|o| o.kind.action() == Action::Delete).count() as u64,
             threshold: *limit,
         },
         (None, Some(q)) if q.reason != reason.as_str() => Kind::ReasonChanged {
@@ -127,7 +128,7 @@ async fn start(
     event.next_attempt = Some(next);
     if let Some((code, message)) = &verdict.halted {
         event.errors.push(notify::ErrorSample {
-            code: code.clone(),
+            code: code.to_string(),
             object: "ServiceNow".into(),
             message: message.clone(),
         });

@@ -5,13 +5,15 @@
 
 use std::sync::Arc;
 
+use serde::Deserialize;
+
 use super::{Tripped, quarantine, rules};
 use crate::notify::Reason;
 use crate::store::StagedRow;
 use crate::sync::cycle::Context;
 use crate::sync::error::CycleError;
 use crate::sync::event::LogLevel;
-use crate::sync::op::{CycleKind, Op, Plan};
+use crate::sync::op::{Change, CycleKind, ObjectType, Op, OpKind, Plan, Step};
 
 /// Holds back every disable and delete when the plan's deletions exceed the threshold. A real
 /// cycle stores the held ops (`persist`) so `allow-deletes` applies exactly them; a dry run
@@ -45,7 +47,7 @@ pub(crate) fn persist(cx: &Context, held: &[Op], cycle_id: i64) -> Result<(), Cy
             source_id: op.source_id.clone(),
             source_name: op.source_name.clone(),
             sys_id: op.target_id.clone().unwrap_or_default(),
-            action: op.kind.action().to_owned(),
+            action: op.kind.action().to_string(),
             cycle_id,
             op: serde_json::to_string(op).unwrap_or_default(),
         })
@@ -61,10 +63,53 @@ pub(crate) fn persist(cx: &Context, held: &[Op], cycle_id: i64) -> Result<(), Cy
     Ok(())
 }
 
+/// A held op as the staged set stores it (the JSON of its [`Op`]): only disables and deletes
+/// are ever held.
+#[derive(Deserialize)]
+struct HeldOp {
+    object_type: ObjectType,
+    source_id: String,
+    source_name: String,
+    target_id: Option<String>,
+    member_id: Option<String>,
+    kind: HeldKind,
+    steps: Vec<Step>,
+    hash: String,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+enum HeldKind {
+    Disable { diff: Vec<Change> },
+    Delete,
+}
+
+impl From<HeldOp> for Op {
+    fn from(h: HeldOp) -> Op {
+        Op {
+            object_type: h.object_type,
+            source_id: h.source_id,
+            source_name: h.source_name,
+            target_id: h.target_id,
+            member_id: h.member_id,
+            kind: match h.kind {
+                HeldKind::Disable { diff } => OpKind::Disable { diff },
+                HeldKind::Delete => OpKind::Delete,
+            },
+            steps: h.steps,
+            hash: h.hash,
+        }
+    }
+}
+
 /// The staged set as a plan (exactly the held ops), or `None` when nothing is staged.
 pub(crate) fn staged_plan(cx: &Context, plan_id: u64) -> Result<Option<Arc<Plan>>, CycleError> {
     let rows = cx.store.staged()?;
-    let ops: Vec<Op> = rows.iter().filter_map(|r| serde_json::from_str(&r.op).ok()).collect();
+    let ops: Vec<Op> = rows
+        .iter()
+        .filter_map(|r| serde_json::from_str::<HeldOp>(&r.op).ok())
+        .map(Op::from)
+        .collect();
     if ops.is_empty() {
         return Ok(None);
     }
@@ -83,4 +128,44 @@ pub(crate) fn applied(cx: &Context, cycle_id: i64) -> Result<(), CycleError> {
         quarantine::end(cx, Some(cycle_id))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::outcome::Status;
+
+    #[test]
+    fn a_held_op_reads_back_as_the_op_it_was() {
+        let op = Op {
+            object_type: ObjectType::User,
+            source_id: "u1".into(),
+            source_name: "a@x".into(),
+            target_id: Some("0123456789abcdef0123456789abcdef".into()),
+            member_id: None,
+            kind: OpKind::Disable {
+                diff: vec![Change {
+                    attribute: "active".into(),
+                    old: Some("true".into()),
+                    new: Some("false".into()),
+                }],
+            },
+            steps: vec![Step {
+                name: "Scope".into(),
+                status: Status::Success,
+                detail: "out of scope".into(),
+            }],
+            hash: "h".into(),
+        };
+        for op in [
+            op.clone(),
+            Op {
+                kind: OpKind::Delete,
+                ..op
+            },
+        ] {
+            let held: HeldOp = serde_json::from_str(&serde_json::to_string(&op).unwrap()).unwrap();
+            assert_eq!(Op::from(held), op);
+        }
+    }
 }

@@ -8,11 +8,12 @@
 mod build;
 mod rounds;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::json;
 
 use super::error::CycleError;
+use super::op::ObjectType;
 use super::plan::Source;
 use crate::config::{ResolvedProfile, ScopeMode};
 use crate::graph::{self, AssignedScope};
@@ -32,9 +33,9 @@ pub struct SourceRead {
     /// `flatten_nested_groups`, the groups containing a reported group at any depth too.
     pub touched_users: HashSet<String>,
     pub touched_groups: HashSet<String>,
-    /// The assignments as read this cycle (`u:<id>`/`g:<id>` → roles and how), to compare with
-    /// the last applied cycle's: assignments are in no delta.
-    pub assignments: Vec<(String, String)>,
+    /// Each assigned user's and group's assignment as read this cycle (roles and how, as
+    /// text), to compare with the last applied cycle's: assignments are in no delta.
+    pub assignments: Assignments,
 }
 
 /// Reads and scopes the source. `links`: the stored (users, groups) deltaLinks for an
@@ -101,9 +102,12 @@ pub async fn read(
     })
 }
 
+/// (object type, id) → the object's assignment as text.
+pub type Assignments = HashMap<(ObjectType, String), String>;
+
 /// The assignment of each user and group, as text to compare between cycles.
-fn assignment_texts(assigned: &AssignedScope) -> Vec<(String, String)> {
-    let mut out = Vec::new();
+fn assignment_texts(assigned: &AssignedScope) -> Assignments {
+    let mut out = Assignments::new();
     for id in assigned.user_ids() {
         let roles: Vec<&str> = assigned.roles(id).into_iter().collect();
         let direct = assigned.direct_users.contains_key(id);
@@ -113,10 +117,13 @@ fn assignment_texts(assigned: &AssignedScope) -> Vec<(String, String)> {
             .filter(|(_, m)| m.contains(id))
             .map(|(g, _)| g.as_str())
             .collect();
-        out.push((format!("u:{id}"), json!([roles, direct, groups]).to_string()));
+        out.insert(
+            (ObjectType::User, id.to_owned()),
+            json!([roles, direct, groups]).to_string(),
+        );
     }
     for (id, roles) in &assigned.groups {
-        out.push((format!("g:{id}"), json!(roles).to_string()));
+        out.insert((ObjectType::Group, id.clone()), json!(roles).to_string());
     }
     out
 }

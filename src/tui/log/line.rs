@@ -59,13 +59,9 @@ pub fn line_of(event: &SyncEvent) -> Option<LogLine> {
         }
         SyncEvent::Progress { .. } => None,
         SyncEvent::ObjectDone { cycle_id, result } => {
-            let code = result
-                .error_code
-                .as_deref()
-                .map(|c| format!(" [{c}]"))
-                .unwrap_or_default();
+            let code = result.error_code.map(|c| format!(" [{c}]")).unwrap_or_default();
             line(
-                if result.status == "failure" {
+                if result.status == crate::sync::outcome::Status::Failure {
                     Level::Error
                 } else {
                     Level::Debug

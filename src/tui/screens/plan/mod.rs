@@ -60,7 +60,7 @@ impl State {
         let text = v.text.to_lowercase();
         plan.ops
             .iter()
-            .filter(|op| action == "all" || op.kind.action() == action)
+            .filter(|op| action == "all" || op.kind.action().as_str() == action)
             .filter(|op| text.is_empty() || op.source_name.to_lowercase().contains(&text))
             .collect()
     }

@@ -114,7 +114,7 @@ impl Widget for PlanView<'_> {
                     format!("{}: {}", f.code, sanitize_for_terminal(&f.reason)),
                     t.error(),
                 ))),
-                OpKind::Skip { reason } => lines.push(Line::from(sanitize_for_terminal(reason))),
+                OpKind::Skip { reason } => lines.push(Line::from(sanitize_for_terminal(&reason.to_string()))),
                 OpKind::CreateReference { table, field, value } => lines.push(Line::from(format!(
                     "new {table} row: {field} = {}",
                     sanitize_for_terminal(value)

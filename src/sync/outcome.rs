@@ -1,0 +1,251 @@
+//! The typed words of an object's outcome: its [`Status`], the [`Action`] the log names, why a
+//! plan skips it ([`SkipReason`]) and the [`FailureCode`] of a failure. `Display` gives the
+//! provisioning log's spelling (Entra's, where Entra has one); text exists only in output and
+//! at the state database's boundary, where [`FailureCode`] and [`crate::sync::ObjectType`] are
+//! parsed back with `FromStr`.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize, Serializer};
+
+/// How an object (or one step of its pipeline) came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Success,
+    Failure,
+    /// Nothing written: in sync, held back, or an action that is off.
+    Skipped,
+    /// A step that went through with a caveat (`missing_reference = "warn"`).
+    Warning,
+    /// A step of a plan not applied yet.
+    Planned,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Success => "success",
+            Status::Failure => "failure",
+            Status::Skipped => "skipped",
+            Status::Warning => "warning",
+            Status::Planned => "planned",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// The action word of the provisioning log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Action {
+    #[serde(rename = "create")]
+    Create,
+    #[serde(rename = "update")]
+    Update,
+    #[serde(rename = "disable")]
+    Disable,
+    #[serde(rename = "delete")]
+    Delete,
+    /// A disable or delete held back by the deletion threshold (Entra's word).
+    StagedDelete,
+    #[serde(rename = "add_member")]
+    AddMember,
+    #[serde(rename = "remove_member")]
+    RemoveMember,
+    #[serde(rename = "create_reference")]
+    CreateReference,
+    #[serde(rename = "skip")]
+    Skip,
+    #[serde(rename = "error")]
+    Error,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Disable => "disable",
+            Action::Delete => "delete",
+            Action::StagedDelete => "StagedDelete",
+            Action::AddMember => "add_member",
+            Action::RemoveMember => "remove_member",
+            Action::CreateReference => "create_reference",
+            Action::Skip => "skip",
+            Action::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+macro_rules! failure_codes {
+    ($($(#[$doc:meta])* $code:ident),* $(,)?) => {
+        /// Why an object failed: Entra's code where Entra has one, otherwise ours in the same
+        /// style (DESIGN.md: every failure record has one).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum FailureCode {
+            $($(#[$doc])* $code,)*
+        }
+
+        impl FailureCode {
+            pub const ALL: &[FailureCode] = &[$(FailureCode::$code,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(FailureCode::$code => stringify!($code),)*
+                }
+            }
+        }
+    };
+}
+
+failure_codes! {
+    // Found by the plan.
+    /// Two source objects in scope have the same matching value.
+    DuplicateSourceEntries,
+    /// Several ServiceNow rows have the matching value.
+    DuplicateTargetEntries,
+    /// No value for any matching attribute.
+    EntryJoiningPropertyValueIsMissing,
+    /// A value longer than the field's max length.
+    AttributeValueTooLong,
+    /// A reference value with no row.
+    InvalidLookupReference,
+    /// A mapping expression failed for the object.
+    AttributeMappingEvaluationFailed,
+    // Found while applying.
+    /// The op depends on an object that was not provisioned.
+    ReferenceNotProvisioned,
+    /// 401: the login was rejected.
+    ServiceNowUnauthorized,
+    /// 403: a role or ACL refused the write.
+    ServiceNowForbidden,
+    /// 404: the linked row is gone.
+    InvalidAnchor,
+    /// 429 after the client's retries.
+    ServiceNowThrottled,
+    /// 400: a field rule or a bad value.
+    ServiceNowBadRequest,
+    /// 5xx after the client's retries.
+    ServiceNowServerError,
+    /// A timeout or a dropped connection after the client's retries.
+    ServiceNowTransientError,
+    /// Anything else ServiceNow answered.
+    ServiceNowError,
+}
+
+impl FailureCode {
+    /// A rejected login or a refused permission: not about one object.
+    pub fn is_credentials(self) -> bool {
+        matches!(
+            self,
+            FailureCode::ServiceNowUnauthorized | FailureCode::ServiceNowForbidden
+        )
+    }
+}
+
+impl fmt::Display for FailureCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// A failure code the state database holds that this version does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown failure code '{0}'")]
+pub struct UnknownCode(pub String);
+
+impl std::str::FromStr for FailureCode {
+    type Err = UnknownCode;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        FailureCode::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| UnknownCode(s.to_owned()))
+    }
+}
+
+/// Why the plan writes nothing for an object. Serialised as its text (the plan's JSON keeps
+/// `"reason": "in sync: nothing differs"`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipReason {
+    /// Nothing differs: counted, not logged (a quiet cycle leaves a quiet log).
+    InSync,
+    /// Disabled in Entra and not in ServiceNow: never created.
+    DisabledNotCreated,
+    /// No row matches and the mapping's Create action is off.
+    CreateOff,
+    /// The row differs and the mapping's Update action is off.
+    UpdateOff,
+    /// It failed permanently with `code` and nothing it was computed from changed.
+    UnchangedFailure { code: FailureCode },
+    /// Provision on demand: a reference to a user this request does not provision.
+    ReferenceWaits { attribute: String, source_id: String },
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SkipReason::InSync => f.write_str("in sync: nothing differs"),
+            SkipReason::DisabledNotCreated => f.write_str("disabled in Entra: not created"),
+            SkipReason::CreateOff => f.write_str("no match, and the Create action is off"),
+            SkipReason::UpdateOff => f.write_str("differs, but the Update action is off"),
+            SkipReason::UnchangedFailure { code } => {
+                write!(
+                    f,
+                    "failed with {code} and nothing about it has changed since; not retried"
+                )
+            }
+            SkipReason::ReferenceWaits { attribute, source_id } => write!(
+                f,
+                "{attribute}: {source_id} is not provisioned yet; set by the cycle that provisions it"
+            ),
+        }
+    }
+}
+
+impl Serialize for SkipReason {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_through_their_entra_spelling() {
+        for code in FailureCode::ALL {
+            assert_eq!(code.as_str().parse::<FailureCode>(), Ok(*code));
+            assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
+        }
+        assert!("NoSuchCode".parse::<FailureCode>().is_err());
+        for (action, word) in [
+            (Action::StagedDelete, "StagedDelete"),
+            (Action::AddMember, "add_member"),
+        ] {
+            assert_eq!(serde_json::to_value(action).unwrap(), word);
+            assert_eq!(action.to_string(), word);
+        }
+        let skip = SkipReason::UnchangedFailure {
+            code: FailureCode::ServiceNowBadRequest,
+        };
+        assert_eq!(
+            serde_json::to_value(&skip).unwrap(),
+            "failed with ServiceNowBadRequest and nothing about it has changed since; not retried"
+        );
+    }
+}
