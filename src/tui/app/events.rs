@@ -5,6 +5,7 @@
 use crossterm::event::KeyEventKind;
 
 use super::{Action, App, Screen, now};
+use crate::config::edit::{EditError, Saved};
 use crate::sync::{Answer, SyncEvent};
 use crate::tui::effect::Effect;
 use crate::tui::error::SaveError;
@@ -25,32 +26,8 @@ impl App {
                 self.dashboard.tick(std::time::Duration::from_secs(1));
                 Vec::new()
             }
-            Event::SettingsSaved(result) => {
-                if let Err(e) = &result {
-                    self.shared.status = crate::model::text::sanitize_for_terminal(&format!("not saved: {e}"));
-                }
-                self.settings.saved(result);
-                // Assigned or all changed from the scope screen: its counts follow.
-                if self.shared.screen == Screen::Scope && self.scope.preview.is_none() {
-                    if !self.settings.dirty() {
-                        self.shared.status = "scope saved; reading the counts again".to_owned();
-                    }
-                    return self.scope.recount();
-                }
-                Vec::new()
-            }
-            Event::MappingsSaved(result) => {
-                let ok = result.is_ok();
-                mappings::saved(&mut self.mappings.doc, result, &mut self.settings, &mut self.shared);
-                if ok {
-                    // The scope's counts depend on the mappings' filters: ask again.
-                    self.scope.preview = None;
-                }
-                if self.shared.screen == Screen::Scope && self.scope.preview.is_none() {
-                    return self.scope.recount();
-                }
-                Vec::new()
-            }
+            Event::SettingsSaved(result) => self.settings_saved(result),
+            Event::MappingsSaved(result) => self.mappings_saved(result),
             Event::SchemaImported(result) => {
                 let loaded = self.mappings.doc.draft.imported(result);
                 self.mappings.take(loaded);
@@ -102,7 +79,35 @@ impl App {
         }
     }
 
-    fn wizard_saved(&mut self, result: Result<(String, crate::config::edit::Saved), SaveError>) -> Vec<Effect> {
+    fn settings_saved(&mut self, result: Result<Saved, EditError>) -> Vec<Effect> {
+        if let Err(e) = &result {
+            self.shared.status = crate::model::text::sanitize_for_terminal(&format!("not saved: {e}"));
+        }
+        self.settings.saved(result);
+        // Assigned or all changed from the scope screen: its counts follow.
+        if self.shared.screen == Screen::Scope && self.scope.preview.is_none() {
+            if !self.settings.dirty() {
+                self.shared.status = "scope saved; reading the counts again".to_owned();
+            }
+            return self.scope.recount();
+        }
+        Vec::new()
+    }
+
+    fn mappings_saved(&mut self, result: Result<Option<String>, EditError>) -> Vec<Effect> {
+        let ok = result.is_ok();
+        mappings::saved(&mut self.mappings.doc, result, &mut self.settings, &mut self.shared);
+        if ok {
+            // The scope's counts depend on the mappings' filters: ask again.
+            self.scope.preview = None;
+        }
+        if self.shared.screen == Screen::Scope && self.scope.preview.is_none() {
+            return self.scope.recount();
+        }
+        Vec::new()
+    }
+
+    fn wizard_saved(&mut self, result: Result<(String, Saved), SaveError>) -> Vec<Effect> {
         let saved = result.as_ref().ok().map(|(_, saved)| saved.clone());
         let effects = self.wizard.as_mut().map(|w| w.saved(result)).unwrap_or_default();
         if let Some(saved) = saved {

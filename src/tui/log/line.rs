@@ -4,7 +4,7 @@
 //! sanitised by the pane when the line is pushed.
 
 use super::{Level, LogLine};
-use crate::sync::{Answer, SyncEvent};
+use crate::sync::{Answer, CycleStats, ObjectResult, SyncEvent};
 
 /// The log pane's line for `event`, or `None` when it is not worth one (progress ticks, the
 /// answers the screens show themselves).
@@ -58,42 +58,12 @@ pub fn line_of(event: &SyncEvent) -> Option<LogLine> {
             )
         }
         SyncEvent::Progress { .. } => None,
-        SyncEvent::ObjectDone { cycle_id, result } => {
-            let code = result.error_code.map(|c| format!(" [{c}]")).unwrap_or_default();
-            line(
-                if result.status == crate::sync::outcome::Status::Failure {
-                    Level::Error
-                } else {
-                    Level::Debug
-                },
-                format!(
-                    "cycle {cycle_id}: {} {} {}: {}{code} {}",
-                    result.object_type.as_str(),
-                    result.source_name,
-                    result.action,
-                    result.status,
-                    result.reason
-                ),
-            )
-        }
+        SyncEvent::ObjectDone { cycle_id, result } => Some(object_done(*cycle_id, result)),
         SyncEvent::CycleFinished {
             cycle_id,
             dry_run,
             stats,
-        } => line(
-            if stats.failed > 0 { Level::Warn } else { Level::Info },
-            format!(
-                "cycle {cycle_id} finished{}: {} created, {} updated, {} disabled, {} deleted, {} skipped, {} failed in {} ms",
-                if *dry_run { " (dry run)" } else { "" },
-                stats.created,
-                stats.updated,
-                stats.disabled,
-                stats.deleted,
-                stats.skipped,
-                stats.failed,
-                stats.duration_ms
-            ),
-        ),
+        } => Some(cycle_finished(*cycle_id, *dry_run, stats)),
         SyncEvent::Error { kind, message, .. } => line(Level::Error, format!("engine error ({kind:?}): {message}")),
         SyncEvent::Log { level, message } => line((*level).into(), message.clone()),
         SyncEvent::Answer { answer, .. } => match answer {
@@ -107,10 +77,49 @@ pub fn line_of(event: &SyncEvent) -> Option<LogLine> {
     }
 }
 
+/// One object's result: an error when it failed, a debug line otherwise.
+fn object_done(cycle_id: i64, result: &ObjectResult) -> LogLine {
+    let code = result.error_code.map(|c| format!(" [{c}]")).unwrap_or_default();
+    let level = if result.status == crate::sync::outcome::Status::Failure {
+        Level::Error
+    } else {
+        Level::Debug
+    };
+    LogLine::new(
+        level,
+        format!(
+            "cycle {cycle_id}: {} {} {}: {}{code} {}",
+            result.object_type.as_str(),
+            result.source_name,
+            result.action,
+            result.status,
+            result.reason
+        ),
+    )
+}
+
+/// A cycle's counts: a warning when objects failed.
+fn cycle_finished(cycle_id: i64, dry_run: bool, stats: &CycleStats) -> LogLine {
+    LogLine::new(
+        if stats.failed > 0 { Level::Warn } else { Level::Info },
+        format!(
+            "cycle {cycle_id} finished{}: {} created, {} updated, {} disabled, {} deleted, {} skipped, {} failed in {} ms",
+            if dry_run { " (dry run)" } else { "" },
+            stats.created,
+            stats.updated,
+            stats.disabled,
+            stats.deleted,
+            stats.skipped,
+            stats.failed,
+            stats.duration_ms
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sync::{CycleStats, ErrorKind, LogLevel};
+    use crate::sync::{ErrorKind, LogLevel};
 
     #[test]
     fn engine_notes_keep_their_level_and_progress_says_nothing() {
