@@ -105,18 +105,22 @@ fn edit_save_and_leave() {
     let effects = app.handle(Event::Key(KeyEvent::new(KeyCode::Char('S'), KeyModifiers::NONE)));
     assert!(matches!(effects.as_slice(), [Effect::SaveMappings(s)] if s.config.is_none()));
 
-    // Unsaved edits: Esc asks; n stays; y drops them and goes back to the saved file.
-    key(&mut app, KeyCode::Char('D'));
-    key(&mut app, KeyCode::Esc);
+    leave_with_unsaved_edits(&mut app);
+}
+
+/// Unsaved edits: Esc asks; n stays; y drops them and goes back to the saved file.
+fn leave_with_unsaved_edits(app: &mut App) {
+    key(app, KeyCode::Char('D'));
+    key(app, KeyCode::Esc);
     assert!(matches!(app.shared.overlay, Overlay::Ask { .. }));
-    snap("mappings_leave_confirm", &app);
-    key(&mut app, KeyCode::Char('n'));
+    snap("mappings_leave_confirm", app);
+    key(app, KeyCode::Char('n'));
     assert!(matches!(
         (app.shared.screen, &app.shared.overlay),
         (Screen::Mappings, Overlay::None)
     ));
-    key(&mut app, KeyCode::Esc);
-    key(&mut app, KeyCode::Char('y'));
+    key(app, KeyCode::Esc);
+    key(app, KeyCode::Char('y'));
     assert_eq!(app.shared.screen, Screen::Dashboard);
     assert!(!app.mappings.doc.draft.dirty);
     assert!(

@@ -347,7 +347,11 @@ fn mappings_scope_and_settings() {
         },
     }));
     snap("scope", &app);
-    key(&mut app, KeyCode::Esc);
+}
+
+#[test]
+fn settings_screen() {
+    let mut app = dashboard_app();
     key(&mut app, KeyCode::Char('t'));
     app.settings.editor = None;
     snap("settings_unsaved", &app);

@@ -41,6 +41,21 @@ pub struct Tally {
     pub failed: u64,
 }
 
+impl Tally {
+    /// One object's result, counted under its outcome.
+    fn count(&mut self, result: &crate::sync::ObjectResult) {
+        match (result.status.as_str(), result.action.as_str()) {
+            ("failure", _) => self.failed += 1,
+            ("skipped", _) | (_, "skip") => self.skipped += 1,
+            (_, "create") => self.created += 1,
+            (_, "update") => self.updated += 1,
+            (_, "disable") => self.disabled += 1,
+            (_, "delete") => self.deleted += 1,
+            _ => {}
+        }
+    }
+}
+
 /// A finished cycle.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finished {
@@ -173,16 +188,7 @@ impl State {
             }
             SyncEvent::ObjectDone { result, .. } => {
                 if let Some(r) = &mut self.running {
-                    let t = &mut r.tally;
-                    match (result.status.as_str(), result.action.as_str()) {
-                        ("failure", _) => t.failed += 1,
-                        ("skipped", _) | (_, "skip") => t.skipped += 1,
-                        (_, "create") => t.created += 1,
-                        (_, "update") => t.updated += 1,
-                        (_, "disable") => t.disabled += 1,
-                        (_, "delete") => t.deleted += 1,
-                        _ => {}
-                    }
+                    r.tally.count(&result);
                 }
             }
             SyncEvent::CycleFinished {

@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
-use super::State;
+use super::{Running, State};
 use crate::model::text::sanitize_for_terminal;
 use crate::sync::Plan;
 use crate::tui::log::LogBuffer;
@@ -29,7 +29,7 @@ impl Widget for DashboardView<'_> {
         let t = self.theme;
         let d = self.state;
         let [top, log] = Layout::vertical([Constraint::Length(9), Constraint::Min(3)]).areas(area);
-        let label = |s: &str| Span::styled(format!("{s:<11}"), t.dim());
+        let label = |s: &str| label(t, s);
         let mut lines = vec![Line::from(vec![
             label("Status"),
             Span::styled(
@@ -38,56 +38,7 @@ impl Widget for DashboardView<'_> {
             ),
         ])];
         match &d.running {
-            Some(r) => {
-                let kind = r.kind.map_or("", |k| match k {
-                    crate::sync::CycleKind::Initial => "initial",
-                    crate::sync::CycleKind::Incremental => "incremental",
-                });
-                let phase = if r.dry_run {
-                    "planning (dry run)"
-                } else if r.done < r.total {
-                    "applying"
-                } else {
-                    "finishing"
-                };
-                lines.push(Line::from(vec![
-                    label("Cycle"),
-                    Span::raw(format!("{} · {kind} · {phase}", r.cycle_id)),
-                ]));
-                let width = 30usize;
-                let filled = if r.total == 0 {
-                    0
-                } else {
-                    (r.done.min(r.total) as usize * width) / r.total as usize
-                };
-                let secs = r.elapsed.as_secs();
-                let rate = if secs == 0 { 0.0 } else { r.done as f64 / secs as f64 };
-                let eta = if rate > 0.0 {
-                    clock(((r.total - r.done.min(r.total)) as f64 / rate) as u64)
-                } else {
-                    "–".to_owned()
-                };
-                lines.push(Line::from(vec![
-                    label("Progress"),
-                    Span::styled(
-                        format!("[{}{}]", "#".repeat(filled), ".".repeat(width - filled)),
-                        t.ok(),
-                    ),
-                    Span::raw(format!(" {}/{} objects · {rate:.1}/s · ETA {eta}", r.done, r.total)),
-                ]));
-                let c = &r.tally;
-                lines.push(Line::from(vec![
-                    label("Counts"),
-                    Span::styled(
-                        format!("failed {}", c.failed),
-                        if c.failed > 0 { t.error() } else { t.dim() },
-                    ),
-                    Span::raw(format!(
-                        " · created {} · updated {} · disabled {} · deleted {} · skipped {}",
-                        c.created, c.updated, c.disabled, c.deleted, c.skipped
-                    )),
-                ]));
-            }
+            Some(r) => running_lines(r, t, &mut lines),
             None => {
                 lines.push(Line::from(vec![
                     label("Cycle"),
@@ -145,4 +96,61 @@ impl Widget for DashboardView<'_> {
         }
         .render(log, buf);
     }
+}
+
+fn label(t: Theme, s: &str) -> Span<'static> {
+    Span::styled(format!("{s:<11}"), t.dim())
+}
+
+/// The cycle in progress: kind and phase, the progress bar with rate and ETA, the counts.
+fn running_lines(r: &Running, t: Theme, lines: &mut Vec<Line<'static>>) {
+    let label = |s: &str| label(t, s);
+    let kind = r.kind.map_or("", |k| match k {
+        crate::sync::CycleKind::Initial => "initial",
+        crate::sync::CycleKind::Incremental => "incremental",
+    });
+    let phase = if r.dry_run {
+        "planning (dry run)"
+    } else if r.done < r.total {
+        "applying"
+    } else {
+        "finishing"
+    };
+    lines.push(Line::from(vec![
+        label("Cycle"),
+        Span::raw(format!("{} · {kind} · {phase}", r.cycle_id)),
+    ]));
+    let width = 30usize;
+    let filled = if r.total == 0 {
+        0
+    } else {
+        (r.done.min(r.total) as usize * width) / r.total as usize
+    };
+    let secs = r.elapsed.as_secs();
+    let rate = if secs == 0 { 0.0 } else { r.done as f64 / secs as f64 };
+    let eta = if rate > 0.0 {
+        clock(((r.total - r.done.min(r.total)) as f64 / rate) as u64)
+    } else {
+        "–".to_owned()
+    };
+    lines.push(Line::from(vec![
+        label("Progress"),
+        Span::styled(
+            format!("[{}{}]", "#".repeat(filled), ".".repeat(width - filled)),
+            t.ok(),
+        ),
+        Span::raw(format!(" {}/{} objects · {rate:.1}/s · ETA {eta}", r.done, r.total)),
+    ]));
+    let c = &r.tally;
+    lines.push(Line::from(vec![
+        label("Counts"),
+        Span::styled(
+            format!("failed {}", c.failed),
+            if c.failed > 0 { t.error() } else { t.dim() },
+        ),
+        Span::raw(format!(
+            " · created {} · updated {} · disabled {} · deleted {} · skipped {}",
+            c.created, c.updated, c.disabled, c.deleted, c.skipped
+        )),
+    ]));
 }

@@ -105,31 +105,38 @@ impl Widget for PlanView<'_> {
         if v.open
             && let Some(op) = ops.get(v.selected)
         {
-            let mut lines = vec![Line::from(Span::styled(
-                format!("{} · {}", op.kind.action(), sanitize_for_terminal(&op.source_name)),
-                t.title(),
-            ))];
-            match &op.kind {
-                OpKind::Error(f) => lines.push(Line::from(Span::styled(
-                    format!("{}: {}", f.code, sanitize_for_terminal(&f.reason)),
-                    t.error(),
-                ))),
-                OpKind::Skip { reason } => lines.push(Line::from(sanitize_for_terminal(&reason.to_string()))),
-                OpKind::CreateReference { table, field, value } => lines.push(Line::from(format!(
-                    "new {table} row: {field} = {}",
-                    sanitize_for_terminal(value)
-                ))),
-                _ => {}
-            }
-            for ch in changes(op) {
-                lines.push(Line::from(format!(
-                    "  {}: {} → {}",
-                    sanitize_for_terminal(&ch.attribute),
-                    value(&ch.old),
-                    value(&ch.new)
-                )));
-            }
-            Paragraph::new(lines).wrap(Wrap { trim: false }).render(detail, buf);
+            Paragraph::new(detail_lines(op, t))
+                .wrap(Wrap { trim: false })
+                .render(detail, buf);
         }
     }
+}
+
+/// An operation's details: what it is, its error or reason, its attribute changes.
+fn detail_lines(op: &Op, t: Theme) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::from(Span::styled(
+        format!("{} · {}", op.kind.action(), sanitize_for_terminal(&op.source_name)),
+        t.title(),
+    ))];
+    match &op.kind {
+        OpKind::Error(f) => lines.push(Line::from(Span::styled(
+            format!("{}: {}", f.code, sanitize_for_terminal(&f.reason)),
+            t.error(),
+        ))),
+        OpKind::Skip { reason } => lines.push(Line::from(sanitize_for_terminal(&reason.to_string()))),
+        OpKind::CreateReference { table, field, value } => lines.push(Line::from(format!(
+            "new {table} row: {field} = {}",
+            sanitize_for_terminal(value)
+        ))),
+        _ => {}
+    }
+    for ch in changes(op) {
+        lines.push(Line::from(format!(
+            "  {}: {} → {}",
+            sanitize_for_terminal(&ch.attribute),
+            value(&ch.old),
+            value(&ch.new)
+        )));
+    }
+    lines
 }

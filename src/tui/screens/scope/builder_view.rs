@@ -5,7 +5,7 @@
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use super::{CLAUSE_FIELDS, State, rows};
+use super::{CLAUSE_FIELDS, ClauseForm, State, rows};
 use crate::model::text::sanitize_for_terminal;
 use crate::tui::screens::mappings::Doc;
 use crate::tui::theme::{FOCUS, Theme, UNFOCUSED};
@@ -55,34 +55,7 @@ pub fn lines(state: &State, doc: &Doc, t: Theme, lines: &mut Vec<Line<'static>>)
         ]));
     }
     if let Some(form) = &state.form {
-        let op = form.operator();
-        let values = [
-            format!("◀ {} ▶  (a letter jumps)", form.attribute()),
-            format!("◀ {} ▶", op.name()),
-            if op.takes_value() {
-                sanitize_for_terminal(form.value.value())
-            } else {
-                "(no value for this operator)".to_owned()
-            },
-        ];
-        lines.push(Line::from(Span::styled(
-            "Clause · ↑↓ field · ←→ pick · Enter checks and keeps · Esc drops",
-            t.title(),
-        )));
-        for (i, (label, value)) in CLAUSE_FIELDS.iter().zip(values).enumerate() {
-            let focused = i == form.focus;
-            lines.push(Line::from(vec![
-                Span::styled(if focused { FOCUS } else { UNFOCUSED }, t.focus()),
-                Span::styled(format!("{label:<11}"), if focused { t.focus() } else { t.key() }),
-                Span::styled(value, if focused { t.focus() } else { Style::new() }),
-            ]));
-        }
-        for p in form.problems.iter().take(3) {
-            lines.push(Line::from(Span::styled(
-                format!("  ✗ {}", sanitize_for_terminal(p)),
-                t.error(),
-            )));
-        }
+        form_lines(form, t, lines);
     }
     let d = &doc.draft;
     if d.dirty || d.note.is_some() {
@@ -96,4 +69,36 @@ pub fn lines(state: &State, doc: &Doc, t: Theme, lines: &mut Vec<Line<'static>>)
         lines.push(Line::from(spans));
     }
     lines.push(Line::default());
+}
+
+/// The clause form: attribute, operator and value, and why the last Enter was refused.
+fn form_lines(form: &ClauseForm, t: Theme, lines: &mut Vec<Line<'static>>) {
+    let op = form.operator();
+    let values = [
+        format!("◀ {} ▶  (a letter jumps)", form.attribute()),
+        format!("◀ {} ▶", op.name()),
+        if op.takes_value() {
+            sanitize_for_terminal(form.value.value())
+        } else {
+            "(no value for this operator)".to_owned()
+        },
+    ];
+    lines.push(Line::from(Span::styled(
+        "Clause · ↑↓ field · ←→ pick · Enter checks and keeps · Esc drops",
+        t.title(),
+    )));
+    for (i, (label, value)) in CLAUSE_FIELDS.iter().zip(values).enumerate() {
+        let focused = i == form.focus;
+        lines.push(Line::from(vec![
+            Span::styled(if focused { FOCUS } else { UNFOCUSED }, t.focus()),
+            Span::styled(format!("{label:<11}"), if focused { t.focus() } else { t.key() }),
+            Span::styled(value, if focused { t.focus() } else { Style::new() }),
+        ]));
+    }
+    for p in form.problems.iter().take(3) {
+        lines.push(Line::from(Span::styled(
+            format!("  ✗ {}", sanitize_for_terminal(p)),
+            t.error(),
+        )));
+    }
 }

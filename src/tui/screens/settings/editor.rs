@@ -111,7 +111,6 @@ impl Settings {
     /// here is written; every other key stays as it is in the file.
     pub fn edits(&self) -> Vec<Edit> {
         let b = &self.base;
-        let defaults = Provisioning::default();
         let mut edits = Vec::new();
         if self.enabled != b.enabled {
             edits.push(Edit::set("provisioning", "enabled", self.enabled));
@@ -157,40 +156,7 @@ impl Settings {
         if !email.is_empty() && email != self.base_email {
             edits.push(Edit::set("notification", "email", email));
         }
-        // The engine options: a changed one is written, or goes when back to its default.
-        let mut flag = |key, on: bool, was: bool, value: EditValue| {
-            if on != was {
-                edits.push(if on {
-                    Edit::set("provisioning", key, value)
-                } else {
-                    Edit::remove("provisioning", key)
-                });
-            }
-        };
-        flag(
-            "match_active_only",
-            self.match_active_only,
-            b.match_active_only,
-            true.into(),
-        );
-        let was_warn = b.missing_reference == MissingReferenceMode::Warn;
-        flag("missing_reference", self.missing_warn, was_warn, "warn".into());
-        flag(
-            "flatten_nested_groups",
-            self.flatten,
-            b.flatten_nested_groups,
-            true.into(),
-        );
-        let retention = self.retention.value().trim();
-        if retention != b.log_retention_days.to_string() {
-            edits.push(
-                if retention.is_empty() || retention == defaults.log_retention_days.to_string() {
-                    Edit::remove("provisioning", "log_retention_days")
-                } else {
-                    Edit::set("provisioning", "log_retention_days", number_value(retention))
-                },
-            );
-        }
+        self.option_edits(&mut edits);
         edits
     }
 
@@ -237,6 +203,45 @@ impl Settings {
             }
         }
         Vec::new()
+    }
+
+    /// The engine options: a changed one is written, or goes when back to its default.
+    fn option_edits(&self, edits: &mut Vec<Edit>) {
+        let b = &self.base;
+        let defaults = Provisioning::default();
+        let mut flag = |key, on: bool, was: bool, value: EditValue| {
+            if on != was {
+                edits.push(if on {
+                    Edit::set("provisioning", key, value)
+                } else {
+                    Edit::remove("provisioning", key)
+                });
+            }
+        };
+        flag(
+            "match_active_only",
+            self.match_active_only,
+            b.match_active_only,
+            true.into(),
+        );
+        let was_warn = b.missing_reference == MissingReferenceMode::Warn;
+        flag("missing_reference", self.missing_warn, was_warn, "warn".into());
+        flag(
+            "flatten_nested_groups",
+            self.flatten,
+            b.flatten_nested_groups,
+            true.into(),
+        );
+        let retention = self.retention.value().trim();
+        if retention != b.log_retention_days.to_string() {
+            edits.push(
+                if retention.is_empty() || retention == defaults.log_retention_days.to_string() {
+                    Edit::remove("provisioning", "log_retention_days")
+                } else {
+                    Edit::set("provisioning", "log_retention_days", number_value(retention))
+                },
+            );
+        }
     }
 
     fn save(&mut self) -> Vec<Effect> {

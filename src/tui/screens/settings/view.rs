@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use super::{FIELDS, State};
+use super::{FIELDS, Settings, State};
 use crate::model::text::sanitize_for_terminal;
 use crate::tui::screens::mappings::Doc;
 use crate::tui::theme::{FOCUS, Theme, UNFOCUSED};
@@ -33,34 +33,7 @@ impl Widget for SettingsView<'_> {
             Line::default(),
         ];
         if let Some(e) = &st.editor {
-            let values = [
-                format!("◀ {} ▶", if e.enabled { "on" } else { "off" }),
-                format!(
-                    "◀ {} ▶",
-                    if e.scope == crate::config::ScopeMode::All {
-                        "all"
-                    } else {
-                        "assigned"
-                    }
-                ),
-                sanitize_for_terminal(e.interval.value()),
-                sanitize_for_terminal(e.threshold.value()),
-                if e.percent.value().is_empty() {
-                    "(none)".to_owned()
-                } else {
-                    sanitize_for_terminal(e.percent.value())
-                },
-                sanitize_for_terminal(e.ceiling.value()),
-                if e.email.value().is_empty() {
-                    "(none)".to_owned()
-                } else {
-                    sanitize_for_terminal(e.email.value())
-                },
-                format!("◀ {} ▶", if e.match_active_only { "yes" } else { "no" }),
-                format!("◀ {} ▶", if e.missing_warn { "warn" } else { "fail" }),
-                format!("◀ {} ▶", if e.flatten { "yes" } else { "no" }),
-                sanitize_for_terminal(e.retention.value()),
-            ];
+            let values = field_values(e);
             let values = values.into_iter().chain(super::extra::values(self.doc));
             for (i, (label, value)) in FIELDS.iter().zip(values).enumerate() {
                 let focused = i == e.focus;
@@ -130,3 +103,35 @@ const EDITED: [&str; 7] = [
     "servicenow.max_in_flight",
     "notification.email",
 ];
+
+/// The editor's fields as shown, in field order.
+fn field_values(e: &Settings) -> [String; 11] {
+    [
+        format!("◀ {} ▶", if e.enabled { "on" } else { "off" }),
+        format!(
+            "◀ {} ▶",
+            if e.scope == crate::config::ScopeMode::All {
+                "all"
+            } else {
+                "assigned"
+            }
+        ),
+        sanitize_for_terminal(e.interval.value()),
+        sanitize_for_terminal(e.threshold.value()),
+        if e.percent.value().is_empty() {
+            "(none)".to_owned()
+        } else {
+            sanitize_for_terminal(e.percent.value())
+        },
+        sanitize_for_terminal(e.ceiling.value()),
+        if e.email.value().is_empty() {
+            "(none)".to_owned()
+        } else {
+            sanitize_for_terminal(e.email.value())
+        },
+        format!("◀ {} ▶", if e.match_active_only { "yes" } else { "no" }),
+        format!("◀ {} ▶", if e.missing_warn { "warn" } else { "fail" }),
+        format!("◀ {} ▶", if e.flatten { "yes" } else { "no" }),
+        sanitize_for_terminal(e.retention.value()),
+    ]
+}
