@@ -76,6 +76,8 @@ pub struct Compiled {
     op: Op,
     value: String,
     list: Vec<String>,
+    /// `list` as a set, for `IN` / `NOT IN` on kinds compared by lower-cased text.
+    set: Option<std::collections::HashSet<String>>,
     other: Option<Path>,
 }
 
@@ -106,12 +108,15 @@ pub fn compile_cond(store: &Store, table: &str, cond: &Cond, caller: &Caller) ->
         cond.op
     };
     let norm = |v: &str| normalise(path.kind, v);
-    let list = value.split(',').map(norm).collect();
+    let list: Vec<String> = value.split(',').map(norm).collect();
+    let textual = !matches!(path.kind, Kind::Bool | Kind::UserRoles);
+    let set = (textual && matches!(op, Op::In | Op::NotIn)).then(|| list.iter().cloned().collect());
     Some(Compiled {
         value: norm(&value),
         path,
         op,
         list,
+        set,
         other,
     })
 }
@@ -224,8 +229,13 @@ fn test(store: &Store, row: &Row, c: &Compiled) -> bool {
         Op::NotLike => !lower().contains(&c.value),
         Op::StartsWith => lower().starts_with(&c.value),
         Op::EndsWith => lower().ends_with(&c.value),
-        Op::In => c.list.iter().any(|x| eq(kind, raw, x)),
-        Op::NotIn => !c.list.iter().any(|x| eq(kind, raw, x)),
+        Op::In | Op::NotIn => {
+            let hit = match &c.set {
+                Some(set) => set.contains(&lower()),
+                None => c.list.iter().any(|x| eq(kind, raw, x)),
+            };
+            hit == (c.op == Op::In)
+        }
         Op::IsEmpty | Op::EmptyString => raw.is_empty(),
         Op::IsNotEmpty => !raw.is_empty(),
         Op::Anything => true,

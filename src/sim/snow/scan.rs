@@ -9,7 +9,6 @@
 //! order sorts the matches first.
 
 use std::cmp::Ordering;
-use std::collections::BTreeSet;
 use std::ops::Bound;
 
 use super::{Compiled, Filter, compare};
@@ -70,12 +69,15 @@ fn bucket<'a>(table: &'a Table, c: &Compiled) -> Option<Vec<&'a str>> {
     }
 }
 
-/// The rows an OR-list can only match: the union of its conditions' buckets, if each has one.
-fn union<'a>(table: &'a Table, ors: &[Compiled]) -> Option<BTreeSet<&'a str>> {
-    let mut out = BTreeSet::new();
+/// The rows an OR-list can only match: the union of its conditions' buckets, if each has one,
+/// sorted and distinct.
+fn union<'a>(table: &'a Table, ors: &[Compiled]) -> Option<Vec<&'a str>> {
+    let mut out = Vec::new();
     for c in ors {
         out.extend(bucket(table, c)?);
     }
+    out.sort_unstable();
+    out.dedup();
     Some(out)
 }
 
@@ -98,13 +100,6 @@ impl Filter {
         } else {
             self.terms()
         };
-        let best = terms
-            .iter()
-            .filter_map(|ors| union(table, ors))
-            .min_by_key(BTreeSet::len);
-        if let Some(ids) = best {
-            return Source::Ids(ids.into_iter().collect());
-        }
         let lower = terms
             .iter()
             .filter_map(|ors| match ors {
@@ -116,6 +111,15 @@ impl Filter {
                 _ => None,
             })
             .max_by(|a, b| bound_key(a).cmp(&bound_key(b)));
+        let best = terms.iter().filter_map(|ors| union(table, ors)).min_by_key(Vec::len);
+        if let Some(mut ids) = best {
+            // Keyset paging over an indexed query: only the ids after the bound.
+            if let Some(bound) = &lower {
+                let (key, excluded) = bound_key(bound);
+                ids.retain(|id| *id > key || (!excluded && *id == key));
+            }
+            return Source::Ids(ids);
+        }
         match lower {
             Some(bound) => Source::From(bound),
             None => Source::All,
