@@ -13,6 +13,7 @@ mod sim_snow;
 mod sim_snow_faults;
 mod sim_snow_instance;
 mod sim_snow_paging;
+mod sim_snow_refusals;
 mod snow_check;
 mod snow_client;
 mod snow_stub;

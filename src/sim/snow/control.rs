@@ -6,6 +6,7 @@
 //! - `POST /sim/faults` with any subset of `{"hibernating","fault_rate","latency_ms",
 //!   "rate_limit_per_hour" (number or null),"quota_max_rows" (number or null),
 //!   "rates":[{"phase","rate","kind",…}…] (replaces),"next":[{"kind",…,"phase"?}…] (appends)}`.
+//!   `"refusals":[…]` (replaces; see `refusals`), `"four_byte_as_question"` (bool).
 //!   Fault kinds and phases: see `faults`; `"other_writer"` (object or null): see `writers`.
 //!   Answers as GET.
 //! - `POST /sim/faults/clear`: back to the start options, no queued faults.
@@ -21,6 +22,7 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use super::faults::{Queued, Rate};
+use super::refusals::Refusal;
 use super::writers::OtherWriter;
 use super::{OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, Sim, front};
 
@@ -64,6 +66,8 @@ fn faults_doc(sim: &Sim) -> Value {
         "rate_limit_per_hour": o.rate_limit_per_hour,
         "quota_max_rows": o.quota_max_rows,
         "rates": o.fault_rates,
+        "refusals": o.refusals,
+        "four_byte_as_question": o.four_byte_as_question,
         "next": sim.state.faults.pending(),
         "other_writer": writers(sim).json(),
         "queue_length": sim.state.limits.queued(),
@@ -104,6 +108,14 @@ async fn set_faults(AxState(sim): AxState<Sim>, body: axum::body::Bytes) -> Resp
         Ok(w) => w,
         Err(e) => return bad(e),
     };
+    let refusals: Option<Vec<Refusal>> = match parse(&update, "refusals") {
+        Ok(r) => r,
+        Err(e) => return bad(e),
+    };
+    if let Some(problem) = refusals.iter().flatten().find_map(Refusal::problem) {
+        return bad(format!("refusals: {problem}"));
+    }
+    let four_byte = update.get("four_byte_as_question").and_then(Value::as_bool);
     let hibernating = update.get("hibernating").and_then(Value::as_bool);
     let fault_rate = update.get("fault_rate").and_then(Value::as_f64);
     let latency = update.get("latency_ms").and_then(Value::as_u64);
@@ -125,6 +137,12 @@ async fn set_faults(AxState(sim): AxState<Sim>, body: axum::body::Bytes) -> Resp
         }
         if let Some(r) = rates {
             o.fault_rates = r;
+        }
+        if let Some(r) = refusals {
+            o.refusals = r;
+        }
+        if let Some(f) = four_byte {
+            o.four_byte_as_question = f;
         }
     });
     if rate.is_some() {

@@ -1,5 +1,6 @@
 //! Tables beside the core ones, and views over other tables' rows.
 //!
+//! - `sys_choice`: the choice lists of choice fields (`sys_user.country`, `.preferred_language`).
 //! - `sys_properties`: system properties; `instance_id` (the instance's own sys_id-style id,
 //!   which scripts read with `gs.getProperty('instance_id')`) and `instance_name` identify the
 //!   instance a client talks to. Admin-only, as on an instance (others read no rows).
@@ -74,6 +75,27 @@ fn properties() -> TableDef {
     )
 }
 
+fn choices() -> TableDef {
+    use Kind::*;
+    let own = vec![
+        f("name", "Table", Str, 80),
+        f("element", "Element", Str, 80),
+        f("value", "Value", Str, 40),
+        f("label", "Label", Str, 100),
+        f("language", "Language", Str, 40),
+        f("sequence", "Sequence", Int, 40),
+        b("inactive", "Inactive", "false"),
+    ];
+    build(
+        "sys_choice",
+        "Choices",
+        Some(BASE_TABLE),
+        &["name", "element"],
+        own,
+        system_fields(),
+    )
+}
+
 fn sso_own() -> Vec<Field> {
     use Kind::*;
     vec![
@@ -109,7 +131,7 @@ fn saml2_own() -> Vec<Field> {
 
 /// Physical tables added beside the core ones.
 pub fn tables(sso: bool) -> Vec<TableDef> {
-    let mut out = vec![properties()];
+    let mut out = vec![properties(), choices()];
     if sso {
         let mut inherited = sso_own();
         inherited.extend(system_fields());

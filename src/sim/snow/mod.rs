@@ -20,6 +20,7 @@ mod front;
 mod limits;
 mod query;
 mod quota;
+mod refusals;
 mod render;
 mod reply;
 mod roles;
@@ -46,6 +47,7 @@ use tokio::task::{JoinHandle, JoinSet};
 pub use auth::{OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET};
 pub use extended::{Sso, USER_CLASSES};
 pub use faults::{Fault, Phase, Queued, Rate};
+pub use refusals::{Kind as RefusalKind, Operation as RefusalOperation, Refusal};
 pub use seed::ADMIN_SYS_ID;
 pub use seed::{Account, READER_PASSWORD, READER_USER};
 
@@ -76,6 +78,10 @@ pub struct Options {
     pub hibernating: bool,
     /// Strings over the dictionary `max_length` are refused with 400 instead of cut.
     pub reject_too_long: bool,
+    /// 4-byte UTF-8 characters (emoji) are stored as `?`, as on MariaDB-backed instances.
+    pub four_byte_as_question: bool,
+    /// Per-record refusals (data policy, business rule, unique key, ACL; `refusals`).
+    pub refusals: Vec<Refusal>,
     /// The `instance_id` system property; `None`: a random one, as every instance has its own.
     pub instance_id: Option<String>,
     /// The `instance_name` system property (`dev12345` for `dev12345.service-now.com`).
@@ -116,6 +122,8 @@ impl Default for Options {
             rate_limit_per_hour: None,
             hibernating: false,
             reject_too_long: false,
+            four_byte_as_question: false,
+            refusals: Vec::new(),
             instance_id: None,
             instance_name: "nowsyncsim".to_owned(),
             sso: Sso::Absent,

@@ -64,6 +64,8 @@ pub struct Field {
     pub reference: Option<&'static str>,
     pub default: &'static str,
     pub mandatory: bool,
+    /// `(value, label)` of a choice field's choice list (`sys_choice`).
+    pub choices: &'static [(&'static str, &'static str)],
 }
 
 /// One table with its own and inherited columns.
@@ -106,6 +108,7 @@ pub(super) const fn f(name: &'static str, label: &'static str, kind: Kind, max_l
         reference: None,
         default: "",
         mandatory: false,
+        choices: &[],
     }
 }
 
@@ -118,6 +121,7 @@ const fn r(name: &'static str, label: &'static str, table: &'static str) -> Fiel
         reference: Some(table),
         default: "",
         mandatory: false,
+        choices: &[],
     }
 }
 
@@ -130,8 +134,36 @@ pub(super) const fn b(name: &'static str, label: &'static str, default: &'static
         reference: None,
         default,
         mandatory: false,
+        choices: &[],
     }
 }
+
+/// Choices of `sys_user.country` (ISO 3166 alpha-2 values; a subset of an instance's list).
+const COUNTRIES: &[(&str, &str)] = &[
+    ("US", "United States"),
+    ("GB", "United Kingdom"),
+    ("DE", "Germany"),
+    ("FR", "France"),
+    ("NL", "Netherlands"),
+    ("CH", "Switzerland"),
+    ("CA", "Canada"),
+    ("AU", "Australia"),
+    ("IN", "India"),
+    ("JP", "Japan"),
+];
+
+/// Choices of `sys_user.preferred_language`.
+const LANGUAGES: &[(&str, &str)] = &[
+    ("en", "English"),
+    ("de", "German"),
+    ("fr", "French"),
+    ("es", "Spanish"),
+    ("it", "Italian"),
+    ("nl", "Dutch"),
+    ("ja", "Japanese"),
+    ("pt", "Portuguese"),
+    ("zh", "Chinese"),
+];
 
 pub(super) fn mandatory(mut field: Field) -> Field {
     field.mandatory = true;
@@ -182,9 +214,15 @@ pub(super) fn user_fields() -> Vec<Field> {
         f("state", "State / Province", Str, 40),
         f("zip", "Zip / Postal code", Str, 40),
         f("street", "Street", Str, 255),
-        f("country", "Country code", Str, 3),
+        Field {
+            choices: COUNTRIES,
+            ..f("country", "Country code", Str, 3)
+        },
         f("time_zone", "Time zone", Str, 40),
-        f("preferred_language", "Language", Str, 3),
+        Field {
+            choices: LANGUAGES,
+            ..f("preferred_language", "Language", Str, 3)
+        },
         f("gender", "Gender", Str, 40),
         f("roles", "Roles", UserRoles, 40),
         f("source", "Source", Str, 255),

@@ -289,6 +289,9 @@ pub fn seed(store: &mut Store, seed: u64, snow_users: usize, admin_user: &str, a
     accounts
 }
 
+/// A choice list: `(value, label)` pairs.
+type Choices = &'static [(&'static str, &'static str)];
+
 /// What an instance holds beyond the core seed: its identity and the plugins' data.
 pub struct Extras<'a> {
     pub seed: u64,
@@ -320,6 +323,32 @@ pub fn extend(store: &mut Store, extras: &Extras) {
         tick: 50_000,
     };
     sd.dictionary(&late);
+    let choice_fields: Vec<(&str, &str, Choices)> = sd
+        .store
+        .defs()
+        .iter()
+        .filter(|d| core.contains(&d.name))
+        .flat_map(|d| {
+            d.fields[..d.own]
+                .iter()
+                .map(|f| (d.name, f.name, f.choices))
+                .collect::<Vec<_>>()
+        })
+        .filter(|(_, _, c)| !c.is_empty())
+        .collect();
+    for (table, element, choices) in choice_fields {
+        for (i, (value, label)) in choices.iter().enumerate() {
+            let values = [
+                ("name", s(table)),
+                ("element", s(element)),
+                ("value", s(value)),
+                ("label", s(label)),
+                ("language", s("en")),
+                ("sequence", (i * 10).to_string()),
+            ];
+            sd.insert("sys_choice", &values);
+        }
+    }
     let property = |name: &str, value: &str, kind: &str, description: &str| {
         [
             ("name", s(name)),

@@ -12,10 +12,15 @@
 //! - A group member row gives the user the group's roles (`sys_user_group.roles`, a comma
 //!   list of role names) as inherited `sys_user_has_role` rows; deleting it takes them away.
 //! - Only admins write; anyone else gets the 403 ACL exception.
+//! - Switches: per-record refusals (`refusals`); 4-byte characters stored as `?`
+//!   (`four_byte_as_question`, MariaDB-backed instances, KB0621602).
+//! - With `sysparm_input_display_value=true` a choice field's label (or its value in another
+//!   case) is stored as the choice's value; otherwise values are stored as given (TAPI).
 
 use serde_json::{Map, Value, json};
 
 use super::State;
+use super::refusals::{self, Operation};
 use super::render;
 use super::reply::Reply;
 use super::schema::Kind;
@@ -60,6 +65,8 @@ struct Ctx<'a> {
     user: &'a str,
     display_input: bool,
     reject_too_long: bool,
+    /// Store 4-byte UTF-8 characters as `?` (a MariaDB-backed instance, KB0621602).
+    four_byte_as_question: bool,
 }
 
 /// Applies body fields to `row`; returns the names written.
@@ -98,12 +105,20 @@ fn apply(
                     value = target.and_then(|t| t.find_by_display(&value)).unwrap_or_default();
                 }
             }
-            Kind::Str | Kind::Email | Kind::Phone if value.chars().count() > field.max_length => {
-                if ctx.reject_too_long {
-                    let detail = format!("Value for {name} exceeds the maximum length of {}", field.max_length);
-                    return Err(Reply::error(400, "Invalid field value", Some(&detail)));
+            Kind::Str | Kind::Email | Kind::Phone => {
+                if ctx.four_byte_as_question {
+                    value = value.chars().map(|c| if c.len_utf8() == 4 { '?' } else { c }).collect();
                 }
-                value = truncate(&value, field.max_length);
+                if ctx.display_input && !field.choices.is_empty() {
+                    value = choice_value(field.choices, value);
+                }
+                if value.chars().count() > field.max_length {
+                    if ctx.reject_too_long {
+                        let detail = format!("Value for {name} exceeds the maximum length of {}", field.max_length);
+                        return Err(Reply::error(400, "Invalid field value", Some(&detail)));
+                    }
+                    value = truncate(&value, field.max_length);
+                }
             }
             _ => {}
         }
@@ -145,6 +160,15 @@ fn apply(
     set(row, "sys_updated_on", ts);
     set(row, "sys_updated_by", ctx.user.to_owned());
     Ok(written)
+}
+
+/// A choice written as a display value (`sysparm_input_display_value=true`): its label, or its
+/// value in another case, becomes the choice's value; anything else is stored as given.
+fn choice_value(choices: &[(&str, &str)], value: String) -> String {
+    choices
+        .iter()
+        .find(|(v, label)| v.eq_ignore_ascii_case(&value) || label.eq_ignore_ascii_case(&value))
+        .map_or(value, |(v, _)| (*v).to_owned())
 }
 
 fn duplicate_user_name(store: &Store, table: &str, row: &[String]) -> Option<Reply> {
@@ -199,13 +223,15 @@ pub(super) fn write(state: &State, call: &Call, table: &str, id: Option<&str>) -
     }
     let body = parse_body(call.body)?;
     let params = Params::parse(call.query);
+    let options = state.options();
     let storage = state.read_store().storage_name(table).to_owned();
     let ctx = Ctx {
         table,
         storage: &storage,
         user: &call.caller.user_name,
         display_input: params.flag("sysparm_input_display_value"),
-        reject_too_long: state.options().reject_too_long,
+        reject_too_long: options.reject_too_long,
+        four_byte_as_question: options.four_byte_as_question,
     };
     let mut store = state.write_store();
     let t = store.table(table).ok_or_else(Reply::bad_uri)?;
@@ -226,6 +252,20 @@ pub(super) fn write(state: &State, call: &Call, table: &str, id: Option<&str>) -
         }
     };
     apply(&store, &ctx, &mut row, &body, id.is_none())?;
+    let write = refusals::Write {
+        table,
+        storage: &storage,
+        operation: if id.is_some() {
+            Operation::Update
+        } else {
+            Operation::Insert
+        },
+        row: &row,
+        caller: call.caller,
+    };
+    if let Some(reply) = refusals::check(&store, &options.refusals, &write) {
+        return Err(reply);
+    }
     if let Some(reply) = duplicate_user_name(&store, &storage, &row) {
         return Err(reply);
     }
@@ -269,6 +309,18 @@ pub fn delete(state: &State, call: &Call, table: &str, id: &str) -> Reply {
         .and_then(|t| t.get(id))
         .is_some_and(|row| super::table_api::in_view(&store, table, row));
     let storage = store.storage_name(table).to_owned();
+    if let Some(row) = store.table(table).and_then(|t| t.get(id)).filter(|_| visible) {
+        let write = refusals::Write {
+            table,
+            storage: &storage,
+            operation: Operation::Delete,
+            row,
+            caller: call.caller,
+        };
+        if let Some(reply) = refusals::check(&store, &state.options().refusals, &write) {
+            return reply;
+        }
+    }
     let Some(old) = visible
         .then(|| store.table_mut(table).and_then(|t| t.remove(id)))
         .flatten()

@@ -8,6 +8,7 @@ fn ctx(reject_too_long: bool) -> Ctx<'static> {
         user: "admin",
         display_input: false,
         reject_too_long,
+        four_byte_as_question: false,
     }
 }
 
