@@ -3,15 +3,16 @@
 
 use std::path::PathBuf;
 
+use super::screens::wizard::FieldError;
 use crate::config::Entra;
 use crate::config::edit::Edit;
 use crate::secrets::{Secret, SecretName, StoreChoice};
 use crate::servicenow::{Auth, Instance};
 
 /// The ServiceNow side of a connection test, or why it cannot run.
-pub type SnowTarget = Result<(Instance, Auth), String>;
+pub type SnowTarget = Result<(Instance, Auth), FieldError>;
 /// The Entra side of a connection test, or why it cannot run.
-pub type EntraTarget = Result<(Entra, Secret), String>;
+pub type EntraTarget = Result<(Entra, Secret), FieldError>;
 
 /// What the console asks of the runtime.
 pub enum Effect {

@@ -49,6 +49,8 @@ pub enum FileError {
     },
     #[error(transparent)]
     Schema(#[from] crate::mapping::model::SchemaError),
+    #[error(transparent)]
+    Load(#[from] crate::mapping::model::MappingFileError),
     #[error("the mapping file does not parse: {0}")]
     Mappings(#[from] toml::de::Error),
     #[error("cannot encode: {0}")]

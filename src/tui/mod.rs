@@ -94,10 +94,15 @@ pub async fn run_console(dirs: &Dirs, profile: &str) -> Result<(), ConsoleError>
             let path = &mappings::mapping_path(&dirs.config_file, Some(configured));
             match std::fs::read_to_string(path) {
                 Ok(text) => {
-                    let loaded = crate::mapping::model::load_str(&text).map_err(|e| e.to_string());
+                    let loaded = crate::mapping::model::load_str(&text).map_err(Into::into);
                     app.mappings = mappings::State::from_text(loaded, text);
                 }
-                Err(e) => app.mappings = mappings::State::new(Err(format!("{}: {e}", path.display()))),
+                Err(source) => {
+                    app.mappings = mappings::State::new(Err(error::FileError::Read {
+                        path: path.clone(),
+                        source,
+                    }))
+                }
             }
         }
         app.shared.screen = app::Screen::Dashboard;

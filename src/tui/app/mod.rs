@@ -113,7 +113,7 @@ impl App {
             log_screen: log::State::default(),
             plan: plan::State::default(),
             records: records::State::default(),
-            mappings: mappings::State::new(crate::mapping::model::defaults().map_err(|e| e.to_string())),
+            mappings: mappings::State::new(crate::mapping::model::defaults().map_err(Into::into)),
             scope: scope::State::default(),
             settings: settings::State::default(),
         }

@@ -10,7 +10,7 @@ fn key(code: KeyCode) -> KeyEvent {
 
 #[test]
 fn editor_evaluates_as_typed_and_searches_through_the_engine() {
-    let mut m = State::new(crate::mapping::model::defaults().map_err(|e| e.to_string()));
+    let mut m = State::new(crate::mapping::model::defaults().map_err(Into::into));
     m.open_editor(Utc::now());
     let editor = m.editor.as_mut().unwrap();
     editor.expr = Input::new(String::new());
@@ -49,7 +49,7 @@ fn editor_evaluates_as_typed_and_searches_through_the_engine() {
 
 #[test]
 fn editor_evaluates_against_the_source_attributes_the_engine_answers() {
-    let mut m = State::new(crate::mapping::model::defaults().map_err(|e| e.to_string()));
+    let mut m = State::new(crate::mapping::model::defaults().map_err(Into::into));
     m.open_editor(Utc::now());
     m.editor.as_mut().unwrap().expr = Input::new(r#"Join(" / ", [givenName], [department])"#.into());
     m.editor_key(key(KeyCode::Tab));

@@ -31,6 +31,7 @@ use crate::config::edit::{self, Edit};
 use crate::mapping::model::{MappingSet, ObjectType};
 use crate::tui::app::{Action as AppAction, Overlay, Shared};
 use crate::tui::effect::{ConfigEdit, Effect, SaveMappings};
+use crate::tui::error::FileError;
 
 /// A key's meaning on the mappings screen.
 #[derive(Debug, Clone)]
@@ -87,10 +88,10 @@ pub struct Doc {
 
 impl Doc {
     /// The set read from `text`.
-    pub fn from_text(set: Result<MappingSet, String>, text: String) -> Self {
+    pub fn from_text(set: Result<MappingSet, FileError>, text: String) -> Self {
         let (set, load_error) = match set {
             Ok(s) => (Some(s), None),
-            Err(e) => (None, Some(e)),
+            Err(e) => (None, Some(e.to_string())),
         };
         Self {
             draft: Draft::from_text(&text),
@@ -145,12 +146,12 @@ pub struct State {
 }
 
 impl State {
-    pub fn new(set: Result<MappingSet, String>) -> Self {
+    pub fn new(set: Result<MappingSet, FileError>) -> Self {
         Self::from_text(set, crate::mapping::model::DEFAULT_MAPPINGS_TOML.to_owned())
     }
 
     /// The screen over the set read from `text`.
-    pub fn from_text(set: Result<MappingSet, String>, text: String) -> Self {
+    pub fn from_text(set: Result<MappingSet, FileError>, text: String) -> Self {
         Self {
             doc: Doc::from_text(set, text),
             // The engine's query ids of this screen; the scope screen numbers its own apart.
@@ -277,7 +278,7 @@ impl State {
     /// Back to the mapping file as last saved.
     pub fn discard(&mut self) {
         let text = self.doc.saved_text.clone();
-        let loaded = crate::mapping::model::load_str(&text).map_err(|e| e.to_string());
+        let loaded = crate::mapping::model::load_str(&text).map_err(Into::into);
         *self = Self::from_text(loaded, text);
     }
 }

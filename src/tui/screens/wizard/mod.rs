@@ -18,6 +18,7 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 pub use field::{Field, Step};
+pub use test_step::FieldError;
 pub use view::WizardView;
 
 use crate::config::Cloud;
@@ -253,8 +254,8 @@ impl Wizard {
     }
 
     /// The live result of the instance field: the resolved URL or why it is not one.
-    pub fn instance(&self) -> Result<Instance, String> {
-        Instance::parse(self.inputs.instance.value(), false).map_err(|e| e.to_string())
+    pub fn instance(&self) -> Result<Instance, crate::servicenow::InstanceError> {
+        Instance::parse(self.inputs.instance.value(), false)
     }
 
     /// The key's meaning here.

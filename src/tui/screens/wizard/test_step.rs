@@ -6,19 +6,41 @@ use tui_input::Input;
 use super::{SideTest, Wizard};
 use crate::config::Entra;
 use crate::secrets::Secret;
-use crate::servicenow::{Auth, Instance};
+use crate::servicenow::{Auth, Instance, InstanceError};
 use crate::tui::effect::{Effect, TestRequest};
+
+/// Why a side of test connection cannot make a request yet: a field of the wizard.
+#[derive(Debug, thiserror::Error)]
+pub enum FieldError {
+    #[error(transparent)]
+    Instance(#[from] InstanceError),
+    /// A required field is empty; `step` is the wizard step that has it.
+    #[error("the {what} is empty (step {step})")]
+    Empty { what: &'static str, step: u8 },
+    #[error("the {what} '{value}' is not a GUID such as 00000000-0000-0000-0000-000000000000 (step 3)")]
+    NotAGuid {
+        what: &'static str,
+        /// Sanitised for the terminal.
+        value: String,
+    },
+}
 
 impl Wizard {
     /// The ServiceNow side as a request, or why not.
-    pub fn servicenow_target(&self) -> Result<(Instance, Auth), String> {
-        let instance = Instance::parse(self.inputs.instance.value(), false).map_err(|e| e.to_string())?;
+    pub fn servicenow_target(&self) -> Result<(Instance, Auth), FieldError> {
+        let instance = Instance::parse(self.inputs.instance.value(), false)?;
         let username = self.inputs.username.value().trim();
         if username.is_empty() {
-            return Err("the admin user name is empty (step 2)".to_owned());
+            return Err(FieldError::Empty {
+                what: "admin user name",
+                step: 2,
+            });
         }
         if self.inputs.password.value().is_empty() {
-            return Err("the password is empty (step 2)".to_owned());
+            return Err(FieldError::Empty {
+                what: "password",
+                step: 2,
+            });
         }
         Ok((
             instance,
@@ -30,16 +52,16 @@ impl Wizard {
     }
 
     /// The Entra side as settings and secret, or why not.
-    pub fn entra_target(&self) -> Result<(Entra, Secret), String> {
-        let guid = |input: &Input, what: &str| {
+    pub fn entra_target(&self) -> Result<(Entra, Secret), FieldError> {
+        let guid = |input: &Input, what: &'static str| {
             let v = input.value().trim();
             if is_guid(v) {
                 Ok(v.to_ascii_lowercase())
             } else {
-                Err(format!(
-                    "the {what} '{}' is not a GUID such as 00000000-0000-0000-0000-000000000000 (step 3)",
-                    crate::model::text::sanitize_for_terminal(v)
-                ))
+                Err(FieldError::NotAGuid {
+                    what,
+                    value: crate::model::text::sanitize_for_terminal(v),
+                })
             }
         };
         let settings = Entra {
@@ -51,7 +73,10 @@ impl Wizard {
             graph_url: self.graph_url.clone(),
         };
         if self.inputs.client_secret.value().is_empty() {
-            return Err("the client secret is empty (step 3)".to_owned());
+            return Err(FieldError::Empty {
+                what: "client secret",
+                step: 3,
+            });
         }
         Ok((settings, Secret::new(self.inputs.client_secret.value())))
     }
@@ -61,11 +86,11 @@ impl Wizard {
         let entra = self.entra_target();
         self.servicenow_test = match &servicenow {
             Ok(_) => SideTest::Running,
-            Err(why) => SideTest::Invalid(why.clone()),
+            Err(why) => SideTest::Invalid(why.to_string()),
         };
         self.entra_test = match &entra {
             Ok(_) => SideTest::Running,
-            Err(why) => SideTest::Invalid(why.clone()),
+            Err(why) => SideTest::Invalid(why.to_string()),
         };
         vec![Effect::TestConnection(Box::new(TestRequest { servicenow, entra }))]
     }

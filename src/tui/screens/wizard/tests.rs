@@ -73,7 +73,7 @@ fn typing_edits_the_focused_field_and_q_is_text() {
     typed(&mut w, "dev 1q?");
     assert_eq!(w.inputs.instance.value(), "dev 1q?");
     assert!(w.dirty);
-    assert!(w.instance().unwrap_err().contains("contains spaces"));
+    assert!(w.instance().unwrap_err().to_string().contains("contains spaces"));
     press(&mut w, &[KeyCode::Backspace; 4]);
     typed(&mut w, "1");
     assert_eq!(w.inputs.instance.value(), "dev1");

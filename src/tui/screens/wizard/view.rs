@@ -291,7 +291,7 @@ impl WizardView<'_> {
         let w = self.wizard;
         let t = self.theme;
         let row = |k: &str, v: String| Line::from(vec![Span::styled(format!("  {k:<20}"), t.dim()), Span::raw(v)]);
-        let instance = w.instance().map(|i| i.base_url()).unwrap_or_else(|e| e);
+        let instance = w.instance().map(|i| i.base_url()).unwrap_or_else(|e| e.to_string());
         lines.push(row("Instance", sanitize_for_terminal(&instance)));
         lines.push(row("Admin user", sanitize_for_terminal(w.inputs.username.value())));
         lines.push(row(
