@@ -1,14 +1,18 @@
 //! Engine benchmark (issue 6): an initial cycle of the real binary against `nowsync sim` in a
 //! separate process.
 //!
-//! 1. `sim --users 5000 --groups 250 --latency-ms 20 --semaphore 4`: prints the writes W, the
-//!    performance model's bound W·L/S (DESIGN.md), the cycle's wall time and their ratio
-//!    (target ≤ 1.2×), and the simulator's 429 count (target 0).
-//! 2. `sim --users 100000 --latency-ms 0`: the peak resident memory (VmHWM) of the nowsync
+//! 1. Capacity found with no configuration (issue 16): `sim --latency-ms 20 --semaphore S` for
+//!    S = 2, 4 and 16, and a profile without `max_in_flight`. One row each: the writes W, the
+//!    performance model's bound W·L/S (DESIGN.md), the cycle's wall time, their ratio (target
+//!    ≤ 1.15×) and the share of requests the simulator refused with 429 (target ≤ 0.5 %).
+//! 2. The 429 storm: S = 1, queue 2, L = 20 ms, 1,000 users: objects failed for throttling
+//!    (target 0).
+//! 3. `sim --users 100000 --latency-ms 0`: the peak resident memory (VmHWM) of the nowsync
 //!    process during its initial cycle (target < 300 MB).
 //!
-//! Knobs (environment): `NOWSYNC_BENCH_USERS` (5000), `NOWSYNC_BENCH_GROUPS` (250),
-//! `NOWSYNC_BENCH_LATENCY_MS` (20), `NOWSYNC_BENCH_BIG_USERS` (100000; 0 skips part 2).
+//! Knobs (environment): `NOWSYNC_BENCH_USERS` (3000), `NOWSYNC_BENCH_GROUPS` (150),
+//! `NOWSYNC_BENCH_LATENCY_MS` (20), `NOWSYNC_BENCH_SLOTS` (`2,4,16`), `NOWSYNC_BENCH_STORM_USERS`
+//! (1000; 0 skips part 2), `NOWSYNC_BENCH_BIG_USERS` (100000; 0 skips part 3).
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -16,7 +20,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_nowsync");
-const SLOTS: u64 = 4;
 
 fn env_num(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -34,16 +37,29 @@ impl Drop for Sim {
     }
 }
 
-fn sim(users: u64, groups: u64, latency_ms: u64) -> Sim {
+/// The simulator's performance model: API_INT slots, queue, latency per request.
+#[derive(Clone, Copy)]
+struct Model {
+    slots: u64,
+    queue: u64,
+    latency_ms: u64,
+}
+
+fn sim(users: u64, groups: u64, model: Model) -> Sim {
     let mut child = Command::new(BIN)
         .args(["sim", "--users", &users.to_string(), "--groups", &groups.to_string()])
         .args([
             "--snow-users",
             &(users / 10).to_string(),
             "--latency-ms",
-            &latency_ms.to_string(),
+            &model.latency_ms.to_string(),
         ])
-        .args(["--semaphore", &SLOTS.to_string()])
+        .args([
+            "--semaphore",
+            &model.slots.to_string(),
+            "--queue",
+            &model.queue.to_string(),
+        ])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .spawn()
@@ -80,8 +96,17 @@ fn peak_rss_kb(pid: u32) -> Option<u64> {
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
 }
 
-/// Runs one `sync --once`; returns (wall time, peak RSS in kB as last seen).
-fn cycle(dir: &Path, r: &serde_json::Value) -> (Duration, u64) {
+/// What one `sync --once --json` did.
+struct Cycle {
+    wall: Duration,
+    /// Peak RSS in kB, as last seen.
+    rss_kb: u64,
+    /// Failed objects by error code.
+    failed: std::collections::BTreeMap<String, u64>,
+}
+
+/// Runs one `sync --once` (with `--json` when the failures are wanted).
+fn cycle(dir: &Path, r: &serde_json::Value, json: bool) -> Cycle {
     let started = Instant::now();
     let mut child = Command::new(BIN)
         .arg("--config")
@@ -89,6 +114,7 @@ fn cycle(dir: &Path, r: &serde_json::Value) -> (Duration, u64) {
         .arg("--data-dir")
         .arg(dir.join("data"))
         .args(["sync", "--once"])
+        .args(json.then_some("--json"))
         .env(
             "NOWSYNC_SERVICENOW_PASSWORD",
             r["servicenow_password"].as_str().expect("pw"),
@@ -98,9 +124,15 @@ fn cycle(dir: &Path, r: &serde_json::Value) -> (Duration, u64) {
             r["client_secret"].as_str().expect("secret"),
         )
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .spawn()
         .expect("start nowsync sync");
+    let mut stdout = child.stdout.take().expect("sync stdout");
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut stdout, &mut text);
+        text
+    });
     let mut peak = 0;
     loop {
         if let Some(kb) = peak_rss_kb(child.id()) {
@@ -111,7 +143,20 @@ fn cycle(dir: &Path, r: &serde_json::Value) -> (Duration, u64) {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    (started.elapsed(), peak)
+    let wall = started.elapsed();
+    let doc: serde_json::Value = serde_json::from_str(&reader.join().unwrap_or_default()).unwrap_or_default();
+    let mut failed = std::collections::BTreeMap::new();
+    for r in doc["results"].as_array().into_iter().flatten() {
+        if r["status"] == "failed" {
+            let code = r["error_code"].as_str().unwrap_or("?").to_owned();
+            *failed.entry(code).or_insert(0) += 1;
+        }
+    }
+    Cycle {
+        wall,
+        rss_kb: peak,
+        failed,
+    }
 }
 
 fn stats(r: &serde_json::Value) -> serde_json::Value {
@@ -127,6 +172,65 @@ fn stats(r: &serde_json::Value) -> serde_json::Value {
     })
 }
 
+fn writes_and_requests(st: &serde_json::Value) -> (u64, u64) {
+    let n = |m: &str| st["requests"][m].as_u64().unwrap_or(0);
+    let writes = n("POST") + n("PUT") + n("PATCH") + n("DELETE");
+    (writes, writes + n("GET"))
+}
+
+/// One initial cycle with no configuration against `model`; prints its row.
+fn capacity_row(users: u64, groups: u64, model: Model) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let s = sim(users, groups, model);
+    write_config(dir.path(), &s.ready);
+    let c = cycle(dir.path(), &s.ready, true);
+    let st = stats(&s.ready);
+    let (w, requests) = writes_and_requests(&st);
+    let refused = st["rejected_429"].as_u64().unwrap_or(0);
+    let bound = Duration::from_millis(w * model.latency_ms / model.slots);
+    let throttled = c.failed.get("ServiceNowThrottled").copied().unwrap_or(0);
+    println!(
+        "| {users} users, L={} ms, S={} | W={w} | {:.1} s | {:.1} s | {:.2}x | {refused} ({:.2} %) | {} | {throttled} |",
+        model.latency_ms,
+        model.slots,
+        bound.as_secs_f64(),
+        c.wall.as_secs_f64(),
+        c.wall.as_secs_f64() / bound.as_secs_f64().max(1e-9),
+        100.0 * refused as f64 / (requests + refused).max(1) as f64,
+        st["peak_in_flight"],
+    );
+}
+
+/// The 429 storm: one slot, a queue of two. Prints its row and the failures by code.
+fn storm_row(users: u64, latency_ms: u64) {
+    let model = Model {
+        slots: 1,
+        queue: 2,
+        latency_ms,
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let s = sim(users, users / 20, model);
+    write_config(dir.path(), &s.ready);
+    let c = cycle(dir.path(), &s.ready, true);
+    let st = stats(&s.ready);
+    let (w, requests) = writes_and_requests(&st);
+    let refused = st["rejected_429"].as_u64().unwrap_or(0);
+    let bound = Duration::from_millis(w * latency_ms);
+    let throttled = c.failed.get("ServiceNowThrottled").copied().unwrap_or(0);
+    println!(
+        "| storm: {users} users, L={latency_ms} ms, S=1, queue 2 | W={w} | {:.1} s | {:.1} s | {:.2}x | {refused} ({:.2} %) | {} | {throttled} |",
+        bound.as_secs_f64(),
+        c.wall.as_secs_f64(),
+        c.wall.as_secs_f64() / bound.as_secs_f64().max(1e-9),
+        100.0 * refused as f64 / (requests + refused).max(1) as f64,
+        st["peak_in_flight"],
+    );
+    println!(
+        "engine_cycle: storm failures by code (planted data failures are expected): {:?}",
+        c.failed
+    );
+}
+
 fn main() {
     if std::env::args()
         .skip(1)
@@ -134,47 +238,53 @@ fn main() {
     {
         return;
     }
-    let users = env_num("NOWSYNC_BENCH_USERS", 5000);
-    let groups = env_num("NOWSYNC_BENCH_GROUPS", 250);
-    let latency = env_num("NOWSYNC_BENCH_LATENCY_MS", 20);
-    let dir = tempfile::tempdir().expect("temp dir");
-    {
-        let s = sim(users, groups, latency);
-        write_config(dir.path(), &s.ready);
-        let (wall, rss) = cycle(dir.path(), &s.ready);
-        let st = stats(&s.ready);
-        let w: u64 = ["POST", "PUT", "PATCH", "DELETE"]
-            .iter()
-            .map(|m| st["requests"][m].as_u64().unwrap_or(0))
-            .sum();
-        let reads = st["requests"]["GET"].as_u64().unwrap_or(0);
-        let bound = Duration::from_millis(w * latency / SLOTS);
-        println!(
-            "engine_cycle: {users} users, {groups} groups, L={latency} ms, S={SLOTS}: W={w} writes (+{reads} reads), \
-             bound W·L/S={:.2} s, wall={:.2} s, ratio={:.2}x, 429s={}, peak_in_flight={}, peak RSS={} MB",
-            bound.as_secs_f64(),
-            wall.as_secs_f64(),
-            wall.as_secs_f64() / bound.as_secs_f64().max(1e-9),
-            st["rejected_429"],
-            st["peak_in_flight"],
-            rss / 1024
+    let users = env_num("NOWSYNC_BENCH_USERS", 3000);
+    let groups = env_num("NOWSYNC_BENCH_GROUPS", 150);
+    let latency_ms = env_num("NOWSYNC_BENCH_LATENCY_MS", 20);
+    let slots: Vec<u64> = std::env::var("NOWSYNC_BENCH_SLOTS")
+        .unwrap_or_else(|_| "2,4,16".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    println!(
+        "| case (no configuration) | writes | bound W·L/S | wall | ratio | 429s (share of requests) | peak in flight | objects failed ServiceNowThrottled |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for s in slots {
+        capacity_row(
+            users,
+            groups,
+            Model {
+                slots: s,
+                queue: 50,
+                latency_ms,
+            },
         );
+    }
+    let storm = env_num("NOWSYNC_BENCH_STORM_USERS", 1000);
+    if storm > 0 {
+        storm_row(storm, latency_ms);
     }
     let big = env_num("NOWSYNC_BENCH_BIG_USERS", 100_000);
     if big > 0 {
         let dir = tempfile::tempdir().expect("temp dir");
-        let s = sim(big, 500, 0);
+        let s = sim(
+            big,
+            500,
+            Model {
+                slots: 4,
+                queue: 50,
+                latency_ms: 0,
+            },
+        );
         write_config(dir.path(), &s.ready);
-        let (wall, rss) = cycle(dir.path(), &s.ready);
+        let c = cycle(dir.path(), &s.ready, false);
         let st = stats(&s.ready);
         println!(
             "engine_cycle: {big} users at L=0: wall={:.2} s, writes={}, peak RSS of nowsync={} MB (target < 300 MB)",
-            wall.as_secs_f64(),
-            ["POST", "PUT", "PATCH", "DELETE"]
-                .iter()
-                .map(|m| st["requests"][m].as_u64().unwrap_or(0))
-                .sum::<u64>(),
-            rss / 1024
+            c.wall.as_secs_f64(),
+            writes_and_requests(&st).0,
+            c.rss_kb / 1024
         );
     }
 }

@@ -53,12 +53,7 @@ pub async fn run(profile: &Profile, credentials: Credentials, json: bool) -> Exi
     let mut sides = Vec::new();
     match (&profile.servicenow, credentials.servicenow) {
         (Some(sn), Some(auth)) => {
-            let options = ClientOptions {
-                max_in_flight: sn.max_in_flight,
-                timeout: sn.timeout,
-                page_size: sn.page_size,
-                ..ClientOptions::default()
-            };
+            let options = ClientOptions::for_profile(sn);
             let steps = servicenow::check::test_connection(&sn.instance, &auth, &options).await;
             sides.push(side("servicenow", Some(sn.instance.base_url()), steps));
         }

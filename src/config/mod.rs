@@ -54,8 +54,11 @@ pub struct ServiceNow {
     pub username: String,
     pub allow_insecure_http: bool,
     pub auth: ServiceNowAuth,
-    /// Requests in flight to the instance at once (DESIGN.md "The performance model").
+    /// The most requests in flight to the instance at once: a cap; below it the client finds
+    /// the instance's capacity by itself (DESIGN.md "The performance model").
     pub max_in_flight: usize,
+    /// How long a throttled request is retried (`throttle_budget_minutes`, default 15).
+    pub throttle_budget: Duration,
     /// Rows per page on whole-table reads.
     pub page_size: u32,
     pub timeout: Duration,

@@ -31,6 +31,7 @@ pub struct RawServiceNow {
     pub auth: Option<String>,
     pub oauth_client_id: Option<String>,
     pub max_in_flight: Option<i64>,
+    pub throttle_budget_minutes: Option<i64>,
     pub page_size: Option<i64>,
     pub timeout_seconds: Option<i64>,
 }

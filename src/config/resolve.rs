@@ -186,7 +186,15 @@ impl Ctx {
             username,
             allow_insecure_http,
             auth,
-            max_in_flight: self.ranged(S, "max_in_flight", raw.max_in_flight, 8, 1, 50)? as usize,
+            max_in_flight: self.ranged(S, "max_in_flight", raw.max_in_flight, 64, 1, 256)? as usize,
+            throttle_budget: minutes(self.ranged(
+                S,
+                "throttle_budget_minutes",
+                raw.throttle_budget_minutes,
+                15,
+                1,
+                1440,
+            )?),
             page_size: self.ranged(S, "page_size", raw.page_size, 1000, 1, 10_000)? as u32,
             timeout: Duration::from_secs(self.ranged(S, "timeout_seconds", raw.timeout_seconds, 90, 1, 600)? as u64),
         })
@@ -373,3 +381,7 @@ fn is_guid(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+fn minutes(n: i64) -> Duration {
+    Duration::from_secs(u64::try_from(n).unwrap_or(0) * 60)
+}

@@ -4,4 +4,5 @@
 //! the service asking us to slow down (429); a *pause* stops every request of one client.
 //! Depends on nothing of ours: the clients (`servicenow`, `graph`) judge their own errors.
 
+pub mod limiter;
 pub mod retry;

@@ -165,7 +165,7 @@ async fn token_request(
             message: format!("{code}: {desc}"),
         });
     }
-    let now = super::client::unix_now();
+    let now = super::transport::unix_now();
     let v = response::classify(ctx.clone(), status, &headers, &body, false, now)?.unwrap_or_default();
     let access = v.get("access_token").and_then(Value::as_str).filter(|s| !s.is_empty());
     let Some(access) = access else {

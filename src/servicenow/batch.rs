@@ -14,11 +14,12 @@ use reqwest::Method;
 use reqwest::header::HeaderMap;
 use serde_json::{Map, Value, json};
 
-use super::client::{Client, Request, unix_now};
+use super::client::Client;
 use super::error::Error;
 use super::query::check_table;
 use super::record::Record;
 use super::response;
+use super::transport::{Request, unix_now};
 use crate::model::SysId;
 
 /// The operation of one batch item.

@@ -1,9 +1,8 @@
 //! The shared Table API client: one per instance, cheap to clone (an `Arc` inside).
 //!
-//! Owns the HTTP client (no cookie jar, no redirects, a timeout), the in-flight ceiling (a
-//! semaphore, default 8: above the instance's 4 API_INT slots so they never idle, far below the
-//! 54 that overflow its queue — DESIGN "performance model"), authentication, retries and the
-//! per-client schema cache.
+//! Owns the HTTP client (no cookie jar, no redirects, a timeout), the in-flight limit (found
+//! by itself below `max_in_flight`: `net::limiter`), authentication, retries and the per-client
+//! schema cache. Sending is in `transport`.
 //!
 //! Why no cookies: requests that share a session are serialised by the instance and answered
 //! 202-empty when more than ~10 queue (spec §3.1). Why no redirects: a hibernating or
@@ -11,28 +10,21 @@
 //! could carry credentials elsewhere), so a 3xx is reported as "not a ServiceNow answer".
 //! Paths are versioned (`/api/now/v2/table/...`) so an empty list is `200 []` on every instance.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use reqwest::Method;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap};
 use serde_json::{Map, Value};
-use tokio::sync::Semaphore;
 
-use super::auth::AuthState;
 use super::error::{Context, Error};
 use super::list::{DisplayValue, ListParams, Page};
 use super::query::{QueryError, check_field, check_table};
 use super::record::Record;
-use super::response;
-use super::schema::TableSchema;
+use super::transport::{Inner, Request, header_str};
 use super::{Auth, ClientOptions, Instance};
 use crate::model::SysId;
-use crate::net::retry::{self, Pause};
 
-/// A shared client for one instance. Clones share the connection pool, the in-flight ceiling,
-/// the token and the schema cache.
+/// A shared client for one instance. Clones share the connection pool, the in-flight limit,
+/// the pause, the token and the schema cache.
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
@@ -46,61 +38,12 @@ impl std::fmt::Debug for Client {
     }
 }
 
-pub(crate) struct Inner {
-    pub(crate) instance: Instance,
-    pub(crate) http: reqwest::Client,
-    auth: AuthState,
-    pub(crate) options: ClientOptions,
-    /// Set by a throttle that names a wait: no request is sent while it lasts.
-    pause: Pause,
-    permits: Semaphore,
-    pub(crate) schemas: Mutex<HashMap<String, Arc<TableSchema>>>,
-}
-
-/// A response the caller may read: status, headers and the JSON body (none for 204).
-pub(crate) struct Response {
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: Option<Value>,
-}
-
-/// A request, described once and sent as many times as retries need.
-pub(crate) struct Request {
-    pub(crate) method: Method,
-    pub(crate) table: Option<String>,
-    pub(crate) path: String,
-    pub(crate) query: Vec<(&'static str, String)>,
-    pub(crate) body: Option<Vec<u8>>,
-    /// Table API answers must carry `result`; batch answers need not.
-    pub(crate) want_result: bool,
-}
-
-pub(crate) fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
 impl Client {
     /// Builds the client. Fails only when the HTTP stack cannot be set up.
     pub fn new(instance: Instance, auth: Auth, options: ClientOptions) -> Result<Client, Error> {
-        let setup = |detail: String| Error::Setup {
-            instance: instance.to_string(),
-            detail,
-        };
-        let http = http_client(&options).map_err(|e| setup(e.to_string()))?;
-        let auth = AuthState::new(&auth).map_err(setup)?;
-        let permits = Semaphore::new(options.max_in_flight.max(1));
-        let inner = Inner {
-            instance,
-            http,
-            auth,
-            options,
-            pause: Pause::default(),
-            permits,
-            schemas: Mutex::new(HashMap::new()),
-        };
-        Ok(Client { inner: Arc::new(inner) })
+        Ok(Client {
+            inner: Arc::new(Inner::new(instance, &auth, options)?),
+        })
     }
 
     pub fn instance(&self) -> &Instance {
@@ -109,6 +52,12 @@ impl Client {
 
     pub fn options(&self) -> &ClientOptions {
         &self.inner.options
+    }
+
+    /// How many requests the client lets be in flight now: what it has found the instance
+    /// serves at once, at most `max_in_flight`.
+    pub fn in_flight_limit(&self) -> usize {
+        self.inner.in_flight_limit()
     }
 
     /// One page of `table` (GET list).
@@ -247,119 +196,6 @@ impl Client {
             want_result: true,
         })
     }
-
-    /// Sends with the in-flight ceiling, retries and throttling (`net::retry`, judged by
-    /// [`Error::verdict`]), and one token refresh on a 401 with OAuth.
-    pub(crate) async fn send(&self, req: &Request) -> Result<Response, Error> {
-        let refreshed = AtomicBool::new(false);
-        let ambiguous = AtomicBool::new(false);
-        let method = req.method.as_str();
-        retry::run(
-            &self.inner.options.retry,
-            &self.inner.pause,
-            || self.attempt(req, &refreshed, &ambiguous),
-            |e: &Error| e.verdict(method),
-        )
-        .await
-    }
-
-    /// One attempt: authenticate, send, and refresh an OAuth token once if it was refused.
-    async fn attempt(&self, req: &Request, refreshed: &AtomicBool, ambiguous: &AtomicBool) -> Result<Response, Error> {
-        let inner = &self.inner;
-        loop {
-            let auth = inner
-                .auth
-                .header(&inner.http, &inner.instance, inner.options.timeout)
-                .await?;
-            match self.send_once(req, auth.clone()).await {
-                Err(Error::Unauthorized { .. }) if inner.auth.is_oauth() && !refreshed.swap(true, Ordering::SeqCst) => {
-                    inner.auth.invalidate(&auth).await;
-                }
-                // The record is gone: if an earlier attempt may have run (the answer was
-                // lost), that attempt deleted it, and a retried DELETE has succeeded.
-                Err(Error::NotFound { .. }) if req.method == Method::DELETE && ambiguous.load(Ordering::SeqCst) => {
-                    return Ok(Response {
-                        headers: HeaderMap::new(),
-                        body: None,
-                    });
-                }
-                Err(e) => {
-                    if matches!(
-                        e,
-                        Error::Dropped { .. } | Error::Truncated { .. } | Error::Timeout { .. }
-                    ) {
-                        ambiguous.store(true, Ordering::SeqCst);
-                    }
-                    return Err(e);
-                }
-                ok => return ok,
-            }
-        }
-    }
-
-    async fn send_once(&self, req: &Request, auth: reqwest::header::HeaderValue) -> Result<Response, Error> {
-        let inner = &self.inner;
-        let ctx = self.ctx(req.method.as_str(), req.table.as_deref());
-        let mut url = url::Url::parse(&inner.instance.url(&req.path)).map_err(|e| Error::Setup {
-            instance: inner.instance.to_string(),
-            detail: e.to_string(),
-        })?;
-        if !req.query.is_empty() {
-            // Form encoding: `^`→%5E, `=`→%3D, `,`→%2C, `@`→%40, space→`+` (spec §1.4).
-            url.query_pairs_mut()
-                .extend_pairs(req.query.iter().map(|(k, v)| (*k, v.as_str())));
-        }
-        let mut builder = inner
-            .http
-            .request(req.method.clone(), url)
-            .header(ACCEPT, "application/json");
-        builder = builder.header(AUTHORIZATION, auth);
-        if let Some(body) = &req.body {
-            builder = builder.header(CONTENT_TYPE, "application/json").body(body.clone());
-        }
-        let timeout = inner.options.timeout;
-        // The permit covers the exchange only, not backoff waits or a pause.
-        inner.pause.wait().await;
-        let _permit = inner.permits.acquire().await.map_err(|_| Error::Setup {
-            instance: inner.instance.to_string(),
-            detail: "the client was shut down".into(),
-        })?;
-        let resp = builder
-            .send()
-            .await
-            .map_err(|e| response::from_reqwest(ctx.clone(), &e, timeout))?;
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let body = resp.bytes().await.map_err(|e| {
-            let mut ctx = ctx.clone();
-            ctx.transaction_id = header_str(&headers, super::error::TRANSACTION_ID_HEADER).map(str::to_owned);
-            // The headers came; the body did not finish: a cut-off answer (quota cancellation or a
-            // dropped connection), unless the clock ran out.
-            if e.is_timeout() {
-                Error::Timeout { ctx, after: timeout }
-            } else {
-                Error::Truncated {
-                    ctx,
-                    detail: e.to_string(),
-                }
-            }
-        })?;
-        let body = response::classify(ctx, status, &headers, &body, req.want_result, unix_now())?;
-        Ok(Response { headers, body })
-    }
-}
-
-fn http_client(options: &ClientOptions) -> Result<reqwest::Client, reqwest::Error> {
-    reqwest::Client::builder()
-        .timeout(options.timeout)
-        .connect_timeout(response::connect_timeout(options.timeout))
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("nowsync/", env!("CARGO_PKG_VERSION")))
-        .build()
-}
-
-pub(crate) fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok())
 }
 
 fn to_record(ctx: &Context, v: Value) -> Result<Record, Error> {

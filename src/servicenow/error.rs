@@ -92,7 +92,7 @@ pub enum Error {
     #[error("{ctx}: not found (404): {message}: the record or table does not exist, or an ACL hides it")]
     NotFound { ctx: Context, message: String },
     #[error(
-        "{ctx}: rate limited (429): {message}: nowsync waits and retries; if it persists, lower max_in_flight or raise the instance's REST rate limit rule"
+        "{ctx}: rate limited (429): {message}: nowsync paused and retried for as long as throttle_budget_minutes allows; raise the instance's REST rate limit rule (System Web Services > REST > Rate Limit Rules) or the budget"
     )]
     RateLimited {
         ctx: Context,
@@ -100,7 +100,7 @@ pub enum Error {
         retry_after: Option<Duration>,
     },
     #[error(
-        "{ctx}: the instance answered 202 with an empty body (it dropped a queued request): nowsync retries; if it persists, lower max_in_flight"
+        "{ctx}: the instance answered 202 with an empty body (it dropped a queued request): nowsync retried for as long as throttle_budget_minutes allows; if it persists, lower max_in_flight"
     )]
     AcceptedEmpty { ctx: Context },
     #[error("{ctx}: server error ({status}): {message}: the instance is failing or overloaded; try again later")]

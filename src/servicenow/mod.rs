@@ -5,7 +5,8 @@
 //! Invariants: values are strings on the wire; no cookie jar (shared sessions are serialised by
 //! the instance and answered 202 empty); the password never appears in an error or a log.
 //!
-//! Files: `client` (the shared [`Client`], requests, retries, in-flight ceiling), `list` (list
+//! Files: `client` (the shared [`Client`] and its requests), `transport` (sending: the in-flight
+//! limit, pause, retries, one token refresh), `list` (list
 //! parameters and pages), `auth` (Basic, OAuth password grant), `error` (the one [`Error`]),
 //! `response` (classifying answers and transport failures into it), `query`
 //! (encoded queries), `record` (wire values), `schema` (`sys_dictionary`), `paging` (whole-table
@@ -27,6 +28,7 @@ mod query;
 mod record;
 mod response;
 mod schema;
+mod transport;
 
 use std::time::Duration;
 
@@ -43,7 +45,8 @@ pub use schema::{FieldDef, TableSchema};
 /// Tuning of a [`Client`].
 #[derive(Clone, Debug)]
 pub struct ClientOptions {
-    /// Requests in flight at once (a semaphore); default 8 (DESIGN, "The performance model").
+    /// The most requests in flight at once: a cap, default 64. Below it the client finds the
+    /// instance's capacity by itself, starting at 4 (DESIGN.md "The performance model").
     pub max_in_flight: usize,
     /// Per-request timeout; default 90 s, above the instance's 60-s transaction quota.
     pub timeout: Duration,
@@ -56,10 +59,26 @@ pub struct ClientOptions {
 impl Default for ClientOptions {
     fn default() -> Self {
         ClientOptions {
-            max_in_flight: 8,
+            max_in_flight: 64,
             timeout: Duration::from_secs(90),
             page_size: 1000,
             retry: crate::net::retry::Policy::default(),
+        }
+    }
+}
+
+impl ClientOptions {
+    /// The options a profile's `[servicenow]` section asks for.
+    pub fn for_profile(sn: &crate::config::ServiceNow) -> ClientOptions {
+        let default = ClientOptions::default();
+        ClientOptions {
+            max_in_flight: sn.max_in_flight,
+            timeout: sn.timeout,
+            page_size: sn.page_size,
+            retry: crate::net::retry::Policy {
+                throttle_budget: sn.throttle_budget,
+                ..default.retry
+            },
         }
     }
 }

@@ -41,12 +41,7 @@ fn clients(profile: &Profile, credentials: &Credentials) -> Result<(servicenow::
     ) else {
         return Err(StartError::NotConfigured(profile.name.clone()));
     };
-    let options = servicenow::ClientOptions {
-        max_in_flight: sn.max_in_flight,
-        timeout: sn.timeout,
-        page_size: sn.page_size,
-        ..servicenow::ClientOptions::default()
-    };
+    let options = servicenow::ClientOptions::for_profile(sn);
     let snow = servicenow::Client::new(sn.instance.clone(), auth.clone(), options)
         .map_err(|e| StartError::ServiceNow(Box::new(e)))?;
     let graph = graph::Client::new(entra, secret.clone(), graph::Options::default())

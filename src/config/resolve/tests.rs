@@ -27,7 +27,8 @@ smtp_host = "smtp.example.com"
     let p = cfg.profile("default").unwrap();
     let sn = p.servicenow.as_ref().unwrap();
     assert_eq!(sn.instance.base_url(), "https://dev35214.service-now.com");
-    assert_eq!(sn.max_in_flight, 8);
+    assert_eq!(sn.max_in_flight, 64);
+    assert_eq!(sn.throttle_budget, Duration::from_secs(15 * 60));
     assert_eq!(sn.page_size, 1000);
     assert_eq!(sn.timeout, Duration::from_secs(90));
     assert_eq!(sn.auth, ServiceNowAuth::Basic);

@@ -1,7 +1,7 @@
 //! `apply`: sends a plan's writes to ServiceNow, phase by phase (reference rows, users,
-//! groups, memberships, references to rows created in the cycle), each phase concurrently up
-//! to the client's in-flight ceiling, and records every outcome: intent before the write, link
-//! and log record after (`record`).
+//! groups, memberships, references to rows created in the cycle), each phase concurrently, a
+//! little above the client's in-flight limit, and records every outcome: intent before the
+//! write, link and log record after (`record`).
 //!
 //! Crash safety: every write is recorded as an intent before it is sent. A create whose
 //! answer is lost leaves the row without a link; the next cycle's bulk read and matching find
@@ -196,17 +196,18 @@ impl<'a> Applier<'a> {
         })
     }
 
-    /// One phase: its ops started up to the ceiling, each recorded as it completes.
+    /// One phase: its ops started a few above the client's in-flight limit (so it always has the
+    /// next request at hand and can find more capacity, but little is left that a halt would
+    /// still send), each recorded as it completes.
     async fn phase<'o>(
         &mut self,
         mut ops: impl Iterator<Item = &'o Op>,
         stats: &mut CycleStats,
         progress: &mut Progress,
     ) -> Result<(), StoreError> {
-        let ceiling = self.cx.snow.options().max_in_flight.max(1);
         let mut inflight = FuturesUnordered::new();
         loop {
-            while inflight.len() < ceiling && !self.stopped() {
+            while inflight.len() < self.cx.snow.in_flight_limit() + 4 && !self.stopped() {
                 let Some(op) = ops.next() else { break };
                 let t0 = Instant::now();
                 let request = match self.request(op) {

@@ -55,6 +55,8 @@ fn the_concurrency_ceiling_and_email_are_set_in_their_tables() {
         key(&mut s, KeyCode::Down);
     }
     assert!(s.in_text_field());
+    // The default cap, 64, replaced by 4.
+    key(&mut s, KeyCode::Backspace);
     key(&mut s, KeyCode::Backspace);
     key(&mut s, KeyCode::Char('4'));
     key(&mut s, KeyCode::Down);
