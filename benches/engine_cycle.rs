@@ -1,5 +1,5 @@
-//! Engine benchmark (issue 6): an initial cycle of the real binary against `nowsync sim` in a
-//! separate process.
+//! Engine benchmark (issues 6, 16): initial cycles of the real binary against `nowsync sim` in a
+//! separate process, scope `all`, seed 3.
 //!
 //! 1. Capacity found with no configuration (issue 16): `sim --latency-ms 20 --semaphore S` for
 //!    S = 2, 4 and 16, and a profile without `max_in_flight`. One row each: the writes W, the
@@ -47,7 +47,15 @@ struct Model {
 
 fn sim(users: u64, groups: u64, model: Model) -> Sim {
     let mut child = Command::new(BIN)
-        .args(["sim", "--users", &users.to_string(), "--groups", &groups.to_string()])
+        .args([
+            "sim",
+            "--users",
+            &users.to_string(),
+            "--groups",
+            &groups.to_string(),
+            "--seed",
+            "3",
+        ])
         .args([
             "--snow-users",
             &(users / 10).to_string(),
@@ -76,7 +84,8 @@ fn write_config(dir: &Path, r: &serde_json::Value) {
     let get = |k: &str| r[k].as_str().expect(k).to_owned();
     let text = format!(
         "[profiles.default.servicenow]\ninstance = \"{}\"\nusername = \"{}\"\n\n[profiles.default.entra]\n\
-         tenant_id = \"{}\"\nclient_id = \"{}\"\nservice_principal_id = \"{}\"\nauthority_url = \"{}\"\ngraph_url = \"{}\"\n",
+         tenant_id = \"{}\"\nclient_id = \"{}\"\nservice_principal_id = \"{}\"\nauthority_url = \"{}\"\ngraph_url = \"{}\"\n\n\
+         [profiles.default.provisioning]\nscope = \"all\"\n",
         get("servicenow_url"),
         get("servicenow_user"),
         get("tenant_id"),
@@ -147,7 +156,7 @@ fn cycle(dir: &Path, r: &serde_json::Value, json: bool) -> Cycle {
     let doc: serde_json::Value = serde_json::from_str(&reader.join().unwrap_or_default()).unwrap_or_default();
     let mut failed = std::collections::BTreeMap::new();
     for r in doc["results"].as_array().into_iter().flatten() {
-        if r["status"] == "failed" {
+        if r["status"] == "failure" {
             let code = r["error_code"].as_str().unwrap_or("?").to_owned();
             *failed.entry(code).or_insert(0) += 1;
         }
