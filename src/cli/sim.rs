@@ -51,6 +51,10 @@ pub struct SimArgs {
     /// Reject strings longer than the dictionary's max length instead of cutting them
     #[arg(long)]
     pub reject_too_long: bool,
+    /// Require OAuth: a REST API access policy that refuses Basic authentication (401 with
+    /// WWW-Authenticate: BEARER)
+    #[arg(long)]
+    pub require_oauth: bool,
 }
 
 /// Errors of `nowsync sim`.
@@ -101,6 +105,7 @@ pub async fn run(args: SimArgs) -> Result<(), SimError> {
             rate_limit_per_hour: args.rate_limit_per_hour,
             hibernating: args.hibernate,
             reject_too_long: args.reject_too_long,
+            refuse_basic: args.require_oauth,
             ..snow::Options::default()
         },
         graph: graph::Options {

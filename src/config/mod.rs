@@ -62,6 +62,17 @@ pub struct ServiceNow {
     /// Rows per page on whole-table reads.
     pub page_size: u32,
     pub timeout: Duration,
+    pub network: Network,
+}
+
+/// How a service is reached: `ca_file` and `proxy` of `[servicenow]` or `[entra]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Network {
+    /// Extra CA certificates (PEM), trusted besides the platform's roots; resolved against the
+    /// configuration file's directory and read at load.
+    pub ca_file: Option<PathBuf>,
+    /// A proxy that carries every request to the service (else `HTTPS_PROXY` and friends).
+    pub proxy: Option<url::Url>,
 }
 
 /// How nowsync authenticates to ServiceNow. The password (and OAuth client secret) are secrets.
@@ -84,6 +95,7 @@ pub struct Entra {
     pub cloud: Cloud,
     pub authority_url: Option<String>,
     pub graph_url: Option<String>,
+    pub network: Network,
 }
 
 /// The Microsoft cloud the tenant lives in.

@@ -32,6 +32,8 @@ pub struct RawServiceNow {
     pub oauth_client_id: Option<String>,
     pub max_in_flight: Option<i64>,
     pub throttle_budget_minutes: Option<i64>,
+    pub ca_file: Option<String>,
+    pub proxy: Option<String>,
     pub page_size: Option<i64>,
     pub timeout_seconds: Option<i64>,
 }
@@ -45,6 +47,8 @@ pub struct RawEntra {
     pub cloud: Option<String>,
     pub authority_url: Option<String>,
     pub graph_url: Option<String>,
+    pub ca_file: Option<String>,
+    pub proxy: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -197,6 +197,7 @@ impl Ctx {
             )?),
             page_size: self.ranged(S, "page_size", raw.page_size, 1000, 1, 10_000)? as u32,
             timeout: Duration::from_secs(self.ranged(S, "timeout_seconds", raw.timeout_seconds, 90, 1, 600)? as u64),
+            network: self.network(S, raw.ca_file, raw.proxy)?,
         })
     }
 
@@ -225,20 +226,14 @@ impl Ctx {
             "china" => Cloud::China,
             other => return Err(self.invalid(S, "cloud", other, "expected global, usgov, usgov-dod or china")),
         };
-        let url = |key: &str, v: Option<String>| -> Result<Option<String>, ConfigError> {
-            let Some(v) = v else { return Ok(None) };
-            match url::Url::parse(&v) {
-                Ok(u) if u.scheme() == "https" || u.scheme() == "http" => Ok(Some(v.trim_end_matches('/').to_owned())),
-                _ => Err(self.invalid(S, key, &v, "expected an absolute http(s):// URL")),
-            }
-        };
         Ok(Entra {
             tenant_id,
             client_id,
             service_principal_id,
             cloud,
-            authority_url: url("authority_url", raw.authority_url)?,
-            graph_url: url("graph_url", raw.graph_url)?,
+            authority_url: self.secure_url(S, "authority_url", raw.authority_url)?,
+            graph_url: self.secure_url(S, "graph_url", raw.graph_url)?,
+            network: self.network(S, raw.ca_file, raw.proxy)?,
         })
     }
 
@@ -379,6 +374,7 @@ fn is_guid(s: &str) -> bool {
             .all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
+mod network;
 #[cfg(test)]
 mod tests;
 

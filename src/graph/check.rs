@@ -62,7 +62,10 @@ pub async fn test_connection(settings: &Entra, secret: &Secret) -> Vec<Step> {
             3 => read(&client, "/users?$select=id&$top=1", "User.Read.All", settings).await,
             4 => read(&client, "/groups?$select=id&$top=1", "Group.Read.All", settings).await,
             _ => {
-                let path = format!("/servicePrincipals/{sp}/appRoleAssignedTo?$top=1");
+                let path = format!(
+                    "/servicePrincipals/{}/appRoleAssignedTo?$top=1",
+                    crate::net::encode::segment(&sp)
+                );
                 read(&client, &path, "Application.Read.All", settings).await
             }
         };
@@ -108,12 +111,30 @@ fn skip_rest(steps: &mut Vec<Step>, plan: &[(&'static str, &str)]) {
 
 async fn authority(client: &Client, settings: &Entra) -> Outcome2 {
     let url = client.endpoints().openid_url(&settings.tenant_id);
-    let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build();
+    // The same trust and proxy as the client's own requests (`net::http`).
+    let transport = crate::net::http::Transport::new(settings.network.ca_file.clone(), settings.network.proxy.clone());
+    let via = url::Url::parse(&url)
+        .ok()
+        .and_then(|u| transport.proxy_for(&u))
+        .map(|p| format!(" through the proxy {} (from {})", p.shown(), p.source))
+        .unwrap_or_default();
+    let http = transport
+        .client_builder()
+        .map_err(|e| (format!("[entra] {e}"), Some("InvalidConfiguration".to_owned())))?
+        .timeout(Duration::from_secs(30))
+        .build();
     let http = http.map_err(|e| (format!("cannot build the HTTP client: {e}"), None))?;
     let resp = http.get(&url).send().await.map_err(|e| {
+        let advice = match crate::net::tls::certificate_problem(&e) {
+            Some(rustls::CertificateError::UnknownIssuer) => {
+                "the authority's certificate is not issued by a CA this machine trusts: if a TLS-inspecting proxy issued it, name that CA's certificate (PEM) with ca_file under [entra]"
+            }
+            Some(_) => "the authority's certificate was refused: check this machine's clock and any TLS-inspecting proxy",
+            None => "check authority_url, DNS and any proxy",
+        };
         (
             format!(
-                "cannot reach the authority {}: {e}; check authority_url, DNS and any proxy",
+                "cannot reach the authority {}{via}: {e}; {advice}",
                 client.endpoints().authority
             ),
             Some("AuthorityUnreachable".to_owned()),

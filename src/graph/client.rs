@@ -85,7 +85,12 @@ impl Client {
     /// Builds a client; nothing is sent until the first request.
     pub fn new(settings: &Entra, secret: Secret, options: Options) -> Result<Client, Error> {
         let endpoints = Endpoints::resolve(settings)?;
-        let mut builder = reqwest::Client::builder().user_agent(concat!("nowsync/", env!("CARGO_PKG_VERSION")));
+        let transport =
+            crate::net::http::Transport::new(settings.network.ca_file.clone(), settings.network.proxy.clone());
+        let mut builder = transport
+            .client_builder()
+            .map_err(|e| Error::Config(format!("[entra] {e}")))?
+            .user_agent(concat!("nowsync/", env!("CARGO_PKG_VERSION")));
         if let Some(t) = options.timeout {
             builder = builder.timeout(t);
         }

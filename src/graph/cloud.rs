@@ -31,14 +31,18 @@ pub fn defaults(cloud: Cloud) -> (&'static str, &'static str) {
     }
 }
 
+/// An override URL: https://, or http:// to loopback only (the secret and tokens travel to it;
+/// config refuses the rest at load, this keeps the client honest when built another way).
 fn checked(what: &str, value: &str) -> Result<String, Error> {
     let trimmed = value.trim().trim_end_matches('/');
-    let ok = url::Url::parse(trimmed).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+    let ok = url::Url::parse(trimmed).is_ok_and(|u| {
+        u.host().is_some() && (u.scheme() == "https" || (u.scheme() == "http" && crate::net::proxy::is_loopback(&u)))
+    });
     if ok {
         Ok(trimmed.to_owned())
     } else {
         Err(Error::Config(format!(
-            "{what} '{value}' is not an http(s) URL: give e.g. https://graph.microsoft.com/v1.0"
+            "{what} '{value}' is not an https:// URL (http:// only to this machine): give e.g. https://graph.microsoft.com/v1.0"
         )))
     }
 }
@@ -84,6 +88,7 @@ mod tests {
             cloud,
             authority_url: authority.map(Into::into),
             graph_url: graph.map(Into::into),
+            network: Default::default(),
         }
     }
 
@@ -131,5 +136,6 @@ mod tests {
         assert_eq!(e.graph, "http://127.0.0.1:9/v1.0");
         assert_eq!(e.scope, "https://graph.microsoft.us/.default");
         assert!(Endpoints::resolve(&entra(Cloud::Global, None, Some("graph.local"))).is_err());
+        assert!(Endpoints::resolve(&entra(Cloud::Global, Some("http://login.example.com"), None)).is_err());
     }
 }

@@ -25,9 +25,7 @@ pub use model::{AppRoleAssignment, DirectoryObject, GROUP_SELECT, Group, Service
 pub use paging::Pager;
 pub use scope::AssignedScope;
 
-fn encode(segment: &str) -> String {
-    percent_encoding::utf8_percent_encode(segment, percent_encoding::NON_ALPHANUMERIC).to_string()
-}
+use crate::net::encode::segment as encode;
 
 impl Client {
     /// All users, `$select` of [`USER_SELECT`], 999 per page.

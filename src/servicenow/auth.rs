@@ -47,6 +47,10 @@ impl AuthState {
         }
     }
 
+    pub(crate) fn is_basic(&self) -> bool {
+        matches!(self, AuthState::Basic(_))
+    }
+
     pub(crate) fn is_oauth(&self) -> bool {
         matches!(self, AuthState::OAuth { .. })
     }

@@ -14,7 +14,7 @@ use reqwest::Method;
 use reqwest::header::HeaderMap;
 use serde_json::{Map, Value, json};
 
-use super::client::Client;
+use super::client::{Client, table_path};
 use super::error::Error;
 use super::query::check_table;
 use super::record::Record;
@@ -57,11 +57,14 @@ impl BatchOp {
 
     fn url(&self) -> String {
         match self {
-            BatchOp::Create { table, .. } => format!("/api/now/v2/table/{table}?sysparm_exclude_reference_link=true"),
+            BatchOp::Create { table, .. } => format!("{}?sysparm_exclude_reference_link=true", table_path(table, None)),
             BatchOp::Update { table, sys_id, .. } => {
-                format!("/api/now/v2/table/{table}/{sys_id}?sysparm_exclude_reference_link=true")
+                format!(
+                    "{}?sysparm_exclude_reference_link=true",
+                    table_path(table, Some(sys_id))
+                )
             }
-            BatchOp::Delete { table, sys_id } => format!("/api/now/v2/table/{table}/{sys_id}"),
+            BatchOp::Delete { table, sys_id } => table_path(table, Some(sys_id)),
         }
     }
 

@@ -8,7 +8,6 @@
 //! The write check of `table_access` creates a clearly named temporary group, user and
 //! membership, and deletes whatever it created, even when a later write fails.
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -21,6 +20,7 @@ use super::response;
 use super::{Auth, ClientOptions, Instance};
 use crate::model::SysId;
 use crate::model::check::{Outcome, Step};
+use crate::net::probe::Probe;
 
 const STEPS: [(&str, &str); 7] = [
     ("dns", "The instance's host name resolves"),
@@ -69,11 +69,15 @@ enum Done {
 /// first failure; steps after it are returned with [`Outcome::Skipped`] and the message
 /// "not run: an earlier step failed".
 pub async fn test_connection(instance: &Instance, auth: &Auth, options: &ClientOptions) -> Vec<Step> {
+    let target = url::Url::parse(&instance.base_url());
+    let Ok(target) = target else {
+        return Vec::new();
+    };
     let mut run = Run {
         instance,
         auth,
         options,
-        addrs: Vec::new(),
+        probe: Probe::new(&options.transport, &target),
         client: None,
     };
     let mut steps = Vec::with_capacity(STEPS.len());
@@ -111,7 +115,8 @@ struct Run<'a> {
     instance: &'a Instance,
     auth: &'a Auth,
     options: &'a ClientOptions,
-    addrs: Vec<SocketAddr>,
+    /// The network steps, through the proxy and with the trust the client uses.
+    probe: Probe<'a>,
     client: Option<Client>,
 }
 
@@ -133,52 +138,24 @@ impl Run<'_> {
     }
 
     async fn dns(&mut self) -> Result<Done, Fail> {
-        let host = self
-            .instance
-            .host()
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_owned();
-        let port = self.instance.port();
-        let found = tokio::time::timeout(self.short_timeout(), tokio::net::lookup_host((host.as_str(), port))).await;
-        match found {
-            Ok(Ok(addrs)) => self.addrs = addrs.collect(),
-            Ok(Err(e)) => {
-                let m = format!(
-                    "the host name '{host}' does not resolve ({e}): check the spelling of the instance. {ENTRA_ADVICE}"
-                );
-                return Err(fail(INVALID, m));
-            }
-            Err(_) => {
-                return Err(fail(
-                    INVALID,
-                    format!("resolving '{host}' took too long: check the DNS settings"),
-                ));
-            }
-        }
-        match self.addrs.first() {
-            Some(a) => Ok(Done::Pass(format!("'{host}' resolves to {}", a.ip()))),
-            None => Err(fail(
+        let timeout = self.short_timeout();
+        match self.probe.dns(timeout).await {
+            Ok(m) => Ok(Done::Pass(m)),
+            Err(m) => Err(fail(
                 INVALID,
-                format!("the host name '{host}' has no address. {ENTRA_ADVICE}"),
+                format!("{m}: check the spelling of the instance. {ENTRA_ADVICE}"),
             )),
         }
     }
 
     async fn tcp(&mut self) -> Result<Done, Fail> {
-        let mut last = String::new();
-        for addr in &self.addrs {
-            match tokio::time::timeout(self.short_timeout(), tokio::net::TcpStream::connect(addr)).await {
-                Ok(Ok(_)) => return Ok(Done::Pass(format!("connected to {addr}"))),
-                Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                    last = format!("nothing is listening on {addr} (connection refused)");
-                }
-                Ok(Err(e)) => last = format!("cannot connect to {addr}: {e}"),
-                Err(_) => last = format!("no answer from {addr} within {:?}", self.short_timeout()),
-            }
-        }
-        let m = format!("{last}: check the URL and port, and that no firewall or proxy blocks it. {ENTRA_ADVICE}");
-        Err(fail(INVALID, m))
+        let timeout = self.short_timeout();
+        self.probe.tcp(timeout).await.map(Done::Pass).map_err(|m| {
+            fail(
+                INVALID,
+                format!("{m}: check the URL and port, and that no firewall or proxy blocks it. {ENTRA_ADVICE}"),
+            )
+        })
     }
 
     fn client(&mut self) -> Result<Client, Fail> {
@@ -197,18 +174,10 @@ impl Run<'_> {
                 "plain http://: there is no TLS to check (use https:// for a real instance)".into(),
             ));
         }
-        let client = self.client()?;
-        let ctx = Context::new(self.instance.to_string(), "GET", None);
-        match client.inner.http.get(self.instance.url("/")).send().await {
-            Ok(r) => Ok(Done::Pass(format!(
-                "TLS handshake with {} succeeded (HTTP {})",
-                self.instance.host(),
-                r.status()
-            ))),
-            Err(e) => match response::from_reqwest(ctx, &e, self.options.timeout) {
-                e @ Error::Tls { .. } => Err(fail("ServiceNowTlsFailed", e.to_string())),
-                e => Err(fail(INVALID, e.to_string())),
-            },
+        let timeout = self.short_timeout();
+        match self.probe.tls(timeout, "servicenow").await {
+            Ok(m) => Ok(Done::Pass(m)),
+            Err(m) => Err(fail("ServiceNowTlsFailed", m)),
         }
     }
 
@@ -290,6 +259,12 @@ impl Run<'_> {
                 "ServiceNowCredentialsInvalid",
                 format!(
                     "the instance does not accept the user name '{user}' with this password (401): check both; the account must be active and not locked out; set the password again with `nowsync secrets set servicenow-password`"
+                ),
+            )),
+            Err(Error::BasicRefused { .. }) => Err(fail(
+                "ServiceNowBasicAuthRefused",
+                format!(
+                    "this instance's API access policy does not accept Basic authentication (it answered 401 with WWW-Authenticate: Bearer), so the password of '{user}' was not even checked: use OAuth: register nowsync in System OAuth > Application Registry (\"Create an OAuth API endpoint for external clients\"), then set auth = \"oauth\" and oauth_client_id under [servicenow] and store the client secret with `nowsync secrets set servicenow-oauth-client-secret`"
                 ),
             )),
             Err(e @ Error::OAuth { .. }) => Err(fail("ServiceNowOAuthFailed", e.to_string())),

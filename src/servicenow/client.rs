@@ -183,10 +183,7 @@ impl Client {
         body: Option<Vec<u8>>,
     ) -> Result<Request, Error> {
         check_table(table).map_err(|e| self.query_error(method.as_str(), table, e))?;
-        let path = match sys_id {
-            Some(id) => format!("/api/now/v2/table/{table}/{id}"),
-            None => format!("/api/now/v2/table/{table}"),
-        };
+        let path = table_path(table, sys_id);
         Ok(Request {
             method,
             table: Some(table.to_owned()),
@@ -195,6 +192,15 @@ impl Client {
             body,
             want_result: true,
         })
+    }
+}
+
+/// `/api/now/v2/table/{table}[/{sys_id}]`, each segment through the one encoder (`net::encode`).
+pub(crate) fn table_path(table: &str, sys_id: Option<&SysId>) -> String {
+    let table = crate::net::encode::segment(table);
+    match sys_id {
+        Some(id) => format!("/api/now/v2/table/{table}/{}", crate::net::encode::segment(id.as_str())),
+        None => format!("/api/now/v2/table/{table}"),
     }
 }
 

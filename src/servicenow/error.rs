@@ -78,6 +78,10 @@ pub enum Error {
     )]
     Unauthorized { ctx: Context, message: String },
     #[error(
+        "{ctx}: this instance's API access policy does not accept Basic authentication (401 with WWW-Authenticate: Bearer): use OAuth: register nowsync in System OAuth > Application Registry (\"Create an OAuth API endpoint for external clients\"), then set auth = \"oauth\" and oauth_client_id under [servicenow] and store the client secret with `nowsync secrets set servicenow-oauth-client-secret`"
+    )]
+    BasicRefused { ctx: Context },
+    #[error(
         "{ctx}: OAuth token request refused ({status}: {message}): check the OAuth client id and secret (System OAuth > Application Registry) and the user name and password"
     )]
     OAuth { ctx: Context, status: u16, message: String },
@@ -128,7 +132,7 @@ pub enum Error {
     #[error("{ctx}: cannot connect ({detail}): check the URL and port, and that no firewall or proxy blocks it")]
     Connect { ctx: Context, detail: String },
     #[error(
-        "{ctx}: the TLS handshake failed ({detail}): check the system's CA certificates, or a TLS-intercepting proxy"
+        "{ctx}: the TLS handshake failed ({detail}): if a private CA or a TLS-inspecting proxy issued the instance's certificate, name that CA's certificate (PEM) with ca_file under [servicenow]; `nowsync test-connection` shows who issued it"
     )]
     Tls { ctx: Context, detail: String },
     #[error(
@@ -181,6 +185,7 @@ impl Error {
                 | Error::Tls { .. }
                 | Error::Timeout { .. }
                 | Error::Unauthorized { .. }
+                | Error::BasicRefused { .. }
                 | Error::OAuth { .. }
                 | Error::Hibernating { .. }
                 | Error::NotServiceNow { .. }
@@ -218,6 +223,7 @@ impl Error {
             Error::Setup { .. } => None,
             Error::BadRequest { ctx, .. }
             | Error::Unauthorized { ctx, .. }
+            | Error::BasicRefused { ctx }
             | Error::OAuth { ctx, .. }
             | Error::Forbidden { ctx, .. }
             | Error::NotFound { ctx, .. }
@@ -244,7 +250,7 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::BadRequest { .. } => Some(400),
-            Error::Unauthorized { .. } => Some(401),
+            Error::Unauthorized { .. } | Error::BasicRefused { .. } => Some(401),
             Error::Forbidden { .. } => Some(403),
             Error::NotFound { .. } => Some(404),
             Error::RateLimited { .. } => Some(429),

@@ -54,6 +54,8 @@ pub struct ClientOptions {
     pub page_size: u32,
     /// Attempts after failures, backoff, and how long throttling is waited out.
     pub retry: crate::net::retry::Policy,
+    /// `ca_file`, proxy and name resolution.
+    pub transport: crate::net::http::Transport,
 }
 
 impl Default for ClientOptions {
@@ -63,6 +65,7 @@ impl Default for ClientOptions {
             timeout: Duration::from_secs(90),
             page_size: 1000,
             retry: crate::net::retry::Policy::default(),
+            transport: crate::net::http::Transport::default(),
         }
     }
 }
@@ -70,15 +73,16 @@ impl Default for ClientOptions {
 impl ClientOptions {
     /// The options a profile's `[servicenow]` section asks for.
     pub fn for_profile(sn: &crate::config::ServiceNow) -> ClientOptions {
-        let default = ClientOptions::default();
+        let default = crate::net::retry::Policy::default();
         ClientOptions {
             max_in_flight: sn.max_in_flight,
             timeout: sn.timeout,
             page_size: sn.page_size,
             retry: crate::net::retry::Policy {
                 throttle_budget: sn.throttle_budget,
-                ..default.retry
+                ..default
             },
+            transport: crate::net::http::Transport::new(sn.network.ca_file.clone(), sn.network.proxy.clone()),
         }
     }
 }

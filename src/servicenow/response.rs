@@ -127,6 +127,20 @@ pub fn classify(
     }
 }
 
+/// Whether a 401's `WWW-Authenticate` challenges for Bearer only: the instance's REST API access
+/// policy does not accept Basic (Washington DC and later; spec §13 #9, whose instances answer
+/// `BEARER realm="Service-now"` where a wrong password gets `Basic realm=...`, spec §1.7).
+pub fn refuses_basic(headers: &HeaderMap) -> bool {
+    let schemes: Vec<String> = headers
+        .get_all(reqwest::header::WWW_AUTHENTICATE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split_whitespace().next())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    schemes.iter().any(|s| s == "bearer") && !schemes.iter().any(|s| s == "basic")
+}
+
 /// `true` when the body is the hibernation page (spec §7: matches /hibernat/i).
 pub fn is_hibernation(text: &str) -> bool {
     text.to_ascii_lowercase().contains("hibernat")
@@ -225,6 +239,15 @@ pub fn from_reqwest(ctx: Context, e: &reqwest::Error, timeout: Duration) -> Erro
     // failure on https:// that is neither that nor DNS happened in the TLS handshake.
     let tcp_level = lower.contains("tcp connect error") || lower.contains("tcp open error");
     let https = ctx.instance.starts_with("https://");
+    if let Some(problem) = crate::net::tls::certificate_problem(e) {
+        let detail = match problem {
+            rustls::CertificateError::UnknownIssuer => {
+                "the certificate is not issued by a CA this machine trusts".to_owned()
+            }
+            other => format!("the certificate was refused: {other:?}"),
+        };
+        return Error::Tls { ctx, detail };
+    }
     if tls_words.iter().any(|w| lower.contains(w)) || (e.is_connect() && https && !tcp_level) {
         return Error::Tls { ctx, detail: chain };
     }

@@ -43,7 +43,7 @@ impl Inner {
             instance: instance.to_string(),
             detail,
         };
-        let http = http_client(&options).map_err(|e| setup(e.to_string()))?;
+        let http = http_client(&options).map_err(setup)?;
         let auth = AuthState::new(auth).map_err(setup)?;
         let limiter = Limiter::new(INITIAL_IN_FLIGHT, options.max_in_flight);
         Ok(Inner {
@@ -189,6 +189,11 @@ impl Client {
                 }
             }
         })?;
+        if status == 401 && self.inner.auth.is_basic() && response::refuses_basic(&headers) {
+            return Err(Error::BasicRefused {
+                ctx: ctx.with_headers(&headers),
+            });
+        }
         let body = response::classify(ctx, status, &headers, &body, req.want_result, unix_now())?;
         Ok(Response { headers, body })
     }
@@ -207,6 +212,7 @@ fn limiter_outcome(req: &Request, result: &Result<Response, Error>) -> Outcome {
         Err(
             Error::BadRequest { .. }
             | Error::Unauthorized { .. }
+            | Error::BasicRefused { .. }
             | Error::Forbidden { .. }
             | Error::NotFound { .. }
             | Error::Status { .. }
@@ -216,13 +222,17 @@ fn limiter_outcome(req: &Request, result: &Result<Response, Error>) -> Outcome {
     }
 }
 
-fn http_client(options: &ClientOptions) -> Result<reqwest::Client, reqwest::Error> {
-    reqwest::Client::builder()
+/// The HTTP client: the service's trust, proxy and resolver (`net::http`), a timeout, no
+/// cookies, no redirects.
+fn http_client(options: &ClientOptions) -> Result<reqwest::Client, String> {
+    let builder = options.transport.client_builder().map_err(|e| e.to_string())?;
+    builder
         .timeout(options.timeout)
         .connect_timeout(response::connect_timeout(options.timeout))
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("nowsync/", env!("CARGO_PKG_VERSION")))
         .build()
+        .map_err(|e| e.to_string())
 }
 
 pub(crate) fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

@@ -8,4 +8,5 @@
 pub mod graph;
 pub mod snow;
 pub mod tenant;
+pub mod tls;
 pub mod world;

@@ -99,10 +99,7 @@ async fn search(cx: &Context, text: &str, limit: usize) -> Answer {
 /// One source user's attributes as the mappings see them (with the manager's id).
 async fn read_user(cx: &Context, user_id: &str) -> Result<BTreeMap<String, crate::mapping::Value>, String> {
     let select = graph::USER_SELECT.join(",");
-    let path = format!(
-        "/users/{}?$select={select}",
-        percent_encoding::utf8_percent_encode(user_id, percent_encoding::NON_ALPHANUMERIC)
-    );
+    let path = format!("/users/{}?$select={select}", crate::net::encode::segment(user_id));
     let mut obj: Value = cx
         .graph
         .get_json(&cx.graph.url(&path))

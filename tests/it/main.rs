@@ -4,6 +4,7 @@
 
 mod cli;
 mod console;
+mod corporate;
 mod engine;
 mod graph;
 mod mapping;

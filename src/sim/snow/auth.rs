@@ -65,6 +65,22 @@ pub fn basic(header: &str) -> Option<(String, String)> {
     Some((u.to_owned(), p.to_owned()))
 }
 
+/// Whether the `Authorization` header carries a Bearer token.
+pub fn is_bearer(header: Option<&str>) -> bool {
+    header.is_some_and(|h| h.get(..7).is_some_and(|p| p.eq_ignore_ascii_case("bearer ")))
+}
+
+/// The 401 of an instance whose REST API access policy does not accept Basic authentication
+/// (Washington DC and later; spec §13 #9): the challenge names Bearer only.
+pub fn basic_refused() -> Reply {
+    Reply::error(
+        401,
+        "User is not authenticated",
+        Some("Required to provide Auth information"),
+    )
+    .header("WWW-Authenticate", "BEARER realm=\"Service-now\"")
+}
+
 fn oauth_denied() -> Reply {
     Reply::json(
         401,

@@ -4,7 +4,7 @@
 //! - `GET /sim/accounts`: `[{"user_name","password","roles":[…]}, …, {"oauth_client_id","oauth_client_secret"}]`.
 //! - `GET /sim/faults`: the switches in force and the queued one-shot faults (below).
 //! - `POST /sim/faults` with any subset of `{"hibernating","fault_rate","latency_ms",
-//!   "rate_limit_per_hour" (number or null),"quota_max_rows" (number or null),
+//!   "rate_limit_per_hour" (number or null),"quota_max_rows" (number or null),"refuse_basic",
 //!   "rates":[{"phase","rate","kind",…}…] (replaces),"next":[{"kind",…,"phase"?}…] (appends)}`.
 //!   `"refusals":[…]` (replaces; see `refusals`), `"four_byte_as_question"` (bool).
 //!   Fault kinds and phases: see `faults`; `"other_writer"` (object or null): see `writers`.
@@ -65,6 +65,7 @@ fn faults_doc(sim: &Sim) -> Value {
         "latency_ms": o.latency.as_millis() as u64,
         "rate_limit_per_hour": o.rate_limit_per_hour,
         "quota_max_rows": o.quota_max_rows,
+        "refuse_basic": o.refuse_basic,
         "rates": o.fault_rates,
         "refusals": o.refusals,
         "four_byte_as_question": o.four_byte_as_question,
@@ -119,6 +120,7 @@ async fn set_faults(AxState(sim): AxState<Sim>, body: axum::body::Bytes) -> Resp
     let hibernating = update.get("hibernating").and_then(Value::as_bool);
     let fault_rate = update.get("fault_rate").and_then(Value::as_f64);
     let latency = update.get("latency_ms").and_then(Value::as_u64);
+    let refuse_basic = update.get("refuse_basic").and_then(Value::as_bool);
     sim.state.update_options(|o| {
         if let Some(h) = hibernating {
             o.hibernating = h;
@@ -131,6 +133,9 @@ async fn set_faults(AxState(sim): AxState<Sim>, body: axum::body::Bytes) -> Resp
         }
         if let Some(r) = rate {
             o.rate_limit_per_hour = r;
+        }
+        if let Some(b) = refuse_basic {
+            o.refuse_basic = b;
         }
         if let Some(q) = quota {
             o.quota_max_rows = q;

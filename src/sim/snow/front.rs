@@ -10,7 +10,7 @@ use axum::response::Response;
 use super::faults::{self, Phase};
 use super::reply::{self, Reply};
 use super::table_api::{self, Call, Route};
-use super::{Sim, batch, quota};
+use super::{Sim, auth, batch, quota};
 
 /// Largest request body read (a batch may carry several records).
 const MAX_BODY: usize = 16 * 1024 * 1024;
@@ -107,6 +107,10 @@ async fn pipeline(sim: &Sim, req: &Incoming) -> Reply {
     }
     if let Some(answer) = fault.as_ref().and_then(faults::replace) {
         return answer;
+    }
+    // An API access policy that accepts OAuth only: Basic (or nothing) gets the Bearer challenge.
+    if options.refuse_basic && !auth::is_bearer(req.authorization.as_deref()) {
+        return auth::basic_refused();
     }
     let caller = match state
         .auth

@@ -96,6 +96,9 @@ pub struct Options {
     /// `csm_consumer_user`, alternately) carrying the emails of that many in-scope tenant users
     /// (`tenant.planted.extended_users`).
     pub extended_users: usize,
+    /// A REST API access policy that does not accept Basic authentication: only OAuth Bearer
+    /// tokens get in; everything else gets 401 with `WWW-Authenticate: BEARER`.
+    pub refuse_basic: bool,
     pub admin_user: String,
     pub admin_password: String,
 }
@@ -129,6 +132,7 @@ impl Default for Options {
             sso: Sso::Absent,
             integration_collision: None,
             extended_users: 0,
+            refuse_basic: false,
             admin_user: "admin".to_owned(),
             admin_password: random_password(),
         }
@@ -306,9 +310,25 @@ pub async fn serve(
     sim: Sim,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    use hyper_util::rt::TokioIo;
-    use tower::ServiceExt;
+    serve_with(listener, sim, None, shutdown).await
+}
 
+/// As [`serve`], over HTTPS with `tls` (a self-hosted instance with its own CA: `sim::tls`).
+pub async fn serve_tls(
+    listener: TcpListener,
+    sim: Sim,
+    tls: Arc<rustls::ServerConfig>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serve_with(listener, sim, Some(tokio_rustls::TlsAcceptor::from(tls)), shutdown).await
+}
+
+async fn serve_with(
+    listener: TcpListener,
+    sim: Sim,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let router = control::router(sim);
     let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
@@ -323,27 +343,46 @@ pub async fn serve(
         };
         while connections.try_join_next().is_some() {}
         let router = router.clone();
-        let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-            let router = router.clone();
-            async move {
-                let resp = match router.oneshot(req.map(axum::body::Body::new)).await {
-                    Ok(resp) => resp,
-                    Err(never) => match never {},
-                };
-                if resp.extensions().get::<reply::DropConnection>().is_some() {
-                    return Err(DropError);
-                }
-                Ok(resp)
-            }
-        });
+        let tls = tls.clone();
         connections.spawn(async move {
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+            match tls {
+                // A client that gives up on our certificate ends its handshake: nothing to serve.
+                Some(acceptor) => {
+                    if let Ok(stream) = acceptor.accept(stream).await {
+                        serve_connection(stream, router).await;
+                    }
+                }
+                None => serve_connection(stream, router).await,
+            }
         });
     }
     connections.shutdown().await;
     Ok(())
+}
+
+async fn serve_connection<S>(stream: S, router: axum::Router)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    use hyper_util::rt::TokioIo;
+    use tower::ServiceExt;
+
+    let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+        let router = router.clone();
+        async move {
+            let resp = match router.oneshot(req.map(axum::body::Body::new)).await {
+                Ok(resp) => resp,
+                Err(never) => match never {},
+            };
+            if resp.extensions().get::<reply::DropConnection>().is_some() {
+                return Err(DropError);
+            }
+            Ok(resp)
+        }
+    });
+    let _ = hyper::server::conn::http1::Builder::new()
+        .serve_connection(TokioIo::new(stream), service)
+        .await;
 }
 
 /// A simulator serving on loopback; dropping it shuts the server down.
@@ -370,13 +409,28 @@ pub async fn spawn(options: Options) -> std::io::Result<Running> {
 
 /// Binds 127.0.0.1:0 and serves an already built simulator (one planted with other rows).
 pub async fn spawn_sim(sim: Sim) -> std::io::Result<Running> {
+    spawn_on(sim, None).await
+}
+
+/// As [`spawn_sim`], over HTTPS with `tls`; `url` is `https://127.0.0.1:PORT` (the certificate
+/// names whatever `tls` was made for: reach it by that name through a resolver or a proxy).
+pub async fn spawn_tls(sim: Sim, tls: Arc<rustls::ServerConfig>) -> std::io::Result<Running> {
+    spawn_on(sim, Some(tls)).await
+}
+
+async fn spawn_on(sim: Sim, tls: Option<Arc<rustls::ServerConfig>>) -> std::io::Result<Running> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!("http://{}", listener.local_addr()?);
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let url = format!("{scheme}://{}", listener.local_addr()?);
     let current = sim.options();
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(serve(listener, sim.clone(), async move {
+    let shutdown = async move {
         let _ = rx.await;
-    }));
+    };
+    let task = match tls {
+        Some(tls) => tokio::spawn(serve_tls(listener, sim.clone(), tls, shutdown)),
+        None => tokio::spawn(serve(listener, sim.clone(), shutdown)),
+    };
     Ok(Running {
         url,
         admin_user: current.admin_user,

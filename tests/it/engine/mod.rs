@@ -62,6 +62,7 @@ pub async fn setup(users: usize, groups: usize, snow_users: usize, latency_ms: u
         cloud: nowsync::config::Cloud::Global,
         authority_url: Some(get("authority_url")),
         graph_url: Some(get("graph_url")),
+        network: Default::default(),
     };
     let graph = graph::Client::new(&entra, Secret::new(get("client_secret")), graph::Options::default()).unwrap();
     let auth = Auth::Basic {

@@ -34,6 +34,7 @@ pub fn settings(r: &Running) -> Entra {
         cloud: Cloud::Global,
         authority_url: Some(r.authority_url.clone()),
         graph_url: Some(r.graph_url.clone()),
+        network: Default::default(),
     }
 }
 

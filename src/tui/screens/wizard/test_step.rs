@@ -71,6 +71,7 @@ impl Wizard {
             cloud: self.cloud,
             authority_url: self.authority_url.clone(),
             graph_url: self.graph_url.clone(),
+            network: Default::default(),
         };
         if self.inputs.client_secret.value().is_empty() {
             return Err(FieldError::Empty {
