@@ -66,7 +66,7 @@ impl EngineSlot {
             .and_then(|h| h.as_ref().map(|h| h.send(command)))
             .unwrap_or(false);
         if !sent {
-            let _ = tx.send(Event::Log {
+            let _ = tx.send(Event::Note {
                 level: Level::Warn,
                 text: format!("{what}: no engine is running"),
             });
@@ -79,7 +79,7 @@ impl EngineSlot {
         let resolved = match profile.resolve() {
             Ok(resolved) => resolved,
             Err(e) => {
-                let _ = tx.send(Event::Log {
+                let _ = tx.send(Event::Note {
                     level: Level::Error,
                     text: format!("the engine keeps the profile it has: {e}"),
                 });
@@ -108,7 +108,7 @@ fn forward(handle: &Handle, tx: UnboundedSender<Event>) {
         loop {
             let event = match events.recv().await {
                 Ok(event) => Event::Sync(event),
-                Err(RecvError::Lagged(n)) => Event::Log {
+                Err(RecvError::Lagged(n)) => Event::Note {
                     level: Level::Warn,
                     text: format!("the console fell behind and missed {n} engine events"),
                 },

@@ -34,7 +34,9 @@ pub enum Event {
     /// The engine could not start (or started: `Ok`).
     EngineStarted(Result<(), super::error::EngineStartError>),
     Sync(crate::sync::SyncEvent),
-    Log {
+    /// The console's own report for the log pane (an export written, the engine's events
+    /// missed): never the engine's facts, which come only as `Sync` through `log::line_of`.
+    Note {
         level: Level,
         text: String,
     },

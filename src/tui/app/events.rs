@@ -72,7 +72,7 @@ impl App {
                 Vec::new()
             }
             Event::Sync(event) => self.on_sync(event),
-            Event::Log { level, text } => {
+            Event::Note { level, text } => {
                 self.log.push(now(), level, &text);
                 Vec::new()
             }

@@ -196,7 +196,7 @@ fn export_schema(ctx: &Context, text: String, tx: &UnboundedSender<Event>) {
             ),
             Err(e) => (Level::Error, format!("schema export failed: {e}")),
         };
-        let _ = tx.send(Event::Log { level, text });
+        let _ = tx.send(Event::Note { level, text });
     });
 }
 
@@ -212,7 +212,7 @@ fn export_records(ctx: &Context, csv: bool, records: Vec<crate::store::LogRecord
             ),
             Err(e) => (Level::Error, format!("export failed: {e}")),
         };
-        let _ = tx.send(Event::Log { level, text });
+        let _ = tx.send(Event::Note { level, text });
     });
 }
 
