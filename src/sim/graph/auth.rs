@@ -168,14 +168,34 @@ pub(super) fn token(sim: &Sim, tenant: &str, headers: &HeaderMap, body: &[u8]) -
     }
     let lifetime = sim.faults().token_lifetime_secs.map(std::time::Duration::from_secs);
     let lifetime = lifetime.unwrap_or(sim.inner.options.token_lifetime);
-    let token = format!(
-        "eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0.sim.{}",
-        crate::sim::tenant::random_opaque_id()
-    );
+    let token = access_token(sim, lifetime);
     lock(&sim.inner.tokens).insert(token.clone(), Instant::now() + lifetime);
     let secs = lifetime.as_secs();
     Reply::ok(json!({"token_type": "Bearer", "expires_in": secs, "ext_expires_in": secs, "access_token": token}))
         .header(axum::http::header::CACHE_CONTROL, "no-store, no-cache")
+}
+
+/// An app-only access token for Graph, shaped as Entra's v1 tokens are: a JWT whose claims name
+/// the tenant (`tid`), the client app (`appid`) and its service principal (`oid`, `sub`), so a
+/// client can tell which tenant and principal its state belongs to. The signature is random:
+/// only this simulator checks its tokens, by lookup.
+fn access_token(sim: &Sim, lifetime: std::time::Duration) -> String {
+    let b64 = |v: &serde_json::Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+    let t = sim.tenant();
+    let now = chrono::Utc::now().timestamp();
+    let issuer = format!("https://sts.windows.net/{}/", t.tenant_id);
+    let header = json!({"typ": "JWT", "alg": "RS256", "kid": "sim-signing-key"});
+    let claims = json!({
+        "aud": "https://graph.microsoft.com", "iss": issuer, "idp": issuer,
+        "iat": now, "nbf": now, "exp": now + lifetime.as_secs() as i64,
+        "appid": t.client_id, "appidacr": "1", "idtyp": "app",
+        "oid": t.client_service_principal_id, "sub": t.client_service_principal_id,
+        "tid": t.tenant_id, "ver": "1.0",
+        "roles": ["User.Read.All", "Group.Read.All", "Application.Read.All"],
+        "uti": crate::sim::tenant::random_opaque_id(),
+    });
+    let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(crate::sim::tenant::random_guid());
+    format!("{}.{}.{signature}", b64(&header), b64(&claims))
 }
 
 /// `GET /{tenant}/v2.0/.well-known/openid-configuration`.

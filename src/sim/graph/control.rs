@@ -49,6 +49,15 @@ pub struct Faults {
     /// Share (0..1) of Graph requests answered at random with 429 or 503 (`nowsync sim
     /// --fault-rate`), with `Retry-After` as configured.
     pub fault_rate: f64,
+    /// 429 and 503 replies carry no `Retry-After` (real Graph sometimes omits it, spec §14 #4).
+    pub omit_retry_after: bool,
+    /// Every access token issued so far expires after this many more Graph requests (a token
+    /// expiring mid-cycle); counts down, then the expiry happens once.
+    pub expire_access_tokens_after: Option<u32>,
+    /// A user restored from the recycle bin is left out of `users/delta` rounds that use
+    /// `$select`, as real Graph does (spec §14 #1, microsoft-graph-docs-contrib#6555), unless a
+    /// selected property of it changed too.
+    pub omit_restored_with_select: bool,
 }
 
 /// What the simulator saw. Counts Graph requests only (token requests in `token`).
@@ -106,17 +115,49 @@ pub(super) fn handle(sim: &Sim, method: &Method, rest: &[&str], body: &[u8]) -> 
     }
 }
 
-fn retry_after(f: &Faults) -> String {
-    match f.retry_after_http_date_secs {
+/// The `Retry-After` value of a throttling reply; `None` when the switch omits it.
+fn retry_after(f: &Faults) -> Option<String> {
+    if f.omit_retry_after {
+        return None;
+    }
+    Some(match f.retry_after_http_date_secs {
         Some(s) => httpdate::fmt_http_date(std::time::SystemTime::now() + std::time::Duration::from_secs(s)),
         None => f.retry_after.clone().unwrap_or_else(|| "1".to_owned()),
+    })
+}
+
+/// Adds `Retry-After` when there is one.
+fn with_retry(reply: Reply, ra: Option<String>) -> Reply {
+    match ra {
+        Some(v) => reply.header(HeaderName::from_static("retry-after"), v),
+        None => reply,
+    }
+}
+
+/// Counts a Graph request toward `expire_access_tokens_after`: once that many requests went
+/// through, every issued token expires before the next one is served.
+pub(super) fn count_toward_expiry(sim: &Sim) {
+    let expire = {
+        let mut f = sim.faults();
+        match f.expire_access_tokens_after {
+            None => false,
+            Some(0) => true,
+            Some(n) => {
+                f.expire_access_tokens_after = Some(n - 1);
+                false
+            }
+        }
+    };
+    if expire {
+        let now = std::time::Instant::now();
+        lock(&sim.inner.tokens).values_mut().for_each(|exp| *exp = now);
+        sim.faults().expire_access_tokens_after = None;
     }
 }
 
 /// A throttling or availability fault for this request, if one is pending.
 pub(super) fn injected_fault(sim: &Sim, _endpoint: &str) -> Option<Reply> {
     let mut f = sim.faults();
-    let retry = HeaderName::from_static("retry-after");
     if f.throttle_next > 0 {
         f.throttle_next -= 1;
         let ra = retry_after(&f);
@@ -124,33 +165,29 @@ pub(super) fn injected_fault(sim: &Sim, _endpoint: &str) -> Option<Reply> {
         sim.stats_mut().throttled_429 += 1;
         let tenant = sim.tenant_id().to_owned();
         let scope = format!("Tenant_Application/ReadWrite/{}/{tenant}", sim.client_id());
-        return Some(
-            Reply::error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "TooManyRequests",
-                "Please retry again later.",
-            )
-            .header(retry, ra)
-            .header(HeaderName::from_static("x-ms-throttle-scope"), scope)
-            .header(
-                HeaderName::from_static("x-ms-throttle-information"),
-                "ResourceUnitLimitExceeded",
-            ),
+        let reply = Reply::error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TooManyRequests",
+            "Please retry again later.",
+        )
+        .header(HeaderName::from_static("x-ms-throttle-scope"), scope)
+        .header(
+            HeaderName::from_static("x-ms-throttle-information"),
+            "ResourceUnitLimitExceeded",
         );
+        return Some(with_retry(reply, ra));
     }
     if f.unavailable_next > 0 {
         f.unavailable_next -= 1;
         let ra = retry_after(&f);
         drop(f);
         sim.stats_mut().unavailable_5xx += 1;
-        return Some(
-            Reply::error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "serviceNotAvailable",
-                "The service is temporarily unavailable.",
-            )
-            .header(retry, ra),
+        let reply = Reply::error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "serviceNotAvailable",
+            "The service is temporarily unavailable.",
         );
+        return Some(with_retry(reply, ra));
     }
     if f.fault_rate > 0.0 && rand::random::<f64>() < f.fault_rate {
         let ra = retry_after(&f);
@@ -172,7 +209,7 @@ pub(super) fn injected_fault(sim: &Sim, _endpoint: &str) -> Option<Reply> {
                 "The service is temporarily unavailable.",
             )
         };
-        return Some(reply.header(retry, ra));
+        return Some(with_retry(reply, ra));
     }
     if f.gateway_timeout_next > 0 {
         f.gateway_timeout_next -= 1;

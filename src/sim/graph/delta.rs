@@ -169,7 +169,12 @@ fn start(sim: &Sim, ctx: &Ctx, q: &Query, kind: Kind) -> Result<Round, Reply> {
         }
     }
     let select = match kind {
-        Kind::Users => query::select(q, USER_KNOWN, &[], "user")?,
+        Kind::Users => {
+            if let Some(refused) = query::delta_select_refusal(q) {
+                return Err(refused);
+            }
+            query::select(q, USER_KNOWN, &[], "user")?
+        }
         Kind::Groups => query::select(q, GROUP_DEFAULT, GROUP_KNOWN_EXTRA, "group")?,
     };
     let ids = match q.get("$filter") {
@@ -204,15 +209,23 @@ fn selected(round: &Round, name: &str) -> bool {
     round.select.as_ref().is_none_or(|s| s.iter().any(|x| x == name))
 }
 
-/// Whether a record has a change since `from` that this selection tracks.
-fn changed(rec: &Rec, round: &Round, kind: Kind) -> bool {
+/// Whether a record has a change since `from` that this selection tracks. With
+/// `hide_restores`, a user's restore from the recycle bin is no change to a `$select` round
+/// (real Graph leaves such users out, spec §14 #1).
+fn changed(rec: &Rec, round: &Round, kind: Kind, hide_restores: bool) -> bool {
     if round.from == 0 {
         return rec.is_live();
     }
     if rec.version <= round.from {
         return false;
     }
-    if rec.life_version > round.from {
+    let hidden_restore = hide_restores
+        && kind == Kind::Users
+        && round.select.is_some()
+        && rec.is_live()
+        && rec.restored_version > round.from
+        && rec.life_version == rec.restored_version;
+    if rec.life_version > round.from && !hidden_restore {
         return true;
     }
     let props = rec
@@ -276,10 +289,15 @@ fn member_changes(rec: &Rec, round: &Round) -> Vec<Value> {
 
 fn run(sim: &Sim, ctx: &Ctx, q: &Query, kind: Kind) -> Result<Reply, Reply> {
     let mut round = start(sim, ctx, q, kind)?;
-    let (empty_pages, duplicates, page_size) = {
+    let (empty_pages, duplicates, page_size, hide_restores) = {
         let f = sim.faults();
         let size = f.delta_page_size.unwrap_or(sim.inner.options.delta_page_size).max(1);
-        (f.empty_delta_pages, f.duplicate_delta_items, size)
+        (
+            f.empty_delta_pages,
+            f.duplicate_delta_items,
+            size,
+            f.omit_restored_with_select,
+        )
     };
     let members_budget = sim.inner.options.delta_members_per_page.max(1);
     let mut value: Vec<Value> = Vec::new();
@@ -295,7 +313,9 @@ fn run(sim: &Sim, ctx: &Ctx, q: &Query, kind: Kind) -> Result<Reply, Reply> {
             Kind::Groups => &store.groups,
         };
         for rec in objects.by_seq.range(round.next..).map(|(_, r)| r) {
-            if round.ids.as_ref().is_some_and(|ids| !ids.iter().any(|i| i == rec.id())) || !changed(rec, &round, kind) {
+            if round.ids.as_ref().is_some_and(|ids| !ids.iter().any(|i| i == rec.id()))
+                || !changed(rec, &round, kind, hide_restores)
+            {
                 continue;
             }
             if value.len() == page_size {

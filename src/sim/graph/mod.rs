@@ -10,6 +10,7 @@
 mod assign;
 mod auth;
 mod control;
+mod deleted;
 mod delta;
 mod filter;
 mod query;
@@ -46,6 +47,10 @@ pub struct Options {
     pub deleted_retention: Duration,
     /// Faults active from the start; `POST /sim/faults` replaces them.
     pub faults: Faults,
+    /// The first assigned security group with user members is a Microsoft 365 group
+    /// (`groupTypes: ["Unified"]`, still security-enabled), so deleting it soft-deletes it
+    /// (`tenant.planted.unified_group`).
+    pub unified_assigned_group: bool,
 }
 
 impl Default for Options {
@@ -60,6 +65,7 @@ impl Default for Options {
             delta_token_ttl: Duration::from_secs(7 * 86_400),
             deleted_retention: Duration::from_secs(30 * 86_400),
             faults: Faults::default(),
+            unified_assigned_group: false,
         }
     }
 }
@@ -96,7 +102,10 @@ impl Sim {
     }
 
     /// A simulator serving a given tenant (`options.users/groups/seed` are ignored).
-    pub fn with_tenant(tenant: Tenant, options: Options) -> Sim {
+    pub fn with_tenant(mut tenant: Tenant, options: Options) -> Sim {
+        if options.unified_assigned_group {
+            tenant.make_assigned_group_unified();
+        }
         let store = store::Store::from_tenant(&tenant);
         Sim {
             inner: Arc::new(Inner {

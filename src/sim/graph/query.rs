@@ -141,6 +141,28 @@ const ARRAYS: &[&str] = &[
 ];
 
 /// `$select` split into names, checked against `known`.
+/// `users/delta` refuses some properties in `$select` (spec §14 #2; microsoft-graph-docs
+/// issues 4746, 14141: `birthday`, `skills`, `aboutMe`; graph-explorer-v4 #3189:
+/// `signInActivity`): 400 `BadRequest` naming them.
+pub(super) fn delta_select_refusal(q: &Query) -> Option<Reply> {
+    let raw = q.get("$select")?;
+    let refused: Vec<&str> = raw
+        .split(',')
+        .map(str::trim)
+        .filter(|n| USER_NEVER_IN_LISTS.contains(n) || *n == "signInActivity")
+        .collect();
+    (!refused.is_empty()).then(|| {
+        Reply::error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            format!(
+                "Invalid request for delta query: for this entity set, $expand/$select is not supported for the following properties: {}",
+                refused.join(",")
+            ),
+        )
+    })
+}
+
 pub(super) fn select(q: &Query, known: &[&str], extra: &[&str], entity: &str) -> Result<Option<Vec<String>>, Reply> {
     let Some(raw) = q.get("$select") else {
         return Ok(None);

@@ -10,7 +10,7 @@ use super::Sim;
 use super::query::{self, ASSIGNMENT_FIELDS, GROUP_DEFAULT, GROUP_KNOWN_EXTRA, USER_DEFAULT, USER_KNOWN};
 use super::reply::{Ctx, Reply};
 use super::route::Query;
-use super::store::{Life, Rec};
+use super::store::Rec;
 use crate::sim::tenant::PrincipalType;
 
 fn try_reply(r: Result<Reply, Reply>) -> Reply {
@@ -304,42 +304,28 @@ pub(super) fn assigned_to(sim: &Sim, ctx: &Ctx, q: &Query, sp_id: &str) -> Reply
     })())
 }
 
-pub(super) fn deleted_users(sim: &Sim, ctx: &Ctx, q: &Query) -> Reply {
-    try_reply((|| {
-        let select = query::select(q, USER_KNOWN, &[], "user")?;
-        let top = query::top(q)?;
-        let store = sim.store();
-        let items: Vec<(u64, Map<String, Value>)> = store
-            .users
-            .by_seq
-            .values()
-            .filter_map(|r| match &r.life {
-                Life::SoftDeleted(at) => {
-                    let mut obj = query::project(&r.props, select.as_deref(), USER_DEFAULT);
-                    obj.insert("deletedDateTime".to_owned(), json!(at));
-                    obj.insert("@odata.type".to_owned(), json!("#microsoft.graph.user"));
-                    Some((r.seq, obj))
-                }
-                _ => None,
-            })
-            .collect();
-        drop(store);
-        let context = query::context(ctx, "directory/deletedItems/microsoft.graph.user", select.as_deref());
-        Ok(query::page(ctx, q, context, top, items.into_iter(), |m| m))
-    })())
-}
-
-pub(super) fn deleted_item(sim: &Sim, id: &str) -> Reply {
-    let store = sim.store();
-    match store.users.get(id) {
-        Some(r) if matches!(r.life, Life::SoftDeleted(_)) => {
-            let mut obj = query::project(&r.props, None, USER_DEFAULT);
-            if let Life::SoftDeleted(at) = &r.life {
-                obj.insert("deletedDateTime".to_owned(), json!(at));
-            }
-            obj.insert("@odata.type".to_owned(), json!("#microsoft.graph.user"));
-            Reply::ok(Value::Object(obj))
-        }
-        _ => Reply::not_found(id),
+/// `GET /organization[/{id}]`: the tenant itself, whose `id` is the tenant id (what a client
+/// binds its state to, with the service principal's id).
+pub(super) fn organization(sim: &Sim, ctx: &Ctx, id: Option<&str>) -> Reply {
+    let t = sim.tenant();
+    if id.is_some_and(|id| !id.eq_ignore_ascii_case(&t.tenant_id)) {
+        return Reply::not_found(id.unwrap_or_default());
     }
+    let label = t.domain.split('.').next().unwrap_or(&t.domain);
+    let mut name = label.to_owned();
+    if let Some(first) = name.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    let domain = |name: &str, default: bool, initial: bool| {
+        json!({"capabilities": "Email, OfficeCommunicationsOnline", "isDefault": default,
+               "isInitial": initial, "name": name, "type": "Managed"})
+    };
+    let org = json!({"id": t.tenant_id, "displayName": name, "tenantType": "AAD",
+        "countryLetterCode": "US", "preferredLanguage": "en",
+        "verifiedDomains": [domain(&t.domain, true, false), domain(&t.initial_domain, false, true)]});
+    if id.is_some() {
+        return Reply::ok(org);
+    }
+    let context = format!("{}/v1.0/$metadata#organization", ctx.origin);
+    Reply::ok(json!({"@odata.context": context, "value": [org]}))
 }

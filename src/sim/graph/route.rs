@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, HeaderName, Method, StatusCode, Uri};
 use axum::response::Response;
 
 use super::reply::{Ctx, Reply};
-use super::{Sim, assign, auth, control, delta, read, write};
+use super::{Sim, assign, auth, control, deleted, delta, read, write};
 
 /// Decoded query options, keyed by lower-cased name (`$select`, `$top`, …).
 pub(super) type Query = HashMap<String, String>;
@@ -88,6 +88,7 @@ fn permission(rest: &[&str]) -> Option<&'static str> {
     match rest.first().copied() {
         Some("users" | "directory") => Some("User.Read.All"),
         Some("groups") => Some("Group.Read.All"),
+        Some("organization") => Some("Organization.Read.All"),
         Some(s) if s.starts_with("servicePrincipals") => Some("Application.Read.All"),
         _ => None,
     }
@@ -96,10 +97,11 @@ fn permission(rest: &[&str]) -> Option<&'static str> {
 fn graph(sim: &Sim, ctx: &Ctx, method: &Method, rest: &[&str], q: &Query, body: &[u8]) -> Reply {
     let endpoint = endpoint_name(rest);
     sim.stats_mut().count(method.as_str(), &endpoint);
+    control::count_toward_expiry(sim);
     if let Some(reply) = control::injected_fault(sim, &endpoint) {
         return reply;
     }
-    write::purge_expired(sim, sim.inner.options.deleted_retention);
+    deleted::purge_expired(sim, sim.inner.options.deleted_retention);
     if let Err(reply) = auth::check_bearer(sim, &ctx.headers) {
         sim.stats_mut().unauthorized_401 += 1;
         return reply;
@@ -158,6 +160,8 @@ fn dispatch(sim: &Sim, ctx: &Ctx, method: &Method, rest: &[&str], q: &Query, bod
         (Method::GET, ["groups", id, rel @ ("members" | "transitiveMembers"), cast @ ..]) => {
             read::members(sim, ctx, q, id, *rel == "transitiveMembers", cast)
         }
+        (Method::GET, ["organization"]) => read::organization(sim, ctx, None),
+        (Method::GET, ["organization", id]) => read::organization(sim, ctx, Some(id)),
         (Method::GET, ["servicePrincipals"]) => read::list_service_principals(sim, ctx, q),
         (Method::GET, [sp]) if alternate_key(sp).is_some() => read::sp_by_app_id(sim, alternate_key(sp)),
         (Method::GET, ["servicePrincipals", id]) => read::get_service_principal(sim, id),
@@ -165,17 +169,20 @@ fn dispatch(sim: &Sim, ctx: &Ctx, method: &Method, rest: &[&str], q: &Query, bod
             read::assigned_to(sim, ctx, q, &read::sp_id_by_app_id(sim, alternate_key(sp)))
         }
         (Method::GET, ["servicePrincipals", id, "appRoleAssignedTo"]) => read::assigned_to(sim, ctx, q, id),
-        (Method::GET, ["directory", "deletedItems", cast]) if cast.ends_with("graph.user") => {
-            read::deleted_users(sim, ctx, q)
+        (Method::GET, ["directory", "deletedItems", cast]) if deleted::Kind::of_cast(cast).is_some() => {
+            match deleted::Kind::of_cast(cast) {
+                Some(kind) => deleted::list(sim, ctx, q, kind),
+                None => Reply::not_found(cast),
+            }
         }
-        (Method::GET, ["directory", "deletedItems", id]) => read::deleted_item(sim, id),
+        (Method::GET, ["directory", "deletedItems", id]) => deleted::item(sim, id),
         (Method::POST, ["users"]) => write::create_user(sim, ctx, body),
         (Method::PATCH, ["users", id]) => write::patch_user(sim, id, body),
         (Method::DELETE, ["users", id]) => write::delete_user(sim, id),
         (Method::PUT, ["users", id, "manager", "$ref"]) => write::set_manager(sim, id, body),
         (Method::DELETE, ["users", id, "manager", "$ref"]) => write::remove_manager(sim, id),
-        (Method::POST, ["directory", "deletedItems", id, "restore"]) => write::restore(sim, id),
-        (Method::DELETE, ["directory", "deletedItems", id]) => write::purge(sim, id),
+        (Method::POST, ["directory", "deletedItems", id, "restore"]) => deleted::restore(sim, id),
+        (Method::DELETE, ["directory", "deletedItems", id]) => deleted::purge(sim, id),
         (Method::POST, ["groups"]) => write::create_group(sim, body),
         (Method::PATCH, ["groups", id]) => write::patch_group(sim, id, body),
         (Method::DELETE, ["groups", id]) => write::delete_group(sim, id),

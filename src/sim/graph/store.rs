@@ -36,8 +36,12 @@ pub(super) struct Rec {
     pub manager: Option<String>,
     pub former_manager: Option<String>,
     pub manager_version: u64,
-    /// Users: groups left by a soft delete, rejoined on restore.
+    /// Groups left by a soft delete, rejoined on restore.
     pub former_groups: Vec<String>,
+    /// Microsoft 365 groups: app-role assignments hidden by a soft delete, back on restore.
+    pub former_assignments: Vec<Map<String, Value>>,
+    /// Version of the last restore from deletedItems (0: never restored).
+    pub restored_version: u64,
     /// Groups: direct members in the order they were added.
     pub members: Vec<(String, PrincipalType)>,
     /// Groups: `(version, member id, type)` of every add or remove.
@@ -58,6 +62,8 @@ impl Rec {
             former_manager: None,
             manager_version: 0,
             former_groups: Vec::new(),
+            former_assignments: Vec::new(),
+            restored_version: 0,
             members: Vec::new(),
             member_log: Vec::new(),
         }
@@ -109,7 +115,7 @@ pub(super) struct Store {
     pub users: Objects,
     pub groups: Objects,
     pub assignments: Vec<Map<String, Value>>,
-    /// Ids of users in deletedItems, oldest first (for the 30-day purge clock).
+    /// Ids of users and groups in deletedItems, oldest first (for the 30-day purge clock).
     pub soft_deleted: Vec<String>,
 }
 

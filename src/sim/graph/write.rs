@@ -23,7 +23,7 @@ pub(super) fn body_object(body: &[u8]) -> Result<Map<String, Value>, Reply> {
     }
 }
 
-fn now() -> String {
+pub(super) fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
@@ -116,7 +116,7 @@ pub(super) fn patch_user(sim: &Sim, id: &str, body: &[u8]) -> Reply {
 }
 
 /// Removes `member` from every group that holds it, logging the removal; returns those groups.
-fn leave_groups(store: &mut Store, member: &str, v: u64) -> Vec<String> {
+pub(super) fn leave_groups(store: &mut Store, member: &str, v: u64) -> Vec<String> {
     let mut left = Vec::new();
     for g in store.groups.by_seq.values_mut().filter(|g| g.is_live()) {
         if let Some(pos) = g.members.iter().position(|m| m.0 == member) {
@@ -145,90 +145,6 @@ pub(super) fn delete_user(sim: &Sim, id: &str) -> Reply {
     }
     store.soft_deleted.push(id.to_owned());
     Reply::empty(StatusCode::NO_CONTENT)
-}
-
-pub(super) fn restore(sim: &Sim, id: &str) -> Reply {
-    let mut store = sim.store();
-    let Some(rec) = store.users.get(id).filter(|r| matches!(r.life, Life::SoftDeleted(_))) else {
-        return Reply::not_found(id);
-    };
-    let groups = rec.former_groups.clone();
-    let v = store.bump();
-    for gid in groups {
-        if let Some(g) = store.groups.get_mut(&gid).filter(|g| g.is_live()) {
-            g.members.push((id.to_owned(), PrincipalType::User));
-            g.member_log.push((v, id.to_owned(), PrincipalType::User));
-            g.version = v;
-        }
-    }
-    let Some(rec) = store.users.get_mut(id) else {
-        return Reply::not_found(id);
-    };
-    rec.life = Life::Live;
-    rec.life_version = v;
-    rec.version = v;
-    rec.former_groups.clear();
-    store.soft_deleted.retain(|s| s != id);
-    let Some(rec) = store.users.get(id) else {
-        return Reply::not_found(id);
-    };
-    let mut obj = query::project(&rec.props, None, USER_DEFAULT);
-    obj.insert("@odata.type".to_owned(), json!("#microsoft.graph.user"));
-    Reply::ok(Value::Object(obj))
-}
-
-pub(super) fn purge(sim: &Sim, id: &str) -> Reply {
-    let mut store = sim.store();
-    if !store
-        .users
-        .get(id)
-        .is_some_and(|r| matches!(r.life, Life::SoftDeleted(_)))
-    {
-        return Reply::not_found(id);
-    }
-    let v = store.bump();
-    if let Some(rec) = store.users.get_mut(id) {
-        rec.life = Life::Purged;
-        rec.life_version = v;
-        rec.version = v;
-    }
-    store
-        .assignments
-        .retain(|a| a.get("principalId").and_then(Value::as_str) != Some(id));
-    Reply::empty(StatusCode::NO_CONTENT)
-}
-
-/// The 30-day clock of deletedItems: purges soft-deleted users older than `retention`.
-pub(super) fn purge_expired(sim: &Sim, retention: std::time::Duration) {
-    let mut store = sim.store();
-    let cutoff = chrono::Utc::now() - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
-    let expired: Vec<String> = store
-        .soft_deleted
-        .iter()
-        .filter(|id| {
-            store.users.get(id).is_some_and(|r| match &r.life {
-                Life::SoftDeleted(at) => chrono::DateTime::parse_from_rfc3339(at).is_ok_and(|t| t <= cutoff),
-                _ => false,
-            })
-        })
-        .cloned()
-        .collect();
-    for id in expired {
-        purge_locked(&mut store, &id);
-    }
-}
-
-fn purge_locked(store: &mut Store, id: &str) {
-    let v = store.bump();
-    if let Some(rec) = store.users.get_mut(id) {
-        rec.life = Life::Purged;
-        rec.life_version = v;
-        rec.version = v;
-    }
-    store.soft_deleted.retain(|s| s != id);
-    store
-        .assignments
-        .retain(|a| a.get("principalId").and_then(Value::as_str) != Some(id));
 }
 
 pub(super) fn set_manager(sim: &Sim, id: &str, body: &[u8]) -> Reply {
@@ -323,7 +239,8 @@ pub(super) fn patch_group(sim: &Sim, id: &str, body: &[u8]) -> Reply {
     })())
 }
 
-/// Security groups are deleted for good; Microsoft 365 groups are soft-deleted (spec §8).
+/// Security groups are deleted for good; Microsoft 365 groups are soft-deleted (spec §8, §14 #3):
+/// they keep their members and, hidden, their app-role assignments until restored or purged.
 pub(super) fn delete_group(sim: &Sim, id: &str) -> Reply {
     let mut store = sim.store();
     let Some(rec) = store.groups.live(id) else {
@@ -335,7 +252,10 @@ pub(super) fn delete_group(sim: &Sim, id: &str) -> Reply {
         .and_then(Value::as_array)
         .is_some_and(|t| t.iter().any(|x| x == "Unified"));
     let v = store.bump();
-    leave_groups(&mut store, id, v);
+    let left = leave_groups(&mut store, id, v);
+    let of_group = |a: &Map<String, Value>| a.get("principalId").and_then(Value::as_str) == Some(id);
+    let assignments: Vec<Map<String, Value>> = store.assignments.iter().filter(|a| of_group(a)).cloned().collect();
+    store.assignments.retain(|a| !of_group(a));
     if let Some(rec) = store.groups.get_mut(id) {
         rec.life = if unified {
             Life::SoftDeleted(now())
@@ -344,10 +264,14 @@ pub(super) fn delete_group(sim: &Sim, id: &str) -> Reply {
         };
         rec.life_version = v;
         rec.version = v;
+        if unified {
+            rec.former_groups = left;
+            rec.former_assignments = assignments;
+        }
     }
-    store
-        .assignments
-        .retain(|a| a.get("principalId").and_then(Value::as_str) != Some(id));
+    if unified {
+        store.soft_deleted.push(id.to_owned());
+    }
     Reply::empty(StatusCode::NO_CONTENT)
 }
 

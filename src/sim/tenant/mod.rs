@@ -163,6 +163,9 @@ pub struct Planted {
     /// In scope; each `mail` is the email of a row of a table that extends `sys_user`, with
     /// that class (`snow::Options::extended_users`).
     pub extended_users: Vec<(String, String)>,
+    /// An assigned, security-enabled Microsoft 365 group with user members
+    /// (`graph::Options::unified_assigned_group`).
+    pub unified_group: String,
 }
 
 impl Tenant {
@@ -210,6 +213,23 @@ impl Tenant {
             .collect();
         ids.retain(|id| enabled.contains(id));
         ids
+    }
+
+    /// Turns the first assigned security group with user members into a Microsoft 365 group
+    /// (security-enabled, so its members stay in scope) and records it in `planted`.
+    pub fn make_assigned_group_unified(&mut self) {
+        let assigned: std::collections::HashSet<String> =
+            self.assigned_group_ids().into_iter().map(str::to_owned).collect();
+        let domain = self.domain.clone();
+        let Some(g) = self.groups.iter_mut().find(|g| {
+            g.security_enabled && assigned.contains(&g.id) && g.members.iter().any(|m| m.kind == PrincipalType::User)
+        }) else {
+            return;
+        };
+        g.group_types = vec!["Unified".to_owned()];
+        g.mail_enabled = true;
+        g.mail = Some(format!("{}@{domain}", g.mail_nickname));
+        self.planted.unified_group = g.id.clone();
     }
 
     pub fn user(&self, id: &str) -> Option<&User> {

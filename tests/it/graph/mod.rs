@@ -4,6 +4,7 @@
 mod check;
 mod conformance;
 mod delta;
+mod quirks;
 mod reads;
 
 use std::time::Duration;
