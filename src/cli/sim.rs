@@ -55,6 +55,10 @@ pub struct SimArgs {
     /// WWW-Authenticate: BEARER)
     #[arg(long)]
     pub require_oauth: bool,
+    /// Serve ServiceNow over HTTPS, with a certificate (for 127.0.0.1 and localhost) from a CA
+    /// made at start, whose certificate is written to FILE (PEM) and named in the ready line
+    #[arg(long, value_name = "FILE")]
+    pub tls_ca: Option<std::path::PathBuf>,
 }
 
 /// Errors of `nowsync sim`.
@@ -72,6 +76,14 @@ pub enum SimError {
     },
     #[error("the simulator stopped: {0}")]
     Serve(#[source] std::io::Error),
+    #[error("cannot serve HTTPS: {0}")]
+    Tls(#[from] crate::sim::tls::TlsSimError),
+    #[error("cannot write the test CA's certificate to {path}: {source}")]
+    CaFile {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("could not seed the ServiceNow simulator from the tenant: {0}")]
     Seed(#[from] snow::InsertError),
 }
@@ -80,7 +92,8 @@ impl SimError {
     pub fn exit(&self) -> Exit {
         match self {
             SimError::FaultRate(_) | SimError::Semaphore => Exit::Usage,
-            SimError::Bind { .. } | SimError::Serve(_) => Exit::Connection,
+            SimError::Bind { .. } | SimError::Serve(_) | SimError::Tls(_) => Exit::Connection,
+            SimError::CaFile { .. } => Exit::Usage,
             SimError::Seed(_) => Exit::Usage,
         }
     }
@@ -130,9 +143,17 @@ pub async fn run(args: SimArgs) -> Result<(), SimError> {
     };
     let snow_listener = bind(args.snow_addr).await?;
     let graph_listener = bind(args.graph_addr).await?;
-    let snow_url = format!("http://{}", snow_listener.local_addr().map_err(SimError::Serve)?);
+    let tls = match &args.tls_ca {
+        Some(path) => Some(test_ca(path)?),
+        None => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let snow_url = format!("{scheme}://{}", snow_listener.local_addr().map_err(SimError::Serve)?);
     let graph_url = format!("http://{}", graph_listener.local_addr().map_err(SimError::Serve)?);
-    let ready = world::ready_line(&snow_url, &snow_sim, &graph_url, &graph_sim);
+    let mut ready = world::ready_line(&snow_url, &snow_sim, &graph_url, &graph_sim);
+    if let Some(path) = &args.tls_ca {
+        ready["servicenow_ca_file"] = serde_json::json!(path.display().to_string());
+    }
     // The ready line is the contract with whoever started us: one line, flushed at once.
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "{ready}");
@@ -143,7 +164,10 @@ pub async fn run(args: SimArgs) -> Result<(), SimError> {
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
     };
-    let snow_task = tokio::spawn(snow::serve(snow_listener, snow_sim, stopped(stop_rx.clone())));
+    let snow_task = match tls {
+        Some(tls) => tokio::spawn(snow::serve_tls(snow_listener, snow_sim, tls, stopped(stop_rx.clone()))),
+        None => tokio::spawn(snow::serve(snow_listener, snow_sim, stopped(stop_rx.clone()))),
+    };
     let graph_task = tokio::spawn(graph::serve(graph_listener, graph_sim, stopped(stop_rx)));
     shutdown_signal().await;
     let _ = stop_tx.send(true);
@@ -153,6 +177,17 @@ pub async fn run(args: SimArgs) -> Result<(), SimError> {
             .map_err(SimError::Serve)?;
     }
     Ok(())
+}
+
+/// A CA made now, its certificate written to `path`, and a server configuration it signed for
+/// the loopback names.
+fn test_ca(path: &std::path::Path) -> Result<std::sync::Arc<rustls::ServerConfig>, SimError> {
+    let ca = crate::sim::tls::TestCa::new("nowsync sim test CA")?;
+    std::fs::write(path, ca.pem()).map_err(|source| SimError::CaFile {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok(ca.server(&["127.0.0.1", "localhost"], false)?)
 }
 
 /// Resolves on SIGINT or SIGTERM.

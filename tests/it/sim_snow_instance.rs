@@ -270,3 +270,47 @@ async fn world_plants_extending_rows_with_tenant_users_emails() {
         assert_eq!(result(&body)[0]["sys_class_name"], class.as_str());
     }
 }
+
+#[tokio::test]
+async fn nowsync_sim_serves_servicenow_over_https_with_a_ca_it_writes() {
+    use std::io::BufRead;
+    let ws = crate::support::Workspace::new();
+    let ca = ws.dir.path().join("ca.pem");
+    let mut child = std::process::Command::new(crate::support::BIN)
+        .arg("--data-dir")
+        .arg(ws.data_dir())
+        .args(["sim", "--snow-users", "5", "--tls-ca"])
+        .arg(&ca)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        std::io::BufReader::new(stdout).read_line(&mut line).unwrap();
+        line
+    })
+    .await
+    .unwrap();
+    let ready: Value = serde_json::from_str(&line).unwrap();
+    let url = ready["servicenow_url"].as_str().unwrap().to_owned();
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+    assert_eq!(ready["servicenow_ca_file"], ca.display().to_string());
+    let root = reqwest::Certificate::from_pem(&std::fs::read(&ca).unwrap()).unwrap();
+    let trusting = reqwest::Client::builder().add_root_certificate(root).build().unwrap();
+    let resp = trusting
+        .get(format!("{url}/api/now/table/sys_user?sysparm_limit=1"))
+        .basic_auth("admin", ready["servicenow_password"].as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let untrusting = reqwest::Client::new()
+        .get(format!("{url}/api/now/table/sys_user"))
+        .send()
+        .await;
+    assert!(untrusting.is_err(), "an unknown issuer is refused");
+    child.kill().unwrap();
+    let _ = child.wait();
+}
