@@ -59,6 +59,33 @@ pub struct SimArgs {
     /// made at start, whose certificate is written to FILE (PEM) and named in the ready line
     #[arg(long, value_name = "FILE")]
     pub tls_ca: Option<std::path::PathBuf>,
+    /// Multi-Provider SSO on the instance: absent (plugin not installed), empty (no identity
+    /// provider), matching (NameID matched on user_name), mismatched (matched on email)
+    #[arg(long, value_enum, default_value_t = SsoSetup::Absent)]
+    pub sso: SsoSetup,
+    /// Store 4-byte characters (emoji) as '?', as a MariaDB-backed instance does
+    #[arg(long)]
+    pub mariadb: bool,
+}
+
+/// `--sso`: the instance's Multi-Provider SSO setup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SsoSetup {
+    Absent,
+    Empty,
+    Matching,
+    Mismatched,
+}
+
+impl From<SsoSetup> for snow::Sso {
+    fn from(s: SsoSetup) -> snow::Sso {
+        match s {
+            SsoSetup::Absent => snow::Sso::Absent,
+            SsoSetup::Empty => snow::Sso::Empty,
+            SsoSetup::Matching => snow::Sso::Matching,
+            SsoSetup::Mismatched => snow::Sso::Mismatched,
+        }
+    }
 }
 
 /// Errors of `nowsync sim`.
@@ -119,6 +146,8 @@ pub async fn run(args: SimArgs) -> Result<(), SimError> {
             hibernating: args.hibernate,
             reject_too_long: args.reject_too_long,
             refuse_basic: args.require_oauth,
+            sso: args.sso.into(),
+            four_byte_as_question: args.mariadb,
             ..snow::Options::default()
         },
         graph: graph::Options {

@@ -279,7 +279,15 @@ async fn nowsync_sim_serves_servicenow_over_https_with_a_ca_it_writes() {
     let mut child = std::process::Command::new(crate::support::BIN)
         .arg("--data-dir")
         .arg(ws.data_dir())
-        .args(["sim", "--snow-users", "5", "--tls-ca"])
+        .args([
+            "sim",
+            "--snow-users",
+            "5",
+            "--sso",
+            "mismatched",
+            "--mariadb",
+            "--tls-ca",
+        ])
         .arg(&ca)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
@@ -306,6 +314,29 @@ async fn nowsync_sim_serves_servicenow_over_https_with_a_ca_it_writes() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
+    let idps: Value = trusting
+        .get(format!(
+            "{url}/api/now/table/sso_properties?sysparm_query=active=true&sysparm_fields=user_field"
+        ))
+        .basic_auth("admin", ready["servicenow_password"].as_str())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(idps, json!({"result": [{"user_field": "email"}]}), "--sso mismatched");
+    let stored: Value = trusting
+        .post(format!("{url}/api/now/table/sys_user"))
+        .basic_auth("admin", ready["servicenow_password"].as_str())
+        .json(&json!({"user_name": "emoji.cli", "first_name": "Bo 😀"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stored["result"]["first_name"], "Bo ?", "--mariadb");
     let untrusting = reqwest::Client::new()
         .get(format!("{url}/api/now/table/sys_user"))
         .send()

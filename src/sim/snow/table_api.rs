@@ -146,8 +146,11 @@ pub fn default_fields(store: &Store, table: &str) -> Option<Vec<String>> {
         .then(|| view.def.fields.iter().map(|f| f.name.to_owned()).collect())
 }
 
-/// The silent read ACLs: a non-admin sees only its own `sys_user_has_role` rows and no
-/// `sys_properties`; a view sees only its classes.
+/// Tables only admins read: a non-admin's reads of them come back empty (silent ACL).
+const ADMIN_ONLY: &[&str] = &["sys_properties", "sso_properties", "saml2_update1_properties"];
+
+/// The silent read ACLs: a non-admin sees only its own `sys_user_has_role` rows and nothing of
+/// the `ADMIN_ONLY` tables; a view sees only its classes.
 fn acl_filter(store: &Store, table: &str, caller: &Principal, filter: &mut Filter) {
     let who = Caller {
         sys_id: &caller.sys_id,
@@ -161,7 +164,7 @@ fn acl_filter(store: &Store, table: &str, caller: &Principal, filter: &mut Filte
         };
         filter.extra.extend(compile_cond(store, table, &cond, &who));
     }
-    if table == "sys_properties" && !caller.admin {
+    if ADMIN_ONLY.contains(&table) && !caller.admin {
         let cond = Cond {
             field: "sys_id".into(),
             op: Op::IsEmpty,
@@ -180,7 +183,7 @@ fn acl_filter(store: &Store, table: &str, caller: &Principal, filter: &mut Filte
 }
 
 pub fn readable(store: &Store, table: &str, caller: &Principal, row: &Row) -> bool {
-    if !in_view(store, table, row) || (table == "sys_properties" && !caller.admin) {
+    if !in_view(store, table, row) || (ADMIN_ONLY.contains(&table) && !caller.admin) {
         return false;
     }
     if table != "sys_user_has_role" || caller.admin {
