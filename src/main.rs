@@ -150,9 +150,8 @@ fn run(args: Args) -> Exit {
                 Ok(profile) => profile,
                 Err(e) => return fail(&e, Exit::Usage),
             };
-            if let Err(message) = cli::test_connection::precheck(profile) {
-                eprintln!("error: {message}");
-                return Exit::Usage;
+            if let Err(e) = cli::test_connection::precheck(profile) {
+                return fail(&e, Exit::Usage);
             }
             let sources = profile.credential_sources();
             let credentials = match nowsync::sync::read_credentials(&sources, &sources.secrets(), Prompt::OnTerminal) {

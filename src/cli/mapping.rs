@@ -86,23 +86,23 @@ fn mapping_path(dirs: &Dirs, profile: &str) -> Result<Option<PathBuf>, ConfigErr
 }
 
 /// The profile's mapping file text and a name for messages.
-fn mapping_text(dirs: &Dirs, profile: &str) -> Result<(String, String), String> {
-    match mapping_path(dirs, profile).map_err(|e| e.to_string())? {
+fn mapping_text(dirs: &Dirs, profile: &str) -> Result<(String, String), ConfigError> {
+    match mapping_path(dirs, profile)? {
         None => Ok((
             DEFAULT_MAPPINGS_TOML.to_owned(),
             "the built-in ServiceNow mappings".to_owned(),
         )),
         Some(path) => std::fs::read_to_string(&path)
             .map(|text| (text, path.display().to_string()))
-            .map_err(|e| format!("cannot read the mapping file {}: {e}", path.display())),
+            .map_err(|source| ConfigError::MappingFile { path, source }),
     }
 }
 
 fn check(dirs: &Dirs, profile: &str) -> Exit {
     let (text, name) = match mapping_text(dirs, profile) {
         Ok(found) => found,
-        Err(message) => {
-            eprintln!("error: {message}");
+        Err(e) => {
+            super::report_error(&e);
             return Exit::Usage;
         }
     };
@@ -203,7 +203,10 @@ fn export(dirs: &Dirs, profile: &str, file: &Path) -> Exit {
     };
     let (text, name) = match mapping_text(dirs, profile) {
         Ok(found) => found,
-        Err(message) => return fail(message),
+        Err(e) => {
+            super::report_error(&e);
+            return Exit::Usage;
+        }
     };
     if let Err(e) = model::load_str(&text) {
         return fail(format!("{name}: {e}"));

@@ -37,13 +37,17 @@ pub struct Report {
     pub sides: Vec<SideReport>,
 }
 
-/// Checks that the profile names something to test; the message when it does not.
-pub fn precheck(profile: &Profile) -> Result<(), String> {
+/// A profile with nothing to test.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "profile '{0}' configures neither [servicenow] nor [entra]: add [profiles.{0}.servicenow] with instance and username"
+)]
+pub struct NothingToTest(pub String);
+
+/// Checks that the profile names something to test.
+pub fn precheck(profile: &Profile) -> Result<(), NothingToTest> {
     if profile.servicenow.is_none() && profile.entra.is_none() {
-        return Err(format!(
-            "profile '{}' configures neither [servicenow] nor [entra]: add [profiles.{}.servicenow] with instance and username",
-            profile.name, profile.name
-        ));
+        return Err(NothingToTest(profile.name.clone()));
     }
     Ok(())
 }

@@ -8,7 +8,10 @@ use chrono::{DateTime, Utc};
 use super::compile::{Catalogue, Expression};
 use super::error::{ExprError, render_caret};
 use super::eval::{Context, EvalError, Flow};
-use super::value::Value;
+use super::value::{JsonValueError, Value};
+
+const ATTRS_SHAPE: &str =
+    "--attrs must be a JSON object of attribute names to a string, number, boolean, null or array of strings";
 
 /// Why `mapping eval` could not print a value. `Display` is the whole message for stderr,
 /// with the expression and a caret under the offending character where there is one.
@@ -18,12 +21,22 @@ pub enum EvalCliError {
     Expression { expr: String, error: ExprError },
     #[error("{}", render_caret(&.error.to_string(), .expr, .error.span.start))]
     Evaluation { expr: String, error: EvalError },
-    #[error(
-        "--attrs must be a JSON object of attribute names to a string, number, boolean, null or array of strings: {0}"
-    )]
-    Attrs(String),
-    #[error("--now must be an RFC 3339 time such as 2020-03-16T07:00:00Z: {0}")]
-    Now(String),
+    #[error("{ATTRS_SHAPE}: {0}")]
+    AttrsJson(#[source] serde_json::Error),
+    #[error("{ATTRS_SHAPE}: found {0}")]
+    AttrsNotObject(serde_json::Value),
+    #[error("{ATTRS_SHAPE}: attribute \"{name}\": {source}")]
+    Attr {
+        name: String,
+        #[source]
+        source: JsonValueError,
+    },
+    #[error("--now must be an RFC 3339 time such as 2020-03-16T07:00:00Z: '{text}': {source}")]
+    Now {
+        text: String,
+        #[source]
+        source: chrono::ParseError,
+    },
 }
 
 /// Evaluates `expr` on `attrs_json` and returns the text `mapping eval` prints (without the
@@ -39,7 +52,10 @@ pub fn eval_cli(expr: &str, attrs_json: &str, now: Option<&str>, taken: &[String
     // command behaves like Entra when --now is not given and Guid() differs between runs.
     let now: DateTime<Utc> = match now {
         Some(text) => DateTime::parse_from_rfc3339(text.trim())
-            .map_err(|e| EvalCliError::Now(format!("'{text}': {e}")))?
+            .map_err(|source| EvalCliError::Now {
+                text: text.to_owned(),
+                source,
+            })?
             .with_timezone(&Utc),
         None => Utc::now(),
     };
@@ -54,13 +70,16 @@ pub fn eval_cli_at(
     seed: u64,
     taken: &[String],
 ) -> Result<String, EvalCliError> {
-    let json: serde_json::Value = serde_json::from_str(attrs_json).map_err(|e| EvalCliError::Attrs(e.to_string()))?;
+    let json: serde_json::Value = serde_json::from_str(attrs_json).map_err(EvalCliError::AttrsJson)?;
     let serde_json::Value::Object(map) = json else {
-        return Err(EvalCliError::Attrs(format!("found {json}")));
+        return Err(EvalCliError::AttrsNotObject(json));
     };
     let mut attrs = BTreeMap::new();
     for (name, v) in &map {
-        let value = Value::from_json(v).map_err(|e| EvalCliError::Attrs(format!("attribute \"{name}\": {e}")))?;
+        let value = Value::from_json(v).map_err(|source| EvalCliError::Attr {
+            name: name.clone(),
+            source,
+        })?;
         attrs.insert(name.clone(), value);
     }
     eval_attrs_at(expr, &attrs, now, seed, taken)
@@ -148,14 +167,23 @@ mod tests {
                 .starts_with("CDate: \"soon\" is not a date (line 1, column 9)"),
             "{e}"
         );
-        assert!(matches!(eval_cli("[a]", "[1]", NOW, &[]), Err(EvalCliError::Attrs(_))));
         assert!(matches!(
-            eval_cli("[a]", r#"{"a": [{}]}"#, NOW, &[]),
-            Err(EvalCliError::Attrs(_))
+            eval_cli("[a]", "[1]", NOW, &[]),
+            Err(EvalCliError::AttrsNotObject(_))
         ));
         assert!(matches!(
+            eval_cli("[a]", "{", NOW, &[]),
+            Err(EvalCliError::AttrsJson(_))
+        ));
+        let e = eval_cli("[a]", r#"{"a": [{}]}"#, NOW, &[]).unwrap_err();
+        assert!(
+            matches!(&e, EvalCliError::Attr { name, source: JsonValueError::ArrayItem(_) } if name == "a"),
+            "{e}"
+        );
+        assert!(e.to_string().starts_with("--attrs must be a JSON object"), "{e}");
+        assert!(matches!(
             eval_cli("[a]", "{}", Some("yesterday"), &[]),
-            Err(EvalCliError::Now(_))
+            Err(EvalCliError::Now { .. })
         ));
     }
 }

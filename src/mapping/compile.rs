@@ -112,10 +112,10 @@ impl Expression {
                             Ok(re) => {
                                 regexes.insert(pattern.clone(), re);
                             }
-                            Err(message) => {
+                            Err(e) => {
                                 let kind = ExprErrorKind::BadRegex {
                                     pattern: pattern.clone(),
-                                    message,
+                                    message: e.reason,
                                 };
                                 problem = Some(ExprError::new(kind, *span));
                             }

@@ -25,6 +25,15 @@ pub fn format_entra_date(d: &DateTime<Utc>) -> String {
     d.format("%-m/%-d/%Y %-I:%M:%S %p").to_string()
 }
 
+/// A JSON value that is not an attribute value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JsonValueError {
+    #[error("an array may hold only strings, found {0}")]
+    ArrayItem(String),
+    #[error("expected a string, number, boolean, null or array of strings")]
+    Object,
+}
+
 impl Value {
     /// A multi-valued value, or NULL when there are no values.
     pub fn multi(values: Vec<String>) -> Value {
@@ -101,7 +110,7 @@ impl Value {
 
     /// Converts an attribute given as JSON (`mapping eval --attrs`): a string, number,
     /// boolean, null or array of strings.
-    pub fn from_json(v: &serde_json::Value) -> Result<Value, String> {
+    pub fn from_json(v: &serde_json::Value) -> Result<Value, JsonValueError> {
         use serde_json::Value as J;
         Ok(match v {
             J::Null => Value::Null,
@@ -118,12 +127,12 @@ impl Value {
                         J::String(s) => out.push(s.clone()),
                         J::Number(n) => out.push(n.to_string()),
                         J::Bool(b) => out.push(bool_text(*b).into()),
-                        other => return Err(format!("an array may hold only strings, found {other}")),
+                        other => return Err(JsonValueError::ArrayItem(other.to_string())),
                     }
                 }
                 Value::multi(out)
             }
-            J::Object(_) => return Err("expected a string, number, boolean, null or array of strings".into()),
+            J::Object(_) => return Err(JsonValueError::Object),
         })
     }
 }

@@ -115,19 +115,40 @@ fn integer(s: &str) -> Option<i64> {
     s.parse().ok()
 }
 
+/// Why a clause (or a filter) does not compile; the message says what to change.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClauseError {
+    #[error("a scoping filter needs at least one clause")]
+    NoClauses,
+    #[error("the attribute is empty")]
+    EmptyAttribute,
+    #[error("Entra's scoping filters do not support the attribute {0}")]
+    Unsupported(&'static str),
+    #[error("unknown operator \"{operator}\": use one of {known}")]
+    UnknownOperator { operator: String, known: String },
+    /// `reason` is the last line of the regex crate's message (the rest repeats the pattern).
+    #[error("invalid regular expression \"{value}\": {reason}")]
+    Regex { value: String, reason: String },
+    #[error("{operator} compares integers only; \"{value}\" is not one")]
+    NotAnInteger { operator: &'static str, value: String },
+    #[error("{0} needs a value")]
+    NeedsValue(&'static str),
+}
+
 impl Clause {
-    /// Checks and compiles one clause; the error says what to change.
-    pub fn compile(attribute: &str, operator: &str, value: &str) -> Result<Clause, String> {
+    /// Checks and compiles one clause.
+    pub fn compile(attribute: &str, operator: &str, value: &str) -> Result<Clause, ClauseError> {
         let attribute = attribute.trim();
         if attribute.is_empty() {
-            return Err("the attribute is empty".into());
+            return Err(ClauseError::EmptyAttribute);
         }
         if let Some(bad) = UNSUPPORTED.iter().find(|u| u.eq_ignore_ascii_case(attribute)) {
-            return Err(format!("Entra's scoping filters do not support the attribute {bad}"));
+            return Err(ClauseError::Unsupported(bad));
         }
-        let names: Vec<&str> = Operator::ALL.iter().map(|o| o.name()).collect();
-        let op = Operator::parse(operator)
-            .ok_or_else(|| format!("unknown operator \"{operator}\": use one of {}", names.join(", ")))?;
+        let op = Operator::parse(operator).ok_or_else(|| ClauseError::UnknownOperator {
+            operator: operator.to_owned(),
+            known: Operator::ALL.iter().map(|o| o.name()).collect::<Vec<_>>().join(", "),
+        })?;
         let mut clause = Clause {
             attribute: attribute.to_string(),
             operator: op,
@@ -138,27 +159,27 @@ impl Clause {
         match op {
             Operator::RegexMatch | Operator::NotRegexMatch => {
                 // The whole value must match: the reference's `([1-9][0-9])` stands for 10-99.
-                let re = Regex::new(&format!("^(?:{value})$")).map_err(|e| {
-                    let last = e
+                let re = Regex::new(&format!("^(?:{value})$")).map_err(|e| ClauseError::Regex {
+                    value: value.to_owned(),
+                    reason: e
                         .to_string()
                         .lines()
                         .rev()
                         .find(|l| !l.trim().is_empty())
                         .unwrap_or("")
                         .trim()
-                        .to_string();
-                    format!("invalid regular expression \"{value}\": {last}")
+                        .to_string(),
                 })?;
                 clause.regex = Some(re);
             }
             Operator::GreaterThan | Operator::GreaterThanOrEquals => {
-                clause.integer = Some(
-                    integer(value)
-                        .ok_or_else(|| format!("{} compares integers only; \"{value}\" is not one", op.name()))?,
-                );
+                clause.integer = Some(integer(value).ok_or_else(|| ClauseError::NotAnInteger {
+                    operator: op.name(),
+                    value: value.to_owned(),
+                })?);
             }
             _ if op.takes_value() && value.is_empty() => {
-                return Err(format!("{} needs a value", op.name()));
+                return Err(ClauseError::NeedsValue(op.name()));
             }
             _ => {}
         }

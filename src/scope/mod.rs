@@ -13,7 +13,7 @@
 
 mod clause;
 
-pub use clause::{Clause, Operator};
+pub use clause::{Clause, ClauseError, Operator};
 
 /// An attribute value as scoping sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,14 +27,15 @@ pub enum Value {
 
 /// A problem in a scoping filter, found at load.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("scoping filter \"{filter}\", clause {clause} ({attribute} {operator}): {message}")]
+#[error("scoping filter \"{filter}\", clause {clause} ({attribute} {operator}): {problem}")]
 pub struct ScopeError {
     pub filter: String,
     /// 1-based, as an admin counts them.
     pub clause: usize,
     pub attribute: String,
     pub operator: String,
-    pub message: String,
+    #[source]
+    pub problem: ClauseError,
 }
 
 /// One scoping filter: its clauses are ANDed.
@@ -69,18 +70,18 @@ impl Scope {
                     clause: 0,
                     attribute: String::new(),
                     operator: String::new(),
-                    message: "a scoping filter needs at least one clause".into(),
+                    problem: ClauseError::NoClauses,
                 });
             }
             for (i, (attribute, operator, value)) in spec.clauses.iter().enumerate() {
                 match Clause::compile(attribute, operator, value) {
                     Ok(c) => clauses.push(c),
-                    Err(message) => errors.push(ScopeError {
+                    Err(problem) => errors.push(ScopeError {
                         filter: spec.name.to_string(),
                         clause: i + 1,
                         attribute: attribute.to_string(),
                         operator: operator.to_string(),
-                        message,
+                        problem,
                     }),
                 }
             }

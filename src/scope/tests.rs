@@ -142,5 +142,5 @@ fn load_errors_name_filter_and_clause() {
         clauses: vec![],
     }])
     .unwrap_err();
-    assert!(empty[0].message.contains("at least one clause"));
+    assert_eq!(empty[0].problem, ClauseError::NoClauses);
 }

@@ -36,8 +36,13 @@ pub(crate) struct Token {
     expires_at: Instant,
 }
 
+/// A user name a Basic `Authorization` header cannot carry.
+#[derive(Debug, thiserror::Error)]
+#[error("the user name contains characters a header cannot carry: use the account's plain user name")]
+pub struct BadUserName(#[source] reqwest::header::InvalidHeaderValue);
+
 impl AuthState {
-    pub(crate) fn new(auth: &Auth) -> Result<Self, String> {
+    pub(crate) fn new(auth: &Auth) -> Result<Self, BadUserName> {
         match auth {
             Auth::Basic { username, password } => Ok(AuthState::Basic(basic(username, password)?)),
             Auth::OAuth { .. } => Ok(AuthState::OAuth {
@@ -100,13 +105,13 @@ impl AuthState {
     }
 }
 
-fn basic(username: &str, password: &Secret) -> Result<HeaderValue, String> {
+fn basic(username: &str, password: &Secret) -> Result<HeaderValue, BadUserName> {
     let raw = format!("{username}:{}", password.expose());
     let mut h = HeaderValue::from_str(&format!(
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(raw)
     ))
-    .map_err(|_| "the user name contains characters a header cannot carry".to_owned())?;
+    .map_err(BadUserName)?;
     h.set_sensitive(true);
     Ok(h)
 }

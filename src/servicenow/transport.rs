@@ -44,7 +44,7 @@ impl Inner {
             detail,
         };
         let http = http_client(&options).map_err(setup)?;
-        let auth = AuthState::new(auth).map_err(setup)?;
+        let auth = AuthState::new(auth).map_err(|e| setup(e.to_string()))?;
         let limiter = Limiter::new(INITIAL_IN_FLIGHT, options.max_in_flight);
         Ok(Inner {
             instance,

@@ -25,7 +25,7 @@ pub(super) async fn answer(cx: &Context, credentials: &Credentials, command: Com
             request,
             match read_user(cx, &user_id).await {
                 Ok(attributes) => Answer::SourceAttributes { attributes },
-                Err(e) => Answer::Failed(e),
+                Err(e) => Answer::Failed(e.to_string()),
             },
         ),
         Command::PreviewScope { request, samples } => (request, preview(cx, samples).await),
@@ -97,14 +97,10 @@ async fn search(cx: &Context, text: &str, limit: usize) -> Answer {
 }
 
 /// One source user's attributes as the mappings see them (with the manager's id).
-async fn read_user(cx: &Context, user_id: &str) -> Result<BTreeMap<String, crate::mapping::Value>, String> {
+async fn read_user(cx: &Context, user_id: &str) -> Result<BTreeMap<String, crate::mapping::Value>, graph::Error> {
     let select = graph::USER_SELECT.join(",");
     let path = format!("/users/{}?$select={select}", crate::net::encode::segment(user_id));
-    let mut obj: Value = cx
-        .graph
-        .get_json(&cx.graph.url(&path))
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut obj: Value = cx.graph.get_json(&cx.graph.url(&path)).await?;
     if let Ok(Some(m)) = cx.graph.manager(user_id).await
         && let Some(o) = obj.as_object_mut()
     {
@@ -117,7 +113,7 @@ async fn read_user(cx: &Context, user_id: &str) -> Result<BTreeMap<String, crate
 async fn evaluate(cx: &Context, user_id: &str) -> Answer {
     let attrs = match read_user(cx, user_id).await {
         Ok(a) => a,
-        Err(e) => return Answer::Failed(e),
+        Err(e) => return Answer::Failed(e.to_string()),
     };
     let ctx = Evaluation::new(&attrs, chrono::Utc::now());
     let rows = cx

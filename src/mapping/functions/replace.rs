@@ -73,17 +73,25 @@ pub fn translate_pattern(pattern: &str) -> String {
     out
 }
 
+/// Why a .NET pattern does not compile: the last line of the regex crate's message (the rest
+/// repeats the pattern with its own caret).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct RegexError {
+    pub reason: String,
+}
+
 /// Compiles a .NET pattern, or says why not.
-pub fn compile_dotnet_regex(pattern: &str) -> Result<Regex, String> {
-    Regex::new(&translate_pattern(pattern)).map_err(|e| {
-        // The regex crate's message spans several lines with its own caret; keep the last line.
-        e.to_string()
+pub fn compile_dotnet_regex(pattern: &str) -> Result<Regex, RegexError> {
+    Regex::new(&translate_pattern(pattern)).map_err(|e| RegexError {
+        reason: e
+            .to_string()
             .lines()
             .rev()
             .find(|l| !l.trim().is_empty())
             .unwrap_or("invalid")
             .trim()
-            .to_string()
+            .to_string(),
     })
 }
 
@@ -126,12 +134,12 @@ fn regex_for(ev: &Evaluator, pattern: &str, span: Span) -> R<Regex> {
     if let Some(re) = ev.regexes.get(pattern) {
         return Ok(re.clone());
     }
-    compile_dotnet_regex(pattern).or_else(|message| {
+    compile_dotnet_regex(pattern).or_else(|e| {
         fail(
             EvalErrorKind::BadRegex {
                 function: "Replace",
                 pattern: pattern.to_string(),
-                message,
+                message: e.reason,
             },
             span,
         )

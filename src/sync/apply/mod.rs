@@ -41,8 +41,30 @@ enum Outcome {
     /// Written (or nothing to write); the row's sys_id (none for a delete).
     Done(Option<String>),
     /// Not sent: why.
-    Unresolved(String),
+    Unresolved(Unresolved),
     Failed(Error),
+}
+
+/// Why an op's request cannot be built: something it refers to has no row (the object fails
+/// with `ReferenceNotProvisioned` and is retried next cycle).
+#[derive(Debug, thiserror::Error)]
+enum Unresolved {
+    #[error("{0} was not provisioned")]
+    NotProvisioned(String),
+    #[error("the linked sys_id is not valid: {0}")]
+    BadSysId(#[source] crate::model::SysIdError),
+    #[error("the group was not provisioned")]
+    Group,
+    #[error("the user was not provisioned")]
+    User,
+    #[error("{0}: the referenced user was not provisioned")]
+    Referenced(String),
+    #[error("{attribute}: the {table} row '{value}' could not be created")]
+    RowNotCreated {
+        attribute: String,
+        table: String,
+        value: String,
+    },
 }
 
 /// One write: table, method, the row (PATCH/DELETE) and the body.
@@ -274,15 +296,15 @@ impl<'a> Applier<'a> {
     }
 
     /// The request an op sends (`None`: nothing to send), or why it cannot be sent.
-    fn request(&self, op: &Op) -> Result<Option<Request>, String> {
+    fn request(&self, op: &Op) -> Result<Option<Request>, Unresolved> {
         let table = self.table(op);
-        let own = || -> Result<SysId, String> {
+        let own = || -> Result<SysId, Unresolved> {
             let id = op
                 .target_id
                 .clone()
                 .or_else(|| self.sys_id(op.object_type, &op.source_id))
-                .ok_or_else(|| format!("{} was not provisioned", op.source_name))?;
-            SysId::parse(&id).map_err(|e| e.to_string())
+                .ok_or_else(|| Unresolved::NotProvisioned(op.source_name.clone()))?;
+            SysId::parse(&id).map_err(Unresolved::BadSysId)
         };
         let request = |table: String, method, sys_id, body| Request {
             table,
@@ -303,20 +325,16 @@ impl<'a> Applier<'a> {
             ),
             OpKind::Delete | OpKind::RemoveMember => request(table, "DELETE", Some(own()?), Map::new()),
             OpKind::AddMember => {
-                let group = self
-                    .sys_id(ObjectType::Group, &op.source_id)
-                    .ok_or("the group was not provisioned")?;
+                let group = self.sys_id(ObjectType::Group, &op.source_id).ok_or(Unresolved::Group)?;
                 let member = op.member_id.as_deref().unwrap_or_default();
-                let user = self
-                    .sys_id(ObjectType::User, member)
-                    .ok_or("the user was not provisioned")?;
+                let user = self.sys_id(ObjectType::User, member).ok_or(Unresolved::User)?;
                 let body = Map::from_iter([("group".to_owned(), json!(group)), ("user".to_owned(), json!(user))]);
                 request(table, "POST", None, body)
             }
             OpKind::SetReference { attribute, source_id } => {
                 let to = self
                     .sys_id(ObjectType::User, source_id)
-                    .ok_or_else(|| format!("{attribute}: the referenced user was not provisioned"))?;
+                    .ok_or_else(|| Unresolved::Referenced(attribute.clone()))?;
                 let body = Map::from_iter([(attribute.clone(), json!(to))]);
                 request(table, "PATCH", Some(own()?), body)
             }
@@ -326,7 +344,7 @@ impl<'a> Applier<'a> {
 
     /// Swaps the values of lookup fields that name a row created in this cycle for its sys_id;
     /// fails the object when that row could not be created.
-    fn resolve_created(&self, op: &Op, mut body: Map<String, Value>) -> Result<Map<String, Value>, String> {
+    fn resolve_created(&self, op: &Op, mut body: Map<String, Value>) -> Result<Map<String, Value>, Unresolved> {
         let mapping = match op.object_type {
             ObjectType::User => &self.cx.profile.mappings.user,
             ObjectType::Group => &self.cx.profile.mappings.group,
@@ -338,7 +356,13 @@ impl<'a> Applier<'a> {
             };
             match self.refs.get(&(table.to_owned(), text.to_lowercase())) {
                 Some(Some(sys_id)) => *v = json!(sys_id),
-                Some(None) => return Err(format!("{attribute}: the {table} row '{text}' could not be created")),
+                Some(None) => {
+                    return Err(Unresolved::RowNotCreated {
+                        attribute: attribute.clone(),
+                        table: table.to_owned(),
+                        value: text.to_owned(),
+                    });
+                }
                 None => {}
             }
         }

@@ -34,7 +34,7 @@ impl Applier<'_> {
                 Recorded {
                     status: Status::Failure,
                     code: Some(FailureCode::ReferenceNotProvisioned),
-                    reason: why,
+                    reason: why.to_string(),
                     recommended_action: Some(
                         "fix the failure of the object it depends on; it is retried next cycle".into(),
                     ),
