@@ -141,45 +141,9 @@ fn run(args: Args) -> Exit {
                 fail(&e, exit)
             }
         },
-        Some(Command::TestConnection { json }) => {
-            let config = match Config::load(&dirs.config_file) {
-                Ok(config) => config,
-                Err(e) => return fail(&e, Exit::Usage),
-            };
-            let profile = match config.profile(&args.profile) {
-                Ok(profile) => profile,
-                Err(e) => return fail(&e, Exit::Usage),
-            };
-            if let Err(e) = cli::test_connection::precheck(profile) {
-                return fail(&e, Exit::Usage);
-            }
-            let sources = profile.credential_sources();
-            let credentials = match nowsync::sync::read_credentials(&sources, &sources.secrets(), Prompt::OnTerminal) {
-                Ok(credentials) => credentials,
-                Err(e) => return fail(&e, Exit::Usage),
-            };
-            runtime.block_on(cli::test_connection::run(profile, credentials, json))
-        }
+        Some(Command::TestConnection { json }) => test_connection(&dirs, &args.profile, json, &runtime),
         Some(Command::Mapping { command }) => cli::mapping::run(command, &dirs, &args.profile),
         Some(Command::Secrets { command }) => cli::secrets::run(&command, &dirs, &args.profile),
-        Some(Command::Sync { once, dry_run, json }) => {
-            if !once {
-                eprintln!("error: `nowsync sync` needs --once (scheduled cycles: `nowsync run`)");
-                return Exit::Usage;
-            }
-            let (profile, credentials) = match engine_profile(&dirs, &args.profile) {
-                Ok(p) => p,
-                Err(exit) => return exit,
-            };
-            runtime.block_on(cli::sync::once(&profile, credentials, &dirs.data_dir, dry_run, json))
-        }
-        Some(Command::Run) => {
-            let (profile, credentials) = match engine_profile(&dirs, &args.profile) {
-                Ok(p) => p,
-                Err(exit) => return exit,
-            };
-            runtime.block_on(cli::sync::run(&profile, credentials, &dirs.data_dir))
-        }
         Some(Command::Logs(logs_args)) => cli::logs::logs(&dirs.data_dir, &args.profile, &logs_args),
         Some(Command::Links(links_args)) => cli::logs::links(&dirs.data_dir, &args.profile, &links_args),
         Some(Command::Notify(notify_args)) => cli::notify::run(&notify_args, &dirs, &args.profile, &runtime),
@@ -187,52 +151,76 @@ fn run(args: Args) -> Exit {
             Ok(()) => Exit::Success,
             Err(e) => fail(&e, Exit::Usage),
         },
-        Some(Command::Status { json }) => {
-            let config = match Config::load(&dirs.config_file) {
-                Ok(config) => config,
-                Err(e) => return fail(&e, Exit::Usage),
-            };
-            match config.profile(&args.profile) {
-                Ok(profile) => cli::ops::status(&dirs.data_dir, profile, json),
-                Err(e) => fail(&e, Exit::Usage),
-            }
+        Some(Command::Status { json }) => match profile_of(&dirs, &args.profile) {
+            Ok(profile) => cli::ops::status(&dirs.data_dir, &profile, json),
+            Err(exit) => exit,
+        },
+        Some(Command::Restart { scope }) if scope != cli::ops::Scope::ForceDeletes => {
+            cli::ops::restart(&dirs.data_dir, &args.profile, scope)
         }
-        Some(Command::AllowDeletes)
-        | Some(Command::Restart {
-            scope: cli::ops::Scope::ForceDeletes,
-        }) => {
-            let (profile, credentials) = match engine_profile(&dirs, &args.profile) {
-                Ok(p) => p,
-                Err(exit) => return exit,
-            };
-            runtime.block_on(cli::ops::allow_deletes(&profile, credentials, &dirs.data_dir))
+        Some(engine) => engine_command(engine, &dirs, &args.profile, &runtime),
+    }
+}
+
+/// The commands that run the engine: `sync --once`, `run`, `allow-deletes` (and `restart
+/// --scope force-deletes`), `provision`.
+fn engine_command(command: Command, dirs: &Dirs, name: &str, runtime: &tokio::runtime::Runtime) -> Exit {
+    let subject = match &command {
+        Command::Sync { once: false, .. } => {
+            eprintln!("error: `nowsync sync` needs --once (scheduled cycles: `nowsync run`)");
+            return Exit::Usage;
         }
-        Some(Command::Provision {
-            user,
-            group,
+        Command::Provision { user, group, .. } => match (user, group) {
+            (Some(u), _) => Some(nowsync::sync::Subject::User(u.clone())),
+            (None, Some(g)) => Some(nowsync::sync::Subject::Group(g.clone())),
+            (None, None) => return Exit::Usage,
+        },
+        _ => None,
+    };
+    let (profile, credentials) = match engine_profile(dirs, name) {
+        Ok(p) => p,
+        Err(exit) => return exit,
+    };
+    let data_dir = &dirs.data_dir;
+    match (command, subject) {
+        (Command::Sync { dry_run, json, .. }, _) => {
+            runtime.block_on(cli::sync::once(&profile, credentials, data_dir, dry_run, json))
+        }
+        (Command::Run, _) => runtime.block_on(cli::sync::run(&profile, credentials, data_dir)),
+        (Command::Provision { dry_run, json, .. }, Some(subject)) => runtime.block_on(cli::provision::run(
+            &profile,
+            credentials,
+            data_dir,
+            subject,
             dry_run,
             json,
-        }) => {
-            let subject = match (user, group) {
-                (Some(u), _) => nowsync::sync::Subject::User(u),
-                (None, Some(g)) => nowsync::sync::Subject::Group(g),
-                (None, None) => return Exit::Usage,
-            };
-            let (profile, credentials) = match engine_profile(&dirs, &args.profile) {
-                Ok(p) => p,
-                Err(exit) => return exit,
-            };
-            runtime.block_on(cli::provision::run(
-                &profile,
-                credentials,
-                &dirs.data_dir,
-                subject,
-                dry_run,
-                json,
-            ))
-        }
-        Some(Command::Restart { scope }) => cli::ops::restart(&dirs.data_dir, &args.profile, scope),
+        )),
+        // `allow-deletes`, `restart --scope force-deletes`.
+        _ => runtime.block_on(cli::ops::allow_deletes(&profile, credentials, data_dir)),
     }
+}
+
+/// `test-connection`: every configured side, with its secrets (a prompt on a terminal).
+fn test_connection(dirs: &Dirs, name: &str, json: bool, runtime: &tokio::runtime::Runtime) -> Exit {
+    let profile = match profile_of(dirs, name) {
+        Ok(profile) => profile,
+        Err(exit) => return exit,
+    };
+    if let Err(e) = cli::test_connection::precheck(&profile) {
+        return fail(&e, Exit::Usage);
+    }
+    let sources = profile.credential_sources();
+    let credentials = match nowsync::sync::read_credentials(&sources, &sources.secrets(), Prompt::OnTerminal) {
+        Ok(credentials) => credentials,
+        Err(e) => return fail(&e, Exit::Usage),
+    };
+    runtime.block_on(cli::test_connection::run(&profile, credentials, json))
+}
+
+/// The named profile of the configuration file.
+fn profile_of(dirs: &Dirs, name: &str) -> Result<nowsync::config::Profile, Exit> {
+    let config = Config::load(&dirs.config_file).map_err(|e| fail(&e, Exit::Usage))?;
+    Ok(config.profile(name).map_err(|e| fail(&e, Exit::Usage))?.clone())
 }
 
 /// The profile resolved for the engine and its secrets (blocking reads before the runtime

@@ -43,6 +43,28 @@ fn render_object(out: &mut String, o: &ObjectReport, dry_run: bool) {
     if !o.in_scope {
         let _ = writeln!(out, "  Match   not evaluated (out of scope)");
     }
+    render_match(out, o);
+    render_actions(out, o);
+    if dry_run {
+        let _ = writeln!(out, "  Result  dry run: nothing written");
+    }
+    for r in &o.results {
+        let _ = writeln!(
+            out,
+            "  Result  {} {} {}{}",
+            r.status,
+            r.action,
+            clean(&r.source_name),
+            r.error_code
+                .as_ref()
+                .map(|c| format!(" {c}: {}", clean(&r.reason)))
+                .unwrap_or_default()
+        );
+    }
+}
+
+/// Match: every candidate per matching attribute, and how the object matched.
+fn render_match(out: &mut String, o: &ObjectReport) {
     for c in &o.candidates {
         let value = c
             .value
@@ -67,6 +89,10 @@ fn render_object(out: &mut String, o: &ObjectReport, dry_run: bool) {
             let _ = writeln!(out, "          → {}", clean(&m.detail));
         }
     }
+}
+
+/// Action: each planned op with its changes.
+fn render_actions(out: &mut String, o: &ObjectReport) {
     if o.ops.is_empty() {
         let _ = writeln!(out, "  Action  skip: nothing to do");
     }
@@ -95,22 +121,6 @@ fn render_object(out: &mut String, o: &ObjectReport, dry_run: bool) {
                 clean(c.new.as_deref().unwrap_or("(empty)"))
             );
         }
-    }
-    if dry_run {
-        let _ = writeln!(out, "  Result  dry run: nothing written");
-    }
-    for r in &o.results {
-        let _ = writeln!(
-            out,
-            "  Result  {} {} {}{}",
-            r.status,
-            r.action,
-            clean(&r.source_name),
-            r.error_code
-                .as_ref()
-                .map(|c| format!(" {c}: {}", clean(&r.reason)))
-                .unwrap_or_default()
-        );
     }
 }
 

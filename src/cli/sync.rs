@@ -146,13 +146,30 @@ fn summary(cycle_id: i64, s: &CycleStats) -> String {
     )
 }
 
-/// Consumes events until the cycle ends; returns its exit code. `echo` prints results.
+/// What [`follow`] keeps while a cycle runs.
+struct Follow {
+    dry_run: bool,
+    json: bool,
+    /// A progress bar on stderr (a terminal, and not `--json`).
+    bar: bool,
+    /// Kept for `--json` only.
+    results: Vec<ObjectResult>,
+    plan: Option<std::sync::Arc<Plan>>,
+    full_cycle: Option<String>,
+    quarantined: bool,
+}
+
+/// Consumes events until the cycle ends; returns its exit code.
 pub(super) async fn follow(rx: &mut tokio::sync::broadcast::Receiver<SyncEvent>, dry_run: bool, json: bool) -> Exit {
-    let bar = std::io::stderr().is_terminal() && !json;
-    let mut results: Vec<ObjectResult> = Vec::new();
-    let mut plan: Option<std::sync::Arc<Plan>> = None;
-    let mut full_cycle: Option<String> = None;
-    let mut quarantined = false;
+    let mut f = Follow {
+        dry_run,
+        json,
+        bar: std::io::stderr().is_terminal() && !json,
+        results: Vec::new(),
+        plan: None,
+        full_cycle: None,
+        quarantined: false,
+    };
     loop {
         let event = match rx.recv().await {
             Ok(e) => e,
@@ -160,76 +177,41 @@ pub(super) async fn follow(rx: &mut tokio::sync::broadcast::Receiver<SyncEvent>,
             Err(RecvError::Lagged(_)) => continue,
             Err(RecvError::Closed) => return Exit::Connection,
         };
+        if let Some(exit) = f.on(event) {
+            return exit;
+        }
+    }
+}
+
+impl Follow {
+    /// Prints what the event says; the exit code once the cycle is over.
+    fn on(&mut self, event: SyncEvent) -> Option<Exit> {
         match event {
             SyncEvent::FullCycle { reason, .. } => {
                 eprintln!("note: {}", sanitize_for_terminal(&reason));
-                full_cycle = Some(reason);
+                self.full_cycle = Some(reason);
             }
             SyncEvent::PlanReady { plan: p, .. } => {
-                if dry_run && !json {
+                if self.dry_run && !self.json {
                     print_plan(&p);
                 }
-                plan = Some(p);
+                self.plan = Some(p);
             }
-            SyncEvent::Progress { done, total, .. } if bar => {
-                let width = 30usize;
-                let filled = if total == 0 {
-                    width
-                } else {
-                    (done as usize * width) / total as usize
-                };
-                eprint!(
-                    "\r[{}{}] {done}/{total}",
-                    "=".repeat(filled),
-                    " ".repeat(width - filled.min(width))
-                );
-            }
+            SyncEvent::Progress { done, total, .. } if self.bar => progress(done, total),
             SyncEvent::ObjectDone { result, .. } => {
-                if !json && result.status != Status::Skipped {
+                if !self.json && result.status != Status::Skipped {
                     println!("{}", result_line(&result));
                 }
-                if json {
-                    results.push(result);
+                if self.json {
+                    self.results.push(result);
                 }
             }
-            SyncEvent::CycleFinished { cycle_id, stats, .. } => {
-                if bar {
-                    eprintln!();
-                }
-                if json {
-                    let doc = json!({
-                        "cycle_id": cycle_id,
-                        "dry_run": dry_run,
-                        "kind": plan.as_ref().map(|p| p.kind),
-                        "full_cycle_reason": full_cycle,
-                        "counts": plan.as_ref().map(|p| &p.counts),
-                        "stats": stats,
-                        "plan": if dry_run { plan.as_ref().map(|p| serde_json::to_value(&p.ops).unwrap_or_default()) } else { None },
-                        "results": results,
-                    });
-                    println!("{doc}");
-                } else if !dry_run {
-                    println!("{}", summary(cycle_id, &stats));
-                }
-                let failed = if dry_run {
-                    plan.as_ref().map_or(0, |p| p.counts.error)
-                } else {
-                    stats.failed
-                };
-                // Quarantined or stopped by the deletion threshold: 4, which wins over 1.
-                return if quarantined {
-                    Exit::Stopped
-                } else if failed > 0 {
-                    Exit::ObjectFailures
-                } else {
-                    Exit::Success
-                };
-            }
+            SyncEvent::CycleFinished { cycle_id, stats, .. } => return Some(self.finished(cycle_id, &stats)),
             SyncEvent::Quarantine {
                 reason, next_attempt, ..
             } => {
-                quarantined = reason.is_some();
-                if !json {
+                self.quarantined = reason.is_some();
+                if !self.json {
                     match reason {
                         Some(r) => eprintln!(
                             "quarantined: {r}; next scheduled attempt {} (nowsync status)",
@@ -240,15 +222,70 @@ pub(super) async fn follow(rx: &mut tokio::sync::broadcast::Receiver<SyncEvent>,
                 }
             }
             SyncEvent::Error { kind, message, .. } => {
-                if bar {
+                if self.bar {
                     eprintln!();
                 }
                 eprintln!("error: {}", sanitize_for_terminal(&message));
-                return exit_of(kind);
+                return Some(exit_of(kind));
             }
             _ => {}
         }
+        None
     }
+
+    /// The cycle's summary (or JSON document) and exit code.
+    fn finished(&mut self, cycle_id: i64, stats: &CycleStats) -> Exit {
+        if self.bar {
+            eprintln!();
+        }
+        let plan = self.plan.as_ref();
+        if self.json {
+            let ops = plan
+                .filter(|_| self.dry_run)
+                .map(|p| serde_json::to_value(&p.ops).unwrap_or_default());
+            let doc = json!({
+                "cycle_id": cycle_id,
+                "dry_run": self.dry_run,
+                "kind": plan.map(|p| p.kind),
+                "full_cycle_reason": self.full_cycle,
+                "counts": plan.map(|p| &p.counts),
+                "stats": stats,
+                "plan": ops,
+                "results": self.results,
+            });
+            println!("{doc}");
+        } else if !self.dry_run {
+            println!("{}", summary(cycle_id, stats));
+        }
+        let failed = if self.dry_run {
+            plan.map_or(0, |p| p.counts.error)
+        } else {
+            stats.failed
+        };
+        // Quarantined or stopped by the deletion threshold: 4, which wins over 1.
+        if self.quarantined {
+            Exit::Stopped
+        } else if failed > 0 {
+            Exit::ObjectFailures
+        } else {
+            Exit::Success
+        }
+    }
+}
+
+/// The progress bar on stderr.
+fn progress(done: u64, total: u64) {
+    let width = 30usize;
+    let filled = if total == 0 {
+        width
+    } else {
+        (done as usize * width) / total as usize
+    };
+    eprint!(
+        "\r[{}{}] {done}/{total}",
+        "=".repeat(filled),
+        " ".repeat(width - filled.min(width))
+    );
 }
 
 /// `sync --once`.

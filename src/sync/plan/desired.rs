@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::mapping::model::{Apply, MappingSource, ObjectMapping, Reference, TargetType};
+use crate::mapping::model::{Apply, AttributeMapping, MappingSource, ObjectMapping, Reference, TargetType};
 use crate::mapping::{Context, Flow};
 
 use super::super::op::{Failure, ObjectType};
@@ -39,123 +39,152 @@ pub fn desired(
     pending: &HashSet<String>,
     rules: &Rules,
 ) -> Result<Desired, Failure> {
-    let table = mapping.target_table.as_str();
     let ctx = Context::new(&object.attrs, rules.now);
+    let refs = Refs {
+        target,
+        links,
+        pending,
+        rules,
+    };
+    let table = mapping.target_table.as_str();
     let mut out = Desired::default();
     for m in &mapping.attributes {
         if m.apply == Apply::OnCreate && !creating {
             continue;
         }
-        let evaluated = m.evaluate(&ctx).map_err(|e| {
-            failure(
-                FailureCode::AttributeMappingEvaluationFailed,
-                format!("the mapping of '{}' failed: {e}", m.target),
-                "fix the mapping's expression, or the source attribute it reads",
-            )
-        })?;
-        let (text, null) = match evaluated.flow {
-            Flow::Value(v) => {
-                let t = v.text();
-                let null = t.is_none();
-                (t, null)
-            }
-            Flow::Dropped => (None, false),
-        };
-        let text = match (text, &m.source) {
-            (Some(t), _) => Some(t),
-            // Defaults apply on create only (Entra's "default value if null").
-            (None, _) if creating => m.default_value.clone(),
-            _ => None,
-        };
-        // Null source values are not sent (Entra's behaviour), unless the mapping opts in to
-        // clearing the target on update: `""` is ServiceNow's empty. A dropped flow is a choice
-        // not to write, so it clears nothing.
-        let Some(mut text) = text else {
-            if m.clear_when_null && null && !creating {
-                out.fields.push((m.target.clone(), String::new()));
-            }
+        let Some(text) = value(m, &ctx, creating, &mut out)? else {
             continue;
         };
-        if matches!(m.source, MappingSource::None) && !creating {
-            continue;
+        match refs.resolve(m, text)? {
+            Part::Field(text) => out.fields.push((m.target.clone(), checked(m, text, target, table)?)),
+            Part::Raw(text) => out.fields.push((m.target.clone(), text)),
+            Part::Deferred(source_id) => out.deferred.push((m.target.clone(), source_id)),
+            Part::Warning(w) => out.warnings.push(w),
+            Part::Nothing => {}
         }
-        match &m.target_type {
-            TargetType::Reference(Reference::Lookup {
-                table: ref_table,
-                field,
-            }) => {
-                if text.is_empty() {
-                    continue;
-                }
-                match target.lookups.get(ref_table).and_then(|l| l.get(&text.to_lowercase())) {
-                    Some(sys_id) => text = sys_id.clone(),
-                    None => {
-                        let reason = format!(
-                            "{} '{}': {ref_table} has no row whose {field} is '{text}'",
-                            m.target, text
-                        );
-                        match rules.missing_reference {
-                            MissingReference::Fail => {
-                                return Err(failure(
-                                    FailureCode::InvalidLookupReference,
-                                    reason,
-                                    &format!(
-                                        "create the {ref_table} row '{text}' in ServiceNow, or correct the value in Entra"
-                                    ),
-                                ));
-                            }
-                            MissingReference::Warn => {
-                                out.warnings.push(reason);
-                                continue;
-                            }
-                            // The value stands for the row created ahead of this object (see
-                            // `plan::reference_creations`); apply swaps in its sys_id. It is a
-                            // name, not the reference's sys_id, so no length check applies.
-                            MissingReference::Create => {
-                                out.fields.push((m.target.clone(), text));
-                                continue;
-                            }
-                        }
-                    }
-                }
-            }
-            TargetType::Reference(Reference::Provisioned { .. }) => {
-                if text.is_empty() {
-                    continue;
-                }
-                match links.get(&(ObjectType::User, text.clone())) {
-                    Some(sys_id) => text = sys_id.clone(),
-                    None if pending.contains(&text) => {
-                        out.deferred.push((m.target.clone(), text));
-                        continue;
-                    }
-                    // Not provisioned (out of scope): set once it comes into scope.
-                    None => continue,
-                }
-            }
-            _ => {}
-        }
-        let is_bool =
-            m.target_type == TargetType::Boolean || target.booleans.contains(&(table.to_owned(), m.target.clone()));
-        if is_bool {
-            text = normalise_bool(&text).to_owned();
-        }
-        if let Some(max) = target.max_lengths.get(&(table.to_owned(), m.target.clone()))
-            && text.chars().count() > *max as usize
-        {
-            return Err(failure(
-                FailureCode::AttributeValueTooLong,
-                format!(
-                    "{}: the value '{}' has {} characters; {table}.{} holds at most {max}",
-                    m.target,
-                    text,
-                    text.chars().count(),
-                    m.target
-                ),
-                "shorten the value with an expression (e.g. Left), or raise the field's max length in ServiceNow",
-            ));
-        }
-        out.fields.push((m.target.clone(), text));
     }
     Ok(out)
+}
+
+/// The text one attribute mapping yields, or `None` when nothing is written for it.
+fn value(m: &AttributeMapping, ctx: &Context, creating: bool, out: &mut Desired) -> Result<Option<String>, Failure> {
+    let evaluated = m.evaluate(ctx).map_err(|e| {
+        failure(
+            FailureCode::AttributeMappingEvaluationFailed,
+            format!("the mapping of '{}' failed: {e}", m.target),
+            "fix the mapping's expression, or the source attribute it reads",
+        )
+    })?;
+    let (text, null) = match evaluated.flow {
+        Flow::Value(v) => {
+            let t = v.text();
+            let null = t.is_none();
+            (t, null)
+        }
+        Flow::Dropped => (None, false),
+    };
+    let text = match text {
+        Some(t) => Some(t),
+        // Defaults apply on create only (Entra's "default value if null").
+        None if creating => m.default_value.clone(),
+        None => None,
+    };
+    // Null source values are not sent (Entra's behaviour), unless the mapping opts in to
+    // clearing the target on update: `""` is ServiceNow's empty. A dropped flow is a choice
+    // not to write, so it clears nothing.
+    let Some(text) = text else {
+        if m.clear_when_null && null && !creating {
+            out.fields.push((m.target.clone(), String::new()));
+        }
+        return Ok(None);
+    };
+    if matches!(m.source, MappingSource::None) && !creating {
+        return Ok(None);
+    }
+    Ok(Some(text))
+}
+
+/// What one attribute contributes once its references are resolved.
+enum Part {
+    /// A value to hold, checked for booleans and length.
+    Field(String),
+    /// A value to hold as is.
+    Raw(String),
+    /// A reference to a user created in this cycle: set once it exists.
+    Deferred(String),
+    /// `missing_reference = "warn"`: left out, with this warning.
+    Warning(String),
+    Nothing,
+}
+
+/// What references resolve through.
+struct Refs<'a> {
+    target: &'a Target,
+    links: &'a HashMap<(ObjectType, String), String>,
+    pending: &'a HashSet<String>,
+    rules: &'a Rules,
+}
+
+impl Refs<'_> {
+    fn resolve(&self, m: &AttributeMapping, text: String) -> Result<Part, Failure> {
+        match &m.target_type {
+            TargetType::Reference(_) if text.is_empty() => Ok(Part::Nothing),
+            TargetType::Reference(Reference::Lookup { table, field }) => self.lookup(m, table, field, text),
+            TargetType::Reference(Reference::Provisioned { .. }) => {
+                Ok(match self.links.get(&(ObjectType::User, text.clone())) {
+                    Some(sys_id) => Part::Field(sys_id.clone()),
+                    None if self.pending.contains(&text) => Part::Deferred(text),
+                    // Not provisioned (out of scope): set once it comes into scope.
+                    None => Part::Nothing,
+                })
+            }
+            _ => Ok(Part::Field(text)),
+        }
+    }
+
+    /// A lookup reference: the row whose `field` is `text` (case-insensitively).
+    fn lookup(&self, m: &AttributeMapping, table: &str, field: &str, text: String) -> Result<Part, Failure> {
+        if let Some(sys_id) = self.target.lookups.get(table).and_then(|l| l.get(&text.to_lowercase())) {
+            return Ok(Part::Field(sys_id.clone()));
+        }
+        let reason = format!("{} '{}': {table} has no row whose {field} is '{text}'", m.target, text);
+        match self.rules.missing_reference {
+            MissingReference::Fail => Err(failure(
+                FailureCode::InvalidLookupReference,
+                reason,
+                &format!("create the {table} row '{text}' in ServiceNow, or correct the value in Entra"),
+            )),
+            MissingReference::Warn => Ok(Part::Warning(reason)),
+            // The value stands for the row created ahead of this object (see
+            // `plan::reference_creations`); apply swaps in its sys_id. It is a name, not the
+            // reference's sys_id, so no length check applies.
+            MissingReference::Create => Ok(Part::Raw(text)),
+        }
+    }
+}
+
+/// The value as the field holds it: booleans normalised; longer than the field's max length
+/// fails the object.
+fn checked(m: &AttributeMapping, mut text: String, target: &Target, table: &str) -> Result<String, Failure> {
+    let is_bool =
+        m.target_type == TargetType::Boolean || target.booleans.contains(&(table.to_owned(), m.target.clone()));
+    if is_bool {
+        text = normalise_bool(&text).to_owned();
+    }
+    if let Some(max) = target.max_lengths.get(&(table.to_owned(), m.target.clone()))
+        && text.chars().count() > *max as usize
+    {
+        return Err(failure(
+            FailureCode::AttributeValueTooLong,
+            format!(
+                "{}: the value '{}' has {} characters; {table}.{} holds at most {max}",
+                m.target,
+                text,
+                text.chars().count(),
+                m.target
+            ),
+            "shorten the value with an expression (e.g. Left), or raise the field's max length in ServiceNow",
+        ));
+    }
+    Ok(text)
 }

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::super::op::ObjectType;
 use super::input::{Rules, SourceObject, Target};
-use super::objects::keys;
+use super::matching::keys;
 
 /// The rows one matching attribute finds for an object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

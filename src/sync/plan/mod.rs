@@ -12,9 +12,11 @@
 //! null source values are not sent; a value longer than the field's max length fails the
 //! object (AttributeValueTooLong); a reference with no row fails it (InvalidLookupReference).
 
+mod deprovision;
 mod desired;
 mod explain;
 mod input;
+mod matching;
 mod objects;
 mod references;
 #[cfg(test)]
