@@ -349,14 +349,6 @@ pub fn extend(store: &mut Store, extras: &Extras) {
             sd.insert("sys_choice", &values);
         }
     }
-    let property = |name: &str, value: &str, kind: &str, description: &str| {
-        [
-            ("name", s(name)),
-            ("value", s(value)),
-            ("type", s(kind)),
-            ("description", s(description)),
-        ]
-    };
     sd.insert(
         "sys_properties",
         &property("instance_id", extras.instance_id, "string", "Instance ID"),
@@ -365,6 +357,21 @@ pub fn extend(store: &mut Store, extras: &Extras) {
         "sys_properties",
         &property("instance_name", extras.instance_name, "string", "Instance name"),
     );
+    identity_providers(&mut sd, extras);
+}
+
+/// A `sys_properties` row.
+fn property(name: &str, value: &str, kind: &str, description: &str) -> [(&'static str, String); 4] {
+    [
+        ("name", s(name)),
+        ("value", s(value)),
+        ("type", s(kind)),
+        ("description", s(description)),
+    ]
+}
+
+/// The Multi-Provider SSO property and identity providers of `extras.sso` (see `extended`).
+fn identity_providers(sd: &mut Seeder, extras: &Extras) {
     let enabled = match extras.sso {
         Sso::Absent => return,
         Sso::Empty => "false",
