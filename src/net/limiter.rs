@@ -14,11 +14,6 @@
 //! a throttle     → limit × DECREASE      (once per burst: only for requests sent after the last cut)
 //! ```
 //!
-//! Until the first queue shows (TCP's slow start), a window without one doubles the limit, and
-//! the first window with more than BETA waiting lands it where the queue would be ALPHA..BETA
-//! (`limit − queue + MID`: with S slots busy, `queue ≈ limit − S`), so a large instance is
-//! found in a few round trips rather than one slot per round trip.
-//!
 //! A few requests waiting at the service are wanted: a slot freed there is taken at once
 //! instead of idling for a client round trip. The floor is measured again every
 //! `PROBE_EVERY` (the service may have become slower for everyone): for one round trip the limit
@@ -38,8 +33,6 @@ use tokio::time::Instant;
 const ALPHA: f64 = 2.0;
 /// Above this many, it shrinks.
 const BETA: f64 = 4.0;
-/// Where a queue that overshot lands at the end of slow start.
-const MID: f64 = (ALPHA + BETA) / 2.0;
 /// The cut on a throttle.
 const DECREASE: f64 = 0.7;
 /// How often the latency floor is measured again.
@@ -60,8 +53,6 @@ struct State {
     limit: f64,
     in_flight: usize,
     floor: Option<Duration>,
-    /// No queue seen yet: double per window.
-    slow_start: bool,
     window: Window,
     /// Throttles of requests sent before this instant were already answered by a cut.
     last_cut: Option<Instant>,
@@ -118,7 +109,6 @@ impl Limiter {
                 limit: initial.clamp(1, cap) as f64,
                 in_flight: 0,
                 floor: None,
-                slow_start: true,
                 window: Window::default(),
                 last_cut: None,
                 probe: None,
@@ -207,22 +197,9 @@ impl State {
         // Growth needs evidence: a window that never filled the limit says nothing about more.
         let filled = window.busiest + 1 >= self.limit as usize;
         if queue < ALPHA && filled {
-            let grown = if self.slow_start {
-                self.limit * 2.0
-            } else {
-                self.limit + 1.0
-            };
-            self.limit = grown.min(cap as f64);
+            self.limit = (self.limit + 1.0).min(cap as f64);
         } else if queue > BETA {
-            let landed = if self.slow_start {
-                self.limit - queue + MID
-            } else {
-                self.limit - 1.0
-            };
-            self.limit = landed.floor().max(1.0);
-        }
-        if queue >= ALPHA {
-            self.slow_start = false;
+            self.limit = (self.limit - 1.0).max(1.0);
         }
         if self.last_probe.elapsed() >= PROBE_EVERY && filled {
             self.probe = Some(Probe {
@@ -261,7 +238,6 @@ impl State {
             return;
         }
         self.last_cut = Some(Instant::now());
-        self.slow_start = false;
         if let Some(p) = self.probe.as_mut() {
             p.saved = (p.saved * DECREASE).max(1.0);
         }
