@@ -117,8 +117,8 @@ fn render_actions(out: &mut String, o: &ObjectReport) {
                 out,
                 "          {}: {} -> {}",
                 c.attribute,
-                clean(c.old.as_deref().unwrap_or("(empty)")),
-                clean(c.new.as_deref().unwrap_or("(empty)"))
+                clean(c.old_text().unwrap_or("(empty)")),
+                clean(c.new_text().unwrap_or("(empty)"))
             );
         }
     }

@@ -60,8 +60,8 @@ fn op_line(op: &sync::Op) -> String {
         line.push_str(&format!(
             "\n    {}: {} -> {}",
             c.attribute,
-            sanitize_for_terminal(c.old.as_deref().unwrap_or("(empty)")),
-            sanitize_for_terminal(c.new.as_deref().unwrap_or("(empty)"))
+            sanitize_for_terminal(c.old_text().unwrap_or("(empty)")),
+            sanitize_for_terminal(c.new_text().unwrap_or("(empty)"))
         ));
     }
     match &op.kind {

@@ -28,6 +28,10 @@ pub struct ResolvedProfile {
     /// Identifies the mapping file's text and the options that change the plan of objects no
     /// delta would touch: stored with the watermarks, a change makes the next cycle initial.
     pub rules_hash: String,
+    /// Identifies everything a plan is made from: the rules above, the deletion thresholds and
+    /// the instance, tenant and app it plans between. A plan made under one hash is refused
+    /// by `ApplyPlan` under another (issue 14); `enabled` and the interval are not in it.
+    pub plan_hash: String,
     pub credentials: CredentialSources,
 }
 
@@ -90,17 +94,24 @@ impl Profile {
     /// Reads and compiles what the engine needs: the mapping file, the scoping filters, the
     /// rules hash. Errors name the mapping file and every problem in it.
     pub fn resolve(&self) -> Result<ResolvedProfile, ConfigError> {
-        let (text, origin) = match &self.provisioning.mappings {
-            Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::MappingFile {
-                    path: path.clone(),
-                    source,
-                })?;
-                (text, MappingOrigin::File(path.clone()))
-            }
-            None => (DEFAULT_MAPPINGS_TOML.to_owned(), MappingOrigin::BuiltIn),
+        let text = match &self.provisioning.mappings {
+            Some(path) => std::fs::read_to_string(path).map_err(|source| ConfigError::MappingFile {
+                path: path.clone(),
+                source,
+            })?,
+            None => DEFAULT_MAPPINGS_TOML.to_owned(),
         };
-        let mappings = load_str(&text).map_err(|source| ConfigError::Mappings {
+        self.resolve_with(&text)
+    }
+
+    /// As [`Profile::resolve`], with the mapping file's text given rather than read: the
+    /// console resolves a candidate (edits not saved yet) to preview its plan.
+    pub fn resolve_with(&self, text: &str) -> Result<ResolvedProfile, ConfigError> {
+        let origin = match &self.provisioning.mappings {
+            Some(path) => MappingOrigin::File(path.clone()),
+            None => MappingOrigin::BuiltIn,
+        };
+        let mappings = load_str(text).map_err(|source| ConfigError::Mappings {
             origin: origin.clone(),
             source,
         })?;
@@ -114,7 +125,8 @@ impl Profile {
         Ok(ResolvedProfile {
             user_scope: scope("user", &mappings.user.scoping_filters)?,
             group_scope: scope("group", &mappings.group.scoping_filters)?,
-            rules_hash: self.rules_hash(&text),
+            rules_hash: self.rules_hash(text),
+            plan_hash: self.plan_hash(text),
             credentials: self.credential_sources(),
             mappings,
             profile: self.clone(),
@@ -130,6 +142,22 @@ impl Profile {
             p.scope, p.match_active_only, p.missing_reference, p.flatten_nested_groups
         );
         crate::model::stable_hash(&[mappings_text, &options])
+    }
+}
+
+impl Profile {
+    /// What a plan is made from (see [`ResolvedProfile::plan_hash`]).
+    fn plan_hash(&self, mappings_text: &str) -> String {
+        let p = &self.provisioning;
+        let ends = format!(
+            "{:?} {:?} {:?}",
+            self.servicenow.as_ref().map(|s| (s.instance.base_url(), &s.username)),
+            self.entra
+                .as_ref()
+                .map(|e| (&e.tenant_id, &e.service_principal_id, e.cloud)),
+            (p.deletion_threshold, p.deletion_threshold_percent),
+        );
+        crate::model::stable_hash(&[&self.rules_hash(mappings_text), &ends])
     }
 }
 
@@ -222,5 +250,27 @@ mod tests {
         std::fs::write(dir.path().join("m.toml"), "[user]\nnot_a_key = 1\n").unwrap();
         let err = profile(dir.path(), "mappings = \"m.toml\"").resolve().unwrap_err();
         assert!(matches!(err, ConfigError::Mappings { .. }), "{err}");
+    }
+
+    #[test]
+    fn the_plan_hash_follows_what_a_plan_is_made_from_and_not_the_schedule() {
+        let dir = tempfile::tempdir().unwrap();
+        let hash = |provisioning: &str| profile(dir.path(), provisioning).resolve().unwrap().plan_hash;
+        let base = hash("");
+        assert_eq!(
+            hash("enabled = false\ninterval_minutes = 5"),
+            base,
+            "the schedule is not"
+        );
+        for changed in [
+            "scope = \"all\"",
+            "deletion_threshold = 3",
+            "flatten_nested_groups = true",
+        ] {
+            assert_ne!(hash(changed), base, "{changed}");
+        }
+        let p = profile(dir.path(), "");
+        let candidate = p.resolve_with(&format!("{DEFAULT_MAPPINGS_TOML}\n# edited\n")).unwrap();
+        assert_ne!(candidate.plan_hash, base, "the mapping text is");
     }
 }

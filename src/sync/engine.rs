@@ -27,8 +27,13 @@ pub(super) struct Engine {
     state: watch::Sender<EngineState>,
     paused: bool,
     next_plan_id: u64,
-    /// The last dry run's plan, which `ApplyPlan` may apply.
+    /// The last dry run's plan, which `ApplyPlan` may apply while it is not out of date.
     shown: Option<Shown>,
+    /// Write-capable runs so far (real cycles, allow-deletes, provisions): a plan shown before
+    /// the last of them is out of date.
+    writes: u64,
+    /// The plan `ApplyPlan` applied last.
+    applied: Option<u64>,
 }
 
 /// Both clients of a profile, with its credentials.
@@ -90,6 +95,8 @@ impl Engine {
             paused: false,
             next_plan_id: 1,
             shown: None,
+            writes: 0,
+            applied: None,
         })
     }
 
@@ -168,18 +175,11 @@ impl Engine {
         match command {
             Command::RunNow => self.cycle(Mode::Real).await,
             Command::DryRun => self.cycle(Mode::DryRun).await,
-            Command::ApplyPlan { plan_id } => match self.shown.take() {
-                Some(shown) if shown.plan.id == plan_id => self.cycle(Mode::Shown(shown)).await,
-                _ => self.error(
-                    None,
-                    ErrorKind::Other,
-                    format!("plan {plan_id} is no longer the last one shown: run a dry run again"),
-                ),
-            },
+            Command::ApplyPlan { plan_id } => self.apply_shown(plan_id).await,
             Command::AllowDeletes => {
                 self.set_state(EngineState::Running);
-                // Applying the staged set makes a plan shown before it stale.
-                self.shown = None;
+                // Applying the staged set makes a plan shown before it out of date.
+                self.writes += 1;
                 let id = self.take_plan_id();
                 if let Err((cycle_id, e)) = cycle::allow_deletes(&self.cx, id).await {
                     self.error(cycle_id, e.kind(), e.to_string());
@@ -192,6 +192,9 @@ impl Engine {
                 dry_run,
             } => {
                 self.set_state(EngineState::Running);
+                if !dry_run {
+                    self.writes += 1;
+                }
                 let id = self.take_plan_id();
                 let answer = match cycle::provision(&self.cx, &subject, dry_run, id).await {
                     Ok(report) => Answer::Provisioned(Box::new(report)),
@@ -218,6 +221,37 @@ impl Engine {
         }
     }
 
+    /// Applies the plan the last dry run showed, exactly, unless it is out of date: made under
+    /// other rules (configuration, mappings, scope), or before a write; an applied plan is
+    /// never applied again.
+    async fn apply_shown(&mut self, plan_id: u64) {
+        let why = match &self.shown {
+            _ if self.applied == Some(plan_id) => Some("it was applied already"),
+            Some(s) if s.plan.id != plan_id => Some("a newer dry run was made since"),
+            Some(s) if s.plan.basis.profile != self.cx.profile.plan_hash => {
+                Some("the configuration, mappings or scope changed since it was made")
+            }
+            Some(s) if s.writes != self.writes => Some("a cycle ran since it was made"),
+            Some(_) => None,
+            None => Some("it is not the last dry run shown"),
+        };
+        match (why, self.shown.take()) {
+            (None, Some(shown)) => {
+                self.applied = Some(plan_id);
+                self.cycle(Mode::Shown(shown)).await;
+            }
+            (why, shown) => {
+                self.shown = shown;
+                let reason = format!(
+                    "this plan is out of date: make a new dry run (plan {plan_id}: {})",
+                    why.unwrap_or("it is not the last dry run shown")
+                );
+                tracing::warn!("{reason}");
+                self.cx.emit(SyncEvent::PlanRefused { plan_id, reason });
+            }
+        }
+    }
+
     /// The profile as saved, from the next cycle: its mappings and scopes as resolved, and
     /// clients for its (possibly changed) connection settings.
     fn reload(&mut self, profile: ResolvedProfile) {
@@ -235,16 +269,16 @@ impl Engine {
         self.set_state(EngineState::Running);
         let dry_run = matches!(mode, Mode::DryRun);
         if !dry_run {
-            // Any real cycle makes a plan shown before it stale.
-            self.shown = None;
+            // Any real cycle makes a plan shown before it out of date.
+            self.writes += 1;
         }
         let id = self.take_plan_id();
         match cycle::run(&self.cx, mode, id).await {
-            Ok(shown) => {
-                if shown.is_some() {
-                    self.shown = shown;
-                }
+            Ok(Some(mut shown)) => {
+                shown.writes = self.writes;
+                self.shown = Some(shown);
             }
+            Ok(None) => {}
             Err((cycle_id, e)) => {
                 tracing::warn!(error = %e, "cycle failed");
                 if !dry_run {

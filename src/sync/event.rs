@@ -192,6 +192,12 @@ pub enum SyncEvent {
         reason: Option<String>,
         next_attempt: Option<String>,
     },
+    /// `ApplyPlan` was refused: the plan is out of date (made under other rules, or before a
+    /// write since) or was applied already; `reason` says which and what to do.
+    PlanRefused {
+        plan_id: u64,
+        reason: String,
+    },
     /// A cycle could not run or stopped; `cycle_id` when one had started.
     Error {
         cycle_id: Option<i64>,
@@ -234,6 +240,8 @@ pub enum Answer {
         samples_in: Vec<String>,
         samples_out: Vec<String>,
     },
+    /// The plan a candidate profile would make now (`Command::PreviewPlan`).
+    Preview(Arc<Plan>),
     /// A reference row was created: its table and sys_id.
     Created { table: String, sys_id: String },
     /// Provision on demand: each object's steps and results.

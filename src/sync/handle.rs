@@ -77,6 +77,12 @@ pub enum Command {
         request: u64,
         samples: usize,
     },
+    /// Plan `profile` (a candidate: edits not saved yet) without writing anything, to show
+    /// what the change would do; answered by `Answer::Preview` (plan id 0, never applied).
+    PreviewPlan {
+        request: u64,
+        profile: Box<ResolvedProfile>,
+    },
     /// Create a missing reference row (e.g. a `cmn_department` named `value`); `Answer::Created`.
     CreateReference {
         request: u64,

@@ -66,6 +66,34 @@ pub struct Change {
     pub attribute: String,
     pub old: Option<String>,
     pub new: Option<String>,
+    /// For a reference, whose `old` and `new` are sys_ids: the referenced rows' display values
+    /// (`location: (none) → Seattle`), when the cycle read them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_display: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_display: Option<String>,
+}
+
+impl Change {
+    pub fn new(attribute: impl Into<String>, old: Option<String>, new: Option<String>) -> Change {
+        Change {
+            attribute: attribute.into(),
+            old,
+            new,
+            old_display: None,
+            new_display: None,
+        }
+    }
+
+    /// The old value as a person reads it: the display value of a reference, else the value.
+    pub fn old_text(&self) -> Option<&str> {
+        self.old_display.as_deref().or(self.old.as_deref())
+    }
+
+    /// The new value as a person reads it.
+    pub fn new_text(&self) -> Option<&str> {
+        self.new_display.as_deref().or(self.new.as_deref())
+    }
 }
 
 /// An Entra-style failure: the code (Entra's spelling where Entra has one), why, what to do.
@@ -221,6 +249,19 @@ pub struct Plan {
     pub kind: CycleKind,
     pub counts: Counts,
     pub ops: Vec<Op>,
+    /// What it was made from: `ApplyPlan` refuses it once that changed.
+    pub basis: Basis,
+}
+
+/// What a plan was made from (issue 14): applying it after the rules changed, or after any
+/// write since, is refused ("this plan is out of date: make a new dry run").
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Basis {
+    /// `ResolvedProfile::plan_hash` of the profile it was planned under: configuration,
+    /// mappings and scope.
+    pub profile: String,
+    /// The cycle it belongs to: the row of the dry run (or real cycle) that made it.
+    pub cycle_id: i64,
 }
 
 impl Plan {
@@ -230,6 +271,7 @@ impl Plan {
             kind,
             counts: Counts::of(&ops),
             ops,
+            basis: Basis::default(),
         }
     }
 }

@@ -29,6 +29,13 @@ pub(super) async fn answer(cx: &Context, credentials: &Credentials, command: Com
             },
         ),
         Command::PreviewScope { request, samples } => (request, preview(cx, samples).await),
+        Command::PreviewPlan { request, profile } => (
+            request,
+            match super::cycle::preview(cx, &profile).await {
+                Ok(plan) => Answer::Preview(std::sync::Arc::new(plan)),
+                Err(e) => Answer::Failed(e.to_string()),
+            },
+        ),
         Command::CreateReference {
             request,
             table,

@@ -26,6 +26,9 @@ pub struct Status {
     pub cycles: u64,
     pub staged_deletions: Vec<StagedRow>,
     pub escrows: u64,
+    /// Objects failing now (the retry queue and the last plan's failures), each counted once;
+    /// `to_date.failed` counts an object again in every cycle it failed.
+    pub failing: u64,
     pub linked_users: u64,
     pub linked_groups: u64,
 }
@@ -38,6 +41,17 @@ pub struct CycleSummary {
     pub started: String,
     pub finished: Option<String>,
     pub stats: Value,
+}
+
+/// Distinct objects in the retry queue or failed in the last plan.
+fn failing(store: &Store) -> Result<u64, StoreError> {
+    let mut objects: std::collections::HashSet<(String, String)> = store
+        .failures()?
+        .into_iter()
+        .map(|(object_type, id, _)| (object_type, id))
+        .collect();
+    objects.extend(store.plan_failures()?.into_iter().map(|v| (v.object_type, v.source_id)));
+    Ok(objects.len() as u64)
 }
 
 /// Reads the profile's status from its state database.
@@ -77,6 +91,7 @@ pub fn status(data_dir: &Path, profile: &Profile) -> Result<Status, StoreError> 
         cycles: cycles.len() as u64,
         staged_deletions: store.staged()?,
         escrows: store.escrows()?.len() as u64,
+        failing: failing(&store)?,
         linked_users: store.links("user")?.len() as u64,
         linked_groups: store.links("group")?.len() as u64,
     })

@@ -102,6 +102,7 @@ pub fn describe(command: &crate::sync::Command) -> &'static str {
         Command::EvaluateUser { .. } => "evaluating the mapping for the user",
         Command::SourceAttributes { .. } => "reading the user's source attributes",
         Command::PreviewScope { .. } => "reading the source to count the scope",
+        Command::PreviewPlan { .. } => "dry run of the changed rules: reading both sides",
         Command::CreateReference { .. } => "creating the missing reference row",
     }
 }

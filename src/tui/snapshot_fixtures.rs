@@ -53,11 +53,7 @@ pub fn op(kind: OpKind, name: &str) -> Op {
 }
 
 pub fn change(a: &str, old: Option<&str>, new: &str) -> Change {
-    Change {
-        attribute: a.into(),
-        old: old.map(str::to_owned),
-        new: Some(new.into()),
-    }
+    Change::new(a, old.map(str::to_owned), Some(new.into()))
 }
 
 pub fn plan() -> Arc<Plan> {

@@ -213,11 +213,7 @@ fn count(kind: &OpKind, stats: &mut CycleStats) {
 
 /// The log's `modified_properties`: the changes an op carries.
 fn modified(kind: &OpKind) -> Vec<Change> {
-    let set = |attribute: String, new: &str| Change {
-        attribute,
-        old: None,
-        new: Some(new.to_owned()),
-    };
+    let set = |attribute: String, new: &str| Change::new(attribute, None, Some(new.to_owned()));
     match kind {
         OpKind::Create { fields } => fields.clone(),
         OpKind::Update { diff } | OpKind::Disable { diff } => diff.clone(),

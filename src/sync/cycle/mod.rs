@@ -25,6 +25,7 @@ mod commit;
 mod hold;
 mod on_demand;
 mod plan;
+mod preview;
 mod read_source;
 mod read_target;
 
@@ -37,6 +38,7 @@ use tokio::sync::{broadcast, watch};
 pub(super) use allow_deletes::allow_deletes;
 pub(super) use on_demand::provision;
 pub use on_demand::{ObjectReport, OnDemand, Subject};
+pub(super) use preview::preview;
 pub(super) use read_source::read_source;
 
 use super::error::CycleError;
@@ -90,6 +92,9 @@ pub(super) type Failed = (Option<i64>, CycleError);
 pub(crate) struct Shown {
     pub plan: Arc<Plan>,
     pub held: Option<Tripped>,
+    /// The engine's count of write-capable runs when it was shown: one more since makes it
+    /// out of date.
+    pub writes: u64,
 }
 
 /// What a cycle does.
@@ -112,7 +117,7 @@ pub(super) async fn run(cx: &Context, mode: Mode, plan_id: u64) -> Result<Option
         Mode::Real | Mode::DryRun => {
             let source = read_source(cx, Some(&begun)).await.map_err(at)?;
             let read = read_target::read_target(cx, &begun.prior, source).await.map_err(at)?;
-            let planned = plan::plan(cx, plan_id, read, &begun.prior);
+            let planned = plan::plan(cx, plan_id, begun.cycle_id, read, &begun.prior);
             hold::hold(cx, &begun, planned, !dry_run).map_err(at)?
         }
     };
@@ -123,6 +128,7 @@ pub(super) async fn run(cx: &Context, mode: Mode, plan_id: u64) -> Result<Option
         return Ok(Some(Shown {
             plan: planned.plan,
             held: tripped,
+            writes: 0,
         }));
     }
     let applied = apply::apply(cx, begun.cycle_id, &planned.plan, &begun.prior.links, &cx.stop, false)

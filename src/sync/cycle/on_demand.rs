@@ -160,7 +160,7 @@ pub(in crate::sync) async fn provision(
         })
         .collect();
     // Everything is planned, so matching sees the same claims and duplicates a cycle would.
-    let whole = super::plan::plan(cx, 0, read, &prior).plan;
+    let whole = super::plan::plan(cx, 0, 0, read, &prior).plan;
     let ops = select(&whole.ops, &subjects, matches!(subject, Subject::Group(_)), &prior);
     let mut results: Vec<ObjectResult> = Vec::new();
     let mut cycle_id = None;

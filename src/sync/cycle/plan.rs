@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::read_target::{PlanFailures, Read};
 use super::{Context, Planned};
 use crate::sync::event::Totals;
-use crate::sync::op::{ObjectType, OpKind, Plan};
+use crate::sync::op::{Basis, ObjectType, OpKind, Plan};
 use crate::sync::plan::{self, Prior, Rules};
 use crate::sync::source::Assignments;
 
@@ -19,11 +19,17 @@ pub(crate) struct Seen {
     pub groups_link: Option<String>,
 }
 
-pub(super) fn plan(cx: &Context, id: u64, read: Read, prior: &Prior) -> Planned {
+/// Plans cycle `cycle_id` as plan `id`, bound to the profile it is made under.
+pub(super) fn plan(cx: &Context, id: u64, cycle_id: i64, read: Read, prior: &Prior) -> Planned {
     let rules = Rules::new(cx.profile.mappings.clone(), &cx.profile.provisioning, read.now);
     let users = read.source.users.iter().filter(|u| u.in_scope).count() as u64;
     let groups = read.source.groups.iter().filter(|g| g.in_scope).count() as u64;
-    let plan = Arc::new(plan::plan(id, read.kind, read.source, &read.target, prior, &rules));
+    let mut plan = plan::plan(id, read.kind, read.source, &read.target, prior, &rules);
+    plan.basis = Basis {
+        profile: cx.profile.plan_hash.clone(),
+        cycle_id,
+    };
+    let plan = Arc::new(plan);
     let plan_failures = plan_failures(&plan, read.failed_before);
     Planned {
         totals: Totals {

@@ -60,11 +60,7 @@ pub(super) fn deprovision(
             continue;
         } else {
             OpKind::Disable {
-                diff: vec![Change {
-                    attribute: "active".into(),
-                    old: Some("true".into()),
-                    new: Some("false".into()),
-                }],
+                diff: vec![Change::new("active", Some("true".into()), Some("false".into()))],
             }
         };
         ops.push(Op {

@@ -42,6 +42,9 @@ pub struct Source {
     /// Incremental cycles: users provisioned before and not planned in this cycle that are
     /// members of a planned group; their memberships are kept.
     pub provisioned: HashSet<String>,
+    /// Incremental cycles: the UPNs of users not planned in this cycle that a planned group's
+    /// memberships or a reference may name (id → UPN), so that they show names, not ids.
+    pub names: HashMap<String, String>,
 }
 
 /// One ServiceNow row, fields as the wire has them (references as sys_ids).
@@ -78,6 +81,9 @@ pub struct Target {
     pub members: Vec<MemberRow>,
     /// Reference tables: table → lower-cased lookup value → sys_id (first row wins).
     pub lookups: HashMap<String, HashMap<String, String>>,
+    /// Reference tables the other way: table → sys_id → the lookup value as spelt there, the
+    /// display value a diff shows for a sys_id.
+    pub names: HashMap<String, HashMap<String, String>>,
     /// (table, field) → max length from the schema.
     pub max_lengths: HashMap<(String, String), u32>,
     /// (table, field) of boolean columns.

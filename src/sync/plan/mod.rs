@@ -17,6 +17,7 @@ mod desired;
 mod explain;
 mod input;
 mod matching;
+mod names;
 mod objects;
 mod references;
 #[cfg(test)]
@@ -64,10 +65,16 @@ pub fn plan(id: u64, kind: CycleKind, mut source: Source, target: &Target, prior
     let mut ops = refs;
     memberships(&source, target, prior, &users, &groups, &mut ops);
     ops.extend(deferred);
-    let ops = ops
+    let mut ops: Vec<Op> = ops
         .into_iter()
         .map(|op| suppress_unchanged_failure(op, prior))
         .collect();
+    names::name_references(
+        &mut ops,
+        &rules.mappings,
+        target,
+        &names::people(&source, target, prior),
+    );
     Plan::new(id, kind, ops)
 }
 
@@ -105,7 +112,12 @@ fn memberships(source: &Source, target: &Target, prior: &Prior, users: &Planned,
     for row in &target.members {
         rows_by_group.entry(row.group.as_str()).or_default().push(row);
     }
-    let names: HashMap<&str, &str> = source.users.iter().map(|u| (u.id.as_str(), u.name.as_str())).collect();
+    let names: HashMap<&str, &str> = source
+        .users
+        .iter()
+        .map(|u| (u.id.as_str(), u.name.as_str()))
+        .chain(source.names.iter().map(|(id, name)| (id.as_str(), name.as_str())))
+        .collect();
     for group in source.groups.iter().filter(|g| g.in_scope) {
         if !groups.provisioned.contains(&group.id) {
             continue;

@@ -174,11 +174,7 @@ impl Build<'_> {
                 let fields = d
                     .fields
                     .into_iter()
-                    .map(|(attribute, new)| Change {
-                        attribute,
-                        old: None,
-                        new: Some(new),
-                    })
+                    .map(|(attribute, new)| Change::new(attribute, None, Some(new)))
                     .collect();
                 OpKind::Create { fields }
             }
@@ -275,27 +271,19 @@ fn diff_kind(
             disabling = new == "false";
             enabling = new == "true";
         }
-        diff.push(Change {
-            old: row.get(&f).map(str::to_owned),
-            attribute: f,
-            new: Some(new),
-        });
+        diff.push(Change::new(f.clone(), row.get(&f).map(str::to_owned), Some(new)));
     }
     // A group back in scope: no mapping sets its `active`, so set it back explicitly.
     if ot == ObjectType::Group && !row.active() && !diff.iter().any(|c| c.attribute == "active") {
-        diff.push(Change {
-            attribute: "active".into(),
-            old: row.get("active").map(str::to_owned),
-            new: Some("true".into()),
-        });
+        diff.push(Change::new(
+            "active",
+            row.get("active").map(str::to_owned),
+            Some("true".into()),
+        ));
     }
     // Re-enabling: ServiceNow locked the account when it was disabled; unlock it explicitly.
     if enabling && ot == ObjectType::User && row.get("locked_out").is_some_and(|v| normalise_bool(v) == "true") {
-        diff.push(Change {
-            attribute: "locked_out".into(),
-            old: Some("true".into()),
-            new: Some("false".into()),
-        });
+        diff.push(Change::new("locked_out", Some("true".into()), Some("false".into())));
     }
     if diff.is_empty() {
         OpKind::Skip {

@@ -394,4 +394,5 @@ fn a_user_who_left_scope_loses_the_memberships_we_gave_it_and_a_group_back_in_sc
 }
 
 // The opt-in options of the plan (missing_reference = "create", clear_when_null).
+mod names;
 mod options;

@@ -144,11 +144,7 @@ mod tests {
             target_id: Some("0123456789abcdef0123456789abcdef".into()),
             member_id: None,
             kind: OpKind::Disable {
-                diff: vec![Change {
-                    attribute: "active".into(),
-                    old: Some("true".into()),
-                    new: Some("false".into()),
-                }],
+                diff: vec![Change::new("active", Some("true".into()), Some("false".into()))],
             },
             steps: vec![Step {
                 name: "Scope".into(),

@@ -147,7 +147,7 @@ fn user(id: String, c: Converted, scope: &Scope, assigned: Option<&AssignedScope
             .group_members
             .iter()
             .find(|(_, m)| m.contains(&id))
-            .map(|(g, _)| format!("member of assigned group {g}")),
+            .map(|(g, _)| format!("member of assigned group {}", group_name(a, g))),
     };
     let (in_scope, scope_detail) = match (assigned_detail, in_scope(scope, &attrs)) {
         (Some(d), true) => (true, d),
@@ -168,6 +168,17 @@ fn user(id: String, c: Converted, scope: &Scope, assigned: Option<&AssignedScope
         scope_detail,
         members: Vec::new(),
     }
+}
+
+/// An assigned group's display name as its assignment carries it (else its id): the log's
+/// Scope step names the group, not its id.
+fn group_name<'a>(assigned: &'a AssignedScope, id: &'a str) -> &'a str {
+    assigned
+        .assignments
+        .iter()
+        .find(|a| a.principal_id == id)
+        .and_then(|a| a.principal_display_name.as_deref())
+        .unwrap_or(id)
 }
 
 /// Group id → the ids of its nested groups.

@@ -101,12 +101,15 @@ pub async fn references(client: &servicenow::Client, mappings: &MappingSet, t: &
                 continue;
             }
             let mut lookup = HashMap::new();
+            let mut names = HashMap::new();
             for r in rows(client, table, std::slice::from_ref(field)).await? {
                 if let Some(v) = r.get(field) {
                     lookup.entry(v.to_lowercase()).or_insert(r.sys_id.clone());
+                    names.insert(r.sys_id.clone(), v.to_owned());
                 }
             }
             t.lookups.insert(table.clone(), lookup);
+            t.names.insert(table.clone(), names);
         }
     }
     for table in [user_table, group_table] {

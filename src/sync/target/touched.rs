@@ -95,6 +95,7 @@ pub async fn read(
     }
     references(client, mappings, &mut t).await?;
     source.provisioned = provisioned(&source, &touched, prior);
+    source.names = names(&source, &touched, prior);
     source.users.retain(|u| touched.users.contains(&u.id));
     source.groups.retain(|g| touched.groups.contains(&g.id));
     Ok((source, t))
@@ -144,6 +145,24 @@ fn join_owners(
         }
         _ => true,
     });
+}
+
+/// The UPNs of the untouched users a cycle's memberships and references may name: the members
+/// of touched groups and the linked users.
+fn names(source: &Source, touched: &Touched, prior: &Prior) -> HashMap<String, String> {
+    let members: HashSet<&str> = source
+        .groups
+        .iter()
+        .filter(|g| touched.groups.contains(&g.id))
+        .flat_map(|g| g.members.iter().map(String::as_str))
+        .collect();
+    source
+        .users
+        .iter()
+        .filter(|u| !touched.users.contains(&u.id))
+        .filter(|u| members.contains(u.id.as_str()) || prior.links.contains_key(&(ObjectType::User, u.id.clone())))
+        .map(|u| (u.id.clone(), u.name.clone()))
+        .collect()
 }
 
 /// Members of a touched group that are provisioned and not planned now: they still count.

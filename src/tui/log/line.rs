@@ -64,6 +64,7 @@ pub fn line_of(event: &SyncEvent) -> Option<LogLine> {
             dry_run,
             stats,
         } => Some(cycle_finished(*cycle_id, *dry_run, stats)),
+        SyncEvent::PlanRefused { reason, .. } => line(Level::Warn, reason.clone()),
         SyncEvent::Error { kind, message, .. } => line(Level::Error, format!("engine error ({kind:?}): {message}")),
         SyncEvent::Log { level, message } => line((*level).into(), message.clone()),
         SyncEvent::Answer { answer, .. } => match answer {

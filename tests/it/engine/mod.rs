@@ -9,6 +9,7 @@ mod initial;
 mod on_demand;
 mod ops;
 mod options;
+mod plans;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::process::Output;

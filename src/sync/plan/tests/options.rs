@@ -84,14 +84,7 @@ fn clear_when_null_sends_empty_on_update_only_when_opted_in() {
         &rules,
     );
     match only(&p) {
-        OpKind::Update { diff } => assert_eq!(
-            diff,
-            &[Change {
-                attribute: "title".into(),
-                old: Some("Boss".into()),
-                new: Some(String::new()),
-            }]
-        ),
+        OpKind::Update { diff } => assert_eq!(diff, &[Change::new("title", Some("Boss".into()), Some(String::new()))]),
         other => panic!("{other:?}"),
     }
     // A create sends nothing for it.

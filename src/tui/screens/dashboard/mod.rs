@@ -216,7 +216,10 @@ impl State {
                 }
                 self.failing = Some(message);
             }
-            SyncEvent::PlanReady { .. } | SyncEvent::Log { .. } | SyncEvent::Answer { .. } => {}
+            SyncEvent::PlanReady { .. }
+            | SyncEvent::PlanRefused { .. }
+            | SyncEvent::Log { .. }
+            | SyncEvent::Answer { .. } => {}
         }
         Vec::new()
     }

@@ -1,0 +1,76 @@
+//! Display values for the sys_ids a plan's diffs hold (issue 14, "names instead of ids"): a
+//! lookup reference shows the referenced row's value (`location: (none) → Seattle`), a
+//! reference to a provisioned user that user's name. Pure: from what the reads found; a sys_id
+//! the cycle did not read keeps no display value (the diff then shows the sys_id).
+
+use std::collections::HashMap;
+
+use crate::mapping::model::{MappingSet, ObjectMapping, Reference, TargetType};
+
+use super::super::op::{Change, ObjectType, Op, OpKind};
+use super::input::{Prior, Source, Target};
+
+/// sys_user sys_id → a name for it: the row's `user_name` as read, else the UPN of the source
+/// user linked to it.
+pub fn people<'a>(source: &'a Source, target: &'a Target, prior: &'a Prior) -> HashMap<&'a str, &'a str> {
+    let upn: HashMap<&str, &str> = source
+        .users
+        .iter()
+        .map(|u| (u.id.as_str(), u.name.as_str()))
+        .chain(source.names.iter().map(|(id, name)| (id.as_str(), name.as_str())))
+        .collect();
+    let mut people: HashMap<&str, &str> = prior
+        .links
+        .iter()
+        .filter(|((t, _), _)| *t == ObjectType::User)
+        .filter_map(|((_, src), sys)| Some((sys.as_str(), *upn.get(src.as_str())?)))
+        .collect();
+    for row in &target.users {
+        if let Some(name) = row.get("user_name") {
+            people.insert(row.sys_id.as_str(), name);
+        }
+    }
+    people
+}
+
+/// Sets the display values of every reference change of `ops`.
+pub fn name_references(ops: &mut [Op], mappings: &MappingSet, target: &Target, people: &HashMap<&str, &str>) {
+    for op in ops {
+        let mapping = match op.object_type {
+            ObjectType::User => &mappings.user,
+            ObjectType::Group => &mappings.group,
+            ObjectType::Membership => continue,
+        };
+        let changes = match &mut op.kind {
+            OpKind::Create { fields } => fields,
+            OpKind::Update { diff } | OpKind::Disable { diff } => diff,
+            _ => continue,
+        };
+        for change in changes {
+            name_change(change, mapping, target, people);
+        }
+    }
+}
+
+fn name_change(change: &mut Change, mapping: &ObjectMapping, target: &Target, people: &HashMap<&str, &str>) {
+    let Some(reference) = mapping
+        .attributes
+        .iter()
+        .find(|m| m.target == change.attribute)
+        .and_then(|m| match &m.target_type {
+            TargetType::Reference(r) => Some(r),
+            _ => None,
+        })
+    else {
+        return;
+    };
+    let name = |sys_id: &Option<String>| -> Option<String> {
+        let sys_id = sys_id.as_deref().filter(|v| !v.is_empty())?;
+        match reference {
+            Reference::Lookup { table, .. } => target.names.get(table)?.get(sys_id).cloned(),
+            Reference::Provisioned { .. } => people.get(sys_id).map(|n| (*n).to_owned()),
+        }
+    };
+    change.old_display = name(&change.old);
+    change.new_display = name(&change.new);
+}

@@ -1,0 +1,213 @@
+//! Plans bound to what made them (issue 14): a plan shown by a dry run is applied only while
+//! the configuration, mappings and scope it was made under are the ones in force and no write
+//! happened since; otherwise `ApplyPlan` is refused and nothing is written. A candidate profile
+//! is planned without writing (`PreviewPlan`), so the console can show what a change would do.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use nowsync::config::edit::{Edit, edit_profile};
+use nowsync::config::{Config, ResolvedProfile};
+use nowsync::secrets::Secret;
+use nowsync::servicenow::Auth;
+use nowsync::sync::{self, Answer, Command, Credentials, Handle, Plan, SyncEvent};
+
+use super::{Env, setup};
+
+async fn next_matching(
+    rx: &mut tokio::sync::broadcast::Receiver<SyncEvent>,
+    f: impl Fn(&SyncEvent) -> bool,
+) -> SyncEvent {
+    tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            match rx.recv().await {
+                Ok(e) if f(&e) => return e,
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(e) => panic!("{e}"),
+            }
+        }
+    })
+    .await
+    .unwrap()
+}
+
+fn credentials(env: &Env) -> Credentials {
+    let line = env.world.ready_line();
+    Credentials {
+        servicenow: Some(Auth::Basic {
+            username: line["servicenow_user"].as_str().unwrap().to_owned(),
+            password: Secret::new(line["servicenow_password"].as_str().unwrap()),
+        }),
+        graph_client_secret: Some(Secret::new(line["client_secret"].as_str().unwrap())),
+    }
+}
+
+/// Writes `scope` to the profile's configuration and resolves it as the console does.
+fn scope(env: &Env, scope: &str) -> ResolvedProfile {
+    let saved = edit_profile(
+        &env.ws.config(),
+        "default",
+        &[Edit::set("provisioning", "scope", scope.to_owned())],
+    )
+    .unwrap();
+    saved.profile.resolve().unwrap()
+}
+
+async fn dry_run(handle: &Handle, rx: &mut tokio::sync::broadcast::Receiver<SyncEvent>) -> Arc<Plan> {
+    handle.send(Command::DryRun);
+    let plan = match next_matching(rx, |e| matches!(e, SyncEvent::PlanReady { .. })).await {
+        SyncEvent::PlanReady { plan, .. } => plan,
+        _ => unreachable!(),
+    };
+    next_matching(rx, |e| matches!(e, SyncEvent::CycleFinished { dry_run: true, .. })).await;
+    plan
+}
+
+async fn refused(rx: &mut tokio::sync::broadcast::Receiver<SyncEvent>, plan_id: u64) -> String {
+    match next_matching(rx, |e| {
+        matches!(e, SyncEvent::PlanRefused { .. } | SyncEvent::CycleStarted { .. })
+    })
+    .await
+    {
+        SyncEvent::PlanRefused { plan_id: id, reason } => {
+            assert_eq!(id, plan_id);
+            reason
+        }
+        other => panic!("the plan was applied: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_plan_made_before_a_scope_change_is_refused_and_disables_nothing() {
+    let env = setup(200, 20, 20, 0).await;
+    let all = scope(&env, "all");
+    let handle = Handle::start(&all, credentials(&env), sync::Options::new(env.ws.data_dir())).unwrap();
+    let mut rx = handle.subscribe();
+    handle.send(Command::RunNow);
+    next_matching(&mut rx, |e| {
+        matches!(e, SyncEvent::CycleFinished { dry_run: false, .. })
+    })
+    .await;
+    let before = env.state().await;
+
+    // A dry run under "assigned" plans to disable everyone not assigned...
+    handle.send(Command::Reload(Box::new(scope(&env, "assigned"))));
+    let plan = dry_run(&handle, &mut rx).await;
+    assert!(plan.counts.disable > 0, "{:?}", plan.counts);
+    assert_eq!(plan.basis.profile, scope(&env, "assigned").plan_hash);
+    // The Scope step names the assigned group a user is in scope through, not its id.
+    let tenant = env.world.graph.sim.tenant();
+    let through_group: Vec<&str> = plan
+        .ops
+        .iter()
+        .flat_map(|op| &op.steps)
+        .filter(|s| s.name == "Scope" && s.detail.starts_with("member of assigned group"))
+        .map(|s| s.detail.as_str())
+        .collect();
+    assert!(!through_group.is_empty());
+    for detail in through_group {
+        assert!(
+            tenant.groups.iter().any(|g| detail.ends_with(&g.display_name)),
+            "{detail}"
+        );
+    }
+    // ... then the scope goes back to "all": that plan no longer means what the rules say.
+    handle.send(Command::Reload(Box::new(scope(&env, "all"))));
+    env.reset_stats().await;
+    handle.send(Command::ApplyPlan { plan_id: plan.id });
+    let reason = refused(&mut rx, plan.id).await;
+    assert!(
+        reason.starts_with("this plan is out of date: make a new dry run")
+            && reason.contains("configuration, mappings or scope changed"),
+        "{reason}"
+    );
+    assert_eq!(env.writes().await, 0, "nothing is written");
+    assert_eq!(env.state().await, before, "nobody was disabled");
+
+    // A plan made before a cycle ran is out of date too.
+    let plan = dry_run(&handle, &mut rx).await;
+    handle.send(Command::RunNow);
+    next_matching(&mut rx, |e| {
+        matches!(e, SyncEvent::CycleFinished { dry_run: false, .. })
+    })
+    .await;
+    handle.send(Command::ApplyPlan { plan_id: plan.id });
+    assert!(refused(&mut rx, plan.id).await.contains("a cycle ran since"));
+    // Counts mean objects: the objects failing in both cycles are failing once.
+    let status = handle.status().unwrap();
+    let failed = status.to_date["failed"].as_u64().unwrap();
+    assert!(status.failing > 0 && status.failing < failed, "{status:?}");
+
+    // A current plan is applied once, and only once.
+    let plan = dry_run(&handle, &mut rx).await;
+    handle.send(Command::ApplyPlan { plan_id: plan.id });
+    next_matching(&mut rx, |e| {
+        matches!(e, SyncEvent::CycleFinished { dry_run: false, .. })
+    })
+    .await;
+    handle.send(Command::ApplyPlan { plan_id: plan.id });
+    assert!(refused(&mut rx, plan.id).await.contains("applied already"));
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_candidate_profile_is_planned_without_writing_anything() {
+    let env = setup(200, 20, 20, 0).await;
+    let all = scope(&env, "all");
+    let handle = Handle::start(&all, credentials(&env), sync::Options::new(env.ws.data_dir())).unwrap();
+    let mut rx = handle.subscribe();
+    handle.send(Command::RunNow);
+    next_matching(&mut rx, |e| {
+        matches!(e, SyncEvent::CycleFinished { dry_run: false, .. })
+    })
+    .await;
+    env.reset_stats().await;
+    let before = env.state().await;
+
+    // Back to "assigned", not saved: what would it do?
+    let config = Config::load(&env.ws.config()).unwrap();
+    let mut candidate = config.profile("default").unwrap().clone();
+    candidate.provisioning.scope = nowsync::config::ScopeMode::Assigned;
+    let candidate = candidate.resolve().unwrap();
+    handle.send(Command::PreviewPlan {
+        request: 5,
+        profile: Box::new(candidate),
+    });
+    let plan = match next_matching(&mut rx, |e| matches!(e, SyncEvent::Answer { request: 5, .. })).await {
+        SyncEvent::Answer {
+            answer: Answer::Preview(plan),
+            ..
+        } => plan,
+        other => panic!("{other:?}"),
+    };
+    let assigned = env.world.graph.sim.tenant().in_scope_user_ids().len() as u64;
+    assert!(plan.counts.disable > 0 && plan.counts.create == 0, "{:?}", plan.counts);
+    assert!(plan.counts.disable <= 200 - assigned, "{:?}", plan.counts);
+    assert_eq!(env.writes().await, 0, "a preview writes nothing");
+    assert_eq!(env.state().await, before);
+    // It is no plan to apply.
+    handle.send(Command::ApplyPlan { plan_id: plan.id });
+    refused(&mut rx, plan.id).await;
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_dry_run_prints_the_names_of_referenced_rows_not_their_sys_ids() {
+    let env = setup(60, 5, 5, 0).await;
+    let out = env.nowsync(&["sync", "--once", "--dry-run"]).await;
+    let stdout = super::super::support::text(&out.stdout);
+    let departments: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("department: (empty) -> "))
+        .collect();
+    assert!(!departments.is_empty(), "{stdout}");
+    let sys_id = |v: &str| v.len() == 32 && v.chars().all(|c| c.is_ascii_hexdigit());
+    assert!(departments.iter().all(|d| !sys_id(d)), "{departments:?}");
+    let tenant = env.world.graph.sim.tenant();
+    assert!(
+        departments
+            .iter()
+            .all(|d| tenant.users.iter().any(|u| u.department.as_deref() == Some(*d))),
+        "{departments:?}"
+    );
+}
