@@ -132,6 +132,35 @@ pub struct Provisioning {
     pub escrow_retry_hours: Vec<u32>,
     /// ... until this many days after the first failure (Entra: 28).
     pub escrow_days: u32,
+    /// What a user that left scope, was soft-deleted or purged in Entra becomes in ServiceNow.
+    pub deprovision_users: DeprovisionUsers,
+    /// What a group that left scope or was deleted in Entra becomes in ServiceNow.
+    pub deprovision_groups: DeprovisionGroups,
+    /// A full reconciliation of both sides at least this often (hours; 0 = never).
+    pub reconcile_hours: u32,
+}
+
+/// `deprovision_users`. ServiceNow advises against deleting users: a delete clears their
+/// references in every table (servicenow.md §13 #3, KB0963051).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DeprovisionUsers {
+    /// `active=false` (which also locks the user out), whatever happened in Entra.
+    #[default]
+    Disable,
+    /// Entra's behaviour: a user purged in Entra is deleted (when the mapping's Delete action
+    /// is on); one that left scope or was soft-deleted is disabled.
+    Delete,
+}
+
+/// `deprovision_groups` (servicenow.md §13 #3: a deleted group's references are cleared too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DeprovisionGroups {
+    /// `active=false`, and its memberships of managed users removed.
+    #[default]
+    Deactivate,
+    /// Entra's behaviour: a group deleted for good in Entra is deleted (when the mapping's
+    /// Delete action is on); one that left scope or was soft-deleted is deactivated.
+    Delete,
 }
 
 /// `missing_reference`.
@@ -159,6 +188,9 @@ impl Default for Provisioning {
             flatten_nested_groups: false,
             escrow_retry_hours: vec![6, 12, 24],
             escrow_days: 28,
+            deprovision_users: DeprovisionUsers::Disable,
+            deprovision_groups: DeprovisionGroups::Deactivate,
+            reconcile_hours: 24,
         }
     }
 }

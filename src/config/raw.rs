@@ -66,6 +66,9 @@ pub struct RawProvisioning {
     pub flatten_nested_groups: Option<bool>,
     pub escrow_retry_hours: Option<Vec<i64>>,
     pub escrow_days: Option<i64>,
+    pub deprovision_users: Option<String>,
+    pub deprovision_groups: Option<String>,
+    pub reconcile_hours: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]

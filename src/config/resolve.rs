@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use super::raw::{RawConfig, RawEntra, RawNotification, RawProfile, RawProvisioning, RawSecrets, RawServiceNow};
 use super::{
-    Cloud, Config, ConfigError, Entra, MissingReferenceMode, Notification, Profile, Provisioning, ScopeMode,
-    SecretsSettings, ServiceNow, ServiceNowAuth, SmtpTls,
+    Cloud, Config, ConfigError, DeprovisionGroups, DeprovisionUsers, Entra, MissingReferenceMode, Notification,
+    Profile, Provisioning, ScopeMode, SecretsSettings, ServiceNow, ServiceNowAuth, SmtpTls,
 };
 use crate::secrets::StoreChoice;
 use crate::servicenow::Instance;
@@ -289,7 +289,22 @@ impl Ctx {
                 ));
             }
         };
+        let deprovision_users = match raw.deprovision_users.as_deref().unwrap_or("disable") {
+            "disable" => DeprovisionUsers::Disable,
+            "delete" => DeprovisionUsers::Delete,
+            other => return Err(self.invalid(S, "deprovision_users", other, "expected \"disable\" or \"delete\"")),
+        };
+        let deprovision_groups = match raw.deprovision_groups.as_deref().unwrap_or("deactivate") {
+            "deactivate" => DeprovisionGroups::Deactivate,
+            "delete" => DeprovisionGroups::Delete,
+            other => {
+                return Err(self.invalid(S, "deprovision_groups", other, "expected \"deactivate\" or \"delete\""));
+            }
+        };
         Ok(Provisioning {
+            deprovision_users,
+            deprovision_groups,
+            reconcile_hours: self.ranged(S, "reconcile_hours", raw.reconcile_hours, 24, 0, 24 * 365)? as u32,
             match_active_only: raw.match_active_only.unwrap_or(d.match_active_only),
             flatten_nested_groups: raw.flatten_nested_groups.unwrap_or(d.flatten_nested_groups),
             missing_reference,

@@ -85,6 +85,16 @@ impl Client {
         Pager::new(self.clone(), self.url(&path))
     }
 
+    /// Soft-deleted groups (Microsoft 365 groups, restorable for 30 days with their id;
+    /// graph.md §8, §14 #3).
+    pub fn deleted_groups(&self) -> Pager<Group> {
+        let path = format!(
+            "/directory/deletedItems/microsoft.graph.group?$select={}&$top=999",
+            GROUP_SELECT.join(",")
+        );
+        Pager::new(self.clone(), self.url(&path))
+    }
+
     /// A user's manager, `None` when the user has none (Graph answers 404 then).
     pub async fn manager(&self, user_id: &str) -> Result<Option<DirectoryObject>, Error> {
         let path = format!(

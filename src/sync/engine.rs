@@ -85,6 +85,7 @@ impl Engine {
             events: channels.events,
             last_plan: channels.last_plan,
             stop: channels.stop,
+            identity: tokio::sync::OnceCell::new(),
         };
         Ok(Engine {
             cx,
@@ -260,6 +261,7 @@ impl Engine {
                 self.cx.snow = snow;
                 self.cx.graph = graph;
                 self.cx.profile = profile;
+                self.cx.identity = tokio::sync::OnceCell::new();
             }
             Err(e) => self.error(None, ErrorKind::Config, e.to_string()),
         }

@@ -43,6 +43,16 @@ pub enum CycleError {
     Graph(#[source] Box<crate::graph::Error>),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The account nowsync signs in as has no single `sys_user` row, so it cannot be kept out
+    /// of matching.
+    #[error(
+        "the integration account '{username}' is not one sys_user row on {instance} ({found} rows have that user_name): nowsync must know its sys_id to never match, write or disable it; set [servicenow] username to the account's exact user_name"
+    )]
+    IntegrationAccount {
+        username: String,
+        instance: String,
+        found: usize,
+    },
     /// `allow-deletes` with nothing staged.
     #[error("no deletions are staged: there is nothing to allow")]
     NothingStaged,
@@ -74,7 +84,9 @@ impl CycleError {
             CycleError::ServiceNow(e) => e.is_transient(),
             CycleError::Graph(e) => e.is_transient(),
             CycleError::Store(e) => e.is_transient(),
-            CycleError::NothingStaged | CycleError::NoSuchObject { .. } => false,
+            CycleError::NothingStaged | CycleError::NoSuchObject { .. } | CycleError::IntegrationAccount { .. } => {
+                false
+            }
         }
     }
 
@@ -83,7 +95,9 @@ impl CycleError {
         match self {
             CycleError::ServiceNow(_) | CycleError::Graph(_) => super::ErrorKind::Connection,
             CycleError::Store(_) => super::ErrorKind::Store,
-            CycleError::NothingStaged | CycleError::NoSuchObject { .. } => super::ErrorKind::Config,
+            CycleError::NothingStaged | CycleError::NoSuchObject { .. } | CycleError::IntegrationAccount { .. } => {
+                super::ErrorKind::Config
+            }
         }
     }
 }

@@ -123,6 +123,15 @@ failure_codes! {
     InvalidLookupReference,
     /// A mapping expression failed for the object.
     AttributeMappingEvaluationFailed,
+    /// The matching value points at the integration account (the account nowsync signs in
+    /// as), which is never matched, written or deprovisioned.
+    MatchesIntegrationAccount,
+    /// The matching value points at a row of a table that extends the target table
+    /// (`customer_contact`, `csm_consumer`, …), which is never matched or written.
+    MatchesOtherClass,
+    /// A matching value could not be looked up in ServiceNow this cycle, so the object is not
+    /// created (it might exist).
+    MatchingValueNotSearchable,
     // Found while applying.
     /// The op depends on an object that was not provisioned.
     ReferenceNotProvisioned,
@@ -130,6 +139,12 @@ failure_codes! {
     ServiceNowUnauthorized,
     /// 403: a role or ACL refused the write.
     ServiceNowForbidden,
+    /// 403: a data policy refused the record (a mandatory field is empty, …).
+    ServiceNowDataPolicy,
+    /// 403: a business rule aborted the write of the record.
+    ServiceNowBusinessRule,
+    /// 403: an ACL refused the write of this record (`ACL Exception …`).
+    ServiceNowAclDenied,
     /// 404: the linked row is gone.
     InvalidAnchor,
     /// 429 after the client's retries.
@@ -149,7 +164,19 @@ impl FailureCode {
     pub fn is_credentials(self) -> bool {
         matches!(
             self,
-            FailureCode::ServiceNowUnauthorized | FailureCode::ServiceNowForbidden
+            FailureCode::ServiceNowUnauthorized | FailureCode::ServiceNowForbidden | FailureCode::ServiceNowAclDenied
+        )
+    }
+
+    /// A refusal of one record for what it holds (a data policy, a business rule, a unique
+    /// key): the object fails, the cycle goes on, and it never counts toward a halt
+    /// (servicenow.md §13 #2).
+    pub fn is_per_record(self) -> bool {
+        matches!(
+            self,
+            FailureCode::ServiceNowDataPolicy
+                | FailureCode::ServiceNowBusinessRule
+                | FailureCode::DuplicateTargetEntries
         )
     }
 }

@@ -65,6 +65,19 @@ enum Unresolved {
         table: String,
         value: String,
     },
+    /// A last guard behind `plan`'s: nothing is ever written to the account nowsync signs in
+    /// as.
+    #[error("{0} is the integration account nowsync signs in as: never written")]
+    IntegrationAccount(String),
+}
+
+impl Unresolved {
+    fn code(&self) -> FailureCode {
+        match self {
+            Unresolved::IntegrationAccount(_) => FailureCode::MatchesIntegrationAccount,
+            _ => FailureCode::ReferenceNotProvisioned,
+        }
+    }
 }
 
 /// One write: table, method, the row (PATCH/DELETE) and the body.
@@ -304,6 +317,10 @@ impl<'a> Applier<'a> {
                 .clone()
                 .or_else(|| self.sys_id(op.object_type, &op.source_id))
                 .ok_or_else(|| Unresolved::NotProvisioned(op.source_name.clone()))?;
+            let integration = self.cx.identity.get().map(|i| i.integration_account.as_str());
+            if op.object_type == ObjectType::User && integration == Some(id.as_str()) {
+                return Err(Unresolved::IntegrationAccount(id));
+            }
             SysId::parse(&id).map_err(Unresolved::BadSysId)
         };
         let request = |table: String, method, sys_id, body| Request {

@@ -33,7 +33,7 @@ impl Applier<'_> {
                 stats.failed += 1;
                 Recorded {
                     status: Status::Failure,
-                    code: Some(FailureCode::ReferenceNotProvisioned),
+                    code: Some(why.code()),
                     reason: why.to_string(),
                     recommended_action: Some(
                         "fix the failure of the object it depends on; it is retried next cycle".into(),

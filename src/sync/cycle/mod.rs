@@ -47,6 +47,7 @@ use super::op::{CycleKind, Plan};
 use super::safety::Tripped;
 use crate::config::ResolvedProfile;
 use crate::store::Store;
+use crate::sync::target::identity::Identity;
 use crate::{graph, servicenow};
 
 /// What every stage reads: the profile with its mappings, the clients, the store and the
@@ -62,6 +63,9 @@ pub(crate) struct Context {
     pub last_plan: watch::Sender<Option<Arc<Plan>>>,
     /// Set by Stop: a running cycle finishes its writes in flight and starts no more.
     pub stop: Arc<AtomicBool>,
+    /// The instance's identity and the integration account, read by the first cycle that
+    /// needs them (a reload with other connection settings starts afresh).
+    pub identity: tokio::sync::OnceCell<Identity>,
 }
 
 impl Context {
@@ -71,6 +75,14 @@ impl Context {
 
     pub fn stopped(&self) -> bool {
         self.stop.load(Ordering::SeqCst)
+    }
+
+    /// The instance's identity and the integration account's sys_id, read once.
+    pub async fn identity(&self) -> Result<&Identity, CycleError> {
+        let username = self.profile.servicenow.as_ref().map_or("", |sn| sn.username.as_str());
+        self.identity
+            .get_or_try_init(|| crate::sync::target::identity::read(&self.snow, username))
+            .await
     }
 
     /// Says `message` to the log file and, as [`SyncEvent::Log`], to the engine's consumers:

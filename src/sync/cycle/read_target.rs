@@ -15,10 +15,12 @@ use chrono::{DateTime, Utc};
 use super::Context;
 use crate::store::{ObjectValue, Store};
 use crate::sync::error::CycleError;
+use crate::sync::event::LogLevel;
 use crate::sync::op::{CycleKind, ObjectType};
 use crate::sync::outcome::FailureCode;
 use crate::sync::plan::{Prior, Source, Target};
 use crate::sync::source::{Assignments, SourceRead};
+use crate::sync::target::recheck::recheck;
 use crate::sync::target::{self, touched};
 
 /// (object type, id) → the code of its failure in the last applied cycle's plan.
@@ -51,13 +53,18 @@ pub(super) async fn read_target(cx: &Context, prior: &Prior, read: SourceRead) -
         assignments,
         ..
     } = read;
+    let identity = cx.identity().await?.clone();
     let mut failed_before = PlanFailures::new();
-    let (source, target, kind) = if full {
-        (
-            source,
-            target::read(&cx.snow, &cx.profile.mappings).await?,
-            CycleKind::Initial,
-        )
+    let (source, mut target, kind) = if full {
+        let mut target = target::read(&cx.snow, &cx.profile.mappings).await?;
+        let appeared = recheck(&cx.snow, &cx.profile.mappings, &source, prior, &mut target, now).await?;
+        if appeared > 0 {
+            cx.log(
+                LogLevel::Info,
+                format!("{appeared} rows with the matching value of an object to create appeared while the target was read (another writer): matched, not created again"),
+            );
+        }
+        (source, target, CycleKind::Initial)
     } else {
         failed_before = typed(cx.store.plan_failures()?, |code| code.parse().ok());
         let mut touched = touched::Touched {
@@ -79,6 +86,7 @@ pub(super) async fn read_target(cx: &Context, prior: &Prior, read: SourceRead) -
         let (source, target) = touched::read(&cx.snow, &cx.profile.mappings, source, touched, prior, now).await?;
         (source, target, CycleKind::Incremental)
     };
+    target.integration_account = Some(identity.integration_account);
     Ok(Read {
         source,
         target,

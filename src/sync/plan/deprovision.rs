@@ -1,29 +1,41 @@
 //! Deprovisioning: linked objects that left scope, were disabled, soft-deleted or purged in
-//! Entra are disabled in ServiceNow (or deleted, when purged and the Delete action is on).
+//! Entra.
+//!
+//! No destructive defaults (servicenow.md §13 #3: deleting a user or group clears its
+//! references in every table, and ServiceNow advises deactivating instead): users are disabled
+//! (`active=false`, which locks them out) and groups deactivated (`active=false`, their rows in
+//! the members table removed by `plan::memberships`), whatever happened in Entra. Only with
+//! `deprovision_users` / `deprovision_groups = "delete"` (and the mapping's Delete action on) is
+//! an object purged in Entra deleted, as Entra does; a soft-deleted one (a user or a Microsoft
+//! 365 group in the recycle bin) is only disabled then, so its restore re-activates the same
+//! row. The integration account and rows of other classes are never touched.
 
 use std::collections::HashMap;
 
 use super::super::op::{Change, ObjectType, Op, OpKind};
 use super::super::outcome::Status;
-use super::input::{Prior, Row, Rules, Source, SourceObject};
+use super::input::{Prior, Row, Rules, Source, SourceObject, Target};
 use super::objects::step;
+use crate::config::{DeprovisionGroups, DeprovisionUsers};
 use crate::mapping::model::ObjectMapping;
 use crate::model::stable_hash;
 
 /// Linked objects that left scope, were disabled, soft-deleted or purged.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn deprovision(
     ot: ObjectType,
     mapping: &ObjectMapping,
     source: &Source,
+    target: &Target,
     by_id: &HashMap<&str, &Row>,
     prior: &Prior,
     rules: &Rules,
     ops: &mut Vec<Op>,
 ) {
-    let objects = if ot == ObjectType::Group {
-        &source.groups
+    let (objects, soft_deleted) = if ot == ObjectType::Group {
+        (&source.groups, &source.soft_deleted_groups)
     } else {
-        &source.users
+        (&source.users, &source.soft_deleted)
     };
     let present: HashMap<&str, &SourceObject> = objects.iter().map(|o| (o.id.as_str(), o)).collect();
     let mut linked: Vec<(&String, &String)> = prior
@@ -33,6 +45,10 @@ pub(super) fn deprovision(
         .map(|((_, id), sys)| (id, sys))
         .collect();
     linked.sort();
+    let deletes = match ot {
+        ObjectType::Group => rules.deprovision_groups == DeprovisionGroups::Delete,
+        _ => rules.deprovision_users == DeprovisionUsers::Delete,
+    } && mapping.actions.delete;
     for (id, sys_id) in linked {
         let object = present.get(id.as_str());
         if object.is_some_and(|o| o.in_scope) {
@@ -41,7 +57,10 @@ pub(super) fn deprovision(
         let Some(row) = by_id.get(sys_id.as_str()) else {
             continue;
         };
-        let purged = object.is_none() && !source.soft_deleted.contains(id);
+        if target.protected(row, &mapping.target_table).is_some() {
+            continue;
+        }
+        let purged = object.is_none() && !soft_deleted.contains(id);
         let name = object.map_or_else(
             || row.get("user_name").or(row.get("name")).unwrap_or(id).to_owned(),
             |o| o.name.clone(),
@@ -53,7 +72,7 @@ pub(super) fn deprovision(
         } else {
             object.map(|o| o.scope_detail.clone()).unwrap_or_default()
         };
-        let kind = if purged && mapping.actions.delete {
+        let kind = if purged && deletes {
             OpKind::Delete
         } else if (rules.mappings.skip_out_of_scope_deletions && !purged) || !row.active() {
             // SkipOutOfScopeDeletions, or already disabled: nothing to send, nothing to log.
@@ -63,6 +82,12 @@ pub(super) fn deprovision(
                 diff: vec![Change::new("active", Some("true".into()), Some("false".into()))],
             }
         };
+        let what = match (&kind, ot) {
+            (OpKind::Delete, _) => "deleted",
+            (_, ObjectType::Group) => "deactivated (deprovision_groups = \"deactivate\")",
+            _ if purged => "disabled (deprovision_users = \"disable\")",
+            _ => "disabled",
+        };
         ops.push(Op {
             object_type: ot,
             source_id: id.clone(),
@@ -71,7 +96,7 @@ pub(super) fn deprovision(
             member_id: None,
             hash: stable_hash(&[id, kind.action().as_str()]),
             steps: vec![
-                step("Scope", Status::Success, why),
+                step("Scope", Status::Success, format!("{why}: {what}")),
                 step("Match", Status::Success, format!("linked to {sys_id}")),
             ],
             kind,

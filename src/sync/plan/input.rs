@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use crate::config::Provisioning;
+use crate::config::{DeprovisionGroups, DeprovisionUsers, Provisioning};
 use crate::mapping::Value;
 use crate::mapping::model::MappingSet;
 
@@ -39,6 +39,9 @@ pub struct Source {
     /// Soft-deleted users (restorable), by id.
     pub soft_deleted: HashSet<String>,
     pub groups: Vec<SourceObject>,
+    /// Soft-deleted groups (Microsoft 365 groups in the recycle bin, restorable with their id;
+    /// graph.md §14 #3), by id.
+    pub soft_deleted_groups: HashSet<String>,
     /// Incremental cycles: users provisioned before and not planned in this cycle that are
     /// members of a planned group; their memberships are kept.
     pub provisioned: HashSet<String>,
@@ -88,7 +91,39 @@ pub struct Target {
     pub max_lengths: HashMap<(String, String), u32>,
     /// (table, field) of boolean columns.
     pub booleans: HashSet<(String, String)>,
+    /// The sys_id of the integration account (the `sys_user` row nowsync signs in as): never
+    /// matched, written or deprovisioned (DESIGN.md "Configuration").
+    pub integration_account: Option<String>,
+    /// (field, lower-cased value) of matching values whose lookup could not run this cycle
+    /// (an incremental read by value): an object that would be created on such a value fails
+    /// instead — never create when the lookup did not run.
+    pub not_looked_up: HashSet<(String, String)>,
 }
+
+/// Why a row is out of nowsync's reach whatever matches it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Protected {
+    /// The account nowsync signs in as.
+    IntegrationAccount,
+    /// A row of a table that extends the target table (`customer_contact`, `csm_consumer`, …:
+    /// a `sys_user` read returns them too, `sys_class_name` says which; servicenow.md §13 #5).
+    OtherClass(String),
+}
+
+impl Target {
+    /// Whether `row` of `table` may never be matched, written or deprovisioned, and why.
+    pub fn protected(&self, row: &Row, table: &str) -> Option<Protected> {
+        if self.integration_account.as_deref() == Some(row.sys_id.as_str()) {
+            return Some(Protected::IntegrationAccount);
+        }
+        row.get(CLASS_FIELD)
+            .filter(|class| !class.eq_ignore_ascii_case(table))
+            .map(|class| Protected::OtherClass(class.to_owned()))
+    }
+}
+
+/// The field naming the table a row really belongs to.
+pub const CLASS_FIELD: &str = "sys_class_name";
 
 /// What the store remembers.
 #[derive(Debug, Clone, Default)]
@@ -113,6 +148,8 @@ pub struct Rules {
     /// Match only active ServiceNow records (the rehire case).
     pub match_active_only: bool,
     pub missing_reference: MissingReference,
+    pub deprovision_users: DeprovisionUsers,
+    pub deprovision_groups: DeprovisionGroups,
 }
 
 impl Rules {
@@ -123,6 +160,8 @@ impl Rules {
             now,
             match_active_only: provisioning.match_active_only,
             missing_reference: provisioning.missing_reference,
+            deprovision_users: provisioning.deprovision_users,
+            deprovision_groups: provisioning.deprovision_groups,
         }
     }
 }

@@ -24,7 +24,10 @@ mod references;
 mod tests;
 
 pub use explain::{Candidates, candidates};
-pub use input::{MemberRow, MissingReference, Prior, Row, Rules, Source, SourceObject, Target, normalise_bool};
+pub use input::{
+    CLASS_FIELD, MemberRow, MissingReference, Prior, Protected, Row, Rules, Source, SourceObject, Target,
+    normalise_bool,
+};
 
 pub use references::{created, lookup_of};
 
@@ -63,7 +66,7 @@ pub fn plan(id: u64, kind: CycleKind, mut source: Source, target: &Target, prior
     let mut refs = references::reference_creations(&ops, target, rules);
     refs.append(&mut ops);
     let mut ops = refs;
-    memberships(&source, target, prior, &users, &groups, &mut ops);
+    memberships(&source, target, prior, rules, (&users, &groups), &mut ops);
     ops.extend(deferred);
     let mut ops: Vec<Op> = ops
         .into_iter()
@@ -97,8 +100,17 @@ fn suppress_unchanged_failure(mut op: Op, prior: &Prior) -> Op {
 }
 
 /// Each provisioned group's `sys_user_grmember` rows made equal to its direct members that are
-/// provisioned users. Rows of users this tool does not manage are left alone.
-fn memberships(source: &Source, target: &Target, prior: &Prior, users: &Planned, groups: &Planned, ops: &mut Vec<Op>) {
+/// provisioned users; a deactivated group's rows removed. Rows of users this tool does not
+/// manage are left alone.
+fn memberships(
+    source: &Source,
+    target: &Target,
+    prior: &Prior,
+    rules: &Rules,
+    planned: (&Planned, &Planned),
+    ops: &mut Vec<Op>,
+) {
+    let (users, groups) = planned;
     // sys_id of a managed user → its source id: every linked user, in scope or not (a user who
     // left scope keeps no membership it had through us), and this cycle's matches.
     let mut managed: HashMap<&str, &str> = prior
@@ -145,39 +157,70 @@ fn memberships(source: &Source, target: &Target, prior: &Prior, users: &Planned,
                 } else {
                     "no longer a member in Entra"
                 };
-                ops.push(member_op(
-                    group,
-                    user_src,
-                    names.get(user_src).copied(),
-                    Some(&row.sys_id),
-                    OpKind::RemoveMember,
-                    reason,
-                ));
+                let user = (*user_src, names.get(user_src).copied());
+                ops.push(member_op(group, user, Some(&row.sys_id), OpKind::RemoveMember, reason));
             }
         }
         let mut adds: Vec<&str> = desired.difference(&present).copied().collect();
         adds.sort_unstable();
         for user_src in adds {
-            ops.push(member_op(
-                group,
-                user_src,
-                names.get(user_src).copied(),
-                None,
-                OpKind::AddMember,
-                "member in Entra",
-            ));
+            let user = (user_src, names.get(user_src).copied());
+            ops.push(member_op(group, user, None, OpKind::AddMember, "member in Entra"));
+        }
+    }
+    for (group, sys_id) in deactivated(source, target, prior, rules) {
+        for row in rows_by_group.get(sys_id).into_iter().flatten() {
+            if let Some(user_src) = managed.get(row.user.as_str()) {
+                let user = (*user_src, names.get(user_src).copied());
+                let why = "the group is deactivated in ServiceNow (left scope or deleted in Entra)";
+                ops.push(member_op(&group, user, Some(&row.sys_id), OpKind::RemoveMember, why));
+            }
         }
     }
 }
 
-fn member_op(
-    group: &SourceObject,
-    user: &str,
-    user_name: Option<&str>,
-    row: Option<&String>,
-    kind: OpKind,
-    why: &str,
-) -> Op {
+/// Linked groups that are, or are being, deactivated (out of scope, soft-deleted, or purged
+/// without `deprovision_groups = "delete"`), with their rows' sys_ids: their members go.
+fn deactivated<'a>(
+    source: &Source,
+    target: &'a Target,
+    prior: &'a Prior,
+    rules: &Rules,
+) -> Vec<(SourceObject, &'a str)> {
+    let mapping = &rules.mappings.group;
+    if !mapping.enabled {
+        return Vec::new();
+    }
+    let present: HashMap<&str, &SourceObject> = source.groups.iter().map(|g| (g.id.as_str(), g)).collect();
+    let rows: HashMap<&str, &Row> = target.groups.iter().map(|r| (r.sys_id.as_str(), r)).collect();
+    let deletes = rules.deprovision_groups == crate::config::DeprovisionGroups::Delete && mapping.actions.delete;
+    let mut out: Vec<(SourceObject, &str)> = Vec::new();
+    for ((ot, id), sys_id) in &prior.links {
+        let object = present.get(id.as_str());
+        if *ot != ObjectType::Group || object.is_some_and(|g| g.in_scope) {
+            continue;
+        }
+        let Some(row) = rows.get(sys_id.as_str()) else { continue };
+        let purged = object.is_none() && !source.soft_deleted_groups.contains(id);
+        let left_alone = rules.mappings.skip_out_of_scope_deletions && !purged;
+        if left_alone || (purged && deletes) || target.protected(row, &mapping.target_table).is_some() {
+            continue;
+        }
+        let name = object.map_or_else(|| row.get("name").unwrap_or(id).to_owned(), |g| g.name.clone());
+        let group = SourceObject {
+            id: id.clone(),
+            name,
+            ..SourceObject::default()
+        };
+        out.push((group, sys_id.as_str()));
+    }
+    out.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+    out
+}
+
+/// A membership op of `group` for `user` (source id, name when known).
+fn member_op(group: &SourceObject, user: (&str, Option<&str>), row: Option<&String>, kind: OpKind, why: &str) -> Op {
+    let (user, user_name) = user;
     let hash = stable_hash(&[&group.id, user, kind.action().as_str()]);
     Op {
         object_type: ObjectType::Membership,

@@ -68,7 +68,7 @@ pub fn plan_objects(
     let in_scope: Vec<usize> = (0..objects.len()).filter(|&i| objects[i].in_scope).collect();
     let results = {
         let scoped: Vec<&SourceObject> = in_scope.iter().map(|&i| &objects[i]).collect();
-        matching::match_all(ot, &scoped, mapping, rows, &by_id, prior, rules)
+        matching::match_all(ot, &scoped, mapping, target, &by_id, prior, rules)
     };
     let (links, pending) = after_matches(ot, objects, &in_scope, &results, mapping, prior);
     let build = Build {
@@ -83,7 +83,7 @@ pub fn plan_objects(
         ops.push(build.op(&objects[i], m, &mut planned, deferred));
         objects[i].attrs = Default::default();
     }
-    super::deprovision::deprovision(ot, mapping, source, &by_id, prior, rules, ops);
+    super::deprovision::deprovision(ot, mapping, source, target, &by_id, prior, rules, ops);
     planned
 }
 

@@ -14,6 +14,8 @@ fn rules() -> Rules {
         now: chrono::Utc::now(),
         match_active_only: false,
         missing_reference: MissingReference::Fail,
+        deprovision_users: Default::default(),
+        deprovision_groups: Default::default(),
     }
 }
 
@@ -234,7 +236,7 @@ fn disabled_users_are_not_created_but_linked_ones_are_disabled_and_reenabled() {
 }
 
 #[test]
-fn out_of_scope_disables_purge_deletes_and_a_vanished_row_rematches() {
+fn out_of_scope_and_purge_disable_by_default_delete_only_when_asked_and_a_vanished_row_rematches() {
     let prior = Prior {
         links: HashMap::from([((ObjectType::User, "u1".into()), "s1".into())]),
         ..Prior::default()
@@ -244,8 +246,22 @@ fn out_of_scope_disables_purge_deletes_and_a_vanished_row_rematches() {
     u.in_scope = false;
     let p = plan_of(vec![u], &t, &prior);
     assert!(matches!(only(&p), OpKind::Disable { .. }));
+    // Purged in Entra: disabled by default (deprovision_users = "disable").
     let p = plan_of(vec![], &t, &prior);
+    assert!(matches!(only(&p), OpKind::Disable { .. }), "{:?}", p.ops);
+    let deleting = Rules {
+        deprovision_users: crate::config::DeprovisionUsers::Delete,
+        ..rules()
+    };
+    let p = plan(1, CycleKind::Initial, Source::default(), &t, &prior, &deleting);
     assert!(matches!(only(&p), OpKind::Delete));
+    // Soft-deleted (restorable): disabled even then.
+    let soft = Source {
+        soft_deleted: ["u1".to_owned()].into(),
+        ..Source::default()
+    };
+    let p = plan(1, CycleKind::Initial, soft, &t, &prior, &deleting);
+    assert!(matches!(only(&p), OpKind::Disable { .. }));
     let t = target(vec![row(
         "s9",
         &[("user_name", "a@x.com"), ("first_name", "Ada"), ("active", "true")],
@@ -396,3 +412,6 @@ fn a_user_who_left_scope_loses_the_memberships_we_gave_it_and_a_group_back_in_sc
 // The opt-in options of the plan (missing_reference = "create", clear_when_null).
 mod names;
 mod options;
+
+// Identity safety and deprovisioning defaults (issue 12).
+mod identity;

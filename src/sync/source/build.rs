@@ -184,12 +184,14 @@ fn group_name<'a>(assigned: &'a AssignedScope, id: &'a str) -> &'a str {
 /// Group id → the ids of its nested groups.
 pub(super) type Nested = HashMap<String, Vec<String>>;
 
-/// Every cached group that is not soft-deleted, scoped, and each group's nested groups.
+/// Every cached group that is not soft-deleted, scoped, and each group's nested groups;
+/// soft-deleted ones go to `soft_deleted` instead.
 pub(super) fn groups(
     store: &Store,
     mapping: &ObjectMapping,
     scope: &Scope,
     assigned: Option<&AssignedScope>,
+    soft_deleted: &mut HashSet<String>,
 ) -> Result<(Vec<SourceObject>, Nested), CycleError> {
     let needed = needed(mapping, "displayName");
     let mut out = Vec::new();
@@ -204,6 +206,7 @@ pub(super) fn groups(
             ..
         } = convert(&text, &id, "displayName", true, &needed);
         if soft {
+            soft_deleted.insert(id);
             return;
         }
         if !inner.is_empty() {

@@ -64,9 +64,11 @@ pub async fn read(
     let reset = users.reset.or(groups.reset);
     let full = links.is_none() || reset.is_some();
     let mut soft_deleted: HashSet<String> = HashSet::new();
+    let mut soft_deleted_groups: HashSet<String> = HashSet::new();
     if full {
-        // A full round does not list soft-deleted users; deletedItems does.
+        // A full round does not list soft-deleted users and groups; deletedItems does.
         soft_deleted.extend(graph.deleted_users().all().await?.into_iter().map(|u| u.id));
+        soft_deleted_groups.extend(graph.deleted_groups().all().await?.into_iter().map(|g| g.id));
     }
     let mut source = Source {
         users: build::users(
@@ -79,9 +81,15 @@ pub async fn read(
         ..Source::default()
     };
     source.soft_deleted = soft_deleted;
-    let (groups_built, nested) =
-        build::groups(store, &profile.mappings.group, &profile.group_scope, assigned.as_ref())?;
+    let (groups_built, nested) = build::groups(
+        store,
+        &profile.mappings.group,
+        &profile.group_scope,
+        assigned.as_ref(),
+        &mut soft_deleted_groups,
+    )?;
     source.groups = groups_built;
+    source.soft_deleted_groups = soft_deleted_groups;
     if profile.provisioning.flatten_nested_groups {
         // A change inside a nested group changes the flattened members of its parents.
         let parents = build::flatten(&mut source.groups, &nested);

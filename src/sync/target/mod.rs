@@ -2,6 +2,9 @@
 //! memberships, the reference tables and the managed tables' schema. Never a GET per object;
 //! incremental cycles read only the touched rows ([`touched`]).
 
+pub mod identity;
+pub mod lookup;
+pub mod recheck;
 pub mod touched;
 
 use std::collections::HashMap;
@@ -76,13 +79,20 @@ pub(super) fn targets(mapping: &ObjectMapping, extra: &[&str]) -> Vec<String> {
     f
 }
 
+/// Fields read from user rows besides the mapped ones: deprovisioning reads `active` and
+/// `locked_out`; `sys_class_name` tells a row of a table that extends `sys_user`
+/// (`customer_contact`, …), which a `sys_user` read returns too (servicenow.md §13 #5).
+pub(super) const USER_EXTRA: &[&str] = &["active", "locked_out", crate::sync::plan::CLASS_FIELD];
+/// Fields read from group rows besides the mapped ones.
+pub(super) const GROUP_EXTRA: &[&str] = &["active", crate::sync::plan::CLASS_FIELD];
+
 /// Reads the target in bulk: managed rows, memberships, reference tables, schema.
 pub async fn read(client: &servicenow::Client, mappings: &MappingSet) -> Result<Target, CycleError> {
     let mut t = Target::default();
     let user_table = mappings.user.target_table.as_str();
     let group_table = mappings.group.target_table.as_str();
-    t.users = rows(client, user_table, &targets(&mappings.user, &["active", "locked_out"])).await?;
-    t.groups = rows(client, group_table, &targets(&mappings.group, &["active"])).await?;
+    t.users = rows(client, user_table, &targets(&mappings.user, USER_EXTRA)).await?;
+    t.groups = rows(client, group_table, &targets(&mappings.group, GROUP_EXTRA)).await?;
     if let Some(members_table) = &mappings.group.members_table {
         t.members = member_rows(rows(client, members_table, &member_fields()).await?);
     }

@@ -7,24 +7,23 @@
 //! resolve now), and the groups a touched user is a member of (its memberships follow its
 //! scope). The source is then cut down to those objects; the target is read for them only, in
 //! bulk: linked rows by stored sys_id (`sys_idIN…`), unlinked objects by their matching values
-//! (`user_nameIN…`), memberships of the touched groups (`groupIN…`), never a GET per object and
-//! never a whole managed table.
+//! (`lookup`: `user_nameIN…`, equality for a value with `,`, a filtered text search for one
+//! with `^`), memberships of the touched groups (`groupIN…`), never a GET per object and never
+//! a whole managed table. A matching value no query can reach is recorded in the target
+//! (`not_looked_up`), so `plan` never creates on it.
 //!
 //! A row read by matching value may belong to an untouched linked object: that object joins
 //! the cycle, so `plan` sees it in scope (and the row claimed) rather than gone.
 
 use std::collections::{HashMap, HashSet};
 
-use super::{member_fields, member_rows, references, rows_where, targets};
+use super::lookup::{self, CHUNK};
+use super::{GROUP_EXTRA, USER_EXTRA, member_fields, member_rows, references, rows_where, targets};
 use crate::mapping::model::{MappingSet, ObjectMapping};
-use crate::mapping::{Context, Flow};
 use crate::servicenow::{self, Cond, Query};
 use crate::sync::error::CycleError;
 use crate::sync::op::ObjectType;
 use crate::sync::plan::{Prior, Row, Source, SourceObject, Target};
-
-/// Encoded-query lists are kept under this many characters per request (spec §1.7).
-const CHUNK: usize = 1500;
 
 /// The touched users and groups, and what to read for them.
 pub struct Touched {
@@ -44,32 +43,18 @@ pub async fn read(
     widen(&source, &mut touched);
     let users = &touched.users;
     let groups = &touched.groups;
-    let user_fields = ["active", "locked_out"];
-    let mut t = Target {
-        users: read_rows(
-            client,
-            &mappings.user,
-            &source.users,
-            users,
-            ObjectType::User,
-            prior,
-            now,
-            &user_fields,
-        )
-        .await?,
-        groups: read_rows(
-            client,
-            &mappings.group,
-            &source.groups,
-            groups,
-            ObjectType::Group,
-            prior,
-            now,
-            &["active"],
-        )
-        .await?,
-        ..Target::default()
-    };
+    let mut t = Target::default();
+    let read = Read { client, prior, now };
+    let (users_read, mut missed) = read
+        .rows(&mappings.user, &source.users, users, ObjectType::User, USER_EXTRA)
+        .await?;
+    let (groups_read, missed_groups) = read
+        .rows(&mappings.group, &source.groups, groups, ObjectType::Group, GROUP_EXTRA)
+        .await?;
+    missed.extend(missed_groups);
+    t.users = users_read;
+    t.groups = groups_read;
+    t.not_looked_up = missed;
     join_owners(&mut t.users, &mut touched.users, &source.users, ObjectType::User, prior);
     join_owners(
         &mut t.groups,
@@ -188,82 +173,52 @@ fn provisioned(source: &Source, touched: &Touched, prior: &Prior) -> HashSet<Str
         .collect()
 }
 
-/// Matching values of an object, per matching attribute (lower-cased, as `plan` compares).
-fn match_values(
-    o: &SourceObject,
-    mapping: &ObjectMapping,
+/// What reading the touched rows needs.
+struct Read<'a> {
+    client: &'a servicenow::Client,
+    prior: &'a Prior,
     now: chrono::DateTime<chrono::Utc>,
-) -> Vec<(String, String)> {
-    let ctx = Context::new(&o.attrs, now);
-    mapping
-        .matching()
-        .iter()
-        .filter_map(|m| match m.evaluate(&ctx) {
-            Ok(out) => match out.flow {
-                Flow::Value(v) => v
-                    .text()
-                    .filter(|t| !t.is_empty())
-                    .map(|t| (m.target.clone(), t.to_lowercase())),
-                Flow::Dropped => None,
-            },
-            Err(_) => None,
-        })
-        .collect()
 }
 
-/// The rows of the touched objects of one type: by stored sys_id when linked (removed objects
-/// included), else by matching value when in scope.
-#[allow(clippy::too_many_arguments)]
-async fn read_rows(
-    client: &servicenow::Client,
-    mapping: &ObjectMapping,
-    objects: &[SourceObject],
-    touched: &HashSet<String>,
-    ot: ObjectType,
-    prior: &Prior,
-    now: chrono::DateTime<chrono::Utc>,
-    extra: &[&str],
-) -> Result<Vec<Row>, CycleError> {
-    if !mapping.enabled || touched.is_empty() {
-        return Ok(Vec::new());
-    }
-    let table = mapping.target_table.as_str();
-    let fields = targets(mapping, extra);
-    let mut sys_ids: Vec<&str> = Vec::new();
-    for id in touched {
-        if let Some(sys) = prior.links.get(&(ot, id.clone())) {
-            sys_ids.push(sys);
+impl Read<'_> {
+    /// The rows of the touched objects of one type: by stored sys_id when linked (removed
+    /// objects included), else by matching value when in scope; and the matching values no
+    /// query could reach.
+    async fn rows(
+        &self,
+        mapping: &ObjectMapping,
+        objects: &[SourceObject],
+        touched: &HashSet<String>,
+        ot: ObjectType,
+        extra: &[&str],
+    ) -> Result<(Vec<Row>, HashSet<(String, String)>), CycleError> {
+        if !mapping.enabled || touched.is_empty() {
+            return Ok((Vec::new(), HashSet::new()));
         }
-    }
-    let mut by_field: HashMap<String, Vec<String>> = HashMap::new();
-    for o in objects.iter().filter(|o| o.in_scope && touched.contains(&o.id)) {
-        if prior.links.contains_key(&(ot, o.id.clone())) {
-            continue;
-        }
-        // A value the IN list cannot carry is left out: such an object is created, or fails on
-        // its matching, exactly as in a full cycle only if no row has that value.
-        for (field, value) in match_values(o, mapping, now) {
-            if Query::new()
-                .and(Cond::is_in(field.as_str(), [value.as_str()]))
-                .encode()
-                .is_err()
-            {
+        let table = mapping.target_table.as_str();
+        let fields = targets(mapping, extra);
+        let prior = self.prior;
+        let sys_ids: Vec<&str> = touched
+            .iter()
+            .filter_map(|id| prior.links.get(&(ot, id.clone())).map(String::as_str))
+            .collect();
+        let mut by_field: HashMap<String, Vec<String>> = HashMap::new();
+        for o in objects.iter().filter(|o| o.in_scope && touched.contains(&o.id)) {
+            if prior.links.contains_key(&(ot, o.id.clone())) {
                 continue;
             }
-            by_field.entry(field).or_default().push(value);
+            for (field, value) in lookup::match_values(o, mapping, self.now) {
+                by_field.entry(field).or_default().push(value);
+            }
         }
+        let mut rows = Vec::new();
+        for cond in Cond::in_chunks("sys_id", sys_ids, CHUNK) {
+            rows_where(self.client, table, &fields, Query::new().and(cond), &mut rows).await?;
+        }
+        let found = lookup::by_values(self.client, table, &fields, &by_field).await?;
+        rows.extend(found.rows);
+        let mut seen = HashSet::new();
+        rows.retain(|r| seen.insert(r.sys_id.clone()));
+        Ok((rows, found.not_looked_up))
     }
-    let mut conds = Cond::in_chunks("sys_id", sys_ids, CHUNK);
-    for (field, mut values) in by_field {
-        values.sort_unstable();
-        values.dedup();
-        conds.extend(Cond::in_chunks(&field, values, CHUNK));
-    }
-    let mut rows = Vec::new();
-    for cond in conds {
-        rows_where(client, table, &fields, Query::new().and(cond), &mut rows).await?;
-    }
-    let mut seen = HashSet::new();
-    rows.retain(|r| seen.insert(r.sys_id.clone()));
-    Ok(rows)
 }

@@ -123,6 +123,14 @@ async fn graph_changes_are_reflected_by_the_next_incremental_cycle() {
 
     let (_, second) = env.sync(&[]).await;
     assert_eq!(second["kind"], "incremental");
+    let stats = env.stats().await;
+    for table in ["sys_user", "sys_user_group"] {
+        assert_eq!(
+            stats["by_table"][table]["DELETE"].as_u64().unwrap_or(0),
+            0,
+            "no DELETE on {table}"
+        );
+    }
     let cycle = second["cycle_id"].to_string();
     let c0_row = user_row(&env, &sys_of(&c0.id).unwrap()).await.unwrap();
     assert_eq!(c0_row["title"], "Chief Tester");
@@ -131,14 +139,12 @@ async fn graph_changes_are_reflected_by_the_next_incremental_cycle() {
         sys_of(&removed_member).as_deref(),
         "manager change"
     );
-    for c in [c1, c2, c4] {
+    // Disabled whether it was disabled, soft-deleted, purged or unassigned in Entra: no
+    // destructive default (deprovision_users = "disable").
+    for c in [c1, c2, c3, c4] {
         let row = user_row(&env, &sys_of(&c.id).unwrap()).await.unwrap();
         assert_eq!(row["active"], "false", "{} disabled", c.user_principal_name);
     }
-    assert!(
-        user_row(&env, &sys_of(&c3.id).unwrap()).await.is_none(),
-        "purged user deleted"
-    );
     let state = env.state().await;
     assert_eq!(state.groups.get("Renamed Group").map(String::as_str), Some("true"));
     let group_rows = env.rows("sys_user_group", &["sys_id", "name"]).await;
@@ -164,8 +170,7 @@ async fn graph_changes_are_reflected_by_the_next_incremental_cycle() {
         })
     };
     assert!(has("update", &c0.id) && has("update", gid));
-    assert!(has("disable", &c1.id) && has("disable", &c2.id) && has("disable", &c4.id));
-    assert!(has("delete", &c3.id));
+    assert!(has("disable", &c1.id) && has("disable", &c2.id) && has("disable", &c3.id) && has("disable", &c4.id));
     assert!(has("add_member", gid) && has("remove_member", gid));
 
     // Restore, and a department that ServiceNow does not have.

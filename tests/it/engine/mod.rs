@@ -5,6 +5,7 @@ mod changes;
 mod crash;
 mod delta;
 mod door;
+mod identity;
 mod initial;
 mod on_demand;
 mod ops;
@@ -33,7 +34,12 @@ pub struct Env {
 }
 
 pub async fn setup(users: usize, groups: usize, snow_users: usize, latency_ms: u64) -> Env {
-    let world = world::spawn(world::Options {
+    setup_with(options(users, groups, snow_users, latency_ms)).await
+}
+
+/// The world `setup` starts, to adjust before `setup_with`.
+pub fn options(users: usize, groups: usize, snow_users: usize, latency_ms: u64) -> world::Options {
+    world::Options {
         snow: snow::Options {
             snow_users,
             latency: Duration::from_millis(latency_ms),
@@ -45,9 +51,11 @@ pub async fn setup(users: usize, groups: usize, snow_users: usize, latency_ms: u
             seed: 5,
             ..gsim::Options::default()
         },
-    })
-    .await
-    .unwrap();
+    }
+}
+
+pub async fn setup_with(options: world::Options) -> Env {
+    let world = world::spawn(options).await.unwrap();
     let ws = Workspace::new();
     ws.world_profile(&world);
     let line = world.ready_line();
@@ -182,6 +190,59 @@ impl Env {
     pub async fn graph_write(&self, method: reqwest::Method, path: &str, body: Value) {
         let body = (!body.is_null()).then_some(body);
         self.graph.request(method, path, body.as_ref()).await.unwrap();
+    }
+
+    /// A new Entra user (`extra` merged into its body) assigned to the app; its id.
+    pub async fn new_assigned_user(&self, upn: &str, extra: Value) -> String {
+        let mut body = serde_json::json!({"userPrincipalName": upn, "displayName": upn, "accountEnabled": true});
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            b.extend(e.clone());
+        }
+        let created = self
+            .graph
+            .request(reqwest::Method::POST, "/users", Some(&body))
+            .await
+            .unwrap();
+        let id = created.unwrap()["id"].as_str().unwrap().to_owned();
+        let sp = self.graph.service_principal_id().to_owned();
+        let assignment = serde_json::json!({"principalId": id, "resourceId": sp, "appRoleId": nowsync::sim::tenant::DEFAULT_ACCESS_ROLE});
+        self.graph_write(
+            reqwest::Method::POST,
+            &format!("/servicePrincipals/{sp}/appRoleAssignedTo"),
+            assignment,
+        )
+        .await;
+        id
+    }
+
+    /// A row written straight into ServiceNow (as an admin would); its sys_id.
+    pub async fn snow_insert(&self, table: &str, fields: Value) -> String {
+        let fields = fields.as_object().cloned().unwrap_or_default();
+        let record = self.snow.create(table, &fields).await.unwrap();
+        record.sys_id().unwrap().to_string()
+    }
+
+    /// Every field of one row, as the Table API returns it.
+    pub async fn row(&self, table: &str, sys_id: &str) -> Map<String, Value> {
+        let id = nowsync::model::SysId::parse(sys_id).unwrap();
+        self.snow.get(table, &id, &[]).await.unwrap().into_map()
+    }
+
+    /// The link of a source object: its sys_id.
+    pub async fn link_of(&self, source_id: &str) -> Option<String> {
+        let out = self.nowsync(&["links", "--format", "json"]).await;
+        let links: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        links
+            .iter()
+            .find(|l| l["source_id"] == source_id)
+            .and_then(|l| l["sys_id"].as_str())
+            .map(str::to_owned)
+    }
+
+    /// `status --json`.
+    pub async fn status(&self) -> Value {
+        let out = self.nowsync(&["status", "--json"]).await;
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out.stdout)))
     }
 }
 
