@@ -116,6 +116,10 @@ fn check(dirs: &Dirs, profile: &str) -> Exit {
     };
     if let Some(set) = &set {
         problems.extend(scope_problems(set));
+        // Warnings do not fail the check: the file works, but likely not as meant.
+        for w in model::warnings(set) {
+            eprintln!("warning: {}: {}", w.path, w.message);
+        }
     }
     if problems.is_empty() {
         let set = set.as_ref();

@@ -141,7 +141,8 @@ pub fn effective_upn(raw: &str) -> Cow<'_, str> {
 /// flattened (both `extensionAttributeN` and the dotted name), other objects as
 /// `parent.child`, `manager` as the manager's object id, plus `objectId`, the guest-UPN
 /// rewrite with `originalUserPrincipalName`, `IsSoftDeleted` and `appRoleAssignments`
-/// (the role values assigned for this app), which Entra computes outside the object.
+/// (one element per app role assigned for this app: see `functions::collections` for its
+/// form), which Entra computes outside the object.
 pub fn source_attributes(
     object: &serde_json::Value,
     is_soft_deleted: bool,

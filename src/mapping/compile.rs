@@ -155,6 +155,15 @@ impl Expression {
         seen
     }
 
+    /// Whether `function` is called anywhere in it.
+    pub fn uses(&self, function: Function) -> bool {
+        let mut found = false;
+        self.tree.walk(&mut |e| {
+            found |= matches!(&e.kind, ExprKind::Call { function: f, .. } if *f == function);
+        });
+        found
+    }
+
     /// Evaluates it in `ctx`.
     pub fn evaluate(&self, ctx: &Context<'_>) -> Result<Output, EvalError> {
         evaluate(&self.tree, ctx, &self.regexes)

@@ -59,7 +59,9 @@ pub struct Context<'a> {
     pub attributes: &'a dyn Attributes,
     /// What `Now()` returns.
     pub now: DateTime<Utc>,
-    /// Seeds `Guid()` and `RandomString()`; the same seed gives the same values.
+    /// Seeds `Guid()` and `RandomString()`; the same seed gives the same values. Fresh (drawn
+    /// from the OS) unless the caller fixes it: the engine derives one per object and
+    /// attribute from the cycle's own seed, so no two objects share a value.
     pub seed: u64,
     /// Whether a `SelectUniqueValue` candidate is already used in the target.
     pub is_taken: &'a dyn Fn(&str) -> bool,
@@ -69,12 +71,12 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    /// A context with Entra's defaults: nothing is taken, seed 0.
+    /// A context with Entra's defaults: nothing is taken, a fresh random seed.
     pub fn new(attributes: &'a dyn Attributes, now: DateTime<Utc>) -> Self {
         Context {
             attributes,
             now,
-            seed: 0,
+            seed: rand::random(),
             is_taken: &|_| false,
             entra_iif_limitation: true,
         }
@@ -94,7 +96,8 @@ pub enum Flow {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Output {
     pub flow: Flow,
-    /// `Redact` was applied: logs must show `[Redact]` instead of the value.
+    /// `Redact` was applied: the value goes only into the request that writes it; every
+    /// record, diff, screen and output shows `***` instead.
     pub redacted: bool,
 }
 

@@ -72,6 +72,48 @@ async fn eval_errors_go_to_stderr_with_a_caret_and_exit_2() {
     let (code, _, stderr) = eval(&["--expr", "NoSuchFunction([a])"]).await;
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains('^'), "{stderr}");
+    // Every candidate taken: Entra escrows the object (NoUniqueValue), reachable from eval.
+    let (code, stdout, stderr) = eval(&[
+        "--expr",
+        r#"SelectUniqueValue([a], Join("", [a], "1"))"#,
+        "--attrs",
+        r#"{"a":"bob"}"#,
+        "--taken",
+        "bob",
+        "--taken",
+        "BOB1",
+    ])
+    .await;
+    assert_eq!(code, Some(2), "{stdout}");
+    assert!(stderr.contains("every candidate is empty or already used"), "{stderr}");
+}
+
+#[tokio::test]
+async fn random_values_differ_between_evaluations() {
+    let (_, a, _) = eval(&["--expr", "Guid()"]).await;
+    let (_, b, _) = eval(&["--expr", "Guid()"]).await;
+    assert_eq!(a.trim().len(), 36, "{a}");
+    assert_ne!(a, b, "two evaluations gave the same Guid()");
+}
+
+#[tokio::test]
+async fn check_warns_of_random_values_applied_on_update_and_still_passes() {
+    let ws = Workspace::new();
+    ws.write_config("[profiles.default.provisioning]\nmappings = \"mappings.toml\"\n");
+    let file = format!(
+        "{}\n[[user.attributes]]\ntarget = \"user_password\"\nexpression = 'Redact(RandomString(16,2,2,2,2))'\n",
+        model::DEFAULT_MAPPINGS_TOML.split("\n[group]\n").next().unwrap()
+    );
+    std::fs::write(ws.dir.path().join("mappings.toml"), file).unwrap();
+    let out = ws.run(&["mapping", "check"], &[]).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("warning: user.attributes[")
+            && stderr.contains("(user_password): RandomString() gives a new value at every evaluation")
+            && stderr.contains("apply = \"on_create\""),
+        "{stderr}"
+    );
 }
 
 #[tokio::test]
@@ -141,7 +183,8 @@ async fn default_mappings_evaluate_on_every_generated_user() {
     let mappings = model::defaults().unwrap();
     let sources: Vec<&AttributeMapping> = mappings.user.attributes.iter().collect();
     let select = "id,userPrincipalName,mail,givenName,surname,jobTitle,department,officeLocation,businessPhones,\
-                  mobilePhone,employeeId,city,state,postalCode,streetAddress,country,accountEnabled,displayName";
+                  mobilePhone,employeeId,city,state,postalCode,streetAddress,country,usageLocation,accountEnabled,\
+                  displayName";
     let mut next = Some(format!("/users?$select={select}&$top=999"));
     let mut evaluated = 0;
     let now = chrono::Utc::now();
@@ -156,6 +199,16 @@ async fn default_mappings_evaluate_on_every_generated_user() {
                     .unwrap_or_else(|e| panic!("{} on {}: {e:?}", m.target, user["userPrincipalName"]));
                 if m.target == "user_name" {
                     assert!(matches!(out.flow, Flow::Value(_)), "every user has a UPN");
+                }
+                // sys_user.country holds an ISO 3166 alpha-2 code, never Entra's free text.
+                if m.target == "country"
+                    && let Flow::Value(v) = &out.flow
+                    && let Some(code) = v.text()
+                {
+                    assert!(
+                        code.len() == 2 && code.chars().all(|c| c.is_ascii_uppercase()),
+                        "{code}"
+                    );
                 }
             }
             evaluated += 1;

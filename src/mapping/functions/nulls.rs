@@ -19,8 +19,8 @@ mod tests {
         // (function, result with NULL arguments, result with "" arguments); errors start with "!".
         let table: &[(Function, &str, &str)] = &[
             (F::Append, "null", ""),
-            (F::AppRoleAssignmentsComplex, "null", r#"[""]"#),
-            (F::AssertiveAppRoleAssignmentsComplex, "null", r#"[""]"#),
+            (F::AppRoleAssignmentsComplex, "null", "null"),
+            (F::AssertiveAppRoleAssignmentsComplex, "null", "null"),
             (F::BitAnd, "null", "null"),
             (F::CBool, "False", "False"),
             (F::CDate, "null", "null"),
@@ -63,7 +63,7 @@ mod tests {
                 "!SelectUniqueValue: every candidate",
                 "!SelectUniqueValue: every candidate",
             ),
-            (F::SingleAppRoleAssignment, "null", ""),
+            (F::SingleAppRoleAssignment, "null", "null"),
             (F::Split, "null", r#"[""]"#),
             (F::StripSpaces, "null", ""),
             (F::Switch, "null", ""),

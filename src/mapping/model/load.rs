@@ -191,6 +191,11 @@ fn attribute(
         {
             problem("SelectUniqueValue cannot be used on a matching attribute".into());
         }
+        if a.matching.is_some() && (e.uses(Function::Guid) || e.uses(Function::RandomString)) {
+            problem(
+                "Guid() and RandomString() cannot be used on a matching attribute: a new value never matches".into(),
+            );
+        }
         MappingSource::Expression(e)
     } else {
         MappingSource::None

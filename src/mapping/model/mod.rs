@@ -10,9 +10,11 @@
 mod load;
 pub mod raw;
 mod schema;
+mod warnings;
 
 pub use load::{MappingFileError, Problem, defaults, load_str, to_toml};
 pub use schema::{Exported, Imported, SchemaError, export_schema, import_schema};
+pub use warnings::warnings;
 
 use super::compile::Expression;
 use super::eval::{Context, EvalError, Flow, Output};
@@ -137,6 +139,12 @@ impl AttributeMapping {
                 redacted: false,
             }),
         }
+    }
+
+    /// Whether it chooses among candidates with `SelectUniqueValue` (which the engine looks up
+    /// in the target before the plan).
+    pub fn selects_unique(&self) -> bool {
+        matches!(&self.source, MappingSource::Expression(e) if e.uses(crate::mapping::Function::SelectUniqueValue))
     }
 
     /// The text of the source as the mapping file writes it.

@@ -166,7 +166,8 @@ fn generate_users(rng: &mut StdRng, n: usize, domain: &str, initial_domain: &str
             user_type,
             manager_id,
             city: member.then(|| "Seattle".to_owned()),
-            country: member.then(|| "US".to_owned()),
+            // Entra's country is free text; usageLocation is the ISO 3166 alpha-2 code.
+            country: member.then(|| "United States".to_owned()),
             usage_location: Some("US".to_owned()),
             preferred_language: rng.random_bool(0.8).then(|| "en-US".to_owned()),
             created_date_time: random_timestamp(rng),

@@ -148,7 +148,8 @@ pub(in crate::sync) async fn provision(
     prior.permanent_failures.clear();
     let read = read_target::read_target(cx, &prior, source).await?;
     let subjects = subjects(&read.source, subject)?;
-    let rules = Rules::new(cx.profile.mappings.clone(), &cx.profile.provisioning, read.now);
+    let mut rules = Rules::new(cx.profile.mappings.clone(), &cx.profile.provisioning, read.now);
+    rules.seed = read.seed;
     let candidates: Vec<Vec<Candidates>> = subjects
         .iter()
         .map(|(t, o)| {

@@ -21,7 +21,8 @@ pub(crate) struct Seen {
 
 /// Plans cycle `cycle_id` as plan `id`, bound to the profile it is made under.
 pub(super) fn plan(cx: &Context, id: u64, cycle_id: i64, read: Read, prior: &Prior) -> Planned {
-    let rules = Rules::new(cx.profile.mappings.clone(), &cx.profile.provisioning, read.now);
+    let mut rules = Rules::new(cx.profile.mappings.clone(), &cx.profile.provisioning, read.now);
+    rules.seed = read.seed;
     let users = read.source.users.iter().filter(|u| u.in_scope).count() as u64;
     let groups = read.source.groups.iter().filter(|g| g.in_scope).count() as u64;
     let mut plan = plan::plan(id, read.kind, read.source, &read.target, prior, &rules);

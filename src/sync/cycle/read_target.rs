@@ -21,7 +21,7 @@ use crate::sync::outcome::FailureCode;
 use crate::sync::plan::{Prior, Source, Target};
 use crate::sync::source::{Assignments, SourceRead};
 use crate::sync::target::recheck::recheck;
-use crate::sync::target::{self, touched};
+use crate::sync::target::{self, touched, unique};
 
 /// (object type, id) → the code of its failure in the last applied cycle's plan.
 pub(super) type PlanFailures = HashMap<(ObjectType, String), FailureCode>;
@@ -33,6 +33,9 @@ pub(super) struct Read {
     pub kind: CycleKind,
     /// The clock of this cycle's plan.
     pub now: DateTime<Utc>,
+    /// The randomness of this cycle's plan (`Rules::seed`), which the unique-value lookups
+    /// already used.
+    pub seed: u64,
     /// The assignments as read this cycle.
     pub assignments: Assignments,
     /// The retry queue: what the last applied cycle's plan failed.
@@ -43,6 +46,7 @@ pub(super) struct Read {
 
 pub(super) async fn read_target(cx: &Context, prior: &Prior, read: SourceRead) -> Result<Read, CycleError> {
     let now = Utc::now();
+    let seed: u64 = rand::random();
     let SourceRead {
         source,
         users_link,
@@ -87,11 +91,14 @@ pub(super) async fn read_target(cx: &Context, prior: &Prior, read: SourceRead) -
         (source, target, CycleKind::Incremental)
     };
     target.integration_account = Some(identity.integration_account);
+    let full = kind == CycleKind::Initial;
+    target.taken = unique::taken(&cx.snow, &cx.profile.mappings, &source, &target, full, now, seed).await?;
     Ok(Read {
         source,
         target,
         kind,
         now,
+        seed,
         assignments,
         failed_before,
         users_link,

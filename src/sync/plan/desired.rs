@@ -1,14 +1,15 @@
 //! The values one source object should have in ServiceNow: mappings evaluated, references
 //! resolved, booleans normalised, lengths checked. Pure.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 use crate::mapping::model::{Apply, AttributeMapping, MappingSource, ObjectMapping, Reference, TargetType};
-use crate::mapping::{Context, Flow};
+use crate::mapping::{Context, EvalErrorKind, Flow};
 
 use super::super::op::{Failure, ObjectType};
 use super::super::outcome::FailureCode;
-use super::input::{MissingReference, Rules, SourceObject, Target, normalise_bool};
+use super::input::{MissingReference, Row, Rules, SourceObject, Target, normalise_bool};
 
 /// The fields to hold, in mapping order, and what must wait for this cycle's creates.
 #[derive(Debug, Default)]
@@ -27,36 +28,72 @@ pub fn failure(code: FailureCode, reason: String, action: &str) -> Failure {
     }
 }
 
-/// Evaluates `mapping` for `object`. `creating` selects the create-only mappings and defaults;
-/// `links` resolves provisioned references (user source id → sys_id); `pending` holds users
-/// that will be created in this cycle.
+/// What an object's values are resolved against, besides the object itself.
+pub struct Known<'a> {
+    pub target: &'a Target,
+    /// Provisioned references: user source id → sys_id.
+    pub links: &'a HashMap<(ObjectType, String), String>,
+    /// Users that will be created in this cycle.
+    pub pending: &'a HashSet<String>,
+    pub rules: &'a Rules,
+    /// (table, field, lower-cased value) chosen by `SelectUniqueValue` for an earlier object
+    /// of this cycle: no second object gets it.
+    pub claimed: &'a RefCell<HashSet<(String, String, String)>>,
+}
+
+/// Evaluates `mapping` for `object`. `own` is the row it matched (`None`: it is created, so
+/// the create-only mappings and defaults apply).
 pub fn desired(
     object: &SourceObject,
     mapping: &ObjectMapping,
-    creating: bool,
-    target: &Target,
-    links: &HashMap<(ObjectType, String), String>,
-    pending: &HashSet<String>,
-    rules: &Rules,
+    own: Option<&Row>,
+    known: &Known,
 ) -> Result<Desired, Failure> {
-    let ctx = Context::new(&object.attrs, rules.now);
+    let creating = own.is_none();
+    let rules = known.rules;
+    let table = mapping.target_table.as_str();
+    // The field being evaluated, for SelectUniqueValue's question "is it taken?".
+    let field = RefCell::new(String::new());
+    let is_taken = |v: &str| {
+        let field = field.borrow();
+        let lower = v.to_lowercase();
+        known
+            .claimed
+            .borrow()
+            .contains(&(table.to_owned(), field.clone(), lower))
+            || known
+                .target
+                .taken
+                .is_taken(table, &field, v, own.map(|r| r.sys_id.as_str()))
+    };
+    let mut ctx = Context::new(&object.attrs, rules.now);
+    ctx.is_taken = &is_taken;
     let refs = Refs {
-        target,
-        links,
-        pending,
+        target: known.target,
+        links: known.links,
+        pending: known.pending,
         rules,
     };
-    let table = mapping.target_table.as_str();
     let mut out = Desired::default();
     for m in &mapping.attributes {
         if m.apply == Apply::OnCreate && !creating {
             continue;
         }
+        ctx.seed = rules.seed_for(&object.id, &m.target);
+        field.replace(m.target.clone());
         let Some(text) = value(m, &ctx, creating, &mut out)? else {
             continue;
         };
+        if m.selects_unique() {
+            known
+                .claimed
+                .borrow_mut()
+                .insert((table.to_owned(), m.target.clone(), text.to_lowercase()));
+        }
         match refs.resolve(m, text)? {
-            Part::Field(text) => out.fields.push((m.target.clone(), checked(m, text, target, table)?)),
+            Part::Field(text) => out
+                .fields
+                .push((m.target.clone(), checked(m, text, known.target, table)?)),
             Part::Raw(text) => out.fields.push((m.target.clone(), text)),
             Part::Deferred(source_id) => out.deferred.push((m.target.clone(), source_id)),
             Part::Warning(w) => out.warnings.push(w),
@@ -69,10 +106,17 @@ pub fn desired(
 /// The text one attribute mapping yields, or `None` when nothing is written for it.
 fn value(m: &AttributeMapping, ctx: &Context, creating: bool, out: &mut Desired) -> Result<Option<String>, Failure> {
     let evaluated = m.evaluate(ctx).map_err(|e| {
+        let action = match e.kind {
+            EvalErrorKind::NoUniqueValue => {
+                "add a rule to the SelectUniqueValue, or free one of its values in ServiceNow; the object is \
+                 tried again in the next cycle"
+            }
+            _ => "fix the mapping's expression, or the source attribute it reads",
+        };
         failure(
             FailureCode::AttributeMappingEvaluationFailed,
             format!("the mapping of '{}' failed: {e}", m.target),
-            "fix the mapping's expression, or the source attribute it reads",
+            action,
         )
     })?;
     let (text, null) = match evaluated.flow {

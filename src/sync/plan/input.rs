@@ -98,6 +98,36 @@ pub struct Target {
     /// (an incremental read by value): an object that would be created on such a value fails
     /// instead — never create when the lookup did not run.
     pub not_looked_up: HashSet<(String, String)>,
+    /// What `SelectUniqueValue` must not choose (`crate::sync::target::unique`).
+    pub taken: Taken,
+}
+
+/// The values `SelectUniqueValue` candidates already have in ServiceNow, as looked up for
+/// this cycle (Entra's reference: the first candidate "not already present in the target"
+/// wins).
+#[derive(Debug, Clone, Default)]
+pub struct Taken {
+    /// (table, field) → lower-cased value → the sys_id of a row holding it.
+    pub values: HashMap<(String, String), HashMap<String, String>>,
+    /// (table, field, lower-cased value) of candidates no query could carry (a `^`): never
+    /// chosen, since no one could say they are free.
+    pub unchecked: HashSet<(String, String, String)>,
+}
+
+impl Taken {
+    /// Whether `value` is held in `table.field` by a row other than `own`, or could not be
+    /// looked up.
+    pub fn is_taken(&self, table: &str, field: &str, value: &str, own: Option<&str>) -> bool {
+        let lower = value.to_lowercase();
+        let key = (table.to_owned(), field.to_owned());
+        if self.unchecked.contains(&(key.0.clone(), key.1.clone(), lower.clone())) {
+            return true;
+        }
+        self.values
+            .get(&key)
+            .and_then(|m| m.get(&lower))
+            .is_some_and(|holder| Some(holder.as_str()) != own)
+    }
 }
 
 /// Why a row is out of nowsync's reach whatever matches it.
@@ -150,10 +180,14 @@ pub struct Rules {
     pub missing_reference: MissingReference,
     pub deprovision_users: DeprovisionUsers,
     pub deprovision_groups: DeprovisionGroups,
+    /// The cycle's randomness: `Guid()` and `RandomString()` get a seed derived from it per
+    /// object and attribute ([`Rules::seed_for`]), so every object gets its own value and
+    /// the stages of one cycle (the unique-value lookups, the plan) agree on it.
+    pub seed: u64,
 }
 
 impl Rules {
-    /// The rules of a profile's plan at `now`.
+    /// The rules of a profile's plan at `now`, with a fresh seed.
     pub fn new(mappings: MappingSet, provisioning: &Provisioning, now: DateTime<Utc>) -> Rules {
         Rules {
             mappings,
@@ -162,8 +196,22 @@ impl Rules {
             missing_reference: provisioning.missing_reference,
             deprovision_users: provisioning.deprovision_users,
             deprovision_groups: provisioning.deprovision_groups,
+            seed: rand::random(),
         }
     }
+
+    /// The evaluation seed of one object's attribute in this cycle.
+    pub fn seed_for(&self, object_id: &str, attribute: &str) -> u64 {
+        seed_for(self.seed, object_id, attribute)
+    }
+}
+
+/// The evaluation seed of one object's attribute under a cycle's `seed`.
+pub fn seed_for(seed: u64, object_id: &str, attribute: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (seed, object_id, attribute).hash(&mut h);
+    h.finish()
 }
 
 /// ServiceNow's boolean spellings, normalised to `true`/`false`; other text unchanged.

@@ -25,8 +25,8 @@ mod tests;
 
 pub use explain::{Candidates, candidates};
 pub use input::{
-    CLASS_FIELD, MemberRow, MissingReference, Prior, Protected, Row, Rules, Source, SourceObject, Target,
-    normalise_bool,
+    CLASS_FIELD, MemberRow, MissingReference, Prior, Protected, Row, Rules, Source, SourceObject, Taken, Target,
+    normalise_bool, seed_for,
 };
 
 pub use references::{created, lookup_of};

@@ -1,5 +1,6 @@
 //! Users and groups: match, diff and deprovision, one object type at a time.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 use crate::model::stable_hash;
@@ -8,7 +9,7 @@ use crate::mapping::model::ObjectMapping;
 
 use super::super::op::{Change, ObjectType, Op, OpKind, Step};
 use super::super::outcome::{SkipReason, Status};
-use super::desired::desired;
+use super::desired::{Known, desired};
 use super::input::{Prior, Row, Rules, Source, SourceObject, Target, normalise_bool};
 use super::matching::{self, Matched};
 
@@ -36,11 +37,9 @@ struct Build<'a> {
     ot: ObjectType,
     mapping: &'a ObjectMapping,
     target: &'a Target,
-    /// Links as they will be after this cycle's matches (for provisioned references).
-    links: &'a Links,
-    /// Objects created in this cycle (references to them are set once they exist).
-    pending: &'a HashSet<String>,
-    rules: &'a Rules,
+    /// Links as they will be after this cycle's matches (for provisioned references), the
+    /// objects created in this cycle, the unique values chosen so far.
+    known: Known<'a>,
 }
 
 /// Plans every object of one type: each in-scope object matched and diffed, then the linked
@@ -71,13 +70,18 @@ pub fn plan_objects(
         matching::match_all(ot, &scoped, mapping, target, &by_id, prior, rules)
     };
     let (links, pending) = after_matches(ot, objects, &in_scope, &results, mapping, prior);
+    let claimed = RefCell::new(HashSet::new());
     let build = Build {
         ot,
         mapping,
         target,
-        links: &links,
-        pending: &pending,
-        rules,
+        known: Known {
+            target,
+            links: &links,
+            pending: &pending,
+            rules,
+            claimed: &claimed,
+        },
     };
     for (&i, m) in in_scope.iter().zip(results) {
         ops.push(build.op(&objects[i], m, &mut planned, deferred));
@@ -165,7 +169,7 @@ impl Build<'_> {
                 reason: SkipReason::CreateOff,
             };
         }
-        match desired(o, self.mapping, true, self.target, self.links, self.pending, self.rules) {
+        match desired(o, self.mapping, None, &self.known) {
             Err(f) => OpKind::Error(f),
             Ok(d) => {
                 planned.provisioned.insert(o.id.clone());
@@ -190,15 +194,7 @@ impl Build<'_> {
         planned: &mut Planned,
         deferred: &mut Vec<Op>,
     ) -> OpKind {
-        match desired(
-            o,
-            self.mapping,
-            false,
-            self.target,
-            self.links,
-            self.pending,
-            self.rules,
-        ) {
+        match desired(o, self.mapping, Some(row), &self.known) {
             Err(f) => OpKind::Error(f),
             Ok(d) => {
                 planned.provisioned.insert(o.id.clone());

@@ -16,6 +16,7 @@ fn rules() -> Rules {
         missing_reference: MissingReference::Fail,
         deprovision_users: Default::default(),
         deprovision_groups: Default::default(),
+        seed: 1,
     }
 }
 
@@ -415,3 +416,5 @@ mod options;
 
 // Identity safety and deprovisioning defaults (issue 12).
 mod identity;
+// The mapping functions that depend on more than the object (random and unique values).
+mod functions;

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde_json::{Map, Value as J};
 
+use super::AppRoles;
 use super::rounds::{MEMBERS, NESTED, SOFT_DELETED};
 use crate::graph::AssignedScope;
 use crate::mapping::Value;
@@ -98,11 +99,11 @@ pub(super) fn users(
     store: &Store,
     mapping: &ObjectMapping,
     scope: &Scope,
-    assigned: Option<&AssignedScope>,
+    assigned: Option<(&AssignedScope, &AppRoles)>,
     soft_deleted: &mut HashSet<String>,
 ) -> Result<Vec<SourceObject>, CycleError> {
     let needed = needed(mapping, "userPrincipalName");
-    let assigned_ids: Option<HashSet<&str>> = assigned.map(|a| a.user_ids().into_iter().collect());
+    let assigned_ids: Option<HashSet<&str>> = assigned.map(|(a, _)| a.user_ids().into_iter().collect());
     let keep = |id: &str| assigned_ids.as_ref().is_none_or(|ids| ids.contains(id));
     let mut out = Vec::new();
     store.each_cached("user", |id, text| {
@@ -127,16 +128,29 @@ pub(super) fn users(
 }
 
 /// An assigned user (or any user, with scope = all), with its scope decided.
-fn user(id: String, c: Converted, scope: &Scope, assigned: Option<&AssignedScope>) -> SourceObject {
+fn user(id: String, c: Converted, scope: &Scope, assigned: Option<(&AssignedScope, &AppRoles)>) -> SourceObject {
     let Converted {
         name,
         enabled,
         mut attrs,
         ..
     } = c;
+    // Each role as its element of [appRoleAssignments]; a role the app does not define (the
+    // Default Access role) by its id alone.
     let roles: BTreeSet<String> = assigned
-        .map(|a| a.roles(&id).into_iter().map(str::to_owned).collect())
+        .map(|(a, known)| {
+            a.roles(&id)
+                .into_iter()
+                .map(|r| {
+                    known
+                        .get(r)
+                        .cloned()
+                        .unwrap_or_else(|| serde_json::json!({"id": r}).to_string())
+                })
+                .collect()
+        })
         .unwrap_or_default();
+    let assigned = assigned.map(|(a, _)| a);
     // Entra computes these outside the object: disabled users read as soft-deleted.
     attrs.insert("IsSoftDeleted".into(), Value::Bool(!enabled));
     attrs.insert("appRoleAssignments".into(), Value::multi(roles.into_iter().collect()));

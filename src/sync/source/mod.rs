@@ -70,12 +70,13 @@ pub async fn read(
         soft_deleted.extend(graph.deleted_users().all().await?.into_iter().map(|u| u.id));
         soft_deleted_groups.extend(graph.deleted_groups().all().await?.into_iter().map(|g| g.id));
     }
+    let roles = app_roles(graph, profile, assigned.is_some()).await?;
     let mut source = Source {
         users: build::users(
             store,
             &profile.mappings.user,
             &profile.user_scope,
-            assigned.as_ref(),
+            assigned.as_ref().map(|a| (a, &roles)),
             &mut soft_deleted,
         )?,
         ..Source::default()
@@ -108,6 +109,36 @@ pub async fn read(
         touched_groups,
         assignments: assigned.as_ref().map(assignment_texts).unwrap_or_default(),
     })
+}
+
+/// App role id → the element of `[appRoleAssignments]` that stands for it: the JSON text
+/// `{"id", "value", "displayName"}` of the service principal's app role (the form Entra's PATCH
+/// example carries; `mapping::functions::collections` reads it). Read only when a user mapping
+/// reads `[appRoleAssignments]` and scope is "assigned" (Entra: the app-role functions are
+/// not compatible with "Sync all users and groups").
+pub(super) type AppRoles = HashMap<String, String>;
+
+async fn app_roles(graph: &graph::Client, profile: &ResolvedProfile, assigned: bool) -> Result<AppRoles, CycleError> {
+    let needed = build::needed(&profile.mappings.user, "userPrincipalName");
+    if !assigned || !needed.contains("approleassignments") {
+        return Ok(AppRoles::new());
+    }
+    let sp = graph.service_principal().await?;
+    let text = |r: &serde_json::Value, k: &str| {
+        r.get(k)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    Ok(sp
+        .app_roles
+        .iter()
+        .map(|r| {
+            let id = text(r, "id");
+            let element = json!({"id": id, "value": text(r, "value"), "displayName": text(r, "displayName")});
+            (id, element.to_string())
+        })
+        .collect())
 }
 
 /// (object type, id) → the object's assignment as text.

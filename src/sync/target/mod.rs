@@ -6,6 +6,7 @@ pub mod identity;
 pub mod lookup;
 pub mod recheck;
 pub mod touched;
+pub mod unique;
 
 use std::collections::HashMap;
 

@@ -5,6 +5,7 @@ mod changes;
 mod crash;
 mod delta;
 mod door;
+mod functions;
 mod identity;
 mod initial;
 mod on_demand;
