@@ -175,6 +175,22 @@ impl Error {
         )
     }
 
+    /// A write that failed this way is sent again in the next cycle rather than held as a
+    /// permanent failure: a transient answer, or one that says nothing about the record — an
+    /// HTML page (a proxy, a login or maintenance page), a connection that could not be made.
+    pub fn retry_next_cycle(&self) -> bool {
+        self.is_transient()
+            || matches!(
+                self,
+                Error::NotServiceNow { .. }
+                    | Error::Hibernating { .. }
+                    | Error::Dns { .. }
+                    | Error::Connect { .. }
+                    | Error::Tls { .. }
+                    | Error::Decode { .. }
+            )
+    }
+
     /// The instance cannot be reached or refuses us as a whole (exit code 3): DNS, connect, TLS,
     /// timeout, credentials, hibernation, not a ServiceNow instance.
     pub fn is_connection(&self) -> bool {

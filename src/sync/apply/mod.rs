@@ -12,7 +12,8 @@
 //! dropped connections) with backoff; a transient failure that outlasts them is recorded as
 //! transient and retried next cycle; a permanent one is recorded with the op's hash and not
 //! retried while the op stays the same (see `plan`). The small-tenant rule
-//! ([`crate::sync::safety::Halt`]) stops a cycle whose writes all fail alike.
+//! ([`crate::sync::safety::Halt`]) stops a cycle on systemic refusals only (401s, a table
+//! operation refused whatever is sent), never on refusals of one record.
 
 mod record;
 
@@ -28,7 +29,7 @@ use super::cycle::Context;
 use super::event::{CycleStats, ObjectResult, SyncEvent};
 use super::op::{Change, ObjectType, Op, OpKind, Plan};
 use super::outcome::FailureCode;
-use super::safety::Halt;
+use super::safety::{Halt, Write};
 use crate::model::SysId;
 use crate::servicenow::{self, Error};
 use crate::store::StoreError;
@@ -88,6 +89,18 @@ struct Request {
     body: Map<String, Value>,
 }
 
+impl Request {
+    /// The write as the halt rule sees it: its table operation and the fields it sends.
+    fn write(&self) -> Write {
+        let mut shape: Vec<String> = self.body.keys().cloned().collect();
+        shape.sort_unstable();
+        Write {
+            operation: (self.table.clone(), self.method),
+            shape,
+        }
+    }
+}
+
 /// What applying a plan did.
 #[derive(Debug, Default)]
 pub struct Applied {
@@ -139,17 +152,36 @@ fn fields(changes: &[Change]) -> Map<String, Value> {
         .collect()
 }
 
-/// Entra-style code for a ServiceNow failure.
+/// Entra-style code for a ServiceNow failure. A 403 is told apart by the instance's words
+/// (servicenow.md §13 #2; as instances word them: "Data Policy Exception: … mandatory: …",
+/// "… was aborted by Business Rule '…'", "Unique Key violation detected by database", "ACL
+/// Exception Insert Failed due to security constraints").
 pub(super) fn error_code(e: &Error) -> FailureCode {
     match e.status() {
         Some(401) => FailureCode::ServiceNowUnauthorized,
-        Some(403) => FailureCode::ServiceNowForbidden,
+        Some(403) => refusal_code(e),
         Some(404) => FailureCode::InvalidAnchor,
         Some(429) => FailureCode::ServiceNowThrottled,
         Some(400) => FailureCode::ServiceNowBadRequest,
         Some(s) if s >= 500 => FailureCode::ServiceNowServerError,
-        _ if e.is_transient() => FailureCode::ServiceNowTransientError,
+        _ if e.retry_next_cycle() => FailureCode::ServiceNowTransientError,
         _ => FailureCode::ServiceNowError,
+    }
+}
+
+/// The code of a 403, from what the instance said.
+fn refusal_code(e: &Error) -> FailureCode {
+    let text = e.to_string().to_ascii_lowercase();
+    if text.contains("data policy exception") {
+        FailureCode::ServiceNowDataPolicy
+    } else if text.contains("aborted by business rule") {
+        FailureCode::ServiceNowBusinessRule
+    } else if text.contains("unique key violation") {
+        FailureCode::DuplicateTargetEntries
+    } else if text.contains("acl exception") {
+        FailureCode::ServiceNowAclDenied
+    } else {
+        FailureCode::ServiceNowForbidden
     }
 }
 
@@ -263,20 +295,22 @@ impl<'a> Applier<'a> {
                     .store
                     .intent(self.cycle_id, &request.table, request.method, &op.source_id)?;
                 let client = self.cx.snow.clone();
-                inflight.push(async move { (op, intent, t0, send(client, request).await) });
+                let write = request.write();
+                inflight.push(async move { (op, intent, t0, write, send(client, request).await) });
             }
-            let Some((op, intent, t0, result)) = inflight.next().await else {
+            let Some((op, intent, t0, write, result)) = inflight.next().await else {
                 break;
             };
             stats.writes += 1;
             let outcome = match result {
                 Ok(sys_id) => {
                     self.cx.store.intent_done(intent, sys_id.as_deref())?;
-                    self.halt.success();
+                    self.halt.success(&write);
                     Outcome::Done(sys_id)
                 }
                 Err(e) => {
-                    self.halt.failure(error_code(&e), e.is_transient(), &e.to_string());
+                    self.halt
+                        .failure(&write, error_code(&e), e.retry_next_cycle(), &e.to_string());
                     Outcome::Failed(e)
                 }
             };

@@ -130,10 +130,12 @@ impl Applier<'_> {
         Ok(())
     }
 
-    /// A write ServiceNow refused (after the client's retries): into the retry queue.
+    /// A write ServiceNow refused (after the client's retries): into the retry queue, as
+    /// transient (retried next cycle) or permanent (an escrow, retried on its schedule or when
+    /// the object changes).
     fn failed(&mut self, op: &Op, e: &crate::servicenow::Error) -> Result<Recorded, StoreError> {
         let code = error_code(e);
-        let transient = e.is_transient();
+        let transient = e.retry_next_cycle();
         if op.object_type != ObjectType::Membership {
             let row = FailureRow {
                 hash: op.hash.clone(),
@@ -145,15 +147,25 @@ impl Applier<'_> {
                 .store
                 .set_failure(op.object_type.as_str(), &op.source_id, &row)?;
         }
-        let action = if transient {
-            "retried in the next cycle"
-        } else {
-            "fix the cause in ServiceNow (permissions, field rules); retried when the object changes"
+        let (reason, action) = match e {
+            crate::servicenow::Error::Forbidden { ctx, message, .. } => {
+                // The instance's own words, on one line: they name the rule or the fields.
+                let said: String = message.split_whitespace().collect::<Vec<_>>().join(" ");
+                (
+                    format!("{ctx}: the instance refused this record (403): \"{said}\""),
+                    refusal_action(code),
+                )
+            }
+            _ if transient => (e.to_string(), "retried in the next cycle"),
+            _ => (
+                e.to_string(),
+                "fix the cause in ServiceNow (permissions, field rules); retried when the object changes",
+            ),
         };
         Ok(Recorded {
             status: Status::Failure,
             code: Some(code),
-            reason: e.to_string(),
+            reason,
             recommended_action: Some(action.into()),
             target_id: op.target_id.clone(),
         })
@@ -194,6 +206,24 @@ impl Applier<'_> {
             result,
         });
         Ok(())
+    }
+}
+
+/// What to do about a 403, by its code.
+fn refusal_action(code: FailureCode) -> &'static str {
+    match code {
+        FailureCode::ServiceNowDataPolicy => {
+            "give the object the fields the data policy makes mandatory (map them in the mappings, or fill them in Entra); retried when the object changes"
+        }
+        FailureCode::ServiceNowBusinessRule => {
+            "ask the instance's admin about the business rule the message names, or scope the object out; retried when the object changes"
+        }
+        FailureCode::DuplicateTargetEntries => {
+            "another row already holds this unique value: find it in ServiceNow and change or remove it; retried when the object changes"
+        }
+        _ => {
+            "the integration account may not write this record: give it the rights (user_admin or admin role) or change the ACL; retried when the object changes"
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 //! | file | what |
 //! |---|---|
 //! | `rules.rs` | the pure rules: deletion threshold, Entra's quarantine thresholds, quarantine back-off, escrow schedule |
-//! | `halt.rs` | the small-tenant rule: a cycle whose writes all fail alike stops writing |
+//! | `halt.rs` | when a cycle stops writing: 401s, a table operation refused whatever is sent, permanent failures all alike — never a refusal of one record |
 //! | `staged.rs` | the threshold held on a planned cycle, the staged set stored, and `allow-deletes` applying exactly it |
 //! | `escrow.rs` | each permanent failure's next retry, written after a cycle |
 //! | `quarantine.rs` | the quarantine decided after a real cycle, its mail through `notify`, the back-off of scheduled cycles |
@@ -16,7 +16,7 @@ pub(crate) mod quarantine;
 mod rules;
 pub(crate) mod staged;
 
-pub use halt::Halt;
+pub use halt::{Halt, Write};
 pub use rules::{
     HALT_AFTER, escrow_next, escrow_threshold, is_deletion, quarantine_backoff, stage, threshold_exceeded,
 };
