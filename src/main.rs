@@ -65,7 +65,7 @@ enum Command {
     /// The provisioning log
     Logs(cli::logs::LogsArgs),
     /// Links between Entra objects and ServiceNow rows
-    Links(cli::logs::LinksArgs),
+    Links(cli::links::LinksArgs),
     /// Notification email: send a test message through the profile's [notification] settings
     Notify(cli::notify::NotifyArgs),
     /// The console against built-in simulators; nothing leaves the machine
@@ -121,9 +121,18 @@ fn run(args: Args) -> Exit {
         Ok(dirs) => dirs,
         Err(e) => return fail(&e, Exit::Usage),
     };
-    let _log_guard = match cli::logging::init(&dirs.data_dir) {
-        Ok(guard) => guard,
-        Err(e) => return fail(&e, Exit::Usage),
+    // `logs`, `links` and `status` only read: they create nothing in the data dir.
+    let read_only = matches!(
+        args.command,
+        Some(Command::Logs(_) | Command::Links(_) | Command::Status { .. })
+    );
+    let _log_guard = if read_only {
+        cli::logging::init_existing(&dirs.data_dir)
+    } else {
+        match cli::logging::init(&dirs.data_dir) {
+            Ok(guard) => Some(guard),
+            Err(e) => return fail(&e, Exit::Usage),
+        }
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -145,7 +154,7 @@ fn run(args: Args) -> Exit {
         Some(Command::Mapping { command }) => cli::mapping::run(command, &dirs, &args.profile),
         Some(Command::Secrets { command }) => cli::secrets::run(&command, &dirs, &args.profile),
         Some(Command::Logs(logs_args)) => cli::logs::logs(&dirs.data_dir, &args.profile, &logs_args),
-        Some(Command::Links(links_args)) => cli::logs::links(&dirs.data_dir, &args.profile, &links_args),
+        Some(Command::Links(links_args)) => cli::links::links(&dirs.data_dir, &args.profile, &links_args),
         Some(Command::Notify(notify_args)) => cli::notify::run(&notify_args, &dirs, &args.profile, &runtime),
         Some(Command::Demo) => match runtime.block_on(nowsync::tui::run_demo()) {
             Ok(()) => Exit::Success,

@@ -20,13 +20,25 @@ use crate::config::{DirError, ensure_private_dir};
 pub fn init(data_dir: &Path) -> Result<WorkerGuard, DirError> {
     let dir = data_dir.join("logs");
     ensure_private_dir(&dir)?;
+    Ok(start(dir))
+}
+
+/// Like [`init`] for the commands that only read (`logs`, `links`, `status`): logs only when
+/// the log dir already exists, and creates nothing (they work on a read-only data dir; a line
+/// that cannot be written is dropped by the writer, never an error of the command).
+pub fn init_existing(data_dir: &Path) -> Option<WorkerGuard> {
+    let dir = data_dir.join("logs");
+    dir.is_dir().then(|| start(dir))
+}
+
+fn start(dir: PathBuf) -> WorkerGuard {
     let (writer, guard) = tracing_appender::non_blocking(DailyFile::new(dir));
     let filter = EnvFilter::try_from_env("NOWSYNC_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     // A second init (tests calling commands in-process) keeps the first subscriber. The
     // console's log pane is fed by the engine's events (`SyncEvent::Log`), not from here.
     let file = tracing_subscriber::fmt::layer().with_writer(writer).with_ansi(false);
     let _ = tracing_subscriber::registry().with(filter).with(file).try_init();
-    Ok(guard)
+    guard
 }
 
 /// A log file per UTC day, opened for append with mode 0600.

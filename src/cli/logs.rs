@@ -1,23 +1,74 @@
-//! `nowsync logs` and `nowsync links`: the provisioning log and the links, read from the
-//! profile's state database (no engine needed; safe while one runs).
+//! `nowsync logs`: the provisioning log, read from the profile's state database opened
+//! read-only (no engine needed; safe while one runs; never creates or migrates a database).
 //!
-//! `logs --format json` prints a JSON array of every matching record, oldest first; `csv` has
-//! the same columns with nested values as JSON text; `table` is for people (sanitised).
+//! `--format json` prints a JSON array of every matching record, oldest first; `csv` has the
+//! same columns with nested values as JSON text; `table` (the default) is an aligned table
+//! for people. Filter values are checked by clap against the words the log uses. `--follow`
+//! prints records as they are written (`follow.rs`). Nothing matched: "no records" on stderr.
 
-use std::io::Write;
 use std::path::Path;
 
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::Exit;
-use crate::model::text::sanitize_for_terminal;
-use crate::store::{LOG_COLUMNS, LogFilter, Store, csv_field};
+use super::out::{self, Table};
+use crate::store::{LOG_COLUMNS, LogFilter, LogRecord, Store, csv_table};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// Aligned columns with a header, for people
     Table,
+    /// A JSON array (with --follow: one JSON object per line)
     Json,
+    /// A header row, then one row per record
     Csv,
+}
+
+/// `--status` values: the log's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatusArg {
+    Success,
+    Failure,
+    Skipped,
+    Warning,
+}
+
+/// `--action` values: the log's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ActionArg {
+    Create,
+    Update,
+    Disable,
+    Delete,
+    #[value(name = "StagedDelete", alias = "staged_delete", alias = "staged-delete")]
+    StagedDelete,
+    #[value(name = "add_member", alias = "add-member")]
+    AddMember,
+    #[value(name = "remove_member", alias = "remove-member")]
+    RemoveMember,
+    #[value(name = "create_reference", alias = "create-reference")]
+    CreateReference,
+    Skip,
+    Error,
+}
+
+/// `--type` values of `logs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ObjectTypeArg {
+    User,
+    Group,
+    Membership,
+}
+
+impl ObjectTypeArg {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectTypeArg::User => "user",
+            ObjectTypeArg::Group => "group",
+            ObjectTypeArg::Membership => "membership",
+        }
+    }
 }
 
 /// `logs` filters.
@@ -26,75 +77,158 @@ pub struct LogsArgs {
     /// Only this cycle
     #[arg(long, value_name = "ID")]
     pub cycle: Option<i64>,
-    /// success | failure | skipped | warning
-    #[arg(long, value_name = "S")]
-    pub status: Option<String>,
-    /// create | update | disable | delete | add_member | remove_member | skip | StagedDelete | …
-    #[arg(long, value_name = "A")]
-    pub action: Option<String>,
-    /// Part of a UPN, group name, object id or sys_id
+    /// Only records with this status
+    #[arg(long, value_enum, value_name = "STATUS")]
+    pub status: Option<StatusArg>,
+    /// Only records with this action
+    #[arg(long, value_enum, value_name = "ACTION")]
+    pub action: Option<ActionArg>,
+    /// Only records of this object type
+    #[arg(long = "type", value_enum, value_name = "TYPE")]
+    pub object_type: Option<ObjectTypeArg>,
+    /// Part of a UPN, group name, object id or sys_id (case-insensitive)
     #[arg(long, value_name = "TEXT")]
     pub user: Option<String>,
-    /// Records at or after this time (RFC 3339, or a date YYYY-MM-DD)
-    #[arg(long, value_name = "T")]
-    pub since: Option<String>,
+    /// Records of the last 30m, 1h, 7d, 2w (s, m, h, d, w), or at or after an RFC 3339 time
+    /// such as 2025-01-31T08:00:00Z
+    #[arg(long, value_name = "WHEN", value_parser = parse_since)]
+    pub since: Option<DateTime<Utc>>,
     /// The escrows instead: permanent failures retried on a schedule, with their next attempt
-    #[arg(long)]
+    #[arg(long, conflicts_with = "follow")]
     pub escrow: bool,
+    /// Keep printing records as they are written (table or JSON lines), until interrupted
+    #[arg(long, short = 'f')]
+    pub follow: bool,
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
 }
 
-/// `links` filters.
-#[derive(Debug, Clone, clap::Args)]
-pub struct LinksArgs {
-    /// user | group
-    #[arg(long = "type", value_name = "TYPE")]
-    pub object_type: Option<String>,
-    /// Part of the source id, name or sys_id
-    #[arg(long, value_name = "TEXT")]
-    pub search: Option<String>,
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
+impl LogsArgs {
+    pub(super) fn filter(&self) -> LogFilter {
+        LogFilter {
+            cycle_id: self.cycle,
+            status: self.status.map(|s| value_name(&s)),
+            action: self.action.map(|a| value_name(&a)),
+            user: self.user.clone(),
+            since: self
+                .since
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+            object_type: self.object_type.map(|t| t.as_str().to_owned()),
+            after_id: None,
+        }
+    }
 }
 
-fn open(data_dir: &Path, profile: &str) -> Result<Store, Exit> {
-    Store::open(data_dir, profile).map_err(|e| {
-        super::report_error(&e);
-        Exit::Usage
-    })
+/// The word clap shows for a value: the log's own spelling.
+fn value_name(v: &impl clap::ValueEnum) -> String {
+    v.to_possible_value()
+        .map(|p| p.get_name().to_owned())
+        .unwrap_or_default()
 }
 
-fn print_rows(rows: &[Value], columns: &[&str], format: Format) -> Exit {
-    let mut out = std::io::stdout().lock();
-    let result = match format {
-        Format::Json => writeln!(out, "{}", Value::Array(rows.to_vec())),
-        Format::Csv => {
-            let mut r = writeln!(out, "{}", columns.join(","));
-            for row in rows {
-                let line: Vec<String> = columns.iter().map(|c| csv_field(&row[*c])).collect();
-                r = r.and_then(|()| writeln!(out, "{}", line.join(",")));
-            }
-            r
-        }
-        Format::Table => {
-            let mut r = Ok(());
-            for row in rows {
-                let line: Vec<String> = columns
-                    .iter()
-                    .map(|c| sanitize_for_terminal(&csv_field(&row[*c])))
-                    .collect();
-                r = r.and_then(|()| writeln!(out, "{}", line.join("  ")));
-            }
-            r
-        }
+/// `--since`: a duration back from now (`90s`, `30m`, `1h`, `7d`, `2w`) or an RFC 3339 time.
+pub fn parse_since(text: &str) -> Result<DateTime<Utc>, String> {
+    parse_since_at(text, Utc::now())
+}
+
+fn parse_since_at(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    let refuse = || {
+        format!(
+            "'{}' is neither a duration (such as 30m, 1h, 7d, 2w: a number and s, m, h, d or w) nor an RFC 3339 time (such as 2025-01-31T08:00:00Z)",
+            crate::model::text::sanitize_for_terminal(text)
+        )
     };
-    // A closed pipe (`| head`) is not an error of ours.
-    let _ = result;
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let unit_at = text.len().checked_sub(1).ok_or_else(refuse)?;
+    let (number, unit) = text.split_at(unit_at);
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(refuse());
+    }
+    let n: i64 = number.parse().map_err(|_| refuse())?;
+    let seconds = match unit {
+        "s" => Some(n),
+        "m" => n.checked_mul(60),
+        "h" => n.checked_mul(3600),
+        "d" => n.checked_mul(86_400),
+        "w" => n.checked_mul(7 * 86_400),
+        _ => return Err(refuse()),
+    };
+    seconds
+        .and_then(chrono::TimeDelta::try_seconds)
+        .and_then(|d| now.checked_sub_signed(d))
+        .ok_or_else(|| format!("'{text}' reaches back further than a date can"))
+}
+
+/// The profile's state, read-only; `Err(Exit::Success)` after saying on stderr that there is
+/// none yet (DESIGN.md: `logs`, `links` and `status` never create a state database).
+pub(super) fn open(data_dir: &Path, profile: &str) -> Result<Store, Exit> {
+    match Store::open_read_only(data_dir, profile) {
+        Ok(Some(store)) => Ok(store),
+        Ok(None) => {
+            eprintln!("{}", no_state(data_dir, profile));
+            Err(Exit::Success)
+        }
+        Err(e) => {
+            super::report_error(&e);
+            Err(Exit::Usage)
+        }
+    }
+}
+
+/// What `logs`, `links` and `status` say when the profile has no state database yet.
+pub fn no_state(data_dir: &Path, profile: &str) -> String {
+    format!(
+        "no state yet for profile '{profile}' in {}: no cycle has run (`nowsync sync --once` runs one)",
+        data_dir.display()
+    )
+}
+
+/// Prints rows of JSON objects in `format`; "no records" on stderr when there are none.
+pub(super) fn print_rows(rows: &[Value], columns: &[&str], table: Table, format: Format) -> Exit {
+    if rows.is_empty() {
+        eprintln!("no records");
+    }
+    match format {
+        Format::Json => out::json(rows),
+        Format::Csv => {
+            out::print_raw(&csv_table(columns, rows));
+        }
+        Format::Table if rows.is_empty() => {}
+        Format::Table => table.print(),
+    }
     Exit::Success
 }
 
+/// The log table's columns and one record's cells.
+pub(super) const LOG_TABLE: [&str; 8] = ["time", "cycle", "type", "name", "action", "status", "code", "reason"];
+
+pub(super) fn log_cells(r: &LogRecord) -> Vec<String> {
+    vec![
+        short_time(&r.time),
+        r.cycle_id.to_string(),
+        r.object_type.clone(),
+        r.source_name.clone(),
+        r.action.clone(),
+        r.status.clone(),
+        r.error_code.clone().unwrap_or_default(),
+        r.reason.clone(),
+    ]
+}
+
+/// `2025-01-31T08:00:00.123Z` as `2025-01-31 08:00:00Z`.
+pub(super) fn short_time(t: &str) -> String {
+    match DateTime::parse_from_rfc3339(t) {
+        Ok(d) => d.with_timezone(&Utc).format("%Y-%m-%d %H:%M:%SZ").to_string(),
+        Err(_) => t.to_owned(),
+    }
+}
+
 pub fn logs(data_dir: &Path, profile: &str, args: &LogsArgs) -> Exit {
+    if args.follow {
+        return super::follow::follow(data_dir, profile, args);
+    }
     let store = match open(data_dir, profile) {
         Ok(s) => s,
         Err(e) => return e,
@@ -102,26 +236,7 @@ pub fn logs(data_dir: &Path, profile: &str, args: &LogsArgs) -> Exit {
     if args.escrow {
         return escrows(&store, args.format);
     }
-    let since = args.since.as_ref().map(|s| {
-        if s.len() == 10 {
-            format!("{s}T00:00:00.000Z")
-        } else {
-            chrono::DateTime::parse_from_rfc3339(s)
-                .map(|d| {
-                    d.with_timezone(&chrono::Utc)
-                        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-                })
-                .unwrap_or_else(|_| s.clone())
-        }
-    });
-    let filter = LogFilter {
-        cycle_id: args.cycle,
-        status: args.status.clone(),
-        action: args.action.clone(),
-        user: args.user.clone(),
-        since,
-    };
-    let records = match store.log(&filter) {
+    let records = match store.log(&args.filter()) {
         Ok(r) => r,
         Err(e) => {
             super::report_error(&e);
@@ -129,32 +244,44 @@ pub fn logs(data_dir: &Path, profile: &str, args: &LogsArgs) -> Exit {
         }
     };
     let rows: Vec<Value> = records.iter().filter_map(|r| serde_json::to_value(r).ok()).collect();
-    let columns: &[&str] = match args.format {
-        Format::Table => &[
-            "time",
-            "cycle_id",
-            "object_type",
-            "action",
-            "status",
-            "source_name",
-            "error_code",
-            "reason",
-        ],
-        _ => &LOG_COLUMNS,
-    };
-    print_rows(&rows, columns, args.format)
+    let mut table = Table::new(&LOG_TABLE);
+    for r in &records {
+        table.row(log_cells(r));
+    }
+    print_rows(&rows, &LOG_COLUMNS, table, args.format)
 }
 
 /// `logs --escrow`: each escrow with its code, attempts and next attempt.
 fn escrows(store: &Store, format: Format) -> Exit {
-    let rows: Vec<Value> = match store.escrows() {
-        Ok(e) => e.iter().filter_map(|r| serde_json::to_value(r).ok()).collect(),
+    let escrows = match store.escrows() {
+        Ok(e) => e,
         Err(e) => {
             super::report_error(&e);
             return Exit::Usage;
         }
     };
-    let columns: &[&str] = &[
+    let rows: Vec<Value> = escrows.iter().filter_map(|r| serde_json::to_value(r).ok()).collect();
+    let mut table = Table::new(&[
+        "type",
+        "name",
+        "code",
+        "attempts",
+        "first failed",
+        "next attempt",
+        "source id",
+    ]);
+    for e in &escrows {
+        table.row(vec![
+            e.object_type.clone(),
+            e.source_name.clone(),
+            e.code.clone(),
+            e.attempts.to_string(),
+            e.first_failed.as_deref().map(short_time).unwrap_or_default(),
+            e.next_attempt.as_deref().map(short_time).unwrap_or_default(),
+            e.source_id.clone(),
+        ]);
+    }
+    let columns = [
         "object_type",
         "source_name",
         "source_id",
@@ -163,42 +290,39 @@ fn escrows(store: &Store, format: Format) -> Exit {
         "first_failed",
         "next_attempt",
     ];
-    print_rows(&rows, columns, format)
+    print_rows(&rows, &columns, table, format)
 }
 
-pub fn links(data_dir: &Path, profile: &str, args: &LinksArgs) -> Exit {
-    let store = match open(data_dir, profile) {
-        Ok(s) => s,
-        Err(e) => return e,
-    };
-    let mut all = Vec::new();
-    for t in ["user", "group"] {
-        if args.object_type.as_deref().is_some_and(|o| !o.eq_ignore_ascii_case(t)) {
-            continue;
-        }
-        match store.links(t) {
-            Ok(l) => all.extend(l),
-            Err(e) => {
-                super::report_error(&e);
-                return Exit::Usage;
-            }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn since_takes_a_duration_or_an_rfc3339_time_and_refuses_anything_else() {
+        let now = DateTime::parse_from_rfc3339("2025-01-31T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let at = |s: &str| parse_since_at(s, now).map(|t| t.to_rfc3339());
+        assert_eq!(at("1h").unwrap(), "2025-01-31T11:00:00+00:00");
+        assert_eq!(at("7d").unwrap(), "2025-01-24T12:00:00+00:00");
+        assert_eq!(at("30m").unwrap(), "2025-01-31T11:30:00+00:00");
+        assert_eq!(at("2w").unwrap(), "2025-01-17T12:00:00+00:00");
+        assert_eq!(at("2025-01-30T08:00:00+01:00").unwrap(), "2025-01-30T07:00:00+00:00");
+        for bad in [
+            "",
+            "h",
+            "1",
+            "1y",
+            "-1h",
+            "1.5h",
+            "yesterday",
+            "2025-01-30",
+            "99999999999999999999d",
+            "1h\u{1b}[2J",
+        ] {
+            let e = at(bad).unwrap_err();
+            assert!(e.contains("duration") || e.contains("further"), "{bad:?}: {e}");
+            assert!(!e.contains('\u{1b}'), "{e:?}");
         }
     }
-    let needle = args.search.as_ref().map(|s| s.to_lowercase());
-    let rows: Vec<Value> = all
-        .iter()
-        .filter(|l| {
-            needle.as_ref().is_none_or(|n| {
-                [&l.source_id, &l.source_name, &l.sys_id]
-                    .iter()
-                    .any(|v| v.to_lowercase().contains(n.as_str()))
-            })
-        })
-        .filter_map(|l| serde_json::to_value(l).ok())
-        .collect();
-    print_rows(
-        &rows,
-        &["object_type", "source_id", "source_name", "sys_id", "updated"],
-        args.format,
-    )
 }

@@ -3,11 +3,14 @@
 //! Invariant: stdout carries command output only; diagnostics go to the log file in the data
 //! dir (and errors to stderr). Exit codes are DESIGN.md's: see [`Exit`].
 
+pub mod follow;
+pub mod links;
 pub mod logging;
 pub mod logs;
 pub mod mapping;
 pub mod notify;
 pub mod ops;
+pub mod out;
 pub mod provision;
 pub mod secrets;
 pub mod sim;

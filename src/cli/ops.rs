@@ -11,8 +11,8 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::Exit;
+use super::out::{self, Lines};
 use crate::config::{Profile, ResolvedProfile};
-use crate::model::text::sanitize_for_terminal;
 use crate::store::{ProfileLock, ResetScope, Store};
 use crate::sync::{self, Command, Credentials, Handle};
 
@@ -31,7 +31,8 @@ pub enum Scope {
     ForceDeletes,
 }
 
-/// `status`.
+/// `status`: a readable summary, or one JSON document with `--json`. Reads only; a profile
+/// without state says "no cycle yet". Exit 4 while quarantined.
 pub fn status(data_dir: &Path, profile: &Profile, json: bool) -> Exit {
     let s = match sync::status(data_dir, profile) {
         Ok(s) => s,
@@ -40,56 +41,146 @@ pub fn status(data_dir: &Path, profile: &Profile, json: bool) -> Exit {
             return Exit::Usage;
         }
     };
+    if !s.has_state {
+        eprintln!("{}", super::logs::no_state(data_dir, &s.profile));
+    }
     if json {
-        println!("{}", serde_json::to_value(&s).unwrap_or(Value::Null));
+        out::json(&s);
     } else {
-        println!("profile      {}", s.profile);
-        println!(
-            "provisioning {} ({})",
-            if s.enabled { "enabled" } else { "disabled" },
-            s.state
-        );
-        match &s.quarantine {
-            Some(q) => println!(
-                "quarantine   {} since {}; next attempt {}; {}",
-                q.reason,
-                q.since,
-                q.next_attempt.as_deref().unwrap_or("-"),
-                sanitize_for_terminal(&q.detail)
-            ),
-            None => println!("quarantine   no"),
-        }
-        match &s.last_cycle {
-            Some(c) => println!(
-                "last cycle   {} ({}) {} → {}: {}",
-                c.id,
-                c.kind,
-                c.started,
-                c.finished.as_deref().unwrap_or("-"),
-                c.stats
-            ),
-            None => println!("last cycle   none yet"),
-        }
-        println!("to date      {} cycles: {}", s.cycles, s.to_date);
-        println!("linked       {} users, {} groups", s.linked_users, s.linked_groups);
-        println!(
-            "staged       {} deletions (nowsync allow-deletes applies them)",
-            s.staged_deletions.len()
-        );
-        for d in &s.staged_deletions {
-            println!(
-                "  {} {} {}",
-                d.action,
-                d.object_type,
-                sanitize_for_terminal(&d.source_name)
-            );
-        }
-        println!("escrows      {} (nowsync logs --escrow)", s.escrows);
+        status_lines(&s).print();
     }
     if s.quarantine.is_some() {
         Exit::Stopped
     } else {
         Exit::Success
+    }
+}
+
+/// The summary's lines: one fact per line, a label column, counts in words.
+fn status_lines(s: &sync::Status) -> Lines {
+    let mut l = Lines::new();
+    let field = |label: &str, text: String| format!("{label:<14}{text}");
+    l.push(field("profile", s.profile.clone()));
+    l.push(field(
+        "provisioning",
+        if s.enabled {
+            "on (provisioning.enabled = true: `nowsync run` runs cycles on the interval)".to_owned()
+        } else {
+            "off (provisioning.enabled = false: no scheduled cycles; `nowsync sync --once` runs one)".to_owned()
+        },
+    ));
+    l.push(field(
+        "engine",
+        match &s.engine {
+            Some(holder) => format!("running ({holder})"),
+            None => "not running".to_owned(),
+        },
+    ));
+    match &s.quarantine {
+        Some(q) => l.push(field(
+            "quarantine",
+            format!(
+                "{} since {}; next attempt {}; {} (nowsync restart --scope quarantine lifts it)",
+                q.reason,
+                super::logs::short_time(&q.since),
+                q.next_attempt
+                    .as_deref()
+                    .map_or("-".to_owned(), super::logs::short_time),
+                q.detail
+            ),
+        )),
+        None => l.push(field("quarantine", "none".to_owned())),
+    }
+    match &s.last_cycle {
+        Some(c) => {
+            l.push(field(
+                "last cycle",
+                format!(
+                    "{} ({}), started {}, {}",
+                    c.id,
+                    c.kind,
+                    super::logs::short_time(&c.started),
+                    c.finished.as_deref().map_or("not finished".to_owned(), |f| format!(
+                        "finished {}",
+                        super::logs::short_time(f)
+                    ))
+                ),
+            ));
+            l.push(field("", stats_text(&c.stats)));
+        }
+        None => l.push(field("last cycle", "no cycle yet".to_owned())),
+    }
+    if s.cycles > 0 {
+        l.push(field(
+            "to date",
+            format!("{} ({})", stats_text(&s.to_date), plural(s.cycles, "cycle")),
+        ));
+    }
+    l.push(field(
+        "linked",
+        format!(
+            "{}, {}",
+            plural(s.linked_users, "user"),
+            plural(s.linked_groups, "group")
+        ),
+    ));
+    if s.staged_deletions.is_empty() {
+        l.push(field("staged", "no deletions".to_owned()));
+    } else {
+        l.push(field(
+            "staged",
+            format!(
+                "{} held back by the deletion threshold (nowsync allow-deletes applies them)",
+                plural(s.staged_deletions.len() as u64, "deletion")
+            ),
+        ));
+        for d in &s.staged_deletions {
+            l.push(format!("{:<14}{} {} {}", "", d.action, d.object_type, d.source_name));
+        }
+    }
+    l.push(field(
+        "escrows",
+        if s.escrows == 0 {
+            "none".to_owned()
+        } else {
+            format!(
+                "{} retried on a schedule (nowsync logs --escrow)",
+                plural(s.escrows, "object")
+            )
+        },
+    ));
+    l
+}
+
+/// A cycle's statistics in words: `created 3, updated 1, failed 0, …`.
+fn stats_text(stats: &Value) -> String {
+    const WORDS: [(&str, &str); 9] = [
+        ("created", "created"),
+        ("updated", "updated"),
+        ("disabled", "disabled"),
+        ("deleted", "deleted"),
+        ("members_added", "members added"),
+        ("members_removed", "members removed"),
+        ("skipped", "skipped"),
+        ("failed", "failed"),
+        ("staged_deletes", "staged"),
+    ];
+    let mut parts: Vec<String> = WORDS
+        .iter()
+        .map(|(key, word)| format!("{word} {}", stats.get(*key).and_then(Value::as_u64).unwrap_or(0)))
+        .collect();
+    if let Some(writes) = stats.get("writes").and_then(Value::as_u64) {
+        parts.push(plural(writes, "write"));
+    }
+    parts.join(", ")
+}
+
+/// `1 cycle`, `2 cycles`.
+fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
     }
 }
 

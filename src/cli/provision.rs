@@ -3,98 +3,94 @@
 //! Runs also while the job is quarantined. Exit codes: 0 done, 1 an object failed, 2 no such
 //! object or bad usage, 3 connection or authentication failure.
 
-use std::fmt::Write as _;
 use std::path::Path;
 
 use tokio::sync::broadcast::error::RecvError;
 
 use super::Exit;
+use super::out::{self, Lines};
 use crate::config::ResolvedProfile;
-use crate::model::text::sanitize_for_terminal as clean;
 use crate::sync::outcome::Status;
 use crate::sync::{self, Answer, Command, Credentials, Handle, ObjectReport, OnDemand, OpKind, Subject, SyncEvent};
 
-fn render(report: &OnDemand) -> String {
-    let mut out = String::new();
+/// The report as lines of raw values (sanitised when printed, `out::Lines`).
+fn render(report: &OnDemand) -> Lines {
+    let mut out = Lines::new();
     for o in &report.objects {
         render_object(&mut out, o, report.dry_run);
     }
     out
 }
 
-fn render_object(out: &mut String, o: &ObjectReport, dry_run: bool) {
-    let _ = writeln!(
-        out,
+fn render_object(out: &mut Lines, o: &ObjectReport, dry_run: bool) {
+    out.push(format!(
         "{} {} ({})",
         o.object_type.as_str(),
-        clean(&o.source_name),
+        o.source_name,
         o.source_id
-    );
-    let _ = writeln!(out, "  Import  {} attributes read from Entra", o.attributes.len());
+    ));
+    out.push(format!("  Import  {} attributes read from Entra", o.attributes.len()));
     for (k, v) in &o.attributes {
-        let _ = writeln!(out, "          {k}: {}", clean(v.as_deref().unwrap_or("(empty)")));
+        out.push(format!("          {k}: {}", v.as_deref().unwrap_or("(empty)")));
     }
-    let _ = writeln!(
-        out,
+    out.push(format!(
         "  Scope   {}: {}",
         if o.in_scope { "in scope" } else { "out of scope" },
-        clean(&o.scope)
-    );
+        o.scope
+    ));
     if !o.in_scope {
-        let _ = writeln!(out, "  Match   not evaluated (out of scope)");
+        out.push("  Match   not evaluated (out of scope)");
     }
     render_match(out, o);
     render_actions(out, o);
     if dry_run {
-        let _ = writeln!(out, "  Result  dry run: nothing written");
+        out.push("  Result  dry run: nothing written");
     }
     for r in &o.results {
-        let _ = writeln!(
-            out,
+        out.push(format!(
             "  Result  {} {} {}{}",
             r.status,
             r.action,
-            clean(&r.source_name),
+            r.source_name,
             r.error_code
                 .as_ref()
-                .map(|c| format!(" {c}: {}", clean(&r.reason)))
+                .map(|c| format!(" {c}: {}", r.reason))
                 .unwrap_or_default()
-        );
+        ));
     }
 }
 
 /// Match: every candidate per matching attribute, and how the object matched.
-fn render_match(out: &mut String, o: &ObjectReport) {
+fn render_match(out: &mut Lines, o: &ObjectReport) {
     for c in &o.candidates {
         let value = c
             .value
             .as_deref()
-            .map_or("(no value)".to_owned(), |v| format!("'{}'", clean(v)));
+            .map_or("(no value)".to_owned(), |v| format!("'{}'", v));
         let rows: Vec<String> = c
             .rows
             .iter()
             .map(|(id, active)| format!("{id}{}", if *active { "" } else { " (inactive)" }))
             .collect();
-        let _ = writeln!(
-            out,
+        out.push(format!(
             "  Match   {} = {value}: {} candidate(s){}{}",
             c.attribute,
             rows.len(),
             if rows.is_empty() { "" } else { ": " },
             rows.join(", ")
-        );
+        ));
     }
     for op in o.ops.iter().filter(|op| op.object_type == o.object_type) {
         if let Some(m) = op.steps.iter().find(|s| s.name == "Match") {
-            let _ = writeln!(out, "          → {}", clean(&m.detail));
+            out.push(format!("          → {}", m.detail));
         }
     }
 }
 
 /// Action: each planned op with its changes.
-fn render_actions(out: &mut String, o: &ObjectReport) {
+fn render_actions(out: &mut Lines, o: &ObjectReport) {
     if o.ops.is_empty() {
-        let _ = writeln!(out, "  Action  skip: nothing to do");
+        out.push("  Action  skip: nothing to do");
     }
     for op in &o.ops {
         let changes = match &op.kind {
@@ -103,23 +99,22 @@ fn render_actions(out: &mut String, o: &ObjectReport) {
             _ => &[],
         };
         let what = match &op.kind {
-            OpKind::Error(f) => format!("{}: {}; fix: {}", f.code, clean(&f.reason), f.recommended_action),
-            OpKind::Skip { reason } => format!("skip: {}", clean(&reason.to_string())),
+            OpKind::Error(f) => format!("{}: {}; fix: {}", f.code, f.reason, f.recommended_action),
+            OpKind::Skip { reason } => format!("skip: {}", reason),
             OpKind::SetReference { attribute, source_id } => format!("update {attribute} -> {source_id}:"),
             OpKind::CreateReference { table, field, value } => {
-                format!("create {table} row {field} = '{}':", clean(value))
+                format!("create {table} row {field} = '{}':", value)
             }
             k => k.action().to_string(),
         };
-        let _ = writeln!(out, "  Action  {what} {}", clean(&op.source_name));
+        out.push(format!("  Action  {what} {}", op.source_name));
         for c in changes {
-            let _ = writeln!(
-                out,
+            out.push(format!(
                 "          {}: {} -> {}",
                 c.attribute,
-                clean(c.old_text().unwrap_or("(empty)")),
-                clean(c.new_text().unwrap_or("(empty)"))
-            );
+                c.old_text().unwrap_or("(empty)"),
+                c.new_text().unwrap_or("(empty)")
+            ));
         }
     }
 }
@@ -158,9 +153,9 @@ pub async fn run(
             Ok(SyncEvent::Answer { request: 1, answer }) => match answer {
                 Answer::Provisioned(report) => {
                     if json {
-                        println!("{}", serde_json::to_value(&*report).unwrap_or_default());
+                        out::json(&*report);
                     } else {
-                        print!("{}", render(&report));
+                        render(&report).print();
                     }
                     break if failed(&report) {
                         Exit::ObjectFailures
@@ -169,7 +164,7 @@ pub async fn run(
                     };
                 }
                 Answer::NotProvisioned { kind, message } => {
-                    eprintln!("error: {}", clean(&message));
+                    out::eprint_line(&format!("error: {message}"));
                     break super::sync::exit_of(kind);
                 }
                 _ => {}

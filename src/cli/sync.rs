@@ -6,14 +6,14 @@
 //! terminal; on stdout, one line per object that was acted on (plain) or one JSON document.
 //! Exit codes (DESIGN.md): object failures 1, configuration 2, connection/auth 3.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 
 use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::Exit;
+use super::out::{self, Lines};
 use crate::config::ResolvedProfile;
-use crate::model::text::sanitize_for_terminal;
 use crate::sync::outcome::Status;
 use crate::sync::{
     self, Command, Credentials, CycleStats, ErrorKind, Handle, ObjectResult, OpKind, Plan, SkipReason, SyncEvent,
@@ -41,45 +41,48 @@ fn start(
     })
 }
 
-fn op_line(op: &sync::Op) -> String {
+/// One planned op as lines of raw values (sanitised when printed, `out::Lines`).
+fn op_lines(op: &sync::Op) -> Lines {
+    let mut lines = Lines::new();
     let changes = match &op.kind {
         OpKind::Create { fields } => fields,
         OpKind::Update { diff } | OpKind::Disable { diff } => diff,
         _ => &Vec::new(),
     };
-    let mut line = format!(
+    let mut head = format!(
         "{:<13} {:<10} {}",
         op.kind.action(),
         op.object_type.as_str(),
-        sanitize_for_terminal(&op.source_name)
+        op.source_name
     );
     if let Some(t) = &op.target_id {
-        line.push_str(&format!(" [{t}]"));
+        head.push_str(&format!(" [{t}]"));
     }
+    match &op.kind {
+        OpKind::Skip { reason } => head.push_str(&format!(" ({reason})")),
+        OpKind::SetReference { attribute, source_id } => head.push_str(&format!(" {attribute} -> {source_id}")),
+        _ => {}
+    }
+    lines.push(head);
     for c in changes {
-        line.push_str(&format!(
-            "\n    {}: {} -> {}",
+        lines.push(format!(
+            "    {}: {} -> {}",
             c.attribute,
-            sanitize_for_terminal(c.old_text().unwrap_or("(empty)")),
-            sanitize_for_terminal(c.new_text().unwrap_or("(empty)"))
+            c.old_text().unwrap_or("(empty)"),
+            c.new_text().unwrap_or("(empty)")
         ));
     }
     match &op.kind {
-        OpKind::Error(f) => line.push_str(&format!(
-            "\n    {}: {}\n    fix: {}",
-            f.code,
-            sanitize_for_terminal(&f.reason),
-            f.recommended_action
-        )),
-        OpKind::Skip { reason } => line.push_str(&format!(" ({})", sanitize_for_terminal(&reason.to_string()))),
-        OpKind::SetReference { attribute, source_id } => line.push_str(&format!(" {attribute} -> {source_id}")),
-        OpKind::CreateReference { table, field, value } => line.push_str(&format!(
-            "\n    {table}.{field}: (none) -> {}",
-            sanitize_for_terminal(value)
-        )),
+        OpKind::Error(f) => {
+            lines.push(format!("    {}: {}", f.code, f.reason));
+            lines.push(format!("    fix: {}", f.recommended_action));
+        }
+        OpKind::CreateReference { table, field, value } => {
+            lines.push(format!("    {table}.{field}: (none) -> {value}"));
+        }
         _ => {}
     }
-    line
+    lines
 }
 
 fn in_sync(op: &sync::Op) -> bool {
@@ -93,9 +96,8 @@ fn in_sync(op: &sync::Op) -> bool {
 
 fn print_plan(plan: &Plan) {
     let c = &plan.counts;
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(
-        out,
+    let mut lines = Lines::new();
+    lines.push(format!(
         "plan {} ({:?}): create {}, update {}, disable {}, delete {}, add member {}, remove member {}, set reference {}, skip {}, error {}; writes {}",
         plan.id,
         plan.kind,
@@ -109,10 +111,11 @@ fn print_plan(plan: &Plan) {
         c.skip,
         c.error,
         c.writes()
-    );
+    ));
     for op in plan.ops.iter().filter(|o| !in_sync(o)) {
-        let _ = writeln!(out, "{}", op_line(op));
+        lines.extend(op_lines(op));
     }
+    lines.print();
 }
 
 fn result_line(r: &ObjectResult) -> String {
@@ -121,10 +124,10 @@ fn result_line(r: &ObjectResult) -> String {
         r.status,
         r.action,
         r.object_type.as_str(),
-        sanitize_for_terminal(&r.source_name)
+        r.source_name
     );
     if let Some(code) = &r.error_code {
-        line.push_str(&format!(" {code}: {}", sanitize_for_terminal(&r.reason)));
+        line.push_str(&format!(" {code}: {}", r.reason));
     }
     line
 }
@@ -188,7 +191,7 @@ impl Follow {
     fn on(&mut self, event: SyncEvent) -> Option<Exit> {
         match event {
             SyncEvent::FullCycle { reason, .. } => {
-                eprintln!("note: {}", sanitize_for_terminal(&reason));
+                out::eprint_line(&format!("note: {reason}"));
                 self.full_cycle = Some(reason);
             }
             SyncEvent::PlanReady { plan: p, .. } => {
@@ -200,7 +203,9 @@ impl Follow {
             SyncEvent::Progress { done, total, .. } if self.bar => progress(done, total),
             SyncEvent::ObjectDone { result, .. } => {
                 if !self.json && result.status != Status::Skipped {
-                    println!("{}", result_line(&result));
+                    let mut line = Lines::new();
+                    line.push(result_line(&result));
+                    line.print();
                 }
                 if self.json {
                     self.results.push(result);
@@ -213,10 +218,10 @@ impl Follow {
                 self.quarantined = reason.is_some();
                 if !self.json {
                     match reason {
-                        Some(r) => eprintln!(
+                        Some(r) => out::eprint_line(&format!(
                             "quarantined: {r}; next scheduled attempt {} (nowsync status)",
                             next_attempt.as_deref().unwrap_or("-")
-                        ),
+                        )),
                         None => eprintln!("quarantine ended"),
                     }
                 }
@@ -225,7 +230,7 @@ impl Follow {
                 if self.bar {
                     eprintln!();
                 }
-                eprintln!("error: {}", sanitize_for_terminal(&message));
+                out::eprint_line(&format!("error: {message}"));
                 return Some(exit_of(kind));
             }
             _ => {}
@@ -253,9 +258,9 @@ impl Follow {
                 "plan": ops,
                 "results": self.results,
             });
-            println!("{doc}");
+            out::json(&doc);
         } else if !self.dry_run {
-            println!("{}", summary(cycle_id, stats));
+            out::print_raw(&format!("{}\n", summary(cycle_id, stats)));
         }
         let failed = if self.dry_run {
             plan.map_or(0, |p| p.counts.error)

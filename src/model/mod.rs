@@ -7,6 +7,7 @@ pub mod check;
 mod hash;
 mod sys_id;
 pub mod text;
+pub mod text_json;
 
 pub use hash::stable_hash;
 pub use sys_id::{SysId, SysIdError};

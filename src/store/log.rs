@@ -37,6 +37,10 @@ pub struct LogFilter {
     pub user: Option<String>,
     /// RFC 3339: records at or after.
     pub since: Option<String>,
+    /// `user`, `group` or `membership`.
+    pub object_type: Option<String>,
+    /// Only records stored after the one with this id (`logs --follow`).
+    pub after_id: Option<i64>,
 }
 
 impl Store {
@@ -72,8 +76,14 @@ impl Store {
 
     /// Records matching `filter`, oldest first.
     pub fn log(&self, filter: &LogFilter) -> Result<Vec<LogRecord>, StoreError> {
+        Ok(self.log_with_ids(filter)?.into_iter().map(|(_, r)| r).collect())
+    }
+
+    /// Records matching `filter` with their ids (increasing in the order they were stored),
+    /// oldest first.
+    pub fn log_with_ids(&self, filter: &LogFilter) -> Result<Vec<(i64, LogRecord)>, StoreError> {
         let mut sql = String::from(
-            "SELECT cycle_id, change_id, time, object_type, source_id, source_name, target_id, action, status, error_code,
+            "SELECT id, cycle_id, change_id, time, object_type, source_id, source_name, target_id, action, status, error_code,
              reason, recommended_action, steps, modified_properties, duration_ms FROM log WHERE 1 = 1",
         );
         let mut args: Vec<String> = Vec::new();
@@ -103,31 +113,40 @@ impl Store {
             args.push(s.clone());
             sql.push_str(&format!(" AND time >= ?{}", args.len()));
         }
+        if let Some(t) = &filter.object_type {
+            args.push(t.clone());
+            sql.push_str(&format!(" AND object_type = ?{} COLLATE NOCASE", args.len()));
+        }
+        if let Some(id) = filter.after_id {
+            args.push(id.to_string());
+            sql.push_str(&format!(" AND id > CAST(?{} AS INTEGER)", args.len()));
+        }
         sql.push_str(" ORDER BY id");
         let conn = self.conn();
         let mut st = conn.prepare(&sql).map_err(|e| self.err(e))?;
         let rows = st
             .query_map(params_from_iter(args.iter()), |r| {
-                let steps: String = r.get(12)?;
-                let modified: String = r.get(13)?;
-                let duration: i64 = r.get(14)?;
-                Ok(LogRecord {
-                    cycle_id: r.get(0)?,
-                    change_id: r.get(1)?,
-                    time: r.get(2)?,
-                    object_type: r.get(3)?,
-                    source_id: r.get(4)?,
-                    source_name: r.get(5)?,
-                    target_id: r.get(6)?,
-                    action: r.get(7)?,
-                    status: r.get(8)?,
-                    error_code: r.get(9)?,
-                    reason: r.get(10)?,
-                    recommended_action: r.get(11)?,
+                let steps: String = r.get(13)?;
+                let modified: String = r.get(14)?;
+                let duration: i64 = r.get(15)?;
+                let record = LogRecord {
+                    cycle_id: r.get(1)?,
+                    change_id: r.get(2)?,
+                    time: r.get(3)?,
+                    object_type: r.get(4)?,
+                    source_id: r.get(5)?,
+                    source_name: r.get(6)?,
+                    target_id: r.get(7)?,
+                    action: r.get(8)?,
+                    status: r.get(9)?,
+                    error_code: r.get(10)?,
+                    reason: r.get(11)?,
+                    recommended_action: r.get(12)?,
                     steps: serde_json::from_str(&steps).unwrap_or(Value::Null),
                     modified_properties: serde_json::from_str(&modified).unwrap_or(Value::Null),
                     duration_ms: u64::try_from(duration).unwrap_or(0),
-                })
+                };
+                Ok((r.get(0)?, record))
             })
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))

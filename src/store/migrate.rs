@@ -69,16 +69,36 @@ const MIGRATIONS: &[&str] = &[
      DROP TABLE assignments_seen;",
 ];
 
+/// The schema version these migrations make.
+pub fn current() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// The database's schema version (0: nothing migrated yet).
+pub fn version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
+/// Runs the pending migrations in one `BEGIN IMMEDIATE` transaction: the write lock is taken
+/// before the version is read, so a second process opening a fresh database at the same moment
+/// waits, then finds nothing left to do (no "table already exists").
 pub fn run(conn: &Connection) -> rusqlite::Result<()> {
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    for (i, sql) in MIGRATIONS
-        .iter()
-        .enumerate()
-        .skip(usize::try_from(version).unwrap_or(0))
-    {
-        conn.execute_batch(&format!("BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;", i + 1))?;
+    if version(conn)? >= current() {
+        return Ok(());
     }
-    Ok(())
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let result = (|| {
+        let from = usize::try_from(version(conn)?).unwrap_or(0);
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(from) {
+            conn.execute_batch(sql)?;
+            conn.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
+        }
+        conn.execute_batch("COMMIT")
+    })();
+    if result.is_err() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    result
 }
 
 #[cfg(test)]

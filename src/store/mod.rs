@@ -18,13 +18,14 @@ mod csv;
 mod lock;
 mod log;
 mod migrate;
+mod open;
 mod ops;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 pub use cache::{ObjectValue, Seen};
-pub use csv::{LOG_COLUMNS, csv_field, log_csv};
+pub use csv::{LOG_COLUMNS, csv_cell, csv_field, csv_table, log_csv};
 pub use lock::ProfileLock;
 pub use log::{LogFilter, LogRecord};
 pub use ops::{CycleRow, EscrowRow, QuarantineRow, ResetScope, StagedRow};
@@ -41,6 +42,10 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+    #[error(
+        "state database {path} has schema version {found}, this nowsync reads version {expected}: run `nowsync sync --once` with this version to upgrade it (or use the nowsync that wrote it)"
+    )]
+    Schema { path: String, found: i64, expected: i64 },
     #[error(
         "profile '{profile}' is already run by another nowsync ({owner}); stop that one first (it holds the lock on {path})"
     )]
@@ -92,29 +97,11 @@ pub fn db_path(data_dir: &Path, profile: &str) -> PathBuf {
 }
 
 impl Store {
-    /// Opens (creating) the profile's database and runs pending migrations.
-    pub fn open(data_dir: &Path, profile: &str) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|e| StoreError::Io(data_dir.display().to_string(), e))?;
-        let path = db_path(data_dir, profile);
-        let conn = Connection::open(&path).map_err(|e| sql(&path, e))?;
-        restrict(&path)?;
-        let store = Store {
+    fn with(conn: Connection, path: PathBuf) -> Store {
+        Store {
             conn: Mutex::new(conn),
-            path: path.clone(),
-        };
-        store
-            .conn()
-            .execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")
-            .map_err(|e| store.err(e))?;
-        migrate::run(&store.conn()).map_err(|e| store.err(e))?;
-        // WAL and shm files appear with the first write: restrict them too.
-        for suffix in ["-wal", "-shm"] {
-            let side = PathBuf::from(format!("{}{suffix}", path.display()));
-            if side.exists() {
-                restrict(&side)?;
-            }
+            path,
         }
-        Ok(store)
     }
 
     pub fn path(&self) -> &Path {

@@ -19,6 +19,9 @@ pub struct Status {
     pub state: &'static str,
     /// The lock holder's line (`pid=… started=…`) when running.
     pub engine: Option<String>,
+    /// Whether the profile has a state database yet (a new profile has none until its first
+    /// cycle).
+    pub has_state: bool,
     pub quarantine: Option<QuarantineRow>,
     pub last_cycle: Option<CycleSummary>,
     /// Sums of every retained real cycle's statistics.
@@ -54,9 +57,28 @@ fn failing(store: &Store) -> Result<u64, StoreError> {
     Ok(objects.len() as u64)
 }
 
-/// Reads the profile's status from its state database.
+/// Reads the profile's status from its state database, opened read-only (never created or
+/// migrated: a profile without state has no cycle yet, `has_state` false).
 pub fn status(data_dir: &Path, profile: &Profile) -> Result<Status, StoreError> {
-    let store = Store::open(data_dir, &profile.name)?;
+    let engine = ProfileLock::holder(data_dir, &profile.name);
+    let Some(store) = Store::open_read_only(data_dir, &profile.name)? else {
+        return Ok(Status {
+            profile: profile.name.clone(),
+            enabled: profile.provisioning.enabled,
+            state: if engine.is_some() { "running" } else { "idle" },
+            engine,
+            has_state: false,
+            quarantine: None,
+            last_cycle: None,
+            to_date: Value::Object(serde_json::Map::new()),
+            cycles: 0,
+            staged_deletions: Vec::new(),
+            escrows: 0,
+            failing: 0,
+            linked_users: 0,
+            linked_groups: 0,
+        });
+    };
     let cycles = store.cycles(10_000)?;
     let parse = |s: &Option<String>| {
         s.as_deref()
@@ -79,12 +101,12 @@ pub fn status(data_dir: &Path, profile: &Profile) -> Result<Status, StoreError> 
         finished: c.finished.clone(),
         stats: parse(&c.stats),
     });
-    let engine = ProfileLock::holder(data_dir, &profile.name);
     Ok(Status {
         profile: profile.name.clone(),
         enabled: profile.provisioning.enabled,
         state: if engine.is_some() { "running" } else { "idle" },
         engine,
+        has_state: true,
         quarantine: store.quarantine()?,
         last_cycle,
         to_date: Value::Object(to_date),

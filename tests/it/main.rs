@@ -7,6 +7,7 @@ mod console;
 mod corporate;
 mod engine;
 mod graph;
+mod headless;
 mod mapping;
 mod notify;
 mod secrets;
