@@ -119,7 +119,7 @@ fn main() -> ExitCode {
 fn run(args: Args) -> Exit {
     let dirs = match Dirs::resolve(args.config.clone(), args.data_dir.clone()) {
         Ok(dirs) => dirs,
-        Err(e) => return fail(&e, Exit::Usage),
+        Err(e) => return cli::fail(&e),
     };
     // `logs`, `links` and `status` only read: they create nothing in the data dir.
     let read_only = matches!(
@@ -131,24 +131,21 @@ fn run(args: Args) -> Exit {
     } else {
         match cli::logging::init(&dirs.data_dir) {
             Ok(guard) => Some(guard),
-            Err(e) => return fail(&e, Exit::Usage),
+            Err(e) => return cli::fail(&e),
         }
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
-        Err(e) => return fail(&e, Exit::Usage),
+        Err(e) => return cli::fail(&e),
     };
     match args.command {
         None => match runtime.block_on(nowsync::tui::run_console(&dirs, &args.profile)) {
             Ok(()) => Exit::Success,
-            Err(e) => fail(&e, Exit::Usage),
+            Err(e) => cli::fail(&e),
         },
         Some(Command::Sim(sim_args)) => match runtime.block_on(cli::sim::run(sim_args)) {
             Ok(()) => Exit::Success,
-            Err(e) => {
-                let exit = e.exit();
-                fail(&e, exit)
-            }
+            Err(e) => cli::fail(&e),
         },
         Some(Command::TestConnection { json }) => test_connection(&dirs, &args.profile, json, &runtime),
         Some(Command::Mapping { command }) => cli::mapping::run(command, &dirs, &args.profile),
@@ -158,7 +155,7 @@ fn run(args: Args) -> Exit {
         Some(Command::Notify(notify_args)) => cli::notify::run(&notify_args, &dirs, &args.profile, &runtime),
         Some(Command::Demo) => match runtime.block_on(nowsync::tui::run_demo()) {
             Ok(()) => Exit::Success,
-            Err(e) => fail(&e, Exit::Usage),
+            Err(e) => cli::fail(&e),
         },
         Some(Command::Status { json }) => match profile_of(&dirs, &args.profile) {
             Ok(profile) => cli::ops::status(&dirs.data_dir, &profile, json),
@@ -216,34 +213,29 @@ fn test_connection(dirs: &Dirs, name: &str, json: bool, runtime: &tokio::runtime
         Err(exit) => return exit,
     };
     if let Err(e) = cli::test_connection::precheck(&profile) {
-        return fail(&e, Exit::Usage);
+        return cli::fail(&e);
     }
     let sources = profile.credential_sources();
     let credentials = match nowsync::sync::read_credentials(&sources, &sources.secrets(), Prompt::OnTerminal) {
         Ok(credentials) => credentials,
-        Err(e) => return fail(&e, Exit::Usage),
+        Err(e) => return cli::fail(&e),
     };
     runtime.block_on(cli::test_connection::run(&profile, credentials, json))
 }
 
 /// The named profile of the configuration file.
 fn profile_of(dirs: &Dirs, name: &str) -> Result<nowsync::config::Profile, Exit> {
-    let config = Config::load(&dirs.config_file).map_err(|e| fail(&e, Exit::Usage))?;
-    Ok(config.profile(name).map_err(|e| fail(&e, Exit::Usage))?.clone())
+    let config = Config::load(&dirs.config_file).map_err(|e| cli::fail(&e))?;
+    Ok(config.profile(name).map_err(|e| cli::fail(&e))?.clone())
 }
 
 /// The profile resolved for the engine and its secrets (blocking reads before the runtime
 /// works).
 fn engine_profile(dirs: &Dirs, name: &str) -> Result<(ResolvedProfile, nowsync::sync::Credentials), Exit> {
-    let config = Config::load(&dirs.config_file).map_err(|e| fail(&e, Exit::Usage))?;
-    let profile = config.resolve(name).map_err(|e| fail(&e, Exit::Usage))?;
+    let config = Config::load(&dirs.config_file).map_err(|e| cli::fail(&e))?;
+    let profile = config.resolve(name).map_err(|e| cli::fail(&e))?;
     let sources = &profile.credentials;
-    let credentials = nowsync::sync::read_credentials(sources, &sources.secrets(), Prompt::OnTerminal)
-        .map_err(|e| fail(&e, Exit::Usage))?;
+    let credentials =
+        nowsync::sync::read_credentials(sources, &sources.secrets(), Prompt::OnTerminal).map_err(|e| cli::fail(&e))?;
     Ok((profile, credentials))
-}
-
-fn fail(err: &(dyn std::error::Error + 'static), exit: Exit) -> Exit {
-    cli::report_error(err);
-    exit
 }

@@ -40,10 +40,7 @@ pub fn follow(data_dir: &Path, profile: &str, args: &LogsArgs) -> Exit {
         let records = match store.log_with_ids(&filter) {
             Ok(r) => r,
             Err(e) if e.is_transient() => Vec::new(),
-            Err(e) => {
-                super::report_error(&e);
-                return Exit::Usage;
-            }
+            Err(e) => return super::fail(&e),
         };
         let mut text = String::new();
         for (id, r) in &records {
@@ -84,10 +81,7 @@ fn wait_for_state(data_dir: &Path, profile: &str) -> Result<Store, Exit> {
                 std::thread::sleep(POLL);
             }
             Err(e) if e.is_transient() => std::thread::sleep(POLL),
-            Err(e) => {
-                super::report_error(&e);
-                return Err(Exit::Usage);
-            }
+            Err(e) => return Err(super::fail(&e)),
         }
     }
 }

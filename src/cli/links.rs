@@ -41,10 +41,7 @@ pub fn links(data_dir: &Path, profile: &str, args: &LinksArgs) -> Exit {
         }
         match store.links(name) {
             Ok(l) => all.extend(l),
-            Err(e) => {
-                super::report_error(&e);
-                return Exit::Usage;
-            }
+            Err(e) => return super::fail(&e),
         }
     }
     let needle = args.search.as_ref().map(|s| s.to_lowercase());

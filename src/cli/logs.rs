@@ -170,10 +170,7 @@ pub(super) fn open(data_dir: &Path, profile: &str) -> Result<Store, Exit> {
             eprintln!("{}", no_state(data_dir, profile));
             Err(Exit::Success)
         }
-        Err(e) => {
-            super::report_error(&e);
-            Err(Exit::Usage)
-        }
+        Err(e) => Err(super::fail(&e)),
     }
 }
 
@@ -238,10 +235,7 @@ pub fn logs(data_dir: &Path, profile: &str, args: &LogsArgs) -> Exit {
     }
     let records = match store.log(&args.filter()) {
         Ok(r) => r,
-        Err(e) => {
-            super::report_error(&e);
-            return Exit::Usage;
-        }
+        Err(e) => return super::fail(&e),
     };
     let rows: Vec<Value> = records.iter().filter_map(|r| serde_json::to_value(r).ok()).collect();
     let mut table = Table::new(&LOG_TABLE);
@@ -255,10 +249,7 @@ pub fn logs(data_dir: &Path, profile: &str, args: &LogsArgs) -> Exit {
 fn escrows(store: &Store, format: Format) -> Exit {
     let escrows = match store.escrows() {
         Ok(e) => e,
-        Err(e) => {
-            super::report_error(&e);
-            return Exit::Usage;
-        }
+        Err(e) => return super::fail(&e),
     };
     let rows: Vec<Value> = escrows.iter().filter_map(|r| serde_json::to_value(r).ok()).collect();
     let mut table = Table::new(&[

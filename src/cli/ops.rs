@@ -36,10 +36,7 @@ pub enum Scope {
 pub fn status(data_dir: &Path, profile: &Profile, json: bool) -> Exit {
     let s = match sync::status(data_dir, profile) {
         Ok(s) => s,
-        Err(e) => {
-            super::report_error(&e);
-            return Exit::Usage;
-        }
+        Err(e) => return super::fail(&e),
     };
     if !s.has_state {
         eprintln!("{}", super::logs::no_state(data_dir, &s.profile));
@@ -195,15 +192,11 @@ pub fn restart(data_dir: &Path, profile: &str, scope: Scope) -> Exit {
     };
     let _lock = match ProfileLock::acquire(data_dir, profile) {
         Ok(l) => l,
-        Err(e) => {
-            super::report_error(&e);
-            return Exit::Usage;
-        }
+        Err(e) => return super::fail(&e),
     };
     let result = Store::open(data_dir, profile).and_then(|s| s.reset(reset));
     if let Err(e) = result {
-        super::report_error(&e);
-        return Exit::Usage;
+        return super::fail(&e);
     }
     if matches!(reset, ResetScope::Quarantine | ResetScope::Full) {
         // The next quarantine mails again, even for the same reason.
@@ -227,20 +220,18 @@ pub fn restart(data_dir: &Path, profile: &str, scope: Scope) -> Exit {
 
 /// `allow-deletes`: applies exactly the staged set through the engine.
 pub async fn allow_deletes(profile: &ResolvedProfile, credentials: Credentials, data_dir: &Path) -> Exit {
-    let staged = Store::open(data_dir, &profile.name)
-        .and_then(|s| s.staged())
-        .map(|v| v.len())
-        .unwrap_or(0);
+    let staged =
+        match Store::open_read_only(data_dir, &profile.name).and_then(|s| s.map_or(Ok(Vec::new()), |s| s.staged())) {
+            Ok(rows) => rows.len(),
+            Err(e) => return super::fail(&e),
+        };
     if staged == 0 {
         println!("no deletions are staged");
         return Exit::Success;
     }
     let handle = match Handle::start(profile, credentials, sync::Options::new(data_dir)) {
         Ok(h) => h,
-        Err(e) => {
-            super::report_error(&e);
-            return Exit::Usage;
-        }
+        Err(e) => return super::fail(&e),
     };
     let mut rx = handle.subscribe();
     println!("applying {staged} staged deletions");

@@ -7,8 +7,8 @@ use std::path::Path;
 
 use tokio::sync::broadcast::error::RecvError;
 
-use super::Exit;
 use super::out::{self, Lines};
+use super::{Exit, ExitOf};
 use crate::config::ResolvedProfile;
 use crate::sync::outcome::Status;
 use crate::sync::{self, Answer, Command, Credentials, Handle, ObjectReport, OnDemand, OpKind, Subject, SyncEvent};
@@ -137,10 +137,7 @@ pub async fn run(
 ) -> Exit {
     let handle = match Handle::start(profile, credentials, sync::Options::new(data_dir)) {
         Ok(h) => h,
-        Err(e) => {
-            super::report_error(&e);
-            return Exit::Usage;
-        }
+        Err(e) => return super::fail(&e),
     };
     let mut rx = handle.subscribe();
     handle.send(Command::Provision {
@@ -165,12 +162,12 @@ pub async fn run(
                 }
                 Answer::NotProvisioned { kind, message } => {
                     out::eprint_line(&format!("error: {message}"));
-                    break super::sync::exit_of(kind);
+                    break kind.exit();
                 }
                 _ => {}
             },
             Ok(_) | Err(RecvError::Lagged(_)) => {}
-            Err(RecvError::Closed) => break Exit::Connection,
+            Err(RecvError::Closed) => break super::sync::engine_gone(),
         }
     };
     handle.shutdown().await;

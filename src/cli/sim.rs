@@ -116,7 +116,7 @@ pub enum SimError {
 }
 
 impl SimError {
-    pub fn exit(&self) -> Exit {
+    pub fn exit_code(&self) -> Exit {
         match self {
             SimError::FaultRate(_) | SimError::Semaphore => Exit::Usage,
             SimError::Bind { .. } | SimError::Serve(_) | SimError::Tls(_) => Exit::Connection,

@@ -11,21 +11,11 @@ use std::io::IsTerminal;
 use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 
-use super::Exit;
 use super::out::{self, Lines};
+use super::{Exit, ExitOf};
 use crate::config::ResolvedProfile;
 use crate::sync::outcome::Status;
-use crate::sync::{
-    self, Command, Credentials, CycleStats, ErrorKind, Handle, ObjectResult, OpKind, Plan, SkipReason, SyncEvent,
-};
-
-/// The exit code of an error of this kind.
-pub(super) fn exit_of(kind: ErrorKind) -> Exit {
-    match kind {
-        ErrorKind::Connection | ErrorKind::Other => Exit::Connection,
-        ErrorKind::Config | ErrorKind::Store => Exit::Usage,
-    }
-}
+use crate::sync::{self, Command, Credentials, CycleStats, Handle, ObjectResult, OpKind, Plan, SkipReason, SyncEvent};
 
 fn start(
     profile: &ResolvedProfile,
@@ -35,10 +25,7 @@ fn start(
 ) -> Result<Handle, Exit> {
     let mut options = sync::Options::new(data_dir);
     options.scheduled = scheduled;
-    Handle::start(profile, credentials, options).map_err(|e| {
-        super::report_error(&e);
-        Exit::Usage
-    })
+    Handle::start(profile, credentials, options).map_err(|e| super::fail(&e))
 }
 
 /// One planned op as lines of raw values (sanitised when printed, `out::Lines`).
@@ -178,7 +165,7 @@ pub(super) async fn follow(rx: &mut tokio::sync::broadcast::Receiver<SyncEvent>,
             Ok(e) => e,
             // A slow terminal missed some progress: carry on.
             Err(RecvError::Lagged(_)) => continue,
-            Err(RecvError::Closed) => return Exit::Connection,
+            Err(RecvError::Closed) => return engine_gone(),
         };
         if let Some(exit) = f.on(event) {
             return exit;
@@ -231,7 +218,7 @@ impl Follow {
                     eprintln!();
                 }
                 out::eprint_line(&format!("error: {message}"));
-                return Some(exit_of(kind));
+                return Some(kind.exit());
             }
             _ => {}
         }
@@ -278,6 +265,13 @@ impl Follow {
     }
 }
 
+/// The engine's events ended before the cycle did (the engine task is gone): fits none of
+/// DESIGN.md's codes; 2, since it needs a person (see `cli::exit`).
+pub(super) fn engine_gone() -> Exit {
+    eprintln!("error: the engine stopped before the cycle ended; the log file in the data dir's logs/ says why");
+    Exit::Usage
+}
+
 /// The progress bar on stderr.
 fn progress(done: u64, total: u64) {
     let width = 30usize;
@@ -317,8 +311,8 @@ pub async fn once(
     };
     handle.shutdown().await;
     // Quarantined (now, or still, e.g. a cycle that failed on rejected credentials): 4 wins.
-    let quarantined = crate::store::Store::open(data_dir, &profile.name)
-        .and_then(|s| s.quarantine())
+    let quarantined = crate::store::Store::open_read_only(data_dir, &profile.name)
+        .and_then(|s| s.map_or(Ok(None), |s| s.quarantine()))
         .is_ok_and(|q| q.is_some());
     if quarantined { exit.max(Exit::Stopped) } else { exit }
 }

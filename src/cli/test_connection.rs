@@ -77,10 +77,7 @@ pub async fn run(profile: &Profile, credentials: Credentials, json: bool) -> Exi
         sides,
     };
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".to_owned())
-        );
+        super::out::json(&report);
     } else {
         print!("{}", render_text(&report));
     }

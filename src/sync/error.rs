@@ -33,6 +33,16 @@ impl StartError {
     pub fn is_transient(&self) -> bool {
         false
     }
+
+    /// The kind the exit codes use: every start failure is the profile's or the machine's
+    /// setup (a missing section, the data dir, the profile lock held by another engine, a
+    /// client's `ca_file` or proxy); the message tells which.
+    pub fn kind(&self) -> super::ErrorKind {
+        match self {
+            StartError::NotConfigured(_) | StartError::ServiceNow(_) | StartError::Graph(_) => super::ErrorKind::Config,
+            StartError::DataDir { .. } | StartError::Store(_) => super::ErrorKind::Store,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +66,16 @@ pub enum CycleError {
     /// `allow-deletes` with nothing staged.
     #[error("no deletions are staged: there is nothing to allow")]
     NothingStaged,
+    /// A staged deletion that does not read back (issue 17: nothing staged is dropped silently).
+    #[error(
+        "the staged deletion of {object_type} '{source_id}' cannot be read ({source}): nothing was applied and the staged set is kept; the next cycle stages again what the deletion threshold holds back, or `nowsync restart --scope full` clears the staged set"
+    )]
+    StagedUnreadable {
+        object_type: String,
+        source_id: String,
+        #[source]
+        source: serde_json::Error,
+    },
     /// Provision on demand named an object Entra does not have.
     #[error("no {object} '{key}' in Entra ({by}): check the spelling, or the object's id in Entra")]
     NoSuchObject {
@@ -84,9 +104,10 @@ impl CycleError {
             CycleError::ServiceNow(e) => e.is_transient(),
             CycleError::Graph(e) => e.is_transient(),
             CycleError::Store(e) => e.is_transient(),
-            CycleError::NothingStaged | CycleError::NoSuchObject { .. } | CycleError::IntegrationAccount { .. } => {
-                false
-            }
+            CycleError::StagedUnreadable { .. }
+            | CycleError::NothingStaged
+            | CycleError::NoSuchObject { .. }
+            | CycleError::IntegrationAccount { .. } => false,
         }
     }
 
@@ -94,10 +115,9 @@ impl CycleError {
     pub fn kind(&self) -> super::ErrorKind {
         match self {
             CycleError::ServiceNow(_) | CycleError::Graph(_) => super::ErrorKind::Connection,
-            CycleError::Store(_) => super::ErrorKind::Store,
-            CycleError::NothingStaged | CycleError::NoSuchObject { .. } | CycleError::IntegrationAccount { .. } => {
-                super::ErrorKind::Config
-            }
+            CycleError::Store(_) | CycleError::StagedUnreadable { .. } => super::ErrorKind::Store,
+            CycleError::IntegrationAccount { .. } => super::ErrorKind::Config,
+            CycleError::NothingStaged | CycleError::NoSuchObject { .. } => super::ErrorKind::Refused,
         }
     }
 }

@@ -132,10 +132,11 @@ pub enum ErrorKind {
     Connection,
     /// Configuration or mapping (exit 2).
     Config,
-    /// The state database or the data dir.
+    /// The state database or the data dir (exit 2: the admin fixes the machine's state).
     Store,
-    /// Anything else that stopped the cycle.
-    Other,
+    /// The command does not apply to the state as it is: a plan no longer the last one shown,
+    /// nothing staged, no such object (exit 2, a usage error).
+    Refused,
 }
 
 /// How much a [`SyncEvent::Log`] line matters.

@@ -13,7 +13,8 @@ pub fn write(dir: &Path, csv: bool, records: &[LogRecord]) -> Result<PathBuf, Fi
     let text = if csv {
         crate::store::log_csv(records)?
     } else {
-        serde_json::to_string_pretty(records)?
+        // Every control and bidirectional character escaped, as `logs --format json` does.
+        crate::model::text_json::to_safe_json(records)?
     };
     crate::config::write_private_file(&path, text.as_bytes())?;
     Ok(path)

@@ -40,18 +40,24 @@ pub(crate) fn hold(
 
 /// Stores the staged set (replacing an older one).
 pub(crate) fn persist(cx: &Context, held: &[Op], cycle_id: i64) -> Result<(), CycleError> {
-    let rows: Vec<StagedRow> = held
+    let rows = held
         .iter()
-        .map(|op| StagedRow {
-            object_type: op.object_type.as_str().to_owned(),
-            source_id: op.source_id.clone(),
-            source_name: op.source_name.clone(),
-            sys_id: op.target_id.clone().unwrap_or_default(),
-            action: op.kind.action().to_string(),
-            cycle_id,
-            op: serde_json::to_string(op).unwrap_or_default(),
+        .map(|op| {
+            Ok(StagedRow {
+                object_type: op.object_type.as_str().to_owned(),
+                source_id: op.source_id.clone(),
+                source_name: op.source_name.clone(),
+                sys_id: op.target_id.clone().unwrap_or_default(),
+                action: op.kind.action().to_string(),
+                cycle_id,
+                op: serde_json::to_string(op).map_err(|source| CycleError::StagedUnreadable {
+                    object_type: op.object_type.as_str().to_owned(),
+                    source_id: op.source_id.clone(),
+                    source,
+                })?,
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>, CycleError>>()?;
     cx.store.set_staged(&rows)?;
     cx.log(
         LogLevel::Warn,
@@ -102,18 +108,29 @@ impl From<HeldOp> for Op {
     }
 }
 
-/// The staged set as a plan (exactly the held ops), or `None` when nothing is staged.
+/// The staged set as a plan (exactly the held ops), or `None` when nothing is staged. A row
+/// that cannot be read back stops it with that row's id: nothing is applied, nothing cleared.
 pub(crate) fn staged_plan(cx: &Context, plan_id: u64) -> Result<Option<Arc<Plan>>, CycleError> {
-    let rows = cx.store.staged()?;
-    let ops: Vec<Op> = rows
-        .iter()
-        .filter_map(|r| serde_json::from_str::<HeldOp>(&r.op).ok())
-        .map(Op::from)
-        .collect();
+    let ops = held_ops(&cx.store.staged()?)?;
     if ops.is_empty() {
         return Ok(None);
     }
     Ok(Some(Arc::new(Plan::new(plan_id, CycleKind::Incremental, ops))))
+}
+
+/// Every staged row's op, or the first row that does not read back as a disable or a delete.
+fn held_ops(rows: &[StagedRow]) -> Result<Vec<Op>, CycleError> {
+    rows.iter()
+        .map(|r| {
+            serde_json::from_str::<HeldOp>(&r.op)
+                .map(Op::from)
+                .map_err(|source| CycleError::StagedUnreadable {
+                    object_type: r.object_type.clone(),
+                    source_id: r.source_id.clone(),
+                    source,
+                })
+        })
+        .collect()
 }
 
 /// After `allow-deletes` applied the staged set: forget it, and end a quarantine whose only
@@ -162,6 +179,39 @@ mod tests {
         ] {
             let held: HeldOp = serde_json::from_str(&serde_json::to_string(&op).unwrap()).unwrap();
             assert_eq!(Op::from(held), op);
+        }
+    }
+
+    /// Issue 17, defect 4: a staged row that does not read back stops `allow-deletes` naming
+    /// it; before, it was skipped and the whole set cleared after the others were applied.
+    #[test]
+    fn an_unreadable_staged_row_stops_with_its_id() {
+        let op = Op {
+            object_type: ObjectType::User,
+            source_id: "u1".into(),
+            source_name: "a@x".into(),
+            target_id: Some("0123456789abcdef0123456789abcdef".into()),
+            member_id: None,
+            kind: OpKind::Delete,
+            steps: Vec::new(),
+            hash: "h".into(),
+        };
+        let row = |source_id: &str, op: String| StagedRow {
+            object_type: "user".into(),
+            source_id: source_id.into(),
+            source_name: "n".into(),
+            sys_id: "s".into(),
+            action: "delete".into(),
+            cycle_id: 1,
+            op,
+        };
+        let good = row("u1", serde_json::to_string(&op).unwrap());
+        assert_eq!(held_ops(std::slice::from_ref(&good)).unwrap(), [op.clone()]);
+        for bad in ["", "{}", "{\"action\":\"create\"}", "not json"] {
+            let e = held_ops(&[good.clone(), row("u2-broken", bad.into())]).unwrap_err();
+            let text = e.to_string();
+            assert!(text.contains("u2-broken") && text.contains("nothing"), "{text}");
+            assert_eq!(e.kind(), crate::sync::ErrorKind::Store);
         }
     }
 }

@@ -2,6 +2,7 @@
 //! or read-only data dir, a cycle starting at the same moment), their tables and formats, the
 //! exit codes by kind, and hostile data through every output.
 
+mod exit_codes;
 mod state_access;
 
 use std::path::Path;
