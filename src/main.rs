@@ -126,7 +126,7 @@ fn run(args: Args) -> Exit {
         args.command,
         Some(Command::Logs(_) | Command::Links(_) | Command::Status { .. })
     );
-    let _log_guard = if read_only {
+    let logging = if read_only {
         cli::logging::init_existing(&dirs.data_dir)
     } else {
         match cli::logging::init(&dirs.data_dir) {
@@ -134,6 +134,16 @@ fn run(args: Args) -> Exit {
             Err(e) => return cli::fail(&e),
         }
     };
+    if let (Some(logging), Ok(config)) = (&logging, Config::load(&dirs.config_file))
+        && let Some(days) = config
+            .profiles
+            .values()
+            .map(|p| p.provisioning.log_retention_days)
+            .max()
+    {
+        // The log files are shared by the profiles: the longest retention decides.
+        logging.keep_days(days);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => return cli::fail(&e),

@@ -349,7 +349,7 @@ impl Ctx {
         };
         if smtp_tls == SmtpTls::None
             && let Some(host) = &raw.smtp_host
-            && !matches!(host.as_str(), "localhost" | "127.0.0.1" | "::1")
+            && !crate::net::proxy::is_loopback_name(host)
         {
             return Err(self.invalid(
                 S,

@@ -114,6 +114,14 @@ fn is_loopback_host(host: &url::Host<&str>) -> bool {
     }
 }
 
+/// Whether a bare host name or address is loopback: `localhost`, 127.0.0.0/8 or `::1`, an
+/// IPv6 address with or without brackets (`[::1]`). The one rule for `smtp_host` (config and
+/// notifier alike).
+pub fn is_loopback_name(host: &str) -> bool {
+    let bare = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    bare.eq_ignore_ascii_case("localhost") || bare.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 /// Whether the URL's host is loopback (127.0.0.0/8, ::1, `localhost`).
 pub fn is_loopback(url: &Url) -> bool {
     url.host().is_some_and(|h| is_loopback_host(&h))

@@ -9,7 +9,6 @@
 //! (they say why), sanitised, and scrubbed of the password and of its base64 forms in case a
 //! server echoes the AUTH line back.
 
-use std::net::IpAddr;
 use std::time::Duration;
 
 use lettre::message::{Mailbox, header::ContentType};
@@ -301,8 +300,7 @@ impl Notifier {
 
 /// `localhost` or a loopback address (`127.0.0.0/8`, `::1`, with or without brackets).
 pub fn is_loopback(host: &str) -> bool {
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    bare.eq_ignore_ascii_case("localhost") || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    crate::net::proxy::is_loopback_name(host)
 }
 
 #[cfg(test)]

@@ -115,6 +115,12 @@ pub enum Error {
         "{ctx}: the developer instance is hibernating: wake it by signing in at developer.servicenow.com, then try again"
     )]
     Hibernating { ctx: Context },
+    /// 413, 414 or 431: a load balancer or the instance refused the request's size before any
+    /// ServiceNow code ran (issue 17: a 10 MB user name is not "not an instance").
+    #[error(
+        "{ctx}: the request is too large ({status} {what}): a value it carries is too long — in a header (the user name, the password, a token) or in the URL (a query naming a long value); shorten that value"
+    )]
+    TooLarge { ctx: Context, status: u16, what: String },
     #[error(
         "{ctx}: the host does not answer as a ServiceNow instance ({what}): Your ServiceNow instance name appears to be invalid; check the instance name or URL"
     )]
@@ -249,6 +255,7 @@ impl Error {
             | Error::Status { ctx, .. }
             | Error::Hibernating { ctx }
             | Error::NotServiceNow { ctx, .. }
+            | Error::TooLarge { ctx, .. }
             | Error::Truncated { ctx, .. }
             | Error::Dropped { ctx, .. }
             | Error::Dns { ctx, .. }
@@ -271,7 +278,10 @@ impl Error {
             Error::NotFound { .. } => Some(404),
             Error::RateLimited { .. } => Some(429),
             Error::AcceptedEmpty { .. } => Some(202),
-            Error::Server { status, .. } | Error::Status { status, .. } | Error::OAuth { status, .. } => Some(*status),
+            Error::Server { status, .. }
+            | Error::Status { status, .. }
+            | Error::OAuth { status, .. }
+            | Error::TooLarge { status, .. } => Some(*status),
             _ => None,
         }
     }

@@ -3,8 +3,9 @@
 //! Rules: a ServiceNow JSON body decides (`{"result":…}` success, `{"error":{message,detail}}`
 //! the instance's verdict); an HTML page matching /hibernat/i is a hibernating developer
 //! instance whatever the status; other non-JSON answers are "not a ServiceNow instance", except
-//! for 401, 429 and 5xx (proxies and load balancers answer those in HTML too) and 400 (the
-//! instance's own HTML "Request header is too large"); a JSON body that does not parse is
+//! for 401, 429 and 5xx (proxies and load balancers answer those in HTML too), 400 (the
+//! instance's own HTML "Request header is too large") and 413/414/431 (a request too large,
+//! whoever answered); a JSON body that does not parse is
 //! truncated (a quota-cancelled transaction).
 
 use std::time::Duration;
@@ -86,6 +87,16 @@ pub fn classify(
         401 => Err(Error::Unauthorized {
             ctx,
             message: message(),
+        }),
+        413 | 414 | 431 => Err(Error::TooLarge {
+            ctx,
+            status,
+            what: match status {
+                413 => "Payload Too Large",
+                414 => "URI Too Long",
+                _ => "Request Header Fields Too Large",
+            }
+            .to_owned(),
         }),
         429 => Err(Error::RateLimited {
             ctx,

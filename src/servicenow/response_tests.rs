@@ -247,3 +247,32 @@ fn messages_name_instance_method_table_and_transaction_not_secrets() {
         .to_string();
     assert!(n.contains("appears to be invalid"), "{n}");
 }
+
+/// Issue 17, defect 7: a request refused for its size (a 10 MB user name in the Basic
+/// header: 431; a long query: 414; a big body: 413) is reported as that, in HTML, plain text or
+/// no body, never as "not a ServiceNow instance".
+#[test]
+fn a_request_too_large_is_named_as_such() {
+    for (status, what) in [
+        (431, "Request Header Fields Too Large"),
+        (414, "URI Too Long"),
+        (413, "Payload Too Large"),
+    ] {
+        for (hdrs, body) in [
+            (
+                &[("content-type", "text/html")][..],
+                "<html><body>Request Header Or Cookie Too Large</body></html>",
+            ),
+            (&[][..], ""),
+            (&[("content-type", "text/plain")][..], "too large"),
+        ] {
+            let e = run(status, hdrs, body).unwrap_err();
+            assert!(matches!(e, Error::TooLarge { .. }), "{status} {body:?}: {e:?}");
+            let text = e.to_string();
+            assert!(text.contains(what) && text.contains("too long"), "{text}");
+            assert!(!text.contains("does not answer as a ServiceNow instance"), "{text}");
+            assert!(!e.is_transient() && !e.is_connection());
+            assert_eq!(e.status(), Some(status));
+        }
+    }
+}

@@ -336,3 +336,24 @@ async fn no_secret_of_either_side_appears_in_output_or_data_dir() {
         }
     }
 }
+
+/// Issue 17, defect 7: a 10 MB user name makes the request too large for the server (431);
+/// test connection says so, not "not a ServiceNow instance".
+#[tokio::test]
+async fn a_ten_megabyte_user_name_is_reported_as_too_large() {
+    let sim = snow::spawn(snow::Options::default()).await.unwrap();
+    let ws = Workspace::new();
+    ws.servicenow_profile(&sim.url, &"u".repeat(10 * 1024 * 1024));
+    let out = ws
+        .run(&["test-connection"], &[("NOWSYNC_SERVICENOW_PASSWORD", "x")])
+        .await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    assert!(stdout.contains("too large"), "{}", &stdout[..stdout.len().min(2000)]);
+    assert!(!stdout.contains("does not answer as a ServiceNow instance"), "{stdout}");
+    assert!(
+        stdout.len() < 20_000,
+        "the 10 MB value was echoed: {} bytes",
+        stdout.len()
+    );
+}

@@ -146,3 +146,38 @@ fn missing_reference_create_is_accepted() {
         crate::config::MissingReferenceMode::Create
     );
 }
+
+/// Issue 17, defect 9: plain SMTP is allowed to every loopback host the notifier accepts —
+/// all of 127.0.0.0/8 and `[::1]` — and refused elsewhere.
+#[test]
+fn plain_smtp_is_allowed_to_every_loopback_host() {
+    let with_host = |host: &str| {
+        parse(&format!(
+            "[profiles.p.notification]\nemail = \"idm@example.com\"\nsmtp_host = \"{host}\"\nsmtp_tls = \"none\"\n"
+        ))
+    };
+    for host in [
+        "localhost",
+        "127.0.0.1",
+        "127.0.0.2",
+        "127.255.255.254",
+        "::1",
+        "[::1]",
+        "LOCALHOST",
+    ] {
+        assert!(with_host(host).is_ok(), "{host}: {:?}", with_host(host).err());
+        assert!(crate::notify::is_loopback(host), "{host}");
+    }
+    for host in [
+        "128.0.0.1",
+        "10.0.0.1",
+        "[::2]",
+        "smtp.example.com",
+        "127.0.0.1.example.com",
+        "[127.0.0.1",
+    ] {
+        let e = with_host(host).unwrap_err().to_string();
+        assert!(e.contains("loopback"), "{host}: {e}");
+        assert!(!crate::notify::is_loopback(host), "{host}");
+    }
+}
