@@ -206,7 +206,10 @@ mod tests {
             op,
         };
         let good = row("u1", serde_json::to_string(&op).unwrap());
-        assert_eq!(held_ops(std::slice::from_ref(&good)).unwrap(), std::slice::from_ref(&op));
+        assert_eq!(
+            held_ops(std::slice::from_ref(&good)).unwrap(),
+            std::slice::from_ref(&op)
+        );
         for bad in ["", "{}", "{\"action\":\"create\"}", "not json"] {
             let e = held_ops(&[good.clone(), row("u2-broken", bad.into())]).unwrap_err();
             let text = e.to_string();
