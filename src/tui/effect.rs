@@ -28,6 +28,8 @@ pub enum Effect {
     Engine(crate::sync::Command),
     /// Reads the provisioning log's records from the state store.
     LoadRecords,
+    /// Reads the cycle history and the totals to date from the state store.
+    LoadHistory,
     /// Writes records to a file in the data dir (`json` or `csv`).
     Export {
         csv: bool,
@@ -116,6 +118,7 @@ impl std::fmt::Debug for Effect {
             Effect::StartEngine => "StartEngine",
             Effect::Engine(_) => "Engine",
             Effect::LoadRecords => "LoadRecords",
+            Effect::LoadHistory => "LoadHistory",
             Effect::Export { .. } => "Export",
             Effect::ExportSchema(_) => "ExportSchema",
             Effect::SaveSettings { .. } => "SaveSettings",

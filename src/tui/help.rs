@@ -4,7 +4,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
 use super::app::Screen;
 use super::theme::Theme;
@@ -101,7 +101,10 @@ const MAPPINGS: &[(&str, &str)] = &[
 ];
 
 const SCOPE: &[(&str, &str)] = &[
-    ("a", "assigned or all users and groups (saved to the settings at once)"),
+    (
+        "a",
+        "assigned or all users and groups: a dry run of the change shows what it does; y saves it",
+    ),
     ("g", "user or group scoping filters"),
     ("↑ ↓", "select a clause"),
     ("n / f", "add a clause to the selected filter / a new filter"),
@@ -110,8 +113,11 @@ const SCOPE: &[(&str, &str)] = &[
         "← → (in the form)",
         "pick the attribute or operator; a letter jumps to an attribute",
     ),
-    ("S", "check and save the mapping file; the counts and samples follow"),
-    ("r", "read the source again: counts and samples"),
+    (
+        "S",
+        "check and save the mapping file (what it does is shown first); the counts follow",
+    ),
+    ("c", "count again: read the source for the counts and samples"),
     ("Esc", "close the form; back (asks first when unsaved)"),
 ];
 
@@ -139,50 +145,110 @@ const PLAN: &[(&str, &str)] = &[
     ("Esc", "back to the dashboard"),
 ];
 
-const EVERYWHERE: [(&str, &str); 4] = [
-    ("F1, ? (outside a text field)", "this help"),
-    ("Esc", "leave a text field or close an overlay; never exits"),
+const EVERYWHERE: [(&str, &str); 10] = [
+    (
+        "1–8, Tab / Shift-Tab",
+        "switch screens: Dashboard, Plan, Records (provisioning logs), Log, Mappings, Scope, Settings, Setup (outside a text field)",
+    ),
+    (
+        "r / d",
+        "run a cycle now / dry run (plan without writing), from every screen where the key is not the screen's own",
+    ),
+    (
+        "a e L m s t w",
+        "plan, provisioning logs, log, mappings, scope, settings, setup wizard (where the screen does not use the letter)",
+    ),
+    (
+        "p / x",
+        "pause or resume scheduled cycles / stop the running cycle (asks first)",
+    ),
+    ("F1, ? (outside a text field)", "this help; ↑ ↓ PgUp PgDn scroll it"),
+    ("Esc", "leave a text field, close an overlay or go back; never exits"),
     (
         "q (outside a text field)",
         "quit (asks first when edits are unsaved or a cycle runs)",
     ),
     ("Ctrl-C", "quit from anywhere (asks first likewise)"),
+    (
+        "",
+        "Leaving a screen with unsaved edits asks first; the edits stay until saved or dropped.",
+    ),
+    (
+        "",
+        "A change of scope, scoping filters, matching or deprovisioning shows what it would do (a dry run of the changed rules) before it is saved.",
+    ),
 ];
 
-/// The overlay.
+/// The width of the keys column.
+const KEYS: usize = 26;
+
+/// The popup over a body of `width` columns: its inner width.
+fn inner_width(width: u16) -> usize {
+    (width.saturating_sub(8).min(90) as usize).saturating_sub(2)
+}
+
+/// The help of `screen`, wrapped to `width` columns: the screen's keys, then every screen's.
+fn lines(screen: Screen, width: usize, t: Theme) -> Vec<Line<'static>> {
+    let text = width.saturating_sub(KEYS + 1).max(10);
+    let mut out = Vec::new();
+    let mut row = |k: &str, v: &str| {
+        for (i, part) in crate::tui::text::wrap(v, text).into_iter().enumerate() {
+            let key = if i == 0 { k } else { "" };
+            out.push(Line::from(vec![
+                Span::styled(format!("{key:<KEYS$} "), t.key()),
+                Span::raw(part),
+            ]));
+        }
+    };
+    for (k, v) in keys(screen) {
+        row(k, v);
+    }
+    row("", "");
+    for (k, v) in EVERYWHERE {
+        row(k, v);
+    }
+    out
+}
+
+/// How many rows the help of `screen` has in a terminal `width` columns wide.
+pub fn rows(screen: Screen, width: u16) -> usize {
+    lines(screen, inner_width(width), Theme::monochrome()).len()
+}
+
+/// The overlay, scrolled to `scroll`.
 pub struct HelpView {
     pub screen: Screen,
     pub theme: Theme,
+    pub scroll: u16,
 }
 
 impl Widget for HelpView {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
         let width = area.width.saturating_sub(8).min(90);
-        let height = area.height.saturating_sub(4);
-        let popup = Rect::new(area.x + (area.width - width) / 2, area.y + 2, width, height);
+        let height = area.height.saturating_sub(2).max(3);
+        let popup = Rect::new(area.x + (area.width - width) / 2, area.y + 1, width, height);
         Clear.render(popup, buf);
+        let lines = lines(self.screen, inner_width(area.width), t);
+        let shown = popup.height.saturating_sub(2) as usize;
+        let scroll = (self.scroll as usize).min(lines.len().saturating_sub(shown));
+        let more = if lines.len() > shown {
+            format!(
+                " · rows {}–{} of {}, ↑↓ scroll",
+                scroll + 1,
+                (scroll + shown).min(lines.len()),
+                lines.len()
+            )
+        } else {
+            String::new()
+        };
         let block = Block::default().borders(Borders::ALL).title(Span::styled(
-            format!(" Help · {} · Esc closes ", self.screen.title()),
+            format!(" Help · {}{more} · Esc closes ", self.screen.title()),
             t.title(),
         ));
-        let mut lines = Vec::new();
-        let row = |k: &str, v: &str| {
-            Line::from(vec![
-                Span::styled(format!("{k:<26} "), t.key()),
-                Span::raw(v.to_owned()),
-            ])
-        };
-        for (k, v) in keys(self.screen) {
-            lines.push(row(k, v));
-        }
-        lines.push(Line::default());
-        for (k, v) in EVERYWHERE {
-            lines.push(row(k, v));
-        }
         Paragraph::new(lines)
             .block(block)
-            .wrap(Wrap { trim: false })
+            .scroll((scroll as u16, 0))
             .render(popup, buf);
     }
 }

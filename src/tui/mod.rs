@@ -8,6 +8,7 @@
 //! their own files. Every string from the directory or ServiceNow is sanitised before drawing.
 
 pub mod app;
+mod chrome;
 pub mod effect;
 mod engine_task;
 pub mod error;
@@ -15,9 +16,11 @@ pub mod event;
 pub mod export;
 pub mod help;
 pub mod log;
+mod popup;
 mod runtime;
 pub mod screens;
 pub mod terminal;
+pub mod text;
 pub mod theme;
 pub mod view;
 
@@ -28,7 +31,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::config::{Config, ConfigError, Dirs};
-use crate::secrets::Secrets;
+use crate::secrets::{SecretName, Secrets};
 use app::App;
 use screens::{mappings, settings, wizard};
 use theme::Theme;
@@ -76,7 +79,8 @@ pub async fn run_console(dirs: &Dirs, profile: &str) -> Result<(), ConsoleError>
         .as_ref()
         .and_then(|c| c.profile(profile).ok())
         .filter(|p| p.servicenow.is_some() && p.entra.is_some());
-    let prefill = configured.map(prefill_from).unwrap_or_default();
+    let mut prefill = configured.map(prefill_from).unwrap_or_default();
+    from_environment(profile, &mut prefill);
     let ctx = Context {
         profile: profile.to_owned(),
         config_path: dirs.config_file.clone(),
@@ -127,10 +131,35 @@ fn prefill_from(p: &crate::config::Profile) -> Prefill {
         prefill.cloud = Some(e.cloud);
     }
     prefill.store = Some(p.secrets.store);
+    prefill.enabled = Some(p.provisioning.enabled);
     if let Some(n) = &p.notification {
         prefill.email = n.email.clone();
     }
     prefill
+}
+
+/// What the wizard learns from where it runs: whether a session bus can carry the Secret
+/// Service, and the secrets the environment (or a file it names) provides already, with their
+/// values for the connection test (they are never stored nor drawn).
+fn from_environment(profile: &str, prefill: &mut Prefill) {
+    let bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|v| !v.is_empty())
+        || std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|dir| std::path::Path::new(&dir).join("bus").exists());
+    prefill.no_session_bus = !bus;
+    let env = Secrets::new(profile, crate::secrets::StoreChoice::Env).with_interactive(false);
+    for name in [SecretName::ServiceNowPassword, SecretName::GraphClientSecret] {
+        let Ok(Some((value, source))) = env.lookup(name) else {
+            continue;
+        };
+        let var = match source {
+            crate::secrets::Source::File => name.file_env_var(),
+            _ => name.env_var(),
+        };
+        match name {
+            SecretName::ServiceNowPassword => prefill.password = value.expose().to_owned(),
+            _ => prefill.client_secret = value.expose().to_owned(),
+        }
+        prefill.env_secrets.push((name, var));
+    }
 }
 
 /// The demo's simulated tenant: a few hundred users with the planted failures.
@@ -167,6 +196,7 @@ pub fn demo_prefill(world: &crate::sim::world::World) -> Prefill {
         graph_url: Some(field("graph_url")),
         cloud: None,
         store: None,
+        ..Prefill::default()
     }
 }
 

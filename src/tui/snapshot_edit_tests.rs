@@ -28,6 +28,38 @@ fn app() -> App {
     app
 }
 
+/// A save of rules waits for the preview of the changed rules (issue 14): the engine answers
+/// with a plan and `y` confirms; the save's effects come out.
+fn previewed(app: &mut App, effects: Vec<Effect>) -> Vec<Effect> {
+    let [Effect::Engine(crate::sync::Command::PreviewPlan { request, .. })] = effects.as_slice() else {
+        panic!("no preview: {effects:?}")
+    };
+    assert!(matches!(app.shared.overlay, Overlay::Preview));
+    let plan = super::fixtures::plan();
+    app.handle(Event::Sync(crate::sync::SyncEvent::Answer {
+        request: *request,
+        answer: crate::sync::Answer::Preview(plan),
+    }));
+    app.handle(Event::Key(KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE)))
+}
+
+/// A key whose save is previewed and confirmed.
+fn key_saving(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    let effects = app.handle(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    previewed(app, effects)
+}
+
+/// After a confirmed save a dry run is offered: `n` declines it.
+fn no_dry_run(app: &mut App) {
+    assert!(
+        matches!(&app.shared.overlay, Overlay::Ask { yes, .. }
+            if matches!(**yes, super::super::app::Action::Engine(crate::sync::Command::DryRun))),
+        "{:?}",
+        app.shared.overlay
+    );
+    key(app, KeyCode::Char('n'));
+}
+
 fn typed(app: &mut App, text: &str) {
     for c in text.chars() {
         key(app, KeyCode::Char(c));
@@ -68,7 +100,7 @@ fn edit_save_and_leave() {
     assert!(app.mappings.doc.draft.form.is_none() && app.mappings.doc.draft.dirty);
     assert!(app.quit_warning().is_some_and(|w| w.contains("mappings")));
 
-    let effects = app.handle(Event::Key(KeyEvent::new(KeyCode::Char('S'), KeyModifiers::NONE)));
+    let effects = key_saving(&mut app, KeyCode::Char('S'));
     let [Effect::SaveMappings(save)] = effects.as_slice() else {
         panic!("{effects:?}")
     };
@@ -91,6 +123,7 @@ fn edit_save_and_leave() {
         Some(PathBuf::from("/etc/nowsync/mappings.toml"))
     );
     app.handle(Event::MappingsSaved(Ok(Some(config_text))));
+    no_dry_run(&mut app);
     assert!(!app.mappings.doc.draft.dirty);
     assert!(
         app.settings
@@ -102,7 +135,7 @@ fn edit_save_and_leave() {
 
     // A second save names the file the profile has now and leaves the configuration alone.
     key(&mut app, KeyCode::Char('D'));
-    let effects = app.handle(Event::Key(KeyEvent::new(KeyCode::Char('S'), KeyModifiers::NONE)));
+    let effects = key_saving(&mut app, KeyCode::Char('S'));
     assert!(matches!(effects.as_slice(), [Effect::SaveMappings(s)] if s.config.is_none()));
 
     leave_with_unsaved_edits(&mut app);
@@ -205,12 +238,13 @@ fn scope_builder_adds_checks_and_saves_a_clause() {
             .len(),
         2
     );
-    let effects = app.handle(Event::Key(KeyEvent::new(KeyCode::Char('S'), KeyModifiers::NONE)));
+    let effects = key_saving(&mut app, KeyCode::Char('S'));
     let [Effect::SaveMappings(save)] = effects.as_slice() else {
         panic!("{effects:?}")
     };
     assert!(save.text.contains("[[user.scoping_filters]]"), "{}", save.text);
     let effects = app.handle(Event::MappingsSaved(Ok(None)));
+    no_dry_run(&mut app);
     assert!(
         matches!(
             effects.as_slice(),
@@ -236,7 +270,7 @@ fn settings_rows_in_the_mapping_file_save_it_at_once() {
         key(&mut app, KeyCode::Down);
     }
     assert!(!app.in_text_field());
-    let effects = app.handle(Event::Key(KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE)));
+    let effects = key_saving(&mut app, KeyCode::Char(' '));
     let [Effect::SaveMappings(save)] = effects.as_slice() else {
         panic!("{effects:?}")
     };
@@ -256,7 +290,8 @@ fn settings_rows_in_the_mapping_file_save_it_at_once() {
             .is_empty()
     );
     app.handle(Event::MappingsSaved(Ok(config)));
-    let effects = app.handle(Event::Key(KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE)));
+    no_dry_run(&mut app);
+    let effects = key_saving(&mut app, KeyCode::Char(' '));
     let [Effect::SaveMappings(save)] = effects.as_slice() else {
         panic!("{effects:?}")
     };
@@ -266,6 +301,7 @@ fn settings_rows_in_the_mapping_file_save_it_at_once() {
         save.text
     );
     app.handle(Event::MappingsSaved(Ok(None)));
+    no_dry_run(&mut app);
     snap("settings_mapping_rows", &app);
 }
 
@@ -274,7 +310,7 @@ fn assigned_or_all_saves_the_settings_and_an_import_lists_its_drops() {
     let mut app = app();
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Char('s'));
-    let effects = app.handle(Event::Key(KeyEvent::new(KeyCode::Char('a'), KeyModifiers::NONE)));
+    let effects = key_saving(&mut app, KeyCode::Char('a'));
     let [Effect::SaveSettings { path, profile, edits }] = effects.as_slice() else {
         panic!("{effects:?}")
     };
@@ -287,6 +323,7 @@ fn assigned_or_all_saves_the_settings_and_an_import_lists_its_drops() {
     let profile = edit::check(&text, path, profile).unwrap();
     assert_eq!(profile.provisioning.scope, crate::config::ScopeMode::All);
     let effects = app.handle(Event::SettingsSaved(Ok(edit::Saved { text, profile })));
+    no_dry_run(&mut app);
     assert!(
         matches!(
             effects.as_slice(),

@@ -4,10 +4,10 @@
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::app::{App, Overlay, Screen};
+use super::chrome::{KeyLine, StatusLine, TopBar};
 use super::help::HelpView;
 use super::screens::dashboard::DashboardView;
 use super::screens::log::LogView;
@@ -35,66 +35,59 @@ pub fn render(app: &App, frame: &mut Frame) {
         );
         return;
     }
-    let [top, body, keys] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    let status = u16::from(!app.shared.status.is_empty());
+    let [top, body, status_area, keys] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(status),
+        Constraint::Length(1),
+    ])
+    .areas(area);
     frame.render_widget(TopBar { app }, top);
     screen(app, frame, body);
+    if status > 0 {
+        frame.render_widget(StatusLine { app }, status_area);
+    }
     frame.render_widget(KeyLine { app }, keys);
-    match &app.shared.overlay {
-        Overlay::None => {}
-        Overlay::Help => frame.render_widget(
-            HelpView {
+    overlay(app, frame, body);
+}
+
+fn confirm(app: &App, text: String) -> Confirm<'_> {
+    Confirm { app, text }
+}
+
+fn overlay(app: &App, frame: &mut Frame, body: Rect) {
+    let text = match &app.shared.overlay {
+        Overlay::None => return,
+        Overlay::Help => {
+            let help = HelpView {
                 screen: app.shared.screen,
                 theme: app.theme,
-            },
-            body,
+                scroll: app.shared.help_scroll,
+            };
+            return frame.render_widget(help, body);
+        }
+        Overlay::ConfirmQuit(why) => format!("{why}\nQuit anyway?"),
+        Overlay::ConfirmStop => "Stop the running cycle? It finishes the object in flight.".to_owned(),
+        Overlay::ConfirmLeave => "The settings have unsaved edits. Leave and drop them?".to_owned(),
+        Overlay::Ask { text, .. } => text.clone(),
+        Overlay::ConfirmCreate { table, field, value } => format!(
+            "Create a {table} row with {field} = '{}' in ServiceNow?",
+            crate::model::text::sanitize_for_terminal(value)
         ),
-        Overlay::ConfirmQuit(why) => frame.render_widget(
-            Confirm {
+        Overlay::ConfirmApply { summary, .. } => format!("Apply this plan to ServiceNow?\n{summary}"),
+        Overlay::LogLine(line) => {
+            let popup = Popup {
                 app,
-                text: format!("{why}\nQuit anyway?"),
-            },
-            body,
-        ),
-        Overlay::ConfirmStop => frame.render_widget(
-            Confirm {
-                app,
-                text: "Stop the running cycle? It finishes the object in flight.".to_owned(),
-            },
-            body,
-        ),
-        Overlay::ConfirmLeave => frame.render_widget(
-            Confirm {
-                app,
-                text: "The settings have unsaved edits. Leave and drop them?".to_owned(),
-            },
-            body,
-        ),
-        Overlay::Ask { text, .. } => frame.render_widget(
-            Confirm {
-                app,
-                text: text.clone(),
-            },
-            body,
-        ),
-        Overlay::ConfirmCreate { table, field, value } => frame.render_widget(
-            Confirm {
-                app,
-                text: format!(
-                    "Create a {table} row with {field} = '{}' in ServiceNow?",
-                    crate::model::text::sanitize_for_terminal(value)
-                ),
-            },
-            body,
-        ),
-        Overlay::ConfirmApply { summary, .. } => frame.render_widget(
-            Confirm {
-                app,
-                text: format!("Apply this plan to ServiceNow?\n{summary}"),
-            },
-            body,
-        ),
-    }
+                title: " Log line ",
+                text: crate::model::text::sanitize_for_terminal(line),
+                keys: "Esc or Enter closes",
+            };
+            return frame.render_widget(popup, body);
+        }
+        Overlay::Preview => return frame.render_widget(Popup::preview(app), body),
+    };
+    frame.render_widget(confirm(app, text), body);
 }
 
 /// Draws the screen shown into `area`.
@@ -114,8 +107,9 @@ fn screen(app: &App, frame: &mut Frame, area: Rect) {
         Screen::Dashboard => frame.render_widget(
             DashboardView {
                 state: &app.dashboard,
-                plan: app.plan.plan.as_deref(),
+                plan: &app.plan,
                 schedule: app.settings.schedule(),
+                records: &app.records.records,
                 log: &app.log,
                 theme,
             },
@@ -192,98 +186,5 @@ impl Widget for TooSmall {
     }
 }
 
-struct TopBar<'a> {
-    app: &'a App,
-}
-
-impl Widget for TopBar<'_> {
-    fn render(self, area: Rect, buf: &mut Buffer) {
-        let app = self.app;
-        let demo = if app.demo { " · DEMO (built-in simulators)" } else { "" };
-        let line = Line::from(vec![
-            Span::styled(" nowsync ", app.theme.title()),
-            Span::raw(format!(
-                "· {} · profile {}{demo}",
-                app.shared.screen.title(),
-                app.profile
-            )),
-        ]);
-        Paragraph::new(line).render(area, buf);
-    }
-}
-
-struct KeyLine<'a> {
-    app: &'a App,
-}
-
-impl Widget for KeyLine<'_> {
-    fn render(self, area: Rect, buf: &mut Buffer) {
-        let app = self.app;
-        let t = app.theme;
-        let line = if let Some(input) = &app.log_screen.filter {
-            Line::from(vec![
-                Span::styled("filter: ", t.key()),
-                Span::raw(crate::model::text::sanitize_for_terminal(input.value())),
-                Span::styled("  (Enter keeps, Esc clears)", t.dim()),
-            ])
-        } else if !app.shared.status.is_empty() {
-            Line::from(vec![
-                Span::styled("F1 help · q quit · ", t.dim()),
-                Span::raw(crate::model::text::sanitize_for_terminal(&app.shared.status)),
-            ])
-        } else {
-            let keys = match app.shared.screen {
-                Screen::Wizard => "F1 help · Enter next · PgUp/PgDn steps · Esc leave field · Ctrl-C quit",
-                Screen::Dashboard => {
-                    "F1 help · r run · d dry · p pause · e logs · a plan · m map · s scope · t settings"
-                }
-                Screen::Log => "F1 help · ↑↓ scroll · f follow · Space pause · l level · / filter · Esc back",
-                Screen::Records => "F1 help · Enter details · s status · / filter · J/C export · Esc back",
-                Screen::Plan => "F1 help · Enter diff · f action · / filter · A apply · Esc back",
-                Screen::Mappings => {
-                    "F1 help · ↑↓ select · g users/groups · Enter expression · e edit · S save · Esc back"
-                }
-                Screen::Scope => "F1 help · a assigned/all · n clause · f filter · S save · r read again · Esc back",
-                Screen::Settings => "F1 help · ↑↓ field · ←→ Space toggle · Enter save · Esc back",
-            };
-            Line::from(Span::styled(keys, t.dim()))
-        };
-        Paragraph::new(line).render(area, buf);
-    }
-}
-
-struct Confirm<'a> {
-    app: &'a App,
-    text: String,
-}
-
-impl Widget for Confirm<'_> {
-    fn render(self, area: Rect, buf: &mut Buffer) {
-        let t = self.app.theme;
-        let width = area.width.min(64);
-        let inner = width.saturating_sub(2).max(1) as usize;
-        let rows: usize = self
-            .text
-            .lines()
-            .map(|l| l.chars().count().div_ceil(inner).max(1))
-            .sum();
-        let height = (rows as u16 + 4).min(area.height);
-        let popup = Rect::new(
-            area.x + (area.width - width) / 2,
-            area.y + (area.height.saturating_sub(height)) / 2,
-            width,
-            height,
-        );
-        Clear.render(popup, buf);
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .title(Span::styled(" Confirm ", t.title()));
-        let mut lines: Vec<Line> = self.text.lines().map(|l| Line::from(l.to_owned())).collect();
-        lines.push(Line::default());
-        lines.push(Line::from(Span::styled("y: yes   n or Esc: no", t.key())));
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .render(popup, buf);
-    }
-}
+use super::popup::Confirm;
+pub use super::popup::Popup;

@@ -21,9 +21,13 @@ impl App {
                 Some(action) => self.update(action),
                 None => Vec::new(),
             },
-            Event::Key(_) | Event::Resize(..) => Vec::new(),
+            Event::Key(_) => Vec::new(),
+            Event::Resize(w, h) => {
+                self.size = (w, h);
+                Vec::new()
+            }
             Event::Tick => {
-                self.dashboard.tick(std::time::Duration::from_secs(1));
+                self.tick();
                 Vec::new()
             }
             Event::SettingsSaved(result) => self.settings_saved(result),
@@ -31,6 +35,15 @@ impl App {
             Event::SchemaImported(result) => {
                 let loaded = self.mappings.doc.draft.imported(result);
                 self.mappings.take(loaded);
+                Vec::new()
+            }
+            Event::History(result) => {
+                match result {
+                    Ok(history) => self.dashboard.history = Some(history),
+                    Err(e) => self
+                        .log
+                        .push(now(), Level::Warn, &format!("the cycle history could not be read: {e}")),
+                }
                 Vec::new()
             }
             Event::Records(result) => {
@@ -63,6 +76,13 @@ impl App {
                     Ok(()) => {
                         self.dashboard.state.get_or_insert(crate::sync::EngineState::Idle);
                         self.shared.status = "Engine started: r runs a cycle, d a dry run.".to_owned();
+                        if std::mem::take(&mut self.offer_after_start) {
+                            self.shared.overlay = crate::tui::app::Overlay::Ask {
+                                text: "Provisioning is off: nothing is written until it is turned on (Settings, t) or a cycle is run (r). Make a dry run now to see what it would do?".to_owned(),
+                                yes: Box::new(Action::Engine(crate::sync::Command::DryRun)),
+                            };
+                        }
+                        return vec![Effect::LoadHistory, Effect::LoadRecords];
                     }
                     Err(e) => {
                         self.shared.status = format!("The engine could not start: {e}");
@@ -80,8 +100,15 @@ impl App {
     }
 
     fn settings_saved(&mut self, result: Result<Saved, EditError>) -> Vec<Effect> {
-        if let Err(e) = &result {
-            self.shared.status = crate::model::text::sanitize_for_terminal(&format!("not saved: {e}"));
+        match &result {
+            Err(e) => {
+                self.offer_dry_run = false;
+                self.shared.status = crate::model::text::sanitize_for_terminal(&format!("not saved: {e}"));
+            }
+            Ok(saved) => {
+                self.rules_saved(&saved.profile, &self.mappings.doc.saved_text.clone());
+                self.offer_dry_run();
+            }
         }
         self.settings.saved(result);
         // Assigned or all changed from the scope screen: its counts follow.
@@ -100,6 +127,14 @@ impl App {
         if ok {
             // The scope's counts depend on the mappings' filters: ask again.
             self.scope.preview = None;
+            if let Some(s) = &self.settings.editor
+                && let Ok(profile) = crate::config::edit::check(&s.text, &s.config_path, &s.profile)
+            {
+                self.rules_saved(&profile, &self.mappings.doc.saved_text.clone());
+            }
+            self.offer_dry_run();
+        } else {
+            self.offer_dry_run = false;
         }
         if self.shared.screen == Screen::Scope && self.scope.preview.is_none() {
             return self.scope.recount();
@@ -115,9 +150,23 @@ impl App {
                 self.settings = settings::State::of(&saved.profile, w.config_path.clone(), saved.text);
             }
             self.shared.screen = Screen::Dashboard;
-            self.shared.status = "Saved. The engine is starting.".to_owned();
+            // Provisioning off: nothing is written by itself; a dry run is offered once the
+            // engine runs.
+            self.offer_after_start = !saved.profile.provisioning.enabled;
+            self.shared.status = if saved.profile.provisioning.enabled {
+                "Saved. The engine is starting; provisioning is on: cycles run on the schedule.".to_owned()
+            } else {
+                "Saved. The engine is starting; provisioning is off: nothing is written by itself.".to_owned()
+            };
         }
         effects
+    }
+
+    /// The rules in force changed: a dry run's plan made under others is out of date.
+    fn rules_saved(&mut self, profile: &crate::config::Profile, mappings_text: &str) {
+        if let Ok(resolved) = profile.resolve_with(mappings_text) {
+            self.plan.rules_now(&resolved.plan_hash);
+        }
     }
 
     /// An engine event: its line to the log pane, then to the screens it is about.
@@ -127,7 +176,7 @@ impl App {
         }
         match event {
             SyncEvent::Answer { request, answer } => {
-                if self.scope.answer(request, &answer) {
+                if self.preview_answered(request, &answer) || self.scope.answer(request, &answer) {
                     return Vec::new();
                 }
                 let (mine, effects) = self.mappings.answer(request, &answer);
@@ -142,14 +191,29 @@ impl App {
                 }
                 effects
             }
-            SyncEvent::PlanReady { plan, .. } => {
-                if self.dashboard.running.as_ref().is_some_and(|r| r.dry_run) {
-                    self.shared.status = format!("Dry run planned {} operations: a opens the plan", plan.ops.len());
+            SyncEvent::PlanReady { plan, cycle_id } => {
+                let dry_run = self.dashboard.running.as_ref().is_none_or(|r| r.dry_run);
+                if dry_run {
+                    self.shared.status = format!(
+                        "Dry run: plan {} ready ({} operations), nothing written: a opens it",
+                        plan.id,
+                        plan.ops.len()
+                    );
                 }
-                self.plan.planned(plan);
+                self.plan.planned(plan, dry_run, cycle_id);
                 Vec::new()
             }
-            event => self.dashboard.on_sync(event),
+            SyncEvent::PlanRefused { plan_id, reason } => {
+                self.plan.refused(plan_id, &reason);
+                self.shared.status = reason;
+                Vec::new()
+            }
+            event => {
+                if let SyncEvent::CycleStarted { dry_run: false, .. } = &event {
+                    self.plan.cycle_started();
+                }
+                self.dashboard.on_sync(event)
+            }
         }
     }
 }

@@ -11,8 +11,8 @@
 //! edits are unsaved or a cycle is running, and `y` confirms.
 
 mod events;
-
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+mod keys;
+pub mod pending;
 
 use super::effect::Effect;
 use super::log::LogBuffer;
@@ -46,19 +46,35 @@ pub enum Overlay {
         text: String,
         yes: Box<Action>,
     },
+    /// One log line, whole (Enter on the log pane).
+    LogLine(String),
+    /// What a change would do, from a dry run of the changed rules; `y` saves it
+    /// (`App::pending`).
+    Preview,
 }
 
 /// A user's intent, from a key: the console's own, or one of a screen's.
 #[derive(Debug, Clone)]
 pub enum Action {
     Help,
+    /// Scroll the help by so many rows.
+    HelpScroll(isize),
     CloseOverlay,
     AskQuit,
     Quit,
     Engine(Command),
+    /// Apply the shown plan (confirmed).
+    Apply(u64),
     AskStop,
+    /// Another screen; asks first when the one shown has unsaved edits.
     Show(Screen),
-    OpenWizard,
+    /// Another screen, without asking.
+    Go(Screen),
+    /// Leave the reopened wizard, dropping its edits.
+    DropWizard,
+    /// Save the change the preview showed, or not.
+    ConfirmPending,
+    CancelPending,
     Wizard(wizard::Action),
     Log(log::Action),
     Plan(plan::Action),
@@ -73,8 +89,45 @@ pub enum Action {
 pub struct Shared {
     pub screen: Screen,
     pub overlay: Overlay,
-    /// The last thing the console has to say (bottom line).
+    /// The last thing the console has to say (above the key line); it goes after
+    /// [`STATUS_SECONDS`] or when another replaces it.
     pub status: String,
+    /// The status as the last tick saw it, and for how many ticks.
+    status_seen: String,
+    status_ticks: u32,
+    /// The help overlay's first row shown.
+    pub help_scroll: u16,
+}
+
+/// How long a status message stays.
+pub const STATUS_SECONDS: u32 = 8;
+
+impl Default for Shared {
+    fn default() -> Self {
+        Shared {
+            screen: Screen::Dashboard,
+            overlay: Overlay::None,
+            status: String::new(),
+            status_seen: String::new(),
+            status_ticks: 0,
+            help_scroll: 0,
+        }
+    }
+}
+
+impl Shared {
+    /// One second passed: a status shown that long goes.
+    fn tick(&mut self) {
+        if self.status != self.status_seen {
+            self.status_seen = self.status.clone();
+            self.status_ticks = 0;
+        } else if !self.status.is_empty() {
+            self.status_ticks += 1;
+            if self.status_ticks >= STATUS_SECONDS {
+                self.status.clear();
+            }
+        }
+    }
 }
 
 /// The whole console.
@@ -85,6 +138,16 @@ pub struct App {
     pub shared: Shared,
     pub log: LogBuffer,
     pub quit: bool,
+    /// The terminal's size, as the last resize said.
+    pub size: (u16, u16),
+    /// A change waiting for its preview and the admin's confirmation.
+    pub pending: Option<pending::Pending>,
+    /// Previews asked so far (their query ids).
+    previews: u64,
+    /// A confirmed change is being saved: offer a dry run once it is.
+    offer_dry_run: bool,
+    /// The wizard saved a profile with provisioning off: offer a dry run once the engine runs.
+    offer_after_start: bool,
     pub wizard: Option<Wizard>,
     pub dashboard: dashboard::State,
     pub log_screen: log::State,
@@ -101,13 +164,14 @@ impl App {
             theme,
             profile: profile.to_owned(),
             demo,
-            shared: Shared {
-                screen: Screen::Dashboard,
-                overlay: Overlay::None,
-                status: String::new(),
-            },
+            shared: Shared::default(),
             log: LogBuffer::default(),
             quit: false,
+            size: (crate::tui::view::MIN_WIDTH, crate::tui::view::MIN_HEIGHT),
+            pending: None,
+            previews: 0,
+            offer_dry_run: false,
+            offer_after_start: false,
             wizard: None,
             dashboard: dashboard::State::default(),
             log_screen: log::State::default(),
@@ -158,78 +222,25 @@ impl App {
         None
     }
 
-    /// The meaning of a key here: overlays first, then the keys of every screen, then the
-    /// screen's own.
-    pub fn action_for(&self, key: KeyEvent) -> Option<Action> {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        if ctrl && key.code == KeyCode::Char('c') {
-            return Some(Action::AskQuit);
-        }
-        match &self.shared.overlay {
-            Overlay::None => {}
-            Overlay::Help => {
-                return match key.code {
-                    KeyCode::Esc | KeyCode::F(1) | KeyCode::Char('?') => Some(Action::CloseOverlay),
-                    KeyCode::Char('q') => Some(Action::AskQuit),
-                    _ => None,
-                };
-            }
-            _ => {
-                return match key.code {
-                    KeyCode::Char('y') | KeyCode::Char('Y') => Some(self.confirmed()),
-                    KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => Some(Action::CloseOverlay),
-                    _ => None,
-                };
-            }
-        }
-        if key.code == KeyCode::F(1) {
-            return Some(Action::Help);
-        }
-        // The log filter is typed in the key line, over whichever screen shows the pane.
-        if self.log_screen.in_text_field() {
-            return Some(Action::Log(log::Action::FilterKey(key)));
-        }
-        if !self.in_text_field() {
-            match key.code {
-                KeyCode::Char('?') => return Some(Action::Help),
-                KeyCode::Char('q') => return Some(Action::AskQuit),
-                _ => {}
-            }
-        }
-        match self.shared.screen {
-            Screen::Wizard => self.wizard.as_ref()?.action_for(key).map(Action::Wizard),
-            Screen::Dashboard => self.dashboard.key(key),
-            Screen::Log => self.log_screen.key(key),
-            Screen::Plan => self.plan.key(key),
-            Screen::Records => self.records.key(key),
-            Screen::Mappings => self.mappings.key(key),
-            Screen::Scope => self.scope.key(key, &self.mappings.doc),
-            Screen::Settings => self.settings.key(key),
-        }
-    }
-
-    fn confirmed(&self) -> Action {
-        match &self.shared.overlay {
-            Overlay::ConfirmQuit(_) => Action::Quit,
-            Overlay::ConfirmLeave => Action::Settings(settings::Action::Discard),
-            Overlay::Ask { yes, .. } => (**yes).clone(),
-            Overlay::ConfirmStop => Action::Engine(Command::Stop),
-            Overlay::ConfirmApply { plan_id, .. } => Action::Engine(Command::ApplyPlan { plan_id: *plan_id }),
-            Overlay::ConfirmCreate { table, field, value } => Action::Engine(Command::CreateReference {
-                request: 1,
-                table: table.clone(),
-                field: field.clone(),
-                value: value.clone(),
-            }),
-            Overlay::None | Overlay::Help => Action::CloseOverlay,
-        }
-    }
-
-    /// Applies one action. Never awaits, never draws.
+    /// Applies one action. Never awaits, never draws. A save that changes what a plan is
+    /// made from waits for its preview and a confirmation (`pending.rs`).
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let confirmed = matches!(action, Action::ConfirmPending);
+        let effects = self.apply(action);
+        if confirmed { effects } else { self.hold_saves(effects) }
+    }
+
+    fn apply(&mut self, action: Action) -> Vec<Effect> {
         let shared = &mut self.shared;
         match action {
-            Action::Help => shared.overlay = Overlay::Help,
+            Action::Help => {
+                shared.overlay = Overlay::Help;
+                shared.help_scroll = 0;
+            }
+            Action::HelpScroll(by) => {
+                let max = super::help::rows(shared.screen, self.size.0).saturating_sub(1) as isize;
+                shared.help_scroll = (shared.help_scroll as isize + by).clamp(0, max.max(0)) as u16;
+            }
             Action::CloseOverlay => shared.overlay = Overlay::None,
             Action::AskQuit => match self.quit_warning() {
                 Some(why) if !matches!(self.shared.overlay, Overlay::ConfirmQuit(_)) => {
@@ -242,10 +253,10 @@ impl App {
                 self.quit = true;
                 return vec![Effect::Quit];
             }
-            Action::Engine(command) => {
-                shared.overlay = Overlay::None;
-                shared.status = super::effect::describe(&command).to_owned();
-                return vec![Effect::Engine(command)];
+            Action::Engine(command) => return self.engine(command),
+            Action::Apply(plan_id) => {
+                self.plan.applying(plan_id);
+                return self.engine(Command::ApplyPlan { plan_id });
             }
             Action::AskStop => {
                 if self.dashboard.cycle_running() {
@@ -255,20 +266,24 @@ impl App {
                 }
             }
             Action::Show(screen) => return self.show(screen),
-            Action::OpenWizard => {
-                if self.wizard.is_some() {
-                    shared.screen = Screen::Wizard;
-                }
-            }
-            Action::Wizard(a) => {
+            Action::Go(screen) => return self.go(screen),
+            Action::DropWizard => {
                 if let Some(w) = &mut self.wizard {
-                    return w.update(a);
+                    w.reset();
+                }
+                return self.go(Screen::Dashboard);
+            }
+            Action::ConfirmPending => return self.confirm_pending(),
+            Action::CancelPending => self.cancel_pending(),
+            Action::Wizard(a) => return self.wizard_action(a),
+            Action::Log(a) => {
+                if let Some(overlay) = self.log_screen.update(&mut self.log, a) {
+                    shared.overlay = overlay;
                 }
             }
-            Action::Log(a) => self.log_screen.update(&mut self.log, a),
             Action::Plan(a) => {
-                if let Some(overlay) = self.plan.update(a) {
-                    shared.overlay = overlay;
+                if let Some(overlay) = self.plan.update(a, &mut self.shared) {
+                    self.shared.overlay = overlay;
                 }
             }
             Action::Records(a) => {
@@ -279,23 +294,107 @@ impl App {
                 return effects;
             }
             Action::Mappings(a) => return self.mappings_action(a),
-            Action::Scope(scope::Action::ToggleMode) => {
-                self.scope.preview = None;
-                return self.settings.toggle_scope(&mut self.shared);
-            }
+            Action::Scope(scope::Action::ToggleMode) => return self.settings.toggle_scope(&mut self.shared),
             Action::Scope(a) => return self.scope.update(a, &mut self.mappings.doc),
             Action::Settings(a) => return self.settings.update(a, &mut self.mappings.doc, &mut self.shared),
         }
         Vec::new()
     }
 
+    /// A command for the engine; without one, the status line says so.
+    fn engine(&mut self, command: Command) -> Vec<Effect> {
+        let shared = &mut self.shared;
+        shared.overlay = Overlay::None;
+        if self.dashboard.state.is_none() {
+            shared.status = match self.settings.editor {
+                None => "No profile yet: finish the setup wizard (Review and save) first.".to_owned(),
+                Some(_) => "The engine is not running (see the log).".to_owned(),
+            };
+            return Vec::new();
+        }
+        shared.status = super::effect::describe(&command).to_owned();
+        vec![Effect::Engine(command)]
+    }
+
+    /// Whether the terminal is below the smallest size drawn.
+    pub fn too_small(&self) -> bool {
+        self.size.0 < crate::tui::view::MIN_WIDTH || self.size.1 < crate::tui::view::MIN_HEIGHT
+    }
+
+    /// Once a second: clocks, rates, and status messages that have stayed long enough.
+    pub fn tick(&mut self) {
+        self.dashboard.tick(std::time::Duration::from_secs(1));
+        self.shared.tick();
+    }
+
+    /// Why leaving the screen shown for `to` would leave edits unsaved, if it would.
+    fn unsaved_here(&self, to: Screen) -> Option<&'static str> {
+        match self.shared.screen {
+            Screen::Mappings | Screen::Scope
+                if self.mappings.doc.draft.dirty && !matches!(to, Screen::Mappings | Screen::Scope) =>
+            {
+                Some("The mappings have unsaved edits")
+            }
+            Screen::Settings if self.settings.dirty() => Some("The settings have unsaved edits"),
+            Screen::Wizard if self.wizard.as_ref().is_some_and(|w| w.dirty) => {
+                Some("The setup wizard has unsaved edits")
+            }
+            _ => None,
+        }
+    }
+
+    /// To `screen`, asking first when the one shown has unsaved edits (they stay).
     fn show(&mut self, screen: Screen) -> Vec<Effect> {
+        if screen == self.shared.screen {
+            return Vec::new();
+        }
+        if self.shared.screen == Screen::Wizard && self.settings.editor.is_none() {
+            self.shared.status =
+                "Finish the setup first: Review and save writes the profile (Ctrl-C quits).".to_owned();
+            return Vec::new();
+        }
+        if let Some(why) = self.unsaved_here(screen) {
+            self.shared.overlay = Overlay::Ask {
+                text: format!("{why}. Leave them unsaved for now? They stay here until saved or dropped."),
+                yes: Box::new(Action::Go(screen)),
+            };
+            return Vec::new();
+        }
+        self.go(screen)
+    }
+
+    fn go(&mut self, screen: Screen) -> Vec<Effect> {
+        self.shared.overlay = Overlay::None;
+        if screen == Screen::Wizard && self.wizard.is_none() {
+            self.shared.status = "No setup wizard here.".to_owned();
+            return Vec::new();
+        }
         self.shared.screen = screen;
         match screen {
             Screen::Records => vec![Effect::LoadRecords],
             Screen::Scope if self.scope.preview.is_none() => self.scope.recount(),
             _ => Vec::new(),
         }
+    }
+
+    /// The wizard's actions; Esc on its step list leaves a reopened wizard (asking first
+    /// when it has edits, which are then dropped).
+    fn wizard_action(&mut self, action: wizard::Action) -> Vec<Effect> {
+        let Some(w) = &mut self.wizard else {
+            return Vec::new();
+        };
+        let leaving = action == wizard::Action::Leave && !w.editing && self.settings.editor.is_some();
+        if !leaving {
+            return w.update(action);
+        }
+        if w.dirty {
+            self.shared.overlay = Overlay::Ask {
+                text: "The setup wizard has unsaved edits. Leave and drop them?".to_owned(),
+                yes: Box::new(Action::DropWizard),
+            };
+            return Vec::new();
+        }
+        self.go(Screen::Dashboard)
     }
 
     /// The mappings screen's actions; those that reach the scope and settings screens too.

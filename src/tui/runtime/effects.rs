@@ -54,6 +54,7 @@ pub(super) fn run(ctx: &Context, effect: Effect, tx: &UnboundedSender<Event>, en
         Effect::ExportSchema(text) => export_schema(ctx, text, tx),
         Effect::Export { csv, records } => export_records(ctx, csv, records, tx),
         Effect::LoadRecords => load_records(ctx, tx),
+        Effect::LoadHistory => load_history(ctx, tx),
         Effect::Engine(command) => engine.send(command, tx),
     }
 }
@@ -213,6 +214,21 @@ fn export_records(ctx: &Context, csv: bool, records: Vec<crate::store::LogRecord
             Err(e) => (Level::Error, format!("export failed: {e}")),
         };
         let _ = tx.send(Event::Note { level, text });
+    });
+}
+
+/// The cycle history and totals to date, read from the state store as `nowsync status` does.
+fn load_history(ctx: &Context, tx: &UnboundedSender<Event>) {
+    let tx = tx.clone();
+    let data_dir = ctx.data_dir.clone();
+    let config_path = ctx.config_path.clone();
+    let profile = ctx.profile.clone();
+    tokio::task::spawn_blocking(move || {
+        let history = crate::config::Config::load(&config_path)
+            .map_err(|e| e.to_string())
+            .and_then(|c| c.profile(&profile).cloned().map_err(|e| e.to_string()))
+            .and_then(|p| super::super::screens::dashboard::history::read(&data_dir, &p));
+        let _ = tx.send(Event::History(history));
     });
 }
 

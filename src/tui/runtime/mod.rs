@@ -35,6 +35,9 @@ async fn run_loop(ctx: &Context, app: &mut App, first: Vec<Effect>, term: &mut T
     spawn_signals(tx.clone());
     spawn_ticks(tx.clone());
     let mut engine = super::engine_task::EngineSlot::default();
+    if let Ok((w, h)) = crossterm::terminal::size() {
+        app.size = (w, h);
+    }
     for effect in first {
         effects::run(ctx, effect, &tx, &mut engine);
     }
@@ -76,7 +79,8 @@ fn process(
     engine: &mut super::engine_task::EngineSlot,
 ) -> bool {
     let redraw = match &event {
-        Event::Tick => app.dashboard.cycle_running(),
+        // A clock shows, or a status message may go.
+        Event::Tick => app.dashboard.cycle_running() || !app.shared.status.is_empty(),
         _ => true,
     };
     for effect in app.handle(event) {

@@ -1,5 +1,5 @@
 //! A filterable list's selection and filters, as the plan and records screens keep them, and
-//! the keys they share.
+//! the keys they share. An item's details open over the list and scroll with the same keys.
 
 use crossterm::event::{Event as CtEvent, KeyCode, KeyEvent};
 use tui_input::Input;
@@ -9,7 +9,9 @@ use tui_input::backend::crossterm::EventHandler;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ListAction {
     Select(isize),
-    /// Enter: expand an operation, open a record's details.
+    /// The details open: scroll them by so many rows.
+    Scroll(isize),
+    /// Enter: open (or close) the selected item's details.
     Open,
     /// Esc on a record's details: back to the list.
     Close,
@@ -28,8 +30,10 @@ pub struct ListView {
     pub filter: usize,
     pub text: String,
     pub input: Option<Input>,
-    /// Plan: expanded operation; records: details open.
+    /// The selected item's details are open.
     pub open: bool,
+    /// The first row of the details shown.
+    pub scroll: u16,
 }
 
 impl ListView {
@@ -37,6 +41,17 @@ impl ListView {
     pub fn key(&self, key: KeyEvent) -> Option<ListAction> {
         if self.input.is_some() {
             return Some(ListAction::FilterKey(key));
+        }
+        if self.open {
+            return Some(match key.code {
+                KeyCode::Up | KeyCode::Char('k') => ListAction::Scroll(-1),
+                KeyCode::Down | KeyCode::Char('j') => ListAction::Scroll(1),
+                KeyCode::PageUp => ListAction::Scroll(-10),
+                KeyCode::PageDown | KeyCode::Char(' ') => ListAction::Scroll(10),
+                KeyCode::Home => ListAction::Scroll(-10_000),
+                KeyCode::Enter => ListAction::Close,
+                _ => return None,
+            });
         }
         Some(match key.code {
             KeyCode::Up | KeyCode::Char('k') => ListAction::Select(-1),
@@ -49,14 +64,22 @@ impl ListView {
         })
     }
 
-    /// Applies `action` to a list of `len` visible rows with `filters` filter words.
-    pub fn update(&mut self, action: ListAction, len: usize, filters: usize) {
+    /// Applies `action` to a list of `len` visible rows with `filters` filter words, whose
+    /// selected item's details have `rows` lines.
+    pub fn update(&mut self, action: ListAction, len: usize, filters: usize, rows: usize) {
         match action {
             ListAction::Select(d) => {
                 let max = len.saturating_sub(1) as isize;
                 self.selected = (self.selected as isize + d).clamp(0, max) as usize;
             }
-            ListAction::Open => self.open = !self.open,
+            ListAction::Scroll(d) => {
+                let max = rows.saturating_sub(1) as isize;
+                self.scroll = (self.scroll as isize + d).clamp(0, max) as u16;
+            }
+            ListAction::Open => {
+                self.open = len > 0;
+                self.scroll = 0;
+            }
             ListAction::Close => self.open = false,
             ListAction::NextFilter => {
                 self.filter = (self.filter + 1) % filters;

@@ -42,6 +42,43 @@ pub enum Screen {
 }
 
 impl Screen {
+    /// The screens in the order of their number keys (1–8) and of Tab.
+    pub const ALL: [Screen; 8] = [
+        Screen::Dashboard,
+        Screen::Plan,
+        Screen::Records,
+        Screen::Log,
+        Screen::Mappings,
+        Screen::Scope,
+        Screen::Settings,
+        Screen::Wizard,
+    ];
+
+    /// The screen's number key.
+    pub fn number(self) -> usize {
+        Self::ALL.iter().position(|s| *s == self).map_or(0, |i| i + 1)
+    }
+
+    /// The screen `by` places after this one, round the ring.
+    pub fn next(self, by: isize) -> Screen {
+        let n = Self::ALL.len() as isize;
+        Self::ALL[((self.number() as isize - 1 + by).rem_euclid(n)) as usize]
+    }
+
+    /// The tab bar's word for it.
+    pub fn tab(self) -> &'static str {
+        match self {
+            Screen::Wizard => "Setup",
+            Screen::Dashboard => "Dashboard",
+            Screen::Log => "Log",
+            Screen::Records => "Records",
+            Screen::Plan => "Plan",
+            Screen::Mappings => "Mappings",
+            Screen::Scope => "Scope",
+            Screen::Settings => "Settings",
+        }
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             Screen::Wizard => "Setup wizard",
@@ -68,4 +105,37 @@ pub fn window(selected: usize, len: usize, height: usize) -> std::ops::Range<usi
 /// `m:ss` for a number of seconds.
 pub fn clock(seconds: u64) -> String {
     format!("{}:{:02}", seconds / 60, seconds % 60)
+}
+
+/// Long text in the whole area, wrapped and scrolled (details, a log line, test results at
+/// 80×24), with where the view is and its keys on the last row.
+pub struct ScrollText<'a> {
+    pub lines: Vec<ratatui::text::Line<'a>>,
+    /// The first wrapped row shown (kept within the text).
+    pub scroll: u16,
+    pub hint: &'a str,
+    pub theme: crate::tui::theme::Theme,
+}
+
+impl ratatui::widgets::Widget for ScrollText<'_> {
+    fn render(self, area: ratatui::layout::Rect, buf: &mut ratatui::buffer::Buffer) {
+        use ratatui::layout::{Constraint, Layout};
+        use ratatui::widgets::{Paragraph, Wrap};
+        let [body, foot] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+        let text = Paragraph::new(self.lines).wrap(Wrap { trim: false });
+        let total = text.line_count(body.width);
+        let height = body.height as usize;
+        let scroll = (self.scroll as usize).min(total.saturating_sub(height));
+        text.scroll((scroll as u16, 0)).render(body, buf);
+        let place = if total > height {
+            format!(" · rows {}–{} of {total}", scroll + 1, (scroll + height).min(total))
+        } else {
+            String::new()
+        };
+        Paragraph::new(ratatui::text::Span::styled(
+            format!("{}{place}", self.hint),
+            self.theme.dim(),
+        ))
+        .render(foot, buf);
+    }
 }

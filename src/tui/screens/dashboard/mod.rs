@@ -4,16 +4,17 @@
 //!
 //! Invariant: changed only by `on_sync` and `tick`; no I/O here.
 
+mod charts;
+pub mod history;
 mod view;
 
 use std::time::Duration;
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 pub use view::DashboardView;
 
-use super::Screen;
-use crate::sync::{Command, CycleKind, CycleStats, EngineState, SyncEvent, Totals};
+use crate::sync::{CycleKind, CycleStats, EngineState, SyncEvent, Totals};
 use crate::tui::app::Action;
 use crate::tui::effect::Effect;
 
@@ -28,6 +29,10 @@ pub struct Running {
     pub total: u64,
     pub tally: Tally,
     pub elapsed: Duration,
+    /// Objects done in each second so far (the throughput sparkline).
+    pub rates: Vec<u64>,
+    /// Objects done at the last tick.
+    pub done_at_tick: u64,
 }
 
 /// Objects by outcome, as the dashboard counts them.
@@ -70,14 +75,14 @@ pub struct State {
     pub state: Option<EngineState>,
     pub running: Option<Running>,
     pub last: Option<Finished>,
-    pub to_date: CycleStats,
-    pub cycles: u64,
     /// The last error the engine reported, until a cycle finishes cleanly.
     pub failing: Option<String>,
     /// When the last real cycle finished (the schedule counts from there).
     pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The quarantine's reason and next attempt, while the job is quarantined.
     pub quarantine: Option<String>,
+    /// The cycles so far, from the state store.
+    pub history: Option<history::History>,
 }
 
 impl State {
@@ -122,29 +127,18 @@ impl State {
     pub fn tick(&mut self, by: Duration) {
         if let Some(r) = &mut self.running {
             r.elapsed += by;
+            r.rates.push(r.done.saturating_sub(r.done_at_tick));
+            r.done_at_tick = r.done;
+            if r.rates.len() > 600 {
+                r.rates.remove(0);
+            }
         }
     }
 
-    /// The dashboard's keys: the log pane's, then the engine's and the other screens'.
+    /// The dashboard's own keys: the log pane's. Its letters (r, d, p, x, e, a, m, s, t, L,
+    /// w) work on every screen that does not use them (`app/keys.rs`).
     pub fn key(&self, key: KeyEvent) -> Option<Action> {
-        if let Some(a) = super::log::pane_key(key) {
-            return Some(Action::Log(a));
-        }
-        Some(match key.code {
-            KeyCode::Char('L') => Action::Show(Screen::Log),
-            KeyCode::Char('r') => Action::Engine(Command::RunNow),
-            KeyCode::Char('d') => Action::Engine(Command::DryRun),
-            KeyCode::Char('p') if self.paused() => Action::Engine(Command::Resume),
-            KeyCode::Char('p') => Action::Engine(Command::Pause),
-            KeyCode::Char('x') => Action::AskStop,
-            KeyCode::Char('e') => Action::Show(Screen::Records),
-            KeyCode::Char('a') => Action::Show(Screen::Plan),
-            KeyCode::Char('w') => Action::OpenWizard,
-            KeyCode::Char('m') => Action::Show(Screen::Mappings),
-            KeyCode::Char('s') => Action::Show(Screen::Scope),
-            KeyCode::Char('t') => Action::Show(Screen::Settings),
-            _ => return None,
-        })
+        super::log::pane_key(key).map(Action::Log)
     }
 
     /// An engine event (its log line went to the pane through `log::line_of`).
@@ -197,8 +191,6 @@ impl State {
                 stats,
             } => {
                 if !dry_run {
-                    add(&mut self.to_date, &stats);
-                    self.cycles += 1;
                     self.finished_at = Some(chrono::Utc::now());
                 }
                 self.failing = None;
@@ -208,7 +200,9 @@ impl State {
                     dry_run,
                     stats,
                 });
-                return vec![Effect::LoadRecords];
+                if !dry_run {
+                    return vec![Effect::LoadRecords, Effect::LoadHistory];
+                }
             }
             SyncEvent::Error { cycle_id, message, .. } => {
                 if cycle_id.is_some() || self.running.is_some() {
@@ -223,17 +217,4 @@ impl State {
         }
         Vec::new()
     }
-}
-
-fn add(sum: &mut CycleStats, s: &CycleStats) {
-    sum.created += s.created;
-    sum.updated += s.updated;
-    sum.disabled += s.disabled;
-    sum.deleted += s.deleted;
-    sum.members_added += s.members_added;
-    sum.members_removed += s.members_removed;
-    sum.skipped += s.skipped;
-    sum.failed += s.failed;
-    sum.writes += s.writes;
-    sum.duration_ms += s.duration_ms;
 }

@@ -1,94 +1,85 @@
-//! The dashboard: status, the cycle in progress (kind, phase, progress bar with rate and ETA,
-//! counts), the last cycle's summary, statistics to date; the live log pane below.
+//! The dashboard: status, the cycle in progress (kind, phase, progress bar with rate, ETA and
+//! the throughput sparkline, counts), the last cycle, the totals to date (from the store), the
+//! plan; the recent cycles and the last cycle's failures as charts; the live log pane below.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
+use super::charts::{CyclesChart, FailuresChart, Throughput};
 use super::{Running, State};
 use crate::model::text::sanitize_for_terminal;
-use crate::sync::Plan;
+use crate::store::LogRecord;
 use crate::tui::log::LogBuffer;
 use crate::tui::screens::clock;
 use crate::tui::screens::log::LogView;
+use crate::tui::screens::plan::{self, Status as PlanStatus};
+use crate::tui::text::count;
 use crate::tui::theme::Theme;
 
 /// The dashboard screen: its state, the plan it names, the schedule (provisioning on, every
-/// so many minutes) once a profile is saved, and the log pane.
+/// so many minutes) once a profile is saved, the provisioning log's records (the failures
+/// chart) and the log pane.
 pub struct DashboardView<'a> {
     pub state: &'a State,
-    pub plan: Option<&'a Plan>,
+    pub plan: &'a plan::State,
     pub schedule: Option<(bool, u32)>,
+    pub records: &'a [LogRecord],
     pub log: &'a LogBuffer,
     pub theme: Theme,
+}
+
+fn label(t: Theme, s: &str) -> Span<'static> {
+    Span::styled(format!("{s:<11}"), t.dim())
 }
 
 impl Widget for DashboardView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
         let d = self.state;
-        let [top, log] = Layout::vertical([Constraint::Length(9), Constraint::Min(3)]).areas(area);
-        let label = |s: &str| label(t, s);
-        let mut lines = vec![Line::from(vec![
-            label("Status"),
-            Span::styled(
-                sanitize_for_terminal(&d.status()),
-                if d.failing.is_some() { t.error() } else { t.ok() },
-            ),
-        ])];
+        let text_rows = if d.running.is_some() { 8 } else { 6 };
+        let charts = if area.height >= 30 { 12 } else { 7 };
+        let [top, pictures, log] = Layout::vertical([
+            Constraint::Length(text_rows),
+            Constraint::Length(charts),
+            Constraint::Min(3),
+        ])
+        .areas(area);
+        let mut lines = vec![self.status_line()];
         match &d.running {
             Some(r) => running_lines(r, t, &mut lines),
-            None => {
-                lines.push(Line::from(vec![
-                    label("Cycle"),
-                    Span::raw("none running · r runs one now, d plans one"),
-                ]));
-                lines.push(Line::default());
-                lines.push(Line::default());
-            }
+            None => lines.push(Line::from(vec![
+                label(t, "Cycle"),
+                Span::raw("none running · r runs one now, d plans one without writing"),
+            ])),
         }
-        match &d.last {
-            Some(f) => {
-                let s = &f.stats;
-                lines.push(Line::from(vec![
-                    label("Last cycle"),
-                    Span::raw(format!(
-                        "{}{} finished · ",
-                        f.cycle_id,
-                        if f.dry_run { " (dry run)" } else { "" }
-                    )),
-                    Span::styled(
-                        format!("failed {}", s.failed),
-                        if s.failed > 0 { t.error() } else { t.dim() },
-                    ),
-                    Span::raw(format!(
-                        " · created {} · updated {} · disabled {} · deleted {} · skipped {} · {} ms",
-                        s.created, s.updated, s.disabled, s.deleted, s.skipped, s.duration_ms
-                    )),
-                ]));
-            }
-            None => lines.push(Line::from(vec![label("Last cycle"), Span::raw("none yet")])),
-        }
-        let s = &d.to_date;
-        lines.push(Line::from(vec![
-            label("To date"),
-            Span::raw(format!(
-                "{} cycles · failed {} · created {} · updated {} · disabled {} · deleted {} · {} writes",
-                d.cycles, s.failed, s.created, s.updated, s.disabled, s.deleted, s.writes
-            )),
-        ]));
-        let plan = match self.plan {
-            Some(p) => format!("plan {} ready ({} operations): a opens it", p.id, p.ops.len()),
-            None => "no plan yet: d plans a cycle".to_owned(),
-        };
-        lines.push(Line::from(vec![label("Plan"), Span::raw(plan)]));
-        let next = match self.schedule {
-            Some((enabled, interval)) => d.next_run(enabled, interval),
-            None => "after the profile is saved".to_owned(),
-        };
-        lines.push(Line::from(vec![label("Next run"), Span::raw(next)]));
+        lines.push(self.last_line());
+        lines.push(self.to_date_line());
+        lines.push(Line::from(vec![label(t, "Plan"), Span::raw(self.plan_text())]));
         Paragraph::new(lines).render(top, buf);
+        if let Some(r) = &d.running {
+            // The throughput sparkline sits in the rate row, after its label.
+            let row = Rect::new(top.x + 11, top.y + 3, top.width.saturating_sub(11).min(60), 1);
+            Throughput {
+                rates: &r.rates,
+                theme: t,
+            }
+            .render(row, buf);
+        }
+        let [cycles, failures] =
+            Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(pictures);
+        CyclesChart {
+            history: d.history.as_ref(),
+            theme: t,
+        }
+        .render(cycles, buf);
+        FailuresChart {
+            records: self.records,
+            cycle_id: d.history.as_ref().and_then(|h| h.points.last()).map(|p| p.cycle_id),
+            theme: t,
+        }
+        .render(failures, buf);
         LogView {
             log: self.log,
             theme: t,
@@ -98,28 +89,117 @@ impl Widget for DashboardView<'_> {
     }
 }
 
-fn label(t: Theme, s: &str) -> Span<'static> {
-    Span::styled(format!("{s:<11}"), t.dim())
+impl DashboardView<'_> {
+    /// The engine's state and, when provisioning is on, the next scheduled cycle.
+    fn status_line(&self) -> Line<'static> {
+        let t = self.theme;
+        let d = self.state;
+        let (text, style) = match (d.state, self.schedule) {
+            (Some(_), Some((false, _))) if d.failing.is_none() && d.quarantine.is_none() && d.running.is_none() => (
+                "off: provisioning is not turned on, no cycle runs by itself (Settings, t, turns it on; r runs one now)"
+                    .to_owned(),
+                t.warn(),
+            ),
+            (_, schedule) => {
+                let mut text = d.status();
+                if let (Some((true, interval)), None) = (schedule, &d.failing) {
+                    text.push_str(&format!(" · next run {}", d.next_run(true, interval)));
+                }
+                let style = if d.failing.is_some() || d.quarantine.is_some() { t.error() } else { t.ok() };
+                (text, style)
+            }
+        };
+        Line::from(vec![
+            label(t, "Status"),
+            Span::styled(sanitize_for_terminal(&text), style),
+        ])
+    }
+
+    /// The last cycle (or dry run, named by its plan, not a cycle number).
+    fn last_line(&self) -> Line<'static> {
+        let t = self.theme;
+        let Some(f) = &self.state.last else {
+            return Line::from(vec![label(t, "Last"), Span::raw("no cycle yet")]);
+        };
+        let s = &f.stats;
+        let (what, verb) = match (f.dry_run, &self.plan.plan) {
+            (true, Some(p)) => (format!("dry run (plan {}): would", p.id), ""),
+            (true, None) => ("dry run: would".to_owned(), ""),
+            (false, _) => (
+                format!("cycle {} · {:.1} s ·", f.cycle_id, s.duration_ms as f64 / 1000.0),
+                "",
+            ),
+        };
+        Line::from(vec![
+            label(t, "Last"),
+            Span::raw(format!("{what}{verb} ")),
+            Span::styled(
+                format!("fail {}", s.failed),
+                if s.failed > 0 { t.error() } else { t.dim() },
+            ),
+            Span::raw(format!(
+                " · create {} · update {} · disable {} · delete {} · skip {}",
+                s.created, s.updated, s.disabled, s.deleted, s.skipped
+            )),
+        ])
+    }
+
+    /// The totals to date, as the store (and `nowsync status`) count them.
+    fn to_date_line(&self) -> Line<'static> {
+        let t = self.theme;
+        let Some(h) = &self.state.history else {
+            return Line::from(vec![
+                label(t, "To date"),
+                Span::styled("reading the state store…", t.dim()),
+            ]);
+        };
+        let s = &h.to_date;
+        Line::from(vec![
+            label(t, "To date"),
+            Span::raw(format!("{} · ", count(s.cycles, "cycle", "cycles"))),
+            Span::styled(
+                format!("failing now {}", s.failing),
+                if s.failing > 0 { t.error() } else { t.dim() },
+            ),
+            Span::raw(format!(
+                " · created {} · updated {} · disabled {} · deleted {} · {}",
+                s.created,
+                s.updated,
+                s.disabled,
+                s.deleted,
+                count(s.writes, "write", "writes")
+            )),
+        ])
+    }
+
+    fn plan_text(&self) -> String {
+        let Some(p) = &self.plan.plan else {
+            return "no plan yet: d makes a dry run".to_owned();
+        };
+        let ops = count(p.ops.len() as u64, "operation", "operations");
+        match &self.plan.status {
+            PlanStatus::Ready => format!("plan {} ready ({ops}): a opens it, A there applies it", p.id),
+            PlanStatus::Applying => format!("plan {} being applied", p.id),
+            PlanStatus::Applied { cycle_id } => format!("plan {} applied in cycle {cycle_id} ({ops})", p.id),
+            PlanStatus::OutOfDate(why) => format!("plan {} out of date ({why}): d makes a new one", p.id),
+        }
+    }
 }
 
-/// The cycle in progress: kind and phase, the progress bar with rate and ETA, the counts.
+/// The cycle in progress: kind and phase, the progress bar with rate and ETA, the throughput
+/// row (its sparkline is drawn over it), the counts.
 fn running_lines(r: &Running, t: Theme, lines: &mut Vec<Line<'static>>) {
-    let label = |s: &str| label(t, s);
     let kind = r.kind.map_or("", |k| match k {
         crate::sync::CycleKind::Initial => "initial",
         crate::sync::CycleKind::Incremental => "incremental",
     });
-    let phase = if r.dry_run {
-        "planning (dry run)"
-    } else if r.done < r.total {
-        "applying"
+    let what = if r.dry_run {
+        format!("dry run · {kind} · planning, nothing is written")
     } else {
-        "finishing"
+        let phase = if r.done < r.total { "applying" } else { "finishing" };
+        format!("{} · {kind} · {phase}", r.cycle_id)
     };
-    lines.push(Line::from(vec![
-        label("Cycle"),
-        Span::raw(format!("{} · {kind} · {phase}", r.cycle_id)),
-    ]));
+    lines.push(Line::from(vec![label(t, "Cycle"), Span::raw(what)]));
     let width = 30usize;
     let filled = if r.total == 0 {
         0
@@ -134,16 +214,17 @@ fn running_lines(r: &Running, t: Theme, lines: &mut Vec<Line<'static>>) {
         "–".to_owned()
     };
     lines.push(Line::from(vec![
-        label("Progress"),
+        label(t, "Progress"),
         Span::styled(
             format!("[{}{}]", "#".repeat(filled), ".".repeat(width - filled)),
             t.ok(),
         ),
         Span::raw(format!(" {}/{} objects · {rate:.1}/s · ETA {eta}", r.done, r.total)),
     ]));
+    lines.push(Line::from(label(t, "Throughput")));
     let c = &r.tally;
     lines.push(Line::from(vec![
-        label("Counts"),
+        label(t, "Counts"),
         Span::styled(
             format!("failed {}", c.failed),
             if c.failed > 0 { t.error() } else { t.dim() },

@@ -1,5 +1,6 @@
 //! The log full screen and the log pane's keys (the dashboard shows the same pane): scroll,
-//! follow the tail, pause, level, and a text filter typed in the key line.
+//! follow the tail, pause (Space; Space again follows the tail), level, a text filter typed in
+//! the key line (`/` starts a new one), and Enter for the whole of the bottom line shown.
 
 mod view;
 
@@ -10,7 +11,7 @@ use tui_input::backend::crossterm::EventHandler;
 pub use view::LogView;
 
 use super::Screen;
-use crate::tui::app::Action as AppAction;
+use crate::tui::app::{Action as AppAction, Overlay};
 use crate::tui::log::LogBuffer;
 
 /// A key's meaning on the log pane.
@@ -21,8 +22,10 @@ pub enum Action {
     Follow,
     Pause,
     Level,
-    /// Start typing a filter.
+    /// Start typing a filter (replacing the one set).
     Filter,
+    /// The bottom line shown, whole.
+    Open,
     /// A key for the filter field.
     FilterKey(KeyEvent),
 }
@@ -45,6 +48,7 @@ pub fn pane_key(key: KeyEvent) -> Option<Action> {
         KeyCode::Char(' ') => Action::Pause,
         KeyCode::Char('l') => Action::Level,
         KeyCode::Char('/') => Action::Filter,
+        KeyCode::Enter => Action::Open,
         _ => return None,
     })
 }
@@ -69,15 +73,27 @@ impl State {
         }
     }
 
-    /// Applies `action` to the buffer's view.
-    pub fn update(&mut self, log: &mut LogBuffer, action: Action) {
+    /// Applies `action` to the buffer's view; an overlay to show, if any.
+    pub fn update(&mut self, log: &mut LogBuffer, action: Action) -> Option<Overlay> {
         match action {
             Action::Scroll(n) if n >= 0 => log.scroll_up(n as usize),
             Action::Scroll(n) => log.scroll_down(n.unsigned_abs()),
             Action::Follow => log.follow(),
-            Action::Pause => log.paused = !log.paused,
+            // Paused or scrolled back, Space follows the tail again.
+            Action::Pause if !log.following() => log.follow(),
+            Action::Pause => log.paused = true,
             Action::Level => log.min_level = log.min_level.next(),
-            Action::Filter => self.filter = Some(Input::new(log.filter.clone())),
+            Action::Filter => {
+                self.filter = Some(Input::default());
+                log.set_filter("");
+            }
+            Action::Open => {
+                let line = log
+                    .visible(1)
+                    .first()
+                    .map(|l| format!("{} {} {}", l.time, l.level.as_str(), l.text));
+                return Some(Overlay::LogLine(line.unwrap_or_else(|| "The log is empty.".to_owned())));
+            }
             Action::FilterKey(key) => match key.code {
                 KeyCode::Enter => self.filter = None,
                 KeyCode::Esc => {
@@ -93,5 +109,6 @@ impl State {
                 }
             },
         }
+        None
     }
 }

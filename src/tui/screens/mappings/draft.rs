@@ -95,7 +95,7 @@ impl Draft {
         self.form.is_some() || self.import.is_some()
     }
 
-    fn object_mut(file: &mut RawMappingFile, groups: bool) -> &mut RawObjectMapping {
+    pub(super) fn object_mut(file: &mut RawMappingFile, groups: bool) -> &mut RawObjectMapping {
         let slot = if groups { &mut file.group } else { &mut file.user };
         slot.get_or_insert_with(RawObjectMapping::default)
     }

@@ -16,6 +16,7 @@ use tui_input::backend::crossterm::EventHandler;
 use super::State;
 use crate::mapping::Value;
 use crate::sync::{Answer, Command};
+use crate::tui::app::{Action as AppAction, Overlay, Shared};
 use crate::tui::effect::Effect;
 
 /// Users a search lists at most.
@@ -43,6 +44,10 @@ pub struct Editor {
     /// The picked user's source attributes, once the engine answered: (object id, attributes).
     pub source: Option<(String, BTreeMap<String, Value>)>,
     pub now: DateTime<Utc>,
+    /// The mapping row it edits and its expression as opened: Enter applies the edited one to
+    /// that row; Esc asks before dropping an edit.
+    pub row: usize,
+    pub original: String,
 }
 
 impl State {
@@ -56,8 +61,11 @@ impl State {
                 _ => a.source_text(),
             })
         });
+        let text = text.unwrap_or_default();
         let mut editor = Editor {
-            expr: Input::new(text.unwrap_or_default()),
+            row: self.selected,
+            original: text.clone(),
+            expr: Input::new(text),
             search: Input::default(),
             focus: Focus::Expression,
             users: Vec::new(),
@@ -71,13 +79,22 @@ impl State {
         self.editor = Some(editor);
     }
 
-    /// A key in the editor; Esc closes it.
-    pub fn editor_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+    /// A key in the editor: Enter applies the expression to its mapping (or searches, in the
+    /// search field); Esc closes it, asking first when the expression was edited.
+    pub fn editor_key(&mut self, key: KeyEvent, shared: &mut Shared) -> Vec<Effect> {
         let Some(editor) = &mut self.editor else {
             return Vec::new();
         };
         match key.code {
+            KeyCode::Esc if editor.expr.value() != editor.original => {
+                shared.overlay = Overlay::Ask {
+                    text: "The expression was edited and not applied (Enter applies it). Close the editor and drop the edit?"
+                        .to_owned(),
+                    yes: Box::new(AppAction::Mappings(super::Action::CloseEditor)),
+                };
+            }
             KeyCode::Esc => self.editor = None,
+            KeyCode::Enter if editor.focus == Focus::Expression => self.apply_expression(shared),
             KeyCode::Tab | KeyCode::BackTab => {
                 editor.focus = if editor.focus == Focus::Expression {
                     Focus::Search
@@ -114,6 +131,42 @@ impl State {
             }
         }
         Vec::new()
+    }
+
+    /// The edited expression becomes its mapping's source in the working copy (a direct
+    /// `[attribute]` stays a direct mapping); refused, with why, when the file would not load.
+    fn apply_expression(&mut self, shared: &mut Shared) {
+        let Some(editor) = &mut self.editor else {
+            return;
+        };
+        let text = editor.expr.value().trim().to_owned();
+        let groups = self.doc.groups;
+        let mut candidate = self.doc.draft.file.clone();
+        let attributes = &mut super::Draft::object_mut(&mut candidate, groups).attributes;
+        let Some(raw) = attributes.get_mut(editor.row) else {
+            return;
+        };
+        raw.source = None;
+        raw.constant = None;
+        raw.expression = None;
+        raw.none = false;
+        match direct(&text) {
+            Some(attribute) => raw.source = Some(attribute.to_owned()),
+            None => raw.expression = Some(text),
+        }
+        let target = raw.target.clone();
+        let loaded = self
+            .doc
+            .draft
+            .apply(candidate, &format!("applied the expression of {target}"));
+        match loaded {
+            Some(_) => {
+                self.editor = None;
+                shared.status = format!("the expression of {target} is applied: S saves the mappings");
+            }
+            None => editor.result = Err(self.doc.draft.problems.join("; ")),
+        }
+        self.take(loaded);
     }
 
     fn pick(&mut self) -> Vec<Effect> {
@@ -165,6 +218,9 @@ impl State {
             if let Some(editor) = &mut self.editor {
                 match answer {
                     Answer::SourceAttributes { attributes } => {
+                        let upn = editor.users.get(editor.picked).map(|u| u.1.clone()).unwrap_or_default();
+                        // The edit form evaluates against the same user.
+                        self.sample = Some((upn, attributes.clone()));
                         editor.source = Some((user_id, attributes.clone()));
                         evaluate(editor);
                     }
@@ -207,6 +263,12 @@ fn attributes(editor: &Editor) -> BTreeMap<String, Value> {
         map.insert("displayName".into(), name.clone().map_or(Value::Null, Value::Str));
     }
     map
+}
+
+/// The attribute of a direct mapping written as an expression: `[name]`.
+fn direct(text: &str) -> Option<&str> {
+    let name = text.strip_prefix('[')?.strip_suffix(']')?;
+    (!name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.')).then_some(name)
 }
 
 /// Parses and evaluates the editor's expression (pure: the clock was taken when it opened).

@@ -15,6 +15,10 @@ use crate::tui::theme::{FOCUS, Theme, UNFOCUSED};
 /// The panel under the table.
 pub struct EditPanel<'a> {
     pub draft: &'a Draft,
+    /// The form's source evaluated as it is typed, and for whom (the user last picked in the
+    /// expression editor).
+    pub value: Option<&'a Result<String, String>>,
+    pub sample: Option<&'a str>,
     pub theme: Theme,
 }
 
@@ -33,12 +37,33 @@ impl EditPanel<'_> {
         let problems = problems.min(8) as u16;
         let status = u16::from(draft.dirty || draft.note.is_some()) + problems;
         if draft.form.is_some() {
-            1 + FORM_FIELDS.len() as u16 + status
+            2 + FORM_FIELDS.len() as u16 + status
         } else if draft.import.is_some() {
             2 + status
         } else {
             status
         }
+    }
+}
+
+/// The form's value, live: for the user last picked in the expression editor, else on nulls.
+fn value_line(t: Theme, value: &Result<String, String>, sample: Option<&str>) -> Line<'static> {
+    let who = match sample {
+        Some(upn) => format!("  Value for {}: ", sanitize_for_terminal(upn)),
+        None => "  Value (no user picked: the expression editor, x, picks one): ".to_owned(),
+    };
+    match value {
+        Ok(v) => Line::from(vec![
+            Span::styled(who, t.dim()),
+            Span::styled(sanitize_for_terminal(v), t.ok()),
+        ]),
+        Err(e) => Line::from(vec![
+            Span::styled(who, t.dim()),
+            Span::styled(
+                format!("✗ {}", sanitize_for_terminal(e.lines().next().unwrap_or(""))),
+                t.error(),
+            ),
+        ]),
     }
 }
 
@@ -102,6 +127,9 @@ impl Widget for EditPanel<'_> {
                     Span::styled(format!("{label:<29}"), if focused { t.focus() } else { t.key() }),
                     Span::styled(value, if focused { t.focus() } else { Style::new() }),
                 ]));
+            }
+            if let Some(value) = self.value {
+                lines.push(value_line(t, value, self.sample));
             }
             problem_lines(t, &f.problems, &mut lines);
         } else if let Some(input) = &d.import {

@@ -57,6 +57,8 @@ pub enum Action {
     ImportKey(KeyEvent),
     /// Leave the screen, dropping the working copy.
     Discard,
+    /// Close the expression editor, dropping its edit.
+    CloseEditor,
 }
 
 /// The mapping file of a profile: relative paths are read from the configuration file's
@@ -143,6 +145,11 @@ pub struct State {
     pending_evaluate: Option<u64>,
     /// The request for the picked user's attributes, with the user's id.
     pending_attributes: Option<(u64, String)>,
+    /// The last user picked in the expression editor, with their source attributes: the edit
+    /// form evaluates its source against them as it is typed.
+    pub sample: Option<(String, std::collections::BTreeMap<String, crate::mapping::Value>)>,
+    /// The form's source evaluated for that user, or why not.
+    pub form_value: Option<Result<String, String>>,
 }
 
 impl State {
@@ -225,13 +232,19 @@ impl State {
                 self.open_editor(Utc::now());
                 None
             }
-            Action::EditorKey(key) => return self.editor_key(key),
+            Action::EditorKey(key) => return self.editor_key(key, shared),
+            Action::CloseEditor => {
+                shared.overlay = Overlay::None;
+                self.editor = None;
+                None
+            }
             Action::ExportSchema => {
                 shared.status = "exporting the mappings as Entra schema JSON (see the log)".to_owned();
                 return vec![Effect::ExportSchema(self.doc.source_text.clone())];
             }
             Action::Edit => {
                 self.doc.draft.open_form(groups, Some(selected));
+                self.form_value = self.evaluate_form();
                 None
             }
             Action::Add => {
@@ -262,7 +275,11 @@ impl State {
                 self.doc.draft.open_import();
                 None
             }
-            Action::FormKey(key) => self.doc.draft.form_key(groups, key),
+            Action::FormKey(key) => {
+                let loaded = self.doc.draft.form_key(groups, key);
+                self.form_value = self.evaluate_form();
+                loaded
+            }
             Action::ImportKey(key) => {
                 if let Outcome::Import(path) = self.doc.draft.import_key(key) {
                     return vec![Effect::ImportSchema(PathBuf::from(path))];
@@ -273,6 +290,21 @@ impl State {
         };
         self.take(loaded);
         Vec::new()
+    }
+
+    /// The open form's source evaluated for the sample user (nulls before one is picked).
+    fn evaluate_form(&self) -> Option<Result<String, String>> {
+        let form = self.doc.draft.form.as_ref()?;
+        let text = form.source.value();
+        let expression = match form.kind {
+            Kind::Direct => format!("[{}]", text.trim()),
+            Kind::Expression => text.to_owned(),
+            Kind::Constant => return Some(Ok(text.to_owned())),
+            Kind::None => return None,
+        };
+        let empty = std::collections::BTreeMap::new();
+        let attrs = self.sample.as_ref().map_or(&empty, |(_, a)| a);
+        Some(crate::mapping::eval_attrs_at(&expression, attrs, Utc::now(), 0, &[]).map_err(|e| e.to_string()))
     }
 
     /// Back to the mapping file as last saved.

@@ -79,6 +79,8 @@ impl Widget for MappingsView<'_> {
         .areas(area);
         super::form_view::EditPanel {
             draft: &doc.draft,
+            value: self.state.form_value.as_ref(),
+            sample: self.state.sample.as_ref().map(|(upn, _)| upn.as_str()),
             theme: t,
         }
         .render(panel, buf);

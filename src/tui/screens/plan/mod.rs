@@ -1,6 +1,10 @@
-//! The plan of the last dry run: a list of operations filtered by action and text, the
-//! selected one expandable to its attribute diff; `A` applies it after a confirmation with the
-//! counts.
+//! The plan of the last dry run (or of the last real cycle): a list of operations filtered by
+//! action and text, an operation's details (its whole attribute diff, scrolled); `A` applies a
+//! dry run's plan after a confirmation with the counts, while it is current.
+//!
+//! A plan is bound to what made it (issue 14): once a cycle ran, the rules changed, or the
+//! engine refused it, it is shown as out of date and never offered as ready; an applied plan is
+//! shown as applied.
 
 mod view;
 
@@ -10,19 +14,19 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 pub use view::PlanView;
 
-use super::Screen;
 use super::list::{ListAction, ListView};
 use crate::sync::{Op, Plan};
-use crate::tui::app::{Action as AppAction, Overlay};
+use crate::tui::app::{Action as AppAction, Overlay, Shared};
 
 /// The action filter words.
-pub const FILTERS: [&str; 8] = [
+pub const FILTERS: [&str; 9] = [
     "all",
     "create",
     "update",
     "disable",
     "delete",
     "add_member",
+    "remove_member",
     "skip",
     "error",
 ];
@@ -34,11 +38,35 @@ pub enum Action {
     AskApply,
 }
 
+/// Where the plan shown stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// A dry run's plan, current: `A` applies it.
+    Ready,
+    /// Sent to the engine to apply.
+    Applying,
+    /// Applied (or the plan of a real cycle) in this cycle.
+    Applied { cycle_id: i64 },
+    /// Not to be applied any more: why.
+    OutOfDate(String),
+}
+
 /// The plan and the list over it.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct State {
     pub plan: Option<Arc<Plan>>,
+    pub status: Status,
     pub view: ListView,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self {
+            plan: None,
+            status: Status::Ready,
+            view: ListView::default(),
+        }
+    }
 }
 
 impl State {
@@ -46,10 +74,53 @@ impl State {
         self.view.input.is_some()
     }
 
-    /// A new plan arrived: the list starts over.
-    pub fn planned(&mut self, plan: Arc<Plan>) {
+    /// A plan arrived: a dry run's is ready; a real cycle's (or the applied one) is applied.
+    pub fn planned(&mut self, plan: Arc<Plan>, dry_run: bool, cycle_id: i64) {
+        let same = self.plan.as_ref().is_some_and(|p| p.id == plan.id);
+        self.status = if dry_run {
+            Status::Ready
+        } else {
+            Status::Applied { cycle_id }
+        };
+        if !same {
+            self.view = ListView::default();
+        }
         self.plan = Some(plan);
-        self.view = ListView::default();
+    }
+
+    /// `ApplyPlan` was sent for `plan_id`.
+    pub fn applying(&mut self, plan_id: u64) {
+        if self.plan.as_ref().is_some_and(|p| p.id == plan_id) {
+            self.status = Status::Applying;
+        }
+    }
+
+    /// A real cycle started: a plan shown before it is out of date (unless it is the one
+    /// being applied).
+    pub fn cycle_started(&mut self) {
+        if self.status == Status::Ready {
+            self.status = Status::OutOfDate("a cycle ran since it was made".to_owned());
+        }
+    }
+
+    /// The rules in force now have this plan hash: a plan made under others is out of date.
+    pub fn rules_now(&mut self, plan_hash: &str) {
+        if self.status == Status::Ready && self.plan.as_ref().is_some_and(|p| p.basis.profile != plan_hash) {
+            self.status =
+                Status::OutOfDate("the configuration, mappings or scope changed since it was made".to_owned());
+        }
+    }
+
+    /// The engine refused to apply `plan_id`.
+    pub fn refused(&mut self, plan_id: u64, reason: &str) {
+        if self.plan.as_ref().is_some_and(|p| p.id == plan_id) {
+            self.status = Status::OutOfDate(reason.to_owned());
+        }
+    }
+
+    /// Whether `A` may apply the plan shown.
+    pub fn ready(&self) -> bool {
+        self.plan.is_some() && self.status == Status::Ready
     }
 
     /// The operations the list shows, after its filters.
@@ -70,7 +141,7 @@ impl State {
             return Some(AppAction::Plan(Action::List(a)));
         }
         let a = match key.code {
-            KeyCode::Esc => return Some(AppAction::Show(Screen::Dashboard)),
+            KeyCode::Esc if self.view.open => Action::List(ListAction::Close),
             KeyCode::Char('f') => Action::List(ListAction::NextFilter),
             KeyCode::Char('A') => Action::AskApply,
             _ => return None,
@@ -79,19 +150,48 @@ impl State {
     }
 
     /// Applies `action`; an overlay to show, if any.
-    pub fn update(&mut self, action: Action) -> Option<Overlay> {
+    pub fn update(&mut self, action: Action, shared: &mut Shared) -> Option<Overlay> {
         match action {
             Action::List(a) => {
                 let len = self.visible_ops().len();
-                self.view.update(a, len, FILTERS.len());
+                let rows = self.detail_rows();
+                self.view.update(a, len, FILTERS.len(), rows);
                 None
             }
-            Action::AskApply => self.apply_overlay(),
+            Action::AskApply => {
+                let overlay = self.apply_overlay();
+                if overlay.is_none() {
+                    shared.status = self.not_ready();
+                }
+                overlay
+            }
+        }
+    }
+
+    /// The selected operation's detail lines (for its scroll).
+    fn detail_rows(&self) -> usize {
+        self.visible_ops().get(self.view.selected).map_or(0, |op| {
+            view::detail_lines(op, crate::tui::theme::Theme::monochrome()).len()
+        })
+    }
+
+    /// Why `A` does not apply now.
+    fn not_ready(&self) -> String {
+        match (&self.plan, &self.status) {
+            (None, _) => "No plan yet: d makes a dry run.".to_owned(),
+            (Some(p), Status::Applied { cycle_id }) => {
+                format!("Plan {} was applied in cycle {cycle_id}: d makes a new dry run.", p.id)
+            }
+            (Some(_), Status::Applying) => "The plan is being applied.".to_owned(),
+            (Some(_), Status::OutOfDate(why)) => {
+                format!("This plan is out of date ({why}): d makes a new dry run.")
+            }
+            (Some(_), Status::Ready) => String::new(),
         }
     }
 
     fn apply_overlay(&self) -> Option<Overlay> {
-        let plan = self.plan.as_ref()?;
+        let plan = self.plan.as_ref().filter(|_| self.ready())?;
         let c = &plan.counts;
         Some(Overlay::ConfirmApply {
             plan_id: plan.id,

@@ -1,15 +1,15 @@
-//! The plan of a dry run: a filterable list of operations (by action, by text), the selected
-//! one expandable to its attribute diff; `A` applies it after a confirmation with the counts.
+//! The plan: its status (ready, applied, out of date), a filterable list of operations with
+//! column headers, and an operation's details full size, scrolled. Reads state only.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
+use ratatui::widgets::{Paragraph, Widget};
 
-use super::{FILTERS, State};
+use super::{FILTERS, State, Status};
 use crate::model::text::sanitize_for_terminal;
-use crate::sync::{Change, Op, OpKind};
-use crate::tui::screens::window;
+use crate::sync::{Change, Op, OpKind, Plan};
+use crate::tui::screens::{ScrollText, window};
 use crate::tui::theme::{FOCUS, Theme, UNFOCUSED};
 
 /// The plan screen.
@@ -26,8 +26,19 @@ fn changes(op: &Op) -> Vec<&Change> {
     }
 }
 
-fn value(v: &Option<String>) -> String {
-    v.as_deref().map_or("(none)".to_owned(), sanitize_for_terminal)
+fn value(v: Option<&str>) -> String {
+    v.map_or("(none)".to_owned(), sanitize_for_terminal)
+}
+
+/// The plan's line: its number, where it stands, its counts.
+pub fn status_line(plan: &Plan, status: &Status) -> String {
+    let state = match status {
+        Status::Ready => "ready: A applies it".to_owned(),
+        Status::Applying => "being applied".to_owned(),
+        Status::Applied { cycle_id } => format!("applied in cycle {cycle_id}"),
+        Status::OutOfDate(why) => format!("out of date ({why}): d makes a new dry run"),
+    };
+    format!("Plan {} · {state}", plan.id)
 }
 
 impl Widget for PlanView<'_> {
@@ -35,89 +46,114 @@ impl Widget for PlanView<'_> {
         let t = self.theme;
         let d = self.state;
         let Some(plan) = &d.plan else {
-            Paragraph::new("No plan yet: press Esc, then d for a dry run.").render(area, buf);
+            Paragraph::new("No plan yet: d makes a dry run (it plans a cycle and writes nothing).").render(area, buf);
             return;
         };
         let v = &d.view;
+        let ops = d.visible_ops();
+        if v.open
+            && let Some(op) = ops.get(v.selected)
+        {
+            ScrollText {
+                lines: detail_lines(op, t),
+                scroll: v.scroll,
+                hint: "↑↓ PgUp PgDn scroll · Esc back to the list",
+                theme: t,
+            }
+            .render(area, buf);
+            return;
+        }
         let c = &plan.counts;
-        let [head, list, detail] = Layout::vertical([
-            Constraint::Length(2),
-            Constraint::Min(3),
-            Constraint::Length(if v.open { 8 } else { 0 }),
-        ])
-        .areas(area);
+        let [head, list] = Layout::vertical([Constraint::Length(4), Constraint::Min(1)]).areas(area);
         let filter = FILTERS.get(v.filter).copied().unwrap_or("all");
         let text = if v.input.is_some() || !v.text.is_empty() {
             format!(" · text \"{}\"", sanitize_for_terminal(&v.text))
         } else {
             String::new()
         };
+        let status_style = match d.status {
+            Status::OutOfDate(_) => t.warn(),
+            _ => t.title(),
+        };
         Paragraph::new(vec![
-            Line::from(Span::styled(
-                format!(
-                    "Plan {} · {} create · {} update · {} disable · {} delete · {} member · {} skip · {} error",
-                    plan.id,
-                    c.create,
-                    c.update + c.set_reference,
-                    c.disable,
-                    c.delete,
-                    c.add_member + c.remove_member,
-                    c.skip,
-                    c.error
-                ),
-                t.title(),
+            Line::from(Span::styled(status_line(plan, &d.status), status_style)),
+            Line::from(format!(
+                "{} create · {} update · {} disable · {} delete · {} member · {} skip · {} error",
+                c.create,
+                c.update + c.set_reference,
+                c.disable,
+                c.delete + c.staged_delete,
+                c.add_member + c.remove_member,
+                c.skip,
+                c.error
             )),
             Line::from(Span::styled(
-                format!("action: {filter}{text} · f next action · / text · Enter diff · A apply"),
+                format!("action: {filter}{text} · f next action · / text · Enter details"),
+                t.dim(),
+            )),
+            Line::from(Span::styled(
+                format!("  {:<14}{:<11}{}", "ACTION", "TYPE", "NAME"),
                 t.dim(),
             )),
         ])
         .render(head, buf);
-        let ops = d.visible_ops();
-        let rows = window(v.selected, ops.len(), list.height as usize);
         let mut lines = Vec::new();
-        for i in rows {
-            let op = ops[i];
-            let selected = i == v.selected;
-            let style = match &op.kind {
-                OpKind::Error(_) => t.error(),
-                OpKind::Disable { .. } | OpKind::Delete | OpKind::StagedDelete => t.warn(),
-                _ => ratatui::style::Style::new(),
-            };
-            lines.push(Line::from(vec![
-                Span::raw(if selected { FOCUS } else { UNFOCUSED }),
-                Span::styled(format!("{:<14}", op.kind.action()), style),
-                Span::styled(format!("{:<11}", op.object_type.as_str()), t.dim()),
-                Span::styled(
-                    sanitize_for_terminal(&op.source_name),
-                    if selected {
-                        t.focus().patch(t.selected())
-                    } else {
-                        ratatui::style::Style::new()
-                    },
-                ),
-            ]));
+        for i in window(v.selected, ops.len(), list.height as usize) {
+            lines.push(op_row(ops[i], i == v.selected, t));
         }
         if ops.is_empty() {
             lines.push(Line::from(Span::styled("no operation matches the filters", t.dim())));
         }
         Paragraph::new(lines).render(list, buf);
-        if v.open
-            && let Some(op) = ops.get(v.selected)
-        {
-            Paragraph::new(detail_lines(op, t))
-                .wrap(Wrap { trim: false })
-                .render(detail, buf);
-        }
     }
 }
 
-/// An operation's details: what it is, its error or reason, its attribute changes.
-fn detail_lines(op: &Op, t: Theme) -> Vec<Line<'static>> {
+fn op_row(op: &Op, selected: bool, t: Theme) -> Line<'static> {
+    let style = match &op.kind {
+        OpKind::Error(_) => t.error(),
+        OpKind::Disable { .. } | OpKind::Delete | OpKind::StagedDelete | OpKind::RemoveMember => t.warn(),
+        _ => ratatui::style::Style::new(),
+    };
+    Line::from(vec![
+        Span::raw(if selected { FOCUS } else { UNFOCUSED }),
+        Span::styled(format!("{:<14}", op.kind.action()), style),
+        Span::styled(format!("{:<11}", op.object_type.as_str()), t.dim()),
+        Span::styled(
+            sanitize_for_terminal(&op.source_name),
+            if selected {
+                t.focus().patch(t.selected())
+            } else {
+                ratatui::style::Style::new()
+            },
+        ),
+    ])
+}
+
+/// An operation's details: what it is, its steps, its error or reason, its attribute changes
+/// (references by the referenced rows' names).
+pub fn detail_lines(op: &Op, t: Theme) -> Vec<Line<'static>> {
     let mut lines = vec![Line::from(Span::styled(
-        format!("{} · {}", op.kind.action(), sanitize_for_terminal(&op.source_name)),
+        format!(
+            "{} {} · {}",
+            op.kind.action(),
+            op.object_type.as_str(),
+            sanitize_for_terminal(&op.source_name)
+        ),
         t.title(),
     ))];
+    if let Some(row) = &op.target_id {
+        lines.push(Line::from(Span::styled(
+            format!("ServiceNow row {}", sanitize_for_terminal(row)),
+            t.dim(),
+        )));
+    }
+    for step in &op.steps {
+        lines.push(Line::from(format!(
+            "  {}: {}",
+            step.name,
+            sanitize_for_terminal(&step.detail)
+        )));
+    }
     match &op.kind {
         OpKind::Error(f) => lines.push(Line::from(Span::styled(
             format!("{}: {}", f.code, sanitize_for_terminal(&f.reason)),
@@ -130,12 +166,16 @@ fn detail_lines(op: &Op, t: Theme) -> Vec<Line<'static>> {
         ))),
         _ => {}
     }
-    for ch in changes(op) {
+    let changes = changes(op);
+    if !changes.is_empty() {
+        lines.push(Line::from(Span::styled("Changes", t.title())));
+    }
+    for ch in changes {
         lines.push(Line::from(format!(
             "  {}: {} → {}",
             sanitize_for_terminal(&ch.attribute),
-            value(&ch.old),
-            value(&ch.new)
+            value(ch.old_text()),
+            value(ch.new_text())
         )));
     }
     lines

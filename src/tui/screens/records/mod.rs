@@ -82,7 +82,10 @@ impl State {
         match action {
             Action::List(a) => {
                 let len = self.visible().len();
-                self.view.update(a, len, FILTERS.len());
+                let rows = self.visible().get(self.view.selected).map_or(0, |r| {
+                    view::detail_lines(crate::tui::theme::Theme::monochrome(), r).len()
+                });
+                self.view.update(a, len, FILTERS.len(), rows);
             }
             Action::Export(csv) => {
                 let records = self.visible().into_iter().cloned().collect();

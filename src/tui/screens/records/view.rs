@@ -4,13 +4,13 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
+use ratatui::widgets::{Paragraph, Widget};
 use serde_json::Value;
 
 use super::{FILTERS, State, troubleshoot};
 use crate::model::text::sanitize_for_terminal;
 use crate::store::LogRecord;
-use crate::tui::screens::window;
+use crate::tui::screens::{ScrollText, window};
 use crate::tui::theme::{FOCUS, Theme, UNFOCUSED};
 
 /// The provisioning-logs screen.
@@ -28,10 +28,16 @@ impl Widget for RecordsView<'_> {
         if v.open
             && let Some(record) = records.get(v.selected)
         {
-            render_detail(t, record, area, buf);
+            ScrollText {
+                lines: detail_lines(t, record),
+                scroll: v.scroll,
+                hint: "↑↓ PgUp PgDn scroll · c creates a missing reference row · Esc back to the list",
+                theme: t,
+            }
+            .render(area, buf);
             return;
         }
-        let [head, list] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
+        let [head, list] = Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(area);
         let failures = d.records.iter().filter(|r| r.status == "failure").count();
         let filter = FILTERS.get(v.filter).copied().unwrap_or("all");
         let text = if v.input.is_some() || !v.text.is_empty() {
@@ -50,6 +56,13 @@ impl Widget for RecordsView<'_> {
                 t.dim(),
             )),
         });
+        head_lines.push(Line::from(Span::styled(
+            format!(
+                "  {:<9}{:<6}{:<8}{:<14}{:<41}{}",
+                "TIME", "CYCLE", "STATUS", "ACTION", "NAME", "CODE"
+            ),
+            t.dim(),
+        )));
         Paragraph::new(head_lines).render(head, buf);
         let mut lines = Vec::new();
         for i in window(v.selected, records.len(), list.height as usize) {
@@ -62,7 +75,8 @@ impl Widget for RecordsView<'_> {
             };
             lines.push(Line::from(vec![
                 Span::raw(if selected { FOCUS } else { UNFOCUSED }),
-                Span::styled(format!("{:<4}", r.cycle_id), t.dim()),
+                Span::styled(format!("{:<9}", time_of(&r.time)), t.dim()),
+                Span::styled(format!("{:<6}", r.cycle_id), t.dim()),
                 Span::styled(format!("{:<8}", r.status), status_style),
                 Span::raw(format!("{:<14}", sanitize_for_terminal(&r.action))),
                 Span::styled(
@@ -77,13 +91,16 @@ impl Widget for RecordsView<'_> {
             ]));
         }
         if records.is_empty() {
-            lines.push(Line::from(Span::styled(
-                "no record matches (run a cycle: Esc, then r)",
-                t.dim(),
-            )));
+            lines.push(Line::from(Span::styled("no record matches: r runs a cycle", t.dim())));
         }
         Paragraph::new(lines).render(list, buf);
     }
+}
+
+/// `HH:MM:SS` of an RFC 3339 time (the day is in the details).
+fn time_of(time: &str) -> String {
+    time.get(11..19)
+        .map_or_else(|| sanitize_for_terminal(time), sanitize_for_terminal)
 }
 
 /// `text` cut to `width` characters, with `…` when cut.
@@ -122,7 +139,9 @@ fn one_line(v: &Value) -> String {
     sanitize_for_terminal(&text)
 }
 
-fn render_detail(t: Theme, r: &LogRecord, area: Rect, buf: &mut Buffer) {
+/// A record's details: what, when, Steps, Modified properties (references by name),
+/// Troubleshooting.
+pub fn detail_lines(t: Theme, r: &LogRecord) -> Vec<Line<'static>> {
     let s = sanitize_for_terminal;
     let mut lines = vec![
         Line::from(Span::styled(
@@ -150,7 +169,7 @@ fn render_detail(t: Theme, r: &LogRecord, area: Rect, buf: &mut Buffer) {
     ];
     lines.extend(json_lines(&r.steps).into_iter().map(|l| Line::from(format!("  {l}"))));
     lines.push(Line::from(Span::styled("Modified properties", t.title())));
-    let props = json_lines(&r.modified_properties);
+    let props = property_lines(&r.modified_properties);
     if props.is_empty() {
         lines.push(Line::from(Span::styled("  none", t.dim())));
     }
@@ -171,7 +190,25 @@ fn render_detail(t: Theme, r: &LogRecord, area: Rect, buf: &mut Buffer) {
             s(if r.reason.is_empty() { "no error" } else { &r.reason })
         ))),
     }
-    lines.push(Line::default());
-    lines.push(Line::from(Span::styled("Esc: back to the list", t.dim())));
-    Paragraph::new(lines).wrap(Wrap { trim: false }).render(area, buf);
+    lines
+}
+
+/// Modified properties as `attribute: old → new`, references by the referenced rows' names
+/// (a list of `sync::Change`); anything else as the JSON lines show it.
+fn property_lines(value: &Value) -> Vec<String> {
+    let Ok(changes) = serde_json::from_value::<Vec<crate::sync::Change>>(value.clone()) else {
+        return json_lines(value);
+    };
+    let text = |v: Option<&str>| sanitize_for_terminal(v.unwrap_or("(none)"));
+    changes
+        .iter()
+        .map(|c| {
+            format!(
+                "{}: {} → {}",
+                sanitize_for_terminal(&c.attribute),
+                text(c.old_text()),
+                text(c.new_text())
+            )
+        })
+        .collect()
 }

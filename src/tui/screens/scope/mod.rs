@@ -180,7 +180,7 @@ impl State {
             KeyCode::Up | KeyCode::Char('k') => AppAction::Scope(Action::Select(-1)),
             KeyCode::Down | KeyCode::Char('j') => AppAction::Scope(Action::Select(1)),
             KeyCode::Char('g') => AppAction::Mappings(mappings::Action::Object),
-            KeyCode::Char('r') => AppAction::Scope(Action::Recount),
+            KeyCode::Char('c') => AppAction::Scope(Action::Recount),
             KeyCode::Char('a') => AppAction::Scope(Action::ToggleMode),
             KeyCode::Char('n') => AppAction::Scope(Action::Add(false)),
             KeyCode::Char('f') => AppAction::Scope(Action::Add(true)),

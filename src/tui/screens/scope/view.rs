@@ -26,11 +26,11 @@ impl Widget for ScopeView<'_> {
         let mode = self.mode;
         let mut lines = vec![
             Line::from(Span::styled(
-                format!("Scope: {mode} users and groups (a toggles and saves)"),
+                format!("Scope: {mode} users and groups (a switches: what it does is shown first)"),
                 t.title(),
             )),
             Line::from(Span::styled(
-                "g users/groups · n clause · f filter · e edit · D delete · S save · r recount",
+                "g users/groups · n clause · f filter · e edit · D delete · S save · c count again",
                 t.dim(),
             )),
         ];

@@ -69,18 +69,30 @@ impl State {
         let Some(editor) = &self.editor else {
             return match key.code {
                 KeyCode::Esc => Some(AppAction::Show(Screen::Dashboard)),
-                KeyCode::Char('w') => Some(AppAction::OpenWizard),
                 _ => None,
             };
         };
+        if let Some(field) = extra::key(editor, key) {
+            return Some(AppAction::Settings(Action::Toggle(field)));
+        }
+        // Only the keys the editor uses: the others are every screen's (r, d, 1–8, …).
+        let used = editor.in_text_field()
+            || matches!(
+                key.code,
+                KeyCode::Up
+                    | KeyCode::Down
+                    | KeyCode::Tab
+                    | KeyCode::BackTab
+                    | KeyCode::Left
+                    | KeyCode::Right
+                    | KeyCode::Char(' ')
+                    | KeyCode::Enter
+            );
         Some(match key.code {
             KeyCode::Esc if editor.dirty => AppAction::Settings(Action::AskLeave),
             KeyCode::Esc => AppAction::Show(Screen::Dashboard),
-            KeyCode::Char('w') if !editor.in_text_field() => AppAction::OpenWizard,
-            _ => AppAction::Settings(match extra::key(editor, key) {
-                Some(field) => Action::Toggle(field),
-                None => Action::Key(key),
-            }),
+            _ if used => AppAction::Settings(Action::Key(key)),
+            _ => return None,
         })
     }
 
@@ -115,6 +127,18 @@ impl State {
         }
         if let Some(s) = &mut self.editor {
             s.saved(result);
+        }
+    }
+
+    /// A save the admin did not confirm after its preview: said so; a scope switched from the
+    /// scope screen goes back (the settings screen keeps its edits, unsaved).
+    pub fn not_saved(&mut self, revert_scope: bool) {
+        if let Some(s) = &mut self.editor {
+            s.message = Some(Err("not saved".to_owned()));
+            if revert_scope {
+                s.scope = s.base.scope;
+                s.dirty = !s.edits().is_empty();
+            }
         }
     }
 

@@ -61,7 +61,8 @@ impl Step {
                 Field::ServicePrincipal,
             ],
             Step::Notification => &[Field::Email],
-            Step::Test | Step::Review => &[],
+            Step::Review => &[Field::Start],
+            Step::Test => &[],
         }
     }
 }
@@ -81,6 +82,8 @@ pub enum Field {
     Cloud,
     ServicePrincipal,
     Email,
+    /// A choice: start provisioning now (`enabled`), or not.
+    Start,
 }
 
 impl Field {
@@ -96,6 +99,7 @@ impl Field {
             Field::Cloud => "Cloud",
             Field::ServicePrincipal => "Service principal id",
             Field::Email => "Email",
+            Field::Start => "Start provisioning now",
         }
     }
 
@@ -106,6 +110,6 @@ impl Field {
 
     /// Changed with ←/→/Space rather than typed.
     pub fn choice(self) -> bool {
-        matches!(self, Field::Store | Field::Cloud)
+        matches!(self, Field::Store | Field::Cloud | Field::Start)
     }
 }

@@ -6,9 +6,12 @@
 //! until the review step's Enter, and then secrets go to the store before the configuration
 //! file, and the result says what was and was not saved. Secret fields are never drawn.
 
+mod check;
+mod detail;
 mod field;
 pub mod save;
 mod test_step;
+mod types;
 mod view;
 
 use std::path::PathBuf;
@@ -19,66 +22,13 @@ use tui_input::backend::crossterm::EventHandler;
 
 pub use field::{Field, Step};
 pub use test_step::FieldError;
+pub use types::{Prefill, SaveStatus, SideTest, StoreStatus};
 pub use view::WizardView;
 
 use crate::config::Cloud;
-use crate::model::check::Step as CheckStep;
-use crate::secrets::{StoreChoice, StoreKind};
+use crate::secrets::{SecretName, StoreChoice, StoreKind};
 use crate::servicenow::Instance;
 use crate::tui::effect::Effect;
-
-/// Values the wizard starts with (the demo's simulators, or an existing profile).
-#[derive(Default, Clone)]
-pub struct Prefill {
-    pub instance: String,
-    pub username: String,
-    pub password: String,
-    pub tenant_id: String,
-    pub client_id: String,
-    pub client_secret: String,
-    pub service_principal_id: String,
-    pub email: String,
-    pub authority_url: Option<String>,
-    pub graph_url: Option<String>,
-    /// The profile's cloud and secret store (a re-save keeps them unless changed here).
-    pub cloud: Option<Cloud>,
-    pub store: Option<StoreChoice>,
-}
-
-/// A side of test connection.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SideTest {
-    NotRun,
-    /// The fields cannot make a request yet: why.
-    Invalid(String),
-    Running,
-    Done(Vec<CheckStep>),
-}
-
-impl SideTest {
-    pub fn passed(&self) -> bool {
-        matches!(self, SideTest::Done(steps) if steps.iter().all(|s| s.outcome != crate::model::check::Outcome::Fail))
-    }
-}
-
-/// Whether the chosen secret store can be written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StoreStatus {
-    Probing,
-    Ready(StoreKind),
-    /// No store: the environment provides secrets (`store = "env"`).
-    EnvOnly,
-    Unavailable(String),
-}
-
-/// What the save step ended in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SaveStatus {
-    NotSaved,
-    Saving,
-    Saved(String),
-    Failed(String),
-}
 
 /// What a key means to the wizard.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,6 +48,8 @@ pub enum Action {
     RunTest,
     /// ↑/↓ on the step list: another step, still on the list.
     SelectStep(i8),
+    /// ↑/↓ on the test step: scroll its results.
+    Scroll(i16),
 }
 
 /// The wizard's state.
@@ -123,6 +75,24 @@ pub struct Wizard {
     pub save: SaveStatus,
     /// Edited since opening, and not saved.
     pub dirty: bool,
+    /// The values it opened with (or last saved): leaving a reopened wizard without saving
+    /// goes back to them.
+    opened: Prefill,
+    /// Start provisioning now: `enabled` as the save writes it.
+    pub start: bool,
+    /// The profile's `enabled` before (`None`: a new profile): a re-save writes `enabled` only
+    /// when the admin changed it, so it never turns an enabled profile off by itself.
+    pub was_enabled: Option<bool>,
+    /// Steps the admin tried to leave with Enter, and steps typed in: their problems are
+    /// shown (an empty field is not an error before that).
+    pub tried: std::collections::BTreeSet<Step>,
+    pub touched: std::collections::BTreeSet<Step>,
+    /// The first row of the step's details shown (the test's results scroll).
+    pub scroll: u16,
+    /// Secrets that come from the environment or a file: (name, variable).
+    pub env_secrets: Vec<(SecretName, String)>,
+    /// Why the secret store offered first is the one it is, when that needs saying.
+    pub store_note: Option<String>,
 }
 
 /// The text fields.
@@ -149,7 +119,7 @@ impl Inputs {
             Field::ClientSecret => &self.client_secret,
             Field::ServicePrincipal => &self.service_principal_id,
             Field::Email => &self.email,
-            Field::Store | Field::Cloud => return None,
+            Field::Store | Field::Cloud | Field::Start => return None,
         })
     }
 
@@ -163,7 +133,7 @@ impl Inputs {
             Field::ClientSecret => &mut self.client_secret,
             Field::ServicePrincipal => &mut self.service_principal_id,
             Field::Email => &mut self.email,
-            Field::Store | Field::Cloud => return None,
+            Field::Store | Field::Cloud | Field::Start => return None,
         })
     }
 }
@@ -195,14 +165,18 @@ impl Wizard {
             vec![StoreChoice::Auto, StoreChoice::Env]
         };
         // The profile's own store stays a choice, whatever the platform's list.
-        let store_index = match prefill.store.filter(|_| !demo) {
-            Some(store) => store_choices.iter().position(|c| *c == store).unwrap_or_else(|| {
-                store_choices.push(store);
-                store_choices.len() - 1
-            }),
-            None => 0,
+        let (store_index, store_note) = match prefill.store.filter(|_| !demo) {
+            Some(store) => (
+                store_choices.iter().position(|c| *c == store).unwrap_or_else(|| {
+                    store_choices.push(store);
+                    store_choices.len() - 1
+                }),
+                None,
+            ),
+            None => default_store(&store_choices, prefill.no_session_bus && !demo),
         };
         let input = |s: &str| Input::new(s.to_owned());
+        let prefill_kept = prefill.clone();
         Self {
             profile: profile.to_owned(),
             config_path,
@@ -231,7 +205,29 @@ impl Wizard {
             entra_test: SideTest::NotRun,
             save: SaveStatus::NotSaved,
             dirty: false,
+            start: prefill.enabled.unwrap_or(false),
+            was_enabled: prefill.enabled,
+            tried: Default::default(),
+            scroll: 0,
+            touched: Default::default(),
+            env_secrets: prefill.env_secrets,
+            store_note,
+            opened: prefill_kept,
         }
+    }
+
+    /// Back to the values it opened with (or last saved), its edits dropped.
+    pub fn reset(&mut self) {
+        let status = self.store_status.clone();
+        let mut fresh = Wizard::new(
+            &self.profile,
+            self.config_path.clone(),
+            self.existing.clone(),
+            self.opened.clone(),
+            self.demo,
+        );
+        fresh.store_status = status;
+        *self = fresh;
     }
 
     /// The effect to run when the wizard opens: find out whether the store can be used.
@@ -250,7 +246,21 @@ impl Wizard {
 
     /// Whether keys go to a text field (so `q` and `?` are text).
     pub fn in_text_field(&self) -> bool {
-        self.editing && self.field().is_some_and(|f| !f.choice())
+        self.editing && self.field().is_some_and(|f| !f.choice() && self.from_env(f).is_none())
+    }
+
+    /// The variable a secret field's value comes from, when it comes from the environment
+    /// (or a file it names): the field is not asked for.
+    pub fn from_env(&self, field: Field) -> Option<&str> {
+        let name = match field {
+            Field::Password => SecretName::ServiceNowPassword,
+            Field::ClientSecret => SecretName::GraphClientSecret,
+            _ => return None,
+        };
+        self.env_secrets
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, var)| var.as_str())
     }
 
     /// The live result of the instance field: the resolved URL or why it is not one.
@@ -276,6 +286,8 @@ impl Wizard {
                 Action::Choose(if key.code == KeyCode::Left { -1 } else { 1 })
             }
             _ if self.in_text_field() => Action::Edit(key),
+            KeyCode::Down | KeyCode::Char('j') if self.step == Step::Test => Action::Scroll(1),
+            KeyCode::Up | KeyCode::Char('k') if self.step == Step::Test => Action::Scroll(-1),
             KeyCode::Down | KeyCode::Char('j') => Action::SelectStep(1),
             KeyCode::Up | KeyCode::Char('k') => Action::SelectStep(-1),
             KeyCode::Char('t') if self.step == Step::Test => Action::RunTest,
@@ -294,16 +306,28 @@ impl Wizard {
             Action::Leave => self.editing = false,
             Action::Choose(delta) => return self.choose(delta),
             Action::Edit(key) => {
-                if let Some(field) = self.field()
+                if let Some(field) = self.field().filter(|f| self.from_env(*f).is_none())
                     && let Some(input) = self.inputs.get_mut(field)
                     && input.handle_event(&CtEvent::Key(key)).is_some()
                 {
                     self.dirty = true;
+                    self.touched.insert(self.step);
                     self.save = SaveStatus::NotSaved;
                     self.invalidate_tests(field);
                 }
             }
             Action::RunTest => return self.run_test(),
+            Action::Scroll(by) => {
+                let rows = |side: &SideTest| match side {
+                    SideTest::Done(steps) => {
+                        let failed = steps.iter().filter(|s| s.outcome == crate::model::check::Outcome::Fail);
+                        1 + steps.len() + failed.count()
+                    }
+                    _ => 1,
+                };
+                let max = (rows(&self.servicenow_test) + rows(&self.entra_test)) as u16;
+                self.scroll = self.scroll.saturating_add_signed(by).min(max);
+            }
             Action::SelectStep(delta) => {
                 self.step = if delta > 0 { self.step.next() } else { self.step.prev() };
                 self.focus = 0;
@@ -330,7 +354,13 @@ impl Wizard {
                 self.editing = true;
                 self.focus = 0;
             }
-            _ if self.focus + 1 >= self.step.fields().len() => self.go(self.step.next()),
+            // Enter moves on only from a valid step; an invalid one is marked and says why.
+            _ if self.focus + 1 >= self.step.fields().len() => match self.problem(self.step) {
+                Some(_) => {
+                    self.tried.insert(self.step);
+                }
+                None => self.go(self.step.next()),
+            },
             _ => self.move_focus(1),
         }
         Vec::new()
@@ -338,6 +368,7 @@ impl Wizard {
 
     fn go(&mut self, step: Step) {
         self.step = step;
+        self.scroll = 0;
         self.focus = 0;
         self.editing = !step.fields().is_empty();
     }
@@ -363,8 +394,14 @@ impl Wizard {
             Some(Field::Store) if self.store_choices.len() > 1 => {
                 self.store_index = step(self.store_index, self.store_choices.len());
                 self.store_status = StoreStatus::Probing;
+                self.store_note = None;
                 self.dirty = true;
                 return vec![Effect::ProbeStore(self.store_choice())];
+            }
+            Some(Field::Start) => {
+                self.start = !self.start;
+                self.dirty = true;
+                self.save = SaveStatus::NotSaved;
             }
             _ => {}
         }
@@ -379,6 +416,24 @@ impl Wizard {
             }
             _ => {}
         }
+    }
+}
+
+/// The store a new profile is offered first: `auto`, or keyutils (the kernel keyring) when no
+/// session bus can carry the Secret Service (over SSH), with why.
+fn default_store(choices: &[StoreChoice], no_session_bus: bool) -> (usize, Option<String>) {
+    let keyutils = choices
+        .iter()
+        .position(|c| *c == StoreChoice::Store(StoreKind::Keyutils));
+    match keyutils {
+        Some(i) if no_session_bus => (
+            i,
+            Some(
+                "No session bus here (DBUS_SESSION_BUS_ADDRESS is not set, as over SSH), so the Secret Service cannot be reached: secrets go to keyutils, the kernel keyring (a reboot clears it)."
+                    .to_owned(),
+            ),
+        ),
+        _ => (0, None),
     }
 }
 

@@ -3,7 +3,7 @@
 //! settings and scope screens' among them) and the admin's comments survive byte for byte.
 //! The result is checked by `Config::parse` before anything is written.
 
-use super::{SaveStatus, Wizard, cloud_word};
+use super::{Field, SaveStatus, Wizard, cloud_word};
 use crate::config::edit::{self, Edit};
 use crate::secrets::{Secret, SecretName, StoreChoice};
 use crate::tui::effect::{Effect, SaveRequest};
@@ -40,6 +40,11 @@ impl Wizard {
         } else {
             Edit::set("secrets", "store", store.as_str())
         });
+        // `enabled` (provisioning on) is written for a new profile (off unless the admin said
+        // start now) and when the admin changed it: a re-save never turns a profile off by itself.
+        if self.was_enabled != Some(self.start) {
+            edits.push(Edit::set("provisioning", "enabled", self.start));
+        }
         edits
     }
 
@@ -61,19 +66,22 @@ impl Wizard {
             self.save = SaveStatus::Failed(format!("not saved: {why}"));
             return Vec::new();
         }
+        // Secrets the environment (or a file) provides are not stored: they keep coming from there.
         let secrets = if self.store_choice() == StoreChoice::Env {
             Vec::new()
         } else {
-            vec![
-                (
-                    SecretName::ServiceNowPassword,
-                    Secret::new(self.inputs.password.value()),
-                ),
+            [
+                (SecretName::ServiceNowPassword, Field::Password, &self.inputs.password),
                 (
                     SecretName::GraphClientSecret,
-                    Secret::new(self.inputs.client_secret.value()),
+                    Field::ClientSecret,
+                    &self.inputs.client_secret,
                 ),
             ]
+            .into_iter()
+            .filter(|(_, field, _)| self.from_env(*field).is_none())
+            .map(|(name, _, input)| (name, Secret::new(input.value())))
+            .collect()
         };
         self.save = SaveStatus::Saving;
         vec![Effect::Save(Box::new(SaveRequest {

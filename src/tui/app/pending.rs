@@ -1,0 +1,199 @@
+//! Changes that can disable show it before saving (issue 14): a save of the settings or the
+//! mappings that changes what a plan is made from (scope, scoping filters, matching
+//! attributes, deprovisioning options — `ResolvedProfile::plan_hash`) is held; the engine plans
+//! the changed rules without writing (`Command::PreviewPlan`) and the admin sees "this will
+//! disable 82 users and remove 71 memberships; 0 deletes" before `y` saves it. After the save
+//! a dry run is offered. Saves that change nothing a plan depends on (the interval, `enabled`,
+//! the email) go through at once.
+
+use std::sync::Arc;
+
+use super::{Action, App, Overlay, Screen};
+use crate::config::edit;
+use crate::config::{Profile, ResolvedProfile};
+use crate::sync::{Answer, Command, ObjectType, OpKind, Plan};
+use crate::tui::effect::Effect;
+
+/// A save waiting for its preview and a confirmation.
+pub struct Pending {
+    pub request: u64,
+    /// The change, as the question names it ("switch the scope to all").
+    pub what: String,
+    /// The effects that save it, run on `y`.
+    save: Vec<Effect>,
+    /// The screen it was made on.
+    from: Screen,
+    /// The plan of the changed rules once the engine answered, or why there is none.
+    pub result: Option<Result<Arc<Plan>, String>>,
+}
+
+/// The query ids of previews, apart from the screens' own.
+const FIRST_REQUEST: u64 = 1 << 50;
+
+impl App {
+    /// Holds `effects` when they save a change of the rules: asks the engine for the plan of
+    /// the changed rules first.
+    pub(super) fn hold_saves(&mut self, effects: Vec<Effect>) -> Vec<Effect> {
+        let Some(what) = effects.iter().find_map(|e| self.rules_change(e)) else {
+            return effects;
+        };
+        let request = FIRST_REQUEST + self.previews;
+        self.previews += 1;
+        let mut pending = Pending {
+            request,
+            what,
+            save: effects,
+            from: self.shared.screen,
+            result: None,
+        };
+        self.shared.overlay = Overlay::Preview;
+        let candidate = pending.save.iter().find_map(|e| self.candidate(e));
+        match (candidate, self.dashboard.state) {
+            (Some(profile), Some(state)) if state != crate::sync::EngineState::Stopped => {
+                self.pending = Some(pending);
+                vec![Effect::Engine(Command::PreviewPlan {
+                    request,
+                    profile: Box::new(profile),
+                })]
+            }
+            _ => {
+                pending.result = Some(Err(
+                    "the engine is not running, so what this change does cannot be shown".to_owned(),
+                ));
+                self.pending = Some(pending);
+                Vec::new()
+            }
+        }
+    }
+
+    /// The change `effect` makes to what a plan is made from, named; `None` when it changes
+    /// nothing a plan depends on.
+    fn rules_change(&self, effect: &Effect) -> Option<String> {
+        let candidate = self.candidate(effect)?;
+        let current = self.current()?;
+        if candidate.plan_hash == current.plan_hash {
+            return None;
+        }
+        Some(match effect {
+            Effect::SaveSettings { .. } if candidate.provisioning.scope != current.provisioning.scope => {
+                format!("Switch the scope to {} users and groups", scope_word(&candidate))
+            }
+            Effect::SaveSettings { .. } => "Save the settings".to_owned(),
+            _ => "Save the mappings".to_owned(),
+        })
+    }
+
+    /// The profile as it is saved now, resolved with the mapping file as last read or saved.
+    fn current(&self) -> Option<ResolvedProfile> {
+        let s = self.settings.editor.as_ref()?;
+        let profile = edit::check(&s.text, &s.config_path, &s.profile).ok()?;
+        profile.resolve_with(&self.mappings.doc.saved_text).ok()
+    }
+
+    /// The profile `effect` would save, resolved.
+    fn candidate(&self, effect: &Effect) -> Option<ResolvedProfile> {
+        match effect {
+            Effect::SaveSettings { path, profile, edits } => {
+                let s = self.settings.editor.as_ref()?;
+                let text = edit::apply(&s.text, path, profile, edits).ok()?;
+                let profile: Profile = edit::check(&text, path, profile).ok()?;
+                profile.resolve_with(&self.mappings.doc.saved_text).ok()
+            }
+            Effect::SaveMappings(save) => save.profile.resolve_with(&save.text).ok(),
+            _ => None,
+        }
+    }
+
+    /// The engine's answer to a preview; `true` when it was one.
+    pub(super) fn preview_answered(&mut self, request: u64, answer: &Answer) -> bool {
+        let Some(p) = self.pending.as_mut().filter(|p| p.request == request) else {
+            return false;
+        };
+        p.result = Some(match answer {
+            Answer::Preview(plan) => Ok(plan.clone()),
+            Answer::Failed(e) => Err(format!("the dry run of the changed rules failed: {e}")),
+            other => Err(format!("unexpected answer: {other:?}")),
+        });
+        true
+    }
+
+    /// `y`: the save runs; a dry run is offered once it is done.
+    pub(super) fn confirm_pending(&mut self) -> Vec<Effect> {
+        self.shared.overlay = Overlay::None;
+        let Some(p) = self.pending.take() else {
+            return Vec::new();
+        };
+        self.offer_dry_run = true;
+        self.shared.status = format!("{}: saving", p.what);
+        p.save
+    }
+
+    /// `n` or Esc: nothing is saved; a scope switch made on the scope screen goes back.
+    pub(super) fn cancel_pending(&mut self) {
+        self.shared.overlay = Overlay::None;
+        let Some(p) = self.pending.take() else {
+            return;
+        };
+        self.settings.not_saved(p.from == Screen::Scope);
+        self.mappings.doc.draft.note = Some("not saved (the edits stay: S saves them)".to_owned());
+        self.shared.status = format!("{}: not saved", p.what);
+    }
+
+    /// After a save the admin confirmed: offer a dry run of the new rules.
+    pub(super) fn offer_dry_run(&mut self) {
+        if std::mem::take(&mut self.offer_dry_run) {
+            self.shared.overlay = Overlay::Ask {
+                text: "Saved; the engine uses it from the next cycle. Make a dry run of the new rules now?".to_owned(),
+                yes: Box::new(Action::Engine(Command::DryRun)),
+            };
+        }
+    }
+}
+
+fn scope_word(p: &ResolvedProfile) -> &'static str {
+    match p.provisioning.scope {
+        crate::config::ScopeMode::All => "all",
+        crate::config::ScopeMode::Assigned => "assigned",
+    }
+}
+
+/// What a plan does that an admin must know before saving: "this will disable 82 users and
+/// remove 71 memberships; 0 deletes", then the rest.
+pub fn effect_text(plan: &Plan) -> Vec<String> {
+    let count = |f: &dyn Fn(ObjectType, &OpKind) -> bool| plan.ops.iter().filter(|o| f(o.object_type, &o.kind)).count();
+    let users = count(&|t, k| t == ObjectType::User && matches!(k, OpKind::Disable { .. }));
+    let groups = count(&|t, k| t == ObjectType::Group && matches!(k, OpKind::Disable { .. }));
+    let c = &plan.counts;
+    let mut first = format!(
+        "This will disable {users} {} and remove {} {}; {} {}",
+        plural(users as u64, "user", "users"),
+        c.remove_member,
+        plural(c.remove_member, "membership", "memberships"),
+        c.delete + c.staged_delete,
+        plural(c.delete + c.staged_delete, "delete", "deletes"),
+    );
+    if groups > 0 {
+        first.push_str(&format!(
+            "; {groups} {} deactivated",
+            plural(groups as u64, "group", "groups")
+        ));
+    }
+    first.push('.');
+    vec![
+        first,
+        format!(
+            "It also creates {}, updates {} and adds {} {}; {} {} fail.",
+            c.create,
+            c.update + c.set_reference,
+            c.add_member,
+            plural(c.add_member, "membership", "memberships"),
+            c.error,
+            plural(c.error, "object would", "objects would"),
+        ),
+    ]
+}
+
+/// `one` or `many` after `n`.
+pub fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
+}

@@ -1,0 +1,200 @@
+//! The frame around every screen: the top bar (the profile and the screens' tabs with their
+//! number keys), the status line (while a message lasts) and the key line, which always lists
+//! the shown screen's keys, the most useful first, cut to the width before `F1 more` so that
+//! it is never cut off (issue 14, k9s-style). Reads state only.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+use super::app::{App, Screen};
+use super::screens::mappings::Focus;
+use crate::model::text::sanitize_for_terminal;
+
+/// The top bar.
+pub struct TopBar<'a> {
+    pub app: &'a App,
+}
+
+impl Widget for TopBar<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let app = self.app;
+        let t = app.theme;
+        let demo = if app.demo { " · DEMO" } else { "" };
+        let head = format!(" nowsync · {}{demo} ", app.profile);
+        let room = (area.width as usize).saturating_sub(head.chars().count() + 1);
+        let tabs = |word: fn(Screen) -> String| -> Vec<(Screen, String)> {
+            Screen::ALL.iter().map(|s| (*s, word(*s))).collect()
+        };
+        let width = |tabs: &[(Screen, String)]| tabs.iter().map(|(_, w)| w.chars().count() + 1).sum::<usize>();
+        let mut chosen = tabs(|s| format!("{} {}", s.number(), s.tab()));
+        if width(&chosen) > room {
+            chosen = tabs(|s| format!("{} {}", s.number(), s.tab().chars().take(4).collect::<String>()));
+        }
+        if width(&chosen) > room {
+            chosen = tabs(|s| s.number().to_string());
+        }
+        let mut spans = vec![Span::styled(head, t.title())];
+        for (screen, word) in chosen {
+            if screen == app.shared.screen {
+                spans.push(Span::styled(format!("[{word}]"), t.focus().patch(t.selected())));
+            } else {
+                spans.push(Span::styled(format!(" {word} "), t.dim()));
+            }
+        }
+        Paragraph::new(Line::from(spans)).render(area, buf);
+    }
+}
+
+/// The status line: the last message, while it lasts.
+pub struct StatusLine<'a> {
+    pub app: &'a App,
+}
+
+impl Widget for StatusLine<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let text = sanitize_for_terminal(&self.app.shared.status);
+        Paragraph::new(Line::from(Span::styled(format!(" {text}"), self.app.theme.warn()))).render(area, buf);
+    }
+}
+
+/// The key line.
+pub struct KeyLine<'a> {
+    pub app: &'a App,
+}
+
+impl Widget for KeyLine<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let app = self.app;
+        let t = app.theme;
+        if let Some(input) = &app.log_screen.filter {
+            let line = Line::from(vec![
+                Span::styled("filter: ", t.key()),
+                Span::raw(sanitize_for_terminal(input.value())),
+                Span::styled("  (Enter keeps, Esc clears)", t.dim()),
+            ]);
+            Paragraph::new(line).render(area, buf);
+            return;
+        }
+        let more = "F1 more";
+        let room = (area.width as usize).saturating_sub(more.len() + 1);
+        let mut spans = Vec::new();
+        let mut used = 0;
+        for (key, what) in keys(app) {
+            let len = key.chars().count() + 1 + what.chars().count() + 3;
+            if used + len > room {
+                break;
+            }
+            used += len;
+            spans.push(Span::styled(key.to_owned(), t.key()));
+            spans.push(Span::raw(format!(" {what}")));
+            spans.push(Span::styled(" · ", t.dim()));
+        }
+        spans.push(Span::styled("F1", t.key()));
+        spans.push(Span::raw(" more"));
+        Paragraph::new(Line::from(spans)).render(area, buf);
+    }
+}
+
+/// The shown screen's keys for the key line, the most useful first.
+pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
+    let every = [("1-8", "screens"), ("r", "run"), ("d", "dry run")];
+    let mut keys: Vec<(&str, &str)> = match app.shared.screen {
+        Screen::Wizard => {
+            let leave = if app.settings.editor.is_some() {
+                "leave"
+            } else {
+                "step list"
+            };
+            let mut k = vec![("Enter", "next"), ("PgDn/PgUp", "step"), ("Tab", "field")];
+            k.extend([("←→", "choice"), ("Esc", leave), ("Ctrl-C", "quit")]);
+            return k;
+        }
+        Screen::Dashboard => {
+            let pause = if app.dashboard.paused() { "resume" } else { "pause" };
+            vec![
+                ("r", "run"),
+                ("d", "dry run"),
+                ("a", "plan"),
+                ("e", "records"),
+                ("p", pause),
+                ("↑↓", "log"),
+                ("Space", "pause log"),
+                ("/", "filter"),
+                ("Enter", "line"),
+                ("1-8", "screens"),
+            ]
+        }
+        Screen::Log => vec![
+            ("↑↓", "scroll"),
+            ("Space", "pause/follow"),
+            ("/", "filter"),
+            ("l", "level"),
+            ("Enter", "line"),
+            ("Esc", "back"),
+        ],
+        Screen::Plan if app.plan.view.open => vec![("↑↓", "scroll"), ("Esc", "list")],
+        Screen::Plan => vec![
+            ("Enter", "details"),
+            ("A", "apply"),
+            ("f", "action"),
+            ("/", "text"),
+            ("d", "new dry run"),
+            ("Esc", "back"),
+        ],
+        Screen::Records if app.records.view.open => vec![("↑↓", "scroll"), ("c", "create row"), ("Esc", "list")],
+        Screen::Records => vec![
+            ("Enter", "details"),
+            ("s", "status"),
+            ("/", "text"),
+            ("J/C", "export"),
+            ("Esc", "back"),
+        ],
+        Screen::Mappings => mapping_keys(app),
+        Screen::Scope if app.scope.form.is_some() => {
+            vec![("←→", "pick"), ("Tab", "field"), ("Enter", "keep"), ("Esc", "close")]
+        }
+        Screen::Scope => vec![
+            ("a", "assigned/all"),
+            ("n", "clause"),
+            ("f", "filter"),
+            ("e", "edit"),
+            ("D", "delete"),
+            ("S", "save"),
+            ("c", "count"),
+            ("Esc", "back"),
+        ],
+        Screen::Settings => vec![("↑↓", "field"), ("←→", "change"), ("Enter", "save"), ("Esc", "back")],
+    };
+    for k in every {
+        if !keys.iter().any(|(key, _)| *key == k.0) {
+            keys.push(k);
+        }
+    }
+    keys
+}
+
+fn mapping_keys(app: &App) -> Vec<(&'static str, &'static str)> {
+    let m = &app.mappings;
+    if let Some(editor) = &m.editor {
+        let search = if editor.focus == Focus::Search {
+            "search"
+        } else {
+            "apply"
+        };
+        return vec![("Enter", search), ("Tab", "expression/user"), ("Esc", "close")];
+    }
+    if m.doc.draft.form.is_some() {
+        return vec![("Enter", "check"), ("Tab", "field"), ("←→", "choice"), ("Esc", "close")];
+    }
+    vec![
+        ("Enter", "expression"),
+        ("e", "edit"),
+        ("n", "new"),
+        ("D", "delete"),
+        ("S", "save"),
+        ("g", "users/groups"),
+        ("Esc", "back"),
+    ]
+}

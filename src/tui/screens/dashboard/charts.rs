@@ -1,0 +1,197 @@
+//! The dashboard's pictures (issue 14): the recent cycles as a `Chart` (created, updated,
+//! disabled and failed per cycle) with their durations under it as a `Sparkline`, the failures
+//! of the last cycle by error code as a horizontal `BarChart`, and the running cycle's
+//! throughput as a `Sparkline`. Readable without colour: each series has its own marker,
+//! named in the title, and bars carry their numbers. Reads state only.
+
+use std::collections::BTreeMap;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Bar, BarChart, Block, Borders, Chart, Dataset, GraphType, Paragraph, Sparkline, Widget};
+
+use super::history::History;
+use crate::model::text::sanitize_for_terminal;
+use crate::store::LogRecord;
+use crate::tui::theme::Theme;
+
+/// The recent cycles: counts per cycle, durations under them.
+pub struct CyclesChart<'a> {
+    pub history: Option<&'a History>,
+    pub theme: Theme,
+}
+
+/// The series of the chart: name, marker, its symbol for the title, style.
+fn series(t: Theme) -> [(&'static str, Marker, &'static str, Style); 4] {
+    [
+        ("created", Marker::Dot, "•", t.ok()),
+        ("updated", Marker::Braille, "⠿", t.key()),
+        ("disabled", Marker::Bar, "▄", t.warn()),
+        ("failed", Marker::Block, "█", t.error()),
+    ]
+}
+
+impl Widget for CyclesChart<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let mut title = vec![Span::styled(" Cycles ", t.title())];
+        for (name, _, symbol, style) in series(t) {
+            title.push(Span::styled(format!("{symbol} {name} "), style));
+        }
+        let block = Block::default().borders(Borders::TOP).title(Line::from(title));
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let points = self.history.map_or(&[][..], |h| h.points.as_slice());
+        if points.is_empty() {
+            Paragraph::new(Span::styled("no cycle yet: r runs one (d plans one first)", t.dim())).render(inner, buf);
+            return;
+        }
+        let [chart_area, durations] = Layout::vertical([Constraint::Min(2), Constraint::Length(1)]).areas(inner);
+        let value = |p: &super::history::Point, name: &str| match name {
+            "created" => p.created,
+            "updated" => p.updated,
+            "disabled" => p.disabled + p.deleted,
+            _ => p.failed,
+        };
+        let data: Vec<Vec<(f64, f64)>> = series(t)
+            .iter()
+            .map(|(name, ..)| {
+                points
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (i as f64, value(p, name) as f64))
+                    .collect()
+            })
+            .collect();
+        let max = points
+            .iter()
+            .flat_map(|p| series(t).map(|(name, ..)| value(p, name)))
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        let datasets = series(t)
+            .iter()
+            .zip(&data)
+            .map(|((_, marker, ..), d)| {
+                Dataset::default()
+                    .marker(*marker)
+                    .graph_type(GraphType::Scatter)
+                    .style(series(t).iter().find(|s| s.1 == *marker).map_or(Style::new(), |s| s.3))
+                    .data(d)
+            })
+            .collect();
+        let first = points.first().map_or(0, |p| p.cycle_id);
+        let last = points.last().map_or(0, |p| p.cycle_id);
+        Chart::new(datasets)
+            .x_axis(
+                Axis::default()
+                    .bounds([-0.5, points.len() as f64 - 0.5])
+                    .labels([format!("cycle {first}"), format!("{last}")])
+                    .style(t.dim()),
+            )
+            .y_axis(
+                Axis::default()
+                    .bounds([0.0, max as f64 * 1.1])
+                    .labels(["0".to_owned(), max.to_string()])
+                    .style(t.dim()),
+            )
+            .legend_position(None)
+            .render(chart_area, buf);
+        let longest = points.iter().map(|p| p.duration_ms).max().unwrap_or(0);
+        let label = format!("duration (longest {:.1} s) ", longest as f64 / 1000.0);
+        let [label_area, spark] =
+            Layout::horizontal([Constraint::Length(label.chars().count() as u16), Constraint::Min(1)]).areas(durations);
+        Paragraph::new(Span::styled(label, t.dim())).render(label_area, buf);
+        let durations: Vec<u64> = points.iter().map(|p| p.duration_ms).collect();
+        Sparkline::default().data(&durations).style(t.key()).render(spark, buf);
+    }
+}
+
+/// The last real cycle's failures by error code.
+pub struct FailuresChart<'a> {
+    pub records: &'a [LogRecord],
+    /// The cycle whose failures are counted.
+    pub cycle_id: Option<i64>,
+    pub theme: Theme,
+}
+
+impl Widget for FailuresChart<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let mut by_code: BTreeMap<String, u64> = BTreeMap::new();
+        if let Some(cycle) = self.cycle_id {
+            for r in self
+                .records
+                .iter()
+                .filter(|r| r.cycle_id == cycle && r.status == "failure")
+            {
+                *by_code
+                    .entry(r.error_code.clone().unwrap_or_else(|| "other".into()))
+                    .or_default() += 1;
+            }
+        }
+        let title = match self.cycle_id {
+            Some(c) => format!(" Failures of cycle {c} by error code "),
+            None => " Failures by error code ".to_owned(),
+        };
+        let block = Block::default()
+            .borders(Borders::TOP)
+            .title(Span::styled(title, t.title()));
+        let inner = block.inner(area);
+        block.render(area, buf);
+        if by_code.is_empty() {
+            let text = if self.cycle_id.is_some() {
+                "none"
+            } else {
+                "no cycle yet"
+            };
+            Paragraph::new(Span::styled(text, t.dim())).render(inner, buf);
+            return;
+        }
+        let mut rows: Vec<(String, u64)> = by_code.into_iter().collect();
+        rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let label = (inner.width as usize / 2).clamp(8, 28);
+        let bars: Vec<Bar> = rows
+            .iter()
+            .take(inner.height as usize)
+            .map(|(code, n)| {
+                Bar::default()
+                    .value(*n)
+                    .label(Line::from(clip(&sanitize_for_terminal(code), label)))
+                    .text_value(n.to_string())
+                    .style(t.error())
+                    .value_style(t.title())
+            })
+            .collect();
+        BarChart::horizontal(bars).bar_width(1).bar_gap(0).render(inner, buf);
+    }
+}
+
+/// `text` cut to `width` characters, with `…` when cut.
+fn clip(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// The running cycle's objects per second, a second per column.
+pub struct Throughput<'a> {
+    pub rates: &'a [u64],
+    pub theme: Theme,
+}
+
+impl Widget for Throughput<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let shown = self.rates.len().saturating_sub(area.width as usize);
+        Sparkline::default()
+            .data(&self.rates[shown..])
+            .style(self.theme.ok())
+            .render(area, buf);
+    }
+}

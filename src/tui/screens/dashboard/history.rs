@@ -1,0 +1,95 @@
+//! The cycle history the dashboard draws, read from the state store (the runtime reads it
+//! after the engine starts and after each real cycle): the recent real cycles' statistics
+//! and the totals to date as `nowsync status` computes them (`sync::status`), so the console
+//! and the CLI agree.
+
+use serde_json::Value;
+
+use crate::store::CycleRow;
+
+/// One finished real cycle.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Point {
+    pub cycle_id: i64,
+    /// RFC 3339.
+    pub started: String,
+    pub created: u64,
+    pub updated: u64,
+    pub disabled: u64,
+    pub deleted: u64,
+    pub failed: u64,
+    pub duration_ms: u64,
+}
+
+/// The totals to date, from the store.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ToDate {
+    pub cycles: u64,
+    pub created: u64,
+    pub updated: u64,
+    pub disabled: u64,
+    pub deleted: u64,
+    pub writes: u64,
+    /// Objects failing now, each once (`Status::failing`).
+    pub failing: u64,
+}
+
+/// What the store says about the cycles so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct History {
+    /// Oldest first.
+    pub points: Vec<Point>,
+    pub to_date: ToDate,
+}
+
+/// Cycles the chart shows at most.
+pub const SHOWN: u32 = 20;
+
+impl History {
+    /// From the store's recent cycles (newest first, as `Store::cycles` gives them) and the
+    /// profile's status.
+    pub fn of(rows: &[CycleRow], status: &crate::sync::Status) -> History {
+        let mut points: Vec<Point> = rows.iter().filter(|r| !r.dry_run).map(point).collect();
+        points.reverse();
+        let total = |k: &str| status.to_date.get(k).and_then(Value::as_u64).unwrap_or(0);
+        History {
+            points,
+            to_date: ToDate {
+                cycles: status.cycles,
+                created: total("created"),
+                updated: total("updated"),
+                disabled: total("disabled"),
+                deleted: total("deleted"),
+                writes: total("writes"),
+                failing: status.failing,
+            },
+        }
+    }
+}
+
+fn point(row: &CycleRow) -> Point {
+    let stats: Value = row
+        .stats
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or(Value::Null);
+    let n = |k: &str| stats.get(k).and_then(Value::as_u64).unwrap_or(0);
+    Point {
+        cycle_id: row.id,
+        started: row.started.clone(),
+        created: n("created"),
+        updated: n("updated"),
+        disabled: n("disabled"),
+        deleted: n("deleted"),
+        failed: n("failed"),
+        duration_ms: n("duration_ms"),
+    }
+}
+
+/// Reads the history of `profile` from its state database in `data_dir`.
+pub fn read(data_dir: &std::path::Path, profile: &crate::config::Profile) -> Result<History, String> {
+    let status = crate::sync::status(data_dir, profile).map_err(|e| e.to_string())?;
+    let store = crate::store::Store::open(data_dir, &profile.name).map_err(|e| e.to_string())?;
+    let rows = store.cycles(SHOWN).map_err(|e| e.to_string())?;
+    Ok(History::of(&rows, &status))
+}

@@ -1,0 +1,50 @@
+//! Plain-text helpers for drawing: word wrap by characters (the console's text is sanitised,
+//! one column per character).
+
+/// `text` wrapped at word boundaries to lines of at most `width` characters; a word longer
+/// than a line is cut. An empty text is one empty line.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut len = 0;
+    for word in text.split(' ') {
+        let mut word: Vec<char> = word.chars().collect();
+        if len > 0 && len + 1 + word.len() > width {
+            lines.push(std::mem::take(&mut line));
+            len = 0;
+        }
+        while word.len() > width {
+            let rest = word.split_off(width);
+            lines.push(word.into_iter().collect());
+            word = rest;
+        }
+        if len > 0 {
+            line.push(' ');
+            len += 1;
+        }
+        len += word.len();
+        line.extend(word);
+    }
+    lines.push(line);
+    lines
+}
+
+/// `n` followed by the word for one or many: "1 cycle", "3 cycles".
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_at_words_and_cuts_long_ones() {
+        assert_eq!(wrap("the quick brown fox", 9), ["the quick", "brown fox"]);
+        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("", 5), [""]);
+        assert_eq!(count(1, "cycle", "cycles"), "1 cycle");
+        assert_eq!(count(0, "cycle", "cycles"), "0 cycles");
+    }
+}
