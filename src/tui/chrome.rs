@@ -21,16 +21,17 @@ impl Widget for TopBar<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let app = self.app;
         let t = app.theme;
-        let demo = if app.demo { " · DEMO" } else { "" };
-        let head = format!(" nowsync · {}{demo} ", app.profile);
+        let demo = if app.demo { " DEMO" } else { "" };
+        let head = format!(" nowsync {}{demo} ", app.profile);
         let room = (area.width as usize).saturating_sub(head.chars().count() + 1);
         let tabs = |word: fn(Screen) -> String| -> Vec<(Screen, String)> {
             Screen::ALL.iter().map(|s| (*s, word(*s))).collect()
         };
-        let width = |tabs: &[(Screen, String)]| tabs.iter().map(|(_, w)| w.chars().count() + 1).sum::<usize>();
+        // Each tab is a space and its word; the current one is bracketed instead.
+        let width = |tabs: &[(Screen, String)]| tabs.iter().map(|(_, w)| w.chars().count() + 1).sum::<usize>() + 1;
         let mut chosen = tabs(|s| format!("{} {}", s.number(), s.tab()));
         if width(&chosen) > room {
-            chosen = tabs(|s| format!("{} {}", s.number(), s.tab().chars().take(4).collect::<String>()));
+            chosen = tabs(|s| format!("{} {}", s.number(), s.short_tab()));
         }
         if width(&chosen) > room {
             chosen = tabs(|s| s.number().to_string());
@@ -40,7 +41,7 @@ impl Widget for TopBar<'_> {
             if screen == app.shared.screen {
                 spans.push(Span::styled(format!("[{word}]"), t.focus().patch(t.selected())));
             } else {
-                spans.push(Span::styled(format!(" {word} "), t.dim()));
+                spans.push(Span::styled(format!(" {word}"), t.dim()));
             }
         }
         Paragraph::new(Line::from(spans)).render(area, buf);
@@ -101,16 +102,7 @@ impl Widget for KeyLine<'_> {
 pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
     let every = [("1-8", "screens"), ("r", "run"), ("d", "dry run")];
     let mut keys: Vec<(&str, &str)> = match app.shared.screen {
-        Screen::Wizard => {
-            let leave = if app.settings.editor.is_some() {
-                "leave"
-            } else {
-                "step list"
-            };
-            let mut k = vec![("Enter", "next"), ("PgDn/PgUp", "step"), ("Tab", "field")];
-            k.extend([("←→", "choice"), ("Esc", leave), ("Ctrl-C", "quit")]);
-            return k;
-        }
+        Screen::Wizard => return wizard_keys(app),
         Screen::Dashboard => {
             let pause = if app.dashboard.paused() { "resume" } else { "pause" };
             vec![
@@ -143,7 +135,8 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
             ("d", "new dry run"),
             ("Esc", "back"),
         ],
-        Screen::Records if app.records.view.open => vec![("↑↓", "scroll"), ("c", "create row"), ("Esc", "list")],
+        Screen::Records if app.records.can_create() => vec![("↑↓", "scroll"), ("c", "create row"), ("Esc", "list")],
+        Screen::Records if app.records.view.open => vec![("↑↓", "scroll"), ("Esc", "list")],
         Screen::Records => vec![
             ("Enter", "details"),
             ("s", "status"),
@@ -167,12 +160,35 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
         ],
         Screen::Settings => vec![("↑↓", "field"), ("←→", "change"), ("Enter", "save"), ("Esc", "back")],
     };
-    for k in every {
+    // In a text field or a form those keys are the field's.
+    let captured = app.in_text_field()
+        || app.scope.form.is_some()
+        || app.mappings.editor.is_some()
+        || app.mappings.doc.draft.is_open();
+    for k in every.iter().filter(|_| !captured) {
         if !keys.iter().any(|(key, _)| *key == k.0) {
-            keys.push(k);
+            keys.push(*k);
         }
     }
     keys
+}
+
+fn wizard_keys(app: &App) -> Vec<(&'static str, &'static str)> {
+    use crate::tui::screens::wizard::Step;
+    let Some(w) = &app.wizard else {
+        return Vec::new();
+    };
+    let leave = if app.settings.editor.is_some() && !w.editing { "leave" } else { "step list" };
+    let mut k = match w.step {
+        Step::Review => vec![("Enter", "save"), ("←→", "start now?")],
+        Step::Test => vec![("Enter/t", "test"), ("↑↓", "scroll"), ("PgDn", "next step")],
+        _ => vec![("Enter", "next"), ("Tab", "field")],
+    };
+    k.extend([("PgDn/PgUp", "step"), ("Esc", leave), ("Ctrl-C", "quit")]);
+    if matches!(w.step, Step::Credentials | Step::Entra) {
+        k.insert(2, ("←→", "choice"));
+    }
+    k
 }
 
 fn mapping_keys(app: &App) -> Vec<(&'static str, &'static str)> {

@@ -26,19 +26,20 @@ pub fn keys(screen: Screen) -> &'static [(&'static str, &'static str)] {
 const WIZARD: &[(&str, &str)] = &[
     (
         "Enter",
-        "next field; at the last field, next step; runs the test; saves",
+        "next field; at a step's last field, the next step once this one is valid (what is wrong is shown); runs the test; saves",
     ),
     ("Tab / Shift-Tab, ↓ / ↑", "next / previous field"),
-    ("PgDn / PgUp", "next / previous step (every step can be revisited)"),
-    ("← → Space", "change a choice (cloud, secret store)"),
-    ("Esc", "leave the field: ↑/↓ pick a step, Enter edits it"),
-    ("t", "run test connection (on that step, outside a field)"),
+    ("PgDn / PgUp", "next / previous step, valid or not (every step can be revisited)"),
+    ("← → Space", "change a choice: secret store, cloud, start provisioning now"),
+    ("Esc", "leave the field: ↑/↓ pick a step, Enter edits it; on the step list of a saved profile, back to the dashboard (asks first when edited)"),
+    ("t, ↑ ↓", "on the test step: run test connection, scroll its results"),
+    ("Start provisioning now", "yes: scheduled cycles write to ServiceNow; no (a new profile's default): nothing is written until it is turned on (Settings) or a cycle is run (r)"),
 ];
 
 const DASHBOARD: &[(&str, &str)] = &[
     ("r", "run a cycle now"),
     ("d", "dry run: plan without writing, then review the plan"),
-    ("a", "the last plan (apply it from there)"),
+    ("a", "the plan (A there applies a dry run's plan while it is current)"),
     ("p", "pause / resume scheduled cycles"),
     ("x", "stop the running cycle (asks first)"),
     ("e", "provisioning logs: every object's result, troubleshooting"),
@@ -46,23 +47,25 @@ const DASHBOARD: &[(&str, &str)] = &[
     ("w", "the setup wizard again"),
     ("m / s / t", "mappings / scope / settings"),
     ("↑ ↓ PgUp PgDn", "scroll the log; End or f follows the tail"),
-    ("Space", "pause the log view"),
+    ("Space", "pause the log view; Space again follows the tail"),
     ("l", "log level: debug, info, warn, error"),
-    ("/", "filter the log by text (Enter keeps it, Esc clears it)"),
+    ("/", "a new log filter by text (Enter keeps it, Esc clears it)"),
+    ("Enter", "the bottom log line, whole"),
 ];
 
 const LOG: &[(&str, &str)] = &[
     ("↑ ↓ PgUp PgDn Home", "scroll"),
     ("End or f", "follow the tail"),
-    ("Space", "pause the view"),
+    ("Space", "pause the view; paused or scrolled, follow the tail again"),
     ("l", "log level"),
-    ("/", "filter by text"),
+    ("/", "a new filter by text (replaces the one set)"),
+    ("Enter", "the bottom line shown, whole"),
     ("Esc", "back to the dashboard"),
 ];
 
 const RECORDS: &[(&str, &str)] = &[
     ("↑ ↓ PgUp PgDn", "select a record"),
-    ("Enter", "details: steps, modified properties, troubleshooting"),
+    ("Enter", "details: steps, modified properties (references by name), troubleshooting; ↑ ↓ scroll them"),
     ("s", "status filter: all, failure, success, skipped"),
     ("/", "filter by text (name, code, reason)"),
     ("J / C", "export the shown records to JSON / CSV in the data dir"),
@@ -78,7 +81,7 @@ const MAPPINGS: &[(&str, &str)] = &[
     ("g", "user or group mappings"),
     (
         "e / n",
-        "edit the selected mapping / add one (a form; Enter checks the whole file)",
+        "edit the selected mapping / add one (a form that evaluates its source as typed; Enter checks the whole file)",
     ),
     ("D or Delete", "delete the selected mapping"),
     (
@@ -87,24 +90,21 @@ const MAPPINGS: &[(&str, &str)] = &[
     ),
     ("R", "restore the built-in mappings (asks first)"),
     ("i", "import an Entra schema JSON from a path (shows what was dropped)"),
-    ("S or Ctrl-S", "check and save the mapping file; the engine reloads"),
+    ("S or Ctrl-S", "check and save the mapping file (what it does is shown first); the engine reloads"),
     ("E", "export the mappings as Entra schema JSON (data dir, exports/)"),
     (
         "Enter or x",
-        "expression editor: evaluates as you type against a user picked by search",
+        "expression editor: evaluates as you type against a user picked by search; Enter applies it to the mapping",
     ),
     (
         "Tab (in the editor)",
         "expression or user search; Enter searches, ↑↓ picks a user",
     ),
-    ("Esc", "close the editor or form; back (asks first when unsaved)"),
+    ("Esc", "close the editor or form (asks before dropping an edit); back (asks first when unsaved)"),
 ];
 
 const SCOPE: &[(&str, &str)] = &[
-    (
-        "a",
-        "assigned or all users and groups: a dry run of the change shows what it does; y saves it",
-    ),
+    ("a", "assigned or all users and groups: a dry run of the change shows what it does; y saves it"),
     ("g", "user or group scoping filters"),
     ("↑ ↓", "select a clause"),
     ("n / f", "add a clause to the selected filter / a new filter"),
@@ -113,10 +113,7 @@ const SCOPE: &[(&str, &str)] = &[
         "← → (in the form)",
         "pick the attribute or operator; a letter jumps to an attribute",
     ),
-    (
-        "S",
-        "check and save the mapping file (what it does is shown first); the counts follow",
-    ),
+    ("S", "check and save the mapping file (what it does is shown first); the counts follow"),
     ("c", "count again: read the source for the counts and samples"),
     ("Esc", "close the form; back (asks first when unsaved)"),
 ];
@@ -126,21 +123,21 @@ const SETTINGS: &[(&str, &str)] = &[
     ("← → Space", "provisioning on/off, scope assigned/all"),
     (
         "← → Space (last rows)",
-        "skip out-of-scope deletions, delete action: saved to the mapping file at once",
+        "skip out-of-scope deletions, delete action: saved to the mapping file (what it does is shown first)",
     ),
-    ("Enter", "check and save to the configuration file; the engine reloads"),
+    ("Enter", "check and save to the configuration file (a change of scope or deprovisioning shows what it does first); the engine reloads"),
     ("w (outside a number)", "the setup wizard"),
     ("Esc", "back (asks first when edits are unsaved)"),
 ];
 
 const PLAN: &[(&str, &str)] = &[
     ("↑ ↓ PgUp PgDn", "select an operation"),
-    ("Enter", "expand / collapse its attribute diff"),
-    ("f", "action filter: all, create, update, disable, delete, error, …"),
+    ("Enter", "its details: steps, the whole attribute diff (references by name); ↑ ↓ scroll them"),
+    ("f", "action filter: all, create, update, disable, delete, add_member, remove_member, …"),
     ("/", "filter by text"),
     (
         "A",
-        "apply this plan (asks first, with the counts of disables and deletes)",
+        "apply a dry run's plan while it is current (asks first, with the counts of disables and deletes); an applied or out-of-date plan is not applied",
     ),
     ("Esc", "back to the dashboard"),
 ];

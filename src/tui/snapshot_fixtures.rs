@@ -119,3 +119,38 @@ pub fn record(status: &str, action: &str, name: &str, code: Option<&str>, reason
         duration_ms: 12,
     }
 }
+
+/// Six real cycles: a big initial one, quiet incremental ones, one that disabled a few and
+/// one with failures.
+pub fn history() -> crate::tui::screens::dashboard::history::History {
+    use crate::tui::screens::dashboard::history::{History, Point, ToDate};
+    let point = |cycle_id, created, updated, disabled, failed, duration_ms| Point {
+        cycle_id,
+        started: "2026-11-28T21:00:00Z".into(),
+        created,
+        updated,
+        disabled,
+        deleted: 0,
+        failed,
+        duration_ms,
+    };
+    History {
+        points: vec![
+            point(1, 240, 12, 0, 17, 9100),
+            point(2, 3, 8, 0, 17, 1200),
+            point(4, 0, 2, 5, 2, 800),
+            point(5, 1, 40, 0, 0, 2400),
+            point(7, 0, 0, 0, 0, 300),
+            point(8, 2, 10, 1, 2, 4200),
+        ],
+        to_date: ToDate {
+            cycles: 6,
+            created: 246,
+            updated: 72,
+            disabled: 6,
+            deleted: 0,
+            writes: 331,
+            failing: 2,
+        },
+    }
+}

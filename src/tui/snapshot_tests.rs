@@ -155,6 +155,26 @@ fn wizard_without_a_keyring() {
     )));
     key(&mut app, KeyCode::PageDown);
     snap("wizard_2_no_keyring", &app);
+    // Over SSH without a session bus a new profile's store is the kernel keyring, said why.
+    let mut ssh = App::new("default", Theme::monochrome(), false);
+    let wizard = Wizard::new(
+        "default",
+        PathBuf::from("/home/admin/.config/nowsync/config.toml"),
+        String::new(),
+        Prefill {
+            no_session_bus: true,
+            ..Prefill::default()
+        },
+        false,
+    );
+    let effects = ssh.open_wizard(wizard);
+    assert!(
+        matches!(effects.as_slice(), [super::effect::Effect::ProbeStore(crate::secrets::StoreChoice::Store(crate::secrets::StoreKind::Keyutils))]),
+        "{effects:?}"
+    );
+    ssh.handle(Event::StoreProbed(StoreStatus::Ready(crate::secrets::StoreKind::Keyutils)));
+    key(&mut ssh, KeyCode::PageDown);
+    snap("wizard_2_ssh_keyutils", &ssh);
     app.handle(Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)));
     key(&mut app, KeyCode::PageUp);
     for c in "dev 35214".chars() {
@@ -247,7 +267,35 @@ fn dashboard_plan_records_and_log() {
         },
     }));
     app.handle(Event::Sync(SyncEvent::StateChanged(EngineState::Idle)));
+    // The store's history of several cycles and the last one's failures: the charts.
+    app.handle(Event::History(Ok(fixtures::history())));
+    let mut failures = vec![
+        record("failure", "create", "megan.bowen@contoso.com", Some("InvalidLookupReference"), "x"),
+        record("failure", "update", "pradeep.gupta@contoso.com", Some("DuplicateTargetEntries"), "y"),
+        record("failure", "create", "lee.gu@contoso.com", Some("InvalidLookupReference"), "z"),
+    ];
+    for r in &mut failures {
+        r.cycle_id = 8;
+    }
+    app.handle(Event::Records(Ok(failures)));
     snap("dashboard_finished", &app);
+    // A dry run's plan is ready to apply (the real cycle's was applied).
+    for event in [
+        SyncEvent::CycleStarted {
+            cycle_id: 9,
+            kind: CycleKind::Incremental,
+            dry_run: true,
+            totals: Totals::default(),
+        },
+        SyncEvent::PlanReady { cycle_id: 9, plan: plan() },
+        SyncEvent::CycleFinished {
+            cycle_id: 9,
+            dry_run: true,
+            stats: CycleStats::default(),
+        },
+    ] {
+        app.handle(Event::Sync(event));
+    }
     key(&mut app, KeyCode::Char('a'));
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Enter);

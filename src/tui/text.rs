@@ -30,6 +30,23 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// As many of `parts` as fit in `width` characters, joined by ` · `, in order: the first ones
+/// matter most, so a narrow terminal drops the last rather than cutting a word.
+pub fn fit(parts: &[String], width: usize) -> String {
+    let mut out = String::new();
+    for part in parts {
+        let len = out.chars().count() + if out.is_empty() { 0 } else { 3 } + part.chars().count();
+        if len > width && !out.is_empty() {
+            break;
+        }
+        if !out.is_empty() {
+            out.push_str(" · ");
+        }
+        out.push_str(part);
+    }
+    out
+}
+
 /// `n` followed by the word for one or many: "1 cycle", "3 cycles".
 pub fn count(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
@@ -46,5 +63,8 @@ mod tests {
         assert_eq!(wrap("", 5), [""]);
         assert_eq!(count(1, "cycle", "cycles"), "1 cycle");
         assert_eq!(count(0, "cycle", "cycles"), "0 cycles");
+        let parts = ["failed 2".to_owned(), "created 200".to_owned(), "updated 10".to_owned()];
+        assert_eq!(fit(&parts, 22), "failed 2 · created 200");
+        assert_eq!(fit(&parts, 3), "failed 2", "the first part always shows");
     }
 }

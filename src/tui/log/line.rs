@@ -20,11 +20,12 @@ pub fn line_of(event: &SyncEvent) -> Option<LogLine> {
         } => line(
             Level::Info,
             format!(
-                "cycle {cycle_id} started ({kind:?}{}): {} users, {} groups, {} operations",
-                if *dry_run { ", dry run" } else { "" },
+                // A dry run is not a cycle: it is named by its plan (next line), not a number.
+                "{} started ({kind:?}): {} users, {} groups, {}",
+                if *dry_run { "dry run".to_owned() } else { format!("cycle {cycle_id}") },
                 totals.users,
                 totals.groups,
-                totals.operations
+                crate::tui::text::count(totals.operations, "operation", "operations")
             ),
         ),
         SyncEvent::Quarantine {
@@ -47,13 +48,18 @@ pub fn line_of(event: &SyncEvent) -> Option<LogLine> {
             Level::Warn,
             format!("cycle {cycle_id}: reading everything again: {reason}"),
         ),
-        SyncEvent::PlanReady { cycle_id, plan } => {
+        SyncEvent::PlanReady { plan, .. } => {
             let c = &plan.counts;
             line(
                 Level::Info,
                 format!(
-                    "cycle {cycle_id}: plan {} ready: {} create, {} update, {} disable, {} delete, {} errors (a opens it)",
-                    plan.id, c.create, c.update, c.disable, c.delete, c.error
+                    "plan {}: {} create, {} update, {} disable, {} delete, {} (a opens it)",
+                    plan.id,
+                    c.create,
+                    c.update,
+                    c.disable,
+                    c.delete,
+                    crate::tui::text::count(c.error, "error", "errors")
                 ),
             )
         }
@@ -104,8 +110,8 @@ fn cycle_finished(cycle_id: i64, dry_run: bool, stats: &CycleStats) -> LogLine {
     LogLine::new(
         if stats.failed > 0 { Level::Warn } else { Level::Info },
         format!(
-            "cycle {cycle_id} finished{}: {} created, {} updated, {} disabled, {} deleted, {} skipped, {} failed in {} ms",
-            if dry_run { " (dry run)" } else { "" },
+            "{} finished: {} created, {} updated, {} disabled, {} deleted, {} skipped, {} failed in {} ms",
+            if dry_run { "dry run (nothing written)".to_owned() } else { format!("cycle {cycle_id}") },
             stats.created,
             stats.updated,
             stats.disabled,
@@ -152,7 +158,7 @@ mod tests {
         };
         let l = line_of(&finished).unwrap();
         assert_eq!(l.level, Level::Warn);
-        assert!(l.text.starts_with("cycle 4 finished (dry run): "), "{}", l.text);
+        assert!(l.text.starts_with("dry run (nothing written) finished: "), "{}", l.text);
         let error = SyncEvent::Error {
             cycle_id: None,
             kind: ErrorKind::Connection,

@@ -79,6 +79,20 @@ impl Screen {
         }
     }
 
+    /// The tab's word on a narrow terminal.
+    pub fn short_tab(self) -> &'static str {
+        match self {
+            Screen::Wizard => "Wiz",
+            Screen::Dashboard => "Dash",
+            Screen::Log => "Log",
+            Screen::Records => "Recs",
+            Screen::Plan => "Plan",
+            Screen::Mappings => "Maps",
+            Screen::Scope => "Scope",
+            Screen::Settings => "Set",
+        }
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             Screen::Wizard => "Setup wizard",

@@ -28,18 +28,30 @@ pub struct CyclesChart<'a> {
 fn series(t: Theme) -> [(&'static str, Marker, &'static str, Style); 4] {
     [
         ("created", Marker::Dot, "•", t.ok()),
-        ("updated", Marker::Braille, "⠿", t.key()),
+        ("updated", Marker::Quadrant, "▗", t.key()),
         ("disabled", Marker::Bar, "▄", t.warn()),
         ("failed", Marker::Block, "█", t.error()),
     ]
+}
+
+/// The series' short words, for the title on a narrow terminal.
+fn short(name: &str) -> &str {
+    match name {
+        "created" => "new",
+        "updated" => "upd",
+        "disabled" => "off",
+        _ => "fail",
+    }
 }
 
 impl Widget for CyclesChart<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
         let mut title = vec![Span::styled(" Cycles ", t.title())];
+        let narrow = area.width < 60;
         for (name, _, symbol, style) in series(t) {
-            title.push(Span::styled(format!("{symbol} {name} "), style));
+            let word = if narrow { short(name) } else { name };
+            title.push(Span::styled(format!("{symbol}{word} "), style));
         }
         let block = Block::default().borders(Borders::TOP).title(Line::from(title));
         let inner = block.inner(area);
@@ -56,13 +68,16 @@ impl Widget for CyclesChart<'_> {
             "disabled" => p.disabled + p.deleted,
             _ => p.failed,
         };
+        // A log scale: an initial cycle of thousands and quiet ones of a few both show. Zeros
+        // are not drawn (a row of markers at the bottom would hide the others).
         let data: Vec<Vec<(f64, f64)>> = series(t)
             .iter()
             .map(|(name, ..)| {
                 points
                     .iter()
                     .enumerate()
-                    .map(|(i, p)| (i as f64, value(p, name) as f64))
+                    .filter(|(_, p)| value(p, name) > 0)
+                    .map(|(i, p)| (i as f64, (1.0 + value(p, name) as f64).log10()))
                     .collect()
             })
             .collect();
@@ -70,8 +85,15 @@ impl Widget for CyclesChart<'_> {
             .iter()
             .flat_map(|p| series(t).map(|(name, ..)| value(p, name)))
             .max()
-            .unwrap_or(0)
-            .max(1);
+            .unwrap_or(0);
+        let decades = ((1.0 + max as f64).log10().ceil() as usize).max(1);
+        let labels: Vec<String> = (0..=decades)
+            .map(|d| match d {
+                0 => "0".to_owned(),
+                d if d >= 3 => format!("{}k", 10u64.pow(d as u32 - 3)),
+                d => 10u64.pow(d as u32).to_string(),
+            })
+            .collect();
         let datasets = series(t)
             .iter()
             .zip(&data)
@@ -94,14 +116,14 @@ impl Widget for CyclesChart<'_> {
             )
             .y_axis(
                 Axis::default()
-                    .bounds([0.0, max as f64 * 1.1])
-                    .labels(["0".to_owned(), max.to_string()])
+                    .bounds([0.0, decades as f64])
+                    .labels(labels)
                     .style(t.dim()),
             )
             .legend_position(None)
             .render(chart_area, buf);
         let longest = points.iter().map(|p| p.duration_ms).max().unwrap_or(0);
-        let label = format!("duration (longest {:.1} s) ", longest as f64 / 1000.0);
+        let label = format!("duration, longest {:.1} s ", longest as f64 / 1000.0);
         let [label_area, spark] =
             Layout::horizontal([Constraint::Length(label.chars().count() as u16), Constraint::Min(1)]).areas(durations);
         Paragraph::new(Span::styled(label, t.dim())).render(label_area, buf);

@@ -15,7 +15,7 @@ use crate::tui::log::LogBuffer;
 use crate::tui::screens::clock;
 use crate::tui::screens::log::LogView;
 use crate::tui::screens::plan::{self, Status as PlanStatus};
-use crate::tui::text::count;
+use crate::tui::text::{count, fit};
 use crate::tui::theme::Theme;
 
 /// The dashboard screen: its state, the plan it names, the schedule (provisioning on, every
@@ -48,14 +48,15 @@ impl Widget for DashboardView<'_> {
         .areas(area);
         let mut lines = vec![self.status_line()];
         match &d.running {
-            Some(r) => running_lines(r, t, &mut lines),
+            Some(r) => running_lines(r, t, usize::from(area.width).saturating_sub(11), &mut lines),
             None => lines.push(Line::from(vec![
                 label(t, "Cycle"),
                 Span::raw("none running · r runs one now, d plans one without writing"),
             ])),
         }
-        lines.push(self.last_line());
-        lines.push(self.to_date_line());
+        let width = usize::from(area.width).saturating_sub(11);
+        lines.push(self.last_line(width));
+        lines.push(self.to_date_line(width));
         lines.push(Line::from(vec![label(t, "Plan"), Span::raw(self.plan_text())]));
         Paragraph::new(lines).render(top, buf);
         if let Some(r) = &d.running {
@@ -115,61 +116,59 @@ impl DashboardView<'_> {
         ])
     }
 
-    /// The last cycle (or dry run, named by its plan, not a cycle number).
-    fn last_line(&self) -> Line<'static> {
+    /// The last cycle (or dry run, named by its plan, not a cycle number): the counts that
+    /// are not zero, failures first, as many as fit.
+    fn last_line(&self, width: usize) -> Line<'static> {
         let t = self.theme;
         let Some(f) = &self.state.last else {
             return Line::from(vec![label(t, "Last"), Span::raw("no cycle yet")]);
         };
         let s = &f.stats;
-        let (what, verb) = match (f.dry_run, &self.plan.plan) {
-            (true, Some(p)) => (format!("dry run (plan {}): would", p.id), ""),
-            (true, None) => ("dry run: would".to_owned(), ""),
-            (false, _) => (
-                format!("cycle {} · {:.1} s ·", f.cycle_id, s.duration_ms as f64 / 1000.0),
-                "",
-            ),
+        let head = match (f.dry_run, &self.plan.plan) {
+            (true, Some(p)) => format!("dry run, plan {}: would", p.id),
+            (true, None) => "dry run: would".to_owned(),
+            (false, _) => format!("cycle {} ({:.1} s):", f.cycle_id, s.duration_ms as f64 / 1000.0),
         };
-        Line::from(vec![
-            label(t, "Last"),
-            Span::raw(format!("{what}{verb} ")),
-            Span::styled(
-                format!("fail {}", s.failed),
-                if s.failed > 0 { t.error() } else { t.dim() },
-            ),
-            Span::raw(format!(
-                " · create {} · update {} · disable {} · delete {} · skip {}",
-                s.created, s.updated, s.disabled, s.deleted, s.skipped
-            )),
-        ])
+        let (fail, create, update, disable, delete, skip) = if f.dry_run {
+            ("fail", "create", "update", "disable", "delete", "skip")
+        } else {
+            ("failed", "created", "updated", "disabled", "deleted", "skipped")
+        };
+        let mut parts = vec![format!("{head} {fail} {}", s.failed)];
+        for (word, n) in [
+            (create, s.created),
+            (update, s.updated),
+            (disable, s.disabled),
+            (delete, s.deleted),
+            (skip, s.skipped),
+        ] {
+            if n > 0 {
+                parts.push(format!("{word} {n}"));
+            }
+        }
+        let style = if s.failed > 0 { t.error() } else { ratatui::style::Style::new() };
+        Line::from(vec![label(t, "Last"), Span::styled(fit(&parts, width), style)])
     }
 
-    /// The totals to date, as the store (and `nowsync status`) count them.
-    fn to_date_line(&self) -> Line<'static> {
+    /// The totals to date, as the store (and `nowsync status`) count them; failures are the
+    /// objects failing now, each once.
+    fn to_date_line(&self, width: usize) -> Line<'static> {
         let t = self.theme;
         let Some(h) = &self.state.history else {
-            return Line::from(vec![
-                label(t, "To date"),
-                Span::styled("reading the state store…", t.dim()),
-            ]);
+            return Line::from(vec![label(t, "To date"), Span::styled("reading the state store…", t.dim())]);
         };
         let s = &h.to_date;
-        Line::from(vec![
-            label(t, "To date"),
-            Span::raw(format!("{} · ", count(s.cycles, "cycle", "cycles"))),
-            Span::styled(
-                format!("failing now {}", s.failing),
-                if s.failing > 0 { t.error() } else { t.dim() },
-            ),
-            Span::raw(format!(
-                " · created {} · updated {} · disabled {} · deleted {} · {}",
-                s.created,
-                s.updated,
-                s.disabled,
-                s.deleted,
-                count(s.writes, "write", "writes")
-            )),
-        ])
+        let parts = [
+            count(s.cycles, "cycle", "cycles"),
+            format!("failing now {}", s.failing),
+            format!("created {}", s.created),
+            format!("updated {}", s.updated),
+            format!("disabled {}", s.disabled),
+            format!("deleted {}", s.deleted),
+            count(s.writes, "write", "writes"),
+        ];
+        let style = if s.failing > 0 { t.error() } else { ratatui::style::Style::new() };
+        Line::from(vec![label(t, "To date"), Span::styled(fit(&parts, width), style)])
     }
 
     fn plan_text(&self) -> String {
@@ -188,7 +187,7 @@ impl DashboardView<'_> {
 
 /// The cycle in progress: kind and phase, the progress bar with rate and ETA, the throughput
 /// row (its sparkline is drawn over it), the counts.
-fn running_lines(r: &Running, t: Theme, lines: &mut Vec<Line<'static>>) {
+fn running_lines(r: &Running, t: Theme, width: usize, lines: &mut Vec<Line<'static>>) {
     let kind = r.kind.map_or("", |k| match k {
         crate::sync::CycleKind::Initial => "initial",
         crate::sync::CycleKind::Incremental => "incremental",
@@ -200,11 +199,11 @@ fn running_lines(r: &Running, t: Theme, lines: &mut Vec<Line<'static>>) {
         format!("{} · {kind} · {phase}", r.cycle_id)
     };
     lines.push(Line::from(vec![label(t, "Cycle"), Span::raw(what)]));
-    let width = 30usize;
+    let bar = 30usize;
     let filled = if r.total == 0 {
         0
     } else {
-        (r.done.min(r.total) as usize * width) / r.total as usize
+        (r.done.min(r.total) as usize * bar) / r.total as usize
     };
     let secs = r.elapsed.as_secs();
     let rate = if secs == 0 { 0.0 } else { r.done as f64 / secs as f64 };
@@ -216,22 +215,21 @@ fn running_lines(r: &Running, t: Theme, lines: &mut Vec<Line<'static>>) {
     lines.push(Line::from(vec![
         label(t, "Progress"),
         Span::styled(
-            format!("[{}{}]", "#".repeat(filled), ".".repeat(width - filled)),
+            format!("[{}{}]", "#".repeat(filled), ".".repeat(bar - filled)),
             t.ok(),
         ),
         Span::raw(format!(" {}/{} objects · {rate:.1}/s · ETA {eta}", r.done, r.total)),
     ]));
     lines.push(Line::from(label(t, "Throughput")));
     let c = &r.tally;
-    lines.push(Line::from(vec![
-        label(t, "Counts"),
-        Span::styled(
-            format!("failed {}", c.failed),
-            if c.failed > 0 { t.error() } else { t.dim() },
-        ),
-        Span::raw(format!(
-            " · created {} · updated {} · disabled {} · deleted {} · skipped {}",
-            c.created, c.updated, c.disabled, c.deleted, c.skipped
-        )),
-    ]));
+    let parts = [
+        format!("failed {}", c.failed),
+        format!("created {}", c.created),
+        format!("updated {}", c.updated),
+        format!("disabled {}", c.disabled),
+        format!("deleted {}", c.deleted),
+        format!("skipped {}", c.skipped),
+    ];
+    let style = if c.failed > 0 { t.error() } else { ratatui::style::Style::new() };
+    lines.push(Line::from(vec![label(t, "Counts"), Span::styled(fit(&parts, width), style)]));
 }

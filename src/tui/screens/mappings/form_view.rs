@@ -50,12 +50,15 @@ impl EditPanel<'_> {
 fn value_line(t: Theme, value: &Result<String, String>, sample: Option<&str>) -> Line<'static> {
     let who = match sample {
         Some(upn) => format!("  Value for {}: ", sanitize_for_terminal(upn)),
-        None => "  Value (no user picked: the expression editor, x, picks one): ".to_owned(),
+        None => "  Value (no user picked yet; x picks one): ".to_owned(),
     };
     match value {
         Ok(v) => Line::from(vec![
             Span::styled(who, t.dim()),
-            Span::styled(sanitize_for_terminal(v), t.ok()),
+            Span::styled(
+                if v.is_empty() { "(empty)".to_owned() } else { sanitize_for_terminal(v) },
+                t.ok(),
+            ),
         ]),
         Err(e) => Line::from(vec![
             Span::styled(who, t.dim()),
@@ -128,7 +131,8 @@ impl Widget for EditPanel<'_> {
                     Span::styled(value, if focused { t.focus() } else { Style::new() }),
                 ]));
             }
-            if let Some(value) = self.value {
+            // A source that does not parse is said once, by the problems below.
+            if let Some(value) = self.value.filter(|_| f.problems.is_empty()) {
                 lines.push(value_line(t, value, self.sample));
             }
             problem_lines(t, &f.problems, &mut lines);

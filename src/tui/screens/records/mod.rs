@@ -102,6 +102,15 @@ impl State {
         (Vec::new(), None)
     }
 
+    /// Whether the open record names a missing reference row that `c` can create.
+    pub fn can_create(&self) -> bool {
+        self.view.open
+            && self
+                .visible()
+                .get(self.view.selected)
+                .is_some_and(|r| troubleshoot::missing_reference(&r.reason).is_some())
+    }
+
     /// The store's records arrived.
     pub fn loaded(&mut self, result: Result<Vec<LogRecord>, crate::store::StoreError>) {
         match result {

@@ -28,10 +28,15 @@ impl Widget for RecordsView<'_> {
         if v.open
             && let Some(record) = records.get(v.selected)
         {
+            let hint = if troubleshoot::missing_reference(&record.reason).is_some() {
+                "↑↓ PgUp PgDn scroll · c creates the missing reference row · Esc back to the list"
+            } else {
+                "↑↓ PgUp PgDn scroll · Esc back to the list"
+            };
             ScrollText {
                 lines: detail_lines(t, record),
                 scroll: v.scroll,
-                hint: "↑↓ PgUp PgDn scroll · c creates a missing reference row · Esc back to the list",
+                hint,
                 theme: t,
             }
             .render(area, buf);
@@ -56,10 +61,17 @@ impl Widget for RecordsView<'_> {
                 t.dim(),
             )),
         });
+        // The name takes what the fixed columns and the result leave.
+        let name_width = usize::from(list.width).saturating_sub(2 + 9 + 6 + 14 + 24).max(16);
         head_lines.push(Line::from(Span::styled(
             format!(
-                "  {:<9}{:<6}{:<8}{:<14}{:<41}{}",
-                "TIME", "CYCLE", "STATUS", "ACTION", "NAME", "CODE"
+                "  {:<9}{:<6}{:<14}{:<w$} {}",
+                "TIME",
+                "CYCLE",
+                "ACTION",
+                "NAME",
+                "RESULT",
+                w = name_width
             ),
             t.dim(),
         )));
@@ -68,26 +80,31 @@ impl Widget for RecordsView<'_> {
         for i in window(v.selected, records.len(), list.height as usize) {
             let r = records[i];
             let selected = i == v.selected;
-            let status_style = match r.status.as_str() {
-                "failure" => t.error(),
-                "success" => t.ok(),
-                _ => t.dim(),
+            // A failure's result is its error code.
+            let (result, style) = match (r.status.as_str(), &r.error_code) {
+                ("failure", Some(code)) => (format!("✗ {code}"), t.error()),
+                ("failure", None) => ("✗ failure".to_owned(), t.error()),
+                ("success", _) => ("success".to_owned(), t.ok()),
+                (other, _) => (other.to_owned(), t.dim()),
             };
             lines.push(Line::from(vec![
                 Span::raw(if selected { FOCUS } else { UNFOCUSED }),
                 Span::styled(format!("{:<9}", time_of(&r.time)), t.dim()),
                 Span::styled(format!("{:<6}", r.cycle_id), t.dim()),
-                Span::styled(format!("{:<8}", r.status), status_style),
                 Span::raw(format!("{:<14}", sanitize_for_terminal(&r.action))),
                 Span::styled(
-                    format!("{:<40} ", clip(&sanitize_for_terminal(&r.source_name), 40)),
+                    format!(
+                        "{:<w$} ",
+                        clip(&sanitize_for_terminal(&r.source_name), name_width),
+                        w = name_width
+                    ),
                     if selected {
                         t.focus().patch(t.selected())
                     } else {
                         ratatui::style::Style::new()
                     },
                 ),
-                Span::styled(sanitize_for_terminal(r.error_code.as_deref().unwrap_or("")), t.error()),
+                Span::styled(sanitize_for_terminal(&result), style),
             ]));
         }
         if records.is_empty() {

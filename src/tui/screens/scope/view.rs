@@ -30,7 +30,7 @@ impl Widget for ScopeView<'_> {
                 t.title(),
             )),
             Line::from(Span::styled(
-                "g users/groups · n clause · f filter · e edit · D delete · S save · c count again",
+                "g users/groups · n clause · f filter · e edit · D delete · S save · c count",
                 t.dim(),
             )),
         ];

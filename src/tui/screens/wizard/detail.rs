@@ -14,10 +14,10 @@ use crate::secrets::StoreKind;
 /// Where an admin finds the Entra step's values, and what the app must be granted
 /// (specs/graph.md: users, group members, app-role assignments; `Directory.Read.All` covers all).
 const ENTRA_HELP: [&str; 4] = [
-    "Tenant id: Entra admin center > Overview, \"Tenant ID\".",
-    "Client id: App registrations > your app > Overview, \"Application (client) ID\"; the secret under Certificates & secrets (its Value).",
-    "Service principal id: Enterprise applications > the app > Overview, \"Object ID\" (not the app registration's object id).",
-    "Graph application permissions, with admin consent granted: User.Read.All, GroupMember.Read.All and Application.Read.All (or Directory.Read.All).",
+    "Tenant id: Entra admin center > Overview (Tenant ID).",
+    "Client id: App registrations > the app > Overview (Application (client) ID); the secret: its Certificates & secrets.",
+    "Service principal id: Enterprise applications > the app > Overview (Object ID).",
+    "Grant the app these Graph application permissions, with admin consent: User.Read.All, GroupMember.Read.All, Application.Read.All (or Directory.Read.All).",
 ];
 
 impl WizardView<'_> {
