@@ -178,7 +178,11 @@ fn wizard_keys(app: &App) -> Vec<(&'static str, &'static str)> {
     let Some(w) = &app.wizard else {
         return Vec::new();
     };
-    let leave = if app.settings.editor.is_some() && !w.editing { "leave" } else { "step list" };
+    let leave = if app.settings.editor.is_some() && !w.editing {
+        "leave"
+    } else {
+        "step list"
+    };
     let mut k = match w.step {
         Step::Review => vec![("Enter", "save"), ("←→", "start now?")],
         Step::Test => vec![("Enter/t", "test"), ("↑↓", "scroll"), ("PgDn", "next step")],

@@ -29,11 +29,23 @@ const WIZARD: &[(&str, &str)] = &[
         "next field; at a step's last field, the next step once this one is valid (what is wrong is shown); runs the test; saves",
     ),
     ("Tab / Shift-Tab, ↓ / ↑", "next / previous field"),
-    ("PgDn / PgUp", "next / previous step, valid or not (every step can be revisited)"),
-    ("← → Space", "change a choice: secret store, cloud, start provisioning now"),
-    ("Esc", "leave the field: ↑/↓ pick a step, Enter edits it; on the step list of a saved profile, back to the dashboard (asks first when edited)"),
+    (
+        "PgDn / PgUp",
+        "next / previous step, valid or not (every step can be revisited)",
+    ),
+    (
+        "← → Space",
+        "change a choice: secret store, cloud, start provisioning now",
+    ),
+    (
+        "Esc",
+        "leave the field: ↑/↓ pick a step, Enter edits it; on the step list of a saved profile, back to the dashboard (asks first when edited)",
+    ),
     ("t, ↑ ↓", "on the test step: run test connection, scroll its results"),
-    ("Start provisioning now", "yes: scheduled cycles write to ServiceNow; no (a new profile's default): nothing is written until it is turned on (Settings) or a cycle is run (r)"),
+    (
+        "Start provisioning now",
+        "yes: scheduled cycles write to ServiceNow; no (a new profile's default): nothing is written until it is turned on (Settings) or a cycle is run (r)",
+    ),
 ];
 
 const DASHBOARD: &[(&str, &str)] = &[
@@ -65,7 +77,10 @@ const LOG: &[(&str, &str)] = &[
 
 const RECORDS: &[(&str, &str)] = &[
     ("↑ ↓ PgUp PgDn", "select a record"),
-    ("Enter", "details: steps, modified properties (references by name), troubleshooting; ↑ ↓ scroll them"),
+    (
+        "Enter",
+        "details: steps, modified properties (references by name), troubleshooting; ↑ ↓ scroll them",
+    ),
     ("s", "status filter: all, failure, success, skipped"),
     ("/", "filter by text (name, code, reason)"),
     ("J / C", "export the shown records to JSON / CSV in the data dir"),
@@ -90,7 +105,10 @@ const MAPPINGS: &[(&str, &str)] = &[
     ),
     ("R", "restore the built-in mappings (asks first)"),
     ("i", "import an Entra schema JSON from a path (shows what was dropped)"),
-    ("S or Ctrl-S", "check and save the mapping file (what it does is shown first); the engine reloads"),
+    (
+        "S or Ctrl-S",
+        "check and save the mapping file (what it does is shown first); the engine reloads",
+    ),
     ("E", "export the mappings as Entra schema JSON (data dir, exports/)"),
     (
         "Enter or x",
@@ -100,11 +118,17 @@ const MAPPINGS: &[(&str, &str)] = &[
         "Tab (in the editor)",
         "expression or user search; Enter searches, ↑↓ picks a user",
     ),
-    ("Esc", "close the editor or form (asks before dropping an edit); back (asks first when unsaved)"),
+    (
+        "Esc",
+        "close the editor or form (asks before dropping an edit); back (asks first when unsaved)",
+    ),
 ];
 
 const SCOPE: &[(&str, &str)] = &[
-    ("a", "assigned or all users and groups: a dry run of the change shows what it does; y saves it"),
+    (
+        "a",
+        "assigned or all users and groups: a dry run of the change shows what it does; y saves it",
+    ),
     ("g", "user or group scoping filters"),
     ("↑ ↓", "select a clause"),
     ("n / f", "add a clause to the selected filter / a new filter"),
@@ -113,7 +137,10 @@ const SCOPE: &[(&str, &str)] = &[
         "← → (in the form)",
         "pick the attribute or operator; a letter jumps to an attribute",
     ),
-    ("S", "check and save the mapping file (what it does is shown first); the counts follow"),
+    (
+        "S",
+        "check and save the mapping file (what it does is shown first); the counts follow",
+    ),
     ("c", "count again: read the source for the counts and samples"),
     ("Esc", "close the form; back (asks first when unsaved)"),
 ];
@@ -125,15 +152,24 @@ const SETTINGS: &[(&str, &str)] = &[
         "← → Space (last rows)",
         "skip out-of-scope deletions, delete action: saved to the mapping file (what it does is shown first)",
     ),
-    ("Enter", "check and save to the configuration file (a change of scope or deprovisioning shows what it does first); the engine reloads"),
+    (
+        "Enter",
+        "check and save to the configuration file (a change of scope or deprovisioning shows what it does first); the engine reloads",
+    ),
     ("w (outside a number)", "the setup wizard"),
     ("Esc", "back (asks first when edits are unsaved)"),
 ];
 
 const PLAN: &[(&str, &str)] = &[
     ("↑ ↓ PgUp PgDn", "select an operation"),
-    ("Enter", "its details: steps, the whole attribute diff (references by name); ↑ ↓ scroll them"),
-    ("f", "action filter: all, create, update, disable, delete, add_member, remove_member, …"),
+    (
+        "Enter",
+        "its details: steps, the whole attribute diff (references by name); ↑ ↓ scroll them",
+    ),
+    (
+        "f",
+        "action filter: all, create, update, disable, delete, add_member, remove_member, …",
+    ),
     ("/", "filter by text"),
     (
         "A",

@@ -169,10 +169,17 @@ fn wizard_without_a_keyring() {
     );
     let effects = ssh.open_wizard(wizard);
     assert!(
-        matches!(effects.as_slice(), [super::effect::Effect::ProbeStore(crate::secrets::StoreChoice::Store(crate::secrets::StoreKind::Keyutils))]),
+        matches!(
+            effects.as_slice(),
+            [super::effect::Effect::ProbeStore(crate::secrets::StoreChoice::Store(
+                crate::secrets::StoreKind::Keyutils
+            ))]
+        ),
         "{effects:?}"
     );
-    ssh.handle(Event::StoreProbed(StoreStatus::Ready(crate::secrets::StoreKind::Keyutils)));
+    ssh.handle(Event::StoreProbed(StoreStatus::Ready(
+        crate::secrets::StoreKind::Keyutils,
+    )));
     key(&mut ssh, KeyCode::PageDown);
     snap("wizard_2_ssh_keyutils", &ssh);
     app.handle(Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)));
@@ -270,9 +277,27 @@ fn dashboard_plan_records_and_log() {
     // The store's history of several cycles and the last one's failures: the charts.
     app.handle(Event::History(Ok(fixtures::history())));
     let mut failures = vec![
-        record("failure", "create", "megan.bowen@contoso.com", Some("InvalidLookupReference"), "x"),
-        record("failure", "update", "pradeep.gupta@contoso.com", Some("DuplicateTargetEntries"), "y"),
-        record("failure", "create", "lee.gu@contoso.com", Some("InvalidLookupReference"), "z"),
+        record(
+            "failure",
+            "create",
+            "megan.bowen@contoso.com",
+            Some("InvalidLookupReference"),
+            "x",
+        ),
+        record(
+            "failure",
+            "update",
+            "pradeep.gupta@contoso.com",
+            Some("DuplicateTargetEntries"),
+            "y",
+        ),
+        record(
+            "failure",
+            "create",
+            "lee.gu@contoso.com",
+            Some("InvalidLookupReference"),
+            "z",
+        ),
     ];
     for r in &mut failures {
         r.cycle_id = 8;
@@ -287,7 +312,10 @@ fn dashboard_plan_records_and_log() {
             dry_run: true,
             totals: Totals::default(),
         },
-        SyncEvent::PlanReady { cycle_id: 9, plan: plan() },
+        SyncEvent::PlanReady {
+            cycle_id: 9,
+            plan: plan(),
+        },
         SyncEvent::CycleFinished {
             cycle_id: 9,
             dry_run: true,

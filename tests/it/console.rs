@@ -108,7 +108,7 @@ fn walk_wizard(tmux: &Tmux) {
         &[
             "Step 1 of 6 · ServiceNow instance",
             "Demo: this is the setup wizard's ServiceNow instance",
-            "✓ resolves to http://127.0.0.1:",
+            "✓ URL http://127.0.0.1:",
         ],
         long,
     );
@@ -147,7 +147,17 @@ fn walk_wizard(tmux: &Tmux) {
         long,
     );
     tmux.keys(&["Enter"]);
-    tmux.wait_for("saved, dashboard", &["Dashboard", "Status", "Engine started"], long);
+    tmux.wait_for(
+        "saved; provisioning stays off and a dry run is offered",
+        &["Dashboard", "Provisioning is off", "Make a dry run now"],
+        long,
+    );
+    tmux.keys(&["y"]);
+    tmux.wait_for(
+        "the offered dry run made a plan",
+        &["plan 1 ready", "nothing written"],
+        long,
+    );
 }
 
 /// Quits with q and checks that the terminal is back as it was.
@@ -176,7 +186,7 @@ fn demo_walks_from_the_wizard_to_a_cycle_and_a_troubleshooting_view() {
     tmux.keys(&["r"]);
     let pane = tmux.wait_for(
         "a cycle finishes",
-        &["Last cycle", " finished · failed ", "on (idle)"],
+        &["To date    1 cycle ·", " finished: ", "engine: Idle"],
         Duration::from_secs(120),
     );
     assert!(
@@ -198,7 +208,7 @@ fn demo_walks_from_the_wizard_to_a_cycle_and_a_troubleshooting_view() {
     tmux.keys(&["Escape"]);
     tmux.wait_for("back to the list", &["status: failure"], long);
     tmux.keys(&["Escape"]);
-    tmux.wait_for("back to the dashboard", &["Last cycle", "To date"], long);
+    tmux.wait_for("back to the dashboard", &["Last ", "To date"], long);
     quit_and_check_restored(&tmux);
 }
 

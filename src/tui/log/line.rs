@@ -22,7 +22,11 @@ pub fn line_of(event: &SyncEvent) -> Option<LogLine> {
             format!(
                 // A dry run is not a cycle: it is named by its plan (next line), not a number.
                 "{} started ({kind:?}): {} users, {} groups, {}",
-                if *dry_run { "dry run".to_owned() } else { format!("cycle {cycle_id}") },
+                if *dry_run {
+                    "dry run".to_owned()
+                } else {
+                    format!("cycle {cycle_id}")
+                },
                 totals.users,
                 totals.groups,
                 crate::tui::text::count(totals.operations, "operation", "operations")
@@ -111,7 +115,11 @@ fn cycle_finished(cycle_id: i64, dry_run: bool, stats: &CycleStats) -> LogLine {
         if stats.failed > 0 { Level::Warn } else { Level::Info },
         format!(
             "{} finished: {} created, {} updated, {} disabled, {} deleted, {} skipped, {} failed in {} ms",
-            if dry_run { "dry run (nothing written)".to_owned() } else { format!("cycle {cycle_id}") },
+            if dry_run {
+                "dry run (nothing written)".to_owned()
+            } else {
+                format!("cycle {cycle_id}")
+            },
             stats.created,
             stats.updated,
             stats.disabled,

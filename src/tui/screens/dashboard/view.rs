@@ -146,7 +146,11 @@ impl DashboardView<'_> {
                 parts.push(format!("{word} {n}"));
             }
         }
-        let style = if s.failed > 0 { t.error() } else { ratatui::style::Style::new() };
+        let style = if s.failed > 0 {
+            t.error()
+        } else {
+            ratatui::style::Style::new()
+        };
         Line::from(vec![label(t, "Last"), Span::styled(fit(&parts, width), style)])
     }
 
@@ -155,7 +159,10 @@ impl DashboardView<'_> {
     fn to_date_line(&self, width: usize) -> Line<'static> {
         let t = self.theme;
         let Some(h) = &self.state.history else {
-            return Line::from(vec![label(t, "To date"), Span::styled("reading the state store…", t.dim())]);
+            return Line::from(vec![
+                label(t, "To date"),
+                Span::styled("reading the state store…", t.dim()),
+            ]);
         };
         let s = &h.to_date;
         let parts = [
@@ -167,7 +174,11 @@ impl DashboardView<'_> {
             format!("deleted {}", s.deleted),
             count(s.writes, "write", "writes"),
         ];
-        let style = if s.failing > 0 { t.error() } else { ratatui::style::Style::new() };
+        let style = if s.failing > 0 {
+            t.error()
+        } else {
+            ratatui::style::Style::new()
+        };
         Line::from(vec![label(t, "To date"), Span::styled(fit(&parts, width), style)])
     }
 
@@ -214,10 +225,7 @@ fn running_lines(r: &Running, t: Theme, width: usize, lines: &mut Vec<Line<'stat
     };
     lines.push(Line::from(vec![
         label(t, "Progress"),
-        Span::styled(
-            format!("[{}{}]", "#".repeat(filled), ".".repeat(bar - filled)),
-            t.ok(),
-        ),
+        Span::styled(format!("[{}{}]", "#".repeat(filled), ".".repeat(bar - filled)), t.ok()),
         Span::raw(format!(" {}/{} objects · {rate:.1}/s · ETA {eta}", r.done, r.total)),
     ]));
     lines.push(Line::from(label(t, "Throughput")));
@@ -230,6 +238,13 @@ fn running_lines(r: &Running, t: Theme, width: usize, lines: &mut Vec<Line<'stat
         format!("deleted {}", c.deleted),
         format!("skipped {}", c.skipped),
     ];
-    let style = if c.failed > 0 { t.error() } else { ratatui::style::Style::new() };
-    lines.push(Line::from(vec![label(t, "Counts"), Span::styled(fit(&parts, width), style)]));
+    let style = if c.failed > 0 {
+        t.error()
+    } else {
+        ratatui::style::Style::new()
+    };
+    lines.push(Line::from(vec![
+        label(t, "Counts"),
+        Span::styled(fit(&parts, width), style),
+    ]));
 }

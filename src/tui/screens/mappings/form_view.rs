@@ -56,7 +56,11 @@ fn value_line(t: Theme, value: &Result<String, String>, sample: Option<&str>) ->
         Ok(v) => Line::from(vec![
             Span::styled(who, t.dim()),
             Span::styled(
-                if v.is_empty() { "(empty)".to_owned() } else { sanitize_for_terminal(v) },
+                if v.is_empty() {
+                    "(empty)".to_owned()
+                } else {
+                    sanitize_for_terminal(v)
+                },
                 t.ok(),
             ),
         ]),
