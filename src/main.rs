@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use nowsync::cli::{self, Exit};
 use nowsync::config::{Config, Dirs, ResolvedProfile};
 use nowsync::sync::Prompt;
@@ -30,7 +31,9 @@ struct Args {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the ServiceNow simulator in the foreground (first stdout line: JSON with its URL and credentials)
+    /// Run both simulators, ServiceNow and Microsoft Graph (with its token endpoint), in the
+    /// foreground on one generated tenant; the first stdout line is JSON with their URLs and
+    /// credentials; until SIGINT/SIGTERM
     Sim(cli::sim::SimArgs),
     /// Diagnose each configured side, step by step
     TestConnection {
@@ -68,8 +71,16 @@ enum Command {
     Links(cli::links::LinksArgs),
     /// Notification email: send a test message through the profile's [notification] settings
     Notify(cli::notify::NotifyArgs),
-    /// The console against built-in simulators; nothing leaves the machine
+    /// The console against built-in simulators; nothing leaves the machine (its configuration
+    /// and data dir are temporary: --config and --profile are refused)
     Demo,
+    /// Shell completions on stdout: `nowsync completions bash > /etc/bash_completion.d/nowsync`
+    Completions {
+        #[arg(value_enum)]
+        shell: cli::docs::Shell,
+    },
+    /// The manual page (roff) on stdout: `nowsync man > nowsync.1`
+    Man,
     /// Provisioning status: enabled, running, quarantine, statistics, staged deletions, escrows (exit 4 when quarantined)
     Status {
         /// Print one JSON document
@@ -106,14 +117,44 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let args = match Args::try_parse() {
-        Ok(args) => args,
+    let parsed = Args::command()
+        .try_get_matches()
+        .and_then(|matches| Args::from_arg_matches(&matches).map(|args| (args, matches)));
+    let (args, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(e) => {
             let _ = e.print();
             return ExitCode::from(if e.use_stderr() { Exit::Usage.code() } else { 0 });
         }
     };
+    match args.command {
+        // Generated from the same definitions as `--help`; they need no config or data dir.
+        Some(Command::Completions { shell }) => return ExitCode::from(cli::docs::completions(shell, Args::command()).code()),
+        Some(Command::Man) => return ExitCode::from(cli::docs::man(Args::command()).code()),
+        Some(Command::Demo) if let Some(flags) = demo_refused_flags(&matches) => {
+            eprintln!(
+                "error: `nowsync demo` runs on a temporary configuration, profile and data dir of its own, against built-in simulators; it does not use {flags}: drop it (your profile's console is `nowsync --profile NAME`)"
+            );
+            return ExitCode::from(Exit::Usage.code());
+        }
+        _ => {}
+    }
     ExitCode::from(run(args).code())
+}
+
+/// The global flags given on the command line that `demo` would ignore (`--data-dir` from
+/// `NOWSYNC_DATA_DIR` is the environment's, not a request: it is not refused).
+fn demo_refused_flags(matches: &clap::ArgMatches) -> Option<String> {
+    let given = |name: &str| {
+        let on_line = |m: &clap::ArgMatches| m.value_source(name) == Some(ValueSource::CommandLine);
+        on_line(matches) || matches.subcommand().is_some_and(|(_, sub)| on_line(sub))
+    };
+    let flags: Vec<&str> = [("config", "--config"), ("profile", "--profile"), ("data_dir", "--data-dir")]
+        .into_iter()
+        .filter(|(id, _)| given(id))
+        .map(|(_, flag)| flag)
+        .collect();
+    (!flags.is_empty()).then(|| flags.join(", "))
 }
 
 fn run(args: Args) -> Exit {
@@ -171,6 +212,7 @@ fn run(args: Args) -> Exit {
             Ok(profile) => cli::ops::status(&dirs.data_dir, &profile, json),
             Err(exit) => exit,
         },
+        Some(Command::Completions { .. } | Command::Man) => Exit::Success,
         Some(Command::Restart { scope }) if scope != cli::ops::Scope::ForceDeletes => {
             cli::ops::restart(&dirs.data_dir, &args.profile, scope)
         }

@@ -3,6 +3,7 @@
 //! Invariant: stdout carries command output only; diagnostics go to the log file in the data
 //! dir (and errors to stderr). Exit codes are DESIGN.md's: see [`Exit`].
 
+pub mod docs;
 mod exit;
 pub mod follow;
 pub mod links;

@@ -204,16 +204,22 @@ pub fn demo_prefill(world: &crate::sim::world::World) -> Prefill {
 /// the wizard pre-filled. Nothing leaves the machine; the data dir is removed at exit.
 pub async fn run_demo() -> Result<(), ConsoleError> {
     let data_dir = std::env::temp_dir().join(format!("nowsync-demo-{}", std::process::id()));
+    // The console leaves on SIGHUP, SIGTERM and SIGINT (the runtime's signals) and this
+    // function removes the dir after it; a signal while the simulators start ends here too.
+    let early = runtime::Signals::listen();
     crate::config::ensure_private_dir(&data_dir).map_err(|e| ConsoleError::Demo(e.to_string()))?;
-    let result = demo_in(&data_dir).await;
+    let result = tokio::select! {
+        world = crate::sim::world::spawn(demo_options()) => match world {
+            Ok(world) => demo_in(&data_dir, world).await,
+            Err(e) => Err(ConsoleError::Demo(format!("the simulators did not start: {e}"))),
+        },
+        () = early.first() => Ok(()),
+    };
     let _ = std::fs::remove_dir_all(&data_dir);
     result
 }
 
-async fn demo_in(data_dir: &Path) -> Result<(), ConsoleError> {
-    let world = crate::sim::world::spawn(demo_options())
-        .await
-        .map_err(|e| ConsoleError::Demo(format!("the simulators did not start: {e}")))?;
+async fn demo_in(data_dir: &Path, world: crate::sim::world::World) -> Result<(), ConsoleError> {
     let profile = "demo";
     let config_path = data_dir.join("config.toml");
     let prefill = demo_prefill(&world);

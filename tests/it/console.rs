@@ -212,18 +212,25 @@ fn demo_walks_from_the_wizard_to_a_cycle_and_a_troubleshooting_view() {
     quit_and_check_restored(&tmux);
 }
 
-#[test]
-fn sighup_restores_the_terminal() {
+/// Starts `nowsync demo` in tmux with its own TMPDIR, sends `signal` to it once the wizard
+/// shows, and checks that the terminal is restored and the demo's temporary data dir is gone.
+fn demo_ends_cleanly_on(signal: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
+    let demo_tmp = tmp.path().join("tmp");
+    std::fs::create_dir(&demo_tmp).unwrap();
     let pid_file = tmp.path().join("pid");
     let command = format!(
         "{BIN} demo & echo $! > '{}'; wait $!; echo NOWSYNC-EXIT=$?; sleep 600",
         pid_file.display()
     );
     let data = data.display().to_string();
+    let tmpdir = demo_tmp.display().to_string();
     // Without colours (NO_COLOR) the console must still start, draw and restore.
-    let tmux = Tmux::start(&command, &[("NOWSYNC_DATA_DIR", &data), ("NO_COLOR", "1")]);
+    let tmux = Tmux::start(
+        &command,
+        &[("NOWSYNC_DATA_DIR", &data), ("NO_COLOR", "1"), ("TMPDIR", &tmpdir)],
+    );
     tmux.wait_for("wizard", &["Step 1 of 6"], Duration::from_secs(30));
     // The shell wrote the console's pid; `sh -c kill` needs no procps on the machine.
     let pid = std::fs::read_to_string(&pid_file).unwrap().trim().to_owned();
@@ -231,11 +238,60 @@ fn sighup_restores_the_terminal() {
         pid.chars().all(|c| c.is_ascii_digit()) && !pid.is_empty(),
         "pid file: {pid:?}"
     );
+    let demo_dir = demo_tmp.join(format!("nowsync-demo-{pid}"));
+    assert!(demo_dir.is_dir(), "the demo's data dir is in TMPDIR: {}", demo_dir.display());
     let killed = Command::new("sh")
-        .args(["-c", &format!("kill -HUP {pid}")])
+        .args(["-c", &format!("kill -{signal} {pid}")])
         .status()
         .unwrap();
     assert!(killed.success());
-    tmux.wait_for("restored after SIGHUP", &["NOWSYNC-EXIT=0"], Duration::from_secs(30));
+    tmux.wait_for(
+        &format!("restored after SIG{signal}"),
+        &["NOWSYNC-EXIT=0"],
+        Duration::from_secs(30),
+    );
     assert_eq!(tmux.display("#{alternate_on}"), "0");
+    assert!(
+        !demo_dir.exists(),
+        "SIG{signal} left the demo's temporary data dir {}",
+        demo_dir.display()
+    );
+}
+
+#[test]
+fn sighup_restores_the_terminal_and_removes_the_demo_dir() {
+    demo_ends_cleanly_on("HUP");
+}
+
+#[test]
+fn sigterm_and_ctrl_c_remove_the_demo_dir() {
+    demo_ends_cleanly_on("TERM");
+    demo_ends_cleanly_on("INT");
+}
+
+/// A dropped SSH connection: the terminal goes away (the kernel's SIGHUP, writes fail); the
+/// demo's temporary data dir is removed all the same.
+#[test]
+fn a_closed_terminal_removes_the_demo_dir() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tmpdir = tmp.path().display().to_string();
+    let tmux = Tmux::start(&format!("{BIN} demo"), &[("TMPDIR", &tmpdir), ("NO_COLOR", "1")]);
+    tmux.wait_for("wizard", &["Step 1 of 6"], Duration::from_secs(30));
+    let demo_dirs = || {
+        std::fs::read_dir(tmp.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().starts_with("nowsync-demo-"))
+            .count()
+    };
+    assert_eq!(demo_dirs(), 1, "the demo's data dir is in TMPDIR");
+    drop(tmux);
+    let start = Instant::now();
+    while demo_dirs() > 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the demo's data dir is left after its terminal closed"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }

@@ -5,6 +5,7 @@
 mod cli;
 mod console;
 mod corporate;
+mod docs;
 mod engine;
 mod graph;
 mod headless;

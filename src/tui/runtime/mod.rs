@@ -139,6 +139,46 @@ fn spawn_signals(tx: UnboundedSender<Event>) {
     }
 }
 
+/// SIGHUP, SIGTERM and SIGINT listened to from now on (for a phase before the event loop,
+/// e.g. the demo's simulators starting: the default action would kill the process before its
+/// clean-up).
+pub(crate) struct Signals {
+    #[cfg(unix)]
+    streams: Vec<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    pub(crate) fn listen() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let kinds = [SignalKind::hangup(), SignalKind::terminate(), SignalKind::interrupt()];
+            Signals {
+                streams: kinds.into_iter().filter_map(|k| signal(k).ok()).collect(),
+            }
+        }
+        #[cfg(not(unix))]
+        Signals {}
+    }
+
+    /// Resolves at the first of the signals.
+    pub(crate) async fn first(mut self) {
+        #[cfg(unix)]
+        {
+            if self.streams.is_empty() {
+                // No handler could be installed: the default actions stay; wait forever.
+                std::future::pending::<()>().await;
+            }
+            let waits = self.streams.iter_mut().map(|s| Box::pin(s.recv()));
+            let _ = futures_util::future::select_all(waits).await;
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
 fn spawn_ticks(tx: UnboundedSender<Event>) {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(Duration::from_secs(1));
