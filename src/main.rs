@@ -129,7 +129,9 @@ fn main() -> ExitCode {
     };
     match args.command {
         // Generated from the same definitions as `--help`; they need no config or data dir.
-        Some(Command::Completions { shell }) => return ExitCode::from(cli::docs::completions(shell, Args::command()).code()),
+        Some(Command::Completions { shell }) => {
+            return ExitCode::from(cli::docs::completions(shell, Args::command()).code());
+        }
         Some(Command::Man) => return ExitCode::from(cli::docs::man(Args::command()).code()),
         Some(Command::Demo) if let Some(flags) = demo_refused_flags(&matches) => {
             eprintln!(
@@ -149,11 +151,15 @@ fn demo_refused_flags(matches: &clap::ArgMatches) -> Option<String> {
         let on_line = |m: &clap::ArgMatches| m.value_source(name) == Some(ValueSource::CommandLine);
         on_line(matches) || matches.subcommand().is_some_and(|(_, sub)| on_line(sub))
     };
-    let flags: Vec<&str> = [("config", "--config"), ("profile", "--profile"), ("data_dir", "--data-dir")]
-        .into_iter()
-        .filter(|(id, _)| given(id))
-        .map(|(_, flag)| flag)
-        .collect();
+    let flags: Vec<&str> = [
+        ("config", "--config"),
+        ("profile", "--profile"),
+        ("data_dir", "--data-dir"),
+    ]
+    .into_iter()
+    .filter(|(id, _)| given(id))
+    .map(|(_, flag)| flag)
+    .collect();
     (!flags.is_empty()).then(|| flags.join(", "))
 }
 

@@ -58,7 +58,11 @@ mod tests {
 
     #[test]
     fn every_shell_gets_a_script_naming_the_subcommands() {
-        for shell in [clap_complete::Shell::Bash, clap_complete::Shell::Zsh, clap_complete::Shell::Fish] {
+        for shell in [
+            clap_complete::Shell::Bash,
+            clap_complete::Shell::Zsh,
+            clap_complete::Shell::Fish,
+        ] {
             let mut buf = Vec::new();
             clap_complete::generate(shell, &mut sample(), "nowsync", &mut buf);
             let text = String::from_utf8(buf).unwrap();

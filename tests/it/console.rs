@@ -239,7 +239,11 @@ fn demo_ends_cleanly_on(signal: &str) {
         "pid file: {pid:?}"
     );
     let demo_dir = demo_tmp.join(format!("nowsync-demo-{pid}"));
-    assert!(demo_dir.is_dir(), "the demo's data dir is in TMPDIR: {}", demo_dir.display());
+    assert!(
+        demo_dir.is_dir(),
+        "the demo's data dir is in TMPDIR: {}",
+        demo_dir.display()
+    );
     let killed = Command::new("sh")
         .args(["-c", &format!("kill -{signal} {pid}")])
         .status()

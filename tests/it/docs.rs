@@ -26,7 +26,10 @@ fn completions_for_bash_zsh_and_fish_name_the_commands_and_flags() {
         }
     }
     let bash = text(&nowsync(&["completions", "bash"]).stdout);
-    assert!(bash.contains("complete -F _nowsync"), "a bash completion function: {bash}");
+    assert!(
+        bash.contains("complete -F _nowsync"),
+        "a bash completion function: {bash}"
+    );
     let unknown = nowsync(&["completions", "tcsh"]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(text(&unknown.stderr).contains("bash"), "the shells are named");
@@ -42,9 +45,15 @@ fn the_man_page_is_roff_with_the_commands_of_help() {
     // Every command of `--help` is in the page (roff escapes the hyphen).
     for command in ["test-connection", "allow-deletes", "provision", "sim", "completions"] {
         assert!(help.contains(command), "--help lists {command}");
-        assert!(page.contains(&command.replace('-', "\\-")), "the man page lacks {command}");
+        assert!(
+            page.contains(&command.replace('-', "\\-")),
+            "the man page lacks {command}"
+        );
     }
-    assert!(page.contains("NOWSYNC_DATA_DIR"), "the environment variable is documented");
+    assert!(
+        page.contains("NOWSYNC_DATA_DIR"),
+        "the environment variable is documented"
+    );
 }
 
 #[test]
@@ -52,7 +61,10 @@ fn sim_help_says_it_runs_both_simulators_and_lists_every_flag() {
     let out = nowsync(&["sim", "--help"]);
     assert!(out.status.success());
     let help = text(&out.stdout);
-    assert!(help.contains("both simulators, ServiceNow and Microsoft Graph"), "{help}");
+    assert!(
+        help.contains("both simulators, ServiceNow and Microsoft Graph"),
+        "{help}"
+    );
     for flag in [
         "--snow-addr",
         "--graph-addr",
