@@ -14,15 +14,20 @@ pub enum Shell {
 }
 
 /// Writes the completion script of `shell` for `command` to stdout.
-pub fn completions(shell: Shell, mut command: clap::Command) -> Exit {
+pub fn completions(shell: Shell, command: clap::Command) -> Exit {
+    write_stdout(&script(shell, command))
+}
+
+fn script(shell: Shell, mut command: clap::Command) -> Vec<u8> {
     let name = command.get_name().to_owned();
+    let generator = match shell {
+        Shell::Bash => clap_complete::Shell::Bash,
+        Shell::Zsh => clap_complete::Shell::Zsh,
+        Shell::Fish => clap_complete::Shell::Fish,
+    };
     let mut buf = Vec::new();
-    match shell {
-        Shell::Bash => clap_complete::generate(clap_complete::Shell::Bash, &mut command, name, &mut buf),
-        Shell::Zsh => clap_complete::generate(clap_complete::Shell::Zsh, &mut command, name, &mut buf),
-        Shell::Fish => clap_complete::generate(clap_complete::Shell::Fish, &mut command, name, &mut buf),
-    }
-    write_stdout(&buf)
+    clap_complete::generate(generator, &mut command, name, &mut buf);
+    buf
 }
 
 /// Writes the manual page of `command` (roff, section 1) to stdout: the command, its global
@@ -58,15 +63,9 @@ mod tests {
 
     #[test]
     fn every_shell_gets_a_script_naming_the_subcommands() {
-        for shell in [
-            clap_complete::Shell::Bash,
-            clap_complete::Shell::Zsh,
-            clap_complete::Shell::Fish,
-        ] {
-            let mut buf = Vec::new();
-            clap_complete::generate(shell, &mut sample(), "nowsync", &mut buf);
-            let text = String::from_utf8(buf).unwrap();
-            assert!(text.contains("run") && text.contains("profile"), "{shell}: {text}");
+        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
+            let text = String::from_utf8(script(shell, sample())).unwrap();
+            assert!(text.contains("run") && text.contains("profile"), "{shell:?}: {text}");
         }
     }
 }
