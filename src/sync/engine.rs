@@ -54,6 +54,18 @@ fn clients(profile: &Profile, credentials: &Credentials) -> Result<(servicenow::
     Ok((snow, graph))
 }
 
+/// The profile's redaction keys, from the ServiceNow account's password (`sync::redact`).
+fn redaction(credentials: &Credentials) -> Arc<crate::sync::redact::Redaction> {
+    use crate::servicenow::Auth;
+    let key = match &credentials.servicenow {
+        Some(Auth::Basic { password, .. } | Auth::OAuth { password, .. }) => {
+            crate::sync::redact::Redaction::from_secret(password)
+        }
+        None => crate::sync::redact::Redaction::random(),
+    };
+    Arc::new(key)
+}
+
 /// The channels an engine talks through.
 pub(super) struct Channels {
     pub events: broadcast::Sender<SyncEvent>,
@@ -86,6 +98,7 @@ impl Engine {
             last_plan: channels.last_plan,
             stop: channels.stop,
             identity: tokio::sync::OnceCell::new(),
+            redaction: redaction(&credentials),
         };
         Ok(Engine {
             cx,

@@ -38,6 +38,7 @@ pub mod op;
 pub mod outcome;
 pub mod plan;
 mod queries;
+pub mod redact;
 pub mod safety;
 mod source;
 mod status;

@@ -61,17 +61,29 @@ pub enum CycleKind {
 }
 
 /// One attribute's change: what ServiceNow holds now → what it will hold.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// A redacted change (`Redact()` in its mapping) keeps its values for the request that writes
+/// them only: `Debug`, serialisation (the plan's JSON, the provisioning log, a held op) and
+/// [`Change::old_text`]/[`Change::new_text`] give `***`, and [`Change::digest`] is the keyed
+/// digest of the new value, for comparisons (`sync::redact`).
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 pub struct Change {
     pub attribute: String,
     pub old: Option<String>,
     pub new: Option<String>,
     /// For a reference, whose `old` and `new` are sys_ids: the referenced rows' display values
     /// (`location: (none) → Seattle`), when the cycle read them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub old_display: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub new_display: Option<String>,
+    /// `Redact()`: the values are never shown or stored. A change read back from the store
+    /// holds `***`, never a value to write.
+    #[serde(default)]
+    pub redacted: bool,
+    /// The keyed digest of `new` when redacted.
+    #[serde(default)]
+    pub digest: Option<String>,
 }
 
 impl Change {
@@ -82,17 +94,80 @@ impl Change {
             new,
             old_display: None,
             new_display: None,
+            redacted: false,
+            digest: None,
         }
     }
 
-    /// The old value as a person reads it: the display value of a reference, else the value.
+    /// This change redacted under `key`: shown as `***`, remembered by digest.
+    pub fn redact(mut self, key: &super::redact::Redaction) -> Change {
+        self.redacted = true;
+        self.digest = self.new.as_deref().map(|v| key.digest(&self.attribute, v));
+        self.old_display = None;
+        self.new_display = None;
+        self
+    }
+
+    fn shown<'a>(&self, value: Option<&'a str>) -> Option<&'a str> {
+        if self.redacted {
+            value.map(|_| super::redact::MASK)
+        } else {
+            value
+        }
+    }
+
+    /// The old value as a person reads it: the display value of a reference, else the value;
+    /// `***` when redacted.
     pub fn old_text(&self) -> Option<&str> {
-        self.old_display.as_deref().or(self.old.as_deref())
+        self.shown(self.old_display.as_deref().or(self.old.as_deref()))
     }
 
     /// The new value as a person reads it.
     pub fn new_text(&self) -> Option<&str> {
-        self.new_display.as_deref().or(self.new.as_deref())
+        self.shown(self.new_display.as_deref().or(self.new.as_deref()))
+    }
+}
+
+impl std::fmt::Debug for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Change")
+            .field("attribute", &self.attribute)
+            .field("old", &self.shown(self.old.as_deref()))
+            .field("new", &self.shown(self.new.as_deref()))
+            .field("old_display", &self.old_display)
+            .field("new_display", &self.new_display)
+            .field("redacted", &self.redacted)
+            .field("digest", &self.digest)
+            .finish()
+    }
+}
+
+impl Serialize for Change {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Shown<'a> {
+            attribute: &'a str,
+            old: Option<&'a str>,
+            new: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            old_display: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            new_display: Option<&'a str>,
+            #[serde(skip_serializing_if = "std::ops::Not::not")]
+            redacted: bool,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            digest: Option<&'a str>,
+        }
+        Shown {
+            attribute: &self.attribute,
+            old: self.shown(self.old.as_deref()),
+            new: self.shown(self.new.as_deref()),
+            old_display: self.shown(self.old_display.as_deref()),
+            new_display: self.shown(self.new_display.as_deref()),
+            redacted: self.redacted,
+            digest: self.digest.as_deref(),
+        }
+        .serialize(s)
     }
 }
 

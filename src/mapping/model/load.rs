@@ -191,6 +191,21 @@ fn attribute(
         {
             problem("SelectUniqueValue cannot be used on a matching attribute".into());
         }
+        // A matching value is shown in the Match step and sent in lookups; a reference's value
+        // names the row it points at: neither can be hidden.
+        if e.uses(Function::Redact) && a.matching.is_some() {
+            problem(
+                "Redact cannot be used on a matching attribute: its value is looked up and shown in the Match step"
+                    .into(),
+            );
+        }
+        if e.uses(Function::Redact)
+            && a.target_type
+                .as_deref()
+                .is_some_and(|t| t.eq_ignore_ascii_case("reference"))
+        {
+            problem("Redact cannot be used on a reference: the referenced row is named by its value".into());
+        }
         if a.matching.is_some() && (e.uses(Function::Guid) || e.uses(Function::RandomString)) {
             problem(
                 "Guid() and RandomString() cannot be used on a matching attribute: a new value never matches".into(),

@@ -147,6 +147,12 @@ impl AttributeMapping {
         matches!(&self.source, MappingSource::Expression(e) if e.uses(crate::mapping::Function::SelectUniqueValue))
     }
 
+    /// Whether its value is redacted: the expression calls `Redact` (anywhere in it, so a
+    /// value from any branch is treated alike).
+    pub fn redacts(&self) -> bool {
+        matches!(&self.source, MappingSource::Expression(e) if e.uses(crate::mapping::Function::Redact))
+    }
+
     /// The text of the source as the mapping file writes it.
     pub fn source_text(&self) -> String {
         match &self.source {

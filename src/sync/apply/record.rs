@@ -165,7 +165,8 @@ impl Applier<'_> {
         Ok(Recorded {
             status: Status::Failure,
             code: Some(code),
-            reason,
+            // ServiceNow's message may quote what was sent ("Duplicate entry '…'").
+            reason: crate::sync::redact::scrub(&reason, &redacted_values(&op.kind)),
             recommended_action: Some(action.into()),
             target_id: op.target_id.clone(),
         })
@@ -238,6 +239,21 @@ fn count(kind: &OpKind, stats: &mut CycleStats) {
         OpKind::RemoveMember => stats.members_removed += 1,
         OpKind::Skip { .. } | OpKind::StagedDelete => stats.skipped += 1,
         OpKind::Error(_) => stats.failed += 1,
+    }
+}
+
+/// The values of an op's redacted changes, hidden from what is recorded of its failure.
+fn redacted_values(kind: &OpKind) -> Vec<&str> {
+    match kind {
+        OpKind::Create { fields: changes } | OpKind::Update { diff: changes } | OpKind::Disable { diff: changes } => {
+            changes
+                .iter()
+                .filter(|c| c.redacted)
+                .flat_map(|c| [c.old.as_deref(), c.new.as_deref()])
+                .flatten()
+                .collect()
+        }
+        _ => Vec::new(),
     }
 }
 

@@ -66,6 +66,8 @@ pub(crate) struct Context {
     /// The instance's identity and the integration account, read by the first cycle that
     /// needs them (a reload with other connection settings starts afresh).
     pub identity: tokio::sync::OnceCell<Identity>,
+    /// The profile's redaction keys (`crate::sync::redact`).
+    pub redaction: Arc<crate::sync::redact::Redaction>,
 }
 
 impl Context {

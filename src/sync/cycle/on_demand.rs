@@ -9,6 +9,7 @@
 //! Stages: read source (full) → read target (bulk) → plan → apply, the last with the
 //! object's operations only, its results returned by the applier.
 
+use crate::sync::redact::MASK;
 use std::collections::HashSet;
 use std::sync::atomic::AtomicBool;
 
@@ -150,6 +151,7 @@ pub(in crate::sync) async fn provision(
     let subjects = subjects(&read.source, subject)?;
     let mut rules = Rules::new(cx.profile.mappings.clone(), &cx.profile.provisioning, read.now);
     rules.seed = read.seed;
+    rules.redaction = cx.redaction.clone();
     let candidates: Vec<Vec<Candidates>> = subjects
         .iter()
         .map(|(t, o)| {
@@ -175,6 +177,7 @@ pub(in crate::sync) async fn provision(
         commit::finish_row(cx, id, &applied.stats)?;
         results = applied.results;
     }
+    let hidden = crate::sync::redact::redacted_sources(&[&cx.profile.mappings.user, &cx.profile.mappings.group]);
     let objects = subjects
         .into_iter()
         .zip(candidates)
@@ -182,7 +185,20 @@ pub(in crate::sync) async fn provision(
             object_type: t,
             source_id: o.id.clone(),
             source_name: o.name.clone(),
-            attributes: o.attrs.iter().map(|(k, v)| (k.clone(), v.text())).collect(),
+            attributes: o
+                .attrs
+                .iter()
+                .map(|(k, v)| {
+                    let shown = v.text().map(|t| {
+                        if hidden.contains(&k.to_lowercase()) {
+                            MASK.to_owned()
+                        } else {
+                            t
+                        }
+                    });
+                    (k.clone(), shown)
+                })
+                .collect(),
             in_scope: o.in_scope,
             scope: o.scope_detail.clone(),
             candidates,

@@ -23,6 +23,7 @@ pub(crate) struct Seen {
 pub(super) fn plan(cx: &Context, id: u64, cycle_id: i64, read: Read, prior: &Prior) -> Planned {
     let mut rules = Rules::new(cx.profile.mappings.clone(), &cx.profile.provisioning, read.now);
     rules.seed = read.seed;
+    rules.redaction = cx.redaction.clone();
     let users = read.source.users.iter().filter(|u| u.in_scope).count() as u64;
     let groups = read.source.groups.iter().filter(|g| g.in_scope).count() as u64;
     let mut plan = plan::plan(id, read.kind, read.source, &read.target, prior, &rules);

@@ -14,9 +14,10 @@ use crate::sync::{source, target};
 /// The plan `candidate` would make now: plan id 0, which `ApplyPlan` never applies.
 pub(crate) async fn preview(cx: &Context, candidate: &ResolvedProfile) -> Result<Plan, CycleError> {
     let prior = begin::prior(&cx.store)?;
-    let read = source::read(&cx.graph, &cx.store, candidate, None).await?;
+    let read = source::read(&cx.graph, &cx.store, candidate, None, &cx.redaction).await?;
     let target = target::read(&cx.snow, &candidate.mappings).await?;
-    let rules = Rules::new(candidate.mappings.clone(), &candidate.provisioning, chrono::Utc::now());
+    let mut rules = Rules::new(candidate.mappings.clone(), &candidate.provisioning, chrono::Utc::now());
+    rules.redaction = cx.redaction.clone();
     let mut plan = plan::plan(0, CycleKind::Initial, read.source, &target, &prior, &rules);
     plan.basis = Basis {
         profile: candidate.plan_hash.clone(),

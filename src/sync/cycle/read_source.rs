@@ -16,7 +16,7 @@ pub(crate) async fn read_source(cx: &Context, cycle: Option<&Begun>) -> Result<S
     let links = cycle
         .and_then(|b| b.links.as_ref())
         .map(|(u, g)| (u.as_str(), g.as_str()));
-    let read = source::read(&cx.graph, &cx.store, &cx.profile, links).await?;
+    let read = source::read(&cx.graph, &cx.store, &cx.profile, links, &cx.redaction).await?;
     if let (Some(reason), Some(begun)) = (&read.reset, cycle) {
         let cycle_id = begun.cycle_id;
         let message = format!("the stored delta token is no longer valid ({reason}): this cycle reads everything");

@@ -15,6 +15,8 @@ use super::input::{MissingReference, Row, Rules, SourceObject, Target, normalise
 #[derive(Debug, Default)]
 pub struct Desired {
     pub fields: Vec<(String, String)>,
+    /// The fields whose mapping redacts its value (`Redact()`).
+    pub redacted: HashSet<String>,
     /// (attribute, source id) of references to users without a sys_id yet.
     pub deferred: Vec<(String, String)>,
     pub warnings: Vec<String>,
@@ -80,6 +82,9 @@ pub fn desired(
             continue;
         }
         ctx.seed = rules.seed_for(&object.id, &m.target);
+        if m.redacts() {
+            out.redacted.insert(m.target.clone());
+        }
         field.replace(m.target.clone());
         let Some(text) = value(m, &ctx, creating, &mut out)? else {
             continue;
@@ -113,11 +118,16 @@ fn value(m: &AttributeMapping, ctx: &Context, creating: bool, out: &mut Desired)
             }
             _ => "fix the mapping's expression, or the source attribute it reads",
         };
-        failure(
-            FailureCode::AttributeMappingEvaluationFailed,
-            format!("the mapping of '{}' failed: {e}", m.target),
-            action,
-        )
+        // An evaluation error may quote a value; a redacting mapping's values are never shown.
+        let reason = match e.kind {
+            EvalErrorKind::NoUniqueValue => format!("the mapping of '{}' failed: {e}", m.target),
+            _ if m.redacts() => format!(
+                "the mapping of '{}' failed (its details are not shown: the mapping uses Redact)",
+                m.target
+            ),
+            _ => format!("the mapping of '{}' failed: {e}", m.target),
+        };
+        failure(FailureCode::AttributeMappingEvaluationFailed, reason, action)
     })?;
     let (text, null) = match evaluated.flow {
         Flow::Value(v) => {
@@ -223,7 +233,11 @@ fn checked(m: &AttributeMapping, mut text: String, target: &Target, table: &str)
             format!(
                 "{}: the value '{}' has {} characters; {table}.{} holds at most {max}",
                 m.target,
-                text,
+                if m.redacts() {
+                    crate::sync::redact::MASK
+                } else {
+                    text.as_str()
+                },
                 text.chars().count(),
                 m.target
             ),

@@ -184,6 +184,8 @@ pub struct Rules {
     /// object and attribute ([`Rules::seed_for`]), so every object gets its own value and
     /// the stages of one cycle (the unique-value lookups, the plan) agree on it.
     pub seed: u64,
+    /// The profile's redaction keys: a redacted change carries the digest of its value.
+    pub redaction: std::sync::Arc<crate::sync::redact::Redaction>,
 }
 
 impl Rules {
@@ -197,6 +199,7 @@ impl Rules {
             deprovision_users: provisioning.deprovision_users,
             deprovision_groups: provisioning.deprovision_groups,
             seed: rand::random(),
+            redaction: std::sync::Arc::new(crate::sync::redact::Redaction::random()),
         }
     }
 

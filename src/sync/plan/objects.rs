@@ -180,7 +180,9 @@ impl Build<'_> {
                     .into_iter()
                     .map(|(attribute, new)| Change::new(attribute, None, Some(new)))
                     .collect();
-                OpKind::Create { fields }
+                let mut kind = OpKind::Create { fields };
+                redact(&mut kind, &d.redacted, self.known.rules);
+                kind
             }
         }
     }
@@ -201,8 +203,24 @@ impl Build<'_> {
                 push_deferred(self.ot, o, &d.deferred, deferred);
                 warn(op, &d.warnings);
                 let table = self.mapping.target_table.as_str();
-                diff_kind(self.ot, row, d.fields, self.mapping.actions.update, self.target, table)
+                let mut kind = diff_kind(self.ot, row, d.fields, self.mapping.actions.update, self.target, table);
+                redact(&mut kind, &d.redacted, self.known.rules);
+                kind
             }
+        }
+    }
+}
+
+/// The changes of `kind` to the `redacted` attributes, redacted under the cycle's key.
+fn redact(kind: &mut OpKind, redacted: &HashSet<String>, rules: &Rules) {
+    if redacted.is_empty() {
+        return;
+    }
+    if let OpKind::Create { fields: changes } | OpKind::Update { diff: changes } | OpKind::Disable { diff: changes } =
+        kind
+    {
+        for c in changes.iter_mut().filter(|c| redacted.contains(&c.attribute)) {
+            *c = std::mem::replace(c, Change::new("", None, None)).redact(&rules.redaction);
         }
     }
 }

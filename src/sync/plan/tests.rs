@@ -17,6 +17,7 @@ fn rules() -> Rules {
         deprovision_users: Default::default(),
         deprovision_groups: Default::default(),
         seed: 1,
+        redaction: std::sync::Arc::new(crate::sync::redact::Redaction::random()),
     }
 }
 

@@ -99,7 +99,13 @@ impl From<HeldOp> for Op {
             target_id: h.target_id,
             member_id: h.member_id,
             kind: match h.kind {
-                HeldKind::Disable { diff } => OpKind::Disable { diff },
+                // A redacted change was stored as `***` and its digest: it has no value to
+                // write, so the held disable writes the rest (the next cycle that sees the
+                // object plans the redacted attribute again).
+                HeldKind::Disable { mut diff } => {
+                    diff.retain(|c| !c.redacted);
+                    OpKind::Disable { diff }
+                }
                 HeldKind::Delete => OpKind::Delete,
             },
             steps: h.steps,
@@ -216,5 +222,29 @@ mod tests {
             assert!(text.contains("u2-broken") && text.contains("nothing"), "{text}");
             assert_eq!(e.kind(), crate::sync::ErrorKind::Store);
         }
+    }
+
+    #[test]
+    fn a_held_redacted_change_is_stored_as_its_digest_and_never_written_back() {
+        let key = crate::sync::redact::Redaction::random();
+        let secret = Change::new("u_code", Some("old-secret".into()), Some("new-secret".into())).redact(&key);
+        let active = Change::new("active", Some("true".into()), Some("false".into()));
+        let op = Op {
+            object_type: ObjectType::User,
+            source_id: "u1".into(),
+            source_name: "a@x".into(),
+            target_id: Some("0123456789abcdef0123456789abcdef".into()),
+            member_id: None,
+            kind: OpKind::Disable {
+                diff: vec![active.clone(), secret],
+            },
+            steps: Vec::new(),
+            hash: "h".into(),
+        };
+        let stored = serde_json::to_string(&op).unwrap();
+        assert!(!stored.contains("secret"), "{stored}");
+        assert!(stored.contains(&key.digest("u_code", "new-secret")), "{stored}");
+        let held: HeldOp = serde_json::from_str(&stored).unwrap();
+        assert_eq!(Op::from(held).kind, OpKind::Disable { diff: vec![active] });
     }
 }

@@ -16,6 +16,7 @@ use crate::scope::{self, Scope};
 use crate::store::Store;
 use crate::sync::error::CycleError;
 use crate::sync::plan::SourceObject;
+use crate::sync::redact::Sealing;
 
 const NOT_ASSIGNED: &str = "out of scope: not assigned to the app";
 const FILTERED_OUT: &str = "out of scope: excluded by the scoping filters";
@@ -60,8 +61,16 @@ struct Converted {
     nested: Vec<String>,
 }
 
-fn convert(text: &str, id: &str, name_key: &str, keep: bool, needed: &HashSet<String>) -> Converted {
+fn convert(
+    text: &str,
+    id: &str,
+    name_key: &str,
+    keep: bool,
+    needed: &HashSet<String>,
+    sealing: &Sealing<'_>,
+) -> Converted {
     let mut raw: Map<String, J> = serde_json::from_str(text).unwrap_or_default();
+    sealing.unseal(&mut raw);
     let name = raw.get(name_key).and_then(J::as_str).map(str::to_owned);
     let enabled = raw.get("accountEnabled").and_then(J::as_bool).unwrap_or(true);
     let soft = raw.get(SOFT_DELETED).and_then(J::as_bool).unwrap_or(false);
@@ -101,13 +110,14 @@ pub(super) fn users(
     scope: &Scope,
     assigned: Option<(&AssignedScope, &AppRoles)>,
     soft_deleted: &mut HashSet<String>,
+    sealing: &Sealing<'_>,
 ) -> Result<Vec<SourceObject>, CycleError> {
     let needed = needed(mapping, "userPrincipalName");
     let assigned_ids: Option<HashSet<&str>> = assigned.map(|(a, _)| a.user_ids().into_iter().collect());
     let keep = |id: &str| assigned_ids.as_ref().is_none_or(|ids| ids.contains(id));
     let mut out = Vec::new();
     store.each_cached("user", |id, text| {
-        let c = convert(&text, &id, "userPrincipalName", keep(&id), &needed);
+        let c = convert(&text, &id, "userPrincipalName", keep(&id), &needed, sealing);
         if c.soft {
             soft_deleted.insert(id);
         } else if keep(&id) {
@@ -206,6 +216,7 @@ pub(super) fn groups(
     scope: &Scope,
     assigned: Option<&AssignedScope>,
     soft_deleted: &mut HashSet<String>,
+    sealing: &Sealing<'_>,
 ) -> Result<(Vec<SourceObject>, Nested), CycleError> {
     let needed = needed(mapping, "displayName");
     let mut out = Vec::new();
@@ -218,7 +229,7 @@ pub(super) fn groups(
             members,
             nested: inner,
             ..
-        } = convert(&text, &id, "displayName", true, &needed);
+        } = convert(&text, &id, "displayName", true, &needed, sealing);
         if soft {
             soft_deleted.insert(id);
             return;

@@ -18,6 +18,7 @@ use super::plan::Source;
 use crate::config::{ResolvedProfile, ScopeMode};
 use crate::graph::{self, AssignedScope};
 use crate::store::Store;
+use crate::sync::redact::{Redaction, Sealing};
 
 /// What the source read found.
 pub struct SourceRead {
@@ -45,7 +46,9 @@ pub async fn read(
     store: &Store,
     profile: &ResolvedProfile,
     links: Option<(&str, &str)>,
+    redaction: &Redaction,
 ) -> Result<SourceRead, CycleError> {
+    let sealing = Sealing::new(redaction, &[&profile.mappings.user, &profile.mappings.group]);
     // Assignments first: users outside them are built slim (name, enabled).
     let assigned = match profile.provisioning.scope {
         ScopeMode::Assigned => Some(graph.assigned_scope().await?),
@@ -53,12 +56,20 @@ pub async fn read(
     };
     let mut touched_users = HashSet::new();
     let mut touched_groups = HashSet::new();
-    let users = rounds::round(store, "user", graph.users_delta(links.map(|l| l.0)), &mut touched_users).await?;
+    let users = rounds::round(
+        store,
+        "user",
+        graph.users_delta(links.map(|l| l.0)),
+        &mut touched_users,
+        &sealing,
+    )
+    .await?;
     let groups = rounds::round(
         store,
         "group",
         graph.groups_delta(links.map(|l| l.1)),
         &mut touched_groups,
+        &sealing,
     )
     .await?;
     let reset = users.reset.or(groups.reset);
@@ -78,6 +89,7 @@ pub async fn read(
             &profile.user_scope,
             assigned.as_ref().map(|a| (a, &roles)),
             &mut soft_deleted,
+            &sealing,
         )?,
         ..Source::default()
     };
@@ -88,6 +100,7 @@ pub async fn read(
         &profile.group_scope,
         assigned.as_ref(),
         &mut soft_deleted_groups,
+        &sealing,
     )?;
     source.groups = groups_built;
     source.soft_deleted_groups = soft_deleted_groups;

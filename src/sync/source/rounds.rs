@@ -10,6 +10,7 @@ use serde_json::{Map, Value as J, json};
 use crate::graph::{DeltaItem, DeltaRound, Removed};
 use crate::store::Store;
 use crate::sync::error::CycleError;
+use crate::sync::redact::Sealing;
 
 /// Set on a cached object that Graph soft-deleted (restorable).
 pub(super) const SOFT_DELETED: &str = "@softDeleted";
@@ -32,6 +33,7 @@ pub(super) async fn round(
     object_type: &str,
     mut round: DeltaRound,
     touched: &mut HashSet<String>,
+    sealing: &Sealing<'_>,
 ) -> Result<RoundEnd, CycleError> {
     let mut cleared = false;
     while let Some(page) = round.next_page().await? {
@@ -52,7 +54,7 @@ pub(super) async fn round(
                 touched.insert(item.id.clone());
             }
             let id = item.id.clone();
-            writes.push((id, merge(previous.as_deref(), item)));
+            writes.push((id, merge(previous.as_deref(), item, sealing)));
         }
         store.put_cached(object_type, &writes)?;
     }
@@ -67,7 +69,8 @@ pub(super) async fn round(
 }
 
 /// One item merged onto the cached text of its object; `None`: purged, forget it.
-fn merge(previous: Option<&str>, item: DeltaItem) -> Option<String> {
+/// Values a redacting mapping reads are sealed (`sync::redact::Sealing`).
+fn merge(previous: Option<&str>, item: DeltaItem, sealing: &Sealing<'_>) -> Option<String> {
     let mut obj: Map<String, J> = previous.and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
     match item.removed {
         Some(Removed::Deleted) => return None,
@@ -79,6 +82,7 @@ fn merge(previous: Option<&str>, item: DeltaItem) -> Option<String> {
         None => {
             obj.remove(SOFT_DELETED);
             obj.extend(item.properties);
+            sealing.seal(&mut obj);
             for m in item.manager.unwrap_or_default() {
                 let value = if m.removed.is_none() {
                     json!({"id": m.id})

@@ -12,6 +12,7 @@ mod on_demand;
 mod ops;
 mod options;
 mod plans;
+mod redact;
 mod refusals;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

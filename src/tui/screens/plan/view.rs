@@ -26,6 +26,7 @@ fn changes(op: &Op) -> Vec<&Change> {
     }
 }
 
+/// A value as the plan shows it: a reference by its row's name, a redacted one as `***`.
 fn value(v: Option<&str>) -> String {
     v.map_or("(none)".to_owned(), sanitize_for_terminal)
 }
