@@ -179,16 +179,7 @@ pub fn parse(input: &str, fmt: &str) -> Option<(NaiveDateTime, Option<FixedOffse
         match item {
             Item::Lit(l) => s = strip_prefix_ci(s, &l)?,
             Item::Field(c, n) => match c {
-                'y' => {
-                    let (v, rest, len) =
-                        digits(s, if n <= 2 { 1 } else { n.max(4) }, if n <= 2 { 2 } else { n.max(4) })?;
-                    year = if n <= 2 && len <= 2 {
-                        if v < 50 { 2000 + v } else { 1900 + v }
-                    } else {
-                        v
-                    } as i32;
-                    s = rest;
-                }
+                'y' => (year, s) = year_field(s, n)?,
                 'M' if n >= 3 => {
                     let (i, rest) = name(s, &MONTHS, n == 3)?;
                     month = i as u32 + 1;
@@ -207,43 +198,15 @@ pub fn parse(input: &str, fmt: &str) -> Option<(NaiveDateTime, Option<FixedOffse
                     }
                     s = rest;
                 }
-                'f' | 'F' => {
-                    let n = n.min(7);
-                    let (v, rest, len) = match digits(s, if c == 'f' { n } else { 0 }, n) {
-                        Some(x) => x,
-                        None if c == 'F' => (0, s, 0),
-                        None => return None,
-                    };
-                    nanos = u32::try_from(v).ok()? * 10u32.pow(9 - len as u32);
+                'f' | 'F' => (nanos, s) = fraction(s, c, n)?,
+                't' => {
+                    let (is_pm, rest) = am_pm(s, n)?;
+                    pm = Some(is_pm);
                     s = rest;
                 }
-                't' => {
-                    let up = s.to_ascii_uppercase();
-                    let (is_pm, len) = if up.starts_with("AM") && n >= 2 {
-                        (false, 2)
-                    } else if up.starts_with("PM") && n >= 2 {
-                        (true, 2)
-                    } else if up.starts_with('A') {
-                        (false, 1)
-                    } else if up.starts_with('P') {
-                        (true, 1)
-                    } else {
-                        return None;
-                    };
-                    pm = Some(is_pm);
-                    s = &s[len..];
-                }
                 'z' | 'K' => {
-                    if c == 'K' && (s.is_empty() || !s.starts_with(['+', '-', 'Z', 'z'])) {
-                        continue;
-                    }
-                    if let Some(rest) = s.strip_prefix(['Z', 'z']) {
-                        offset = FixedOffset::east_opt(0);
-                        s = rest;
-                        continue;
-                    }
-                    let (o, rest) = parse_offset(s)?;
-                    offset = Some(o);
+                    let (found, rest) = offset_field(s, c)?;
+                    offset = found.or(offset);
                     s = rest;
                 }
                 _ => return None,
@@ -254,17 +217,73 @@ pub fn parse(input: &str, fmt: &str) -> Option<(NaiveDateTime, Option<FixedOffse
         return None;
     }
     if let Some(pm) = pm {
-        if hour > 12 {
-            return None;
-        }
-        hour = match (pm, hour) {
-            (false, 12) => 0,
-            (true, h) if h < 12 => h + 12,
-            (_, h) => h,
-        };
+        hour = to_24_hours(hour, pm)?;
     }
     let dt = NaiveDate::from_ymd_opt(year, month, day)?.and_hms_nano_opt(hour, minute, second, nanos)?;
     Some((dt, offset))
+}
+
+/// A year of `n` pattern letters; two-digit years pivot at 50 as .NET's calendar does.
+fn year_field(s: &str, n: usize) -> Option<(i32, &str)> {
+    let (min, max) = if n <= 2 { (1, 2) } else { (n.max(4), n.max(4)) };
+    let (v, rest, len) = digits(s, min, max)?;
+    let year = if n <= 2 && len <= 2 {
+        if v < 50 { 2000 + v } else { 1900 + v }
+    } else {
+        v
+    };
+    Some((i32::try_from(year).ok()?, rest))
+}
+
+/// Fractions of a second: `f` requires its digits, `F` takes those present.
+fn fraction(s: &str, c: char, n: usize) -> Option<(u32, &str)> {
+    let n = n.min(7);
+    let (v, rest, len) = match digits(s, if c == 'f' { n } else { 0 }, n) {
+        Some(x) => x,
+        None if c == 'F' => (0, s, 0),
+        None => return None,
+    };
+    Some((u32::try_from(v).ok()? * 10u32.pow(9 - len as u32), rest))
+}
+
+/// `t` takes A or P, `tt` AM or PM (and a lone A or P, as .NET's parser does).
+fn am_pm(s: &str, n: usize) -> Option<(bool, &str)> {
+    let up = s.to_ascii_uppercase();
+    let (is_pm, len) = if up.starts_with("AM") && n >= 2 {
+        (false, 2)
+    } else if up.starts_with("PM") && n >= 2 {
+        (true, 2)
+    } else if up.starts_with('A') {
+        (false, 1)
+    } else if up.starts_with('P') {
+        (true, 1)
+    } else {
+        return None;
+    };
+    Some((is_pm, &s[len..]))
+}
+
+/// `z` requires an offset; `K` takes one when present (`None`: nothing read).
+fn offset_field(s: &str, c: char) -> Option<(Option<FixedOffset>, &str)> {
+    if c == 'K' && (s.is_empty() || !s.starts_with(['+', '-', 'Z', 'z'])) {
+        return Some((None, s));
+    }
+    if let Some(rest) = s.strip_prefix(['Z', 'z']) {
+        return Some((FixedOffset::east_opt(0), rest));
+    }
+    let (o, rest) = parse_offset(s)?;
+    Some((Some(o), rest))
+}
+
+fn to_24_hours(hour: u32, pm: bool) -> Option<u32> {
+    if hour > 12 {
+        return None;
+    }
+    Some(match (pm, hour) {
+        (false, 12) => 0,
+        (true, h) if h < 12 => h + 12,
+        (_, h) => h,
+    })
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, lit: &str) -> Option<&'a str> {

@@ -43,6 +43,8 @@ fn err(kind: ExprErrorKind, start: usize, end: usize) -> ExprError {
     ExprError::new(kind, Span::new(start, end))
 }
 
+type Chars<'a> = std::iter::Peekable<std::str::CharIndices<'a>>;
+
 /// Splits `src` into tokens; the first lexical error stops it.
 pub fn tokenize(src: &str) -> Result<Vec<Token>, ExprError> {
     let mut out = Vec::new();
@@ -52,135 +54,26 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, ExprError> {
             chars.next();
             continue;
         }
-        let single = |tok: Tok| Token {
-            tok,
-            span: Span::new(start, start + c.len_utf8()),
-        };
-        match c {
+        let token = match c {
             '(' | ')' | ',' | '=' => {
                 chars.next();
-                out.push(single(match c {
+                let tok = match c {
                     '(' => Tok::LParen,
                     ')' => Tok::RParen,
                     ',' => Tok::Comma,
                     _ => Tok::Op(CmpOp::Eq),
-                }));
-            }
-            '<' | '>' => {
-                chars.next();
-                let next = chars.peek().map(|&(_, n)| n);
-                let (op, len) = match (c, next) {
-                    ('<', Some('>')) => (CmpOp::Ne, 2),
-                    ('<', Some('=')) => (CmpOp::Le, 2),
-                    ('>', Some('=')) => (CmpOp::Ge, 2),
-                    ('<', _) => (CmpOp::Lt, 1),
-                    _ => (CmpOp::Gt, 1),
                 };
-                if len == 2 {
-                    chars.next();
+                Token {
+                    tok,
+                    span: Span::new(start, start + 1),
                 }
-                out.push(Token {
-                    tok: Tok::Op(op),
-                    span: Span::new(start, start + len),
-                });
             }
-            '[' => {
-                chars.next();
-                let mut name = String::new();
-                let mut closed = None;
-                for (i, ch) in chars.by_ref() {
-                    if ch == ']' {
-                        closed = Some(i);
-                        break;
-                    }
-                    name.push(ch);
-                }
-                let end = closed.ok_or_else(|| err(ExprErrorKind::UnterminatedAttribute, start, src.len()))?;
-                let name = name.trim().to_string();
-                if name.is_empty() {
-                    return Err(err(ExprErrorKind::EmptyAttribute, start, end + 1));
-                }
-                out.push(Token {
-                    tok: Tok::Attribute(name),
-                    span: Span::new(start, end + 1),
-                });
-            }
-            '"' => {
-                chars.next();
-                let mut value = String::new();
-                let mut closed = None;
-                while let Some((i, ch)) = chars.next() {
-                    match ch {
-                        '"' => {
-                            closed = Some(i);
-                            break;
-                        }
-                        '\\' => match chars.peek() {
-                            Some(&(_, e @ ('"' | '\\'))) => {
-                                value.push(e);
-                                chars.next();
-                            }
-                            _ => value.push('\\'),
-                        },
-                        _ => value.push(ch),
-                    }
-                }
-                let end = closed.ok_or_else(|| err(ExprErrorKind::UnterminatedString, start, src.len()))?;
-                out.push(Token {
-                    tok: Tok::Str(value),
-                    span: Span::new(start, end + 1),
-                });
-            }
-            '&' => {
-                chars.next();
-                let h = chars.next_if(|&(_, ch)| ch == 'H' || ch == 'h');
-                let mut end = start + 1;
-                let mut digits = String::new();
-                while let Some((i, ch)) = chars.next_if(|&(_, ch)| ch.is_ascii_hexdigit()) {
-                    digits.push(ch);
-                    end = i + 1;
-                }
-                if h.is_none() || digits.is_empty() {
-                    return Err(err(ExprErrorKind::UnexpectedChar('&'), start, start + 1));
-                }
-                let value = i64::from_str_radix(&digits, 16)
-                    .map_err(|_| err(ExprErrorKind::NumberOutOfRange(format!("&H{digits}")), start, end))?;
-                out.push(Token {
-                    tok: Tok::Number(value),
-                    span: Span::new(start, end),
-                });
-            }
-            '-' | '0'..='9' => {
-                chars.next();
-                let mut text = String::from(c);
-                let mut end = start + 1;
-                while let Some((i, ch)) = chars.next_if(|&(_, ch)| ch.is_ascii_digit()) {
-                    text.push(ch);
-                    end = i + 1;
-                }
-                if text == "-" {
-                    return Err(err(ExprErrorKind::UnexpectedChar('-'), start, end));
-                }
-                let value = text
-                    .parse::<i64>()
-                    .map_err(|_| err(ExprErrorKind::NumberOutOfRange(text.clone()), start, end))?;
-                out.push(Token {
-                    tok: Tok::Number(value),
-                    span: Span::new(start, end),
-                });
-            }
-            c if c.is_alphabetic() || c == '_' => {
-                let mut name = String::new();
-                let mut end = start;
-                while let Some((i, ch)) = chars.next_if(|&(_, ch)| ch.is_alphanumeric() || ch == '_') {
-                    name.push(ch);
-                    end = i + ch.len_utf8();
-                }
-                out.push(Token {
-                    tok: Tok::Ident(name),
-                    span: Span::new(start, end),
-                });
-            }
+            '<' | '>' => comparison(&mut chars, start, c),
+            '[' => attribute(&mut chars, start, src)?,
+            '"' => string(&mut chars, start, src)?,
+            '&' => hex_number(&mut chars, start)?,
+            '-' | '0'..='9' => decimal_number(&mut chars, start, c)?,
+            c if c.is_alphabetic() || c == '_' => ident(&mut chars, start),
             // Copied from a web page or a word processor, quotes arrive curly.
             q @ ('\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{2018}' | '\u{2019}') => {
                 return Err(err(ExprErrorKind::SmartQuote(q), start, start + q.len_utf8()));
@@ -192,9 +85,131 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, ExprError> {
                     start + other.len_utf8(),
                 ));
             }
-        }
+        };
+        out.push(token);
     }
     Ok(out)
+}
+
+fn comparison(chars: &mut Chars, start: usize, c: char) -> Token {
+    chars.next();
+    let next = chars.peek().map(|&(_, n)| n);
+    let (op, len) = match (c, next) {
+        ('<', Some('>')) => (CmpOp::Ne, 2),
+        ('<', Some('=')) => (CmpOp::Le, 2),
+        ('>', Some('=')) => (CmpOp::Ge, 2),
+        ('<', _) => (CmpOp::Lt, 1),
+        _ => (CmpOp::Gt, 1),
+    };
+    if len == 2 {
+        chars.next();
+    }
+    Token {
+        tok: Tok::Op(op),
+        span: Span::new(start, start + len),
+    }
+}
+
+fn attribute(chars: &mut Chars, start: usize, src: &str) -> Result<Token, ExprError> {
+    chars.next();
+    let mut name = String::new();
+    let mut closed = None;
+    for (i, ch) in chars.by_ref() {
+        if ch == ']' {
+            closed = Some(i);
+            break;
+        }
+        name.push(ch);
+    }
+    let end = closed.ok_or_else(|| err(ExprErrorKind::UnterminatedAttribute, start, src.len()))?;
+    let name = name.trim().to_string();
+    if name.is_empty() {
+        return Err(err(ExprErrorKind::EmptyAttribute, start, end + 1));
+    }
+    Ok(Token {
+        tok: Tok::Attribute(name),
+        span: Span::new(start, end + 1),
+    })
+}
+
+fn string(chars: &mut Chars, start: usize, src: &str) -> Result<Token, ExprError> {
+    chars.next();
+    let mut value = String::new();
+    let mut closed = None;
+    while let Some((i, ch)) = chars.next() {
+        match ch {
+            '"' => {
+                closed = Some(i);
+                break;
+            }
+            '\\' => match chars.peek() {
+                Some(&(_, e @ ('"' | '\\'))) => {
+                    value.push(e);
+                    chars.next();
+                }
+                _ => value.push('\\'),
+            },
+            _ => value.push(ch),
+        }
+    }
+    let end = closed.ok_or_else(|| err(ExprErrorKind::UnterminatedString, start, src.len()))?;
+    Ok(Token {
+        tok: Tok::Str(value),
+        span: Span::new(start, end + 1),
+    })
+}
+
+fn hex_number(chars: &mut Chars, start: usize) -> Result<Token, ExprError> {
+    chars.next();
+    let h = chars.next_if(|&(_, ch)| ch == 'H' || ch == 'h');
+    let mut end = start + 1;
+    let mut digits = String::new();
+    while let Some((i, ch)) = chars.next_if(|&(_, ch)| ch.is_ascii_hexdigit()) {
+        digits.push(ch);
+        end = i + 1;
+    }
+    if h.is_none() || digits.is_empty() {
+        return Err(err(ExprErrorKind::UnexpectedChar('&'), start, start + 1));
+    }
+    let value = i64::from_str_radix(&digits, 16)
+        .map_err(|_| err(ExprErrorKind::NumberOutOfRange(format!("&H{digits}")), start, end))?;
+    Ok(Token {
+        tok: Tok::Number(value),
+        span: Span::new(start, end),
+    })
+}
+
+fn decimal_number(chars: &mut Chars, start: usize, c: char) -> Result<Token, ExprError> {
+    chars.next();
+    let mut text = String::from(c);
+    let mut end = start + 1;
+    while let Some((i, ch)) = chars.next_if(|&(_, ch)| ch.is_ascii_digit()) {
+        text.push(ch);
+        end = i + 1;
+    }
+    if text == "-" {
+        return Err(err(ExprErrorKind::UnexpectedChar('-'), start, end));
+    }
+    let value = text
+        .parse::<i64>()
+        .map_err(|_| err(ExprErrorKind::NumberOutOfRange(text.clone()), start, end))?;
+    Ok(Token {
+        tok: Tok::Number(value),
+        span: Span::new(start, end),
+    })
+}
+
+fn ident(chars: &mut Chars, start: usize) -> Token {
+    let mut name = String::new();
+    let mut end = start;
+    while let Some((i, ch)) = chars.next_if(|&(_, ch)| ch.is_alphanumeric() || ch == '_') {
+        name.push(ch);
+        end = i + ch.len_utf8();
+    }
+    Token {
+        tok: Tok::Ident(name),
+        span: Span::new(start, end),
+    }
 }
 
 #[cfg(test)]

@@ -148,7 +148,7 @@ mod tests {
     use super::super::testutil::{Case, check, check_err};
 
     #[test]
-    fn documented_examples() {
+    fn documented_examples_1() {
         let a: &[(&str, &str)] = &[("country", "USA"), ("state", "CA"), ("department", "Sales")];
         let cases: &[Case] = &[
             (r#"IIF([country]="USA",[country],[department])"#, a, "USA"),
@@ -219,6 +219,15 @@ mod tests {
             ),
             (r#"Coalesce([a],[b],"dflt")"#, &[], "dflt"),
             ("Coalesce([a],[b])", &[], "null"),
+        ];
+        for (expr, attrs, want) in cases {
+            check(expr, attrs, want);
+        }
+    }
+
+    #[test]
+    fn documented_examples_2() {
+        let cases: &[Case] = &[
             (
                 "CBool([attribute1] = [attribute2])",
                 &[("attribute1", "x"), ("attribute2", "x")],
@@ -246,6 +255,15 @@ mod tests {
             ("IsString([displayName])", &[], "False"),
             ("BitAnd(&HF, &HF7)", &[], "7"),
             ("BitAnd([a], 6)", &[("a", "&H3")], "2"),
+        ];
+        for (expr, attrs, want) in cases {
+            check(expr, attrs, want);
+        }
+    }
+
+    #[test]
+    fn documented_examples_3() {
+        let cases: &[Case] = &[
             ("BitAnd([a], 6)", &[], "null"),
             ("CStr(42)", &[], "42"),
             (
