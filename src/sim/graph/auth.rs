@@ -46,9 +46,48 @@ fn aad_error(status: StatusCode, error: &str, code: u32, text: &str) -> Reply {
 /// `POST /{tenant}/oauth2/v2.0/token`.
 pub(super) fn token(sim: &Sim, tenant: &str, headers: &HeaderMap, body: &[u8]) -> Reply {
     sim.stats_mut().token += 1;
-    let form: std::collections::HashMap<String, String> = url::form_urlencoded::parse(body).into_owned().collect();
-    let field = |k: &str| form.get(k).map(String::as_str).filter(|v| !v.is_empty());
-    // RFC 6749 §2.3.1: client id and secret may come as HTTP Basic credentials instead.
+    let form: Form = url::form_urlencoded::parse(body).into_owned().collect();
+    let checked = check_request(sim, tenant, &form).and_then(|()| check_client(sim, tenant, &form, headers));
+    match checked {
+        Ok(()) => issue(sim),
+        Err(refused) => refused,
+    }
+}
+
+type Form = std::collections::HashMap<String, String>;
+
+fn field<'a>(form: &'a Form, k: &str) -> Option<&'a str> {
+    form.get(k).map(String::as_str).filter(|v| !v.is_empty())
+}
+
+/// The tenant and the grant type.
+fn check_request(sim: &Sim, tenant: &str, form: &Form) -> Result<(), Reply> {
+    let field = |k: &str| field(form, k);
+    if !known_tenant(sim, tenant) {
+        return Err(aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_tenant",
+            90002,
+            &format!(
+                "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant."
+            ),
+        ));
+    }
+    if field("grant_type") != Some("client_credentials") {
+        return Err(aad_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            70003,
+            "The app requested an unsupported grant type.",
+        ));
+    }
+    Ok(())
+}
+
+/// The client's id, the scope, then its credential: a secret (in the body, or as HTTP Basic credentials,
+/// RFC 6749 §2.3.1) or a client assertion.
+fn check_client(sim: &Sim, tenant: &str, form: &Form, headers: &HeaderMap) -> Result<(), Reply> {
+    let field = |k: &str| field(form, k);
     let basic = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -63,87 +102,39 @@ pub(super) fn token(sim: &Sim, tenant: &str, headers: &HeaderMap, body: &[u8]) -
         .map(str::to_owned)
         .or_else(|| basic.as_ref().map(|b| b.1.clone()));
     let t = sim.tenant();
-    if !known_tenant(sim, tenant) {
-        return aad_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_tenant",
-            90002,
-            &format!(
-                "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant."
-            ),
-        );
-    }
-    if field("grant_type") != Some("client_credentials") {
-        return aad_error(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            70003,
-            "The app requested an unsupported grant type.",
-        );
-    }
     let Some(client_id) = client_id else {
-        return aad_error(
+        return Err(aad_error(
             StatusCode::BAD_REQUEST,
             "invalid_request",
             900144,
             "The request body must contain the following parameter: 'client_id'.",
-        );
+        ));
     };
     if !client_id.eq_ignore_ascii_case(&t.client_id) {
-        return aad_error(
+        return Err(aad_error(
             StatusCode::BAD_REQUEST,
             "unauthorized_client",
             700016,
             &format!(
                 "Application with identifier '{client_id}' was not found in the directory '{tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant."
             ),
-        );
+        ));
     }
-    match field("scope") {
-        None => {
-            return aad_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                900144,
-                "The request body must contain the following parameter: 'scope'.",
-            );
-        }
-        Some(s) if !s.ends_with("/.default") => {
-            return aad_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_scope",
-                1002012,
-                &format!(
-                    "The provided value for scope {s} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."
-                ),
-            );
-        }
-        Some(s) if !GRAPH_SCOPES.contains(&s) => {
-            return aad_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_scope",
-                70011,
-                &format!(
-                    "The provided value for the input parameter 'scope' is not valid. The scope {s} is not valid."
-                ),
-            );
-        }
-        Some(_) => {}
-    }
+    check_scope(form)?;
     let assertion = field("client_assertion").is_some()
         && field("client_assertion_type") == Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
     match secret {
         _ if assertion => {}
         None => {
-            return aad_error(
+            return Err(aad_error(
                 StatusCode::UNAUTHORIZED,
                 "invalid_client",
                 7000218,
                 "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-            );
+            ));
         }
         Some(s) if s != t.client_secret => {
-            return aad_error(
+            return Err(aad_error(
                 StatusCode::UNAUTHORIZED,
                 "invalid_client",
                 7000215,
@@ -151,10 +142,10 @@ pub(super) fn token(sim: &Sim, tenant: &str, headers: &HeaderMap, body: &[u8]) -
                     "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{}'.",
                     t.client_id
                 ),
-            );
+            ));
         }
         Some(_) if sim.faults().secret_expired => {
-            return aad_error(
+            return Err(aad_error(
                 StatusCode::UNAUTHORIZED,
                 "invalid_client",
                 7000222,
@@ -162,10 +153,50 @@ pub(super) fn token(sim: &Sim, tenant: &str, headers: &HeaderMap, body: &[u8]) -
                     "The provided client secret keys for app '{}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.",
                     t.client_id
                 ),
-            );
+            ));
         }
         Some(_) => {}
     }
+    Ok(())
+}
+
+/// A `/.default` scope of Graph in some cloud.
+fn check_scope(form: &Form) -> Result<(), Reply> {
+    match field(form, "scope") {
+        None => {
+            return Err(aad_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                900144,
+                "The request body must contain the following parameter: 'scope'.",
+            ));
+        }
+        Some(s) if !s.ends_with("/.default") => {
+            return Err(aad_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_scope",
+                1002012,
+                &format!(
+                    "The provided value for scope {s} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."
+                ),
+            ));
+        }
+        Some(s) if !GRAPH_SCOPES.contains(&s) => {
+            return Err(aad_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_scope",
+                70011,
+                &format!(
+                    "The provided value for the input parameter 'scope' is not valid. The scope {s} is not valid."
+                ),
+            ));
+        }
+        Some(_) => {}
+    }
+    Ok(())
+}
+
+fn issue(sim: &Sim) -> Reply {
     let lifetime = sim.faults().token_lifetime_secs.map(std::time::Duration::from_secs);
     let lifetime = lifetime.unwrap_or(sim.inner.options.token_lifetime);
     let token = access_token(sim, lifetime);

@@ -30,6 +30,7 @@ mod seed;
 mod stats;
 mod store;
 mod table_api;
+mod tables;
 #[cfg(test)]
 mod test_support;
 mod values;

@@ -3,14 +3,19 @@
 //! companies, departments, locations and groups, and `snow_users` generated users
 //! (`first.last` user names, some inactive and therefore locked out).
 
+mod extras;
+
+use std::collections::HashMap;
+
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::extended::Sso;
 use super::schema::{BASE_TABLE, Kind, TableDef};
 use super::store::Store;
 use crate::model::SysId;
 use crate::sim::tenant::{COMPANY_NAME, REFERENCE_DEPARTMENTS, REFERENCE_LOCATIONS};
+
+pub use extras::{Extras, extend};
 
 /// The non-admin account: role `itil` only.
 pub const READER_USER: &str = "snow.reader";
@@ -178,41 +183,7 @@ pub fn seed(store: &mut Store, seed: u64, snow_users: usize, admin_user: &str, a
         tick: 0,
     };
     sd.dictionary(&defs);
-    let mut role_ids = std::collections::HashMap::new();
-    for (name, description) in ROLES {
-        let id = sd.insert("sys_user_role", &[("name", s(name)), ("description", s(description))]);
-        role_ids.insert(*name, id);
-    }
-    let companies: Vec<String> = COMPANIES
-        .iter()
-        .map(|c| sd.insert("core_company", &[("name", s(c))]))
-        .collect();
-    let departments: Vec<String> = DEPARTMENTS
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            let values = [
-                ("name", s(d)),
-                ("id", format!("D{:03}", i + 1)),
-                ("company", companies[0].clone()),
-            ];
-            sd.insert("cmn_department", &values)
-        })
-        .collect();
-    let locations: Vec<String> = LOCATIONS
-        .iter()
-        .map(|l| sd.insert("cmn_location", &[("name", s(l)), ("city", s(l))]))
-        .collect();
-    for (name, roles) in GROUPS {
-        sd.insert(
-            "sys_user_group",
-            &[
-                ("name", s(name)),
-                ("roles", s(roles)),
-                ("description", format!("{name} team")),
-            ],
-        );
-    }
+    let refs = sd.reference_rows();
     let accounts = vec![
         Account {
             user_name: admin_user.to_owned(),
@@ -225,7 +196,68 @@ pub fn seed(store: &mut Store, seed: u64, snow_users: usize, admin_user: &str, a
             roles: vec![s("itil")],
         },
     ];
-    for (account, (first, last)) in accounts.iter().zip([("System", "Administrator"), ("Snow", "Reader")]) {
+    for (account, name) in accounts.iter().zip([("System", "Administrator"), ("Snow", "Reader")]) {
+        sd.account(account, name, &refs.roles);
+    }
+    sd.users(snow_users, &refs);
+    accounts
+}
+
+/// The rows seeded before any user, by table.
+struct ReferenceRows {
+    roles: HashMap<&'static str, String>,
+    companies: Vec<String>,
+    departments: Vec<String>,
+    locations: Vec<String>,
+}
+
+impl Seeder<'_> {
+    /// Roles, companies, departments, locations and groups: what users refer to.
+    fn reference_rows(&mut self) -> ReferenceRows {
+        let mut role_ids = HashMap::new();
+        for (name, description) in ROLES {
+            let id = self.insert("sys_user_role", &[("name", s(name)), ("description", s(description))]);
+            role_ids.insert(*name, id);
+        }
+        let companies: Vec<String> = COMPANIES
+            .iter()
+            .map(|c| self.insert("core_company", &[("name", s(c))]))
+            .collect();
+        let departments: Vec<String> = DEPARTMENTS
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let values = [
+                    ("name", s(d)),
+                    ("id", format!("D{:03}", i + 1)),
+                    ("company", companies[0].clone()),
+                ];
+                self.insert("cmn_department", &values)
+            })
+            .collect();
+        let locations: Vec<String> = LOCATIONS
+            .iter()
+            .map(|l| self.insert("cmn_location", &[("name", s(l)), ("city", s(l))]))
+            .collect();
+        for (name, roles) in GROUPS {
+            self.insert(
+                "sys_user_group",
+                &[
+                    ("name", s(name)),
+                    ("roles", s(roles)),
+                    ("description", format!("{name} team")),
+                ],
+            );
+        }
+        ReferenceRows {
+            roles: role_ids,
+            companies,
+            departments,
+            locations,
+        }
+    }
+
+    fn account(&mut self, account: &Account, (first, last): (&str, &str), role_ids: &HashMap<&str, String>) {
         let role = &account.roles[0];
         // The admin of every instance has this sys_id (it appears as `opened_by`, `closed_by`, …
         // in recorded Table API answers of many instances) and the email admin@example.com.
@@ -235,7 +267,7 @@ pub fn seed(store: &mut Store, seed: u64, snow_users: usize, admin_user: &str, a
         } else {
             format!("{}@example.com", account.user_name)
         };
-        let user = sd.insert_as(
+        let user = self.insert_as(
             "sys_user",
             &[
                 ("user_name", account.user_name.clone()),
@@ -255,178 +287,39 @@ pub fn seed(store: &mut Store, seed: u64, snow_users: usize, admin_user: &str, a
             ("inherited", s("false")),
             ("state", s("active")),
         ];
-        sd.insert("sys_user_has_role", &values);
+        self.insert("sys_user_has_role", &values);
     }
-    let mut taken = std::collections::HashSet::new();
-    for i in 0..snow_users {
-        let first = FIRST[sd.rng.random_range(0..FIRST.len())];
-        let last = LAST[sd.rng.random_range(0..LAST.len())];
-        let mut user_name = format!("{}.{}", first.to_lowercase(), last.to_lowercase());
-        if !taken.insert(user_name.clone()) {
-            user_name = format!("{user_name}{i}");
-            taken.insert(user_name.clone());
-        }
-        // Every seventh user is inactive (and so locked out), whatever the seed.
-        let active = i % 7 != 3;
-        let department = departments[sd.rng.random_range(0..departments.len())].clone();
-        let location = locations[sd.rng.random_range(0..locations.len())].clone();
-        let values = [
-            ("user_name", user_name.clone()),
-            ("first_name", s(first)),
-            ("last_name", s(last)),
-            ("name", format!("{first} {last}")),
-            ("email", format!("{user_name}@example.com")),
-            ("title", s(["Engineer", "Analyst", "Manager", "Consultant"][i % 4])),
-            ("department", department),
-            ("location", location),
-            ("company", companies[i % companies.len()].clone()),
-            ("employee_number", format!("E{:06}", i + 1)),
-            ("active", active.to_string()),
-            ("locked_out", (!active).to_string()),
-        ];
-        sd.insert("sys_user", &values);
-    }
-    accounts
-}
 
-/// A choice list: `(value, label)` pairs.
-type Choices = &'static [(&'static str, &'static str)];
-
-/// What an instance holds beyond the core seed: its identity and the plugins' data.
-pub struct Extras<'a> {
-    pub seed: u64,
-    pub instance_id: &'a str,
-    pub instance_name: &'a str,
-    pub sso: Sso,
-}
-
-/// Seeds the tables of `extended` (after `seed`): their dictionary rows, the system properties
-/// that identify the instance, and the Multi-Provider SSO identity providers of `extras.sso`.
-pub fn extend(store: &mut Store, extras: &Extras) {
-    let core: Vec<&str> = super::schema::tables().iter().map(|d| d.name).collect();
-    let mut late: Vec<_> = store
-        .defs()
-        .into_iter()
-        .chain(store.view_defs())
-        .filter(|d| !core.contains(&d.name))
-        .collect();
-    // Parents first: a table that extends another late one comes after it.
-    late.sort_by_key(|d| {
-        (
-            d.super_class.is_some_and(|p| !core.contains(&p) && p != "sys_user"),
-            d.name,
-        )
-    });
-    let mut sd = Seeder {
-        store,
-        rng: StdRng::seed_from_u64(extras.seed ^ 0x5eed_0002),
-        tick: 50_000,
-    };
-    sd.dictionary(&late);
-    let choice_fields: Vec<(&str, &str, Choices)> = sd
-        .store
-        .defs()
-        .iter()
-        .filter(|d| core.contains(&d.name))
-        .flat_map(|d| {
-            d.fields[..d.own]
-                .iter()
-                .map(|f| (d.name, f.name, f.choices))
-                .collect::<Vec<_>>()
-        })
-        .filter(|(_, _, c)| !c.is_empty())
-        .collect();
-    for (table, element, choices) in choice_fields {
-        for (i, (value, label)) in choices.iter().enumerate() {
+    fn users(&mut self, snow_users: usize, refs: &ReferenceRows) {
+        let (companies, departments, locations) = (&refs.companies, &refs.departments, &refs.locations);
+        let mut taken = std::collections::HashSet::new();
+        for i in 0..snow_users {
+            let first = FIRST[self.rng.random_range(0..FIRST.len())];
+            let last = LAST[self.rng.random_range(0..LAST.len())];
+            let mut user_name = format!("{}.{}", first.to_lowercase(), last.to_lowercase());
+            if !taken.insert(user_name.clone()) {
+                user_name = format!("{user_name}{i}");
+                taken.insert(user_name.clone());
+            }
+            // Every seventh user is inactive (and so locked out), whatever the seed.
+            let active = i % 7 != 3;
+            let department = departments[self.rng.random_range(0..departments.len())].clone();
+            let location = locations[self.rng.random_range(0..locations.len())].clone();
             let values = [
-                ("name", s(table)),
-                ("element", s(element)),
-                ("value", s(value)),
-                ("label", s(label)),
-                ("language", s("en")),
-                ("sequence", (i * 10).to_string()),
+                ("user_name", user_name.clone()),
+                ("first_name", s(first)),
+                ("last_name", s(last)),
+                ("name", format!("{first} {last}")),
+                ("email", format!("{user_name}@example.com")),
+                ("title", s(["Engineer", "Analyst", "Manager", "Consultant"][i % 4])),
+                ("department", department),
+                ("location", location),
+                ("company", companies[i % companies.len()].clone()),
+                ("employee_number", format!("E{:06}", i + 1)),
+                ("active", active.to_string()),
+                ("locked_out", (!active).to_string()),
             ];
-            sd.insert("sys_choice", &values);
+            self.insert("sys_user", &values);
         }
-    }
-    sd.insert(
-        "sys_properties",
-        &property("instance_id", extras.instance_id, "string", "Instance ID"),
-    );
-    sd.insert(
-        "sys_properties",
-        &property("instance_name", extras.instance_name, "string", "Instance name"),
-    );
-    identity_providers(&mut sd, extras);
-}
-
-/// A `sys_properties` row.
-fn property(name: &str, value: &str, kind: &str, description: &str) -> [(&'static str, String); 4] {
-    [
-        ("name", s(name)),
-        ("value", s(value)),
-        ("type", s(kind)),
-        ("description", s(description)),
-    ]
-}
-
-/// The Multi-Provider SSO property and identity providers of `extras.sso` (see `extended`).
-fn identity_providers(sd: &mut Seeder, extras: &Extras) {
-    let enabled = match extras.sso {
-        Sso::Absent => return,
-        Sso::Empty => "false",
-        Sso::Matching | Sso::Mismatched => "true",
-    };
-    let description = "Enables (true) or disables (false) multi-provider SSO.";
-    sd.insert(
-        "sys_properties",
-        &property(
-            "glide.authenticate.multisso.enabled",
-            enabled,
-            "true | false",
-            description,
-        ),
-    );
-    let user_field = match extras.sso {
-        Sso::Matching => "user_name",
-        Sso::Mismatched => "email",
-        Sso::Absent | Sso::Empty => return,
-    };
-    let tenant = crate::model::SysId::from_bytes(sd.rng.random()).to_string();
-    let guid = format!(
-        "{}-{}-{}-{}-{}",
-        &tenant[..8],
-        &tenant[8..12],
-        &tenant[12..16],
-        &tenant[16..20],
-        &tenant[20..]
-    );
-    let instance = format!("https://{}.service-now.com", extras.instance_name);
-    let idps = [
-        (
-            "Microsoft Entra ID",
-            "true",
-            user_field,
-            format!("https://sts.windows.net/{guid}/"),
-        ),
-        ("Okta (retired)", "false", "email", s("http://www.okta.com/exk1retired")),
-    ];
-    for (name, active, field, idp) in idps {
-        let values = [
-            ("name", s(name)),
-            ("active", s(active)),
-            ("default", s(active)),
-            ("user_field", s(field)),
-            ("idp", idp),
-            ("issuer", instance.clone()),
-            ("audience", instance.clone()),
-            (
-                "nameid_policy",
-                s("urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"),
-            ),
-            ("service_url", format!("{instance}/navpage.do")),
-            ("show_as_login_option", s("true")),
-        ];
-        sd.insert("saml2_update1_properties", &values);
     }
 }
