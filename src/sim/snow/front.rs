@@ -8,6 +8,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 
 use super::faults::{self, Phase};
+use super::options::Options;
 use super::reply::{self, Reply};
 use super::table_api::{self, Call, Route};
 use super::{Sim, auth, batch, quota};
@@ -76,24 +77,8 @@ struct Incoming {
 async fn pipeline(sim: &Sim, req: &Incoming) -> Reply {
     let state = &sim.state;
     let options = state.options();
-    if options.hibernating {
-        return reply::hibernation();
-    }
-    if req.path == "/oauth_token.do" {
-        state.stats.oauth();
-        if req.method != "POST" {
-            return Reply::error(405, "Method not Supported", None);
-        }
-        return state
-            .auth
-            .token(&state.read_store(), req.authorization.as_deref(), &req.body);
-    }
-    if !req.path.starts_with("/api/") {
-        return Reply::raw(
-            404,
-            "text/html;charset=UTF-8",
-            b"<html><body><h1>Not Found</h1></body></html>".to_vec(),
-        );
+    if let Some(answer) = outside_api(sim, &options, req) {
+        return answer;
     }
     let route = table_api::route(&req.path);
     let phase = match &route {
@@ -166,6 +151,38 @@ async fn pipeline(sim: &Sim, req: &Incoming) -> Reply {
         }
     }
     reply.headers.extend(rate_headers);
+    with_session_cookie(reply)
+}
+
+/// What is answered before the REST API's pipeline: a hibernating instance's page, the OAuth
+/// token endpoint, and the HTML 404 of any path outside `/api/`.
+fn outside_api(sim: &Sim, options: &Options, req: &Incoming) -> Option<Reply> {
+    let state = &sim.state;
+    if options.hibernating {
+        return Some(reply::hibernation());
+    }
+    if req.path == "/oauth_token.do" {
+        state.stats.oauth();
+        if req.method != "POST" {
+            return Some(Reply::error(405, "Method not Supported", None));
+        }
+        return Some(
+            state
+                .auth
+                .token(&state.read_store(), req.authorization.as_deref(), &req.body),
+        );
+    }
+    if !req.path.starts_with("/api/") {
+        return Some(Reply::raw(
+            404,
+            "text/html;charset=UTF-8",
+            b"<html><body><h1>Not Found</h1></body></html>".to_vec(),
+        ));
+    }
+    None
+}
+
+fn with_session_cookie(reply: Reply) -> Reply {
     reply.header(
         "Set-Cookie",
         format!(

@@ -23,8 +23,8 @@ use super::State;
 use super::refusals::{self, Operation};
 use super::render;
 use super::reply::Reply;
-use super::schema::Kind;
-use super::store::{Store, is_sys_id};
+use super::schema::{Field, Kind};
+use super::store::{Store, Table, is_sys_id};
 use super::table_api::{Call, Params, link_base, render_opts};
 use super::values::{bool_str, from_json, now, truncate};
 
@@ -105,26 +105,41 @@ fn apply(
                     value = target.and_then(|t| t.find_by_display(&value)).unwrap_or_default();
                 }
             }
-            Kind::Str | Kind::Email | Kind::Phone => {
-                if ctx.four_byte_as_question {
-                    value = value.chars().map(|c| if c.len_utf8() == 4 { '?' } else { c }).collect();
-                }
-                if ctx.display_input && !field.choices.is_empty() {
-                    value = choice_value(field.choices, value);
-                }
-                if value.chars().count() > field.max_length {
-                    if ctx.reject_too_long {
-                        let detail = format!("Value for {name} exceeds the maximum length of {}", field.max_length);
-                        return Err(Reply::error(400, "Invalid field value", Some(&detail)));
-                    }
-                    value = truncate(&value, field.max_length);
-                }
-            }
+            Kind::Str | Kind::Email | Kind::Phone => value = text_value(ctx, field, value)?,
             _ => {}
         }
         row[pos] = value;
         written.push(name.clone());
     }
+    derived_fields(t, ctx, row, &written, insert);
+    Ok(written)
+}
+
+/// A text field as the instance stores it: 4-byte characters as `?` on MariaDB, a choice's
+/// label as its value, and too long a value truncated (or refused).
+fn text_value(ctx: &Ctx, field: &Field, mut value: String) -> Result<String, Reply> {
+    if ctx.four_byte_as_question {
+        value = value.chars().map(|c| if c.len_utf8() == 4 { '?' } else { c }).collect();
+    }
+    if ctx.display_input && !field.choices.is_empty() {
+        value = choice_value(field.choices, value);
+    }
+    if value.chars().count() > field.max_length {
+        if ctx.reject_too_long {
+            let detail = format!(
+                "Value for {} exceeds the maximum length of {}",
+                field.name, field.max_length
+            );
+            return Err(Reply::error(400, "Invalid field value", Some(&detail)));
+        }
+        value = truncate(&value, field.max_length);
+    }
+    Ok(value)
+}
+
+/// What the instance sets itself after a write: a user's `name` from its parts, `locked_out`
+/// with `active=false`, and the system fields.
+fn derived_fields(t: &Table, ctx: &Ctx, row: &mut [String], written: &[String], insert: bool) {
     let set = |row: &mut [String], f: &str, v: String| {
         if let Some(p) = t.def.pos(f) {
             row[p] = v;
@@ -159,7 +174,6 @@ fn apply(
     }
     set(row, "sys_updated_on", ts);
     set(row, "sys_updated_by", ctx.user.to_owned());
-    Ok(written)
 }
 
 /// A choice written as a display value (`sysparm_input_display_value=true`): its label, or its

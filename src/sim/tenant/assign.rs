@@ -8,39 +8,17 @@ use rand::seq::SliceRandom;
 
 use super::generate::{opaque_id, random_timestamp};
 use super::names::OTHER_DEPARTMENTS;
-use super::{Assignment, DEFAULT_ACCESS_ROLE, Group, PrincipalType, Tenant, UserType};
+use super::{Assignment, DEFAULT_ACCESS_ROLE, Group, PrincipalType, Tenant, User, UserType};
 
 pub(super) fn assign(rng: &mut StdRng, tenant: &mut Tenant, groups: &[Group]) {
-    let role_user = tenant.service_principal.app_roles.first().map(|r| r.0.clone());
-    let mut assignments = Vec::new();
-    let mut push = |rng: &mut StdRng, id: &str, kind: PrincipalType, name: &str| {
-        let app_role_id = match (&role_user, rng.random_bool(0.2)) {
-            (Some(role), true) => role.clone(),
-            _ => DEFAULT_ACCESS_ROLE.to_owned(),
-        };
-        assignments.push(Assignment {
-            id: opaque_id(rng),
-            principal_id: id.to_owned(),
-            principal_type: kind,
-            principal_display_name: name.to_owned(),
-            app_role_id,
-            created_date_time: random_timestamp(rng),
-        });
+    let mut out = Assigner {
+        role_user: tenant.service_principal.app_roles.first().map(|r| r.0.clone()),
+        assignments: Vec::new(),
     };
-
-    // Groups 1..=3 (security, with members) plus about a tenth of the other security groups with
-    // user members; "All Employees" (group 0) stays unassigned, as it would in a real tenant.
-    let mut assigned_groups: Vec<usize> = (1..groups.len().min(4)).collect();
-    for (i, g) in groups.iter().enumerate().skip(4) {
-        let has_users = g.members.iter().any(|m| m.kind == PrincipalType::User);
-        if g.security_enabled && has_users && rng.random_bool(0.1) {
-            assigned_groups.push(i);
-        }
-    }
     let mut via_group: HashSet<&str> = HashSet::new();
-    for &i in &assigned_groups {
+    for i in assigned_groups(rng, groups) {
         let g = &groups[i];
-        push(rng, &g.id, PrincipalType::Group, &g.display_name);
+        out.push(rng, &g.id, PrincipalType::Group, &g.display_name);
         via_group.extend(
             g.members
                 .iter()
@@ -78,7 +56,70 @@ pub(super) fn assign(rng: &mut StdRng, tenant: &mut Tenant, groups: &[Group]) {
             direct.push(i);
         }
     }
-    // Then random users (any state, guests too) until 10 % of enabled users are direct.
+    fill_direct(rng, users, &mut direct);
+    for &i in &direct {
+        let u = &users[i];
+        out.push(rng, &u.id, PrincipalType::User, &u.display_name);
+    }
+    // nowsync's own service principal holds an assignment too; the engine must ignore it.
+    let client_sp = tenant.client_service_principal_id.clone();
+    out.push(rng, &client_sp, PrincipalType::ServicePrincipal, "nowsync");
+    let mut assignments = out.assignments;
+    assignments.shuffle(rng);
+
+    let id = |i: usize| users[i].id.clone();
+    let planted = super::Planted {
+        missing_department: missing_department.map(id).unwrap_or_default(),
+        duplicate_email: duplicate_email.map(id).unwrap_or_default(),
+        email_matched: email_matched.iter().map(|&i| id(i)).collect(),
+        upn_matched: upn_matched.iter().map(|&i| id(i)).collect(),
+        ..super::Planted::default()
+    };
+    if let Some(i) = missing_department {
+        tenant.users[i].department = Some(OTHER_DEPARTMENTS[0].to_owned());
+    }
+    tenant.planted = planted;
+    tenant.assignments = assignments;
+}
+
+/// Collects assignments, each to the app's first role for a fifth of principals.
+struct Assigner {
+    role_user: Option<String>,
+    assignments: Vec<Assignment>,
+}
+
+impl Assigner {
+    fn push(&mut self, rng: &mut StdRng, id: &str, kind: PrincipalType, name: &str) {
+        let app_role_id = match (&self.role_user, rng.random_bool(0.2)) {
+            (Some(role), true) => role.clone(),
+            _ => DEFAULT_ACCESS_ROLE.to_owned(),
+        };
+        self.assignments.push(Assignment {
+            id: opaque_id(rng),
+            principal_id: id.to_owned(),
+            principal_type: kind,
+            principal_display_name: name.to_owned(),
+            app_role_id,
+            created_date_time: random_timestamp(rng),
+        });
+    }
+}
+
+/// Groups 1..=3 (security, with members) plus about a tenth of the other security groups with
+/// user members; "All Employees" (group 0) stays unassigned, as it would in a real tenant.
+fn assigned_groups(rng: &mut StdRng, groups: &[Group]) -> Vec<usize> {
+    let mut assigned: Vec<usize> = (1..groups.len().min(4)).collect();
+    for (i, g) in groups.iter().enumerate().skip(4) {
+        let has_users = g.members.iter().any(|m| m.kind == PrincipalType::User);
+        if g.security_enabled && has_users && rng.random_bool(0.1) {
+            assigned.push(i);
+        }
+    }
+    assigned
+}
+
+/// Adds random users (any state, guests too) until 10 % of enabled users are direct.
+fn fill_direct(rng: &mut StdRng, users: &[User], direct: &mut Vec<usize>) {
     let enabled = users.iter().filter(|u| u.account_enabled).count();
     let target = enabled.div_ceil(10) + 1;
     let mut chosen: HashSet<usize> = direct.iter().copied().collect();
@@ -96,26 +137,4 @@ pub(super) fn assign(rng: &mut StdRng, tenant: &mut Tenant, groups: &[Group]) {
             }
         }
     }
-    for &i in &direct {
-        let u = &users[i];
-        push(rng, &u.id, PrincipalType::User, &u.display_name);
-    }
-    // nowsync's own service principal holds an assignment too; the engine must ignore it.
-    let client_sp = tenant.client_service_principal_id.clone();
-    push(rng, &client_sp, PrincipalType::ServicePrincipal, "nowsync");
-    assignments.shuffle(rng);
-
-    let id = |i: usize| users[i].id.clone();
-    let planted = super::Planted {
-        missing_department: missing_department.map(id).unwrap_or_default(),
-        duplicate_email: duplicate_email.map(id).unwrap_or_default(),
-        email_matched: email_matched.iter().map(|&i| id(i)).collect(),
-        upn_matched: upn_matched.iter().map(|&i| id(i)).collect(),
-        ..super::Planted::default()
-    };
-    if let Some(i) = missing_department {
-        tenant.users[i].department = Some(OTHER_DEPARTMENTS[0].to_owned());
-    }
-    tenant.planted = planted;
-    tenant.assignments = assignments;
 }

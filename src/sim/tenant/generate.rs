@@ -97,18 +97,7 @@ fn generate_users(rng: &mut StdRng, n: usize, domain: &str, initial_domain: &str
         // A handful of users at fixed positions carry the properties every seed must show.
         let forced_guest = i % 97 == 13;
         let guest = forced_guest || (i >= managers && rng.random_bool(0.03));
-        let mut alias = format!("{}.{}", ascii_alias(first), ascii_alias(last));
-        if i % 61 == 17 {
-            // Some UPNs exceed sys_user.user_name's default length of 40.
-            alias = format!("{alias}.{}", LONG_SURNAMES.choose(rng).unwrap_or(&LONG_SURNAMES[0]));
-        }
-        let mut unique = alias.clone();
-        let mut k = 2;
-        while !taken.insert(unique.clone()) {
-            unique = format!("{alias}{k}");
-            k += 1;
-        }
-        let alias = unique;
+        let alias = unique_alias(rng, &mut taken, first, last, i);
         let (upn, mail, user_type) = if guest {
             let home = *GUEST_DOMAINS.choose(rng).unwrap_or(&"gmail.com");
             (
@@ -122,20 +111,7 @@ fn generate_users(rng: &mut StdRng, n: usize, domain: &str, initial_domain: &str
             (format!("{alias}@{domain}"), mail, UserType::Member)
         };
         let member = user_type == UserType::Member;
-        let department = if !member || i % 43 == 9 || rng.random_bool(0.04) {
-            None
-        } else if rng.random_bool(0.03) {
-            OTHER_DEPARTMENTS.choose(rng).map(|d| (*d).to_owned())
-        } else {
-            REFERENCE_DEPARTMENTS.choose(rng).map(|d| (*d).to_owned())
-        };
-        let office_location = if !member || rng.random_bool(0.05) {
-            None
-        } else if rng.random_bool(0.05) {
-            OTHER_LOCATIONS.choose(rng).map(|l| (*l).to_owned())
-        } else {
-            REFERENCE_LOCATIONS.choose(rng).map(|l| (*l).to_owned())
-        };
+        let (department, office_location) = placement(rng, member, i);
         let manager_id = (member && i >= managers && rng.random_bool(0.9))
             .then(|| rng.random_range(0..managers))
             .and_then(|m: usize| users.get(m).map(|u: &User| u.id.clone()));
@@ -174,6 +150,41 @@ fn generate_users(rng: &mut StdRng, n: usize, domain: &str, initial_domain: &str
         });
     }
     users
+}
+
+/// `first.last`, longer for some, numbered when taken.
+fn unique_alias(rng: &mut StdRng, taken: &mut HashSet<String>, first: &str, last: &str, i: usize) -> String {
+    let mut alias = format!("{}.{}", ascii_alias(first), ascii_alias(last));
+    if i % 61 == 17 {
+        // Some UPNs exceed sys_user.user_name's default length of 40.
+        alias = format!("{alias}.{}", LONG_SURNAMES.choose(rng).unwrap_or(&LONG_SURNAMES[0]));
+    }
+    let mut unique = alias.clone();
+    let mut k = 2;
+    while !taken.insert(unique.clone()) {
+        unique = format!("{alias}{k}");
+        k += 1;
+    }
+    unique
+}
+
+/// A member's department and office: mostly ones ServiceNow knows, a few it does not, some none.
+fn placement(rng: &mut StdRng, member: bool, i: usize) -> (Option<String>, Option<String>) {
+    let department = if !member || i % 43 == 9 || rng.random_bool(0.04) {
+        None
+    } else if rng.random_bool(0.03) {
+        OTHER_DEPARTMENTS.choose(rng).map(|d| (*d).to_owned())
+    } else {
+        REFERENCE_DEPARTMENTS.choose(rng).map(|d| (*d).to_owned())
+    };
+    let office_location = if !member || rng.random_bool(0.05) {
+        None
+    } else if rng.random_bool(0.05) {
+        OTHER_LOCATIONS.choose(rng).map(|l| (*l).to_owned())
+    } else {
+        REFERENCE_LOCATIONS.choose(rng).map(|l| (*l).to_owned())
+    };
+    (department, office_location)
 }
 
 /// Member count for the group at `rank`: a few large groups, many small ones (some empty).
@@ -217,26 +228,7 @@ fn generate_groups(rng: &mut StdRng, users: &[User], n: usize, domain: &str) -> 
         };
         let nickname: String = ascii_alias(&name.replace(' ', "-"));
         let size = group_size(rng, rank, users.len());
-        let mut picked: Vec<usize> = if size * 4 > users.len() {
-            let p = size as f64 / users.len().max(1) as f64;
-            (0..users.len()).filter(|_| rng.random_bool(p.min(1.0))).collect()
-        } else {
-            let mut set = HashSet::with_capacity(size);
-            while set.len() < size {
-                set.insert(rng.random_range(0..users.len()));
-            }
-            let mut v: Vec<usize> = set.into_iter().collect();
-            v.sort_unstable();
-            v
-        };
-        picked.dedup();
-        let members = picked
-            .into_iter()
-            .map(|i| Member {
-                id: users[i].id.clone(),
-                kind: PrincipalType::User,
-            })
-            .collect();
+        let members = pick_members(rng, users, size);
         groups.push(Group {
             id: guid(rng),
             display_name: name.clone(),
@@ -256,7 +248,37 @@ fn generate_groups(rng: &mut StdRng, users: &[User], n: usize, domain: &str) -> 
             created_date_time: random_timestamp(rng),
         });
     }
-    // Nesting: some groups contain later groups (never earlier ones, so there are no cycles).
+    nest(rng, &mut groups);
+    groups
+}
+
+/// About `size` distinct users, in id order.
+fn pick_members(rng: &mut StdRng, users: &[User], size: usize) -> Vec<Member> {
+    let mut picked: Vec<usize> = if size * 4 > users.len() {
+        let p = size as f64 / users.len().max(1) as f64;
+        (0..users.len()).filter(|_| rng.random_bool(p.min(1.0))).collect()
+    } else {
+        let mut set = HashSet::with_capacity(size);
+        while set.len() < size {
+            set.insert(rng.random_range(0..users.len()));
+        }
+        let mut v: Vec<usize> = set.into_iter().collect();
+        v.sort_unstable();
+        v
+    };
+    picked.dedup();
+    picked
+        .into_iter()
+        .map(|i| Member {
+            id: users[i].id.clone(),
+            kind: PrincipalType::User,
+        })
+        .collect()
+}
+
+/// Some groups contain later groups (never earlier ones, so there are no cycles).
+fn nest(rng: &mut StdRng, groups: &mut [Group]) {
+    let n = groups.len();
     for i in 0..n {
         let nest = i == 1 || (i + 1 < n && rng.random_bool(0.1));
         if nest && i + 1 < n {
@@ -268,5 +290,4 @@ fn generate_groups(rng: &mut StdRng, users: &[User], n: usize, domain: &str) -> 
             });
         }
     }
-    groups
 }
