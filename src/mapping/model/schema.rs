@@ -133,97 +133,115 @@ fn object(om: &J, here: &str, fallback: Option<&RawObjectMapping>, dropped: &mut
                 .or(Some("sys_user_grmember".into()));
             continue;
         }
-        let mut a = RawAttributeMapping {
-            target: target.clone(),
-            ..RawAttributeMapping::default()
-        };
-        match am.get("source").filter(|v| !v.is_null()) {
-            None => a.none = true,
-            Some(src) => {
-                let expr = s(src, "expression").unwrap_or("");
-                match s(src, "type") {
-                    Some("Attribute") => {
-                        a.source = Some(
-                            s(src, "name").map_or_else(|| expr.trim_matches(['[', ']']).to_string(), str::to_string),
-                        )
-                    }
-                    Some("Constant") => {
-                        a.constant = Some(match parse(expr).map(|e| e.kind) {
-                            Ok(ExprKind::Str(v)) => v,
-                            _ => s(src, "name").unwrap_or(expr).to_string(),
-                        })
-                    }
-                    _ => a.expression = Some(expr.to_string()),
-                }
-            }
-        }
-        a.default = s(am, "defaultValue").map(str::to_string);
-        a.matching = am
-            .get("matchingPriority")
-            .and_then(J::as_u64)
-            .filter(|p| *p > 0)
-            .and_then(|p| u32::try_from(p).ok());
-        match s(am, "flowType").unwrap_or("Always") {
-            "Always" => {}
-            "ObjectAddOnly" => a.apply = Some("on_create".into()),
-            other => dropped.push(format!("{at} ({target}): flowType {other} (imported as Always)")),
-        }
-        if s(am, "flowBehavior").is_some_and(|b| b != "FlowWhenChanged") {
-            dropped.push(format!(
-                "{at} ({target}): flowBehavior {}",
-                s(am, "flowBehavior").unwrap_or("")
-            ));
-        }
-        if let Some(d) = fallback.and_then(|f| f.attributes.iter().find(|d| d.target.eq_ignore_ascii_case(&target))) {
-            a.target_type = d.target_type.clone();
-            a.reference = d.reference.clone();
-        }
-        out.attributes.push(a);
+        out.attributes
+            .push(import_attribute(am, &at, target, fallback, dropped));
     }
     if let Some(scope) = om.get("scope").filter(|v| !v.is_null()) {
-        for extra in ["inputFilterGroups", "categoryFilterGroups"] {
-            if scope.get(extra).and_then(J::as_array).is_some_and(|g| !g.is_empty()) {
-                dropped.push(format!("{here}.scope.{extra}"));
+        out.scoping_filters = import_scope(scope, here, dropped);
+    }
+    out
+}
+
+/// One attribute mapping of a schema document; what it cannot carry goes to `dropped`.
+fn import_attribute(
+    am: &J,
+    at: &str,
+    target: String,
+    fallback: Option<&RawObjectMapping>,
+    dropped: &mut Vec<String>,
+) -> RawAttributeMapping {
+    let mut a = RawAttributeMapping {
+        target: target.clone(),
+        ..RawAttributeMapping::default()
+    };
+    match am.get("source").filter(|v| !v.is_null()) {
+        None => a.none = true,
+        Some(src) => {
+            let expr = s(src, "expression").unwrap_or("");
+            match s(src, "type") {
+                Some("Attribute") => {
+                    a.source =
+                        Some(s(src, "name").map_or_else(|| expr.trim_matches(['[', ']']).to_string(), str::to_string))
+                }
+                Some("Constant") => {
+                    a.constant = Some(match parse(expr).map(|e| e.kind) {
+                        Ok(ExprKind::Str(v)) => v,
+                        _ => s(src, "name").unwrap_or(expr).to_string(),
+                    })
+                }
+                _ => a.expression = Some(expr.to_string()),
             }
         }
-        for (g, group) in scope
-            .get("groups")
+    }
+    a.default = s(am, "defaultValue").map(str::to_string);
+    a.matching = am
+        .get("matchingPriority")
+        .and_then(J::as_u64)
+        .filter(|p| *p > 0)
+        .and_then(|p| u32::try_from(p).ok());
+    match s(am, "flowType").unwrap_or("Always") {
+        "Always" => {}
+        "ObjectAddOnly" => a.apply = Some("on_create".into()),
+        other => dropped.push(format!("{at} ({target}): flowType {other} (imported as Always)")),
+    }
+    if s(am, "flowBehavior").is_some_and(|b| b != "FlowWhenChanged") {
+        dropped.push(format!(
+            "{at} ({target}): flowBehavior {}",
+            s(am, "flowBehavior").unwrap_or("")
+        ));
+    }
+    if let Some(d) = fallback.and_then(|f| f.attributes.iter().find(|d| d.target.eq_ignore_ascii_case(&target))) {
+        a.target_type = d.target_type.clone();
+        a.reference = d.reference.clone();
+    }
+    a
+}
+
+/// The scoping filters of an object mapping's `scope`.
+fn import_scope(scope: &J, here: &str, dropped: &mut Vec<String>) -> Vec<RawScopingFilter> {
+    let mut filters = Vec::new();
+    for extra in ["inputFilterGroups", "categoryFilterGroups"] {
+        if scope.get(extra).and_then(J::as_array).is_some_and(|g| !g.is_empty()) {
+            dropped.push(format!("{here}.scope.{extra}"));
+        }
+    }
+    for (g, group) in scope
+        .get("groups")
+        .and_then(J::as_array)
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        let mut filter = RawScopingFilter {
+            name: s(group, "name").unwrap_or("").to_string(),
+            clauses: Vec::new(),
+        };
+        for (c, clause) in group
+            .get("clauses")
             .and_then(J::as_array)
             .cloned()
             .unwrap_or_default()
             .iter()
             .enumerate()
         {
-            let mut filter = RawScopingFilter {
-                name: s(group, "name").unwrap_or("").to_string(),
-                clauses: Vec::new(),
-            };
-            for (c, clause) in group
-                .get("clauses")
+            let values: Vec<&str> = clause
+                .pointer("/targetOperand/values")
                 .and_then(J::as_array)
-                .cloned()
-                .unwrap_or_default()
-                .iter()
-                .enumerate()
-            {
-                let values: Vec<&str> = clause
-                    .pointer("/targetOperand/values")
-                    .and_then(J::as_array)
-                    .map(|v| v.iter().filter_map(J::as_str).collect())
-                    .unwrap_or_default();
-                if values.len() > 1 {
-                    dropped.push(format!("{here}.scope.groups[{g}].clauses[{c}]: values after the first"));
-                }
-                filter.clauses.push(RawClause {
-                    attribute: s(clause, "sourceOperandName").unwrap_or("").to_string(),
-                    operator: s(clause, "operatorName").unwrap_or("").to_string(),
-                    value: values.first().map(|v| v.to_string()).unwrap_or_default(),
-                });
+                .map(|v| v.iter().filter_map(J::as_str).collect())
+                .unwrap_or_default();
+            if values.len() > 1 {
+                dropped.push(format!("{here}.scope.groups[{g}].clauses[{c}]: values after the first"));
             }
-            out.scoping_filters.push(filter);
+            filter.clauses.push(RawClause {
+                attribute: s(clause, "sourceOperandName").unwrap_or("").to_string(),
+                operator: s(clause, "operatorName").unwrap_or("").to_string(),
+                value: values.first().map(|v| v.to_string()).unwrap_or_default(),
+            });
         }
+        filters.push(filter);
     }
-    out
+    filters
 }
 
 fn quote(s: &str) -> String {
@@ -236,6 +254,56 @@ fn quote(s: &str) -> String {
     }
     out.push('"');
     out
+}
+
+fn export_attribute(key: &str, a: &RawAttributeMapping, dropped: &mut Vec<String>) -> J {
+    let src = if let Some(attr) = &a.source {
+        json!({"expression": format!("[{attr}]"), "name": attr, "parameters": [], "type": "Attribute"})
+    } else if let Some(c) = &a.constant {
+        json!({"expression": quote(c), "name": c, "parameters": [], "type": "Constant"})
+    } else if let Some(e) = &a.expression {
+        let fname = match parse(e).map(|t| t.kind) {
+            Ok(ExprKind::Call { function, .. }) => function.name().to_string(),
+            _ => String::new(),
+        };
+        json!({"expression": e, "name": fname, "parameters": [], "type": "Function"})
+    } else {
+        J::Null
+    };
+    if a.reference.is_some() {
+        dropped.push(format!(
+            "{key} {}: reference target (set in the schema's directories, not exported)",
+            a.target
+        ));
+    }
+    json!({
+        "defaultValue": a.default,
+        "exportMissingReferences": false,
+        "flowBehavior": "FlowWhenChanged",
+        "flowType": if a.apply.as_deref() == Some("on_create") { "ObjectAddOnly" } else { "Always" },
+        "matchingPriority": a.matching.unwrap_or(0),
+        "source": src,
+        "targetAttributeName": a.target,
+    })
+}
+
+fn export_scope(filters: &[RawScopingFilter]) -> J {
+    let groups: Vec<J> = filters
+        .iter()
+        .map(|f| {
+            let clauses: Vec<J> = f
+                .clauses
+                .iter()
+                .map(|c| json!({"operatorName": c.operator, "sourceOperandName": c.attribute, "targetOperand": {"values": [c.value]}}))
+                .collect();
+            json!({"name": f.name, "clauses": clauses})
+        })
+        .collect();
+    if groups.is_empty() {
+        J::Null
+    } else {
+        json!({"groups": groups, "inputFilterGroups": [], "categoryFilterGroups": []})
+    }
 }
 
 /// Converts a mapping file into an Entra schema document (one synchronization rule).
@@ -263,37 +331,11 @@ pub fn export_schema(file: &RawMappingFile) -> Exported {
         .filter(|(on, _)| on.unwrap_or(true))
         .map(|(_, n)| *n)
         .collect();
-        let mut attrs: Vec<J> = Vec::new();
-        for a in &om.attributes {
-            let src = if let Some(attr) = &a.source {
-                json!({"expression": format!("[{attr}]"), "name": attr, "parameters": [], "type": "Attribute"})
-            } else if let Some(c) = &a.constant {
-                json!({"expression": quote(c), "name": c, "parameters": [], "type": "Constant"})
-            } else if let Some(e) = &a.expression {
-                let fname = match parse(e).map(|t| t.kind) {
-                    Ok(ExprKind::Call { function, .. }) => function.name().to_string(),
-                    _ => String::new(),
-                };
-                json!({"expression": e, "name": fname, "parameters": [], "type": "Function"})
-            } else {
-                J::Null
-            };
-            if a.reference.is_some() {
-                dropped.push(format!(
-                    "{key} {}: reference target (set in the schema's directories, not exported)",
-                    a.target
-                ));
-            }
-            attrs.push(json!({
-                "defaultValue": a.default,
-                "exportMissingReferences": false,
-                "flowBehavior": "FlowWhenChanged",
-                "flowType": if a.apply.as_deref() == Some("on_create") { "ObjectAddOnly" } else { "Always" },
-                "matchingPriority": a.matching.unwrap_or(0),
-                "source": src,
-                "targetAttributeName": a.target,
-            }));
-        }
+        let mut attrs: Vec<J> = om
+            .attributes
+            .iter()
+            .map(|a| export_attribute(key, a, &mut dropped))
+            .collect();
         if om.members_table.is_some() {
             attrs.push(json!({
                 "defaultValue": null, "exportMissingReferences": false, "flowBehavior": "FlowWhenChanged",
@@ -301,23 +343,7 @@ pub fn export_schema(file: &RawMappingFile) -> Exported {
                 "source": {"expression": "[members]", "name": "members", "parameters": [], "type": "Attribute"},
             }));
         }
-        let groups: Vec<J> = om
-            .scoping_filters
-            .iter()
-            .map(|f| {
-                let clauses: Vec<J> = f
-                    .clauses
-                    .iter()
-                    .map(|c| json!({"operatorName": c.operator, "sourceOperandName": c.attribute, "targetOperand": {"values": [c.value]}}))
-                    .collect();
-                json!({"name": f.name, "clauses": clauses})
-            })
-            .collect();
-        let scope = if groups.is_empty() {
-            J::Null
-        } else {
-            json!({"groups": groups, "inputFilterGroups": [], "categoryFilterGroups": []})
-        };
+        let scope = export_scope(&om.scoping_filters);
         mappings.push(json!({
             "attributeMappings": attrs,
             "enabled": om.enabled.unwrap_or(true),
