@@ -13,6 +13,8 @@
 mod events;
 mod keys;
 pub mod pending;
+#[cfg(test)]
+mod tests;
 
 use super::effect::Effect;
 use super::log::LogBuffer;

@@ -310,3 +310,51 @@ fn a_re_save_keeps_the_profile_s_cloud_and_store() {
     assert!(edits.contains(&crate::config::edit::Edit::set("entra", "cloud", "usgov")));
     assert!(edits.contains(&crate::config::edit::Edit::set("secrets", "store", "env")));
 }
+
+#[test]
+fn start_now_defaults_to_the_profile_s_enabled_and_a_re_save_never_turns_it_off() {
+    // A new profile is saved off unless the admin says start now.
+    let mut w = wizard(filled());
+    assert!(!w.start);
+    press(&mut w, &[KeyCode::PageDown; 5]);
+    assert_eq!(w.step, Step::Review);
+    let effects = press(&mut w, &[KeyCode::Enter]);
+    let [Effect::Save(request)] = effects.as_slice() else {
+        panic!("{effects:?} {:?}", w.save)
+    };
+    assert!(written(&w, request).contains("enabled = false"));
+
+    // An enabled profile saved again stays on; `enabled` is not even rewritten.
+    let existing = "[profiles.default.provisioning]\nenabled = true # on since May\n";
+    let reopened = || {
+        Wizard::new(
+            "default",
+            PathBuf::from("/tmp/x.toml"),
+            existing.to_owned(),
+            Prefill {
+                enabled: Some(true),
+                ..filled()
+            },
+            false,
+        )
+    };
+    let mut w = reopened();
+    assert!(w.start);
+    press(&mut w, &[KeyCode::PageDown; 5]);
+    let effects = press(&mut w, &[KeyCode::Enter]);
+    let [Effect::Save(request)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(written(&w, request).contains("enabled = true # on since May"));
+
+    // Turned off only when the admin says so (← on the review step).
+    let mut w = reopened();
+    press(&mut w, &[KeyCode::PageDown; 5]);
+    press(&mut w, &[KeyCode::Left]);
+    assert!(!w.start);
+    let effects = press(&mut w, &[KeyCode::Enter]);
+    let [Effect::Save(request)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(written(&w, request).contains("enabled = false"));
+}
