@@ -127,9 +127,16 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
             ("Esc", "back"),
         ],
         Screen::Plan if app.plan.view.open => vec![("↑↓", "scroll"), ("Esc", "list")],
-        Screen::Plan => vec![
+        Screen::Plan if app.plan.ready() => vec![
             ("Enter", "details"),
             ("A", "apply"),
+            ("f", "action"),
+            ("/", "text"),
+            ("d", "new dry run"),
+            ("Esc", "back"),
+        ],
+        Screen::Plan => vec![
+            ("Enter", "details"),
             ("f", "action"),
             ("/", "text"),
             ("d", "new dry run"),

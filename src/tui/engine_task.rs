@@ -39,14 +39,19 @@ impl EngineSlot {
                 Ok(Err(e)) => return drop(tx.send(Event::EngineStarted(Err(e)))),
                 Err(e) => return drop(tx.send(Event::EngineStarted(Err(e.into())))),
             };
+            // A re-save of the wizard starts the engine again (its credentials may have
+            // changed): the one running holds the profile's lock, so it stops first.
+            let old = slot.lock().ok().and_then(|mut s| s.take());
+            if let Some(old) = old {
+                old.shutdown().await;
+            }
             let mut options = Options::new(data_dir);
             options.scheduled = true;
             match Handle::start(&profile, credentials, options) {
                 Ok(handle) => {
                     forward(&handle, tx.clone());
-                    let old = slot.lock().ok().and_then(|mut s| s.replace(handle));
-                    if let Some(old) = old {
-                        old.shutdown().await;
+                    if let Ok(mut s) = slot.lock() {
+                        *s = Some(handle);
                     }
                     let _ = tx.send(Event::EngineStarted(Ok(())));
                 }

@@ -207,9 +207,108 @@ fn demo_walks_from_the_wizard_to_a_cycle_and_a_troubleshooting_view() {
     assert!(pane.contains("failure"), "{pane}");
     tmux.keys(&["Escape"]);
     tmux.wait_for("back to the list", &["status: failure"], long);
-    tmux.keys(&["Escape"]);
-    tmux.wait_for("back to the dashboard", &["Last ", "To date"], long);
+    switch_from_the_logs_screen(&tmux);
+    refuse_a_plan_made_before_a_scope_change(&tmux);
+    resave_the_wizard_after_a_scope_change(&tmux);
+    scroll_the_help_at_80x24(&tmux);
     quit_and_check_restored(&tmux);
+}
+
+/// From the provisioning logs and the log screen, the number keys and Tab switch screens.
+fn switch_from_the_logs_screen(tmux: &Tmux) {
+    let long = Duration::from_secs(30);
+    tmux.keys(&["4"]);
+    tmux.wait_for("records → log screen", &["[4 Log]", "Log ·"], long);
+    tmux.keys(&["Tab"]);
+    tmux.wait_for("log → mappings with Tab", &["[5 Mappings]"], long);
+    tmux.keys(&["3"]);
+    tmux.wait_for("mappings → records", &["[3 Records]", "records ·"], long);
+    tmux.keys(&["1"]);
+    tmux.wait_for("records → dashboard", &["[1 Dashboard]", "To date"], long);
+}
+
+/// A dry run's plan, then the scope switched to all (previewed, confirmed): `A` on the plan
+/// refuses it as out of date.
+fn refuse_a_plan_made_before_a_scope_change(tmux: &Tmux) {
+    let long = Duration::from_secs(60);
+    tmux.keys(&["d"]);
+    tmux.wait_for("a dry run's plan", &["Dry run: plan", "ready", "nothing written"], long);
+    tmux.keys(&["6"]);
+    tmux.wait_for("scope screen", &["[6 Scope]", "Scope: assigned users and groups"], long);
+    tmux.keys(&["a"]);
+    tmux.wait_for(
+        "what switching the scope does, before it is saved",
+        &["What this change does", "Switch the scope to all", "This will disable"],
+        long,
+    );
+    tmux.keys(&["y"]);
+    tmux.wait_for(
+        "saved; a dry run offered",
+        &["Saved; the engine uses it", "Make a dry run of the new"],
+        long,
+    );
+    tmux.keys(&["n"]);
+    tmux.wait_for(
+        "the counts follow the scope",
+        &["Scope: all users and groups", "Users in scope: 300"],
+        long,
+    );
+    tmux.keys(&["2"]);
+    tmux.wait_for(
+        "the plan is out of date",
+        &["[2 Plan]", "out of date (rules changed"],
+        long,
+    );
+    tmux.keys(&["A"]);
+    let pane = tmux.wait_for(
+        "applying it is refused",
+        &["is out of date (rules changed since it was made): d makes a new dry run."],
+        long,
+    );
+    assert!(!pane.contains("Apply plan"), "no apply confirmation: {pane}");
+}
+
+/// The wizard saved again after the scope screen switched to all keeps `scope = "all"` and
+/// provisioning off in the file.
+fn resave_the_wizard_after_a_scope_change(tmux: &Tmux) {
+    let long = Duration::from_secs(30);
+    tmux.keys(&["8"]);
+    tmux.wait_for("the wizard reopened", &["[8 Setup]", "Step "], long);
+    tmux.keys(&["PageDown", "PageDown", "PageDown", "PageDown", "PageDown"]);
+    let pane = tmux.wait_for("review", &["Step 6 of 6 · Review and save", "Enter saves."], long);
+    let path = pane
+        .lines()
+        .find_map(|l| l.split("Profile file").nth(1))
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no profile file on the review step: {pane}"))
+        .to_owned();
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(
+        "saved again; the engine starts again and offers a dry run",
+        &["[1 Dashboard]", "Make a dry run now"],
+        long,
+    );
+    tmux.keys(&["n"]);
+    tmux.wait_for("the engine runs again", &["Engine started"], long);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("scope = \"all\""), "the scope stays: {text}");
+    assert!(text.contains("enabled = false"), "provisioning stays off: {text}");
+}
+
+/// At 80×24 the dashboard's help is longer than the screen: it scrolls to its end.
+fn scroll_the_help_at_80x24(tmux: &Tmux) {
+    let long = Duration::from_secs(30);
+    tmux.cmd(&["resize-window", "-t", "e2e", "-x", "80", "-y", "24"]);
+    tmux.wait_for("80 columns", &["[1 Dash]"], long);
+    tmux.keys(&["F1"]);
+    let top = tmux.wait_for("help at the top", &["Help · Dashboard · rows 1–"], long);
+    assert!(!top.contains("quit from anywhere"), "the end is below: {top}");
+    tmux.keys(&["PageDown"]);
+    tmux.wait_for("help scrolled", &["rows 11–"], long);
+    tmux.keys(&["End"]);
+    tmux.wait_for("help at its end", &["quit from anywhere"], long);
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("help closed", &["To date"], long);
 }
 
 /// Starts `nowsync demo` in tmux with its own TMPDIR, sends `signal` to it once the wizard

@@ -74,7 +74,10 @@ impl App {
             Event::EngineStarted(result) => {
                 match result {
                     Ok(()) => {
-                        self.dashboard.state.get_or_insert(crate::sync::EngineState::Idle);
+                        // Started again after a re-save: the old engine's last word was Stopped.
+                        if matches!(self.dashboard.state, None | Some(crate::sync::EngineState::Stopped)) {
+                            self.dashboard.state = Some(crate::sync::EngineState::Idle);
+                        }
                         self.shared.status = "Engine started: r runs a cycle, d a dry run.".to_owned();
                         if std::mem::take(&mut self.offer_after_start) {
                             self.shared.overlay = crate::tui::app::Overlay::Ask {
@@ -107,6 +110,8 @@ impl App {
             }
             Ok(saved) => {
                 self.rules_saved(&saved.profile, &self.mappings.doc.saved_text.clone());
+                // Assigned or all may have changed: the scope's counts are read again.
+                self.scope.preview = None;
                 self.offer_dry_run();
             }
         }
@@ -205,7 +210,10 @@ impl App {
             }
             SyncEvent::PlanRefused { plan_id, reason } => {
                 self.plan.refused(plan_id, &reason);
-                self.shared.status = reason;
+                self.shared.status = format!(
+                    "Plan {plan_id} refused: out of date ({}); d makes a new dry run.",
+                    crate::tui::screens::plan::refusal_why(&reason)
+                );
                 Vec::new()
             }
             event => {

@@ -372,6 +372,10 @@ impl App {
             return Vec::new();
         }
         self.shared.screen = screen;
+        // A reopened wizard says nothing of the last save until it saves again.
+        if let Some(w) = self.wizard.as_mut().filter(|w| screen == Screen::Wizard && !w.dirty) {
+            w.save = wizard::SaveStatus::NotSaved;
+        }
         match screen {
             Screen::Records => vec![Effect::LoadRecords],
             Screen::Scope if self.scope.preview.is_none() => self.scope.recount(),

@@ -41,12 +41,13 @@ impl App {
         self.previews += 1;
         let mut pending = Pending {
             request,
-            what,
+            what: what.clone(),
             save: effects,
             from: self.shared.screen,
             result: None,
         };
         self.shared.overlay = Overlay::Preview;
+        self.shared.status = format!("{what}: planning the changed rules, nothing saved yet");
         let candidate = pending.save.iter().find_map(|e| self.candidate(e));
         match (candidate, self.dashboard.state) {
             (Some(profile), Some(state)) if state != crate::sync::EngineState::Stopped => {

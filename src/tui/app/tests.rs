@@ -10,10 +10,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{Action, App, Overlay, Screen};
 use crate::config::{Config, ScopeMode, edit};
+use crate::sync::op::Basis;
 use crate::sync::{
     Answer, Command, CycleKind, CycleStats, EngineState, ObjectType, Op, OpKind, Plan, SyncEvent, Totals,
 };
-use crate::sync::op::Basis;
 use crate::tui::effect::Effect;
 use crate::tui::event::Event;
 use crate::tui::screens::plan::Status;
@@ -102,7 +102,10 @@ fn switch_scope_and_confirm(app: &mut App) {
     assert_eq!(profile.provisioning.scope, ScopeMode::All);
     let request = *request;
     assert!(matches!(app.shared.overlay, Overlay::Preview));
-    assert!(key(app, KeyCode::Char('y')).is_empty(), "no save before the preview is shown");
+    assert!(
+        key(app, KeyCode::Char('y')).is_empty(),
+        "no save before the preview is shown"
+    );
     app.handle(Event::Sync(SyncEvent::Answer {
         request,
         answer: Answer::Preview(plan(9, "candidate", 0)),
@@ -146,12 +149,19 @@ fn a_plan_made_before_a_scope_change_is_out_of_date_and_never_applied() {
         app.shared.status
     );
     // The engine's own refusal (a plan sent before the console knew) is shown as said.
-    let reason = "this plan is out of date: make a new dry run";
+    let reason = "this plan is out of date: make a new dry run (plan 1: a cycle ran since it was made)";
     app.handle(Event::Sync(SyncEvent::PlanRefused {
         plan_id: 1,
         reason: reason.to_owned(),
     }));
-    assert_eq!(app.shared.status, reason);
+    assert_eq!(
+        app.shared.status,
+        "Plan 1 refused: out of date (a cycle ran since it was made); d makes a new dry run."
+    );
+    assert_eq!(
+        app.plan.status,
+        Status::OutOfDate("a cycle ran since it was made".to_owned())
+    );
     // A new dry run under the rules now is ready again.
     let hash = rules_now(&app);
     cycle(&mut app, 2, true, plan(2, &hash, 2));
@@ -175,7 +185,11 @@ fn an_applied_plan_is_shown_as_applied_and_a_cycle_outdates_a_dry_run() {
     assert_eq!(app.plan.status, Status::Applied { cycle_id: 2 });
     key(&mut app, KeyCode::Char('A'));
     assert!(matches!(app.shared.overlay, Overlay::None));
-    assert!(app.shared.status.contains("was applied in cycle 2"), "{}", app.shared.status);
+    assert!(
+        app.shared.status.contains("was applied in cycle 2"),
+        "{}",
+        app.shared.status
+    );
 
     // A dry run's plan, then a real cycle (r): the plan is out of date.
     cycle(&mut app, 3, true, plan(2, &hash, 3));
@@ -202,10 +216,17 @@ fn a_scope_switch_declined_after_its_preview_saves_nothing() {
         request,
         answer: Answer::Preview(plan(9, "candidate", 0)),
     }));
-    let Some(pending) = &app.pending else { panic!("no pending save") };
-    let Some(Ok(previewed)) = &pending.result else { panic!("no preview") };
+    let Some(pending) = &app.pending else {
+        panic!("no pending save")
+    };
+    let Some(Ok(previewed)) = &pending.result else {
+        panic!("no preview")
+    };
     let said = super::pending::effect_text(previewed);
-    assert_eq!(said[0], "This will disable 2 users and remove 0 memberships; 0 deletes.");
+    assert_eq!(
+        said[0],
+        "This will disable 2 users and remove 0 memberships; 0 deletes."
+    );
     assert!(key(&mut app, KeyCode::Char('n')).is_empty(), "n saves nothing");
     assert!(matches!(app.shared.overlay, Overlay::None));
     assert_eq!(app.settings.scope_word(), "assigned", "the scope goes back");
@@ -223,7 +244,11 @@ fn leaving_a_screen_with_unsaved_edits_asks_and_keeps_them() {
     key(&mut app, KeyCode::Right);
     assert!(app.settings.dirty(), "an edit on the settings screen");
     key(&mut app, KeyCode::Char('1'));
-    assert!(matches!(app.shared.overlay, Overlay::Ask { .. }), "{:?}", app.shared.overlay);
+    assert!(
+        matches!(app.shared.overlay, Overlay::Ask { .. }),
+        "{:?}",
+        app.shared.overlay
+    );
     key(&mut app, KeyCode::Char('n'));
     assert_eq!(app.shared.screen, Screen::Settings);
     key(&mut app, KeyCode::Char('1'));
@@ -306,7 +331,11 @@ fn a_new_profile_saved_off_offers_a_dry_run_once_the_engine_runs() {
     assert!(!profile.provisioning.enabled);
     app.handle(Event::Saved(Ok(("demo".to_owned(), edit::Saved { text, profile }))));
     assert_eq!(app.shared.screen, Screen::Dashboard);
-    assert!(app.shared.status.contains("provisioning is off"), "{}", app.shared.status);
+    assert!(
+        app.shared.status.contains("provisioning is off"),
+        "{}",
+        app.shared.status
+    );
     app.handle(Event::EngineStarted(Ok(())));
     let Overlay::Ask { text, yes } = &app.shared.overlay else {
         panic!("{:?}", app.shared.overlay)
@@ -314,5 +343,8 @@ fn a_new_profile_saved_off_offers_a_dry_run_once_the_engine_runs() {
     assert!(text.contains("Provisioning is off"), "{text}");
     assert!(matches!(**yes, Action::Engine(Command::DryRun)));
     let effects = key(&mut app, KeyCode::Char('y'));
-    assert!(matches!(effects.as_slice(), [Effect::Engine(Command::DryRun)]), "{effects:?}");
+    assert!(
+        matches!(effects.as_slice(), [Effect::Engine(Command::DryRun)]),
+        "{effects:?}"
+    );
 }

@@ -97,8 +97,7 @@ impl DashboardView<'_> {
         let d = self.state;
         let (text, style) = match (d.state, self.schedule) {
             (Some(_), Some((false, _))) if d.failing.is_none() && d.quarantine.is_none() && d.running.is_none() => (
-                "off: provisioning is not turned on, no cycle runs by itself (Settings, t, turns it on; r runs one now)"
-                    .to_owned(),
+                "off: no cycle runs by itself (t, Settings, turns it on; r runs one)".to_owned(),
                 t.warn(),
             ),
             (_, schedule) => {
@@ -106,7 +105,11 @@ impl DashboardView<'_> {
                 if let (Some((true, interval)), None) = (schedule, &d.failing) {
                     text.push_str(&format!(" · next run {}", d.next_run(true, interval)));
                 }
-                let style = if d.failing.is_some() || d.quarantine.is_some() { t.error() } else { t.ok() };
+                let style = if d.failing.is_some() || d.quarantine.is_some() {
+                    t.error()
+                } else {
+                    t.ok()
+                };
                 (text, style)
             }
         };

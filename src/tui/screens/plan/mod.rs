@@ -106,15 +106,15 @@ impl State {
     /// The rules in force now have this plan hash: a plan made under others is out of date.
     pub fn rules_now(&mut self, plan_hash: &str) {
         if self.status == Status::Ready && self.plan.as_ref().is_some_and(|p| p.basis.profile != plan_hash) {
-            self.status =
-                Status::OutOfDate("the configuration, mappings or scope changed since it was made".to_owned());
+            self.status = Status::OutOfDate("rules changed since it was made".to_owned());
         }
     }
 
-    /// The engine refused to apply `plan_id`.
+    /// The engine refused to apply `plan_id`; its reason ends with why ("… (plan 3: a cycle
+    /// ran since it was made)"), which is what the screen shows.
     pub fn refused(&mut self, plan_id: u64, reason: &str) {
         if self.plan.as_ref().is_some_and(|p| p.id == plan_id) {
-            self.status = Status::OutOfDate(reason.to_owned());
+            self.status = Status::OutOfDate(refusal_why(reason).to_owned());
         }
     }
 
@@ -183,8 +183,8 @@ impl State {
                 format!("Plan {} was applied in cycle {cycle_id}: d makes a new dry run.", p.id)
             }
             (Some(_), Status::Applying) => "The plan is being applied.".to_owned(),
-            (Some(_), Status::OutOfDate(why)) => {
-                format!("This plan is out of date ({why}): d makes a new dry run.")
+            (Some(p), Status::OutOfDate(why)) => {
+                format!("Plan {} is out of date ({why}): d makes a new dry run.", p.id)
             }
             (Some(_), Status::Ready) => String::new(),
         }
@@ -205,5 +205,14 @@ impl State {
                 c.writes()
             ),
         })
+    }
+}
+
+/// Why the engine refused a plan: the end of its reason, "this plan is out of date: make a new
+/// dry run (plan 3: a cycle ran since it was made)", or the whole reason.
+pub fn refusal_why(reason: &str) -> &str {
+    match reason.rsplit_once(": ") {
+        Some((_, why)) if reason.ends_with(')') => why.trim_end_matches(')'),
+        _ => reason,
     }
 }
