@@ -1,6 +1,9 @@
 //! End to end: the real binary in tmux. Starts `nowsync demo`, walks the wizard with
 //! send-keys, checks the dashboard, runs a cycle, opens a failed record's troubleshooting,
-//! quits, and checks that the terminal was restored. Each step asserts on capture-pane text.
+//! switches screens from the logs screens, makes a plan, switches the scope (previewed) and
+//! sees the plan refused as out of date, saves the wizard again and checks the file keeps the
+//! scope, scrolls the help at 80×24, quits, and checks that the terminal was restored. Each
+//! step asserts on capture-pane text.
 //!
 //! Needs tmux (DESIGN.md "Testing": a fresh machine of ours has it; `.ci/run` installs it).
 
