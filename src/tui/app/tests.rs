@@ -348,3 +348,69 @@ fn a_new_profile_saved_off_offers_a_dry_run_once_the_engine_runs() {
         "{effects:?}"
     );
 }
+
+#[test]
+fn the_log_pane_resumes_with_space_replaces_its_filter_and_shows_a_whole_line() {
+    let mut app = app();
+    let long = format!("cycle 7: {} the end", "x".repeat(300));
+    for text in ["alpha one", "beta two", long.as_str()] {
+        app.log.push("12:00:00".to_owned(), crate::tui::log::Level::Info, text);
+    }
+    key(&mut app, KeyCode::Up);
+    assert!(!app.log.following(), "scrolled back");
+    key(&mut app, KeyCode::Char(' '));
+    assert!(app.log.following(), "Space follows the tail again");
+    for text in ["/alpha", "/beta"] {
+        for c in text.chars() {
+            key(&mut app, KeyCode::Char(c));
+        }
+        key(&mut app, KeyCode::Enter);
+    }
+    assert_eq!(
+        app.log.filter, "beta",
+        "/ starts a new filter, not appended to the last"
+    );
+    key(&mut app, KeyCode::Char('/'));
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.log.filter, "");
+    key(&mut app, KeyCode::Enter);
+    let Overlay::LogLine(line) = &app.shared.overlay else {
+        panic!("{:?}", app.shared.overlay)
+    };
+    assert!(line.ends_with("the end") && line.len() > 300, "the whole line: {line}");
+}
+
+#[test]
+fn a_reopened_wizard_is_left_without_saving() {
+    let mut app = app();
+    let wizard = crate::tui::screens::wizard::Wizard::new(
+        "demo",
+        PathBuf::from(PATH),
+        CONFIG.to_owned(),
+        crate::tui::screens::wizard::Prefill::default(),
+        false,
+    );
+    app.wizard = Some(wizard);
+    key(&mut app, KeyCode::Char('8'));
+    assert_eq!(app.shared.screen, Screen::Wizard);
+    // Out of the field, then out of the wizard: nothing was edited, nothing asked.
+    key(&mut app, KeyCode::Esc);
+    let effects = key(&mut app, KeyCode::Esc);
+    assert!(effects.is_empty());
+    assert_eq!(app.shared.screen, Screen::Dashboard);
+    // With an edit it asks, and `y` drops it.
+    key(&mut app, KeyCode::Char('8'));
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('z'));
+    assert!(app.wizard.as_ref().is_some_and(|w| w.dirty));
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    assert!(
+        matches!(app.shared.overlay, Overlay::Ask { .. }),
+        "{:?}",
+        app.shared.overlay
+    );
+    key(&mut app, KeyCode::Char('y'));
+    assert_eq!(app.shared.screen, Screen::Dashboard);
+    assert!(app.wizard.as_ref().is_some_and(|w| !w.dirty), "the edit is dropped");
+}
