@@ -60,8 +60,21 @@ impl Client {
         self.inner.in_flight_limit()
     }
 
-    /// One page of `table` (GET list).
+    /// One page of `table` (GET list). A page the instance's transaction quota cancelled
+    /// (a partial result, servicenow.md §13 #1) is never used: it is asked for once more.
     pub async fn list(&self, table: &str, params: &ListParams) -> Result<Page, Error> {
+        match self.list_page(table, params).await {
+            Err(e) if e.is_quota_cancelled() => {
+                tracing::warn!(%table, "{e}");
+                self.list_page(table, params).await
+            }
+            other => other,
+        }
+    }
+
+    /// One page of `table`, as answered: a cancelled page is an error ([`Client::read_all`]
+    /// asks for it again smaller).
+    pub(super) async fn list_page(&self, table: &str, params: &ListParams) -> Result<Page, Error> {
         let req = self.list_request(table, params)?;
         let mut resp = self.send(&req).await?;
         let ctx = self.ctx("GET", Some(table));

@@ -129,6 +129,19 @@ pub enum Error {
         "{ctx}: the response was cut off or is not valid JSON ({detail}): the instance may have cancelled the transaction (60 s quota); nowsync retries"
     )]
     Truncated { ctx: Context, detail: String },
+    #[error(
+        "{ctx}: the instance cancelled the read after {rows} rows (HTTP {status}, \"{message}\", its transaction quota): the page is not used; nowsync asks for it again in smaller pages"
+    )]
+    Cancelled {
+        ctx: Context,
+        status: u16,
+        rows: usize,
+        message: String,
+    },
+    #[error(
+        "{ctx}: the instance's transaction quota cancelled the read even in pages of {limit} rows (\"{message}\"): the cycle stopped before writing anything; raise the quota of REST requests (System Definition > Transaction Quota Rules, \"REST Table API request timeout\") or lower page_size under [servicenow]"
+    )]
+    ReadCancelled { ctx: Context, limit: u32, message: String },
     #[error("{ctx}: the connection dropped before the answer was complete ({detail}): nowsync retries")]
     Dropped { ctx: Context, detail: String },
     #[error(
@@ -174,6 +187,8 @@ impl Error {
             Error::RateLimited { .. }
                 | Error::AcceptedEmpty { .. }
                 | Error::Server { .. }
+                | Error::Cancelled { .. }
+                | Error::ReadCancelled { .. }
                 | Error::Truncated { .. }
                 | Error::Dropped { .. }
                 | Error::Timeout { .. }
@@ -225,10 +240,25 @@ impl Error {
         match self {
             Error::RateLimited { retry_after, .. } => Verdict::Throttled { wait: *retry_after },
             Error::AcceptedEmpty { .. } => Verdict::Throttled { wait: None },
+            // The same page would be cancelled again: the pager asks for a smaller one. (A 500
+            // "cancelled while queued" is retried as it is: the instance was busy, the page
+            // may get through; the pager halves it when the retries do not.)
+            Error::Cancelled { .. } | Error::ReadCancelled { .. } => Verdict::Fail,
             _ if !self.is_transient() => Verdict::Fail,
             _ if method != "POST" => Verdict::Retry,
             Error::Unserviced { .. } | Error::Server { status: 502..=504, .. } => Verdict::Retry,
             _ => Verdict::Fail,
+        }
+    }
+
+    /// Whether the instance cancelled the transaction by its quota (a 200 with a partial
+    /// result and an error, or a 500 "Transaction cancelled" when cancelled while queued;
+    /// servicenow.md §13 #1): a smaller page may get through.
+    pub fn is_quota_cancelled(&self) -> bool {
+        match self {
+            Error::Cancelled { .. } => true,
+            Error::Server { message, .. } => message.to_ascii_lowercase().contains("transaction cancelled"),
+            _ => false,
         }
     }
 
@@ -257,6 +287,8 @@ impl Error {
             | Error::NotServiceNow { ctx, .. }
             | Error::TooLarge { ctx, .. }
             | Error::Truncated { ctx, .. }
+            | Error::Cancelled { ctx, .. }
+            | Error::ReadCancelled { ctx, .. }
             | Error::Dropped { ctx, .. }
             | Error::Dns { ctx, .. }
             | Error::Connect { ctx, .. }
@@ -281,7 +313,8 @@ impl Error {
             Error::Server { status, .. }
             | Error::Status { status, .. }
             | Error::OAuth { status, .. }
-            | Error::TooLarge { status, .. } => Some(*status),
+            | Error::TooLarge { status, .. }
+            | Error::Cancelled { status, .. } => Some(*status),
             _ => None,
         }
     }

@@ -1,51 +1,103 @@
 //! Whole-table reads: every row matching a query, page by page, never all held at once.
 //!
-//! Rules (spec §1.2, §1.6, §12): order by `sys_id` so offset paging neither skips nor repeats
-//! rows; pages of the client's page size (1,000 by default, up to 10,000); stop on an empty page
-//! or once the offset reaches `X-Total-Count` — never on a short page alone, because
-//! `sysparm_limit` is applied before ACLs and a page can come back short while more rows follow.
-//! The count is asked for on the first page only (`sysparm_no_count=true` afterwards saves the
-//! instance a `count(*)` per page, KB0564204).
+//! Rules (servicenow.md §1.2, §1.6, §13 #1, #10):
+//! - **Keyset paging**, never offset: each page is `<query>^sys_id>LAST^ORDERBYsys_id`. Other
+//!   writers (LDAP imports, SSO just-in-time provisioning) insert and delete rows while we
+//!   read; a delete before an offset shifts the rows after it and offset paging skips them,
+//!   while keyset paging reads every row that existed throughout, once.
+//! - A page ends its range only when it is empty, or short once the first page's
+//!   `X-Total-Count` has been read — never on a short page alone, because `sysparm_limit` is
+//!   applied before ACLs and a page can come back short while more rows follow. The count is
+//!   asked for on the first page only (`sysparm_no_count=true` afterwards saves the instance a
+//!   `count(*)` per page, KB0564204).
+//! - A page the instance cancelled by its transaction quota (a 200 with a partial `result`
+//!   and an error, or a 500 "Transaction cancelled") is **never used**: it is asked for again
+//!   in pages half the size, down to [`MIN_PAGE`] rows; past that the read fails
+//!   ([`Error::ReadCancelled`]) and the caller writes nothing.
+//! - Concurrency: after the first page, the rest of the key space is split into up to 8 ranges
+//!   of sys_ids (`sys_id>lo^sys_id<=hi`, bounds of 8 hex digits: sys_ids are 32 random hex
+//!   digits, so the ranges are even; any other key still falls in exactly one range), each
+//!   read by keyset, concurrently; pages are handed over in sys_id order.
 //!
 //! Terms: `Link` is the pagination header, `<url>;rel="next",<url>;rel="last"`, with raw commas
 //! inside URLs: split it on `,<`, not on `,`.
 
 use futures_util::StreamExt;
-use futures_util::stream::FuturesOrdered;
+use futures_util::stream::FuturesUnordered;
 
 use super::client::Client;
 use super::error::Error;
 use super::list::ListParams;
+use super::query::Cond;
 use super::record::Record;
 
-/// Pulls the pages of one whole-table read, in order.
+/// The smallest page a cancelled read is asked for again in.
+pub const MIN_PAGE: u32 = 10;
+
+/// Pulls the pages of one key range of a whole-table read, in sys_id order.
 pub struct Pager {
     client: Client,
     table: String,
     params: ListParams,
+    /// The last sys_id read (exclusive lower bound); `None` before the first page.
+    after: Option<String>,
+    /// The range's inclusive upper bound.
+    upto: Option<String>,
     limit: u32,
     total: Option<u64>,
+    /// Rows read so far.
+    read: u64,
     done: bool,
 }
 
 impl Pager {
-    /// The next page, or `None` when the read is complete.
+    /// The next page, or `None` when the range is read. A page cancelled by the instance's
+    /// quota is asked for again in smaller pages.
     pub async fn next_page(&mut self) -> Result<Option<Vec<Record>>, Error> {
-        if self.done || self.total.is_some_and(|t| self.params.offset >= t) {
-            self.done = true;
+        if self.done {
             return Ok(None);
         }
-        let page = self.client.list(&self.table, &self.params).await?;
-        if self.total.is_none() {
+        let page = loop {
+            let mut params = self.params.clone();
+            params.limit = Some(self.limit);
+            if let Some(after) = &self.after {
+                params.query = params.query.and_each_group(Cond::gt("sys_id", after.as_str()));
+            }
+            if let Some(upto) = &self.upto {
+                params.query = params.query.and_each_group(Cond::le("sys_id", upto.as_str()));
+            }
+            params.query = params.query.only_ordered_by("sys_id");
+            match self.client.list_page(&self.table, &params).await {
+                Ok(page) => break page,
+                Err(e) if e.is_quota_cancelled() && self.limit > MIN_PAGE => {
+                    self.limit = (self.limit / 2).max(MIN_PAGE);
+                    tracing::warn!(table = %self.table, limit = self.limit, "{e}");
+                }
+                Err(e) if e.is_quota_cancelled() => {
+                    return Err(Error::ReadCancelled {
+                        ctx: self.client.ctx("GET", Some(&self.table)),
+                        limit: self.limit,
+                        message: quota_message(&e),
+                    });
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        if !self.params.no_count {
             self.total = page.total;
-            // Count once; later pages skip the count(*).
-            self.params.no_count = true;
         }
-        if page.records.is_empty() {
-            self.done = true;
-            return Ok(None);
+        // Count once; later pages skip the count(*).
+        self.params.no_count = true;
+        self.read += page.records.len() as u64;
+        let short = page.records.len() < self.limit as usize;
+        match page.records.last().and_then(|r| r.value("sys_id")) {
+            Some(last) => self.after = Some(last),
+            None => {
+                self.done = true;
+                return Ok(None);
+            }
         }
-        self.params.offset += u64::from(self.limit);
+        self.done = short && self.total.is_some_and(|t| self.read >= t);
         Ok(Some(page.records))
     }
 
@@ -56,77 +108,137 @@ impl Pager {
 }
 
 impl Client {
-    /// Starts a whole-table read of `table`; see [`Pager::next_page`]. The query gets
-    /// `ORDERBYsys_id` appended (as a tiebreaker when it already orders by something else).
+    /// Starts a whole-table read of `table` by keyset (see the module doc); `fields` gets
+    /// `sys_id`, the order is `ORDERBYsys_id` alone.
     pub fn pager(&self, table: &str, params: &ListParams) -> Pager {
         let mut params = params.clone();
-        if !params.query.orders_by("sys_id") {
-            params.query = params.query.order_by("sys_id");
+        if !params.fields.is_empty() && !params.fields.iter().any(|f| f == "sys_id") {
+            params.fields.push("sys_id".to_owned());
         }
-        let limit = params.limit.unwrap_or(self.inner.options.page_size).clamp(1, 10_000);
-        params.limit = Some(limit);
+        params.offset = 0;
         params.no_count = false;
+        let limit = params.limit.unwrap_or(self.inner.options.page_size).clamp(1, 10_000);
         Pager {
             client: self.clone(),
             table: table.to_owned(),
             params,
+            after: None,
+            upto: None,
             limit,
             total: None,
+            read: 0,
             done: false,
         }
     }
 
     /// Reads every row of `table` matching `params.query`, handing each page to `on_page` in
-    /// order as it arrives. Returns the number of rows read.
+    /// sys_id order (see the module doc). Returns the number of rows read.
     ///
-    /// Once the first page has told the total, the following pages are fetched concurrently,
-    /// up to the in-flight ceiling (at most 8), and still handed over in order: at most that
-    /// many pages are held at once. Filling the ceiling, not just the instance's 4 slots, keeps
-    /// a request queued behind each slot so no slot idles for a client round trip (DESIGN).
+    /// The ranges are read concurrently; a range's pages are handed over once every range
+    /// before it is complete, so pages of later ranges may be held meanwhile (the callers
+    /// keep every row anyway; the order makes matching deterministic).
     pub async fn read_all<F>(&self, table: &str, params: &ListParams, mut on_page: F) -> Result<u64, Error>
     where
         F: FnMut(Vec<Record>),
     {
         let mut pager = self.pager(table, params);
-        let mut rows = 0u64;
         let Some(first) = pager.next_page().await? else {
             return Ok(0);
         };
-        rows += first.len() as u64;
+        let mut read = first.len() as u64;
         on_page(first);
-        let Some(total) = pager.total else {
-            while let Some(page) = pager.next_page().await? {
-                rows += page.len() as u64;
-                on_page(page);
-            }
-            return Ok(rows);
+        let Some(after) = pager.after.clone().filter(|_| !pager.done) else {
+            return Ok(read);
         };
-        let window = self.inner.options.max_in_flight.clamp(1, 8);
-        let mut offsets = (pager.params.offset..total).step_by(pager.limit as usize);
-        let base = &pager.params;
-        let fetch = |offset: u64| {
-            let mut p = base.clone();
-            p.offset = offset;
-            async move { self.list(table, &p).await }
-        };
-        let mut inflight = FuturesOrdered::new();
-        for offset in offsets.by_ref().take(window) {
-            inflight.push_back(fetch(offset));
+        let limit = u64::from(pager.limit);
+        let remaining = pager.total.map_or(1, |t| t.saturating_sub(read));
+        let window = self.inner.options.max_in_flight.clamp(1, 8) as u64;
+        let ranges = split(&after, remaining.div_ceil(limit).clamp(1, window) as u32);
+        let mut held: Vec<RangeState> = (0..ranges.len()).map(|_| RangeState::default()).collect();
+        let mut inflight = FuturesUnordered::new();
+        for (i, (lo, hi)) in ranges.into_iter().enumerate() {
+            let mut p = self.pager(table, &pager.params);
+            p.limit = pager.limit;
+            // Within a range only an empty page ends it: its rows are not counted apart.
+            p.params.no_count = true;
+            p.after = Some(lo);
+            p.upto = hi;
+            inflight.push(range_page(i, p));
         }
-        while let Some(page) = inflight.next().await {
-            let page = page?;
-            // An empty page ends the read even with a total (spec §12), as it would sequentially.
-            if page.records.is_empty() {
-                break;
+        let mut next = 0;
+        while let Some(result) = inflight.next().await {
+            let (i, p, page) = result?;
+            match page {
+                Some(page) => {
+                    held[i].pages.push(page);
+                    inflight.push(range_page(i, p));
+                }
+                None => held[i].done = true,
             }
-            rows += page.records.len() as u64;
-            on_page(page.records);
-            if let Some(offset) = offsets.next() {
-                inflight.push_back(fetch(offset));
+            // Hand over what is in order: the first unfinished range's pages, and every
+            // finished range's before it.
+            while let Some(range) = held.get_mut(next) {
+                for page in range.pages.drain(..) {
+                    read += page.len() as u64;
+                    on_page(page);
+                }
+                if !range.done {
+                    break;
+                }
+                next += 1;
             }
         }
-        Ok(rows)
+        Ok(read)
     }
+}
+
+/// The pages of one range not yet handed over, and whether the range is read.
+#[derive(Default)]
+struct RangeState {
+    pages: Vec<Vec<Record>>,
+    done: bool,
+}
+
+/// The next page of range `i`, with its pager for the page after.
+async fn range_page(i: usize, mut p: Pager) -> Result<(usize, Pager, Option<Vec<Record>>), Error> {
+    let page = p.next_page().await?;
+    Ok((i, p, page))
+}
+
+/// What the instance said when it cancelled a read.
+fn quota_message(e: &Error) -> String {
+    match e {
+        Error::Cancelled { message, .. } | Error::Server { message, .. } => message.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The key space after `after` cut into `n` ranges `(lo, hi]`, the last unbounded; bounds of
+/// 8 hex digits spaced evenly over sys_ids' first 8 digits. One range when `after` does not
+/// start with 8 hex digits.
+fn split(after: &str, n: u32) -> Vec<(String, Option<String>)> {
+    let start = after
+        .get(..8)
+        .filter(|h| h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+        .and_then(|h| u32::from_str_radix(h, 16).ok());
+    let Some(start) = start.filter(|_| n > 1) else {
+        return vec![(after.to_owned(), None)];
+    };
+    let span = u64::from(u32::MAX - start);
+    let mut bounds: Vec<String> = (1..n)
+        .map(|i| start as u64 + span * u64::from(i) / u64::from(n))
+        .map(|b| format!("{b:08x}"))
+        .filter(|b| b.as_str() > after)
+        .collect();
+    bounds.dedup();
+    let mut out = Vec::with_capacity(bounds.len() + 1);
+    let mut lo = after.to_owned();
+    for b in bounds {
+        out.push((lo, Some(b.clone())));
+        lo = b;
+    }
+    out.push((lo, None));
+    out
 }
 
 /// The URL of the `rel` entry of a `Link` header (spec §1.6: no spaces after commas, raw commas
@@ -159,5 +271,30 @@ mod tests {
         assert_eq!(link_rel(h, "prev"), None);
         assert_eq!(link_rel("", "next"), None);
         assert_eq!(link_rel("<u>; rel=\"next\"", "next").as_deref(), Some("u"));
+    }
+
+    #[test]
+    fn the_key_space_after_a_cursor_splits_into_even_hex_ranges() {
+        let after = "80000000aaaaaaaaaaaaaaaaaaaaaaaa";
+        let ranges = split(after, 4);
+        assert_eq!(
+            ranges,
+            vec![
+                (after.to_owned(), Some("9fffffff".to_owned())),
+                ("9fffffff".to_owned(), Some("bfffffff".to_owned())),
+                ("bfffffff".to_owned(), Some("dfffffff".to_owned())),
+                ("dfffffff".to_owned(), None),
+            ]
+        );
+        // Every key after the cursor falls in exactly one range.
+        for key in ["80000000b", "9fffffff0", "9fffffff", "c0", "ffffffffff", "zz"] {
+            let hits = ranges
+                .iter()
+                .filter(|(lo, hi)| key > lo.as_str() && hi.as_deref().is_none_or(|h| key <= h))
+                .count();
+            assert_eq!(hits, usize::from(key > after), "{key}");
+        }
+        assert_eq!(split("admin-not-hex", 4), vec![("admin-not-hex".to_owned(), None)]);
+        assert_eq!(split(after, 1).len(), 1);
     }
 }

@@ -336,6 +336,27 @@ impl Query {
         self.conds.is_empty() && self.order.is_empty()
     }
 
+    /// `cond` AND-ed onto every new-query group (`A^NQB` + c = `A^c^NQB^c`), so it narrows the
+    /// whole query whatever its shape.
+    pub fn and_each_group(mut self, cond: Cond) -> Self {
+        let mut out = Vec::with_capacity(self.conds.len() + 2);
+        for (join, c) in self.conds.drain(..) {
+            if join == Join::NewQuery {
+                out.push((Join::And, cond.clone()));
+            }
+            out.push((join, c));
+        }
+        out.push((Join::And, cond));
+        self.conds = out;
+        self
+    }
+
+    /// The same conditions, ordered by `field` only.
+    pub fn only_ordered_by(mut self, field: impl Into<String>) -> Self {
+        self.order = vec![(field.into(), false)];
+        self
+    }
+
     /// Whether an order term on `field` is present.
     pub fn orders_by(&self, field: &str) -> bool {
         self.order.iter().any(|(f, _)| f == field)

@@ -209,3 +209,21 @@ fn in_lists_are_chunked_to_keep_urls_short() {
     assert_eq!(Cond::in_chunks("sys_id", ["x".repeat(300)], 100).len(), 1);
     assert!(Cond::in_chunks("sys_id", Vec::<String>::new(), 100).is_empty());
 }
+
+#[test]
+fn a_bound_narrows_every_new_query_group_and_the_order_can_be_replaced() {
+    let q = Query::new()
+        .and(Cond::eq("a", "1"))
+        .or(Cond::eq("a", "2"))
+        .new_query(Cond::eq("b", "3"))
+        .order_by("name");
+    let bounded = q.and_each_group(Cond::gt("sys_id", "abc")).only_ordered_by("sys_id");
+    assert_eq!(
+        bounded.encode().unwrap(),
+        "a=1^ORa=2^sys_id>abc^NQb=3^sys_id>abc^ORDERBYsys_id"
+    );
+    assert_eq!(
+        Query::new().and_each_group(Cond::gt("sys_id", "x")).encode().unwrap(),
+        "sys_id>x"
+    );
+}

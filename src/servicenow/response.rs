@@ -48,6 +48,16 @@ pub fn classify(
         204 => Ok(None),
         202 if body.iter().all(u8::is_ascii_whitespace) => Err(Error::AcceptedEmpty { ctx }),
         200..=299 => match parsed {
+            // A transaction cancelled while it ran (its quota): the rows so far, then the
+            // error (servicenow.md §13 #1). Never a result.
+            Some(v) if want_result && v.get("result").is_some() && v.get("error").is_some_and(|e| !e.is_null()) => {
+                Err(Error::Cancelled {
+                    ctx,
+                    status,
+                    rows: v.get("result").and_then(Value::as_array).map_or(0, Vec::len),
+                    message: message(),
+                })
+            }
             Some(v) if !want_result => Ok(Some(v)),
             Some(v) if v.get("result").is_some() => Ok(Some(v)),
             Some(v) if v.get("error").is_some() => Err(Error::Status {

@@ -276,3 +276,36 @@ fn a_request_too_large_is_named_as_such() {
         }
     }
 }
+
+#[test]
+fn a_quota_cancelled_read_is_an_error_never_a_result() {
+    let j = json_h();
+    let body = r#"{"result":[{"sys_id":"a"},{"sys_id":"b"}],"error":{"message":"Transaction cancelled: maximum execution time exceeded","detail":"Transaction cancelled: maximum execution time exceeded Check logs for error trace or enable glide.rest.debug property to verify REST request processing"},"status":"failure"}"#;
+    let e = run(200, &j, body).unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            Error::Cancelled {
+                rows: 2,
+                status: 200,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(e.is_quota_cancelled());
+    assert_eq!(
+        e.verdict("GET"),
+        crate::net::retry::Verdict::Fail,
+        "the pager asks for a smaller page"
+    );
+    assert!(e.to_string().contains("after 2 rows"), "{e}");
+    // Cancelled while queued: a 500 saying so.
+    let queued = r#"{"error":{"message":"Transaction cancelled: maximum execution time exceeded","detail":null},"status":"failure"}"#;
+    let e = run(500, &j, queued).unwrap_err();
+    assert!(e.is_quota_cancelled() && e.verdict("GET") == crate::net::retry::Verdict::Retry);
+    let e = run(500, &j, r#"{"error":{"message":"boom"}}"#).unwrap_err();
+    assert!(!e.is_quota_cancelled());
+    // An `"error": null` beside a result is no error.
+    assert!(run(200, &j, r#"{"result":[],"error":null}"#).unwrap().is_some());
+}

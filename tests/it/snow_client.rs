@@ -160,6 +160,59 @@ async fn whole_table_read_across_pages_sees_every_row_once() {
 }
 
 #[tokio::test]
+async fn whole_table_reads_under_another_writer_skip_and_repeat_no_row() {
+    let r = sim(300).await;
+    for max_in_flight in [1, 8] {
+        let c = client_with(
+            &r,
+            admin(&r),
+            ClientOptions {
+                page_size: 20,
+                max_in_flight,
+                ..Default::default()
+            },
+        );
+        let params = ListParams::default().fields(&["sys_id"]);
+        let mut before = Vec::new();
+        c.read_all("sys_user", &params, |p| {
+            before.extend(p.iter().map(|r| r.value("sys_id").unwrap()))
+        })
+        .await
+        .unwrap();
+        faults(&r, json!({"other_writer": {"every": 2, "insert": 2, "delete": 3}})).await;
+        let mut seen = Vec::new();
+        c.read_all("sys_user", &params, |p| {
+            seen.extend(p.iter().map(|r| r.value("sys_id").unwrap()))
+        })
+        .await
+        .unwrap();
+        let doc: Value = reqwest::get(format!("{}/sim/faults", r.url))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        faults(&r, json!({"other_writer": null})).await;
+        let deleted: std::collections::HashSet<&str> = doc["other_writer"]["deleted"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert!(!deleted.is_empty(), "the other writer deleted rows: {doc}");
+        let missed: Vec<_> = before
+            .iter()
+            .filter(|id| !deleted.contains(id.as_str()) && !seen.contains(id))
+            .collect();
+        assert!(missed.is_empty(), "max_in_flight {max_in_flight}: skipped {missed:?}");
+        let mut sorted = seen.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted, seen, "in sys_id order, none twice");
+    }
+}
+
+#[tokio::test]
 async fn schema_reads_dictionary_with_inheritance_and_guards_write_queries() {
     let r = sim(1).await;
     let c = client(&r);

@@ -270,7 +270,7 @@ async fn oauth_failure_is_a_typed_connection_error() {
 }
 
 #[tokio::test]
-async fn read_all_pages_by_offset_and_stops_at_total_not_on_short_pages() {
+async fn read_all_pages_by_keyset_and_goes_on_after_a_short_page() {
     let row = |i: u32| format!(r#"{{"sys_id":"{i:032x}"}}"#);
     let page = |rows: &[u32], total: u32| {
         let body = format!(
@@ -279,14 +279,16 @@ async fn read_all_pages_by_offset_and_stops_at_total_not_on_short_pages() {
         );
         with_headers(200, &[("X-Total-Count", &total.to_string())], &body)
     };
-    // Page size 3, total 8: the second page is short (an ACL hid a row) and reading goes on.
-    let script = vec![page(&[1, 2, 3], 8), page(&[4, 5], 8), page(&[7, 8], 8)];
+    // Page size 3, total 8: the second page is short (an ACL hid a row) and reading goes on
+    // until a page comes back empty.
+    let script = vec![page(&[1, 2, 3], 8), page(&[4, 5], 8), page(&[7, 8], 8), page(&[], 8)];
     let stub = start(script, json(500, "{}")).await;
     let c = client(
         &stub.url,
         basic(),
         ClientOptions {
             page_size: 3,
+            max_in_flight: 1,
             ..Default::default()
         },
     );
@@ -297,14 +299,20 @@ async fn read_all_pages_by_offset_and_stops_at_total_not_on_short_pages() {
         .unwrap();
     assert_eq!((n, pages), (7, vec![3, 2, 2]));
     let seen = stub.requests();
-    assert_eq!(seen.len(), 3);
+    assert_eq!(seen.len(), 4);
+    let after = ["", "3", "5", "8"];
     for (i, s) in seen.iter().enumerate() {
         let line = s.request_line();
         assert!(
-            line.contains("sysparm_query=ORDERBYsys_id") && line.contains("sysparm_limit=3"),
+            line.contains("sysparm_limit=3") && !line.contains("sysparm_offset"),
             "{line}"
         );
-        assert_eq!(line.contains(&format!("sysparm_offset={}", i * 3)), i > 0, "{line}");
+        let query = if i == 0 {
+            "sysparm_query=ORDERBYsys_id".to_owned()
+        } else {
+            format!("sysparm_query=sys_id%3E{:0>32}%5EORDERBYsys_id", after[i])
+        };
+        assert!(line.contains(&query), "{line}");
         assert_eq!(line.contains("sysparm_no_count=true"), i > 0, "{line}");
     }
     // Without a count, an empty page ends the read.

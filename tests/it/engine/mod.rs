@@ -12,6 +12,7 @@ mod on_demand;
 mod ops;
 mod options;
 mod plans;
+mod reads;
 mod redact;
 mod refusals;
 
