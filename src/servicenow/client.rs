@@ -61,10 +61,11 @@ impl Client {
     }
 
     /// One page of `table` (GET list). A page the instance's transaction quota cancelled
-    /// (a partial result, servicenow.md §13 #1) is never used: it is asked for once more.
+    /// while it ran (a partial result, servicenow.md §13 #1) is never used: it is asked for
+    /// once more. (Cancelled while queued is a 500, retried by the retry policy.)
     pub async fn list(&self, table: &str, params: &ListParams) -> Result<Page, Error> {
         match self.list_page(table, params).await {
-            Err(e) if e.is_quota_cancelled() => {
+            Err(e @ Error::Cancelled { .. }) => {
                 tracing::warn!(%table, "{e}");
                 self.list_page(table, params).await
             }
