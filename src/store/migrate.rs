@@ -67,6 +67,10 @@ const MIGRATIONS: &[&str] = &[
         SELECT CASE substr(key, 1, 3) WHEN 'eu:' THEN 'user' ELSE 'group' END, substr(key, 4), value
         FROM assignments_seen WHERE substr(key, 1, 3) IN ('eu:', 'eg:');
      DROP TABLE assignments_seen;",
+    // 6: an intent names the object it writes for (`user`, `group`, `membership`: the group's
+    // id), so a write whose outcome is unknown makes the next cycle read that object's rows
+    // before it plans anything for it.
+    "ALTER TABLE intents ADD COLUMN object_type TEXT NOT NULL DEFAULT '';",
 ];
 
 /// The schema version these migrations make.

@@ -4,8 +4,10 @@
 //! Tables: `links` (source id ↔ sys_id, per object type), `watermarks` (delta links and the
 //! hash of the rules they were made under), `failures` (objects that failed, with the hash of
 //! what they were computed from and whether it was transient: the retry queue), `intents`
-//! (every ServiceNow write recorded before it is sent and marked done after: a crash leaves
-//! the intent open, and the next cycle's matching finds a create whose answer was lost),
+//! (every ServiceNow write recorded before it is sent, with the object it is for, and marked
+//! done once its outcome is known: a crash or a lost answer leaves it open, and the next cycle
+//! reads that object's rows before planning it, so a create whose answer was lost is matched,
+//! never sent twice),
 //! `cycles` (statistics), `log` (the provisioning log, one record per object per cycle), and
 //! for incremental cycles `source_cache`, `assignments` and `plan_failures` (see `cache.rs`).
 //! Also [`ProfileLock`]: one engine per profile.
@@ -228,16 +230,27 @@ impl Store {
     }
 
     /// Records a write before it is sent; returns its id for [`Store::intent_done`].
-    pub fn intent(&self, cycle_id: i64, table: &str, method: &str, source_id: &str) -> Result<i64, StoreError> {
-        self.conn()
-            .execute(
-                "INSERT INTO intents (cycle_id, tbl, method, source_id, created) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![cycle_id, table, method, source_id, now()],
-            )
-            .map_err(|e| self.err(e))?;
-        Ok(self.conn().last_insert_rowid())
+    /// `object_type` and `source_id` name the object the write is for (a membership: its group).
+    pub fn intent(
+        &self,
+        cycle_id: i64,
+        object_type: &str,
+        table: &str,
+        method: &str,
+        source_id: &str,
+    ) -> Result<i64, StoreError> {
+        // One guard for the insert and its row id: no other insert can come between.
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO intents (cycle_id, object_type, tbl, method, source_id, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![cycle_id, object_type, table, method, source_id, now()],
+        )
+        .map_err(|e| self.err(e))?;
+        Ok(conn.last_insert_rowid())
     }
 
+    /// The write's outcome is known (it was answered, with success or a refusal that says the
+    /// instance did not act); `sys_id` is the row written.
     pub fn intent_done(&self, id: i64, sys_id: Option<&str>) -> Result<(), StoreError> {
         self.conn()
             .execute(
@@ -248,19 +261,33 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// Writes recorded but never confirmed (a crash between send and answer).
-    pub fn open_intents(&self) -> Result<i64, StoreError> {
-        self.conn()
-            .query_row("SELECT COUNT(*) FROM intents WHERE done = 0", [], |r| r.get(0))
-            .map_err(|e| self.err(e))
+    /// Writes of cycles before `cycle_id` whose outcome is unknown (the process died between
+    /// send and answer, or the answer was lost): the objects they were for, (object type,
+    /// source id), each once. The next cycle reads their rows before planning them.
+    pub fn unresolved_intents(&self, cycle_id: i64) -> Result<Vec<(String, String)>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(
+                "SELECT DISTINCT object_type, source_id FROM intents
+                 WHERE done = 0 AND cycle_id < ?1 AND object_type != '' ORDER BY object_type, source_id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([cycle_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(Iterator::collect)
+            .map_err(|e| self.err(e));
+        rows
     }
 
-    /// Closes open intents once a cycle has re-read the target (matching re-found them).
-    pub fn settle_intents(&self) -> Result<(), StoreError> {
+    /// After cycle `cycle_id`: the intents whose outcome is known go; the unresolved ones of
+    /// earlier cycles go too when this cycle read their objects' rows (`read_back`), since its
+    /// plan was made from what the instance holds. This cycle's unresolved intents stay for the
+    /// next one.
+    pub fn settle_intents(&self, cycle_id: i64, read_back: bool) -> Result<(), StoreError> {
         self.conn()
             .execute(
-                "DELETE FROM intents WHERE done = 1 OR cycle_id < (SELECT COALESCE(MAX(id), 0) FROM cycles)",
-                [],
+                "DELETE FROM intents WHERE done = 1 OR (?2 AND cycle_id < ?1)",
+                params![cycle_id, read_back],
             )
             .map(drop)
             .map_err(|e| self.err(e))

@@ -79,3 +79,33 @@ fn the_database_is_private() {
     let mode = std::fs::metadata(store.path()).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
 }
+
+#[test]
+fn intents_with_unknown_outcomes_outlive_their_cycle_until_one_reads_them_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), "p").unwrap();
+    let first = store.begin_cycle("initial", false).unwrap();
+    let answered = store.intent(first, "user", "sys_user", "POST", "alice").unwrap();
+    store.intent_done(answered, Some("0123")).unwrap();
+    store
+        .intent(first, "membership", "sys_user_grmember", "POST", "team")
+        .unwrap();
+    store.intent(first, "user", "sys_user", "PATCH", "bob").unwrap();
+    // Its own cycle does not see them as earlier unknowns; the next one does.
+    assert!(store.unresolved_intents(first).unwrap().is_empty());
+    store.settle_intents(first, true).unwrap();
+    let second = store.begin_cycle("incremental", false).unwrap();
+    let unknown = store.unresolved_intents(second).unwrap();
+    assert_eq!(
+        unknown,
+        vec![
+            ("membership".to_owned(), "team".to_owned()),
+            ("user".to_owned(), "bob".to_owned())
+        ]
+    );
+    // A cycle that read nothing (a shown plan applied) keeps them; one that read settles them.
+    store.settle_intents(second, false).unwrap();
+    assert_eq!(store.unresolved_intents(second).unwrap().len(), 2);
+    store.settle_intents(second, true).unwrap();
+    assert!(store.unresolved_intents(second).unwrap().is_empty());
+}

@@ -3,10 +3,13 @@
 //! little above the client's in-flight limit, and records every outcome: intent before the
 //! write, link and log record after (`record`).
 //!
-//! Crash safety: every write is recorded as an intent before it is sent. A create whose
-//! answer is lost leaves the row without a link; the next cycle's bulk read and matching find
-//! it by its matching attribute and link it, so it is never created twice. Memberships are
-//! compared with the rows read back, so they are never added twice either.
+//! Crash safety: every write is recorded as an intent (the object it is for) before it is
+//! sent, and closed once its outcome is known. A write whose outcome is unknown (the process
+//! died, or the answer was lost) leaves its intent open; the next cycle reads that object's
+//! rows before planning it — a full cycle in its bulk read, an incremental one by adding the
+//! object (a membership: its group) to the touched set (`cycle::read_target`) — so a create
+//! whose answer was lost is found by its matching attribute and linked, never created twice,
+//! and a membership is compared with the rows read back, never added twice or lost.
 //!
 //! Retries: the client retries transient failures (429 honouring Retry-After, 5xx, timeouts,
 //! dropped connections) with backoff; a transient failure that outlasts them is recorded as
@@ -290,10 +293,13 @@ impl<'a> Applier<'a> {
                         continue;
                     }
                 };
-                let intent = self
-                    .cx
-                    .store
-                    .intent(self.cycle_id, &request.table, request.method, &op.source_id)?;
+                let intent = self.cx.store.intent(
+                    self.cycle_id,
+                    op.object_type.as_str(),
+                    &request.table,
+                    request.method,
+                    &op.source_id,
+                )?;
                 let client = self.cx.snow.clone();
                 let write = request.write();
                 inflight.push(async move { (op, intent, t0, write, send(client, request).await) });
@@ -309,6 +315,12 @@ impl<'a> Applier<'a> {
                     Outcome::Done(sys_id)
                 }
                 Err(e) => {
+                    // A refusal says the instance did not act; after a transient failure (a
+                    // dropped connection, a cut-off body, a 5xx) it may have: the intent stays
+                    // open and the next cycle reads the object's rows before planning it.
+                    if !e.retry_next_cycle() {
+                        self.cx.store.intent_done(intent, None)?;
+                    }
                     self.halt
                         .failure(&write, error_code(&e), e.retry_next_cycle(), &e.to_string());
                     Outcome::Failed(e)

@@ -29,8 +29,11 @@ pub(super) async fn commit(
     escrow::schedule(cx)?;
     let stopped = cx.stopped();
     if !stopped {
+        // Earlier cycles' unknown outcomes are settled only by a cycle that read their rows;
+        // applying a shown plan read nothing.
+        let read_back = planned.seen.is_some();
         watermarks(cx, planned)?;
-        cx.store.settle_intents()?;
+        cx.store.settle_intents(begun.cycle_id, read_back)?;
     }
     let _ = cx.store.prune_log(cx.profile.provisioning.log_retention_days);
     let verdict = Verdict {

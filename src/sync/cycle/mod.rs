@@ -130,7 +130,9 @@ pub(super) async fn run(cx: &Context, mode: Mode, plan_id: u64) -> Result<Option
         Mode::Shown(shown) => hold::shown(cx, &begun, shown).map_err(at)?,
         Mode::Real | Mode::DryRun => {
             let source = read_source(cx, Some(&begun)).await.map_err(at)?;
-            let read = read_target::read_target(cx, &begun.prior, source).await.map_err(at)?;
+            let read = read_target::read_target(cx, begun.cycle_id, &begun.prior, source)
+                .await
+                .map_err(at)?;
             let planned = plan::plan(cx, plan_id, begun.cycle_id, read, &begun.prior);
             hold::hold(cx, &begun, planned, !dry_run).map_err(at)?
         }

@@ -147,7 +147,8 @@ pub(in crate::sync) async fn provision(
     let mut prior = begin::prior(&cx.store)?;
     // An explicit request retries a failure even when nothing about it changed.
     prior.permanent_failures.clear();
-    let read = read_target::read_target(cx, &prior, source).await?;
+    // A full read: every row is read, open intents included (no cycle of its own yet).
+    let read = read_target::read_target(cx, i64::MAX, &prior, source).await?;
     let subjects = subjects(&read.source, subject)?;
     let mut rules = Rules::new(cx.profile.mappings.clone(), &cx.profile.provisioning, read.now);
     rules.seed = read.seed;

@@ -6,7 +6,9 @@
 //! the objects that failed in the last plan (a missing reference, a duplicate, a value too
 //! long: planned again each cycle, so they recover once the data they lacked exists) and the
 //! objects whose writes failed (a transient failure is retried next cycle; a permanent one as
-//! soon as what it lacked may have changed, `plan` skipping it while its hash is unchanged).
+//! soon as what it lacked may have changed, `plan` skipping it while its hash is unchanged),
+//! and the objects of writes whose outcome is unknown (open intents of earlier cycles: a
+//! crash or a lost answer), so their rows are read before anything is planned for them.
 
 use std::collections::HashMap;
 
@@ -44,7 +46,12 @@ pub(super) struct Read {
     pub groups_link: Option<String>,
 }
 
-pub(super) async fn read_target(cx: &Context, prior: &Prior, read: SourceRead) -> Result<Read, CycleError> {
+pub(super) async fn read_target(
+    cx: &Context,
+    cycle_id: i64,
+    prior: &Prior,
+    read: SourceRead,
+) -> Result<Read, CycleError> {
     let now = Utc::now();
     let seed: u64 = rand::random();
     let SourceRead {
@@ -76,15 +83,25 @@ pub(super) async fn read_target(cx: &Context, prior: &Prior, read: SourceRead) -
             groups: touched_groups,
         };
         let retried = cx.store.failures()?.into_iter().map(|(t, id, _)| (t, id));
+        let unknown = cx.store.unresolved_intents(cycle_id)?;
+        if !unknown.is_empty() {
+            cx.log(
+                LogLevel::Info,
+                format!(
+                    "{} objects had writes whose outcome is unknown (the answer was lost or the engine stopped): their rows are read before they are planned",
+                    unknown.len()
+                ),
+            );
+        }
         let keys = changed_assignments(&cx.store, &assignments)?
             .into_iter()
             .chain(failed_before.keys().cloned())
-            .chain(retried.filter_map(|(t, id)| Some((t.parse().ok()?, id))));
+            .chain(retried.chain(unknown).filter_map(|(t, id)| Some((t.parse().ok()?, id))));
         for (ot, id) in keys {
             match ot {
                 ObjectType::User => touched.users.insert(id),
-                ObjectType::Group => touched.groups.insert(id),
-                ObjectType::Membership => false,
+                // A membership's intent names its group: the group's members are read back.
+                ObjectType::Group | ObjectType::Membership => touched.groups.insert(id),
             };
         }
         let (source, target) = touched::read(&cx.snow, &cx.profile.mappings, source, touched, prior, now).await?;

@@ -8,6 +8,7 @@ mod door;
 mod functions;
 mod identity;
 mod initial;
+mod intents;
 mod on_demand;
 mod ops;
 mod options;
