@@ -7,6 +7,8 @@
 
 mod dirs;
 pub mod edit;
+#[cfg(test)]
+mod proptests;
 mod raw;
 mod resolve;
 mod resolved;

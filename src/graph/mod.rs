@@ -15,6 +15,8 @@ mod delta;
 mod error;
 mod model;
 mod paging;
+#[cfg(test)]
+mod proptests;
 mod scope;
 
 pub use client::{Client, Options};

@@ -24,6 +24,8 @@ mod error;
 mod instance;
 mod list;
 mod paging;
+#[cfg(test)]
+mod proptests;
 mod query;
 mod record;
 mod response;

@@ -9,6 +9,7 @@ mod docs;
 mod engine;
 mod graph;
 mod headless;
+mod hostile;
 mod mapping;
 mod notify;
 mod secrets;

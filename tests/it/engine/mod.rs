@@ -4,11 +4,13 @@
 mod changes;
 mod crash;
 mod delta;
+mod disk;
 mod door;
 mod functions;
 mod identity;
 mod initial;
 mod intents;
+mod matrix;
 mod on_demand;
 mod ops;
 mod options;

@@ -1,12 +1,14 @@
-//! `[profiles.P.provisioning]` options reach the engine: `match_active_only` (the rehire case)
-//! and `missing_reference = "warn"` or `"create"`.
+//! `[profiles.P.provisioning]` options reach the engine, judged by their effects:
+//! `match_active_only` (the rehire linked to its active row), `missing_reference = "warn"` or
+//! `"create"`, `log_retention_days` (old records pruned), `clear_when_null` (a field emptied
+//! when Entra's value goes to null, kept without it).
 
 use std::collections::BTreeSet;
 
 use super::setup;
 
 #[tokio::test]
-async fn match_active_only_and_missing_reference_warn_change_the_cycle() {
+async fn match_active_only_missing_reference_warn_and_log_retention_change_the_cycle() {
     let env = setup(300, 30, 40, 0).await;
     let text = std::fs::read_to_string(env.ws.config()).unwrap();
     env.ws.write_config(&format!(
@@ -20,8 +22,6 @@ async fn match_active_only_and_missing_reference_warn_change_the_cycle() {
         .filter(|r| r["status"] == "failure")
         .filter_map(|r| r["error_code"].as_str())
         .collect();
-    // The planted pair (one email, two rows, one inactive) matches its active row alone.
-    assert!(!codes.contains("DuplicateTargetEntries"), "{codes:?}");
     // Missing departments and locations are warnings, and the users are provisioned.
     assert!(!codes.contains("InvalidLookupReference"), "{codes:?}");
     let warned: Vec<_> = logs
@@ -29,6 +29,85 @@ async fn match_active_only_and_missing_reference_warn_change_the_cycle() {
         .filter(|r| r["status"] != "failure" && serde_json::to_string(r).unwrap().contains("has no row whose name is"))
         .collect();
     assert!(!warned.is_empty(), "a warning names the missing row");
+
+    // The planted rehire (one email, two rows, the old one inactive) is matched to its active
+    // row, as the simulator holds them; the inactive row is left as it was.
+    let tenant = env.world.graph.sim.tenant().clone();
+    let rehire = tenant.user(&tenant.planted.duplicate_email).unwrap();
+    let mail = rehire.mail.clone().unwrap();
+    let rows = env.rows("sys_user", &["sys_id", "email", "active", "user_name"]).await;
+    let pair: Vec<_> = rows.iter().filter(|r| r["email"] == mail.as_str()).collect();
+    assert_eq!(pair.len(), 2, "{pair:?}");
+    let active = pair.iter().find(|r| r["active"] == "true").unwrap();
+    let inactive = pair.iter().find(|r| r["active"] == "false").unwrap();
+    assert_eq!(
+        env.link_of(&rehire.id).await.as_deref(),
+        active["sys_id"].as_str(),
+        "the rehire is linked to the active row"
+    );
+    assert!(inactive["user_name"].as_str().unwrap().ends_with(".2"), "{inactive:?}");
+
+    // Records older than log_retention_days are pruned at the next cycle; newer ones stay.
+    let db = env.ws.data_dir().join("default.state.db");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let aged = conn
+        .execute(
+            "UPDATE log SET time = '2000-01-01T00:00:00.000Z' WHERE cycle_id = ?1",
+            [first["cycle_id"].as_i64().unwrap()],
+        )
+        .unwrap();
+    drop(conn);
+    assert!(aged > 0);
+    let title = "Retention Check";
+    env.graph_write(
+        reqwest::Method::PATCH,
+        &format!("/users/{}", rehire.id),
+        serde_json::json!({"jobTitle": title}),
+    )
+    .await;
+    let (_, second) = env.sync(&[]).await;
+    assert!(
+        env.logs(&["--cycle", &first["cycle_id"].to_string()]).await.is_empty(),
+        "pruned"
+    );
+    let kept = env.logs(&["--cycle", &second["cycle_id"].to_string()]).await;
+    assert!(kept.iter().any(|r| r["source_id"] == rehire.id.as_str()), "{kept:?}");
+}
+
+#[tokio::test]
+async fn clear_when_null_clears_the_field_end_to_end_and_without_it_the_value_stays() {
+    let env = setup(120, 12, 0, 0).await;
+    let defaults = nowsync::mapping::model::DEFAULT_MAPPINGS_TOML;
+    let title = "target = \"title\"\nsource = \"jobTitle\"\n";
+    assert!(defaults.contains(title));
+    let mappings = defaults.replace(title, &format!("{title}clear_when_null = true\n"));
+    std::fs::write(env.ws.dir.path().join("mappings.toml"), mappings).unwrap();
+    let text = std::fs::read_to_string(env.ws.config()).unwrap();
+    env.ws.write_config(&format!(
+        "{text}\n[profiles.default.provisioning]\nmappings = \"mappings.toml\"\n"
+    ));
+    let cleared = env
+        .new_assigned_user(
+            "cleared@nowsync.test",
+            serde_json::json!({"jobTitle": "Old Title", "city": "Old Town"}),
+        )
+        .await;
+    env.sync(&[]).await;
+    let sys = env.link_of(&cleared).await.unwrap();
+    assert_eq!(env.row("sys_user", &sys).await["title"], "Old Title");
+    // Entra's values go to null: with clear_when_null the title is emptied; the city, mapped
+    // without it, keeps its value (Entra's documented default: a null is not written).
+    env.graph_write(
+        reqwest::Method::PATCH,
+        &format!("/users/{cleared}"),
+        serde_json::json!({"jobTitle": null, "city": null}),
+    )
+    .await;
+    let (_, second) = env.sync(&[]).await;
+    assert_eq!(second["kind"], "incremental");
+    let row = env.row("sys_user", &sys).await;
+    assert_eq!(row["title"], "", "cleared: {row:?}");
+    assert_eq!(row["city"], "Old Town", "kept without clear_when_null: {row:?}");
 }
 
 #[tokio::test]
