@@ -272,11 +272,10 @@ impl Store {
                  WHERE done = 0 AND cycle_id < ?1 AND object_type != '' ORDER BY object_type, source_id",
             )
             .map_err(|e| self.err(e))?;
-        let rows = stmt
+        let rows: rusqlite::Result<Vec<(String, String)>> = stmt
             .query_map([cycle_id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .and_then(Iterator::collect)
-            .map_err(|e| self.err(e));
-        rows
+            .and_then(Iterator::collect);
+        rows.map_err(|e| self.err(e))
     }
 
     /// After cycle `cycle_id`: the intents whose outcome is known go; the unresolved ones of
