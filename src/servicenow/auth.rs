@@ -159,7 +159,12 @@ async fn token_request(
         .bytes()
         .await
         .map_err(|e| response::from_reqwest(ctx.clone(), &e, timeout))?;
-    let parsed: Option<Value> = serde_json::from_slice(&body).ok();
+    token(ctx, status, &headers, &body)
+}
+
+/// The token in `/oauth_token.do`'s answer, or the error it says.
+fn token(ctx: Context, status: u16, headers: &reqwest::header::HeaderMap, body: &[u8]) -> Result<Token, Error> {
+    let parsed: Option<Value> = serde_json::from_slice(body).ok();
     // OAuth failures come as {"error":"server_error","error_description":"access_denied"} with
     // 401 (spec §3.2, ISS-OAUTH), not as the Table API's error object.
     if let Some(Value::String(code)) = parsed.as_ref().and_then(|v| v.get("error")) {
@@ -175,7 +180,7 @@ async fn token_request(
         });
     }
     let now = super::transport::unix_now();
-    let v = response::classify(ctx.clone(), status, &headers, &body, false, now)?.unwrap_or_default();
+    let v = response::classify(ctx.clone(), status, headers, body, false, now)?.unwrap_or_default();
     let access = v.get("access_token").and_then(Value::as_str).filter(|s| !s.is_empty());
     let Some(access) = access else {
         return Err(Error::OAuth {

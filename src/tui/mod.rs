@@ -121,6 +121,9 @@ fn prefill_from(p: &crate::config::Profile) -> Prefill {
     if let Some(sn) = &p.servicenow {
         prefill.instance = sn.instance.base_url();
         prefill.username = sn.username.clone();
+        if let crate::config::ServiceNowAuth::OAuth { client_id } = &sn.auth {
+            prefill.oauth_client_id = Some(client_id.clone());
+        }
     }
     if let Some(e) = &p.entra {
         prefill.tenant_id = e.tenant_id.clone();
@@ -146,7 +149,11 @@ fn from_environment(profile: &str, prefill: &mut Prefill) {
         || std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|dir| std::path::Path::new(&dir).join("bus").exists());
     prefill.no_session_bus = !bus;
     let env = Secrets::new(profile, crate::secrets::StoreChoice::Env).with_interactive(false);
-    for name in [SecretName::ServiceNowPassword, SecretName::GraphClientSecret] {
+    for name in [
+        SecretName::ServiceNowPassword,
+        SecretName::GraphClientSecret,
+        SecretName::ServiceNowOAuthClientSecret,
+    ] {
         let Ok(Some((value, source))) = env.lookup(name) else {
             continue;
         };
@@ -156,6 +163,7 @@ fn from_environment(profile: &str, prefill: &mut Prefill) {
         };
         match name {
             SecretName::ServiceNowPassword => prefill.password = value.expose().to_owned(),
+            SecretName::ServiceNowOAuthClientSecret => prefill.oauth_client_secret = value.expose().to_owned(),
             _ => prefill.client_secret = value.expose().to_owned(),
         }
         prefill.env_secrets.push((name, var));

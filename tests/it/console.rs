@@ -126,7 +126,8 @@ fn walk_wizard(tmux: &Tmux) {
         &["Step 2 of 6", "Secrets are kept in memory for this demo"],
         long,
     );
-    tmux.keys(&["Enter", "Enter", "Enter"]);
+    // User name, password, secret store, sign-in (Basic: no OAuth fields).
+    tmux.keys(&["Enter", "Enter", "Enter", "Enter"]);
     tmux.wait_for(
         "entra",
         &["Step 3 of 6 · Entra app", "Client secret", "◀ global ▶"],

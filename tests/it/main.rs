@@ -23,3 +23,4 @@ mod snow_client;
 mod snow_stub;
 mod snow_transport;
 mod support;
+mod wizard_oauth;

@@ -221,5 +221,15 @@ pub fn rows(p: &crate::config::Profile) -> Vec<(String, String)> {
         p.notification.as_ref().map_or("(none)".to_owned(), |n| n.email.clone()),
     ));
     rows.push(("secrets.store".to_owned(), p.secrets.store.to_string()));
+    if let Some(sn) = &p.servicenow {
+        // How nowsync signs in (changed in the setup wizard, step 2).
+        let auth = match &sn.auth {
+            crate::config::ServiceNowAuth::Basic => "basic (user name and password)".to_owned(),
+            crate::config::ServiceNowAuth::OAuth { client_id } => {
+                format!("oauth (client id {client_id}; secret servicenow-oauth-client-secret)")
+            }
+        };
+        rows.push(("servicenow.auth".to_owned(), auth));
+    }
     rows
 }

@@ -142,3 +142,20 @@ fn the_engine_options_toggle_and_save_in_the_provisioning_table() {
     }
     assert!(text.contains("escrow_days = 14"), "{text}");
 }
+
+#[test]
+fn the_settings_list_says_how_nowsync_signs_in() {
+    let auth = |text: &str| {
+        let config = crate::config::Config::parse(text, std::path::Path::new("c.toml")).unwrap();
+        let listed = crate::tui::screens::settings::rows(config.profile("p").unwrap());
+        listed.into_iter().find(|(k, _)| k == "servicenow.auth").map(|(_, v)| v)
+    };
+    let basic = "[profiles.p.servicenow]\ninstance = \"dev1\"\nusername = \"admin\"\n";
+    assert_eq!(auth(basic).as_deref(), Some("basic (user name and password)"));
+    let oauth = format!("{basic}auth = \"oauth\"\noauth_client_id = \"abc123\"\n");
+    let shown = auth(&oauth).unwrap_or_default();
+    assert!(
+        shown.starts_with("oauth") && shown.contains("abc123") && shown.contains("servicenow-oauth-client-secret"),
+        "{shown}"
+    );
+}

@@ -16,7 +16,7 @@ impl Wizard {
                 } else if self.inputs.password.value().is_empty() {
                     Some("the password is empty".to_owned())
                 } else {
-                    None
+                    self.oauth_problem()
                 }
             }
             Step::Entra => self.entra_target().err().map(|e| e.to_string()),

@@ -48,7 +48,16 @@ impl WizardView<'_> {
         }
         match w.step {
             Step::Instance => self.instance_lines(&mut lines),
-            Step::Credentials => self.store_lines(&mut lines),
+            Step::Credentials => {
+                if w.oauth {
+                    lines.extend(
+                        super::oauth::INSTANCE_STEPS
+                            .iter()
+                            .map(|h| Line::from(Span::styled(*h, t.dim()))),
+                    );
+                }
+                self.store_lines(&mut lines);
+            }
             Step::Entra => {
                 let clouds: Vec<&str> = super::CLOUDS.iter().map(|(_, w)| *w).collect();
                 lines.push(Line::from(Span::styled(
@@ -58,6 +67,12 @@ impl WizardView<'_> {
                 lines.extend(ENTRA_HELP.iter().map(|h| Line::from(Span::styled(*h, t.dim()))));
             }
             Step::Test => {
+                if w.offers_oauth() {
+                    lines.push(Line::from(Span::styled(
+                        "This instance's API access policy refuses Basic authentication: press o to sign in with OAuth instead (step 2 shows what to create on the instance).",
+                        t.warn(),
+                    )));
+                }
                 self.side_lines(&mut lines, "ServiceNow", &w.servicenow_test);
                 self.side_lines(&mut lines, "Entra", &w.entra_test);
             }

@@ -52,7 +52,15 @@ impl Step {
     pub fn fields(self) -> &'static [Field] {
         match self {
             Step::Instance => &[Field::Instance],
-            Step::Credentials => &[Field::Username, Field::Password, Field::Store],
+            // The OAuth fields are shown only with OAuth chosen (`Wizard::fields`).
+            Step::Credentials => &[
+                Field::Username,
+                Field::Password,
+                Field::Store,
+                Field::Auth,
+                Field::OAuthClientId,
+                Field::OAuthClientSecret,
+            ],
             Step::Entra => &[
                 Field::TenantId,
                 Field::ClientId,
@@ -73,6 +81,12 @@ pub enum Field {
     Instance,
     Username,
     Password,
+    /// A choice: Basic or OAuth (`[servicenow] auth`).
+    Auth,
+    /// `oauth_client_id`: the Application Registry entry's client id.
+    OAuthClientId,
+    /// The secret `servicenow-oauth-client-secret`.
+    OAuthClientSecret,
     /// A choice: where secrets are kept.
     Store,
     TenantId,
@@ -92,6 +106,9 @@ impl Field {
             Field::Instance => "Instance",
             Field::Username => "Admin user name",
             Field::Password => "Password",
+            Field::Auth => "Sign-in",
+            Field::OAuthClientId => "OAuth client id",
+            Field::OAuthClientSecret => "OAuth client secret",
             Field::Store => "Secret store",
             Field::TenantId => "Tenant id",
             Field::ClientId => "Client (app) id",
@@ -105,11 +122,11 @@ impl Field {
 
     /// Drawn as `*` per character.
     pub fn secret(self) -> bool {
-        matches!(self, Field::Password | Field::ClientSecret)
+        matches!(self, Field::Password | Field::ClientSecret | Field::OAuthClientSecret)
     }
 
     /// Changed with ←/→/Space rather than typed.
     pub fn choice(self) -> bool {
-        matches!(self, Field::Store | Field::Cloud | Field::Start)
+        matches!(self, Field::Store | Field::Cloud | Field::Start | Field::Auth)
     }
 }

@@ -9,6 +9,7 @@
 mod check;
 mod detail;
 mod field;
+mod oauth;
 pub mod save;
 mod test_step;
 mod types;
@@ -50,6 +51,8 @@ pub enum Action {
     SelectStep(i8),
     /// ↑/↓ on the test step: scroll its results.
     Scroll(i16),
+    /// `o` on the test step after the instance refused Basic: OAuth, on the credentials step.
+    UseOAuth,
 }
 
 /// The wizard's state.
@@ -93,6 +96,8 @@ pub struct Wizard {
     pub env_secrets: Vec<(SecretName, String)>,
     /// Why the secret store offered first is the one it is, when that needs saying.
     pub store_note: Option<String>,
+    /// Sign in with OAuth (`auth = "oauth"`) rather than Basic.
+    pub oauth: bool,
 }
 
 /// The text fields.
@@ -106,6 +111,8 @@ pub struct Inputs {
     pub client_secret: Input,
     pub service_principal_id: Input,
     pub email: Input,
+    pub oauth_client_id: Input,
+    pub oauth_client_secret: Input,
 }
 
 impl Inputs {
@@ -119,7 +126,9 @@ impl Inputs {
             Field::ClientSecret => &self.client_secret,
             Field::ServicePrincipal => &self.service_principal_id,
             Field::Email => &self.email,
-            Field::Store | Field::Cloud | Field::Start => return None,
+            Field::OAuthClientId => &self.oauth_client_id,
+            Field::OAuthClientSecret => &self.oauth_client_secret,
+            Field::Store | Field::Cloud | Field::Start | Field::Auth => return None,
         })
     }
 
@@ -133,7 +142,9 @@ impl Inputs {
             Field::ClientSecret => &mut self.client_secret,
             Field::ServicePrincipal => &mut self.service_principal_id,
             Field::Email => &mut self.email,
-            Field::Store | Field::Cloud | Field::Start => return None,
+            Field::OAuthClientId => &mut self.oauth_client_id,
+            Field::OAuthClientSecret => &mut self.oauth_client_secret,
+            Field::Store | Field::Cloud | Field::Start | Field::Auth => return None,
         })
     }
 }
@@ -194,7 +205,10 @@ impl Wizard {
                 client_secret: input(&prefill.client_secret),
                 service_principal_id: input(&prefill.service_principal_id),
                 email: input(&prefill.email),
+                oauth_client_id: input(prefill.oauth_client_id.as_deref().unwrap_or_default()),
+                oauth_client_secret: input(&prefill.oauth_client_secret),
             },
+            oauth: prefill.oauth_client_id.is_some(),
             cloud: prefill.cloud.unwrap_or(Cloud::Global),
             store_choices,
             store_index,
@@ -241,7 +255,7 @@ impl Wizard {
 
     /// The focused field, if the step has fields.
     pub fn field(&self) -> Option<Field> {
-        self.step.fields().get(self.focus).copied()
+        self.fields(self.step).get(self.focus).copied()
     }
 
     /// Whether keys go to a text field (so `q` and `?` are text).
@@ -255,6 +269,7 @@ impl Wizard {
         let name = match field {
             Field::Password => SecretName::ServiceNowPassword,
             Field::ClientSecret => SecretName::GraphClientSecret,
+            Field::OAuthClientSecret => SecretName::ServiceNowOAuthClientSecret,
             _ => return None,
         };
         self.env_secrets
@@ -291,6 +306,7 @@ impl Wizard {
             KeyCode::Down | KeyCode::Char('j') => Action::SelectStep(1),
             KeyCode::Up | KeyCode::Char('k') => Action::SelectStep(-1),
             KeyCode::Char('t') if self.step == Step::Test => Action::RunTest,
+            KeyCode::Char('o') if self.step == Step::Test && self.offers_oauth() => Action::UseOAuth,
             _ if key.modifiers.contains(KeyModifiers::CONTROL) => return None,
             _ => return None,
         })
@@ -317,6 +333,7 @@ impl Wizard {
                 }
             }
             Action::RunTest => return self.run_test(),
+            Action::UseOAuth => self.use_oauth(),
             Action::Scroll(by) => {
                 let rows = |side: &SideTest| match side {
                     SideTest::Done(steps) => {
@@ -355,7 +372,7 @@ impl Wizard {
                 self.focus = 0;
             }
             // Enter moves on only from a valid step; an invalid one is marked and says why.
-            _ if self.focus + 1 >= self.step.fields().len() => match self.problem(self.step) {
+            _ if self.focus + 1 >= self.fields(self.step).len() => match self.problem(self.step) {
                 Some(_) => {
                     self.tried.insert(self.step);
                 }
@@ -370,11 +387,11 @@ impl Wizard {
         self.step = step;
         self.scroll = 0;
         self.focus = 0;
-        self.editing = !step.fields().is_empty();
+        self.editing = !self.fields(step).is_empty();
     }
 
     fn move_focus(&mut self, delta: isize) {
-        let n = self.step.fields().len();
+        let n = self.fields(self.step).len();
         if n == 0 {
             return;
         }
@@ -398,6 +415,12 @@ impl Wizard {
                 self.dirty = true;
                 return vec![Effect::ProbeStore(self.store_choice())];
             }
+            Some(Field::Auth) => {
+                self.oauth = !self.oauth;
+                self.dirty = true;
+                self.save = SaveStatus::NotSaved;
+                self.servicenow_test = SideTest::NotRun;
+            }
             Some(Field::Start) => {
                 self.start = !self.start;
                 self.dirty = true;
@@ -410,7 +433,9 @@ impl Wizard {
 
     fn invalidate_tests(&mut self, field: Field) {
         match field {
-            Field::Instance | Field::Username | Field::Password => self.servicenow_test = SideTest::NotRun,
+            Field::Instance | Field::Username | Field::Password | Field::OAuthClientId | Field::OAuthClientSecret => {
+                self.servicenow_test = SideTest::NotRun
+            }
             Field::TenantId | Field::ClientId | Field::ClientSecret | Field::ServicePrincipal => {
                 self.entra_test = SideTest::NotRun
             }

@@ -25,6 +25,17 @@ impl Wizard {
             Edit::set("entra", "service_principal_id", text(&self.inputs.service_principal_id)),
             Edit::set("entra", "cloud", cloud_word(self.cloud)),
             or_remove("entra", "authority_url", self.authority_url.as_ref()),
+            // Basic is the default: no `auth` key then (DESIGN.md, config).
+            if self.oauth {
+                Edit::set("servicenow", "auth", "oauth")
+            } else {
+                Edit::remove("servicenow", "auth")
+            },
+            if self.oauth {
+                Edit::set("servicenow", "oauth_client_id", text(&self.inputs.oauth_client_id))
+            } else {
+                Edit::remove("servicenow", "oauth_client_id")
+            },
             or_remove("entra", "graph_url", self.graph_url.as_ref()),
         ];
         let email = text(&self.inputs.email);
@@ -77,8 +88,14 @@ impl Wizard {
                     Field::ClientSecret,
                     &self.inputs.client_secret,
                 ),
+                (
+                    SecretName::ServiceNowOAuthClientSecret,
+                    Field::OAuthClientSecret,
+                    &self.inputs.oauth_client_secret,
+                ),
             ]
             .into_iter()
+            .filter(|(_, field, _)| self.oauth || *field != Field::OAuthClientSecret)
             .filter(|(_, field, _)| self.from_env(*field).is_none())
             .map(|(name, _, input)| (name, Secret::new(input.value())))
             .collect()

@@ -42,13 +42,34 @@ impl Wizard {
                 step: 2,
             });
         }
-        Ok((
-            instance,
+        let password = Secret::new(self.inputs.password.value());
+        let auth = if self.oauth {
+            let client_id = self.inputs.oauth_client_id.value().trim();
+            if client_id.is_empty() {
+                return Err(FieldError::Empty {
+                    what: "OAuth client id",
+                    step: 2,
+                });
+            }
+            if self.inputs.oauth_client_secret.value().is_empty() {
+                return Err(FieldError::Empty {
+                    what: "OAuth client secret",
+                    step: 2,
+                });
+            }
+            Auth::OAuth {
+                client_id: client_id.to_owned(),
+                client_secret: Secret::new(self.inputs.oauth_client_secret.value()),
+                username: username.to_owned(),
+                password,
+            }
+        } else {
             Auth::Basic {
                 username: username.to_owned(),
-                password: Secret::new(self.inputs.password.value()),
-            },
-        ))
+                password,
+            }
+        };
+        Ok((instance, auth))
     }
 
     /// The Entra side as settings and secret, or why not.

@@ -60,6 +60,8 @@ fn enter_walks_fields_then_steps() {
     press(&mut w, &[KeyCode::Enter, KeyCode::Enter]);
     assert_eq!(w.field(), Some(Field::Store));
     press(&mut w, &[KeyCode::Enter]);
+    assert_eq!(w.field(), Some(Field::Auth), "Basic: the OAuth fields are not shown");
+    press(&mut w, &[KeyCode::Enter]);
     assert_eq!(w.step, Step::Entra);
     press(&mut w, &[KeyCode::PageDown]);
     assert_eq!((w.step, w.editing), (Step::Test, false));

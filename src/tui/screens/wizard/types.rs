@@ -16,6 +16,9 @@ pub struct Prefill {
     pub client_secret: String,
     pub service_principal_id: String,
     pub email: String,
+    /// `auth = "oauth"`: its `oauth_client_id` (`None`: Basic).
+    pub oauth_client_id: Option<String>,
+    pub oauth_client_secret: String,
     pub authority_url: Option<String>,
     pub graph_url: Option<String>,
     /// The profile's cloud and secret store (a re-save keeps them unless changed here).

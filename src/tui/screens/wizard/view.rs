@@ -45,7 +45,7 @@ impl WizardView<'_> {
 
     /// Row of a field within the step body (after the header lines).
     fn field_row(&self, field: Field) -> Option<u16> {
-        let index = self.wizard.step.fields().iter().position(|f| *f == field)?;
+        let index = self.wizard.fields(self.wizard.step).iter().position(|f| *f == field)?;
         Some(HEADER_ROWS + index as u16)
     }
 }
@@ -62,7 +62,7 @@ impl Widget for WizardView<'_> {
         let [head, rest] = Layout::vertical([Constraint::Length(HEADER_ROWS), Constraint::Min(1)]).areas(inner);
         self.render_header(head, buf);
         let w = self.wizard;
-        let fields = w.step.fields();
+        let fields = w.fields(w.step);
         let [fields_area, detail] =
             Layout::vertical([Constraint::Length(fields.len() as u16), Constraint::Min(0)]).areas(rest);
         for (i, field) in fields.iter().enumerate() {
@@ -152,6 +152,7 @@ impl WizardView<'_> {
             Field::Cloud => format!("◀ {} ▶", cloud_word(w.cloud)),
             Field::Store => format!("◀ {} ▶", store_word(w.store_choice())),
             Field::Start => format!("◀ {} ▶", if w.start { "yes" } else { "no" }),
+            Field::Auth => format!("◀ {} ▶", if w.oauth { "OAuth" } else { "Basic" }),
             _ if w.from_env(field).is_some() => {
                 format!("from {} (not asked, not stored)", w.from_env(field).unwrap_or_default())
             }
