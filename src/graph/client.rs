@@ -203,9 +203,51 @@ impl Client {
         url: &str,
         body: Option<&Value>,
     ) -> Result<(bytes::Bytes, reqwest::header::HeaderMap), Error> {
+        self.check_host(url)?;
         let idempotent = matches!(method, Method::GET | Method::PUT | Method::DELETE);
         self.with_retries(idempotent, || self.send_once(method.clone(), url, body))
             .await
+    }
+
+    /// The bearer token goes to the configured Graph host only: a stored delta or next link
+    /// that points elsewhere (state made against another cloud or a re-pointed profile, issue
+    /// 12) is refused before anything is sent.
+    fn check_host(&self, url: &str) -> Result<(), Error> {
+        let graph = &self.inner.endpoints.graph;
+        let origin = |u: &str| -> Option<String> {
+            let parsed = url::Url::parse(u).ok()?;
+            Some(parsed.origin().ascii_serialization())
+        };
+        match (origin(url), origin(graph)) {
+            (Some(a), Some(b)) if a.eq_ignore_ascii_case(&b) => Ok(()),
+            _ => Err(Error::Config(format!(
+                "refusing to send the access token to {}: it is not on the configured Graph host {graph} (a link stored for another tenant or cloud); `nowsync restart --scope watermark` drops the stored delta links",
+                url.split('?').next().unwrap_or(url)
+            ))),
+        }
+    }
+
+    /// The tenant's id as Graph names it (`GET /organization`); `None` when the app may not
+    /// read it (it needs Organization.Read.All or Directory.Read.All).
+    pub async fn organization_id(&self) -> Result<Option<String>, Error> {
+        #[derive(serde::Deserialize)]
+        struct Org {
+            id: String,
+        }
+        #[derive(serde::Deserialize)]
+        struct Orgs {
+            value: Vec<Org>,
+        }
+        match self.get_json::<Orgs>(&self.url("/organization?$select=id")).await {
+            Ok(orgs) => Ok(orgs.value.into_iter().next().map(|o| o.id.to_ascii_lowercase())),
+            Err(Error::Graph(g)) if g.status == 403 => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The configured tenant (an id or a domain name).
+    pub fn tenant_id(&self) -> &str {
+        &self.inner.tenant_id
     }
 
     async fn with_retries<T, F, Fut>(&self, idempotent: bool, op: F) -> Result<T, Error>

@@ -71,6 +71,13 @@ const MIGRATIONS: &[&str] = &[
     // id), so a write whose outcome is unknown makes the next cycle read that object's rows
     // before it plans anything for it.
     "ALTER TABLE intents ADD COLUMN object_type TEXT NOT NULL DEFAULT '';",
+    // 7: issue 12, state bound to its instance and tenant: which ServiceNow instance (URL and,
+    // where readable, its instance_id) and which tenant, service principal and Graph base the
+    // links and delta links belong to. One row; `restart --scope full` clears it.
+    "CREATE TABLE binding (
+        id INTEGER PRIMARY KEY CHECK (id = 1), instance_url TEXT NOT NULL, instance_id TEXT,
+        tenant_id TEXT NOT NULL, service_principal_id TEXT NOT NULL, graph_url TEXT NOT NULL,
+        bound TEXT NOT NULL);",
 ];
 
 /// The schema version these migrations make.

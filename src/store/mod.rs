@@ -15,6 +15,7 @@
 //! Knows nothing of HTTP or of the engine's types beyond plain strings and JSON text. No
 //! secret is ever written here.
 
+mod binding;
 mod cache;
 mod csv;
 mod lock;
@@ -26,6 +27,7 @@ mod ops;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
+pub use binding::Binding;
 pub use cache::{ObjectValue, Seen};
 pub use csv::{LOG_COLUMNS, csv_cell, csv_field, csv_table, log_csv};
 pub use lock::ProfileLock;

@@ -56,7 +56,8 @@ pub enum ResetScope {
     Escrows,
     /// The quarantine (staged deletions stay until allowed or a good cycle replaces them).
     Quarantine,
-    /// All of the above, the staged deletions, and the links: matching runs again.
+    /// All of the above, the staged deletions, the links and the binding to an instance and
+    /// tenant: matching runs again, against whatever the profile points at.
     Full,
 }
 
@@ -230,7 +231,7 @@ impl Store {
             ResetScope::Quarantine => "DELETE FROM quarantine;",
             ResetScope::Full => {
                 "DELETE FROM watermarks; DELETE FROM failures; DELETE FROM quarantine; DELETE FROM staged_deletes;
-                 DELETE FROM links;"
+                 DELETE FROM links; DELETE FROM binding;"
             }
         };
         self.conn().execute_batch(sql).map_err(|e| self.err(e))

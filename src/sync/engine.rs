@@ -98,6 +98,7 @@ impl Engine {
             last_plan: channels.last_plan,
             stop: channels.stop,
             identity: tokio::sync::OnceCell::new(),
+            bound: tokio::sync::OnceCell::new(),
             redaction: redaction(&credentials),
         };
         Ok(Engine {
@@ -275,6 +276,7 @@ impl Engine {
                 self.cx.graph = graph;
                 self.cx.profile = profile;
                 self.cx.identity = tokio::sync::OnceCell::new();
+                self.cx.bound = tokio::sync::OnceCell::new();
             }
             Err(e) => self.error(None, ErrorKind::Config, e.to_string()),
         }

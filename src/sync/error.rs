@@ -63,6 +63,11 @@ pub enum CycleError {
         instance: String,
         found: usize,
     },
+    /// The state belongs to another instance or tenant than the profile points at now.
+    #[error(
+        "this profile's state belongs to another side than the profile points at now: {differs}. Its links and delta links would change the wrong rows, so no cycle runs. To start over against what the profile names now, run `nowsync restart --scope full` (links, delta links and failures are forgotten; rows are matched again); or point the profile back"
+    )]
+    Rebound { differs: String },
     /// `allow-deletes` with nothing staged.
     #[error("no deletions are staged: there is nothing to allow")]
     NothingStaged,
@@ -107,6 +112,7 @@ impl CycleError {
             CycleError::StagedUnreadable { .. }
             | CycleError::NothingStaged
             | CycleError::NoSuchObject { .. }
+            | CycleError::Rebound { .. }
             | CycleError::IntegrationAccount { .. } => false,
         }
     }
@@ -116,7 +122,7 @@ impl CycleError {
         match self {
             CycleError::ServiceNow(_) | CycleError::Graph(_) => super::ErrorKind::Connection,
             CycleError::Store(_) | CycleError::StagedUnreadable { .. } => super::ErrorKind::Store,
-            CycleError::IntegrationAccount { .. } => super::ErrorKind::Config,
+            CycleError::IntegrationAccount { .. } | CycleError::Rebound { .. } => super::ErrorKind::Config,
             CycleError::NothingStaged | CycleError::NoSuchObject { .. } => super::ErrorKind::Refused,
         }
     }

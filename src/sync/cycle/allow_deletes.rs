@@ -8,6 +8,7 @@ use crate::sync::error::CycleError;
 use crate::sync::safety::staged;
 
 pub(in crate::sync) async fn allow_deletes(cx: &Context, plan_id: u64) -> Result<(), Failed> {
+    cx.bound().await.map_err(|e| (None, e))?;
     let Some(plan) = staged::staged_plan(cx, plan_id).map_err(|e| (None, e))? else {
         return Err((None, CycleError::NothingStaged));
     };

@@ -66,6 +66,9 @@ pub(crate) struct Context {
     /// The instance's identity and the integration account, read by the first cycle that
     /// needs them (a reload with other connection settings starts afresh).
     pub identity: tokio::sync::OnceCell<Identity>,
+    /// Set once the state is known to belong to the instance and tenant the profile names
+    /// (`safety::binding`), checked before the first cycle's first read.
+    pub bound: tokio::sync::OnceCell<()>,
     /// The profile's redaction keys (`crate::sync::redact`).
     pub redaction: Arc<crate::sync::redact::Redaction>,
 }
@@ -85,6 +88,14 @@ impl Context {
         self.identity
             .get_or_try_init(|| crate::sync::target::identity::read(&self.snow, username))
             .await
+    }
+
+    /// Refuses when the state belongs to another instance or tenant (checked once).
+    pub async fn bound(&self) -> Result<(), CycleError> {
+        self.bound
+            .get_or_try_init(|| crate::sync::safety::binding::check(self))
+            .await
+            .map(|_| ())
     }
 
     /// Says `message` to the log file and, as [`SyncEvent::Log`], to the engine's consumers:
@@ -124,6 +135,7 @@ pub(super) enum Mode {
 /// Runs one cycle; a dry run returns the plan it showed.
 pub(super) async fn run(cx: &Context, mode: Mode, plan_id: u64) -> Result<Option<Shown>, Failed> {
     let dry_run = matches!(mode, Mode::DryRun);
+    cx.bound().await.map_err(|e| (None, e))?;
     let begun = begin::begin(cx, dry_run).map_err(|e| (None, e))?;
     let at = |e: CycleError| (Some(begun.cycle_id), e);
     let (planned, tripped) = match mode {

@@ -13,6 +13,7 @@ use crate::sync::source::{self, SourceRead};
 /// Reads the source: incremental when `cycle` has stored deltaLinks, else full (a cycle's
 /// initial read, provision on demand, the console's scope preview).
 pub(crate) async fn read_source(cx: &Context, cycle: Option<&Begun>) -> Result<SourceRead, CycleError> {
+    cx.bound().await?;
     let links = cycle
         .and_then(|b| b.links.as_ref())
         .map(|(u, g)| (u.as_str(), g.as_str()));

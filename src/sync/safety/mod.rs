@@ -2,6 +2,7 @@
 //!
 //! | file | what |
 //! |---|---|
+//! | `binding.rs` | the state bound to its instance and tenant: no cycle against another one (issue 12) |
 //! | `rules.rs` | the pure rules: deletion threshold, Entra's quarantine thresholds, quarantine back-off, escrow schedule |
 //! | `halt.rs` | when a cycle stops writing: 401s, a table operation refused whatever is sent, permanent failures all alike — never a refusal of one record |
 //! | `staged.rs` | the threshold held on a planned cycle, the staged set stored, and `allow-deletes` applying exactly it |
@@ -10,6 +11,7 @@
 //!
 //! The rules are pure; the other files read and write the store, send events and mails.
 
+pub(crate) mod binding;
 pub(crate) mod escrow;
 mod halt;
 pub(crate) mod quarantine;

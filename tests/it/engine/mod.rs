@@ -1,6 +1,7 @@
 //! The engine end to end: the real binary against both simulators (`sim::world`) on
 //! 127.0.0.1:0, in a temp dir. Helpers here; scenarios in the submodules.
 
+mod binding;
 mod changes;
 mod crash;
 mod delta;
