@@ -32,6 +32,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod door;
 pub mod graph;
 pub mod mapping;
 pub mod model;

@@ -250,7 +250,7 @@ fn engine_command(command: Command, dirs: &Dirs, name: &str, runtime: &tokio::ru
         (Command::Sync { dry_run, json, .. }, _) => {
             runtime.block_on(cli::sync::once(&profile, credentials, data_dir, dry_run, json))
         }
-        (Command::Run, _) => runtime.block_on(cli::sync::run(&profile, credentials, data_dir)),
+        (Command::Run, _) => runtime.block_on(cli::sync::run(&profile, credentials, data_dir, &dirs.config_file)),
         (Command::Provision { dry_run, json, .. }, Some(subject)) => runtime.block_on(cli::provision::run(
             &profile,
             credentials,

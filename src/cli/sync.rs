@@ -317,19 +317,44 @@ pub async fn once(
     if quarantined { exit.max(Exit::Stopped) } else { exit }
 }
 
-/// `run`: cycles on the interval while `enabled`, until SIGINT/SIGTERM.
-pub async fn run(profile: &ResolvedProfile, credentials: Credentials, data_dir: &std::path::Path) -> Exit {
-    if !profile.provisioning.enabled {
-        eprintln!(
-            "provisioning is disabled for profile '{}' (provisioning.enabled = false): no scheduled cycles; `nowsync sync --once` runs one anyway",
-            profile.name
-        );
-        return Exit::Success;
-    }
+/// `run`: cycles on the interval while `enabled`, until SIGINT/SIGTERM (or a client's
+/// `stop`), serving the engine's door on `DATA_DIR/<profile>.sock` all the while, also while
+/// provisioning is off (idle, attachable). SIGHUP re-reads the configuration (`systemctl
+/// reload`).
+pub async fn run(
+    profile: &ResolvedProfile,
+    credentials: Credentials,
+    data_dir: &std::path::Path,
+    config_file: &std::path::Path,
+) -> Exit {
     let handle = match start(profile, credentials, data_dir, true) {
         Ok(h) => h,
         Err(e) => return e,
     };
+    let reload = reloader(config_file, &profile.name);
+    let door = match crate::door::Door::serve(
+        handle.port(),
+        data_dir,
+        &profile.name,
+        crate::door::started_by(false),
+        Some(reload.clone()),
+    ) {
+        Ok(door) => door,
+        Err(e) => {
+            handle.shutdown().await;
+            super::report_error(&e);
+            return Exit::Usage;
+        }
+    };
+    if !profile.provisioning.enabled {
+        eprintln!(
+            "provisioning is off for profile '{}' (provisioning.enabled = false): idle, serving {}; cycles start when it is turned on (then `systemctl reload` or SIGHUP) or on `nowsync attach`'s run now",
+            profile.name,
+            door.path().display()
+        );
+    }
+    let port = handle.port();
+    let mut hangups = hangups();
     let mut rx = handle.subscribe();
     let mut worst = Exit::Success;
     loop {
@@ -338,6 +363,23 @@ pub async fn run(profile: &ResolvedProfile, credentials: Credentials, data_dir: 
                 // A failed cycle is retried on the next interval; remember the worst outcome.
                 worst = worst.max(exit);
             }
+            () = next_hangup(&mut hangups) => {
+                match tokio::task::spawn_blocking({ let reload = reload.clone(); move || reload() }).await {
+                    Ok(Ok(profile)) => {
+                        port.log(sync::LogLevel::Info, "SIGHUP: configuration reloaded".to_owned());
+                        handle.send(Command::Reload(Box::new(profile)));
+                    }
+                    Ok(Err(message)) => {
+                        port.log(sync::LogLevel::Error, format!("SIGHUP: reload refused, the running configuration stays: {message}"));
+                        out::eprint_line(&format!("error: reload refused, the running configuration stays: {message}"));
+                    }
+                    Err(e) => eprintln!("error: reload failed: {e}"),
+                }
+            }
+            () = port.stopped() => {
+                eprintln!("the engine was stopped through its socket");
+                break;
+            }
             () = shutdown_signal() => {
                 eprintln!("stopping: finishing the writes in flight");
                 break;
@@ -345,7 +387,40 @@ pub async fn run(profile: &ResolvedProfile, credentials: Credentials, data_dir: 
         }
     }
     handle.shutdown().await;
+    drop(door);
     worst
+}
+
+/// Re-reads the profile from the configuration file, as saved.
+fn reloader(config_file: &std::path::Path, name: &str) -> crate::door::Reload {
+    let config_file = config_file.to_owned();
+    let name = name.to_owned();
+    std::sync::Arc::new(move || {
+        let config = crate::config::Config::load(&config_file).map_err(|e| e.to_string())?;
+        config.resolve(&name).map_err(|e| e.to_string())
+    })
+}
+
+#[cfg(unix)]
+type Hangups = Option<tokio::signal::unix::Signal>;
+#[cfg(not(unix))]
+type Hangups = ();
+
+fn hangups() -> Hangups {
+    #[cfg(unix)]
+    {
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok()
+    }
+}
+
+async fn next_hangup(hangups: &mut Hangups) {
+    #[cfg(unix)]
+    if let Some(signal) = hangups {
+        signal.recv().await;
+        return;
+    }
+    let _ = hangups;
+    std::future::pending::<()>().await;
 }
 
 async fn shutdown_signal() {

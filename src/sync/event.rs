@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use chrono::{DateTime, Utc};
 
@@ -13,7 +13,7 @@ use super::outcome::{Action, FailureCode, Status};
 use crate::store::LogRecord;
 
 /// The engine's state, as a status line shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EngineState {
     Idle,
@@ -23,7 +23,7 @@ pub enum EngineState {
 }
 
 /// Totals known when a cycle starts (after the source and target reads).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
     pub users: u64,
     pub groups: u64,
@@ -33,12 +33,12 @@ pub struct Totals {
 
 /// One object's result: the engine's event ([`SyncEvent::ObjectDone`]) and, through `From`,
 /// the provisioning log's record (`store::LogRecord`, DESIGN.md `logs --format json`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjectResult {
     pub cycle_id: i64,
     /// `<cycle>-<object type>-<op hash>`.
     pub change_id: String,
-    #[serde(serialize_with = "rfc3339_millis")]
+    #[serde(serialize_with = "rfc3339_millis", deserialize_with = "from_rfc3339")]
     pub time: DateTime<Utc>,
     pub object_type: ObjectType,
     /// The Graph object id (for a membership: the group's).
@@ -61,6 +61,14 @@ pub struct ObjectResult {
 
 fn rfc3339_millis<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(&t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+}
+
+/// The other way, for a result read back from the engine's socket (`door`).
+fn from_rfc3339<'de, D: serde::Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+    let text = String::deserialize(d)?;
+    DateTime::parse_from_rfc3339(&text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| serde::de::Error::custom(format!("time {text:?}: {e}")))
 }
 
 impl From<&ObjectResult> for LogRecord {
@@ -90,7 +98,7 @@ impl From<&ObjectResult> for LogRecord {
 }
 
 /// A cycle's statistics.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CycleStats {
     pub created: u64,
     pub updated: u64,
@@ -125,7 +133,7 @@ impl CycleStats {
 }
 
 /// Which part of the engine an error came from; decides the CLI's exit code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ErrorKind {
     /// Connection, TLS, authentication or permission (exit 3).
@@ -140,7 +148,7 @@ pub enum ErrorKind {
 }
 
 /// How much a [`SyncEvent::Log`] line matters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogLevel {
     Info,

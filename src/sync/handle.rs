@@ -160,12 +160,17 @@ impl Handle {
 
     /// Sends a command; never blocks. `false` when the engine has ended.
     pub fn send(&self, command: Command) -> bool {
-        if matches!(command, Command::Stop) {
-            // The engine reads commands between cycles; the flag reaches a running cycle,
-            // which finishes its writes in flight and starts no more.
-            self.stop.store(true, Ordering::SeqCst);
+        send(&self.commands, &self.stop, command)
+    }
+
+    /// Another way in to this engine, for its socket (`door`): the same commands and events.
+    pub fn port(&self) -> Port {
+        Port {
+            commands: self.commands.clone(),
+            events: self.events.clone(),
+            state: self.state.clone(),
+            stop: self.stop.clone(),
         }
-        self.commands.send(command).is_ok()
     }
 
     /// A new receiver of every event from now on.
@@ -193,5 +198,53 @@ impl Handle {
     pub async fn shutdown(self) {
         self.send(Command::Stop);
         let _ = self.task.await;
+    }
+}
+
+fn send(commands: &mpsc::UnboundedSender<Command>, stop: &AtomicBool, command: Command) -> bool {
+    if matches!(command, Command::Stop) {
+        // The engine reads commands between cycles; the flag reaches a running cycle,
+        // which finishes its writes in flight and starts no more.
+        stop.store(true, Ordering::SeqCst);
+    }
+    commands.send(command).is_ok()
+}
+
+/// A cloneable way in to a running engine ([`Handle::port`]): what the engine's socket
+/// (`door`) serves to each attached client. Commands from every port go through the one
+/// channel, so the engine runs them one after the other.
+#[derive(Clone)]
+pub struct Port {
+    commands: mpsc::UnboundedSender<Command>,
+    events: broadcast::Sender<SyncEvent>,
+    state: watch::Receiver<EngineState>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Port {
+    /// As [`Handle::send`].
+    pub fn send(&self, command: Command) -> bool {
+        send(&self.commands, &self.stop, command)
+    }
+
+    /// As [`Handle::subscribe`].
+    pub fn subscribe(&self) -> broadcast::Receiver<SyncEvent> {
+        self.events.subscribe()
+    }
+
+    /// As [`Handle::state`].
+    pub fn state(&self) -> EngineState {
+        *self.state.borrow()
+    }
+
+    /// Resolves once the engine task has ended.
+    pub async fn stopped(&self) {
+        let mut state = self.state.clone();
+        let _ = state.wait_for(|s| *s == EngineState::Stopped).await;
+    }
+
+    /// A line every consumer sees (a client's action, a reload): [`SyncEvent::Log`].
+    pub fn log(&self, level: super::LogLevel, message: String) {
+        let _ = self.events.send(SyncEvent::Log { level, message });
     }
 }

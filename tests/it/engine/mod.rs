@@ -19,6 +19,7 @@ mod plans;
 mod reads;
 mod redact;
 mod refusals;
+mod socket;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::process::Output;

@@ -1,0 +1,271 @@
+//! The engine's door on its Unix socket (issue 15), against `nowsync run`: served while
+//! provisioning is off, SIGHUP reloads, unknown messages get an error, a client leaving
+//! mid-command leaves the engine healthy, two clients see each other's actions, the backlog.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use nowsync::door::proto::{ServerFrame, WireCommand, WireEvent};
+use nowsync::door::{Client, socket_path};
+
+use super::super::support::text;
+use super::{Env, setup};
+
+fn spawn_run(env: &Env) -> tokio::process::Child {
+    let mut cmd = tokio::process::Command::new(super::super::support::BIN);
+    cmd.arg("--config")
+        .arg(env.ws.config())
+        .arg("--data-dir")
+        .arg(env.ws.data_dir())
+        .arg("run")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    for (k, v) in &env.env {
+        cmd.env(k, v);
+    }
+    cmd.env_remove("INVOCATION_ID");
+    cmd.spawn().unwrap()
+}
+
+fn set_enabled(env: &Env, enabled: bool) {
+    let config = std::fs::read_to_string(env.ws.config()).unwrap();
+    let base = config
+        .split("\n[profiles.default.provisioning]")
+        .next()
+        .unwrap()
+        .to_owned();
+    env.ws.write_config(&format!(
+        "{base}\n[profiles.default.provisioning]\nenabled = {enabled}\n"
+    ));
+}
+
+/// The socket once `run` serves it.
+async fn socket_of(env: &Env) -> PathBuf {
+    let path = socket_path(&env.ws.data_dir(), "default");
+    tokio::time::timeout(Duration::from_secs(60), async {
+        while nowsync::door::client::probe(&path).is_none() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("run serves its socket");
+    path
+}
+
+async fn next_matching(client: &mut Client, what: &str, f: impl Fn(&ServerFrame) -> bool) -> ServerFrame {
+    match tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            let frame = client.next().await.unwrap();
+            if f(&frame) {
+                return frame;
+            }
+        }
+    })
+    .await
+    {
+        Ok(frame) => frame,
+        Err(_) => panic!("waited 60 s for {what}"),
+    }
+}
+
+fn finished(dry: bool) -> impl Fn(&ServerFrame) -> bool {
+    move |f| matches!(f, ServerFrame::Event { event: WireEvent::CycleFinished { dry_run, .. } } if *dry_run == dry)
+}
+
+fn logged(text: &'static str) -> impl Fn(&ServerFrame) -> bool {
+    move |f| matches!(f, ServerFrame::Event { event: WireEvent::Log { message, .. } } if message.contains(text))
+}
+
+#[tokio::test]
+async fn run_serves_its_door_idle_while_provisioning_is_off_and_reloads_on_sighup() {
+    let env = setup(200, 20, 20, 0).await;
+    set_enabled(&env, false);
+    let mut child = spawn_run(&env);
+    let path = socket_of(&env).await;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&path), 0o600, "the socket is the user's only");
+    assert_eq!(mode(&env.ws.data_dir()), 0o700, "in a private data dir");
+
+    let (mut client, attached) = Client::attach(&path, "test").await.unwrap();
+    assert_eq!(attached.engine.pid, child.id().unwrap());
+    assert_eq!(attached.engine.started_by, "nowsync run");
+    assert_eq!(attached.engine.socket, path.display().to_string());
+    assert_eq!(attached.state, nowsync::sync::EngineState::Idle);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(env.writes().await, 0, "provisioning is off: no cycle");
+    assert!(child.try_wait().unwrap().is_none(), "run stays, idle and attachable");
+
+    // Provisioning turned on in the file, then `systemctl reload` (SIGHUP): cycles start.
+    set_enabled(&env, true);
+    let pid = child.id().unwrap().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-HUP", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    next_matching(&mut client, "the reload's line", logged("configuration reloaded")).await;
+    next_matching(&mut client, "the first scheduled cycle", finished(false)).await;
+    assert!(env.writes().await > 0);
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "SIGHUP reloads, it does not end run"
+    );
+    env.state().await;
+
+    // `stop` through the socket ends `run`, which removes its socket.
+    let id = client.command(WireCommand::Stop).await.unwrap();
+    next_matching(
+        &mut client,
+        "the ack",
+        |f| matches!(f, ServerFrame::Ack { id: i } if *i == id),
+    )
+    .await;
+    let out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    // 1: the cycle had object failures (the world's planted ones).
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{:?} {}",
+        out.status,
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stderr).contains("stopped through its socket"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!path.exists(), "the socket went with the engine");
+}
+
+#[tokio::test]
+async fn unknown_messages_get_an_error_and_the_connection_stays_usable() {
+    let env = setup(100, 10, 10, 0).await;
+    set_enabled(&env, false);
+    let _child = spawn_run(&env);
+    let path = socket_of(&env).await;
+    let (mut client, _) = Client::attach(&path, "test").await.unwrap();
+    for garbage in [
+        br#"{"type":"launch_missiles"}"#.to_vec(),
+        br#"{"type":"command","id":5,"command":{"command":"format_disk"}}"#.to_vec(),
+        b"\xff\x00 not json".to_vec(),
+    ] {
+        client.send_raw(garbage).await.unwrap();
+        match client.next().await.unwrap() {
+            ServerFrame::Error { id: None, message } => {
+                assert!(message.contains("not understood"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    let id = client.command(WireCommand::DryRun).await.unwrap();
+    next_matching(
+        &mut client,
+        "the ack",
+        |f| matches!(f, ServerFrame::Ack { id: i } if *i == id),
+    )
+    .await;
+    next_matching(&mut client, "the dry run", finished(true)).await;
+
+    // A client of another protocol version is told so and let go; so is one without a hello.
+    let mut raw = nowsync::door::Client::attach(&path, "x").await.unwrap().0;
+    raw.send_raw(br#"{"type":"hello","version":1,"client":"again"}"#.to_vec())
+        .await
+        .unwrap();
+    assert!(
+        matches!(next_matching(&mut raw, "an error", |f| matches!(f, ServerFrame::Error { .. })).await,
+        ServerFrame::Error { message, .. } if message.contains("hello was said already"))
+    );
+    let stream = tokio::net::UnixStream::connect(&path).await.unwrap();
+    let mut framed = tokio_util::codec::Framed::new(stream, tokio_util::codec::LengthDelimitedCodec::new());
+    use futures_util::{SinkExt, StreamExt};
+    framed
+        .send(bytes::Bytes::from_static(
+            br#"{"type":"hello","version":99,"client":"future"}"#,
+        ))
+        .await
+        .unwrap();
+    let reply: ServerFrame = serde_json::from_slice(&framed.next().await.unwrap().unwrap()).unwrap();
+    match reply {
+        ServerFrame::Error { message, .. } => assert!(message.contains("protocol version 99"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(framed.next().await.is_none(), "closed after a version mismatch");
+    // The engine is unharmed.
+    let id = client.command(WireCommand::DryRun).await.unwrap();
+    next_matching(
+        &mut client,
+        "the ack",
+        |f| matches!(f, ServerFrame::Ack { id: i } if *i == id),
+    )
+    .await;
+    next_matching(&mut client, "a second dry run", finished(true)).await;
+}
+
+#[tokio::test]
+async fn two_clients_see_each_others_actions_and_one_leaving_mid_command_harms_nothing() {
+    let env = setup(300, 20, 20, 1).await;
+    set_enabled(&env, false);
+    let _child = spawn_run(&env);
+    let path = socket_of(&env).await;
+    let (mut a, _) = Client::attach(&path, "console-a").await.unwrap();
+    let (mut b, _) = Client::attach(&path, "console-b").await.unwrap();
+    // A asks for a cycle and is gone at once (a dropped SSH connection).
+    a.command(WireCommand::RunNow).await.unwrap();
+    drop(a);
+    next_matching(&mut b, "A's action in the log", logged("console-a")).await;
+    let frame = next_matching(&mut b, "the cycle's progress", |f| {
+        matches!(
+            f,
+            ServerFrame::Event {
+                event: WireEvent::Progress { .. }
+            }
+        )
+    })
+    .await;
+    assert!(matches!(frame, ServerFrame::Event { .. }));
+    let done = next_matching(&mut b, "the cycle's end", finished(false)).await;
+    let ServerFrame::Event {
+        event: WireEvent::CycleFinished { stats, .. },
+    } = done
+    else {
+        unreachable!()
+    };
+    assert!(stats.created > 0 && stats.failed < stats.created, "{stats:?}");
+    // The engine is healthy: B's command runs, and the final state is a full one.
+    let id = b.command(WireCommand::DryRun).await.unwrap();
+    next_matching(
+        &mut b,
+        "B's ack",
+        |f| matches!(f, ServerFrame::Ack { id: i } if *i == id),
+    )
+    .await;
+    next_matching(&mut b, "B's dry run", finished(true)).await;
+    env.state().await;
+
+    // A console attaching now gets the backlog: both actions and the finished cycle.
+    let (_c, attached) = Client::attach(&path, "console-c").await.unwrap();
+    let lines: Vec<&str> = attached.backlog.iter().map(|l| l.text.as_str()).collect();
+    for wanted in [
+        "console-a",
+        "asked: run now",
+        "console-b",
+        "asked: a dry run",
+        "finished: created",
+    ] {
+        assert!(
+            lines.iter().any(|l| l.contains(wanted)),
+            "backlog lacks {wanted:?}: {lines:#?}"
+        );
+    }
+    assert!(
+        lines.iter().filter(|l| l.starts_with("success ")).count() as u64 >= stats.created,
+        "each object acted on is a line"
+    );
+}
