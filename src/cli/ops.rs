@@ -41,10 +41,35 @@ pub fn status(data_dir: &Path, profile: &Profile, json: bool) -> Exit {
     if !s.has_state {
         eprintln!("{}", super::logs::no_state(data_dir, &s.profile));
     }
+    // Whether an engine serves its door (issue 15): who, and where to attach.
+    let path = crate::door::socket_path(data_dir, &s.profile);
+    let served = crate::door::client::probe(&path);
     if json {
-        out::json(&s);
+        let mut doc = serde_json::to_value(&s).unwrap_or_default();
+        if let Some(map) = doc.as_object_mut() {
+            map.insert(
+                "socket".to_owned(),
+                serde_json::json!({ "path": path.display().to_string(), "engine": served }),
+            );
+        }
+        out::json(&doc);
     } else {
-        status_lines(&s).print();
+        let mut lines = status_lines(&s);
+        lines.push(format!(
+            "{:<14}{}",
+            "socket",
+            match &served {
+                Some(e) => format!(
+                    "{} (served by pid {}, since {}, started by {}; `nowsync attach` attaches)",
+                    path.display(),
+                    e.pid,
+                    super::logs::short_time(&e.since),
+                    e.started_by
+                ),
+                None => format!("{} (no engine serves it)", path.display()),
+            }
+        ));
+        lines.print();
     }
     if s.quarantine.is_some() {
         Exit::Stopped

@@ -97,6 +97,17 @@ async fn run_serves_its_door_idle_while_provisioning_is_off_and_reloads_on_sighu
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(env.writes().await, 0, "provisioning is off: no cycle");
     assert!(child.try_wait().unwrap().is_none(), "run stays, idle and attachable");
+    // `nowsync status` says an engine serves the socket, and which.
+    let status = env.nowsync(&["status"]).await;
+    let shown = text(&status.stdout);
+    assert!(
+        shown.contains(&format!("{} (served by pid {}", path.display(), attached.engine.pid))
+            && shown.contains("started by nowsync run"),
+        "{shown}"
+    );
+    let status = env.nowsync(&["status", "--json"]).await;
+    let doc: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(doc["socket"]["engine"]["pid"], attached.engine.pid);
 
     // Provisioning turned on in the file, then `systemctl reload` (SIGHUP): cycles start.
     set_enabled(&env, true);
@@ -142,6 +153,12 @@ async fn run_serves_its_door_idle_while_provisioning_is_off_and_reloads_on_sighu
         text(&out.stderr)
     );
     assert!(!path.exists(), "the socket went with the engine");
+    let status = env.nowsync(&["status"]).await;
+    assert!(
+        text(&status.stdout).contains("(no engine serves it)"),
+        "{}",
+        text(&status.stdout)
+    );
 }
 
 #[tokio::test]
