@@ -1,5 +1,7 @@
 //! Logging to a daily-rolling file in the data dir (`logs/nowsync.log.YYYY-MM-DD`), level from
-//! `NOWSYNC_LOG` (default `info`). Nothing is written to stdout.
+//! `NOWSYNC_LOG` (default `info`). Nothing is written to stdout. Under systemd (stderr is the
+//! journal stream that `JOURNAL_STREAM` names, systemd.exec(5)) the lines go to stderr instead,
+//! without timestamps of our own: the journal stamps them.
 //!
 //! The files are created 0600 (tracing-appender's own roller would leave them to the umask), and
 //! written through tracing-appender's non-blocking worker so that logging never stalls a request.
@@ -35,11 +37,54 @@ impl Logging {
     }
 }
 
-/// Starts file logging under `data_dir/logs`.
+/// Starts file logging under `data_dir/logs` (the journal under systemd).
 pub fn init(data_dir: &Path) -> Result<Logging, DirError> {
     let dir = data_dir.join("logs");
+    if to_journal() {
+        return Ok(start_journal(dir));
+    }
     ensure_private_dir(&dir)?;
     Ok(start(dir))
+}
+
+/// Whether stderr is the journal's stream: `JOURNAL_STREAM` is `<device>:<inode>` of it. A
+/// process that merely inherited the variable (a shell started from a service) has another
+/// stderr and logs to its file.
+fn to_journal() -> bool {
+    let Ok(stream) = std::env::var("JOURNAL_STREAM") else {
+        return false;
+    };
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata("/proc/self/fd/2").is_ok_and(|m| is_stream(&stream, m.dev(), m.ino()))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        !stream.is_empty()
+    }
+}
+
+fn is_stream(journal_stream: &str, dev: u64, ino: u64) -> bool {
+    journal_stream
+        .split_once(':')
+        .is_some_and(|(d, i)| d.parse() == Ok(dev) && i.parse() == Ok(ino))
+}
+
+/// Lines to stderr for the journal: no time, no colours.
+fn start_journal(dir: PathBuf) -> Logging {
+    let (writer, guard) = tracing_appender::non_blocking(io::stderr());
+    let filter = EnvFilter::try_from_env("NOWSYNC_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let layer = tracing_subscriber::fmt::layer()
+        .with_writer(writer)
+        .with_ansi(false)
+        .without_time();
+    let _ = tracing_subscriber::registry().with(filter).with(layer).try_init();
+    Logging {
+        _guard: guard,
+        dir,
+        keep_days: Arc::new(AtomicU32::new(0)),
+    }
 }
 
 /// Like [`init`] for the commands that only read (`logs`, `links`, `status`): logs only when
@@ -155,6 +200,15 @@ fn open_private_append(path: &Path) -> io::Result<File> {
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn the_journal_stream_is_matched_by_device_and_inode() {
+        assert!(is_stream("8:12345", 8, 12345));
+        assert!(!is_stream("8:12345", 8, 12346));
+        assert!(!is_stream("8:12345", 9, 12345));
+        assert!(!is_stream("garbage", 8, 12345));
+        assert!(!is_stream("", 8, 12345));
+    }
 
     #[test]
     fn log_files_are_private_and_appended() {

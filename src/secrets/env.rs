@@ -1,5 +1,7 @@
-//! The first two steps of a lookup: `NOWSYNC_<NAME>`, then the file named by
-//! `NOWSYNC_<NAME>_FILE`.
+//! The first steps of a lookup: `NOWSYNC_<NAME>`, then the file named by
+//! `NOWSYNC_<NAME>_FILE`, then a systemd credential: the file `<name>` (e.g.
+//! `servicenow-password`) in `$CREDENTIALS_DIRECTORY`, which `LoadCredential=` fills
+//! (systemd.exec(5), "Credentials").
 //!
 //! The environment is a value ([`Env`]), not a global: tests pass a map, so they never race on
 //! the process environment.
@@ -50,11 +52,18 @@ impl std::fmt::Debug for Env {
 pub(super) fn env_source(env: &Env, name: SecretName) -> Option<Source> {
     if env.get(&name.env_var()).is_some() {
         Some(Source::Env)
-    } else if env.get(&name.file_env_var()).is_some() {
+    } else if env.get(&name.file_env_var()).is_some() || credential_path(env, name).is_some() {
         Some(Source::File)
     } else {
         None
     }
+}
+
+/// `$CREDENTIALS_DIRECTORY/<name>` when systemd passed that credential (a unit may pass only
+/// some of a profile's secrets: an absent file is not an error).
+fn credential_path(env: &Env, name: SecretName) -> Option<PathBuf> {
+    let path = PathBuf::from(env.get("CREDENTIALS_DIRECTORY")?).join(name.as_str());
+    path.is_file().then_some(path)
 }
 
 /// The secret from `NOWSYNC_<NAME>` or the file `NOWSYNC_<NAME>_FILE` names, if either is set.
@@ -65,9 +74,12 @@ pub(super) fn from_env(env: &Env, name: SecretName) -> Result<Option<(Secret, So
     if let Some(value) = env.get(&name.env_var()) {
         return Ok(Some((Secret::new(value), Source::Env)));
     }
-    let var = name.file_env_var();
-    let Some(path) = env.get(&var).map(PathBuf::from) else {
-        return Ok(None);
+    let (var, path) = match env.get(&name.file_env_var()).map(PathBuf::from) {
+        Some(path) => (name.file_env_var(), path),
+        None => match credential_path(env, name) {
+            Some(path) => ("CREDENTIALS_DIRECTORY".to_owned(), path),
+            None => return Ok(None),
+        },
     };
     let mut value = match std::fs::read_to_string(&path) {
         Ok(value) => value,
@@ -124,6 +136,23 @@ mod tests {
             let (secret, source) = from_env(&env, NAME).unwrap().unwrap();
             assert_eq!((secret.expose(), source), (want, Source::File), "{contents:?}");
         }
+    }
+
+    #[test]
+    fn a_systemd_credential_is_read_after_the_variables() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("servicenow-password"), "from-systemd\n").unwrap();
+        let creds = dir.path().to_str().unwrap();
+        let env = Env::from_pairs([("CREDENTIALS_DIRECTORY", creds)]);
+        let (secret, source) = from_env(&env, NAME).unwrap().unwrap();
+        assert_eq!((secret.expose(), source), ("from-systemd", Source::File));
+        assert_eq!(env_source(&env, NAME), Some(Source::File));
+        // A credential the unit does not pass falls through to the store.
+        assert!(from_env(&env, SecretName::GraphClientSecret).unwrap().is_none());
+        assert_eq!(env_source(&env, SecretName::GraphClientSecret), None);
+        // The variables win.
+        let env = Env::from_pairs([("CREDENTIALS_DIRECTORY", creds), ("NOWSYNC_SERVICENOW_PASSWORD", "v")]);
+        assert_eq!(from_env(&env, NAME).unwrap().unwrap().0.expose(), "v");
     }
 
     #[test]

@@ -26,7 +26,7 @@ fn spawn_run(env: &Env) -> tokio::process::Child {
     for (k, v) in &env.env {
         cmd.env(k, v);
     }
-    cmd.env_remove("INVOCATION_ID");
+    cmd.env_remove("INVOCATION_ID").env("JOURNAL_STREAM", "1:1");
     cmd.spawn().unwrap()
 }
 
@@ -285,4 +285,74 @@ async fn two_clients_see_each_others_actions_and_one_leaving_mid_command_harms_n
         lines.iter().filter(|l| l.starts_with("success ")).count() as u64 >= stats.created,
         "each object acted on is a line"
     );
+}
+
+/// Under systemd (stderr is the stream `JOURNAL_STREAM` names) the log goes to stderr without
+/// timestamps of our own, and no daily file is written; otherwise to the daily file.
+#[tokio::test]
+async fn under_systemd_the_log_goes_to_the_journal_stream_without_timestamps() {
+    use std::os::unix::fs::MetadataExt;
+    let env = setup(50, 5, 5, 0).await;
+    set_enabled(&env, false);
+    let stderr_path = env.ws.data_dir().with_file_name("journal-stream");
+    let stderr = std::fs::File::create(&stderr_path).unwrap();
+    let meta = stderr.metadata().unwrap();
+    let mut cmd = tokio::process::Command::new(super::super::support::BIN);
+    cmd.arg("--config")
+        .arg(env.ws.config())
+        .arg("--data-dir")
+        .arg(env.ws.data_dir())
+        .arg("run")
+        .env("JOURNAL_STREAM", format!("{}:{}", meta.dev(), meta.ino()))
+        .env("INVOCATION_ID", "0123456789abcdef0123456789abcdef")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(stderr)
+        .kill_on_drop(true);
+    for (k, v) in &env.env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let path = socket_of(&env).await;
+    let (_client, attached) = Client::attach(&path, "test").await.unwrap();
+    assert_eq!(attached.engine.started_by, "systemd");
+    let pid = child.id().unwrap().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    let journal = std::fs::read_to_string(&stderr_path).unwrap();
+    let line = journal
+        .lines()
+        .find(|l| l.contains("serving the engine's socket"))
+        .unwrap_or_else(|| panic!("the log line is on stderr: {journal}"));
+    assert!(line.trim_start().starts_with("INFO "), "no timestamp of ours: {line:?}");
+    let logs = env.ws.data_dir().join("logs");
+    assert!(
+        !logs.exists() || std::fs::read_dir(&logs).unwrap().next().is_none(),
+        "no daily file under systemd"
+    );
+
+    // The same run from a shell that inherited the variable: the daily file.
+    let mut child = spawn_run(&env);
+    socket_of(&env).await;
+    let pid = child.id().unwrap().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    child.wait().await.unwrap();
+    let file = std::fs::read_dir(&logs).unwrap().next().unwrap().unwrap().path();
+    let text = std::fs::read_to_string(file).unwrap();
+    assert!(text.contains("serving the engine's socket"), "{text}");
 }
