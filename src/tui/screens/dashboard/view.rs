@@ -193,6 +193,11 @@ impl DashboardView<'_> {
         match &self.plan.status {
             PlanStatus::Ready => format!("plan {} ready ({ops}): a opens it, A there applies it", p.id),
             PlanStatus::Applying => format!("plan {} being applied", p.id),
+            PlanStatus::Applied { cycle_id }
+                if self.state.running.as_ref().is_some_and(|r| r.cycle_id == *cycle_id) =>
+            {
+                format!("plan {} being applied by cycle {cycle_id} ({ops})", p.id)
+            }
             PlanStatus::Applied { cycle_id } => format!("plan {} applied in cycle {cycle_id} ({ops})", p.id),
             PlanStatus::OutOfDate(why) => format!("plan {} out of date ({why}): d makes a new one", p.id),
         }

@@ -360,3 +360,36 @@ fn start_now_defaults_to_the_profile_s_enabled_and_a_re_save_never_turns_it_off(
     };
     assert!(written(&w, request).contains("enabled = false"));
 }
+
+#[test]
+fn enter_moves_on_only_from_a_valid_step_and_an_untouched_step_shows_no_error() {
+    let mut w = wizard(Prefill::default());
+    assert!(w.problem(Step::Instance).is_some());
+    assert!(!w.marked(Step::Instance), "nothing typed yet: no error shown");
+    typed(&mut w, "dev 1");
+    assert!(w.marked(Step::Instance));
+    press(&mut w, &[KeyCode::Enter]);
+    assert_eq!(w.step, Step::Instance, "a name with spaces does not advance");
+    press(&mut w, &[KeyCode::Backspace; 2]);
+    typed(&mut w, "1");
+    press(&mut w, &[KeyCode::Enter]);
+    assert_eq!(w.step, Step::Credentials);
+
+    // GUIDs are checked as GUIDs; PageDown still moves on, Enter does not.
+    let mut w = wizard(Prefill {
+        tenant_id: "contoso.onmicrosoft.com".into(),
+        ..filled()
+    });
+    press(&mut w, &[KeyCode::PageDown, KeyCode::PageDown]);
+    assert_eq!(w.step, Step::Entra);
+    assert!(w.marked(Step::Entra));
+    let problem = w.problem(Step::Entra).unwrap_or_default();
+    assert!(
+        problem.contains("tenant id") && problem.contains("contoso.onmicrosoft.com"),
+        "{problem}"
+    );
+    press(&mut w, &[KeyCode::Enter; 8]);
+    assert_eq!(w.step, Step::Entra, "never past an invalid step with Enter");
+    press(&mut w, &[KeyCode::PageDown]);
+    assert_eq!(w.step, Step::Test);
+}
