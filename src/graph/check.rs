@@ -32,7 +32,7 @@ pub async fn test_connection(settings: &Entra, secret: &Secret) -> Vec<Step> {
         ("token", "A token is issued to the app (client credentials)"),
         ("service_principal", "The enterprise app's service principal is found"),
         ("read_users", "Users can be read (User.Read.All)"),
-        ("read_groups", "Groups can be read (Group.Read.All)"),
+        ("read_groups", "Groups can be read (GroupMember.Read.All)"),
         (
             "read_app_role_assignments",
             "The enterprise app's assignments can be read (Application.Read.All)",
@@ -60,7 +60,16 @@ pub async fn test_connection(settings: &Entra, secret: &Secret) -> Vec<Step> {
             1 => token(&client).await,
             2 => service_principal(&client, &sp, settings).await,
             3 => read(&client, "/users?$select=id&$top=1", "User.Read.All", settings).await,
-            4 => read(&client, "/groups?$select=id&$top=1", "Group.Read.All", settings).await,
+            4 => {
+                read(
+                    &client,
+                    "/groups?$select=id&$top=1",
+                    // The least permission that reads groups and their members (specs/graph.md).
+                    "GroupMember.Read.All (or Group.Read.All)",
+                    settings,
+                )
+                .await
+            }
             _ => {
                 let path = format!(
                     "/servicePrincipals/{}/appRoleAssignedTo?$top=1",

@@ -192,7 +192,7 @@ fn wizard_keys(app: &App) -> Vec<(&'static str, &'static str)> {
     };
     let mut k = match w.step {
         Step::Review => vec![("Enter", "save"), ("←→", "start now?")],
-        Step::Test => vec![("Enter/t", "test"), ("↑↓", "scroll"), ("PgDn", "next step")],
+        Step::Test => vec![("Enter/t", "test"), ("↑↓", "scroll")],
         _ => vec![("Enter", "next"), ("Tab", "field")],
     };
     k.extend([("PgDn/PgUp", "step"), ("Esc", leave), ("Ctrl-C", "quit")]);

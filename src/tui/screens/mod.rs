@@ -82,7 +82,7 @@ impl Screen {
     /// The tab's word on a narrow terminal.
     pub fn short_tab(self) -> &'static str {
         match self {
-            Screen::Wizard => "Wiz",
+            Screen::Wizard => "Setup",
             Screen::Dashboard => "Dash",
             Screen::Log => "Log",
             Screen::Records => "Recs",

@@ -58,7 +58,7 @@ impl Widget for CyclesChart<'_> {
         block.render(area, buf);
         let points = self.history.map_or(&[][..], |h| h.points.as_slice());
         if points.is_empty() {
-            Paragraph::new(Span::styled("no cycle yet: r runs one (d plans one first)", t.dim())).render(inner, buf);
+            Paragraph::new(Span::styled("no cycle yet (r runs one)", t.dim())).render(inner, buf);
             return;
         }
         let [chart_area, durations] = Layout::vertical([Constraint::Min(2), Constraint::Length(1)]).areas(inner);
@@ -70,14 +70,18 @@ impl Widget for CyclesChart<'_> {
         };
         // A log scale: an initial cycle of thousands and quiet ones of a few both show. Zeros
         // are not drawn (a row of markers at the bottom would hide the others).
+        // Each series a little apart within its cycle, so that two counts of one cycle in
+        // the same decade do not draw over each other.
         let data: Vec<Vec<(f64, f64)>> = series(t)
             .iter()
-            .map(|(name, ..)| {
+            .enumerate()
+            .map(|(k, (name, ..))| {
+                let offset = (k as f64 - 1.5) * 0.2;
                 points
                     .iter()
                     .enumerate()
                     .filter(|(_, p)| value(p, name) > 0)
-                    .map(|(i, p)| (i as f64, (1.0 + value(p, name) as f64).log10()))
+                    .map(|(i, p)| (i as f64 + offset, (1.0 + value(p, name) as f64).log10()))
                     .collect()
             })
             .collect();

@@ -13,6 +13,10 @@ use crate::tui::theme::{FOCUS, Theme, UNFOCUSED};
 
 const LABEL: usize = 22;
 const STEPS_WIDTH: u16 = 25;
+/// Below this width the step list shows numbers only, so that a GUID (36 characters) fits
+/// whole beside its label at 80 columns; the header names the step.
+const NARROW: u16 = 100;
+const NARROW_STEPS_WIDTH: u16 = 7;
 
 /// The wizard as a widget.
 pub struct WizardView<'a> {
@@ -21,7 +25,12 @@ pub struct WizardView<'a> {
 }
 
 fn split(area: Rect) -> (Rect, Rect) {
-    let [steps, body] = Layout::horizontal([Constraint::Length(STEPS_WIDTH), Constraint::Min(20)]).areas(area);
+    let width = if area.width < NARROW {
+        NARROW_STEPS_WIDTH
+    } else {
+        STEPS_WIDTH
+    };
+    let [steps, body] = Layout::horizontal([Constraint::Length(width), Constraint::Min(20)]).areas(area);
     (steps, body)
 }
 
@@ -107,9 +116,10 @@ impl WizardView<'_> {
             } else {
                 ratatui::style::Style::new()
             };
+            let title = if area.width < STEPS_WIDTH { "" } else { step.title() };
             lines.push(Line::from(vec![
                 Span::raw(marker),
-                Span::styled(format!("{done}{}. {}", step.index() + 1, step.title()), style),
+                Span::styled(format!("{done}{}. {title}", step.index() + 1), style),
             ]));
         }
         Paragraph::new(lines).render(area, buf);
