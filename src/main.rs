@@ -71,6 +71,11 @@ enum Command {
     Links(cli::links::LinksArgs),
     /// Notification email: send a test message through the profile's [notification] settings
     Notify(cli::notify::NotifyArgs),
+    /// SAML single sign-on readiness: `sso check`
+    Sso {
+        #[command(subcommand)]
+        command: cli::sso::SsoCommand,
+    },
     /// The console against built-in simulators; nothing leaves the machine (its configuration
     /// and data dir are temporary: --config and --profile are refused)
     Demo,
@@ -209,6 +214,14 @@ fn run(args: Args) -> Exit {
         Some(Command::Secrets { command }) => cli::secrets::run(&command, &dirs, &args.profile),
         Some(Command::Logs(logs_args)) => cli::logs::logs(&dirs.data_dir, &args.profile, &logs_args),
         Some(Command::Links(links_args)) => cli::links::links(&dirs.data_dir, &args.profile, &links_args),
+        Some(Command::Sso {
+            command: cli::sso::SsoCommand::Check(check),
+        }) => match engine_profile(&dirs, &args.profile) {
+            Ok((profile, credentials)) => {
+                runtime.block_on(cli::sso::check(&profile, credentials, &dirs.data_dir, &check))
+            }
+            Err(exit) => exit,
+        },
         Some(Command::Notify(notify_args)) => cli::notify::run(&notify_args, &dirs, &args.profile, &runtime),
         Some(Command::Demo) => match runtime.block_on(nowsync::tui::run_demo()) {
             Ok(()) => Exit::Success,

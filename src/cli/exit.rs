@@ -78,6 +78,17 @@ impl ExitOf for SecretError {
     }
 }
 
+/// A ServiceNow request outside a cycle (`sso check`): reaching or signing in is 3, the rest 2.
+impl ExitOf for crate::servicenow::Error {
+    fn exit(&self) -> Exit {
+        if self.is_connection() {
+            Exit::Connection
+        } else {
+            Exit::Usage
+        }
+    }
+}
+
 /// The runtime or a terminal failing: fits none of DESIGN.md's codes (see the module).
 impl ExitOf for std::io::Error {
     fn exit(&self) -> Exit {

@@ -41,6 +41,7 @@ mod queries;
 pub mod redact;
 pub mod safety;
 mod source;
+pub mod sso;
 mod status;
 mod target;
 

@@ -20,6 +20,7 @@ mod reads;
 mod redact;
 mod refusals;
 mod socket;
+mod sso;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::process::Output;
