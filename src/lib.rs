@@ -35,6 +35,7 @@ pub mod config;
 pub mod door;
 pub mod graph;
 pub mod mapping;
+pub mod metrics;
 pub mod model;
 pub mod net;
 pub mod notify;

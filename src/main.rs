@@ -63,8 +63,16 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Cycles on the profile's interval while enabled, until SIGINT/SIGTERM
-    Run,
+    /// Cycles on the profile's interval while enabled, until SIGINT/SIGTERM; serves the
+    /// engine's socket (DATA_DIR/<profile>.sock); SIGHUP re-reads the configuration
+    Run {
+        /// Also serve Prometheus metrics at GET /metrics on ADDR (a port alone: 127.0.0.1:PORT)
+        #[arg(long, value_name = "ADDR")]
+        metrics: Option<String>,
+        /// Allow --metrics on an address other than loopback
+        #[arg(long, requires = "metrics")]
+        metrics_allow_remote: bool,
+    },
     /// The provisioning log
     Logs(cli::logs::LogsArgs),
     /// Links between Entra objects and ServiceNow rows
@@ -263,7 +271,29 @@ fn engine_command(command: Command, dirs: &Dirs, name: &str, runtime: &tokio::ru
         (Command::Sync { dry_run, json, .. }, _) => {
             runtime.block_on(cli::sync::once(&profile, credentials, data_dir, dry_run, json))
         }
-        (Command::Run, _) => runtime.block_on(cli::sync::run(&profile, credentials, data_dir, &dirs.config_file)),
+        (
+            Command::Run {
+                metrics,
+                metrics_allow_remote,
+            },
+            _,
+        ) => {
+            let metrics = match metrics.map(|m| cli::sync::metrics_addr(&m, metrics_allow_remote)) {
+                None => None,
+                Some(Ok(addr)) => Some(addr),
+                Some(Err(message)) => {
+                    eprintln!("error: {message}");
+                    return Exit::Usage;
+                }
+            };
+            runtime.block_on(cli::sync::run(
+                &profile,
+                credentials,
+                data_dir,
+                &dirs.config_file,
+                metrics,
+            ))
+        }
         (Command::Provision { dry_run, json, .. }, Some(subject)) => runtime.block_on(cli::provision::run(
             &profile,
             credentials,

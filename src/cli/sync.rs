@@ -72,6 +72,26 @@ fn op_lines(op: &sync::Op) -> Lines {
     lines
 }
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn metrics_listen_on_loopback_unless_told() {
+        assert_eq!(
+            super::metrics_addr("9464", false).unwrap().to_string(),
+            "127.0.0.1:9464"
+        );
+        assert_eq!(super::metrics_addr("[::1]:9", false).unwrap().to_string(), "[::1]:9");
+        let refused = super::metrics_addr("0.0.0.0:9464", false).unwrap_err();
+        assert!(refused.contains("--metrics-allow-remote"), "{refused}");
+        assert!(super::metrics_addr("0.0.0.0:9464", true).is_ok());
+        assert!(
+            super::metrics_addr("localhost", false)
+                .unwrap_err()
+                .contains("expected a port")
+        );
+    }
+}
+
 fn in_sync(op: &sync::Op) -> bool {
     matches!(
         &op.kind,
@@ -326,11 +346,22 @@ pub async fn run(
     credentials: Credentials,
     data_dir: &std::path::Path,
     config_file: &std::path::Path,
+    metrics: Option<std::net::SocketAddr>,
 ) -> Exit {
     let handle = match start(profile, credentials, data_dir, true) {
         Ok(h) => h,
         Err(e) => return e,
     };
+    if let Some(addr) = metrics {
+        match crate::metrics::serve(addr, &handle.port()).await {
+            Ok(bound) => eprintln!("metrics on http://{bound}/metrics"),
+            Err(e) => {
+                handle.shutdown().await;
+                super::report_error(&e);
+                return Exit::Usage;
+            }
+        }
+    }
     let reload = reloader(config_file, &profile.name);
     let door = match crate::door::Door::serve(
         handle.port(),
@@ -389,6 +420,23 @@ pub async fn run(
     handle.shutdown().await;
     drop(door);
     worst
+}
+
+/// `--metrics ADDR`: a port alone is loopback's; another host than loopback only with
+/// `--metrics-allow-remote` (the metrics name the instance's failures and counts).
+pub fn metrics_addr(text: &str, allow_remote: bool) -> Result<std::net::SocketAddr, String> {
+    let addr = match text.parse::<u16>() {
+        Ok(port) => std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+        Err(_) => text.parse::<std::net::SocketAddr>().map_err(|_| {
+            format!("--metrics {text:?}: expected a port (9464) or an address with a port (127.0.0.1:9464, [::1]:9464)")
+        })?,
+    };
+    if !addr.ip().is_loopback() && !allow_remote {
+        return Err(format!(
+            "--metrics {addr} is not a loopback address: add --metrics-allow-remote to serve metrics to other hosts"
+        ));
+    }
+    Ok(addr)
 }
 
 /// Re-reads the profile from the configuration file, as saved.

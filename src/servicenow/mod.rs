@@ -31,6 +31,7 @@ mod record;
 mod response;
 mod schema;
 mod transport;
+pub use transport::rate_limited_total;
 
 use std::time::Duration;
 

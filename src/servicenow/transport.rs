@@ -162,6 +162,9 @@ impl Client {
         inner.pause.wait().await;
         permit.sending();
         let result = self.exchange(req, builder).await;
+        if matches!(result, Err(Error::RateLimited { .. })) {
+            RATE_LIMITED.fetch_add(1, Ordering::Relaxed);
+        }
         permit.finish(limiter_outcome(req, &result));
         result
     }
@@ -197,6 +200,15 @@ impl Client {
         let body = response::classify(ctx, status, &headers, &body, req.want_result, unix_now())?;
         Ok(Response { headers, body })
     }
+}
+
+/// 429 answers of ServiceNow in this process, for `nowsync run --metrics`
+/// (`nowsync_servicenow_throttled_total`): one engine per `run` process, so it is the engine's.
+pub static RATE_LIMITED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// 429 answers so far (see [`RATE_LIMITED`]).
+pub fn rate_limited_total() -> u64 {
+    RATE_LIMITED.load(Ordering::Relaxed)
 }
 
 /// What one exchange teaches the limiter. Any answer of the instance is a latency sample, its

@@ -356,3 +356,87 @@ async fn under_systemd_the_log_goes_to_the_journal_stream_without_timestamps() {
     let text = std::fs::read_to_string(file).unwrap();
     assert!(text.contains("serving the engine's socket"), "{text}");
 }
+
+/// `run --metrics`: Prometheus text scraped during a cycle and after it, every name `nowsync_`.
+#[tokio::test]
+async fn run_serves_prometheus_metrics_scraped_during_a_cycle() {
+    use tokio::io::AsyncBufReadExt;
+    let env = setup(300, 20, 20, 3).await;
+    let mut cmd = tokio::process::Command::new(super::super::support::BIN);
+    cmd.arg("--config")
+        .arg(env.ws.config())
+        .arg("--data-dir")
+        .arg(env.ws.data_dir())
+        .args(["run", "--metrics", "127.0.0.1:0"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    for (k, v) in &env.env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut stderr = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let url = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(line) = stderr.next_line().await.unwrap() {
+            if let Some(url) = line.strip_prefix("metrics on ") {
+                return url.to_owned();
+            }
+        }
+        panic!("run ended before serving metrics");
+    })
+    .await
+    .unwrap();
+    assert!(
+        url.starts_with("http://127.0.0.1:") && url.ends_with("/metrics"),
+        "{url}"
+    );
+    let scrape = || async {
+        let response = reqwest::get(&url).await.unwrap();
+        assert!(response.status().is_success());
+        let text = response.text().await.unwrap();
+        for line in text.lines().filter(|l| !l.is_empty() && !l.starts_with('#')) {
+            assert!(line.starts_with("nowsync_"), "every metric is nowsync_: {line}");
+        }
+        text
+    };
+    let path = socket_of(&env).await;
+    let (mut client, _) = Client::attach(&path, "test").await.unwrap();
+    next_matching(&mut client, "an object done", |f| {
+        matches!(
+            f,
+            ServerFrame::Event {
+                event: WireEvent::ObjectDone { .. }
+            }
+        )
+    })
+    .await;
+    let during = scrape().await;
+    assert!(during.contains("nowsync_objects_total{"), "{during}");
+    assert!(
+        !during.contains("nowsync_cycles_total{"),
+        "the cycle is not over: {during}"
+    );
+    next_matching(&mut client, "the cycle's end", finished(false)).await;
+    let after = scrape().await;
+    assert!(
+        after.contains(r#"nowsync_cycles_total{kind="initial",outcome="object_failures"} 1"#)
+            || after.contains(r#"nowsync_cycles_total{kind="initial",outcome="success"} 1"#),
+        "{after}"
+    );
+    assert!(
+        after.contains("nowsync_failures_total{code=\""),
+        "planted failures by code: {after}"
+    );
+    let value = |name: &str| -> f64 {
+        after
+            .lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse().ok()))
+            .unwrap_or_else(|| panic!("{name} in {after}"))
+    };
+    assert!(value("nowsync_servicenow_writes_total ") > 0.0);
+    assert!(value("nowsync_last_successful_cycle_timestamp_seconds ") > 1.7e9);
+    assert!(value("nowsync_cycle_duration_seconds_count ") >= 1.0);
+    assert_eq!(value("nowsync_quarantined "), 0.0);
+    assert!(after.contains("nowsync_servicenow_throttled_total"), "{after}");
+}
