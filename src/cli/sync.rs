@@ -72,26 +72,6 @@ fn op_lines(op: &sync::Op) -> Lines {
     lines
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn metrics_listen_on_loopback_unless_told() {
-        assert_eq!(
-            super::metrics_addr("9464", false).unwrap().to_string(),
-            "127.0.0.1:9464"
-        );
-        assert_eq!(super::metrics_addr("[::1]:9", false).unwrap().to_string(), "[::1]:9");
-        let refused = super::metrics_addr("0.0.0.0:9464", false).unwrap_err();
-        assert!(refused.contains("--metrics-allow-remote"), "{refused}");
-        assert!(super::metrics_addr("0.0.0.0:9464", true).is_ok());
-        assert!(
-            super::metrics_addr("localhost", false)
-                .unwrap_err()
-                .contains("expected a port")
-        );
-    }
-}
-
 fn in_sync(op: &sync::Op) -> bool {
     matches!(
         &op.kind,
@@ -489,5 +469,25 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn metrics_listen_on_loopback_unless_told() {
+        assert_eq!(
+            super::metrics_addr("9464", false).unwrap().to_string(),
+            "127.0.0.1:9464"
+        );
+        assert_eq!(super::metrics_addr("[::1]:9", false).unwrap().to_string(), "[::1]:9");
+        let refused = super::metrics_addr("0.0.0.0:9464", false).unwrap_err();
+        assert!(refused.contains("--metrics-allow-remote"), "{refused}");
+        assert!(super::metrics_addr("0.0.0.0:9464", true).is_ok());
+        assert!(
+            super::metrics_addr("localhost", false)
+                .unwrap_err()
+                .contains("expected a port")
+        );
     }
 }
