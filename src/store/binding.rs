@@ -60,3 +60,53 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 }
+
+/// A value the instance kept otherwise than it was sent: the digests of both
+/// ([`kept_digest`]), by row and field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kept {
+    pub sys_id: String,
+    pub field: String,
+    pub sent: String,
+    pub kept: String,
+}
+
+/// The digest a kept value is remembered by: the value is never stored.
+pub fn kept_digest(field: &str, value: &str) -> String {
+    crate::model::stable_hash(&["kept", field, value])
+}
+
+impl Store {
+    /// Every remembered normalisation.
+    pub fn kept(&self) -> Result<Vec<Kept>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT sys_id, field, sent, kept FROM kept")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(Kept {
+                    sys_id: r.get(0)?,
+                    field: r.get(1)?,
+                    sent: r.get(2)?,
+                    kept: r.get(3)?,
+                })
+            })
+            .and_then(Iterator::collect)
+            .map_err(|e| self.err(e))?;
+        Ok(rows)
+    }
+
+    /// Remembers what the instance kept of the fields just written to `sys_id`.
+    pub fn set_kept(&self, kept: &[Kept]) -> Result<(), StoreError> {
+        let conn = self.conn();
+        for k in kept {
+            conn.execute(
+                "INSERT OR REPLACE INTO kept (sys_id, field, sent, kept) VALUES (?1, ?2, ?3, ?4)",
+                params![k.sys_id, k.field, k.sent, k.kept],
+            )
+            .map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+}

@@ -78,6 +78,12 @@ const MIGRATIONS: &[&str] = &[
         id INTEGER PRIMARY KEY CHECK (id = 1), instance_url TEXT NOT NULL, instance_id TEXT,
         tenant_id TEXT NOT NULL, service_principal_id TEXT NOT NULL, graph_url TEXT NOT NULL,
         bound TEXT NOT NULL);",
+    // 8: issue 12, idempotent against the instance's normalisation: a value the instance kept
+    // otherwise than it was sent (4-byte characters as '?', cut to the field's length, a
+    // canonical choice value), by row and field, both as digests (never the values).
+    "CREATE TABLE kept (
+        sys_id TEXT NOT NULL, field TEXT NOT NULL, sent TEXT NOT NULL, kept TEXT NOT NULL,
+        PRIMARY KEY (sys_id, field));",
 ];
 
 /// The schema version these migrations make.

@@ -27,7 +27,7 @@ mod ops;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-pub use binding::Binding;
+pub use binding::{Binding, Kept, kept_digest};
 pub use cache::{ObjectValue, Seen};
 pub use csv::{LOG_COLUMNS, csv_cell, csv_field, csv_table, log_csv};
 pub use lock::ProfileLock;

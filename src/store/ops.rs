@@ -231,7 +231,7 @@ impl Store {
             ResetScope::Quarantine => "DELETE FROM quarantine;",
             ResetScope::Full => {
                 "DELETE FROM watermarks; DELETE FROM failures; DELETE FROM quarantine; DELETE FROM staged_deletes;
-                 DELETE FROM links; DELETE FROM binding;"
+                 DELETE FROM links; DELETE FROM binding; DELETE FROM kept;"
             }
         };
         self.conn().execute_batch(sql).map_err(|e| self.err(e))

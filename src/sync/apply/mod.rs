@@ -35,7 +35,7 @@ use super::outcome::FailureCode;
 use super::safety::{Halt, Write};
 use crate::model::SysId;
 use crate::servicenow::{self, Error};
-use crate::store::StoreError;
+use crate::store::{Kept, StoreError, kept_digest};
 
 /// (type, source id) → sys_id.
 pub type Links = HashMap<(ObjectType, String), String>;
@@ -188,19 +188,36 @@ fn refusal_code(e: &Error) -> FailureCode {
     }
 }
 
-async fn send(client: servicenow::Client, r: Request) -> Result<Option<String>, Error> {
-    match (r.method, r.sys_id) {
-        ("POST", _) => client
-            .create(&r.table, &r.body)
-            .await
-            .map(|rec| rec.sys_id().map(|s| s.to_string())),
-        ("PATCH", Some(id)) => client
-            .update(&r.table, &id, &r.body)
-            .await
-            .map(|_| Some(id.to_string())),
-        (_, Some(id)) => client.delete(&r.table, &id).await.map(|()| None),
-        (_, None) => Ok(None),
-    }
+/// Sends one write; the row's sys_id and what the instance kept otherwise than sent.
+async fn send(client: servicenow::Client, r: Request) -> Result<(Option<String>, Vec<Kept>), Error> {
+    let stored = match (r.method, &r.sys_id) {
+        ("POST", _) => client.create(&r.table, &r.body).await?,
+        ("PATCH", Some(id)) => client.update(&r.table, id, &r.body).await?,
+        (_, Some(id)) => return client.delete(&r.table, id).await.map(|()| (None, Vec::new())),
+        (_, None) => return Ok((None, Vec::new())),
+    };
+    let Some(sys_id) = stored.sys_id().map(|s| s.to_string()) else {
+        return Ok((None, Vec::new()));
+    };
+    Ok((sys_id.clone().into(), kept(&sys_id, &r.body, &stored)))
+}
+
+/// The fields the instance stored otherwise than they were sent (servicenow.md §13 #6: 4-byte
+/// characters as '?' on MariaDB-backed instances, strings cut to the field's length, choice
+/// values canonicalised), remembered so the next comparison does not write them again.
+fn kept(sys_id: &str, sent: &Map<String, Value>, stored: &servicenow::Record) -> Vec<Kept> {
+    sent.iter()
+        .filter_map(|(field, v)| {
+            let sent = v.as_str()?;
+            let kept = stored.value(field)?;
+            (kept != sent).then(|| Kept {
+                sys_id: sys_id.to_owned(),
+                field: field.clone(),
+                sent: kept_digest(field, sent),
+                kept: kept_digest(field, &kept),
+            })
+        })
+        .collect()
 }
 
 impl<'a> Applier<'a> {
@@ -309,8 +326,9 @@ impl<'a> Applier<'a> {
             };
             stats.writes += 1;
             let outcome = match result {
-                Ok(sys_id) => {
+                Ok((sys_id, kept)) => {
                     self.cx.store.intent_done(intent, sys_id.as_deref())?;
+                    self.cx.store.set_kept(&kept)?;
                     self.halt.success(&write);
                     Outcome::Done(sys_id)
                 }

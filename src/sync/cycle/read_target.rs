@@ -108,6 +108,12 @@ pub(super) async fn read_target(
         (source, target, CycleKind::Incremental)
     };
     target.integration_account = Some(identity.integration_account);
+    target.kept = cx
+        .store
+        .kept()?
+        .into_iter()
+        .map(|k| ((k.sys_id, k.field), (k.sent, k.kept)))
+        .collect();
     let full = kind == CycleKind::Initial;
     target.taken = unique::taken(&cx.snow, &cx.profile.mappings, &source, &target, full, now, seed).await?;
     Ok(Read {

@@ -94,6 +94,11 @@ pub struct Target {
     /// The sys_id of the integration account (the `sys_user` row nowsync signs in as): never
     /// matched, written or deprovisioned (DESIGN.md "Configuration").
     pub integration_account: Option<String>,
+    /// (sys_id, field) → (digest of the value sent, digest of the value the instance kept)
+    /// when they differed (issue 12: the instance normalises some values as it stores them;
+    /// `store::kept_digest`): a field whose desired value is what was sent and whose row
+    /// still holds what was kept is in sync.
+    pub kept: HashMap<(String, String), (String, String)>,
     /// (field, lower-cased value) of matching values whose lookup could not run this cycle
     /// (an incremental read by value): an object that would be created on such a value fails
     /// instead — never create when the lookup did not run.

@@ -265,6 +265,16 @@ fn same(old: Option<&str>, new: &str, is_bool: bool) -> bool {
     }
 }
 
+/// Whether the row holds what the instance kept when `new` was last sent to it (issue 12,
+/// servicenow.md §13 #6: 4-byte characters as '?', strings cut, choices canonicalised).
+fn kept_as_sent(target: &Target, row: &Row, field: &str, new: &str) -> bool {
+    let Some((sent, kept)) = target.kept.get(&(row.sys_id.clone(), field.to_owned())) else {
+        return false;
+    };
+    let now = row.get(field).unwrap_or_default();
+    *sent == crate::store::kept_digest(field, new) && *kept == crate::store::kept_digest(field, now)
+}
+
 fn diff_kind(
     ot: ObjectType,
     row: &Row,
@@ -278,7 +288,7 @@ fn diff_kind(
     let mut enabling = false;
     for (f, new) in fields {
         let is_bool = target.booleans.contains(&(table.to_owned(), f.clone())) || f == "active";
-        if same(row.get(&f), &new, is_bool) {
+        if same(row.get(&f), &new, is_bool) || kept_as_sent(target, row, &f, &new) {
             continue;
         }
         if f == "active" {

@@ -12,6 +12,7 @@ mod identity;
 mod initial;
 mod intents;
 mod matrix;
+mod normalised;
 mod on_demand;
 mod ops;
 mod options;
