@@ -13,12 +13,12 @@ use std::time::{Duration, Instant};
 use crate::support::BIN;
 
 /// A tmux server of its own (its own socket), killed on drop.
-struct Tmux {
+pub(crate) struct Tmux {
     socket: String,
 }
 
 impl Tmux {
-    fn start(command: &str, env: &[(&str, &str)]) -> Tmux {
+    pub(crate) fn start(command: &str, env: &[(&str, &str)]) -> Tmux {
         let socket = format!("nowsync-e2e-{}-{}", std::process::id(), rand_suffix());
         let tmux = Tmux { socket };
         let mut args = vec![
@@ -45,7 +45,7 @@ impl Tmux {
         tmux
     }
 
-    fn cmd(&self, args: &[&str]) -> std::process::Output {
+    pub(crate) fn cmd(&self, args: &[&str]) -> std::process::Output {
         Command::new("tmux")
             .arg("-L")
             .arg(&self.socket)
@@ -54,7 +54,7 @@ impl Tmux {
             .expect("tmux runs (install it: apt-get install tmux)")
     }
 
-    fn keys(&self, keys: &[&str]) {
+    pub(crate) fn keys(&self, keys: &[&str]) {
         for k in keys {
             self.cmd(&["send-keys", "-t", "e2e", k]);
             // Separate keys so a lone Esc is not read as the start of an Alt sequence.
@@ -62,18 +62,25 @@ impl Tmux {
         }
     }
 
-    fn capture(&self) -> String {
+    pub(crate) fn capture(&self) -> String {
         String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
     }
 
-    fn display(&self, format: &str) -> String {
+    /// The pane with its styling as escape sequences (`capture-pane -e`): what the console
+    /// left on the terminal, SGR included.
+    pub(crate) fn capture_escaped(&self) -> String {
+        let out = self.cmd(&["capture-pane", "-p", "-e", "-t", "e2e"]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub(crate) fn display(&self, format: &str) -> String {
         String::from_utf8_lossy(&self.cmd(&["display-message", "-p", "-t", "e2e", format]).stdout)
             .trim()
             .to_owned()
     }
 
     /// Waits until the pane shows every one of `texts`; panics with the pane otherwise.
-    fn wait_for(&self, step: &str, texts: &[&str], timeout: Duration) -> String {
+    pub(crate) fn wait_for(&self, step: &str, texts: &[&str], timeout: Duration) -> String {
         let start = Instant::now();
         loop {
             let pane = self.capture();

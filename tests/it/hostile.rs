@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use super::engine::{Env, options, setup_with};
 use super::support::{files_under, text};
 
-fn corpus() -> Vec<String> {
+pub(crate) fn corpus() -> Vec<String> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/hostile/corpus.json");
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let mut strings: Vec<String> = doc["strings"]
@@ -67,7 +67,7 @@ async fn post_graph(env: &Env, path: &str, body: Value) -> Value {
 /// Plants the corpus: a user per string (display name, title, department), some with the
 /// query characters in their UPN or mail; a few groups named with it, assigned, with members.
 /// Returns (user id → UPN).
-async fn plant(env: &Env, corpus: &[String]) -> HashMap<String, String> {
+pub(crate) async fn plant(env: &Env, corpus: &[String]) -> HashMap<String, String> {
     let mut users = HashMap::new();
     let upn_tricks = ["q^ORactive=true", "q^NQuser_name=admin", "q,comma", "q%25pct", "q=eq"];
     for (i, s) in corpus.iter().enumerate() {
