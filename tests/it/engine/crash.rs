@@ -58,12 +58,15 @@ async fn kill_after(env: &Env, writes: u64) -> (u64, bool) {
     (env.writes().await - before, running)
 }
 
-/// `KILLS_PER_CYCLE` kills of one cycle, each after a few more writes, then a run to the end.
-async fn kills(env: &Env, cycle: &str, landed: &mut Vec<(String, u64, u64)>) {
+/// `KILLS_PER_CYCLE` kills of one cycle, then a run to the end. Each run resumes what the one
+/// before left, so a kill after an even share of the cycle's `total` writes (the uninterrupted
+/// run's count, less the ~3 writes still in flight when a kill lands) moves a little further on
+/// each time: the kills spread over the write phases (users, groups, memberships, managers),
+/// mid-request included. The margin of five shares keeps the last kills inside the cycle.
+async fn kills(env: &Env, cycle: &str, total: u64, landed: &mut Vec<(String, u64, u64)>) {
+    let share = (total / (KILLS_PER_CYCLE + 5)).saturating_sub(3).max(1);
     for i in 0..KILLS_PER_CYCLE {
-        // A few more writes each time, so the kills land all over the write phases (users,
-        // groups, memberships, managers), mid-request included.
-        let target = 1 + i % 4;
+        let target = share + i % 2;
         let (moved, running) = kill_after(env, target).await;
         assert!(
             running && moved >= target,
@@ -82,17 +85,21 @@ async fn kills(env: &Env, cycle: &str, landed: &mut Vec<(String, u64, u64)>) {
 async fn sigkill_at_fifty_points_over_initial_and_incremental_cycles_converges() {
     // The reference: uninterrupted runs on the same world (same seed and sizes).
     let reference = setup(400, 30, 60, 3).await;
+    let start = reference.writes().await;
     reference.sync(&[]).await;
+    let initial_writes = reference.writes().await - start;
     change(&reference).await;
+    let start = reference.writes().await;
     let (_, r) = reference.sync(&[]).await;
+    let incremental_writes = reference.writes().await - start;
     assert_eq!(r["kind"], "incremental");
     let expected = reference.state().await;
 
     let env = setup(400, 30, 60, 3).await;
     let mut landed = Vec::new();
-    kills(&env, "initial", &mut landed).await;
+    kills(&env, "initial", initial_writes, &mut landed).await;
     change(&env).await;
-    kills(&env, "incremental", &mut landed).await;
+    kills(&env, "incremental", incremental_writes, &mut landed).await;
     assert_eq!(env.state().await, expected);
     // And it stays there.
     env.reset_stats().await;
@@ -101,7 +108,7 @@ async fn sigkill_at_fifty_points_over_initial_and_incremental_cycles_converges()
     assert_eq!(env.writes().await, 0, "{quiet}");
     let moved: Vec<String> = landed.iter().map(|(c, i, m)| format!("{c}#{i}:{m}")).collect();
     println!(
-        "50 SIGKILLs (400 users, 30 groups, 60 pre-existing rows, 3 ms latency), writes seen between start and kill: {}",
+        "50 SIGKILLs (400 users, 30 groups, 60 pre-existing rows, 3 ms latency; uninterrupted: {initial_writes} initial, {incremental_writes} incremental writes), writes seen between start and kill: {}",
         moved.join(" ")
     );
 }
