@@ -34,7 +34,7 @@ async fn change(env: &Env) {
 
 /// One `sync --once`, killed once the simulator counted `writes` more writes. Returns
 /// (writes counted when the kill was sent, whether the process was still running then).
-async fn kill_after(env: &Env, writes: u64) -> (u64, bool) {
+pub(super) async fn kill_after(env: &Env, writes: u64) -> (u64, bool) {
     let mut cmd = tokio::process::Command::new(BIN);
     cmd.arg("--config")
         .arg(env.ws.config())

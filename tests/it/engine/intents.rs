@@ -5,12 +5,9 @@
 //! twice; a membership whose write failed is added, one whose answer was lost is not added
 //! again.
 
-use std::time::Duration;
-
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::super::support::BIN;
 use super::{Env, State, options, setup_with};
 
 async fn faults(env: &Env, body: Value) {
@@ -130,30 +127,11 @@ async fn a_create_whose_answer_was_lost_is_matched_not_created_again_by_an_incre
     env.state().await; // panics on a duplicate
 }
 
-/// `sync --once` of `env`, killed once the simulator counted `writes` more writes; returns
-/// whether the kill landed before the cycle finished, with writes in flight.
+/// Whether a `sync --once` killed after `writes` more writes landed before the cycle finished,
+/// with writes in flight.
 async fn killed_after(env: &Env, writes: u64) -> bool {
-    let mut cmd = tokio::process::Command::new(BIN);
-    cmd.arg("--config")
-        .arg(env.ws.config())
-        .arg("--data-dir")
-        .arg(env.ws.data_dir())
-        .args(["sync", "--once"])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    for (k, v) in &env.env {
-        cmd.env(k, v);
-    }
-    let before = env.writes().await;
-    let mut child = cmd.spawn().unwrap();
-    while env.writes().await < before + writes && child.try_wait().unwrap().is_none() {
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
-    let running = child.try_wait().unwrap().is_none();
-    child.start_kill().unwrap();
-    let _ = child.wait().await;
-    running && env.writes().await > before
+    let (moved, running) = super::crash::kill_after(env, writes).await;
+    running && moved > 0
 }
 
 #[tokio::test]
