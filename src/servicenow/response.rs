@@ -26,79 +26,131 @@ pub fn classify(
     now_unix: u64,
 ) -> Result<Option<Value>, Error> {
     let ctx = ctx.with_headers(headers);
-    let text = String::from_utf8_lossy(body);
-    let json_type = headers
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.to_ascii_lowercase().contains("json"));
-    let parsed: Option<Value> = serde_json::from_slice(body).ok();
+    let body = Body::read(headers, body);
     // A hibernating developer instance answers an HTML page, status < 400 (spec §7), possibly
     // behind a redirect: name it whatever the status.
-    if parsed.is_none() && is_hibernation(&text) {
+    if body.parsed.is_none() && is_hibernation(&body.text) {
         return Err(Error::Hibernating { ctx });
     }
-    let sn_error = parsed.as_ref().and_then(|v| v.get("error")).map(error_text);
-    let message = || {
-        sn_error
-            .clone()
-            .map(|(m, d)| join(&m, d.as_deref()))
-            .unwrap_or_else(|| snippet(&text))
-    };
     match status {
         204 => Ok(None),
-        202 if body.iter().all(u8::is_ascii_whitespace) => Err(Error::AcceptedEmpty { ctx }),
-        200..=299 => match parsed {
-            // A transaction cancelled while it ran (its quota): the rows so far, then the
-            // error (servicenow.md §13 #1). Never a result.
-            Some(v) if want_result && v.get("result").is_some() && v.get("error").is_some_and(|e| !e.is_null()) => {
-                Err(Error::Cancelled {
-                    ctx,
-                    status,
-                    rows: v.get("result").and_then(Value::as_array).map_or(0, Vec::len),
-                    message: message(),
-                })
-            }
-            Some(v) if !want_result => Ok(Some(v)),
-            Some(v) if v.get("result").is_some() => Ok(Some(v)),
-            Some(v) if v.get("error").is_some() => Err(Error::Status {
+        202 if body.raw.iter().all(u8::is_ascii_whitespace) => Err(Error::AcceptedEmpty { ctx }),
+        200..=299 => success(ctx, status, headers, body, want_result),
+        300..=399 => redirected(ctx, status, headers),
+        _ => failure(ctx, status, headers, body, now_unix),
+    }
+}
+
+/// A response's body, read once: its text, its JSON if it parses, and ServiceNow's error object.
+struct Body<'a> {
+    raw: &'a [u8],
+    text: std::borrow::Cow<'a, str>,
+    /// The `Content-Type` says JSON.
+    json_type: bool,
+    parsed: Option<Value>,
+    /// `{"error":{message,detail}}`'s message and detail.
+    sn_error: Option<(String, Option<String>)>,
+}
+
+impl<'a> Body<'a> {
+    fn read(headers: &HeaderMap, raw: &'a [u8]) -> Self {
+        let json_type = headers
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.to_ascii_lowercase().contains("json"));
+        let parsed: Option<Value> = serde_json::from_slice(raw).ok();
+        let sn_error = parsed.as_ref().and_then(|v| v.get("error")).map(error_text);
+        Body {
+            raw,
+            text: String::from_utf8_lossy(raw),
+            json_type,
+            parsed,
+            sn_error,
+        }
+    }
+
+    /// ServiceNow's error message with its detail, else the start of the body.
+    fn message(&self) -> String {
+        self.sn_error
+            .as_ref()
+            .map(|(m, d)| join(m, d.as_deref()))
+            .unwrap_or_else(|| snippet(&self.text))
+    }
+
+    /// A body meant as JSON that did not parse: one cut short.
+    fn looks_truncated(&self) -> bool {
+        self.json_type || self.text.trim_start().starts_with(['{', '[']) || self.raw.is_empty()
+    }
+}
+
+/// A 2xx: a result, the JSON a batch or OAuth call wants, or why it is neither.
+fn success(
+    ctx: Context,
+    status: u16,
+    headers: &HeaderMap,
+    body: Body<'_>,
+    want_result: bool,
+) -> Result<Option<Value>, Error> {
+    let message = body.message();
+    match body.parsed {
+        // A transaction cancelled while it ran (its quota): the rows so far, then the
+        // error (servicenow.md §13 #1). Never a result.
+        Some(v) if want_result && v.get("result").is_some() && v.get("error").is_some_and(|e| !e.is_null()) => {
+            Err(Error::Cancelled {
                 ctx,
                 status,
-                message: message(),
-            }),
-            Some(_) => Err(Error::NotServiceNow {
-                ctx,
-                what: format!("JSON without \"result\" (status {status})"),
-            }),
-            None if json_type || text.trim_start().starts_with(['{', '[']) || body.is_empty() => {
-                let detail = match serde_json::from_slice::<Value>(body) {
-                    Err(e) => format!("{} bytes: {e}", body.len()),
-                    Ok(_) => format!("{} bytes", body.len()),
-                };
-                Err(Error::Truncated { ctx, detail })
-            }
-            None => Err(Error::NotServiceNow {
-                ctx,
-                what: describe_non_json(status, headers, &text),
-            }),
-        },
-        300..=399 => {
-            let to = headers
-                .get(reqwest::header::LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("?");
-            if is_hibernation(to) {
-                return Err(Error::Hibernating { ctx });
-            }
-            Err(Error::NotServiceNow {
-                ctx,
-                what: format!("status {status}, redirected to {to}"),
+                rows: v.get("result").and_then(Value::as_array).map_or(0, Vec::len),
+                message,
             })
         }
-        401 => Err(Error::Unauthorized {
+        Some(v) if !want_result => Ok(Some(v)),
+        Some(v) if v.get("result").is_some() => Ok(Some(v)),
+        Some(v) if v.get("error").is_some() => Err(Error::Status { ctx, status, message }),
+        Some(_) => Err(Error::NotServiceNow {
             ctx,
-            message: message(),
+            what: format!("JSON without \"result\" (status {status})"),
         }),
-        413 | 414 | 431 => Err(Error::TooLarge {
+        None if body.looks_truncated() => {
+            let detail = match serde_json::from_slice::<Value>(body.raw) {
+                Err(e) => format!("{} bytes: {e}", body.raw.len()),
+                Ok(_) => format!("{} bytes", body.raw.len()),
+            };
+            Err(Error::Truncated { ctx, detail })
+        }
+        None => Err(Error::NotServiceNow {
+            ctx,
+            what: describe_non_json(status, headers, &body.text),
+        }),
+    }
+}
+
+/// A 3xx: the hibernation page's address, or not the instance's API answering.
+fn redirected(ctx: Context, status: u16, headers: &HeaderMap) -> Result<Option<Value>, Error> {
+    let to = headers
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("?");
+    if is_hibernation(to) {
+        return Err(Error::Hibernating { ctx });
+    }
+    Err(Error::NotServiceNow {
+        ctx,
+        what: format!("status {status}, redirected to {to}"),
+    })
+}
+
+/// A 4xx or 5xx (or any other status): the instance's verdict, or whoever answered in its stead.
+fn failure(
+    ctx: Context,
+    status: u16,
+    headers: &HeaderMap,
+    body: Body<'_>,
+    now_unix: u64,
+) -> Result<Option<Value>, Error> {
+    let message = body.message();
+    Err(match status {
+        401 => Error::Unauthorized { ctx, message },
+        413 | 414 | 431 => Error::TooLarge {
             ctx,
             status,
             what: match status {
@@ -107,45 +159,31 @@ pub fn classify(
                 _ => "Request Header Fields Too Large",
             }
             .to_owned(),
-        }),
-        429 => Err(Error::RateLimited {
+        },
+        429 => Error::RateLimited {
             ctx,
-            message: message(),
+            message,
             retry_after: retry_after(headers, now_unix),
-        }),
-        500..=599 => Err(Error::Server {
-            ctx,
-            status,
-            message: message(),
-        }),
+        },
+        500..=599 => Error::Server { ctx, status, message },
         // Load balancers and proxies answer 4xx in HTML too; only a ServiceNow error body makes
         // these the instance's verdict on our request.
-        _ if sn_error.is_none() && status != 400 => Err(Error::NotServiceNow {
+        _ if body.sn_error.is_none() && status != 400 => Error::NotServiceNow {
             ctx,
-            what: describe_non_json(status, headers, &text),
-        }),
-        400 => Err(Error::BadRequest {
-            ctx,
-            message: message(),
-        }),
+            what: describe_non_json(status, headers, &body.text),
+        },
+        400 => Error::BadRequest { ctx, message },
         403 => {
-            let (message, detail) = sn_error.unwrap_or_default();
-            Err(Error::Forbidden {
+            let (message, detail) = body.sn_error.unwrap_or_default();
+            Error::Forbidden {
                 ctx,
                 message: join(&message, detail.as_deref()),
                 detail,
-            })
+            }
         }
-        404 => Err(Error::NotFound {
-            ctx,
-            message: message(),
-        }),
-        _ => Err(Error::Status {
-            ctx,
-            status,
-            message: message(),
-        }),
-    }
+        404 => Error::NotFound { ctx, message },
+        _ => Error::Status { ctx, status, message },
+    })
 }
 
 /// Whether a 401's `WWW-Authenticate` challenges for Bearer only: the instance's REST API access

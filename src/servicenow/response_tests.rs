@@ -38,147 +38,161 @@ fn success_shapes() {
     assert!(run(204, &[], "").unwrap().is_none());
 }
 
+const JSON: Headers = &[
+    ("content-type", "application/json;charset=UTF-8"),
+    ("x-transaction-id", "a1b2c3"),
+];
+const HTML: Headers = &[("content-type", "text/html")];
+const E401: &str = r#"{"error":{"message":"User is not authenticated","detail":"Required to provide Auth information"},"status":"failure"}"#;
+const E403: &str = r#"{"error":{"message":"Operation Failed","detail":"ACL Exception Update Failed due to security constraints"},"status":"failure"}"#;
+const E404: &str = r#"{"error":{"message":"No Record found","detail":null},"status":"failure"}"#;
+const E429: &str = r#"{"error":{"message":"Rate limit exceeded","detail":"Rate limit of 100 requests per hour for Table API exceeded"},"status":"failure"}"#;
+const E400: &str =
+    r#"{"error":{"message":"Requested URI does not represent any resource","detail":null},"status":"failure"}"#;
+
+type Check = fn(&Error) -> bool;
+type Headers = &'static [(&'static str, &'static str)];
+
+/// Each status and body kind the instance (or whoever answers in its stead) sends: status,
+/// headers, body, the expected kind, transient, connection.
+const CASES: &[(u16, Headers, &str, Check, bool, bool)] = &[
+    (400, JSON, E400, |e| matches!(e, Error::BadRequest { .. }), false, false),
+    (
+        400,
+        HTML,
+        "<html>Request header is too large</html>",
+        |e| matches!(e, Error::BadRequest { .. }),
+        false,
+        false,
+    ),
+    (
+        401,
+        JSON,
+        E401,
+        |e| matches!(e, Error::Unauthorized { .. }),
+        false,
+        true,
+    ),
+    (
+        403,
+        JSON,
+        E403,
+        |e| matches!(e, Error::Forbidden { detail: Some(d), .. } if d.contains("ACL")),
+        false,
+        false,
+    ),
+    (404, JSON, E404, |e| matches!(e, Error::NotFound { .. }), false, false),
+    (
+        404,
+        HTML,
+        "<html>Not Found</html>",
+        |e| matches!(e, Error::NotServiceNow { .. }),
+        false,
+        true,
+    ),
+    (
+        429,
+        JSON,
+        E429,
+        |e| e.retry_after().is_none() && matches!(e, Error::RateLimited { .. }),
+        true,
+        false,
+    ),
+    (202, &[], "", |e| matches!(e, Error::AcceptedEmpty { .. }), true, false),
+    (
+        202,
+        &[],
+        "  \n",
+        |e| matches!(e, Error::AcceptedEmpty { .. }),
+        true,
+        false,
+    ),
+    (
+        500,
+        JSON,
+        r#"{"error":{"message":"boom","detail":"x"}}"#,
+        |e| matches!(e, Error::Server { status: 500, .. }),
+        true,
+        false,
+    ),
+    (
+        502,
+        HTML,
+        "<html>Bad Gateway</html>",
+        |e| matches!(e, Error::Server { status: 502, .. }),
+        true,
+        false,
+    ),
+    (
+        503,
+        &[],
+        "",
+        |e| matches!(e, Error::Server { status: 503, .. }),
+        true,
+        false,
+    ),
+    (
+        200,
+        HTML,
+        "<html><body>Welcome to our login page</body></html>",
+        |e| matches!(e, Error::NotServiceNow { .. }),
+        false,
+        true,
+    ),
+    (
+        200,
+        HTML,
+        HIBERNATING,
+        |e| matches!(e, Error::Hibernating { .. }),
+        false,
+        true,
+    ),
+    (
+        302,
+        &[("location", "https://developer.servicenow.com/")],
+        "",
+        |e| matches!(e, Error::NotServiceNow { .. }),
+        false,
+        true,
+    ),
+    (
+        302,
+        &[("location", "https://x.service-now.com/hibernating.do")],
+        "",
+        |e| matches!(e, Error::Hibernating { .. }),
+        false,
+        true,
+    ),
+    (
+        200,
+        JSON,
+        r#"{"result":[{"sys_id":"abc","na"#,
+        |e| matches!(e, Error::Truncated { .. }),
+        true,
+        false,
+    ),
+    (200, JSON, "", |e| matches!(e, Error::Truncated { .. }), true, false),
+    (
+        200,
+        JSON,
+        r#"{"status":"ok","items":[]}"#,
+        |e| matches!(e, Error::NotServiceNow { .. }),
+        false,
+        true,
+    ),
+    (
+        405,
+        JSON,
+        r#"{"error":{"message":"Method not Supported","detail":null}}"#,
+        |e| matches!(e, Error::Status { status: 405, .. }),
+        false,
+        false,
+    ),
+];
+
 #[test]
 fn each_status_and_body_kind_is_classified() {
-    let j = json_h();
-    let html = [("content-type", "text/html")];
-    let e401 = r#"{"error":{"message":"User is not authenticated","detail":"Required to provide Auth information"},"status":"failure"}"#;
-    let e403 = r#"{"error":{"message":"Operation Failed","detail":"ACL Exception Update Failed due to security constraints"},"status":"failure"}"#;
-    let e404 = r#"{"error":{"message":"No Record found","detail":null},"status":"failure"}"#;
-    let e429 = r#"{"error":{"message":"Rate limit exceeded","detail":"Rate limit of 100 requests per hour for Table API exceeded"},"status":"failure"}"#;
-    let e400 =
-        r#"{"error":{"message":"Requested URI does not represent any resource","detail":null},"status":"failure"}"#;
-    type Check = fn(&Error) -> bool;
-    type Headers<'a> = &'a [(&'a str, &'a str)];
-    let cases: Vec<(u16, Headers, &str, Check, bool, bool)> = vec![
-        // status, headers, body, expected kind, transient, connection
-        (400, &j, e400, |e| matches!(e, Error::BadRequest { .. }), false, false),
-        (
-            400,
-            &html,
-            "<html>Request header is too large</html>",
-            |e| matches!(e, Error::BadRequest { .. }),
-            false,
-            false,
-        ),
-        (401, &j, e401, |e| matches!(e, Error::Unauthorized { .. }), false, true),
-        (
-            403,
-            &j,
-            e403,
-            |e| matches!(e, Error::Forbidden { detail: Some(d), .. } if d.contains("ACL")),
-            false,
-            false,
-        ),
-        (404, &j, e404, |e| matches!(e, Error::NotFound { .. }), false, false),
-        (
-            404,
-            &html,
-            "<html>Not Found</html>",
-            |e| matches!(e, Error::NotServiceNow { .. }),
-            false,
-            true,
-        ),
-        (
-            429,
-            &j,
-            e429,
-            |e| e.retry_after().is_none() && matches!(e, Error::RateLimited { .. }),
-            true,
-            false,
-        ),
-        (202, &[], "", |e| matches!(e, Error::AcceptedEmpty { .. }), true, false),
-        (
-            202,
-            &[],
-            "  \n",
-            |e| matches!(e, Error::AcceptedEmpty { .. }),
-            true,
-            false,
-        ),
-        (
-            500,
-            &j,
-            r#"{"error":{"message":"boom","detail":"x"}}"#,
-            |e| matches!(e, Error::Server { status: 500, .. }),
-            true,
-            false,
-        ),
-        (
-            502,
-            &html,
-            "<html>Bad Gateway</html>",
-            |e| matches!(e, Error::Server { status: 502, .. }),
-            true,
-            false,
-        ),
-        (
-            503,
-            &[],
-            "",
-            |e| matches!(e, Error::Server { status: 503, .. }),
-            true,
-            false,
-        ),
-        (
-            200,
-            &html,
-            "<html><body>Welcome to our login page</body></html>",
-            |e| matches!(e, Error::NotServiceNow { .. }),
-            false,
-            true,
-        ),
-        (
-            200,
-            &html,
-            HIBERNATING,
-            |e| matches!(e, Error::Hibernating { .. }),
-            false,
-            true,
-        ),
-        (
-            302,
-            &[("location", "https://developer.servicenow.com/")],
-            "",
-            |e| matches!(e, Error::NotServiceNow { .. }),
-            false,
-            true,
-        ),
-        (
-            302,
-            &[("location", "https://x.service-now.com/hibernating.do")],
-            "",
-            |e| matches!(e, Error::Hibernating { .. }),
-            false,
-            true,
-        ),
-        (
-            200,
-            &j,
-            r#"{"result":[{"sys_id":"abc","na"#,
-            |e| matches!(e, Error::Truncated { .. }),
-            true,
-            false,
-        ),
-        (200, &j, "", |e| matches!(e, Error::Truncated { .. }), true, false),
-        (
-            200,
-            &j,
-            r#"{"status":"ok","items":[]}"#,
-            |e| matches!(e, Error::NotServiceNow { .. }),
-            false,
-            true,
-        ),
-        (
-            405,
-            &j,
-            r#"{"error":{"message":"Method not Supported","detail":null}}"#,
-            |e| matches!(e, Error::Status { status: 405, .. }),
-            false,
-            false,
-        ),
-    ];
-    for (status, hdrs, body, check, transient, connection) in cases {
+    for &(status, hdrs, body, check, transient, connection) in CASES {
         let err = run(status, hdrs, body).expect_err(body);
         assert!(check(&err), "{status} {body}: got {err:?}");
         assert_eq!(err.is_transient(), transient, "{status} {body}: transient of {err:?}");
