@@ -162,6 +162,35 @@ fn attribute(
         problem("give exactly one of `source` (an attribute), `constant`, `expression` or `none = true`".into());
         return None;
     }
+    let source = mapping_source(a, catalogue, problem)?;
+    let apply = apply_of(a, problem);
+    let target_type = target_type_of(a, problem);
+    // Only a value read from the source can be null; a matching attribute is never cleared
+    // (an object without it cannot be matched).
+    if a.clear_when_null && (a.constant.is_some() || a.none) {
+        problem("clear_when_null needs a `source` or an `expression`: a constant or none is never null".into());
+    }
+    if a.clear_when_null && a.matching.is_some() {
+        problem("clear_when_null cannot be used on a matching attribute".into());
+    }
+    Some(AttributeMapping {
+        target: a.target.clone(),
+        source,
+        default_value: a.default.clone(),
+        apply,
+        matching: a.matching,
+        target_type,
+        clear_when_null: a.clear_when_null,
+    })
+}
+
+/// Where the value comes from: an attribute, a constant, an expression (compiled) or none.
+/// `None` when an expression does not compile (its problem reported).
+fn mapping_source(
+    a: &RawAttributeMapping,
+    catalogue: &Catalogue,
+    problem: &mut dyn FnMut(String),
+) -> Option<MappingSource> {
     let compile = |text: &str, problem: &mut dyn FnMut(String)| match Expression::compile(text, catalogue) {
         Ok(e) => Some(e),
         Err(e) => {
@@ -169,7 +198,7 @@ fn attribute(
             None
         }
     };
-    let source = if let Some(attr) = &a.source {
+    Some(if let Some(attr) = &a.source {
         let attr = attr.trim().trim_start_matches('[').trim_end_matches(']').to_string();
         let expression = compile(&format!("[{attr}]"), problem)?;
         MappingSource::Direct {
@@ -180,50 +209,59 @@ fn attribute(
         MappingSource::Constant(c.clone())
     } else if let Some(text) = &a.expression {
         let e = compile(text, problem)?;
-        if a.matching.is_some()
-            && matches!(
-                e.tree().kind,
-                ExprKind::Call {
-                    function: Function::SelectUniqueValue,
-                    ..
-                }
-            )
-        {
-            problem("SelectUniqueValue cannot be used on a matching attribute".into());
-        }
-        // A matching value is shown in the Match step and sent in lookups; a reference's value
-        // names the row it points at: neither can be hidden.
-        if e.uses(Function::Redact) && a.matching.is_some() {
-            problem(
-                "Redact cannot be used on a matching attribute: its value is looked up and shown in the Match step"
-                    .into(),
-            );
-        }
-        if e.uses(Function::Redact)
-            && a.target_type
-                .as_deref()
-                .is_some_and(|t| t.eq_ignore_ascii_case("reference"))
-        {
-            problem("Redact cannot be used on a reference: the referenced row is named by its value".into());
-        }
-        if a.matching.is_some() && (e.uses(Function::Guid) || e.uses(Function::RandomString)) {
-            problem(
-                "Guid() and RandomString() cannot be used on a matching attribute: a new value never matches".into(),
-            );
-        }
+        check_expression_use(a, &e, problem);
         MappingSource::Expression(e)
     } else {
         MappingSource::None
-    };
-    let apply = match a.apply.as_deref().map(str::to_ascii_lowercase).as_deref() {
+    })
+}
+
+/// The functions an attribute's role forbids in its expression.
+fn check_expression_use(a: &RawAttributeMapping, e: &Expression, problem: &mut dyn FnMut(String)) {
+    if a.matching.is_some()
+        && matches!(
+            e.tree().kind,
+            ExprKind::Call {
+                function: Function::SelectUniqueValue,
+                ..
+            }
+        )
+    {
+        problem("SelectUniqueValue cannot be used on a matching attribute".into());
+    }
+    // A matching value is shown in the Match step and sent in lookups; a reference's value
+    // names the row it points at: neither can be hidden.
+    if e.uses(Function::Redact) && a.matching.is_some() {
+        problem(
+            "Redact cannot be used on a matching attribute: its value is looked up and shown in the Match step".into(),
+        );
+    }
+    if e.uses(Function::Redact)
+        && a.target_type
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("reference"))
+    {
+        problem("Redact cannot be used on a reference: the referenced row is named by its value".into());
+    }
+    if a.matching.is_some() && (e.uses(Function::Guid) || e.uses(Function::RandomString)) {
+        problem("Guid() and RandomString() cannot be used on a matching attribute: a new value never matches".into());
+    }
+}
+
+fn apply_of(a: &RawAttributeMapping, problem: &mut dyn FnMut(String)) -> Apply {
+    match a.apply.as_deref().map(str::to_ascii_lowercase).as_deref() {
         None | Some("always") => Apply::Always,
         Some("on_create") => Apply::OnCreate,
         Some(other) => {
             problem(format!("apply = \"{other}\": use \"always\" or \"on_create\""));
             Apply::Always
         }
-    };
-    let target_type = match (
+    }
+}
+
+/// The target field's type; a reference with its table and how its row is found.
+fn target_type_of(a: &RawAttributeMapping, problem: &mut dyn FnMut(String)) -> TargetType {
+    match (
         a.target_type.as_deref().map(str::to_ascii_lowercase).as_deref(),
         &a.reference,
     ) {
@@ -259,22 +297,5 @@ fn attribute(
             ));
             TargetType::String
         }
-    };
-    // Only a value read from the source can be null; a matching attribute is never cleared
-    // (an object without it cannot be matched).
-    if a.clear_when_null && (a.constant.is_some() || a.none) {
-        problem("clear_when_null needs a `source` or an `expression`: a constant or none is never null".into());
     }
-    if a.clear_when_null && a.matching.is_some() {
-        problem("clear_when_null cannot be used on a matching attribute".into());
-    }
-    Some(AttributeMapping {
-        target: a.target.clone(),
-        source,
-        default_value: a.default.clone(),
-        apply,
-        matching: a.matching,
-        target_type,
-        clear_when_null: a.clear_when_null,
-    })
 }
