@@ -4,10 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::raw::{RawConfig, RawEntra, RawNotification, RawProfile, RawProvisioning, RawSecrets, RawServiceNow};
+use super::raw::{RawConfig, RawEntra, RawNotification, RawProfile, RawSecrets, RawServiceNow};
 use super::{
-    Cloud, Config, ConfigError, DeprovisionGroups, DeprovisionUsers, Entra, MissingReferenceMode, Notification,
-    Profile, Provisioning, ScopeMode, SecretsSettings, ServiceNow, ServiceNowAuth, SmtpTls,
+    Cloud, Config, ConfigError, Entra, Notification, Profile, SecretsSettings, ServiceNow, ServiceNowAuth, SmtpTls,
 };
 use crate::secrets::StoreChoice;
 use crate::servicenow::Instance;
@@ -107,6 +106,22 @@ impl Ctx {
             key: self.key(section, key),
             expected: expected.to_owned(),
         })
+    }
+
+    /// A key that takes one of a few words; absent, the first of `choices`.
+    fn choice<T: Copy>(
+        &self,
+        section: &str,
+        key: &str,
+        raw: Option<&str>,
+        choices: &[(&str, T)],
+        expected: &str,
+    ) -> Result<T, ConfigError> {
+        let word = raw.unwrap_or(choices[0].0);
+        match choices.iter().find(|(w, _)| *w == word) {
+            Some(&(_, value)) => Ok(value),
+            None => Err(self.invalid(section, key, word, expected)),
+        }
     }
 
     fn ranged(
@@ -219,13 +234,18 @@ impl Ctx {
         let tenant_id = guid("tenant_id", raw.tenant_id)?;
         let client_id = guid("client_id", raw.client_id)?;
         let service_principal_id = guid("service_principal_id", raw.service_principal_id)?;
-        let cloud = match raw.cloud.as_deref().unwrap_or("global") {
-            "global" => Cloud::Global,
-            "usgov" => Cloud::UsGov,
-            "usgov-dod" => Cloud::UsGovDod,
-            "china" => Cloud::China,
-            other => return Err(self.invalid(S, "cloud", other, "expected global, usgov, usgov-dod or china")),
-        };
+        let cloud = self.choice(
+            S,
+            "cloud",
+            raw.cloud.as_deref(),
+            &[
+                ("global", Cloud::Global),
+                ("usgov", Cloud::UsGov),
+                ("usgov-dod", Cloud::UsGovDod),
+                ("china", Cloud::China),
+            ],
+            "expected global, usgov, usgov-dod or china",
+        )?;
         Ok(Entra {
             tenant_id,
             client_id,
@@ -234,93 +254,6 @@ impl Ctx {
             authority_url: self.secure_url(S, "authority_url", raw.authority_url)?,
             graph_url: self.secure_url(S, "graph_url", raw.graph_url)?,
             network: self.network(S, raw.ca_file, raw.proxy)?,
-        })
-    }
-
-    fn provisioning(&self, raw: RawProvisioning) -> Result<Provisioning, ConfigError> {
-        const S: &str = "provisioning";
-        let d = Provisioning::default();
-        let scope = match raw.scope.as_deref().unwrap_or("assigned") {
-            "assigned" => ScopeMode::Assigned,
-            "all" => ScopeMode::All,
-            other => return Err(self.invalid(S, "scope", other, "expected \"assigned\" or \"all\"")),
-        };
-        let percent = match raw.deletion_threshold_percent {
-            None => None,
-            Some(p) if (1..=100).contains(&p) => Some(p as u8),
-            Some(p) => {
-                return Err(self.invalid(
-                    S,
-                    "deletion_threshold_percent",
-                    p,
-                    "expected a whole number from 1 to 100",
-                ));
-            }
-        };
-        let missing_reference = match raw.missing_reference.as_deref().unwrap_or("fail") {
-            "fail" => MissingReferenceMode::Fail,
-            "warn" => MissingReferenceMode::Warn,
-            "create" => MissingReferenceMode::Create,
-            other => {
-                return Err(self.invalid(
-                    S,
-                    "missing_reference",
-                    other,
-                    "expected \"fail\", \"warn\" or \"create\"",
-                ));
-            }
-        };
-        let escrow_retry_hours = match raw.escrow_retry_hours {
-            None => d.escrow_retry_hours.clone(),
-            Some(h)
-                if !h.is_empty()
-                    && h.len() <= 20
-                    && h.windows(2).all(|w| w[0] < w[1])
-                    && h.iter().all(|x| (1..=24 * 28).contains(x)) =>
-            {
-                h.into_iter().map(|x| x as u32).collect()
-            }
-            Some(h) => {
-                return Err(self.invalid(
-                    S,
-                    "escrow_retry_hours",
-                    format!("{h:?}"),
-                    "expected 1 to 20 increasing whole numbers of hours from 1 to 672, e.g. [6, 12, 24]",
-                ));
-            }
-        };
-        let deprovision_users = match raw.deprovision_users.as_deref().unwrap_or("disable") {
-            "disable" => DeprovisionUsers::Disable,
-            "delete" => DeprovisionUsers::Delete,
-            other => return Err(self.invalid(S, "deprovision_users", other, "expected \"disable\" or \"delete\"")),
-        };
-        let deprovision_groups = match raw.deprovision_groups.as_deref().unwrap_or("deactivate") {
-            "deactivate" => DeprovisionGroups::Deactivate,
-            "delete" => DeprovisionGroups::Delete,
-            other => {
-                return Err(self.invalid(S, "deprovision_groups", other, "expected \"deactivate\" or \"delete\""));
-            }
-        };
-        Ok(Provisioning {
-            deprovision_users,
-            deprovision_groups,
-            reconcile_hours: self.ranged(S, "reconcile_hours", raw.reconcile_hours, 24, 0, 24 * 365)? as u32,
-            match_active_only: raw.match_active_only.unwrap_or(d.match_active_only),
-            flatten_nested_groups: raw.flatten_nested_groups.unwrap_or(d.flatten_nested_groups),
-            missing_reference,
-            log_retention_days: self.ranged(S, "log_retention_days", raw.log_retention_days, 30, 1, 3650)? as u32,
-            escrow_retry_hours,
-            escrow_days: self.ranged(S, "escrow_days", raw.escrow_days, 28, 1, 365)? as u32,
-            enabled: raw.enabled.unwrap_or(d.enabled),
-            scope,
-            interval_minutes: self.ranged(S, "interval_minutes", raw.interval_minutes, 40, 1, 24 * 60)? as u32,
-            deletion_threshold: self.ranged(S, "deletion_threshold", raw.deletion_threshold, 500, 0, 1_000_000)? as u32,
-            deletion_threshold_percent: percent,
-            // Relative to the configuration file, wherever nowsync is started from.
-            mappings: raw.mappings.map(|m| match self.path.parent() {
-                Some(dir) if PathBuf::from(&m).is_relative() => dir.join(m),
-                _ => PathBuf::from(m),
-            }),
         })
     }
 
@@ -341,12 +274,17 @@ impl Ctx {
                 format!("expected an e-mail address such as idm-team@example.com ({e})"),
             ));
         }
-        let smtp_tls = match raw.smtp_tls.as_deref().unwrap_or("starttls") {
-            "starttls" => SmtpTls::StartTls,
-            "tls" => SmtpTls::Tls,
-            "none" => SmtpTls::None,
-            other => return Err(self.invalid(S, "smtp_tls", other, "expected starttls, tls or none")),
-        };
+        let smtp_tls = self.choice(
+            S,
+            "smtp_tls",
+            raw.smtp_tls.as_deref(),
+            &[
+                ("starttls", SmtpTls::StartTls),
+                ("tls", SmtpTls::Tls),
+                ("none", SmtpTls::None),
+            ],
+            "expected starttls, tls or none",
+        )?;
         if smtp_tls == SmtpTls::None
             && let Some(host) = &raw.smtp_host
             && !crate::net::proxy::is_loopback_name(host)
@@ -390,6 +328,7 @@ fn is_guid(s: &str) -> bool {
 }
 
 mod network;
+mod provisioning;
 #[cfg(test)]
 mod tests;
 

@@ -1,4 +1,5 @@
 use super::*;
+use crate::config::{Provisioning, ScopeMode};
 
 fn parse(text: &str) -> Result<Config, ConfigError> {
     resolve(text, Path::new("config.toml"))
