@@ -222,11 +222,19 @@ fn access_token(sim: &Sim, lifetime: std::time::Duration) -> String {
         "appid": t.client_id, "appidacr": "1", "idtyp": "app",
         "oid": t.client_service_principal_id, "sub": t.client_service_principal_id,
         "tid": t.tenant_id, "ver": "1.0",
-        "roles": ["User.Read.All", "Group.Read.All", "Application.Read.All"],
+        "roles": granted(sim),
         "uti": crate::sim::tenant::random_opaque_id(),
     });
     let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(crate::sim::tenant::random_guid());
     format!("{}.{}.{signature}", b64(&header), b64(&claims))
+}
+
+/// The app's application permissions: those a provisioning app is told to grant, less the
+/// fault set's denials.
+fn granted(sim: &Sim) -> Vec<&'static str> {
+    const GRANTED: [&str; 4] = ["User.Read.All", "GroupMember.Read.All", "Group.Read.All", "Application.Read.All"];
+    let faults = sim.faults();
+    GRANTED.into_iter().filter(|p| !faults.deny.iter().any(|d| d == p)).collect()
 }
 
 /// `GET /{tenant}/v2.0/.well-known/openid-configuration`.

@@ -37,8 +37,9 @@ pub struct Faults {
     pub delta_page_size: Option<usize>,
     /// Each delta page repeats its first item (duplicates within a round are legal).
     pub duplicate_delta_items: bool,
-    /// Application permissions to deny (403 `Authorization_RequestDenied` on reads):
-    /// `User.Read.All`, `Group.Read.All`, `Application.Read.All`.
+    /// Application permissions to deny (403 `Authorization_RequestDenied` on reads that no
+    /// other held permission allows): `User.Read.All`, `GroupMember.Read.All`,
+    /// `Group.Read.All` (groups need both denied), `Application.Read.All`.
     pub deny: Vec<String>,
     /// One-shot: every access token issued so far expires now.
     pub expire_access_tokens: bool,

@@ -83,14 +83,16 @@ fn alternate_key(seg: &str) -> Option<&str> {
     seg.strip_prefix("servicePrincipals(appId='")?.strip_suffix("')")
 }
 
-/// The application permission a read needs (403 when the fault set denies it).
-fn permission(rest: &[&str]) -> Option<&'static str> {
+/// The application permissions any one of which allows a read (403 when the fault set denies
+/// them all). Groups and their members are readable with `GroupMember.Read.All` (the least
+/// privilege) as with `Group.Read.All` (specs/graph.md §5, [S9][S10]).
+fn permissions(rest: &[&str]) -> &'static [&'static str] {
     match rest.first().copied() {
-        Some("users" | "directory") => Some("User.Read.All"),
-        Some("groups") => Some("Group.Read.All"),
-        Some("organization") => Some("Organization.Read.All"),
-        Some(s) if s.starts_with("servicePrincipals") => Some("Application.Read.All"),
-        _ => None,
+        Some("users" | "directory") => &["User.Read.All"],
+        Some("groups") => &["GroupMember.Read.All", "Group.Read.All"],
+        Some("organization") => &["Organization.Read.All"],
+        Some(s) if s.starts_with("servicePrincipals") => &["Application.Read.All"],
+        _ => &[],
     }
 }
 
@@ -106,9 +108,10 @@ fn graph(sim: &Sim, ctx: &Ctx, method: &Method, rest: &[&str], q: &Query, body: 
         sim.stats_mut().unauthorized_401 += 1;
         return reply;
     }
+    let accepted = permissions(rest);
     if *method == Method::GET
-        && let Some(p) = permission(rest)
-        && sim.faults().deny.iter().any(|d| d == p)
+        && !accepted.is_empty()
+        && accepted.iter().all(|p| sim.faults().deny.iter().any(|d| d == p))
     {
         sim.stats_mut().forbidden_403 += 1;
         return Reply::error(

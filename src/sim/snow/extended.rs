@@ -102,6 +102,9 @@ fn sso_own() -> Vec<Field> {
         mandatory(f("name", "Name", Str, 100)),
         b("active", "Active", "false"),
         b("default", "Default", "false"),
+        // ServiceNow's own page says "By default, the integration uses the email field"
+        // (t_MatchUserTableFieldToNameIDToken.md, Australia); servicenow.md §13 #11 says
+        // `user_name`, citing no page for it. The simulator follows the vendor's page.
         Field {
             default: "email",
             ..f("user_field", "User Field", Str, 40)

@@ -105,15 +105,31 @@ async fn a_missing_permission_names_what_to_grant() {
         ("User.Read.All", "read_users"),
         ("Group.Read.All", "read_groups"),
     ] {
-        r.sim.set_faults(Faults {
-            deny: vec![permission.into()],
-            ..Faults::default()
-        });
+        // Groups are readable with either GroupMember.Read.All or Group.Read.All: deny both.
+        let mut deny = vec![permission.to_owned()];
+        if permission == "Group.Read.All" {
+            deny.push("GroupMember.Read.All".into());
+        }
+        r.sim.set_faults(Faults { deny, ..Faults::default() });
         let s = test_connection(&settings(&r), &Secret::new(r.client_secret.clone())).await;
         let s = assert_fails_at(&s, step);
         assert!(s.message.contains(permission), "{}", s.message);
         assert_eq!(s.error_code.as_deref(), Some("Authorization_RequestDenied"));
     }
+}
+
+#[tokio::test]
+async fn groups_read_with_group_member_read_all_alone() {
+    // specs/graph.md §5: GET /groups accepts GroupMember.Read.All (the least privilege) as well
+    // as Group.Read.All; an app granted only the former passes the group step.
+    let r = start(200, 10, |_| {}).await;
+    r.sim.set_faults(Faults {
+        deny: vec!["Group.Read.All".into()],
+        ..Faults::default()
+    });
+    let s = test_connection(&settings(&r), &Secret::new(r.client_secret.clone())).await;
+    let groups = s.iter().find(|s| s.id == "read_groups").map(|s| &s.outcome);
+    assert!(matches!(groups, Some(Outcome::Pass)), "{s:?}");
 }
 
 #[tokio::test]
