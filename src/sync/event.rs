@@ -258,6 +258,9 @@ pub enum Answer {
     /// Provision on demand could not run: why, and what kind of failure (an unknown object is
     /// `Config`, an unreachable side `Connection`).
     NotProvisioned { kind: ErrorKind, message: String },
+    /// SSO readiness (`Command::SsoCheck`). Names and values are the instance's and the
+    /// directory's text: sanitise before drawing.
+    Sso(Box<super::sso::SsoReport>),
     /// The query failed.
     Failed(String),
 }

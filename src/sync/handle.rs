@@ -83,6 +83,14 @@ pub enum Command {
         request: u64,
         profile: Box<ResolvedProfile>,
     },
+    /// SSO readiness (`sync::sso::check`): the field SSO matches on (`field`, when the admin
+    /// gave it; else the instance's identity provider's), the mappings, and the provisioned
+    /// users against the NameID attribute `nameid`; `Answer::Sso`.
+    SsoCheck {
+        request: u64,
+        field: Option<String>,
+        nameid: String,
+    },
     /// Create a missing reference row (e.g. a `cmn_department` named `value`); `Answer::Created`.
     CreateReference {
         request: u64,

@@ -1,6 +1,6 @@
 //! The console's questions to the engine (test connection, search users, one user's source
-//! attributes, evaluate a mapping for one user, preview scope, create a missing reference
-//! row), answered as [`SyncEvent::Answer`] with the request's id. They read, and only
+//! attributes, evaluate a mapping for one user, preview scope, SSO readiness, create a
+//! missing reference row), answered as [`SyncEvent::Answer`] with the request's id. They read, and only
 //! `CreateReference` writes.
 
 use std::collections::BTreeMap;
@@ -36,6 +36,14 @@ pub(super) async fn answer(cx: &Context, credentials: &Credentials, command: Com
                 Err(e) => Answer::Failed(e.to_string()),
             },
         ),
+        Command::SsoCheck { request, field, nameid } => {
+            let mapping = &cx.profile.mappings.user;
+            let a = match super::sso::check(&cx.snow, Some(&cx.store), mapping, field.as_deref(), &nameid).await {
+                Ok(report) => Answer::Sso(Box::new(report)),
+                Err(e) => Answer::Failed(e.to_string()),
+            };
+            (request, a)
+        }
         Command::CreateReference {
             request,
             table,

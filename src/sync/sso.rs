@@ -142,7 +142,7 @@ pub async fn check(
 ) -> Result<SsoReport, servicenow::Error> {
     let providers = providers(snow).await?;
     let (field, field_from) = match (field, matched_field(&providers)) {
-        (Some(f), _) => (Some(f.to_owned()), "given with --field".to_owned()),
+        (Some(f), _) => (Some(f.to_owned()), "given, not read from the instance".to_owned()),
         (None, Some(p)) => (
             Some(p.user_field.clone()),
             format!("the User Field of the active identity provider '{}'", p.name),

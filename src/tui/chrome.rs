@@ -165,7 +165,13 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
             ("c", "count"),
             ("Esc", "back"),
         ],
-        Screen::Settings => vec![("↑↓", "field"), ("←→", "change"), ("Enter", "save"), ("Esc", "back")],
+        Screen::Settings => vec![
+            ("↑↓", "field"),
+            ("←→", "change"),
+            ("Enter", "save"),
+            ("o", "SSO check"),
+            ("Esc", "back"),
+        ],
     };
     // In a text field or a form those keys are the field's.
     let captured = app.in_text_field()

@@ -106,6 +106,7 @@ pub fn describe(command: &crate::sync::Command) -> &'static str {
         Command::PreviewScope { .. } => "reading the source to count the scope",
         Command::PreviewPlan { .. } => "dry run of the changed rules: reading both sides",
         Command::CreateReference { .. } => "creating the missing reference row",
+        Command::SsoCheck { .. } => "checking SSO readiness: reading the instance's identity providers and users",
     }
 }
 

@@ -157,6 +157,10 @@ const SETTINGS: &[(&str, &str)] = &[
         "check and save to the configuration file (a change of scope or deprovisioning shows what it does first); the engine reloads",
     ),
     ("w (outside a number)", "the setup wizard"),
+    (
+        "o (outside a number)",
+        "SSO readiness: would the provisioned users sign in with SAML SSO?",
+    ),
     ("Esc", "back (asks first when edits are unsaved)"),
 ];
 
@@ -178,7 +182,7 @@ const PLAN: &[(&str, &str)] = &[
     ("Esc", "back to the dashboard"),
 ];
 
-const EVERYWHERE: [(&str, &str); 10] = [
+const EVERYWHERE: [(&str, &str); 11] = [
     (
         "1–8, Tab / Shift-Tab",
         "switch screens: Dashboard, Plan, Records (provisioning logs), Log, Mappings, Scope, Settings, Setup (outside a text field)",
@@ -194,6 +198,10 @@ const EVERYWHERE: [(&str, &str); 10] = [
     (
         "p / x",
         "pause or resume scheduled cycles / stop the running cycle (asks first)",
+    ),
+    (
+        "o",
+        "SSO readiness: the field SSO matches on, whether the mappings write it from the NameID attribute, which provisioned users would sign in (f types the field when the instance does not say)",
     ),
     ("F1, ? (outside a text field)", "this help; ↑ ↓ PgUp PgDn scroll it"),
     ("Esc", "leave a text field, close an overlay or go back; never exits"),

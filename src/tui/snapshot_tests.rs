@@ -22,6 +22,8 @@ use crate::sync::{
 mod edit;
 #[path = "snapshot_fixtures.rs"]
 mod fixtures;
+#[path = "snapshot_sso_tests.rs"]
+mod sso;
 
 use fixtures::{plan, prefill, record, step};
 

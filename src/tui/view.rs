@@ -86,6 +86,13 @@ fn overlay(app: &App, frame: &mut Frame, body: Rect) {
             return frame.render_widget(popup, body);
         }
         Overlay::Preview => return frame.render_widget(Popup::preview(app), body),
+        Overlay::Sso => {
+            let view = super::screens::sso::SsoView {
+                state: &app.sso,
+                theme: app.theme,
+            };
+            return frame.render_widget(view, body);
+        }
     };
     frame.render_widget(confirm(app, text), body);
 }

@@ -232,9 +232,17 @@ fn access_token(sim: &Sim, lifetime: std::time::Duration) -> String {
 /// The app's application permissions: those a provisioning app is told to grant, less the
 /// fault set's denials.
 fn granted(sim: &Sim) -> Vec<&'static str> {
-    const GRANTED: [&str; 4] = ["User.Read.All", "GroupMember.Read.All", "Group.Read.All", "Application.Read.All"];
+    const GRANTED: [&str; 4] = [
+        "User.Read.All",
+        "GroupMember.Read.All",
+        "Group.Read.All",
+        "Application.Read.All",
+    ];
     let faults = sim.faults();
-    GRANTED.into_iter().filter(|p| !faults.deny.iter().any(|d| d == p)).collect()
+    GRANTED
+        .into_iter()
+        .filter(|p| !faults.deny.iter().any(|d| d == p))
+        .collect()
 }
 
 /// `GET /{tenant}/v2.0/.well-known/openid-configuration`.

@@ -181,7 +181,10 @@ impl App {
         }
         match event {
             SyncEvent::Answer { request, answer } => {
-                if self.preview_answered(request, &answer) || self.scope.answer(request, &answer) {
+                if self.preview_answered(request, &answer)
+                    || self.scope.answer(request, &answer)
+                    || self.sso.answer(request, &answer)
+                {
                     return Vec::new();
                 }
                 let (mine, effects) = self.mappings.answer(request, &answer);

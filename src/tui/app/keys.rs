@@ -2,7 +2,8 @@
 //! screen; an overlay's keys; F1; the log filter being typed; `?` and `q` outside a text
 //! field; the screen's own keys; then, outside a text field, the keys of every screen (k9s and
 //! lazygit style): the number keys and Tab switch screens, `r` runs a cycle and `d` a dry run
-//! wherever they are not the screen's own, and the dashboard's letters open their screens.
+//! wherever they are not the screen's own, the dashboard's letters open their screens, and `o`
+//! the SSO readiness panel.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -80,6 +81,7 @@ impl App {
             KeyCode::Char('s') => show(Screen::Scope),
             KeyCode::Char('t') => show(Screen::Settings),
             KeyCode::Char('w') => show(Screen::Wizard),
+            KeyCode::Char('o') => Some(Action::OpenSso),
             KeyCode::Esc if self.shared.screen != Screen::Dashboard => show(Screen::Dashboard),
             _ => None,
         }
@@ -103,6 +105,7 @@ impl App {
                 KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => Some(Action::CloseOverlay),
                 _ => None,
             },
+            Overlay::Sso => self.sso.key(key).map(Action::Sso),
             Overlay::Preview => match key.code {
                 // Saved only once what it does is shown.
                 KeyCode::Char('y') | KeyCode::Char('Y')
@@ -134,7 +137,9 @@ impl App {
                 field: field.clone(),
                 value: value.clone(),
             }),
-            Overlay::None | Overlay::Help | Overlay::LogLine(_) | Overlay::Preview => Action::CloseOverlay,
+            Overlay::None | Overlay::Help | Overlay::LogLine(_) | Overlay::Preview | Overlay::Sso => {
+                Action::CloseOverlay
+            }
         }
     }
 }

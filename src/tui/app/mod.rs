@@ -14,12 +14,14 @@ mod events;
 mod keys;
 pub mod pending;
 #[cfg(test)]
+mod sso_tests;
+#[cfg(test)]
 mod tests;
 
 use super::effect::Effect;
 use super::log::LogBuffer;
 pub use super::screens::Screen;
-use super::screens::{dashboard, log, mappings, plan, records, scope, settings, wizard};
+use super::screens::{dashboard, log, mappings, plan, records, scope, settings, sso, wizard};
 use super::theme::Theme;
 use crate::sync::Command;
 use wizard::Wizard;
@@ -53,6 +55,8 @@ pub enum Overlay {
     /// What a change would do, from a dry run of the changed rules; `y` saves it
     /// (`App::pending`).
     Preview,
+    /// SSO readiness (`App::sso`).
+    Sso,
 }
 
 /// A user's intent, from a key: the console's own, or one of a screen's.
@@ -84,6 +88,9 @@ pub enum Action {
     Mappings(mappings::Action),
     Scope(scope::Action),
     Settings(settings::Action),
+    /// Open the SSO readiness panel (checking at once the first time).
+    OpenSso,
+    Sso(sso::Action),
 }
 
 /// What every screen may change besides its own state.
@@ -158,6 +165,7 @@ pub struct App {
     pub mappings: mappings::State,
     pub scope: scope::State,
     pub settings: settings::State,
+    pub sso: sso::State,
 }
 
 impl App {
@@ -182,6 +190,7 @@ impl App {
             mappings: mappings::State::new(crate::mapping::model::defaults().map_err(Into::into)),
             scope: scope::State::default(),
             settings: settings::State::default(),
+            sso: sso::State::default(),
         }
     }
 
@@ -205,6 +214,7 @@ impl App {
                 Screen::Settings => self.settings.in_text_field(),
                 Screen::Dashboard | Screen::Log => false,
             }
+            || (matches!(self.shared.overlay, Overlay::Sso) && self.sso.in_text_field())
     }
 
     /// Why quitting now would lose something, if it would.
@@ -299,8 +309,41 @@ impl App {
             Action::Scope(scope::Action::ToggleMode) => return self.settings.toggle_scope(&mut self.shared),
             Action::Scope(a) => return self.scope.update(a, &mut self.mappings.doc),
             Action::Settings(a) => return self.settings.update(a, &mut self.mappings.doc, &mut self.shared),
+            Action::OpenSso => {
+                let first = self.sso.report.is_none() && self.sso.pending.is_none();
+                let effects = if first { self.sso_check(None) } else { Vec::new() };
+                self.shared.overlay = Overlay::Sso;
+                return effects;
+            }
+            Action::Sso(sso::Action::Close) => {
+                self.sso.update(sso::Action::Close);
+                shared.overlay = Overlay::None;
+            }
+            Action::Sso(a) => {
+                let effects = match self.sso.update(a) {
+                    Some(command) => self.sso_check(Some(command)),
+                    None => Vec::new(),
+                };
+                self.shared.overlay = Overlay::Sso;
+                return effects;
+            }
         }
         Vec::new()
+    }
+
+    /// Sends the SSO panel's check (`command`, or a new one when `None`) to the engine; without
+    /// an engine the panel says why.
+    fn sso_check(&mut self, command: Option<Command>) -> Vec<Effect> {
+        let command = match command {
+            Some(c) => c,
+            None => self.sso.check(),
+        };
+        let effects = self.engine(command);
+        if effects.is_empty() {
+            self.sso.pending = None;
+            self.sso.report = Some(Err(self.shared.status.clone()));
+        }
+        effects
     }
 
     /// A command for the engine; without one, the status line says so.

@@ -17,6 +17,7 @@
 //! - `settings/`: the provisioning settings of the configuration file, and the rows that live
 //!   in the mapping file (`extra.rs`).
 //! - `wizard/`: setup, from the instance name to the saved profile.
+//! - `sso/`: the SSO readiness panel, drawn over any screen (`o`).
 
 pub mod dashboard;
 pub mod list;
@@ -26,6 +27,7 @@ pub mod plan;
 pub mod records;
 pub mod scope;
 pub mod settings;
+pub mod sso;
 pub mod wizard;
 
 /// The screens.

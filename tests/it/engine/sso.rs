@@ -116,6 +116,6 @@ async fn without_multi_provider_sso_the_field_is_asked_for() {
     assert!(report["field"].is_null(), "{report}");
     assert!(report["fix"].as_str().unwrap().contains("--field"), "{report}");
     let (_, given) = sso_check(&env, &["--field", "user_name"]).await;
-    assert_eq!(given["field_from"], "given with --field", "{given}");
+    assert_eq!(given["field_from"], "given, not read from the instance", "{given}");
     members_ready_guests_named(&given);
 }

@@ -110,7 +110,10 @@ async fn a_missing_permission_names_what_to_grant() {
         if permission == "Group.Read.All" {
             deny.push("GroupMember.Read.All".into());
         }
-        r.sim.set_faults(Faults { deny, ..Faults::default() });
+        r.sim.set_faults(Faults {
+            deny,
+            ..Faults::default()
+        });
         let s = test_connection(&settings(&r), &Secret::new(r.client_secret.clone())).await;
         let s = assert_fails_at(&s, step);
         assert!(s.message.contains(permission), "{}", s.message);
