@@ -84,6 +84,10 @@ pub struct Change {
     /// The keyed digest of `new` when redacted.
     #[serde(default)]
     pub digest: Option<String>,
+    /// `new` is the source id of a user this cycle creates (a manager created in the same
+    /// cycle): apply writes that user's sys_id, once its create is done (`apply::waves`).
+    #[serde(default)]
+    pub pending: bool,
 }
 
 impl Change {
@@ -96,6 +100,16 @@ impl Change {
             new_display: None,
             redacted: false,
             digest: None,
+            pending: false,
+        }
+    }
+
+    /// A reference to the user `source_id` that this cycle creates: its sys_id is written
+    /// once that create is done.
+    pub fn pending(attribute: impl Into<String>, source_id: String) -> Change {
+        Change {
+            pending: true,
+            ..Change::new(attribute, None, Some(source_id))
         }
     }
 
@@ -138,6 +152,7 @@ impl std::fmt::Debug for Change {
             .field("new_display", &self.new_display)
             .field("redacted", &self.redacted)
             .field("digest", &self.digest)
+            .field("pending", &self.pending)
             .finish()
     }
 }
@@ -157,6 +172,8 @@ impl Serialize for Change {
             redacted: bool,
             #[serde(skip_serializing_if = "Option::is_none")]
             digest: Option<&'a str>,
+            #[serde(skip_serializing_if = "std::ops::Not::not")]
+            pending: bool,
         }
         Shown {
             attribute: &self.attribute,
@@ -166,6 +183,7 @@ impl Serialize for Change {
             new_display: self.shown(self.new_display.as_deref()),
             redacted: self.redacted,
             digest: self.digest.as_deref(),
+            pending: self.pending,
         }
         .serialize(s)
     }
@@ -205,7 +223,9 @@ pub enum OpKind {
         field: String,
         value: String,
     },
-    /// Set a reference to a user provisioned in this cycle (manager), once both exist.
+    /// Set a reference to a user created in this cycle (manager) once both exist, where the
+    /// object's own write cannot carry it: a cycle of references (A manages B manages A), an
+    /// object with nothing else to write, or a referenced create that will not happen.
     SetReference { attribute: String, source_id: String },
     /// Nothing to write; the reason says why (in sync, disabled and not created, …).
     Skip { reason: SkipReason },

@@ -1,7 +1,8 @@
 //! `apply`: sends a plan's writes to ServiceNow, phase by phase (reference rows, users,
 //! groups, memberships, references to rows created in the cycle), each phase concurrently, a
 //! little above the client's in-flight limit, and records every outcome: intent before the
-//! write, link and log record after (`record`).
+//! write, link and log record after (`record`). Within the users' phase a report's create
+//! starts once its manager's create is done, and carries the manager's sys_id (`waves`).
 //!
 //! Crash safety: every write is recorded as an intent (the object it is for) before it is
 //! sent, and closed once its outcome is known. A write whose outcome is unknown (the process
@@ -19,6 +20,7 @@
 //! operation refused whatever is sent), never on refusals of one record.
 
 mod record;
+mod waves;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -90,6 +92,8 @@ struct Request {
     method: &'static str,
     sys_id: Option<SysId>,
     body: Map<String, Value>,
+    /// Pending references (attribute, source id) left out: the user was not created.
+    missing: Vec<(String, String)>,
 }
 
 impl Request {
@@ -269,7 +273,7 @@ impl<'a> Applier<'a> {
             total: plan.ops.len() as u64,
         };
         for ph in 0..5u8 {
-            let ops = plan.ops.iter().filter(|op| phase(op) == ph);
+            let ops = waves::Queue::new(plan.ops.iter().filter(|op| phase(op) == ph).collect());
             self.phase(ops, &mut stats, &mut progress).await?;
             if self.stopped() {
                 break;
@@ -288,24 +292,26 @@ impl<'a> Applier<'a> {
     /// still send), each recorded as it completes.
     async fn phase<'o>(
         &mut self,
-        mut ops: impl Iterator<Item = &'o Op>,
+        mut ops: waves::Queue<'o>,
         stats: &mut CycleStats,
         progress: &mut Progress,
     ) -> Result<(), StoreError> {
         let mut inflight = FuturesUnordered::new();
         loop {
             while inflight.len() < self.cx.snow.in_flight_limit() + 4 && !self.stopped() {
-                let Some(op) = ops.next() else { break };
+                let Some(op) = ops.next(inflight.is_empty()) else { break };
                 let t0 = Instant::now();
-                let request = match self.request(op) {
+                let mut request = match self.request(op) {
                     Ok(Some(request)) => request,
                     Ok(None) => {
                         self.record(op, Outcome::Done(op.target_id.clone()), t0, stats)?;
+                        ops.done(op);
                         progress.done += 1;
                         continue;
                     }
                     Err(why) => {
                         self.record(op, Outcome::Unresolved(why), t0, stats)?;
+                        ops.done(op);
                         progress.done += 1;
                         continue;
                     }
@@ -319,9 +325,10 @@ impl<'a> Applier<'a> {
                 )?;
                 let client = self.cx.snow.clone();
                 let write = request.write();
-                inflight.push(async move { (op, intent, t0, write, send(client, request).await) });
+                let missing = std::mem::take(&mut request.missing);
+                inflight.push(async move { (op, intent, t0, write, missing, send(client, request).await) });
             }
-            let Some((op, intent, t0, write, result)) = inflight.next().await else {
+            let Some((op, intent, t0, write, missing, result)) = inflight.next().await else {
                 break;
             };
             stats.writes += 1;
@@ -344,7 +351,12 @@ impl<'a> Applier<'a> {
                     Outcome::Failed(e)
                 }
             };
+            let written = matches!(outcome, Outcome::Done(_));
             self.record(op, outcome, t0, stats)?;
+            if written {
+                self.unset_references(op, missing, t0, stats)?;
+            }
+            ops.done(op);
             progress.done += 1;
             self.cx.emit(SyncEvent::Progress {
                 cycle_id: self.cycle_id,
@@ -392,11 +404,25 @@ impl<'a> Applier<'a> {
             method,
             sys_id,
             body,
+            missing: Vec::new(),
         };
         Ok(Some(match &op.kind {
-            OpKind::Create { fields: f } => request(table, "POST", None, self.resolve_created(op, fields(f))?),
+            OpKind::Create { fields: f } => {
+                let mut body = self.resolve_created(op, fields(f))?;
+                let missing = self.resolve_pending(f, &mut body);
+                Request {
+                    missing,
+                    ..request(table, "POST", None, body)
+                }
+            }
             OpKind::Update { diff } | OpKind::Disable { diff } => {
-                request(table, "PATCH", Some(own()?), self.resolve_created(op, fields(diff))?)
+                let sys_id = Some(own()?);
+                let mut body = self.resolve_created(op, fields(diff))?;
+                let missing = self.resolve_pending(diff, &mut body);
+                Request {
+                    missing,
+                    ..request(table, "PATCH", sys_id, body)
+                }
             }
             OpKind::CreateReference { table, field, value } => request(
                 table.clone(),
@@ -421,6 +447,51 @@ impl<'a> Applier<'a> {
             }
             OpKind::Skip { .. } | OpKind::Error(_) | OpKind::StagedDelete => return Ok(None),
         }))
+    }
+
+    /// Swaps each pending reference (the source id of a user created in this cycle, whose create
+    /// `waves` waited for) for that user's sys_id; one whose user was not created is left out
+    /// of the body and returned.
+    fn resolve_pending(&self, changes: &[Change], body: &mut Map<String, Value>) -> Vec<(String, String)> {
+        let mut missing = Vec::new();
+        for c in changes.iter().filter(|c| c.pending) {
+            let source_id = c.new.clone().unwrap_or_default();
+            match self.sys_id(ObjectType::User, &source_id) {
+                Some(sys_id) => {
+                    body.insert(c.attribute.clone(), json!(sys_id));
+                }
+                None => {
+                    body.remove(&c.attribute);
+                    missing.push((c.attribute.clone(), source_id));
+                }
+            }
+        }
+        missing
+    }
+
+    /// An object written without a pending reference whose user was not created: that
+    /// reference fails as its own `SetReference` would (`ReferenceNotProvisioned`, retried next
+    /// cycle).
+    fn unset_references(
+        &mut self,
+        op: &Op,
+        missing: Vec<(String, String)>,
+        t0: Instant,
+        stats: &mut CycleStats,
+    ) -> Result<(), StoreError> {
+        for (attribute, source_id) in missing {
+            let set = Op {
+                target_id: self.sys_id(op.object_type, &op.source_id),
+                hash: crate::model::stable_hash(&[&op.source_id, &attribute, &source_id]),
+                kind: OpKind::SetReference {
+                    attribute: attribute.clone(),
+                    source_id,
+                },
+                ..op.clone()
+            };
+            self.record(&set, Outcome::Unresolved(Unresolved::Referenced(attribute)), t0, stats)?;
+        }
+        Ok(())
     }
 
     /// Swaps the values of lookup fields that name a row created in this cycle for its sys_id;

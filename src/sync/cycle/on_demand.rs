@@ -114,24 +114,45 @@ fn select(ops: &[Op], subjects: &[(ObjectType, SourceObject)], group: bool, prio
             && (op.object_type != ObjectType::Membership || group_id == Some(op.source_id.as_str()))
     };
     let in_run: HashSet<&str> = subjects.iter().map(|(_, o)| o.id.as_str()).collect();
-    ops.iter()
-        .filter(|op| mine(op))
-        .cloned()
-        .map(|mut op| {
-            if let OpKind::SetReference { attribute, source_id } = &op.kind
-                && !in_run.contains(source_id.as_str())
-                && !prior.links.contains_key(&(ObjectType::User, source_id.clone()))
-            {
-                op.kind = OpKind::Skip {
-                    reason: SkipReason::ReferenceWaits {
-                        attribute: attribute.clone(),
-                        source_id: source_id.clone(),
-                    },
-                };
-            }
-            op
-        })
-        .collect()
+    let waits = |source_id: &str| {
+        !in_run.contains(source_id) && !prior.links.contains_key(&(ObjectType::User, source_id.to_owned()))
+    };
+    let mut out = Vec::new();
+    for mut op in ops.iter().filter(|op| mine(op)).cloned() {
+        if let OpKind::SetReference { attribute, source_id } = &op.kind
+            && waits(source_id)
+        {
+            op.kind = OpKind::Skip {
+                reason: SkipReason::ReferenceWaits {
+                    attribute: attribute.clone(),
+                    source_id: source_id.clone(),
+                },
+            };
+        }
+        // A manager this cycle would create in the same create, but this run does not.
+        let mut waiting = Vec::new();
+        if let OpKind::Create { fields: changes } | OpKind::Update { diff: changes } = &mut op.kind {
+            changes.retain(|c| {
+                let wait = c.pending && waits(c.new.as_deref().unwrap_or_default());
+                if wait {
+                    waiting.push((c.attribute.clone(), c.new.clone().unwrap_or_default()));
+                }
+                !wait
+            });
+        }
+        let skips: Vec<Op> = waiting
+            .into_iter()
+            .map(|(attribute, source_id)| Op {
+                kind: OpKind::Skip {
+                    reason: SkipReason::ReferenceWaits { attribute, source_id },
+                },
+                ..op.clone()
+            })
+            .collect();
+        out.push(op);
+        out.extend(skips);
+    }
+    out
 }
 
 /// Provisions `subject` now; applies nothing when `dry_run`.

@@ -1,6 +1,7 @@
 //! `plan`: a pure function of (source snapshot, target index, prior state, rules) that returns
 //! every operation of a cycle with its attribute diff, in apply order: users, groups,
-//! memberships, then references to objects created in the same cycle (managers).
+//! memberships, then the references to users created in the same cycle that their objects'
+//! own writes cannot carry (`waves`: a manager created in the cycle is set in the create).
 //!
 //! Matching (Entra's, spec §2.4): a stored link first; else the matching attributes in
 //! precedence order, one at a time, compared case-insensitively: 0 rows → the next attribute
@@ -22,6 +23,7 @@ mod objects;
 mod references;
 #[cfg(test)]
 mod tests;
+mod waves;
 
 pub use explain::{Candidates, candidates};
 pub use input::{
@@ -72,6 +74,7 @@ pub fn plan(id: u64, kind: CycleKind, mut source: Source, target: &Target, prior
         .into_iter()
         .map(|op| suppress_unchanged_failure(op, prior))
         .collect();
+    waves::settle(&mut ops);
     names::name_references(
         &mut ops,
         &rules.mappings,

@@ -12,7 +12,7 @@ use super::input::{Prior, Source, Target};
 
 /// sys_user sys_id → a name for it: the row's `user_name` as read, else the UPN of the source
 /// user linked to it.
-pub fn people<'a>(source: &'a Source, target: &'a Target, prior: &'a Prior) -> HashMap<&'a str, &'a str> {
+pub fn people<'a>(source: &'a Source, target: &'a Target, prior: &'a Prior) -> People<'a> {
     let upn: HashMap<&str, &str> = source
         .users
         .iter()
@@ -30,11 +30,21 @@ pub fn people<'a>(source: &'a Source, target: &'a Target, prior: &'a Prior) -> H
             people.insert(row.sys_id.as_str(), name);
         }
     }
-    people
+    People {
+        by_sys_id: people,
+        by_source_id: upn,
+    }
+}
+
+/// Names of people: by sys_id (references written), by source id (pending references to
+/// users this cycle creates).
+pub struct People<'a> {
+    by_sys_id: HashMap<&'a str, &'a str>,
+    by_source_id: HashMap<&'a str, &'a str>,
 }
 
 /// Sets the display values of every reference change of `ops`.
-pub fn name_references(ops: &mut [Op], mappings: &MappingSet, target: &Target, people: &HashMap<&str, &str>) {
+pub fn name_references(ops: &mut [Op], mappings: &MappingSet, target: &Target, people: &People) {
     for op in ops {
         let mapping = match op.object_type {
             ObjectType::User => &mappings.user,
@@ -52,7 +62,7 @@ pub fn name_references(ops: &mut [Op], mappings: &MappingSet, target: &Target, p
     }
 }
 
-fn name_change(change: &mut Change, mapping: &ObjectMapping, target: &Target, people: &HashMap<&str, &str>) {
+fn name_change(change: &mut Change, mapping: &ObjectMapping, target: &Target, people: &People) {
     let Some(reference) = mapping
         .attributes
         .iter()
@@ -68,9 +78,14 @@ fn name_change(change: &mut Change, mapping: &ObjectMapping, target: &Target, pe
         let sys_id = sys_id.as_deref().filter(|v| !v.is_empty())?;
         match reference {
             Reference::Lookup { table, .. } => target.names.get(table)?.get(sys_id).cloned(),
-            Reference::Provisioned { .. } => people.get(sys_id).map(|n| (*n).to_owned()),
+            Reference::Provisioned { .. } => people.by_sys_id.get(sys_id).map(|n| (*n).to_owned()),
         }
     };
     change.old_display = name(&change.old);
-    change.new_display = name(&change.new);
+    change.new_display = if change.pending {
+        let id = change.new.as_deref().unwrap_or_default();
+        people.by_source_id.get(id).map(|n| (*n).to_owned())
+    } else {
+        name(&change.new)
+    };
 }

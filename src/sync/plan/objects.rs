@@ -144,7 +144,7 @@ impl Build<'_> {
             }
             Matched::Create { how } => {
                 op.steps.push(step("Match", Status::Success, how));
-                op.kind = self.create(o, &mut op, planned, deferred);
+                op.kind = self.create(o, &mut op, planned);
             }
             Matched::Row { row, how } => {
                 op.steps.push(step("Match", Status::Success, how));
@@ -158,7 +158,7 @@ impl Build<'_> {
     }
 
     /// No row matched: create it, unless the object is disabled or Create is off.
-    fn create(&self, o: &SourceObject, op: &mut Op, planned: &mut Planned, deferred: &mut Vec<Op>) -> OpKind {
+    fn create(&self, o: &SourceObject, op: &mut Op, planned: &mut Planned) -> OpKind {
         if !o.enabled {
             return OpKind::Skip {
                 reason: SkipReason::DisabledNotCreated,
@@ -173,7 +173,6 @@ impl Build<'_> {
             Err(f) => OpKind::Error(f),
             Ok(d) => {
                 planned.provisioned.insert(o.id.clone());
-                push_deferred(self.ot, o, &d.deferred, deferred);
                 warn(op, &d.warnings);
                 let fields = d
                     .fields
@@ -182,6 +181,8 @@ impl Build<'_> {
                     .collect();
                 let mut kind = OpKind::Create { fields };
                 redact(&mut kind, &d.redacted, self.known.rules);
+                // A manager created in this cycle is set in this create (`super::waves`).
+                with_pending(&mut kind, d.deferred);
                 kind
             }
         }
@@ -200,11 +201,19 @@ impl Build<'_> {
             Err(f) => OpKind::Error(f),
             Ok(d) => {
                 planned.provisioned.insert(o.id.clone());
-                push_deferred(self.ot, o, &d.deferred, deferred);
                 warn(op, &d.warnings);
                 let table = self.mapping.target_table.as_str();
                 let mut kind = diff_kind(self.ot, row, d.fields, self.mapping.actions.update, self.target, table);
                 redact(&mut kind, &d.redacted, self.known.rules);
+                // An update carries a manager created in this cycle; anything else that
+                // changes nothing else sets it with a write of its own, after the create.
+                if matches!(kind, OpKind::Update { .. }) {
+                    with_pending(&mut kind, d.deferred);
+                } else {
+                    for (attribute, source_id) in d.deferred {
+                        deferred.push(set_reference(self.ot, (&o.id, &o.name), attribute, source_id));
+                    }
+                }
                 kind
             }
         }
@@ -234,26 +243,30 @@ fn warn(op: &mut Op, warnings: &[String]) {
     }
 }
 
-fn push_deferred(ot: ObjectType, o: &SourceObject, refs: &[(String, String)], deferred: &mut Vec<Op>) {
-    for (attribute, source_id) in refs {
-        let kind = OpKind::SetReference {
-            attribute: attribute.clone(),
-            source_id: source_id.clone(),
-        };
-        deferred.push(Op {
-            object_type: ot,
-            source_id: o.id.clone(),
-            source_name: o.name.clone(),
-            target_id: None,
-            member_id: None,
-            hash: stable_hash(&[&o.id, attribute, source_id]),
-            steps: vec![step(
-                "Action",
-                Status::Planned,
-                format!("{attribute} → the row created for {source_id}"),
-            )],
-            kind,
-        });
+/// References to users this cycle creates, carried by the object's own create or update.
+fn with_pending(kind: &mut OpKind, refs: Vec<(String, String)>) {
+    if let OpKind::Create { fields: changes } | OpKind::Update { diff: changes } = kind {
+        changes.extend(refs.into_iter().map(|(attribute, id)| Change::pending(attribute, id)));
+    }
+}
+
+/// A write of its own that sets `attribute` of the object (id, name) to the user `source_id`
+/// created in this cycle, once both exist.
+pub(super) fn set_reference(ot: ObjectType, object: (&str, &str), attribute: String, source_id: String) -> Op {
+    let (id, name) = object;
+    Op {
+        object_type: ot,
+        source_id: id.to_owned(),
+        source_name: name.to_owned(),
+        target_id: None,
+        member_id: None,
+        hash: stable_hash(&[id, &attribute, &source_id]),
+        steps: vec![step(
+            "Action",
+            Status::Planned,
+            format!("{attribute} → the row created for {source_id}"),
+        )],
+        kind: OpKind::SetReference { attribute, source_id },
     }
 }
 

@@ -274,18 +274,6 @@ fn out_of_scope_and_purge_disable_by_default_delete_only_when_asked_and_a_vanish
 }
 
 #[test]
-fn managers_created_in_the_same_cycle_are_set_after_users() {
-    let t = target(vec![]);
-    let boss = user("b", "boss@x.com", json!({}));
-    let emp = user("e", "emp@x.com", json!({"manager": {"id": "b"}}));
-    let p = plan_of(vec![emp, boss], &t, &Prior::default());
-    let last = p.ops.last().unwrap();
-    assert!(
-        matches!(&last.kind, OpKind::SetReference { attribute, source_id } if attribute == "manager" && source_id == "b")
-    );
-}
-
-#[test]
 fn memberships_are_made_equal_for_managed_users() {
     let prior = Prior {
         links: HashMap::from([
@@ -412,6 +400,7 @@ fn a_user_who_left_scope_loses_the_memberships_we_gave_it_and_a_group_back_in_sc
 }
 
 // The opt-in options of the plan (missing_reference = "create", clear_when_null).
+mod managers;
 mod names;
 mod options;
 

@@ -11,6 +11,7 @@ mod functions;
 mod identity;
 mod initial;
 mod intents;
+mod managers;
 mod matrix;
 mod normalised;
 mod on_demand;

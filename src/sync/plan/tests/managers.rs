@@ -1,0 +1,134 @@
+//! Managers set in the create (issue 16 §2): a reference to a user created in the same cycle
+//! rides in the report's own create as a pending change; a separate `SetReference` write only
+//! where the create cannot carry it.
+
+use std::collections::HashMap;
+
+use serde_json::json;
+
+use super::*;
+use crate::sync::op::Change;
+
+fn manager_change(kind: &OpKind) -> Option<&Change> {
+    match kind {
+        OpKind::Create { fields: c } | OpKind::Update { diff: c } => c.iter().find(|c| c.attribute == "manager"),
+        _ => None,
+    }
+}
+
+fn set_references(p: &crate::sync::Plan) -> Vec<(String, String)> {
+    p.ops
+        .iter()
+        .filter_map(|op| match &op.kind {
+            OpKind::SetReference { source_id, .. } => Some((op.source_id.clone(), source_id.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_manager_created_in_the_same_cycle_is_set_in_the_reports_create() {
+    let t = target(vec![]);
+    let boss = user("b", "boss@x.com", json!({}));
+    let emp = user("e", "emp@x.com", json!({"manager": {"id": "b"}}));
+    let p = plan_of(vec![emp, boss], &t, &Prior::default());
+    assert!(set_references(&p).is_empty(), "{:#?}", p.ops);
+    assert_eq!(p.counts.set_reference, 0);
+    let emp = p.ops.iter().find(|op| op.source_id == "e").unwrap();
+    let c = manager_change(&emp.kind).unwrap();
+    assert!(c.pending);
+    assert_eq!(
+        c.new.as_deref(),
+        Some("b"),
+        "the manager's source id, its sys_id once created"
+    );
+    assert_eq!(c.new_display.as_deref(), Some("boss@x.com"), "shown by name");
+    let json = serde_json::to_value(&emp.kind).unwrap();
+    assert_eq!(json["fields"].as_array().unwrap().last().unwrap()["pending"], true);
+}
+
+#[test]
+fn a_cycle_of_managers_sets_one_reference_after_the_creates() {
+    let t = target(vec![]);
+    let a = user("a", "a@x.com", json!({"manager": {"id": "b"}}));
+    let b = user("b", "b@x.com", json!({"manager": {"id": "a"}}));
+    let own = user("s", "self@x.com", json!({"manager": {"id": "s"}}));
+    let p = plan_of(vec![a, b, own], &t, &Prior::default());
+    let sets = set_references(&p);
+    assert_eq!(sets.len(), 2, "one per cycle (a↔b, s↔s): {sets:?}");
+    assert!(sets.contains(&("s".into(), "s".into())));
+    let pending: Vec<&str> = p
+        .ops
+        .iter()
+        .filter(|op| manager_change(&op.kind).is_some_and(|c| c.pending))
+        .map(|op| op.source_id.as_str())
+        .collect();
+    assert_eq!(
+        pending.len(),
+        1,
+        "the other edge of a↔b rides in its create: {pending:?}"
+    );
+    let (broken, _) = sets.iter().find(|(id, _)| id != "s").unwrap();
+    assert_ne!(pending[0], broken);
+    // The SetReferences come after every create.
+    let last_create = p.ops.iter().rposition(|op| matches!(op.kind, OpKind::Create { .. }));
+    let first_set = p
+        .ops
+        .iter()
+        .position(|op| matches!(op.kind, OpKind::SetReference { .. }));
+    assert!(last_create < first_set);
+}
+
+#[test]
+fn a_manager_whose_create_fails_in_the_plan_leaves_a_set_reference_as_before() {
+    let t = target(vec![]);
+    // user_name holds at most 40 characters: the manager's create fails in the plan.
+    let long = format!("{}@x.com", "b".repeat(40));
+    let boss = user("b", &long, json!({}));
+    let emp = user("e", "emp@x.com", json!({"manager": {"id": "b"}}));
+    let p = plan_of(vec![emp, boss], &t, &Prior::default());
+    assert!(
+        p.ops
+            .iter()
+            .any(|op| op.source_id == "b" && matches!(op.kind, OpKind::Error(_)))
+    );
+    assert_eq!(set_references(&p), [("e".to_owned(), "b".to_owned())]);
+    let emp = p.ops.iter().find(|op| op.source_id == "e").unwrap();
+    assert!(manager_change(&emp.kind).is_none(), "the create goes without it");
+}
+
+#[test]
+fn a_linked_user_carries_a_new_manager_in_its_update_or_alone_when_in_sync() {
+    let t = target(vec![
+        row(
+            "s1",
+            &[("user_name", "one@x.com"), ("first_name", "Old"), ("active", "true")],
+        ),
+        row(
+            "s2",
+            &[("user_name", "two@x.com"), ("first_name", "Ada"), ("active", "true")],
+        ),
+    ]);
+    let prior = Prior {
+        links: HashMap::from([
+            ((ObjectType::User, "u1".into()), "s1".into()),
+            ((ObjectType::User, "u2".into()), "s2".into()),
+        ]),
+        ..Prior::default()
+    };
+    let boss = user("b", "boss@x.com", json!({}));
+    let one = user("u1", "one@x.com", json!({"manager": {"id": "b"}}));
+    let two = user("u2", "two@x.com", json!({"manager": {"id": "b"}}));
+    let p = plan_of(vec![one, two, boss], &t, &prior);
+    let one = p.ops.iter().find(|op| op.source_id == "u1").unwrap();
+    assert!(matches!(one.kind, OpKind::Update { .. }), "{:?}", one.kind);
+    assert!(
+        manager_change(&one.kind).is_some_and(|c| c.pending),
+        "rides in the update"
+    );
+    assert_eq!(
+        set_references(&p),
+        [("u2".to_owned(), "b".to_owned())],
+        "in sync otherwise: its one write sets the manager"
+    );
+}

@@ -1,0 +1,149 @@
+//! Issue 16 §2, managers set in the create: a manager created in the same cycle is written in
+//! its reports' own creates (they wait for it), so an initial cycle sends no `PATCH` that only
+//! sets a manager — but for one edge of a cycle of managers (A manages B manages A). A
+//! manager whose create the instance refuses leaves its report created without it and a
+//! `ReferenceNotProvisioned` failure; the next cycle sets it with a later `PATCH`.
+
+use std::collections::HashMap;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::{Env, setup};
+
+async fn set_manager(env: &Env, user: &str, manager: &str) {
+    let body = json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{manager}")});
+    env.graph_write(Method::PUT, &format!("/users/{user}/manager/$ref"), body)
+        .await;
+}
+
+/// sys_user sys_id → its manager's sys_id (empty: none).
+async fn managers(env: &Env) -> HashMap<String, String> {
+    let s = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    env.rows("sys_user", &["sys_id", "manager"])
+        .await
+        .iter()
+        .map(|r| (s(&r["sys_id"]), s(&r["manager"])))
+        .collect()
+}
+
+async fn links(env: &Env) -> HashMap<String, String> {
+    let out = env.nowsync(&["links", "--format", "json"]).await;
+    let links: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    links
+        .iter()
+        .filter(|l| l["object_type"] == "user")
+        .map(|l| {
+            (
+                l["source_id"].as_str().unwrap().to_owned(),
+                l["sys_id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_initial_cycle_sets_each_manager_in_its_reports_create() {
+    let env = setup(300, 20, 0, 0).await;
+    // A chain three deep (c → b → a) and a cycle (x ↔ y), besides the tenant's own managers.
+    let mut ids = HashMap::new();
+    for name in ["a", "b", "c", "x", "y"] {
+        let id = env
+            .new_assigned_user(&format!("chain.{name}@nowsync.test"), json!({}))
+            .await;
+        ids.insert(name, id);
+    }
+    for (report, manager) in [("b", "a"), ("c", "b"), ("x", "y"), ("y", "x")] {
+        set_manager(&env, &ids[report], &ids[manager]).await;
+    }
+
+    env.reset_stats().await;
+    let (_, cycle) = env.sync(&[]).await;
+    assert_eq!(cycle["kind"], "initial");
+    let stats = env.stats().await;
+    assert_eq!(
+        stats["by_table"]["sys_user"]["PATCH"], 1,
+        "one PATCH: the edge that breaks x ↔ y; every other manager rides in a create: {stats}"
+    );
+    let records = env.logs(&["--cycle", &cycle["cycle_id"].to_string()]).await;
+    let updates: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["object_type"] == "user" && r["action"] == "update")
+        .collect();
+    assert_eq!(updates.len(), 1, "{updates:#?}");
+    assert!([&ids["x"], &ids["y"]].contains(&&updates[0]["source_id"].as_str().unwrap().to_owned()));
+
+    // Every provisioned report points at its provisioned manager.
+    let links = links(&env).await;
+    let rows = managers(&env).await;
+    let tenant = env.world.graph.sim.tenant().clone();
+    let mut pairs: Vec<(String, String)> = tenant
+        .users
+        .iter()
+        .filter_map(|u| Some((u.id.clone(), u.manager_id.clone()?)))
+        .collect();
+    pairs.extend([("b", "a"), ("c", "b"), ("x", "y"), ("y", "x")].map(|(r, m)| (ids[r].clone(), ids[m].clone())));
+    let mut checked = 0;
+    for (report, manager) in pairs {
+        let (Some(report), Some(manager)) = (links.get(&report), links.get(&manager)) else {
+            continue;
+        };
+        assert_eq!(rows.get(report), Some(manager), "the manager of {report}");
+        checked += 1;
+    }
+    assert!(checked >= 10, "{checked}");
+}
+
+#[tokio::test]
+async fn a_managers_refused_create_leaves_the_report_without_it_until_a_later_patch() {
+    let env = setup(200, 10, 0, 0).await;
+    env.sync(&[]).await;
+    let boss = env.new_assigned_user("boss.refused@nowsync.test", json!({})).await;
+    let report = env.new_assigned_user("report.waits@nowsync.test", json!({})).await;
+    set_manager(&env, &report, &boss).await;
+    let faults = |body: Value| {
+        let url = format!("{}/sim/faults", env.world.snow.url);
+        async move { reqwest::Client::new().post(url).json(&body).send().await.unwrap() }
+    };
+    faults(json!({"refusals": [{"kind": "business_rule", "operation": "insert", "when": "user_nameSTARTSWITHboss.refused"}]}))
+        .await;
+
+    let (code, cycle) = env.sync(&[]).await;
+    assert_eq!((code, cycle["kind"].as_str()), (1, Some("incremental")), "{cycle}");
+    let records = env.logs(&["--cycle", &cycle["cycle_id"].to_string()]).await;
+    let of = |id: &str| -> Vec<(String, String, String)> {
+        let s = |r: &Value, k: &str| r[k].as_str().unwrap_or_default().to_owned();
+        records
+            .iter()
+            .filter(|r| r["source_id"] == id && r["object_type"] == "user")
+            .map(|r| (s(r, "action"), s(r, "status"), s(r, "error_code")))
+            .collect()
+    };
+    assert_eq!(
+        of(&boss),
+        [("create".into(), "failure".into(), "ServiceNowBusinessRule".into())]
+    );
+    let mut report_records = of(&report);
+    report_records.sort();
+    assert_eq!(
+        report_records,
+        [
+            ("create".into(), "success".into(), String::new()),
+            ("update".into(), "failure".into(), "ReferenceNotProvisioned".into())
+        ]
+    );
+    let report_sys = env.link_of(&report).await.unwrap();
+    assert_eq!(managers(&env).await[&report_sys], "", "created without the manager");
+
+    // The refusal lifted and the manager changed (a refused create is retried when its object
+    // changes): it is created and its report gets it with a later PATCH.
+    faults(json!({"refusals": []})).await;
+    env.graph_write(Method::PATCH, &format!("/users/{boss}"), json!({"jobTitle": "Boss"}))
+        .await;
+    env.reset_stats().await;
+    let (_, cycle) = env.sync(&[]).await;
+    assert_eq!(cycle["kind"], "incremental");
+    let boss_sys = env.link_of(&boss).await.unwrap();
+    assert_eq!(managers(&env).await[&report_sys], boss_sys);
+    assert_eq!(env.stats().await["by_table"]["sys_user"]["PATCH"], 1);
+}
