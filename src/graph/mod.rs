@@ -25,7 +25,7 @@ pub use delta::{DeltaItem, DeltaRound, RefChange, Removed};
 pub use error::{Error, GraphError, TokenError};
 pub use model::{AppRoleAssignment, DirectoryObject, GROUP_SELECT, Group, ServicePrincipal, USER_SELECT, User};
 pub use paging::Pager;
-pub use scope::AssignedScope;
+pub use scope::{AssignedScope, KnownGroup};
 
 use crate::net::encode::segment as encode;
 

@@ -53,9 +53,27 @@ impl AssignedScope {
     }
 }
 
+/// What the caller already knows of an assigned group (issue 16 §4: from the groups delta
+/// round's `members@delta`, kept in the source cache): no request for it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KnownGroup {
+    pub security_enabled: bool,
+    /// Direct user members.
+    pub members: BTreeSet<String>,
+}
+
 impl Client {
     /// Reads `appRoleAssignedTo`, then each assigned group's kind and direct members.
     pub async fn assigned_scope(&self) -> Result<AssignedScope, Error> {
+        self.assigned_scope_with(|_| None).await
+    }
+
+    /// Reads `appRoleAssignedTo`; each assigned group that `known` answers for is taken from
+    /// it, every other one's kind and direct members are read from Graph.
+    pub async fn assigned_scope_with(
+        &self,
+        known: impl Fn(&str) -> Option<KnownGroup>,
+    ) -> Result<AssignedScope, Error> {
         #[derive(Deserialize)]
         #[serde(rename_all = "camelCase")]
         struct GroupKind {
@@ -85,19 +103,29 @@ impl Client {
             }
         }
         for (group, roles) in group_roles {
-            let url = self.url(&format!("/groups/{}?$select=id,securityEnabled", super::encode(&group)));
-            let security = match self.get_json::<GroupKind>(&url).await {
-                Ok(g) => g.security_enabled == Some(true),
-                Err(Error::Graph(g)) if g.status == 404 => false,
-                Err(e) => return Err(e),
+            let (security, users) = match known(&group) {
+                Some(k) => (k.security_enabled, Some(k.members)),
+                None => {
+                    let url = self.url(&format!("/groups/{}?$select=id,securityEnabled", super::encode(&group)));
+                    match self.get_json::<GroupKind>(&url).await {
+                        Ok(g) => (g.security_enabled == Some(true), None),
+                        Err(Error::Graph(g)) if g.status == 404 => (false, None),
+                        Err(e) => return Err(e),
+                    }
+                }
             };
             if !security {
                 let set_aside = scope.assignments.iter().filter(|a| a.principal_id == group).cloned();
                 scope.ignored.extend(set_aside.collect::<Vec<_>>());
                 continue;
             }
-            let members = self.group_members(&group).all().await?;
-            let users = members.into_iter().filter(|m| m.is_user()).map(|m| m.id).collect();
+            let users = match users {
+                Some(users) => users,
+                None => {
+                    let members = self.group_members(&group).all().await?;
+                    members.into_iter().filter(|m| m.is_user()).map(|m| m.id).collect()
+                }
+            };
             scope.group_members.insert(group.clone(), users);
             scope.groups.insert(group, roles);
         }

@@ -49,11 +49,6 @@ pub async fn read(
     redaction: &Redaction,
 ) -> Result<SourceRead, CycleError> {
     let sealing = Sealing::new(redaction, &[&profile.mappings.user, &profile.mappings.group]);
-    // Assignments first: users outside them are built slim (name, enabled).
-    let assigned = match profile.provisioning.scope {
-        ScopeMode::Assigned => Some(graph.assigned_scope().await?),
-        ScopeMode::All => None,
-    };
     let mut touched_users = HashSet::new();
     let mut touched_groups = HashSet::new();
     let users = rounds::round(
@@ -74,6 +69,11 @@ pub async fn read(
     .await?;
     let reset = users.reset.or(groups.reset);
     let full = links.is_none() || reset.is_some();
+    // Before the users are built: users outside the assignments are built slim (name, enabled).
+    let assigned = match profile.provisioning.scope {
+        ScopeMode::Assigned => Some(assigned_scope(graph, store, full).await?),
+        ScopeMode::All => None,
+    };
     let mut soft_deleted: HashSet<String> = HashSet::new();
     let mut soft_deleted_groups: HashSet<String> = HashSet::new();
     if full {
@@ -122,6 +122,43 @@ pub async fn read(
         touched_groups,
         assignments: assigned.as_ref().map(assignment_texts).unwrap_or_default(),
     })
+}
+
+/// The app's assignments, each assigned group's kind and members taken from the source cache
+/// the groups delta round keeps (`members@delta`), so a quiet cycle lists no group's members
+/// (issue 16 §4). A group read in full this cycle (a full round) or assigned in the last
+/// applied cycle is known; a newly assigned one, or one the cache lacks, is read from Graph in
+/// full, once: the next cycle knows it.
+async fn assigned_scope(graph: &graph::Client, store: &Store, full: bool) -> Result<AssignedScope, CycleError> {
+    let seen: Option<HashSet<String>> = if full {
+        None
+    } else {
+        let seen = store.assignments_seen()?.into_iter();
+        Some(
+            seen.filter(|v| v.object_type == ObjectType::Group.as_str())
+                .map(|v| v.source_id)
+                .collect(),
+        )
+    };
+    let known = |id: &str| -> Option<graph::KnownGroup> {
+        if seen.as_ref().is_some_and(|seen| !seen.contains(id)) {
+            return None;
+        }
+        let text = store.cached("group", id).ok().flatten()?;
+        let raw: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text).ok()?;
+        if raw.get(rounds::SOFT_DELETED).is_some() {
+            return None;
+        }
+        let members = raw
+            .get(rounds::MEMBERS)
+            .and_then(|m| serde_json::from_value(m.clone()).ok())
+            .unwrap_or_default();
+        Some(graph::KnownGroup {
+            security_enabled: raw.get("securityEnabled").and_then(serde_json::Value::as_bool) == Some(true),
+            members,
+        })
+    };
+    Ok(graph.assigned_scope_with(known).await?)
 }
 
 /// App role id → the element of `[appRoleAssignments]` that stands for it: the JSON text

@@ -13,6 +13,7 @@ mod initial;
 mod intents;
 mod managers;
 mod matrix;
+mod members_delta;
 mod normalised;
 mod on_demand;
 mod ops;
