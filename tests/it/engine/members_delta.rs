@@ -38,17 +38,24 @@ async fn quiet_incremental_cycles_list_no_members_and_a_newly_assigned_group_is_
     let (_, first) = env.sync(&[]).await;
     assert_eq!(first["kind"], "initial");
     let scope = env.graph.assigned_scope().await.unwrap();
-    assert!(scope.groups.len() > 2, "the tenant assigns groups: {:?}", scope.groups.len());
+    assert!(
+        scope.groups.len() > 2,
+        "the tenant assigns groups: {:?}",
+        scope.groups.len()
+    );
 
     reset_all(&env).await;
     let (_, quiet) = env.sync(&[]).await;
     assert_eq!(quiet["kind"], "incremental");
-    assert_eq!(group_reads(&env).await, (0, 0), "a quiet cycle lists no group's members");
+    assert_eq!(
+        group_reads(&env).await,
+        (0, 0),
+        "a quiet cycle lists no group's members"
+    );
     assert_eq!(env.writes().await, 0);
 
     // A member added in Entra arrives through members@delta: written, still no listing.
-    let links: Vec<Value> =
-        serde_json::from_slice(&env.nowsync(&["links", "--format", "json"]).await.stdout).unwrap();
+    let links: Vec<Value> = serde_json::from_slice(&env.nowsync(&["links", "--format", "json"]).await.stdout).unwrap();
     let linked = |t: &str| -> Vec<String> {
         links
             .iter()
