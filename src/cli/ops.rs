@@ -81,7 +81,6 @@ pub fn status(data_dir: &Path, profile: &Profile, json: bool) -> Exit {
 /// The summary's lines: one fact per line, a label column, counts in words.
 fn status_lines(s: &sync::Status) -> Lines {
     let mut l = Lines::new();
-    let field = |label: &str, text: String| format!("{label:<14}{text}");
     l.push(field("profile", s.profile.clone()));
     l.push(field(
         "provisioning",
@@ -98,21 +97,53 @@ fn status_lines(s: &sync::Status) -> Lines {
             None => "not running".to_owned(),
         },
     ));
-    match &s.quarantine {
-        Some(q) => l.push(field(
-            "quarantine",
+    l.push(field("quarantine", quarantine_text(s)));
+    push_cycles(&mut l, s);
+    l.push(field(
+        "linked",
+        format!(
+            "{}, {}",
+            plural(s.linked_users, "user"),
+            plural(s.linked_groups, "group")
+        ),
+    ));
+    push_staged(&mut l, s);
+    l.push(field(
+        "escrows",
+        if s.escrows == 0 {
+            "none".to_owned()
+        } else {
             format!(
-                "{} since {}; next attempt {}; {} (nowsync restart --scope quarantine lifts it)",
-                q.reason,
-                super::logs::short_time(&q.since),
-                q.next_attempt
-                    .as_deref()
-                    .map_or("-".to_owned(), super::logs::short_time),
-                q.detail
-            ),
-        )),
-        None => l.push(field("quarantine", "none".to_owned())),
+                "{} retried on a schedule (nowsync logs --escrow)",
+                plural(s.escrows, "object")
+            )
+        },
+    ));
+    l
+}
+
+/// One summary line: the label in its column, then the text.
+fn field(label: &str, text: String) -> String {
+    format!("{label:<14}{text}")
+}
+
+fn quarantine_text(s: &sync::Status) -> String {
+    match &s.quarantine {
+        Some(q) => format!(
+            "{} since {}; next attempt {}; {} (nowsync restart --scope quarantine lifts it)",
+            q.reason,
+            super::logs::short_time(&q.since),
+            q.next_attempt
+                .as_deref()
+                .map_or("-".to_owned(), super::logs::short_time),
+            q.detail
+        ),
+        None => "none".to_owned(),
     }
+}
+
+/// The last cycle with its statistics, and the statistics of every cycle to date.
+fn push_cycles(l: &mut Lines, s: &sync::Status) {
     match &s.last_cycle {
         Some(c) => {
             l.push(field(
@@ -138,40 +169,24 @@ fn status_lines(s: &sync::Status) -> Lines {
             format!("{} ({})", stats_text(&s.to_date), plural(s.cycles, "cycle")),
         ));
     }
-    l.push(field(
-        "linked",
-        format!(
-            "{}, {}",
-            plural(s.linked_users, "user"),
-            plural(s.linked_groups, "group")
-        ),
-    ));
+}
+
+/// The deletions the threshold holds back, one line each.
+fn push_staged(l: &mut Lines, s: &sync::Status) {
     if s.staged_deletions.is_empty() {
         l.push(field("staged", "no deletions".to_owned()));
-    } else {
-        l.push(field(
-            "staged",
-            format!(
-                "{} held back by the deletion threshold (nowsync allow-deletes applies them)",
-                plural(s.staged_deletions.len() as u64, "deletion")
-            ),
-        ));
-        for d in &s.staged_deletions {
-            l.push(format!("{:<14}{} {} {}", "", d.action, d.object_type, d.source_name));
-        }
+        return;
     }
     l.push(field(
-        "escrows",
-        if s.escrows == 0 {
-            "none".to_owned()
-        } else {
-            format!(
-                "{} retried on a schedule (nowsync logs --escrow)",
-                plural(s.escrows, "object")
-            )
-        },
+        "staged",
+        format!(
+            "{} held back by the deletion threshold (nowsync allow-deletes applies them)",
+            plural(s.staged_deletions.len() as u64, "deletion")
+        ),
     ));
-    l
+    for d in &s.staged_deletions {
+        l.push(format!("{:<14}{} {} {}", "", d.action, d.object_type, d.source_name));
+    }
 }
 
 /// A cycle's statistics in words: `created 3, updated 1, failed 0, …`.
