@@ -1,0 +1,113 @@
+//! The words of a plan, of an object's result and of a cycle's summary, as `sync --once` prints
+//! them (raw values, sanitised when printed through `out::Lines`).
+
+use super::super::out::Lines;
+use crate::sync::{self, CycleStats, ObjectResult, OpKind, Plan, SkipReason};
+
+/// One planned op as lines of raw values (sanitised when printed, `out::Lines`).
+fn op_lines(op: &sync::Op) -> Lines {
+    let mut lines = Lines::new();
+    let changes = match &op.kind {
+        OpKind::Create { fields } => fields,
+        OpKind::Update { diff } | OpKind::Disable { diff } => diff,
+        _ => &Vec::new(),
+    };
+    let mut head = format!(
+        "{:<13} {:<10} {}",
+        op.kind.action(),
+        op.object_type.as_str(),
+        op.source_name
+    );
+    if let Some(t) = &op.target_id {
+        head.push_str(&format!(" [{t}]"));
+    }
+    match &op.kind {
+        OpKind::Skip { reason } => head.push_str(&format!(" ({reason})")),
+        OpKind::SetReference { attribute, source_id } => head.push_str(&format!(" {attribute} -> {source_id}")),
+        _ => {}
+    }
+    lines.push(head);
+    for c in changes {
+        lines.push(format!(
+            "    {}: {} -> {}",
+            c.attribute,
+            c.old_text().unwrap_or("(empty)"),
+            c.new_text().unwrap_or("(empty)")
+        ));
+    }
+    match &op.kind {
+        OpKind::Error(f) => {
+            lines.push(format!("    {}: {}", f.code, f.reason));
+            lines.push(format!("    fix: {}", f.recommended_action));
+        }
+        OpKind::CreateReference { table, field, value } => {
+            lines.push(format!("    {table}.{field}: (none) -> {value}"));
+        }
+        _ => {}
+    }
+    lines
+}
+
+fn in_sync(op: &sync::Op) -> bool {
+    matches!(
+        &op.kind,
+        OpKind::Skip {
+            reason: SkipReason::InSync
+        }
+    )
+}
+
+pub(super) fn print_plan(plan: &Plan) {
+    let c = &plan.counts;
+    let mut lines = Lines::new();
+    lines.push(format!(
+        "plan {} ({:?}): create {}, update {}, disable {}, delete {}, add member {}, remove member {}, set reference {}, skip {}, error {}; writes {}",
+        plan.id,
+        plan.kind,
+        c.create,
+        c.update,
+        c.disable,
+        c.delete,
+        c.add_member,
+        c.remove_member,
+        c.set_reference,
+        c.skip,
+        c.error,
+        c.writes()
+    ));
+    for op in plan.ops.iter().filter(|o| !in_sync(o)) {
+        lines.extend(op_lines(op));
+    }
+    lines.print();
+}
+
+pub(super) fn result_line(r: &ObjectResult) -> String {
+    let mut line = format!(
+        "{:<8} {:<13} {:<10} {}",
+        r.status,
+        r.action,
+        r.object_type.as_str(),
+        r.source_name
+    );
+    if let Some(code) = &r.error_code {
+        line.push_str(&format!(" {code}: {}", r.reason));
+    }
+    line
+}
+
+pub(super) fn summary(cycle_id: i64, s: &CycleStats) -> String {
+    format!(
+        "cycle {cycle_id}: created {}, updated {}, disabled {}, deleted {}, members added {}, removed {}, skipped {}, failed {}, staged deletions {}; {} writes in {:.1} s",
+        s.created,
+        s.updated,
+        s.disabled,
+        s.deleted,
+        s.members_added,
+        s.members_removed,
+        s.skipped,
+        s.failed,
+        s.staged_deletes,
+        s.writes,
+        s.duration_ms as f64 / 1000.0
+    )
+}
