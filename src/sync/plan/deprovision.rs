@@ -38,19 +38,12 @@ pub(super) fn deprovision(
         (&source.users, &source.soft_deleted)
     };
     let present: HashMap<&str, &SourceObject> = objects.iter().map(|o| (o.id.as_str(), o)).collect();
-    let mut linked: Vec<(&String, &String)> = prior
-        .links
-        .iter()
-        .filter(|((t, _), _)| *t == ot)
-        .map(|((_, id), sys)| (id, sys))
-        .collect();
-    linked.sort();
     let deletes = match ot {
         ObjectType::Group => rules.deprovision_groups == DeprovisionGroups::Delete,
         _ => rules.deprovision_users == DeprovisionUsers::Delete,
     } && mapping.actions.delete;
-    for (id, sys_id) in linked {
-        let object = present.get(id.as_str());
+    for (id, sys_id) in linked(prior, ot) {
+        let object = present.get(id.as_str()).copied();
         if object.is_some_and(|o| o.in_scope) {
             continue;
         }
@@ -60,46 +53,98 @@ pub(super) fn deprovision(
         if target.protected(row, &mapping.target_table).is_some() {
             continue;
         }
-        let purged = object.is_none() && !soft_deleted.contains(id);
-        let name = object.map_or_else(
-            || row.get("user_name").or(row.get("name")).unwrap_or(id).to_owned(),
-            |o| o.name.clone(),
-        );
-        let why = if purged {
-            "deleted permanently in Entra".to_owned()
-        } else if object.is_none() {
-            "soft-deleted in Entra".to_owned()
-        } else {
-            object.map(|o| o.scope_detail.clone()).unwrap_or_default()
+        let leaver = Leaver {
+            ot,
+            id,
+            sys_id,
+            object,
+            row,
+            purged: object.is_none() && !soft_deleted.contains(id),
         };
-        let kind = if purged && deletes {
+        ops.extend(leaver.op(deletes, rules));
+    }
+}
+
+/// The links of one object type, as (source id, sys_id), in a stable order.
+fn linked(prior: &Prior, ot: ObjectType) -> Vec<(&String, &String)> {
+    let mut linked: Vec<(&String, &String)> = prior
+        .links
+        .iter()
+        .filter(|((t, _), _)| *t == ot)
+        .map(|((_, id), sys)| (id, sys))
+        .collect();
+    linked.sort();
+    linked
+}
+
+/// A linked object out of scope, with its row in ServiceNow.
+struct Leaver<'a> {
+    ot: ObjectType,
+    id: &'a String,
+    sys_id: &'a String,
+    /// In the source, out of scope; `None` when soft-deleted or purged in Entra.
+    object: Option<&'a SourceObject>,
+    row: &'a Row,
+    purged: bool,
+}
+
+impl Leaver<'_> {
+    /// Delete, disable, or nothing (`None`): SkipOutOfScopeDeletions, or already disabled.
+    fn op(&self, deletes: bool, rules: &Rules) -> Option<Op> {
+        let kind = if self.purged && deletes {
             OpKind::Delete
-        } else if (rules.mappings.skip_out_of_scope_deletions && !purged) || !row.active() {
+        } else if (rules.mappings.skip_out_of_scope_deletions && !self.purged) || !self.row.active() {
             // SkipOutOfScopeDeletions, or already disabled: nothing to send, nothing to log.
-            continue;
+            return None;
         } else {
             OpKind::Disable {
                 diff: vec![Change::new("active", Some("true".into()), Some("false".into()))],
             }
         };
-        let what = match (&kind, ot) {
+        let what = match (&kind, self.ot) {
             (OpKind::Delete, _) => "deleted",
             (_, ObjectType::Group) => "deactivated (deprovision_groups = \"deactivate\")",
-            _ if purged => "disabled (deprovision_users = \"disable\")",
+            _ if self.purged => "disabled (deprovision_users = \"disable\")",
             _ => "disabled",
         };
-        ops.push(Op {
-            object_type: ot,
+        let (id, sys_id) = (self.id, self.sys_id);
+        Some(Op {
+            object_type: self.ot,
             source_id: id.clone(),
-            source_name: name,
+            source_name: self.name(),
             target_id: Some(sys_id.clone()),
             member_id: None,
             hash: stable_hash(&[id, kind.action().as_str()]),
             steps: vec![
-                step("Scope", Status::Success, format!("{why}: {what}")),
+                step("Scope", Status::Success, format!("{}: {what}", self.why())),
                 step("Match", Status::Success, format!("linked to {sys_id}")),
             ],
             kind,
-        });
+        })
+    }
+
+    /// The source's name, else the row's (the object is gone from Entra).
+    fn name(&self) -> String {
+        self.object.map_or_else(
+            || {
+                self.row
+                    .get("user_name")
+                    .or(self.row.get("name"))
+                    .unwrap_or(self.id)
+                    .to_owned()
+            },
+            |o| o.name.clone(),
+        )
+    }
+
+    /// Why it left scope, as the Scope step says.
+    fn why(&self) -> String {
+        if self.purged {
+            "deleted permanently in Entra".to_owned()
+        } else if let Some(o) = self.object {
+            o.scope_detail.clone()
+        } else {
+            "soft-deleted in Entra".to_owned()
+        }
     }
 }
