@@ -9,6 +9,14 @@
 //!    (target 0).
 //! 3. `sim --users 100000 --latency-ms 0`: the peak resident memory (VmHWM) of the nowsync
 //!    process during its initial cycle (target < 300 MB).
+//! 4. Writes per initial cycle (the S = 4 world): rows created (users, groups, memberships)
+//!    against every write sent; the difference is what references to objects outside the
+//!    cycle's creations cost (target: none but those; managers ride in the creates).
+//! 5. An incremental cycle with 1 % of the users changed in Entra (their `jobTitle`), against
+//!    its own bound W·L/S (target ≤ 1.2×).
+//!
+//! After the table, the CPU seconds the nowsync process and the simulator spent in each
+//! capacity cycle, against its wall time × 2 cores (is a case CPU-bound on this machine?).
 //!
 //! Knobs (environment): `NOWSYNC_BENCH_USERS` (3000), `NOWSYNC_BENCH_GROUPS` (150),
 //! `NOWSYNC_BENCH_LATENCY_MS` (20), `NOWSYNC_BENCH_SLOTS` (`2,4,16`), `NOWSYNC_BENCH_STORM_USERS`
@@ -28,6 +36,17 @@ fn env_num(name: &str, default: u64) -> u64 {
 struct Sim {
     child: Child,
     ready: serde_json::Value,
+}
+
+/// CPU seconds (user + system) a process has spent so far, from `/proc/<pid>/stat`.
+fn cpu_secs(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // USER_HZ is 100 on Linux.
+    Some(ticks / 100.0)
 }
 
 impl Drop for Sim {
@@ -110,6 +129,8 @@ struct Cycle {
     wall: Duration,
     /// Peak RSS in kB, as last seen.
     rss_kb: u64,
+    /// CPU seconds of the nowsync process, as last seen.
+    cpu: f64,
     /// Failed objects by error code.
     failed: std::collections::BTreeMap<String, u64>,
 }
@@ -143,9 +164,13 @@ fn cycle(dir: &Path, r: &serde_json::Value, json: bool) -> Cycle {
         text
     });
     let mut peak = 0;
+    let mut cpu = 0.0f64;
     loop {
         if let Some(kb) = peak_rss_kb(child.id()) {
             peak = peak.max(kb);
+        }
+        if let Some(c) = cpu_secs(child.id()) {
+            cpu = cpu.max(c);
         }
         if child.try_wait().expect("wait").is_some() {
             break;
@@ -164,6 +189,7 @@ fn cycle(dir: &Path, r: &serde_json::Value, json: bool) -> Cycle {
     Cycle {
         wall,
         rss_kb: peak,
+        cpu,
         failed,
     }
 }
@@ -187,12 +213,35 @@ fn writes_and_requests(st: &serde_json::Value) -> (u64, u64) {
     (writes, writes + n("GET"))
 }
 
-/// One initial cycle with no configuration against `model`; prints its row.
-fn capacity_row(users: u64, groups: u64, model: Model) {
+fn reset_stats(r: &serde_json::Value) {
+    let url = format!("{}/reset", r["stats_url"].as_str().expect("stats url"));
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async { reqwest::Client::new().post(url).send().await.expect("reset") });
+}
+
+/// A world after its initial cycle: the simulator and the data dir.
+struct World {
+    sim: Sim,
+    dir: tempfile::TempDir,
+}
+
+/// One initial cycle with no configuration against `model`; prints its row, keeps a line of
+/// CPU figures for after the table, and returns the world.
+fn capacity_row(users: u64, groups: u64, model: Model, cpu: &mut Vec<String>) -> World {
     let dir = tempfile::tempdir().expect("temp dir");
     let s = sim(users, groups, model);
     write_config(dir.path(), &s.ready);
+    let sim_cpu = cpu_secs(s.child.id()).unwrap_or(0.0);
     let c = cycle(dir.path(), &s.ready, true);
+    let sim_cpu = cpu_secs(s.child.id()).unwrap_or(0.0) - sim_cpu;
+    cpu.push(format!(
+        "engine_cycle: S={}: CPU nowsync {:.1} s + simulator {:.1} s in {:.1} s wall ({:.0} % of 2 cores)",
+        model.slots,
+        c.cpu,
+        sim_cpu,
+        c.wall.as_secs_f64(),
+        100.0 * (c.cpu + sim_cpu) / (2.0 * c.wall.as_secs_f64()).max(1e-9)
+    ));
     let st = stats(&s.ready);
     let (w, requests) = writes_and_requests(&st);
     let refused = st["rejected_429"].as_u64().unwrap_or(0);
@@ -200,6 +249,70 @@ fn capacity_row(users: u64, groups: u64, model: Model) {
     let throttled = c.failed.get("ServiceNowThrottled").copied().unwrap_or(0);
     println!(
         "| {users} users, L={} ms, S={} | W={w} | {:.1} s | {:.1} s | {:.2}x | {refused} ({:.2} %) | {} | {throttled} |",
+        model.latency_ms,
+        model.slots,
+        bound.as_secs_f64(),
+        c.wall.as_secs_f64(),
+        c.wall.as_secs_f64() / bound.as_secs_f64().max(1e-9),
+        100.0 * refused as f64 / (requests + refused).max(1) as f64,
+        st["peak_in_flight"],
+    );
+    World { sim: s, dir }
+}
+
+/// Writes of the initial cycle whose statistics are `st`: rows created against all writes.
+fn writes_row(st: &serde_json::Value) {
+    let n = |t: &str, m: &str| st["by_table"][t][m].as_u64().unwrap_or(0);
+    let created = n("sys_user", "POST") + n("sys_user_group", "POST") + n("sys_user_grmember", "POST");
+    let (w, _) = writes_and_requests(st);
+    println!(
+        "| initial writes: {created} rows created (users {}, groups {}, memberships {}); other writes {} (PATCH sys_user {}) | W={w} | – | – | {:.3}x rows | – | – | – |",
+        n("sys_user", "POST"),
+        n("sys_user_group", "POST"),
+        n("sys_user_grmember", "POST"),
+        w - created,
+        n("sys_user", "PATCH"),
+        w as f64 / created.max(1) as f64,
+    );
+}
+
+/// 1 % of the users changed in Entra (`jobTitle`), then one incremental cycle: its row.
+fn incremental_row(world: &World, model: Model) {
+    let r = &world.sim.ready;
+    let get = |k: &str| r[k].as_str().expect(k).to_owned();
+    let entra = nowsync::config::Entra {
+        tenant_id: get("tenant_id"),
+        client_id: get("client_id"),
+        service_principal_id: get("service_principal_id"),
+        cloud: nowsync::config::Cloud::Global,
+        authority_url: Some(get("authority_url")),
+        graph_url: Some(get("graph_url")),
+        network: Default::default(),
+    };
+    let secret = nowsync::secrets::Secret::new(get("client_secret"));
+    let graph = nowsync::graph::Client::new(&entra, secret, nowsync::graph::Options::default()).expect("graph client");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let changed = rt.block_on(async {
+        let users = graph.users().all().await.expect("users");
+        let mut changed = 0;
+        for u in users.iter().step_by(100) {
+            let body = serde_json::json!({"jobTitle": format!("Changed {}", u.id)});
+            graph
+                .request(reqwest::Method::PATCH, &format!("/users/{}", u.id), Some(&body))
+                .await
+                .expect("change");
+            changed += 1;
+        }
+        changed
+    });
+    reset_stats(r);
+    let c = cycle(world.dir.path(), r, false);
+    let st = stats(r);
+    let (w, requests) = writes_and_requests(&st);
+    let refused = st["rejected_429"].as_u64().unwrap_or(0);
+    let bound = Duration::from_millis(w * model.latency_ms / model.slots);
+    println!(
+        "| incremental: {changed} users changed (1 %), L={} ms, S={} | W={w} | {:.2} s | {:.2} s | {:.2}x | {refused} ({:.2} %) | {} | – |",
         model.latency_ms,
         model.slots,
         bound.as_secs_f64(),
@@ -259,20 +372,25 @@ fn main() {
         "| case (no configuration) | writes | bound W·L/S | wall | ratio | 429s (share of requests) | peak in flight | objects failed ServiceNowThrottled |"
     );
     println!("|---|---|---|---|---|---|---|---|");
+    let mut cpu = Vec::new();
     for s in slots {
-        capacity_row(
-            users,
-            groups,
-            Model {
-                slots: s,
-                queue: 50,
-                latency_ms,
-            },
-        );
+        let model = Model {
+            slots: s,
+            queue: 50,
+            latency_ms,
+        };
+        let world = capacity_row(users, groups, model, &mut cpu);
+        if s == 4 {
+            writes_row(&stats(&world.sim.ready));
+            incremental_row(&world, model);
+        }
     }
     let storm = env_num("NOWSYNC_BENCH_STORM_USERS", 1000);
     if storm > 0 {
         storm_row(storm, latency_ms);
+    }
+    for line in cpu {
+        println!("{line}");
     }
     let big = env_num("NOWSYNC_BENCH_BIG_USERS", 100_000);
     if big > 0 {

@@ -195,7 +195,7 @@ impl Applier<'_> {
             reason: r.reason,
             recommended_action: r.recommended_action,
             steps,
-            modified_properties: modified(&op.kind),
+            modified_properties: self.written(modified(&op.kind)),
             duration_ms: u64::try_from(t0.elapsed().as_millis()).unwrap_or(0),
         };
         self.cx.store.append_log(&LogRecord::from(&result))?;
@@ -207,6 +207,24 @@ impl Applier<'_> {
             result,
         });
         Ok(())
+    }
+}
+
+impl Applier<'_> {
+    /// The changes as written: a pending reference holds the sys_id sent in its place (its
+    /// display value stays the person's name); one left out (its user was not created) is not
+    /// listed, its own `SetReference` failure says so.
+    fn written(&self, changes: Vec<Change>) -> Vec<Change> {
+        changes
+            .into_iter()
+            .filter_map(|mut c| {
+                if c.pending {
+                    c.new = Some(self.sys_id(ObjectType::User, c.new.as_deref()?)?);
+                    c.pending = false;
+                }
+                Some(c)
+            })
+            .collect()
     }
 }
 

@@ -75,6 +75,19 @@ async fn an_initial_cycle_sets_each_manager_in_its_reports_create() {
 
     // Every provisioned report points at its provisioned manager.
     let links = links(&env).await;
+    // The log names the sys_id written, not the manager's Entra id.
+    let b = records
+        .iter()
+        .find(|r| r["source_id"] == ids["b"].as_str() && r["action"] == "create")
+        .unwrap();
+    let manager = b["modified_properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["attribute"] == "manager")
+        .unwrap();
+    assert_eq!(manager["new"].as_str(), links.get(&ids["a"]).map(String::as_str), "{b}");
+    assert_eq!(manager["new_display"], "chain.a@nowsync.test");
     let rows = managers(&env).await;
     let tenant = env.world.graph.sim.tenant().clone();
     let mut pairs: Vec<(String, String)> = tenant
