@@ -1,7 +1,8 @@
 //! `apply`: sends a plan's writes to ServiceNow, phase by phase (reference rows, users,
 //! groups, memberships, references to rows created in the cycle), each phase concurrently, a
 //! little above the client's in-flight limit, and records every outcome: intent before the
-//! write, link and log record after (`record`). Within the users' phase a report's create
+//! write, link and log record after (`record`); an op's request is built in `request`, sent
+//! in `send`. Within the users' phase a report's create
 //! starts once its manager's create is done, and carries the manager's sys_id (`waves`).
 //!
 //! Crash safety: every write is recorded as an intent (the object it is for) before it is
@@ -20,6 +21,8 @@
 //! operation refused whatever is sent), never on refusals of one record.
 
 mod record;
+mod request;
+mod send;
 mod waves;
 
 use std::collections::HashMap;
@@ -28,16 +31,16 @@ use std::time::Instant;
 
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
-use serde_json::{Map, Value, json};
+use request::Unresolved;
+use send::{error_code, send};
 
 use super::cycle::Context;
 use super::event::{CycleStats, ObjectResult, SyncEvent};
-use super::op::{Change, ObjectType, Op, OpKind, Plan};
+use super::op::{ObjectType, Op, OpKind, Plan};
 use super::outcome::FailureCode;
-use super::safety::{Halt, Write};
-use crate::model::SysId;
-use crate::servicenow::{self, Error};
-use crate::store::{Kept, StoreError, kept_digest};
+use super::safety::Halt;
+use crate::servicenow::Error;
+use crate::store::StoreError;
 
 /// (type, source id) → sys_id.
 pub type Links = HashMap<(ObjectType, String), String>;
@@ -49,63 +52,6 @@ enum Outcome {
     /// Not sent: why.
     Unresolved(Unresolved),
     Failed(Error),
-}
-
-/// Why an op's request cannot be built: something it refers to has no row (the object fails
-/// with `ReferenceNotProvisioned` and is retried next cycle).
-#[derive(Debug, thiserror::Error)]
-enum Unresolved {
-    #[error("{0} was not provisioned")]
-    NotProvisioned(String),
-    #[error("the linked sys_id is not valid: {0}")]
-    BadSysId(#[source] crate::model::SysIdError),
-    #[error("the group was not provisioned")]
-    Group,
-    #[error("the user was not provisioned")]
-    User,
-    #[error("{0}: the referenced user was not provisioned")]
-    Referenced(String),
-    #[error("{attribute}: the {table} row '{value}' could not be created")]
-    RowNotCreated {
-        attribute: String,
-        table: String,
-        value: String,
-    },
-    /// A last guard behind `plan`'s: nothing is ever written to the account nowsync signs in
-    /// as.
-    #[error("{0} is the integration account nowsync signs in as: never written")]
-    IntegrationAccount(String),
-}
-
-impl Unresolved {
-    fn code(&self) -> FailureCode {
-        match self {
-            Unresolved::IntegrationAccount(_) => FailureCode::MatchesIntegrationAccount,
-            _ => FailureCode::ReferenceNotProvisioned,
-        }
-    }
-}
-
-/// One write: table, method, the row (PATCH/DELETE) and the body.
-struct Request {
-    table: String,
-    method: &'static str,
-    sys_id: Option<SysId>,
-    body: Map<String, Value>,
-    /// Pending references (attribute, source id) left out: the user was not created.
-    missing: Vec<(String, String)>,
-}
-
-impl Request {
-    /// The write as the halt rule sees it: its table operation and the fields it sends.
-    fn write(&self) -> Write {
-        let mut shape: Vec<String> = self.body.keys().cloned().collect();
-        shape.sort_unstable();
-        Write {
-            operation: (self.table.clone(), self.method),
-            shape,
-        }
-    }
 }
 
 /// What applying a plan did.
@@ -150,78 +96,6 @@ fn phase(op: &Op) -> u8 {
         (ObjectType::Group, _) => 2,
         (ObjectType::Membership, _) => 3,
     }
-}
-
-fn fields(changes: &[Change]) -> Map<String, Value> {
-    changes
-        .iter()
-        .filter_map(|c| c.new.as_ref().map(|v| (c.attribute.clone(), Value::String(v.clone()))))
-        .collect()
-}
-
-/// Entra-style code for a ServiceNow failure. A 403 is told apart by the instance's words
-/// (servicenow.md §13 #2; as instances word them: "Data Policy Exception: … mandatory: …",
-/// "… was aborted by Business Rule '…'", "Unique Key violation detected by database", "ACL
-/// Exception Insert Failed due to security constraints").
-pub(super) fn error_code(e: &Error) -> FailureCode {
-    match e.status() {
-        Some(401) => FailureCode::ServiceNowUnauthorized,
-        Some(403) => refusal_code(e),
-        Some(404) => FailureCode::InvalidAnchor,
-        Some(429) => FailureCode::ServiceNowThrottled,
-        Some(400) => FailureCode::ServiceNowBadRequest,
-        Some(s) if s >= 500 => FailureCode::ServiceNowServerError,
-        _ if e.retry_next_cycle() => FailureCode::ServiceNowTransientError,
-        _ => FailureCode::ServiceNowError,
-    }
-}
-
-/// The code of a 403, from what the instance said.
-fn refusal_code(e: &Error) -> FailureCode {
-    let text = e.to_string().to_ascii_lowercase();
-    if text.contains("data policy exception") {
-        FailureCode::ServiceNowDataPolicy
-    } else if text.contains("aborted by business rule") {
-        FailureCode::ServiceNowBusinessRule
-    } else if text.contains("unique key violation") {
-        FailureCode::DuplicateTargetEntries
-    } else if text.contains("acl exception") {
-        FailureCode::ServiceNowAclDenied
-    } else {
-        FailureCode::ServiceNowForbidden
-    }
-}
-
-/// Sends one write; the row's sys_id and what the instance kept otherwise than sent.
-async fn send(client: servicenow::Client, r: Request) -> Result<(Option<String>, Vec<Kept>), Error> {
-    let stored = match (r.method, &r.sys_id) {
-        ("POST", _) => client.create(&r.table, &r.body).await?,
-        ("PATCH", Some(id)) => client.update(&r.table, id, &r.body).await?,
-        (_, Some(id)) => return client.delete(&r.table, id).await.map(|()| (None, Vec::new())),
-        (_, None) => return Ok((None, Vec::new())),
-    };
-    let Some(sys_id) = stored.sys_id().map(|s| s.to_string()) else {
-        return Ok((None, Vec::new()));
-    };
-    Ok((sys_id.clone().into(), kept(&sys_id, &r.body, &stored)))
-}
-
-/// The fields the instance stored otherwise than they were sent (servicenow.md §13 #6: 4-byte
-/// characters as '?' on MariaDB-backed instances, strings cut to the field's length, choice
-/// values canonicalised), remembered so the next comparison does not write them again.
-fn kept(sys_id: &str, sent: &Map<String, Value>, stored: &servicenow::Record) -> Vec<Kept> {
-    sent.iter()
-        .filter_map(|(field, v)| {
-            let sent = v.as_str()?;
-            let kept = stored.value(field)?;
-            (kept != sent).then(|| Kept {
-                sys_id: sys_id.to_owned(),
-                field: field.clone(),
-                sent: kept_digest(field, sent),
-                kept: kept_digest(field, &kept),
-            })
-        })
-        .collect()
 }
 
 impl<'a> Applier<'a> {
@@ -367,108 +241,6 @@ impl<'a> Applier<'a> {
         Ok(())
     }
 
-    fn table(&self, op: &Op) -> String {
-        let mappings = &self.cx.profile.mappings;
-        match op.object_type {
-            ObjectType::User => mappings.user.target_table.clone(),
-            ObjectType::Group => mappings.group.target_table.clone(),
-            ObjectType::Membership => mappings
-                .group
-                .members_table
-                .clone()
-                .unwrap_or_else(|| "sys_user_grmember".into()),
-        }
-    }
-
-    fn sys_id(&self, ot: ObjectType, source_id: &str) -> Option<String> {
-        self.links.get(&(ot, source_id.to_owned())).cloned()
-    }
-
-    /// The request an op sends (`None`: nothing to send), or why it cannot be sent.
-    fn request(&self, op: &Op) -> Result<Option<Request>, Unresolved> {
-        let table = self.table(op);
-        let own = || -> Result<SysId, Unresolved> {
-            let id = op
-                .target_id
-                .clone()
-                .or_else(|| self.sys_id(op.object_type, &op.source_id))
-                .ok_or_else(|| Unresolved::NotProvisioned(op.source_name.clone()))?;
-            let integration = self.cx.identity.get().map(|i| i.integration_account.as_str());
-            if op.object_type == ObjectType::User && integration == Some(id.as_str()) {
-                return Err(Unresolved::IntegrationAccount(id));
-            }
-            SysId::parse(&id).map_err(Unresolved::BadSysId)
-        };
-        let request = |table: String, method, sys_id, body| Request {
-            table,
-            method,
-            sys_id,
-            body,
-            missing: Vec::new(),
-        };
-        Ok(Some(match &op.kind {
-            OpKind::Create { fields: f } => {
-                let mut body = self.resolve_created(op, fields(f))?;
-                let missing = self.resolve_pending(f, &mut body);
-                Request {
-                    missing,
-                    ..request(table, "POST", None, body)
-                }
-            }
-            OpKind::Update { diff } | OpKind::Disable { diff } => {
-                let sys_id = Some(own()?);
-                let mut body = self.resolve_created(op, fields(diff))?;
-                let missing = self.resolve_pending(diff, &mut body);
-                Request {
-                    missing,
-                    ..request(table, "PATCH", sys_id, body)
-                }
-            }
-            OpKind::CreateReference { table, field, value } => request(
-                table.clone(),
-                "POST",
-                None,
-                Map::from_iter([(field.clone(), json!(value))]),
-            ),
-            OpKind::Delete | OpKind::RemoveMember => request(table, "DELETE", Some(own()?), Map::new()),
-            OpKind::AddMember => {
-                let group = self.sys_id(ObjectType::Group, &op.source_id).ok_or(Unresolved::Group)?;
-                let member = op.member_id.as_deref().unwrap_or_default();
-                let user = self.sys_id(ObjectType::User, member).ok_or(Unresolved::User)?;
-                let body = Map::from_iter([("group".to_owned(), json!(group)), ("user".to_owned(), json!(user))]);
-                request(table, "POST", None, body)
-            }
-            OpKind::SetReference { attribute, source_id } => {
-                let to = self
-                    .sys_id(ObjectType::User, source_id)
-                    .ok_or_else(|| Unresolved::Referenced(attribute.clone()))?;
-                let body = Map::from_iter([(attribute.clone(), json!(to))]);
-                request(table, "PATCH", Some(own()?), body)
-            }
-            OpKind::Skip { .. } | OpKind::Error(_) | OpKind::StagedDelete => return Ok(None),
-        }))
-    }
-
-    /// Swaps each pending reference (the source id of a user created in this cycle, whose create
-    /// `waves` waited for) for that user's sys_id; one whose user was not created is left out
-    /// of the body and returned.
-    fn resolve_pending(&self, changes: &[Change], body: &mut Map<String, Value>) -> Vec<(String, String)> {
-        let mut missing = Vec::new();
-        for c in changes.iter().filter(|c| c.pending) {
-            let source_id = c.new.clone().unwrap_or_default();
-            match self.sys_id(ObjectType::User, &source_id) {
-                Some(sys_id) => {
-                    body.insert(c.attribute.clone(), json!(sys_id));
-                }
-                None => {
-                    body.remove(&c.attribute);
-                    missing.push((c.attribute.clone(), source_id));
-                }
-            }
-        }
-        missing
-    }
-
     /// An object written without a pending reference whose user was not created: that
     /// reference fails as its own `SetReference` would (`ReferenceNotProvisioned`, retried next
     /// cycle).
@@ -492,32 +264,5 @@ impl<'a> Applier<'a> {
             self.record(&set, Outcome::Unresolved(Unresolved::Referenced(attribute)), t0, stats)?;
         }
         Ok(())
-    }
-
-    /// Swaps the values of lookup fields that name a row created in this cycle for its sys_id;
-    /// fails the object when that row could not be created.
-    fn resolve_created(&self, op: &Op, mut body: Map<String, Value>) -> Result<Map<String, Value>, Unresolved> {
-        let mapping = match op.object_type {
-            ObjectType::User => &self.cx.profile.mappings.user,
-            ObjectType::Group => &self.cx.profile.mappings.group,
-            ObjectType::Membership => return Ok(body),
-        };
-        for (attribute, v) in body.iter_mut() {
-            let (Some((table, _)), Some(text)) = (super::plan::lookup_of(mapping, attribute), v.as_str()) else {
-                continue;
-            };
-            match self.refs.get(&(table.to_owned(), text.to_lowercase())) {
-                Some(Some(sys_id)) => *v = json!(sys_id),
-                Some(None) => {
-                    return Err(Unresolved::RowNotCreated {
-                        attribute: attribute.clone(),
-                        table: table.to_owned(),
-                        value: text.to_owned(),
-                    });
-                }
-                None => {}
-            }
-        }
-        Ok(body)
     }
 }
