@@ -59,6 +59,11 @@ enum Command {
         /// Plan and print the cycle without writing to ServiceNow
         #[arg(long)]
         dry_run: bool,
+        /// Read both sides whole and correct drift (a reconciliation), whatever
+        /// reconcile_hours says: rows changed by hand in ServiceNow, restores Graph's delta
+        /// left out, links whose rows vanished
+        #[arg(long)]
+        reconcile: bool,
         /// Print one JSON document
         #[arg(long)]
         json: bool,
@@ -268,9 +273,15 @@ fn engine_command(command: Command, dirs: &Dirs, name: &str, runtime: &tokio::ru
     };
     let data_dir = &dirs.data_dir;
     match (command, subject) {
-        (Command::Sync { dry_run, json, .. }, _) => {
-            runtime.block_on(cli::sync::once(&profile, credentials, data_dir, dry_run, json))
-        }
+        (
+            Command::Sync {
+                dry_run,
+                reconcile,
+                json,
+                ..
+            },
+            _,
+        ) => runtime.block_on(cli::sync::once(&profile, credentials, data_dir, dry_run, reconcile, json)),
         (
             Command::Run {
                 metrics,

@@ -99,6 +99,7 @@ fn status_lines(s: &sync::Status) -> Lines {
     ));
     l.push(field("quarantine", quarantine_text(s)));
     push_cycles(&mut l, s);
+    l.push(field("reconcile", reconcile_text(&s.reconciliation)));
     l.push(field(
         "linked",
         format!(
@@ -187,6 +188,22 @@ fn push_staged(l: &mut Lines, s: &sync::Status) {
     for d in &s.staged_deletions {
         l.push(format!("{:<14}{} {} {}", "", d.action, d.object_type, d.source_name));
     }
+}
+
+/// The last reconciliation and when the next is due, in words.
+fn reconcile_text(r: &sync::Reconciliation) -> String {
+    let last = r.last.as_deref().map_or("none recorded".to_owned(), |t| {
+        format!("last {}", super::logs::short_time(t))
+    });
+    let next = match (&r.next_due, r.every_hours) {
+        (_, 0) => "never by itself (reconcile_hours = 0; `nowsync sync --once --reconcile` runs one)".to_owned(),
+        (Some(t), h) if !r.due => format!(
+            "next due {} (every {h} h, reconcile_hours; the first cycle after it reads both sides whole)",
+            super::logs::short_time(t)
+        ),
+        (_, h) => format!("due: the next cycle reads both sides whole (every {h} h, reconcile_hours)"),
+    };
+    format!("{last}; {next}")
 }
 
 /// A cycle's statistics in words: `created 3, updated 1, failed 0, …`.

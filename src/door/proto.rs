@@ -39,6 +39,11 @@ pub enum ClientFrame {
 #[serde(tag = "command", rename_all = "snake_case", deny_unknown_fields)]
 pub enum WireCommand {
     RunNow,
+    /// A cycle that reads both sides whole (a reconciliation), whatever is due.
+    Reconcile {
+        #[serde(default)]
+        dry_run: bool,
+    },
     DryRun,
     ApplyPlan {
         plan_id: u64,
@@ -57,6 +62,7 @@ impl WireCommand {
     pub fn command(self) -> Option<Command> {
         Some(match self {
             WireCommand::RunNow => Command::RunNow,
+            WireCommand::Reconcile { dry_run } => Command::Reconcile { dry_run },
             WireCommand::DryRun => Command::DryRun,
             WireCommand::ApplyPlan { plan_id } => Command::ApplyPlan { plan_id },
             WireCommand::AllowDeletes => Command::AllowDeletes,
@@ -71,6 +77,8 @@ impl WireCommand {
     pub fn words(self) -> &'static str {
         match self {
             WireCommand::RunNow => "run now",
+            WireCommand::Reconcile { dry_run: false } => "reconcile now",
+            WireCommand::Reconcile { dry_run: true } => "a dry run of a reconciliation",
             WireCommand::DryRun => "a dry run",
             WireCommand::ApplyPlan { .. } => "apply the shown plan",
             WireCommand::AllowDeletes => "allow the staged deletions",

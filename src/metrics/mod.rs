@@ -138,8 +138,7 @@ impl Metrics {
     fn cycle(&mut self, cycle_id: i64, dry_run: bool, outcome: &str) {
         let kind = match self.kind {
             _ if dry_run => "dry_run",
-            Some((id, CycleKind::Initial)) if id == cycle_id => "initial",
-            Some((id, CycleKind::Incremental)) if id == cycle_id => "incremental",
+            Some((id, kind)) if id == cycle_id => kind.as_str(),
             _ => "unknown",
         };
         self.cycles

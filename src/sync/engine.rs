@@ -188,8 +188,10 @@ impl Engine {
 
     async fn handle(&mut self, command: Command) {
         match command {
-            Command::RunNow => self.cycle(Mode::Real).await,
-            Command::DryRun => self.cycle(Mode::DryRun).await,
+            Command::RunNow => self.cycle(Mode::Real(false)).await,
+            Command::Reconcile { dry_run: false } => self.cycle(Mode::Real(true)).await,
+            Command::Reconcile { dry_run: true } => self.cycle(Mode::DryRun(true)).await,
+            Command::DryRun => self.cycle(Mode::DryRun(false)).await,
             Command::ApplyPlan { plan_id } => self.apply_shown(plan_id).await,
             Command::AllowDeletes => {
                 self.set_state(EngineState::Running);
@@ -284,7 +286,7 @@ impl Engine {
 
     async fn cycle(&mut self, mode: Mode) {
         self.set_state(EngineState::Running);
-        let dry_run = matches!(mode, Mode::DryRun);
+        let dry_run = matches!(mode, Mode::DryRun(_));
         if !dry_run {
             // Any real cycle makes a plan shown before it out of date.
             self.writes += 1;

@@ -22,8 +22,15 @@ use crate::config::ResolvedProfile;
 /// What the console (or a headless command) asks of the engine.
 #[derive(Debug, Clone)]
 pub enum Command {
-    /// Run one real cycle now, whatever the schedule and `enabled` say.
+    /// Run one real cycle now, whatever the schedule and `enabled` say (a reconciliation when
+    /// one is due: `reconcile_hours`).
     RunNow,
+    /// A cycle now that reads both sides whole and corrects drift (a reconciliation), whatever
+    /// `reconcile_hours` says; an initial cycle when one is needed. `dry_run`: planned only, as
+    /// [`Command::DryRun`].
+    Reconcile {
+        dry_run: bool,
+    },
     /// Plan a cycle without writing; the plan arrives as [`SyncEvent::PlanReady`].
     DryRun,
     /// Apply the plan a dry run showed (by its id), exactly; refused when the engine has

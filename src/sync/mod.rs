@@ -38,6 +38,7 @@ pub mod op;
 pub mod outcome;
 pub mod plan;
 mod queries;
+pub mod reconcile;
 pub mod redact;
 pub mod safety;
 mod source;
@@ -52,4 +53,4 @@ pub use event::{Answer, CycleStats, EngineState, ErrorKind, LogLevel, ObjectResu
 pub use handle::{Command, Handle, Options, Port};
 pub use op::{Change, Counts, CycleKind, Failure, ObjectType, Op, OpKind, Plan, Step};
 pub use outcome::{Action, FailureCode, SkipReason};
-pub use status::{Status, status};
+pub use status::{Reconciliation, Status, status};

@@ -1,6 +1,7 @@
 //! `status`: what `nowsync status` and the console's status screen show, read from the data
 //! dir without an engine (safe while one runs): enabled, running or idle (the profile lock),
-//! the quarantine, the last cycle's statistics, statistics to date, staged deletions, escrows.
+//! the quarantine, the last cycle's statistics, statistics to date, staged deletions, escrows,
+//! the last reconciliation and when the next is due.
 
 use std::path::Path;
 
@@ -9,6 +10,7 @@ use serde_json::Value;
 
 use crate::config::Profile;
 use crate::store::{ProfileLock, QuarantineRow, StagedRow, Store, StoreError};
+use crate::sync::reconcile::{self, Next};
 
 /// The profile's provisioning status.
 #[derive(Debug, Clone, Serialize)]
@@ -34,6 +36,36 @@ pub struct Status {
     pub failing: u64,
     pub linked_users: u64,
     pub linked_groups: u64,
+    pub reconciliation: Reconciliation,
+}
+
+/// The periodic full reconciliation (`crate::sync::reconcile`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Reconciliation {
+    /// `reconcile_hours` (0: never).
+    pub every_hours: u32,
+    /// When the last full read of both sides (initial or reconciliation) began, RFC 3339.
+    pub last: Option<String>,
+    /// When the next is due, RFC 3339: the first cycle at or after it reads both sides whole.
+    /// `None`: never (`every_hours` 0), or none recorded (`due`: the next cycle).
+    pub next_due: Option<String>,
+    /// The next cycle reads both sides whole (a reconciliation, or an initial cycle).
+    pub due: bool,
+}
+
+impl Reconciliation {
+    fn of(last: Option<chrono::DateTime<chrono::Utc>>, hours: u32) -> Reconciliation {
+        let next_due = match reconcile::next(last, hours) {
+            Next::At(t) => Some(reconcile::mark(t)),
+            Next::Never | Next::Unrecorded => None,
+        };
+        Reconciliation {
+            every_hours: hours,
+            last: last.map(reconcile::mark),
+            next_due,
+            due: reconcile::due(last, hours, chrono::Utc::now()),
+        }
+    }
 }
 
 /// One cycle, as `status` shows it.
@@ -77,6 +109,7 @@ pub fn status(data_dir: &Path, profile: &Profile) -> Result<Status, StoreError> 
             failing: 0,
             linked_users: 0,
             linked_groups: 0,
+            reconciliation: Reconciliation::of(None, profile.provisioning.reconcile_hours),
         });
     };
     let cycles = store.cycles(10_000)?;
@@ -116,5 +149,6 @@ pub fn status(data_dir: &Path, profile: &Profile) -> Result<Status, StoreError> 
         failing: failing(&store)?,
         linked_users: store.links("user")?.len() as u64,
         linked_groups: store.links("group")?.len() as u64,
+        reconciliation: Reconciliation::of(reconcile::last(&store)?, profile.provisioning.reconcile_hours),
     })
 }

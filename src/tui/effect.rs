@@ -91,6 +91,8 @@ pub fn describe(command: &crate::sync::Command) -> &'static str {
     use crate::sync::Command;
     match command {
         Command::RunNow => "running a cycle now",
+        Command::Reconcile { dry_run: false } => "reconciling now: a cycle that reads both sides whole",
+        Command::Reconcile { dry_run: true } => "dry run of a reconciliation: reading both sides whole",
         Command::DryRun => "dry run: planning without writing",
         Command::ApplyPlan { .. } => "applying the plan",
         Command::AllowDeletes => "applying the staged deletions",

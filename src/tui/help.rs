@@ -50,6 +50,10 @@ const WIZARD: &[(&str, &str)] = &[
 
 const DASHBOARD: &[(&str, &str)] = &[
     ("r", "run a cycle now"),
+    (
+        "R",
+        "reconcile now: a cycle that reads both sides whole and corrects drift (also every reconcile_hours by itself)",
+    ),
     ("d", "dry run: plan without writing, then review the plan"),
     ("a", "the plan (A there applies a dry run's plan while it is current)"),
     ("p", "pause / resume scheduled cycles"),

@@ -120,12 +120,18 @@ pub fn record(status: &str, action: &str, name: &str, code: Option<&str>, reason
     }
 }
 
-/// Six real cycles: a big initial one, quiet incremental ones, one that disabled a few and
-/// one with failures.
+/// Six real cycles: a big initial one, quiet incremental ones, a reconciliation, one that
+/// disabled a few and one with failures.
 pub fn history() -> crate::tui::screens::dashboard::history::History {
     use crate::tui::screens::dashboard::history::{History, Point, ToDate};
     let point = |cycle_id, created, updated, disabled, failed, duration_ms| Point {
         cycle_id,
+        kind: match cycle_id {
+            1 => "initial",
+            5 => "reconciliation",
+            _ => "incremental",
+        }
+        .into(),
         started: "2026-11-28T21:00:00Z".into(),
         created,
         updated,
@@ -151,6 +157,12 @@ pub fn history() -> crate::tui::screens::dashboard::history::History {
             deleted: 0,
             writes: 331,
             failing: 2,
+        },
+        reconciliation: crate::sync::Reconciliation {
+            every_hours: 24,
+            last: Some("2026-11-28T21:00:00Z".into()),
+            next_due: Some("2026-11-29T21:00:00Z".into()),
+            due: false,
         },
     }
 }

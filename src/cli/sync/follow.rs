@@ -128,7 +128,7 @@ impl Follow {
             });
             out::json(&doc);
         } else if !self.dry_run {
-            out::print_raw(&format!("{}\n", summary(cycle_id, stats)));
+            out::print_raw(&format!("{}\n", summary(cycle_id, plan.map(|p| p.kind), stats)));
         }
         let failed = if self.dry_run {
             plan.map_or(0, |p| p.counts.error)

@@ -41,6 +41,7 @@ pub async fn once(
     credentials: Credentials,
     data_dir: &std::path::Path,
     dry_run: bool,
+    reconcile: bool,
     json: bool,
 ) -> Exit {
     let handle = match start(profile, credentials, data_dir, false) {
@@ -48,7 +49,11 @@ pub async fn once(
         Err(e) => return e,
     };
     let mut rx = handle.subscribe();
-    handle.send(if dry_run { Command::DryRun } else { Command::RunNow });
+    handle.send(match (reconcile, dry_run) {
+        (true, dry_run) => Command::Reconcile { dry_run },
+        (false, true) => Command::DryRun,
+        (false, false) => Command::RunNow,
+    });
     let exit = tokio::select! {
         exit = follow(&mut rx, dry_run, json) => exit,
         () = shutdown_signal() => {

@@ -61,9 +61,9 @@ pub(super) fn print_plan(plan: &Plan) {
     let c = &plan.counts;
     let mut lines = Lines::new();
     lines.push(format!(
-        "plan {} ({:?}): create {}, update {}, disable {}, delete {}, add member {}, remove member {}, set reference {}, skip {}, error {}; writes {}",
+        "plan {} ({}): create {}, update {}, disable {}, delete {}, add member {}, remove member {}, set reference {}, skip {}, error {}; writes {}",
         plan.id,
-        plan.kind,
+        plan.kind.as_str(),
         c.create,
         c.update,
         c.disable,
@@ -95,9 +95,10 @@ pub(super) fn result_line(r: &ObjectResult) -> String {
     line
 }
 
-pub(super) fn summary(cycle_id: i64, s: &CycleStats) -> String {
+pub(super) fn summary(cycle_id: i64, kind: Option<crate::sync::CycleKind>, s: &CycleStats) -> String {
+    let kind = kind.map(|k| format!(" ({})", k.as_str())).unwrap_or_default();
     format!(
-        "cycle {cycle_id}: created {}, updated {}, disabled {}, deleted {}, members added {}, removed {}, skipped {}, failed {}, staged deletions {}; {} writes in {:.1} s",
+        "cycle {cycle_id}{kind}: created {}, updated {}, disabled {}, deleted {}, members added {}, removed {}, skipped {}, failed {}, staged deletions {}; {} writes in {:.1} s",
         s.created,
         s.updated,
         s.disabled,

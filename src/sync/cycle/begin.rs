@@ -2,41 +2,104 @@
 //! due), the cycle's kind, and its row in the cycles table.
 //!
 //! Incremental needs links, the rules the links were made under (the stored `rules` hash
-//! equals [`Context::rules_hash`]), and both deltaLinks; otherwise the cycle is initial.
+//! equals [`Context::rules_hash`]), and both deltaLinks; otherwise the cycle is initial. An
+//! incremental cycle becomes a reconciliation — both sides read whole, the deltaLinks not
+//! used — when one is asked for or `reconcile_hours` have passed since the last full read
+//! (`crate::sync::reconcile`); it says so as [`SyncEvent::FullCycle`] and in the log file.
 
 use std::collections::HashSet;
 
-use super::{Context, kind_text};
+use chrono::{DateTime, Utc};
+
+use super::Context;
 use crate::store::Store;
 use crate::sync::error::CycleError;
+use crate::sync::event::SyncEvent;
 use crate::sync::op::{CycleKind, ObjectType};
 use crate::sync::outcome::FailureCode;
 use crate::sync::plan::Prior;
+use crate::sync::reconcile::{self, Next};
+
+/// What a cycle is asked to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ask {
+    /// What the state allows: the changes since the deltaLinks, unless the cycle must be
+    /// initial or a reconciliation is due.
+    Due,
+    /// Both sides whole now, whatever `reconcile_hours` says (`Command::Reconcile`).
+    Reconcile,
+    /// Nothing: a shown plan is applied (no reconciliation however due).
+    Nothing,
+}
 
 /// A cycle that has begun.
 pub(crate) struct Begun {
     pub cycle_id: i64,
-    /// The stored (users, groups) deltaLinks an incremental cycle reads from; `None`: initial.
+    pub kind: CycleKind,
+    /// When it began: a full read's `reconciled` mark.
+    pub started: DateTime<Utc>,
+    /// The stored (users, groups) deltaLinks an incremental cycle reads from; `None`: both
+    /// sides are read whole.
     pub links: Option<(String, String)>,
     pub prior: Prior,
 }
 
-pub(super) fn begin(cx: &Context, dry_run: bool) -> Result<Begun, CycleError> {
+pub(super) fn begin(cx: &Context, dry_run: bool, ask: Ask) -> Result<Begun, CycleError> {
     let prior = prior(&cx.store)?;
+    let started = Utc::now();
     let mark = |name: &str| cx.store.watermark(name).ok().flatten();
-    let links = match (mark("users_delta"), mark("groups_delta")) {
+    let mut links = match (mark("users_delta"), mark("groups_delta")) {
         (Some(u), Some(g)) if !prior.links.is_empty() && mark("rules").as_deref() == Some(&cx.profile.rules_hash) => {
             Some((u, g))
         }
         _ => None,
     };
-    let kind = if links.is_some() {
+    let mut kind = if links.is_some() {
         CycleKind::Incremental
     } else {
         CycleKind::Initial
     };
-    let cycle_id = cx.store.begin_cycle(kind_text(kind), dry_run)?;
-    Ok(Begun { cycle_id, links, prior })
+    let why = match ask {
+        _ if kind != CycleKind::Incremental => None,
+        Ask::Reconcile => Some("asked for".to_owned()),
+        Ask::Due => due(cx, started)?,
+        Ask::Nothing => None,
+    };
+    if why.is_some() {
+        kind = CycleKind::Reconciliation;
+        links = None;
+    }
+    let cycle_id = cx.store.begin_cycle(kind.as_str(), dry_run)?;
+    if let Some(why) = why {
+        let reason = format!(
+            "a reconciliation ({why}): this cycle reads both sides whole and corrects what no delta reports (rows changed in ServiceNow by hand, restores Graph left out, links whose rows vanished)"
+        );
+        tracing::info!(cycle_id, "{reason}");
+        cx.emit(SyncEvent::FullCycle { cycle_id, reason });
+    }
+    Ok(Begun {
+        cycle_id,
+        kind,
+        started,
+        links,
+        prior,
+    })
+}
+
+/// Why a reconciliation is due now, in words; `None` when it is not.
+fn due(cx: &Context, now: DateTime<Utc>) -> Result<Option<String>, CycleError> {
+    let hours = cx.profile.provisioning.reconcile_hours;
+    let last = reconcile::last(&cx.store)?;
+    if !reconcile::due(last, hours, now) {
+        return Ok(None);
+    }
+    Ok(Some(match (reconcile::next(last, hours), last) {
+        (Next::At(_), Some(t)) => format!(
+            "the last full read of both sides began {}, more than reconcile_hours = {hours} ago",
+            t.format("%Y-%m-%d %H:%M UTC")
+        ),
+        _ => format!("none is recorded yet; reconcile_hours = {hours}"),
+    }))
 }
 
 /// What the store remembers for a plan: every link, and the permanent failures whose retry

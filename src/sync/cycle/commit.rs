@@ -15,6 +15,7 @@ use crate::sync::apply::Applied;
 use crate::sync::error::CycleError;
 use crate::sync::event::{CycleStats, SyncEvent};
 use crate::sync::op::ObjectType;
+use crate::sync::reconcile;
 use crate::sync::safety::{Tripped, Verdict, escrow, quarantine};
 
 pub(super) async fn commit(
@@ -32,7 +33,7 @@ pub(super) async fn commit(
         // Earlier cycles' unknown outcomes are settled only by a cycle that read their rows;
         // applying a shown plan read nothing.
         let read_back = planned.seen.is_some();
-        watermarks(cx, planned)?;
+        watermarks(cx, begun, planned)?;
         cx.store.settle_intents(begun.cycle_id, read_back)?;
     }
     let _ = cx.store.prune_log(cx.profile.provisioning.log_retention_days);
@@ -52,19 +53,25 @@ pub(super) async fn commit(
     Ok(())
 }
 
-/// What the reads saw and the rules they were made under.
-fn watermarks(cx: &Context, planned: Planned) -> Result<(), CycleError> {
+/// What the reads saw and the rules they were made under; after a full read of both sides,
+/// when it began (`crate::sync::reconcile`: the next reconciliation counts from it).
+fn watermarks(cx: &Context, begun: &Begun, planned: Planned) -> Result<(), CycleError> {
+    let full = planned.plan.kind.is_full();
     let seen = planned.seen;
     match seen
         .as_ref()
         .and_then(|s| Some((s, s.users_link.as_deref()?, s.groups_link.as_deref()?)))
     {
         Some((seen, u, g)) => {
-            let marks = [
+            let reconciled = reconcile::mark(begun.started);
+            let mut marks = vec![
                 ("rules", cx.profile.rules_hash.as_str()),
                 ("users_delta", u),
                 ("groups_delta", g),
             ];
+            if full {
+                marks.push((reconcile::MARK, reconciled.as_str()));
+            }
             let assignments = rows(&seen.assignments);
             let plan_failures = rows(&seen.plan_failures);
             let seen = Seen {

@@ -14,8 +14,10 @@
 //! the reads and the plan. `allow-deletes` (`allow_deletes.rs`) is begin → apply (the staged
 //! set) → commit; provision on demand (`on_demand.rs`) is read source → read target → plan →
 //! apply for one object's operations. The kind is initial when nothing is linked yet, the rules
-//! changed (their hash is stored), or a deltaLink is missing; an expired delta token turns an
-//! incremental cycle full, reported. What the reads saw (deltaLinks, assignments, the objects
+//! changed (their hash is stored), or a deltaLink is missing; a reconciliation (both sides read
+//! whole although incremental would do) when asked for or `reconcile_hours` have passed
+//! (`crate::sync::reconcile`); an expired delta token turns an incremental cycle full,
+//! reported. What the reads saw (deltaLinks, assignments, the objects
 //! the plan failed) is stored only once the writes are done, so a crash replays them.
 
 mod allow_deletes;
@@ -41,9 +43,11 @@ pub use on_demand::{ObjectReport, OnDemand, Subject};
 pub(super) use preview::preview;
 pub(super) use read_source::read_source;
 
+use begin::Ask;
+
 use super::error::CycleError;
 use super::event::{LogLevel, SyncEvent, Totals};
-use super::op::{CycleKind, Plan};
+use super::op::Plan;
 use super::safety::Tripped;
 use crate::config::ResolvedProfile;
 use crate::store::Store;
@@ -124,25 +128,30 @@ pub(crate) struct Shown {
 
 /// What a cycle does.
 pub(super) enum Mode {
-    /// Read, plan, hold, apply, commit.
-    Real,
-    /// Read, plan and hold; nothing written.
-    DryRun,
+    /// Read, plan, hold, apply, commit; `true`: a reconciliation, whatever is due.
+    Real(bool),
+    /// Read, plan and hold; nothing written; `true`: read as a reconciliation.
+    DryRun(bool),
     /// Apply a plan a dry run showed, exactly.
     Shown(Shown),
 }
 
 /// Runs one cycle; a dry run returns the plan it showed.
 pub(super) async fn run(cx: &Context, mode: Mode, plan_id: u64) -> Result<Option<Shown>, Failed> {
-    let dry_run = matches!(mode, Mode::DryRun);
+    let dry_run = matches!(mode, Mode::DryRun(_));
+    let ask = match mode {
+        Mode::Real(true) | Mode::DryRun(true) => Ask::Reconcile,
+        Mode::Real(false) | Mode::DryRun(false) => Ask::Due,
+        Mode::Shown(_) => Ask::Nothing,
+    };
     cx.bound().await.map_err(|e| (None, e))?;
-    let begun = begin::begin(cx, dry_run).map_err(|e| (None, e))?;
+    let begun = begin::begin(cx, dry_run, ask).map_err(|e| (None, e))?;
     let at = |e: CycleError| (Some(begun.cycle_id), e);
     let (planned, tripped) = match mode {
         Mode::Shown(shown) => hold::shown(cx, &begun, shown).map_err(at)?,
-        Mode::Real | Mode::DryRun => {
+        Mode::Real(_) | Mode::DryRun(_) => {
             let source = read_source(cx, Some(&begun)).await.map_err(at)?;
-            let read = read_target::read_target(cx, begun.cycle_id, &begun.prior, source)
+            let read = read_target::read_target(cx, begun.cycle_id, &begun.prior, source, begun.kind)
                 .await
                 .map_err(at)?;
             let planned = plan::plan(cx, plan_id, begun.cycle_id, read, &begun.prior);
@@ -203,13 +212,5 @@ impl Planned {
             plan,
             seen: None,
         }
-    }
-}
-
-/// The kind of a cycle as the cycles table records it.
-fn kind_text(kind: CycleKind) -> &'static str {
-    match kind {
-        CycleKind::Initial => "initial",
-        CycleKind::Incremental => "incremental",
     }
 }

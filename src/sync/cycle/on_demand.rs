@@ -169,7 +169,7 @@ pub(in crate::sync) async fn provision(
     // An explicit request retries a failure even when nothing about it changed.
     prior.permanent_failures.clear();
     // A full read: every row is read, open intents included (no cycle of its own yet).
-    let read = read_target::read_target(cx, i64::MAX, &prior, source).await?;
+    let read = read_target::read_target(cx, i64::MAX, &prior, source, CycleKind::Initial).await?;
     let subjects = subjects(&read.source, subject)?;
     let mut rules = Rules::new(cx.profile.mappings.clone(), &cx.profile.provisioning, read.now);
     rules.seed = read.seed;

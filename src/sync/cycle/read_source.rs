@@ -4,7 +4,7 @@
 //! log, the cycle's row and [`SyncEvent::FullCycle`] say why.
 
 use super::begin::Begun;
-use super::{Context, kind_text};
+use super::Context;
 use crate::sync::error::CycleError;
 use crate::sync::event::SyncEvent;
 use crate::sync::op::CycleKind;
@@ -22,7 +22,7 @@ pub(crate) async fn read_source(cx: &Context, cycle: Option<&Begun>) -> Result<S
         let cycle_id = begun.cycle_id;
         let message = format!("the stored delta token is no longer valid ({reason}): this cycle reads everything");
         tracing::warn!(cycle_id, "{message}");
-        let _ = cx.store.set_cycle_kind(cycle_id, kind_text(CycleKind::Initial));
+        let _ = cx.store.set_cycle_kind(cycle_id, CycleKind::Initial.as_str());
         cx.emit(SyncEvent::FullCycle {
             cycle_id,
             reason: message,

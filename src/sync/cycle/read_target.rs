@@ -51,6 +51,7 @@ pub(super) async fn read_target(
     cycle_id: i64,
     prior: &Prior,
     read: SourceRead,
+    begun: CycleKind,
 ) -> Result<Read, CycleError> {
     let now = Utc::now();
     let seed: u64 = rand::random();
@@ -75,7 +76,13 @@ pub(super) async fn read_target(
                 format!("{appeared} rows with the matching value of an object to create appeared while the target was read (another writer): matched, not created again"),
             );
         }
-        (source, target, CycleKind::Initial)
+        // A reconciliation stays one; an incremental cycle read whole (its delta token
+        // expired) is initial.
+        let kind = match begun {
+            CycleKind::Reconciliation => CycleKind::Reconciliation,
+            _ => CycleKind::Initial,
+        };
+        (source, target, kind)
     } else {
         failed_before = typed(cx.store.plan_failures()?, |code| code.parse().ok());
         let mut touched = touched::Touched {
@@ -114,7 +121,7 @@ pub(super) async fn read_target(
         .into_iter()
         .map(|k| ((k.sys_id, k.field), (k.sent, k.kept)))
         .collect();
-    let full = kind == CycleKind::Initial;
+    let full = kind.is_full();
     target.taken = unique::taken(&cx.snow, &cx.profile.mappings, &source, &target, full, now, seed).await?;
     Ok(Read {
         source,

@@ -70,6 +70,7 @@ impl App {
             KeyCode::Tab => show(self.shared.screen.next(1)),
             KeyCode::BackTab => show(self.shared.screen.next(-1)),
             KeyCode::Char('r') => Some(Action::Engine(Command::RunNow)),
+            KeyCode::Char('R') => Some(Action::Engine(Command::Reconcile { dry_run: false })),
             KeyCode::Char('d') => Some(Action::Engine(Command::DryRun)),
             KeyCode::Char('p') if self.dashboard.paused() => Some(Action::Engine(Command::Resume)),
             KeyCode::Char('p') => Some(Action::Engine(Command::Pause)),

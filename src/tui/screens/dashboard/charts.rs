@@ -53,10 +53,18 @@ impl Widget for CyclesChart<'_> {
             let word = if narrow { short(name) } else { name };
             title.push(Span::styled(format!("{symbol}{word} "), style));
         }
+        let points = self.history.map_or(&[][..], |h| h.points.as_slice());
+        // Reconciliations (both sides read whole, drift corrected) stand as vertical rules.
+        let reconciled: Vec<usize> = (0..points.len())
+            .filter(|&i| points[i].kind == "reconciliation")
+            .collect();
+        if !reconciled.is_empty() {
+            let word = if narrow { "rec" } else { "reconciliation" };
+            title.push(Span::styled(format!("┊{word} "), t.dim()));
+        }
         let block = Block::default().borders(Borders::TOP).title(Line::from(title));
         let inner = block.inner(area);
         block.render(area, buf);
-        let points = self.history.map_or(&[][..], |h| h.points.as_slice());
         if points.is_empty() {
             Paragraph::new(Span::styled("no cycle yet (r runs one)", t.dim())).render(inner, buf);
             return;
@@ -98,16 +106,27 @@ impl Widget for CyclesChart<'_> {
                 d => 10u64.pow(d as u32).to_string(),
             })
             .collect();
-        let datasets = series(t)
+        let rules: Vec<[(f64, f64); 2]> = reconciled
             .iter()
-            .zip(&data)
-            .map(|((_, marker, ..), d)| {
+            .map(|&i| [(i as f64, 0.0), (i as f64, decades as f64)])
+            .collect();
+        // The rules first, so the counts draw over them.
+        let datasets = rules
+            .iter()
+            .map(|r| {
+                Dataset::default()
+                    .marker(Marker::Braille)
+                    .graph_type(GraphType::Line)
+                    .style(t.dim())
+                    .data(r)
+            })
+            .chain(series(t).iter().zip(&data).map(|((_, marker, ..), d)| {
                 Dataset::default()
                     .marker(*marker)
                     .graph_type(GraphType::Scatter)
                     .style(series(t).iter().find(|s| s.1 == *marker).map_or(Style::new(), |s| s.3))
                     .data(d)
-            })
+            }))
             .collect();
         let first = points.first().map_or(0, |p| p.cycle_id);
         let last = points.last().map_or(0, |p| p.cycle_id);

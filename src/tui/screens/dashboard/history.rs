@@ -1,7 +1,8 @@
 //! The cycle history the dashboard draws, read from the state store (the runtime reads it
 //! after the engine starts and after each real cycle): the recent real cycles' statistics
-//! and the totals to date as `nowsync status` computes them (`sync::status`), so the console
-//! and the CLI agree.
+//! (with their kind: initial, incremental, reconciliation), the totals to date and the
+//! reconciliation's schedule as `nowsync status` computes them (`sync::status`), so the
+//! console and the CLI agree.
 
 use serde_json::Value;
 
@@ -11,6 +12,8 @@ use crate::store::CycleRow;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Point {
     pub cycle_id: i64,
+    /// `initial`, `incremental` or `reconciliation`, as the cycles table records it.
+    pub kind: String,
     /// RFC 3339.
     pub started: String,
     pub created: u64,
@@ -40,6 +43,8 @@ pub struct History {
     /// Oldest first.
     pub points: Vec<Point>,
     pub to_date: ToDate,
+    /// The last reconciliation and when the next is due, as `nowsync status` says.
+    pub reconciliation: crate::sync::Reconciliation,
 }
 
 /// Cycles the chart shows at most.
@@ -63,6 +68,7 @@ impl History {
                 writes: total("writes"),
                 failing: status.failing,
             },
+            reconciliation: status.reconciliation.clone(),
         }
     }
 }
@@ -76,6 +82,7 @@ fn point(row: &CycleRow) -> Point {
     let n = |k: &str| stats.get(k).and_then(Value::as_u64).unwrap_or(0);
     Point {
         cycle_id: row.id,
+        kind: row.kind.clone(),
         started: row.started.clone(),
         created: n("created"),
         updated: n("updated"),

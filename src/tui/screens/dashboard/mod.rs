@@ -65,6 +65,8 @@ impl Tally {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finished {
     pub cycle_id: i64,
+    /// As the cycle started (initial, incremental, reconciliation), when it was seen starting.
+    pub kind: Option<CycleKind>,
     pub dry_run: bool,
     pub stats: CycleStats,
 }
@@ -169,9 +171,13 @@ impl State {
                     crate::model::text::sanitize_for_terminal(&format!("{r}{next}"))
                 });
             }
-            SyncEvent::FullCycle { .. } => {
-                if let Some(r) = &mut self.running {
-                    r.kind = Some(crate::sync::CycleKind::Initial);
+            SyncEvent::FullCycle { cycle_id, .. } => {
+                // An incremental cycle whose delta token expired reads everything; a
+                // reconciliation is one already.
+                if let Some(r) = self.running.as_mut().filter(|r| r.cycle_id == cycle_id)
+                    && r.kind == Some(CycleKind::Incremental)
+                {
+                    r.kind = Some(CycleKind::Initial);
                 }
             }
             SyncEvent::Progress { done, total, .. } => {
@@ -194,9 +200,14 @@ impl State {
                     self.finished_at = Some(chrono::Utc::now());
                 }
                 self.failing = None;
-                self.running = None;
+                let kind = self
+                    .running
+                    .take()
+                    .filter(|r| r.cycle_id == cycle_id)
+                    .and_then(|r| r.kind);
                 self.last = Some(Finished {
                     cycle_id,
+                    kind,
                     dry_run,
                     stats,
                 });

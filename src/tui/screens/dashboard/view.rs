@@ -58,6 +58,11 @@ impl Widget for DashboardView<'_> {
         lines.push(self.last_line(width));
         lines.push(self.to_date_line(width));
         lines.push(Line::from(vec![label(t, "Plan"), Span::raw(self.plan_text())]));
+        if d.running.is_none()
+            && let Some(h) = &d.history
+        {
+            lines.push(reconcile_line(&h.reconciliation, t, width));
+        }
         Paragraph::new(lines).render(top, buf);
         if let Some(r) = &d.running {
             // The throughput sparkline sits in the rate row, after its label.
@@ -130,7 +135,12 @@ impl DashboardView<'_> {
         let head = match (f.dry_run, &self.plan.plan) {
             (true, Some(p)) => format!("dry run, plan {}: would", p.id),
             (true, None) => "dry run: would".to_owned(),
-            (false, _) => format!("cycle {} ({:.1} s):", f.cycle_id, s.duration_ms as f64 / 1000.0),
+            (false, _) => format!(
+                "cycle {} ({}{:.1} s):",
+                f.cycle_id,
+                f.kind.map(|k| format!("{}, ", k.as_str())).unwrap_or_default(),
+                s.duration_ms as f64 / 1000.0
+            ),
         };
         let (fail, create, update, disable, delete, skip) = if f.dry_run {
             ("fail", "create", "update", "disable", "delete", "skip")
@@ -204,13 +214,26 @@ impl DashboardView<'_> {
     }
 }
 
+/// The last reconciliation (a cycle that reads both sides whole) and when the next is due, as
+/// `nowsync status` says it.
+fn reconcile_line(r: &crate::sync::Reconciliation, t: Theme, width: usize) -> Line<'static> {
+    let when = |s: &str| {
+        chrono::DateTime::parse_from_rfc3339(s).map_or(s.to_owned(), |d| d.to_utc().format("%m-%d %H:%M UTC").to_string())
+    };
+    let mut parts = vec![r.last.as_deref().map_or("none yet".to_owned(), |l| format!("last {}", when(l)))];
+    parts.push(match (&r.next_due, r.every_hours) {
+        (_, 0) => "never by itself (reconcile_hours = 0)".to_owned(),
+        (Some(n), h) if !r.due => format!("next due {} (every {h} h)", when(n)),
+        _ => "due: the next cycle reads both sides whole".to_owned(),
+    });
+    parts.push("R reconciles now".to_owned());
+    Line::from(vec![label(t, "Reconcile"), Span::raw(fit(&parts, width))])
+}
+
 /// The cycle in progress: kind and phase, the progress bar with rate and ETA, the throughput
 /// row (its sparkline is drawn over it), the counts.
 fn running_lines(r: &Running, t: Theme, width: usize, lines: &mut Vec<Line<'static>>) {
-    let kind = r.kind.map_or("", |k| match k {
-        crate::sync::CycleKind::Initial => "initial",
-        crate::sync::CycleKind::Incremental => "incremental",
-    });
+    let kind = r.kind.map_or("", crate::sync::CycleKind::as_str);
     let what = if r.dry_run {
         format!("dry run · {kind} · planning, nothing is written")
     } else {
