@@ -281,7 +281,14 @@ fn engine_command(command: Command, dirs: &Dirs, name: &str, runtime: &tokio::ru
                 ..
             },
             _,
-        ) => runtime.block_on(cli::sync::once(&profile, credentials, data_dir, dry_run, reconcile, json)),
+        ) => runtime.block_on(cli::sync::once(
+            &profile,
+            credentials,
+            data_dir,
+            dry_run,
+            reconcile,
+            json,
+        )),
         (
             Command::Run {
                 metrics,

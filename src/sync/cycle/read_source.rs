@@ -3,8 +3,8 @@
 //! (`crate::sync::source`). An expired delta token makes the read full: never silently — the
 //! log, the cycle's row and [`SyncEvent::FullCycle`] say why.
 
-use super::begin::Begun;
 use super::Context;
+use super::begin::Begun;
 use crate::sync::error::CycleError;
 use crate::sync::event::SyncEvent;
 use crate::sync::op::CycleKind;

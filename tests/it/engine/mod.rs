@@ -20,6 +20,7 @@ mod ops;
 mod options;
 mod plans;
 mod reads;
+mod reconcile;
 mod redact;
 mod refusals;
 mod socket;

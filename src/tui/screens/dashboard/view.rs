@@ -218,9 +218,14 @@ impl DashboardView<'_> {
 /// `nowsync status` says it.
 fn reconcile_line(r: &crate::sync::Reconciliation, t: Theme, width: usize) -> Line<'static> {
     let when = |s: &str| {
-        chrono::DateTime::parse_from_rfc3339(s).map_or(s.to_owned(), |d| d.to_utc().format("%m-%d %H:%M UTC").to_string())
+        chrono::DateTime::parse_from_rfc3339(s)
+            .map_or(s.to_owned(), |d| d.to_utc().format("%m-%d %H:%M UTC").to_string())
     };
-    let mut parts = vec![r.last.as_deref().map_or("none yet".to_owned(), |l| format!("last {}", when(l)))];
+    let mut parts = vec![
+        r.last
+            .as_deref()
+            .map_or("none yet".to_owned(), |l| format!("last {}", when(l))),
+    ];
     parts.push(match (&r.next_due, r.every_hours) {
         (_, 0) => "never by itself (reconcile_hours = 0)".to_owned(),
         (Some(n), h) if !r.due => format!("next due {} (every {h} h)", when(n)),
