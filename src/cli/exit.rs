@@ -4,7 +4,9 @@
 //! 0 success; 1 a cycle ran but some objects failed; 2 usage or configuration — also the
 //! state database or data dir, a profile locked by a running engine, and a command that does
 //! not apply to the state as it is (each says which in its message); 3 connection or
-//! authentication failure; 4 quarantined or stopped by the deletion threshold. Errors that fit
+//! authentication failure — also any ServiceNow or Graph failure that stops a cycle, such as
+//! a read the instance's transaction quota cancels even in small pages (the cycle stops before
+//! any write; no object failed and nothing is misconfigured); 4 quarantined or stopped by the deletion threshold. Errors that fit
 //! none of these (the engine task gone before a cycle ended, the runtime failing to start)
 //! are reported as 2, the code that asks for a person rather than a retry.
 

@@ -127,7 +127,11 @@ async fn a_read_the_quota_cancels_even_in_small_pages_stops_the_cycle_before_any
     let out = env.nowsync(&["sync", "--once"]).await;
     let stderr = crate::support::text(&out.stderr);
     assert_eq!(env.writes().await, 0, "nothing written from a partial read: {stderr}");
-    assert!(!out.status.success());
+    // DESIGN.md's exit codes: the instance could not be read, 3 (connection failure) — no
+    // object failed (1), nothing is wrong with the configuration (2), and a cancelled read is
+    // no reason for quarantine (4).
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert_eq!(env.status().await["quarantine"], Value::Null);
     assert!(
         stderr.contains("Transaction cancelled: maximum execution time exceeded")
             && stderr.contains("page_size")
