@@ -196,9 +196,16 @@ impl Refs<'_> {
         }
     }
 
-    /// A lookup reference: the row whose `field` is `text` (case-insensitively).
+    /// A lookup reference: the row whose `field` is `text` (case-insensitively) — as the
+    /// instance stores it, cut to the field's length: a row created for a longer value holds
+    /// it cut (servicenow.md §5), so a later cycle finds it rather than create it again.
     fn lookup(&self, m: &AttributeMapping, table: &str, field: &str, text: String) -> Result<Part, Failure> {
-        if let Some(sys_id) = self.target.lookups.get(table).and_then(|l| l.get(&text.to_lowercase())) {
+        let key = match self.target.max_lengths.get(&(table.to_owned(), field.to_owned())) {
+            Some(max) => text.chars().take(*max as usize).collect::<String>(),
+            None => text.clone(),
+        }
+        .to_lowercase();
+        if let Some(sys_id) = self.target.lookups.get(table).and_then(|l| l.get(&key)) {
             return Ok(Part::Field(sys_id.clone()));
         }
         let reason = format!("{} '{}': {table} has no row whose {field} is '{text}'", m.target, text);

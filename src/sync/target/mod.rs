@@ -123,7 +123,13 @@ pub async fn references(client: &servicenow::Client, mappings: &MappingSet, t: &
             t.names.insert(table.clone(), names);
         }
     }
-    for table in [user_table, group_table] {
+    // The reference tables' lengths too: a row created for a value longer than its field is
+    // stored with the value cut (`missing_reference = "create"`), and found by the cut value.
+    let lookup_tables: Vec<String> = t.lookups.keys().cloned().collect();
+    let tables = [user_table, group_table]
+        .into_iter()
+        .chain(lookup_tables.iter().map(String::as_str));
+    for table in tables {
         let schema = client.schema(table).await?;
         for (name, def) in &schema.fields {
             if let Some(max) = def.max_length

@@ -53,3 +53,48 @@ async fn an_emoji_in_a_name_makes_no_write_on_the_second_and_third_cycle() {
         "only the title: {changed}"
     );
 }
+
+/// A location name longer than `cmn_location.name` holds (100 characters in the simulator; Graph
+/// does not limit `officeLocation` that short): with `missing_reference = "create"` the row is
+/// created with the name cut, and the next cycles find it rather than create it again.
+#[tokio::test]
+async fn a_reference_row_created_with_its_name_cut_is_found_by_the_next_cycles() {
+    let env = setup_with(options(200, 10, 20, 0)).await;
+    super::ops::append_config(
+        &env,
+        "\n[profiles.default.provisioning]\nmissing_reference = \"create\"\n",
+    );
+    let long = format!("Building {} Annex", "North Wing ".repeat(10));
+    assert!(long.chars().count() > 100);
+    let id = env
+        .new_assigned_user("far.away@nowsync.test", json!({"officeLocation": long}))
+        .await;
+    env.sync(&[]).await;
+    let sys = env.link_of(&id).await.expect("provisioned");
+    let location = env.row("sys_user", &sys).await["location"].clone();
+    let rows = env.rows("cmn_location", &["sys_id", "name"]).await;
+    let cut: Vec<_> = rows
+        .iter()
+        .filter(|r| r["name"].as_str().is_some_and(|n| long.starts_with(n)))
+        .collect();
+    assert_eq!(cut.len(), 1, "{cut:?}");
+    assert_eq!(location, cut[0]["sys_id"]);
+    for cycle in ["second", "third"] {
+        env.reset_stats().await;
+        let (_, doc) = env.sync(&[]).await;
+        assert_eq!(env.writes().await, 0, "{cycle} cycle: {doc}");
+    }
+    env.graph_write(
+        reqwest::Method::PATCH,
+        &format!("/users/{id}"),
+        json!({"jobTitle": "Remote"}),
+    )
+    .await;
+    env.reset_stats().await;
+    let (_, doc) = env.sync(&["--reconcile"]).await;
+    assert_eq!(doc["kind"], "reconciliation");
+    let stats = env.stats().await;
+    assert_eq!(stats["requests"]["POST"], 0, "no location created again: {doc}");
+    assert_eq!(stats["requests"]["PATCH"], 1, "the title only: {doc}");
+    assert_eq!(env.row("sys_user", &sys).await["location"], location);
+}
