@@ -7,8 +7,11 @@
 //!    ≤ 1.15×) and the share of requests the simulator refused with 429 (target ≤ 0.5 %).
 //! 2. The 429 storm: S = 1, queue 2, L = 20 ms, 1,000 users: objects failed for throttling
 //!    (target 0).
-//! 3. `sim --users 100000 --latency-ms 0`: the peak resident memory (VmHWM) of the nowsync
-//!    process during its initial cycle (target < 300 MB).
+//! 3. Small at 100,000 (issue 16 §3): `sim --users 100000 --groups 2000 --latency-ms 0`, the
+//!    peak resident memory (VmHWM) of the nowsync process (not the simulator's) during its
+//!    initial cycle (target < 300 MB), then a quiet cycle (target < 150 MB) with its reads and
+//!    writes (ServiceNow and Graph requests, from both simulators' `/sim/stats`), then a quiet
+//!    cycle with `--json`; and a second world's initial cycle with `--json`.
 //! 4. Writes per initial cycle (the S = 4 world): rows created (users, groups, memberships)
 //!    against every write sent; the difference is what references to objects outside the
 //!    cycle's creations cost (target: none but those; managers ride in the creates).
@@ -20,7 +23,8 @@
 //!
 //! Knobs (environment): `NOWSYNC_BENCH_USERS` (3000), `NOWSYNC_BENCH_GROUPS` (150),
 //! `NOWSYNC_BENCH_LATENCY_MS` (20), `NOWSYNC_BENCH_SLOTS` (`2,4,16`), `NOWSYNC_BENCH_STORM_USERS`
-//! (1000; 0 skips part 2), `NOWSYNC_BENCH_BIG_USERS` (100000; 0 skips part 3).
+//! (1000; 0 skips part 2), `NOWSYNC_BENCH_BIG_USERS` (100000; 0 skips part 3),
+//! `NOWSYNC_BENCH_BIG_GROUPS` (2000), `NOWSYNC_BENCH_BIG_JSON` (1; 0 skips the second world).
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -248,7 +252,7 @@ fn capacity_row(users: u64, groups: u64, model: Model, cpu: &mut Vec<String>) ->
     let bound = Duration::from_millis(w * model.latency_ms / model.slots);
     let throttled = c.failed.get("ServiceNowThrottled").copied().unwrap_or(0);
     println!(
-        "| {users} users, L={} ms, S={} | W={w} | {:.1} s | {:.1} s | {:.2}x | {refused} ({:.2} %) | {} | {throttled} |",
+        "| {users} users, L={} ms, S={} | W={w} | {:.1} s | {:.1} s | {:.2}x | {refused} ({:.2} %) | {} | {throttled} | {} MB |",
         model.latency_ms,
         model.slots,
         bound.as_secs_f64(),
@@ -256,6 +260,7 @@ fn capacity_row(users: u64, groups: u64, model: Model, cpu: &mut Vec<String>) ->
         c.wall.as_secs_f64() / bound.as_secs_f64().max(1e-9),
         100.0 * refused as f64 / (requests + refused).max(1) as f64,
         st["peak_in_flight"],
+        c.rss_kb / 1024,
     );
     World { sim: s, dir }
 }
@@ -340,12 +345,13 @@ fn storm_row(users: u64, latency_ms: u64) {
     let bound = Duration::from_millis(w * latency_ms);
     let throttled = c.failed.get("ServiceNowThrottled").copied().unwrap_or(0);
     println!(
-        "| storm: {users} users, L={latency_ms} ms, S=1, queue 2 | W={w} | {:.1} s | {:.1} s | {:.2}x | {refused} ({:.2} %) | {} | {throttled} |",
+        "| storm: {users} users, L={latency_ms} ms, S=1, queue 2 | W={w} | {:.1} s | {:.1} s | {:.2}x | {refused} ({:.2} %) | {} | {throttled} | {} MB |",
         bound.as_secs_f64(),
         c.wall.as_secs_f64(),
         c.wall.as_secs_f64() / bound.as_secs_f64().max(1e-9),
         100.0 * refused as f64 / (requests + refused).max(1) as f64,
         st["peak_in_flight"],
+        c.rss_kb / 1024,
     );
     println!(
         "engine_cycle: storm failures by code (planted data failures are expected): {:?}",
@@ -369,9 +375,9 @@ fn main() {
         .filter_map(|s| s.trim().parse().ok())
         .collect();
     println!(
-        "| case (no configuration) | writes | bound W·L/S | wall | ratio | 429s (share of requests) | peak in flight | objects failed ServiceNowThrottled |"
+        "| case (no configuration) | writes | bound W·L/S | wall | ratio | 429s (share of requests) | peak in flight | objects failed ServiceNowThrottled, or reads | nowsync peak RSS (VmHWM) |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     let mut cpu = Vec::new();
     for s in slots {
         let model = Model {
@@ -394,24 +400,94 @@ fn main() {
     }
     let big = env_num("NOWSYNC_BENCH_BIG_USERS", 100_000);
     if big > 0 {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let s = sim(
+        big_rows(
             big,
-            500,
-            Model {
-                slots: 4,
-                queue: 50,
-                latency_ms: 0,
-            },
+            env_num("NOWSYNC_BENCH_BIG_GROUPS", 2000),
+            env_num("NOWSYNC_BENCH_BIG_JSON", 1) > 0,
         );
+    }
+}
+
+fn post(url: &str) {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        reqwest::Client::new().post(url).send().await.expect("post");
+    });
+}
+
+/// Both simulators' request counts zeroed (the quiet cycle's reads are counted alone).
+fn reset_both_stats(r: &serde_json::Value) {
+    post(&format!("{}/reset", r["stats_url"].as_str().expect("stats url")));
+    post(&format!(
+        "{}/sim/stats/reset",
+        r["authority_url"].as_str().expect("authority")
+    ));
+}
+
+fn graph_requests(r: &serde_json::Value) -> u64 {
+    let url = format!("{}/sim/stats", r["authority_url"].as_str().expect("authority"));
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let st: serde_json::Value = rt.block_on(async {
+        reqwest::get(url)
+            .await
+            .expect("graph stats")
+            .json()
+            .await
+            .expect("graph stats JSON")
+    });
+    st["requests"].as_u64().unwrap_or(0)
+}
+
+/// One row of part 3: the cycle's writes and reads, wall time and the nowsync process's peak.
+fn big_row(case: &str, r: &serde_json::Value, c: &Cycle, target_mb: u64) {
+    let st = stats(r);
+    let (writes, requests) = writes_and_requests(&st);
+    println!(
+        "| {case} | W={writes} | - | {:.1} s | - | {} | {} | {} GETs, {} Graph requests | **{} MB** (target < {target_mb} MB) |",
+        c.wall.as_secs_f64(),
+        st["rejected_429"],
+        st["peak_in_flight"],
+        requests - writes,
+        graph_requests(r),
+        c.rss_kb / 1024,
+    );
+}
+
+/// Part 3: peak RSS at `users` (scope all, L = 0), initial and quiet, with and without `--json`.
+fn big_rows(users: u64, groups: u64, json_world: bool) {
+    let model = Model {
+        slots: 4,
+        queue: 50,
+        latency_ms: 0,
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let s = sim(users, groups, model);
+    write_config(dir.path(), &s.ready);
+    let c = cycle(dir.path(), &s.ready, false);
+    big_row(
+        &format!("{users} users, {groups} groups, L=0: initial"),
+        &s.ready,
+        &c,
+        300,
+    );
+    for json in [false, true] {
+        reset_both_stats(&s.ready);
+        let c = cycle(dir.path(), &s.ready, json);
+        let case = format!("… quiet cycle after it{}", if json { ", --json" } else { "" });
+        big_row(&case, &s.ready, &c, 150);
+    }
+    drop(s);
+    drop(dir);
+    if json_world {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let s = sim(users, groups, model);
         write_config(dir.path(), &s.ready);
-        let c = cycle(dir.path(), &s.ready, false);
-        let st = stats(&s.ready);
-        println!(
-            "engine_cycle: {big} users at L=0: wall={:.2} s, writes={}, peak RSS of nowsync={} MB (target < 300 MB)",
-            c.wall.as_secs_f64(),
-            writes_and_requests(&st).0,
-            c.rss_kb / 1024
+        let c = cycle(dir.path(), &s.ready, true);
+        big_row(
+            &format!("{users} users, {groups} groups, L=0: initial, --json"),
+            &s.ready,
+            &c,
+            300,
         );
     }
 }

@@ -43,8 +43,9 @@ fn main() {
         times.sort();
         let median = times[times.len() / 2];
         let worst = times[times.len() - 1];
+        // A row of the issue 16 table (BENCHMARKS.md): case, figure, target.
         println!(
-            "log_frame lines={} size={w}x{h} min_level={:?} median={:.3}ms worst={:.3}ms ratio_to_2ms median={:.2} worst={:.2}",
+            "| console frame, {} log lines, {w}×{h}, level ≥ {:?} | median {:.3} ms, worst {:.3} ms ({:.2}× / {:.2}× the budget) | < 2 ms |",
             app.log.len(),
             min_level,
             median.as_secs_f64() * 1e3,

@@ -16,6 +16,7 @@ pub mod out;
 pub mod provision;
 pub mod secrets;
 pub mod sim;
+mod spool;
 pub mod sso;
 pub mod sync;
 pub mod test_connection;

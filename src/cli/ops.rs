@@ -293,7 +293,7 @@ pub async fn allow_deletes(profile: &ResolvedProfile, credentials: Credentials, 
     let mut rx = handle.subscribe();
     println!("applying {staged} staged deletions");
     handle.send(Command::AllowDeletes);
-    let exit = super::sync::follow(&mut rx, false, false).await;
+    let exit = super::sync::follow(&mut rx, false).await;
     handle.shutdown().await;
     exit
 }

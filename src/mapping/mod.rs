@@ -16,6 +16,7 @@
 //! no I/O; nesting depth and length are bounded by the parser.
 
 mod ast;
+mod attrs;
 pub mod catalogue;
 mod cli;
 mod compile;
@@ -33,6 +34,7 @@ mod proptests;
 mod value;
 
 pub use ast::{CmpOp, Expr, ExprKind, Span};
+pub use attrs::Attrs;
 pub use cli::{EvalCliError, eval_attrs_at, eval_cli, eval_cli_at};
 pub use compile::{Catalogue, Expression};
 pub use error::{ExprError, ExprErrorKind, render_caret};

@@ -9,38 +9,59 @@ use tokio::sync::broadcast::error::RecvError;
 use super::engine_gone;
 use super::print::{print_plan, result_line, summary};
 use crate::cli::out::{self, Lines};
+use crate::cli::spool::Spool;
 use crate::cli::{Exit, ExitOf};
 use crate::sync::outcome::Status;
-use crate::sync::{CycleStats, ObjectResult, Plan, SyncEvent};
+use crate::sync::{CycleStats, Plan, SyncEvent};
 
 /// What [`follow`] keeps while a cycle runs.
-struct Follow {
+pub(in crate::cli) struct Follow {
     dry_run: bool,
     json: bool,
     /// A progress bar on stderr (a terminal, and not `--json`).
     bar: bool,
-    /// Kept for `--json` only.
-    results: Vec<ObjectResult>,
+    /// `--json`: the results so far, on disk (`cli::spool`), not in memory.
+    results: Option<Spool>,
     plan: Option<std::sync::Arc<Plan>>,
     full_cycle: Option<String>,
     quarantined: bool,
 }
 
-/// Consumes events until the cycle ends; returns its exit code.
-pub(in crate::cli) async fn follow(
-    rx: &mut tokio::sync::broadcast::Receiver<SyncEvent>,
-    dry_run: bool,
-    json: bool,
-) -> Exit {
-    let mut f = Follow {
-        dry_run,
-        json,
-        bar: std::io::stderr().is_terminal() && !json,
-        results: Vec::new(),
-        plan: None,
-        full_cycle: None,
-        quarantined: false,
-    };
+impl Follow {
+    /// `json`: where `--json` spools the results (the data dir); `None` without `--json`.
+    pub(in crate::cli) fn new(dry_run: bool, json: Option<&std::path::Path>) -> Result<Follow, Exit> {
+        let results = match json {
+            Some(dir) => Some(Spool::new(dir).map_err(|e| {
+                out::eprint_line(&format!(
+                    "error: cannot create a temporary file in {} for --json's results: {e}; check the data dir's free space and permissions",
+                    dir.display()
+                ));
+                Exit::Usage
+            })?),
+            None => None,
+        };
+        Ok(Follow {
+            dry_run,
+            json: json.is_some(),
+            bar: std::io::stderr().is_terminal() && json.is_none(),
+            results,
+            plan: None,
+            full_cycle: None,
+            quarantined: false,
+        })
+    }
+}
+
+/// Consumes events until the cycle ends; returns its exit code. Without `--json`.
+pub(in crate::cli) async fn follow(rx: &mut tokio::sync::broadcast::Receiver<SyncEvent>, dry_run: bool) -> Exit {
+    match Follow::new(dry_run, None) {
+        Ok(mut f) => follow_with(rx, &mut f).await,
+        Err(exit) => exit,
+    }
+}
+
+/// Consumes events into `f` until the cycle ends; returns its exit code.
+pub(in crate::cli) async fn follow_with(rx: &mut tokio::sync::broadcast::Receiver<SyncEvent>, f: &mut Follow) -> Exit {
     loop {
         let event = match rx.recv().await {
             Ok(e) => e,
@@ -75,8 +96,8 @@ impl Follow {
                     line.push(result_line(&result));
                     line.print();
                 }
-                if self.json {
-                    self.results.push(result);
+                if let Some(spool) = &mut self.results {
+                    spool.push(&result);
                 }
             }
             SyncEvent::CycleFinished { cycle_id, stats, .. } => return Some(self.finished(cycle_id, &stats)),
@@ -112,21 +133,30 @@ impl Follow {
             eprintln!();
         }
         let plan = self.plan.as_ref();
-        if self.json {
+        if let Some(spool) = self.results.take() {
             let ops = plan
                 .filter(|_| self.dry_run)
                 .map(|p| serde_json::to_value(&p.ops).unwrap_or_default());
-            let doc = json!({
+            let head = json!({
                 "cycle_id": cycle_id,
                 "dry_run": self.dry_run,
                 "kind": plan.map(|p| p.kind),
                 "full_cycle_reason": self.full_cycle,
                 "counts": plan.map(|p| &p.counts),
-                "stats": stats,
                 "plan": ops,
-                "results": self.results,
             });
-            out::json(&doc);
+            let head = match head {
+                serde_json::Value::Object(m) => m,
+                _ => serde_json::Map::new(),
+            };
+            let stats = serde_json::to_value(stats).unwrap_or_default();
+            let written = spool.finish(head, &stats, &mut std::io::stdout().lock());
+            // A closed pipe (`| head`) is not an error of ours.
+            if let Err(e) = written
+                && e.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                eprintln!("error: cannot write the JSON document: {e}");
+            }
         } else if !self.dry_run {
             out::print_raw(&format!("{}\n", summary(cycle_id, plan.map(|p| p.kind), stats)));
         }

@@ -11,6 +11,7 @@ mod print;
 mod service;
 
 pub(super) use follow::follow;
+use follow::{Follow, follow_with};
 pub use service::{metrics_addr, run};
 
 use super::Exit;
@@ -48,6 +49,13 @@ pub async fn once(
         Ok(h) => h,
         Err(e) => return e,
     };
+    let mut f = match Follow::new(dry_run, json.then_some(data_dir)) {
+        Ok(f) => f,
+        Err(exit) => {
+            handle.shutdown().await;
+            return exit;
+        }
+    };
     let mut rx = handle.subscribe();
     handle.send(match (reconcile, dry_run) {
         (true, dry_run) => Command::Reconcile { dry_run },
@@ -55,11 +63,11 @@ pub async fn once(
         (false, false) => Command::RunNow,
     });
     let exit = tokio::select! {
-        exit = follow(&mut rx, dry_run, json) => exit,
+        exit = follow_with(&mut rx, &mut f) => exit,
         () = shutdown_signal() => {
             handle.send(Command::Stop);
             eprintln!("stopping: finishing the writes in flight");
-            follow(&mut rx, dry_run, json).await
+            follow_with(&mut rx, &mut f).await
         }
     };
     handle.shutdown().await;

@@ -60,7 +60,7 @@ pub async fn run(
     let mut worst = Exit::Success;
     loop {
         tokio::select! {
-            exit = follow(&mut rx, false, false) => {
+            exit = follow(&mut rx, false) => {
                 // A failed cycle is retried on the next interval; remember the worst outcome.
                 worst = worst.max(exit);
             }

@@ -178,7 +178,7 @@ impl Applier<'_> {
         steps.push(Step {
             name: "Action".into(),
             status: r.status,
-            detail: format!("{} {}", op.kind.action(), r.reason).trim().to_owned(),
+            detail: format!("{} {}", op.kind.action(), r.reason).trim().to_owned().into(),
         });
         let result = ObjectResult {
             cycle_id: self.cycle_id,

@@ -218,7 +218,7 @@ pub(in crate::sync) async fn provision(
                             t
                         }
                     });
-                    (k.clone(), shown)
+                    (k.to_owned(), shown)
                 })
                 .collect(),
             in_scope: o.in_scope,

@@ -2,12 +2,11 @@
 //! target index (the managed ServiceNow rows and reference tables, as read in bulk), what the
 //! store remembers (links, failures) and the rules (mappings, options, the clock).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
 use crate::config::{DeprovisionGroups, DeprovisionUsers, Provisioning};
-use crate::mapping::Value;
 use crate::mapping::model::MappingSet;
 
 use super::super::op::ObjectType;
@@ -20,7 +19,7 @@ pub struct SourceObject {
     /// UPN for users, display name for groups.
     pub name: String,
     /// `mapping::catalogue::source_attributes` of the object (with `IsSoftDeleted`).
-    pub attrs: BTreeMap<String, Value>,
+    pub attrs: crate::mapping::Attrs,
     /// In scope: assignment (or `all`) and scoping filters.
     pub in_scope: bool,
     /// `accountEnabled` (groups: always true).

@@ -222,7 +222,13 @@ fn deactivated<'a>(
 }
 
 /// A membership op of `group` for `user` (source id, name when known).
-fn member_op(group: &SourceObject, user: (&str, Option<&str>), row: Option<&String>, kind: OpKind, why: &str) -> Op {
+fn member_op(
+    group: &SourceObject,
+    user: (&str, Option<&str>),
+    row: Option<&String>,
+    kind: OpKind,
+    why: &'static str,
+) -> Op {
     let (user, user_name) = user;
     let hash = stable_hash(&[&group.id, user, kind.action().as_str()]);
     Op {

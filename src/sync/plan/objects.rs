@@ -24,7 +24,7 @@ pub struct Planned {
     pub provisioned: HashSet<String>,
 }
 
-pub(super) fn step(name: &str, status: Status, detail: impl Into<String>) -> Step {
+pub(super) fn step(name: &'static str, status: Status, detail: impl Into<std::borrow::Cow<'static, str>>) -> Step {
     Step {
         name: name.into(),
         status,

@@ -95,7 +95,7 @@ pub fn reference_creations(ops: &[Op], target: &Target, rules: &Rules) -> Vec<Op
                 steps: vec![Step {
                     name: "Action".into(),
                     status: Status::Planned,
-                    detail,
+                    detail: detail.into(),
                 }],
             }
         })

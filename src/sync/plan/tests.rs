@@ -30,7 +30,7 @@ fn user(id: &str, upn: &str, extra: serde_json::Value) -> SourceObject {
     SourceObject {
         id: id.into(),
         name: upn.into(),
-        attrs: source_attributes(&obj, !enabled, &[]),
+        attrs: source_attributes(&obj, !enabled, &[]).into(),
         in_scope: true,
         enabled,
         scope_detail: "assigned".into(),
@@ -309,7 +309,7 @@ fn memberships_are_made_equal_for_managed_users() {
     let group = SourceObject {
         id: "g".into(),
         name: "G".into(),
-        attrs: source_attributes(&json!({"id": "g", "displayName": "G"}), false, &[]),
+        attrs: source_attributes(&json!({"id": "g", "displayName": "G"}), false, &[]).into(),
         in_scope: true,
         enabled: true,
         scope_detail: "assigned".into(),
@@ -378,7 +378,7 @@ fn a_user_who_left_scope_loses_the_memberships_we_gave_it_and_a_group_back_in_sc
     let group = SourceObject {
         id: "g".into(),
         name: "G".into(),
-        attrs: source_attributes(&json!({"id": "g", "displayName": "G"}), false, &[]),
+        attrs: source_attributes(&json!({"id": "g", "displayName": "G"}), false, &[]).into(),
         in_scope: true,
         enabled: true,
         scope_detail: "assigned".into(),

@@ -2,16 +2,16 @@
 //! a [`SourceObject`] with the attributes the mappings and scoping filters read, its scope
 //! decided (assignment, then scoping filters), nested groups flattened when asked.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde_json::{Map, Value as J};
 
 use super::AppRoles;
 use super::rounds::{MEMBERS, NESTED, SOFT_DELETED};
 use crate::graph::AssignedScope;
-use crate::mapping::Value;
 use crate::mapping::catalogue::source_attributes;
 use crate::mapping::model::{MappingSource, ObjectMapping};
+use crate::mapping::{Attrs, Value};
 use crate::scope::{self, Scope};
 use crate::store::Store;
 use crate::sync::error::CycleError;
@@ -46,7 +46,7 @@ fn scope_value(v: Value) -> scope::Value {
     }
 }
 
-fn in_scope(scope: &Scope, attrs: &BTreeMap<String, Value>) -> bool {
+fn in_scope(scope: &Scope, attrs: &Attrs) -> bool {
     scope.in_scope(&|name| scope_value(crate::mapping::Attributes::get(attrs, name)))
 }
 
@@ -56,7 +56,7 @@ struct Converted {
     name: Option<String>,
     enabled: bool,
     soft: bool,
-    attrs: BTreeMap<String, Value>,
+    attrs: Attrs,
     members: Vec<String>,
     nested: Vec<String>,
 }
@@ -81,13 +81,13 @@ fn convert(
     };
     let members = list(MEMBERS);
     let nested = list(NESTED);
-    let mut attrs = BTreeMap::new();
+    let mut attrs = Attrs::default();
     if keep {
         raw.retain(|k, _| !k.starts_with('@'));
         raw.insert("id".into(), J::String(id.to_owned()));
         for (k, v) in source_attributes(&J::Object(raw), false, &[]) {
             if needed.contains(&k.to_lowercase()) && !v.is_null() {
-                attrs.insert(k, v);
+                attrs.insert(&k, v);
             }
         }
     }
@@ -162,8 +162,8 @@ fn user(id: String, c: Converted, scope: &Scope, assigned: Option<(&AssignedScop
         .unwrap_or_default();
     let assigned = assigned.map(|(a, _)| a);
     // Entra computes these outside the object: disabled users read as soft-deleted.
-    attrs.insert("IsSoftDeleted".into(), Value::Bool(!enabled));
-    attrs.insert("appRoleAssignments".into(), Value::multi(roles.into_iter().collect()));
+    attrs.insert("IsSoftDeleted", Value::Bool(!enabled));
+    attrs.insert("appRoleAssignments", Value::multi(roles.into_iter().collect()));
     let assigned_detail = match assigned {
         None => Some("scope: all users".to_owned()),
         Some(a) if a.direct_users.contains_key(&id) => Some("assigned directly".to_owned()),
@@ -237,7 +237,7 @@ pub(super) fn groups(
         if !inner.is_empty() {
             nested.insert(id.clone(), inner);
         }
-        attrs.insert("IsSoftDeleted".into(), Value::Bool(false));
+        attrs.insert("IsSoftDeleted", Value::Bool(false));
         let assigned_here = assigned.is_none_or(|a| a.groups.contains_key(&id));
         let filtered = in_scope(scope, &attrs);
         let scope_detail = match (assigned_here, filtered) {

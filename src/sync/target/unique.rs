@@ -147,7 +147,7 @@ mod tests {
         assert!(m.selects_unique() && !set.user.attributes[0].selects_unique());
         let o = SourceObject {
             id: "u1".into(),
-            attrs: BTreeMap::from([("mailNickname".to_owned(), Value::Str("ada".into()))]),
+            attrs: BTreeMap::from([("mailNickname".to_owned(), Value::Str("ada".into()))]).into(),
             ..SourceObject::default()
         };
         assert_eq!(candidates(m, &o, Utc::now(), 1), ["ada@x.com", "ada2@x.com"]);

@@ -102,7 +102,7 @@ async fn a_plan_made_before_a_scope_change_is_refused_and_disables_nothing() {
         .iter()
         .flat_map(|op| &op.steps)
         .filter(|s| s.name == "Scope" && s.detail.starts_with("member of assigned group"))
-        .map(|s| s.detail.as_str())
+        .map(|s| s.detail.as_ref())
         .collect();
     assert!(!through_group.is_empty());
     for detail in through_group {

@@ -56,7 +56,7 @@ fn a_membership_of_a_user_not_planned_names_the_user() {
     let group = SourceObject {
         id: "g".into(),
         name: "Finance".into(),
-        attrs: source_attributes(&json!({"id": "g", "displayName": "Finance"}), false, &[]),
+        attrs: source_attributes(&json!({"id": "g", "displayName": "Finance"}), false, &[]).into(),
         in_scope: true,
         enabled: true,
         scope_detail: "assigned".into(),
