@@ -237,12 +237,25 @@ pub fn logs(data_dir: &Path, profile: &str, args: &LogsArgs) -> Exit {
         Ok(r) => r,
         Err(e) => return super::fail(&e),
     };
-    let rows: Vec<Value> = records.iter().filter_map(|r| serde_json::to_value(r).ok()).collect();
-    let mut table = Table::new(&LOG_TABLE);
-    for r in &records {
-        table.row(log_cells(r));
+    // Only what the format prints, each record freed as it is converted: at 600,000 records
+    // (an initial cycle at 100,000 users) building both forms took 7.4 GB.
+    if args.format == Format::Table {
+        if records.is_empty() {
+            eprintln!("no records");
+            return Exit::Success;
+        }
+        let mut table = Table::new(&LOG_TABLE);
+        for r in records {
+            table.row(log_cells(&r));
+        }
+        table.print();
+        return Exit::Success;
     }
-    print_rows(&rows, &LOG_COLUMNS, table, args.format)
+    let rows: Vec<Value> = records
+        .into_iter()
+        .filter_map(|r| serde_json::to_value(&r).ok())
+        .collect();
+    print_rows(&rows, &LOG_COLUMNS, Table::new(&LOG_TABLE), args.format)
 }
 
 /// `logs --escrow`: each escrow with its code, attempts and next attempt.
