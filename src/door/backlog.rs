@@ -68,6 +68,24 @@ impl Backlog {
     }
 }
 
+/// A cycle by its number; a dry run takes none (its id is the next cycle's, issue 14).
+fn cycle_name(cycle_id: i64, dry_run: bool) -> String {
+    if dry_run {
+        "dry run".to_owned()
+    } else {
+        format!("cycle {cycle_id}")
+    }
+}
+
+/// `1 user`, `2 users`.
+fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 /// The backlog's line of an event: cycles, objects acted on, errors, the engine's own lines.
 /// Progress, plans and answers make none (the console shows them elsewhere).
 pub fn line_of(event: &SyncEvent) -> Option<(LogLevel, String)> {
@@ -80,11 +98,11 @@ pub fn line_of(event: &SyncEvent) -> Option<(LogLevel, String)> {
             dry_run,
             totals,
         } => info(format!(
-            "cycle {cycle_id} started ({kind:?}{}): {} users, {} groups, {} operations",
-            if *dry_run { ", dry run" } else { "" },
-            totals.users,
-            totals.groups,
-            totals.operations
+            "{} started ({kind:?}): {}, {}, {}",
+            cycle_name(*cycle_id, *dry_run),
+            plural(totals.users, "user"),
+            plural(totals.groups, "group"),
+            plural(totals.operations, "operation")
         )),
         SyncEvent::FullCycle { cycle_id, reason } => info(format!("cycle {cycle_id} is a full one: {reason}")),
         SyncEvent::ObjectDone { result, .. } if result.status != Status::Skipped => {
@@ -110,8 +128,8 @@ pub fn line_of(event: &SyncEvent) -> Option<(LogLevel, String)> {
             dry_run,
             stats,
         } => info(format!(
-            "cycle {cycle_id} finished{}: created {}, updated {}, disabled {}, deleted {}, members added {}, removed {}, failed {}; {} writes in {:.1} s",
-            if *dry_run { " (dry run)" } else { "" },
+            "{} finished: created {}, updated {}, disabled {}, deleted {}, members added {}, removed {}, failed {}; {} writes in {:.1} s",
+            cycle_name(*cycle_id, *dry_run),
             stats.created,
             stats.updated,
             stats.disabled,

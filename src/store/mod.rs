@@ -294,6 +294,14 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// The id the next cycle will take (a dry run's: it plans as that cycle would, and takes no
+    /// number of its own, issue 14). Ids are rowids: the largest plus one.
+    pub fn next_cycle_id(&self) -> Result<i64, StoreError> {
+        self.conn()
+            .query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM cycles", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
     pub fn begin_cycle(&self, kind: &str, dry_run: bool) -> Result<i64, StoreError> {
         self.conn()
             .execute(

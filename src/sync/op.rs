@@ -378,7 +378,8 @@ pub struct Basis {
     /// `ResolvedProfile::plan_hash` of the profile it was planned under: configuration,
     /// mappings and scope.
     pub profile: String,
-    /// The cycle it belongs to: the row of the dry run (or real cycle) that made it.
+    /// The cycle it plans: a real cycle's id, or for a dry run the id the next cycle will take
+    /// (a dry run takes no number of its own).
     pub cycle_id: i64,
 }
 

@@ -48,15 +48,46 @@ impl Widget for TopBar<'_> {
     }
 }
 
-/// The status line: the last message, while it lasts.
+/// The most rows a status message takes; a longer one ends with `…` (the log has it whole).
+const STATUS_ROWS: usize = 3;
+
+/// The status message, wrapped to `width` columns (issue 14: wrapped, not cut), at most
+/// [`STATUS_ROWS`] rows.
+fn status_lines(app: &App, width: u16) -> Vec<String> {
+    let status = &app.shared.status;
+    if status.is_empty() {
+        return Vec::new();
+    }
+    let width = (width as usize).saturating_sub(1).max(1);
+    let mut rows = crate::tui::text::wrap(&sanitize_for_terminal(status), width);
+    if rows.len() > STATUS_ROWS {
+        rows.truncate(STATUS_ROWS);
+        if let Some(last) = rows.last_mut() {
+            let keep: String = last.chars().take(width.saturating_sub(1)).collect();
+            *last = format!("{keep}…");
+        }
+    }
+    rows
+}
+
+/// How many rows the status message takes in a terminal `width` columns wide.
+pub fn status_rows(app: &App, width: u16) -> u16 {
+    status_lines(app, width).len() as u16
+}
+
+/// The status line: the last message, while it lasts, wrapped.
 pub struct StatusLine<'a> {
     pub app: &'a App,
 }
 
 impl Widget for StatusLine<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let text = sanitize_for_terminal(&self.app.shared.status);
-        Paragraph::new(Line::from(Span::styled(format!(" {text}"), self.app.theme.warn()))).render(area, buf);
+        let style = self.app.theme.warn();
+        let lines: Vec<Line> = status_lines(self.app, area.width)
+            .into_iter()
+            .map(|l| Line::from(Span::styled(format!(" {l}"), style)))
+            .collect();
+        Paragraph::new(lines).render(area, buf);
     }
 }
 

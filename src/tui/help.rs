@@ -154,7 +154,7 @@ const SETTINGS: &[(&str, &str)] = &[
     ("← → Space", "provisioning on/off, scope assigned/all"),
     (
         "← → Space (last rows)",
-        "skip out-of-scope deletions, delete action: saved to the mapping file (what it does is shown first)",
+        "skip out-of-scope deletions, Delete action: saved to the mapping file (what it does is shown first). A user or group purged in Entra is deleted only with the Delete action on and deprovision_users / deprovision_groups = \"delete\" in the configuration; otherwise it is disabled / deactivated (the defaults)",
     ),
     (
         "Enter",

@@ -327,6 +327,11 @@ fn dashboard_plan_records_and_log() {
         app.handle(Event::Sync(event));
     }
     key(&mut app, KeyCode::Char('a'));
+    // The list with its time; a long status message wraps instead of being cut (issue 14).
+    let status = std::mem::take(&mut app.shared.status);
+    app.shared.status = "Plan 12 refused: out of date (the configuration, mappings or scope changed since it was made); d makes a new dry run, then A applies it once it is shown.".to_owned();
+    snap("plan_list", &app);
+    app.shared.status = status;
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Enter);
     snap("plan_diff", &app);

@@ -35,7 +35,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         );
         return;
     }
-    let status = u16::from(!app.shared.status.is_empty());
+    let status = super::chrome::status_rows(app, area.width);
     let [top, body, status_area, keys] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),

@@ -1,5 +1,5 @@
 //! Stage 1, begin: what the store remembers ([`Prior`]: links, permanent failures not yet
-//! due), the cycle's kind, and its row in the cycles table.
+//! due), the cycle's kind, and its row in the cycles table (a real cycle's only).
 //!
 //! Incremental needs links, the rules the links were made under (the stored `rules` hash
 //! equals [`Context::rules_hash`]), and both deltaLinks; otherwise the cycle is initial. An
@@ -69,7 +69,13 @@ pub(super) fn begin(cx: &Context, dry_run: bool, ask: Ask) -> Result<Begun, Cycl
         kind = CycleKind::Reconciliation;
         links = None;
     }
-    let cycle_id = cx.store.begin_cycle(kind.as_str(), dry_run)?;
+    // A dry run is not a cycle: it plans as the next cycle would (its id, for the intents it
+    // must read back) and leaves no row, so cycle numbers count real cycles only (issue 14).
+    let cycle_id = if dry_run {
+        cx.store.next_cycle_id()?
+    } else {
+        cx.store.begin_cycle(kind.as_str(), false)?
+    };
     if let Some(why) = why {
         let reason = format!(
             "a reconciliation ({why}): this cycle reads both sides whole and corrects what no delta reports (rows changed in ServiceNow by hand, restores Graph left out, links whose rows vanished)"

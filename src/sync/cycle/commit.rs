@@ -98,9 +98,12 @@ fn rows<V: ToString>(map: &HashMap<(ObjectType, String), V>) -> Vec<ObjectValue>
         .collect()
 }
 
-/// Ends a cycle that ends here (a dry run, `allow-deletes`): its row and the event.
+/// Ends a cycle that ends here (a dry run, `allow-deletes`): its row (a dry run has none) and
+/// the event.
 pub(super) fn finish(cx: &Context, cycle_id: i64, dry_run: bool, stats: CycleStats) -> Result<(), CycleError> {
-    finish_row(cx, cycle_id, &stats)?;
+    if !dry_run {
+        finish_row(cx, cycle_id, &stats)?;
+    }
     cx.emit(SyncEvent::CycleFinished {
         cycle_id,
         dry_run,

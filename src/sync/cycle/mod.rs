@@ -146,7 +146,8 @@ pub(super) async fn run(cx: &Context, mode: Mode, plan_id: u64) -> Result<Option
     };
     cx.bound().await.map_err(|e| (None, e))?;
     let begun = begin::begin(cx, dry_run, ask).map_err(|e| (None, e))?;
-    let at = |e: CycleError| (Some(begun.cycle_id), e);
+    // A dry run's id is the next cycle's, not its own: its failure names no cycle.
+    let at = |e: CycleError| (Some(begun.cycle_id).filter(|_| !dry_run), e);
     let (planned, tripped) = match mode {
         Mode::Shown(shown) => hold::shown(cx, &begun, shown).map_err(at)?,
         Mode::Real(_) | Mode::DryRun(_) => {

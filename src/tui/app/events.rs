@@ -203,12 +203,12 @@ impl App {
                 let dry_run = self.dashboard.running.as_ref().is_none_or(|r| r.dry_run);
                 if dry_run {
                     self.shared.status = format!(
-                        "Dry run: plan {} ready ({} operations), nothing written: a opens it",
+                        "Dry run: plan {} ready ({}), nothing written: a opens it",
                         plan.id,
-                        plan.ops.len()
+                        crate::tui::text::count(plan.ops.len() as u64, "operation", "operations")
                     );
                 }
-                self.plan.planned(plan, dry_run, cycle_id);
+                self.plan.planned(plan, dry_run, cycle_id, now());
                 Vec::new()
             }
             SyncEvent::PlanRefused { plan_id, reason } => {

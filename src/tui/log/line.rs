@@ -21,14 +21,14 @@ pub fn line_of(event: &SyncEvent) -> Option<LogLine> {
             Level::Info,
             format!(
                 // A dry run is not a cycle: it is named by its plan (next line), not a number.
-                "{} started ({kind:?}): {} users, {} groups, {}",
+                "{} started ({kind:?}): {}, {}, {}",
                 if *dry_run {
                     "dry run".to_owned()
                 } else {
                     format!("cycle {cycle_id}")
                 },
-                totals.users,
-                totals.groups,
+                crate::tui::text::count(totals.users, "user", "users"),
+                crate::tui::text::count(totals.groups, "group", "groups"),
                 crate::tui::text::count(totals.operations, "operation", "operations")
             ),
         ),

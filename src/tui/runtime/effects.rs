@@ -209,7 +209,11 @@ fn export_records(ctx: &Context, csv: bool, records: Vec<crate::store::LogRecord
         let (level, text) = match super::super::export::write(&dir, csv, &records) {
             Ok(path) => (
                 Level::Info,
-                format!("exported {} records to {}", records.len(), path.display()),
+                format!(
+                    "exported {} to {}",
+                    crate::tui::text::count(records.len() as u64, "record", "records"),
+                    path.display()
+                ),
             ),
             Err(e) => (Level::Error, format!("export failed: {e}")),
         };

@@ -211,3 +211,60 @@ async fn a_dry_run_prints_the_names_of_referenced_rows_not_their_sys_ids() {
         "{departments:?}"
     );
 }
+
+#[tokio::test]
+async fn a_dry_run_takes_no_cycle_number() {
+    // Issue 14: "cycle 2" beside "1 cycle" after a dry run and a cycle. A dry run plans as the
+    // next cycle would and leaves no row: the cycle that follows is cycle 1, and `status`
+    // counts one cycle.
+    let env = setup(60, 6, 6, 0).await;
+    let profile = scope(&env, "all");
+    let handle = Handle::start(&profile, credentials(&env), sync::Options::new(env.ws.data_dir())).unwrap();
+    let mut rx = handle.subscribe();
+    for _ in 0..2 {
+        handle.send(Command::DryRun);
+        let started = next_matching(&mut rx, |e| matches!(e, SyncEvent::CycleStarted { .. })).await;
+        assert!(
+            matches!(
+                started,
+                SyncEvent::CycleStarted {
+                    cycle_id: 1,
+                    dry_run: true,
+                    ..
+                }
+            ),
+            "{started:?}"
+        );
+        next_matching(&mut rx, |e| matches!(e, SyncEvent::CycleFinished { dry_run: true, .. })).await;
+    }
+    handle.send(Command::RunNow);
+    let finished = next_matching(&mut rx, |e| {
+        matches!(e, SyncEvent::CycleFinished { dry_run: false, .. })
+    })
+    .await;
+    assert!(
+        matches!(finished, SyncEvent::CycleFinished { cycle_id: 1, .. }),
+        "{finished:?}"
+    );
+    handle.send(Command::DryRun);
+    let started = next_matching(&mut rx, |e| matches!(e, SyncEvent::CycleStarted { .. })).await;
+    assert!(
+        matches!(
+            started,
+            SyncEvent::CycleStarted {
+                cycle_id: 2,
+                dry_run: true,
+                ..
+            }
+        ),
+        "{started:?}"
+    );
+    next_matching(&mut rx, |e| matches!(e, SyncEvent::CycleFinished { dry_run: true, .. })).await;
+    handle.send(Command::Stop);
+    drop(handle);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let out = env.nowsync(&["status", "--json"]).await;
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["cycles"], 1, "{status}");
+    assert_eq!(status["last_cycle"]["id"], 1, "{status}");
+}

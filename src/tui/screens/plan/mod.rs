@@ -57,6 +57,8 @@ pub struct State {
     pub plan: Option<Arc<Plan>>,
     pub status: Status,
     pub view: ListView,
+    /// When the plan shown arrived (`HH:MM:SS` UTC): the list's time.
+    pub made: String,
 }
 
 impl Default for State {
@@ -65,6 +67,7 @@ impl Default for State {
             plan: None,
             status: Status::Ready,
             view: ListView::default(),
+            made: String::new(),
         }
     }
 }
@@ -75,8 +78,11 @@ impl State {
     }
 
     /// A plan arrived: a dry run's is ready; a real cycle's (or the applied one) is applied.
-    pub fn planned(&mut self, plan: Arc<Plan>, dry_run: bool, cycle_id: i64) {
+    pub fn planned(&mut self, plan: Arc<Plan>, dry_run: bool, cycle_id: i64, at: String) {
         let same = self.plan.as_ref().is_some_and(|p| p.id == plan.id);
+        if !same {
+            self.made = at;
+        }
         self.status = if dry_run {
             Status::Ready
         } else {

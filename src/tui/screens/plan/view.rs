@@ -31,15 +31,20 @@ fn value(v: Option<&str>) -> String {
     v.map_or("(none)".to_owned(), sanitize_for_terminal)
 }
 
-/// The plan's line: its number, where it stands, its counts.
-pub fn status_line(plan: &Plan, status: &Status) -> String {
+/// The plan's line: its number, when it was made, where it stands.
+pub fn status_line(plan: &Plan, made: &str, status: &Status) -> String {
     let state = match status {
         Status::Ready => "ready: A applies it".to_owned(),
         Status::Applying => "being applied".to_owned(),
         Status::Applied { cycle_id } => format!("applied in cycle {cycle_id}"),
         Status::OutOfDate(why) => format!("out of date ({why}): d makes a new dry run"),
     };
-    format!("Plan {} · {state}", plan.id)
+    let made = if made.is_empty() {
+        String::new()
+    } else {
+        format!(" · made {made} UTC")
+    };
+    format!("Plan {}{made} · {state}", plan.id)
 }
 
 impl Widget for PlanView<'_> {
@@ -77,7 +82,7 @@ impl Widget for PlanView<'_> {
             _ => t.title(),
         };
         Paragraph::new(vec![
-            Line::from(Span::styled(status_line(plan, &d.status), status_style)),
+            Line::from(Span::styled(status_line(plan, &d.made, &d.status), status_style)),
             Line::from(format!(
                 "{} create · {} update · {} disable · {} delete · {} member · {} skip · {} error",
                 c.create,

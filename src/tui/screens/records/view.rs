@@ -51,7 +51,11 @@ impl Widget for RecordsView<'_> {
             String::new()
         };
         let mut head_lines = vec![Line::from(Span::styled(
-            format!("{} records · {failures} failures · newest first", d.records.len()),
+            format!(
+                "{} · {} · newest first",
+                crate::tui::text::count(d.records.len() as u64, "record", "records"),
+                crate::tui::text::count(failures as u64, "failure", "failures")
+            ),
             t.title(),
         ))];
         head_lines.push(match &d.error {

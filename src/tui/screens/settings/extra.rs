@@ -6,6 +6,7 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::{MAPPING_FIELDS, Settings};
+use crate::config::{DeprovisionGroups, DeprovisionUsers, Provisioning};
 use crate::tui::app::Shared;
 use crate::tui::effect::Effect;
 use crate::tui::screens::mappings::{self, Doc};
@@ -56,25 +57,36 @@ pub fn toggle(doc: &mut Doc, field: usize, editor: Option<&Settings>, shared: &m
     mappings::save(doc, editor)
 }
 
-/// The values of the mapping-file rows, in field order.
-pub fn values(doc: &Doc) -> [String; 3] {
+/// The values of the mapping-file rows, in field order. The Delete action says what it does
+/// with the configuration's deprovisioning (`sync::plan::deprovision`): an object purged in
+/// Entra is deleted only when the action is on *and* `deprovision_users` /
+/// `deprovision_groups = "delete"`; otherwise it is disabled (users) or deactivated (groups),
+/// as are objects that leave scope or are disabled, whatever the action says.
+pub fn values(doc: &Doc, provisioning: &Provisioning) -> [String; 3] {
     let file = &doc.draft.file;
-    let delete = |o: &Option<crate::mapping::model::raw::RawObjectMapping>| {
+    let delete = |o: &Option<crate::mapping::model::raw::RawObjectMapping>, deletes: bool, otherwise: &str| {
         let on = o
             .as_ref()
             .and_then(|o| o.actions.as_ref())
             .and_then(|a| a.delete)
             .unwrap_or(true);
-        if on {
-            "◀ delete when purged in Entra ▶"
-        } else {
-            "◀ disable only ▶"
+        match (on, deletes) {
+            (true, true) => "◀ on: purged in Entra → deleted ▶".to_owned(),
+            (true, false) => format!("◀ on: purged → {otherwise} (config) ▶"),
+            (false, _) => format!("◀ off: purged → {otherwise} ▶"),
         }
-        .to_owned()
     };
     [
         format!("◀ {} ▶", if file.skip_out_of_scope_deletions { "yes" } else { "no" }),
-        delete(&file.user),
-        delete(&file.group),
+        delete(
+            &file.user,
+            provisioning.deprovision_users == DeprovisionUsers::Delete,
+            "disabled",
+        ),
+        delete(
+            &file.group,
+            provisioning.deprovision_groups == DeprovisionGroups::Delete,
+            "deactivated",
+        ),
     ]
 }

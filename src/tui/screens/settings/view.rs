@@ -34,7 +34,7 @@ impl Widget for SettingsView<'_> {
         ];
         if let Some(e) = &st.editor {
             let values = field_values(e);
-            let values = values.into_iter().chain(super::extra::values(self.doc));
+            let values = values.into_iter().chain(super::extra::values(self.doc, &e.base));
             for (i, (label, value)) in FIELDS.iter().zip(values).enumerate() {
                 let focused = i == e.focus;
                 lines.push(Line::from(vec![
