@@ -5,9 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::backlog::Line;
-use crate::sync::{
-    Command, Counts, CycleKind, CycleStats, EngineState, ErrorKind, LogLevel, ObjectResult, SyncEvent, Totals,
-};
+use crate::sync::{Command, EngineState, SyncEvent};
 
 /// The protocol's version, said in both hellos.
 pub const VERSION: u32 = 1;
@@ -19,7 +17,7 @@ pub const MAX_FRAME: usize = 64 * 1024 * 1024;
 pub const BACKLOG_CHUNK: usize = 1000;
 
 /// What a client sends.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ClientFrame {
     /// First frame of a connection.
@@ -35,7 +33,7 @@ pub enum ClientFrame {
 }
 
 /// The engine commands served over the socket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "snake_case", deny_unknown_fields)]
 pub enum WireCommand {
     RunNow,
@@ -55,12 +53,18 @@ pub enum WireCommand {
     Reload,
     /// End the engine (the object in flight finishes); `nowsync run` exits.
     Stop,
+    /// One of the console's questions ([`Command::is_query`]: search users, a user's source
+    /// attributes, evaluate a mapping, scope preview, create a reference row), answered by a
+    /// [`SyncEvent::Answer`] with its `request` id, to this client only.
+    Query {
+        query: Command,
+    },
 }
 
 impl WireCommand {
     /// The engine command, except `Reload` (the server resolves the profile first).
-    pub fn command(self) -> Option<Command> {
-        Some(match self {
+    pub fn command(&self) -> Option<Command> {
+        Some(match self.clone() {
             WireCommand::RunNow => Command::RunNow,
             WireCommand::Reconcile { dry_run } => Command::Reconcile { dry_run },
             WireCommand::DryRun => Command::DryRun,
@@ -69,13 +73,15 @@ impl WireCommand {
             WireCommand::Pause => Command::Pause,
             WireCommand::Resume => Command::Resume,
             WireCommand::Stop => Command::Stop,
+            WireCommand::Query { query } => query,
             WireCommand::Reload => return None,
         })
     }
 
     /// How the log says it.
-    pub fn words(self) -> &'static str {
+    pub fn words(&self) -> &'static str {
         match self {
+            WireCommand::Query { query } => crate::sync::describe(query),
             WireCommand::RunNow => "run now",
             WireCommand::Reconcile { dry_run: false } => "reconcile now",
             WireCommand::Reconcile { dry_run: true } => "a dry run of a reconciliation",
@@ -103,7 +109,7 @@ pub struct EngineInfo {
 }
 
 /// What the engine sends.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
     Welcome {
@@ -117,7 +123,7 @@ pub enum ServerFrame {
         more: bool,
     },
     Event {
-        event: WireEvent,
+        event: SyncEvent,
     },
     Ack {
         id: u64,
@@ -128,183 +134,6 @@ pub enum ServerFrame {
         id: Option<u64>,
         message: String,
     },
-}
-
-/// A [`SyncEvent`] on the wire. A plan travels as its id, kind, counts and operations (JSON as
-/// `sync --once --dry-run --json` prints them); query answers are not served on the socket.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "event", rename_all = "snake_case")]
-pub enum WireEvent {
-    State {
-        state: EngineState,
-    },
-    CycleStarted {
-        cycle_id: i64,
-        kind: CycleKind,
-        dry_run: bool,
-        totals: Totals,
-    },
-    FullCycle {
-        cycle_id: i64,
-        reason: String,
-    },
-    PlanReady {
-        cycle_id: i64,
-        plan_id: u64,
-        kind: CycleKind,
-        counts: Counts,
-        ops: serde_json::Value,
-    },
-    Progress {
-        cycle_id: i64,
-        done: u64,
-        total: u64,
-    },
-    ObjectDone {
-        cycle_id: i64,
-        result: Box<ObjectResult>,
-    },
-    CycleFinished {
-        cycle_id: i64,
-        dry_run: bool,
-        stats: CycleStats,
-    },
-    Quarantine {
-        cycle_id: Option<i64>,
-        reason: Option<String>,
-        next_attempt: Option<String>,
-    },
-    PlanRefused {
-        plan_id: u64,
-        reason: String,
-    },
-    Error {
-        cycle_id: Option<i64>,
-        kind: ErrorKind,
-        message: String,
-    },
-    Log {
-        level: LogLevel,
-        message: String,
-    },
-}
-
-impl WireEvent {
-    /// The event's wire form; `None` for what the socket does not carry (query answers).
-    pub fn of(event: &SyncEvent) -> Option<WireEvent> {
-        Some(match event.clone() {
-            SyncEvent::StateChanged(state) => WireEvent::State { state },
-            SyncEvent::CycleStarted {
-                cycle_id,
-                kind,
-                dry_run,
-                totals,
-            } => WireEvent::CycleStarted {
-                cycle_id,
-                kind,
-                dry_run,
-                totals,
-            },
-            SyncEvent::FullCycle { cycle_id, reason } => WireEvent::FullCycle { cycle_id, reason },
-            SyncEvent::PlanReady { cycle_id, plan } => WireEvent::PlanReady {
-                cycle_id,
-                plan_id: plan.id,
-                kind: plan.kind,
-                counts: plan.counts.clone(),
-                ops: serde_json::to_value(&plan.ops).unwrap_or_default(),
-            },
-            SyncEvent::Progress { cycle_id, done, total } => WireEvent::Progress { cycle_id, done, total },
-            SyncEvent::ObjectDone { cycle_id, result } => WireEvent::ObjectDone {
-                cycle_id,
-                result: Box::new(result),
-            },
-            SyncEvent::CycleFinished {
-                cycle_id,
-                dry_run,
-                stats,
-            } => WireEvent::CycleFinished {
-                cycle_id,
-                dry_run,
-                stats,
-            },
-            SyncEvent::Quarantine {
-                cycle_id,
-                reason,
-                next_attempt,
-            } => WireEvent::Quarantine {
-                cycle_id,
-                reason,
-                next_attempt,
-            },
-            SyncEvent::PlanRefused { plan_id, reason } => WireEvent::PlanRefused { plan_id, reason },
-            SyncEvent::Error {
-                cycle_id,
-                kind,
-                message,
-            } => WireEvent::Error {
-                cycle_id,
-                kind,
-                message,
-            },
-            SyncEvent::Log { level, message } => WireEvent::Log { level, message },
-            SyncEvent::Answer { .. } => return None,
-        })
-    }
-
-    /// The event as the engine sent it, for a client that consumes `SyncEvent`s (the
-    /// console); `None` for a plan, which does not travel whole.
-    pub fn to_event(&self) -> Option<SyncEvent> {
-        Some(match self.clone() {
-            WireEvent::State { state } => SyncEvent::StateChanged(state),
-            WireEvent::CycleStarted {
-                cycle_id,
-                kind,
-                dry_run,
-                totals,
-            } => SyncEvent::CycleStarted {
-                cycle_id,
-                kind,
-                dry_run,
-                totals,
-            },
-            WireEvent::FullCycle { cycle_id, reason } => SyncEvent::FullCycle { cycle_id, reason },
-            WireEvent::PlanReady { .. } => return None,
-            WireEvent::Progress { cycle_id, done, total } => SyncEvent::Progress { cycle_id, done, total },
-            WireEvent::ObjectDone { cycle_id, result } => SyncEvent::ObjectDone {
-                cycle_id,
-                result: *result,
-            },
-            WireEvent::CycleFinished {
-                cycle_id,
-                dry_run,
-                stats,
-            } => SyncEvent::CycleFinished {
-                cycle_id,
-                dry_run,
-                stats,
-            },
-            WireEvent::Quarantine {
-                cycle_id,
-                reason,
-                next_attempt,
-            } => SyncEvent::Quarantine {
-                cycle_id,
-                reason,
-                next_attempt,
-            },
-            WireEvent::PlanRefused { plan_id, reason } => SyncEvent::PlanRefused { plan_id, reason },
-            WireEvent::Error {
-                cycle_id,
-                kind,
-                message,
-            } => SyncEvent::Error {
-                cycle_id,
-                kind,
-                message,
-            },
-            WireEvent::Log { level, message } => SyncEvent::Log { level, message },
-        })
-    }
 }
 
 #[cfg(test)]
@@ -323,13 +152,13 @@ mod tests {
         let command: ClientFrame =
             serde_json::from_str(r#"{"type":"command","id":3,"command":{"command":"apply_plan","plan_id":9}}"#)
                 .unwrap();
-        assert_eq!(
+        assert!(matches!(
             command,
             ClientFrame::Command {
                 id: 3,
                 command: WireCommand::ApplyPlan { plan_id: 9 }
             }
-        );
+        ));
         assert!(serde_json::from_str::<ClientFrame>(r#"{"type":"launch_missiles"}"#).is_err());
         assert!(
             serde_json::from_str::<ClientFrame>(r#"{"type":"command","id":1,"command":{"command":"format_disk"}}"#)
@@ -338,24 +167,86 @@ mod tests {
     }
 
     #[test]
-    fn events_round_trip_except_plans() {
-        let event = SyncEvent::CycleFinished {
-            cycle_id: 4,
-            dry_run: false,
-            stats: CycleStats {
-                created: 3,
-                ..CycleStats::default()
-            },
+    fn events_travel_whole_plans_included() {
+        use crate::sync::op::{CycleKind, ObjectType, Op, OpKind, Plan};
+        use crate::sync::outcome::SkipReason;
+        let op = |kind| Op {
+            object_type: ObjectType::User,
+            source_id: "u1".into(),
+            source_name: "a@x".into(),
+            target_id: Some("s1".into()),
+            member_id: None,
+            kind,
+            steps: Vec::new(),
+            hash: "h".into(),
         };
-        let wire = WireEvent::of(&event).unwrap();
-        let back: WireEvent = serde_json::from_str(&serde_json::to_string(&wire).unwrap()).unwrap();
-        assert_eq!(back.to_event().and_then(|e| WireEvent::of(&e)), Some(wire));
-        assert_eq!(
-            WireEvent::of(&SyncEvent::Answer {
-                request: 1,
-                answer: crate::sync::Answer::Failed("x".into())
-            }),
-            None
+        let mut plan = Plan::new(
+            7,
+            CycleKind::Initial,
+            vec![
+                op(OpKind::Update {
+                    diff: vec![crate::sync::op::Change::new(
+                        "title",
+                        Some("a".into()),
+                        Some("b".into()),
+                    )],
+                }),
+                op(OpKind::Skip {
+                    reason: SkipReason::InSync,
+                }),
+                op(OpKind::Delete),
+            ],
         );
+        plan.basis.profile = "p".into();
+        plan.basis.cycle_id = 4;
+        let event = SyncEvent::PlanReady {
+            cycle_id: 4,
+            plan: std::sync::Arc::new(plan.clone()),
+        };
+        let text = serde_json::to_string(&ServerFrame::Event { event }).unwrap();
+        let Ok(ServerFrame::Event {
+            event: SyncEvent::PlanReady {
+                cycle_id: 4,
+                plan: back,
+            },
+        }) = serde_json::from_str(&text)
+        else {
+            panic!("{text}");
+        };
+        assert_eq!(*back, plan, "the whole plan, its basis too");
+        let state: ServerFrame = serde_json::from_str(
+            &serde_json::to_string(&ServerFrame::Event {
+                event: SyncEvent::StateChanged(EngineState::Paused),
+            })
+            .unwrap(),
+        )
+        .unwrap();
+        assert!(matches!(
+            state,
+            ServerFrame::Event {
+                event: SyncEvent::StateChanged(EngineState::Paused)
+            }
+        ));
+    }
+
+    #[test]
+    fn answers_of_in_process_queries_do_not_serialise() {
+        let answer = SyncEvent::Answer {
+            request: 1,
+            answer: crate::sync::Answer::Connection(Vec::new()),
+        };
+        assert!(serde_json::to_string(&answer).is_err());
+        let users = SyncEvent::Answer {
+            request: 1,
+            answer: crate::sync::Answer::Users(vec![("id".into(), "a@x".into(), None)]),
+        };
+        let text = serde_json::to_string(&users).unwrap();
+        assert!(matches!(
+            serde_json::from_str(&text).unwrap(),
+            SyncEvent::Answer {
+                request: 1,
+                answer: crate::sync::Answer::Users(_)
+            }
+        ));
     }
 }

@@ -1,8 +1,10 @@
 //! The engine's side of the socket: [`Door::serve`] binds `DATA_DIR/<profile>.sock`, keeps the
 //! backlog from the engine's events, and serves each client on a task of its own.
 
+use std::collections::HashMap;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -14,9 +16,9 @@ use tokio::task::JoinHandle;
 use tokio_util::codec::{Framed, LengthDelimitedCodec};
 
 use super::backlog::{self, Backlog};
-use super::proto::{self, ClientFrame, EngineInfo, ServerFrame, WireCommand, WireEvent};
+use super::proto::{self, ClientFrame, EngineInfo, ServerFrame, WireCommand};
 use crate::config::ResolvedProfile;
-use crate::sync::{Command, LogLevel, Port};
+use crate::sync::{Answer, Command, LogLevel, Port, SyncEvent};
 
 /// How the engine re-reads its profile for `reload` (the configuration file as saved).
 pub type Reload = Arc<dyn Fn() -> Result<ResolvedProfile, String> + Send + Sync>;
@@ -53,7 +55,13 @@ struct Shared {
     info: EngineInfo,
     reload: Option<Reload>,
     our_uid: u32,
+    /// The engine's request ids of clients' questions: apart from any a console in this
+    /// process uses (its own ids stay below 2^60), unique across clients.
+    next_request: AtomicU64,
 }
+
+/// The first request id the socket gives a client's question.
+const FIRST_REQUEST: u64 = 1 << 60;
 
 /// The `SO_PEERCRED` rule: only the engine's own user may attach (root included: another uid
 /// is refused even when it could read the socket).
@@ -105,6 +113,7 @@ impl Door {
             reload,
             our_uid,
             port,
+            next_request: AtomicU64::new(FIRST_REQUEST),
         });
         let feeder = tokio::spawn(feed(Arc::clone(&shared), shared.port.subscribe()));
         let accept = tokio::spawn(accept(listener, shared));
@@ -185,6 +194,20 @@ fn error(id: Option<u64>, message: String) -> ServerFrame {
     ServerFrame::Error { id, message }
 }
 
+/// The event as this client receives it: an answer only to its own question, under the
+/// client's request id; one that cannot travel says so.
+fn for_client(event: SyncEvent, asked: &mut HashMap<u64, u64>) -> Option<SyncEvent> {
+    let SyncEvent::Answer { request, answer } = event else {
+        return Some(event);
+    };
+    let request = asked.remove(&request)?;
+    let answer = match serde_json::to_value(&answer) {
+        Ok(_) => answer,
+        Err(_) => Answer::Failed("this answer is not served over the engine's socket".to_owned()),
+    };
+    Some(SyncEvent::Answer { request, answer })
+}
+
 /// One client: the peer check, the hello, the welcome and backlog, then its commands and every
 /// event until it leaves. Nothing a client sends can end the engine but `stop`.
 async fn connection(stream: UnixStream, shared: Arc<Shared>) {
@@ -214,11 +237,13 @@ async fn connection(stream: UnixStream, shared: Arc<Shared>) {
         return;
     }
     tracing::info!("{who} attached");
+    // This client's questions: the engine's request id → the client's.
+    let mut asked = HashMap::new();
     loop {
         tokio::select! {
             frame = conn.next() => match frame {
                 Some(Ok(bytes)) => {
-                    let reply = on_frame(&shared, &who, &bytes).await;
+                    let reply = on_frame(&shared, &who, &bytes, &mut asked).await;
                     if !send(&mut conn, &reply).await {
                         break;
                     }
@@ -228,9 +253,9 @@ async fn connection(stream: UnixStream, shared: Arc<Shared>) {
             },
             event = events.recv() => {
                 let frame = match event {
-                    Ok(event) => WireEvent::of(&event).map(|event| ServerFrame::Event { event }),
+                    Ok(event) => for_client(event, &mut asked).map(|event| ServerFrame::Event { event }),
                     Err(RecvError::Lagged(n)) => Some(ServerFrame::Event {
-                        event: WireEvent::Log { level: LogLevel::Warn, message: format!("{n} events were missed (a slow client)") },
+                        event: SyncEvent::Log { level: LogLevel::Warn, message: format!("{n} events were missed (a slow client)") },
                     }),
                     Err(RecvError::Closed) => break,
                 };
@@ -290,7 +315,7 @@ async fn send_backlog(conn: &mut Conn, lines: Vec<super::backlog::Line>) -> bool
 
 /// A frame after the hello: a command is queued (and acknowledged) or refused; anything else
 /// gets an error naming what was not understood.
-async fn on_frame(shared: &Shared, who: &str, bytes: &[u8]) -> ServerFrame {
+async fn on_frame(shared: &Shared, who: &str, bytes: &[u8], asked: &mut HashMap<u64, u64>) -> ServerFrame {
     let (id, command) = match serde_json::from_slice::<ClientFrame>(bytes) {
         Ok(ClientFrame::Command { id, command }) => (id, command),
         Ok(ClientFrame::Hello { .. }) => return error(None, "hello was said already".to_owned()),
@@ -304,20 +329,39 @@ async fn on_frame(shared: &Shared, who: &str, bytes: &[u8]) -> ServerFrame {
             );
         }
     };
-    shared
-        .port
-        .log(LogLevel::Info, format!("{who} asked: {}", command.words()));
-    let command = match (command, command.command()) {
-        (_, Some(command)) => command,
-        (WireCommand::Reload, None) => match reload(shared).await {
+    let words = command.words();
+    let command = match command {
+        WireCommand::Reload => match reload(shared).await {
             Ok(profile) => Command::Reload(Box::new(profile)),
             Err(message) => {
                 shared.port.log(LogLevel::Error, format!("reload refused: {message}"));
                 return error(Some(id), message);
             }
         },
-        (_, None) => return error(Some(id), "not served".to_owned()),
+        WireCommand::Query { mut query } => {
+            let Some(request) = query.request_mut() else {
+                return error(
+                    Some(id),
+                    format!(
+                        "{} is not served over the engine's socket (`nowsync test-connection`, `nowsync provision` are)",
+                        crate::sync::describe(&query)
+                    ),
+                );
+            };
+            let ours = shared.next_request.fetch_add(1, Ordering::Relaxed);
+            asked.insert(ours, *request);
+            *request = ours;
+            query
+        }
+        other => match other.command() {
+            Some(command) => command,
+            None => return error(Some(id), "not served".to_owned()),
+        },
     };
+    // Actions are everybody's business; questions are the asker's.
+    if !command.is_query() || matches!(command, Command::CreateReference { .. }) {
+        shared.port.log(LogLevel::Info, format!("{who} asked: {words}"));
+    }
     if shared.port.send(command) {
         ServerFrame::Ack { id }
     } else {

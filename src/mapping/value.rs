@@ -6,7 +6,9 @@
 
 use chrono::{DateTime, Utc};
 
-#[derive(Debug, Clone, PartialEq)]
+/// Serialised tagged (`{"str": "x"}`), for the console attached over the engine's socket.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Value {
     /// No value: the attribute is absent, or a function gave nothing.
     Null,

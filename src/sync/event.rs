@@ -157,8 +157,10 @@ pub enum LogLevel {
 }
 
 /// The engine's events (DESIGN.md "The engine's door"); the console and the headless commands
-/// consume the same ones.
-#[derive(Debug, Clone)]
+/// consume the same ones, in-process or over the engine's socket (`door`), where each travels
+/// as `{"event": "plan_ready", "data": …}` (a plan whole).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "event", content = "data", rename_all = "snake_case")]
 pub enum SyncEvent {
     StateChanged(EngineState),
     /// The source and target were read and planned.
@@ -227,10 +229,14 @@ pub enum SyncEvent {
     },
 }
 
-/// Answers to the console's query commands.
-#[derive(Debug, Clone)]
+/// Answers to the console's query commands. The ones the console asks over the engine's
+/// socket travel; test connection and provision on demand have commands of their own
+/// (`nowsync test-connection`, `nowsync provision`) and stay in-process.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "answer", content = "data", rename_all = "snake_case")]
 pub enum Answer {
     /// Test connection: each side's steps (`model::check::Step`), side name first.
+    #[serde(skip)]
     Connection(Vec<(String, Vec<crate::model::check::Step>)>),
     /// Source users matching a search: (object id, UPN, display name).
     Users(Vec<(String, String, Option<String>)>),
@@ -254,6 +260,7 @@ pub enum Answer {
     /// A reference row was created: its table and sys_id.
     Created { table: String, sys_id: String },
     /// Provision on demand: each object's steps and results.
+    #[serde(skip)]
     Provisioned(Box<super::OnDemand>),
     /// Provision on demand could not run: why, and what kind of failure (an unknown object is
     /// `Config`, an unreachable side `Connection`).

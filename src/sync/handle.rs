@@ -19,8 +19,11 @@ use super::op::Plan;
 use super::{Credentials, StartError};
 use crate::config::ResolvedProfile;
 
-/// What the console (or a headless command) asks of the engine.
-#[derive(Debug, Clone)]
+/// What the console (or a headless command) asks of the engine. Serialised (tagged by
+/// `command`) for the engine's socket (`door`), except what holds a resolved profile: over the
+/// socket, `reload` re-reads the configuration file and a preview carries its candidate's text.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
 pub enum Command {
     /// Run one real cycle now, whatever the schedule and `enabled` say (a reconciliation when
     /// one is due: `reconcile_hours`).
@@ -56,6 +59,7 @@ pub enum Command {
     /// Use the profile as saved (mappings, scope, interval, connection settings) from the next
     /// cycle, resolved by `config` ([`crate::config::Profile::resolve`]). A change of mappings
     /// or scope makes that cycle initial.
+    #[serde(skip)]
     Reload(Box<ResolvedProfile>),
     /// Test connection of both sides; answered by `Answer::Connection`.
     TestConnection {
@@ -86,6 +90,7 @@ pub enum Command {
     },
     /// Plan `profile` (a candidate: edits not saved yet) without writing anything, to show
     /// what the change would do; answered by `Answer::Preview` (plan id 0, never applied).
+    #[serde(skip)]
     PreviewPlan {
         request: u64,
         profile: Box<ResolvedProfile>,
@@ -105,6 +110,53 @@ pub enum Command {
         field: String,
         value: String,
     },
+}
+
+/// What a command does, in the console's and the socket's log words.
+pub fn describe(command: &Command) -> &'static str {
+    match command {
+        Command::RunNow => "running a cycle now",
+        Command::Reconcile { dry_run: false } => "reconciling now: a cycle that reads both sides whole",
+        Command::Reconcile { dry_run: true } => "dry run of a reconciliation: reading both sides whole",
+        Command::DryRun => "dry run: planning without writing",
+        Command::ApplyPlan { .. } => "applying the plan",
+        Command::AllowDeletes => "applying the staged deletions",
+        Command::Provision { .. } => "provisioning on demand",
+        Command::Pause => "scheduled cycles paused",
+        Command::Resume => "scheduled cycles resumed",
+        Command::Stop => "stopping: the object in flight finishes first",
+        Command::Reload(_) => "reloading the profile",
+        Command::TestConnection { .. } => "testing the connection",
+        Command::SearchUsers { .. } => "searching source users",
+        Command::EvaluateUser { .. } => "evaluating the mapping for the user",
+        Command::SourceAttributes { .. } => "reading the user's source attributes",
+        Command::PreviewScope { .. } => "reading the source to count the scope",
+        Command::PreviewPlan { .. } => "dry run of the changed rules: reading both sides",
+        Command::CreateReference { .. } => "creating the missing reference row",
+        Command::SsoCheck { .. } => "checking SSO readiness: reading the instance's identity providers and users",
+    }
+}
+
+impl Command {
+    /// The console's questions that the engine's socket serves: each answered by an
+    /// [`SyncEvent::Answer`] naming its `request`. Test connection and provision on demand
+    /// are not among them (their answers stay in-process).
+    pub fn request_mut(&mut self) -> Option<&mut u64> {
+        match self {
+            Command::SearchUsers { request, .. }
+            | Command::EvaluateUser { request, .. }
+            | Command::SourceAttributes { request, .. }
+            | Command::PreviewScope { request, .. }
+            | Command::CreateReference { request, .. }
+            | Command::SsoCheck { request, .. } => Some(request),
+            _ => None,
+        }
+    }
+
+    /// Whether it is one of those questions.
+    pub fn is_query(&self) -> bool {
+        self.clone().request_mut().is_some()
+    }
 }
 
 /// How the engine runs.

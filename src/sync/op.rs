@@ -218,9 +218,9 @@ pub struct Failure {
     pub recommended_action: String,
 }
 
-/// What to do with one object. Serialised for output (the plan's JSON) and stored only as
-/// held disables and deletes (`safety::staged` reads those back).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// What to do with one object. Serialised for output (the plan's JSON), for the engine's
+/// socket, and stored only as held disables and deletes (`safety::staged` reads those back).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum OpKind {
     /// A new row with these fields.
@@ -289,7 +289,7 @@ pub struct Step {
 }
 
 /// One operation of a plan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Op {
     pub object_type: ObjectType,
     /// The Graph object id (for a membership: the group's).
@@ -359,8 +359,10 @@ impl Counts {
     }
 }
 
-/// Every operation of one cycle, in apply order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Every operation of one cycle, in apply order. Travels whole over the engine's socket
+/// (`door`): an attached console shows it and names it to `ApplyPlan`, which the engine
+/// checks against its own copy (a redacted change arrives as `***`: only the engine writes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
     /// Unique per engine; `Command::ApplyPlan` names it.
     pub id: u64,
@@ -373,7 +375,7 @@ pub struct Plan {
 
 /// What a plan was made from (issue 14): applying it after the rules changed, or after any
 /// write since, is refused ("this plan is out of date: make a new dry run").
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Basis {
     /// `ResolvedProfile::plan_hash` of the profile it was planned under: configuration,
     /// mappings and scope.

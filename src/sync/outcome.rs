@@ -249,6 +249,53 @@ impl Serialize for SkipReason {
     }
 }
 
+/// A skip reason's text that is not one this version writes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown skip reason '{0}'")]
+pub struct UnknownSkipReason(pub String);
+
+impl std::str::FromStr for SkipReason {
+    type Err = UnknownSkipReason;
+
+    /// The text [`fmt::Display`] writes, read back (a plan received over the engine's socket).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let fixed = [
+            SkipReason::InSync,
+            SkipReason::DisabledNotCreated,
+            SkipReason::CreateOff,
+            SkipReason::UpdateOff,
+        ];
+        if let Some(reason) = fixed.into_iter().find(|r| r.to_string() == s) {
+            return Ok(reason);
+        }
+        let unknown = || UnknownSkipReason(s.to_owned());
+        if let Some(code) = s
+            .strip_prefix("failed with ")
+            .and_then(|rest| rest.strip_suffix(" and nothing about it has changed since; not retried"))
+        {
+            return Ok(SkipReason::UnchangedFailure {
+                code: code.parse().map_err(|_| unknown())?,
+            });
+        }
+        // `attribute: source_id is not provisioned yet; …`: attribute names hold no ": ".
+        let rest = s
+            .strip_suffix(" is not provisioned yet; set by the cycle that provisions it")
+            .ok_or_else(unknown)?;
+        let (attribute, source_id) = rest.split_once(": ").ok_or_else(unknown)?;
+        Ok(SkipReason::ReferenceWaits {
+            attribute: attribute.to_owned(),
+            source_id: source_id.to_owned(),
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for SkipReason {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,5 +321,20 @@ mod tests {
             serde_json::to_value(&skip).unwrap(),
             "failed with ServiceNowBadRequest and nothing about it has changed since; not retried"
         );
+        for reason in [
+            SkipReason::InSync,
+            SkipReason::DisabledNotCreated,
+            SkipReason::CreateOff,
+            SkipReason::UpdateOff,
+            skip,
+            SkipReason::ReferenceWaits {
+                attribute: "manager".into(),
+                source_id: "1f2e".into(),
+            },
+        ] {
+            let text = serde_json::to_string(&reason).unwrap();
+            assert_eq!(serde_json::from_str::<SkipReason>(&text).unwrap(), reason, "{text}");
+        }
+        assert!(serde_json::from_str::<SkipReason>(r#""because""#).is_err());
     }
 }

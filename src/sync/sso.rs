@@ -9,7 +9,7 @@
 //! the user mappings, and for each provisioned user (the store's links) the field's value in
 //! ServiceNow against the NameID source attribute in the source cache.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::mapping::model::{MappingSource, ObjectMapping};
 use crate::servicenow::{self, Cond, ListParams, Query};
@@ -21,7 +21,7 @@ pub const DEFAULT_USER_FIELD: &str = "user_name";
 const SAMPLE: usize = 5;
 
 /// One identity provider record.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct IdentityProvider {
     pub name: String,
     pub active: bool,
@@ -30,7 +30,7 @@ pub struct IdentityProvider {
 }
 
 /// What the instance says about its Multi-Provider SSO.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum Providers {
     /// The plugin's tables are unknown (400 Invalid table) or unreadable (403): the reason.
@@ -43,7 +43,7 @@ pub enum Providers {
 }
 
 /// A provisioned user who would not sign in.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Locked {
     pub name: String,
     /// What the NameID carries (the source attribute's value), if known.
@@ -53,7 +53,7 @@ pub struct Locked {
 }
 
 /// The report.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct SsoReport {
     pub providers: Providers,
     /// The field SSO matches on (`None`: unknown, give it with `--field`).

@@ -88,28 +88,7 @@ pub struct SaveRequest {
 
 /// What the status line says when `command` is sent.
 pub fn describe(command: &crate::sync::Command) -> &'static str {
-    use crate::sync::Command;
-    match command {
-        Command::RunNow => "running a cycle now",
-        Command::Reconcile { dry_run: false } => "reconciling now: a cycle that reads both sides whole",
-        Command::Reconcile { dry_run: true } => "dry run of a reconciliation: reading both sides whole",
-        Command::DryRun => "dry run: planning without writing",
-        Command::ApplyPlan { .. } => "applying the plan",
-        Command::AllowDeletes => "applying the staged deletions",
-        Command::Provision { .. } => "provisioning on demand",
-        Command::Pause => "scheduled cycles paused",
-        Command::Resume => "scheduled cycles resumed",
-        Command::Stop => "stopping: the object in flight finishes first",
-        Command::Reload(_) => "reloading the profile",
-        Command::TestConnection { .. } => "testing the connection",
-        Command::SearchUsers { .. } => "searching source users",
-        Command::EvaluateUser { .. } => "evaluating the mapping for the user",
-        Command::SourceAttributes { .. } => "reading the user's source attributes",
-        Command::PreviewScope { .. } => "reading the source to count the scope",
-        Command::PreviewPlan { .. } => "dry run of the changed rules: reading both sides",
-        Command::CreateReference { .. } => "creating the missing reference row",
-        Command::SsoCheck { .. } => "checking SSO readiness: reading the instance's identity providers and users",
-    }
+    crate::sync::describe(command)
 }
 
 impl std::fmt::Debug for Effect {

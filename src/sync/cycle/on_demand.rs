@@ -23,7 +23,8 @@ use crate::sync::outcome::SkipReason;
 use crate::sync::plan::{self, Candidates, Prior, Rules, Source, SourceObject};
 
 /// Which object to provision: a user by UPN or object id, or a group by name or object id.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Subject {
     User(String),
     Group(String),

@@ -6,8 +6,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use nowsync::door::proto::{ServerFrame, WireCommand, WireEvent};
+use nowsync::door::proto::{ServerFrame, WireCommand};
 use nowsync::door::{Client, socket_path};
+use nowsync::sync::SyncEvent;
 
 use super::super::support::text;
 use super::{Env, setup};
@@ -55,7 +56,7 @@ async fn socket_of(env: &Env) -> PathBuf {
     path
 }
 
-async fn next_matching(client: &mut Client, what: &str, f: impl Fn(&ServerFrame) -> bool) -> ServerFrame {
+async fn next_matching(client: &mut Client, what: &str, mut f: impl FnMut(&ServerFrame) -> bool) -> ServerFrame {
     match tokio::time::timeout(Duration::from_secs(60), async {
         loop {
             let frame = client.next().await.unwrap();
@@ -72,11 +73,11 @@ async fn next_matching(client: &mut Client, what: &str, f: impl Fn(&ServerFrame)
 }
 
 fn finished(dry: bool) -> impl Fn(&ServerFrame) -> bool {
-    move |f| matches!(f, ServerFrame::Event { event: WireEvent::CycleFinished { dry_run, .. } } if *dry_run == dry)
+    move |f| matches!(f, ServerFrame::Event { event: SyncEvent::CycleFinished { dry_run, .. } } if *dry_run == dry)
 }
 
 fn logged(text: &'static str) -> impl Fn(&ServerFrame) -> bool {
-    move |f| matches!(f, ServerFrame::Event { event: WireEvent::Log { message, .. } } if message.contains(text))
+    move |f| matches!(f, ServerFrame::Event { event: SyncEvent::Log { message, .. } } if message.contains(text))
 }
 
 #[tokio::test]
@@ -241,7 +242,7 @@ async fn two_clients_see_each_others_actions_and_one_leaving_mid_command_harms_n
         matches!(
             f,
             ServerFrame::Event {
-                event: WireEvent::Progress { .. }
+                event: SyncEvent::Progress { .. }
             }
         )
     })
@@ -249,7 +250,7 @@ async fn two_clients_see_each_others_actions_and_one_leaving_mid_command_harms_n
     assert!(matches!(frame, ServerFrame::Event { .. }));
     let done = next_matching(&mut b, "the cycle's end", finished(false)).await;
     let ServerFrame::Event {
-        event: WireEvent::CycleFinished { stats, .. },
+        event: SyncEvent::CycleFinished { stats, .. },
     } = done
     else {
         unreachable!()
@@ -406,7 +407,7 @@ async fn run_serves_prometheus_metrics_scraped_during_a_cycle() {
         matches!(
             f,
             ServerFrame::Event {
-                event: WireEvent::ObjectDone { .. }
+                event: SyncEvent::ObjectDone { .. }
             }
         )
     })
@@ -439,4 +440,115 @@ async fn run_serves_prometheus_metrics_scraped_during_a_cycle() {
     assert!(value("nowsync_cycle_duration_seconds_count ") >= 1.0);
     assert_eq!(value("nowsync_quarantined "), 0.0);
     assert!(after.contains("nowsync_servicenow_throttled_total"), "{after}");
+}
+
+/// Issue 15 with issue 14's binding: a dry run's plan reaches an attached client whole (every
+/// operation, its basis), the client applies it by id, and applying it again is refused as
+/// out of date; a question is answered to the client that asked it only, under its own id.
+#[tokio::test]
+async fn a_plan_arrives_whole_is_applied_once_and_questions_answer_the_asker_only() {
+    let env = setup(200, 20, 20, 0).await;
+    set_enabled(&env, false);
+    let _child = spawn_run(&env);
+    let path = socket_of(&env).await;
+    let (mut a, _) = Client::attach(&path, "console-a").await.unwrap();
+    let (mut b, _) = Client::attach(&path, "console-b").await.unwrap();
+    a.command(WireCommand::DryRun).await.unwrap();
+    let ready = next_matching(&mut a, "the dry run's plan", |f| {
+        matches!(
+            f,
+            ServerFrame::Event {
+                event: SyncEvent::PlanReady { .. }
+            }
+        )
+    })
+    .await;
+    let ServerFrame::Event {
+        event: SyncEvent::PlanReady { plan, .. },
+    } = ready
+    else {
+        unreachable!()
+    };
+    assert!(plan.counts.create > 0, "{:?}", plan.counts);
+    assert_eq!(
+        nowsync::sync::Counts::of(&plan.ops),
+        plan.counts,
+        "every operation travelled"
+    );
+    assert!(!plan.basis.profile.is_empty(), "with what it was made from");
+    assert_eq!(env.writes().await, 0, "a dry run writes nothing");
+
+    // B asks a question with the same id A will use: each gets its own answer only.
+    let search = |request| WireCommand::Query {
+        query: nowsync::sync::Command::SearchUsers {
+            request,
+            text: "@".into(),
+            limit: 3,
+        },
+    };
+    b.command(search(1)).await.unwrap();
+    let answer = next_matching(&mut b, "B's answer", |f| {
+        matches!(
+            f,
+            ServerFrame::Event {
+                event: SyncEvent::Answer { .. }
+            }
+        )
+    })
+    .await;
+    let ServerFrame::Event {
+        event:
+            SyncEvent::Answer {
+                request: 1,
+                answer: nowsync::sync::Answer::Users(users),
+            },
+    } = answer
+    else {
+        panic!("{answer:?}")
+    };
+    assert_eq!(users.len(), 3);
+
+    a.command(WireCommand::ApplyPlan { plan_id: plan.id }).await.unwrap();
+    let mut answers_to_a = 0;
+    let done = next_matching(&mut a, "the applied plan's cycle", |f| {
+        if matches!(
+            f,
+            ServerFrame::Event {
+                event: SyncEvent::Answer { .. }
+            }
+        ) {
+            answers_to_a += 1;
+        }
+        finished(false)(f)
+    })
+    .await;
+    let ServerFrame::Event {
+        event: SyncEvent::CycleFinished { stats, .. },
+    } = done
+    else {
+        unreachable!()
+    };
+    assert_eq!(answers_to_a, 0, "B's answer is B's only");
+    assert!(
+        stats.created > 0 && stats.created <= plan.counts.create,
+        "the shown plan's creates: {stats:?}"
+    );
+    let writes = env.writes().await;
+    assert!(writes > 0);
+
+    // The same plan again: out of date (applied already), refused, nothing written.
+    a.command(WireCommand::ApplyPlan { plan_id: plan.id }).await.unwrap();
+    let refused = next_matching(&mut a, "the refusal", |f| {
+        matches!(
+            f,
+            ServerFrame::Event {
+                event: SyncEvent::PlanRefused { .. }
+            }
+        )
+    })
+    .await;
+    assert!(
+        matches!(refused, ServerFrame::Event { event: SyncEvent::PlanRefused { plan_id, .. } } if plan_id == plan.id)
+    );
+    assert_eq!(env.writes().await, writes, "a refused plan writes nothing");
 }
