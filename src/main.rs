@@ -77,7 +77,14 @@ enum Command {
         /// Allow --metrics on an address other than loopback
         #[arg(long, requires = "metrics")]
         metrics_allow_remote: bool,
+        /// Started by a console as its background engine (said to consoles that attach)
+        #[arg(long, hide = true)]
+        started_by_console: bool,
     },
+    /// The console, attached to the profile's running engine (`nowsync run`, the systemd unit,
+    /// a console's background engine) through DATA_DIR/<profile>.sock; leaving it leaves the
+    /// engine running
+    Attach,
     /// The provisioning log
     Logs(cli::logs::LogsArgs),
     /// Links between Entra objects and ServiceNow rows
@@ -218,6 +225,22 @@ fn run(args: Args) -> Exit {
             Ok(()) => Exit::Success,
             Err(e) => cli::fail(&e),
         },
+        Some(Command::Attach) => {
+            let socket = nowsync::door::socket_path(&dirs.data_dir, &args.profile);
+            if nowsync::door::client::probe(&socket).is_none() {
+                eprintln!(
+                    "error: no engine serves {} for profile '{}': start one with `nowsync run` (or `systemctl start nowsync@{}`), or open the console with `nowsync`",
+                    socket.display(),
+                    args.profile,
+                    args.profile
+                );
+                return Exit::Connection;
+            }
+            match runtime.block_on(nowsync::tui::run_console(&dirs, &args.profile)) {
+                Ok(()) => Exit::Success,
+                Err(e) => cli::fail(&e),
+            }
+        }
         Some(Command::Sim(sim_args)) => match runtime.block_on(cli::sim::run(sim_args)) {
             Ok(()) => Exit::Success,
             Err(e) => cli::fail(&e),
@@ -293,6 +316,7 @@ fn engine_command(command: Command, dirs: &Dirs, name: &str, runtime: &tokio::ru
             Command::Run {
                 metrics,
                 metrics_allow_remote,
+                started_by_console,
             },
             _,
         ) => {
@@ -304,12 +328,18 @@ fn engine_command(command: Command, dirs: &Dirs, name: &str, runtime: &tokio::ru
                     return Exit::Usage;
                 }
             };
+            let started_by = if started_by_console {
+                "background"
+            } else {
+                nowsync::door::started_by(false)
+            };
             runtime.block_on(cli::sync::run(
                 &profile,
                 credentials,
                 data_dir,
                 &dirs.config_file,
                 metrics,
+                started_by,
             ))
         }
         (Command::Provision { dry_run, json, .. }, Some(subject)) => runtime.block_on(cli::provision::run(

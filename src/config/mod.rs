@@ -140,6 +140,10 @@ pub struct Provisioning {
     pub deprovision_groups: DeprovisionGroups,
     /// A full reconciliation of both sides at least this often (hours; 0 = never).
     pub reconcile_hours: u32,
+    /// The console starts the profile's engine as a background `nowsync run`, which keeps
+    /// provisioning after the console leaves (q, Ctrl-C, a dropped SSH connection); off, the
+    /// engine lives in the console and asks on quit (issue 15).
+    pub keep_in_background: bool,
 }
 
 /// `deprovision_users`. ServiceNow advises against deleting users: a delete clears their
@@ -193,6 +197,7 @@ impl Default for Provisioning {
             deprovision_users: DeprovisionUsers::Disable,
             deprovision_groups: DeprovisionGroups::Deactivate,
             reconcile_hours: 24,
+            keep_in_background: false,
         }
     }
 }

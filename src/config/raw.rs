@@ -69,6 +69,7 @@ pub struct RawProvisioning {
     pub deprovision_users: Option<String>,
     pub deprovision_groups: Option<String>,
     pub reconcile_hours: Option<i64>,
+    pub keep_in_background: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

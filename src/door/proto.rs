@@ -54,7 +54,7 @@ pub enum WireCommand {
     /// End the engine (the object in flight finishes); `nowsync run` exits.
     Stop,
     /// One of the console's questions ([`Command::is_query`]: search users, a user's source
-    /// attributes, evaluate a mapping, scope preview, create a reference row), answered by a
+    /// attributes, evaluate a mapping, scope preview, create a reference row, SSO check), answered by a
     /// [`SyncEvent::Answer`] with its `request` id, to this client only.
     Query {
         query: Command,

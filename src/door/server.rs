@@ -55,6 +55,9 @@ struct Shared {
     info: EngineInfo,
     reload: Option<Reload>,
     our_uid: u32,
+    /// The running cycle's events (its start, plan and last progress), and the last plan made,
+    /// sent to a client after the backlog so a console attaching mid-cycle shows the cycle.
+    replay: Mutex<Vec<SyncEvent>>,
     /// The engine's request ids of clients' questions: apart from any a console in this
     /// process uses (its own ids stay below 2^60), unique across clients.
     next_request: AtomicU64,
@@ -114,6 +117,7 @@ impl Door {
             our_uid,
             port,
             next_request: AtomicU64::new(FIRST_REQUEST),
+            replay: Mutex::new(Vec::new()),
         });
         let feeder = tokio::spawn(feed(Arc::clone(&shared), shared.port.subscribe()));
         let accept = tokio::spawn(accept(listener, shared));
@@ -147,13 +151,41 @@ impl Drop for Door {
 async fn feed(shared: Arc<Shared>, mut events: tokio::sync::broadcast::Receiver<crate::sync::SyncEvent>) {
     loop {
         let line = match events.recv().await {
-            Ok(event) => backlog::line_of(&event),
+            Ok(event) => {
+                if let Ok(mut replay) = shared.replay.lock() {
+                    remember(&mut replay, &event);
+                }
+                backlog::line_of(&event)
+            }
             Err(RecvError::Lagged(n)) => Some((LogLevel::Warn, format!("{n} events were missed by the log backlog"))),
             Err(RecvError::Closed) => break,
         };
         if let (Some((level, text)), Ok(mut backlog)) = (line, shared.backlog.lock()) {
             backlog.push(level, text);
         }
+    }
+}
+
+/// Keeps what a client attaching now needs to show the running cycle: its start, its plan and
+/// its last progress while it runs; the last plan after it.
+fn remember(replay: &mut Vec<SyncEvent>, event: &SyncEvent) {
+    match event {
+        SyncEvent::CycleStarted { .. } => {
+            replay.clear();
+            replay.push(event.clone());
+        }
+        SyncEvent::PlanReady { .. } => {
+            replay.retain(|e| !matches!(e, SyncEvent::PlanReady { .. }));
+            replay.push(event.clone());
+        }
+        SyncEvent::Progress { .. } => {
+            replay.retain(|e| !matches!(e, SyncEvent::Progress { .. }));
+            replay.push(event.clone());
+        }
+        SyncEvent::CycleFinished { .. } | SyncEvent::Error { cycle_id: Some(_), .. } => {
+            replay.retain(|e| matches!(e, SyncEvent::PlanReady { .. }));
+        }
+        _ => {}
     }
 }
 
@@ -235,6 +267,12 @@ async fn connection(stream: UnixStream, shared: Arc<Shared>) {
     };
     if !send(&mut conn, &welcome).await || !send_backlog(&mut conn, lines).await {
         return;
+    }
+    let replay = shared.replay.lock().map(|r| r.clone()).unwrap_or_default();
+    for event in replay {
+        if !send(&mut conn, &ServerFrame::Event { event }).await {
+            return;
+        }
     }
     tracing::info!("{who} attached");
     // This client's questions: the engine's request id → the client's.

@@ -1,40 +1,68 @@
-//! The runtime's hold on the engine: starts it for the saved profile (credentials from the
-//! demo's memory store or the profile's store, never by prompting on the console's terminal),
-//! forwards its events into the console's channel and sends it commands.
+//! The runtime's hold on the engine: the console's own engine, started for the saved profile
+//! (credentials from the demo's memory store or the profile's store, never by prompting on the
+//! console's terminal) and serving the engine's socket so another console can attach; or the
+//! profile's running engine (`nowsync run`, systemd, a console's background engine), attached
+//! to through that socket (issue 15). Either way its events come into the console's channel
+//! and it takes the console's commands.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::mpsc::{self, UnboundedSender};
 
 use super::Context;
 use super::error::EngineStartError;
 use super::event::Event;
 use super::log::Level;
 use crate::config::{Config, Profile, ResolvedProfile};
+use crate::door::proto::{ServerFrame, WireCommand};
+use crate::door::{Client, Door};
 use crate::secrets::Secrets;
-use crate::sync::{Credentials, Handle, Options, Prompt, read_credentials};
+use crate::sync::{Answer, Command, Credentials, Handle, Options, Prompt, SyncEvent, read_credentials};
 
-/// The engine, once started.
-#[derive(Default)]
-pub struct EngineSlot {
-    handle: Arc<Mutex<Option<Handle>>>,
+/// The engine the console works with.
+enum Engine {
+    /// In this process; its socket served while it runs (none for the demo).
+    Own { handle: Box<Handle>, _door: Option<Door> },
+    /// Another process's, through its socket: commands go to the connection's task.
+    Attached(mpsc::UnboundedSender<WireCommand>),
 }
 
+/// The engine, once started or attached.
+#[derive(Default)]
+pub struct EngineSlot {
+    engine: Arc<Mutex<Option<Engine>>>,
+}
+
+/// How long a background engine the console started may take to serve its socket.
+const BACKGROUND_START: Duration = Duration::from_secs(30);
+
 impl EngineSlot {
-    /// Starts the engine of `ctx.profile` in the background; reports with `EngineStarted`.
+    /// Attaches to the profile's running engine when one serves its socket; otherwise starts
+    /// one: a background `nowsync run` when the profile keeps provisioning in the background
+    /// (then attaches to it), else in this console. Reports with `Attached` or `EngineStarted`.
     pub fn start(&mut self, ctx: &Context, tx: &UnboundedSender<Event>) {
-        let slot = Arc::clone(&self.handle);
+        let slot = Arc::clone(&self.engine);
         let tx = tx.clone();
         let config_path = ctx.config_path.clone();
         let data_dir = ctx.data_dir.clone();
         let profile = ctx.profile.clone();
         let memory = ctx.memory_secrets.clone();
+        // The demo's engine is its own, on a temporary data dir: it serves no socket.
+        let demo = memory.is_some();
         tokio::spawn(async move {
-            let prepared =
-                tokio::task::spawn_blocking(move || prepare(&config_path, &profile, memory.as_deref())).await;
-            let (profile, credentials) = match prepared {
+            let socket = crate::door::socket_path(&data_dir, &profile);
+            if !demo && serving(&socket).await {
+                return attach(&slot, &socket, tx).await;
+            }
+            let prepared = tokio::task::spawn_blocking({
+                let (config_path, profile) = (config_path.clone(), profile.clone());
+                move || prepare(&config_path, &profile, memory.as_deref())
+            })
+            .await;
+            let (resolved, credentials) = match prepared {
                 Ok(Ok(p)) => p,
                 Ok(Err(e)) => return drop(tx.send(Event::EngineStarted(Err(e)))),
                 Err(e) => return drop(tx.send(Event::EngineStarted(Err(e.into())))),
@@ -42,19 +70,33 @@ impl EngineSlot {
             // A re-save of the wizard starts the engine again (its credentials may have
             // changed): the one running holds the profile's lock, so it stops first.
             let old = slot.lock().ok().and_then(|mut s| s.take());
-            if let Some(old) = old {
-                old.shutdown().await;
+            if let Some(Engine::Own { handle, .. }) = old {
+                handle.shutdown().await;
             }
-            let mut options = Options::new(data_dir);
+            if resolved.provisioning.keep_in_background && !demo {
+                drop(credentials);
+                return background(&slot, &config_path, &data_dir, &profile, tx).await;
+            }
+            let mut options = Options::new(data_dir.clone());
             options.scheduled = true;
-            match Handle::start(&profile, credentials, options) {
+            match Handle::start(&resolved, credentials, options) {
                 Ok(handle) => {
                     forward(&handle, tx.clone());
+                    let door = if demo {
+                        None
+                    } else {
+                        serve(&handle, &data_dir, &config_path, &profile, &tx)
+                    };
                     if let Ok(mut s) = slot.lock() {
-                        *s = Some(handle);
+                        *s = Some(Engine::Own {
+                            handle: Box::new(handle),
+                            _door: door,
+                        });
                     }
                     let _ = tx.send(Event::EngineStarted(Ok(())));
                 }
+                // Another engine took the profile between the look at its socket and now.
+                Err(_) if serving(&socket).await => attach(&slot, &socket, tx).await,
                 Err(e) => {
                     let _ = tx.send(Event::EngineStarted(Err(e.into())));
                 }
@@ -62,14 +104,20 @@ impl EngineSlot {
         });
     }
 
-    pub fn send(&mut self, command: crate::sync::Command, tx: &UnboundedSender<Event>) {
+    pub fn send(&mut self, command: Command, tx: &UnboundedSender<Event>) {
         let what = super::effect::describe(&command);
-        let sent = self
-            .handle
-            .lock()
-            .ok()
-            .and_then(|h| h.as_ref().map(|h| h.send(command)))
-            .unwrap_or(false);
+        let sent = match self.engine.lock().ok().as_deref() {
+            Some(Some(Engine::Own { handle, .. })) => handle.send(command),
+            Some(Some(Engine::Attached(commands))) => match wire(command) {
+                Ok(wire) => commands.send(wire).is_ok(),
+                Err(answer) => {
+                    // Asked of an engine in another process: answered here, saying so.
+                    let _ = tx.send(Event::Sync(*answer));
+                    true
+                }
+            },
+            _ => false,
+        };
         if !sent {
             let _ = tx.send(Event::Note {
                 level: Level::Warn,
@@ -78,33 +126,222 @@ impl EngineSlot {
         }
     }
 
-    /// Hands the engine the profile as saved (mappings, scope, interval from the next cycle),
-    /// resolved here; a profile that does not resolve is said in the log and not sent.
+    /// Hands the engine the profile as saved (mappings, scope, interval from the next cycle):
+    /// resolved here for the console's own engine (a profile that does not resolve is said in
+    /// the log and not sent); an attached engine re-reads the file itself.
     pub fn reload(&mut self, profile: Profile, tx: &UnboundedSender<Event>) {
-        let resolved = match profile.resolve() {
-            Ok(resolved) => resolved,
-            Err(e) => {
-                let _ = tx.send(Event::Note {
-                    level: Level::Error,
-                    text: format!("the engine keeps the profile it has: {e}"),
-                });
-                return;
+        let Ok(engine) = self.engine.lock() else { return };
+        match engine.as_ref() {
+            Some(Engine::Own { handle, .. }) => match profile.resolve() {
+                Ok(resolved) => {
+                    handle.send(Command::Reload(Box::new(resolved)));
+                }
+                Err(e) => {
+                    let _ = tx.send(Event::Note {
+                        level: Level::Error,
+                        text: format!("the engine keeps the profile it has: {e}"),
+                    });
+                }
+            },
+            Some(Engine::Attached(commands)) => {
+                let _ = commands.send(WireCommand::Reload);
             }
-        };
-        if let Ok(h) = self.handle.lock()
-            && let Some(h) = h.as_ref()
-        {
-            h.send(crate::sync::Command::Reload(Box::new(resolved)));
+            None => {}
         }
     }
 
-    /// Stops the engine (it finishes the object in flight), waiting at most 30 s.
+    /// Whether the console's engine is its own (it ends with the console unless handed over).
+    pub fn own(&self) -> bool {
+        self.engine
+            .lock()
+            .is_ok_and(|e| matches!(e.as_ref(), Some(Engine::Own { .. })))
+    }
+
+    /// Leaves the engine: the console's own one stops (it finishes the object in flight,
+    /// waiting at most 30 s); an attached one goes on.
     pub async fn shutdown(&mut self) {
-        let handle = self.handle.lock().ok().and_then(|mut h| h.take());
-        if let Some(handle) = handle {
-            let _ = tokio::time::timeout(std::time::Duration::from_secs(30), handle.shutdown()).await;
+        let engine = self.engine.lock().ok().and_then(|mut h| h.take());
+        if let Some(Engine::Own { handle, _door }) = engine {
+            let _ = tokio::time::timeout(Duration::from_secs(30), handle.shutdown()).await;
         }
     }
+}
+
+/// Whether an engine answers on `socket` (the blocking probe, off the runtime's threads).
+async fn serving(socket: &Path) -> bool {
+    let socket = socket.to_owned();
+    tokio::task::spawn_blocking(move || crate::door::client::probe(&socket).is_some())
+        .await
+        .unwrap_or(false)
+}
+
+/// The console's own engine serves its socket, so a second console attaches to it; a reload
+/// asked through it re-reads the configuration file as saved.
+fn serve(
+    handle: &Handle,
+    data_dir: &Path,
+    config_path: &Path,
+    profile: &str,
+    tx: &UnboundedSender<Event>,
+) -> Option<Door> {
+    let reload: crate::door::Reload = {
+        let (config_path, profile) = (config_path.to_owned(), profile.to_owned());
+        Arc::new(move || {
+            let config = Config::load(&config_path).map_err(|e| e.to_string())?;
+            config.resolve(&profile).map_err(|e| e.to_string())
+        })
+    };
+    match Door::serve(
+        handle.port(),
+        data_dir,
+        profile,
+        crate::door::started_by(true),
+        Some(reload),
+    ) {
+        Ok(door) => Some(door),
+        Err(e) => {
+            let _ = tx.send(Event::Note {
+                level: Level::Warn,
+                text: format!("no other console can attach: {e}"),
+            });
+            None
+        }
+    }
+}
+
+/// Starts `nowsync run` for the profile in a process group of its own (a hang-up of this
+/// terminal does not reach it; `run` takes SIGHUP as a reload anyway) and attaches to it.
+async fn background(
+    slot: &Arc<Mutex<Option<Engine>>>,
+    config_path: &Path,
+    data_dir: &Path,
+    profile: &str,
+    tx: UnboundedSender<Event>,
+) {
+    let socket = crate::door::socket_path(data_dir, profile);
+    if let Err(e) = spawn_run(config_path, data_dir, profile) {
+        let _ = tx.send(Event::Note {
+            level: Level::Error,
+            text: format!("the background engine (nowsync run) could not start: {e}"),
+        });
+        return;
+    }
+    let waited = tokio::time::timeout(BACKGROUND_START, async {
+        while !serving(&socket).await {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    match waited {
+        Ok(()) => attach(slot, &socket, tx).await,
+        Err(_) => {
+            let _ = tx.send(Event::Note {
+                level: Level::Error,
+                text: format!(
+                    "the background engine did not serve {} within {} s: see its log (`nowsync status`, the daily log file)",
+                    socket.display(),
+                    BACKGROUND_START.as_secs()
+                ),
+            });
+        }
+    }
+}
+
+/// `nowsync run` for the profile, detached from this terminal: its own process group, no
+/// terminal on its standard streams (its log goes to the daily file).
+pub fn spawn_run(config_path: &Path, data_dir: &Path, profile: &str) -> std::io::Result<u32> {
+    use std::os::unix::process::CommandExt;
+    let exe = std::env::current_exe()?;
+    let child = std::process::Command::new(exe)
+        .arg("--config")
+        .arg(config_path)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .arg("--profile")
+        .arg(profile)
+        .arg("run")
+        .arg("--started-by-console")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .process_group(0)
+        .spawn()?;
+    Ok(child.id())
+}
+
+/// Attaches through `socket`: the welcome and backlog as `Attached`, then every event, until
+/// the engine goes (`Detached`).
+async fn attach(slot: &Arc<Mutex<Option<Engine>>>, socket: &Path, tx: UnboundedSender<Event>) {
+    let (mut client, attached) = match Client::attach(socket, "console").await {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = tx.send(Event::Note {
+                level: Level::Error,
+                text: format!("could not attach to the running engine: {e}"),
+            });
+            return;
+        }
+    };
+    let (commands, mut rx) = mpsc::unbounded_channel();
+    if let Ok(mut s) = slot.lock() {
+        *s = Some(Engine::Attached(commands));
+    }
+    let _ = tx.send(Event::Attached(Box::new(attached)));
+    let why = loop {
+        tokio::select! {
+            command = rx.recv() => match command {
+                Some(command) => if let Err(e) = client.command(command).await {
+                    break e.to_string();
+                },
+                None => return,
+            },
+            frame = client.next() => match frame {
+                Ok(ServerFrame::Event { event }) => {
+                    if tx.send(Event::Sync(event)).is_err() {
+                        return;
+                    }
+                }
+                Ok(ServerFrame::Error { message, .. }) => {
+                    let _ = tx.send(Event::Note { level: Level::Error, text: format!("the engine refused: {message}") });
+                }
+                Ok(_) => {}
+                Err(e) => break e.to_string(),
+            },
+        }
+    };
+    if let Ok(mut s) = slot.lock() {
+        *s = None;
+    }
+    let _ = tx.send(Event::Detached(why));
+}
+
+/// A command as the engine's socket carries it; what it does not carry is answered here.
+fn wire(command: Command) -> Result<WireCommand, Box<SyncEvent>> {
+    let not_served = |request, what: &str| {
+        Box::new(SyncEvent::Answer {
+            request,
+            answer: Answer::Failed(format!(
+                "{what} needs the engine in this console: this one is attached to the profile's running engine"
+            )),
+        })
+    };
+    Ok(match command {
+        Command::RunNow => WireCommand::RunNow,
+        Command::DryRun => WireCommand::DryRun,
+        Command::ApplyPlan { plan_id } => WireCommand::ApplyPlan { plan_id },
+        Command::AllowDeletes => WireCommand::AllowDeletes,
+        Command::Pause => WireCommand::Pause,
+        Command::Resume => WireCommand::Resume,
+        Command::Stop => WireCommand::Stop,
+        Command::Reload(_) => WireCommand::Reload,
+        Command::PreviewPlan { request, .. } => {
+            return Err(not_served(request, "showing what an unsaved change would do"));
+        }
+        Command::TestConnection { request } | Command::Provision { request, .. } => {
+            return Err(not_served(request, "this"));
+        }
+        query => WireCommand::Query { query },
+    })
 }
 
 fn forward(handle: &Handle, tx: UnboundedSender<Event>) {

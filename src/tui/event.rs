@@ -31,8 +31,13 @@ pub enum Event {
     },
     /// The wizard's save: what was done and the file as written, or what was and was not.
     Saved(Result<(String, crate::config::edit::Saved), super::error::SaveError>),
-    /// The engine could not start (or started: `Ok`).
+    /// The engine could not start (or started in this console: `Ok`).
     EngineStarted(Result<(), super::error::EngineStartError>),
+    /// Attached to the profile's running engine through its socket: who it is, its state and
+    /// its log backlog.
+    Attached(Box<crate::door::Attached>),
+    /// The attached engine went away (stopped, or its socket closed): why.
+    Detached(String),
     Sync(crate::sync::SyncEvent),
     /// The console's own report for the log pane (an export written, the engine's events
     /// missed): never the engine's facts, which come only as `Sync` through `log::line_of`.

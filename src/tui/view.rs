@@ -86,6 +86,22 @@ fn overlay(app: &App, frame: &mut Frame, body: Rect) {
             return frame.render_widget(popup, body);
         }
         Overlay::Preview => return frame.render_widget(Popup::preview(app), body),
+        Overlay::KeepInBackground => {
+            let running = if app.dashboard.cycle_running() {
+                "A cycle is running: it stops at the object in flight and the background engine's next cycle carries on.\n"
+            } else {
+                ""
+            };
+            let popup = Popup {
+                app,
+                title: " Quit ",
+                text: format!(
+                    "{running}Keep provisioning in the background?\n\ny: a background engine (nowsync run) takes over; `nowsync attach` shows it again\nn: stop the engine and quit\n\n(provisioning.keep_in_background = true starts the console's engine in the background from the start)"
+                ),
+                keys: "y keep · n stop · Esc stay",
+            };
+            return frame.render_widget(popup, body);
+        }
         Overlay::Sso => {
             let view = super::screens::sso::SsoView {
                 state: &app.sso,

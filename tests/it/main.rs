@@ -4,6 +4,7 @@
 
 mod cli;
 mod console;
+mod console_attach;
 mod console_hostile;
 mod corporate;
 mod docs;

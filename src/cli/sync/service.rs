@@ -17,6 +17,7 @@ pub async fn run(
     data_dir: &std::path::Path,
     config_file: &std::path::Path,
     metrics: Option<std::net::SocketAddr>,
+    started_by: &str,
 ) -> Exit {
     let handle = match start(profile, credentials, data_dir, true) {
         Ok(h) => h,
@@ -37,7 +38,7 @@ pub async fn run(
         handle.port(),
         data_dir,
         &profile.name,
-        crate::door::started_by(false),
+        started_by,
         Some(reload.clone()),
     ) {
         Ok(door) => door,

@@ -57,6 +57,7 @@ impl Ctx {
             reconcile_hours: self.ranged(S, "reconcile_hours", raw.reconcile_hours, 24, 0, 24 * 365)? as u32,
             match_active_only: raw.match_active_only.unwrap_or(d.match_active_only),
             flatten_nested_groups: raw.flatten_nested_groups.unwrap_or(d.flatten_nested_groups),
+            keep_in_background: raw.keep_in_background.unwrap_or(d.keep_in_background),
             missing_reference,
             log_retention_days: self.ranged(S, "log_retention_days", raw.log_retention_days, 30, 1, 3650)? as u32,
             escrow_retry_hours,

@@ -74,6 +74,9 @@ impl App {
             Event::EngineStarted(result) => {
                 match result {
                     Ok(()) => {
+                        self.own_engine = !self.demo;
+                        self.engine_elsewhere = false;
+                        self.dashboard.engine = Some("in this console".to_owned());
                         // Started again after a re-save: the old engine's last word was Stopped.
                         if matches!(self.dashboard.state, None | Some(crate::sync::EngineState::Stopped)) {
                             self.dashboard.state = Some(crate::sync::EngineState::Idle);
@@ -95,6 +98,8 @@ impl App {
                 Vec::new()
             }
             Event::Sync(event) => self.on_sync(event),
+            Event::Attached(attached) => self.attached(*attached),
+            Event::Detached(why) => self.detached(&why),
             Event::Note { level, text } => {
                 self.log.push(now(), level, &text);
                 Vec::new()

@@ -107,6 +107,12 @@ impl App {
                 _ => None,
             },
             Overlay::Sso => self.sso.key(key).map(Action::Sso),
+            Overlay::KeepInBackground => match key.code {
+                KeyCode::Char('y') | KeyCode::Char('Y') => Some(Action::QuitKeeping),
+                KeyCode::Char('n') | KeyCode::Char('N') => Some(Action::Quit),
+                KeyCode::Esc => Some(Action::CloseOverlay),
+                _ => None,
+            },
             Overlay::Preview => match key.code {
                 // Saved only once what it does is shown.
                 KeyCode::Char('y') | KeyCode::Char('Y')
@@ -127,7 +133,7 @@ impl App {
 
     fn confirmed(&self) -> Action {
         match &self.shared.overlay {
-            Overlay::ConfirmQuit(_) => Action::Quit,
+            Overlay::ConfirmQuit(_) => Action::Leave,
             Overlay::ConfirmLeave => Action::Settings(crate::tui::screens::settings::Action::Discard),
             Overlay::Ask { yes, .. } => (**yes).clone(),
             Overlay::ConfirmStop => Action::Engine(Command::Stop),
@@ -138,9 +144,12 @@ impl App {
                 field: field.clone(),
                 value: value.clone(),
             }),
-            Overlay::None | Overlay::Help | Overlay::LogLine(_) | Overlay::Preview | Overlay::Sso => {
-                Action::CloseOverlay
-            }
+            Overlay::None
+            | Overlay::Help
+            | Overlay::LogLine(_)
+            | Overlay::Preview
+            | Overlay::Sso
+            | Overlay::KeepInBackground => Action::CloseOverlay,
         }
     }
 }

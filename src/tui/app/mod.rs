@@ -10,6 +10,7 @@
 //! [`Effect`]s. Esc never exits; Ctrl-C and `q` (outside a text field) quit, asking first when
 //! edits are unsaved or a cycle is running, and `y` confirms.
 
+mod attach;
 mod events;
 mod keys;
 pub mod pending;
@@ -57,6 +58,8 @@ pub enum Overlay {
     Preview,
     /// SSO readiness (`App::sso`).
     Sso,
+    /// Quitting a console whose engine is its own: keep provisioning in the background?
+    KeepInBackground,
 }
 
 /// A user's intent, from a key: the console's own, or one of a screen's.
@@ -68,6 +71,10 @@ pub enum Action {
     CloseOverlay,
     AskQuit,
     Quit,
+    /// Quit, and a background engine (`nowsync run`) takes over from the console's own.
+    QuitKeeping,
+    /// Quit after the unsaved-edits question: asks about the console's own engine next.
+    Leave,
     Engine(Command),
     /// Apply the shown plan (confirmed).
     Apply(u64),
@@ -157,6 +164,12 @@ pub struct App {
     offer_dry_run: bool,
     /// The wizard saved a profile with provisioning off: offer a dry run once the engine runs.
     offer_after_start: bool,
+    /// The engine is the console's own (it ends with the console unless kept in the background).
+    pub own_engine: bool,
+    /// The engine is another process's, attached to through its socket.
+    pub engine_elsewhere: bool,
+    /// On quit the admin chose to keep provisioning in the background.
+    pub keep_in_background: bool,
     pub wizard: Option<Wizard>,
     pub dashboard: dashboard::State,
     pub log_screen: log::State,
@@ -182,6 +195,9 @@ impl App {
             previews: 0,
             offer_dry_run: false,
             offer_after_start: false,
+            own_engine: false,
+            engine_elsewhere: false,
+            keep_in_background: false,
             wizard: None,
             dashboard: dashboard::State::default(),
             log_screen: log::State::default(),
@@ -228,7 +244,8 @@ impl App {
         if self.settings.dirty() {
             return Some("The settings have unsaved edits.".to_owned());
         }
-        if self.dashboard.cycle_running() {
+        // Leaving an attached console stops nothing; the console's own engine is asked about.
+        if self.dashboard.cycle_running() && !self.engine_elsewhere && !self.asks_keep() {
             return Some("A cycle is running: it finishes the object in flight and stops.".to_owned());
         }
         None
@@ -259,9 +276,15 @@ impl App {
                     self.shared.overlay = Overlay::ConfirmQuit(why)
                 }
                 Some(_) => {}
-                None => return self.update(Action::Quit),
+                None => return self.leave(),
             },
+            Action::Leave => return self.leave(),
             Action::Quit => {
+                self.quit = true;
+                return vec![Effect::Quit];
+            }
+            Action::QuitKeeping => {
+                self.keep_in_background = true;
                 self.quit = true;
                 return vec![Effect::Quit];
             }

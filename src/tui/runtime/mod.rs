@@ -25,10 +25,27 @@ pub async fn run(ctx: Context, mut app: App, first: Vec<Effect>) -> std::io::Res
     let mut term = terminal::enter()?;
     let result = run_loop(&ctx, &mut app, first, &mut term).await;
     terminal::restore();
-    result
+    match result? {
+        Some(Ok(pid)) => println!(
+            "Provisioning goes on in the background: nowsync run (pid {pid}) for profile '{}'. `nowsync attach --profile {}` shows it; `nowsync status` says where it serves.",
+            ctx.profile, ctx.profile
+        ),
+        Some(Err(e)) => {
+            eprintln!("error: the background engine (nowsync run) could not start: {e}; the engine has stopped")
+        }
+        None => {}
+    }
+    Ok(())
 }
 
-async fn run_loop(ctx: &Context, app: &mut App, first: Vec<Effect>, term: &mut Term) -> std::io::Result<()> {
+/// The loop; after it, the background engine that took over from the console's own, if the
+/// admin chose so on quit (its pid, or why it did not start).
+async fn run_loop(
+    ctx: &Context,
+    app: &mut App,
+    first: Vec<Effect>,
+    term: &mut Term,
+) -> std::io::Result<Option<std::io::Result<u32>>> {
     let (tx, mut rx) = unbounded_channel();
     let stop = Arc::new(AtomicBool::new(false));
     spawn_input(tx.clone(), Arc::clone(&stop));
@@ -61,9 +78,11 @@ async fn run_loop(ctx: &Context, app: &mut App, first: Vec<Effect>, term: &mut T
         }
     }
     stop.store(true, Ordering::Relaxed);
+    let hand_over = app.keep_in_background && engine.own();
+    // The console's own engine stops (its lock and socket go with it); an attached one goes on.
     engine.shutdown().await;
     drain(&mut rx);
-    Ok(())
+    Ok(hand_over.then(|| super::engine_task::spawn_run(&ctx.config_path, &ctx.data_dir, &ctx.profile)))
 }
 
 fn drain(rx: &mut UnboundedReceiver<Event>) {

@@ -23,7 +23,7 @@ mod reads;
 mod reconcile;
 mod redact;
 mod refusals;
-mod socket;
+pub(crate) mod socket;
 mod sso;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -13,7 +13,7 @@ use nowsync::sync::SyncEvent;
 use super::super::support::text;
 use super::{Env, setup};
 
-fn spawn_run(env: &Env) -> tokio::process::Child {
+pub(crate) fn spawn_run(env: &Env) -> tokio::process::Child {
     let mut cmd = tokio::process::Command::new(super::super::support::BIN);
     cmd.arg("--config")
         .arg(env.ws.config())
@@ -44,7 +44,7 @@ fn set_enabled(env: &Env, enabled: bool) {
 }
 
 /// The socket once `run` serves it.
-async fn socket_of(env: &Env) -> PathBuf {
+pub(crate) async fn socket_of(env: &Env) -> PathBuf {
     let path = socket_path(&env.ws.data_dir(), "default");
     tokio::time::timeout(Duration::from_secs(60), async {
         while nowsync::door::client::probe(&path).is_none() {

@@ -85,6 +85,9 @@ pub struct State {
     pub quarantine: Option<String>,
     /// The cycles so far, from the state store.
     pub history: Option<history::History>,
+    /// Which engine the console works with: "in this console", or "attached to the running
+    /// engine (pid, since, started by)".
+    pub engine: Option<String>,
 }
 
 impl State {

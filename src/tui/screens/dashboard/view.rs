@@ -38,7 +38,7 @@ impl Widget for DashboardView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
         let d = self.state;
-        let text_rows = if d.running.is_some() { 8 } else { 6 };
+        let text_rows = if d.running.is_some() { 8 } else { 6 } + u16::from(d.engine.is_some());
         let charts = if area.height >= 30 { 12 } else { 7 };
         let [top, pictures, log] = Layout::vertical([
             Constraint::Length(text_rows),
@@ -47,6 +47,12 @@ impl Widget for DashboardView<'_> {
         ])
         .areas(area);
         let mut lines = vec![self.status_line()];
+        if let Some(engine) = &d.engine {
+            lines.push(Line::from(vec![
+                label(t, "Engine"),
+                Span::styled(sanitize_for_terminal(engine), t.dim()),
+            ]));
+        }
         match &d.running {
             Some(r) => running_lines(r, t, usize::from(area.width).saturating_sub(11), &mut lines),
             None => lines.push(Line::from(vec![
@@ -66,7 +72,12 @@ impl Widget for DashboardView<'_> {
         Paragraph::new(lines).render(top, buf);
         if let Some(r) = &d.running {
             // The throughput sparkline sits in the rate row, after its label.
-            let row = Rect::new(top.x + 11, top.y + 3, top.width.saturating_sub(11).min(60), 1);
+            let row = Rect::new(
+                top.x + 11,
+                top.y + 3 + u16::from(d.engine.is_some()),
+                top.width.saturating_sub(11).min(60),
+                1,
+            );
             Throughput {
                 rates: &r.rates,
                 theme: t,
