@@ -76,7 +76,10 @@ impl App {
                     Ok(()) => {
                         self.own_engine = !self.demo;
                         self.engine_elsewhere = false;
-                        self.dashboard.engine = Some("in this console".to_owned());
+                        // The demo's engine is always its own: no socket, nothing to attach to.
+                        if !self.demo {
+                            self.dashboard.engine = Some("in this console".to_owned());
+                        }
                         // Started again after a re-save: the old engine's last word was Stopped.
                         if matches!(self.dashboard.state, None | Some(crate::sync::EngineState::Stopped)) {
                             self.dashboard.state = Some(crate::sync::EngineState::Idle);
