@@ -34,13 +34,8 @@ pub async fn run(
         }
     }
     let reload = reloader(config_file, &profile.name);
-    let door = match crate::door::Door::serve(
-        handle.port(),
-        data_dir,
-        &profile.name,
-        started_by,
-        Some(reload.clone()),
-    ) {
+    let door = match crate::door::Door::serve(handle.port(), data_dir, &profile.name, started_by, Some(reload.clone()))
+    {
         Ok(door) => door,
         Err(e) => {
             handle.shutdown().await;
