@@ -7,7 +7,7 @@ use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::engine_gone;
-use super::print::{print_plan, result_line, summary};
+use super::print::{dry_run_summary, print_plan, result_line, summary};
 use crate::cli::out::{self, Lines};
 use crate::cli::spool::Spool;
 use crate::cli::{Exit, ExitOf};
@@ -100,6 +100,9 @@ impl Follow {
                     spool.push(&result);
                 }
             }
+            // A dry run asked for by another (a console attached to `run`) is not this
+            // follower's cycle: one line naming it a dry run, no cycle number (issue 14).
+            SyncEvent::CycleFinished { dry_run: true, .. } if !self.dry_run => return Some(self.foreign_dry_run()),
             SyncEvent::CycleFinished { cycle_id, stats, .. } => return Some(self.finished(cycle_id, &stats)),
             SyncEvent::Quarantine {
                 reason, next_attempt, ..
@@ -125,6 +128,20 @@ impl Follow {
             _ => {}
         }
         None
+    }
+
+    /// A dry run someone else asked for ended: its line (not with `--json`, whose document is
+    /// this follower's cycle); it earns no exit code of its own.
+    fn foreign_dry_run(&mut self) -> Exit {
+        if self.bar {
+            eprintln!();
+        }
+        if let Some(plan) = self.plan.take()
+            && !self.json
+        {
+            out::print_raw(&format!("{}\n", dry_run_summary(&plan)));
+        }
+        Exit::Success
     }
 
     /// The cycle's summary (or JSON document) and exit code.
@@ -189,4 +206,33 @@ fn progress(done: u64, total: u64) {
         "=".repeat(filled),
         " ".repeat(width - filled.min(width))
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::Follow;
+    use crate::cli::Exit;
+    use crate::sync::{CycleKind, CycleStats, Plan, SyncEvent};
+
+    #[test]
+    fn a_dry_run_seen_by_run_ends_as_a_dry_run_not_as_its_cycle() {
+        let mut f = Follow::new(false, None).unwrap();
+        let mut plan = Plan::new(4, CycleKind::Incremental, Vec::new());
+        plan.counts.error = 2;
+        let plan_ready = SyncEvent::PlanReady {
+            cycle_id: 3,
+            plan: Arc::new(plan),
+        };
+        assert!(f.on(plan_ready).is_none());
+        let finished = SyncEvent::CycleFinished {
+            cycle_id: 3,
+            dry_run: true,
+            stats: CycleStats::default(),
+        };
+        // Its planned errors are not `run`'s failures, and the plan is not kept for the cycle.
+        assert_eq!(f.on(finished), Some(Exit::Success));
+        assert!(f.plan.is_none());
+    }
 }

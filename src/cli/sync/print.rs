@@ -95,6 +95,28 @@ pub(super) fn result_line(r: &ObjectResult) -> String {
     line
 }
 
+/// The line a dry run earns where a cycle would print its [`summary`]: the plan's number and
+/// what it would do, never a cycle number (issue 14: a dry run is not a cycle; the next real
+/// cycle takes the number).
+pub(super) fn dry_run_summary(plan: &Plan) -> String {
+    let c = &plan.counts;
+    format!(
+        "dry run (plan {}, {}): would create {}, update {}, disable {}, delete {}, add member {}, remove member {}, set reference {}; skip {}, error {}; {} writes, none made",
+        plan.id,
+        plan.kind.as_str(),
+        c.create,
+        c.update,
+        c.disable,
+        c.delete,
+        c.add_member,
+        c.remove_member,
+        c.set_reference,
+        c.skip,
+        c.error,
+        c.writes()
+    )
+}
+
 pub(super) fn summary(cycle_id: i64, kind: Option<crate::sync::CycleKind>, s: &CycleStats) -> String {
     let kind = kind.map(|k| format!(" ({})", k.as_str())).unwrap_or_default();
     format!(
@@ -111,4 +133,19 @@ pub(super) fn summary(cycle_id: i64, kind: Option<crate::sync::CycleKind>, s: &C
         s.writes,
         s.duration_ms as f64 / 1000.0
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::sync::{CycleKind, CycleStats, Plan};
+
+    #[test]
+    fn a_dry_run_prints_its_plan_number_and_no_cycle_number() {
+        let plan = Plan::new(7, CycleKind::Incremental, Vec::new());
+        let line = super::dry_run_summary(&plan);
+        assert!(line.starts_with("dry run (plan 7, incremental): would create 0,"), "{line}");
+        assert!(!line.contains("cycle"), "{line}");
+        let cycle = super::summary(3, Some(CycleKind::Incremental), &CycleStats::default());
+        assert!(cycle.starts_with("cycle 3 (incremental): created 0,"), "{cycle}");
+    }
 }
