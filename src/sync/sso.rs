@@ -80,6 +80,13 @@ pub async fn providers(snow: &servicenow::Client) -> Result<Providers, serviceno
     let params = ListParams::new(Query::new().order_by("name")).fields(&["name", "active", "default", "user_field"]);
     let page = match snow.list("sso_properties", &params).await {
         Ok(page) => page,
+        // An instance without the plugin does not know the table: 400 `Invalid table
+        // sso_properties` (specs/servicenow.md §"Concrete messages", unknown table).
+        Err(servicenow::Error::BadRequest { message, .. }) if is_invalid_table(&message) => {
+            return Ok(Providers::Unreadable {
+                reason: "Multi-Provider SSO is not installed on this instance (table sso_properties does not exist): there are no identity providers to read the matched field from".to_owned(),
+            });
+        }
         Err(e) if matches!(e.status(), Some(400 | 403 | 404)) => {
             return Ok(Providers::Unreadable {
                 reason: format!("the Multi-Provider SSO identity providers cannot be read ({e})"),
@@ -101,6 +108,11 @@ pub async fn providers(snow: &servicenow::Client) -> Result<Providers, serviceno
         })
         .collect();
     Ok(Providers::Read { providers })
+}
+
+/// ServiceNow's answer for a table the instance does not have (`Invalid table <name>`).
+fn is_invalid_table(message: &str) -> bool {
+    message.trim_start().to_ascii_lowercase().starts_with("invalid table")
 }
 
 /// The field the active identity provider (the default one first) matches on.

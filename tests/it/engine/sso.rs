@@ -113,6 +113,12 @@ async fn without_multi_provider_sso_the_field_is_asked_for() {
     let (code, report) = sso_check(&env, &[]).await;
     assert_eq!(code, 2, "{report}");
     assert_eq!(report["providers"]["state"], "unreadable", "{report}");
+    let reason = report["providers"]["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("Multi-Provider SSO is not installed on this instance (table sso_properties does not exist"),
+        "{reason}"
+    );
+    assert!(!reason.contains("transaction id"), "{reason}");
     assert!(report["field"].is_null(), "{report}");
     assert!(report["fix"].as_str().unwrap().contains("--field"), "{report}");
     let (_, given) = sso_check(&env, &["--field", "user_name"]).await;
