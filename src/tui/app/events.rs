@@ -189,10 +189,14 @@ impl App {
         }
         match event {
             SyncEvent::Answer { request, answer } => {
+                let sso_waits = self.sso.pending == Some(request);
                 if self.preview_answered(request, &answer)
                     || self.scope.answer(request, &answer)
                     || self.sso.answer(request, &answer)
                 {
+                    if let Some(status) = self.sso.status().filter(|_| sso_waits) {
+                        self.shared.status = status;
+                    }
                     return Vec::new();
                 }
                 let (mine, effects) = self.mappings.answer(request, &answer);

@@ -65,8 +65,15 @@ fn the_sso_panel_checks_and_asks_for_the_field_when_the_instance_does_not_say() 
     assert_eq!((field, nameid.as_str()), (None, "userPrincipalName"));
     assert!(app.sso.pending.is_some() && app.sso.report.is_none());
 
+    assert!(app.shared.status.starts_with("checking SSO readiness"), "{}", app.shared.status);
     answer(&mut app, first, unreadable());
     assert!(app.sso.field_unknown(), "{:?}", app.sso.report);
+    // The answer replaces the status line's "checking …".
+    assert!(
+        app.shared.status.starts_with("SSO readiness checked: the field SSO matches on is unknown"),
+        "{}",
+        app.shared.status
+    );
     assert!(matches!(app.shared.overlay, Overlay::Sso));
 
     // f types the field; q and d are text there, not quit or a dry run.
@@ -93,6 +100,7 @@ fn the_sso_panel_checks_and_asks_for_the_field_when_the_instance_does_not_say() 
     matched.fix = None;
     answer(&mut app, second, matched);
     assert!(app.sso.pending.is_none() && !app.sso.field_unknown());
+    assert_eq!(app.shared.status, "SSO readiness checked: ready");
 
     // Esc drops a field edit; Esc again closes; o opens it again without a new check.
     key(&mut app, KeyCode::Char('f'));

@@ -169,6 +169,19 @@ impl State {
         true
     }
 
+    /// The status line once this panel's check was answered (it replaces "checking SSO
+    /// readiness: …"); `None` while it waits.
+    pub fn status(&self) -> Option<String> {
+        Some(match self.report.as_ref()? {
+            Err(_) => "SSO readiness: the check failed (the panel says why)".to_owned(),
+            Ok(r) if r.field.is_none() => {
+                "SSO readiness checked: the field SSO matches on is unknown; f gives it".to_owned()
+            }
+            Ok(r) if r.fix.is_some() => "SSO readiness checked: not ready, the panel says what to do".to_owned(),
+            Ok(_) => "SSO readiness checked: ready".to_owned(),
+        })
+    }
+
     /// The field is unknown: the instance has no readable identity provider.
     pub fn field_unknown(&self) -> bool {
         matches!(&self.report, Some(Ok(r)) if r.field.is_none())
