@@ -143,7 +143,10 @@ mod tests {
     fn a_dry_run_prints_its_plan_number_and_no_cycle_number() {
         let plan = Plan::new(7, CycleKind::Incremental, Vec::new());
         let line = super::dry_run_summary(&plan);
-        assert!(line.starts_with("dry run (plan 7, incremental): would create 0,"), "{line}");
+        assert!(
+            line.starts_with("dry run (plan 7, incremental): would create 0,"),
+            "{line}"
+        );
         assert!(!line.contains("cycle"), "{line}");
         let cycle = super::summary(3, Some(CycleKind::Incremental), &CycleStats::default());
         assert!(cycle.starts_with("cycle 3 (incremental): created 0,"), "{cycle}");

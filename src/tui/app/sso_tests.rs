@@ -65,12 +65,18 @@ fn the_sso_panel_checks_and_asks_for_the_field_when_the_instance_does_not_say() 
     assert_eq!((field, nameid.as_str()), (None, "userPrincipalName"));
     assert!(app.sso.pending.is_some() && app.sso.report.is_none());
 
-    assert!(app.shared.status.starts_with("checking SSO readiness"), "{}", app.shared.status);
+    assert!(
+        app.shared.status.starts_with("checking SSO readiness"),
+        "{}",
+        app.shared.status
+    );
     answer(&mut app, first, unreadable());
     assert!(app.sso.field_unknown(), "{:?}", app.sso.report);
     // The answer replaces the status line's "checking …".
     assert!(
-        app.shared.status.starts_with("SSO readiness checked: the field SSO matches on is unknown"),
+        app.shared
+            .status
+            .starts_with("SSO readiness checked: the field SSO matches on is unknown"),
         "{}",
         app.shared.status
     );
