@@ -4,10 +4,12 @@
 //! check of a connection test.
 
 pub mod check;
+mod cycle;
 mod hash;
 mod sys_id;
 pub mod text;
 pub mod text_json;
 
+pub use cycle::{CycleKind, UnknownCycleKind};
 pub use hash::stable_hash;
 pub use sys_id::{SysId, SysIdError};

@@ -10,6 +10,7 @@
 //! both are written with the delta watermarks, in one transaction, once a cycle's writes are
 //! done.
 
+use crate::model::CycleKind;
 use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError};
@@ -143,9 +144,9 @@ impl Store {
 
     /// Corrects a cycle's kind once its reads decided it (an expired delta token makes an
     /// incremental cycle full).
-    pub fn set_cycle_kind(&self, id: i64, kind: &str) -> Result<(), StoreError> {
+    pub fn set_cycle_kind(&self, id: i64, kind: CycleKind) -> Result<(), StoreError> {
         self.conn()
-            .execute("UPDATE cycles SET kind = ?2 WHERE id = ?1", params![id, kind])
+            .execute("UPDATE cycles SET kind = ?2 WHERE id = ?1", params![id, kind.as_str()])
             .map(drop)
             .map_err(|e| self.err(e))
     }

@@ -27,6 +27,7 @@ mod ops;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
+use crate::model::CycleKind;
 pub use binding::{Binding, Kept, kept_digest};
 pub use cache::{ObjectValue, Seen};
 pub use csv::{LOG_COLUMNS, csv_cell, csv_field, csv_table, log_csv};
@@ -302,11 +303,11 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    pub fn begin_cycle(&self, kind: &str, dry_run: bool) -> Result<i64, StoreError> {
+    pub fn begin_cycle(&self, kind: CycleKind, dry_run: bool) -> Result<i64, StoreError> {
         self.conn()
             .execute(
                 "INSERT INTO cycles (kind, dry_run, started) VALUES (?1, ?2, ?3)",
-                params![kind, dry_run, now()],
+                params![kind.as_str(), dry_run, now()],
             )
             .map_err(|e| self.err(e))?;
         Ok(self.conn().last_insert_rowid())

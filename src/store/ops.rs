@@ -8,6 +8,7 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError, now};
+use crate::model::CycleKind;
 
 /// One deletion held back by the threshold.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -65,7 +66,7 @@ pub enum ResetScope {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct CycleRow {
     pub id: i64,
-    pub kind: String,
+    pub kind: CycleKind,
     pub dry_run: bool,
     pub started: String,
     pub finished: Option<String>,
@@ -250,7 +251,9 @@ impl Store {
             .query_map([limit], |r| {
                 Ok(CycleRow {
                     id: r.get(0)?,
-                    kind: r.get(1)?,
+                    kind: r.get_ref(1)?.as_str()?.parse::<CycleKind>().map_err(|e| {
+                        rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e))
+                    })?,
                     dry_run: r.get(2)?,
                     started: r.get(3)?,
                     finished: r.get(4)?,

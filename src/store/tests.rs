@@ -40,7 +40,7 @@ fn migrations_links_failures_and_log_round_trip() {
                 },
             )
             .unwrap();
-        let c = store.begin_cycle("initial", false).unwrap();
+        let c = store.begin_cycle(CycleKind::Initial, false).unwrap();
         store.append_log(&record(c, "alice@x", "success")).unwrap();
         store.append_log(&record(c, "bob_%@x", "failure")).unwrap();
     }
@@ -84,7 +84,7 @@ fn the_database_is_private() {
 fn intents_with_unknown_outcomes_outlive_their_cycle_until_one_reads_them_back() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), "p").unwrap();
-    let first = store.begin_cycle("initial", false).unwrap();
+    let first = store.begin_cycle(CycleKind::Initial, false).unwrap();
     let answered = store.intent(first, "user", "sys_user", "POST", "alice").unwrap();
     store.intent_done(answered, Some("0123")).unwrap();
     store
@@ -94,7 +94,7 @@ fn intents_with_unknown_outcomes_outlive_their_cycle_until_one_reads_them_back()
     // Its own cycle does not see them as earlier unknowns; the next one does.
     assert!(store.unresolved_intents(first).unwrap().is_empty());
     store.settle_intents(first, true).unwrap();
-    let second = store.begin_cycle("incremental", false).unwrap();
+    let second = store.begin_cycle(CycleKind::Incremental, false).unwrap();
     let unknown = store.unresolved_intents(second).unwrap();
     assert_eq!(
         unknown,

@@ -52,34 +52,7 @@ impl std::str::FromStr for ObjectType {
     }
 }
 
-/// Initial (everything read), incremental (changes since the stored watermark), or a
-/// reconciliation: both sides read whole although the watermarks would allow an incremental
-/// cycle, every `reconcile_hours` (or on demand), to correct drift no delta reports — rows
-/// changed by hand in ServiceNow, a restore Graph left out of `users/delta` (graph.md §14 #1),
-/// links whose rows vanished.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CycleKind {
-    Initial,
-    Incremental,
-    Reconciliation,
-}
-
-impl CycleKind {
-    /// The word the cycles table, `status`, `sync --json` and the console use.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CycleKind::Initial => "initial",
-            CycleKind::Incremental => "incremental",
-            CycleKind::Reconciliation => "reconciliation",
-        }
-    }
-
-    /// Both sides are read whole (initial or reconciliation).
-    pub fn is_full(self) -> bool {
-        self != CycleKind::Incremental
-    }
-}
+pub use crate::model::CycleKind;
 
 /// One attribute's change: what ServiceNow holds now → what it will hold.
 ///

@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::config::Profile;
+use crate::model::CycleKind;
 use crate::store::{ProfileLock, QuarantineRow, StagedRow, Store, StoreError};
 use crate::sync::reconcile::{self, Next};
 
@@ -72,7 +73,7 @@ impl Reconciliation {
 #[derive(Debug, Clone, Serialize)]
 pub struct CycleSummary {
     pub id: i64,
-    pub kind: String,
+    pub kind: CycleKind,
     pub started: String,
     pub finished: Option<String>,
     pub stats: Value,
@@ -129,7 +130,7 @@ pub fn status(data_dir: &Path, profile: &Profile) -> Result<Status, StoreError> 
     }
     let last_cycle = cycles.first().map(|c| CycleSummary {
         id: c.id,
-        kind: c.kind.clone(),
+        kind: c.kind,
         started: c.started.clone(),
         finished: c.finished.clone(),
         stats: parse(&c.stats),

@@ -127,11 +127,10 @@ pub fn history() -> crate::tui::screens::dashboard::history::History {
     let point = |cycle_id, created, updated, disabled, failed, duration_ms| Point {
         cycle_id,
         kind: match cycle_id {
-            1 => "initial",
-            5 => "reconciliation",
-            _ => "incremental",
-        }
-        .into(),
+            1 => CycleKind::Initial,
+            5 => CycleKind::Reconciliation,
+            _ => CycleKind::Incremental,
+        },
         started: "2026-11-28T21:00:00Z".into(),
         created,
         updated,

@@ -5,6 +5,7 @@
 
 use super::{Context, Failed, Planned, announce, apply, begin, commit};
 use crate::sync::error::CycleError;
+use crate::sync::op::CycleKind;
 use crate::sync::safety::staged;
 
 pub(in crate::sync) async fn allow_deletes(cx: &Context, plan_id: u64) -> Result<(), Failed> {
@@ -14,7 +15,7 @@ pub(in crate::sync) async fn allow_deletes(cx: &Context, plan_id: u64) -> Result
     };
     let cycle_id = cx
         .store
-        .begin_cycle("allow-deletes", false)
+        .begin_cycle(CycleKind::AllowDeletes, false)
         .map_err(|e| (None, e.into()))?;
     let at = |e: CycleError| (Some(cycle_id), e);
     let planned = Planned::of(plan);

@@ -74,7 +74,7 @@ pub(super) fn begin(cx: &Context, dry_run: bool, ask: Ask) -> Result<Begun, Cycl
     let cycle_id = if dry_run {
         cx.store.next_cycle_id()?
     } else {
-        cx.store.begin_cycle(kind.as_str(), false)?
+        cx.store.begin_cycle(kind, false)?
     };
     if let Some(why) = why {
         let reason = format!(

@@ -191,7 +191,7 @@ pub(in crate::sync) async fn provision(
     let mut results: Vec<ObjectResult> = Vec::new();
     let mut cycle_id = None;
     if !dry_run && !ops.is_empty() {
-        let id = cx.store.begin_cycle("on-demand", false)?;
+        let id = cx.store.begin_cycle(CycleKind::OnDemand, false)?;
         cycle_id = Some(id);
         let p = Plan::new(plan_id, CycleKind::Incremental, ops.clone());
         // An explicit admin action: a Stop of the engine does not cut it short.

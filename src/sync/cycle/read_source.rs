@@ -22,7 +22,7 @@ pub(crate) async fn read_source(cx: &Context, cycle: Option<&Begun>) -> Result<S
         let cycle_id = begun.cycle_id;
         let message = format!("the stored delta token is no longer valid ({reason}): this cycle reads everything");
         tracing::warn!(cycle_id, "{message}");
-        let _ = cx.store.set_cycle_kind(cycle_id, CycleKind::Initial.as_str());
+        let _ = cx.store.set_cycle_kind(cycle_id, CycleKind::Initial);
         cx.emit(SyncEvent::FullCycle {
             cycle_id,
             reason: message,

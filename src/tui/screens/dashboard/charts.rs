@@ -16,6 +16,7 @@ use ratatui::widgets::{Axis, Bar, BarChart, Block, Borders, Chart, Dataset, Grap
 use super::history::History;
 use crate::model::text::sanitize_for_terminal;
 use crate::store::LogRecord;
+use crate::sync::CycleKind;
 use crate::tui::theme::Theme;
 
 /// The recent cycles: counts per cycle, durations under them.
@@ -56,7 +57,7 @@ impl Widget for CyclesChart<'_> {
         let points = self.history.map_or(&[][..], |h| h.points.as_slice());
         // Reconciliations (both sides read whole, drift corrected) stand as vertical rules.
         let reconciled: Vec<usize> = (0..points.len())
-            .filter(|&i| points[i].kind == "reconciliation")
+            .filter(|&i| points[i].kind == CycleKind::Reconciliation)
             .collect();
         if !reconciled.is_empty() {
             let word = if narrow { "rec" } else { "reconciliation" };

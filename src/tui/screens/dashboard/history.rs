@@ -7,13 +7,13 @@
 use serde_json::Value;
 
 use crate::store::CycleRow;
+use crate::sync::CycleKind;
 
 /// One finished real cycle.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Point {
     pub cycle_id: i64,
-    /// `initial`, `incremental` or `reconciliation`, as the cycles table records it.
-    pub kind: String,
+    pub kind: CycleKind,
     /// RFC 3339.
     pub started: String,
     pub created: u64,
@@ -82,7 +82,7 @@ fn point(row: &CycleRow) -> Point {
     let n = |k: &str| stats.get(k).and_then(Value::as_u64).unwrap_or(0);
     Point {
         cycle_id: row.id,
-        kind: row.kind.clone(),
+        kind: row.kind,
         started: row.started.clone(),
         created: n("created"),
         updated: n("updated"),
