@@ -91,13 +91,24 @@ fn refs(v: &Value) -> Vec<RefChange> {
         .unwrap_or_default()
 }
 
+/// A delta item Graph sent that names no object.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeltaItemError {
+    #[error("delta item without an id")]
+    NoId,
+    /// The `id` as JSON text.
+    #[error("delta item whose id {0} is not a string")]
+    IdNotText(String),
+}
+
 impl TryFrom<Map<String, Value>> for DeltaItem {
-    type Error = String;
+    type Error = DeltaItemError;
 
     fn try_from(mut m: Map<String, Value>) -> Result<Self, Self::Error> {
         let id = match m.remove("id") {
             Some(Value::String(s)) => s,
-            _ => return Err("delta item without an id".to_owned()),
+            Some(other) => return Err(DeltaItemError::IdNotText(other.to_string())),
+            None => return Err(DeltaItemError::NoId),
         };
         let removed = m.remove("@removed").map(|v| Removed::parse(&v));
         let members = m.remove("members@delta").map(|v| refs(&v));
@@ -238,6 +249,16 @@ mod tests {
         let user: crate::graph::User = v[2].to().unwrap();
         assert_eq!((user.id.as_str(), user.display_name.as_deref()), ("u3", Some("Ann")));
         assert!(serde_json::from_str::<DeltaItem>(r#"{"displayName":"no id"}"#).is_err());
+    }
+
+    #[test]
+    fn an_item_without_a_text_id_says_which_way_it_is_wrong() {
+        let item = |v: Value| DeltaItem::try_from(v.as_object().cloned().unwrap_or_default());
+        assert_eq!(item(serde_json::json!({"displayName": "x"})), Err(DeltaItemError::NoId));
+        assert_eq!(
+            item(serde_json::json!({"id": 7})),
+            Err(DeltaItemError::IdNotText("7".into()))
+        );
     }
 
     #[test]

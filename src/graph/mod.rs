@@ -21,7 +21,7 @@ mod scope;
 
 pub use client::{Client, Options};
 pub use cloud::{Endpoints, defaults as cloud_defaults};
-pub use delta::{DeltaItem, DeltaRound, RefChange, Removed};
+pub use delta::{DeltaItem, DeltaItemError, DeltaRound, RefChange, Removed};
 pub use error::{Error, GraphError, TokenError};
 pub use model::{AppRoleAssignment, DirectoryObject, GROUP_SELECT, Group, ServicePrincipal, USER_SELECT, User};
 pub use paging::Pager;

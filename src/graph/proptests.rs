@@ -68,7 +68,7 @@ proptest! {
                 let _ = item.to::<User>();
                 let _ = item.to::<Group>();
             }
-            Err(why) => prop_assert!(!why.is_empty()),
+            Err(why) => prop_assert!(!why.to_string().is_empty()),
         }
     }
 
