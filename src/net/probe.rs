@@ -4,8 +4,8 @@
 //! Through a proxy the service's name is the proxy's to resolve (many networks resolve outside
 //! names only there), so the DNS step resolves the proxy instead and says so; the TCP step
 //! connects to the proxy; the TLS step opens a `CONNECT` tunnel and shakes hands with the
-//! service through it. Each step answers a message for the admin: `Ok` what was done, `Err`
-//! what failed and what to do.
+//! service through it. Each step answers a message for the admin: `Ok` what was done, `Err` a
+//! [`ProbeError`] whose text says what failed and what to do.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -17,6 +17,80 @@ use url::Url;
 
 use super::http::Transport;
 use super::proxy::Choice;
+use super::tls::TlsError;
+
+/// Why a step of test connection's network path failed; the text is the admin's message.
+#[derive(Debug, thiserror::Error)]
+pub enum ProbeError {
+    #[error("the host name '{host}' has no address")]
+    NoAddress { host: String },
+    #[error("the host name '{host}' does not resolve ({source})")]
+    Unresolved {
+        host: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("resolving '{host}' took longer than {timeout:?}: check the DNS settings")]
+    ResolveTimeout { host: String, timeout: Duration },
+    /// `via`: the proxy that would carry the requests, said as ` through the proxy …`.
+    #[error("no address to connect to{via}")]
+    NothingToConnect { via: String },
+    /// `what`: `"the proxy "` when the connection is to the proxy, else empty.
+    #[error("nothing is listening on {what}{addr} (connection refused)")]
+    Refused { what: &'static str, addr: SocketAddr },
+    #[error("cannot connect to {what}{addr}: {source}")]
+    Connect {
+        what: &'static str,
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("no answer from {what}{addr} within {timeout:?}")]
+    ConnectTimeout {
+        what: &'static str,
+        addr: SocketAddr,
+        timeout: Duration,
+    },
+    /// The profile's `ca_file` could not be made into a trust.
+    #[error(transparent)]
+    Trust(#[from] TlsError),
+    /// The handshake failed or was not trusted: `explained` is `cert::Failure::explain`'s
+    /// account for the profile section, with the proxy and the roots tried.
+    #[error("{explained} (tried{via}, trusting {tried})")]
+    Untrusted {
+        explained: String,
+        via: String,
+        tried: String,
+    },
+    #[error("no TLS handshake with {host} within {timeout:?}{via}")]
+    HandshakeTimeout {
+        host: String,
+        timeout: Duration,
+        via: String,
+    },
+    #[error("the proxy {proxy} is an https:// proxy: this check opens tunnels through http:// proxies only")]
+    HttpsProxy { proxy: String },
+    #[error("the proxy {proxy} closed the connection: {source}")]
+    ProxyClosed {
+        proxy: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    ProxyRead(std::io::Error),
+    #[error("the proxy {proxy} did not answer CONNECT {target}")]
+    ProxySilent { proxy: String, target: String },
+    #[error(
+        "the proxy {proxy} wants credentials (407 Proxy Authentication Required): give them in HTTPS_PROXY (http://user:password@host:port)"
+    )]
+    ProxyAuth { proxy: String },
+    #[error("the proxy {proxy} refused CONNECT {target}: '{status_line}'")]
+    ProxyRefused {
+        proxy: String,
+        target: String,
+        status_line: String,
+    },
+}
 
 /// One service's network path, probed step by step.
 pub struct Probe<'a> {
@@ -59,7 +133,7 @@ impl<'a> Probe<'a> {
     }
 
     /// The name step: the service's name, or the proxy's when one carries the requests.
-    pub async fn dns(&mut self, timeout: Duration) -> Result<String, String> {
+    pub async fn dns(&mut self, timeout: Duration) -> Result<String, ProbeError> {
         let (host, port) = match &self.proxy {
             Some(p) => (
                 p.url.host_str().unwrap_or_default().to_owned(),
@@ -70,13 +144,9 @@ impl<'a> Probe<'a> {
         let looked = tokio::time::timeout(timeout, self.transport.resolver.lookup(&host, port)).await;
         let addrs = match looked {
             Ok(Ok(a)) if !a.is_empty() => a,
-            Ok(Ok(_)) => return Err(format!("the host name '{host}' has no address")),
-            Ok(Err(e)) => return Err(format!("the host name '{host}' does not resolve ({e})")),
-            Err(_) => {
-                return Err(format!(
-                    "resolving '{host}' took longer than {timeout:?}: check the DNS settings"
-                ));
-            }
+            Ok(Ok(_)) => return Err(ProbeError::NoAddress { host }),
+            Ok(Err(source)) => return Err(ProbeError::Unresolved { host, source }),
+            Err(_) => return Err(ProbeError::ResolveTimeout { host, timeout }),
         };
         let first = addrs[0].ip();
         self.addrs = addrs;
@@ -92,9 +162,9 @@ impl<'a> Probe<'a> {
     }
 
     /// The TCP step: a connection to the service, or to its proxy.
-    pub async fn tcp(&mut self, timeout: Duration) -> Result<String, String> {
+    pub async fn tcp(&mut self, timeout: Duration) -> Result<String, ProbeError> {
         let what = if self.proxy.is_some() { "the proxy " } else { "" };
-        let mut last = format!("no address to connect to{}", self.via());
+        let mut last = ProbeError::NothingToConnect { via: self.via() };
         for addr in self.addrs.clone() {
             match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
                 Ok(Ok(_)) => {
@@ -102,10 +172,10 @@ impl<'a> Probe<'a> {
                     return Ok(format!("connected to {what}{addr}{}", self.via_source()));
                 }
                 Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                    last = format!("nothing is listening on {what}{addr} (connection refused)");
+                    last = ProbeError::Refused { what, addr };
                 }
-                Ok(Err(e)) => last = format!("cannot connect to {what}{addr}: {e}"),
-                Err(_) => last = format!("no answer from {what}{addr} within {timeout:?}"),
+                Ok(Err(source)) => last = ProbeError::Connect { what, addr, source },
+                Err(_) => last = ProbeError::ConnectTimeout { what, addr, timeout },
             }
         }
         Err(last)
@@ -120,16 +190,17 @@ impl<'a> Probe<'a> {
 
     /// The TLS step: a handshake with the service (through the proxy's tunnel), trusted as the
     /// client trusts; a failure is explained for the profile section `section`.
-    pub async fn tls(&self, timeout: Duration, section: &str) -> Result<String, String> {
-        let trust = self.transport.trust().map_err(|e| e.to_string())?;
+    pub async fn tls(&self, timeout: Duration, section: &str) -> Result<String, ProbeError> {
+        let trust = self.transport.trust()?;
         let Some(addr) = self.connected.or_else(|| self.addrs.first().copied()) else {
-            return Err("no address to connect to".into());
+            return Err(ProbeError::NothingToConnect { via: String::new() });
         };
         let host = self.host();
         let shake = async {
-            let mut stream = TcpStream::connect(addr)
-                .await
-                .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+            let mut stream =
+                TcpStream::connect(addr)
+                    .await
+                    .map_err(|source| ProbeError::Connect { what: "", addr, source })?;
             if let Some(p) = &self.proxy {
                 tunnel(&mut stream, p, &host, self.port()).await?;
             }
@@ -138,16 +209,20 @@ impl<'a> Probe<'a> {
                     Some(p) => format!("the platform's roots and ca_file '{}'", p.display()),
                     None => "the platform's roots (no ca_file)".to_owned(),
                 };
-                format!(
-                    "{} (tried{}, trusting {tried})",
-                    f.explain(&host, section, trust.ca_file()),
-                    self.via()
-                )
+                ProbeError::Untrusted {
+                    explained: f.explain(&host, section, trust.ca_file()),
+                    via: self.via(),
+                    tried,
+                }
             })
         };
         let peer = tokio::time::timeout(timeout, shake)
             .await
-            .map_err(|_| format!("no TLS handshake with {host} within {timeout:?}{}", self.via()))??;
+            .map_err(|_| ProbeError::HandshakeTimeout {
+                host: host.clone(),
+                timeout,
+                via: self.via(),
+            })??;
         let by = match (peer.by_ca_file, trust.ca_file()) {
             (true, Some(p)) => format!("ca_file '{}'", p.display()),
             _ => "this machine's root certificates".to_owned(),
@@ -170,12 +245,9 @@ impl<'a> Probe<'a> {
 }
 
 /// Opens a `CONNECT host:port` tunnel through an http:// proxy on `stream`.
-async fn tunnel(stream: &mut TcpStream, proxy: &Choice, host: &str, port: u16) -> Result<(), String> {
+async fn tunnel(stream: &mut TcpStream, proxy: &Choice, host: &str, port: u16) -> Result<(), ProbeError> {
     if proxy.url.scheme() != "http" {
-        return Err(format!(
-            "the proxy {} is an https:// proxy: this check opens tunnels through http:// proxies only",
-            proxy.shown()
-        ));
+        return Err(ProbeError::HttpsProxy { proxy: proxy.shown() });
     }
     let target = if host.contains(':') {
         format!("[{host}]:{port}")
@@ -200,13 +272,16 @@ async fn tunnel(stream: &mut TcpStream, proxy: &Choice, host: &str, port: u16) -
     stream
         .write_all(head.as_bytes())
         .await
-        .map_err(|e| format!("the proxy {shown} closed the connection: {e}"))?;
+        .map_err(|source| ProbeError::ProxyClosed {
+            proxy: shown.clone(),
+            source,
+        })?;
     let mut answer = Vec::new();
     let mut byte = [0u8; 1];
     // Byte by byte up to the blank line: what follows belongs to the tunnel.
     while !answer.ends_with(b"\r\n\r\n") {
-        if answer.len() > 8192 || stream.read(&mut byte).await.map_err(|e| e.to_string())? == 0 {
-            return Err(format!("the proxy {shown} did not answer CONNECT {target}"));
+        if answer.len() > 8192 || stream.read(&mut byte).await.map_err(ProbeError::ProxyRead)? == 0 {
+            return Err(ProbeError::ProxySilent { proxy: shown, target });
         }
         answer.push(byte[0]);
     }
@@ -217,9 +292,11 @@ async fn tunnel(stream: &mut TcpStream, proxy: &Choice, host: &str, port: u16) -
         .to_owned();
     match status_line.split_whitespace().nth(1) {
         Some("200") => Ok(()),
-        Some("407") => Err(format!(
-            "the proxy {shown} wants credentials (407 Proxy Authentication Required): give them in HTTPS_PROXY (http://user:password@host:port)"
-        )),
-        _ => Err(format!("the proxy {shown} refused CONNECT {target}: '{status_line}'")),
+        Some("407") => Err(ProbeError::ProxyAuth { proxy: shown }),
+        _ => Err(ProbeError::ProxyRefused {
+            proxy: shown,
+            target,
+            status_line,
+        }),
     }
 }

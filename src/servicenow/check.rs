@@ -177,7 +177,7 @@ impl Run<'_> {
         let timeout = self.short_timeout();
         match self.probe.tls(timeout, "servicenow").await {
             Ok(m) => Ok(Done::Pass(m)),
-            Err(m) => Err(fail("ServiceNowTlsFailed", m)),
+            Err(m) => Err(fail("ServiceNowTlsFailed", m.to_string())),
         }
     }
 
