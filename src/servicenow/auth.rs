@@ -17,7 +17,7 @@ use serde_json::Value;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use super::error::{Context, Error};
+use super::error::{Context, Error, SetupError};
 use super::response;
 use super::{Auth, Instance};
 use crate::secrets::Secret;
@@ -133,7 +133,7 @@ async fn token_request(
     else {
         return Err(Error::Setup {
             instance: instance.to_string(),
-            detail: "not an OAuth configuration".into(),
+            source: SetupError::NotOAuth,
         });
     };
     let ctx = Context::new(instance.to_string(), "POST", Some("oauth_token.do"));

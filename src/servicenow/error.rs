@@ -174,8 +174,32 @@ pub enum Error {
         "{ctx}: no sys_dictionary rows: the table does not exist, or the account cannot read sys_dictionary (give it the admin role)"
     )]
     NoSchema { ctx: Context },
-    #[error("cannot set up the HTTP client for {instance}: {detail}")]
-    Setup { instance: String, detail: String },
+    #[error("cannot set up the HTTP client for {instance}: {source}")]
+    Setup {
+        instance: String,
+        #[source]
+        source: SetupError,
+    },
+}
+
+/// Why a client for an instance could not be made, or a request not built.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// The profile's `ca_file` could not be made into a trust.
+    #[error(transparent)]
+    Trust(#[from] crate::net::tls::TlsError),
+    #[error(transparent)]
+    Client(reqwest::Error),
+    #[error(transparent)]
+    UserName(#[from] super::auth::BadUserName),
+    #[error("not an OAuth configuration")]
+    NotOAuth,
+    #[error(transparent)]
+    Url(#[from] url::ParseError),
+    /// reqwest refused to build a request; its error is only lent to the classifier, so its
+    /// text (with its causes) is what is kept.
+    #[error("{chain}")]
+    Request { chain: String },
 }
 
 impl Error {

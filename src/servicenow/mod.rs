@@ -37,7 +37,7 @@ use std::time::Duration;
 
 pub use batch::{BatchOp, BatchResult};
 pub use client::Client;
-pub use error::{Context, Error, TRANSACTION_ID_HEADER};
+pub use error::{Context, Error, SetupError, TRANSACTION_ID_HEADER};
 pub use instance::{Instance, InstanceError};
 pub use list::{DisplayValue, ListParams, Page};
 pub use paging::{Pager, link_rel};

@@ -13,7 +13,7 @@ use std::time::Duration;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
-use super::error::{Context, Error};
+use super::error::{Context, Error, SetupError};
 
 /// Classifies a complete response. `Ok(None)` is a success without a body (204); `Ok(Some(v))` a
 /// ServiceNow JSON body with `result` (or any JSON for batch / OAuth, when `want_result` is false).
@@ -279,7 +279,7 @@ pub fn from_reqwest(ctx: Context, e: &reqwest::Error, timeout: Duration) -> Erro
     if e.is_builder() {
         return Error::Setup {
             instance: ctx.instance,
-            detail: chain,
+            source: SetupError::Request { chain },
         };
     }
     if lower.contains("dns error") || lower.contains("failed to lookup address") {

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use super::auth::AuthState;
 use super::client::Client;
-use super::error::Error;
+use super::error::{Error, SetupError};
 use super::response;
 use super::schema::TableSchema;
 use super::{Auth, ClientOptions, Instance};
@@ -39,12 +39,12 @@ pub(crate) struct Inner {
 
 impl Inner {
     pub(crate) fn new(instance: Instance, auth: &Auth, options: ClientOptions) -> Result<Inner, Error> {
-        let setup = |detail: String| Error::Setup {
+        let setup = |source: SetupError| Error::Setup {
             instance: instance.to_string(),
-            detail,
+            source,
         };
         let http = http_client(&options).map_err(setup)?;
-        let auth = AuthState::new(auth).map_err(|e| setup(e.to_string()))?;
+        let auth = AuthState::new(auth).map_err(|e| setup(e.into()))?;
         let limiter = Limiter::new(INITIAL_IN_FLIGHT, options.max_in_flight);
         Ok(Inner {
             instance,
@@ -141,7 +141,7 @@ impl Client {
         let inner = &self.inner;
         let mut url = url::Url::parse(&inner.instance.url(&req.path)).map_err(|e| Error::Setup {
             instance: inner.instance.to_string(),
-            detail: e.to_string(),
+            source: e.into(),
         })?;
         if !req.query.is_empty() {
             // Form encoding: `^`→%5E, `=`→%3D, `,`→%2C, `@`→%40, space→`+` (spec §1.4).
@@ -236,15 +236,15 @@ fn limiter_outcome(req: &Request, result: &Result<Response, Error>) -> Outcome {
 
 /// The HTTP client: the service's trust, proxy and resolver (`net::http`), a timeout, no
 /// cookies, no redirects.
-fn http_client(options: &ClientOptions) -> Result<reqwest::Client, String> {
-    let builder = options.transport.client_builder().map_err(|e| e.to_string())?;
+fn http_client(options: &ClientOptions) -> Result<reqwest::Client, SetupError> {
+    let builder = options.transport.client_builder()?;
     builder
         .timeout(options.timeout)
         .connect_timeout(response::connect_timeout(options.timeout))
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("nowsync/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| e.to_string())
+        .map_err(SetupError::Client)
 }
 
 pub(crate) fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
