@@ -126,18 +126,25 @@ fn value_name(v: &impl clap::ValueEnum) -> String {
         .unwrap_or_default()
 }
 
+/// A `--since` value refused; `text` is the value as given, made safe for the terminal.
+#[derive(Debug, thiserror::Error)]
+pub enum SinceError {
+    #[error(
+        "'{text}' is neither a duration (such as 30m, 1h, 7d, 2w: a number and s, m, h, d or w) nor an RFC 3339 time (such as 2025-01-31T08:00:00Z)"
+    )]
+    Neither { text: String },
+    #[error("'{text}' reaches back further than a date can")]
+    TooFarBack { text: String },
+}
+
 /// `--since`: a duration back from now (`90s`, `30m`, `1h`, `7d`, `2w`) or an RFC 3339 time.
-pub fn parse_since(text: &str) -> Result<DateTime<Utc>, String> {
+pub fn parse_since(text: &str) -> Result<DateTime<Utc>, SinceError> {
     parse_since_at(text, Utc::now())
 }
 
-fn parse_since_at(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
-    let refuse = || {
-        format!(
-            "'{}' is neither a duration (such as 30m, 1h, 7d, 2w: a number and s, m, h, d or w) nor an RFC 3339 time (such as 2025-01-31T08:00:00Z)",
-            crate::model::text::sanitize_for_terminal(text)
-        )
-    };
+fn parse_since_at(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, SinceError> {
+    let shown = || crate::model::text::sanitize_for_terminal(text);
+    let refuse = || SinceError::Neither { text: shown() };
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.with_timezone(&Utc));
     }
@@ -158,7 +165,7 @@ fn parse_since_at(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Strin
     seconds
         .and_then(chrono::TimeDelta::try_seconds)
         .and_then(|d| now.checked_sub_signed(d))
-        .ok_or_else(|| format!("'{text}' reaches back further than a date can"))
+        .ok_or_else(|| SinceError::TooFarBack { text: shown() })
 }
 
 /// The profile's state, read-only; `Err(Exit::Success)` after saying on stderr that there is
@@ -324,7 +331,7 @@ mod tests {
             "99999999999999999999d",
             "1h\u{1b}[2J",
         ] {
-            let e = at(bad).unwrap_err();
+            let e = at(bad).unwrap_err().to_string();
             assert!(e.contains("duration") || e.contains("further"), "{bad:?}: {e}");
             assert!(!e.contains('\u{1b}'), "{e:?}");
         }

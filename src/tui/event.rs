@@ -53,7 +53,7 @@ pub enum Event {
     /// An Entra schema JSON was read and converted, or not.
     SchemaImported(Result<crate::mapping::model::Imported, super::error::FileError>),
     /// The cycle history and totals to date, read from the state store.
-    History(Result<super::screens::dashboard::history::History, String>),
+    History(Result<super::screens::dashboard::history::History, super::screens::dashboard::history::HistoryError>),
     /// The provisioning log's records, read from the state store (oldest first).
     Records(Result<Vec<crate::store::LogRecord>, crate::store::StoreError>),
 }

@@ -88,19 +88,33 @@ pub async fn run(
     worst
 }
 
+/// A `--metrics` value refused.
+#[derive(Debug, thiserror::Error)]
+pub enum MetricsAddrError {
+    #[error("--metrics {text:?}: expected a port (9464) or an address with a port (127.0.0.1:9464, [::1]:9464)")]
+    NotAnAddress {
+        text: String,
+        #[source]
+        source: std::net::AddrParseError,
+    },
+    #[error("--metrics {addr} is not a loopback address: add --metrics-allow-remote to serve metrics to other hosts")]
+    NotLoopback { addr: std::net::SocketAddr },
+}
+
 /// `--metrics ADDR`: a port alone is loopback's; another host than loopback only with
 /// `--metrics-allow-remote` (the metrics name the instance's failures and counts).
-pub fn metrics_addr(text: &str, allow_remote: bool) -> Result<std::net::SocketAddr, String> {
+pub fn metrics_addr(text: &str, allow_remote: bool) -> Result<std::net::SocketAddr, MetricsAddrError> {
     let addr = match text.parse::<u16>() {
         Ok(port) => std::net::SocketAddr::from(([127, 0, 0, 1], port)),
-        Err(_) => text.parse::<std::net::SocketAddr>().map_err(|_| {
-            format!("--metrics {text:?}: expected a port (9464) or an address with a port (127.0.0.1:9464, [::1]:9464)")
-        })?,
+        Err(_) => text
+            .parse::<std::net::SocketAddr>()
+            .map_err(|source| MetricsAddrError::NotAnAddress {
+                text: text.to_owned(),
+                source,
+            })?,
     };
     if !addr.ip().is_loopback() && !allow_remote {
-        return Err(format!(
-            "--metrics {addr} is not a loopback address: add --metrics-allow-remote to serve metrics to other hosts"
-        ));
+        return Err(MetricsAddrError::NotLoopback { addr });
     }
     Ok(addr)
 }
@@ -146,12 +160,13 @@ mod tests {
             "127.0.0.1:9464"
         );
         assert_eq!(super::metrics_addr("[::1]:9", false).unwrap().to_string(), "[::1]:9");
-        let refused = super::metrics_addr("0.0.0.0:9464", false).unwrap_err();
+        let refused = super::metrics_addr("0.0.0.0:9464", false).unwrap_err().to_string();
         assert!(refused.contains("--metrics-allow-remote"), "{refused}");
         assert!(super::metrics_addr("0.0.0.0:9464", true).is_ok());
         assert!(
             super::metrics_addr("localhost", false)
                 .unwrap_err()
+                .to_string()
                 .contains("expected a port")
         );
     }

@@ -9,6 +9,7 @@ use super::super::engine_task::EngineSlot;
 use super::super::error::{FileError, SaveError};
 use super::super::event::{Event, Side};
 use super::super::log::Level;
+use super::super::screens::dashboard::history::{self, HistoryError};
 use super::super::screens::wizard::StoreStatus;
 use crate::secrets::{Secrets, StoreChoice, StoreKind};
 use crate::servicenow::ClientOptions;
@@ -229,9 +230,9 @@ fn load_history(ctx: &Context, tx: &UnboundedSender<Event>) {
     let profile = ctx.profile.clone();
     tokio::task::spawn_blocking(move || {
         let history = crate::config::Config::load(&config_path)
-            .map_err(|e| e.to_string())
-            .and_then(|c| c.profile(&profile).cloned().map_err(|e| e.to_string()))
-            .and_then(|p| super::super::screens::dashboard::history::read(&data_dir, &p));
+            .and_then(|c| c.profile(&profile).cloned())
+            .map_err(HistoryError::from)
+            .and_then(|p| history::read(&data_dir, &p));
         let _ = tx.send(Event::History(history));
     });
 }

@@ -93,10 +93,20 @@ fn point(row: &CycleRow) -> Point {
     }
 }
 
+/// Why the history could not be read: the configuration (to find the profile) or its state
+/// database.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
 /// Reads the history of `profile` from its state database in `data_dir`.
-pub fn read(data_dir: &std::path::Path, profile: &crate::config::Profile) -> Result<History, String> {
-    let status = crate::sync::status(data_dir, profile).map_err(|e| e.to_string())?;
-    let store = crate::store::Store::open(data_dir, &profile.name).map_err(|e| e.to_string())?;
-    let rows = store.cycles(SHOWN).map_err(|e| e.to_string())?;
+pub fn read(data_dir: &std::path::Path, profile: &crate::config::Profile) -> Result<History, HistoryError> {
+    let status = crate::sync::status(data_dir, profile)?;
+    let store = crate::store::Store::open(data_dir, &profile.name)?;
+    let rows = store.cycles(SHOWN)?;
     Ok(History::of(&rows, &status))
 }

@@ -146,7 +146,7 @@ impl Draft {
                 let raw = match form.to_raw() {
                     Ok(raw) => raw,
                     Err(e) => {
-                        form.problems = vec![e];
+                        form.problems = vec![e.to_string()];
                         return None;
                     }
                 };

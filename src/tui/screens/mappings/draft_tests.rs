@@ -85,7 +85,17 @@ fn add_delete_and_matching_precedence() {
     d.form_key(false, key(KeyCode::Down));
     typed(&mut d, "x");
     assert!(d.form_key(false, key(KeyCode::Enter)).is_none());
-    assert!(d.form.as_ref().unwrap().problems[0].starts_with("matching"));
+    assert_eq!(
+        d.form.as_ref().unwrap().problems,
+        ["matching: expected a whole number from 1 (got \"x\")"]
+    );
+    d.form_key(false, key(KeyCode::Backspace));
+    typed(&mut d, "0");
+    assert!(d.form_key(false, key(KeyCode::Enter)).is_none());
+    assert_eq!(
+        d.form.as_ref().unwrap().problems,
+        ["matching: expected a whole number from 1 (got \"0\")"]
+    );
     d.form_key(false, key(KeyCode::Backspace));
     typed(&mut d, "9");
     let loaded = d.form_key(false, key(KeyCode::Enter));

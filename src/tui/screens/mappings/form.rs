@@ -7,6 +7,18 @@ use tui_input::backend::crossterm::EventHandler;
 
 use crate::mapping::model::raw::RawAttributeMapping;
 
+/// Why the form's fields are not a mapping yet.
+#[derive(Debug, thiserror::Error)]
+pub enum FormError {
+    /// `source`: why it is not a number (none when it is 0).
+    #[error("matching: expected a whole number from 1 (got {given:?})")]
+    Matching {
+        given: String,
+        #[source]
+        source: Option<std::num::ParseIntError>,
+    },
+}
+
 /// Where a mapping's value comes from, as the form cycles it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -94,7 +106,7 @@ impl Form {
     }
 
     /// The mapping as the form says, or why it cannot be one.
-    pub(super) fn to_raw(&self) -> Result<RawAttributeMapping, String> {
+    pub(super) fn to_raw(&self) -> Result<RawAttributeMapping, FormError> {
         let mut raw = self.base.clone();
         let text = self.source.value().trim().to_owned();
         raw.source = None;
@@ -117,7 +129,18 @@ impl Form {
         } else {
             match matching.parse::<u32>() {
                 Ok(n) if n >= 1 => Some(n),
-                _ => return Err(format!("matching: expected a whole number from 1 (got {matching:?})")),
+                Ok(_) => {
+                    return Err(FormError::Matching {
+                        given: matching.to_owned(),
+                        source: None,
+                    });
+                }
+                Err(e) => {
+                    return Err(FormError::Matching {
+                        given: matching.to_owned(),
+                        source: Some(e),
+                    });
+                }
             }
         };
         Ok(raw)
