@@ -154,11 +154,11 @@ const SETTINGS: &[(&str, &str)] = &[
     ("← → Space", "provisioning on/off, scope assigned/all"),
     (
         "← → Space (last rows)",
-        "skip out-of-scope deletions, Delete action: saved to the mapping file (what it does is shown first). A user or group purged in Entra is deleted only with the Delete action on and deprovision_users / deprovision_groups = \"delete\" in the configuration; otherwise it is disabled / deactivated (the defaults)",
+        "skip out-of-scope deletions, Delete action: toggled (and back) here, written to the mapping file by Enter. A user or group purged in Entra is deleted only with the Delete action on and deprovision_users / deprovision_groups = \"delete\" in the configuration; otherwise it is disabled / deactivated (the defaults)",
     ),
     (
         "Enter",
-        "check and save to the configuration file (a change of scope or deprovisioning shows what it does first); the engine reloads",
+        "check and save: the fields to the configuration file, then the last rows to the mapping file (a change of scope or deprovisioning shows what it does first; y saves, Esc cancels and keeps the edits); the engine reloads",
     ),
     ("w (outside a number)", "the setup wizard"),
     (

@@ -25,7 +25,11 @@ pub mod theme;
 pub mod view;
 
 #[cfg(test)]
+mod acceptance_tests;
+#[cfg(test)]
 mod snapshot_tests;
+#[cfg(test)]
+mod text_field_tests;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

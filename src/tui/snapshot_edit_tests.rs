@@ -262,7 +262,7 @@ fn scope_builder_adds_checks_and_saves_a_clause() {
 }
 
 #[test]
-fn settings_rows_in_the_mapping_file_save_it_at_once() {
+fn settings_rows_in_the_mapping_file_toggle_then_save_with_enter() {
     let mut app = app();
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Char('t'));
@@ -270,7 +270,11 @@ fn settings_rows_in_the_mapping_file_save_it_at_once() {
         key(&mut app, KeyCode::Down);
     }
     assert!(!app.in_text_field());
-    let effects = key_saving(&mut app, KeyCode::Char(' '));
+    // A toggle is an unsaved edit: nothing is saved or previewed until Enter.
+    let toggled = app.handle(Event::Key(KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE)));
+    assert!(toggled.is_empty(), "{toggled:?}");
+    assert!(app.settings.dirty());
+    let effects = key_saving(&mut app, KeyCode::Enter);
     let [Effect::SaveMappings(save)] = effects.as_slice() else {
         panic!("{effects:?}")
     };
@@ -283,15 +287,12 @@ fn settings_rows_in_the_mapping_file_save_it_at_once() {
         .config
         .clone()
         .map(|c| edit::apply(CONFIG, &c.path, &c.profile, &c.edits).unwrap());
-    // Another toggle waits for the save.
-    key(&mut app, KeyCode::Down);
-    assert!(
-        app.handle(Event::Key(KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE)))
-            .is_empty()
-    );
     app.handle(Event::MappingsSaved(Ok(config)));
     no_dry_run(&mut app);
-    let effects = key_saving(&mut app, KeyCode::Char(' '));
+    assert!(!app.settings.dirty());
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char(' '));
+    let effects = key_saving(&mut app, KeyCode::Enter);
     let [Effect::SaveMappings(save)] = effects.as_slice() else {
         panic!("{effects:?}")
     };

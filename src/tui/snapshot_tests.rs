@@ -463,7 +463,7 @@ fn settings_screen() {
 
 #[test]
 fn too_small() {
-    let app = app_with_wizard(true);
+    let mut app = app_with_wizard(true);
     let mut term = match Terminal::new(TestBackend::new(60, 15)) {
         Ok(t) => t,
         Err(e) => match e {},
@@ -472,6 +472,10 @@ fn too_small() {
     let mut settings = insta::Settings::clone_current();
     settings.set_prepend_module_to_snapshot(false);
     settings.bind(|| insta::assert_snapshot!("too_small_60x15", term.backend()));
+    // With unsaved edits the notice says what Ctrl-C drops.
+    key(&mut app, KeyCode::Char('x'));
+    assert!(term.draw(|f| super::view::render(&app, f)).is_ok());
+    settings.bind(|| insta::assert_snapshot!("too_small_unsaved_60x15", term.backend()));
 }
 
 #[test]

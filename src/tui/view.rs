@@ -30,6 +30,7 @@ pub fn render(app: &App, frame: &mut Frame) {
             TooSmall {
                 width: area.width,
                 height: area.height,
+                warning: app.quit_warning(),
             },
             area,
         );
@@ -189,19 +190,26 @@ fn screen(app: &App, frame: &mut Frame, area: Rect) {
     }
 }
 
+/// The notice drawn instead of a screen below [`MIN_WIDTH`]×[`MIN_HEIGHT`]; it says which key
+/// works behind it (Ctrl-C only, `app/keys.rs`) and what quitting would drop.
 struct TooSmall {
     width: u16,
     height: u16,
+    /// Why quitting now would lose something (`App::quit_warning`).
+    warning: Option<String>,
 }
 
 impl Widget for TooSmall {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let text = format!(
-            "Terminal too small: {}×{}. nowsync needs at least {MIN_WIDTH}×{MIN_HEIGHT}.\nEnlarge the window; q or Ctrl-C quits.",
+        let mut text = format!(
+            "Terminal too small: {}×{}. nowsync needs at least {MIN_WIDTH}×{MIN_HEIGHT}.\nEnlarge the window to go on. No key works here but Ctrl-C, which quits.",
             self.width, self.height
         );
+        if let Some(warning) = &self.warning {
+            text.push_str(&format!("\n{warning} Ctrl-C quits all the same."));
+        }
         let y = area.y + area.height / 2;
-        let rect = Rect::new(area.x, y.saturating_sub(1), area.width, 2.min(area.height));
+        let rect = Rect::new(area.x, y.saturating_sub(2), area.width, 6.min(area.height));
         Paragraph::new(text)
             .wrap(Wrap { trim: true })
             .centered()

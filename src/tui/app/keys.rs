@@ -1,5 +1,5 @@
-//! What a key means, in order: Ctrl-C; nothing but quitting behind the "terminal too small"
-//! screen; an overlay's keys; F1; the log filter being typed; `?` and `q` outside a text
+//! What a key means, in order: nothing but Ctrl-C (quit now) behind the "terminal too small"
+//! screen; Ctrl-C; an overlay's keys; F1; the log filter being typed; `?` and `q` outside a text
 //! field; the screen's own keys; then, outside a text field, the keys of every screen (k9s and
 //! lazygit style): the number keys and Tab switch screens, `r` runs a cycle and `d` a dry run
 //! wherever they are not the screen's own, the dashboard's letters open their screens, and `o`
@@ -15,12 +15,15 @@ impl App {
     /// The meaning of a key here.
     pub fn action_for(&self, key: KeyEvent) -> Option<Action> {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        if ctrl && key.code == KeyCode::Char('c') {
-            return Some(Action::AskQuit);
-        }
+        let ctrl_c = ctrl && key.code == KeyCode::Char('c');
         if self.too_small() {
-            // Nothing is shown but the notice: no key acts behind it, except quitting.
-            return (key.code == KeyCode::Char('q')).then_some(Action::AskQuit);
+            // Nothing is shown but the notice, so no key acts behind it: a question asked
+            // there (`q` asked one) could not be seen, and took the next keys. Ctrl-C quits
+            // at once; the notice says what that drops.
+            return ctrl_c.then_some(Action::Quit);
+        }
+        if ctrl_c {
+            return Some(Action::AskQuit);
         }
         if !matches!(self.shared.overlay, Overlay::None) {
             return self.overlay_key(key);

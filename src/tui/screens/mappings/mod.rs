@@ -367,6 +367,7 @@ pub fn saved(
     match result {
         Ok(config_text) => {
             draft.dirty = false;
+            settings.rows_changed = false;
             draft.problems.clear();
             draft.note = Some("saved; the engine reloaded the mappings".to_owned());
             shared.status = "mappings saved; the engine reloaded them".to_owned();

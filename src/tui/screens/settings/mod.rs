@@ -17,6 +17,7 @@ use std::path::PathBuf;
 use crossterm::event::{KeyCode, KeyEvent};
 
 pub use editor::{FIELDS, MAPPING_FIELDS, Settings};
+pub use extra::values;
 pub use view::SettingsView;
 
 use super::Screen;
@@ -45,6 +46,9 @@ pub enum Action {
 pub struct State {
     pub editor: Option<Settings>,
     pub rows: Vec<(String, String)>,
+    /// The mapping-file rows were toggled and differ from the file as saved (the mappings'
+    /// working copy holds them until Enter saves it).
+    pub rows_changed: bool,
 }
 
 impl State {
@@ -53,6 +57,7 @@ impl State {
         Self {
             editor: Some(Settings::new(profile, config_path, text)),
             rows: rows(profile),
+            rows_changed: false,
         }
     }
 
@@ -60,8 +65,9 @@ impl State {
         self.editor.as_ref().is_some_and(Settings::in_text_field)
     }
 
+    /// Unsaved edits: the editor's fields or the mapping-file rows.
     pub fn dirty(&self) -> bool {
-        self.editor.as_ref().is_some_and(|s| s.dirty)
+        self.editor.as_ref().is_some_and(|s| s.dirty) || self.rows_changed
     }
 
     /// The screen's keys.
@@ -89,23 +95,36 @@ impl State {
                     | KeyCode::Enter
             );
         Some(match key.code {
-            KeyCode::Esc if editor.dirty => AppAction::Settings(Action::AskLeave),
+            KeyCode::Esc if self.dirty() => AppAction::Settings(Action::AskLeave),
             KeyCode::Esc => AppAction::Show(Screen::Dashboard),
             _ if used => AppAction::Settings(Action::Key(key)),
             _ => return None,
         })
     }
 
-    /// Applies one action; the mapping-file rows change `doc` (and save it, with
-    /// `mappings::save`).
+    /// Applies one action; the mapping-file rows change `doc`, and Enter saves it (with
+    /// `mappings::save`) when they are the only edits; with edits of the fields too, the
+    /// fields are saved first, then Enter again saves the rows (each previewed on its own).
     pub fn update(&mut self, action: Action, doc: &mut Doc, shared: &mut Shared) -> Vec<Effect> {
         match action {
+            Action::Key(key) if key.code == KeyCode::Enter && self.rows_changed => {
+                if let Some(s) = self.editor.as_mut().filter(|s| s.dirty) {
+                    shared.status = "saving the fields first; then Enter saves the mapping-file rows".to_owned();
+                    return s.key(key);
+                }
+                return super::mappings::save(doc, self.editor.as_ref());
+            }
             Action::Key(key) => {
                 if let Some(s) = &mut self.editor {
                     return s.key(key);
                 }
             }
-            Action::Toggle(field) => return extra::toggle(doc, field, self.editor.as_ref(), shared),
+            Action::Toggle(field) => {
+                self.rows_changed = extra::toggle(doc, field, self.rows_changed, shared);
+                if let Some(s) = &mut self.editor {
+                    s.message = None;
+                }
+            }
             Action::AskLeave => shared.overlay = Overlay::ConfirmLeave,
             Action::Discard => {
                 shared.overlay = Overlay::None;
@@ -113,6 +132,9 @@ impl State {
                     && let Ok(p) = edit::check(&s.text, &s.config_path, &s.profile)
                 {
                     self.editor = Some(Settings::new(&p, s.config_path.clone(), s.text.clone()));
+                }
+                if std::mem::take(&mut self.rows_changed) {
+                    extra::back_to_saved(doc);
                 }
                 shared.screen = Screen::Dashboard;
             }

@@ -27,7 +27,7 @@ impl Widget for SettingsView<'_> {
         let mut lines = vec![
             Line::from(Span::styled(format!("Settings of profile {}", self.profile), t.title())),
             Line::from(Span::styled(
-                "Enter saves the configuration file · last 3 rows save the mappings · w wizard",
+                "Enter saves (a change that can disable shows its effect first) · w wizard",
                 t.dim(),
             )),
             Line::default(),
@@ -59,8 +59,11 @@ impl Widget for SettingsView<'_> {
                     format!("✗ {}", sanitize_for_terminal(m)),
                     t.error(),
                 ))),
-                None if e.dirty => lines.push(Line::from(Span::styled("unsaved: Enter saves", t.warn()))),
-                None => lines.push(Line::default()),
+                None if st.dirty() => lines.push(Line::from(Span::styled("unsaved: Enter saves", t.warn()))),
+                None => lines.push(match super::extra::explain(e, self.doc) {
+                    Some(what) => Line::from(Span::styled(what, t.dim())),
+                    None => Line::default(),
+                }),
             }
             lines.push(Line::default());
         }

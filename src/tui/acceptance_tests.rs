@@ -1,0 +1,161 @@
+//! Regressions from the acceptance test of issue 14 (the console used as an admin would, in
+//! tmux at 120×40, 80×24 and 60×15): state-machine tests, keys and engine events in, state and
+//! effects out.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::app::{App, Overlay, Screen};
+use super::effect::Effect;
+use super::event::Event;
+use super::screens::settings::{self, MAPPING_FIELDS};
+use super::theme::Theme;
+use crate::config::{Config, edit};
+use crate::sync::{Answer, Command, CycleKind, EngineState, Plan, SyncEvent};
+
+const CONFIG: &str = "[profiles.demo.servicenow]\ninstance = \"dev1\"\nusername = \"admin\"\n";
+const PATH: &str = "/etc/nowsync/config.toml";
+
+/// A saved profile, its engine idle, on the dashboard.
+fn app() -> App {
+    let mut app = App::new("demo", Theme::monochrome(), false);
+    let config = Config::parse(CONFIG, std::path::Path::new(PATH)).unwrap();
+    app.settings = settings::State::of(config.profile("demo").unwrap(), PathBuf::from(PATH), CONFIG.to_owned());
+    app.handle(Event::EngineStarted(Ok(())));
+    app.handle(Event::Sync(SyncEvent::StateChanged(EngineState::Idle)));
+    app.shared.status.clear();
+    app
+}
+
+fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    app.handle(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn ctrl_c(app: &mut App) -> Vec<Effect> {
+    app.handle(Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)))
+}
+
+/// The Delete action (users) row's value as drawn.
+fn delete_action(app: &App) -> String {
+    let e = app.settings.editor.as_ref().unwrap();
+    settings::values(&app.mappings.doc, &e.base)[1].clone()
+}
+
+/// Regression: toggling the Delete action started a save whose preview took the next keys,
+/// and the toggle could not be toggled back.
+#[test]
+fn the_delete_action_toggles_back_and_forth_and_saves_only_after_its_preview() {
+    let mut app = app();
+    key(&mut app, KeyCode::Char('7'));
+    for _ in 0..=MAPPING_FIELDS {
+        key(&mut app, KeyCode::Down);
+    }
+    let before = delete_action(&app);
+    assert!(key(&mut app, KeyCode::Char(' ')).is_empty(), "a toggle saves nothing");
+    assert!(matches!(app.shared.overlay, Overlay::None));
+    let off = delete_action(&app);
+    assert_ne!(off, before);
+    assert!(app.settings.dirty());
+    // The next keys act on the screen: down, up, and the toggle back.
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Up);
+    assert_eq!(app.settings.editor.as_ref().unwrap().focus, MAPPING_FIELDS + 1);
+    assert!(key(&mut app, KeyCode::Right).is_empty());
+    assert_eq!(delete_action(&app), before, "toggled back");
+    assert!(!app.settings.dirty() && !app.mappings.doc.draft.dirty, "back as saved");
+    assert!(app.quit_warning().is_none());
+
+    // Off again, and Enter: what it does is shown first; Esc cancels and the edit stays.
+    key(&mut app, KeyCode::Left);
+    let effects = key(&mut app, KeyCode::Enter);
+    let [Effect::Engine(Command::PreviewPlan { request, profile })] = effects.as_slice() else {
+        panic!("a change of the Delete action is previewed first: {effects:?}")
+    };
+    assert!(!profile.mappings.user.actions.delete);
+    let request = *request;
+    assert!(matches!(app.shared.overlay, Overlay::Preview));
+    key(&mut app, KeyCode::Esc);
+    assert!(matches!(app.shared.overlay, Overlay::None));
+    assert!(app.shared.status.contains("not saved"), "{}", app.shared.status);
+    assert_eq!(delete_action(&app), off, "the edit stays, unsaved");
+    assert!(app.settings.dirty());
+    // A late answer to the cancelled preview changes nothing.
+    let plan = Arc::new(Plan::new(1, CycleKind::Incremental, Vec::new()));
+    app.handle(Event::Sync(SyncEvent::Answer {
+        request,
+        answer: Answer::Preview(plan.clone()),
+    }));
+    assert!(matches!(app.shared.overlay, Overlay::None));
+
+    // Enter again, the preview answered, y: the mapping file is saved.
+    let effects = key(&mut app, KeyCode::Enter);
+    let [Effect::Engine(Command::PreviewPlan { request, .. })] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    app.handle(Event::Sync(SyncEvent::Answer {
+        request: *request,
+        answer: Answer::Preview(plan),
+    }));
+    let effects = key(&mut app, KeyCode::Char('y'));
+    let [Effect::SaveMappings(save)] = effects.as_slice() else {
+        panic!("y saves: {effects:?}")
+    };
+    assert!(save.text.contains("delete = false"), "{}", save.text);
+    let config = save
+        .config
+        .clone()
+        .map(|c| edit::apply(CONFIG, &c.path, &c.profile, &c.edits).unwrap());
+    app.handle(Event::MappingsSaved(Ok(config)));
+    assert!(!app.settings.dirty());
+    assert_eq!(delete_action(&app), off);
+    assert_eq!(app.shared.screen, Screen::Settings);
+}
+
+/// Leaving the settings screen and dropping its edits drops a toggled row too.
+#[test]
+fn dropping_the_settings_edits_drops_a_toggled_row() {
+    let mut app = app();
+    key(&mut app, KeyCode::Char('7'));
+    for _ in 0..MAPPING_FIELDS {
+        key(&mut app, KeyCode::Down);
+    }
+    key(&mut app, KeyCode::Char(' '));
+    assert!(app.mappings.doc.draft.file.skip_out_of_scope_deletions);
+    key(&mut app, KeyCode::Esc);
+    assert!(matches!(app.shared.overlay, Overlay::ConfirmLeave));
+    key(&mut app, KeyCode::Char('y'));
+    assert_eq!(app.shared.screen, Screen::Dashboard);
+    assert!(!app.mappings.doc.draft.file.skip_out_of_scope_deletions);
+    assert!(!app.settings.dirty() && !app.mappings.doc.draft.dirty);
+}
+
+/// Regression: at 60×15 `q` opened a quit question that was not drawn and then took keys.
+#[test]
+fn no_key_but_ctrl_c_acts_behind_the_too_small_screen() {
+    let mut app = app();
+    key(&mut app, KeyCode::Char('7'));
+    key(&mut app, KeyCode::Char(' '));
+    assert!(app.settings.dirty(), "unsaved edits: quitting asks");
+    app.handle(Event::Resize(60, 15));
+    for code in [
+        KeyCode::Char('q'),
+        KeyCode::Esc,
+        KeyCode::Char('y'),
+        KeyCode::Char('1'),
+        KeyCode::F(1),
+    ] {
+        assert!(key(&mut app, code).is_empty(), "{code:?}");
+        assert!(
+            matches!(app.shared.overlay, Overlay::None),
+            "{code:?}: {:?}",
+            app.shared.overlay
+        );
+    }
+    assert_eq!(app.shared.screen, Screen::Settings);
+    assert!(!app.quit);
+    // Ctrl-C quits at once, without a question nobody can see.
+    let effects = ctrl_c(&mut app);
+    assert!(app.quit && matches!(effects.as_slice(), [Effect::Quit]), "{effects:?}");
+}
