@@ -163,6 +163,27 @@ pub(in crate::sync) async fn provision(
     dry_run: bool,
     plan_id: u64,
 ) -> Result<OnDemand, CycleError> {
+    let (read, prior) = read(cx).await?;
+    let subjects = subjects(&read.source, subject)?;
+    let candidates = match_step(&super::plan::rules(cx, &read), &read, &subjects);
+    // Everything is planned, so matching sees the same claims and duplicates a cycle would.
+    let whole = super::plan::plan(cx, 0, 0, read, &prior).plan;
+    let ops = select(&whole.ops, &subjects, matches!(subject, Subject::Group(_)), &prior);
+    let (cycle_id, results) = if dry_run || ops.is_empty() {
+        (None, Vec::new())
+    } else {
+        let (id, results) = apply_ops(cx, &ops, &prior, plan_id).await?;
+        (Some(id), results)
+    };
+    Ok(OnDemand {
+        dry_run,
+        cycle_id,
+        objects: report(cx, subjects, candidates, &ops, &results),
+    })
+}
+
+/// Read source → read target, both whole, with what the store knows (`Prior`).
+async fn read(cx: &Context) -> Result<(read_target::Read, Prior), CycleError> {
     // A full read, as the console's scope preview does: it refreshes the source cache, and the
     // next incremental cycle replays the changes since its watermarks onto it.
     let source = read_source(cx, None).await?;
@@ -171,57 +192,61 @@ pub(in crate::sync) async fn provision(
     prior.permanent_failures.clear();
     // A full read: every row is read, open intents included (no cycle of its own yet).
     let read = read_target::read_target(cx, i64::MAX, &prior, source, CycleKind::Initial).await?;
-    let subjects = subjects(&read.source, subject)?;
-    let mut rules = Rules::new(cx.profile.mappings.clone(), &cx.profile.provisioning, read.now);
-    rules.seed = read.seed;
-    rules.redaction = cx.redaction.clone();
-    let candidates: Vec<Vec<Candidates>> = subjects
+    Ok((read, prior))
+}
+
+/// The Match step: every candidate per matching attribute of each object in scope.
+fn match_step(
+    rules: &Rules,
+    read: &read_target::Read,
+    subjects: &[(ObjectType, SourceObject)],
+) -> Vec<Vec<Candidates>> {
+    subjects
         .iter()
         .map(|(t, o)| {
             if o.in_scope {
-                plan::candidates(*t, o, &read.target, &rules)
+                plan::candidates(*t, o, &read.target, rules)
             } else {
                 Vec::new()
             }
         })
-        .collect();
-    // Everything is planned, so matching sees the same claims and duplicates a cycle would.
-    let whole = super::plan::plan(cx, 0, 0, read, &prior).plan;
-    let ops = select(&whole.ops, &subjects, matches!(subject, Subject::Group(_)), &prior);
-    let mut results: Vec<ObjectResult> = Vec::new();
-    let mut cycle_id = None;
-    if !dry_run && !ops.is_empty() {
-        let id = cx.store.begin_cycle(CycleKind::OnDemand, false)?;
-        cycle_id = Some(id);
-        let p = Plan::new(plan_id, CycleKind::Incremental, ops.clone());
-        // An explicit admin action: a Stop of the engine does not cut it short.
-        let keep_going = AtomicBool::new(false);
-        let applied = apply::apply(cx, id, &p, &prior.links, &keep_going, true).await?;
-        commit::finish_row(cx, id, &applied.stats)?;
-        results = applied.results;
-    }
+        .collect()
+}
+
+/// Apply: the request's operations as a cycle row of their own (`on-demand`), with the
+/// applier's results.
+async fn apply_ops(
+    cx: &Context,
+    ops: &[Op],
+    prior: &Prior,
+    plan_id: u64,
+) -> Result<(i64, Vec<ObjectResult>), CycleError> {
+    let id = cx.store.begin_cycle(CycleKind::OnDemand, false)?;
+    let p = Plan::new(plan_id, CycleKind::Incremental, ops.to_vec());
+    // An explicit admin action: a Stop of the engine does not cut it short.
+    let keep_going = AtomicBool::new(false);
+    let applied = apply::apply(cx, id, &p, &prior.links, &keep_going, true).await?;
+    commit::finish_row(cx, id, &applied.stats)?;
+    Ok((id, applied.results))
+}
+
+/// Each object's pipeline, step by step: Import, Scope, Match, and its operations and results.
+fn report(
+    cx: &Context,
+    subjects: Vec<(ObjectType, SourceObject)>,
+    candidates: Vec<Vec<Candidates>>,
+    ops: &[Op],
+    results: &[ObjectResult],
+) -> Vec<ObjectReport> {
     let hidden = crate::sync::redact::redacted_sources(&[&cx.profile.mappings.user, &cx.profile.mappings.group]);
-    let objects = subjects
+    subjects
         .into_iter()
         .zip(candidates)
         .map(|((t, o), candidates)| ObjectReport {
             object_type: t,
             source_id: o.id.clone(),
             source_name: o.name.clone(),
-            attributes: o
-                .attrs
-                .iter()
-                .map(|(k, v)| {
-                    let shown = v.text().map(|t| {
-                        if hidden.contains(&k.to_lowercase()) {
-                            MASK.to_owned()
-                        } else {
-                            t
-                        }
-                    });
-                    (k.to_owned(), shown)
-                })
-                .collect(),
+            attributes: import_step(&o, &hidden),
             in_scope: o.in_scope,
             scope: o.scope_detail.clone(),
             candidates,
@@ -236,10 +261,23 @@ pub(in crate::sync) async fn provision(
                 .cloned()
                 .collect(),
         })
-        .collect();
-    Ok(OnDemand {
-        dry_run,
-        cycle_id,
-        objects,
-    })
+        .collect()
+}
+
+/// The Import step: the source attributes as text, those a redacting mapping reads (`hidden`,
+/// lower-case names) shown as `***`.
+fn import_step(o: &SourceObject, hidden: &HashSet<String>) -> Vec<(String, Option<String>)> {
+    o.attrs
+        .iter()
+        .map(|(k, v)| {
+            let shown = v.text().map(|t| {
+                if hidden.contains(&k.to_lowercase()) {
+                    MASK.to_owned()
+                } else {
+                    t
+                }
+            });
+            (k.to_owned(), shown)
+        })
+        .collect()
 }

@@ -19,11 +19,18 @@ pub(crate) struct Seen {
     pub groups_link: Option<String>,
 }
 
-/// Plans cycle `cycle_id` as plan `id`, bound to the profile it is made under.
-pub(super) fn plan(cx: &Context, id: u64, cycle_id: i64, read: Read, prior: &Prior) -> Planned {
+/// The rules of the plan `read` leads to: the profile's, at the reads' clock and with their
+/// seed (which the unique-value lookups already used), under the profile's redaction keys.
+pub(super) fn rules(cx: &Context, read: &Read) -> Rules {
     let mut rules = Rules::new(cx.profile.mappings.clone(), &cx.profile.provisioning, read.now);
     rules.seed = read.seed;
     rules.redaction = cx.redaction.clone();
+    rules
+}
+
+/// Plans cycle `cycle_id` as plan `id`, bound to the profile it is made under.
+pub(super) fn plan(cx: &Context, id: u64, cycle_id: i64, read: Read, prior: &Prior) -> Planned {
+    let rules = rules(cx, &read);
     let users = read.source.users.iter().filter(|u| u.in_scope).count() as u64;
     let groups = read.source.groups.iter().filter(|g| g.in_scope).count() as u64;
     let mut plan = plan::plan(id, read.kind, read.source, &read.target, prior, &rules);
