@@ -1,0 +1,211 @@
+//! Plan tests of an object's life once linked: disabled users not created but disabled and
+//! re-enabled, leaving scope and purges (disable by default, delete only when asked, a
+//! vanished row matched again), memberships made equal, a permanent failure not retried while
+//! unchanged, a group back in scope reactivated.
+
+use std::collections::HashMap;
+
+use serde_json::json;
+
+use super::*;
+
+#[test]
+fn disabled_users_are_not_created_but_linked_ones_are_disabled_and_reenabled() {
+    let t = target(vec![]);
+    let p = plan_of(
+        vec![user("u1", "a@x.com", json!({"accountEnabled": false}))],
+        &t,
+        &Prior::default(),
+    );
+    assert!(matches!(only(&p), OpKind::Skip { .. }));
+    let prior = Prior {
+        links: HashMap::from([((ObjectType::User, "u1".into()), "s1".into())]),
+        ..Prior::default()
+    };
+    let t = target(vec![row(
+        "s1",
+        &[("user_name", "a@x.com"), ("first_name", "Ada"), ("active", "true")],
+    )]);
+    let p = plan_of(
+        vec![user("u1", "a@x.com", json!({"accountEnabled": false}))],
+        &t,
+        &prior,
+    );
+    assert!(matches!(only(&p), OpKind::Disable { .. }), "{p:#?}");
+    let t = target(vec![row(
+        "s1",
+        &[
+            ("user_name", "a@x.com"),
+            ("first_name", "Ada"),
+            ("active", "false"),
+            ("locked_out", "true"),
+        ],
+    )]);
+    let p = plan_of(vec![user("u1", "a@x.com", json!({}))], &t, &prior);
+    match only(&p) {
+        OpKind::Update { diff } => assert!(diff.iter().any(|c| c.attribute == "locked_out")),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn out_of_scope_and_purge_disable_by_default_delete_only_when_asked_and_a_vanished_row_rematches() {
+    let prior = Prior {
+        links: HashMap::from([((ObjectType::User, "u1".into()), "s1".into())]),
+        ..Prior::default()
+    };
+    let t = target(vec![row("s1", &[("user_name", "a@x.com"), ("active", "true")])]);
+    let mut u = user("u1", "a@x.com", json!({}));
+    u.in_scope = false;
+    let p = plan_of(vec![u], &t, &prior);
+    assert!(matches!(only(&p), OpKind::Disable { .. }));
+    // Purged in Entra: disabled by default (deprovision_users = "disable").
+    let p = plan_of(vec![], &t, &prior);
+    assert!(matches!(only(&p), OpKind::Disable { .. }), "{:?}", p.ops);
+    let deleting = Rules {
+        deprovision_users: crate::config::DeprovisionUsers::Delete,
+        ..rules()
+    };
+    let p = plan(1, CycleKind::Initial, Source::default(), &t, &prior, &deleting);
+    assert!(matches!(only(&p), OpKind::Delete));
+    // Soft-deleted (restorable): disabled even then.
+    let soft = Source {
+        soft_deleted: ["u1".to_owned()].into(),
+        ..Source::default()
+    };
+    let p = plan(1, CycleKind::Initial, soft, &t, &prior, &deleting);
+    assert!(matches!(only(&p), OpKind::Disable { .. }));
+    let t = target(vec![row(
+        "s9",
+        &[("user_name", "a@x.com"), ("first_name", "Ada"), ("active", "true")],
+    )]);
+    let p = plan_of(vec![user("u1", "a@x.com", json!({}))], &t, &prior);
+    assert_eq!(p.ops[0].target_id.as_deref(), Some("s9"));
+    assert!(p.ops[0].steps.iter().any(|s| s.detail.contains("InvalidAnchor")));
+}
+
+#[test]
+fn memberships_are_made_equal_for_managed_users() {
+    let prior = Prior {
+        links: HashMap::from([
+            ((ObjectType::User, "u1".into()), "s1".into()),
+            ((ObjectType::User, "u2".into()), "s2".into()),
+            ((ObjectType::Group, "g".into()), "sg".into()),
+        ]),
+        ..Prior::default()
+    };
+    let mut t = target(vec![
+        row(
+            "s1",
+            &[("user_name", "a@x.com"), ("first_name", "Ada"), ("active", "true")],
+        ),
+        row(
+            "s2",
+            &[("user_name", "b@x.com"), ("first_name", "Ada"), ("active", "true")],
+        ),
+    ]);
+    t.groups = vec![row("sg", &[("name", "G"), ("active", "true")])];
+    t.members = vec![
+        MemberRow {
+            sys_id: "m2".into(),
+            group: "sg".into(),
+            user: "s2".into(),
+        },
+        MemberRow {
+            sys_id: "mx".into(),
+            group: "sg".into(),
+            user: "unmanaged".into(),
+        },
+    ];
+    let group = SourceObject {
+        id: "g".into(),
+        name: "G".into(),
+        attrs: source_attributes(&json!({"id": "g", "displayName": "G"}), false, &[]).into(),
+        in_scope: true,
+        enabled: true,
+        scope_detail: "assigned".into(),
+        members: vec!["u1".into()],
+    };
+    let source = Source {
+        users: vec![user("u1", "a@x.com", json!({})), user("u2", "b@x.com", json!({}))],
+        groups: vec![group],
+        ..Source::default()
+    };
+    let p = plan(1, CycleKind::Initial, source, &t, &prior, &rules());
+    let members: Vec<_> = p
+        .ops
+        .iter()
+        .filter(|o| o.object_type == ObjectType::Membership)
+        .collect();
+    assert_eq!(members.len(), 2, "{members:#?}");
+    assert!(
+        members
+            .iter()
+            .any(|o| o.kind == OpKind::AddMember && o.member_id.as_deref() == Some("u1"))
+    );
+    assert!(
+        members
+            .iter()
+            .any(|o| o.kind == OpKind::RemoveMember && o.target_id.as_deref() == Some("m2"))
+    );
+}
+
+#[test]
+fn a_permanent_failure_is_not_retried_while_unchanged() {
+    let t = target(vec![]);
+    let p = plan_of(vec![user("u1", "a@x.com", json!({}))], &t, &Prior::default());
+    let hash = p.ops[0].hash.clone();
+    let prior = Prior {
+        permanent_failures: HashMap::from([(
+            (ObjectType::User, "u1".into()),
+            (hash, FailureCode::ServiceNowForbidden),
+        )]),
+        ..Prior::default()
+    };
+    let p = plan_of(vec![user("u1", "a@x.com", json!({}))], &t, &prior);
+    assert!(matches!(only(&p), OpKind::Skip { .. }));
+    let p = plan_of(vec![user("u1", "a@x.com", json!({"givenName": "Bea"}))], &t, &prior);
+    assert!(matches!(only(&p), OpKind::Create { .. }));
+}
+
+#[test]
+fn a_user_who_left_scope_loses_the_memberships_we_gave_it_and_a_group_back_in_scope_is_reactivated() {
+    let prior = Prior {
+        links: HashMap::from([
+            ((ObjectType::User, "u1".into()), "s1".into()),
+            ((ObjectType::Group, "g".into()), "sg".into()),
+        ]),
+        ..Prior::default()
+    };
+    let mut t = target(vec![row("s1", &[("user_name", "a@x.com"), ("active", "true")])]);
+    t.groups = vec![row("sg", &[("name", "G"), ("active", "false")])];
+    t.members = vec![MemberRow {
+        sys_id: "m1".into(),
+        group: "sg".into(),
+        user: "s1".into(),
+    }];
+    let mut u = user("u1", "a@x.com", json!({}));
+    u.in_scope = false;
+    let group = SourceObject {
+        id: "g".into(),
+        name: "G".into(),
+        attrs: source_attributes(&json!({"id": "g", "displayName": "G"}), false, &[]).into(),
+        in_scope: true,
+        enabled: true,
+        scope_detail: "assigned".into(),
+        members: vec![],
+    };
+    let source = Source {
+        users: vec![u],
+        groups: vec![group],
+        ..Source::default()
+    };
+    let p = plan(1, CycleKind::Incremental, source, &t, &prior, &rules());
+    assert!(
+        p.ops
+            .iter()
+            .any(|o| o.kind == OpKind::RemoveMember && o.target_id.as_deref() == Some("m1"))
+    );
+    assert!(p.ops.iter().any(|o| matches!(&o.kind, OpKind::Update { diff }
+        if o.object_type == ObjectType::Group && diff.iter().any(|c| c.attribute == "active" && c.new.as_deref() == Some("true")))));
+}
