@@ -257,10 +257,9 @@ fn dashboard_app() -> App {
     app
 }
 
-#[test]
-fn dashboard_plan_records_and_log() {
-    let mut app = dashboard_app();
-    snap("dashboard_running", &app);
+/// Cycle 3 finishes with failures, then the store's history of several cycles and the last
+/// one's failures arrive: what the dashboard's charts draw.
+fn finish_a_cycle_with_failures(app: &mut App) {
     app.handle(Event::Sync(SyncEvent::CycleFinished {
         cycle_id: 3,
         dry_run: false,
@@ -305,8 +304,10 @@ fn dashboard_plan_records_and_log() {
         r.cycle_id = 8;
     }
     app.handle(Event::Records(Ok(failures)));
-    snap("dashboard_finished", &app);
-    // A dry run's plan is ready to apply (the real cycle's was applied).
+}
+
+/// A dry run (plan 9) is made and its plan is ready to apply.
+fn dry_run_ready(app: &mut App) {
     for event in [
         SyncEvent::CycleStarted {
             cycle_id: 9,
@@ -326,21 +327,11 @@ fn dashboard_plan_records_and_log() {
     ] {
         app.handle(Event::Sync(event));
     }
-    key(&mut app, KeyCode::Char('a'));
-    // The list with its time; a long status message wraps instead of being cut (issue 14).
-    let status = std::mem::take(&mut app.shared.status);
-    app.shared.status = "Plan 12 refused: out of date (the configuration, mappings or scope changed since it was made); d makes a new dry run, then A applies it once it is shown.".to_owned();
-    snap("plan_list", &app);
-    app.shared.status = status;
-    key(&mut app, KeyCode::Down);
-    key(&mut app, KeyCode::Enter);
-    snap("plan_diff", &app);
-    key(&mut app, KeyCode::Char('A'));
-    snap("plan_apply_confirm", &app);
-    key(&mut app, KeyCode::Esc);
-    key(&mut app, KeyCode::Esc);
-    key(&mut app, KeyCode::Char('e'));
-    app.handle(Event::Records(Ok(vec![
+}
+
+/// The provisioning log's records the records screen and its troubleshooting view show.
+fn records_to_troubleshoot() -> Vec<crate::store::LogRecord> {
+    vec![
         record("success", "create", "adele.vance@contoso.com", None, ""),
         record(
             "failure",
@@ -356,7 +347,32 @@ fn dashboard_plan_records_and_log() {
             Some("DuplicateTargetEntries"),
             "2 sys_user rows match email pradeep.gupta@contoso.com: 1a2b (active), 3c4d (inactive)",
         ),
-    ])));
+    ]
+}
+
+#[test]
+fn dashboard_plan_records_and_log() {
+    let mut app = dashboard_app();
+    snap("dashboard_running", &app);
+    finish_a_cycle_with_failures(&mut app);
+    snap("dashboard_finished", &app);
+    // A dry run's plan is ready to apply (the real cycle's was applied).
+    dry_run_ready(&mut app);
+    key(&mut app, KeyCode::Char('a'));
+    // The list with its time; a long status message wraps instead of being cut (issue 14).
+    let status = std::mem::take(&mut app.shared.status);
+    app.shared.status = "Plan 12 refused: out of date (the configuration, mappings or scope changed since it was made); d makes a new dry run, then A applies it once it is shown.".to_owned();
+    snap("plan_list", &app);
+    app.shared.status = status;
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Enter);
+    snap("plan_diff", &app);
+    key(&mut app, KeyCode::Char('A'));
+    snap("plan_apply_confirm", &app);
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('e'));
+    app.handle(Event::Records(Ok(records_to_troubleshoot())));
     snap("records", &app);
     key(&mut app, KeyCode::Char('s'));
     key(&mut app, KeyCode::Enter);

@@ -198,26 +198,7 @@ impl State {
                 cycle_id,
                 dry_run,
                 stats,
-            } => {
-                if !dry_run {
-                    self.finished_at = Some(chrono::Utc::now());
-                }
-                self.failing = None;
-                let kind = self
-                    .running
-                    .take()
-                    .filter(|r| r.cycle_id == cycle_id)
-                    .and_then(|r| r.kind);
-                self.last = Some(Finished {
-                    cycle_id,
-                    kind,
-                    dry_run,
-                    stats,
-                });
-                if !dry_run {
-                    return vec![Effect::LoadRecords, Effect::LoadHistory];
-                }
-            }
+            } => return self.finished(cycle_id, dry_run, stats),
             SyncEvent::Error { cycle_id, message, .. } => {
                 if cycle_id.is_some() || self.running.is_some() {
                     self.running = None;
@@ -230,5 +211,30 @@ impl State {
             | SyncEvent::Answer { .. } => {}
         }
         Vec::new()
+    }
+
+    /// A cycle ended: it becomes the last one; after a real one the records and the history
+    /// are read again.
+    fn finished(&mut self, cycle_id: i64, dry_run: bool, stats: CycleStats) -> Vec<Effect> {
+        if !dry_run {
+            self.finished_at = Some(chrono::Utc::now());
+        }
+        self.failing = None;
+        let kind = self
+            .running
+            .take()
+            .filter(|r| r.cycle_id == cycle_id)
+            .and_then(|r| r.kind);
+        self.last = Some(Finished {
+            cycle_id,
+            kind,
+            dry_run,
+            stats,
+        });
+        if dry_run {
+            Vec::new()
+        } else {
+            vec![Effect::LoadRecords, Effect::LoadHistory]
+        }
     }
 }
