@@ -18,6 +18,8 @@ use crate::sync::{
     Action, CycleKind, CycleStats, EngineState, FailureCode, ObjectResult, ObjectType, SyncEvent, Totals,
 };
 
+#[path = "snapshot_dashboard_tests.rs"]
+mod dashboard;
 #[path = "snapshot_edit_tests.rs"]
 mod edit;
 #[path = "snapshot_fixtures.rs"]

@@ -31,12 +31,18 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 }
 
 /// As many of `parts` as fit in `width` characters, joined by ` · `, in order: the first ones
-/// matter most, so a narrow terminal drops the last rather than cutting a word.
+/// matter most, so a narrow terminal drops the last rather than cutting a word, and a row
+/// that left some out ends with "…" (a row cut silently reads as complete).
 pub fn fit(parts: &[String], width: usize) -> String {
+    let all = parts.join(" · ");
+    if all.chars().count() <= width {
+        return all;
+    }
     let mut out = String::new();
     for part in parts {
-        let len = out.chars().count() + if out.is_empty() { 0 } else { 3 } + part.chars().count();
-        if len > width && !out.is_empty() {
+        // Room for the separator, the part and the " …" that ends the row.
+        let sep = if out.is_empty() { 0 } else { 3 };
+        if out.chars().count() + sep + part.chars().count() + 2 > width {
             break;
         }
         if !out.is_empty() {
@@ -44,6 +50,31 @@ pub fn fit(parts: &[String], width: usize) -> String {
         }
         out.push_str(part);
     }
+    if out.is_empty() {
+        return ellipsis(&all, width);
+    }
+    out.push_str(" …");
+    out
+}
+
+/// `long` when all of it fits in `width`, else `short` (the same parts in fewer letters) as
+/// [`fit`] fits it.
+pub fn fit_either(long: &[String], short: &[String], width: usize) -> String {
+    let all = long.join(" · ");
+    if all.chars().count() <= width {
+        all
+    } else {
+        fit(short, width)
+    }
+}
+
+/// `text` in at most `width` characters: cut, it ends with "…".
+pub fn ellipsis(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
     out
 }
 
@@ -64,7 +95,14 @@ mod tests {
         assert_eq!(count(1, "cycle", "cycles"), "1 cycle");
         assert_eq!(count(0, "cycle", "cycles"), "0 cycles");
         let parts = ["failed 2".to_owned(), "created 200".to_owned(), "updated 10".to_owned()];
-        assert_eq!(fit(&parts, 22), "failed 2 · created 200");
-        assert_eq!(fit(&parts, 3), "failed 2", "the first part always shows");
+        assert_eq!(fit(&parts, 35), "failed 2 · created 200 · updated 10");
+        assert_eq!(fit(&parts, 24), "failed 2 · created 200 …", "a cut row says so");
+        assert_eq!(fit(&parts, 23), "failed 2 …");
+        assert_eq!(fit(&parts, 5), "fail…");
+        let short = ["fail 2".to_owned(), "new 200".to_owned(), "upd 10".to_owned()];
+        assert_eq!(fit_either(&parts, &short, 35), "failed 2 · created 200 · updated 10");
+        assert_eq!(fit_either(&parts, &short, 34), "fail 2 · new 200 · upd 10");
+        assert_eq!(ellipsis("abcdef", 6), "abcdef");
+        assert_eq!(ellipsis("abcdef", 4), "abc…");
     }
 }

@@ -15,7 +15,7 @@ use crate::tui::log::LogBuffer;
 use crate::tui::screens::clock;
 use crate::tui::screens::log::LogView;
 use crate::tui::screens::plan::{self, Status as PlanStatus};
-use crate::tui::text::{count, fit};
+use crate::tui::text::{count, ellipsis, fit_either};
 use crate::tui::theme::Theme;
 
 /// The dashboard screen: its state, the plan it names, the schedule (provisioning on, every
@@ -46,24 +46,28 @@ impl Widget for DashboardView<'_> {
             Constraint::Min(3),
         ])
         .areas(area);
-        let mut lines = vec![self.status_line()];
+        // Every row fits its width or ends with "…" (at 80 columns too).
+        let width = usize::from(area.width).saturating_sub(11);
+        let mut lines = vec![self.status_line(width)];
         if let Some(engine) = &d.engine {
             lines.push(Line::from(vec![
                 label(t, "Engine"),
-                Span::styled(sanitize_for_terminal(engine), t.dim()),
+                Span::styled(ellipsis(&sanitize_for_terminal(engine), width), t.dim()),
             ]));
         }
         match &d.running {
-            Some(r) => running_lines(r, t, usize::from(area.width).saturating_sub(11), &mut lines),
+            Some(r) => running_lines(r, t, width, &mut lines),
             None => lines.push(Line::from(vec![
                 label(t, "Cycle"),
                 Span::raw("none running · r runs one now, d plans one without writing"),
             ])),
         }
-        let width = usize::from(area.width).saturating_sub(11);
         lines.push(self.last_line(width));
         lines.push(self.to_date_line(width));
-        lines.push(Line::from(vec![label(t, "Plan"), Span::raw(self.plan_text())]));
+        lines.push(Line::from(vec![
+            label(t, "Plan"),
+            Span::raw(ellipsis(&self.plan_text(), width)),
+        ]));
         if d.running.is_none()
             && let Some(h) = &d.history
         {
@@ -108,7 +112,7 @@ impl Widget for DashboardView<'_> {
 
 impl DashboardView<'_> {
     /// The engine's state and, when provisioning is on, the next scheduled cycle.
-    fn status_line(&self) -> Line<'static> {
+    fn status_line(&self, width: usize) -> Line<'static> {
         let t = self.theme;
         let d = self.state;
         let (text, style) = match (d.state, self.schedule) {
@@ -131,7 +135,7 @@ impl DashboardView<'_> {
         };
         Line::from(vec![
             label(t, "Status"),
-            Span::styled(sanitize_for_terminal(&text), style),
+            Span::styled(ellipsis(&sanitize_for_terminal(&text), width), style),
         ])
     }
 
@@ -159,15 +163,17 @@ impl DashboardView<'_> {
             ("failed", "created", "updated", "disabled", "deleted", "skipped")
         };
         let mut parts = vec![format!("{head} {fail} {}", s.failed)];
-        for (word, n) in [
-            (create, s.created),
-            (update, s.updated),
-            (disable, s.disabled),
-            (delete, s.deleted),
-            (skip, s.skipped),
+        let mut short = parts.clone();
+        for (word, brief, n) in [
+            (create, "new", s.created),
+            (update, "upd", s.updated),
+            (disable, "off", s.disabled),
+            (delete, "del", s.deleted),
+            (skip, "skip", s.skipped),
         ] {
             if n > 0 {
                 parts.push(format!("{word} {n}"));
+                short.push(format!("{brief} {n}"));
             }
         }
         let style = if s.failed > 0 {
@@ -175,7 +181,10 @@ impl DashboardView<'_> {
         } else {
             ratatui::style::Style::new()
         };
-        Line::from(vec![label(t, "Last"), Span::styled(fit(&parts, width), style)])
+        Line::from(vec![
+            label(t, "Last"),
+            Span::styled(fit_either(&parts, &short, width), style),
+        ])
     }
 
     /// The totals to date, as the store (and `nowsync status`) count them; failures are the
@@ -189,21 +198,37 @@ impl DashboardView<'_> {
             ]);
         };
         let s = &h.to_date;
+        let cycles = count(s.cycles, "cycle", "cycles");
+        let writes = count(s.writes, "write", "writes");
         let parts = [
-            count(s.cycles, "cycle", "cycles"),
+            cycles.clone(),
             format!("failing now {}", s.failing),
             format!("created {}", s.created),
             format!("updated {}", s.updated),
             format!("disabled {}", s.disabled),
             format!("deleted {}", s.deleted),
-            count(s.writes, "write", "writes"),
+            writes.clone(),
+        ];
+        // At 80 columns the words of the cycles chart's legend (new, upd, off) keep every
+        // count on the row.
+        let short = [
+            cycles,
+            format!("failing {}", s.failing),
+            format!("new {}", s.created),
+            format!("upd {}", s.updated),
+            format!("off {}", s.disabled),
+            format!("del {}", s.deleted),
+            writes,
         ];
         let style = if s.failing > 0 {
             t.error()
         } else {
             ratatui::style::Style::new()
         };
-        Line::from(vec![label(t, "To date"), Span::styled(fit(&parts, width), style)])
+        Line::from(vec![
+            label(t, "To date"),
+            Span::styled(fit_either(&parts, &short, width), style),
+        ])
     }
 
     fn plan_text(&self) -> String {
@@ -242,8 +267,13 @@ fn reconcile_line(r: &crate::sync::Reconciliation, t: Theme, width: usize) -> Li
         (Some(n), h) if !r.due => format!("next due {} (every {h} h)", when(n)),
         _ => "due: the next cycle reads both sides whole".to_owned(),
     });
+    let mut short = parts.clone();
     parts.push("R reconciles now".to_owned());
-    Line::from(vec![label(t, "Reconcile"), Span::raw(fit(&parts, width))])
+    short.push("R now".to_owned());
+    Line::from(vec![
+        label(t, "Reconcile"),
+        Span::raw(fit_either(&parts, &short, width)),
+    ])
 }
 
 /// The cycle in progress: kind and phase, the progress bar with rate and ETA, the throughput
@@ -256,13 +286,7 @@ fn running_lines(r: &Running, t: Theme, width: usize, lines: &mut Vec<Line<'stat
         let phase = if r.done < r.total { "applying" } else { "finishing" };
         format!("{} · {kind} · {phase}", r.cycle_id)
     };
-    lines.push(Line::from(vec![label(t, "Cycle"), Span::raw(what)]));
-    let bar = 30usize;
-    let filled = if r.total == 0 {
-        0
-    } else {
-        (r.done.min(r.total) as usize * bar) / r.total as usize
-    };
+    lines.push(Line::from(vec![label(t, "Cycle"), Span::raw(ellipsis(&what, width))]));
     let secs = r.elapsed.as_secs();
     let rate = if secs == 0 { 0.0 } else { r.done as f64 / secs as f64 };
     let eta = if rate > 0.0 {
@@ -270,10 +294,18 @@ fn running_lines(r: &Running, t: Theme, width: usize, lines: &mut Vec<Line<'stat
     } else {
         "–".to_owned()
     };
+    let rest = format!(" {}/{} objects · {rate:.1}/s · ETA {eta}", r.done, r.total);
+    // The bar gives way to the numbers (3,000 users take more digits than 300).
+    let bar = width.saturating_sub(rest.chars().count() + 2).clamp(10, 30);
+    let filled = if r.total == 0 {
+        0
+    } else {
+        (r.done.min(r.total) as usize * bar) / r.total as usize
+    };
     lines.push(Line::from(vec![
         label(t, "Progress"),
         Span::styled(format!("[{}{}]", "#".repeat(filled), ".".repeat(bar - filled)), t.ok()),
-        Span::raw(format!(" {}/{} objects · {rate:.1}/s · ETA {eta}", r.done, r.total)),
+        Span::raw(ellipsis(&rest, width.saturating_sub(bar + 2))),
     ]));
     lines.push(Line::from(label(t, "Throughput")));
     let c = &r.tally;
@@ -285,6 +317,14 @@ fn running_lines(r: &Running, t: Theme, width: usize, lines: &mut Vec<Line<'stat
         format!("deleted {}", c.deleted),
         format!("skipped {}", c.skipped),
     ];
+    let short = [
+        format!("failed {}", c.failed),
+        format!("new {}", c.created),
+        format!("upd {}", c.updated),
+        format!("off {}", c.disabled),
+        format!("del {}", c.deleted),
+        format!("skip {}", c.skipped),
+    ];
     let style = if c.failed > 0 {
         t.error()
     } else {
@@ -292,6 +332,6 @@ fn running_lines(r: &Running, t: Theme, width: usize, lines: &mut Vec<Line<'stat
     };
     lines.push(Line::from(vec![
         label(t, "Counts"),
-        Span::styled(fit(&parts, width), style),
+        Span::styled(fit_either(&parts, &short, width), style),
     ]));
 }
