@@ -104,6 +104,14 @@ pub fn line_of(event: &SyncEvent) -> Option<(LogLevel, String)> {
             plural(totals.groups, "group"),
             plural(totals.operations, "operation")
         )),
+        SyncEvent::CycleReading {
+            cycle_id,
+            kind,
+            dry_run,
+        } => info(format!(
+            "{} ({kind:?}): reading the source and the target",
+            cycle_name(*cycle_id, *dry_run)
+        )),
         SyncEvent::FullCycle { cycle_id, reason } => info(format!("cycle {cycle_id} is a full one: {reason}")),
         SyncEvent::ObjectDone { result, .. } if result.status != Status::Skipped => {
             let level = if result.status == Status::Failure {

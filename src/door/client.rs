@@ -12,6 +12,7 @@ use tokio_util::codec::{Framed, LengthDelimitedCodec};
 
 use super::backlog::Line;
 use super::proto::{self, ClientFrame, EngineInfo, ServerFrame, WireCommand};
+use super::replay::Replay;
 use crate::sync::EngineState;
 
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +44,8 @@ pub struct Attached {
     pub state: EngineState,
     /// The log backlog, oldest first.
     pub backlog: Vec<Line>,
+    /// The running cycle, the last plan and where it stands, the next scheduled cycle.
+    pub replay: Replay,
 }
 
 /// A connection to a running engine.
@@ -89,7 +92,19 @@ impl Client {
                 other => return Err(ClientError::Protocol(format!("expected the backlog, got {other:?}"))),
             }
         }
-        Ok((this, Attached { engine, state, backlog }))
+        let replay = match this.next().await? {
+            ServerFrame::Replay { replay } => replay,
+            other => return Err(ClientError::Protocol(format!("expected the replay, got {other:?}"))),
+        };
+        Ok((
+            this,
+            Attached {
+                engine,
+                state,
+                backlog,
+                replay,
+            },
+        ))
     }
 
     /// Sends a command; its id comes back in an `Ack` (or an `Error`) among the events.

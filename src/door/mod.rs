@@ -8,7 +8,8 @@
 //! `LengthDelimitedCodec`) of one JSON object each, tagged by `type`. The client says
 //! [`proto::ClientFrame::Hello`] with [`proto::VERSION`]; the engine answers
 //! [`proto::ServerFrame::Welcome`] (who it is: pid, since, started by), then the log
-//! backlog ([`backlog`], the last [`backlog::LINES`] lines) and from then on every event. Commands
+//! backlog ([`backlog`], the last [`backlog::LINES`] lines), the [`replay`] (the running cycle, the
+//! last plan and where it stands, the next scheduled cycle) and from then on every event. Commands
 //! are acknowledged; anything unknown gets an error frame and the connection stays usable.
 //! Commands of every client go through the engine's one command channel, so they run one
 //! after the other; each client's actions are logged for all to see.
@@ -16,6 +17,7 @@
 pub mod backlog;
 pub mod client;
 pub mod proto;
+pub mod replay;
 pub mod server;
 
 use std::path::{Path, PathBuf};

@@ -122,6 +122,11 @@ pub enum ServerFrame {
         lines: Vec<Line>,
         more: bool,
     },
+    /// After the backlog: the running cycle, the last plan and where it stands, the next
+    /// scheduled cycle ([`super::replay`]).
+    Replay {
+        replay: super::replay::Replay,
+    },
     Event {
         event: SyncEvent,
     },

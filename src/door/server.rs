@@ -17,6 +17,7 @@ use tokio_util::codec::{Framed, LengthDelimitedCodec};
 
 use super::backlog::{self, Backlog};
 use super::proto::{self, ClientFrame, EngineInfo, ServerFrame, WireCommand};
+use super::replay::Tracker;
 use crate::config::ResolvedProfile;
 use crate::sync::{Answer, Command, LogLevel, Port, SyncEvent};
 
@@ -55,9 +56,9 @@ struct Shared {
     info: EngineInfo,
     reload: Option<Reload>,
     our_uid: u32,
-    /// The running cycle's events (its start, plan and last progress), and the last plan made,
-    /// sent to a client after the backlog so a console attaching mid-cycle shows the cycle.
-    replay: Mutex<Vec<SyncEvent>>,
+    /// The running cycle, the last plan and where it stands, the next scheduled cycle: sent to
+    /// a client after the backlog so a console attaching shows what the engine's own does.
+    replay: Mutex<Tracker>,
     /// The engine's request ids of clients' questions: apart from any a console in this
     /// process uses (its own ids stay below 2^60), unique across clients.
     next_request: AtomicU64,
@@ -117,9 +118,16 @@ impl Door {
             our_uid,
             port,
             next_request: AtomicU64::new(FIRST_REQUEST),
-            replay: Mutex::new(Vec::new()),
+            replay: Mutex::new(Tracker::default()),
         });
-        let feeder = tokio::spawn(feed(Arc::clone(&shared), shared.port.subscribe()));
+        // Subscribed first, then the schedule said before now: nothing falls in between.
+        let events = shared.port.subscribe();
+        if let Ok(mut replay) = shared.replay.lock() {
+            replay.see(&SyncEvent::NextRun {
+                at: shared.port.next_run(),
+            });
+        }
+        let feeder = tokio::spawn(feed(Arc::clone(&shared), events));
         let accept = tokio::spawn(accept(listener, shared));
         tracing::info!(socket = %path.display(), "serving the engine's socket");
         Ok(Door {
@@ -153,7 +161,7 @@ async fn feed(shared: Arc<Shared>, mut events: tokio::sync::broadcast::Receiver<
         let line = match events.recv().await {
             Ok(event) => {
                 if let Ok(mut replay) = shared.replay.lock() {
-                    remember(&mut replay, &event);
+                    replay.see(&event);
                 }
                 backlog::line_of(&event)
             }
@@ -163,29 +171,6 @@ async fn feed(shared: Arc<Shared>, mut events: tokio::sync::broadcast::Receiver<
         if let (Some((level, text)), Ok(mut backlog)) = (line, shared.backlog.lock()) {
             backlog.push(level, text);
         }
-    }
-}
-
-/// Keeps what a client attaching now needs to show the running cycle: its start, its plan and
-/// its last progress while it runs; the last plan after it.
-fn remember(replay: &mut Vec<SyncEvent>, event: &SyncEvent) {
-    match event {
-        SyncEvent::CycleStarted { .. } => {
-            replay.clear();
-            replay.push(event.clone());
-        }
-        SyncEvent::PlanReady { .. } => {
-            replay.retain(|e| !matches!(e, SyncEvent::PlanReady { .. }));
-            replay.push(event.clone());
-        }
-        SyncEvent::Progress { .. } => {
-            replay.retain(|e| !matches!(e, SyncEvent::Progress { .. }));
-            replay.push(event.clone());
-        }
-        SyncEvent::CycleFinished { .. } | SyncEvent::Error { cycle_id: Some(_), .. } => {
-            replay.retain(|e| matches!(e, SyncEvent::PlanReady { .. }));
-        }
-        _ => {}
     }
 }
 
@@ -268,11 +253,9 @@ async fn connection(stream: UnixStream, shared: Arc<Shared>) {
     if !send(&mut conn, &welcome).await || !send_backlog(&mut conn, lines).await {
         return;
     }
-    let replay = shared.replay.lock().map(|r| r.clone()).unwrap_or_default();
-    for event in replay {
-        if !send(&mut conn, &ServerFrame::Event { event }).await {
-            return;
-        }
+    let replay = shared.replay.lock().map(|r| r.replay()).unwrap_or_default();
+    if !send(&mut conn, &ServerFrame::Replay { replay }).await {
+        return;
     }
     tracing::info!("{who} attached");
     // This client's questions: the engine's request id → the client's.

@@ -224,14 +224,15 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// Clears what a restart scope names.
+    /// Clears what a restart scope names. The last plan number (watermark `plan_id`) stays:
+    /// plan numbers are never given twice in a profile's life.
     pub fn reset(&self, scope: ResetScope) -> Result<(), StoreError> {
         let sql = match scope {
-            ResetScope::Watermark => "DELETE FROM watermarks;",
+            ResetScope::Watermark => "DELETE FROM watermarks WHERE name <> 'plan_id';",
             ResetScope::Escrows => "DELETE FROM failures;",
             ResetScope::Quarantine => "DELETE FROM quarantine;",
             ResetScope::Full => {
-                "DELETE FROM watermarks; DELETE FROM failures; DELETE FROM quarantine; DELETE FROM staged_deletes;
+                "DELETE FROM watermarks WHERE name <> 'plan_id'; DELETE FROM failures; DELETE FROM quarantine; DELETE FROM staged_deletes;
                  DELETE FROM links; DELETE FROM binding; DELETE FROM kept;"
             }
         };

@@ -25,6 +25,7 @@ pub(super) struct Engine {
     _lock: ProfileLock,
     scheduled: bool,
     state: watch::Sender<EngineState>,
+    next_run: watch::Sender<Option<String>>,
     paused: bool,
     next_plan_id: u64,
     /// The last dry run's plan, which `ApplyPlan` may apply while it is not out of date.
@@ -34,6 +35,24 @@ pub(super) struct Engine {
     writes: u64,
     /// The plan `ApplyPlan` applied last.
     applied: Option<u64>,
+    /// The next scheduled cycle as last published ([`SyncEvent::NextRun`]); `None` before the
+    /// first.
+    published: Option<Option<tokio::time::Instant>>,
+}
+
+/// The store's watermark holding the last plan number given: plan numbers go on from it, so
+/// "plan 3" means one plan in the profile's life, whichever engine process made it.
+const PLAN_ID: &str = "plan_id";
+
+/// The first plan number this engine gives.
+fn first_plan_id(store: &Store) -> u64 {
+    let last = store
+        .watermark(PLAN_ID)
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0);
+    last.saturating_add(1)
 }
 
 /// Both clients of a profile, with its credentials.
@@ -71,6 +90,8 @@ pub(super) struct Channels {
     pub events: broadcast::Sender<SyncEvent>,
     pub state: watch::Sender<EngineState>,
     pub last_plan: watch::Sender<Option<Arc<Plan>>>,
+    /// The last [`SyncEvent::NextRun`], for consumers subscribing later.
+    pub next_run: watch::Sender<Option<String>>,
     pub stop: Arc<AtomicBool>,
 }
 
@@ -88,6 +109,7 @@ impl Engine {
         let (snow, graph) = clients(profile, &credentials)?;
         let lock = ProfileLock::acquire(&options.data_dir, &profile.name)?;
         let store = Store::open(&options.data_dir, &profile.name)?;
+        let next_plan_id = first_plan_id(&store);
         let cx = Context {
             profile: profile.clone(),
             snow,
@@ -107,18 +129,48 @@ impl Engine {
             _lock: lock,
             scheduled: options.scheduled,
             state: channels.state,
+            next_run: channels.next_run,
             paused: false,
-            next_plan_id: 1,
+            next_plan_id,
             shown: None,
             writes: 0,
             applied: None,
+            published: None,
         })
     }
 
     fn take_plan_id(&mut self) -> u64 {
         let id = self.next_plan_id;
         self.next_plan_id += 1;
+        if let Err(e) = self.cx.store.set_watermark(PLAN_ID, &id.to_string()) {
+            // Numbers stay unique in this process; the next engine might give this one again.
+            tracing::warn!(error = %e, "the last plan number could not be saved");
+        }
         id
+    }
+
+    /// Publishes when the schedule runs the next cycle, when that changed (by more than the
+    /// clock's jitter).
+    fn publish_next(&mut self, at: Option<tokio::time::Instant>) {
+        let same = match (self.published, at) {
+            (Some(None), None) => true,
+            (Some(Some(was)), Some(now)) => {
+                let apart = if was > now { was - now } else { now - was };
+                apart < Duration::from_secs(1)
+            }
+            _ => false,
+        };
+        if same {
+            return;
+        }
+        self.published = Some(at);
+        let at = at.map(|at| {
+            let wait = at.saturating_duration_since(tokio::time::Instant::now());
+            let wall = chrono::Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+            wall.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        });
+        let _ = self.next_run.send(at.clone());
+        self.cx.emit(SyncEvent::NextRun { at });
     }
 
     fn set_state(&self, s: EngineState) {
@@ -145,13 +197,16 @@ impl Engine {
 
     /// The next command, or the schedule's turn (a scheduled cycle, backed off while
     /// quarantined: 1 h, 6 h, 12 h, then daily).
+    /// Each time, the next scheduled cycle is published ([`SyncEvent::NextRun`]) when it
+    /// changed, so a console shows the engine's schedule, not a guess of its own.
     async fn next_command(
-        &self,
+        &mut self,
         commands: &mut mpsc::UnboundedReceiver<Command>,
         next: &mut tokio::time::Instant,
     ) -> Option<Command> {
         let profile = &self.cx.profile;
         if !(self.scheduled && profile.provisioning.enabled && !self.paused) {
+            self.publish_next(None);
             return commands.recv().await;
         }
         let interval = Duration::from_secs(u64::from(profile.provisioning.interval_minutes.max(1)) * 60);
@@ -162,10 +217,13 @@ impl Engine {
             }
             None => *next,
         };
+        self.publish_next(Some(until));
         tokio::select! {
             c = commands.recv() => c,
             () = tokio::time::sleep_until(until) => {
                 *next = tokio::time::Instant::now() + interval;
+                // The schedule counts from this cycle's start: say so while it runs.
+                self.publish_next(Some(*next));
                 Some(Command::RunNow)
             }
         }

@@ -163,6 +163,18 @@ pub enum LogLevel {
 #[serde(tag = "event", content = "data", rename_all = "snake_case")]
 pub enum SyncEvent {
     StateChanged(EngineState),
+    /// A cycle (or dry run) began and is reading the source and the target: the phase before
+    /// its plan and totals ([`SyncEvent::CycleStarted`]). Not sent for a shown plan applied.
+    CycleReading {
+        cycle_id: i64,
+        kind: CycleKind,
+        dry_run: bool,
+    },
+    /// When the engine's schedule runs the next cycle (RFC 3339, UTC), sent whenever that
+    /// changes; `None`: no cycle runs by itself (provisioning off, paused, not scheduled).
+    NextRun {
+        at: Option<String>,
+    },
     /// The source and target were read and planned.
     CycleStarted {
         cycle_id: i64,

@@ -186,6 +186,7 @@ pub struct Handle {
     events: broadcast::Sender<SyncEvent>,
     state: watch::Receiver<EngineState>,
     last_plan: watch::Receiver<Option<Arc<Plan>>>,
+    next_run: watch::Receiver<Option<String>>,
     task: JoinHandle<()>,
     stop: Arc<AtomicBool>,
     /// For [`Handle::status`]: the profile as started and its data dir.
@@ -204,11 +205,13 @@ impl Handle {
         let (commands, rx) = mpsc::unbounded_channel();
         let (state_tx, state) = watch::channel(EngineState::Idle);
         let (plan_tx, last_plan) = watch::channel(None);
+        let (next_tx, next_run) = watch::channel(None);
         let stop = Arc::new(AtomicBool::new(false));
         let channels = Channels {
             events: events.clone(),
             state: state_tx,
             last_plan: plan_tx,
+            next_run: next_tx,
             stop: stop.clone(),
         };
         let engine = Engine::open(profile, credentials, &options, channels)?;
@@ -220,6 +223,7 @@ impl Handle {
             events,
             state,
             last_plan,
+            next_run,
             task,
             stop,
         })
@@ -236,6 +240,7 @@ impl Handle {
             commands: self.commands.clone(),
             events: self.events.clone(),
             state: self.state.clone(),
+            next_run: self.next_run.clone(),
             stop: self.stop.clone(),
         }
     }
@@ -248,6 +253,12 @@ impl Handle {
     /// The engine's state now.
     pub fn state(&self) -> EngineState {
         *self.state.borrow()
+    }
+
+    /// When the schedule runs the next cycle (RFC 3339), as last published with
+    /// [`SyncEvent::NextRun`]: for a consumer subscribing after it was said.
+    pub fn next_run(&self) -> Option<String> {
+        self.next_run.borrow().clone()
     }
 
     /// The last plan computed (dry run or real cycle).
@@ -285,6 +296,7 @@ pub struct Port {
     commands: mpsc::UnboundedSender<Command>,
     events: broadcast::Sender<SyncEvent>,
     state: watch::Receiver<EngineState>,
+    next_run: watch::Receiver<Option<String>>,
     stop: Arc<AtomicBool>,
 }
 
@@ -302,6 +314,11 @@ impl Port {
     /// As [`Handle::state`].
     pub fn state(&self) -> EngineState {
         *self.state.borrow()
+    }
+
+    /// As [`Handle::next_run`].
+    pub fn next_run(&self) -> Option<String> {
+        self.next_run.borrow().clone()
     }
 
     /// Resolves once the engine task has ended.

@@ -82,6 +82,9 @@ impl EngineSlot {
             match Handle::start(&resolved, credentials, options) {
                 Ok(handle) => {
                     forward(&handle, tx.clone());
+                    // The schedule the engine said before the forwarding subscribed.
+                    let at = handle.next_run();
+                    let _ = tx.send(Event::Sync(SyncEvent::NextRun { at }));
                     let door = if demo {
                         None
                     } else {
@@ -328,6 +331,7 @@ fn wire(command: Command) -> Result<WireCommand, Box<SyncEvent>> {
     Ok(match command {
         Command::RunNow => WireCommand::RunNow,
         Command::DryRun => WireCommand::DryRun,
+        Command::Reconcile { dry_run } => WireCommand::Reconcile { dry_run },
         Command::ApplyPlan { plan_id } => WireCommand::ApplyPlan { plan_id },
         Command::AllowDeletes => WireCommand::AllowDeletes,
         Command::Pause => WireCommand::Pause,
@@ -378,4 +382,28 @@ fn prepare(
         None => read_credentials(sources, &sources.secrets(), Prompt::Never),
     }?;
     Ok((profile, credentials))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_key_travels_over_the_socket_as_its_own_command() {
+        let wired = |c| match wire(c) {
+            Ok(w) => Some(w.words()),
+            Err(_) => None,
+        };
+        assert_eq!(wired(Command::Reconcile { dry_run: false }), Some("reconcile now"));
+        assert_eq!(
+            wired(Command::Reconcile { dry_run: true }),
+            Some("a dry run of a reconciliation")
+        );
+        assert_eq!(wired(Command::RunNow), Some("run now"));
+        assert_eq!(wired(Command::Stop), Some("stop the engine"));
+        assert!(matches!(
+            wire(Command::Reconcile { dry_run: false }),
+            Ok(WireCommand::Reconcile { dry_run: false })
+        ));
+    }
 }

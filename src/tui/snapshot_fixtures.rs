@@ -136,6 +136,7 @@ pub fn history() -> crate::tui::screens::dashboard::history::History {
         updated,
         disabled,
         deleted: 0,
+        skipped: 0,
         failed,
         duration_ms,
     };

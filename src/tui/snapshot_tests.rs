@@ -209,6 +209,10 @@ fn dashboard_app() -> App {
     ));
     let events = vec![
         SyncEvent::StateChanged(EngineState::Running),
+        // The engine's schedule, as it publishes it.
+        SyncEvent::NextRun {
+            at: Some("2026-12-07T12:40:00Z".into()),
+        },
         SyncEvent::CycleStarted {
             cycle_id: 3,
             kind: CycleKind::Initial,

@@ -53,13 +53,11 @@ pub async fn run(
     let port = handle.port();
     let mut hangups = hangups();
     let mut rx = handle.subscribe();
-    let mut worst = Exit::Success;
+    let last = outcomes(handle.subscribe());
     loop {
         tokio::select! {
-            exit = follow(&mut rx, false) => {
-                // A failed cycle is retried on the next interval; remember the worst outcome.
-                worst = worst.max(exit);
-            }
+            // Each cycle's lines and summary (its outcome is kept by `outcomes`).
+            _ = follow(&mut rx, false) => {}
             () = next_hangup(&mut hangups) => {
                 match tokio::task::spawn_blocking({ let reload = reload.clone(); move || reload() }).await {
                     Ok(Ok(profile)) => {
@@ -85,7 +83,49 @@ pub async fn run(
     }
     handle.shutdown().await;
     drop(door);
-    worst
+    // Quarantined (the job stopped cycling by itself): 4 wins, as for `sync --once`.
+    let quarantined = crate::store::Store::open_read_only(data_dir, &profile.name)
+        .and_then(|s| s.map_or(Ok(None), |s| s.quarantine()))
+        .is_ok_and(|q| q.is_some());
+    if quarantined { Exit::Stopped } else { *last.borrow() }
+}
+
+/// The exit code the cycles so far earn `run`, kept from the engine's events.
+fn outcomes(mut events: tokio::sync::broadcast::Receiver<sync::SyncEvent>) -> tokio::sync::watch::Receiver<Exit> {
+    use tokio::sync::broadcast::error::RecvError;
+    let (tx, rx) = tokio::sync::watch::channel(Exit::Success);
+    tokio::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(event) => {
+                    if let Some(exit) = outcome(&event) {
+                        let _ = tx.send(exit);
+                    }
+                }
+                Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => break,
+            }
+        }
+    });
+    rx
+}
+
+/// What an event makes of `run`'s exit code: an asked-for stop (SIGINT, SIGTERM, a client's
+/// `stop`) is clean, so `run` ends 0 unless its last real cycle failed as a whole (that
+/// error's code: 2, 3). Objects failing in a cycle that ran are the provisioning log's
+/// business (`nowsync logs`, `status`, the metrics), not a failed service; a dry run or a
+/// refused command is no cycle of the service's.
+fn outcome(event: &sync::SyncEvent) -> Option<Exit> {
+    use crate::cli::ExitOf;
+    match event {
+        sync::SyncEvent::CycleFinished { dry_run: false, .. } => Some(Exit::Success),
+        sync::SyncEvent::Error {
+            cycle_id: Some(_),
+            kind,
+            ..
+        } => Some(kind.exit()),
+        _ => None,
+    }
 }
 
 /// A `--metrics` value refused.
@@ -153,6 +193,29 @@ async fn next_hangup(hangups: &mut Hangups) {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stop_asked_for_is_clean_unless_the_last_cycle_failed() {
+        let finished = |dry_run, failed| sync::SyncEvent::CycleFinished {
+            cycle_id: 3,
+            dry_run,
+            stats: sync::CycleStats {
+                failed,
+                ..Default::default()
+            },
+        };
+        assert_eq!(outcome(&finished(false, 12)), Some(Exit::Success), "objects failing");
+        assert_eq!(outcome(&finished(true, 0)), None, "a dry run is no cycle");
+        let failed = |cycle_id| sync::SyncEvent::Error {
+            cycle_id,
+            kind: sync::ErrorKind::Connection,
+            message: "refused".into(),
+        };
+        assert_eq!(outcome(&failed(Some(4))), Some(Exit::Connection));
+        assert_eq!(outcome(&failed(None)), None, "a refused command is no cycle");
+    }
+
     #[test]
     fn metrics_listen_on_loopback_unless_told() {
         assert_eq!(

@@ -151,6 +151,12 @@ pub(super) async fn run(cx: &Context, mode: Mode, plan_id: u64) -> Result<Option
     let (planned, tripped) = match mode {
         Mode::Shown(shown) => hold::shown(cx, &begun, shown).map_err(at)?,
         Mode::Real(_) | Mode::DryRun(_) => {
+            // The reads take minutes on a large tenant: a console shows the cycle from here.
+            cx.emit(SyncEvent::CycleReading {
+                cycle_id: begun.cycle_id,
+                kind: begun.kind,
+                dry_run,
+            });
             let source = read_source(cx, Some(&begun)).await.map_err(at)?;
             let read = read_target::read_target(cx, begun.cycle_id, &begun.prior, source, begun.kind)
                 .await

@@ -21,6 +21,11 @@ impl App {
         self.engine_elsewhere = true;
         self.own_engine = false;
         self.dashboard.state = Some(attached.state);
+        // The engine's running cycle, last plan and schedule as its own console shows them.
+        self.dashboard.restore(&attached.replay);
+        if let Some(last) = &attached.replay.plan {
+            self.plan.restore(last);
+        }
         for line in attached.backlog {
             let time = chrono::DateTime::parse_from_rfc3339(&line.time)
                 .map(|t| t.format("%H:%M:%S").to_string())
@@ -92,79 +97,5 @@ fn started(by: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::door::backlog::Line;
-    use crate::door::proto::EngineInfo;
-    use crate::tui::event::Event;
-    use crate::tui::theme::Theme;
-
-    fn attached(started_by: &str) -> Attached {
-        Attached {
-            engine: EngineInfo {
-                profile: "default".into(),
-                pid: 4242,
-                since: "2026-01-02T05:10:00Z".into(),
-                started_by: started_by.into(),
-                socket: "/d/default.sock".into(),
-            },
-            state: EngineState::Running,
-            backlog: vec![Line {
-                time: "2026-12-07T05:11:02.123Z".into(),
-                level: LogLevel::Info,
-                text: "cycle 1 finished: created 3".into(),
-            }],
-        }
-    }
-
-    #[test]
-    fn attached_the_header_names_the_engine_and_quitting_leaves_it() {
-        let mut app = App::new("default", Theme::monochrome(), false);
-        let effects = app.handle(Event::Attached(Box::new(attached("systemd"))));
-        assert!(matches!(effects.as_slice(), [Effect::LoadHistory, Effect::LoadRecords]));
-        let header = app.dashboard.engine.clone().unwrap();
-        assert!(
-            header == "attached to the running engine (pid 4242, since 2026-01-02 05:10 UTC, started by systemd)",
-            "{header}"
-        );
-        assert_eq!(app.log.len(), 1, "the backlog is in the log pane");
-        // A cycle runs in the engine: leaving the console does not stop it, so no question.
-        app.dashboard.running = Some(Default::default());
-        assert_eq!(app.quit_warning(), None);
-        let effects = app.update(Action::AskQuit);
-        assert!(app.quit && matches!(effects.as_slice(), [Effect::Quit]));
-        assert!(!app.keep_in_background);
-    }
-
-    #[test]
-    fn an_own_engine_asks_on_quit_whether_it_goes_on_in_the_background() {
-        let mut app = App::new("default", Theme::monochrome(), false);
-        app.handle(Event::EngineStarted(Ok(())));
-        assert_eq!(app.dashboard.engine.as_deref(), Some("in this console"));
-        app.update(Action::AskQuit);
-        assert!(matches!(app.shared.overlay, Overlay::KeepInBackground) && !app.quit);
-        app.update(Action::CloseOverlay);
-        assert!(!app.quit, "Esc stays");
-        app.update(Action::AskQuit);
-        app.update(Action::QuitKeeping);
-        assert!(app.quit && app.keep_in_background);
-
-        let mut app = App::new("default", Theme::monochrome(), false);
-        app.handle(Event::EngineStarted(Ok(())));
-        app.update(Action::AskQuit);
-        app.update(Action::Quit);
-        assert!(app.quit && !app.keep_in_background, "n stops it");
-
-        // A signal (SIGHUP: the SSH connection dropped) does not ask.
-        let mut app = App::new("default", Theme::monochrome(), false);
-        app.handle(Event::EngineStarted(Ok(())));
-        app.handle(Event::Signal("SIGHUP"));
-        assert!(app.quit && !app.keep_in_background);
-
-        // The demo's engine is never kept.
-        let mut app = App::new("demo", Theme::monochrome(), true);
-        app.handle(Event::EngineStarted(Ok(())));
-        app.update(Action::AskQuit);
-        assert!(app.quit);
-    }
-}
+#[path = "attach_tests.rs"]
+mod tests;

@@ -4,14 +4,14 @@
 
 use crossterm::event::KeyEventKind;
 
-use super::{Action, App, Screen, now};
+use super::{Action, App, Overlay, Screen, now};
 use crate::config::edit::{EditError, Saved};
 use crate::sync::{Answer, SyncEvent};
 use crate::tui::effect::Effect;
 use crate::tui::error::SaveError;
 use crate::tui::event::{Event, Side};
 use crate::tui::log::{Level, line_of};
-use crate::tui::screens::{mappings, settings, wizard::SideTest};
+use crate::tui::screens::{mappings, plan, settings, wizard::SideTest};
 
 impl App {
     /// Handles one event; returns the effects to run.
@@ -39,7 +39,7 @@ impl App {
             }
             Event::History(result) => {
                 match result {
-                    Ok(history) => self.dashboard.history = Some(history),
+                    Ok(history) => self.dashboard.history_read(history),
                     Err(e) => self
                         .log
                         .push(now(), Level::Warn, &format!("the cycle history could not be read: {e}")),
@@ -221,6 +221,7 @@ impl App {
                     );
                 }
                 self.plan.planned(plan, dry_run, cycle_id, now());
+                self.confirm_outlived();
                 Vec::new()
             }
             SyncEvent::PlanRefused { plan_id, reason } => {
@@ -229,14 +230,36 @@ impl App {
                     "Plan {plan_id} refused: out of date ({}); d makes a new dry run.",
                     crate::tui::screens::plan::refusal_why(&reason)
                 );
+                if matches!(self.shared.overlay, Overlay::ConfirmApply { plan_id: asked, .. } if asked == plan_id) {
+                    self.shared.overlay = Overlay::None;
+                }
                 Vec::new()
             }
             event => {
                 if let SyncEvent::CycleStarted { dry_run: false, .. } = &event {
                     self.plan.cycle_started();
+                    self.confirm_outlived();
                 }
                 self.dashboard.on_sync(event)
             }
         }
+    }
+
+    /// An "apply plan N?" question open while plan N stopped being ready (applied by another
+    /// console, refused, out of date, replaced by a newer plan) closes, saying why.
+    fn confirm_outlived(&mut self) {
+        let Overlay::ConfirmApply { plan_id, .. } = self.shared.overlay else {
+            return;
+        };
+        let why = match (&self.plan.plan, &self.plan.status) {
+            (Some(p), _) if p.id != plan_id => format!("plan {} was made since", p.id),
+            (Some(_), plan::Status::Ready) | (None, _) => return,
+            (Some(_), plan::Status::Applying) => "it is being applied".to_owned(),
+            (Some(_), plan::Status::Applied { cycle_id }) => format!("it was applied in cycle {cycle_id}"),
+            (Some(_), plan::Status::OutOfDate(why)) => why.clone(),
+        };
+        self.shared.overlay = Overlay::None;
+        self.shared.status =
+            format!("Plan {plan_id} is no longer offered ({why}): the question closed; d makes a new dry run.");
     }
 }

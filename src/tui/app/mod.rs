@@ -115,6 +115,9 @@ pub struct Shared {
     pub help_scroll: u16,
 }
 
+/// The question `x` asks on a console attached to another process's engine.
+const STOP_ATTACHED: &str = "Stop the engine this console is attached to? A running cycle finishes the object in flight; then the engine exits (`nowsync run` ends) and every attached console is left without it.";
+
 /// How long a status message stays.
 pub const STATUS_SECONDS: u32 = 8;
 
@@ -294,7 +297,18 @@ impl App {
                 return self.engine(Command::ApplyPlan { plan_id });
             }
             Action::AskStop => {
-                if self.dashboard.cycle_running() {
+                // Attached, x stops the engine itself (as the attach message says), idle or not.
+                if self.engine_elsewhere
+                    && self
+                        .dashboard
+                        .state
+                        .is_some_and(|s| s != crate::sync::EngineState::Stopped)
+                {
+                    shared.overlay = Overlay::Ask {
+                        text: STOP_ATTACHED.to_owned(),
+                        yes: Box::new(Action::Engine(Command::Stop)),
+                    };
+                } else if self.dashboard.cycle_running() {
                     shared.overlay = Overlay::ConfirmStop;
                 } else {
                     shared.status = "No cycle is running.".to_owned();

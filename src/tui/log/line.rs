@@ -47,6 +47,23 @@ pub fn line_of(event: &SyncEvent) -> Option<LogLine> {
                 None => "quarantine ended".to_owned(),
             },
         ),
+        SyncEvent::CycleReading {
+            cycle_id,
+            kind,
+            dry_run,
+        } => line(
+            Level::Info,
+            format!(
+                "{} ({}): reading the source and the target",
+                if *dry_run {
+                    "dry run".to_owned()
+                } else {
+                    format!("cycle {cycle_id}")
+                },
+                kind.as_str()
+            ),
+        ),
+        SyncEvent::NextRun { .. } => None,
         // The engine turned an incremental cycle into a full one: say why, never silently.
         SyncEvent::FullCycle { cycle_id, reason } => line(
             Level::Warn,

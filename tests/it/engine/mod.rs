@@ -23,6 +23,7 @@ mod reads;
 mod reconcile;
 mod redact;
 mod refusals;
+mod replay;
 pub(crate) mod socket;
 mod sso;
 

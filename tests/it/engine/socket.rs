@@ -31,7 +31,7 @@ pub(crate) fn spawn_run(env: &Env) -> tokio::process::Child {
     cmd.spawn().unwrap()
 }
 
-fn set_enabled(env: &Env, enabled: bool) {
+pub(crate) fn set_enabled(env: &Env, enabled: bool) {
     let config = std::fs::read_to_string(env.ws.config()).unwrap();
     let base = config
         .split("\n[profiles.default.provisioning]")
@@ -56,7 +56,11 @@ pub(crate) async fn socket_of(env: &Env) -> PathBuf {
     path
 }
 
-async fn next_matching(client: &mut Client, what: &str, mut f: impl FnMut(&ServerFrame) -> bool) -> ServerFrame {
+pub(crate) async fn next_matching(
+    client: &mut Client,
+    what: &str,
+    mut f: impl FnMut(&ServerFrame) -> bool,
+) -> ServerFrame {
     match tokio::time::timeout(Duration::from_secs(60), async {
         loop {
             let frame = client.next().await.unwrap();
@@ -72,7 +76,7 @@ async fn next_matching(client: &mut Client, what: &str, mut f: impl FnMut(&Serve
     }
 }
 
-fn finished(dry: bool) -> impl Fn(&ServerFrame) -> bool {
+pub(crate) fn finished(dry: bool) -> impl Fn(&ServerFrame) -> bool {
     move |f| matches!(f, ServerFrame::Event { event: SyncEvent::CycleFinished { dry_run, .. } } if *dry_run == dry)
 }
 

@@ -20,6 +20,7 @@ pub struct Point {
     pub updated: u64,
     pub disabled: u64,
     pub deleted: u64,
+    pub skipped: u64,
     pub failed: u64,
     pub duration_ms: u64,
 }
@@ -88,6 +89,7 @@ fn point(row: &CycleRow) -> Point {
         updated: n("updated"),
         disabled: n("disabled"),
         deleted: n("deleted"),
+        skipped: n("skipped"),
         failed: n("failed"),
         duration_ms: n("duration_ms"),
     }

@@ -24,6 +24,8 @@ pub struct Running {
     pub cycle_id: i64,
     pub kind: Option<CycleKind>,
     pub dry_run: bool,
+    /// Still reading the source and the target (no plan, no totals yet).
+    pub reading: bool,
     pub totals: Totals,
     pub done: u64,
     pub total: u64,
@@ -35,40 +37,22 @@ pub struct Running {
     pub done_at_tick: u64,
 }
 
-/// Objects by outcome, as the dashboard counts them.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Tally {
-    pub created: u64,
-    pub updated: u64,
-    pub disabled: u64,
-    pub deleted: u64,
-    pub skipped: u64,
-    pub failed: u64,
-}
+/// Objects by outcome, as the dashboard counts them (the door counts them the same way for a
+/// console attaching mid-cycle).
+pub use crate::door::replay::Tally;
 
-impl Tally {
-    /// One object's result, counted under its outcome.
-    fn count(&mut self, result: &crate::sync::ObjectResult) {
-        match (result.status.as_str(), result.action.as_str()) {
-            ("failure", _) => self.failed += 1,
-            ("skipped", _) | (_, "skip") => self.skipped += 1,
-            (_, "create") => self.created += 1,
-            (_, "update") => self.updated += 1,
-            (_, "disable") => self.disabled += 1,
-            (_, "delete") => self.deleted += 1,
-            _ => {}
-        }
-    }
-}
-
-/// A finished cycle.
+/// A finished real cycle (a dry run takes no cycle number and is never the `Last` row).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finished {
     pub cycle_id: i64,
     /// As the cycle started (initial, incremental, reconciliation), when it was seen starting.
     pub kind: Option<CycleKind>,
-    pub dry_run: bool,
     pub stats: CycleStats,
+}
+
+/// An RFC 3339 time from the engine.
+fn parse_time(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(text).ok().map(|t| t.to_utc())
 }
 
 /// What the dashboard knows.
@@ -79,8 +63,9 @@ pub struct State {
     pub last: Option<Finished>,
     /// The last error the engine reported, until a cycle finishes cleanly.
     pub failing: Option<String>,
-    /// When the last real cycle finished (the schedule counts from there).
-    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The engine's next scheduled cycle as it published it (`SyncEvent::NextRun`): `None`
+    /// until it said, `Some(None)` when no cycle runs by itself.
+    pub next_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
     /// The quarantine's reason and next attempt, while the job is quarantined.
     pub quarantine: Option<String>,
     /// The cycles so far, from the state store.
@@ -114,18 +99,63 @@ impl State {
         }
     }
 
-    /// The next scheduled cycle, for provisioning `enabled` every `interval` minutes.
+    /// The next scheduled cycle, for provisioning `enabled` every `interval` minutes: the
+    /// engine's own word, never a guess of the console's.
     pub fn next_run(&self, enabled: bool, interval: u32) -> String {
-        match (self.state, enabled, self.finished_at) {
+        match (self.state, enabled, self.next_at) {
             (_, false, _) => "none: provisioning is off (Settings)".to_owned(),
             (Some(EngineState::Paused), _, _) => "none while paused (p resumes)".to_owned(),
-            (Some(EngineState::Running), _, _) => format!("{interval} min after this cycle"),
-            (_, true, Some(at)) => {
-                let next = at + chrono::Duration::minutes(i64::from(interval));
-                format!("{} UTC (every {interval} min)", next.format("%H:%M:%S"))
+            (_, true, Some(Some(at))) => format!("{} UTC (every {interval} min)", at.format("%H:%M:%S")),
+            (_, true, Some(None)) => {
+                "none: the engine schedules no cycle (is provisioning on in its profile?)".to_owned()
             }
-            (_, true, None) => format!("every {interval} min, counted from the first cycle"),
+            (_, true, None) => format!("every {interval} min"),
         }
+    }
+
+    /// A console attaching: the engine's running cycle and next scheduled one, as the door
+    /// kept them.
+    pub fn restore(&mut self, replay: &crate::door::replay::Replay) {
+        self.running = replay.running.as_ref().map(|r| Running {
+            cycle_id: r.cycle_id,
+            kind: Some(r.kind),
+            dry_run: r.dry_run,
+            reading: r.reading,
+            totals: r.totals,
+            done: r.done,
+            total: r.total,
+            tally: r.tally.clone(),
+            elapsed: crate::door::replay::elapsed(r),
+            rates: r.rates.clone(),
+            done_at_tick: r.done,
+        });
+        if let Some(next) = &replay.next_run {
+            self.next_at = Some(next.at.as_deref().and_then(parse_time));
+        }
+    }
+
+    /// The history was read: the last real cycle it holds is the `Last` row until one is seen
+    /// finishing (a console opened or attached after it).
+    pub fn history_read(&mut self, history: history::History) {
+        if let Some(p) = history.points.last()
+            && self.last.is_none()
+        {
+            self.last = Some(Finished {
+                cycle_id: p.cycle_id,
+                kind: Some(p.kind),
+                stats: CycleStats {
+                    created: p.created,
+                    updated: p.updated,
+                    disabled: p.disabled,
+                    deleted: p.deleted,
+                    skipped: p.skipped,
+                    failed: p.failed,
+                    duration_ms: p.duration_ms,
+                    ..CycleStats::default()
+                },
+            });
+        }
+        self.history = Some(history);
     }
 
     /// Once a second while a cycle runs: the clock behind rate and ETA.
@@ -150,6 +180,20 @@ impl State {
     pub fn on_sync(&mut self, event: SyncEvent) -> Vec<Effect> {
         match event {
             SyncEvent::StateChanged(state) => self.state = Some(state),
+            SyncEvent::CycleReading {
+                cycle_id,
+                kind,
+                dry_run,
+            } => {
+                self.running = Some(Running {
+                    cycle_id,
+                    kind: Some(kind),
+                    dry_run,
+                    reading: true,
+                    ..Running::default()
+                });
+            }
+            SyncEvent::NextRun { at } => self.next_at = Some(at.as_deref().and_then(parse_time)),
             SyncEvent::CycleStarted {
                 cycle_id,
                 kind,
@@ -213,28 +257,20 @@ impl State {
         Vec::new()
     }
 
-    /// A cycle ended: it becomes the last one; after a real one the records and the history
-    /// are read again.
+    /// A cycle ended: a real one becomes the last one, and the records and the history are
+    /// read again; a dry run is no cycle (it shows in the plan row).
     fn finished(&mut self, cycle_id: i64, dry_run: bool, stats: CycleStats) -> Vec<Effect> {
-        if !dry_run {
-            self.finished_at = Some(chrono::Utc::now());
-        }
         self.failing = None;
         let kind = self
             .running
             .take()
             .filter(|r| r.cycle_id == cycle_id)
             .and_then(|r| r.kind);
-        self.last = Some(Finished {
-            cycle_id,
-            kind,
-            dry_run,
-            stats,
-        });
+        // The `Last` row is the last real cycle: a dry run shows in the plan row.
         if dry_run {
-            Vec::new()
-        } else {
-            vec![Effect::LoadRecords, Effect::LoadHistory]
+            return Vec::new();
         }
+        self.last = Some(Finished { cycle_id, kind, stats });
+        vec![Effect::LoadRecords, Effect::LoadHistory]
     }
 }

@@ -139,29 +139,22 @@ impl DashboardView<'_> {
         ])
     }
 
-    /// The last cycle (or dry run, named by its plan, not a cycle number): the counts that
-    /// are not zero, failures first, as many as fit.
+    /// The last real cycle (never a dry run: it takes no cycle number and shows in the plan
+    /// row): the counts that are not zero, failures first, as many as fit.
     fn last_line(&self, width: usize) -> Line<'static> {
         let t = self.theme;
         let Some(f) = &self.state.last else {
             return Line::from(vec![label(t, "Last"), Span::raw("no cycle yet")]);
         };
         let s = &f.stats;
-        let head = match (f.dry_run, &self.plan.plan) {
-            (true, Some(p)) => format!("dry run, plan {}: would", p.id),
-            (true, None) => "dry run: would".to_owned(),
-            (false, _) => format!(
-                "cycle {} ({}{:.1} s):",
-                f.cycle_id,
-                f.kind.map(|k| format!("{}, ", k.as_str())).unwrap_or_default(),
-                s.duration_ms as f64 / 1000.0
-            ),
-        };
-        let (fail, create, update, disable, delete, skip) = if f.dry_run {
-            ("fail", "create", "update", "disable", "delete", "skip")
-        } else {
-            ("failed", "created", "updated", "disabled", "deleted", "skipped")
-        };
+        let head = format!(
+            "cycle {} ({}{:.1} s):",
+            f.cycle_id,
+            f.kind.map(|k| format!("{}, ", k.as_str())).unwrap_or_default(),
+            s.duration_ms as f64 / 1000.0
+        );
+        let (fail, create, update, disable, delete, skip) =
+            ("failed", "created", "updated", "disabled", "deleted", "skipped");
         let mut parts = vec![format!("{head} {fail} {}", s.failed)];
         let mut short = parts.clone();
         for (word, brief, n) in [
@@ -280,7 +273,14 @@ fn reconcile_line(r: &crate::sync::Reconciliation, t: Theme, width: usize) -> Li
 /// row (its sparkline is drawn over it), the counts.
 fn running_lines(r: &Running, t: Theme, width: usize, lines: &mut Vec<Line<'static>>) {
     let kind = r.kind.map_or("", crate::sync::CycleKind::as_str);
-    let what = if r.dry_run {
+    let what = if r.reading {
+        let name = if r.dry_run {
+            "dry run".to_owned()
+        } else {
+            r.cycle_id.to_string()
+        };
+        format!("{name} · {kind} · reading the source and the target…")
+    } else if r.dry_run {
         format!("dry run · {kind} · planning, nothing is written")
     } else {
         let phase = if r.done < r.total { "applying" } else { "finishing" };
@@ -294,19 +294,26 @@ fn running_lines(r: &Running, t: Theme, width: usize, lines: &mut Vec<Line<'stat
     } else {
         "–".to_owned()
     };
-    let rest = format!(" {}/{} objects · {rate:.1}/s · ETA {eta}", r.done, r.total);
-    // The bar gives way to the numbers (3,000 users take more digits than 300).
-    let bar = width.saturating_sub(rest.chars().count() + 2).clamp(10, 30);
-    let filled = if r.total == 0 {
-        0
+    if r.reading {
+        lines.push(Line::from(vec![
+            label(t, "Progress"),
+            Span::styled(ellipsis("reading … (the totals come with the plan)", width), t.dim()),
+        ]));
     } else {
-        (r.done.min(r.total) as usize * bar) / r.total as usize
-    };
-    lines.push(Line::from(vec![
-        label(t, "Progress"),
-        Span::styled(format!("[{}{}]", "#".repeat(filled), ".".repeat(bar - filled)), t.ok()),
-        Span::raw(ellipsis(&rest, width.saturating_sub(bar + 2))),
-    ]));
+        let rest = format!(" {}/{} objects · {rate:.1}/s · ETA {eta}", r.done, r.total);
+        // The bar gives way to the numbers (3,000 users take more digits than 300).
+        let bar = width.saturating_sub(rest.chars().count() + 2).clamp(10, 30);
+        let filled = if r.total == 0 {
+            0
+        } else {
+            (r.done.min(r.total) as usize * bar) / r.total as usize
+        };
+        lines.push(Line::from(vec![
+            label(t, "Progress"),
+            Span::styled(format!("[{}{}]", "#".repeat(filled), ".".repeat(bar - filled)), t.ok()),
+            Span::raw(ellipsis(&rest, width.saturating_sub(bar + 2))),
+        ]));
+    }
     lines.push(Line::from(label(t, "Throughput")));
     let c = &r.tally;
     let parts = [

@@ -94,6 +94,24 @@ impl State {
         self.plan = Some(plan);
     }
 
+    /// A console attaching: the engine's last plan as it stands, made when the engine made it
+    /// (an applied plan is shown applied, never offered again).
+    pub fn restore(&mut self, last: &crate::door::replay::LastPlan) {
+        use crate::door::replay::PlanState;
+        self.status = match &last.state {
+            PlanState::Ready => Status::Ready,
+            PlanState::Applied { cycle_id } => Status::Applied { cycle_id: *cycle_id },
+            PlanState::Refused { reason } => Status::OutOfDate(refusal_why(reason).to_owned()),
+            PlanState::Superseded { why } => Status::OutOfDate(why.clone()),
+        };
+        if self.plan.as_ref().is_none_or(|p| p.id != last.plan.id) {
+            self.view = ListView::default();
+        }
+        self.made = chrono::DateTime::parse_from_rfc3339(&last.made)
+            .map_or_else(|_| last.made.clone(), |t| t.to_utc().format("%H:%M:%S").to_string());
+        self.plan = Some(Arc::clone(&last.plan));
+    }
+
     /// `ApplyPlan` was sent for `plan_id`.
     pub fn applying(&mut self, plan_id: u64) {
         if self.plan.as_ref().is_some_and(|p| p.id == plan_id) {
@@ -119,7 +137,8 @@ impl State {
     /// The engine refused to apply `plan_id`; its reason ends with why ("… (plan 3: a cycle
     /// ran since it was made)"), which is what the screen shows.
     pub fn refused(&mut self, plan_id: u64, reason: &str) {
-        if self.plan.as_ref().is_some_and(|p| p.id == plan_id) {
+        // Refused as applied already: it stays shown as applied.
+        if self.plan.as_ref().is_some_and(|p| p.id == plan_id) && !matches!(self.status, Status::Applied { .. }) {
             self.status = Status::OutOfDate(refusal_why(reason).to_owned());
         }
     }

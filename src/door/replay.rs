@@ -1,0 +1,264 @@
+//! What a console attaching now needs to show the engine as its own console does: the running
+//! cycle (its phase, counts, progress, clock and throughput), the last plan with where it
+//! stands (ready, applied, refused, superseded) and when it was made, and the engine's next
+//! scheduled cycle. Kept by the door from the engine's events ([`Replay::see`]) and sent once,
+//! after the backlog ([`super::proto::ServerFrame::Replay`]).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::sync::{CycleKind, ObjectResult, Plan, SyncEvent, Totals};
+
+/// Seconds of throughput kept (the console's sparkline keeps as many).
+const RATES: usize = 600;
+
+/// Objects by outcome, as the dashboard counts them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    pub created: u64,
+    pub updated: u64,
+    pub disabled: u64,
+    pub deleted: u64,
+    pub skipped: u64,
+    pub failed: u64,
+}
+
+impl Tally {
+    /// One object's result, counted under its outcome.
+    pub fn count(&mut self, result: &ObjectResult) {
+        match (result.status.as_str(), result.action.as_str()) {
+            ("failure", _) => self.failed += 1,
+            ("skipped", _) | (_, "skip") => self.skipped += 1,
+            (_, "create") => self.created += 1,
+            (_, "update") => self.updated += 1,
+            (_, "disable") => self.disabled += 1,
+            (_, "delete") => self.deleted += 1,
+            _ => {}
+        }
+    }
+}
+
+/// The cycle running, as a console attaching now shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Running {
+    pub cycle_id: i64,
+    pub kind: CycleKind,
+    pub dry_run: bool,
+    /// Still reading the source and the target: no plan, no totals yet.
+    pub reading: bool,
+    pub totals: Totals,
+    pub done: u64,
+    pub total: u64,
+    pub tally: Tally,
+    /// Since the cycle's plan was made (its `CycleStarted`): the clock behind rate and ETA.
+    pub elapsed_ms: u64,
+    /// Objects done in each second since then, at most the last [`RATES`].
+    pub rates: Vec<u64>,
+}
+
+/// Where the last plan stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum PlanState {
+    /// A dry run's plan, current: it may be applied.
+    Ready,
+    /// A real cycle's plan, or a shown plan applied, in this cycle.
+    Applied { cycle_id: i64 },
+    /// The engine refused to apply it: its reason.
+    Refused { reason: String },
+    /// Out of date without being refused: a cycle ran since it was made.
+    Superseded { why: String },
+}
+
+/// The last plan made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LastPlan {
+    pub plan: Arc<Plan>,
+    /// The cycle it planned (a dry run's: the id the next cycle takes).
+    pub cycle_id: i64,
+    pub state: PlanState,
+    /// When the engine made it (RFC 3339, UTC).
+    pub made: String,
+}
+
+/// What a client receives after the backlog.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Replay {
+    pub running: Option<Running>,
+    pub plan: Option<LastPlan>,
+    /// The engine's last [`SyncEvent::NextRun`]; `None` when it has said none yet.
+    pub next_run: Option<NextRun>,
+}
+
+/// The engine's next scheduled cycle (a struct, so that "none scheduled" survives JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NextRun {
+    /// RFC 3339, UTC; `None`: no cycle runs by itself.
+    pub at: Option<String>,
+}
+
+/// The door's tracker: [`Replay`] as of now, from the events seen.
+#[derive(Debug, Default)]
+pub struct Tracker {
+    replay: Replay,
+    /// When the running cycle's plan was made, and objects done at the end of each second since.
+    started: Option<Instant>,
+    done_by_second: Vec<u64>,
+}
+
+impl Tracker {
+    /// Takes one engine event into account.
+    pub fn see(&mut self, event: &SyncEvent) {
+        self.see_at(event, Instant::now(), chrono::Utc::now());
+    }
+
+    fn see_at(&mut self, event: &SyncEvent, at: Instant, wall: chrono::DateTime<chrono::Utc>) {
+        let r = &mut self.replay;
+        match event {
+            SyncEvent::CycleReading {
+                cycle_id,
+                kind,
+                dry_run,
+            } => {
+                r.running = Some(Running {
+                    cycle_id: *cycle_id,
+                    kind: *kind,
+                    dry_run: *dry_run,
+                    reading: true,
+                    totals: Totals::default(),
+                    done: 0,
+                    total: 0,
+                    tally: Tally::default(),
+                    elapsed_ms: 0,
+                    rates: Vec::new(),
+                });
+                self.started = None;
+            }
+            SyncEvent::CycleStarted {
+                cycle_id,
+                kind,
+                dry_run,
+                totals,
+            } => {
+                r.running = Some(Running {
+                    cycle_id: *cycle_id,
+                    kind: *kind,
+                    dry_run: *dry_run,
+                    reading: false,
+                    totals: *totals,
+                    done: 0,
+                    total: totals.operations,
+                    tally: Tally::default(),
+                    elapsed_ms: 0,
+                    rates: Vec::new(),
+                });
+                self.started = Some(at);
+                self.done_by_second.clear();
+                // A real cycle makes a plan shown before it out of date (the engine refuses it).
+                if let (false, Some(p)) = (*dry_run, &mut r.plan)
+                    && p.state == PlanState::Ready
+                {
+                    p.state = PlanState::Superseded {
+                        why: "a cycle ran since it was made".to_owned(),
+                    };
+                }
+            }
+            SyncEvent::PlanReady { cycle_id, plan } => {
+                let dry_run = r.running.as_ref().is_none_or(|c| c.dry_run);
+                let state = if dry_run {
+                    PlanState::Ready
+                } else {
+                    PlanState::Applied { cycle_id: *cycle_id }
+                };
+                match &mut r.plan {
+                    // A shown plan being applied: the same plan, made when it was shown.
+                    Some(p) if p.plan.id == plan.id => p.state = state,
+                    slot => {
+                        *slot = Some(LastPlan {
+                            plan: Arc::clone(plan),
+                            cycle_id: *cycle_id,
+                            state,
+                            made: wall.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                        });
+                    }
+                }
+            }
+            SyncEvent::PlanRefused { plan_id, reason } => {
+                if let Some(p) = r.plan.as_mut().filter(|p| p.plan.id == *plan_id)
+                    && !matches!(p.state, PlanState::Applied { .. })
+                {
+                    p.state = PlanState::Refused { reason: reason.clone() };
+                }
+            }
+            SyncEvent::Progress { done, total, .. } => {
+                if let Some(c) = &mut r.running {
+                    c.done = *done;
+                    c.total = *total;
+                }
+                if let Some(started) = self.started {
+                    let second = usize::try_from(at.saturating_duration_since(started).as_secs()).unwrap_or(usize::MAX);
+                    let last = self.done_by_second.last().copied().unwrap_or(0);
+                    if second < RATES * 2 {
+                        self.done_by_second.resize(second + 1, last);
+                        if let Some(slot) = self.done_by_second.last_mut() {
+                            *slot = *done;
+                        }
+                    }
+                }
+            }
+            SyncEvent::ObjectDone { result, .. } => {
+                if let Some(c) = &mut r.running {
+                    c.tally.count(result);
+                }
+            }
+            SyncEvent::CycleFinished { .. } | SyncEvent::Error { cycle_id: Some(_), .. } => {
+                r.running = None;
+                self.started = None;
+                self.done_by_second.clear();
+            }
+            SyncEvent::NextRun { at } => r.next_run = Some(NextRun { at: at.clone() }),
+            _ => {}
+        }
+    }
+
+    /// The replay as of `now`: the running cycle's clock and throughput to this second.
+    pub fn replay(&self) -> Replay {
+        self.replay_at(Instant::now())
+    }
+
+    fn replay_at(&self, now: Instant) -> Replay {
+        let mut replay = self.replay.clone();
+        if let (Some(c), Some(started)) = (&mut replay.running, self.started) {
+            let elapsed = now.saturating_duration_since(started);
+            c.elapsed_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
+            let seconds = usize::try_from(elapsed.as_secs()).unwrap_or(usize::MAX).min(RATES * 2);
+            let mut done = self.done_by_second.clone();
+            let last = done.last().copied().unwrap_or(0);
+            if done.len() < seconds {
+                done.resize(seconds, last);
+            }
+            let mut before = 0;
+            let rates: Vec<u64> = done
+                .iter()
+                .map(|&d| {
+                    let rate = d.saturating_sub(before);
+                    before = d;
+                    rate
+                })
+                .collect();
+            c.rates = rates[rates.len().saturating_sub(RATES)..].to_vec();
+        }
+        replay
+    }
+}
+
+/// How long the running cycle's plan has been applied for, as the replay says.
+pub fn elapsed(running: &Running) -> Duration {
+    Duration::from_millis(running.elapsed_ms)
+}
+
+#[cfg(test)]
+#[path = "replay_tests.rs"]
+mod tests;
