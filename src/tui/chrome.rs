@@ -230,6 +230,8 @@ fn wizard_keys(app: &App) -> Vec<(&'static str, &'static str)> {
     let mut k = match w.step {
         Step::Review => vec![("Enter", "save"), ("←→", "start now?")],
         Step::Test => vec![("Enter/t", "test"), ("↑↓", "scroll")],
+        // On the step list no field has the keys (the console's letters act): Enter enters.
+        _ if !w.editing => vec![("Enter", "edit step"), ("↑↓", "step")],
         _ => vec![("Enter", "next"), ("Tab", "field")],
     };
     k.extend([("PgDn/PgUp", "step"), ("Esc", leave), ("Ctrl-C", "quit")]);

@@ -245,3 +245,17 @@ fn the_sso_panels_field_takes_every_printable_character() {
     press(&mut app, KeyCode::Char('f'));
     types_everything(&mut app, "SSO field", |app: &App| app.sso.field.value().to_owned());
 }
+
+/// Regression: a wizard left from its step list (Esc, Esc) came back there on `w`, where the
+/// Instance field shows but d, r and 1 ran a dry run, a cycle and switched screens.
+#[test]
+fn a_wizard_left_from_its_step_list_reopens_in_its_field() {
+    let mut app = saved_app();
+    press(&mut app, KeyCode::Char('w'));
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.shared.screen, Screen::Dashboard);
+    press(&mut app, KeyCode::Char('w'));
+    assert_eq!(app.shared.screen, Screen::Wizard);
+    types_everything(&mut app, "Instance, reopened after leaving", wizard_value);
+}

@@ -452,9 +452,8 @@ impl App {
             return Vec::new();
         }
         self.shared.screen = screen;
-        // A reopened wizard says nothing of the last save until it saves again.
-        if let Some(w) = self.wizard.as_mut().filter(|w| screen == Screen::Wizard && !w.dirty) {
-            w.save = wizard::SaveStatus::NotSaved;
+        if let Some(w) = self.wizard.as_mut().filter(|_| screen == Screen::Wizard) {
+            w.reopened();
         }
         match screen {
             Screen::Records => vec![Effect::LoadRecords],

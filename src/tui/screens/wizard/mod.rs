@@ -244,6 +244,19 @@ impl Wizard {
         *self = fresh;
     }
 
+    /// Shown again (`w`, `8`, Tab): its step's fields have the keys, as when it first opened.
+    /// Left from the step list it used to come back there, where the Instance field shows
+    /// but d, r and 1 are the console's (a dry run, a cycle, the dashboard). A wizard
+    /// without edits says nothing of the last save until it saves again.
+    pub fn reopened(&mut self) {
+        let fields = self.fields(self.step).len();
+        self.editing = fields > 0;
+        self.focus = self.focus.min(fields.saturating_sub(1));
+        if !self.dirty {
+            self.save = SaveStatus::NotSaved;
+        }
+    }
+
     /// The effect to run when the wizard opens: find out whether the store can be used.
     pub fn start(&self) -> Vec<Effect> {
         vec![Effect::ProbeStore(self.store_choice())]
