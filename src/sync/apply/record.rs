@@ -114,16 +114,22 @@ impl Applier<'_> {
             (OpKind::Delete, _) => {
                 self.cx.store.remove_link(ot.as_str(), &op.source_id)?;
                 self.links.remove(&key);
-                self.stored.remove(&key);
+                self.gone.insert(key.clone());
+                self.written.insert(key, None);
             }
             (OpKind::Error(_), _) | (_, None) => {}
             (_, Some(id)) => {
                 self.links.insert(key.clone(), id.to_owned());
-                if self.stored.get(&key).map(String::as_str) != Some(id) {
+                self.gone.remove(&key);
+                let in_store = match self.written.get(&key) {
+                    Some(now) => now.as_deref(),
+                    None => self.stored.get(&key).map(String::as_str),
+                };
+                if in_store != Some(id) {
                     self.cx
                         .store
                         .set_link(ot.as_str(), &op.source_id, &op.source_name, id)?;
-                    self.stored.insert(key, id.to_owned());
+                    self.written.insert(key, Some(id.to_owned()));
                 }
             }
         }

@@ -89,7 +89,12 @@ impl Applier<'_> {
     }
 
     pub(super) fn sys_id(&self, ot: ObjectType, source_id: &str) -> Option<String> {
-        self.links.get(&(ot, source_id.to_owned())).cloned()
+        let key = (ot, source_id.to_owned());
+        match self.links.get(&key) {
+            Some(id) => Some(id.clone()),
+            None if self.gone.contains(&key) => None,
+            None => self.stored.get(&key).cloned(),
+        }
     }
 
     /// The request an op sends (`None`: nothing to send), or why it cannot be sent.

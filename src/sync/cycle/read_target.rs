@@ -66,8 +66,7 @@ pub(super) async fn read_target(
         ..
     } = read;
     let identity = cx.identity().await?.clone();
-    let mut failed_before = PlanFailures::new();
-    let (source, mut target, kind) = if full {
+    let (source, mut target, kind, failed_before) = if full {
         let mut target = target::read(&cx.snow, &cx.profile.mappings).await?;
         let appeared = recheck(&cx.snow, &cx.profile.mappings, &source, prior, &mut target, now).await?;
         if appeared > 0 {
@@ -82,37 +81,14 @@ pub(super) async fn read_target(
             CycleKind::Reconciliation => CycleKind::Reconciliation,
             _ => CycleKind::Initial,
         };
-        (source, target, kind)
+        (source, target, kind, PlanFailures::new())
     } else {
-        failed_before = typed(cx.store.plan_failures()?, |code| code.parse().ok());
-        let mut touched = touched::Touched {
+        let touched = touched::Touched {
             users: touched_users,
             groups: touched_groups,
         };
-        let retried = cx.store.failures()?.into_iter().map(|(t, id, _)| (t, id));
-        let unknown = cx.store.unresolved_intents(cycle_id)?;
-        if !unknown.is_empty() {
-            cx.log(
-                LogLevel::Info,
-                format!(
-                    "{} objects had writes whose outcome is unknown (the answer was lost or the engine stopped): their rows are read before they are planned",
-                    unknown.len()
-                ),
-            );
-        }
-        let keys = changed_assignments(&cx.store, &assignments)?
-            .into_iter()
-            .chain(failed_before.keys().cloned())
-            .chain(retried.chain(unknown).filter_map(|(t, id)| Some((t.parse().ok()?, id))));
-        for (ot, id) in keys {
-            match ot {
-                ObjectType::User => touched.users.insert(id),
-                // A membership's intent names its group: the group's members are read back.
-                ObjectType::Group | ObjectType::Membership => touched.groups.insert(id),
-            };
-        }
-        let (source, target) = touched::read(&cx.snow, &cx.profile.mappings, source, touched, prior, now).await?;
-        (source, target, CycleKind::Incremental)
+        let (source, target, failed) = read_touched(cx, cycle_id, prior, source, touched, &assignments, now).await?;
+        (source, target, CycleKind::Incremental, failed)
     };
     target.integration_account = Some(identity.integration_account);
     target.kept = cx
@@ -134,6 +110,45 @@ pub(super) async fn read_target(
         users_link,
         groups_link,
     })
+}
+
+/// An incremental cycle's target: the touched objects (the rounds' `touched`, changed
+/// assignments, the retry queue, writes of unknown outcome) and their rows only; with the retry
+/// queue it read.
+async fn read_touched(
+    cx: &Context,
+    cycle_id: i64,
+    prior: &Prior,
+    source: Source,
+    mut touched: touched::Touched,
+    assignments: &Assignments,
+    now: DateTime<Utc>,
+) -> Result<(Source, Target, PlanFailures), CycleError> {
+    let failed_before: PlanFailures = typed(cx.store.plan_failures()?, |code| code.parse().ok());
+    let retried = cx.store.failures()?.into_iter().map(|(t, id, _)| (t, id));
+    let unknown = cx.store.unresolved_intents(cycle_id)?;
+    if !unknown.is_empty() {
+        cx.log(
+            LogLevel::Info,
+            format!(
+                "{} objects had writes whose outcome is unknown (the answer was lost or the engine stopped): their rows are read before they are planned",
+                unknown.len()
+            ),
+        );
+    }
+    let keys = changed_assignments(&cx.store, assignments)?
+        .into_iter()
+        .chain(failed_before.keys().cloned())
+        .chain(retried.chain(unknown).filter_map(|(t, id)| Some((t.parse().ok()?, id))));
+    for (ot, id) in keys {
+        match ot {
+            ObjectType::User => touched.users.insert(id),
+            // A membership's intent names its group: the group's members are read back.
+            ObjectType::Group | ObjectType::Membership => touched.groups.insert(id),
+        };
+    }
+    let (source, target) = touched::read(&cx.snow, &cx.profile.mappings, source, touched, prior, now).await?;
+    Ok((source, target, failed_before))
 }
 
 /// Rows of the state database keyed by object, typed; a row this version cannot read (an

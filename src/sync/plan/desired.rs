@@ -34,7 +34,7 @@ pub fn failure(code: FailureCode, reason: String, action: &str) -> Failure {
 pub struct Known<'a> {
     pub target: &'a Target,
     /// Provisioned references: user source id → sys_id.
-    pub links: &'a HashMap<(ObjectType, String), String>,
+    pub links: Linked<'a>,
     /// Users that will be created in this cycle.
     pub pending: &'a HashSet<String>,
     pub rules: &'a Rules,
@@ -171,10 +171,24 @@ enum Part {
     Nothing,
 }
 
+/// The links after this cycle's matches: the stored ones under this cycle's matches, read
+/// through both rather than a copy of every stored link per object type (issue 16 §3).
+#[derive(Clone, Copy)]
+pub struct Linked<'a> {
+    pub stored: &'a HashMap<(ObjectType, String), String>,
+    pub matched: &'a HashMap<(ObjectType, String), String>,
+}
+
+impl Linked<'_> {
+    pub fn get(&self, key: &(ObjectType, String)) -> Option<&String> {
+        self.matched.get(key).or_else(|| self.stored.get(key))
+    }
+}
+
 /// What references resolve through.
 struct Refs<'a> {
     target: &'a Target,
-    links: &'a HashMap<(ObjectType, String), String>,
+    links: Linked<'a>,
     pending: &'a HashSet<String>,
     rules: &'a Rules,
 }

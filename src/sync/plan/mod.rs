@@ -65,9 +65,9 @@ pub fn plan(id: u64, kind: CycleKind, mut source: Source, target: &Target, prior
         &mut deferred,
     );
     // Rows created for `missing_reference = "create"` go first: the objects refer to them.
-    let mut refs = references::reference_creations(&ops, target, rules);
-    refs.append(&mut ops);
-    let mut ops = refs;
+    // Inserted in place: no second copy of the objects' ops.
+    let refs = references::reference_creations(&ops, target, rules);
+    ops.splice(0..0, refs);
     memberships(&source, target, prior, rules, (&users, &groups), &mut ops);
     ops.extend(deferred);
     let mut ops: Vec<Op> = ops

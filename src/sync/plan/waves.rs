@@ -57,10 +57,9 @@ fn take_pending(op: &mut Op, which: impl Fn(&Change) -> bool) -> Vec<Change> {
     let Some(changes) = changes_mut(&mut op.kind) else {
         return Vec::new();
     };
-    let (taken, kept): (Vec<Change>, Vec<Change>) =
-        std::mem::take(changes).into_iter().partition(|c| c.pending && which(c));
-    *changes = kept;
-    taken
+    // In place: rebuilding every create's changes left each `Vec` up to twice its length
+    // (issue 16 §3).
+    changes.extract_if(.., |c| c.pending && which(c)).collect()
 }
 
 /// The pending references (op index, attribute) that close a cycle, one per cycle: found by a

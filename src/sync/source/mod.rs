@@ -74,13 +74,7 @@ pub async fn read(
         ScopeMode::Assigned => Some(assigned_scope(graph, store, full).await?),
         ScopeMode::All => None,
     };
-    let mut soft_deleted: HashSet<String> = HashSet::new();
-    let mut soft_deleted_groups: HashSet<String> = HashSet::new();
-    if full {
-        // A full round does not list soft-deleted users and groups; deletedItems does.
-        soft_deleted.extend(graph.deleted_users().all().await?.into_iter().map(|u| u.id));
-        soft_deleted_groups.extend(graph.deleted_groups().all().await?.into_iter().map(|g| g.id));
-    }
+    let (mut soft_deleted, mut soft_deleted_groups) = soft_deleted_of(graph, full).await?;
     let roles = app_roles(graph, profile, assigned.is_some()).await?;
     let mut source = Source {
         users: build::users(
@@ -122,6 +116,17 @@ pub async fn read(
         touched_groups,
         assignments: assigned.as_ref().map(assignment_texts).unwrap_or_default(),
     })
+}
+
+/// The soft-deleted users and groups by id: a full round does not list them, deletedItems
+/// does (an incremental round reports them itself: empty here).
+async fn soft_deleted_of(graph: &graph::Client, full: bool) -> Result<(HashSet<String>, HashSet<String>), CycleError> {
+    if !full {
+        return Ok((HashSet::new(), HashSet::new()));
+    }
+    let users = graph.deleted_users().all().await?.into_iter().map(|u| u.id).collect();
+    let groups = graph.deleted_groups().all().await?.into_iter().map(|g| g.id).collect();
+    Ok((users, groups))
 }
 
 /// The app's assignments, each assigned group's kind and members taken from the source cache
