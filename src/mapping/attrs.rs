@@ -10,8 +10,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use super::Value;
 use super::eval::Attributes;
 
-/// The one shared copy of an attribute name.
-fn intern(name: &str) -> Arc<str> {
+/// The one shared copy of an attribute name (source attributes here, target fields in a
+/// plan's `Change`s).
+pub fn intern(name: &str) -> Arc<str> {
     static NAMES: OnceLock<Mutex<HashSet<Arc<str>>>> = OnceLock::new();
     let mut names = NAMES
         .get_or_init(Default::default)
@@ -48,6 +49,11 @@ impl Attrs {
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
         self.0.iter().map(|(k, v)| (&**k, v))
+    }
+
+    /// Drops the spare capacity the inserts left: a cycle holds one per user (issue 16 §3).
+    pub fn shrink_to_fit(&mut self) {
+        self.0.shrink_to_fit();
     }
 
     pub fn len(&self) -> usize {

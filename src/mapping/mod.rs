@@ -34,7 +34,7 @@ mod proptests;
 mod value;
 
 pub use ast::{CmpOp, Expr, ExprKind, Span};
-pub use attrs::Attrs;
+pub use attrs::{Attrs, intern};
 pub use cli::{EvalCliError, eval_attrs_at, eval_cli, eval_cli_at};
 pub use compile::{Catalogue, Expression};
 pub use error::{ExprError, ExprErrorKind, render_caret};

@@ -70,7 +70,11 @@ impl Request {
 fn fields(changes: &[Change]) -> Map<String, Value> {
     changes
         .iter()
-        .filter_map(|c| c.new.as_ref().map(|v| (c.attribute.clone(), Value::String(v.clone()))))
+        .filter_map(|c| {
+            c.new
+                .as_ref()
+                .map(|v| (c.attribute.to_string(), Value::String(v.clone())))
+        })
         .collect()
 }
 
@@ -171,11 +175,11 @@ impl Applier<'_> {
             let source_id = c.new.clone().unwrap_or_default();
             match self.sys_id(ObjectType::User, &source_id) {
                 Some(sys_id) => {
-                    body.insert(c.attribute.clone(), json!(sys_id));
+                    body.insert(c.attribute.to_string(), json!(sys_id));
                 }
                 None => {
-                    body.remove(&c.attribute);
-                    missing.push((c.attribute.clone(), source_id));
+                    body.remove(&*c.attribute);
+                    missing.push((c.attribute.to_string(), source_id));
                 }
             }
         }

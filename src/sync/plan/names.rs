@@ -66,7 +66,7 @@ fn name_change(change: &mut Change, mapping: &ObjectMapping, target: &Target, pe
     let Some(reference) = mapping
         .attributes
         .iter()
-        .find(|m| m.target == change.attribute)
+        .find(|m| *m.target == *change.attribute)
         .and_then(|m| match &m.target_type {
             TargetType::Reference(r) => Some(r),
             _ => None,

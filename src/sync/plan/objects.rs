@@ -237,7 +237,7 @@ fn redact(kind: &mut OpKind, redacted: &HashSet<String>, rules: &Rules) {
     if let OpKind::Create { fields: changes } | OpKind::Update { diff: changes } | OpKind::Disable { diff: changes } =
         kind
     {
-        for c in changes.iter_mut().filter(|c| redacted.contains(&c.attribute)) {
+        for c in changes.iter_mut().filter(|c| redacted.contains(&*c.attribute)) {
             *c = std::mem::replace(c, Change::new("", None, None)).redact(&rules.redaction);
         }
     }
@@ -320,7 +320,7 @@ fn diff_kind(
         diff.push(Change::new(f.clone(), row.get(&f).map(str::to_owned), Some(new)));
     }
     // A group back in scope: no mapping sets its `active`, so set it back explicitly.
-    if ot == ObjectType::Group && !row.active() && !diff.iter().any(|c| c.attribute == "active") {
+    if ot == ObjectType::Group && !row.active() && !diff.iter().any(|c| &*c.attribute == "active") {
         diff.push(Change::new(
             "active",
             row.get("active").map(str::to_owned),

@@ -26,15 +26,15 @@ pub fn settle(ops: &mut Vec<Op>) {
         let (id, name, ot) = (op.source_id.clone(), op.source_name.clone(), op.object_type);
         for c in take_pending(op, |c| !creates.contains(pending_id(c))) {
             let to = pending_id(&c).to_owned();
-            moved.push(set_reference(ot, (&id, &name), c.attribute, to));
+            moved.push(set_reference(ot, (&id, &name), c.attribute.to_string(), to));
         }
     }
     for (i, attribute) in cycle_edges(ops) {
         let op = &mut ops[i];
         let (id, name, ot) = (op.source_id.clone(), op.source_name.clone(), op.object_type);
-        for c in take_pending(op, |c| c.attribute == attribute) {
+        for c in take_pending(op, |c| *c.attribute == *attribute) {
             let to = pending_id(&c).to_owned();
-            moved.push(set_reference(ot, (&id, &name), c.attribute, to));
+            moved.push(set_reference(ot, (&id, &name), c.attribute.to_string(), to));
         }
     }
     ops.append(&mut moved);
@@ -80,7 +80,7 @@ fn cycle_edges(ops: &[Op]) -> Vec<(usize, String)> {
         changes
             .iter()
             .filter(|c| c.pending)
-            .filter_map(|c| Some((c.attribute.as_str(), *creates.get(pending_id(c))?)))
+            .filter_map(|c| Some((&*c.attribute, *creates.get(pending_id(c))?)))
             .collect()
     };
     // 0: not seen, 1: on the walk's path, 2: done.

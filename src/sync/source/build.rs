@@ -178,6 +178,7 @@ fn user(id: String, c: Converted, scope: &Scope, assigned: Option<(&AssignedScop
         (Some(_), false) => (false, FILTERED_OUT.to_owned()),
         (None, _) => (false, NOT_ASSIGNED.to_owned()),
     };
+    attrs.shrink_to_fit();
     let name = attrs
         .get("userPrincipalName")
         .and_then(Value::text)
@@ -238,6 +239,7 @@ pub(super) fn groups(
             nested.insert(id.clone(), inner);
         }
         attrs.insert("IsSoftDeleted", Value::Bool(false));
+        attrs.shrink_to_fit();
         let assigned_here = assigned.is_none_or(|a| a.groups.contains_key(&id));
         let filtered = in_scope(scope, &attrs);
         let scope_detail = match (assigned_here, filtered) {

@@ -27,7 +27,7 @@ fn created<'a>(op: &'a Op, attribute: &str) -> Option<&'a str> {
     match &op.kind {
         OpKind::Create { fields } => fields
             .iter()
-            .find(|c| c.attribute == attribute)
+            .find(|c| &*c.attribute == attribute)
             .and_then(|c| c.new.as_deref()),
         _ => None,
     }
@@ -178,7 +178,7 @@ fn a_value_held_by_the_object_itself_is_not_taken_on_update() {
         &rules,
     );
     assert!(
-        !matches!(only(&p), OpKind::Update { diff } if diff.iter().any(|c| c.attribute == "u_alias")),
+        !matches!(only(&p), OpKind::Update { diff } if diff.iter().any(|c| &*c.attribute == "u_alias")),
         "{p:#?}"
     );
 }

@@ -43,7 +43,7 @@ fn disabled_users_are_not_created_but_linked_ones_are_disabled_and_reenabled() {
     )]);
     let p = plan_of(vec![user("u1", "a@x.com", json!({}))], &t, &prior);
     match only(&p) {
-        OpKind::Update { diff } => assert!(diff.iter().any(|c| c.attribute == "locked_out")),
+        OpKind::Update { diff } => assert!(diff.iter().any(|c| &*c.attribute == "locked_out")),
         other => panic!("{other:?}"),
     }
 }
@@ -207,5 +207,5 @@ fn a_user_who_left_scope_loses_the_memberships_we_gave_it_and_a_group_back_in_sc
             .any(|o| o.kind == OpKind::RemoveMember && o.target_id.as_deref() == Some("m1"))
     );
     assert!(p.ops.iter().any(|o| matches!(&o.kind, OpKind::Update { diff }
-        if o.object_type == ObjectType::Group && diff.iter().any(|c| c.attribute == "active" && c.new.as_deref() == Some("true")))));
+        if o.object_type == ObjectType::Group && diff.iter().any(|c| &*c.attribute == "active" && c.new.as_deref() == Some("true")))));
 }

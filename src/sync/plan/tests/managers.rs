@@ -11,7 +11,7 @@ use crate::sync::op::Change;
 
 fn manager_change(kind: &OpKind) -> Option<&Change> {
     match kind {
-        OpKind::Create { fields: c } | OpKind::Update { diff: c } => c.iter().find(|c| c.attribute == "manager"),
+        OpKind::Create { fields: c } | OpKind::Update { diff: c } => c.iter().find(|c| &*c.attribute == "manager"),
         _ => None,
     }
 }

@@ -22,10 +22,10 @@ fn matching_follows_precedence_case_insensitively() {
         OpKind::Update { diff } => {
             assert!(
                 diff.iter()
-                    .any(|c| c.attribute == "user_name" && c.new.as_deref() == Some("ada@x.com"))
+                    .any(|c| &*c.attribute == "user_name" && c.new.as_deref() == Some("ada@x.com"))
             );
             // `active` "1" from the mapping equals "true" read back: no change.
-            assert!(!diff.iter().any(|c| c.attribute == "active"), "{diff:?}");
+            assert!(!diff.iter().any(|c| &*c.attribute == "active"), "{diff:?}");
         }
         other => panic!("{other:?}"),
     }
@@ -58,7 +58,7 @@ fn no_row_creates_and_nothing_to_change_is_a_skip_without_write() {
             assert!(
                 fields
                     .iter()
-                    .any(|c| c.attribute == "department" && c.new.as_deref() == Some("dep1"))
+                    .any(|c| &*c.attribute == "department" && c.new.as_deref() == Some("dep1"))
             );
         }
         other => panic!("{other:?}"),

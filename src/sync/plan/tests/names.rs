@@ -29,7 +29,7 @@ fn a_reference_diff_names_the_rows_it_points_at() {
     let OpKind::Update { diff } = only(&p) else {
         panic!("{:?}", p.ops)
     };
-    let department = diff.iter().find(|c| c.attribute == "department").unwrap();
+    let department = diff.iter().find(|c| &*c.attribute == "department").unwrap();
     assert_eq!(
         (department.old.as_deref(), department.new.as_deref()),
         (Some("dep0"), Some("dep1"))

@@ -35,7 +35,7 @@ fn missing_reference_create_plans_one_row_ahead_of_the_users_that_need_it() {
     let department = |i: usize| match &p.ops[i].kind {
         OpKind::Create { fields } => fields
             .iter()
-            .find(|c| c.attribute == "department")
+            .find(|c| &*c.attribute == "department")
             .and_then(|c| c.new.clone()),
         _ => None,
     };
@@ -96,5 +96,5 @@ fn clear_when_null_sends_empty_on_update_only_when_opted_in() {
         &Prior::default(),
         &rules,
     );
-    assert!(matches!(only(&p), OpKind::Create { fields } if fields.iter().all(|c| c.attribute != "title")));
+    assert!(matches!(only(&p), OpKind::Create { fields } if fields.iter().all(|c| &*c.attribute != "title")));
 }
