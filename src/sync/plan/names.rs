@@ -81,11 +81,12 @@ fn name_change(change: &mut Change, mapping: &ObjectMapping, target: &Target, pe
             Reference::Provisioned { .. } => people.by_sys_id.get(sys_id).map(|n| (*n).to_owned()),
         }
     };
-    change.old_display = name(&change.old);
-    change.new_display = if change.pending {
+    let old = name(&change.old);
+    let new = if change.pending {
         let id = change.new.as_deref().unwrap_or_default();
         people.by_source_id.get(id).map(|n| (*n).to_owned())
     } else {
         name(&change.new)
     };
+    change.set_display(old, new);
 }

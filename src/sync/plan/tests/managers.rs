@@ -42,7 +42,7 @@ fn a_manager_created_in_the_same_cycle_is_set_in_the_reports_create() {
         Some("b"),
         "the manager's source id, its sys_id once created"
     );
-    assert_eq!(c.new_display.as_deref(), Some("boss@x.com"), "shown by name");
+    assert_eq!(c.new_display(), Some("boss@x.com"), "shown by name");
     let json = serde_json::to_value(&emp.kind).unwrap();
     assert_eq!(json["fields"].as_array().unwrap().last().unwrap()["pending"], true);
 }
