@@ -157,45 +157,10 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
             ("Enter", "line"),
             ("Esc", "back"),
         ],
-        Screen::Plan if app.plan.view.open => vec![("↑↓", "scroll"), ("Esc", "list")],
-        Screen::Plan if app.plan.ready() => vec![
-            ("Enter", "details"),
-            ("A", "apply"),
-            ("f", "action"),
-            ("/", "text"),
-            ("d", "new dry run"),
-            ("Esc", "back"),
-        ],
-        Screen::Plan => vec![
-            ("Enter", "details"),
-            ("f", "action"),
-            ("/", "text"),
-            ("d", "new dry run"),
-            ("Esc", "back"),
-        ],
-        Screen::Records if app.records.can_create() => vec![("↑↓", "scroll"), ("c", "create row"), ("Esc", "list")],
-        Screen::Records if app.records.view.open => vec![("↑↓", "scroll"), ("Esc", "list")],
-        Screen::Records => vec![
-            ("Enter", "details"),
-            ("s", "status"),
-            ("/", "text"),
-            ("J/C", "export"),
-            ("Esc", "back"),
-        ],
+        Screen::Plan => plan_keys(app),
+        Screen::Records => records_keys(app),
         Screen::Mappings => mapping_keys(app),
-        Screen::Scope if app.scope.form.is_some() => {
-            vec![("←→", "pick"), ("Tab", "field"), ("Enter", "keep"), ("Esc", "close")]
-        }
-        Screen::Scope => vec![
-            ("a", "assigned/all"),
-            ("n", "clause"),
-            ("f", "filter"),
-            ("e", "edit"),
-            ("D", "delete"),
-            ("S", "save"),
-            ("c", "count"),
-            ("Esc", "back"),
-        ],
+        Screen::Scope => scope_keys(app),
         Screen::Settings => vec![
             ("↑↓", "field"),
             ("←→", "change"),
@@ -215,6 +180,58 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
         }
     }
     keys
+}
+
+/// The plan screen's keys: the list's, or the details'.
+fn plan_keys(app: &App) -> Vec<(&'static str, &'static str)> {
+    if app.plan.view.open {
+        return vec![("↑↓", "scroll"), ("Esc", "list")];
+    }
+    let mut keys = vec![
+        ("Enter", "details"),
+        ("f", "action"),
+        ("/", "text"),
+        ("d", "new dry run"),
+        ("Esc", "back"),
+    ];
+    if app.plan.ready() {
+        keys.insert(1, ("A", "apply"));
+    }
+    keys
+}
+
+/// The provisioning logs' keys: the list's, or a record's details'.
+fn records_keys(app: &App) -> Vec<(&'static str, &'static str)> {
+    if app.records.can_create() {
+        vec![("↑↓", "scroll"), ("c", "create row"), ("Esc", "list")]
+    } else if app.records.view.open {
+        vec![("↑↓", "scroll"), ("Esc", "list")]
+    } else {
+        vec![
+            ("Enter", "details"),
+            ("s", "status"),
+            ("/", "text"),
+            ("J/C", "export"),
+            ("Esc", "back"),
+        ]
+    }
+}
+
+/// The scope screen's keys: the list's, or the filter builder's.
+fn scope_keys(app: &App) -> Vec<(&'static str, &'static str)> {
+    if app.scope.form.is_some() {
+        return vec![("←→", "pick"), ("Tab", "field"), ("Enter", "keep"), ("Esc", "close")];
+    }
+    vec![
+        ("a", "assigned/all"),
+        ("n", "clause"),
+        ("f", "filter"),
+        ("e", "edit"),
+        ("D", "delete"),
+        ("S", "save"),
+        ("c", "count"),
+        ("Esc", "back"),
+    ]
 }
 
 fn wizard_keys(app: &App) -> Vec<(&'static str, &'static str)> {

@@ -1,7 +1,7 @@
 //! Snapshots of every screen at 80×24 and 120×40 (ratatui `TestBackend`), built from fixed
-//! state: the wizard's steps, the dashboard idle and mid-cycle, the plan with a diff open, the
-//! provisioning logs and a record's troubleshooting, the full-screen log, the overlays, and the
-//! too-small screen. Times are filtered out.
+//! state: the wizard's steps (`snapshot_wizard_tests.rs`), the dashboard idle and mid-cycle,
+//! the plan with a diff open, the provisioning logs and a record's troubleshooting, the
+//! full-screen log, the overlays, and the too-small screen. Times are filtered out.
 
 use std::path::PathBuf;
 
@@ -10,10 +10,9 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use super::app::{App, Overlay, Screen};
-use super::event::{Event, Side};
-use super::screens::wizard::{Prefill, Step, StoreStatus, Wizard};
+use super::event::Event;
+use super::screens::wizard::{StoreStatus, Wizard};
 use super::theme::Theme;
-use crate::model::check::Outcome;
 use crate::sync::{
     Action, CycleKind, CycleStats, EngineState, FailureCode, ObjectResult, ObjectType, SyncEvent, Totals,
 };
@@ -26,6 +25,8 @@ mod edit;
 mod fixtures;
 #[path = "snapshot_sso_tests.rs"]
 mod sso;
+#[path = "snapshot_wizard_tests.rs"]
+mod wizard;
 
 use fixtures::{plan, prefill, record, step};
 
@@ -66,132 +67,6 @@ fn snap(name: &str, app: &App) {
         settings.set_prepend_module_to_snapshot(false);
         settings.bind(|| insta::assert_snapshot!(format!("{name}_{w}x{h}"), term.backend()));
     }
-}
-
-#[test]
-fn wizard_steps() {
-    let mut app = app_with_wizard(true);
-    snap("wizard_1_instance_demo", &app);
-    key(&mut app, KeyCode::Enter);
-    snap("wizard_2_credentials", &app);
-    key(&mut app, KeyCode::PageDown);
-    snap("wizard_3_entra", &app);
-    key(&mut app, KeyCode::PageDown);
-    app.handle(Event::TestDone {
-        side: Side::ServiceNow,
-        steps: vec![
-            step("dns", "The instance's host name resolves", Outcome::Pass, 1, "", None),
-            step(
-                "instance",
-                "The host answers as a ServiceNow instance",
-                Outcome::Pass,
-                25,
-                "",
-                None,
-            ),
-            step(
-                "credentials",
-                "The instance accepts the credentials",
-                Outcome::Pass,
-                6,
-                "",
-                None,
-            ),
-            step(
-                "admin_role",
-                "The account has the admin role",
-                Outcome::Fail,
-                3,
-                "user 'admin' lacks the admin role: grant it in User Administration > Users",
-                Some("NotAdmin"),
-            ),
-        ],
-    });
-    app.handle(Event::TestDone {
-        side: Side::Entra,
-        steps: vec![
-            step(
-                "authority",
-                "The Entra authority answers for the tenant",
-                Outcome::Pass,
-                22,
-                "",
-                None,
-            ),
-            step(
-                "token",
-                "A token is issued to the app (client credentials)",
-                Outcome::Fail,
-                31,
-                "AADSTS7000215: invalid client secret: create a new secret and enter its value",
-                Some("AADSTS7000215"),
-            ),
-            step(
-                "service_principal",
-                "The enterprise app's service principal is found",
-                Outcome::Skipped,
-                0,
-                "",
-                None,
-            ),
-        ],
-    });
-    snap("wizard_4_test", &app);
-    key(&mut app, KeyCode::PageDown);
-    snap("wizard_5_notification", &app);
-    key(&mut app, KeyCode::PageDown);
-    snap("wizard_6_review", &app);
-}
-
-#[test]
-fn wizard_without_a_keyring() {
-    let mut app = App::new("default", Theme::monochrome(), false);
-    let wizard = Wizard::new(
-        "default",
-        PathBuf::from("/home/admin/.config/nowsync/config.toml"),
-        String::new(),
-        Prefill::default(),
-        false,
-    );
-    let _ = app.open_wizard(wizard);
-    app.handle(Event::StoreProbed(StoreStatus::Unavailable(
-        "the Secret Service is not reachable: no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set), the usual case over SSH".into(),
-    )));
-    key(&mut app, KeyCode::PageDown);
-    snap("wizard_2_no_keyring", &app);
-    // Over SSH without a session bus a new profile's store is the kernel keyring, said why.
-    let mut ssh = App::new("default", Theme::monochrome(), false);
-    let wizard = Wizard::new(
-        "default",
-        PathBuf::from("/home/admin/.config/nowsync/config.toml"),
-        String::new(),
-        Prefill {
-            no_session_bus: true,
-            ..Prefill::default()
-        },
-        false,
-    );
-    let effects = ssh.open_wizard(wizard);
-    assert!(
-        matches!(
-            effects.as_slice(),
-            [super::effect::Effect::ProbeStore(crate::secrets::StoreChoice::Store(
-                crate::secrets::StoreKind::Keyutils
-            ))]
-        ),
-        "{effects:?}"
-    );
-    ssh.handle(Event::StoreProbed(StoreStatus::Ready(
-        crate::secrets::StoreKind::Keyutils,
-    )));
-    key(&mut ssh, KeyCode::PageDown);
-    snap("wizard_2_ssh_keyutils", &ssh);
-    app.handle(Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)));
-    key(&mut app, KeyCode::PageUp);
-    for c in "dev 35214".chars() {
-        key(&mut app, KeyCode::Char(c));
-    }
-    snap("wizard_1_invalid_instance_quit_confirm", &app);
 }
 
 fn dashboard_app() -> App {
@@ -498,10 +373,4 @@ fn too_small() {
     key(&mut app, KeyCode::Char('x'));
     assert!(term.draw(|f| super::view::render(&app, f)).is_ok());
     settings.bind(|| insta::assert_snapshot!("too_small_unsaved_60x15", term.backend()));
-}
-
-#[test]
-fn steps_are_all_snapshotted() {
-    // Keeps the list above honest when a step is added.
-    assert_eq!(Step::ALL.len(), 6);
 }

@@ -48,22 +48,14 @@ fn short(name: &str) -> &str {
 impl Widget for CyclesChart<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
-        let mut title = vec![Span::styled(" Cycles ", t.title())];
-        let narrow = area.width < 60;
-        for (name, _, symbol, style) in series(t) {
-            let word = if narrow { short(name) } else { name };
-            title.push(Span::styled(format!("{symbol}{word} "), style));
-        }
         let points = self.history.map_or(&[][..], |h| h.points.as_slice());
         // Reconciliations (both sides read whole, drift corrected) stand as vertical rules.
         let reconciled: Vec<usize> = (0..points.len())
             .filter(|&i| points[i].kind == CycleKind::Reconciliation)
             .collect();
-        if !reconciled.is_empty() {
-            let word = if narrow { "rec" } else { "reconciliation" };
-            title.push(Span::styled(format!("┊{word} "), t.dim()));
-        }
-        let block = Block::default().borders(Borders::TOP).title(Line::from(title));
+        let block = Block::default()
+            .borders(Borders::TOP)
+            .title(title(t, area.width < 60, !reconciled.is_empty()));
         let inner = block.inner(area);
         block.render(area, buf);
         if points.is_empty() {
@@ -71,42 +63,7 @@ impl Widget for CyclesChart<'_> {
             return;
         }
         let [chart_area, durations] = Layout::vertical([Constraint::Min(2), Constraint::Length(1)]).areas(inner);
-        let value = |p: &super::history::Point, name: &str| match name {
-            "created" => p.created,
-            "updated" => p.updated,
-            "disabled" => p.disabled + p.deleted,
-            _ => p.failed,
-        };
-        // A log scale: an initial cycle of thousands and quiet ones of a few both show. Zeros
-        // are not drawn (a row of markers at the bottom would hide the others).
-        // Each series a little apart within its cycle, so that two counts of one cycle in
-        // the same decade do not draw over each other.
-        let data: Vec<Vec<(f64, f64)>> = series(t)
-            .iter()
-            .enumerate()
-            .map(|(k, (name, ..))| {
-                let offset = (k as f64 - 1.5) * 0.2;
-                points
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, p)| value(p, name) > 0)
-                    .map(|(i, p)| (i as f64 + offset, (1.0 + value(p, name) as f64).log10()))
-                    .collect()
-            })
-            .collect();
-        let max = points
-            .iter()
-            .flat_map(|p| series(t).map(|(name, ..)| value(p, name)))
-            .max()
-            .unwrap_or(0);
-        let decades = ((1.0 + max as f64).log10().ceil() as usize).max(1);
-        let labels: Vec<String> = (0..=decades)
-            .map(|d| match d {
-                0 => "0".to_owned(),
-                d if d >= 3 => format!("{}k", 10u64.pow(d as u32 - 3)),
-                d => 10u64.pow(d as u32).to_string(),
-            })
-            .collect();
+        let (data, decades) = scaled(t, points);
         let rules: Vec<[(f64, f64); 2]> = reconciled
             .iter()
             .map(|&i| [(i as f64, 0.0), (i as f64, decades as f64)])
@@ -121,11 +78,11 @@ impl Widget for CyclesChart<'_> {
                     .style(t.dim())
                     .data(r)
             })
-            .chain(series(t).iter().zip(&data).map(|((_, marker, ..), d)| {
+            .chain(series(t).iter().zip(&data).map(|((_, marker, _, style), d)| {
                 Dataset::default()
                     .marker(*marker)
                     .graph_type(GraphType::Scatter)
-                    .style(series(t).iter().find(|s| s.1 == *marker).map_or(Style::new(), |s| s.3))
+                    .style(*style)
                     .data(d)
             }))
             .collect();
@@ -141,19 +98,88 @@ impl Widget for CyclesChart<'_> {
             .y_axis(
                 Axis::default()
                     .bounds([0.0, decades as f64])
-                    .labels(labels)
+                    .labels(decade_labels(decades))
                     .style(t.dim()),
             )
             .legend_position(None)
             .render(chart_area, buf);
-        let longest = points.iter().map(|p| p.duration_ms).max().unwrap_or(0);
-        let label = format!("duration, longest {:.1} s ", longest as f64 / 1000.0);
-        let [label_area, spark] =
-            Layout::horizontal([Constraint::Length(label.chars().count() as u16), Constraint::Min(1)]).areas(durations);
-        Paragraph::new(Span::styled(label, t.dim())).render(label_area, buf);
-        let durations: Vec<u64> = points.iter().map(|p| p.duration_ms).collect();
-        Sparkline::default().data(&durations).style(t.key()).render(spark, buf);
+        render_durations(points, t, durations, buf);
     }
+}
+
+/// The chart's title: each series' marker and word (short ones when `narrow`), and the
+/// reconciliations' rule when there are any.
+fn title(t: Theme, narrow: bool, reconciled: bool) -> Line<'static> {
+    let mut title = vec![Span::styled(" Cycles ", t.title())];
+    for (name, _, symbol, style) in series(t) {
+        let word = if narrow { short(name) } else { name };
+        title.push(Span::styled(format!("{symbol}{word} "), style));
+    }
+    if reconciled {
+        let word = if narrow { "rec" } else { "reconciliation" };
+        title.push(Span::styled(format!("┊{word} "), t.dim()));
+    }
+    Line::from(title)
+}
+
+/// One series' count in a cycle.
+fn value(p: &super::history::Point, name: &str) -> u64 {
+    match name {
+        "created" => p.created,
+        "updated" => p.updated,
+        "disabled" => p.disabled + p.deleted,
+        _ => p.failed,
+    }
+}
+
+/// The series' points on a log scale, and how many decades the scale has.
+///
+/// A log scale: an initial cycle of thousands and quiet ones of a few both show. Zeros are
+/// not drawn (a row of markers at the bottom would hide the others). Each series a little
+/// apart within its cycle, so that two counts of one cycle in the same decade do not draw
+/// over each other.
+fn scaled(t: Theme, points: &[super::history::Point]) -> (Vec<Vec<(f64, f64)>>, usize) {
+    let data = series(t)
+        .iter()
+        .enumerate()
+        .map(|(k, (name, ..))| {
+            let offset = (k as f64 - 1.5) * 0.2;
+            points
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| value(p, name) > 0)
+                .map(|(i, p)| (i as f64 + offset, (1.0 + value(p, name) as f64).log10()))
+                .collect()
+        })
+        .collect();
+    let max = points
+        .iter()
+        .flat_map(|p| series(t).map(|(name, ..)| value(p, name)))
+        .max()
+        .unwrap_or(0);
+    (data, ((1.0 + max as f64).log10().ceil() as usize).max(1))
+}
+
+/// The log scale's labels: 0, 10, 100, 1k, 10k, …
+fn decade_labels(decades: usize) -> Vec<String> {
+    (0..=decades)
+        .map(|d| match d {
+            0 => "0".to_owned(),
+            d if d >= 3 => format!("{}k", 10u64.pow(d as u32 - 3)),
+            d => 10u64.pow(d as u32).to_string(),
+        })
+        .collect()
+}
+
+/// The cycles' durations as a sparkline, after the longest one's label.
+fn render_durations(points: &[super::history::Point], t: Theme, area: Rect, buf: &mut Buffer) {
+    let longest = points.iter().map(|p| p.duration_ms).max().unwrap_or(0);
+    let label = format!("duration, longest {:.1} s ", longest as f64 / 1000.0);
+    let [label_area, spark] =
+        Layout::horizontal([Constraint::Length(label.chars().count() as u16), Constraint::Min(1)]).areas(area);
+    Paragraph::new(Span::styled(label, t.dim())).render(label_area, buf);
+    let durations: Vec<u64> = points.iter().map(|p| p.duration_ms).collect();
+    Sparkline::default().data(&durations).style(t.key()).render(spark, buf);
 }
 
 /// The last real cycle's failures by error code.

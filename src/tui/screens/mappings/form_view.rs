@@ -8,7 +8,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
-use super::{Draft, FORM_FIELDS, Kind};
+use super::{Draft, FORM_FIELDS, Form, Kind};
 use crate::model::text::{sanitize_for_terminal, sanitize_multiline};
 use crate::tui::theme::{FOCUS, Theme, UNFOCUSED};
 
@@ -84,6 +84,35 @@ fn problem_lines(t: Theme, problems: &[String], lines: &mut Vec<Line<'static>>) 
     }
 }
 
+/// The form's fields as shown, in field order.
+fn form_values(f: &Form) -> [String; 6] {
+    let source_hint = match f.kind {
+        Kind::Direct => "  (source attribute)",
+        Kind::Constant => "  (the value)",
+        Kind::Expression => "  (expression)",
+        Kind::None => "  (not used)",
+    };
+    [
+        format!("◀ {} ▶", f.kind.word()),
+        format!("{}{source_hint}", sanitize_for_terminal(f.source.value())),
+        sanitize_for_terminal(f.target.value()),
+        sanitize_for_terminal(f.default.value()),
+        format!(
+            "◀ {} ▶",
+            if f.on_create {
+                "Only during object creation"
+            } else {
+                "Always"
+            }
+        ),
+        if f.matching.value().is_empty() {
+            "(not matching)".to_owned()
+        } else {
+            sanitize_for_terminal(f.matching.value())
+        },
+    ]
+}
+
 impl Widget for EditPanel<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
@@ -102,32 +131,7 @@ impl Widget for EditPanel<'_> {
             let inner = block.inner(area);
             block.render(area, buf);
             area = inner;
-            let source_hint = match f.kind {
-                Kind::Direct => "  (source attribute)",
-                Kind::Constant => "  (the value)",
-                Kind::Expression => "  (expression)",
-                Kind::None => "  (not used)",
-            };
-            let values = [
-                format!("◀ {} ▶", f.kind.word()),
-                format!("{}{source_hint}", sanitize_for_terminal(f.source.value())),
-                sanitize_for_terminal(f.target.value()),
-                sanitize_for_terminal(f.default.value()),
-                format!(
-                    "◀ {} ▶",
-                    if f.on_create {
-                        "Only during object creation"
-                    } else {
-                        "Always"
-                    }
-                ),
-                if f.matching.value().is_empty() {
-                    "(not matching)".to_owned()
-                } else {
-                    sanitize_for_terminal(f.matching.value())
-                },
-            ];
-            for (i, (label, value)) in FORM_FIELDS.iter().zip(values).enumerate() {
+            for (i, (label, value)) in FORM_FIELDS.iter().zip(form_values(f)).enumerate() {
                 let focused = i == f.focus;
                 lines.push(Line::from(vec![
                     Span::styled(if focused { FOCUS } else { UNFOCUSED }, t.focus()),

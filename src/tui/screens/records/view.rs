@@ -43,79 +43,87 @@ impl Widget for RecordsView<'_> {
             return;
         }
         let [head, list] = Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(area);
-        let failures = d.records.iter().filter(|r| r.status == "failure").count();
-        let filter = FILTERS.get(v.filter).copied().unwrap_or("all");
-        let text = if v.input.is_some() || !v.text.is_empty() {
-            format!(" · text \"{}\"", sanitize_for_terminal(&v.text))
-        } else {
-            String::new()
-        };
-        let mut head_lines = vec![Line::from(Span::styled(
-            format!(
-                "{} · {} · newest first",
-                crate::tui::text::count(d.records.len() as u64, "record", "records"),
-                crate::tui::text::count(failures as u64, "failure", "failures")
-            ),
-            t.title(),
-        ))];
-        head_lines.push(match &d.error {
-            Some(e) => Line::from(Span::styled(sanitize_for_terminal(e), t.error())),
-            None => Line::from(Span::styled(
-                format!("status: {filter}{text} · s next status · / text · Enter details"),
-                t.dim(),
-            )),
-        });
         // The name takes what the fixed columns and the result leave.
         let name_width = usize::from(list.width).saturating_sub(2 + 9 + 6 + 14 + 24).max(16);
-        head_lines.push(Line::from(Span::styled(
-            format!(
-                "  {:<9}{:<6}{:<14}{:<w$} {}",
-                "TIME",
-                "CYCLE",
-                "ACTION",
-                "NAME",
-                "RESULT",
-                w = name_width
-            ),
-            t.dim(),
-        )));
-        Paragraph::new(head_lines).render(head, buf);
-        let mut lines = Vec::new();
-        for i in window(v.selected, records.len(), list.height as usize) {
-            let r = records[i];
-            let selected = i == v.selected;
-            // A failure's result is its error code.
-            let (result, style) = match (r.status.as_str(), &r.error_code) {
-                ("failure", Some(code)) => (format!("✗ {code}"), t.error()),
-                ("failure", None) => ("✗ failure".to_owned(), t.error()),
-                ("success", _) => ("success".to_owned(), t.ok()),
-                (other, _) => (other.to_owned(), t.dim()),
-            };
-            lines.push(Line::from(vec![
-                Span::raw(if selected { FOCUS } else { UNFOCUSED }),
-                Span::styled(format!("{:<9}", time_of(&r.time)), t.dim()),
-                Span::styled(format!("{:<6}", r.cycle_id), t.dim()),
-                Span::raw(format!("{:<14}", sanitize_for_terminal(&r.action))),
-                Span::styled(
-                    format!(
-                        "{:<w$} ",
-                        clip(&sanitize_for_terminal(&r.source_name), name_width),
-                        w = name_width
-                    ),
-                    if selected {
-                        t.focus().patch(t.selected())
-                    } else {
-                        ratatui::style::Style::new()
-                    },
-                ),
-                Span::styled(sanitize_for_terminal(&result), style),
-            ]));
-        }
+        Paragraph::new(head_lines(d, t, name_width)).render(head, buf);
+        let mut lines: Vec<Line> = window(v.selected, records.len(), list.height as usize)
+            .map(|i| row(records[i], i == v.selected, t, name_width))
+            .collect();
         if records.is_empty() {
             lines.push(Line::from(Span::styled("no record matches: r runs a cycle", t.dim())));
         }
         Paragraph::new(lines).render(list, buf);
     }
+}
+
+/// The list's head: the counts, the filters (or the error reading the store) and the column
+/// headers.
+fn head_lines(d: &State, t: Theme, name_width: usize) -> Vec<Line<'static>> {
+    let v = &d.view;
+    let failures = d.records.iter().filter(|r| r.status == "failure").count();
+    let filter = FILTERS.get(v.filter).copied().unwrap_or("all");
+    let text = if v.input.is_some() || !v.text.is_empty() {
+        format!(" · text \"{}\"", sanitize_for_terminal(&v.text))
+    } else {
+        String::new()
+    };
+    let mut head_lines = vec![Line::from(Span::styled(
+        format!(
+            "{} · {} · newest first",
+            crate::tui::text::count(d.records.len() as u64, "record", "records"),
+            crate::tui::text::count(failures as u64, "failure", "failures")
+        ),
+        t.title(),
+    ))];
+    head_lines.push(match &d.error {
+        Some(e) => Line::from(Span::styled(sanitize_for_terminal(e), t.error())),
+        None => Line::from(Span::styled(
+            format!("status: {filter}{text} · s next status · / text · Enter details"),
+            t.dim(),
+        )),
+    });
+    head_lines.push(Line::from(Span::styled(
+        format!(
+            "  {:<9}{:<6}{:<14}{:<w$} {}",
+            "TIME",
+            "CYCLE",
+            "ACTION",
+            "NAME",
+            "RESULT",
+            w = name_width
+        ),
+        t.dim(),
+    )));
+    head_lines
+}
+
+/// One record's row; a failure's result is its error code.
+fn row(r: &LogRecord, selected: bool, t: Theme, name_width: usize) -> Line<'static> {
+    let (result, style) = match (r.status.as_str(), &r.error_code) {
+        ("failure", Some(code)) => (format!("✗ {code}"), t.error()),
+        ("failure", None) => ("✗ failure".to_owned(), t.error()),
+        ("success", _) => ("success".to_owned(), t.ok()),
+        (other, _) => (other.to_owned(), t.dim()),
+    };
+    Line::from(vec![
+        Span::raw(if selected { FOCUS } else { UNFOCUSED }),
+        Span::styled(format!("{:<9}", time_of(&r.time)), t.dim()),
+        Span::styled(format!("{:<6}", r.cycle_id), t.dim()),
+        Span::raw(format!("{:<14}", sanitize_for_terminal(&r.action))),
+        Span::styled(
+            format!(
+                "{:<w$} ",
+                clip(&sanitize_for_terminal(&r.source_name), name_width),
+                w = name_width
+            ),
+            if selected {
+                t.focus().patch(t.selected())
+            } else {
+                ratatui::style::Style::new()
+            },
+        ),
+        Span::styled(sanitize_for_terminal(&result), style),
+    ])
 }
 
 /// `HH:MM:SS` of an RFC 3339 time (the day is in the details).

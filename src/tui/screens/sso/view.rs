@@ -100,7 +100,8 @@ fn lines(state: &State, width: usize, t: Theme) -> Vec<Line<'static>> {
     out
 }
 
-fn report(r: &SsoReport, out: &mut Vec<Line<'static>>, width: usize, t: Theme) {
+/// The identity providers the instance has, each with the field it matches on.
+fn providers(r: &SsoReport, out: &mut Vec<Line<'static>>, width: usize, t: Theme) {
     let plain = Style::default();
     match &r.providers {
         Providers::Unreadable { reason } => row(
@@ -132,6 +133,13 @@ fn report(r: &SsoReport, out: &mut Vec<Line<'static>>, width: usize, t: Theme) {
             }
         }
     }
+}
+
+/// The report's rows: providers, the field SSO matches on, the mapping, who would sign in,
+/// the fix, and a sample of those who would not.
+fn report(r: &SsoReport, out: &mut Vec<Line<'static>>, width: usize, t: Theme) {
+    let plain = Style::default();
+    providers(r, out, width, t);
     let Some(field) = &r.field else {
         let what = "unknown: press f and type the sys_user field that the identity provider's User Field names (ServiceNow: Multi-Provider SSO > Identity Providers)";
         row(out, "SSO matches on", what, t.warn(), width, t);
@@ -167,6 +175,12 @@ fn report(r: &SsoReport, out: &mut Vec<Line<'static>>, width: usize, t: Theme) {
         Some(fix) => row(out, "Fix", &clean(fix), t.warn(), width, t),
         None => row(out, "Ready", "provisioned users can sign in with SSO", t.ok(), width, t),
     }
+    locked_out(r, field, out, width, t);
+}
+
+/// A sample of the provisioned users who would not sign in, and how many more.
+fn locked_out(r: &SsoReport, field: &str, out: &mut Vec<Line<'static>>, width: usize, t: Theme) {
+    let plain = Style::default();
     for (i, u) in r.locked_out.iter().enumerate() {
         let label = if i == 0 { "Would not sign in" } else { "" };
         let value = format!(
