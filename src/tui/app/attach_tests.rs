@@ -286,6 +286,12 @@ fn the_next_run_is_the_one_the_engine_published() {
     assert_eq!(app.dashboard.next_run(true, 30), "13:10:00 UTC (every 30 min)");
     app.handle(Event::Sync(SyncEvent::NextRun { at: None }));
     assert!(app.dashboard.next_run(true, 30).starts_with("none"));
+    // The engine went away: nothing is scheduled, whatever it said last.
+    app.handle(Event::Sync(SyncEvent::NextRun {
+        at: Some("2026-12-07T13:10:00Z".into()),
+    }));
+    app.handle(Event::Detached("closed".into()));
+    assert_eq!(app.dashboard.next_run(true, 30), "none: the engine is stopped");
 }
 
 #[test]
@@ -323,7 +329,9 @@ fn an_apply_question_closes_when_its_plan_is_applied_by_another_console() {
     }));
     assert!(matches!(app.shared.overlay, Overlay::None), "the question closed");
     assert!(
-        app.shared.status.contains("Plan 7 is no longer offered"),
+        app.shared
+            .status
+            .contains("Plan 7 is no longer offered (it was applied in cycle 4)"),
         "{}",
         app.shared.status
     );

@@ -238,7 +238,6 @@ impl App {
             event => {
                 if let SyncEvent::CycleStarted { dry_run: false, .. } = &event {
                     self.plan.cycle_started();
-                    self.confirm_outlived();
                 }
                 self.dashboard.on_sync(event)
             }
@@ -246,13 +245,17 @@ impl App {
     }
 
     /// An "apply plan N?" question open while plan N stopped being ready (applied by another
-    /// console, refused, out of date, replaced by a newer plan) closes, saying why.
+    /// console, refused, out of date, replaced by a newer plan) closes, saying why. Asked when
+    /// a plan arrives: the engine sends every cycle's plan right after its start.
     fn confirm_outlived(&mut self) {
         let Overlay::ConfirmApply { plan_id, .. } = self.shared.overlay else {
             return;
         };
         let why = match (&self.plan.plan, &self.plan.status) {
-            (Some(p), _) if p.id != plan_id => format!("plan {} was made since", p.id),
+            (Some(p), plan::Status::Applied { cycle_id }) if p.id != plan_id => {
+                format!("cycle {cycle_id} ran since it was made")
+            }
+            (Some(p), _) if p.id != plan_id => format!("a newer dry run made plan {}", p.id),
             (Some(_), plan::Status::Ready) | (None, _) => return,
             (Some(_), plan::Status::Applying) => "it is being applied".to_owned(),
             (Some(_), plan::Status::Applied { cycle_id }) => format!("it was applied in cycle {cycle_id}"),

@@ -103,6 +103,7 @@ impl State {
     /// engine's own word, never a guess of the console's.
     pub fn next_run(&self, enabled: bool, interval: u32) -> String {
         match (self.state, enabled, self.next_at) {
+            (Some(EngineState::Stopped), _, _) => "none: the engine is stopped".to_owned(),
             (_, false, _) => "none: provisioning is off (Settings)".to_owned(),
             (Some(EngineState::Paused), _, _) => "none while paused (p resumes)".to_owned(),
             (_, true, Some(Some(at))) => format!("{} UTC (every {interval} min)", at.format("%H:%M:%S")),
