@@ -19,11 +19,13 @@ pub mod client;
 pub mod proto;
 pub mod replay;
 pub mod server;
+mod session;
 
 use std::path::{Path, PathBuf};
 
 pub use client::{Attached, Client, ClientError};
-pub use server::{Door, DoorError, Reload};
+pub use server::{Door, DoorError, PeerRefused, Reload};
+pub use session::ReloadError;
 
 /// The socket of `profile`'s engine in `data_dir`.
 pub fn socket_path(data_dir: &Path, profile: &str) -> PathBuf {

@@ -58,6 +58,24 @@ pub struct Running {
     pub rates: Vec<u64>,
 }
 
+impl Running {
+    /// A cycle begun: reading (no totals yet) or with its plan's totals.
+    fn new(cycle_id: i64, kind: CycleKind, dry_run: bool, totals: Option<Totals>) -> Running {
+        Running {
+            cycle_id,
+            kind,
+            dry_run,
+            reading: totals.is_none(),
+            total: totals.map_or(0, |t| t.operations),
+            totals: totals.unwrap_or_default(),
+            done: 0,
+            tally: Tally::default(),
+            elapsed_ms: 0,
+            rates: Vec::new(),
+        }
+    }
+}
+
 /// Where the last plan stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
@@ -115,25 +133,13 @@ impl Tracker {
     }
 
     fn see_at(&mut self, event: &SyncEvent, at: Instant, wall: chrono::DateTime<chrono::Utc>) {
-        let r = &mut self.replay;
         match event {
             SyncEvent::CycleReading {
                 cycle_id,
                 kind,
                 dry_run,
             } => {
-                r.running = Some(Running {
-                    cycle_id: *cycle_id,
-                    kind: *kind,
-                    dry_run: *dry_run,
-                    reading: true,
-                    totals: Totals::default(),
-                    done: 0,
-                    total: 0,
-                    tally: Tally::default(),
-                    elapsed_ms: 0,
-                    rates: Vec::new(),
-                });
+                self.replay.running = Some(Running::new(*cycle_id, *kind, *dry_run, None));
                 self.started = None;
             }
             SyncEvent::CycleStarted {
@@ -142,22 +148,11 @@ impl Tracker {
                 dry_run,
                 totals,
             } => {
-                r.running = Some(Running {
-                    cycle_id: *cycle_id,
-                    kind: *kind,
-                    dry_run: *dry_run,
-                    reading: false,
-                    totals: *totals,
-                    done: 0,
-                    total: totals.operations,
-                    tally: Tally::default(),
-                    elapsed_ms: 0,
-                    rates: Vec::new(),
-                });
+                self.replay.running = Some(Running::new(*cycle_id, *kind, *dry_run, Some(*totals)));
                 self.started = Some(at);
                 self.done_by_second.clear();
                 // A real cycle makes a plan shown before it out of date (the engine refuses it).
-                if let (false, Some(p)) = (*dry_run, &mut r.plan)
+                if let (false, Some(p)) = (*dry_run, &mut self.replay.plan)
                     && p.state == PlanState::Ready
                 {
                     p.state = PlanState::Superseded {
@@ -165,61 +160,67 @@ impl Tracker {
                     };
                 }
             }
-            SyncEvent::PlanReady { cycle_id, plan } => {
-                let dry_run = r.running.as_ref().is_none_or(|c| c.dry_run);
-                let state = if dry_run {
-                    PlanState::Ready
-                } else {
-                    PlanState::Applied { cycle_id: *cycle_id }
-                };
-                match &mut r.plan {
-                    // A shown plan being applied: the same plan, made when it was shown.
-                    Some(p) if p.plan.id == plan.id => p.state = state,
-                    slot => {
-                        *slot = Some(LastPlan {
-                            plan: Arc::clone(plan),
-                            cycle_id: *cycle_id,
-                            state,
-                            made: wall.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                        });
-                    }
-                }
-            }
+            SyncEvent::PlanReady { cycle_id, plan } => self.plan_ready(*cycle_id, plan, wall),
             SyncEvent::PlanRefused { plan_id, reason } => {
-                if let Some(p) = r.plan.as_mut().filter(|p| p.plan.id == *plan_id)
+                if let Some(p) = self.replay.plan.as_mut().filter(|p| p.plan.id == *plan_id)
                     && !matches!(p.state, PlanState::Applied { .. })
                 {
                     p.state = PlanState::Refused { reason: reason.clone() };
                 }
             }
-            SyncEvent::Progress { done, total, .. } => {
-                if let Some(c) = &mut r.running {
-                    c.done = *done;
-                    c.total = *total;
-                }
-                if let Some(started) = self.started {
-                    let second = usize::try_from(at.saturating_duration_since(started).as_secs()).unwrap_or(usize::MAX);
-                    let last = self.done_by_second.last().copied().unwrap_or(0);
-                    if second < RATES * 2 {
-                        self.done_by_second.resize(second + 1, last);
-                        if let Some(slot) = self.done_by_second.last_mut() {
-                            *slot = *done;
-                        }
-                    }
-                }
-            }
+            SyncEvent::Progress { done, total, .. } => self.progress(*done, *total, at),
             SyncEvent::ObjectDone { result, .. } => {
-                if let Some(c) = &mut r.running {
+                if let Some(c) = &mut self.replay.running {
                     c.tally.count(result);
                 }
             }
             SyncEvent::CycleFinished { .. } | SyncEvent::Error { cycle_id: Some(_), .. } => {
-                r.running = None;
+                self.replay.running = None;
                 self.started = None;
                 self.done_by_second.clear();
             }
-            SyncEvent::NextRun { at } => r.next_run = Some(NextRun { at: at.clone() }),
+            SyncEvent::NextRun { at } => self.replay.next_run = Some(NextRun { at: at.clone() }),
             _ => {}
+        }
+    }
+
+    /// A plan: a dry run's is ready; a real cycle's, or a shown plan being applied (the same
+    /// plan, made when it was shown), is applied.
+    fn plan_ready(&mut self, cycle_id: i64, plan: &Arc<Plan>, wall: chrono::DateTime<chrono::Utc>) {
+        let dry_run = self.replay.running.as_ref().is_none_or(|c| c.dry_run);
+        let state = if dry_run {
+            PlanState::Ready
+        } else {
+            PlanState::Applied { cycle_id }
+        };
+        match &mut self.replay.plan {
+            Some(p) if p.plan.id == plan.id => p.state = state,
+            slot => {
+                *slot = Some(LastPlan {
+                    plan: Arc::clone(plan),
+                    cycle_id,
+                    state,
+                    made: wall.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                });
+            }
+        }
+    }
+
+    /// Objects done so far: the counts, and the throughput of the second it falls in.
+    fn progress(&mut self, done: u64, total: u64, at: Instant) {
+        if let Some(c) = &mut self.replay.running {
+            c.done = done;
+            c.total = total;
+        }
+        if let Some(started) = self.started {
+            let second = usize::try_from(at.saturating_duration_since(started).as_secs()).unwrap_or(usize::MAX);
+            let last = self.done_by_second.last().copied().unwrap_or(0);
+            if second < RATES * 2 {
+                self.done_by_second.resize(second + 1, last);
+                if let Some(slot) = self.done_by_second.last_mut() {
+                    *slot = done;
+                }
+            }
         }
     }
 

@@ -189,10 +189,7 @@ fn serve(
 ) -> Option<Door> {
     let reload: crate::door::Reload = {
         let (config_path, profile) = (config_path.to_owned(), profile.to_owned());
-        Arc::new(move || {
-            let config = Config::load(&config_path).map_err(|e| e.to_string())?;
-            config.resolve(&profile).map_err(|e| e.to_string())
-        })
+        Arc::new(move || Config::load(&config_path)?.resolve(&profile))
     };
     match Door::serve(
         handle.port(),

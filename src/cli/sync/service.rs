@@ -163,10 +163,7 @@ pub fn metrics_addr(text: &str, allow_remote: bool) -> Result<std::net::SocketAd
 fn reloader(config_file: &std::path::Path, name: &str) -> crate::door::Reload {
     let config_file = config_file.to_owned();
     let name = name.to_owned();
-    std::sync::Arc::new(move || {
-        let config = crate::config::Config::load(&config_file).map_err(|e| e.to_string())?;
-        config.resolve(&name).map_err(|e| e.to_string())
-    })
+    std::sync::Arc::new(move || crate::config::Config::load(&config_file)?.resolve(&name))
 }
 
 #[cfg(unix)]

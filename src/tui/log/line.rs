@@ -6,6 +6,27 @@
 use super::{Level, LogLine};
 use crate::sync::{Answer, CycleStats, ObjectResult, SyncEvent};
 
+/// A cycle by its number; a dry run is not a cycle: it is named by its plan (the plan's own
+/// line), not a number.
+fn cycle_name(cycle_id: i64, dry_run: bool) -> String {
+    if dry_run {
+        "dry run".to_owned()
+    } else {
+        format!("cycle {cycle_id}")
+    }
+}
+
+/// The quarantine's line: started (why, when next) or ended.
+fn quarantine(reason: Option<&str>, next_attempt: Option<&str>) -> String {
+    match reason {
+        Some(r) => {
+            let next = next_attempt.map(|n| format!(", next attempt {n}")).unwrap_or_default();
+            format!("quarantined: {r}{next} (nowsync allow-deletes or restart --scope quarantine)")
+        }
+        None => "quarantine ended".to_owned(),
+    }
+}
+
 /// The log pane's line for `event`, or `None` when it is not worth one (progress ticks, the
 /// answers the screens show themselves).
 pub fn line_of(event: &SyncEvent) -> Option<LogLine> {
@@ -20,13 +41,8 @@ pub fn line_of(event: &SyncEvent) -> Option<LogLine> {
         } => line(
             Level::Info,
             format!(
-                // A dry run is not a cycle: it is named by its plan (next line), not a number.
                 "{} started ({kind:?}): {}, {}, {}",
-                if *dry_run {
-                    "dry run".to_owned()
-                } else {
-                    format!("cycle {cycle_id}")
-                },
+                cycle_name(*cycle_id, *dry_run),
                 crate::tui::text::count(totals.users, "user", "users"),
                 crate::tui::text::count(totals.groups, "group", "groups"),
                 crate::tui::text::count(totals.operations, "operation", "operations")
@@ -34,19 +50,7 @@ pub fn line_of(event: &SyncEvent) -> Option<LogLine> {
         ),
         SyncEvent::Quarantine {
             reason, next_attempt, ..
-        } => line(
-            Level::Warn,
-            match reason {
-                Some(r) => {
-                    let next = next_attempt
-                        .as_ref()
-                        .map(|n| format!(", next attempt {n}"))
-                        .unwrap_or_default();
-                    format!("quarantined: {r}{next} (nowsync allow-deletes or restart --scope quarantine)")
-                }
-                None => "quarantine ended".to_owned(),
-            },
-        ),
+        } => line(Level::Warn, quarantine(reason.as_deref(), next_attempt.as_deref())),
         SyncEvent::CycleReading {
             cycle_id,
             kind,
@@ -55,11 +59,7 @@ pub fn line_of(event: &SyncEvent) -> Option<LogLine> {
             Level::Info,
             format!(
                 "{} ({}): reading the source and the target",
-                if *dry_run {
-                    "dry run".to_owned()
-                } else {
-                    format!("cycle {cycle_id}")
-                },
+                cycle_name(*cycle_id, *dry_run),
                 kind.as_str()
             ),
         ),
