@@ -188,11 +188,9 @@ fn demo_refused_flags(matches: &clap::ArgMatches) -> Option<String> {
     (!flags.is_empty()).then(|| flags.join(", "))
 }
 
-fn run(args: Args) -> Exit {
-    let dirs = match Dirs::resolve(args.config.clone(), args.data_dir.clone()) {
-        Ok(dirs) => dirs,
-        Err(e) => return cli::fail(&e),
-    };
+/// The daily log file (kept as long as the longest retention of the profiles asks); the
+/// read-only commands create nothing in the data dir.
+fn logging(args: &Args, dirs: &Dirs) -> Result<Option<cli::logging::Logging>, Exit> {
     // `logs`, `links` and `status` only read: they create nothing in the data dir.
     let read_only = matches!(
         args.command,
@@ -203,7 +201,7 @@ fn run(args: Args) -> Exit {
     } else {
         match cli::logging::init(&dirs.data_dir) {
             Ok(guard) => Some(guard),
-            Err(e) => return cli::fail(&e),
+            Err(e) => return Err(cli::fail(&e)),
         }
     };
     if let (Some(logging), Ok(config)) = (&logging, Config::load(&dirs.config_file))
@@ -216,6 +214,18 @@ fn run(args: Args) -> Exit {
         // The log files are shared by the profiles: the longest retention decides.
         logging.keep_days(days);
     }
+    Ok(logging)
+}
+
+fn run(args: Args) -> Exit {
+    let dirs = match Dirs::resolve(args.config.clone(), args.data_dir.clone()) {
+        Ok(dirs) => dirs,
+        Err(e) => return cli::fail(&e),
+    };
+    let _logging = match logging(&args, &dirs) {
+        Ok(guard) => guard,
+        Err(exit) => return exit,
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => return cli::fail(&e),

@@ -56,6 +56,22 @@ impl App {
         Vec::new()
     }
 
+    /// `x`: attached, it stops the engine itself (as the attach message says), idle or not;
+    /// with the console's own engine, the running cycle.
+    pub(super) fn ask_stop(&mut self) {
+        let shared = &mut self.shared;
+        if self.engine_elsewhere && self.dashboard.state.is_some_and(|s| s != EngineState::Stopped) {
+            shared.overlay = Overlay::Ask {
+                text: STOP_ATTACHED.to_owned(),
+                yes: Box::new(Action::Engine(crate::sync::Command::Stop)),
+            };
+        } else if self.dashboard.cycle_running() {
+            shared.overlay = Overlay::ConfirmStop;
+        } else {
+            shared.status = "No cycle is running.".to_owned();
+        }
+    }
+
     /// The console's own engine runs: quitting asks whether it goes on in the background.
     pub(super) fn asks_keep(&self) -> bool {
         self.own_engine && !self.demo && self.dashboard.state.is_some_and(|s| s != EngineState::Stopped)
@@ -71,6 +87,9 @@ impl App {
         }
     }
 }
+
+/// The question `x` asks on a console attached to another process's engine.
+const STOP_ATTACHED: &str = "Stop the engine this console is attached to? A running cycle finishes the object in flight; then the engine exits (`nowsync run` ends) and every attached console is left without it.";
 
 /// RFC 3339 as the header shows it: `05:10 UTC` today, `2026-12-06 05:10 UTC` before.
 fn since(rfc3339: &str) -> String {

@@ -71,35 +71,7 @@ impl App {
                 Vec::new()
             }
             Event::Saved(result) => self.wizard_saved(result),
-            Event::EngineStarted(result) => {
-                match result {
-                    Ok(()) => {
-                        self.own_engine = !self.demo;
-                        self.engine_elsewhere = false;
-                        // The demo's engine is always its own: no socket, nothing to attach to.
-                        if !self.demo {
-                            self.dashboard.engine = Some("in this console".to_owned());
-                        }
-                        // Started again after a re-save: the old engine's last word was Stopped.
-                        if matches!(self.dashboard.state, None | Some(crate::sync::EngineState::Stopped)) {
-                            self.dashboard.state = Some(crate::sync::EngineState::Idle);
-                        }
-                        self.shared.status = "Engine started: r runs a cycle, d a dry run.".to_owned();
-                        if std::mem::take(&mut self.offer_after_start) {
-                            self.shared.overlay = crate::tui::app::Overlay::Ask {
-                                text: "Provisioning is off: nothing is written until it is turned on (Settings, t) or a cycle is run (r). Make a dry run now to see what it would do?".to_owned(),
-                                yes: Box::new(Action::Engine(crate::sync::Command::DryRun)),
-                            };
-                        }
-                        return vec![Effect::LoadHistory, Effect::LoadRecords];
-                    }
-                    Err(e) => {
-                        self.shared.status = format!("The engine could not start: {e}");
-                        self.log.push(now(), Level::Error, &self.shared.status.clone());
-                    }
-                }
-                Vec::new()
-            }
+            Event::EngineStarted(result) => self.engine_started(result),
             Event::Sync(event) => self.on_sync(event),
             Event::Attached(attached) => self.attached(*attached),
             Event::Detached(why) => self.detached(&why),
@@ -108,6 +80,37 @@ impl App {
                 Vec::new()
             }
         }
+    }
+
+    /// The console's own engine started (or could not).
+    fn engine_started(&mut self, result: Result<(), crate::tui::error::EngineStartError>) -> Vec<Effect> {
+        match result {
+            Ok(()) => {
+                self.own_engine = !self.demo;
+                self.engine_elsewhere = false;
+                // The demo's engine is always its own: no socket, nothing to attach to.
+                if !self.demo {
+                    self.dashboard.engine = Some("in this console".to_owned());
+                }
+                // Started again after a re-save: the old engine's last word was Stopped.
+                if matches!(self.dashboard.state, None | Some(crate::sync::EngineState::Stopped)) {
+                    self.dashboard.state = Some(crate::sync::EngineState::Idle);
+                }
+                self.shared.status = "Engine started: r runs a cycle, d a dry run.".to_owned();
+                if std::mem::take(&mut self.offer_after_start) {
+                    self.shared.overlay = crate::tui::app::Overlay::Ask {
+                        text: "Provisioning is off: nothing is written until it is turned on (Settings, t) or a cycle is run (r). Make a dry run now to see what it would do?".to_owned(),
+                        yes: Box::new(Action::Engine(crate::sync::Command::DryRun)),
+                    };
+                }
+                return vec![Effect::LoadHistory, Effect::LoadRecords];
+            }
+            Err(e) => {
+                self.shared.status = format!("The engine could not start: {e}");
+                self.log.push(now(), Level::Error, &self.shared.status.clone());
+            }
+        }
+        Vec::new()
     }
 
     fn settings_saved(&mut self, result: Result<Saved, EditError>) -> Vec<Effect> {

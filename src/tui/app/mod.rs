@@ -14,6 +14,7 @@ mod attach;
 mod events;
 mod keys;
 pub mod pending;
+mod shared;
 #[cfg(test)]
 mod sso_tests;
 #[cfg(test)]
@@ -25,129 +26,8 @@ pub use super::screens::Screen;
 use super::screens::{dashboard, log, mappings, plan, records, scope, settings, sso, wizard};
 use super::theme::Theme;
 use crate::sync::Command;
+pub use shared::{Action, Overlay, STATUS_SECONDS, Shared};
 use wizard::Wizard;
-
-/// What is drawn over the screen.
-#[derive(Debug, Clone)]
-pub enum Overlay {
-    None,
-    Help,
-    ConfirmQuit(String),
-    ConfirmStop,
-    ConfirmApply {
-        plan_id: u64,
-        summary: String,
-    },
-    /// Create a missing reference row (InvalidLookupReference).
-    ConfirmCreate {
-        table: String,
-        field: String,
-        value: String,
-    },
-    /// Leave the settings screen, dropping its edits.
-    ConfirmLeave,
-    /// A question whose `y` does `yes`.
-    Ask {
-        text: String,
-        yes: Box<Action>,
-    },
-    /// One log line, whole (Enter on the log pane).
-    LogLine(String),
-    /// What a change would do, from a dry run of the changed rules; `y` saves it
-    /// (`App::pending`).
-    Preview,
-    /// SSO readiness (`App::sso`).
-    Sso,
-    /// Quitting a console whose engine is its own: keep provisioning in the background?
-    KeepInBackground,
-}
-
-/// A user's intent, from a key: the console's own, or one of a screen's.
-#[derive(Debug, Clone)]
-pub enum Action {
-    Help,
-    /// Scroll the help by so many rows.
-    HelpScroll(isize),
-    CloseOverlay,
-    AskQuit,
-    Quit,
-    /// Quit, and a background engine (`nowsync run`) takes over from the console's own.
-    QuitKeeping,
-    /// Quit after the unsaved-edits question: asks about the console's own engine next.
-    Leave,
-    Engine(Command),
-    /// Apply the shown plan (confirmed).
-    Apply(u64),
-    AskStop,
-    /// Another screen; asks first when the one shown has unsaved edits.
-    Show(Screen),
-    /// Another screen, without asking.
-    Go(Screen),
-    /// Leave the reopened wizard, dropping its edits.
-    DropWizard,
-    /// Save the change the preview showed, or not.
-    ConfirmPending,
-    CancelPending,
-    Wizard(wizard::Action),
-    Log(log::Action),
-    Plan(plan::Action),
-    Records(records::Action),
-    Mappings(mappings::Action),
-    Scope(scope::Action),
-    Settings(settings::Action),
-    /// Open the SSO readiness panel (checking at once the first time).
-    OpenSso,
-    Sso(sso::Action),
-}
-
-/// What every screen may change besides its own state.
-#[derive(Debug)]
-pub struct Shared {
-    pub screen: Screen,
-    pub overlay: Overlay,
-    /// The last thing the console has to say (above the key line); it goes after
-    /// [`STATUS_SECONDS`] or when another replaces it.
-    pub status: String,
-    /// The status as the last tick saw it, and for how many ticks.
-    status_seen: String,
-    status_ticks: u32,
-    /// The help overlay's first row shown.
-    pub help_scroll: u16,
-}
-
-/// The question `x` asks on a console attached to another process's engine.
-const STOP_ATTACHED: &str = "Stop the engine this console is attached to? A running cycle finishes the object in flight; then the engine exits (`nowsync run` ends) and every attached console is left without it.";
-
-/// How long a status message stays.
-pub const STATUS_SECONDS: u32 = 8;
-
-impl Default for Shared {
-    fn default() -> Self {
-        Shared {
-            screen: Screen::Dashboard,
-            overlay: Overlay::None,
-            status: String::new(),
-            status_seen: String::new(),
-            status_ticks: 0,
-            help_scroll: 0,
-        }
-    }
-}
-
-impl Shared {
-    /// One second passed: a status shown that long goes.
-    fn tick(&mut self) {
-        if self.status != self.status_seen {
-            self.status_seen = self.status.clone();
-            self.status_ticks = 0;
-        } else if !self.status.is_empty() {
-            self.status_ticks += 1;
-            if self.status_ticks >= STATUS_SECONDS {
-                self.status.clear();
-            }
-        }
-    }
-}
 
 /// The whole console.
 pub struct App {
@@ -296,24 +176,7 @@ impl App {
                 self.plan.applying(plan_id);
                 return self.engine(Command::ApplyPlan { plan_id });
             }
-            Action::AskStop => {
-                // Attached, x stops the engine itself (as the attach message says), idle or not.
-                if self.engine_elsewhere
-                    && self
-                        .dashboard
-                        .state
-                        .is_some_and(|s| s != crate::sync::EngineState::Stopped)
-                {
-                    shared.overlay = Overlay::Ask {
-                        text: STOP_ATTACHED.to_owned(),
-                        yes: Box::new(Action::Engine(Command::Stop)),
-                    };
-                } else if self.dashboard.cycle_running() {
-                    shared.overlay = Overlay::ConfirmStop;
-                } else {
-                    shared.status = "No cycle is running.".to_owned();
-                }
-            }
+            Action::AskStop => self.ask_stop(),
             Action::Show(screen) => return self.show(screen),
             Action::Go(screen) => return self.go(screen),
             Action::DropWizard => {
@@ -324,6 +187,15 @@ impl App {
             }
             Action::ConfirmPending => return self.confirm_pending(),
             Action::CancelPending => self.cancel_pending(),
+            screen => return self.screen_action(screen),
+        }
+        Vec::new()
+    }
+
+    /// A screen's own action (and the SSO panel's).
+    fn screen_action(&mut self, action: Action) -> Vec<Effect> {
+        let shared = &mut self.shared;
+        match action {
             Action::Wizard(a) => return self.wizard_action(a),
             Action::Log(a) => {
                 if let Some(overlay) = self.log_screen.update(&mut self.log, a) {
@@ -364,6 +236,8 @@ impl App {
                 self.shared.overlay = Overlay::Sso;
                 return effects;
             }
+            // The console's own actions are `apply`'s.
+            _ => {}
         }
         Vec::new()
     }

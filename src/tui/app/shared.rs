@@ -1,0 +1,126 @@
+//! What every screen shares besides its own state ([`Shared`]: the screen shown, the overlay,
+//! the status line), what is drawn over a screen ([`Overlay`]), and the user's intents
+//! ([`Action`]) that [`super::App::update`] carries out.
+
+use super::Screen;
+use crate::sync::Command;
+use crate::tui::screens::{log, mappings, plan, records, scope, settings, sso, wizard};
+
+/// What is drawn over the screen.
+#[derive(Debug, Clone)]
+pub enum Overlay {
+    None,
+    Help,
+    ConfirmQuit(String),
+    ConfirmStop,
+    ConfirmApply {
+        plan_id: u64,
+        summary: String,
+    },
+    /// Create a missing reference row (InvalidLookupReference).
+    ConfirmCreate {
+        table: String,
+        field: String,
+        value: String,
+    },
+    /// Leave the settings screen, dropping its edits.
+    ConfirmLeave,
+    /// A question whose `y` does `yes`.
+    Ask {
+        text: String,
+        yes: Box<Action>,
+    },
+    /// One log line, whole (Enter on the log pane).
+    LogLine(String),
+    /// What a change would do, from a dry run of the changed rules; `y` saves it
+    /// (`App::pending`).
+    Preview,
+    /// SSO readiness (`App::sso`).
+    Sso,
+    /// Quitting a console whose engine is its own: keep provisioning in the background?
+    KeepInBackground,
+}
+
+/// A user's intent, from a key: the console's own, or one of a screen's.
+#[derive(Debug, Clone)]
+pub enum Action {
+    Help,
+    /// Scroll the help by so many rows.
+    HelpScroll(isize),
+    CloseOverlay,
+    AskQuit,
+    Quit,
+    /// Quit, and a background engine (`nowsync run`) takes over from the console's own.
+    QuitKeeping,
+    /// Quit after the unsaved-edits question: asks about the console's own engine next.
+    Leave,
+    Engine(Command),
+    /// Apply the shown plan (confirmed).
+    Apply(u64),
+    AskStop,
+    /// Another screen; asks first when the one shown has unsaved edits.
+    Show(Screen),
+    /// Another screen, without asking.
+    Go(Screen),
+    /// Leave the reopened wizard, dropping its edits.
+    DropWizard,
+    /// Save the change the preview showed, or not.
+    ConfirmPending,
+    CancelPending,
+    Wizard(wizard::Action),
+    Log(log::Action),
+    Plan(plan::Action),
+    Records(records::Action),
+    Mappings(mappings::Action),
+    Scope(scope::Action),
+    Settings(settings::Action),
+    /// Open the SSO readiness panel (checking at once the first time).
+    OpenSso,
+    Sso(sso::Action),
+}
+
+/// What every screen may change besides its own state.
+#[derive(Debug)]
+pub struct Shared {
+    pub screen: Screen,
+    pub overlay: Overlay,
+    /// The last thing the console has to say (above the key line); it goes after
+    /// [`STATUS_SECONDS`] or when another replaces it.
+    pub status: String,
+    /// The status as the last tick saw it, and for how many ticks.
+    status_seen: String,
+    status_ticks: u32,
+    /// The help overlay's first row shown.
+    pub help_scroll: u16,
+}
+
+/// How long a status message stays.
+pub const STATUS_SECONDS: u32 = 8;
+
+impl Default for Shared {
+    fn default() -> Self {
+        Shared {
+            screen: Screen::Dashboard,
+            overlay: Overlay::None,
+            status: String::new(),
+            status_seen: String::new(),
+            status_ticks: 0,
+            help_scroll: 0,
+        }
+    }
+}
+
+impl Shared {
+    /// One second passed: a status shown that long goes.
+    pub(super) fn tick(&mut self) {
+        if self.status != self.status_seen {
+            self.status_seen = self.status.clone();
+            self.status_ticks = 0;
+        } else if !self.status.is_empty() {
+            self.status_ticks += 1;
+            if self.status_ticks >= STATUS_SECONDS {
+                self.status.clear();
+            }
+        }
+    }
+}
