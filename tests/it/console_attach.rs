@@ -138,13 +138,17 @@ async fn an_ssh_drop_mid_cycle_leaves_the_engine_cycling_and_a_new_console_sees_
         let long = Duration::from_secs(60);
         second.wait_for(
             "a new console, attached, with the finished cycle",
-            &["attached to the running engine (pid", "cycle 1 finished", "To date"],
+            // "1 cycle" once the history is read ("To date" is drawn before, while it reads).
+            &["attached to the running engine (pid", "cycle 1 finished", "1 cycle"],
             long,
         )
     })
     .await
     .unwrap();
-    assert!(pane.contains("1 cycle"), "the history names the cycle:\n{pane}");
+    assert!(
+        pane.contains("Last       cycle 1 (initial"),
+        "the Last row is the finished cycle, from the store:\n{pane}"
+    );
 
     let (mut client, _) = Client::attach(&path, "test").await.unwrap();
     client.command(WireCommand::Stop).await.unwrap();
