@@ -59,19 +59,29 @@ async fn rows(client: &servicenow::Client, table: &str, fields: &[String]) -> Re
     Ok(out)
 }
 
-/// The fields of a membership row.
-fn member_fields() -> [String; 2] {
-    ["group".into(), "user".into()]
+/// Membership rows matching `query`, converted page by page: about 500,000 rows at 100,000
+/// users are never held as generic rows (a map each; issue 16 §3).
+pub(super) async fn member_rows_where(
+    client: &servicenow::Client,
+    table: &str,
+    query: Query,
+    out: &mut Vec<MemberRow>,
+) -> Result<(), CycleError> {
+    let params = ListParams::new(query.order_by("sys_id")).fields(&["group", "sys_id", "user"]);
+    client
+        .read_all(table, &params, |page| {
+            out.extend(page.into_iter().map(|record| member_row(row_of(record))));
+        })
+        .await?;
+    Ok(())
 }
 
-fn member_rows(rows: Vec<Row>) -> Vec<MemberRow> {
-    rows.into_iter()
-        .map(|r| MemberRow {
-            group: r.fields.get("group").cloned().unwrap_or_default(),
-            user: r.fields.get("user").cloned().unwrap_or_default(),
-            sys_id: r.sys_id,
-        })
-        .collect()
+fn member_row(mut r: Row) -> MemberRow {
+    MemberRow {
+        group: r.fields.remove("group").unwrap_or_default(),
+        user: r.fields.remove("user").unwrap_or_default(),
+        sys_id: r.sys_id,
+    }
 }
 
 pub(super) fn targets(mapping: &ObjectMapping, extra: &[&str]) -> Vec<String> {
@@ -95,7 +105,7 @@ pub async fn read(client: &servicenow::Client, mappings: &MappingSet) -> Result<
     t.users = rows(client, user_table, &targets(&mappings.user, USER_EXTRA)).await?;
     t.groups = rows(client, group_table, &targets(&mappings.group, GROUP_EXTRA)).await?;
     if let Some(members_table) = &mappings.group.members_table {
-        t.members = member_rows(rows(client, members_table, &member_fields()).await?);
+        member_rows_where(client, members_table, Query::new(), &mut t.members).await?;
     }
     references(client, mappings, &mut t).await?;
     Ok(t)

@@ -18,7 +18,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::lookup::{self, CHUNK};
-use super::{GROUP_EXTRA, USER_EXTRA, member_fields, member_rows, references, rows_where, targets};
+use super::{GROUP_EXTRA, USER_EXTRA, member_rows_where, references, rows_where, targets};
 use crate::mapping::model::{MappingSet, ObjectMapping};
 use crate::servicenow::{self, Cond, Query};
 use crate::sync::error::CycleError;
@@ -65,18 +65,9 @@ pub async fn read(
     );
     if let Some(members_table) = &mappings.group.members_table {
         let group_ids: Vec<&str> = t.groups.iter().map(|r| r.sys_id.as_str()).collect();
-        let mut rows = Vec::new();
         for cond in Cond::in_chunks("group", group_ids, CHUNK) {
-            rows_where(
-                client,
-                members_table,
-                &member_fields(),
-                Query::new().and(cond),
-                &mut rows,
-            )
-            .await?;
+            member_rows_where(client, members_table, Query::new().and(cond), &mut t.members).await?;
         }
-        t.members = member_rows(rows);
     }
     references(client, mappings, &mut t).await?;
     source.provisioned = provisioned(&source, &touched, prior);
