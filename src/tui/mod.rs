@@ -220,15 +220,24 @@ pub async fn run_demo() -> Result<(), ConsoleError> {
     // function removes the dir after it; a signal while the simulators start ends here too.
     let early = runtime::Signals::listen();
     crate::config::ensure_private_dir(&data_dir).map_err(|e| ConsoleError::Demo(e.to_string()))?;
-    let result = tokio::select! {
+    // Removed when this function is left in any way, a panic's unwinding included.
+    let dir = DemoDir(data_dir);
+    tokio::select! {
         world = crate::sim::world::spawn(demo_options()) => match world {
-            Ok(world) => demo_in(&data_dir, world).await,
+            Ok(world) => demo_in(&dir.0, world).await,
             Err(e) => Err(ConsoleError::Demo(format!("the simulators did not start: {e}"))),
         },
         () = early.first() => Ok(()),
-    };
-    let _ = std::fs::remove_dir_all(&data_dir);
-    result
+    }
+}
+
+/// The demo's temporary data dir, removed on drop.
+struct DemoDir(PathBuf);
+
+impl Drop for DemoDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 async fn demo_in(data_dir: &Path, world: crate::sim::world::World) -> Result<(), ConsoleError> {

@@ -42,6 +42,15 @@ pub fn restore() {
     let _ = stdout.flush();
 }
 
+/// Restores the terminal and lets go of `term` without its `Drop`: ratatui's shows the cursor
+/// again and `eprintln!`s when that fails, which panics once the terminal is gone (a closed
+/// SSH connection, `tmux kill-session`) and skipped the demo's clean-up. `restore` has shown
+/// the cursor already; what is not dropped is a frame buffer, at the end of the console.
+pub fn leave(term: Term) {
+    restore();
+    std::mem::forget(term);
+}
+
 /// Draws one frame between Begin/EndSynchronizedUpdate.
 pub fn draw(term: &mut Term, render: impl FnOnce(&mut ratatui::Frame)) -> io::Result<()> {
     execute!(term.backend_mut(), BeginSynchronizedUpdate)?;

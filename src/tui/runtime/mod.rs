@@ -24,7 +24,7 @@ use super::{Context, view};
 pub async fn run(ctx: Context, mut app: App, first: Vec<Effect>) -> std::io::Result<()> {
     let mut term = terminal::enter()?;
     let result = run_loop(&ctx, &mut app, first, &mut term).await;
-    terminal::restore();
+    terminal::leave(term);
     match result? {
         Some(Ok(pid)) => println!(
             "Provisioning goes on in the background: nowsync run (pid {pid}) for profile '{}'. `nowsync attach --profile {}` shows it; `nowsync status` says where it serves.",
@@ -59,9 +59,15 @@ async fn run_loop(
         effects::run(ctx, effect, &tx, &mut engine);
     }
     let mut dirty = true;
+    // A frame that cannot be written (the terminal is gone) ends the console, but the engine
+    // still stops first: it writes in the data dir the demo removes after.
+    let mut gone = None;
     loop {
         if dirty {
-            terminal::draw(term, |f| view::render(app, f))?;
+            if let Err(e) = terminal::draw(term, |f| view::render(app, f)) {
+                gone = Some(e);
+                break;
+            }
             dirty = false;
         }
         let Some(event) = rx.recv().await else { break };
@@ -82,6 +88,9 @@ async fn run_loop(
     // The console's own engine stops (its lock and socket go with it); an attached one goes on.
     engine.shutdown().await;
     drain(&mut rx);
+    if let Some(e) = gone {
+        return Err(e);
+    }
     Ok(hand_over.then(|| super::engine_task::spawn_run(&ctx.config_path, &ctx.data_dir, &ctx.profile)))
 }
 
