@@ -8,7 +8,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
-use super::app::{App, Screen};
+use super::app::{App, Overlay, Screen};
 use super::screens::mappings::Focus;
 use crate::model::text::sanitize_for_terminal;
 
@@ -131,6 +131,10 @@ impl Widget for KeyLine<'_> {
 
 /// The shown screen's keys for the key line, the most useful first.
 pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
+    // The preview box takes the keys while it is open: its keys, not the screen's below it.
+    if matches!(app.shared.overlay, Overlay::Preview) {
+        return preview_keys(app);
+    }
     let every = [("1-8", "screens"), ("r", "run"), ("d", "dry run")];
     let mut keys: Vec<(&str, &str)> = match app.shared.screen {
         Screen::Wizard => return wizard_keys(app),
@@ -180,6 +184,16 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
         }
     }
     keys
+}
+
+/// The save preview's keys: `y` only once the answer is shown (before it, `y` does nothing).
+fn preview_keys(app: &App) -> Vec<(&'static str, &'static str)> {
+    let answered = app.pending.as_ref().is_some_and(|p| p.result.is_some());
+    if answered {
+        vec![("y", "save"), ("n/Esc", "cancel")]
+    } else {
+        vec![("n/Esc", "cancel")]
+    }
 }
 
 /// The plan screen's keys: the list's, or the details'.

@@ -23,6 +23,8 @@ mod dashboard;
 mod edit;
 #[path = "snapshot_fixtures.rs"]
 mod fixtures;
+#[path = "snapshot_preview_tests.rs"]
+mod preview;
 #[path = "snapshot_sso_tests.rs"]
 mod sso;
 #[path = "snapshot_wizard_tests.rs"]

@@ -58,9 +58,9 @@ impl App {
                 })]
             }
             _ => {
-                pending.result = Some(Err(
-                    "the engine is not running, so what this change does cannot be shown".to_owned(),
-                ));
+                let why = "the engine is not running, so what this change does cannot be shown".to_owned();
+                self.shared.status = answered_status(&what, &Err(why.clone()));
+                pending.result = Some(Err(why));
                 self.pending = Some(pending);
                 Vec::new()
             }
@@ -110,11 +110,14 @@ impl App {
         let Some(p) = self.pending.as_mut().filter(|p| p.request == request) else {
             return false;
         };
-        p.result = Some(match answer {
+        let result = match answer {
             Answer::Preview(plan) => Ok(plan.clone()),
             Answer::Failed(e) => Err(format!("the dry run of the changed rules failed: {e}")),
             other => Err(format!("unexpected answer: {other:?}")),
-        });
+        };
+        // The box shows the answer now: "planning" would no longer be true.
+        self.shared.status = answered_status(&p.what, &result);
+        p.result = Some(result);
         true
     }
 
@@ -148,6 +151,14 @@ impl App {
                 yes: Box::new(Action::Engine(Command::DryRun)),
             };
         }
+    }
+}
+
+/// The status line once a preview's answer is in the box.
+fn answered_status(what: &str, result: &Result<Arc<Plan>, String>) -> String {
+    match result {
+        Ok(_) => format!("{what}: its dry run is shown, nothing saved yet: y saves, n or Esc cancels"),
+        Err(_) => format!("{what}: no dry run to show, nothing saved yet: y saves anyway, n or Esc cancels"),
     }
 }
 

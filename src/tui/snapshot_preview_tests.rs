@@ -1,0 +1,73 @@
+//! The settings screen's save preview (issue 14: a dry run of the changed rules before the
+//! save): while its box is open the key line shows the box's keys, not the settings screen's,
+//! and the status line stops saying "planning" once the answer is in the box.
+
+use crossterm::event::KeyCode;
+
+use super::{dashboard_app, key, snap};
+use crate::sync::{Answer, Command, SyncEvent};
+use crate::tui::app::{App, Overlay, Screen};
+use crate::tui::effect::Effect;
+use crate::tui::event::Event;
+
+/// The settings screen with the scope switched to all and Enter pressed: the preview asked.
+fn scope_switch_previewed() -> (App, u64) {
+    let mut app = dashboard_app();
+    let text = "[profiles.demo.servicenow]\ninstance = \"dev1\"\nusername = \"admin\"\n";
+    let config = crate::config::Config::parse(text, std::path::Path::new("c.toml")).unwrap();
+    let profile = config.profile("demo").unwrap();
+    app.settings.rows = crate::tui::screens::settings::rows(profile);
+    key(&mut app, KeyCode::Char('t'));
+    assert_eq!(app.shared.screen, Screen::Settings);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Right);
+    let effects = app.handle(Event::Key(KeyCode::Enter.into()));
+    let [Effect::Engine(Command::PreviewPlan { request, .. })] = effects.as_slice() else {
+        panic!("a scope switch is previewed first: {effects:?}")
+    };
+    assert!(matches!(app.shared.overlay, Overlay::Preview));
+    (app, *request)
+}
+
+#[test]
+fn the_preview_box_has_its_own_keys_and_status() {
+    let (mut app, request) = scope_switch_previewed();
+    assert_eq!(
+        crate::tui::chrome::keys(&app),
+        vec![("n/Esc", "cancel")],
+        "while it plans, only cancel works"
+    );
+    assert!(app.shared.status.contains("planning"), "{}", app.shared.status);
+    snap("settings_preview_planning", &app);
+
+    app.handle(Event::Sync(SyncEvent::Answer {
+        request,
+        answer: Answer::Preview(super::fixtures::plan()),
+    }));
+    assert_eq!(crate::tui::chrome::keys(&app), vec![("y", "save"), ("n/Esc", "cancel")]);
+    assert!(
+        !app.shared.status.contains("planning") && app.shared.status.contains("y saves"),
+        "the answer replaces the planning status: {}",
+        app.shared.status
+    );
+    snap("settings_preview", &app);
+
+    key(&mut app, KeyCode::Esc);
+    assert!(matches!(app.shared.overlay, Overlay::None));
+    assert!(
+        crate::tui::chrome::keys(&app).contains(&("Enter", "save")),
+        "the settings screen's keys again"
+    );
+}
+
+/// A failed dry run is an answer too: the status says so instead of "planning".
+#[test]
+fn a_failed_preview_replaces_the_planning_status() {
+    let (mut app, request) = scope_switch_previewed();
+    app.handle(Event::Sync(SyncEvent::Answer {
+        request,
+        answer: Answer::Failed("Graph did not answer".into()),
+    }));
+    assert!(!app.shared.status.contains("planning"), "{}", app.shared.status);
+    assert_eq!(crate::tui::chrome::keys(&app), vec![("y", "save"), ("n/Esc", "cancel")]);
+}
