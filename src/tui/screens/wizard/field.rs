@@ -33,6 +33,18 @@ impl Step {
         }
     }
 
+    /// The name in the narrow step list (80 columns).
+    pub fn short_title(self) -> &'static str {
+        match self {
+            Step::Instance => "Instance",
+            Step::Credentials => "Admin",
+            Step::Entra => "Entra app",
+            Step::Test => "Test",
+            Step::Notification => "Email",
+            Step::Review => "Save",
+        }
+    }
+
     pub fn index(self) -> usize {
         Self::ALL.iter().position(|s| *s == self).unwrap_or(0)
     }

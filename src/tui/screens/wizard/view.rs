@@ -9,14 +9,17 @@ use super::{Field, SaveStatus, Step, Wizard, cloud_word};
 use crate::model::text::sanitize_for_terminal;
 use crate::secrets::{StoreChoice, StoreKind};
 use crate::tui::screens::ScrollText;
+use crate::tui::text::ellipsis;
 use crate::tui::theme::{FOCUS, Theme, UNFOCUSED};
 
 const LABEL: usize = 22;
 const STEPS_WIDTH: u16 = 25;
-/// Below this width the step list shows numbers only, so that a GUID (36 characters) fits
-/// whole beside its label at 80 columns; the header names the step.
+/// Below this width the step list shows short names, so that a GUID (36 characters and the
+/// cursor after it) still fits whole beside its label at 80 columns.
 const NARROW: u16 = 100;
-const NARROW_STEPS_WIDTH: u16 = 7;
+const NARROW_STEPS_WIDTH: u16 = 16;
+/// Marker, done mark and "1. " before a step's name.
+const STEP_PREFIX: usize = 6;
 
 /// The wizard as a widget.
 pub struct WizardView<'a> {
@@ -116,7 +119,13 @@ impl WizardView<'_> {
             } else {
                 ratatui::style::Style::new()
             };
-            let title = if area.width < STEPS_WIDTH { "" } else { step.title() };
+            let name = if area.width < STEPS_WIDTH {
+                step.short_title()
+            } else {
+                step.title()
+            };
+            let room = (area.width as usize).saturating_sub(STEP_PREFIX);
+            let title = ellipsis(name, room);
             lines.push(Line::from(vec![
                 Span::raw(marker),
                 Span::styled(format!("{done}{}. {title}", step.index() + 1), style),
