@@ -108,6 +108,9 @@ pub struct Replay {
     pub plan: Option<LastPlan>,
     /// The engine's last [`SyncEvent::NextRun`]; `None` when it has said none yet.
     pub next_run: Option<NextRun>,
+    /// Scheduled cycles paused (the last [`SyncEvent::Paused`]): also while a cycle runs.
+    #[serde(default)]
+    pub paused: bool,
 }
 
 /// The engine's next scheduled cycle (a struct, so that "none scheduled" survives JSON).
@@ -180,6 +183,7 @@ impl Tracker {
                 self.done_by_second.clear();
             }
             SyncEvent::NextRun { at } => self.replay.next_run = Some(NextRun { at: at.clone() }),
+            SyncEvent::Paused { paused } => self.replay.paused = *paused,
             _ => {}
         }
     }

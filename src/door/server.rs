@@ -131,6 +131,9 @@ impl Door {
             replay.see(&SyncEvent::NextRun {
                 at: shared.port.next_run(),
             });
+            replay.see(&SyncEvent::Paused {
+                paused: shared.port.paused(),
+            });
         }
         let feeder = tokio::spawn(feed(Arc::clone(&shared), events));
         let accept = tokio::spawn(accept(listener, shared));

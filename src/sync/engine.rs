@@ -4,7 +4,7 @@
 //! is in [`super::cycle`].
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::sync::{broadcast, mpsc, watch};
@@ -26,7 +26,9 @@ pub(super) struct Engine {
     scheduled: bool,
     state: watch::Sender<EngineState>,
     next_run: watch::Sender<Option<String>>,
-    paused: bool,
+    /// Scheduled cycles paused: set by the command's sender at once (`handle::send`), so it
+    /// holds while a cycle runs.
+    paused: Arc<AtomicBool>,
     next_plan_id: u64,
     /// The last dry run's plan, which `ApplyPlan` may apply while it is not out of date.
     shown: Option<Shown>,
@@ -93,6 +95,8 @@ pub(super) struct Channels {
     /// The last [`SyncEvent::NextRun`], for consumers subscribing later.
     pub next_run: watch::Sender<Option<String>>,
     pub stop: Arc<AtomicBool>,
+    /// Scheduled cycles paused ([`Command::Pause`]).
+    pub paused: Arc<AtomicBool>,
 }
 
 impl Engine {
@@ -130,7 +134,7 @@ impl Engine {
             scheduled: options.scheduled,
             state: channels.state,
             next_run: channels.next_run,
-            paused: false,
+            paused: channels.paused,
             next_plan_id,
             shown: None,
             writes: 0,
@@ -178,9 +182,13 @@ impl Engine {
         self.cx.emit(SyncEvent::StateChanged(s));
     }
 
+    fn paused(&self) -> bool {
+        self.paused.load(Ordering::SeqCst)
+    }
+
     /// Back to idle (or paused) after a cycle or a provision.
     fn settle(&self) {
-        self.set_state(if self.paused {
+        self.set_state(if self.paused() {
             EngineState::Paused
         } else {
             EngineState::Idle
@@ -205,7 +213,7 @@ impl Engine {
         next: &mut tokio::time::Instant,
     ) -> Option<Command> {
         let profile = &self.cx.profile;
-        if !(self.scheduled && profile.provisioning.enabled && !self.paused) {
+        if !(self.scheduled && profile.provisioning.enabled && !self.paused()) {
             self.publish_next(None);
             return commands.recv().await;
         }
@@ -281,14 +289,9 @@ impl Engine {
                 self.cx.emit(SyncEvent::Answer { request, answer });
                 self.settle();
             }
-            Command::Pause => {
-                self.paused = true;
-                self.set_state(EngineState::Paused);
-            }
-            Command::Resume => {
-                self.paused = false;
-                self.set_state(EngineState::Idle);
-            }
+            // The flag was set (and confirmed) when it was sent; the state follows the flag
+            // as it is now (a pause and a resume sent during one cycle leave it resumed).
+            Command::Pause | Command::Resume => self.settle(),
             Command::Reload(profile) => self.reload(*profile),
             // Handled by the loop.
             Command::Stop => {}

@@ -175,6 +175,11 @@ pub enum SyncEvent {
     NextRun {
         at: Option<String>,
     },
+    /// Scheduled cycles were paused (`true`) or resumed: sent the moment the engine takes a
+    /// `Pause` or `Resume`, also while a cycle runs (which goes on to its end).
+    Paused {
+        paused: bool,
+    },
     /// The source and target were read and planned.
     CycleStarted {
         cycle_id: i64,

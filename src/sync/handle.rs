@@ -31,16 +31,12 @@ pub enum Command {
     /// A cycle now that reads both sides whole and corrects drift (a reconciliation), whatever
     /// `reconcile_hours` says; an initial cycle when one is needed. `dry_run`: planned only, as
     /// [`Command::DryRun`].
-    Reconcile {
-        dry_run: bool,
-    },
+    Reconcile { dry_run: bool },
     /// Plan a cycle without writing; the plan arrives as [`SyncEvent::PlanReady`].
     DryRun,
     /// Apply the plan a dry run showed (by its id), exactly; refused when the engine has
     /// planned another since (then dry-run again).
-    ApplyPlan {
-        plan_id: u64,
-    },
+    ApplyPlan { plan_id: u64 },
     /// Apply exactly the deletions the threshold staged (`nowsync allow-deletes`), as a cycle
     /// of its own; a quarantine whose only reason was the threshold ends.
     AllowDeletes,
@@ -51,8 +47,11 @@ pub enum Command {
         subject: super::Subject,
         dry_run: bool,
     },
-    /// Stop scheduled cycles (a running cycle finishes its object in flight and stops).
+    /// Stop scheduled cycles; a running cycle goes on to its end (`Stop` ends it). Taken at
+    /// once, also while a cycle runs, and confirmed to every consumer by
+    /// [`SyncEvent::Paused`].
     Pause,
+    /// Scheduled cycles again; confirmed by [`SyncEvent::Paused`] as `Pause` is.
     Resume,
     /// Finish the object in flight and end the engine task.
     Stop,
@@ -62,32 +61,17 @@ pub enum Command {
     #[serde(skip)]
     Reload(Box<ResolvedProfile>),
     /// Test connection of both sides; answered by `Answer::Connection`.
-    TestConnection {
-        request: u64,
-    },
+    TestConnection { request: u64 },
     /// Source users whose UPN, display name or mail contains `text` (case-insensitive), at
     /// most `limit`; answered by `Answer::Users`.
-    SearchUsers {
-        request: u64,
-        text: String,
-        limit: usize,
-    },
+    SearchUsers { request: u64, text: String, limit: usize },
     /// The user mapping evaluated for one source user (by object id); `Answer::Evaluated`.
-    EvaluateUser {
-        request: u64,
-        user_id: String,
-    },
+    EvaluateUser { request: u64, user_id: String },
     /// One source user's attributes (by object id) as the mappings see them, for the console's
     /// expression editor; `Answer::SourceAttributes`.
-    SourceAttributes {
-        request: u64,
-        user_id: String,
-    },
+    SourceAttributes { request: u64, user_id: String },
     /// Scope counts and samples without planning; `Answer::ScopePreview`.
-    PreviewScope {
-        request: u64,
-        samples: usize,
-    },
+    PreviewScope { request: u64, samples: usize },
     /// Plan `profile` (a candidate: edits not saved yet) without writing anything, to show
     /// what the change would do; answered by `Answer::Preview` (plan id 0, never applied).
     #[serde(skip)]
@@ -189,6 +173,7 @@ pub struct Handle {
     next_run: watch::Receiver<Option<String>>,
     task: JoinHandle<()>,
     stop: Arc<AtomicBool>,
+    paused: Arc<AtomicBool>,
     /// For [`Handle::status`]: the profile as started and its data dir.
     profile: crate::config::Profile,
     data_dir: PathBuf,
@@ -207,12 +192,14 @@ impl Handle {
         let (plan_tx, last_plan) = watch::channel(None);
         let (next_tx, next_run) = watch::channel(None);
         let stop = Arc::new(AtomicBool::new(false));
+        let paused = Arc::new(AtomicBool::new(false));
         let channels = Channels {
             events: events.clone(),
             state: state_tx,
             last_plan: plan_tx,
             next_run: next_tx,
             stop: stop.clone(),
+            paused: paused.clone(),
         };
         let engine = Engine::open(profile, credentials, &options, channels)?;
         let task = tokio::spawn(engine.run(rx));
@@ -226,12 +213,13 @@ impl Handle {
             next_run,
             task,
             stop,
+            paused,
         })
     }
 
     /// Sends a command; never blocks. `false` when the engine has ended.
     pub fn send(&self, command: Command) -> bool {
-        send(&self.commands, &self.stop, command)
+        self.port().send(command)
     }
 
     /// Another way in to this engine, for its socket (`door`): the same commands and events.
@@ -242,6 +230,7 @@ impl Handle {
             state: self.state.clone(),
             next_run: self.next_run.clone(),
             stop: self.stop.clone(),
+            paused: self.paused.clone(),
         }
     }
 
@@ -259,6 +248,11 @@ impl Handle {
     /// [`SyncEvent::NextRun`]: for a consumer subscribing after it was said.
     pub fn next_run(&self) -> Option<String> {
         self.next_run.borrow().clone()
+    }
+
+    /// Whether scheduled cycles are paused, as last confirmed with [`SyncEvent::Paused`].
+    pub fn paused(&self) -> bool {
+        self.paused.load(Ordering::SeqCst)
     }
 
     /// The last plan computed (dry run or real cycle).
@@ -279,13 +273,24 @@ impl Handle {
     }
 }
 
-fn send(commands: &mpsc::UnboundedSender<Command>, stop: &AtomicBool, command: Command) -> bool {
-    if matches!(command, Command::Stop) {
+fn send(port: &Port, command: Command) -> bool {
+    if port.commands.is_closed() {
+        return false;
+    }
+    match command {
         // The engine reads commands between cycles; the flag reaches a running cycle,
         // which finishes its writes in flight and starts no more.
-        stop.store(true, Ordering::SeqCst);
+        Command::Stop => port.stop.store(true, Ordering::SeqCst),
+        // The schedule reads the flag, so the pause is the engine's at once, also while a
+        // cycle runs (its command waits for the cycle's end): every consumer is told now.
+        Command::Pause | Command::Resume => {
+            let paused = matches!(command, Command::Pause);
+            port.paused.store(paused, Ordering::SeqCst);
+            let _ = port.events.send(SyncEvent::Paused { paused });
+        }
+        _ => {}
     }
-    commands.send(command).is_ok()
+    port.commands.send(command).is_ok()
 }
 
 /// A cloneable way in to a running engine ([`Handle::port`]): what the engine's socket
@@ -298,12 +303,18 @@ pub struct Port {
     state: watch::Receiver<EngineState>,
     next_run: watch::Receiver<Option<String>>,
     stop: Arc<AtomicBool>,
+    paused: Arc<AtomicBool>,
 }
 
 impl Port {
     /// As [`Handle::send`].
     pub fn send(&self, command: Command) -> bool {
-        send(&self.commands, &self.stop, command)
+        send(self, command)
+    }
+
+    /// As [`Handle::paused`].
+    pub fn paused(&self) -> bool {
+        self.paused.load(Ordering::SeqCst)
     }
 
     /// As [`Handle::subscribe`].

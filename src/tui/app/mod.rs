@@ -11,6 +11,8 @@
 //! edits are unsaved or a cycle is running, and `y` confirms.
 
 mod attach;
+#[cfg(test)]
+mod engine_state_tests;
 mod events;
 mod keys;
 pub mod pending;

@@ -63,7 +63,8 @@ pub fn line_of(event: &SyncEvent) -> Option<LogLine> {
                 kind.as_str()
             ),
         ),
-        SyncEvent::NextRun { .. } => None,
+        // The status line and the dashboard say it; a client's ask is logged by the door.
+        SyncEvent::NextRun { .. } | SyncEvent::Paused { .. } => None,
         // The engine turned an incremental cycle into a full one: say why, never silently.
         SyncEvent::FullCycle { cycle_id, reason } => line(
             Level::Warn,

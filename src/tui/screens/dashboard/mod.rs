@@ -55,10 +55,16 @@ fn parse_time(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
     chrono::DateTime::parse_from_rfc3339(text).ok().map(|t| t.to_utc())
 }
 
+/// What the Status row says while scheduled cycles are paused.
+const PAUSED: &str = "paused: scheduled cycles wait; p resumes";
+
 /// What the dashboard knows.
 #[derive(Debug, Default)]
 pub struct State {
     pub state: Option<EngineState>,
+    /// Scheduled cycles paused, as the engine confirmed it (`SyncEvent::Paused`, or its state
+    /// `Paused`): also while a cycle runs, when the state says `Running`.
+    pub schedule_paused: bool,
     pub running: Option<Running>,
     pub last: Option<Finished>,
     /// The last error the engine reported, until a cycle finishes cleanly.
@@ -81,19 +87,22 @@ impl State {
     }
 
     pub fn paused(&self) -> bool {
-        self.state == Some(EngineState::Paused)
+        self.schedule_paused && self.state != Some(EngineState::Stopped)
     }
 
-    /// The status word: on, off (paused), running, failing.
+    /// The status word: on, paused, running, failing.
     pub fn status(&self) -> String {
         match (self.state, &self.failing) {
             (None, _) => "not started".to_owned(),
+            (Some(EngineState::Running), _) if self.paused() => {
+                format!("running · {PAUSED}")
+            }
             (Some(EngineState::Running), _) => "running".to_owned(),
             _ if self.quarantine.is_some() => {
                 format!("quarantined: {}", self.quarantine.as_deref().unwrap_or_default())
             }
             (_, Some(why)) => format!("failing: {why}"),
-            (Some(EngineState::Paused), _) => "off (paused)".to_owned(),
+            (Some(EngineState::Paused), _) => format!("enabled · {PAUSED}"),
             (Some(EngineState::Stopped), _) => "stopped".to_owned(),
             (Some(EngineState::Idle), _) => "on (idle)".to_owned(),
         }
@@ -105,7 +114,7 @@ impl State {
         match (self.state, enabled, self.next_at) {
             (Some(EngineState::Stopped), _, _) => "none: the engine is stopped".to_owned(),
             (_, false, _) => "none: provisioning is off (Settings)".to_owned(),
-            (Some(EngineState::Paused), _, _) => "none while paused (p resumes)".to_owned(),
+            _ if self.paused() => "none while paused (p resumes)".to_owned(),
             (_, true, Some(Some(at))) => format!("{} UTC (every {interval} min)", at.format("%H:%M:%S")),
             (_, true, Some(None)) => {
                 "none: the engine schedules no cycle (is provisioning on in its profile?)".to_owned()
@@ -130,6 +139,7 @@ impl State {
             rates: r.rates.clone(),
             done_at_tick: r.done,
         });
+        self.schedule_paused = replay.paused;
         if let Some(next) = &replay.next_run {
             self.next_at = Some(next.at.as_deref().and_then(parse_time));
         }
@@ -180,7 +190,15 @@ impl State {
     /// An engine event (its log line went to the pane through `log::line_of`).
     pub fn on_sync(&mut self, event: SyncEvent) -> Vec<Effect> {
         match event {
-            SyncEvent::StateChanged(state) => self.state = Some(state),
+            SyncEvent::StateChanged(state) => {
+                self.state = Some(state);
+                match state {
+                    EngineState::Paused => self.schedule_paused = true,
+                    EngineState::Idle | EngineState::Stopped => self.schedule_paused = false,
+                    EngineState::Running => {}
+                }
+            }
+            SyncEvent::Paused { paused } => self.schedule_paused = paused,
             SyncEvent::CycleReading {
                 cycle_id,
                 kind,

@@ -122,7 +122,8 @@ impl DashboardView<'_> {
             ),
             (_, schedule) => {
                 let mut text = d.status();
-                if let (Some((true, interval)), None) = (schedule, &d.failing) {
+                // Paused, the status says so: no cycle is due by itself.
+                if let (Some((true, interval)), None, false) = (schedule, &d.failing, d.paused()) {
                     text.push_str(&format!(" · next run {}", d.next_run(true, interval)));
                 }
                 let style = if d.failing.is_some() || d.quarantine.is_some() {
