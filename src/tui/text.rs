@@ -57,6 +57,23 @@ pub fn fit(parts: &[String], width: usize) -> String {
     out
 }
 
+/// A key hint: as many of `parts` (the most useful first) as fit in `width` characters, and
+/// always "F1 more" after them, which lists the rest (a hint is never cut mid-key).
+pub fn fit_keys(parts: &[&str], width: usize) -> String {
+    const MORE: &str = "F1 more";
+    let mut out = String::new();
+    for part in parts {
+        let len = out.chars().count() + part.chars().count() + 3 + MORE.len();
+        if len > width {
+            break;
+        }
+        out.push_str(part);
+        out.push_str(" · ");
+    }
+    out.push_str(MORE);
+    ellipsis(&out, width)
+}
+
 /// `long` when all of it fits in `width`, else `short` (the same parts in fewer letters) as
 /// [`fit`] fits it.
 pub fn fit_either(long: &[String], short: &[String], width: usize) -> String {
@@ -104,5 +121,10 @@ mod tests {
         assert_eq!(fit_either(&parts, &short, 34), "fail 2 · new 200 · upd 10");
         assert_eq!(ellipsis("abcdef", 6), "abcdef");
         assert_eq!(ellipsis("abcdef", 4), "abc…");
+        let keys = ["e edit", "S save", "n add"];
+        assert_eq!(fit_keys(&keys, 40), "e edit · S save · n add · F1 more");
+        assert_eq!(fit_keys(&keys, 25), "e edit · S save · F1 more");
+        assert_eq!(fit_keys(&keys, 24), "e edit · F1 more");
+        assert_eq!(fit_keys(&keys, 5), "F1 m…");
     }
 }

@@ -11,6 +11,7 @@ use crate::mapping::model::ObjectMapping;
 use crate::mapping::model::{Apply, MappingSource, TargetType};
 use crate::model::text::{sanitize_for_terminal, sanitize_multiline};
 use crate::tui::screens::window;
+use crate::tui::text::fit_keys;
 use crate::tui::theme::{FOCUS, Theme, UNFOCUSED};
 
 /// The mappings screen.
@@ -101,7 +102,19 @@ impl Widget for MappingsView<'_> {
                 t.title(),
             )),
             Line::from(Span::styled(
-                "e edit · n add · D delete · [ ] precedence · R defaults · i import · E export · S save · F1 more",
+                fit_keys(
+                    &[
+                        "e edit",
+                        "S save",
+                        "n add",
+                        "D delete",
+                        "i import",
+                        "E export",
+                        "[ ] precedence",
+                        "R defaults",
+                    ],
+                    head.width as usize,
+                ),
                 t.dim(),
             )),
         ])

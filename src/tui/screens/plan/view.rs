@@ -10,6 +10,7 @@ use super::{FILTERS, State, Status};
 use crate::model::text::sanitize_for_terminal;
 use crate::sync::{Change, Op, OpKind, Plan};
 use crate::tui::screens::{ScrollText, window};
+use crate::tui::text::ellipsis;
 use crate::tui::theme::{FOCUS, Theme, UNFOCUSED};
 
 /// The plan screen.
@@ -104,8 +105,9 @@ impl Widget for PlanView<'_> {
         ])
         .render(head, buf);
         let mut lines = Vec::new();
+        let name_width = usize::from(list.width).saturating_sub(2 + 14 + 11);
         for i in window(v.selected, ops.len(), list.height as usize) {
-            lines.push(op_row(ops[i], i == v.selected, t));
+            lines.push(op_row(ops[i], i == v.selected, t, name_width));
         }
         if ops.is_empty() {
             lines.push(Line::from(Span::styled("no operation matches the filters", t.dim())));
@@ -114,7 +116,8 @@ impl Widget for PlanView<'_> {
     }
 }
 
-fn op_row(op: &Op, selected: bool, t: Theme) -> Line<'static> {
+/// An operation's row; a name longer than `name_width` ends with "…".
+fn op_row(op: &Op, selected: bool, t: Theme, name_width: usize) -> Line<'static> {
     let style = match &op.kind {
         OpKind::Error(_) => t.error(),
         OpKind::Disable { .. } | OpKind::Delete | OpKind::StagedDelete | OpKind::RemoveMember => t.warn(),
@@ -125,7 +128,7 @@ fn op_row(op: &Op, selected: bool, t: Theme) -> Line<'static> {
         Span::styled(format!("{:<14}", op.kind.action()), style),
         Span::styled(format!("{:<11}", op.object_type.as_str()), t.dim()),
         Span::styled(
-            sanitize_for_terminal(&op.source_name),
+            ellipsis(&sanitize_for_terminal(&op.source_name), name_width),
             if selected {
                 t.focus().patch(t.selected())
             } else {
@@ -185,4 +188,38 @@ pub fn detail_lines(op: &Op, t: Theme) -> Vec<Line<'static>> {
         )));
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::ObjectType;
+
+    /// Regression (acceptance test at 80×24): a long address was cut at the terminal's edge
+    /// with no sign that it was cut ("…@wi").
+    #[test]
+    fn a_long_name_in_the_plan_list_ends_with_an_ellipsis_at_80_columns() {
+        let name = "a.very.long.mailbox.name.for.testing@widgets-international.example.com";
+        let op = Op {
+            object_type: ObjectType::User,
+            source_id: "id".into(),
+            source_name: name.into(),
+            target_id: None,
+            member_id: None,
+            kind: OpKind::Delete,
+            steps: Vec::new(),
+            hash: String::new(),
+        };
+        let row: String = op_row(&op, false, Theme::monochrome(), 80 - 27)
+            .spans
+            .iter()
+            .map(|s| s.content.as_ref())
+            .collect();
+        assert_eq!(row.chars().count(), 80, "{row}");
+        assert!(row.ends_with('…'), "{row}");
+        assert!(
+            row.contains("a.very.long.mailbox.name.for.testing@widgets-interna"),
+            "{row}"
+        );
+    }
 }

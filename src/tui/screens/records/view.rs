@@ -11,7 +11,13 @@ use super::{FILTERS, State, troubleshoot};
 use crate::model::text::sanitize_for_terminal;
 use crate::store::LogRecord;
 use crate::tui::screens::{ScrollText, window};
+use crate::tui::text::ellipsis;
 use crate::tui::theme::{FOCUS, Theme, UNFOCUSED};
+
+/// The columns before the name (marker, time, cycle, action) and the space after it.
+const FIXED: usize = 2 + 9 + 6 + 14 + 1;
+/// The result's room when the terminal is wide enough for a 16-character name.
+const RESULT_WIDTH: usize = 25;
 
 /// The provisioning-logs screen.
 pub struct RecordsView<'a> {
@@ -43,11 +49,13 @@ impl Widget for RecordsView<'_> {
             return;
         }
         let [head, list] = Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(area);
-        // The name takes what the fixed columns and the result leave.
-        let name_width = usize::from(list.width).saturating_sub(2 + 9 + 6 + 14 + 24).max(16);
+        // The name takes what the fixed columns and the result leave; the result's room fits
+        // "✗ ReferenceNotProvisioned", the longest code, and a longer one ends with "…".
+        let name_width = usize::from(list.width).saturating_sub(FIXED + RESULT_WIDTH).max(16);
+        let result_width = usize::from(list.width).saturating_sub(FIXED + name_width);
         Paragraph::new(head_lines(d, t, name_width)).render(head, buf);
         let mut lines: Vec<Line> = window(v.selected, records.len(), list.height as usize)
-            .map(|i| row(records[i], i == v.selected, t, name_width))
+            .map(|i| row(records[i], i == v.selected, t, (name_width, result_width)))
             .collect();
         if records.is_empty() {
             lines.push(Line::from(Span::styled("no record matches: r runs a cycle", t.dim())));
@@ -97,8 +105,10 @@ fn head_lines(d: &State, t: Theme, name_width: usize) -> Vec<Line<'static>> {
     head_lines
 }
 
-/// One record's row; a failure's result is its error code.
-fn row(r: &LogRecord, selected: bool, t: Theme, name_width: usize) -> Line<'static> {
+/// One record's row; a failure's result is its error code. `widths`: the name's and the
+/// result's.
+fn row(r: &LogRecord, selected: bool, t: Theme, widths: (usize, usize)) -> Line<'static> {
+    let (name_width, result_width) = widths;
     let (result, style) = match (r.status.as_str(), &r.error_code) {
         ("failure", Some(code)) => (format!("✗ {code}"), t.error()),
         ("failure", None) => ("✗ failure".to_owned(), t.error()),
@@ -113,7 +123,7 @@ fn row(r: &LogRecord, selected: bool, t: Theme, name_width: usize) -> Line<'stat
         Span::styled(
             format!(
                 "{:<w$} ",
-                clip(&sanitize_for_terminal(&r.source_name), name_width),
+                ellipsis(&sanitize_for_terminal(&r.source_name), name_width),
                 w = name_width
             ),
             if selected {
@@ -122,7 +132,7 @@ fn row(r: &LogRecord, selected: bool, t: Theme, name_width: usize) -> Line<'stat
                 ratatui::style::Style::new()
             },
         ),
-        Span::styled(sanitize_for_terminal(&result), style),
+        Span::styled(ellipsis(&sanitize_for_terminal(&result), result_width), style),
     ])
 }
 
@@ -130,16 +140,6 @@ fn row(r: &LogRecord, selected: bool, t: Theme, name_width: usize) -> Line<'stat
 fn time_of(time: &str) -> String {
     time.get(11..19)
         .map_or_else(|| sanitize_for_terminal(time), sanitize_for_terminal)
-}
-
-/// `text` cut to `width` characters, with `…` when cut.
-fn clip(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_owned();
-    }
-    let mut out: String = text.chars().take(width - 1).collect();
-    out.push('…');
-    out
 }
 
 fn json_lines(value: &Value) -> Vec<String> {
@@ -240,4 +240,66 @@ fn property_lines(value: &Value) -> Vec<String> {
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn record(code: &str, name: &str) -> LogRecord {
+        LogRecord {
+            cycle_id: 3,
+            change_id: "c".into(),
+            time: "2026-11-28T21:00:00Z".into(),
+            object_type: "user".into(),
+            source_id: "id".into(),
+            source_name: name.into(),
+            target_id: None,
+            action: "update".into(),
+            status: "failure".into(),
+            error_code: Some(code.into()),
+            reason: String::new(),
+            recommended_action: None,
+            steps: json!([]),
+            modified_properties: json!({}),
+            duration_ms: 1,
+        }
+    }
+
+    /// Regression (acceptance test at 80×24): the result column showed
+    /// "ReferenceNotProvision", cut mid-word with no ellipsis.
+    #[test]
+    fn the_result_column_shows_the_longest_code_whole_at_80_columns_and_marks_a_cut() {
+        let state = State {
+            records: vec![
+                record(
+                    "ReferenceNotProvisioned",
+                    "a.very.long.mailbox.name@widgets-international.example.com",
+                ),
+                record("AnErrorCodeLongerThanAnyNowsyncHas", "b@x.io"),
+            ],
+            error: None,
+            view: Default::default(),
+        };
+        let area = Rect::new(0, 0, 80, 6);
+        let mut buf = Buffer::empty(area);
+        RecordsView {
+            state: &state,
+            theme: Theme::monochrome(),
+        }
+        .render(area, &mut buf);
+        let rows: Vec<String> = (3..5)
+            .map(|y| {
+                (0..80)
+                    .map(|x| buf[(x, y)].symbol())
+                    .collect::<String>()
+                    .trim_end()
+                    .to_owned()
+            })
+            .collect();
+        assert!(rows[0].ends_with("✗ ReferenceNotProvisioned"), "{rows:?}");
+        assert!(rows[0].contains("a.very.long.mailbox.na… "), "{rows:?}");
+        assert!(rows[1].ends_with("✗ AnErrorCodeLongerThanA…"), "{rows:?}");
+    }
 }
