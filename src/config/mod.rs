@@ -17,6 +17,16 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// The whole-number settings' ranges (inclusive), checked when a profile is loaded; the
+/// console's settings editor names them before it writes a value.
+pub mod bounds {
+    pub const INTERVAL_MINUTES: (i64, i64) = (1, 24 * 60);
+    pub const DELETION_THRESHOLD: (i64, i64) = (0, 1_000_000);
+    pub const DELETION_THRESHOLD_PERCENT: (i64, i64) = (1, 100);
+    pub const MAX_IN_FLIGHT: (i64, i64) = (1, 256);
+    pub const LOG_RETENTION_DAYS: (i64, i64) = (1, 3650);
+}
+
 pub use dirs::{DirError, Dirs, ensure_private_dir, write_private_file};
 pub use edit::save_store_choice;
 pub use resolved::{CredentialSources, MappingOrigin, ResolvedProfile, ScopeErrors, compile_scope};

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::bounds;
 use super::raw::{RawConfig, RawEntra, RawNotification, RawProfile, RawSecrets, RawServiceNow};
 use super::{
     Cloud, Config, ConfigError, Entra, Notification, Profile, SecretsSettings, ServiceNow, ServiceNowAuth, SmtpTls,
@@ -201,7 +202,14 @@ impl Ctx {
             username,
             allow_insecure_http,
             auth,
-            max_in_flight: self.ranged(S, "max_in_flight", raw.max_in_flight, 64, 1, 256)? as usize,
+            max_in_flight: self.ranged(
+                S,
+                "max_in_flight",
+                raw.max_in_flight,
+                64,
+                bounds::MAX_IN_FLIGHT.0,
+                bounds::MAX_IN_FLIGHT.1,
+            )? as usize,
             throttle_budget: minutes(self.ranged(
                 S,
                 "throttle_budget_minutes",

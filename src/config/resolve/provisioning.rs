@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use super::Ctx;
+use crate::config::bounds;
 use crate::config::raw::RawProvisioning;
 use crate::config::{ConfigError, DeprovisionGroups, DeprovisionUsers, MissingReferenceMode, Provisioning, ScopeMode};
 
@@ -59,13 +60,34 @@ impl Ctx {
             flatten_nested_groups: raw.flatten_nested_groups.unwrap_or(d.flatten_nested_groups),
             keep_in_background: raw.keep_in_background.unwrap_or(d.keep_in_background),
             missing_reference,
-            log_retention_days: self.ranged(S, "log_retention_days", raw.log_retention_days, 30, 1, 3650)? as u32,
+            log_retention_days: self.ranged(
+                S,
+                "log_retention_days",
+                raw.log_retention_days,
+                30,
+                bounds::LOG_RETENTION_DAYS.0,
+                bounds::LOG_RETENTION_DAYS.1,
+            )? as u32,
             escrow_retry_hours,
             escrow_days: self.ranged(S, "escrow_days", raw.escrow_days, 28, 1, 365)? as u32,
             enabled: raw.enabled.unwrap_or(d.enabled),
             scope,
-            interval_minutes: self.ranged(S, "interval_minutes", raw.interval_minutes, 40, 1, 24 * 60)? as u32,
-            deletion_threshold: self.ranged(S, "deletion_threshold", raw.deletion_threshold, 500, 0, 1_000_000)? as u32,
+            interval_minutes: self.ranged(
+                S,
+                "interval_minutes",
+                raw.interval_minutes,
+                40,
+                bounds::INTERVAL_MINUTES.0,
+                bounds::INTERVAL_MINUTES.1,
+            )? as u32,
+            deletion_threshold: self.ranged(
+                S,
+                "deletion_threshold",
+                raw.deletion_threshold,
+                500,
+                bounds::DELETION_THRESHOLD.0,
+                bounds::DELETION_THRESHOLD.1,
+            )? as u32,
             deletion_threshold_percent: percent,
             // Relative to the configuration file, wherever nowsync is started from.
             mappings: raw.mappings.map(|m| match self.path.parent() {
@@ -79,7 +101,9 @@ impl Ctx {
     fn threshold_percent(&self, raw: Option<i64>) -> Result<Option<u8>, ConfigError> {
         match raw {
             None => Ok(None),
-            Some(p) if (1..=100).contains(&p) => Ok(Some(p as u8)),
+            Some(p) if (bounds::DELETION_THRESHOLD_PERCENT.0..=bounds::DELETION_THRESHOLD_PERCENT.1).contains(&p) => {
+                Ok(Some(p as u8))
+            }
             Some(p) => Err(self.invalid(
                 "provisioning",
                 "deletion_threshold_percent",

@@ -8,7 +8,7 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use crate::config::edit::{self, Edit, EditValue, Saved};
-use crate::config::{MissingReferenceMode, Profile, Provisioning, ScopeMode};
+use crate::config::{MissingReferenceMode, Profile, Provisioning, ScopeMode, bounds};
 use crate::tui::effect::Effect;
 
 /// The fields, in focus order.
@@ -244,7 +244,43 @@ impl Settings {
         }
     }
 
+    /// The first number field whose text is not a whole number in its range, said as the
+    /// admin would fix it: "Deletion threshold (%) takes a whole number from 1 to 100; got 'x'".
+    fn number_problem(&self) -> Option<String> {
+        // (field, text, range, whether empty is allowed and what it means)
+        let fields = [
+            (2, &self.interval, bounds::INTERVAL_MINUTES, None),
+            (3, &self.threshold, bounds::DELETION_THRESHOLD, None),
+            (4, &self.percent, bounds::DELETION_THRESHOLD_PERCENT, Some("empty: off")),
+            (5, &self.ceiling, bounds::MAX_IN_FLIGHT, Some("empty: as it is")),
+            (
+                10,
+                &self.retention,
+                bounds::LOG_RETENTION_DAYS,
+                Some("empty: the default"),
+            ),
+        ];
+        fields.into_iter().find_map(|(field, input, (lo, hi), empty)| {
+            let text = input.value().trim();
+            let fine = match text.parse::<i64>() {
+                Ok(n) => (lo..=hi).contains(&n),
+                Err(_) => text.is_empty() && empty.is_some(),
+            };
+            (!fine).then(|| {
+                let empty = empty.map(|e| format!(" ({e})")).unwrap_or_default();
+                format!(
+                    "{} takes a whole number from {lo} to {hi}{empty}; got '{text}'",
+                    FIELDS[field]
+                )
+            })
+        })
+    }
+
     fn save(&mut self) -> Vec<Effect> {
+        if let Some(problem) = self.number_problem() {
+            self.message = Some(Err(format!("not saved: {problem}")));
+            return Vec::new();
+        }
         let edits = self.edits();
         let checked = edit::apply(&self.text, &self.config_path, &self.profile, &edits)
             .and_then(|text| edit::check(&text, &self.config_path, &self.profile));

@@ -33,7 +33,7 @@ fn edits_validate_before_saving_and_keep_other_tables() {
     key(&mut s, KeyCode::Char('0'));
     assert!(key(&mut s, KeyCode::Enter).is_empty(), "interval 0 is refused");
     assert!(
-        matches!(&s.message, Some(Err(e)) if e.contains("interval_minutes")),
+        matches!(&s.message, Some(Err(e)) if e.contains("Interval (minutes) takes a whole number from 1 to 1440; got '0'")),
         "{:?}",
         s.message
     );
@@ -101,7 +101,7 @@ fn the_engine_options_toggle_and_save_in_the_provisioning_table() {
     }
     assert!(key(&mut s, KeyCode::Enter).is_empty(), "30000 days is refused");
     assert!(
-        matches!(&s.message, Some(Err(e)) if e.contains("log_retention_days")),
+        matches!(&s.message, Some(Err(e)) if e.contains("Log retention (days) takes a whole number from 1 to 3650")),
         "{:?}",
         s.message
     );
@@ -158,4 +158,48 @@ fn the_settings_list_says_how_nowsync_signs_in() {
         shown.starts_with("oauth") && shown.contains("abc123") && shown.contains("servicenow-oauth-client-secret"),
         "{shown}"
     );
+}
+
+/// Regression (acceptance test): text in a number field was refused with serde's words
+/// ("(wrong type): invalid type: string \"dr1q@x.io\", expected i64"); every number field
+/// says what it takes, with the configuration's real bounds.
+#[test]
+fn every_number_field_given_text_says_the_whole_numbers_it_takes() {
+    let text = "[profiles.p.servicenow]\ninstance = \"dev1\"\nusername = \"admin\"\n";
+    let config = crate::config::Config::parse(text, std::path::Path::new("c.toml")).unwrap();
+    let profile = config.profile("p").unwrap();
+    let expected = [
+        (2, "Interval (minutes) takes a whole number from 1 to 1440"),
+        (3, "Deletion threshold (objects) takes a whole number from 0 to 1000000"),
+        (
+            4,
+            "Deletion threshold (%) takes a whole number from 1 to 100 (empty: off)",
+        ),
+        (
+            5,
+            "Concurrency ceiling (requests) takes a whole number from 1 to 256 (empty: as it is)",
+        ),
+        (
+            10,
+            "Log retention (days) takes a whole number from 1 to 3650 (empty: the default)",
+        ),
+    ];
+    for (field, says) in expected {
+        let mut s = Settings::new(profile, PathBuf::from("c.toml"), text.to_owned());
+        while s.focus != field {
+            key(&mut s, KeyCode::Down);
+        }
+        key(&mut s, KeyCode::End);
+        for _ in 0..10 {
+            key(&mut s, KeyCode::Backspace);
+        }
+        for c in "dr1q@x.io".chars() {
+            key(&mut s, KeyCode::Char(c));
+        }
+        assert!(key(&mut s, KeyCode::Enter).is_empty(), "field {field} is refused");
+        let Some(Err(message)) = &s.message else {
+            panic!("field {field}: {:?}", s.message)
+        };
+        assert_eq!(message, &format!("not saved: {says}; got 'dr1q@x.io'"));
+    }
 }
