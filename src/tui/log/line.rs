@@ -78,9 +78,11 @@ pub fn line_of(event: &SyncEvent) -> Option<LogLine> {
                     "plan {}: {} create, {} update, {} disable, {} delete, {} (a opens it)",
                     plan.id,
                     c.create,
-                    c.update,
+                    // As the plan screen counts them: reference updates are updates, staged
+                    // deletes deletes.
+                    c.update + c.set_reference,
                     c.disable,
-                    c.delete,
+                    c.delete + c.staged_delete,
                     crate::tui::text::count(c.error, "error", "errors")
                 ),
             )
@@ -153,6 +155,32 @@ fn cycle_finished(cycle_id: i64, dry_run: bool, stats: &CycleStats) -> LogLine {
 mod tests {
     use super::*;
     use crate::sync::{ErrorKind, LogLevel};
+
+    /// Regression (acceptance test): the log said "0 update" for a dry run whose plan screen
+    /// and confirm dialog said 9 updates (reference updates).
+    #[test]
+    fn a_plan_s_line_counts_what_the_plan_screen_counts() {
+        let plan = crate::sync::Plan {
+            id: 2,
+            kind: crate::sync::CycleKind::Incremental,
+            counts: crate::sync::Counts {
+                set_reference: 9,
+                staged_delete: 1,
+                error: 108,
+                ..Default::default()
+            },
+            ops: Vec::new(),
+            basis: Default::default(),
+        };
+        let event = SyncEvent::PlanReady {
+            cycle_id: 2,
+            plan: std::sync::Arc::new(plan),
+        };
+        assert_eq!(
+            line_of(&event).map(|l| l.text),
+            Some("plan 2: 0 create, 9 update, 0 disable, 1 delete, 108 errors (a opens it)".to_owned())
+        );
+    }
 
     #[test]
     fn engine_notes_keep_their_level_and_progress_says_nothing() {
