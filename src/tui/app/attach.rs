@@ -7,6 +7,7 @@ use crate::door::Attached;
 use crate::sync::{EngineState, LogLevel};
 use crate::tui::effect::Effect;
 use crate::tui::log::Level;
+use crate::tui::screens::plan;
 
 impl App {
     /// Attached: the header names the engine, the log pane gets its backlog.
@@ -49,11 +50,31 @@ impl App {
         self.dashboard.state = Some(EngineState::Stopped);
         self.dashboard.running = None;
         self.dashboard.engine = Some("none: the engine this console was attached to has gone".to_owned());
+        // Nothing is applied any more, and no question waits for an engine's answer.
+        self.plan.engine_went();
+        self.shared.overlay = Overlay::None;
         self.shared.status = format!(
             "The engine went away ({why}): start it again (`nowsync run`, systemctl start) and attach (`nowsync attach`)."
         );
         self.log.push(now(), Level::Warn, &self.shared.status.clone());
         Vec::new()
+    }
+
+    /// Why an engine command is refused at once: the engine this console was attached to has
+    /// gone (a plan to apply says so of the plan).
+    pub(super) fn engine_gone(&self, command: &crate::sync::Command) -> Option<String> {
+        if !(self.engine_elsewhere && self.dashboard.state == Some(EngineState::Stopped)) {
+            return None;
+        }
+        Some(match (command, &self.plan.plan) {
+            (crate::sync::Command::ApplyPlan { plan_id }, _) => {
+                format!("{}.", plan::capitalised(&plan::engine_gone(*plan_id)))
+            }
+            _ => {
+                "The engine this console was attached to has gone: start one (nowsync run) and attach (nowsync attach)."
+                    .to_owned()
+            }
+        })
     }
 
     /// `x`: attached, it stops the engine itself (as the attach message says), idle or not;

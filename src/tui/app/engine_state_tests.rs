@@ -103,3 +103,77 @@ fn a_console_attaching_to_a_paused_engine_mid_cycle_shows_it_paused() {
     assert!(app.dashboard.paused());
     assert!(matches!(pressed_p(&mut app), Some(Command::Resume)));
 }
+
+/// Attached to an engine whose last dry run made plan 20, ready.
+fn attached_with_a_ready_plan() -> App {
+    use crate::door::replay::{LastPlan, PlanState, Replay};
+    let mut app = App::new("default", Theme::monochrome(), false);
+    let attached = crate::door::Attached {
+        engine: crate::door::proto::EngineInfo {
+            profile: "default".into(),
+            pid: 4242,
+            since: "2026-01-02T05:10:00Z".into(),
+            started_by: "nowsync run".into(),
+            socket: "/d/default.sock".into(),
+        },
+        state: EngineState::Idle,
+        backlog: Vec::new(),
+        replay: Replay {
+            plan: Some(LastPlan {
+                plan: std::sync::Arc::new(crate::sync::Plan::new(20, CycleKind::Initial, Vec::new())),
+                cycle_id: 4,
+                state: PlanState::Ready,
+                made: "2026-12-07T05:11:00Z".into(),
+            }),
+            ..Replay::default()
+        },
+    };
+    app.handle(Event::Attached(Box::new(attached)));
+    app
+}
+
+const GONE: &str = "Plan 20: its engine has gone; start one (nowsync run) and make a new dry run.";
+
+#[test]
+fn a_plan_whose_engine_has_gone_is_not_offered_and_apply_is_refused_at_once() {
+    use crate::tui::screens::plan::Status;
+    let mut app = attached_with_a_ready_plan();
+    assert_eq!(app.plan.status, Status::Ready);
+    app.handle(Event::Detached("closed".into()));
+    assert_eq!(app.plan.status, Status::EngineGone);
+    // a opens the plan, A refuses at once: no question, nothing sent, nothing being applied.
+    key(&mut app, KeyCode::Char('a'));
+    let effects = key(&mut app, KeyCode::Char('A'));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(matches!(app.shared.overlay, super::Overlay::None));
+    assert_eq!(app.shared.status, GONE);
+    let effects = key(&mut app, KeyCode::Char('y'));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Engine(_))), "{effects:?}");
+    assert_eq!(app.plan.status, Status::EngineGone);
+    // An apply asked for anyway (a question answered late) is refused the same way.
+    let effects = app.update(super::Action::Apply(20));
+    assert!(effects.is_empty() && app.plan.status == Status::EngineGone);
+    assert_eq!(app.shared.status, GONE);
+    // Other engine commands too.
+    let effects = app.update(super::Action::Engine(Command::DryRun));
+    assert!(effects.is_empty());
+    assert!(app.shared.status.contains("has gone"), "{}", app.shared.status);
+}
+
+#[test]
+fn the_engine_going_clears_an_open_apply_question_and_a_plan_being_applied() {
+    use crate::tui::screens::plan::Status;
+    let mut app = attached_with_a_ready_plan();
+    key(&mut app, KeyCode::Char('a'));
+    key(&mut app, KeyCode::Char('A'));
+    assert!(matches!(app.shared.overlay, super::Overlay::ConfirmApply { .. }));
+    app.handle(Event::Detached("closed".into()));
+    assert!(matches!(app.shared.overlay, super::Overlay::None));
+    assert_eq!(app.plan.status, Status::EngineGone);
+
+    let mut app = attached_with_a_ready_plan();
+    app.update(super::Action::Apply(20));
+    assert_eq!(app.plan.status, Status::Applying);
+    app.handle(Event::Detached("closed".into()));
+    assert_eq!(app.plan.status, Status::EngineGone);
+}

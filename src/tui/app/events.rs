@@ -263,6 +263,7 @@ impl App {
             (Some(_), plan::Status::Applying) => "it is being applied".to_owned(),
             (Some(_), plan::Status::Applied { cycle_id }) => format!("it was applied in cycle {cycle_id}"),
             (Some(_), plan::Status::OutOfDate(why)) => why.clone(),
+            (Some(_), plan::Status::EngineGone) => "its engine has gone".to_owned(),
         };
         self.shared.overlay = Overlay::None;
         self.shared.status =

@@ -175,6 +175,11 @@ impl App {
             }
             Action::Engine(command) => return self.engine(command),
             Action::Apply(plan_id) => {
+                if let Some(why) = self.engine_gone(&Command::ApplyPlan { plan_id }) {
+                    self.shared.overlay = Overlay::None;
+                    self.shared.status = why;
+                    return Vec::new();
+                }
                 self.plan.applying(plan_id);
                 return self.engine(Command::ApplyPlan { plan_id });
             }
@@ -270,6 +275,11 @@ impl App {
             };
             return Vec::new();
         }
+        if let Some(why) = self.engine_gone(&command) {
+            self.shared.status = why;
+            return Vec::new();
+        }
+        let shared = &mut self.shared;
         shared.status = super::effect::describe(&command).to_owned();
         vec![Effect::Engine(command)]
     }

@@ -240,6 +240,7 @@ impl DashboardView<'_> {
             }
             PlanStatus::Applied { cycle_id } => format!("plan {} applied in cycle {cycle_id} ({ops})", p.id),
             PlanStatus::OutOfDate(why) => format!("plan {} out of date ({why}): d makes a new one", p.id),
+            PlanStatus::EngineGone => crate::tui::screens::plan::engine_gone(p.id),
         }
     }
 }

@@ -49,6 +49,13 @@ pub enum Status {
     Applied { cycle_id: i64 },
     /// Not to be applied any more: why.
     OutOfDate(String),
+    /// The engine that made it has gone: no engine applies it (a new one refuses old plans).
+    EngineGone,
+}
+
+/// What is said of a plan whose engine has gone.
+pub fn engine_gone(plan_id: u64) -> String {
+    format!("plan {plan_id}: its engine has gone; start one (nowsync run) and make a new dry run")
 }
 
 /// The plan and the list over it.
@@ -110,6 +117,13 @@ impl State {
         self.made = chrono::DateTime::parse_from_rfc3339(&last.made)
             .map_or_else(|_| last.made.clone(), |t| t.to_utc().format("%H:%M:%S").to_string());
         self.plan = Some(Arc::clone(&last.plan));
+    }
+
+    /// The engine went away: a plan ready or being applied is applied by none.
+    pub fn engine_went(&mut self) {
+        if matches!(self.status, Status::Ready | Status::Applying) {
+            self.status = Status::EngineGone;
+        }
     }
 
     /// `ApplyPlan` was sent for `plan_id`.
@@ -208,6 +222,7 @@ impl State {
                 format!("Plan {} was applied in cycle {cycle_id}: d makes a new dry run.", p.id)
             }
             (Some(_), Status::Applying) => "The plan is being applied.".to_owned(),
+            (Some(p), Status::EngineGone) => format!("{}.", capitalised(&engine_gone(p.id))),
             (Some(p), Status::OutOfDate(why)) => {
                 format!("Plan {} is out of date ({why}): d makes a new dry run.", p.id)
             }
@@ -240,4 +255,12 @@ pub fn refusal_why(reason: &str) -> &str {
         Some((_, why)) if reason.ends_with(')') => why.trim_end_matches(')'),
         _ => reason,
     }
+}
+
+/// `text` with its first letter upper case (a status line's sentence).
+pub fn capitalised(text: &str) -> String {
+    let mut c = text.chars();
+    c.next()
+        .map(|first| first.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }

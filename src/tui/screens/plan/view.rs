@@ -39,6 +39,7 @@ pub fn status_line(plan: &Plan, made: &str, status: &Status) -> String {
         Status::Applying => "being applied".to_owned(),
         Status::Applied { cycle_id } => format!("applied in cycle {cycle_id}"),
         Status::OutOfDate(why) => format!("out of date ({why}): d makes a new dry run"),
+        Status::EngineGone => "its engine has gone; start one (nowsync run) and make a new dry run".to_owned(),
     };
     let made = if made.is_empty() {
         String::new()
