@@ -150,9 +150,10 @@ fn push_cycles(l: &mut Lines, s: &sync::Status) {
             l.push(field(
                 "last cycle",
                 format!(
-                    "{} ({}), started {}, {}",
+                    "{} ({}){}, started {}, {}",
                     c.id,
                     c.kind,
+                    c.stopped.map(|s| format!(" {s}")).unwrap_or_default(),
                     super::logs::short_time(&c.started),
                     c.finished.as_deref().map_or("not finished".to_owned(), |f| format!(
                         "finished {}",
@@ -160,7 +161,10 @@ fn push_cycles(l: &mut Lines, s: &sync::Status) {
                     ))
                 ),
             ));
-            l.push(field("", stats_text(&c.stats)));
+            // A cycle stopped while reading did nothing: no row of zeros.
+            if c.stopped.is_none_or(|s| s.phase != sync::StopPhase::Reading) {
+                l.push(field("", stats_text(&c.stats)));
+            }
         }
         None => l.push(field("last cycle", "no cycle yet".to_owned())),
     }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::sync::{CycleKind, ObjectResult, Plan, SyncEvent, Totals};
+use crate::sync::{CycleKind, ObjectResult, Plan, StopPhase, Stopped, SyncEvent, Totals};
 
 /// Seconds of throughput kept (the console's sparkline keeps as many).
 const RATES: usize = 600;
@@ -84,6 +84,8 @@ pub enum PlanState {
     Ready,
     /// A real cycle's plan, or a shown plan applied, in this cycle.
     Applied { cycle_id: i64 },
+    /// The admin stopped that cycle while it applied the plan: how far it got.
+    Stopped { cycle_id: i64, at: Stopped },
     /// The engine refused to apply it: its reason.
     Refused { reason: String },
     /// Out of date without being refused: a cycle ran since it was made.
@@ -178,6 +180,14 @@ impl Tracker {
                 }
             }
             SyncEvent::CycleFinished { .. } | SyncEvent::Error { cycle_id: Some(_), .. } => {
+                if let SyncEvent::CycleFinished {
+                    cycle_id,
+                    dry_run: false,
+                    stats,
+                } = event
+                {
+                    self.stopped(*cycle_id, stats.stopped);
+                }
                 self.replay.running = None;
                 self.started = None;
                 self.done_by_second.clear();
@@ -185,6 +195,16 @@ impl Tracker {
             SyncEvent::NextRun { at } => self.replay.next_run = Some(NextRun { at: at.clone() }),
             SyncEvent::Paused { paused } => self.replay.paused = *paused,
             _ => {}
+        }
+    }
+
+    /// A real cycle ended: the plan it applied says where a stop cut it short.
+    fn stopped(&mut self, cycle_id: i64, stopped: Option<Stopped>) {
+        if let (Some(p), Some(at)) = (&mut self.replay.plan, stopped)
+            && at.phase == StopPhase::Applying
+            && p.state == (PlanState::Applied { cycle_id })
+        {
+            p.state = PlanState::Stopped { cycle_id, at };
         }
     }
 

@@ -20,7 +20,7 @@ use crate::sync::{CycleKind, Port, SyncEvent};
 struct CycleLabels {
     /// initial | incremental | dry_run
     kind: String,
-    /// success | object_failures | error
+    /// success | object_failures | stopped | error
     outcome: String,
 }
 
@@ -116,12 +116,14 @@ impl Metrics {
                 dry_run,
                 stats,
             } => {
-                let outcome = if stats.failed > 0 { "object_failures" } else { "success" };
-                self.cycle(*cycle_id, *dry_run, outcome);
+                self.cycle(*cycle_id, *dry_run, stats.outcome());
                 if !dry_run {
                     self.duration.observe(stats.duration_ms as f64 / 1000.0);
                     self.writes.inc_by(stats.writes);
-                    self.last_success.set(chrono::Utc::now().timestamp());
+                    // A cycle the admin stopped did not run to its end.
+                    if stats.stopped.is_none() {
+                        self.last_success.set(chrono::Utc::now().timestamp());
+                    }
                 }
             }
             SyncEvent::Error {
@@ -244,5 +246,45 @@ mod tests {
         for line in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
             assert!(line.starts_with("nowsync_"), "{line}");
         }
+    }
+
+    #[test]
+    fn a_stopped_cycle_is_counted_stopped_and_is_no_success() {
+        let mut m = Metrics::new();
+        m.record(&SyncEvent::CycleStarted {
+            cycle_id: 1,
+            kind: CycleKind::Initial,
+            dry_run: false,
+            totals: Default::default(),
+        });
+        m.record(&SyncEvent::CycleFinished {
+            cycle_id: 1,
+            dry_run: false,
+            stats: CycleStats {
+                writes: 465,
+                failed: 3,
+                stopped: Some(crate::sync::Stopped {
+                    phase: crate::sync::StopPhase::Applying,
+                    done: 465,
+                    total: 1436,
+                }),
+                ..CycleStats::default()
+            },
+        });
+        let text = m.encode();
+        assert!(
+            text.contains(r#"nowsync_cycles_total{kind="initial",outcome="stopped"} 1"#),
+            "{text}"
+        );
+        assert!(
+            text.contains("nowsync_last_successful_cycle_timestamp_seconds 0"),
+            "{text}"
+        );
+        let at = crate::sync::Stopped {
+            phase: crate::sync::StopPhase::Applying,
+            done: 465,
+            total: 1436,
+        };
+        assert_eq!(at.to_string(), "stopped after 465 of 1,436 operations");
     }
 }

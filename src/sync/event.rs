@@ -112,6 +112,54 @@ pub struct CycleStats {
     pub duration_ms: u64,
     /// Disables and deletes held back by the deletion threshold (action `StagedDelete`).
     pub staged_deletes: u64,
+    /// The admin stopped the cycle (`Command::Stop`) before its end: where. Absent from the
+    /// JSON of a cycle that ran to its end (rows and events written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<Stopped>,
+}
+
+/// Where a stopped cycle was: reading (nothing planned, nothing written) or applying, with how
+/// many of its plan's operations were done (the rest are planned again by the next cycle).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stopped {
+    pub phase: StopPhase,
+    pub done: u64,
+    pub total: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StopPhase {
+    Reading,
+    Applying,
+}
+
+impl std::fmt::Display for Stopped {
+    /// `stopped while reading`, `stopped after 465 of 1,436 operations`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.phase {
+            StopPhase::Reading => f.write_str("stopped while reading"),
+            StopPhase::Applying => write!(
+                f,
+                "stopped after {} of {} operations",
+                thousands(self.done),
+                thousands(self.total)
+            ),
+        }
+    }
+}
+
+/// `1436` as `1,436`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 impl CycleStats {
@@ -128,6 +176,16 @@ impl CycleStats {
             failed: c.error,
             staged_deletes: c.staged_delete,
             ..CycleStats::default()
+        }
+    }
+
+    /// The cycle's outcome as metrics and `status` name it: `stopped` (by the admin, before
+    /// its end), `object_failures` or `success`.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            CycleStats { stopped: Some(_), .. } => "stopped",
+            CycleStats { failed: 1.., .. } => "object_failures",
+            _ => "success",
         }
     }
 }

@@ -49,7 +49,9 @@ mod target;
 pub use credentials::{Credentials, Prompt, read_credentials};
 pub use cycle::{ObjectReport, OnDemand, Subject};
 pub use error::{CycleError, StartError};
-pub use event::{Answer, CycleStats, EngineState, ErrorKind, LogLevel, ObjectResult, SyncEvent, Totals};
+pub use event::{
+    Answer, CycleStats, EngineState, ErrorKind, LogLevel, ObjectResult, StopPhase, Stopped, SyncEvent, Totals,
+};
 pub use handle::{Command, Handle, Options, Port, describe};
 pub use op::{Change, Counts, CycleKind, Failure, ObjectType, Op, OpKind, Plan, Step};
 pub use outcome::{Action, FailureCode, SkipReason};

@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::config::Profile;
 use crate::model::CycleKind;
 use crate::store::{ProfileLock, QuarantineRow, StagedRow, Store, StoreError};
+use crate::sync::event::{CycleStats, Stopped};
 use crate::sync::reconcile::{self, Next};
 
 /// The profile's provisioning status.
@@ -76,6 +77,9 @@ pub struct CycleSummary {
     pub kind: CycleKind,
     pub started: String,
     pub finished: Option<String>,
+    /// `success`, `object_failures`, or `stopped` (by the admin: `stopped` says where).
+    pub outcome: &'static str,
+    pub stopped: Option<Stopped>,
     pub stats: Value,
 }
 
@@ -122,18 +126,25 @@ pub fn status(data_dir: &Path, profile: &Profile) -> Result<Status, StoreError> 
     let mut to_date = serde_json::Map::new();
     for c in &cycles {
         if let Value::Object(m) = parse(&c.stats) {
-            for (k, v) in m {
+            // Only the counts add up (`stopped` says where one cycle ended).
+            for (k, v) in m.into_iter().filter(|(_, v)| v.is_u64()) {
                 let sum = to_date.get(&k).and_then(Value::as_u64).unwrap_or(0) + v.as_u64().unwrap_or(0);
                 to_date.insert(k, Value::from(sum));
             }
         }
     }
-    let last_cycle = cycles.first().map(|c| CycleSummary {
-        id: c.id,
-        kind: c.kind,
-        started: c.started.clone(),
-        finished: c.finished.clone(),
-        stats: parse(&c.stats),
+    let last_cycle = cycles.first().map(|c| {
+        let stats = parse(&c.stats);
+        let typed = serde_json::from_value::<CycleStats>(stats.clone()).unwrap_or_default();
+        CycleSummary {
+            id: c.id,
+            kind: c.kind,
+            started: c.started.clone(),
+            finished: c.finished.clone(),
+            outcome: typed.outcome(),
+            stopped: typed.stopped,
+            stats,
+        }
     });
     Ok(Status {
         profile: profile.name.clone(),

@@ -139,6 +139,7 @@ pub fn history() -> crate::tui::screens::dashboard::history::History {
         skipped: 0,
         failed,
         duration_ms,
+        stopped: None,
     };
     History {
         points: vec![

@@ -60,6 +60,23 @@ pub(in crate::cli) async fn follow(rx: &mut tokio::sync::broadcast::Receiver<Syn
     }
 }
 
+/// Prints what `rx` still holds once the engine has ended: the end of a cycle a stop cut short
+/// (its last objects and its summary, which says where it stopped).
+pub(in crate::cli) fn drain(rx: &mut tokio::sync::broadcast::Receiver<SyncEvent>) {
+    use tokio::sync::broadcast::error::TryRecvError;
+    let Ok(mut f) = Follow::new(false, None) else { return };
+    f.bar = false;
+    loop {
+        match rx.try_recv() {
+            Ok(event) => {
+                let _ = f.on(event);
+            }
+            Err(TryRecvError::Lagged(_)) => {}
+            Err(TryRecvError::Empty | TryRecvError::Closed) => break,
+        }
+    }
+}
+
 /// Consumes events into `f` until the cycle ends; returns its exit code.
 pub(in crate::cli) async fn follow_with(rx: &mut tokio::sync::broadcast::Receiver<SyncEvent>, f: &mut Follow) -> Exit {
     loop {

@@ -119,8 +119,16 @@ pub(super) fn dry_run_summary(plan: &Plan) -> String {
 
 pub(super) fn summary(cycle_id: i64, kind: Option<crate::sync::CycleKind>, s: &CycleStats) -> String {
     let kind = kind.map(|k| format!(" ({})", k.as_str())).unwrap_or_default();
+    let stopped = match s.stopped {
+        // Stopped before it planned: nothing was done, no row of zeros.
+        Some(st) if st.phase == crate::sync::StopPhase::Reading => {
+            return format!("cycle {cycle_id}{kind} {st}: nothing was written; the next cycle reads again");
+        }
+        Some(st) => format!(" {st} (the next cycle plans the rest)"),
+        None => String::new(),
+    };
     format!(
-        "cycle {cycle_id}{kind}: created {}, updated {}, disabled {}, deleted {}, members added {}, removed {}, skipped {}, failed {}, staged deletions {}; {} writes in {:.1} s",
+        "cycle {cycle_id}{kind}{stopped}: created {}, updated {}, disabled {}, deleted {}, members added {}, removed {}, skipped {}, failed {}, staged deletions {}; {} writes in {:.1} s",
         s.created,
         s.updated,
         s.disabled,

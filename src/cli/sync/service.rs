@@ -1,6 +1,6 @@
 //! `nowsync run`: the engine as a service, with its door, metrics and SIGHUP reloads.
 
-use super::follow::follow;
+use super::follow::{drain, follow};
 use super::{shutdown_signal, start};
 use crate::cli::Exit;
 use crate::cli::out;
@@ -82,6 +82,8 @@ pub async fn run(
         }
     }
     handle.shutdown().await;
+    // A cycle the stop cut short ended while the engine shut down: its summary says so.
+    drain(&mut rx);
     drop(door);
     // Quarantined (the job stopped cycling by itself): 4 wins, as for `sync --once`.
     let quarantined = crate::store::Store::open_read_only(data_dir, &profile.name)

@@ -63,6 +63,10 @@ pub struct Applied {
     pub results: Vec<ObjectResult>,
     /// The small-tenant rule stopped the writes: the code and the error's text.
     pub halted: Option<(FailureCode, String)>,
+    /// Operations done (written, failed or needing no write) out of the plan's: fewer when
+    /// the cycle was stopped or halted.
+    pub done: u64,
+    pub total: u64,
 }
 
 /// Applies one plan.
@@ -165,6 +169,8 @@ impl<'a> Applier<'a> {
             stats,
             results: self.results.unwrap_or_default(),
             halted: self.halt.halted,
+            done: progress.done,
+            total: progress.total,
         })
     }
 

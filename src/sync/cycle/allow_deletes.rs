@@ -24,8 +24,10 @@ pub(in crate::sync) async fn allow_deletes(cx: &Context, plan_id: u64) -> Result
     let applied = apply::apply(cx, cycle_id, &planned.plan, &prior.links, &cx.stop, false)
         .await
         .map_err(at)?;
-    if applied.stats.failed == 0 && !cx.stopped() {
+    let mut stats = applied.stats;
+    stats.stopped = commit::stopped_applying(cx, applied.done, applied.total);
+    if stats.failed == 0 && stats.stopped.is_none() {
         staged::applied(cx, cycle_id).map_err(at)?;
     }
-    commit::finish(cx, cycle_id, false, applied.stats).map_err(at)
+    commit::finish(cx, cycle_id, false, stats).map_err(at)
 }

@@ -13,7 +13,7 @@ use super::{Context, Planned};
 use crate::store::{ObjectValue, Seen};
 use crate::sync::apply::Applied;
 use crate::sync::error::CycleError;
-use crate::sync::event::{CycleStats, SyncEvent};
+use crate::sync::event::{CycleStats, StopPhase, Stopped, SyncEvent};
 use crate::sync::op::ObjectType;
 use crate::sync::reconcile;
 use crate::sync::safety::{Tripped, Verdict, escrow, quarantine};
@@ -28,7 +28,10 @@ pub(super) async fn commit(
     let mut stats = applied.stats;
     stats.staged_deletes = planned.plan.counts.staged_delete;
     escrow::schedule(cx)?;
-    let stopped = cx.stopped();
+    stats.stopped = stopped_applying(cx, applied.done, applied.total);
+    // A stopped cycle left operations undone: the watermarks stay where they were, so the next
+    // cycle reads the same changes again and plans what is left.
+    let stopped = stats.stopped.is_some();
     if !stopped {
         // Earlier cycles' unknown outcomes are settled only by a cycle that read their rows;
         // applying a shown plan read nothing.
@@ -51,6 +54,16 @@ pub(super) async fn commit(
         stats,
     });
     Ok(())
+}
+
+/// Where a cycle Stop cut short was: the plan's operations done of all. `None` when it was not
+/// stopped, or the stop came once every operation was done (the cycle then ran to its end).
+pub(super) fn stopped_applying(cx: &Context, done: u64, total: u64) -> Option<Stopped> {
+    (cx.stopped() && done < total).then_some(Stopped {
+        phase: StopPhase::Applying,
+        done,
+        total,
+    })
 }
 
 /// What the reads saw and the rules they were made under; after a full read of both sides,

@@ -158,9 +158,15 @@ pub(super) async fn run(cx: &Context, mode: Mode, plan_id: u64) -> Result<Option
                 dry_run,
             });
             let source = read_source(cx, Some(&begun)).await.map_err(at)?;
+            if cx.stopped() {
+                return stopped_reading(cx, &begun, dry_run).map_err(at);
+            }
             let read = read_target::read_target(cx, begun.cycle_id, &begun.prior, source, begun.kind)
                 .await
                 .map_err(at)?;
+            if cx.stopped() {
+                return stopped_reading(cx, &begun, dry_run).map_err(at);
+            }
             let planned = plan::plan(cx, plan_id, begun.cycle_id, read, &begun.prior);
             hold::hold(cx, &begun, planned, !dry_run).map_err(at)?
         }
@@ -181,6 +187,23 @@ pub(super) async fn run(cx: &Context, mode: Mode, plan_id: u64) -> Result<Option
     commit::commit(cx, &begun, planned, applied, tripped)
         .await
         .map_err(at)?;
+    Ok(None)
+}
+
+/// The admin stopped the cycle before it planned: nothing was written and nothing the reads saw
+/// is kept (the watermarks stay), so the next cycle reads the same again. Its row says it was
+/// stopped rather than a cycle that found nothing to do.
+fn stopped_reading(cx: &Context, begun: &begin::Begun, dry_run: bool) -> Result<Option<Shown>, CycleError> {
+    let stats = super::event::CycleStats {
+        stopped: Some(super::event::Stopped {
+            phase: super::event::StopPhase::Reading,
+            done: 0,
+            total: 0,
+        }),
+        ..Default::default()
+    };
+    tracing::info!(cycle_id = begun.cycle_id, "the cycle was stopped while reading");
+    commit::finish(cx, begun.cycle_id, dry_run, stats)?;
     Ok(None)
 }
 

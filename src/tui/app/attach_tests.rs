@@ -229,6 +229,7 @@ fn point(cycle_id: i64) -> Point {
         skipped: 0,
         failed: 10,
         duration_ms: 93_000,
+        stopped: None,
     }
 }
 

@@ -242,6 +242,14 @@ impl App {
                 if let SyncEvent::CycleStarted { dry_run: false, .. } = &event {
                     self.plan.cycle_started();
                 }
+                if let SyncEvent::CycleFinished {
+                    cycle_id,
+                    dry_run: false,
+                    stats,
+                } = &event
+                {
+                    self.plan.cycle_finished(*cycle_id, stats.stopped);
+                }
                 self.dashboard.on_sync(event)
             }
         }
@@ -262,6 +270,7 @@ impl App {
             (Some(_), plan::Status::Ready) | (None, _) => return,
             (Some(_), plan::Status::Applying) => "it is being applied".to_owned(),
             (Some(_), plan::Status::Applied { cycle_id }) => format!("it was applied in cycle {cycle_id}"),
+            (Some(_), plan::Status::Stopped { cycle_id, at }) => format!("cycle {cycle_id} {at}"),
             (Some(_), plan::Status::OutOfDate(why)) => why.clone(),
             (Some(_), plan::Status::EngineGone) => "its engine has gone".to_owned(),
         };

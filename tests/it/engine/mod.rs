@@ -26,6 +26,7 @@ mod refusals;
 mod replay;
 pub(crate) mod socket;
 mod sso;
+mod stop;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::process::Output;

@@ -14,7 +14,7 @@ use nowsync::sync::{self, Answer, Command, Credentials, Handle, Plan, SyncEvent}
 
 use super::{Env, setup};
 
-async fn next_matching(
+pub(super) async fn next_matching(
     rx: &mut tokio::sync::broadcast::Receiver<SyncEvent>,
     f: impl Fn(&SyncEvent) -> bool,
 ) -> SyncEvent {
@@ -31,7 +31,7 @@ async fn next_matching(
     .unwrap()
 }
 
-fn credentials(env: &Env) -> Credentials {
+pub(super) fn credentials(env: &Env) -> Credentials {
     let line = env.world.ready_line();
     Credentials {
         servicenow: Some(Auth::Basic {
@@ -43,7 +43,7 @@ fn credentials(env: &Env) -> Credentials {
 }
 
 /// Writes `scope` to the profile's configuration and resolves it as the console does.
-fn scope(env: &Env, scope: &str) -> ResolvedProfile {
+pub(super) fn scope(env: &Env, scope: &str) -> ResolvedProfile {
     let saved = edit_profile(
         &env.ws.config(),
         "default",

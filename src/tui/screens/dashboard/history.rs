@@ -23,6 +23,8 @@ pub struct Point {
     pub skipped: u64,
     pub failed: u64,
     pub duration_ms: u64,
+    /// The admin stopped it before its end: where.
+    pub stopped: Option<crate::sync::Stopped>,
 }
 
 /// The totals to date, from the store.
@@ -92,6 +94,9 @@ fn point(row: &CycleRow) -> Point {
         skipped: n("skipped"),
         failed: n("failed"),
         duration_ms: n("duration_ms"),
+        stopped: stats
+            .get("stopped")
+            .and_then(|v| serde_json::from_value(v.clone()).ok()),
     }
 }
 

@@ -162,6 +162,7 @@ impl State {
                     skipped: p.skipped,
                     failed: p.failed,
                     duration_ms: p.duration_ms,
+                    stopped: p.stopped,
                     ..CycleStats::default()
                 },
             });

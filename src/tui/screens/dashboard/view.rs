@@ -149,11 +149,17 @@ impl DashboardView<'_> {
         };
         let s = &f.stats;
         let head = format!(
-            "cycle {} ({}{:.1} s):",
+            "cycle {} ({}{:.1} s){}",
             f.cycle_id,
             f.kind.map(|k| format!("{}, ", k.as_str())).unwrap_or_default(),
-            s.duration_ms as f64 / 1000.0
+            s.duration_ms as f64 / 1000.0,
+            s.stopped.map(|st| format!(" {st}")).unwrap_or_default(),
         );
+        // Stopped before it planned: nothing done, so no counts of zero.
+        if s.stopped.is_some_and(|st| st.phase == crate::sync::StopPhase::Reading) {
+            return Line::from(vec![label(t, "Last"), Span::styled(head, t.warn())]);
+        }
+        let head = format!("{head}:");
         let (fail, create, update, disable, delete, skip) =
             ("failed", "created", "updated", "disabled", "deleted", "skipped");
         let mut parts = vec![format!("{head} {fail} {}", s.failed)];
@@ -239,6 +245,9 @@ impl DashboardView<'_> {
                 format!("plan {} being applied by cycle {cycle_id} ({ops})", p.id)
             }
             PlanStatus::Applied { cycle_id } => format!("plan {} applied in cycle {cycle_id} ({ops})", p.id),
+            PlanStatus::Stopped { cycle_id, at } => {
+                format!("plan {} {at} in cycle {cycle_id}: the next cycle plans the rest", p.id)
+            }
             PlanStatus::OutOfDate(why) => format!("plan {} out of date ({why}): d makes a new one", p.id),
             PlanStatus::EngineGone => crate::tui::screens::plan::engine_gone(p.id),
         }

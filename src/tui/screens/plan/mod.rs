@@ -47,6 +47,8 @@ pub enum Status {
     Applying,
     /// Applied (or the plan of a real cycle) in this cycle.
     Applied { cycle_id: i64 },
+    /// The admin stopped this cycle while it applied the plan: how far it got.
+    Stopped { cycle_id: i64, at: crate::sync::Stopped },
     /// Not to be applied any more: why.
     OutOfDate(String),
     /// The engine that made it has gone: no engine applies it (a new one refuses old plans).
@@ -108,6 +110,10 @@ impl State {
         self.status = match &last.state {
             PlanState::Ready => Status::Ready,
             PlanState::Applied { cycle_id } => Status::Applied { cycle_id: *cycle_id },
+            PlanState::Stopped { cycle_id, at } => Status::Stopped {
+                cycle_id: *cycle_id,
+                at: *at,
+            },
             PlanState::Refused { reason } => Status::OutOfDate(refusal_why(reason).to_owned()),
             PlanState::Superseded { why } => Status::OutOfDate(why.clone()),
         };
@@ -138,6 +144,16 @@ impl State {
     pub fn cycle_started(&mut self) {
         if self.status == Status::Ready {
             self.status = Status::OutOfDate("a cycle ran since it was made".to_owned());
+        }
+    }
+
+    /// A real cycle ended: the plan it was applying says where a stop cut it short.
+    pub fn cycle_finished(&mut self, cycle_id: i64, stopped: Option<crate::sync::Stopped>) {
+        if let (Status::Applied { cycle_id: applied }, Some(at)) = (&self.status, stopped)
+            && *applied == cycle_id
+            && at.phase == crate::sync::StopPhase::Applying
+        {
+            self.status = Status::Stopped { cycle_id, at };
         }
     }
 
@@ -220,6 +236,9 @@ impl State {
             (None, _) => "No plan yet: d makes a dry run.".to_owned(),
             (Some(p), Status::Applied { cycle_id }) => {
                 format!("Plan {} was applied in cycle {cycle_id}: d makes a new dry run.", p.id)
+            }
+            (Some(p), Status::Stopped { cycle_id, at }) => {
+                format!("Plan {} {at} in cycle {cycle_id}: d makes a new dry run.", p.id)
             }
             (Some(_), Status::Applying) => "The plan is being applied.".to_owned(),
             (Some(p), Status::EngineGone) => format!("{}.", capitalised(&engine_gone(p.id))),

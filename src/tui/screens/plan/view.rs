@@ -38,6 +38,7 @@ pub fn status_line(plan: &Plan, made: &str, status: &Status) -> String {
         Status::Ready => "ready: A applies it".to_owned(),
         Status::Applying => "being applied".to_owned(),
         Status::Applied { cycle_id } => format!("applied in cycle {cycle_id}"),
+        Status::Stopped { cycle_id, at } => format!("{at} in cycle {cycle_id}: the next cycle plans the rest"),
         Status::OutOfDate(why) => format!("out of date ({why}): d makes a new dry run"),
         Status::EngineGone => "its engine has gone; start one (nowsync run) and make a new dry run".to_owned(),
     };
