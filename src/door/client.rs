@@ -33,7 +33,7 @@ pub enum ClientError {
     Refused(String),
     #[error("the engine's socket said something this nowsync does not understand: {0}")]
     Protocol(String),
-    #[error("the engine closed the connection")]
+    #[error("the engine closed the connection (it stopped or restarted)")]
     Closed,
 }
 
@@ -135,6 +135,9 @@ impl Client {
     pub async fn next(&mut self) -> Result<ServerFrame, ClientError> {
         match self.conn.next().await {
             Some(Ok(bytes)) => serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol(e.to_string())),
+            // A frame cut short ("bytes remaining on stream") or a reset is the engine going
+            // away mid-frame: the same as a clean close to whoever reads it.
+            Some(Err(source)) if gone(&source) => Err(ClientError::Closed),
             Some(Err(source)) => Err(ClientError::Io {
                 path: self.path.clone(),
                 source,
@@ -142,6 +145,16 @@ impl Client {
             None => Err(ClientError::Closed),
         }
     }
+}
+
+/// Whether a read error means the engine went away: the codec's "bytes remaining on stream"
+/// (an EOF inside a frame), a reset or a broken pipe.
+fn gone(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset, UnexpectedEof};
+    matches!(
+        e.kind(),
+        UnexpectedEof | ConnectionReset | ConnectionAborted | BrokenPipe
+    ) || e.to_string() == "bytes remaining on stream"
 }
 
 /// Blocking: the engine serving `path`, if one answers a hello within a second (`nowsync
@@ -171,5 +184,32 @@ pub fn probe(path: &Path) -> Option<EngineInfo> {
     match serde_json::from_slice(&body).ok()? {
         ServerFrame::Welcome { engine, .. } => Some(engine),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncWriteExt;
+
+    /// Regression (acceptance test): an engine gone mid-frame showed the codec's "the
+    /// engine's socket …: bytes remaining on stream".
+    #[tokio::test]
+    async fn an_engine_gone_mid_frame_reads_as_closed_in_plain_words() {
+        let (ours, mut engine) = UnixStream::pair().unwrap();
+        let mut client = Client {
+            conn: Framed::new(ours, LengthDelimitedCodec::new()),
+            path: PathBuf::from("default.sock"),
+            next_id: 0,
+        };
+        // A frame header promising 100 bytes, three of them, and the engine is gone.
+        engine.write_all(&[0, 0, 0, 100, b'{', b'"', b'a']).await.unwrap();
+        drop(engine);
+        let err = client.next().await.unwrap_err();
+        assert!(matches!(err, ClientError::Closed), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "the engine closed the connection (it stopped or restarted)"
+        );
     }
 }
