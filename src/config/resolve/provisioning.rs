@@ -60,34 +60,23 @@ impl Ctx {
             flatten_nested_groups: raw.flatten_nested_groups.unwrap_or(d.flatten_nested_groups),
             keep_in_background: raw.keep_in_background.unwrap_or(d.keep_in_background),
             missing_reference,
-            log_retention_days: self.ranged(
-                S,
+            log_retention_days: self.within(
                 "log_retention_days",
                 raw.log_retention_days,
                 30,
-                bounds::LOG_RETENTION_DAYS.0,
-                bounds::LOG_RETENTION_DAYS.1,
-            )? as u32,
+                bounds::LOG_RETENTION_DAYS,
+            )?,
             escrow_retry_hours,
             escrow_days: self.ranged(S, "escrow_days", raw.escrow_days, 28, 1, 365)? as u32,
             enabled: raw.enabled.unwrap_or(d.enabled),
             scope,
-            interval_minutes: self.ranged(
-                S,
-                "interval_minutes",
-                raw.interval_minutes,
-                40,
-                bounds::INTERVAL_MINUTES.0,
-                bounds::INTERVAL_MINUTES.1,
-            )? as u32,
-            deletion_threshold: self.ranged(
-                S,
+            interval_minutes: self.within("interval_minutes", raw.interval_minutes, 40, bounds::INTERVAL_MINUTES)?,
+            deletion_threshold: self.within(
                 "deletion_threshold",
                 raw.deletion_threshold,
                 500,
-                bounds::DELETION_THRESHOLD.0,
-                bounds::DELETION_THRESHOLD.1,
-            )? as u32,
+                bounds::DELETION_THRESHOLD,
+            )?,
             deletion_threshold_percent: percent,
             // Relative to the configuration file, wherever nowsync is started from.
             mappings: raw.mappings.map(|m| match self.path.parent() {
@@ -95,6 +84,11 @@ impl Ctx {
                 _ => PathBuf::from(m),
             }),
         })
+    }
+
+    /// A `[provisioning]` count within the bounds the settings screen also checks (`config::bounds`).
+    fn within(&self, key: &str, raw: Option<i64>, default: i64, (lo, hi): (i64, i64)) -> Result<u32, ConfigError> {
+        Ok(self.ranged("provisioning", key, raw, default, lo, hi)? as u32)
     }
 
     /// `provisioning.deletion_threshold_percent`: off, or a percentage from 1 to 100.

@@ -191,14 +191,7 @@ impl State {
     /// An engine event (its log line went to the pane through `log::line_of`).
     pub fn on_sync(&mut self, event: SyncEvent) -> Vec<Effect> {
         match event {
-            SyncEvent::StateChanged(state) => {
-                self.state = Some(state);
-                match state {
-                    EngineState::Paused => self.schedule_paused = true,
-                    EngineState::Idle | EngineState::Stopped => self.schedule_paused = false,
-                    EngineState::Running => {}
-                }
-            }
+            SyncEvent::StateChanged(state) => self.state_changed(state),
             SyncEvent::Paused { paused } => self.schedule_paused = paused,
             SyncEvent::CycleReading {
                 cycle_id,
@@ -231,13 +224,7 @@ impl State {
             }
             SyncEvent::Quarantine {
                 reason, next_attempt, ..
-            } => {
-                // Reason and next attempt come from the engine; sanitise them like any foreign text.
-                self.quarantine = reason.map(|r| {
-                    let next = next_attempt.map(|n| format!(", next attempt {n}")).unwrap_or_default();
-                    crate::model::text::sanitize_for_terminal(&format!("{r}{next}"))
-                });
-            }
+            } => self.quarantined(reason, next_attempt),
             SyncEvent::FullCycle { cycle_id, .. } => {
                 // An incremental cycle whose delta token expired reads everything; a
                 // reconciliation is one already.
@@ -275,6 +262,23 @@ impl State {
             | SyncEvent::Answer { .. } => {}
         }
         Vec::new()
+    }
+
+    fn state_changed(&mut self, state: EngineState) {
+        self.state = Some(state);
+        match state {
+            EngineState::Paused => self.schedule_paused = true,
+            EngineState::Idle | EngineState::Stopped => self.schedule_paused = false,
+            EngineState::Running => {}
+        }
+    }
+
+    fn quarantined(&mut self, reason: Option<String>, next_attempt: Option<String>) {
+        // Reason and next attempt come from the engine; sanitise them like any foreign text.
+        self.quarantine = reason.map(|r| {
+            let next = next_attempt.map(|n| format!(", next attempt {n}")).unwrap_or_default();
+            crate::model::text::sanitize_for_terminal(&format!("{r}{next}"))
+        });
     }
 
     /// A cycle ended: a real one becomes the last one, and the records and the history are
