@@ -119,11 +119,14 @@ fn drive(command: &str, vars: &[(&str, &str)]) {
     tmux.wait_for("a dry run", &["Dry run: plan", "nothing written"], long);
     tmux.keys(&["2"]);
     tmux.wait_for("plan screen", &["[2 Plan]", "ACTION"], long);
+    // The plan list must be clean whatever it holds. Which planted groups an incremental
+    // plan holds depends on how the first cycle went, which varies with the machine's load
+    // (seen in CI: none of them), so their sanitised names are checked where they always
+    // are: the log, the records and the operation's details below.
     let plan = assert_clean(&tmux, "plan");
-    // Which groups an incremental plan holds varies; it holds some of the planted ones.
     assert!(
-        SHOWN.iter().any(|name| plan.contains(name)),
-        "the plan shows planted groups: {plan}"
+        plan.contains("q=eq.4@nowsync.test"),
+        "the plan lists the planted user: {plan}"
     );
     tmux.keys(&["/", "=eq.4", "Enter", "Enter"]);
     tmux.wait_for("an operation's details", &["q=eq.4@nowsync.test", "department"], long);

@@ -131,10 +131,25 @@ fn object_done(cycle_id: i64, result: &ObjectResult) -> LogLine {
 
 /// A cycle's counts: a warning when objects failed.
 fn cycle_finished(cycle_id: i64, dry_run: bool, stats: &CycleStats) -> LogLine {
+    // A cycle stopped before it planned wrote nothing: a row of zeros would read as a clean cycle.
+    if let Some(stopped) = stats.stopped.as_ref().filter(|s| s.total == 0) {
+        return LogLine::new(
+            Level::Warn,
+            format!("cycle {cycle_id} {stopped}: nothing was written; the next cycle reads again"),
+        );
+    }
+    let ended = match &stats.stopped {
+        Some(stopped) => format!("{stopped} (the next cycle plans the rest)"),
+        None => "finished".to_owned(),
+    };
     LogLine::new(
-        if stats.failed > 0 { Level::Warn } else { Level::Info },
+        if stats.failed > 0 || stats.stopped.is_some() {
+            Level::Warn
+        } else {
+            Level::Info
+        },
         format!(
-            "{} finished: {} created, {} updated, {} disabled, {} deleted, {} skipped, {} failed in {} ms",
+            "{} {ended}: {} created, {} updated, {} disabled, {} deleted, {} skipped, {} failed in {} ms",
             if dry_run {
                 "dry run (nothing written)".to_owned()
             } else {
@@ -155,6 +170,51 @@ fn cycle_finished(cycle_id: i64, dry_run: bool, stats: &CycleStats) -> LogLine {
 mod tests {
     use super::*;
     use crate::sync::{ErrorKind, LogLevel};
+
+    /// Regression (acceptance test): a cycle stopped while reading was logged as "cycle 2
+    /// finished: 0 created, … 0 failed", a clean cycle that never ran; one stopped while
+    /// applying as "finished".
+    #[test]
+    fn a_stopped_cycle_is_logged_as_stopped_never_as_finished() {
+        use crate::sync::{StopPhase, Stopped};
+        let reading = CycleStats {
+            stopped: Some(Stopped {
+                phase: StopPhase::Reading,
+                done: 0,
+                total: 0,
+            }),
+            ..CycleStats::default()
+        };
+        let line = cycle_finished(2, false, &reading);
+        assert_eq!(line.level, Level::Warn);
+        assert_eq!(
+            line.text,
+            "cycle 2 stopped while reading: nothing was written; the next cycle reads again"
+        );
+
+        let applying = CycleStats {
+            created: 298,
+            stopped: Some(Stopped {
+                phase: StopPhase::Applying,
+                done: 402,
+                total: 1016,
+            }),
+            ..CycleStats::default()
+        };
+        let line = cycle_finished(1, false, &applying);
+        assert!(
+            line.text.starts_with(
+                "cycle 1 stopped after 402 of 1,016 operations (the next cycle plans the rest): 298 created"
+            ),
+            "{}",
+            line.text
+        );
+        assert!(!line.text.contains("finished"), "{}", line.text);
+        assert_eq!(
+            cycle_finished(3, false, &CycleStats::default()).text.split(':').next(),
+            Some("cycle 3 finished")
+        );
+    }
 
     /// Regression (acceptance test): the log said "0 update" for a dry run whose plan screen
     /// and confirm dialog said 9 updates (reference updates).
