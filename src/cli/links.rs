@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::Exit;
 use super::logs::{Format, open, print_rows, short_time};
 use super::out::Table;
+use crate::model::ObjectType;
 
 /// `--type` values of `links`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -35,11 +36,11 @@ pub fn links(data_dir: &Path, profile: &str, args: &LinksArgs) -> Exit {
         Err(e) => return e,
     };
     let mut all = Vec::new();
-    for (kind, name) in [(LinkType::User, "user"), (LinkType::Group, "group")] {
+    for (kind, object_type) in [(LinkType::User, ObjectType::User), (LinkType::Group, ObjectType::Group)] {
         if args.object_type.is_some_and(|t| t != kind) {
             continue;
         }
-        match store.links(name) {
+        match store.links(object_type) {
             Ok(l) => all.extend(l),
             Err(e) => return super::fail(&e),
         }
@@ -56,7 +57,7 @@ pub fn links(data_dir: &Path, profile: &str, args: &LinksArgs) -> Exit {
     let mut table = Table::new(&["type", "name", "sys_id", "updated", "source id"]);
     for l in &all {
         table.row(vec![
-            l.object_type.clone(),
+            l.object_type.to_string(),
             l.source_name.clone(),
             l.sys_id.clone(),
             short_time(&l.updated),

@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::Exit;
 use super::out::{self, Table};
+use crate::model::ObjectType;
 use crate::store::{LOG_COLUMNS, LogFilter, LogRecord, Store, csv_table};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -61,12 +62,12 @@ pub enum ObjectTypeArg {
     Membership,
 }
 
-impl ObjectTypeArg {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ObjectTypeArg::User => "user",
-            ObjectTypeArg::Group => "group",
-            ObjectTypeArg::Membership => "membership",
+impl From<ObjectTypeArg> for ObjectType {
+    fn from(t: ObjectTypeArg) -> ObjectType {
+        match t {
+            ObjectTypeArg::User => ObjectType::User,
+            ObjectTypeArg::Group => ObjectType::Group,
+            ObjectTypeArg::Membership => ObjectType::Membership,
         }
     }
 }
@@ -113,7 +114,7 @@ impl LogsArgs {
             since: self
                 .since
                 .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
-            object_type: self.object_type.map(|t| t.as_str().to_owned()),
+            object_type: self.object_type.map(ObjectType::from),
             after_id: None,
         }
     }
@@ -212,7 +213,7 @@ pub(super) fn log_cells(r: &LogRecord) -> Vec<String> {
     vec![
         short_time(&r.time),
         r.cycle_id.to_string(),
-        r.object_type.clone(),
+        r.object_type.to_string(),
         r.source_name.clone(),
         r.action.clone(),
         r.status.clone(),
@@ -283,7 +284,7 @@ fn escrows(store: &Store, format: Format) -> Exit {
     ]);
     for e in &escrows {
         table.row(vec![
-            e.object_type.clone(),
+            e.object_type.to_string(),
             e.source_name.clone(),
             e.code.clone(),
             e.attempts.to_string(),

@@ -6,10 +6,12 @@
 pub mod check;
 mod cycle;
 mod hash;
+mod object_type;
 mod sys_id;
 pub mod text;
 pub mod text_json;
 
 pub use cycle::{CycleKind, UnknownCycleKind};
 pub use hash::stable_hash;
+pub use object_type::{ObjectType, UnknownObjectType};
 pub use sys_id::{SysId, SysIdError};

@@ -10,7 +10,7 @@
 //! both are written with the delta watermarks, in one transaction, once a cycle's writes are
 //! done.
 
-use crate::model::CycleKind;
+use crate::model::{CycleKind, ObjectType};
 use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError};
@@ -19,7 +19,7 @@ use super::{Store, StoreError};
 /// plan failure's code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectValue {
-    pub object_type: String,
+    pub object_type: ObjectType,
     pub source_id: String,
     pub value: String,
 }
@@ -32,7 +32,7 @@ pub struct Seen<'a> {
 
 impl Store {
     /// One cached object's JSON text.
-    pub fn cached(&self, object_type: &str, id: &str) -> Result<Option<String>, StoreError> {
+    pub fn cached(&self, object_type: ObjectType, id: &str) -> Result<Option<String>, StoreError> {
         self.conn()
             .query_row(
                 "SELECT data FROM source_cache WHERE object_type = ?1 AND id = ?2",
@@ -45,7 +45,7 @@ impl Store {
 
     /// Every cached object of a type, in id order, given to `each` one at a time (the whole
     /// table is never held as text).
-    pub fn each_cached(&self, object_type: &str, mut each: impl FnMut(String, String)) -> Result<(), StoreError> {
+    pub fn each_cached(&self, object_type: ObjectType, mut each: impl FnMut(String, String)) -> Result<(), StoreError> {
         let conn = self.conn();
         let mut st = conn
             .prepare_cached("SELECT id, data FROM source_cache WHERE object_type = ?1 ORDER BY id")
@@ -58,7 +58,7 @@ impl Store {
     }
 
     /// Writes (`Some`) or removes (`None`) cached objects in one transaction.
-    pub fn put_cached(&self, object_type: &str, items: &[(String, Option<String>)]) -> Result<(), StoreError> {
+    pub fn put_cached(&self, object_type: ObjectType, items: &[(String, Option<String>)]) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(|e| sql(self, e))?;
         for (id, data) in items {
@@ -79,7 +79,7 @@ impl Store {
     }
 
     /// Forgets every cached object of a type (before a full round).
-    pub fn clear_cached(&self, object_type: &str) -> Result<(), StoreError> {
+    pub fn clear_cached(&self, object_type: ObjectType) -> Result<(), StoreError> {
         self.conn()
             .execute("DELETE FROM source_cache WHERE object_type = ?1", [object_type])
             .map(drop)
@@ -97,19 +97,25 @@ impl Store {
         self.object_values("SELECT object_type, source_id, code FROM plan_failures")
     }
 
+    /// A row of an object type this version does not know is left out.
     fn object_values(&self, sql: &str) -> Result<Vec<ObjectValue>, StoreError> {
         let conn = self.conn();
         let mut st = conn.prepare_cached(sql).map_err(|e| self.err(e))?;
         let rows = st
             .query_map([], |r| {
-                Ok(ObjectValue {
-                    object_type: r.get(0)?,
+                let Some(object_type) = super::columns::known(r, 0)? else {
+                    return Ok(None);
+                };
+                Ok(Some(ObjectValue {
+                    object_type,
                     source_id: r.get(1)?,
                     value: r.get(2)?,
-                })
+                }))
             })
             .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        rows.filter_map(Result::transpose)
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.err(e))
     }
 
     /// Ends a cycle's reading state in one transaction: the assignments it saw and its plan's
@@ -146,7 +152,7 @@ impl Store {
     /// incremental cycle full).
     pub fn set_cycle_kind(&self, id: i64, kind: CycleKind) -> Result<(), StoreError> {
         self.conn()
-            .execute("UPDATE cycles SET kind = ?2 WHERE id = ?1", params![id, kind.as_str()])
+            .execute("UPDATE cycles SET kind = ?2 WHERE id = ?1", params![id, kind])
             .map(drop)
             .map_err(|e| self.err(e))
     }

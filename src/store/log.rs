@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{Store, StoreError};
+use crate::model::ObjectType;
 
 /// One record of the provisioning log.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -13,7 +14,7 @@ pub struct LogRecord {
     pub cycle_id: i64,
     pub change_id: String,
     pub time: String,
-    pub object_type: String,
+    pub object_type: ObjectType,
     pub source_id: String,
     pub source_name: String,
     pub target_id: Option<String>,
@@ -37,8 +38,7 @@ pub struct LogFilter {
     pub user: Option<String>,
     /// RFC 3339: records at or after.
     pub since: Option<String>,
-    /// `user`, `group` or `membership`.
-    pub object_type: Option<String>,
+    pub object_type: Option<ObjectType>,
     /// Only records stored after the one with this id (`logs --follow`).
     pub after_id: Option<i64>,
 }
@@ -113,8 +113,8 @@ impl Store {
             args.push(s.clone());
             sql.push_str(&format!(" AND time >= ?{}", args.len()));
         }
-        if let Some(t) = &filter.object_type {
-            args.push(t.clone());
+        if let Some(t) = filter.object_type {
+            args.push(t.as_str().to_owned());
             sql.push_str(&format!(" AND object_type = ?{} COLLATE NOCASE", args.len()));
         }
         if let Some(id) = filter.after_id {

@@ -12,11 +12,13 @@
 //! for incremental cycles `source_cache`, `assignments` and `plan_failures` (see `cache.rs`).
 //! Also [`ProfileLock`]: one engine per profile.
 //!
-//! Knows nothing of HTTP or of the engine's types beyond plain strings and JSON text. No
-//! secret is ever written here.
+//! Knows nothing of HTTP or of the engine's types: plain strings, JSON text and the domain's
+//! enums of `model` (`ObjectType`, `CycleKind`), which become words only at the SQL boundary
+//! (`columns.rs`). No secret is ever written here.
 
 mod binding;
 mod cache;
+mod columns;
 mod csv;
 mod lock;
 mod log;
@@ -27,7 +29,7 @@ mod ops;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-use crate::model::CycleKind;
+use crate::model::{CycleKind, ObjectType};
 pub use binding::{Binding, Kept, kept_digest};
 pub use cache::{ObjectValue, Seen};
 pub use csv::{LOG_COLUMNS, csv_cell, csv_field, csv_table, log_csv};
@@ -72,7 +74,7 @@ impl StoreError {
 /// One link: a Graph object and the ServiceNow row it is provisioned to.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Link {
-    pub object_type: String,
+    pub object_type: ObjectType,
     pub source_id: String,
     pub source_name: String,
     pub sys_id: String,
@@ -123,7 +125,7 @@ impl Store {
     }
 
     /// Every link of one object type: source id → (sys_id, source name).
-    pub fn links(&self, object_type: &str) -> Result<Vec<Link>, StoreError> {
+    pub fn links(&self, object_type: ObjectType) -> Result<Vec<Link>, StoreError> {
         let conn = self.conn();
         let mut st = conn
             .prepare_cached(
@@ -146,7 +148,7 @@ impl Store {
 
     pub fn set_link(
         &self,
-        object_type: &str,
+        object_type: ObjectType,
         source_id: &str,
         source_name: &str,
         sys_id: &str,
@@ -161,7 +163,7 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    pub fn remove_link(&self, object_type: &str, source_id: &str) -> Result<(), StoreError> {
+    pub fn remove_link(&self, object_type: ObjectType, source_id: &str) -> Result<(), StoreError> {
         self.conn()
             .execute(
                 "DELETE FROM links WHERE object_type = ?1 AND source_id = ?2",
@@ -188,16 +190,20 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// Every recorded failure: (object type, source id) → row.
-    pub fn failures(&self) -> Result<Vec<(String, String, FailureRow)>, StoreError> {
+    /// Every recorded failure: (object type, source id) → row. A row of an object type this
+    /// version does not know is left out (its object is retried, not skipped forever).
+    pub fn failures(&self) -> Result<Vec<(ObjectType, String, FailureRow)>, StoreError> {
         let conn = self.conn();
         let mut st = conn
             .prepare_cached("SELECT object_type, source_id, hash, code, transient, attempts FROM failures")
             .map_err(|e| self.err(e))?;
         let rows = st
             .query_map([], |r| {
-                Ok((
-                    r.get(0)?,
+                let Some(object_type) = columns::known(r, 0)? else {
+                    return Ok(None);
+                };
+                Ok(Some((
+                    object_type,
                     r.get(1)?,
                     FailureRow {
                         hash: r.get(2)?,
@@ -205,13 +211,15 @@ impl Store {
                         transient: r.get(4)?,
                         attempts: r.get(5)?,
                     },
-                ))
+                )))
             })
             .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        rows.filter_map(Result::transpose)
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.err(e))
     }
 
-    pub fn set_failure(&self, object_type: &str, source_id: &str, row: &FailureRow) -> Result<(), StoreError> {
+    pub fn set_failure(&self, object_type: ObjectType, source_id: &str, row: &FailureRow) -> Result<(), StoreError> {
         self.conn()
             .execute(
                 "INSERT INTO failures (object_type, source_id, hash, code, transient, attempts, updated) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)
@@ -222,7 +230,7 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    pub fn clear_failure(&self, object_type: &str, source_id: &str) -> Result<(), StoreError> {
+    pub fn clear_failure(&self, object_type: ObjectType, source_id: &str) -> Result<(), StoreError> {
         self.conn()
             .execute(
                 "DELETE FROM failures WHERE object_type = ?1 AND source_id = ?2",
@@ -237,7 +245,7 @@ impl Store {
     pub fn intent(
         &self,
         cycle_id: i64,
-        object_type: &str,
+        object_type: ObjectType,
         table: &str,
         method: &str,
         source_id: &str,
@@ -266,8 +274,9 @@ impl Store {
 
     /// Writes of cycles before `cycle_id` whose outcome is unknown (the process died between
     /// send and answer, or the answer was lost): the objects they were for, (object type,
-    /// source id), each once. The next cycle reads their rows before planning them.
-    pub fn unresolved_intents(&self, cycle_id: i64) -> Result<Vec<(String, String)>, StoreError> {
+    /// source id), each once. The next cycle reads their rows before planning them. An object
+    /// type this version does not know is left out.
+    pub fn unresolved_intents(&self, cycle_id: i64) -> Result<Vec<(ObjectType, String)>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn
             .prepare(
@@ -275,9 +284,14 @@ impl Store {
                  WHERE done = 0 AND cycle_id < ?1 AND object_type != '' ORDER BY object_type, source_id",
             )
             .map_err(|e| self.err(e))?;
-        let rows: rusqlite::Result<Vec<(String, String)>> = stmt
-            .query_map([cycle_id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .and_then(Iterator::collect);
+        let rows: rusqlite::Result<Vec<(ObjectType, String)>> = stmt
+            .query_map([cycle_id], |r| {
+                Ok(match columns::known(r, 0)? {
+                    Some(object_type) => Some((object_type, r.get(1)?)),
+                    None => None,
+                })
+            })
+            .and_then(|rows| rows.filter_map(Result::transpose).collect());
         rows.map_err(|e| self.err(e))
     }
 
@@ -307,7 +321,7 @@ impl Store {
         self.conn()
             .execute(
                 "INSERT INTO cycles (kind, dry_run, started) VALUES (?1, ?2, ?3)",
-                params![kind.as_str(), dry_run, now()],
+                params![kind, dry_run, now()],
             )
             .map_err(|e| self.err(e))?;
         Ok(self.conn().last_insert_rowid())

@@ -76,7 +76,7 @@ pub enum CycleError {
         "the staged deletion of {object_type} '{source_id}' cannot be read ({source}): nothing was applied and the staged set is kept; the next cycle stages again what the deletion threshold holds back, or `nowsync restart --scope full` clears the staged set"
     )]
     StagedUnreadable {
-        object_type: String,
+        object_type: crate::model::ObjectType,
         source_id: String,
         #[source]
         source: serde_json::Error,

@@ -77,7 +77,7 @@ impl From<&ObjectResult> for LogRecord {
             cycle_id: r.cycle_id,
             change_id: r.change_id.clone(),
             time: r.time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            object_type: r.object_type.to_string(),
+            object_type: r.object_type,
             // The log names a membership by both ends.
             source_id: match &r.member_id {
                 Some(member) => format!("{}/{member}", r.source_id),

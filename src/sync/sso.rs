@@ -12,6 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::mapping::model::{MappingSource, ObjectMapping};
+use crate::model::ObjectType;
 use crate::servicenow::{self, Cond, ListParams, Query};
 use crate::store::Store;
 
@@ -216,7 +217,7 @@ async fn users(
     nameid: &str,
     report: &mut SsoReport,
 ) -> Result<(), servicenow::Error> {
-    let links = store.links("user").unwrap_or_default();
+    let links = store.links(ObjectType::User).unwrap_or_default();
     report.provisioned = links.len();
     let mut held = std::collections::HashMap::new();
     for chunk in links.chunks(100) {
@@ -231,7 +232,7 @@ async fn users(
     }
     for l in &links {
         let source: Option<String> = store
-            .cached("user", &l.source_id)
+            .cached(ObjectType::User, &l.source_id)
             .ok()
             .flatten()
             .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::config::Profile;
-use crate::model::CycleKind;
+use crate::model::{CycleKind, ObjectType};
 use crate::store::{ProfileLock, QuarantineRow, StagedRow, Store, StoreError};
 use crate::sync::event::{CycleStats, Stopped};
 use crate::sync::reconcile::{self, Next};
@@ -85,7 +85,7 @@ pub struct CycleSummary {
 
 /// Distinct objects in the retry queue or failed in the last plan.
 fn failing(store: &Store) -> Result<u64, StoreError> {
-    let mut objects: std::collections::HashSet<(String, String)> = store
+    let mut objects: std::collections::HashSet<(ObjectType, String)> = store
         .failures()?
         .into_iter()
         .map(|(object_type, id, _)| (object_type, id))
@@ -159,8 +159,8 @@ pub fn status(data_dir: &Path, profile: &Profile) -> Result<Status, StoreError> 
         staged_deletions: store.staged()?,
         escrows: store.escrows()?.len() as u64,
         failing: failing(&store)?,
-        linked_users: store.links("user")?.len() as u64,
-        linked_groups: store.links("group")?.len() as u64,
+        linked_users: store.links(ObjectType::User)?.len() as u64,
+        linked_groups: store.links(ObjectType::Group)?.len() as u64,
         reconciliation: Reconciliation::of(reconcile::last(&store)?, profile.provisioning.reconcile_hours),
     })
 }

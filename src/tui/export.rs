@@ -50,7 +50,7 @@ mod tests {
             cycle_id: 1,
             change_id: "c1".into(),
             time: "t".into(),
-            object_type: "user".into(),
+            object_type: crate::model::ObjectType::User,
             source_id: "s".into(),
             source_name: "a, \"b\"".into(),
             target_id: None,

@@ -105,7 +105,7 @@ pub fn record(status: &str, action: &str, name: &str, code: Option<&str>, reason
         cycle_id: 3,
         change_id: "c".into(),
         time: "2026-11-28T21:00:00Z".into(),
-        object_type: "user".into(),
+        object_type: crate::model::ObjectType::User,
         source_id: format!("id-{name}"),
         source_name: name.into(),
         target_id: None,

@@ -205,7 +205,7 @@ impl<'a> Applier<'a> {
                 };
                 let intent = self.cx.store.intent(
                     self.cycle_id,
-                    op.object_type.as_str(),
+                    op.object_type,
                     &request.table,
                     request.method,
                     &op.source_id,

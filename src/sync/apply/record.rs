@@ -82,16 +82,16 @@ impl Applier<'_> {
                 .insert((table.clone(), value.to_lowercase()), Some(id.clone()));
         }
         self.link(op, sys_id.as_deref())?;
-        let (ot, key) = (op.object_type, op.object_type.as_str());
+        let ot = op.object_type;
         if op.kind.writes() {
-            self.cx.store.clear_failure(key, &op.source_id)?;
+            self.cx.store.clear_failure(ot, &op.source_id)?;
         }
         // A planned failure is an escrow too: `logs --escrow` lists it; planning retries it
         // every cycle (it costs no write), so it succeeds as soon as the data it lacked exists.
         if let (OpKind::Error(f), true) = (&op.kind, ot != ObjectType::Membership) {
             self.cx
                 .store
-                .note_failure(key, &op.source_id, &op.source_name, &op.hash, f.code.as_str())?;
+                .note_failure(ot, &op.source_id, &op.source_name, &op.hash, f.code.as_str())?;
         }
         Ok(Recorded {
             status,
@@ -112,7 +112,7 @@ impl Applier<'_> {
         let key = (ot, op.source_id.clone());
         match (&op.kind, sys_id) {
             (OpKind::Delete, _) => {
-                self.cx.store.remove_link(ot.as_str(), &op.source_id)?;
+                self.cx.store.remove_link(ot, &op.source_id)?;
                 self.links.remove(&key);
                 self.gone.insert(key.clone());
                 self.written.insert(key, None);
@@ -126,9 +126,7 @@ impl Applier<'_> {
                     None => self.stored.get(&key).map(String::as_str),
                 };
                 if in_store != Some(id) {
-                    self.cx
-                        .store
-                        .set_link(ot.as_str(), &op.source_id, &op.source_name, id)?;
+                    self.cx.store.set_link(ot, &op.source_id, &op.source_name, id)?;
                     self.written.insert(key, Some(id.to_owned()));
                 }
             }
@@ -149,9 +147,7 @@ impl Applier<'_> {
                 transient,
                 attempts: 0,
             };
-            self.cx
-                .store
-                .set_failure(op.object_type.as_str(), &op.source_id, &row)?;
+            self.cx.store.set_failure(op.object_type, &op.source_id, &row)?;
         }
         let (reason, action) = match e {
             crate::servicenow::Error::Forbidden { ctx, message, .. } => {

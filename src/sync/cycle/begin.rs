@@ -113,12 +113,12 @@ fn due(cx: &Context, now: DateTime<Utc>) -> Result<Option<String>, CycleError> {
 pub(super) fn prior(store: &Store) -> Result<Prior, CycleError> {
     let mut prior = Prior::default();
     for ot in [ObjectType::User, ObjectType::Group] {
-        for l in store.links(ot.as_str())? {
+        for l in store.links(ot)? {
             prior.links.insert((ot, l.source_id), l.sys_id);
         }
     }
     let now = chrono::Utc::now();
-    let due: HashSet<(String, String)> = store
+    let due: HashSet<(ObjectType, String)> = store
         .escrows()?
         .into_iter()
         .filter(|e| {
@@ -129,12 +129,12 @@ pub(super) fn prior(store: &Store) -> Result<Prior, CycleError> {
         })
         .map(|e| (e.object_type, e.source_id))
         .collect();
-    for (t, id, f) in store.failures()? {
+    for (ot, id, f) in store.failures()? {
         // A row this version cannot read is retried rather than skipped forever.
-        let (Ok(ot), Ok(code)) = (t.parse::<ObjectType>(), f.code.parse::<FailureCode>()) else {
+        let Ok(code) = f.code.parse::<FailureCode>() else {
             continue;
         };
-        if !f.transient && !due.contains(&(t, id.clone())) {
+        if !f.transient && !due.contains(&(ot, id.clone())) {
             prior.permanent_failures.insert((ot, id), (f.hash, code));
         }
     }

@@ -104,7 +104,7 @@ fn watermarks(cx: &Context, begun: &Begun, planned: Planned) -> Result<(), Cycle
 fn rows<V: ToString>(map: &HashMap<(ObjectType, String), V>) -> Vec<ObjectValue> {
     map.iter()
         .map(|((ot, id), value)| ObjectValue {
-            object_type: ot.to_string(),
+            object_type: *ot,
             source_id: id.clone(),
             value: value.to_string(),
         })

@@ -139,7 +139,7 @@ async fn read_touched(
     let keys = changed_assignments(&cx.store, assignments)?
         .into_iter()
         .chain(failed_before.keys().cloned())
-        .chain(retried.chain(unknown).filter_map(|(t, id)| Some((t.parse().ok()?, id))));
+        .chain(retried.chain(unknown));
     for (ot, id) in keys {
         match ot {
             ObjectType::User => touched.users.insert(id),
@@ -155,7 +155,7 @@ async fn read_touched(
 /// unknown object type or value) is left out.
 fn typed<T>(rows: Vec<ObjectValue>, value: impl Fn(&str) -> Option<T>) -> HashMap<(ObjectType, String), T> {
     rows.into_iter()
-        .filter_map(|r| Some(((r.object_type.parse().ok()?, r.source_id), value(&r.value)?)))
+        .filter_map(|r| Some(((r.object_type, r.source_id), value(&r.value)?)))
         .collect()
 }
 

@@ -24,7 +24,7 @@ pub(crate) fn schedule(cx: &Context) -> Result<(), CycleError> {
         let next = rules::escrow_next(first, e.attempts, &p.escrow_retry_hours, p.escrow_days).map(rfc3339);
         if next != e.next_attempt || e.first_failed.is_none() {
             cx.store
-                .schedule_failure(&e.object_type, &e.source_id, &e.source_name, next.as_deref())?;
+                .schedule_failure(e.object_type, &e.source_id, &e.source_name, next.as_deref())?;
         }
     }
     Ok(())

@@ -44,14 +44,14 @@ pub(crate) fn persist(cx: &Context, held: &[Op], cycle_id: i64) -> Result<(), Cy
         .iter()
         .map(|op| {
             Ok(StagedRow {
-                object_type: op.object_type.as_str().to_owned(),
+                object_type: op.object_type,
                 source_id: op.source_id.clone(),
                 source_name: op.source_name.clone(),
                 sys_id: op.target_id.clone().unwrap_or_default(),
                 action: op.kind.action().to_string(),
                 cycle_id,
                 op: serde_json::to_string(op).map_err(|source| CycleError::StagedUnreadable {
-                    object_type: op.object_type.as_str().to_owned(),
+                    object_type: op.object_type,
                     source_id: op.source_id.clone(),
                     source,
                 })?,
@@ -131,7 +131,7 @@ fn held_ops(rows: &[StagedRow]) -> Result<Vec<Op>, CycleError> {
             serde_json::from_str::<HeldOp>(&r.op)
                 .map(Op::from)
                 .map_err(|source| CycleError::StagedUnreadable {
-                    object_type: r.object_type.clone(),
+                    object_type: r.object_type,
                     source_id: r.source_id.clone(),
                     source,
                 })
@@ -203,7 +203,7 @@ mod tests {
             hash: "h".into(),
         };
         let row = |source_id: &str, op: String| StagedRow {
-            object_type: "user".into(),
+            object_type: ObjectType::User,
             source_id: source_id.into(),
             source_name: "n".into(),
             sys_id: "s".into(),

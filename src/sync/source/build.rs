@@ -12,6 +12,7 @@ use crate::graph::AssignedScope;
 use crate::mapping::catalogue::source_attributes;
 use crate::mapping::model::{MappingSource, ObjectMapping};
 use crate::mapping::{Attrs, Value};
+use crate::model::ObjectType;
 use crate::scope::{self, Scope};
 use crate::store::Store;
 use crate::sync::error::CycleError;
@@ -116,7 +117,7 @@ pub(super) fn users(
     let assigned_ids: Option<HashSet<&str>> = assigned.map(|(a, _)| a.user_ids().into_iter().collect());
     let keep = |id: &str| assigned_ids.as_ref().is_none_or(|ids| ids.contains(id));
     let mut out = Vec::new();
-    store.each_cached("user", |id, text| {
+    store.each_cached(ObjectType::User, |id, text| {
         let c = convert(&text, &id, "userPrincipalName", keep(&id), &needed, sealing);
         if c.soft {
             soft_deleted.insert(id);
@@ -222,7 +223,7 @@ pub(super) fn groups(
     let needed = needed(mapping, "displayName");
     let mut out = Vec::new();
     let mut nested = Nested::new();
-    store.each_cached("group", |id, text| {
+    store.each_cached(ObjectType::Group, |id, text| {
         let Converted {
             name,
             soft,

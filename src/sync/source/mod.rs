@@ -53,7 +53,7 @@ pub async fn read(
     let mut touched_groups = HashSet::new();
     let users = rounds::round(
         store,
-        "user",
+        ObjectType::User,
         graph.users_delta(links.map(|l| l.0)),
         &mut touched_users,
         &sealing,
@@ -61,7 +61,7 @@ pub async fn read(
     .await?;
     let groups = rounds::round(
         store,
-        "group",
+        ObjectType::Group,
         graph.groups_delta(links.map(|l| l.1)),
         &mut touched_groups,
         &sealing,
@@ -140,7 +140,7 @@ async fn assigned_scope(graph: &graph::Client, store: &Store, full: bool) -> Res
     } else {
         let seen = store.assignments_seen()?.into_iter();
         Some(
-            seen.filter(|v| v.object_type == ObjectType::Group.as_str())
+            seen.filter(|v| v.object_type == ObjectType::Group)
                 .map(|v| v.source_id)
                 .collect(),
         )
@@ -149,7 +149,7 @@ async fn assigned_scope(graph: &graph::Client, store: &Store, full: bool) -> Res
         if seen.as_ref().is_some_and(|seen| !seen.contains(id)) {
             return None;
         }
-        let text = store.cached("group", id).ok().flatten()?;
+        let text = store.cached(ObjectType::Group, id).ok().flatten()?;
         let raw: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text).ok()?;
         if raw.get(rounds::SOFT_DELETED).is_some() {
             return None;

@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use serde_json::{Map, Value as J, json};
 
 use crate::graph::{DeltaItem, DeltaRound, Removed};
+use crate::model::ObjectType;
 use crate::store::Store;
 use crate::sync::error::CycleError;
 use crate::sync::redact::Sealing;
@@ -30,7 +31,7 @@ pub(super) struct RoundEnd {
 /// replaces the cache of its type; an incremental one adds the ids it reports to `touched`.
 pub(super) async fn round(
     store: &Store,
-    object_type: &str,
+    object_type: ObjectType,
     mut round: DeltaRound,
     touched: &mut HashSet<String>,
     sealing: &Sealing<'_>,

@@ -77,7 +77,7 @@ async fn an_unreadable_staged_deletion_stops_allow_deletes_and_is_kept() {
     let env = setup(20, 4, 0, 0).await;
     let dir = env.ws.data_dir();
     let row = StagedRow {
-        object_type: "user".into(),
+        object_type: nowsync::model::ObjectType::User,
         source_id: "broken-staged-id".into(),
         source_name: "someone@example.com".into(),
         sys_id: "0123456789abcdef0123456789abcdef".into(),

@@ -177,7 +177,7 @@ pub fn detail_lines(t: Theme, r: &LogRecord) -> Vec<Line<'static>> {
             format!(
                 "{} · {} {} · {}",
                 s(&r.source_name),
-                s(&r.object_type),
+                r.object_type,
                 s(&r.action),
                 s(&r.status)
             ),
@@ -252,7 +252,7 @@ mod tests {
             cycle_id: 3,
             change_id: "c".into(),
             time: "2026-11-28T21:00:00Z".into(),
-            object_type: "user".into(),
+            object_type: crate::model::ObjectType::User,
             source_id: "id".into(),
             source_name: name.into(),
             target_id: None,
