@@ -185,57 +185,22 @@ impl App {
         }
     }
 
-    /// An engine event: its line to the log pane, then to the screens it is about.
+    /// An engine event: its line to the log pane, then to the screens it is about; the status
+    /// line follows (`status.rs`).
     fn on_sync(&mut self, event: SyncEvent) -> Vec<Effect> {
-        if let Some(line) = line_of(&event) {
+        let line = line_of(&event);
+        self.status_before(&event, line.as_ref());
+        if let Some(line) = line {
             self.log.push_line(now(), line);
         }
-        match event {
-            SyncEvent::Answer { request, answer } => {
-                let sso_waits = self.sso.pending == Some(request);
-                if self.preview_answered(request, &answer)
-                    || self.scope.answer(request, &answer)
-                    || self.sso.answer(request, &answer)
-                {
-                    if let Some(status) = self.sso.status().filter(|_| sso_waits) {
-                        self.shared.status = status;
-                    }
-                    return Vec::new();
-                }
-                let (mine, effects) = self.mappings.answer(request, &answer);
-                if !mine {
-                    self.shared.status = match &answer {
-                        Answer::Created { table, sys_id } => {
-                            format!("created the {table} row {sys_id}: run a cycle (r) to retry the failed users")
-                        }
-                        Answer::Failed(e) => format!("the engine could not do it: {e}"),
-                        _ => format!("answer to request {request}"),
-                    };
-                }
-                effects
-            }
+        let effects = match event {
+            SyncEvent::Answer { request, answer } => self.answered(request, &answer),
             SyncEvent::PlanReady { plan, cycle_id } => {
-                let dry_run = self.dashboard.running.as_ref().is_none_or(|r| r.dry_run);
-                if dry_run {
-                    self.shared.status = format!(
-                        "Dry run: plan {} ready ({}), nothing written: a opens it",
-                        plan.id,
-                        crate::tui::text::count(plan.ops.len() as u64, "operation", "operations")
-                    );
-                }
-                self.plan.planned(plan, dry_run, cycle_id, now());
-                self.confirm_outlived();
+                self.plan_ready(plan, cycle_id);
                 Vec::new()
             }
             SyncEvent::PlanRefused { plan_id, reason } => {
-                self.plan.refused(plan_id, &reason);
-                self.shared.status = format!(
-                    "Plan {plan_id} refused: out of date ({}); d makes a new dry run.",
-                    crate::tui::screens::plan::refusal_why(&reason)
-                );
-                if matches!(self.shared.overlay, Overlay::ConfirmApply { plan_id: asked, .. } if asked == plan_id) {
-                    self.shared.overlay = Overlay::None;
-                }
+                self.plan_refused(plan_id, &reason);
                 Vec::new()
             }
             event => {
@@ -252,13 +217,40 @@ impl App {
                 }
                 self.dashboard.on_sync(event)
             }
+        };
+        self.status_after();
+        effects
+    }
+
+    /// The answer to a query: to the screen that asked, or said in the status line.
+    fn answered(&mut self, request: u64, answer: &Answer) -> Vec<Effect> {
+        let sso_waits = self.sso.pending == Some(request);
+        if self.preview_answered(request, answer)
+            || self.scope.answer(request, answer)
+            || self.sso.answer(request, answer)
+        {
+            if let Some(status) = self.sso.status().filter(|_| sso_waits) {
+                self.shared.status = status;
+            }
+            return Vec::new();
         }
+        let (mine, effects) = self.mappings.answer(request, answer);
+        if !mine {
+            self.shared.status = match answer {
+                Answer::Created { table, sys_id } => {
+                    format!("created the {table} row {sys_id}: run a cycle (r) to retry the failed users")
+                }
+                Answer::Failed(e) => format!("the engine could not do it: {e}"),
+                _ => format!("answer to request {request}"),
+            };
+        }
+        effects
     }
 
     /// An "apply plan N?" question open while plan N stopped being ready (applied by another
     /// console, refused, out of date, replaced by a newer plan) closes, saying why. Asked when
     /// a plan arrives: the engine sends every cycle's plan right after its start.
-    fn confirm_outlived(&mut self) {
+    pub(super) fn confirm_outlived(&mut self) {
         let Overlay::ConfirmApply { plan_id, .. } = self.shared.overlay else {
             return;
         };

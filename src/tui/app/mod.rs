@@ -19,6 +19,7 @@ pub mod pending;
 mod shared;
 #[cfg(test)]
 mod sso_tests;
+mod status;
 #[cfg(test)]
 mod tests;
 
@@ -280,7 +281,7 @@ impl App {
             return Vec::new();
         }
         let shared = &mut self.shared;
-        shared.status = super::effect::describe(&command).to_owned();
+        shared.asked(&command);
         vec![Effect::Engine(command)]
     }
 

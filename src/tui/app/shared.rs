@@ -90,8 +90,24 @@ pub struct Shared {
     /// The status as the last tick saw it, and for how many ticks.
     status_seen: String,
     status_ticks: u32,
+    /// What the status says, with the text it was said in: the events that make it untrue
+    /// replace it ([`Shared::about`]).
+    about: Option<(About, String)>,
     /// The help overlay's first row shown.
     pub help_scroll: u16,
+}
+
+/// What a status message is about, so that the engine's events that make it untrue replace
+/// it (issue 14: no status stays once it is wrong).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum About {
+    /// This console asked for a real cycle (run, reconcile, apply a plan, the staged deletions,
+    /// stop): the cycle's end says how it went.
+    Cycle,
+    /// This console asked for a dry run: its plan, or its error, answers it.
+    DryRun,
+    /// "Dry run: plan N ready": true while plan N is the plan shown and ready.
+    PlanReady(u64),
 }
 
 /// How long a status message stays.
@@ -105,12 +121,43 @@ impl Default for Shared {
             status: String::new(),
             status_seen: String::new(),
             status_ticks: 0,
+            about: None,
             help_scroll: 0,
         }
     }
 }
 
 impl Shared {
+    /// Says `text`, about `about`.
+    pub fn say(&mut self, about: About, text: String) {
+        self.about = Some((about, text.clone()));
+        self.status = text;
+    }
+
+    /// A command sent to the engine: the status says what it does, about the cycle or dry run
+    /// it starts if it starts one.
+    pub fn asked(&mut self, command: &Command) {
+        let text = crate::sync::describe(command).to_owned();
+        match command {
+            Command::RunNow
+            | Command::Reconcile { dry_run: false }
+            | Command::ApplyPlan { .. }
+            | Command::AllowDeletes
+            | Command::Stop => self.say(About::Cycle, text),
+            Command::DryRun | Command::Reconcile { dry_run: true } => self.say(About::DryRun, text),
+            _ => self.status = text,
+        }
+    }
+
+    /// What the status message shown is about, while it is still the one said with
+    /// [`Shared::say`] (any other message assigned since is about nothing in particular).
+    pub fn about(&self) -> Option<About> {
+        self.about
+            .as_ref()
+            .filter(|(_, text)| *text == self.status)
+            .map(|(about, _)| *about)
+    }
+
     /// One second passed: a status shown that long goes.
     pub(super) fn tick(&mut self) {
         if self.status != self.status_seen {
