@@ -163,7 +163,7 @@ fn push_cycles(l: &mut Lines, s: &sync::Status) {
             ));
             // A cycle stopped while reading did nothing: no row of zeros.
             if c.stopped.is_none_or(|s| s.phase != sync::StopPhase::Reading) {
-                l.push(field("", stats_text(&c.stats)));
+                l.push(field("", stats_text(&c.stats, "failed")));
             }
         }
         None => l.push(field("last cycle", "no cycle yet".to_owned())),
@@ -171,7 +171,12 @@ fn push_cycles(l: &mut Lines, s: &sync::Status) {
     if s.cycles > 0 {
         l.push(field(
             "to date",
-            format!("{} ({})", stats_text(&s.to_date), plural(s.cycles, "cycle")),
+            // Failures to date are the objects failing now, each once (`sync::Status::to_date`).
+            format!(
+                "{} ({})",
+                stats_text(&s.to_date, "failing now"),
+                plural(s.cycles, "cycle")
+            ),
         ));
     }
 }
@@ -210,8 +215,9 @@ fn reconcile_text(r: &sync::Reconciliation) -> String {
     format!("{last}; {next}")
 }
 
-/// A cycle's statistics in words: `created 3, updated 1, failed 0, …`.
-fn stats_text(stats: &Value) -> String {
+/// A cycle's statistics in words: `created 3, updated 1, failed 0, …`; `failed` is the word
+/// for the failures.
+fn stats_text(stats: &Value, failed: &str) -> String {
     const WORDS: [(&str, &str); 9] = [
         ("created", "created"),
         ("updated", "updated"),
@@ -225,7 +231,10 @@ fn stats_text(stats: &Value) -> String {
     ];
     let mut parts: Vec<String> = WORDS
         .iter()
-        .map(|(key, word)| format!("{word} {}", stats.get(*key).and_then(Value::as_u64).unwrap_or(0)))
+        .map(|(key, word)| {
+            let word = if *key == "failed" { failed } else { word };
+            format!("{word} {}", stats.get(*key).and_then(Value::as_u64).unwrap_or(0))
+        })
         .collect();
     if let Some(writes) = stats.get("writes").and_then(Value::as_u64) {
         parts.push(plural(writes, "write"));

@@ -28,13 +28,14 @@ pub struct Status {
     pub has_state: bool,
     pub quarantine: Option<QuarantineRow>,
     pub last_cycle: Option<CycleSummary>,
-    /// Sums of every retained real cycle's statistics.
+    /// Every retained real cycle's statistics summed, but `failed`: the objects failing now,
+    /// each once (`failing`), not the same object again for every cycle it failed in.
     pub to_date: Value,
     pub cycles: u64,
     pub staged_deletions: Vec<StagedRow>,
     pub escrows: u64,
     /// Objects failing now (the retry queue and the last plan's failures), each counted once;
-    /// `to_date.failed` counts an object again in every cycle it failed.
+    /// `to_date.failed` says the same.
     pub failing: u64,
     pub linked_users: u64,
     pub linked_groups: u64,
@@ -133,6 +134,11 @@ pub fn status(data_dir: &Path, profile: &Profile) -> Result<Status, StoreError> 
             }
         }
     }
+    // Counts mean objects (issue 14): 122 objects failing in 4 cycles are 122 failing, not 488.
+    let failing = failing(&store)?;
+    if !to_date.is_empty() {
+        to_date.insert("failed".to_owned(), Value::from(failing));
+    }
     let last_cycle = cycles.first().map(|c| {
         let stats = parse(&c.stats);
         let typed = serde_json::from_value::<CycleStats>(stats.clone()).unwrap_or_default();
@@ -158,7 +164,7 @@ pub fn status(data_dir: &Path, profile: &Profile) -> Result<Status, StoreError> 
         cycles: cycles.len() as u64,
         staged_deletions: store.staged()?,
         escrows: store.escrows()?.len() as u64,
-        failing: failing(&store)?,
+        failing,
         linked_users: store.links(ObjectType::User)?.len() as u64,
         linked_groups: store.links(ObjectType::Group)?.len() as u64,
         reconciliation: Reconciliation::of(reconcile::last(&store)?, profile.provisioning.reconcile_hours),
