@@ -11,9 +11,9 @@ use tokio::net::UnixStream;
 use tokio_util::codec::{Framed, LengthDelimitedCodec};
 
 use super::backlog::Line;
-use super::proto::{self, ClientFrame, EngineInfo, ServerFrame, WireCommand};
+use super::proto::{self, ClientFrame, EngineInfo, ServerFrame};
 use super::replay::Replay;
-use crate::sync::EngineState;
+use crate::sync::{Command, EngineState};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -107,12 +107,27 @@ impl Client {
         ))
     }
 
-    /// Sends a command; its id comes back in an `Ack` (or an `Error`) among the events.
-    pub async fn command(&mut self, command: WireCommand) -> Result<u64, ClientError> {
-        let id = self.next_id;
-        self.next_id += 1;
+    /// Sends a command; its id comes back in an `Ack` (or an `Error`) among the events. What
+    /// holds a resolved profile does not travel (a protocol error, nothing sent): a reload is
+    /// [`Client::reload`].
+    pub async fn command(&mut self, command: Command) -> Result<u64, ClientError> {
+        let id = self.take_id();
         self.send(&ClientFrame::Command { id, command }).await?;
         Ok(id)
+    }
+
+    /// Asks the engine to re-read the configuration file and use the profile as saved from
+    /// the next cycle; acknowledged (or refused) as a command is.
+    pub async fn reload(&mut self) -> Result<u64, ClientError> {
+        let id = self.take_id();
+        self.send(&ClientFrame::Reload { id }).await?;
+        Ok(id)
+    }
+
+    fn take_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
     }
 
     /// Sends bytes as one frame, whatever they are (tests of the engine's side).

@@ -9,8 +9,10 @@
 //! [`proto::ClientFrame::Hello`] with [`proto::VERSION`]; the engine answers
 //! [`proto::ServerFrame::Welcome`] (who it is: pid, since, started by), then the log
 //! backlog ([`backlog`], the last [`backlog::LINES`] lines), the [`replay`] (the running cycle, the
-//! last plan and where it stands, the next scheduled cycle) and from then on every event. Commands
-//! are acknowledged; anything unknown gets an error frame and the connection stays usable.
+//! last plan and where it stands, the next scheduled cycle) and from then on every event.
+//! Commands travel as `sync::Command` itself (a `reload` frame stands for `Command::Reload`,
+//! whose resolved profile does not travel: the serving side re-reads the file) and are
+//! acknowledged; anything unknown gets an error frame and the connection stays usable.
 //! Commands of every client go through the engine's one command channel, so they run one
 //! after the other; each client's actions are logged for all to see.
 

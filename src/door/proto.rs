@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 use super::backlog::Line;
 use crate::sync::{Command, EngineState, SyncEvent};
 
-/// The protocol's version, said in both hellos.
-pub const VERSION: u32 = 1;
+/// The protocol's version, said in both hellos. 2: commands are `sync::Command` itself (a
+/// question no longer wrapped in `query`) and a reload is its own frame.
+pub const VERSION: u32 = 2;
 
 /// The largest frame either side accepts (a plan of a large tenant travels in one).
 pub const MAX_FRAME: usize = 64 * 1024 * 1024;
@@ -28,71 +29,31 @@ pub enum ClientFrame {
         #[serde(default)]
         pid: Option<u32>,
     },
-    /// A command, acknowledged with [`ServerFrame::Ack`] (or refused with an error) echoing `id`.
-    Command { id: u64, command: WireCommand },
+    /// An engine command, `sync::Command` itself (tagged by `command`), acknowledged with
+    /// [`ServerFrame::Ack`] (or refused with an error) echoing `id`. The console's questions
+    /// ([`Command::is_query`]) are answered by a [`SyncEvent::Answer`] with their `request`
+    /// id, to this client only; what holds a resolved profile does not travel (serde skips it).
+    Command { id: u64, command: Command },
+    /// Re-read the configuration file and use the profile as saved from the next cycle: the
+    /// engine's [`Command::Reload`] holds a resolved profile, which does not travel, so the
+    /// serving side resolves it from the file. Acknowledged as a command is.
+    Reload { id: u64 },
 }
 
-/// The engine commands served over the socket.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "command", rename_all = "snake_case", deny_unknown_fields)]
-pub enum WireCommand {
-    RunNow,
-    /// A cycle that reads both sides whole (a reconciliation), whatever is due.
-    Reconcile {
-        #[serde(default)]
-        dry_run: bool,
-    },
-    DryRun,
-    ApplyPlan {
-        plan_id: u64,
-    },
-    AllowDeletes,
-    Pause,
-    Resume,
-    /// Re-read the configuration file and use the profile as saved from the next cycle.
-    Reload,
-    /// End the engine (the object in flight finishes); `nowsync run` exits.
-    Stop,
-    /// One of the console's questions ([`Command::is_query`]: search users, a user's source
-    /// attributes, evaluate a mapping, scope preview, create a reference row, SSO check), answered by a
-    /// [`SyncEvent::Answer`] with its `request` id, to this client only.
-    Query {
-        query: Command,
-    },
-}
-
-impl WireCommand {
-    /// The engine command, except `Reload` (the server resolves the profile first).
-    pub fn command(&self) -> Option<Command> {
-        Some(match self.clone() {
-            WireCommand::RunNow => Command::RunNow,
-            WireCommand::Reconcile { dry_run } => Command::Reconcile { dry_run },
-            WireCommand::DryRun => Command::DryRun,
-            WireCommand::ApplyPlan { plan_id } => Command::ApplyPlan { plan_id },
-            WireCommand::AllowDeletes => Command::AllowDeletes,
-            WireCommand::Pause => Command::Pause,
-            WireCommand::Resume => Command::Resume,
-            WireCommand::Stop => Command::Stop,
-            WireCommand::Query { query } => query,
-            WireCommand::Reload => return None,
-        })
-    }
-
-    /// How the log says it.
-    pub fn words(&self) -> &'static str {
-        match self {
-            WireCommand::Query { query } => crate::sync::describe(query),
-            WireCommand::RunNow => "run now",
-            WireCommand::Reconcile { dry_run: false } => "reconcile now",
-            WireCommand::Reconcile { dry_run: true } => "a dry run of a reconciliation",
-            WireCommand::DryRun => "a dry run",
-            WireCommand::ApplyPlan { .. } => "apply the shown plan",
-            WireCommand::AllowDeletes => "allow the staged deletions",
-            WireCommand::Pause => "pause",
-            WireCommand::Resume => "resume",
-            WireCommand::Reload => "reload the configuration",
-            WireCommand::Stop => "stop the engine",
-        }
+/// How the socket's log says what a client asked (`console asked: run now`).
+pub fn words(command: &Command) -> &'static str {
+    match command {
+        Command::RunNow => "run now",
+        Command::Reconcile { dry_run: false } => "reconcile now",
+        Command::Reconcile { dry_run: true } => "a dry run of a reconciliation",
+        Command::DryRun => "a dry run",
+        Command::ApplyPlan { .. } => "apply the shown plan",
+        Command::AllowDeletes => "allow the staged deletions",
+        Command::Pause => "pause",
+        Command::Resume => "resume",
+        Command::Reload(_) => "reload the configuration",
+        Command::Stop => "stop the engine",
+        query => crate::sync::describe(query),
     }
 }
 
@@ -153,7 +114,7 @@ mod tests {
             pid: Some(7),
         };
         let text = serde_json::to_string(&hello).unwrap();
-        assert_eq!(text, r#"{"type":"hello","version":1,"client":"console","pid":7}"#);
+        assert_eq!(text, r#"{"type":"hello","version":2,"client":"console","pid":7}"#);
         let command: ClientFrame =
             serde_json::from_str(r#"{"type":"command","id":3,"command":{"command":"apply_plan","plan_id":9}}"#)
                 .unwrap();
@@ -161,7 +122,24 @@ mod tests {
             command,
             ClientFrame::Command {
                 id: 3,
-                command: WireCommand::ApplyPlan { plan_id: 9 }
+                command: Command::ApplyPlan { plan_id: 9 }
+            }
+        ));
+        let reload = serde_json::to_string(&ClientFrame::Reload { id: 4 }).unwrap();
+        assert_eq!(reload, r#"{"type":"reload","id":4}"#);
+        let search: ClientFrame = serde_json::from_str(
+            r#"{"type":"command","id":5,"command":{"command":"search_users","request":1,"text":"ann","limit":5}}"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            search,
+            ClientFrame::Command {
+                id: 5,
+                command: Command::SearchUsers {
+                    request: 1,
+                    limit: 5,
+                    ..
+                }
             }
         ));
         assert!(serde_json::from_str::<ClientFrame>(r#"{"type":"launch_missiles"}"#).is_err());
@@ -169,6 +147,33 @@ mod tests {
             serde_json::from_str::<ClientFrame>(r#"{"type":"command","id":1,"command":{"command":"format_disk"}}"#)
                 .is_err()
         );
+        // What holds a resolved profile does not travel, either way.
+        assert!(
+            serde_json::from_str::<ClientFrame>(r#"{"type":"command","id":1,"command":{"command":"reload"}}"#).is_err()
+        );
+        assert!(
+            serde_json::from_str::<ClientFrame>(
+                r#"{"type":"command","id":1,"command":{"command":"apply_plan","plan_id":1,"launch":true}}"#
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn the_log_says_what_a_client_asked_in_its_own_words() {
+        assert_eq!(words(&Command::Reconcile { dry_run: false }), "reconcile now");
+        assert_eq!(
+            words(&Command::Reconcile { dry_run: true }),
+            "a dry run of a reconciliation"
+        );
+        assert_eq!(words(&Command::RunNow), "run now");
+        assert_eq!(words(&Command::Stop), "stop the engine");
+        let search = Command::SearchUsers {
+            request: 1,
+            text: "a".into(),
+            limit: 1,
+        };
+        assert_eq!(words(&search), crate::sync::describe(&search));
     }
 
     #[test]

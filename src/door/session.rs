@@ -13,7 +13,7 @@ use tokio::net::UnixStream;
 use tokio::sync::broadcast::error::RecvError;
 use tokio_util::codec::{Framed, LengthDelimitedCodec};
 
-use super::proto::{self, ClientFrame, ServerFrame, WireCommand};
+use super::proto::{self, ClientFrame, ServerFrame};
 use super::server::{PeerRefused, Shared, codec, peer_allowed};
 use crate::config::{ConfigError, ResolvedProfile};
 use crate::sync::{Answer, Command, LogLevel, SyncEvent};
@@ -150,8 +150,11 @@ async fn hello(conn: &mut Conn) -> Option<String> {
             None
         }
         Ok(_) | Err(_) => {
-            let message = "the first frame must be a hello: {\"type\":\"hello\",\"version\":1,\"client\":\"...\"}";
-            send(conn, &error(None, message.to_owned())).await;
+            let message = format!(
+                "the first frame must be a hello: {{\"type\":\"hello\",\"version\":{},\"client\":\"...\"}}",
+                proto::VERSION
+            );
+            send(conn, &error(None, message)).await;
             None
         }
     }
@@ -176,6 +179,13 @@ async fn send_backlog(conn: &mut Conn, lines: Vec<super::backlog::Line>) -> bool
 async fn on_frame(shared: &Shared, who: &str, bytes: &[u8], asked: &mut HashMap<u64, u64>) -> ServerFrame {
     let (id, command) = match serde_json::from_slice::<ClientFrame>(bytes) {
         Ok(ClientFrame::Command { id, command }) => (id, command),
+        Ok(ClientFrame::Reload { id }) => match reload(shared).await {
+            Ok(profile) => (id, Command::Reload(Box::new(profile))),
+            Err(e) => {
+                shared.port.log(LogLevel::Error, format!("reload refused: {e}"));
+                return error(Some(id), e.to_string());
+            }
+        },
         Ok(ClientFrame::Hello { .. }) => return error(None, "hello was said already".to_owned()),
         Err(e) => {
             return error(
@@ -187,35 +197,23 @@ async fn on_frame(shared: &Shared, who: &str, bytes: &[u8], asked: &mut HashMap<
             );
         }
     };
-    let words = command.words();
-    let command = match command {
-        WireCommand::Reload => match reload(shared).await {
-            Ok(profile) => Command::Reload(Box::new(profile)),
-            Err(e) => {
-                shared.port.log(LogLevel::Error, format!("reload refused: {e}"));
-                return error(Some(id), e.to_string());
-            }
-        },
-        WireCommand::Query { mut query } => {
-            let Some(request) = query.request_mut() else {
-                return error(
-                    Some(id),
-                    format!(
-                        "{} is not served over the engine's socket (`nowsync test-connection`, `nowsync provision` are)",
-                        crate::sync::describe(&query)
-                    ),
-                );
-            };
-            let ours = shared.next_request.fetch_add(1, Ordering::Relaxed);
-            asked.insert(ours, *request);
-            *request = ours;
-            query
-        }
-        other => match other.command() {
-            Some(command) => command,
-            None => return error(Some(id), "not served".to_owned()),
-        },
-    };
+    let words = proto::words(&command);
+    if matches!(command, Command::TestConnection { .. } | Command::Provision { .. }) {
+        return error(
+            Some(id),
+            format!(
+                "{} is not served over the engine's socket (`nowsync test-connection`, `nowsync provision` are)",
+                crate::sync::describe(&command)
+            ),
+        );
+    }
+    let mut command = command;
+    // A question is answered under an engine-unique id, given back as the asker's own.
+    if let Some(request) = command.request_mut() {
+        let ours = shared.next_request.fetch_add(1, Ordering::Relaxed);
+        asked.insert(ours, *request);
+        *request = ours;
+    }
     // Actions are everybody's business; questions are the asker's.
     if !command.is_query() || matches!(command, Command::CreateReference { .. }) {
         shared.port.log(LogLevel::Info, format!("{who} asked: {words}"));

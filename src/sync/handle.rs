@@ -19,11 +19,12 @@ use super::op::Plan;
 use super::{Credentials, StartError};
 use crate::config::ResolvedProfile;
 
-/// What the console (or a headless command) asks of the engine. Serialised (tagged by
-/// `command`) for the engine's socket (`door`), except what holds a resolved profile: over the
-/// socket, `reload` re-reads the configuration file and a preview carries its candidate's text.
+/// What the console (or a headless command) asks of the engine. The engine's socket (`door`)
+/// carries it as it is (tagged by `command`), except what holds a resolved profile: over the
+/// socket a `reload` frame asks the serving side to re-read the configuration file, and a
+/// preview of unsaved rules is not served.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "command", rename_all = "snake_case")]
+#[serde(tag = "command", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
     /// Run one real cycle now, whatever the schedule and `enabled` say (a reconciliation when
     /// one is due: `reconcile_hours`).

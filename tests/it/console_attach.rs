@@ -9,9 +9,9 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use nowsync::door::proto::{ServerFrame, WireCommand};
+use nowsync::door::proto::ServerFrame;
 use nowsync::door::{Client, socket_path};
-use nowsync::sync::SyncEvent;
+use nowsync::sync::{Command, SyncEvent};
 
 use crate::console::Tmux;
 use crate::engine::{Env, setup};
@@ -151,7 +151,7 @@ async fn an_ssh_drop_mid_cycle_leaves_the_engine_cycling_and_a_new_console_sees_
     );
 
     let (mut client, _) = Client::attach(&path, "test").await.unwrap();
-    client.command(WireCommand::Stop).await.unwrap();
+    client.command(Command::Stop).await.unwrap();
     let out = tokio::time::timeout(Duration::from_secs(30), run.wait())
         .await
         .unwrap()
@@ -201,7 +201,7 @@ async fn the_consoles_engine_survives_sighup_only_when_kept_in_the_background() 
     let after = nowsync::door::client::probe(&path).expect("still served after the hang-up");
     assert_eq!(after.pid, engine.pid, "the same engine goes on");
     let (mut client, _) = Client::attach(&path, "test").await.unwrap();
-    client.command(WireCommand::Stop).await.unwrap();
+    client.command(Command::Stop).await.unwrap();
     let p = path.clone();
     tokio::task::spawn_blocking(move || await_socket(&p, "the stopped engine's socket to go", |i| i.is_none()))
         .await

@@ -17,7 +17,7 @@ use super::error::EngineStartError;
 use super::event::Event;
 use super::log::Level;
 use crate::config::{Config, Profile, ResolvedProfile};
-use crate::door::proto::{ServerFrame, WireCommand};
+use crate::door::proto::ServerFrame;
 use crate::door::{Client, Door};
 use crate::secrets::Secrets;
 use crate::sync::{Answer, Command, Credentials, Handle, Options, Prompt, SyncEvent, read_credentials};
@@ -27,7 +27,15 @@ enum Engine {
     /// In this process; its socket served while it runs (none for the demo).
     Own { handle: Box<Handle>, _door: Option<Door> },
     /// Another process's, through its socket: commands go to the connection's task.
-    Attached(mpsc::UnboundedSender<WireCommand>),
+    Attached(mpsc::UnboundedSender<Outgoing>),
+}
+
+/// What goes to an attached engine: a command as the socket carries it, or a reload (the
+/// engine re-reads the configuration file as saved).
+#[derive(Debug)]
+enum Outgoing {
+    Command(Command),
+    Reload,
 }
 
 /// The engine, once started or attached.
@@ -112,7 +120,7 @@ impl EngineSlot {
         let sent = match self.engine.lock().ok().as_deref() {
             Some(Some(Engine::Own { handle, .. })) => handle.send(command),
             Some(Some(Engine::Attached(commands))) => match wire(command) {
-                Ok(wire) => commands.send(wire).is_ok(),
+                Ok(outgoing) => commands.send(outgoing).is_ok(),
                 Err(answer) => {
                     // Asked of an engine in another process: answered here, saying so.
                     let _ = tx.send(Event::Sync(*answer));
@@ -147,7 +155,7 @@ impl EngineSlot {
                 }
             },
             Some(Engine::Attached(commands)) => {
-                let _ = commands.send(WireCommand::Reload);
+                let _ = commands.send(Outgoing::Reload);
             }
             None => {}
         }
@@ -290,9 +298,15 @@ async fn attach(slot: &Arc<Mutex<Option<Engine>>>, socket: &Path, tx: UnboundedS
     let why = loop {
         tokio::select! {
             command = rx.recv() => match command {
-                Some(command) => if let Err(e) = client.command(command).await {
-                    break e.to_string();
-                },
+                Some(outgoing) => {
+                    let sent = match outgoing {
+                        Outgoing::Command(command) => client.command(command).await,
+                        Outgoing::Reload => client.reload().await,
+                    };
+                    if let Err(e) = sent {
+                        break e.to_string();
+                    }
+                }
                 None => return,
             },
             frame = client.next() => match frame {
@@ -315,8 +329,8 @@ async fn attach(slot: &Arc<Mutex<Option<Engine>>>, socket: &Path, tx: UnboundedS
     let _ = tx.send(Event::Detached(why));
 }
 
-/// A command as the engine's socket carries it; what it does not carry is answered here.
-fn wire(command: Command) -> Result<WireCommand, Box<SyncEvent>> {
+/// A command as it goes to an attached engine; what the socket does not carry is answered here.
+fn wire(command: Command) -> Result<Outgoing, Box<SyncEvent>> {
     let not_served = |request, what: &str| {
         Box::new(SyncEvent::Answer {
             request,
@@ -326,22 +340,15 @@ fn wire(command: Command) -> Result<WireCommand, Box<SyncEvent>> {
         })
     };
     Ok(match command {
-        Command::RunNow => WireCommand::RunNow,
-        Command::DryRun => WireCommand::DryRun,
-        Command::Reconcile { dry_run } => WireCommand::Reconcile { dry_run },
-        Command::ApplyPlan { plan_id } => WireCommand::ApplyPlan { plan_id },
-        Command::AllowDeletes => WireCommand::AllowDeletes,
-        Command::Pause => WireCommand::Pause,
-        Command::Resume => WireCommand::Resume,
-        Command::Stop => WireCommand::Stop,
-        Command::Reload(_) => WireCommand::Reload,
+        // The engine re-reads the file: the profile resolved here does not travel.
+        Command::Reload(_) => Outgoing::Reload,
         Command::PreviewPlan { request, .. } => {
             return Err(not_served(request, "showing what an unsaved change would do"));
         }
         Command::TestConnection { request } | Command::Provision { request, .. } => {
             return Err(not_served(request, "this"));
         }
-        query => WireCommand::Query { query },
+        command => Outgoing::Command(command),
     })
 }
 

@@ -7,9 +7,9 @@
 use std::time::{Duration, Instant};
 
 use nowsync::door::Client;
-use nowsync::door::proto::{ServerFrame, WireCommand};
+use nowsync::door::proto::ServerFrame;
 use nowsync::door::replay::{NextRun, PlanState, Replay};
-use nowsync::sync::{CycleKind, SyncEvent};
+use nowsync::sync::{Command, CycleKind, SyncEvent};
 
 use super::setup;
 use super::socket::{finished, next_matching, set_enabled, socket_of, spawn_run};
@@ -45,7 +45,7 @@ async fn a_client_attaching_later_gets_the_plan_as_it_stands_and_plan_numbers_go
         "provisioning off: no cycle runs by itself"
     );
 
-    a.command(WireCommand::DryRun).await.unwrap();
+    a.command(Command::DryRun).await.unwrap();
     next_matching(&mut a, "the dry run's end", finished(true)).await;
     let shown = attach_until(&path, "the dry run's plan", |r| r.plan.is_some())
         .await
@@ -62,7 +62,7 @@ async fn a_client_attaching_later_gets_the_plan_as_it_stands_and_plan_numbers_go
     // Applied (by console A) a little later: a console attaching now sees it applied, made
     // when it was shown.
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    a.command(WireCommand::ApplyPlan { plan_id: id }).await.unwrap();
+    a.command(Command::ApplyPlan { plan_id: id }).await.unwrap();
     next_matching(&mut a, "the applied plan's cycle", finished(false)).await;
     let replay = attach_until(&path, "the plan applied", |r| {
         r.plan
@@ -79,7 +79,7 @@ async fn a_client_attaching_later_gets_the_plan_as_it_stands_and_plan_numbers_go
     assert!(replay.running.is_none(), "no cycle runs");
 
     // Stopped through the socket: a clean stop, exit 0.
-    a.command(WireCommand::Stop).await.unwrap();
+    a.command(Command::Stop).await.unwrap();
     let out = tokio::time::timeout(Duration::from_secs(30), run.wait())
         .await
         .unwrap()
@@ -90,7 +90,7 @@ async fn a_client_attaching_later_gets_the_plan_as_it_stands_and_plan_numbers_go
     let _run = spawn_run(&env);
     let path = socket_of(&env).await;
     let (mut b, _) = Client::attach(&path, "console-b").await.unwrap();
-    b.command(WireCommand::DryRun).await.unwrap();
+    b.command(Command::DryRun).await.unwrap();
     let ready = next_matching(&mut b, "the new engine's plan", |f| {
         matches!(
             f,
@@ -141,7 +141,7 @@ async fn a_client_attaching_mid_cycle_gets_its_phase_progress_clock_and_the_next
     // cycle shows, reading.
     let (mut a, _) = Client::attach(&path, "console").await.unwrap();
     next_matching(&mut a, "the first cycle's end", finished(false)).await;
-    a.command(WireCommand::Reconcile { dry_run: false }).await.unwrap();
+    a.command(Command::Reconcile { dry_run: false }).await.unwrap();
     let reading = attach_until(&path, "the reconciliation reading", |r| {
         r.running.as_ref().is_some_and(|c| c.reading)
     })

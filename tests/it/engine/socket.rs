@@ -6,9 +6,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use nowsync::door::proto::{ServerFrame, WireCommand};
+use nowsync::door::proto::ServerFrame;
 use nowsync::door::{Client, socket_path};
-use nowsync::sync::SyncEvent;
+use nowsync::sync::{Command, SyncEvent};
 
 use super::super::support::text;
 use super::{Env, setup};
@@ -133,8 +133,21 @@ async fn run_serves_its_door_idle_while_provisioning_is_off_and_reloads_on_sighu
     );
     env.state().await;
 
+    // A client's `reload` frame: the engine re-reads the file itself, acknowledges, and the
+    // log says who asked (the ack and the line may come in either order).
+    let id = client.reload().await.unwrap();
+    let (mut acked, mut said) = (false, false);
+    while !(acked && said) {
+        let frame = tokio::time::timeout(Duration::from_secs(30), client.next())
+            .await
+            .expect("the reload's ack and line")
+            .unwrap();
+        acked |= matches!(frame, ServerFrame::Ack { id: i } if i == id);
+        said |= logged("asked: reload the configuration")(&frame);
+    }
+
     // `stop` through the socket ends `run`, which removes its socket.
-    let id = client.command(WireCommand::Stop).await.unwrap();
+    let id = client.command(Command::Stop).await.unwrap();
     next_matching(
         &mut client,
         "the ack",
@@ -186,7 +199,7 @@ async fn unknown_messages_get_an_error_and_the_connection_stays_usable() {
             other => panic!("{other:?}"),
         }
     }
-    let id = client.command(WireCommand::DryRun).await.unwrap();
+    let id = client.command(Command::DryRun).await.unwrap();
     next_matching(
         &mut client,
         "the ack",
@@ -220,7 +233,7 @@ async fn unknown_messages_get_an_error_and_the_connection_stays_usable() {
     }
     assert!(framed.next().await.is_none(), "closed after a version mismatch");
     // The engine is unharmed.
-    let id = client.command(WireCommand::DryRun).await.unwrap();
+    let id = client.command(Command::DryRun).await.unwrap();
     next_matching(
         &mut client,
         "the ack",
@@ -239,7 +252,7 @@ async fn two_clients_see_each_others_actions_and_one_leaving_mid_command_harms_n
     let (mut a, _) = Client::attach(&path, "console-a").await.unwrap();
     let (mut b, _) = Client::attach(&path, "console-b").await.unwrap();
     // A asks for a cycle and is gone at once (a dropped SSH connection).
-    a.command(WireCommand::RunNow).await.unwrap();
+    a.command(Command::RunNow).await.unwrap();
     drop(a);
     next_matching(&mut b, "A's action in the log", logged("console-a")).await;
     let frame = next_matching(&mut b, "the cycle's progress", |f| {
@@ -261,7 +274,7 @@ async fn two_clients_see_each_others_actions_and_one_leaving_mid_command_harms_n
     };
     assert!(stats.created > 0 && stats.failed < stats.created, "{stats:?}");
     // The engine is healthy: B's command runs, and the final state is a full one.
-    let id = b.command(WireCommand::DryRun).await.unwrap();
+    let id = b.command(Command::DryRun).await.unwrap();
     next_matching(
         &mut b,
         "B's ack",
@@ -457,7 +470,7 @@ async fn a_plan_arrives_whole_is_applied_once_and_questions_answer_the_asker_onl
     let path = socket_of(&env).await;
     let (mut a, _) = Client::attach(&path, "console-a").await.unwrap();
     let (mut b, _) = Client::attach(&path, "console-b").await.unwrap();
-    a.command(WireCommand::DryRun).await.unwrap();
+    a.command(Command::DryRun).await.unwrap();
     let ready = next_matching(&mut a, "the dry run's plan", |f| {
         matches!(
             f,
@@ -483,12 +496,10 @@ async fn a_plan_arrives_whole_is_applied_once_and_questions_answer_the_asker_onl
     assert_eq!(env.writes().await, 0, "a dry run writes nothing");
 
     // B asks a question with the same id A will use: each gets its own answer only.
-    let search = |request| WireCommand::Query {
-        query: nowsync::sync::Command::SearchUsers {
-            request,
-            text: "@".into(),
-            limit: 3,
-        },
+    let search = |request| Command::SearchUsers {
+        request,
+        text: "@".into(),
+        limit: 3,
     };
     b.command(search(1)).await.unwrap();
     let answer = next_matching(&mut b, "B's answer", |f| {
@@ -512,7 +523,7 @@ async fn a_plan_arrives_whole_is_applied_once_and_questions_answer_the_asker_onl
     };
     assert_eq!(users.len(), 3);
 
-    a.command(WireCommand::ApplyPlan { plan_id: plan.id }).await.unwrap();
+    a.command(Command::ApplyPlan { plan_id: plan.id }).await.unwrap();
     let mut answers_to_a = 0;
     let done = next_matching(&mut a, "the applied plan's cycle", |f| {
         if matches!(
@@ -541,7 +552,7 @@ async fn a_plan_arrives_whole_is_applied_once_and_questions_answer_the_asker_onl
     assert!(writes > 0);
 
     // The same plan again: out of date (applied already), refused, nothing written.
-    a.command(WireCommand::ApplyPlan { plan_id: plan.id }).await.unwrap();
+    a.command(Command::ApplyPlan { plan_id: plan.id }).await.unwrap();
     let refused = next_matching(&mut a, "the refusal", |f| {
         matches!(
             f,
