@@ -64,10 +64,13 @@ async fn a_client_attaching_later_gets_the_plan_as_it_stands_and_plan_numbers_go
     tokio::time::sleep(Duration::from_millis(1100)).await;
     a.command(Command::ApplyPlan { plan_id: id }).await.unwrap();
     next_matching(&mut a, "the applied plan's cycle", finished(false)).await;
-    let replay = attach_until(&path, "the plan applied", |r| {
-        r.plan
-            .as_ref()
-            .is_some_and(|p| matches!(p.state, PlanState::Applied { .. }))
+    // The door's tracker reads the engine's events on its own subscription: it may not have
+    // seen the cycle's end when client A has, so the replay is awaited with no cycle running.
+    let replay = attach_until(&path, "the plan applied and its cycle ended", |r| {
+        r.running.is_none()
+            && r.plan
+                .as_ref()
+                .is_some_and(|p| matches!(p.state, PlanState::Applied { .. }))
     })
     .await;
     let applied = replay.plan.unwrap();
@@ -76,7 +79,6 @@ async fn a_client_attaching_later_gets_the_plan_as_it_stands_and_plan_numbers_go
         applied.made, shown.made,
         "made when the engine made it, not when attached"
     );
-    assert!(replay.running.is_none(), "no cycle runs");
 
     // Stopped through the socket: a clean stop, exit 0.
     a.command(Command::Stop).await.unwrap();
