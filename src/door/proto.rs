@@ -187,7 +187,7 @@ mod tests {
             target_id: Some("s1".into()),
             member_id: None,
             kind,
-            steps: Vec::new(),
+            steps: Vec::new().into(),
             hash: "h".into(),
         };
         let mut plan = Plan::new(

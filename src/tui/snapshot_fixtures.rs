@@ -42,13 +42,13 @@ pub fn step(id: &'static str, title: &str, outcome: Outcome, ms: u64, message: &
 pub fn op(kind: OpKind, name: &str) -> Op {
     Op {
         object_type: ObjectType::User,
-        source_id: format!("id-{name}"),
+        source_id: format!("id-{name}").into(),
         source_name: name.into(),
         target_id: None,
         member_id: None,
         kind,
-        steps: Vec::new(),
-        hash: String::new(),
+        steps: Vec::new().into(),
+        hash: Default::default(),
     }
 }
 

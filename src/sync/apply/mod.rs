@@ -124,7 +124,7 @@ impl<'a> Applier<'a> {
             if let (Some(id), ObjectType::User | ObjectType::Group) = (&op.target_id, op.object_type)
                 && !matches!(op.kind, OpKind::SetReference { .. } | OpKind::Error(_))
             {
-                links.insert((op.object_type, op.source_id.clone()), id.clone());
+                links.insert((op.object_type, op.source_id.to_string()), id.clone());
             }
         }
         let mut refs = HashMap::new();
@@ -267,7 +267,7 @@ impl<'a> Applier<'a> {
         for (attribute, source_id) in missing {
             let set = Op {
                 target_id: self.sys_id(op.object_type, &op.source_id),
-                hash: crate::model::stable_hash(&[&op.source_id, &attribute, &source_id]),
+                hash: crate::model::stable_hash(&[op.source_id.as_str(), &attribute, &source_id]).into(),
                 kind: OpKind::SetReference {
                     attribute: attribute.clone(),
                     source_id,

@@ -91,7 +91,7 @@ impl Applier<'_> {
         if let (OpKind::Error(f), true) = (&op.kind, ot != ObjectType::Membership) {
             self.cx
                 .store
-                .note_failure(ot, &op.source_id, &op.source_name, &op.hash, f.code.as_str())?;
+                .note_failure(ot, &op.source_id, &op.source_name.text(), &op.hash, f.code.as_str())?;
         }
         Ok(Recorded {
             status,
@@ -109,7 +109,7 @@ impl Applier<'_> {
         if ot == ObjectType::Membership || !links_row {
             return Ok(());
         }
-        let key = (ot, op.source_id.clone());
+        let key = (ot, op.source_id.to_string());
         match (&op.kind, sys_id) {
             (OpKind::Delete, _) => {
                 self.cx.store.remove_link(ot, &op.source_id)?;
@@ -126,7 +126,7 @@ impl Applier<'_> {
                     None => self.stored.get(&key).map(String::as_str),
                 };
                 if in_store != Some(id) {
-                    self.cx.store.set_link(ot, &op.source_id, &op.source_name, id)?;
+                    self.cx.store.set_link(ot, &op.source_id, &op.source_name.text(), id)?;
                     self.written.insert(key, Some(id.to_owned()));
                 }
             }
@@ -142,7 +142,7 @@ impl Applier<'_> {
         let transient = e.retry_next_cycle();
         if op.object_type != ObjectType::Membership {
             let row = FailureRow {
-                hash: op.hash.clone(),
+                hash: op.hash.to_string(),
                 code: code.to_string(),
                 transient,
                 attempts: 0,
@@ -176,7 +176,7 @@ impl Applier<'_> {
 
     /// The result: the provisioning-log record, the event (and the kept result).
     fn log(&mut self, op: &Op, r: Recorded, t0: Instant) -> Result<(), StoreError> {
-        let mut steps = op.steps.clone();
+        let mut steps = op.steps.to_vec();
         steps.push(Step {
             name: "Action".into(),
             status: r.status,
@@ -187,9 +187,9 @@ impl Applier<'_> {
             change_id: format!("{}-{}-{}", self.cycle_id, op.object_type, op.hash),
             time: chrono::Utc::now(),
             object_type: op.object_type,
-            source_id: op.source_id.clone(),
-            member_id: op.member_id.clone(),
-            source_name: op.source_name.clone(),
+            source_id: op.source_id.to_string(),
+            member_id: op.member_id.as_ref().map(|m| m.to_string()),
+            source_name: op.source_name.to_string(),
             target_id: r.target_id,
             action: op.kind.action(),
             status: r.status,
@@ -221,7 +221,7 @@ impl Applier<'_> {
             .into_iter()
             .filter_map(|mut c| {
                 if c.pending {
-                    c.new = Some(self.sys_id(ObjectType::User, c.new.as_deref()?)?);
+                    c.new = Some(self.sys_id(ObjectType::User, c.new.as_deref()?)?.into());
                     c.pending = false;
                 }
                 Some(c)

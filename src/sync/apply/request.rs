@@ -73,7 +73,7 @@ fn fields(changes: &[Change]) -> Map<String, Value> {
         .filter_map(|c| {
             c.new
                 .as_ref()
-                .map(|v| (c.attribute.to_string(), Value::String(v.clone())))
+                .map(|v| (c.attribute.to_string(), Value::String(v.to_string())))
         })
         .collect()
 }
@@ -109,7 +109,7 @@ impl Applier<'_> {
                 .target_id
                 .clone()
                 .or_else(|| self.sys_id(op.object_type, &op.source_id))
-                .ok_or_else(|| Unresolved::NotProvisioned(op.source_name.clone()))?;
+                .ok_or_else(|| Unresolved::NotProvisioned(op.source_name.to_string()))?;
             let integration = self.cx.identity.get().map(|i| i.integration_account.as_str());
             if op.object_type == ObjectType::User && integration == Some(id.as_str()) {
                 return Err(Unresolved::IntegrationAccount(id));
@@ -172,7 +172,7 @@ impl Applier<'_> {
     fn resolve_pending(&self, changes: &[Change], body: &mut Map<String, Value>) -> Vec<(String, String)> {
         let mut missing = Vec::new();
         for c in changes.iter().filter(|c| c.pending) {
-            let source_id = c.new.clone().unwrap_or_default();
+            let source_id = c.new.as_deref().unwrap_or_default().to_owned();
             match self.sys_id(ObjectType::User, &source_id) {
                 Some(sys_id) => {
                     body.insert(c.attribute.to_string(), json!(sys_id));

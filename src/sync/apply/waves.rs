@@ -36,7 +36,7 @@ impl<'o> Queue<'o> {
         };
         for op in ops {
             let waits: HashSet<&str> = pending(op)
-                .filter(|id| creates.contains(id) && *id != op.source_id)
+                .filter(|id| creates.contains(id) && *id != op.source_id.as_str())
                 .collect();
             if waits.is_empty() {
                 queue.ready.push_back(op);
@@ -110,13 +110,13 @@ mod tests {
             target_id: None,
             member_id: None,
             kind: OpKind::Create { fields },
-            steps: Vec::new(),
-            hash: String::new(),
+            steps: Vec::new().into(),
+            hash: Default::default(),
         }
     }
 
     fn ids(ops: &[&Op]) -> Vec<String> {
-        ops.iter().map(|op| op.source_id.clone()).collect()
+        ops.iter().map(|op| op.source_id.to_string()).collect()
     }
 
     #[test]

@@ -136,7 +136,7 @@ fn select(ops: &[Op], subjects: &[(ObjectType, SourceObject)], group: bool, prio
             changes.retain(|c| {
                 let wait = c.pending && waits(c.new.as_deref().unwrap_or_default());
                 if wait {
-                    waiting.push((c.attribute.to_string(), c.new.clone().unwrap_or_default()));
+                    waiting.push((c.attribute.to_string(), c.new.as_deref().unwrap_or_default().to_owned()));
                 }
                 !wait
             });

@@ -61,12 +61,12 @@ pub(super) fn plan(cx: &Context, id: u64, cycle_id: i64, read: Read, prior: &Pri
 fn plan_failures(plan: &Plan, mut before: PlanFailures) -> PlanFailures {
     for op in &plan.ops {
         if op.object_type != ObjectType::Membership {
-            before.remove(&(op.object_type, op.source_id.clone()));
+            before.remove(&(op.object_type, op.source_id.to_string()));
         }
     }
     for op in &plan.ops {
         if let (OpKind::Error(f), false) = (&op.kind, op.object_type == ObjectType::Membership) {
-            before.insert((op.object_type, op.source_id.clone()), f.code);
+            before.insert((op.object_type, op.source_id.to_string()), f.code);
         }
     }
     before

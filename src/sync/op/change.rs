@@ -1,7 +1,13 @@
 //! One attribute's change in a plan (old → new), kept small: a plan at 100,000 users holds
 //! about a million of them (issue 16 §3), and redacted ones never show their values.
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
+
+/// A value, inline when it fits; a longer one keeps no spare capacity.
+fn compact(s: String) -> CompactString {
+    CompactString::from(s.as_str())
+}
 
 /// One attribute's change: what ServiceNow holds now → what it will hold.
 ///
@@ -14,8 +20,10 @@ pub struct Change {
     /// The field's name, interned (`mapping::intern`): a plan at 100,000 users holds about a
     /// million changes of a few dozen names (issue 16 §3).
     pub attribute: std::sync::Arc<str>,
-    pub old: Option<String>,
-    pub new: Option<String>,
+    /// The values, inline when short (up to 24 bytes: most values are), so that a create's
+    /// fields cost no allocation each (issue 16 §3).
+    pub old: Option<CompactString>,
+    pub new: Option<CompactString>,
     /// What few changes carry, boxed so that the others stay small: 80 bytes instead of 152
     /// (issue 16 §3). `None` when it would be empty.
     more: Option<Box<More>>,
@@ -49,8 +57,8 @@ impl Change {
     pub fn new(attribute: impl AsRef<str>, old: Option<String>, new: Option<String>) -> Change {
         Change {
             attribute: crate::mapping::intern(attribute.as_ref()),
-            old,
-            new,
+            old: old.map(compact),
+            new: new.map(compact),
             more: None,
             redacted: false,
             pending: false,

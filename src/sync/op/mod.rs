@@ -12,8 +12,12 @@ use super::outcome::{Action, FailureCode, SkipReason, Status};
 pub use crate::model::{CycleKind, ObjectType, UnknownObjectType};
 
 mod change;
+mod compact;
+#[cfg(test)]
+mod tests;
 
 pub use change::Change;
+pub use compact::{Id, Name, OpHash};
 
 /// An Entra-style failure: the code (Entra's spelling where Entra has one), why, what to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,24 +97,28 @@ pub struct Step {
     pub detail: std::borrow::Cow<'static, str>,
 }
 
-/// One operation of a plan.
+/// An op's steps: a membership's are one of a few fixed lists, borrowed (`Steps::Borrowed`).
+pub type Steps = std::borrow::Cow<'static, [Step]>;
+
+/// One operation of a plan. Its ids, name, steps and hash are the compact forms of
+/// `compact` (issue 16 §3); they serialise as the strings they stand for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Op {
     pub object_type: ObjectType,
     /// The Graph object id (for a membership: the group's).
-    pub source_id: String,
+    pub source_id: Id,
     /// UPN or group name (for a membership: `group / user`).
-    pub source_name: String,
+    pub source_name: Name,
     /// The ServiceNow row: `None` for a create (and for a membership whose ends are created in
     /// this cycle, resolved through the links when applied).
     pub target_id: Option<String>,
     /// For a membership: the user's Graph id.
-    pub member_id: Option<String>,
+    pub member_id: Option<Id>,
     pub kind: OpKind,
-    pub steps: Vec<Step>,
+    pub steps: Steps,
     /// Identifies what the op was computed from: a permanent failure is not retried while this
     /// stays the same.
-    pub hash: String,
+    pub hash: OpHash,
 }
 
 /// Counts by action, for "counts first" and the cycle's statistics.

@@ -110,15 +110,16 @@ impl Leaver<'_> {
         let (id, sys_id) = (self.id, self.sys_id);
         Some(Op {
             object_type: self.ot,
-            source_id: id.clone(),
-            source_name: self.name(),
+            source_id: id.into(),
+            source_name: self.name().into(),
             target_id: Some(sys_id.clone()),
             member_id: None,
-            hash: stable_hash(&[id, kind.action().as_str()]),
+            hash: stable_hash(&[id, kind.action().as_str()]).into(),
             steps: vec![
                 step("Scope", Status::Success, format!("{}: {what}", self.why())),
                 step("Match", Status::Success, format!("linked to {sys_id}")),
-            ],
+            ]
+            .into(),
             kind,
         })
     }

@@ -33,11 +33,13 @@ pub use input::{
 
 pub use references::{created, lookup_of};
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::model::stable_hash;
 
-use super::op::{CycleKind, ObjectType, Op, OpKind, Plan, Step};
+use super::op::{CycleKind, Id, Name, ObjectType, Op, OpKind, Plan, Step};
 use super::outcome::{SkipReason, Status};
 use objects::Planned;
 
@@ -91,9 +93,11 @@ fn suppress_unchanged_failure(mut op: Op, prior: &Prior) -> Op {
     if !op.kind.writes() || matches!(op.kind, OpKind::CreateReference { .. }) {
         return op;
     }
-    if let Some((hash, code)) = prior.permanent_failures.get(&(op.object_type, op.source_id.clone()))
+    if op.object_type != ObjectType::Membership
+        && let Some((hash, code)) = prior
+            .permanent_failures
+            .get(&(op.object_type, op.source_id.to_string()))
         && *hash == op.hash
-        && op.object_type != ObjectType::Membership
     {
         op.kind = OpKind::Skip {
             reason: SkipReason::UnchangedFailure { code: *code },
@@ -127,12 +131,7 @@ fn memberships(
     for row in &target.members {
         rows_by_group.entry(row.group.as_str()).or_default().push(row);
     }
-    let names: HashMap<&str, &str> = source
-        .users
-        .iter()
-        .map(|u| (u.id.as_str(), u.name.as_str()))
-        .chain(source.names.iter().map(|(id, name)| (id.as_str(), name.as_str())))
-        .collect();
+    let mut names = MemberNames::new(source);
     for group in source.groups.iter().filter(|g| g.in_scope) {
         if !groups.provisioned.contains(&group.id) {
             continue;
@@ -149,6 +148,7 @@ fn memberships(
             .and_then(|g| rows_by_group.get(g.as_str()))
             .cloned()
             .unwrap_or_default();
+        let end = (Id::from(&group.id), Arc::<str>::from(group.name.as_str()));
         for row in rows {
             let Some(user_src) = managed.get(row.user.as_str()) else {
                 continue;
@@ -156,31 +156,82 @@ fn memberships(
             let keep = desired.contains(user_src) && present.insert(user_src);
             if !keep {
                 let reason = if desired.contains(user_src) {
-                    "duplicate row"
+                    &DUPLICATE_ROW
                 } else {
-                    "no longer a member in Entra"
+                    &NO_LONGER_MEMBER
                 };
-                let user = (*user_src, names.get(user_src).copied());
-                ops.push(member_op(group, user, Some(&row.sys_id), OpKind::RemoveMember, reason));
+                let user = names.of(user_src);
+                ops.push(member_op(&end, user, Some(&row.sys_id), OpKind::RemoveMember, reason));
             }
         }
         let mut adds: Vec<&str> = desired.difference(&present).copied().collect();
         adds.sort_unstable();
         for user_src in adds {
-            let user = (user_src, names.get(user_src).copied());
-            ops.push(member_op(group, user, None, OpKind::AddMember, "member in Entra"));
+            let user = names.of(user_src);
+            ops.push(member_op(&end, user, None, OpKind::AddMember, &MEMBER_IN_ENTRA));
         }
     }
     for (group, sys_id) in deactivated(source, target, prior, rules) {
+        let end = (Id::from(&group.id), Arc::<str>::from(group.name.as_str()));
         for row in rows_by_group.get(sys_id).into_iter().flatten() {
             if let Some(user_src) = managed.get(row.user.as_str()) {
-                let user = (*user_src, names.get(user_src).copied());
-                let why = "the group is deactivated in ServiceNow (left scope or deleted in Entra)";
-                ops.push(member_op(&group, user, Some(&row.sys_id), OpKind::RemoveMember, why));
+                let user = names.of(user_src);
+                ops.push(member_op(
+                    &end,
+                    user,
+                    Some(&row.sys_id),
+                    OpKind::RemoveMember,
+                    &DEACTIVATED,
+                ));
             }
         }
     }
 }
+
+/// The users' ids and names as the membership ops share them: one `Id` and one name per
+/// user, however many groups it is in (issue 16 §3).
+struct MemberNames<'s> {
+    names: HashMap<&'s str, &'s str>,
+    shared: HashMap<&'s str, (Id, Arc<str>)>,
+}
+
+impl<'s> MemberNames<'s> {
+    fn new(source: &'s Source) -> MemberNames<'s> {
+        let names = source
+            .users
+            .iter()
+            .map(|u| (u.id.as_str(), u.name.as_str()))
+            .chain(source.names.iter().map(|(id, name)| (id.as_str(), name.as_str())))
+            .collect();
+        MemberNames {
+            names,
+            shared: HashMap::new(),
+        }
+    }
+
+    /// The user's id and name (its id when the name is not known).
+    fn of(&mut self, user: &'s str) -> (Id, Arc<str>) {
+        let names = &self.names;
+        let (id, name) = self
+            .shared
+            .entry(user)
+            .or_insert_with(|| (Id::from(user), Arc::from(names.get(user).copied().unwrap_or(user))));
+        (id.clone(), name.clone())
+    }
+}
+
+/// A membership's steps: one of these fixed lists, borrowed by every op that has it.
+const fn action(detail: &'static str) -> [Step; 1] {
+    [Step {
+        name: Cow::Borrowed("Action"),
+        status: Status::Planned,
+        detail: Cow::Borrowed(detail),
+    }]
+}
+static MEMBER_IN_ENTRA: [Step; 1] = action("member in Entra");
+static DUPLICATE_ROW: [Step; 1] = action("duplicate row");
+static NO_LONGER_MEMBER: [Step; 1] = action("no longer a member in Entra");
+static DEACTIVATED: [Step; 1] = action("the group is deactivated in ServiceNow (left scope or deleted in Entra)");
 
 /// Linked groups that are, or are being, deactivated (out of scope, soft-deleted, or purged
 /// without `deprovision_groups = "delete"`), with their rows' sys_ids: their members go.
@@ -221,28 +272,24 @@ fn deactivated<'a>(
     out
 }
 
-/// A membership op of `group` for `user` (source id, name when known).
+/// A membership op of `group` for `user` (each its shared id and name).
 fn member_op(
-    group: &SourceObject,
-    user: (&str, Option<&str>),
+    group: &(Id, Arc<str>),
+    user: (Id, Arc<str>),
     row: Option<&String>,
     kind: OpKind,
-    why: &'static str,
+    steps: &'static [Step],
 ) -> Op {
     let (user, user_name) = user;
-    let hash = stable_hash(&[&group.id, user, kind.action().as_str()]);
+    let hash = stable_hash(&[group.0.as_str(), user.as_str(), kind.action().as_str()]);
     Op {
         object_type: ObjectType::Membership,
-        source_id: group.id.clone(),
-        source_name: format!("{} / {}", group.name, user_name.unwrap_or(user)),
+        source_id: group.0.clone(),
+        source_name: Name::member(group.1.clone(), user_name),
         target_id: row.cloned(),
-        member_id: Some(user.to_owned()),
-        steps: vec![Step {
-            name: "Action".into(),
-            status: Status::Planned,
-            detail: why.into(),
-        }],
+        member_id: Some(user),
+        steps: Cow::Borrowed(steps),
         kind,
-        hash,
+        hash: hash.into(),
     }
 }

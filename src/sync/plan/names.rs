@@ -74,7 +74,7 @@ fn name_change(change: &mut Change, mapping: &ObjectMapping, target: &Target, pe
     else {
         return;
     };
-    let name = |sys_id: &Option<String>| -> Option<String> {
+    let name = |sys_id: &Option<compact_str::CompactString>| -> Option<String> {
         let sys_id = sys_id.as_deref().filter(|v| !v.is_empty())?;
         match reference {
             Reference::Lookup { table, .. } => target.names.get(table)?.get(sys_id).cloned(),

@@ -1,5 +1,6 @@
 //! Users and groups: match, diff and deprovision, one object type at a time.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
@@ -7,7 +8,7 @@ use crate::model::stable_hash;
 
 use crate::mapping::model::ObjectMapping;
 
-use super::super::op::{Change, ObjectType, Op, OpKind, Step};
+use super::super::op::{Change, Id, Name, ObjectType, Op, OpHash, OpKind, Step};
 use super::super::outcome::{SkipReason, Status};
 use super::desired::{Known, Linked, desired};
 use super::input::{Prior, Row, Rules, Source, SourceObject, Target, normalise_bool};
@@ -130,36 +131,38 @@ impl Build<'_> {
         let scope = step("Scope", Status::Success, o.scope_detail.clone());
         let mut op = Op {
             object_type: self.ot,
-            source_id: o.id.clone(),
-            source_name: o.name.clone(),
+            source_id: Id::from(&o.id),
+            source_name: Name::from(o.name.as_str()),
             target_id: None,
             member_id: None,
             kind: OpKind::Skip {
                 reason: SkipReason::InSync,
             },
-            steps: vec![import, scope],
-            hash: String::new(),
+            steps: vec![import, scope].into(),
+            hash: OpHash::default(),
         };
         match m {
             Matched::Fail(f) => {
-                op.steps.push(step("Match", Status::Failure, f.reason.clone()));
+                op.steps.to_mut().push(step("Match", Status::Failure, f.reason.clone()));
                 op.kind = OpKind::Error(f);
             }
             Matched::Create { how } => {
-                op.steps.push(step("Match", Status::Success, how));
+                op.steps.to_mut().push(step("Match", Status::Success, how));
                 op.kind = self.create(o, &mut op, planned);
             }
             Matched::Row { row, how } => {
-                op.steps.push(step("Match", Status::Success, how));
+                op.steps.to_mut().push(step("Match", Status::Success, how));
                 op.target_id = Some(row.sys_id.clone());
                 planned.sys_ids.insert(o.id.clone(), row.sys_id.clone());
                 op.kind = self.update(o, row, &mut op, planned, deferred);
             }
         }
-        op.hash = op_hash(o, &op.kind);
+        op.hash = op_hash(o, &op.kind).into();
         // Held for the whole cycle (a plan at 100,000 users holds 100,000 of these): no spare
         // capacity from the pushes above (issue 16 §3).
-        op.steps.shrink_to_fit();
+        if let Cow::Owned(steps) = &mut op.steps {
+            steps.shrink_to_fit();
+        }
         if let OpKind::Create { fields: c } | OpKind::Update { diff: c } | OpKind::Disable { diff: c } = &mut op.kind {
             c.shrink_to_fit();
         }
@@ -220,7 +223,7 @@ impl Build<'_> {
                     with_pending(&mut kind, d.deferred);
                 } else {
                     for (attribute, source_id) in d.deferred {
-                        deferred.push(set_reference(self.ot, (&o.id, &o.name), attribute, source_id));
+                        deferred.push(set_reference(op, attribute, source_id));
                     }
                 }
                 kind
@@ -248,6 +251,7 @@ fn redact(kind: &mut OpKind, redacted: &HashSet<String>, rules: &Rules) {
 fn warn(op: &mut Op, warnings: &[String]) {
     for w in warnings {
         op.steps
+            .to_mut()
             .push(step("Action", Status::Warning, format!("{w}: provisioned without it")));
     }
 }
@@ -259,22 +263,22 @@ fn with_pending(kind: &mut OpKind, refs: Vec<(String, String)>) {
     }
 }
 
-/// A write of its own that sets `attribute` of the object (id, name) to the user `source_id`
-/// created in this cycle, once both exist.
-pub(super) fn set_reference(ot: ObjectType, object: (&str, &str), attribute: String, source_id: String) -> Op {
-    let (id, name) = object;
+/// A write of its own that sets `attribute` of the object `of` to the user `source_id` created
+/// in this cycle, once both exist.
+pub(super) fn set_reference(of: &Op, attribute: String, source_id: String) -> Op {
     Op {
-        object_type: ot,
-        source_id: id.to_owned(),
-        source_name: name.to_owned(),
+        object_type: of.object_type,
+        source_id: of.source_id.clone(),
+        source_name: of.source_name.clone(),
         target_id: None,
         member_id: None,
-        hash: stable_hash(&[id, &attribute, &source_id]),
+        hash: stable_hash(&[of.source_id.as_str(), &attribute, &source_id]).into(),
         steps: vec![step(
             "Action",
             Status::Planned,
             format!("{attribute} → the row created for {source_id}"),
-        )],
+        )]
+        .into(),
         kind: OpKind::SetReference { attribute, source_id },
     }
 }

@@ -65,7 +65,7 @@ pub fn reference_creations(ops: &[Op], target: &Target, rules: &Rules) -> Vec<Op
                         needed_by: Vec::new(),
                     }
                 });
-            entry.needed_by.push(op.source_name.clone());
+            entry.needed_by.push(op.source_name.to_string());
         }
     }
     let mut rows: Vec<_> = missing.into_iter().collect();
@@ -86,17 +86,18 @@ pub fn reference_creations(ops: &[Op], target: &Target, rules: &Rules) -> Vec<Op
             };
             Op {
                 object_type,
-                source_id: format!("{table}/{value}"),
-                source_name: format!("{table} '{value}'"),
+                source_id: format!("{table}/{value}").into(),
+                source_name: format!("{table} '{value}'").into(),
                 target_id: None,
                 member_id: None,
-                hash: stable_hash(&[&table, &field, &value]),
+                hash: stable_hash(&[&table, &field, &value]).into(),
                 kind: OpKind::CreateReference { table, field, value },
                 steps: vec![Step {
                     name: "Action".into(),
                     status: Status::Planned,
                     detail: detail.into(),
-                }],
+                }]
+                .into(),
             }
         })
         .collect()

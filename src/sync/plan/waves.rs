@@ -10,31 +10,29 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::super::op::{Change, ObjectType, Op, OpKind};
+use super::super::op::{Change, Id, ObjectType, Op, OpKind};
 use super::objects::set_reference;
 
 /// The user ops' pending changes that cannot be sent in their create moved to `SetReference`
 /// ops at the end of `ops`.
 pub fn settle(ops: &mut Vec<Op>) {
-    let creates: HashSet<String> = ops
+    let creates: HashSet<Id> = ops
         .iter()
         .filter(|op| op.object_type == ObjectType::User && matches!(op.kind, OpKind::Create { .. }))
         .map(|op| op.source_id.clone())
         .collect();
     let mut moved: Vec<Op> = Vec::new();
     for op in ops.iter_mut() {
-        let (id, name, ot) = (op.source_id.clone(), op.source_name.clone(), op.object_type);
         for c in take_pending(op, |c| !creates.contains(pending_id(c))) {
             let to = pending_id(&c).to_owned();
-            moved.push(set_reference(ot, (&id, &name), c.attribute.to_string(), to));
+            moved.push(set_reference(op, c.attribute.to_string(), to));
         }
     }
     for (i, attribute) in cycle_edges(ops) {
         let op = &mut ops[i];
-        let (id, name, ot) = (op.source_id.clone(), op.source_name.clone(), op.object_type);
         for c in take_pending(op, |c| *c.attribute == *attribute) {
             let to = pending_id(&c).to_owned();
-            moved.push(set_reference(ot, (&id, &name), c.attribute.to_string(), to));
+            moved.push(set_reference(op, c.attribute.to_string(), to));
         }
     }
     ops.append(&mut moved);

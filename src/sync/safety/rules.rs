@@ -96,7 +96,7 @@ mod tests {
             target_id: Some("t".into()),
             member_id: None,
             kind,
-            steps: Vec::<Step>::new(),
+            steps: Vec::<Step>::new().into(),
             hash: "h".into(),
         }
     }

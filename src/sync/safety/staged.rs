@@ -45,14 +45,14 @@ pub(crate) fn persist(cx: &Context, held: &[Op], cycle_id: i64) -> Result<(), Cy
         .map(|op| {
             Ok(StagedRow {
                 object_type: op.object_type,
-                source_id: op.source_id.clone(),
-                source_name: op.source_name.clone(),
+                source_id: op.source_id.to_string(),
+                source_name: op.source_name.to_string(),
                 sys_id: op.target_id.clone().unwrap_or_default(),
                 action: op.kind.action().to_string(),
                 cycle_id,
                 op: serde_json::to_string(op).map_err(|source| CycleError::StagedUnreadable {
                     object_type: op.object_type,
-                    source_id: op.source_id.clone(),
+                    source_id: op.source_id.to_string(),
                     source,
                 })?,
             })
@@ -94,10 +94,10 @@ impl From<HeldOp> for Op {
     fn from(h: HeldOp) -> Op {
         Op {
             object_type: h.object_type,
-            source_id: h.source_id,
-            source_name: h.source_name,
+            source_id: h.source_id.into(),
+            source_name: h.source_name.into(),
             target_id: h.target_id,
-            member_id: h.member_id,
+            member_id: h.member_id.map(Into::into),
             kind: match h.kind {
                 // A redacted change was stored as `***` and its digest: it has no value to
                 // write, so the held disable writes the rest (the next cycle that sees the
@@ -108,8 +108,8 @@ impl From<HeldOp> for Op {
                 }
                 HeldKind::Delete => OpKind::Delete,
             },
-            steps: h.steps,
-            hash: h.hash,
+            steps: h.steps.into(),
+            hash: h.hash.into(),
         }
     }
 }
@@ -173,7 +173,8 @@ mod tests {
                 name: "Scope".into(),
                 status: Status::Success,
                 detail: "out of scope".into(),
-            }],
+            }]
+            .into(),
             hash: "h".into(),
         };
         for op in [
@@ -199,7 +200,7 @@ mod tests {
             target_id: Some("0123456789abcdef0123456789abcdef".into()),
             member_id: None,
             kind: OpKind::Delete,
-            steps: Vec::new(),
+            steps: Vec::new().into(),
             hash: "h".into(),
         };
         let row = |source_id: &str, op: String| StagedRow {
@@ -238,7 +239,7 @@ mod tests {
             kind: OpKind::Disable {
                 diff: vec![active.clone(), secret],
             },
-            steps: Vec::new(),
+            steps: Vec::new().into(),
             hash: "h".into(),
         };
         let stored = serde_json::to_string(&op).unwrap();

@@ -48,13 +48,13 @@ fn rules_now(app: &App) -> String {
 fn disable(name: &str) -> Op {
     Op {
         object_type: ObjectType::User,
-        source_id: format!("id-{name}"),
+        source_id: format!("id-{name}").into(),
         source_name: name.into(),
         target_id: Some(format!("sys-{name}")),
         member_id: None,
         kind: OpKind::Disable { diff: Vec::new() },
-        steps: Vec::new(),
-        hash: String::new(),
+        steps: Vec::new().into(),
+        hash: Default::default(),
     }
 }
 

@@ -110,7 +110,7 @@ async fn a_plan_made_before_a_scope_change_is_refused_and_disables_nothing() {
     let through_group: Vec<&str> = plan
         .ops
         .iter()
-        .flat_map(|op| &op.steps)
+        .flat_map(|op| op.steps.iter())
         .filter(|s| s.name == "Scope" && s.detail.starts_with("member of assigned group"))
         .map(|s| s.detail.as_ref())
         .collect();

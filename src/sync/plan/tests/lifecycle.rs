@@ -154,7 +154,7 @@ fn memberships_are_made_equal_for_managed_users() {
 fn a_permanent_failure_is_not_retried_while_unchanged() {
     let t = target(vec![]);
     let p = plan_of(vec![user("u1", "a@x.com", json!({}))], &t, &Prior::default());
-    let hash = p.ops[0].hash.clone();
+    let hash = p.ops[0].hash.to_string();
     let prior = Prior {
         permanent_failures: HashMap::from([(
             (ObjectType::User, "u1".into()),

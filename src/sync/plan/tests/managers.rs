@@ -20,7 +20,7 @@ fn set_references(p: &crate::sync::Plan) -> Vec<(String, String)> {
     p.ops
         .iter()
         .filter_map(|op| match &op.kind {
-            OpKind::SetReference { source_id, .. } => Some((op.source_id.clone(), source_id.clone())),
+            OpKind::SetReference { source_id, .. } => Some((op.source_id.to_string(), source_id.clone())),
             _ => None,
         })
         .collect()

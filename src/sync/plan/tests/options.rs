@@ -36,7 +36,7 @@ fn missing_reference_create_plans_one_row_ahead_of_the_users_that_need_it() {
         OpKind::Create { fields } => fields
             .iter()
             .find(|c| &*c.attribute == "department")
-            .and_then(|c| c.new.clone()),
+            .and_then(|c| c.new.as_deref().map(str::to_owned)),
         _ => None,
     };
     assert_eq!(department(1).as_deref(), Some("Nowhere"));

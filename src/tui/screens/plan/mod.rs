@@ -187,7 +187,7 @@ impl State {
         plan.ops
             .iter()
             .filter(|op| action == "all" || op.kind.action().as_str() == action)
-            .filter(|op| text.is_empty() || op.source_name.to_lowercase().contains(&text))
+            .filter(|op| text.is_empty() || op.source_name.text().to_lowercase().contains(&text))
             .collect()
     }
 

@@ -130,7 +130,7 @@ fn op_row(op: &Op, selected: bool, t: Theme, name_width: usize) -> Line<'static>
         Span::styled(format!("{:<14}", op.kind.action()), style),
         Span::styled(format!("{:<11}", op.object_type.as_str()), t.dim()),
         Span::styled(
-            ellipsis(&sanitize_for_terminal(&op.source_name), name_width),
+            ellipsis(&sanitize_for_terminal(&op.source_name.text()), name_width),
             if selected {
                 t.focus().patch(t.selected())
             } else {
@@ -148,7 +148,7 @@ pub fn detail_lines(op: &Op, t: Theme) -> Vec<Line<'static>> {
             "{} {} · {}",
             op.kind.action(),
             op.object_type.as_str(),
-            sanitize_for_terminal(&op.source_name)
+            sanitize_for_terminal(&op.source_name.text())
         ),
         t.title(),
     ))];
@@ -158,7 +158,7 @@ pub fn detail_lines(op: &Op, t: Theme) -> Vec<Line<'static>> {
             t.dim(),
         )));
     }
-    for step in &op.steps {
+    for step in op.steps.iter() {
         lines.push(Line::from(format!(
             "  {}: {}",
             step.name,
@@ -209,8 +209,8 @@ mod tests {
             target_id: None,
             member_id: None,
             kind: OpKind::Delete,
-            steps: Vec::new(),
-            hash: String::new(),
+            steps: Vec::new().into(),
+            hash: Default::default(),
         };
         let row: String = op_row(&op, false, Theme::monochrome(), 80 - 27)
             .spans
