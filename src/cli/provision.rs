@@ -102,8 +102,8 @@ fn render_actions(out: &mut Lines, o: &ObjectReport) {
             OpKind::Error(f) => format!("{}: {}; fix: {}", f.code, f.reason, f.recommended_action),
             OpKind::Skip { reason } => format!("skip: {}", reason),
             OpKind::SetReference { attribute, source_id } => format!("update {attribute} -> {source_id}:"),
-            OpKind::CreateReference { table, field, value } => {
-                format!("create {table} row {field} = '{}':", value)
+            OpKind::CreateReference(r) => {
+                format!("create {} row {} = '{}':", r.table, r.field, r.value)
             }
             k => k.action().to_string(),
         };

@@ -83,11 +83,11 @@ pub fn plan() -> Arc<Plan> {
                 "old.user@contoso.com",
             ),
             op(
-                OpKind::Error(Failure {
+                OpKind::Error(Box::new(Failure {
                     code: FailureCode::InvalidLookupReference,
                     reason: "department 'Quantum Research' has no row in cmn_department".into(),
                     recommended_action: "create it or map the value".into(),
-                }),
+                })),
                 "megan.bowen@contoso.com",
             ),
             op(

@@ -40,8 +40,8 @@ fn op_lines(op: &sync::Op) -> Lines {
             lines.push(format!("    {}: {}", f.code, f.reason));
             lines.push(format!("    fix: {}", f.recommended_action));
         }
-        OpKind::CreateReference { table, field, value } => {
-            lines.push(format!("    {table}.{field}: (none) -> {value}"));
+        OpKind::CreateReference(r) => {
+            lines.push(format!("    {}.{}: (none) -> {}", r.table, r.field, r.value));
         }
         _ => {}
     }

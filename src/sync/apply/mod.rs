@@ -99,7 +99,7 @@ struct Progress {
 
 fn phase(op: &Op) -> u8 {
     match (&op.object_type, &op.kind) {
-        (_, OpKind::CreateReference { .. }) => 0,
+        (_, OpKind::CreateReference(_)) => 0,
         (_, OpKind::SetReference { .. }) => 4,
         (ObjectType::User, _) => 1,
         (ObjectType::Group, _) => 2,

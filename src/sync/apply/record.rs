@@ -77,9 +77,9 @@ impl Applier<'_> {
             _ => (Status::Success, None, String::new(), None),
         };
         count(&op.kind, stats);
-        if let (OpKind::CreateReference { table, value, .. }, Some(id)) = (&op.kind, &sys_id) {
+        if let (OpKind::CreateReference(r), Some(id)) = (&op.kind, &sys_id) {
             self.refs
-                .insert((table.clone(), value.to_lowercase()), Some(id.clone()));
+                .insert((r.table.clone(), r.value.to_lowercase()), Some(id.clone()));
         }
         self.link(op, sys_id.as_deref())?;
         let ot = op.object_type;
@@ -105,7 +105,7 @@ impl Applier<'_> {
     /// The object's link after a completed op: removed by a delete, set to the row written.
     fn link(&mut self, op: &Op, sys_id: Option<&str>) -> Result<(), StoreError> {
         let ot = op.object_type;
-        let links_row = !matches!(op.kind, OpKind::SetReference { .. } | OpKind::CreateReference { .. });
+        let links_row = !matches!(op.kind, OpKind::SetReference { .. } | OpKind::CreateReference(_));
         if ot == ObjectType::Membership || !links_row {
             return Ok(());
         }
@@ -251,7 +251,7 @@ fn refusal_action(code: FailureCode) -> &'static str {
 /// The op counted in the cycle's statistics.
 fn count(kind: &OpKind, stats: &mut CycleStats) {
     match kind {
-        OpKind::Create { .. } | OpKind::CreateReference { .. } => stats.created += 1,
+        OpKind::Create { .. } | OpKind::CreateReference(_) => stats.created += 1,
         OpKind::Update { .. } | OpKind::SetReference { .. } => stats.updated += 1,
         OpKind::Disable { .. } => stats.disabled += 1,
         OpKind::Delete => stats.deleted += 1,
@@ -284,7 +284,7 @@ fn modified(kind: &OpKind) -> Vec<Change> {
         OpKind::Create { fields } => fields.clone(),
         OpKind::Update { diff } | OpKind::Disable { diff } => diff.clone(),
         OpKind::SetReference { attribute, source_id } => vec![set(attribute.clone(), source_id)],
-        OpKind::CreateReference { table, field, value } => vec![set(format!("{table}.{field}"), value)],
+        OpKind::CreateReference(r) => vec![set(format!("{}.{}", r.table, r.field), &r.value)],
         _ => Vec::new(),
     }
 }

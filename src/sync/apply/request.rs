@@ -141,11 +141,11 @@ impl Applier<'_> {
                     ..request(table, "PATCH", sys_id, body)
                 }
             }
-            OpKind::CreateReference { table, field, value } => request(
-                table.clone(),
+            OpKind::CreateReference(r) => request(
+                r.table.clone(),
                 "POST",
                 None,
-                Map::from_iter([(field.clone(), json!(value))]),
+                Map::from_iter([(r.field.clone(), json!(r.value))]),
             ),
             OpKind::Delete | OpKind::RemoveMember => request(table, "DELETE", Some(own()?), Map::new()),
             OpKind::AddMember => {

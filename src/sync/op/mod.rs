@@ -48,11 +48,9 @@ pub enum OpKind {
     RemoveMember,
     /// Create a reference row (`missing_reference = "create"`) whose `field` is `value`, before
     /// the objects that refer to it (their field holds `value` until apply resolves it).
-    CreateReference {
-        table: String,
-        field: String,
-        value: String,
-    },
+    /// Boxed, as `Error`'s failure: both are rare, and an op's size is that of its largest
+    /// kind (issue 16 §3). Serialised as before (`table`, `field`, `value` beside `action`).
+    CreateReference(Box<NewRow>),
     /// Set a reference to a user created in this cycle (manager) once both exist, where the
     /// object's own write cannot carry it: a cycle of references (A manages B manages A), an
     /// object with nothing else to write, or a referenced create that will not happen.
@@ -60,7 +58,15 @@ pub enum OpKind {
     /// Nothing to write; the reason says why (in sync, disabled and not created, …).
     Skip { reason: SkipReason },
     /// The object cannot be provisioned; nothing is written for it.
-    Error(Failure),
+    Error(Box<Failure>),
+}
+
+/// The reference row a `CreateReference` creates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewRow {
+    pub table: String,
+    pub field: String,
+    pub value: String,
 }
 
 impl OpKind {
@@ -74,7 +80,7 @@ impl OpKind {
             OpKind::StagedDelete => Action::StagedDelete,
             OpKind::AddMember => Action::AddMember,
             OpKind::RemoveMember => Action::RemoveMember,
-            OpKind::CreateReference { .. } => Action::CreateReference,
+            OpKind::CreateReference(_) => Action::CreateReference,
             OpKind::Skip { .. } => Action::Skip,
             OpKind::Error(_) => Action::Error,
         }
@@ -151,7 +157,7 @@ impl Counts {
                 OpKind::AddMember => c.add_member += 1,
                 OpKind::RemoveMember => c.remove_member += 1,
                 OpKind::SetReference { .. } => c.set_reference += 1,
-                OpKind::CreateReference { .. } => c.create_reference += 1,
+                OpKind::CreateReference(_) => c.create_reference += 1,
                 OpKind::Skip { .. } => c.skip += 1,
                 OpKind::Error(_) => c.error += 1,
             }

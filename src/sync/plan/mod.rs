@@ -90,7 +90,7 @@ pub fn plan(id: u64, kind: CycleKind, mut source: Source, target: &Target, prior
 fn suppress_unchanged_failure(mut op: Op, prior: &Prior) -> Op {
     // A reference row is retried every cycle: the objects that need it would otherwise be
     // written with its name in place of its sys_id.
-    if !op.kind.writes() || matches!(op.kind, OpKind::CreateReference { .. }) {
+    if !op.kind.writes() || matches!(op.kind, OpKind::CreateReference(_)) {
         return op;
     }
     if op.object_type != ObjectType::Membership

@@ -144,7 +144,7 @@ impl Build<'_> {
         match m {
             Matched::Fail(f) => {
                 op.steps.to_mut().push(step("Match", Status::Failure, f.reason.clone()));
-                op.kind = OpKind::Error(f);
+                op.kind = OpKind::Error(Box::new(f));
             }
             Matched::Create { how } => {
                 op.steps.to_mut().push(step("Match", Status::Success, how));
@@ -182,7 +182,7 @@ impl Build<'_> {
             };
         }
         match desired(o, self.mapping, None, &self.known) {
-            Err(f) => OpKind::Error(f),
+            Err(f) => OpKind::Error(Box::new(f)),
             Ok(d) => {
                 planned.provisioned.insert(o.id.clone());
                 warn(op, &d.warnings);
@@ -210,7 +210,7 @@ impl Build<'_> {
         deferred: &mut Vec<Op>,
     ) -> OpKind {
         match desired(o, self.mapping, Some(row), &self.known) {
-            Err(f) => OpKind::Error(f),
+            Err(f) => OpKind::Error(Box::new(f)),
             Ok(d) => {
                 planned.provisioned.insert(o.id.clone());
                 warn(op, &d.warnings);

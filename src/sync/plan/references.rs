@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use crate::mapping::model::{ObjectMapping, Reference, TargetType};
 
-use super::super::op::{ObjectType, Op, OpKind, Step};
+use super::super::op::{NewRow, ObjectType, Op, OpKind, Step};
 use super::super::outcome::Status;
 use super::input::{Rules, Target};
 use crate::model::stable_hash;
@@ -91,7 +91,7 @@ pub fn reference_creations(ops: &[Op], target: &Target, rules: &Rules) -> Vec<Op
                 target_id: None,
                 member_id: None,
                 hash: stable_hash(&[&table, &field, &value]).into(),
-                kind: OpKind::CreateReference { table, field, value },
+                kind: OpKind::CreateReference(Box::new(NewRow { table, field, value })),
                 steps: vec![Step {
                     name: "Action".into(),
                     status: Status::Planned,
@@ -119,7 +119,7 @@ pub fn lookup_of<'m>(mapping: &'m ObjectMapping, attribute: &str) -> Option<(&'m
 pub fn created(ops: &[Op]) -> HashSet<(String, String)> {
     ops.iter()
         .filter_map(|op| match &op.kind {
-            OpKind::CreateReference { table, value, .. } => Some((table.clone(), value.to_lowercase())),
+            OpKind::CreateReference(r) => Some((r.table.clone(), r.value.to_lowercase())),
             _ => None,
         })
         .collect()

@@ -26,8 +26,8 @@ fn missing_reference_create_plans_one_row_ahead_of_the_users_that_need_it() {
     let p = plan(1, CycleKind::Initial, source, &t, &Prior::default(), &rules);
     // One row per value, case-insensitively, first; the users hold the value until apply.
     assert!(
-        matches!(&p.ops[0].kind, OpKind::CreateReference { table, field, value }
-            if table == "cmn_department" && field == "name" && value == "Nowhere"),
+        matches!(&p.ops[0].kind, OpKind::CreateReference(r)
+            if r.table == "cmn_department" && r.field == "name" && r.value == "Nowhere"),
         "{p:#?}"
     );
     assert_eq!(p.counts.create_reference, 1);

@@ -171,9 +171,11 @@ pub fn detail_lines(op: &Op, t: Theme) -> Vec<Line<'static>> {
             t.error(),
         ))),
         OpKind::Skip { reason } => lines.push(Line::from(sanitize_for_terminal(&reason.to_string()))),
-        OpKind::CreateReference { table, field, value } => lines.push(Line::from(format!(
-            "new {table} row: {field} = {}",
-            sanitize_for_terminal(value)
+        OpKind::CreateReference(r) => lines.push(Line::from(format!(
+            "new {} row: {} = {}",
+            r.table,
+            r.field,
+            sanitize_for_terminal(&r.value)
         ))),
         _ => {}
     }
