@@ -101,7 +101,11 @@ fn render_actions(out: &mut Lines, o: &ObjectReport) {
         let what = match &op.kind {
             OpKind::Error(f) => format!("{}: {}; fix: {}", f.code, f.reason, f.recommended_action),
             OpKind::Skip { reason } => format!("skip: {}", reason),
-            OpKind::SetReference { attribute, source_id } => format!("update {attribute} -> {source_id}:"),
+            // The step names the user it refers to (`plan::names`), not its Entra object id.
+            OpKind::SetReference { attribute, .. } => match op.steps.iter().find(|s| s.name == "Action") {
+                Some(step) => format!("update {}:", step.detail),
+                None => format!("update {attribute}:"),
+            },
             OpKind::CreateReference(r) => {
                 format!("create {} row {} = '{}':", r.table, r.field, r.value)
             }
@@ -113,7 +117,7 @@ fn render_actions(out: &mut Lines, o: &ObjectReport) {
                 "          {}: {} -> {}",
                 c.attribute,
                 c.old_text().unwrap_or("(empty)"),
-                c.new_text().unwrap_or("(empty)")
+                c.new_words().as_deref().unwrap_or("(empty)")
             ));
         }
     }

@@ -23,7 +23,12 @@ fn op_lines(op: &sync::Op) -> Lines {
     }
     match &op.kind {
         OpKind::Skip { reason } => head.push_str(&format!(" ({reason})")),
-        OpKind::SetReference { attribute, source_id } => head.push_str(&format!(" {attribute} -> {source_id}")),
+        // The step names the user it refers to (`plan::names`), not its Entra object id.
+        OpKind::SetReference { .. } => {
+            if let Some(step) = op.steps.iter().find(|s| s.name == "Action") {
+                head.push_str(&format!(": {}", step.detail));
+            }
+        }
         _ => {}
     }
     lines.push(head);
@@ -32,7 +37,7 @@ fn op_lines(op: &sync::Op) -> Lines {
             "    {}: {} -> {}",
             c.attribute,
             c.old_text().unwrap_or("(empty)"),
-            c.new_text().unwrap_or("(empty)")
+            c.new_words().as_deref().unwrap_or("(empty)")
         ));
     }
     match &op.kind {

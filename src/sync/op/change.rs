@@ -130,6 +130,17 @@ impl Change {
     pub fn new_text(&self) -> Option<&str> {
         self.shown(self.new_display().or(self.new.as_deref()))
     }
+
+    /// The new value as a person reads it, saying so when it is a user this cycle creates (a
+    /// pending reference): `boss@x.com (created in this cycle)`.
+    pub fn new_words(&self) -> Option<String> {
+        let text = self.new_text()?;
+        Some(if self.pending {
+            format!("{text} (created in this cycle)")
+        } else {
+            text.to_owned()
+        })
+    }
 }
 
 /// A change as serialised (the plan's JSON, the provisioning log, the engine's socket).

@@ -3,7 +3,7 @@
 //! reference to a provisioned user that user's name. Pure: from what the reads found; a sys_id
 //! the cycle did not read keeps no display value (the diff then shows the sys_id).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::mapping::model::{MappingSet, ObjectMapping, Reference, TargetType};
 
@@ -43,9 +43,22 @@ pub struct People<'a> {
     by_source_id: HashMap<&'a str, &'a str>,
 }
 
-/// Sets the display values of every reference change of `ops`.
+/// Sets the display values of every reference change of `ops`, and names the user a
+/// `SetReference` sets (its step said the user's Entra object id).
 pub fn name_references(ops: &mut [Op], mappings: &MappingSet, target: &Target, people: &People) {
+    let created: HashSet<String> = ops
+        .iter()
+        .filter(|op| op.object_type == ObjectType::User && matches!(op.kind, OpKind::Create { .. }))
+        .map(|op| op.source_id.to_string())
+        .collect();
     for op in ops {
+        if let OpKind::SetReference { attribute, source_id } = &op.kind {
+            let said = set_reference_said(attribute, source_id, people, created.contains(source_id.as_str()));
+            for step in op.steps.to_mut().iter_mut().filter(|s| s.name == "Action") {
+                step.detail = said.clone().into();
+            }
+            continue;
+        }
         let mapping = match op.object_type {
             ObjectType::User => &mappings.user,
             ObjectType::Group => &mappings.group,
@@ -89,4 +102,15 @@ fn name_change(change: &mut Change, mapping: &ObjectMapping, target: &Target, pe
         name(&change.new)
     };
     change.set_display(old, new);
+}
+
+/// What a `SetReference` does, by the name of the user it refers to (its UPN from the
+/// source; its id only when the source has no name for it).
+fn set_reference_said(attribute: &str, source_id: &str, people: &People, created: bool) -> String {
+    let name = people.by_source_id.get(source_id).copied().unwrap_or(source_id);
+    if created {
+        format!("{attribute} → {name} (created in this cycle)")
+    } else {
+        format!("{attribute} → {name}, once it is provisioned (its create is not in this plan)")
+    }
 }

@@ -57,6 +57,25 @@ async fn an_initial_cycle_sets_each_manager_in_its_reports_create() {
         set_manager(&env, &ids[report], &ids[manager]).await;
     }
 
+    // Names instead of ids (issue 14): a dry run names each manager not yet provisioned by
+    // its UPN, never by its Entra object id — in a report's create and in the one write of
+    // its own (the edge that breaks x ↔ y).
+    let out = env.nowsync(&["sync", "--once", "--dry-run"]).await;
+    let plan = String::from_utf8_lossy(&out.stdout);
+    let said: Vec<&str> = plan.lines().filter(|l| l.contains("manager")).collect();
+    for line in &said {
+        assert!(!ids.values().any(|id| line.contains(id.as_str())), "{line}");
+    }
+    assert!(
+        said.contains(&"    manager: (empty) -> chain.a@nowsync.test (created in this cycle)"),
+        "{said:#?}"
+    );
+    let x_or_y = |l: &&&str| {
+        l.ends_with("manager → chain.x@nowsync.test (created in this cycle)")
+            || l.ends_with("manager → chain.y@nowsync.test (created in this cycle)")
+    };
+    assert_eq!(said.iter().filter(x_or_y).count(), 1, "{said:#?}");
+
     env.reset_stats().await;
     let (_, cycle) = env.sync(&[]).await;
     assert_eq!(cycle["kind"], "initial");

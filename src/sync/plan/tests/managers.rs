@@ -132,3 +132,45 @@ fn a_linked_user_carries_a_new_manager_in_its_update_or_alone_when_in_sync() {
         "in sync otherwise: its one write sets the manager"
     );
 }
+
+/// The Action step of the `SetReference` of `id`.
+fn set_reference_said(p: &crate::sync::Plan, id: &str) -> String {
+    let op = p
+        .ops
+        .iter()
+        .find(|op| op.source_id == id && matches!(op.kind, OpKind::SetReference { .. }))
+        .unwrap();
+    op.steps.iter().find(|s| s.name == "Action").unwrap().detail.to_string()
+}
+
+/// Regression (acceptance pass, issue 14 "names instead of ids"): a `SetReference` said the
+/// manager by its Entra object id, in the console's detail and in `sync --dry-run`.
+#[test]
+fn a_set_reference_names_the_manager_never_by_its_id() {
+    // In sync but for the manager: the write of its own sets it.
+    let t = target(vec![row(
+        "s2",
+        &[("user_name", "two@x.com"), ("first_name", "Ada"), ("active", "true")],
+    )]);
+    let prior = Prior {
+        links: HashMap::from([((ObjectType::User, "u2".into()), "s2".into())]),
+        ..Prior::default()
+    };
+    let boss = user("boss-object-id", "boss@x.com", json!({}));
+    let two = user("u2", "two@x.com", json!({"manager": {"id": "boss-object-id"}}));
+    let p = plan_of(vec![two, boss], &t, &prior);
+    assert_eq!(
+        set_reference_said(&p, "u2"),
+        "manager → boss@x.com (created in this cycle)"
+    );
+
+    // Its create fails in the plan: named all the same, and said to wait for it.
+    let long = format!("{}@x.com", "b".repeat(40));
+    let boss = user("boss-object-id", &long, json!({}));
+    let emp = user("e", "emp@x.com", json!({"manager": {"id": "boss-object-id"}}));
+    let p = plan_of(vec![emp, boss], &t, &Prior::default());
+    assert_eq!(
+        set_reference_said(&p, "e"),
+        format!("manager → {long}, once it is provisioned (its create is not in this plan)")
+    );
+}

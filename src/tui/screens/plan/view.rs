@@ -188,7 +188,7 @@ pub fn detail_lines(op: &Op, t: Theme) -> Vec<Line<'static>> {
             "  {}: {} → {}",
             sanitize_for_terminal(&ch.attribute),
             value(ch.old_text()),
-            value(ch.new_text())
+            value(ch.new_words().as_deref())
         )));
     }
     lines
@@ -224,6 +224,32 @@ mod tests {
         assert!(
             row.contains("a.very.long.mailbox.name.for.testing@widgets-interna"),
             "{row}"
+        );
+    }
+
+    /// Names instead of ids (issue 14): a manager this cycle creates is shown by its name and
+    /// said to be created in this cycle, not by its Entra object id.
+    #[test]
+    fn a_manager_created_in_this_cycle_is_shown_by_name_in_the_details() {
+        let mut manager = crate::sync::op::Change::pending("manager", "boss-object-id".to_owned());
+        manager.set_display(None, Some("adele.vance@x.com".to_owned()));
+        let op = Op {
+            object_type: ObjectType::User,
+            source_id: "id".into(),
+            source_name: "emp@x.com".into(),
+            target_id: None,
+            member_id: None,
+            kind: OpKind::Create { fields: vec![manager] },
+            steps: Vec::new().into(),
+            hash: Default::default(),
+        };
+        let lines: Vec<String> = detail_lines(&op, Theme::monochrome())
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect();
+        assert!(
+            lines.contains(&"  manager: (none) → adele.vance@x.com (created in this cycle)".to_owned()),
+            "{lines:#?}"
         );
     }
 }
