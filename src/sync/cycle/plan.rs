@@ -22,8 +22,13 @@ pub(crate) struct Seen {
 /// The rules of the plan `read` leads to: the profile's, at the reads' clock and with their
 /// seed (which the unique-value lookups already used), under the profile's redaction keys.
 pub(super) fn rules(cx: &Context, read: &Read) -> Rules {
-    let mut rules = Rules::new(cx.profile.mappings.clone(), &cx.profile.provisioning, read.now);
-    rules.seed = read.seed;
+    rules_at(cx, read.now, read.seed)
+}
+
+/// The profile's rules at clock `now` with randomness `seed`.
+pub(super) fn rules_at(cx: &Context, now: chrono::DateTime<chrono::Utc>, seed: u64) -> Rules {
+    let mut rules = Rules::new(cx.profile.mappings.clone(), &cx.profile.provisioning, now);
+    rules.seed = seed;
     rules.redaction = cx.redaction.clone();
     rules
 }

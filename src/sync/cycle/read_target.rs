@@ -10,7 +10,7 @@
 //! and the objects of writes whose outcome is unknown (open intents of earlier cycles: a
 //! crash or a lost answer), so their rows are read before anything is planned for them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
@@ -84,10 +84,13 @@ pub(super) async fn read_target(
         (source, target, kind, PlanFailures::new())
     } else {
         let touched = touched::Touched {
+            scoped: touched_users.clone(),
+            whole: touched_users.clone(),
             users: touched_users,
             groups: touched_groups,
         };
-        let (source, target, failed) = read_touched(cx, cycle_id, prior, source, touched, &assignments, now).await?;
+        let (source, target, failed) =
+            read_touched(cx, (cycle_id, now, seed), prior, source, touched, &assignments).await?;
         (source, target, CycleKind::Incremental, failed)
     };
     target.integration_account = Some(identity.integration_account);
@@ -114,16 +117,16 @@ pub(super) async fn read_target(
 
 /// An incremental cycle's target: the touched objects (the rounds' `touched`, changed
 /// assignments, the retry queue, writes of unknown outcome) and their rows only; with the retry
-/// queue it read.
+/// queue it read. `at`: the cycle, the plan's clock and seed.
 async fn read_touched(
     cx: &Context,
-    cycle_id: i64,
+    at: (i64, DateTime<Utc>, u64),
     prior: &Prior,
     source: Source,
     mut touched: touched::Touched,
     assignments: &Assignments,
-    now: DateTime<Utc>,
 ) -> Result<(Source, Target, PlanFailures), CycleError> {
+    let (cycle_id, now, seed) = at;
     let failed_before: PlanFailures = typed(cx.store.plan_failures()?, |code| code.parse().ok());
     let retried = cx.store.failures()?.into_iter().map(|(t, id, _)| (t, id));
     let unknown = cx.store.unresolved_intents(cycle_id)?;
@@ -136,18 +139,31 @@ async fn read_touched(
             ),
         );
     }
-    let keys = changed_assignments(&cx.store, assignments)?
-        .into_iter()
-        .chain(failed_before.keys().cloned())
-        .chain(retried.chain(unknown));
-    for (ot, id) in keys {
+    // What may change memberships (its groups are read) and what is only retried (its groups
+    // are read if this cycle links it: `touched`).
+    let scoped = changed_assignments(&cx.store, assignments)?.into_iter().chain(unknown);
+    let retried = failed_before.keys().cloned().chain(retried);
+    for (is_scoped, (ot, id)) in scoped.map(|k| (true, k)).chain(retried.map(|k| (false, k))) {
         match ot {
+            ObjectType::User if is_scoped => {
+                touched.scoped.insert(id.clone());
+                touched.users.insert(id)
+            }
             ObjectType::User => touched.users.insert(id),
             // A membership's intent names its group: the group's members are read back.
             ObjectType::Group | ObjectType::Membership => touched.groups.insert(id),
         };
     }
-    let (source, target) = touched::read(&cx.snow, &cx.profile.mappings, source, touched, prior, now).await?;
+    let rules = super::plan::rules_at(cx, now, seed);
+    let hooks = touched::Hooks {
+        fill: Box::new(|source: &mut Source, ids: &HashSet<String>| {
+            crate::sync::source::fill(&cx.store, &cx.profile, &cx.redaction, source, ids)
+        }),
+        first_plan: Box::new(move |source: Source, target: &Target| {
+            crate::sync::plan::plan(0, CycleKind::Incremental, source, target, prior, &rules)
+        }),
+    };
+    let (source, target) = touched::read(&cx.snow, &cx.profile.mappings, source, touched, prior, now, hooks).await?;
     Ok((source, target, failed_before))
 }
 

@@ -102,15 +102,23 @@ fn convert(
     }
 }
 
+/// The attributes a slim user keeps: what every object of an incremental cycle is read for
+/// (its reports are touched with it) and what only the cycle's scoping computed.
+const SLIM: [&str; 3] = [COMPUTED[0], COMPUTED[1], "manager"];
+/// The attributes computed outside the cached object (`user`), kept when a user is filled.
+const COMPUTED: [&str; 2] = ["IsSoftDeleted", "appRoleAssignments"];
+
 /// Every cached user, scoped; soft-deleted ones go to `soft_deleted` instead. `assigned`:
-/// the app's assignments (`None`: scope = all). Converted row by row: the cache's text is
-/// never held for the whole tenant.
+/// the app's assignments (`None`: scope = all). `whole`: the users built with every attribute
+/// the mappings read (`None`: all); the others are slim (name, scope, [`SLIM`]) until
+/// [`fill`] makes the ones a cycle touches whole — an incremental cycle plans a few of 100,000
+/// (issue 16 §3). Converted row by row: the cache's text is never held for the whole tenant.
 pub(super) fn users(
     store: &Store,
     mapping: &ObjectMapping,
     scope: &Scope,
     assigned: Option<(&AssignedScope, &AppRoles)>,
-    soft_deleted: &mut HashSet<String>,
+    (soft_deleted, whole): (&mut HashSet<String>, Option<&HashSet<String>>),
     sealing: &Sealing<'_>,
 ) -> Result<Vec<SourceObject>, CycleError> {
     let needed = needed(mapping, "userPrincipalName");
@@ -122,7 +130,17 @@ pub(super) fn users(
         if c.soft {
             soft_deleted.insert(id);
         } else if keep(&id) {
-            out.push(user(id, c, scope, assigned));
+            let slim = whole.is_some_and(|w| !w.contains(&id));
+            let mut u = user(id, c, scope, assigned);
+            if slim {
+                u.attrs = u
+                    .attrs
+                    .iter()
+                    .filter(|(k, _)| SLIM.contains(k))
+                    .map(|(k, v)| (k.to_owned(), v.clone()))
+                    .collect();
+            }
+            out.push(u);
         } else {
             // Not assigned: out of scope whatever its attributes; only its presence matters.
             out.push(SourceObject {
@@ -136,6 +154,36 @@ pub(super) fn users(
         }
     })?;
     Ok(out)
+}
+
+/// Makes the slim users among `ids` whole: their attributes converted again from the cache
+/// (the scope decided when they were built stays; so do [`SLIM`]'s computed values). A user
+/// outside the assignments stays as it was: it has no attributes to fill.
+pub(super) fn fill(
+    store: &Store,
+    mapping: &ObjectMapping,
+    users: &mut [SourceObject],
+    ids: &HashSet<String>,
+    sealing: &Sealing<'_>,
+) -> Result<(), CycleError> {
+    let needed = needed(mapping, "userPrincipalName");
+    for u in users.iter_mut().filter(|u| ids.contains(&u.id)) {
+        if u.scope_detail == NOT_ASSIGNED {
+            continue;
+        }
+        let Some(text) = store.cached(ObjectType::User, &u.id)? else {
+            continue;
+        };
+        let mut attrs = convert(&text, &u.id, "userPrincipalName", true, &needed, sealing).attrs;
+        for k in COMPUTED {
+            if let Some(v) = u.attrs.get(k) {
+                attrs.insert(k, v.clone());
+            }
+        }
+        attrs.shrink_to_fit();
+        u.attrs = attrs;
+    }
+    Ok(())
 }
 
 /// An assigned user (or any user, with scope = all), with its scope decided.
@@ -284,4 +332,53 @@ pub(super) fn flatten(groups: &mut [SourceObject], nested: &Nested) -> HashMap<S
         g.members = members.into_iter().collect();
     }
     parents
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::redact::Redaction;
+
+    #[test]
+    fn a_slim_user_keeps_name_scope_and_manager_and_fill_makes_it_as_built_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), "p").unwrap();
+        let text = r#"{"userPrincipalName":"a@x.io","displayName":"A","givenName":"Ann","surname":"Lee","mail":"a@x.io","accountEnabled":true,"manager":{"id":"m1"}}"#;
+        store
+            .put_cached(ObjectType::User, &[("u1".into(), Some(text.into()))])
+            .unwrap();
+        let mappings = crate::mapping::model::defaults().unwrap();
+        let key = Redaction::random();
+        let sealing = Sealing::new(&key, &[&mappings.user]);
+        let build = |whole: Option<&HashSet<String>>| {
+            let mut soft = HashSet::new();
+            users(
+                &store,
+                &mappings.user,
+                &Scope::default(),
+                None,
+                (&mut soft, whole),
+                &sealing,
+            )
+            .unwrap()
+        };
+        let whole = build(None);
+        let mut slim = build(Some(&HashSet::new()));
+        let names: Vec<&str> = slim[0].attrs.iter().map(|(k, _)| k).collect();
+        assert_eq!(names, ["IsSoftDeleted", "appRoleAssignments", "manager"]);
+        assert!(whole[0].attrs.len() > names.len(), "{:?}", whole[0].attrs);
+        assert_eq!(
+            (&slim[0].name, slim[0].in_scope, &slim[0].scope_detail),
+            (&whole[0].name, whole[0].in_scope, &whole[0].scope_detail)
+        );
+        fill(
+            &store,
+            &mappings.user,
+            &mut slim,
+            &HashSet::from(["u1".to_owned()]),
+            &sealing,
+        )
+        .unwrap();
+        assert_eq!(slim[0].attrs, whole[0].attrs);
+    }
 }

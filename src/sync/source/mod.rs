@@ -4,6 +4,8 @@
 //! which the scoped [`Source`] is built (`build`). Both kinds build the same whole source from
 //! the cache, so scoping, memberships and managers see every object; an incremental cycle then
 //! plans only the objects the rounds and the assignments touched (`crate::sync::target::touched`).
+//! An incremental read builds the users its rounds did not report slim (name, scope, manager:
+//! issue 16 §3), and the cycle makes the others it touches whole ([`fill`]).
 
 mod build;
 mod rounds;
@@ -22,7 +24,8 @@ use crate::sync::redact::{Redaction, Sealing};
 
 /// What the source read found.
 pub struct SourceRead {
-    /// Every user and group, scoped.
+    /// Every user and group, scoped; after an incremental read, the users its rounds did not
+    /// report are slim (see [`fill`]).
     pub source: Source,
     pub users_link: Option<String>,
     pub groups_link: Option<String>,
@@ -82,7 +85,7 @@ pub async fn read(
             &profile.mappings.user,
             &profile.user_scope,
             assigned.as_ref().map(|a| (a, &roles)),
-            &mut soft_deleted,
+            (&mut soft_deleted, (!full).then_some(&touched_users)),
             &sealing,
         )?,
         ..Source::default()
@@ -116,6 +119,19 @@ pub async fn read(
         touched_groups,
         assignments: assigned.as_ref().map(assignment_texts).unwrap_or_default(),
     })
+}
+
+/// Makes the slim users among `ids` whole (an incremental read builds only the users its
+/// rounds reported whole; the cycle fills in the others it touches).
+pub fn fill(
+    store: &Store,
+    profile: &ResolvedProfile,
+    redaction: &Redaction,
+    source: &mut Source,
+    ids: &HashSet<String>,
+) -> Result<(), CycleError> {
+    let sealing = Sealing::new(redaction, &[&profile.mappings.user, &profile.mappings.group]);
+    build::fill(store, &profile.mappings.user, &mut source.users, ids, &sealing)
 }
 
 /// The soft-deleted users and groups by id: a full round does not list them, deletedItems

@@ -3,9 +3,15 @@
 //!
 //! Touched: what the delta rounds reported (attribute changes, soft deletes and purges,
 //! `members@delta`, `manager@delta`), users and groups whose assignment differs from what the
-//! last applied cycle saw, the direct reports of a touched user (their manager reference may
-//! resolve now), and the groups a touched user is a member of (its memberships follow its
-//! scope). The source is then cut down to those objects; the target is read for them only, in
+//! last applied cycle saw, the retry queue, the direct reports of a touched user (their manager
+//! reference may resolve now), and the groups of a user whose memberships may change: one the
+//! rounds or the assignments reported (its memberships follow its scope), or one this cycle
+//! links (created or matched: its memberships are written now). A user touched only to be
+//! retried or as a report keeps the memberships it has, so its groups are not read for it: a
+//! first plan of the touched users (`Hooks::first_plan`, the same pure plan) tells which of them
+//! this cycle links (issue 16 §4: at 100,000 users the objects that fail every cycle are
+//! members of nearly every group). The source is then cut down to those objects; the target
+//! is read for them only, in
 //! bulk: linked rows by stored sys_id (`sys_idIN…`), unlinked objects by their matching values
 //! (`lookup`: `user_nameIN…`, equality for a value with `,`, a filtered text search for one
 //! with `^`), memberships of the touched groups (`groupIN…`), never a GET per object and never
@@ -22,14 +28,35 @@ use super::{GROUP_EXTRA, USER_EXTRA, member_rows_where, references, rows_where, 
 use crate::mapping::model::{MappingSet, ObjectMapping};
 use crate::servicenow::{self, Cond, Query};
 use crate::sync::error::CycleError;
-use crate::sync::op::ObjectType;
+use crate::sync::op::{ObjectType, OpKind, Plan};
+use crate::sync::outcome::SkipReason;
 use crate::sync::plan::{Prior, Row, Source, SourceObject, Target};
 
 /// The touched users and groups, and what to read for them.
 pub struct Touched {
     pub users: HashSet<String>,
     pub groups: HashSet<String>,
+    /// The touched users whose memberships may change whatever their plan (the rounds or the
+    /// assignments reported them, or a write of unknown outcome): their groups are read.
+    pub scoped: HashSet<String>,
+    /// The users the source holds whole (the rounds reported them); the other touched ones are
+    /// filled in (`Hooks::fill`) before anything reads their attributes.
+    pub whole: HashSet<String>,
 }
+
+/// What reading the touched rows asks of the cycle.
+pub struct Hooks<'a> {
+    /// Makes the given slim users of the source whole (`crate::sync::source::fill`).
+    pub fill: Box<Fill<'a>>,
+    /// The plan of a cut-down source over the target read so far, to tell which touched
+    /// users this cycle links: the cycle's own plan function, so the two agree.
+    pub first_plan: Box<FirstPlan<'a>>,
+}
+
+/// See [`Hooks::fill`].
+pub type Fill<'a> = dyn FnMut(&mut Source, &HashSet<String>) -> Result<(), CycleError> + Send + 'a;
+/// See [`Hooks::first_plan`].
+pub type FirstPlan<'a> = dyn FnOnce(Source, &Target) -> Plan + Send + 'a;
 
 /// The source cut down to the touched objects and the target rows they need.
 pub async fn read(
@@ -39,23 +66,39 @@ pub async fn read(
     mut touched: Touched,
     prior: &Prior,
     now: chrono::DateTime<chrono::Utc>,
+    mut hooks: Hooks<'_>,
 ) -> Result<(Source, Target), CycleError> {
     widen(&source, &mut touched);
-    let users = &touched.users;
-    let groups = &touched.groups;
+    fill(&mut source, &mut touched, &mut hooks)?;
     let mut t = Target::default();
     let read = Read { client, prior, now };
-    let (users_read, mut missed) = read
-        .rows(&mappings.user, &source.users, users, ObjectType::User, USER_EXTRA)
+    let (users_read, missed) = read
+        .rows(
+            &mappings.user,
+            &source.users,
+            &touched.users,
+            ObjectType::User,
+            USER_EXTRA,
+        )
         .await?;
-    let (groups_read, missed_groups) = read
-        .rows(&mappings.group, &source.groups, groups, ObjectType::Group, GROUP_EXTRA)
-        .await?;
-    missed.extend(missed_groups);
     t.users = users_read;
-    t.groups = groups_read;
     t.not_looked_up = missed;
     join_owners(&mut t.users, &mut touched.users, &source.users, ObjectType::User, prior);
+    fill(&mut source, &mut touched, &mut hooks)?;
+    references(client, mappings, &mut t).await?;
+    let linked = linked_now(&source, &touched, prior, &t, hooks.first_plan);
+    widen_groups(&source, &linked, &mut touched.groups);
+    let (groups_read, missed_groups) = read
+        .rows(
+            &mappings.group,
+            &source.groups,
+            &touched.groups,
+            ObjectType::Group,
+            GROUP_EXTRA,
+        )
+        .await?;
+    t.groups = groups_read;
+    t.not_looked_up.extend(missed_groups);
     join_owners(
         &mut t.groups,
         &mut touched.groups,
@@ -69,7 +112,6 @@ pub async fn read(
             member_rows_where(client, members_table, Query::new().and(cond), &mut t.members).await?;
         }
     }
-    references(client, mappings, &mut t).await?;
     source.provisioned = provisioned(&source, &touched, prior);
     source.names = names(&source, &touched, prior);
     source.users.retain(|u| touched.users.contains(&u.id));
@@ -77,8 +119,8 @@ pub async fn read(
     Ok((source, t))
 }
 
-/// Reports of a touched user (their manager may have come into scope or gone) and the groups
-/// a touched user is a member of (its memberships follow its scope) are touched too.
+/// Reports of a touched user (their manager may have come into scope or gone) are touched too,
+/// and the groups of a user whose scope may have changed (its memberships follow its scope).
 fn widen(source: &Source, touched: &mut Touched) {
     for u in source.users.iter().filter(|u| u.in_scope) {
         if let Some(m) = u.attrs.get("manager").and_then(crate::mapping::Value::text)
@@ -87,11 +129,81 @@ fn widen(source: &Source, touched: &mut Touched) {
             touched.users.insert(u.id.clone());
         }
     }
+    widen_groups(source, &touched.scoped, &mut touched.groups);
+}
+
+/// The touched users not yet whole made whole.
+fn fill(source: &mut Source, touched: &mut Touched, hooks: &mut Hooks<'_>) -> Result<(), CycleError> {
+    let slim: HashSet<String> = touched.users.difference(&touched.whole).cloned().collect();
+    if slim.is_empty() {
+        return Ok(());
+    }
+    (hooks.fill)(source, &slim)?;
+    touched.whole.extend(slim);
+    Ok(())
+}
+
+/// The groups any of `users` is a member of join `groups`.
+fn widen_groups(source: &Source, users: &HashSet<String>, groups: &mut HashSet<String>) {
+    if users.is_empty() {
+        return;
+    }
     for g in &source.groups {
-        if g.members.iter().any(|m| touched.users.contains(m)) {
-            touched.groups.insert(g.id.clone());
+        if g.members.iter().any(|m| users.contains(m)) {
+            groups.insert(g.id.clone());
         }
     }
+}
+
+/// The touched users outside `scoped` that this cycle links (created, or matched to a row):
+/// their memberships are written now, so their groups are read. A linked user keeps its
+/// memberships; one whose plan fails again, or is skipped, has none to write. Decided by a
+/// first plan of the touched users alone (no groups), run only when there is such a user.
+fn linked_now(
+    source: &Source,
+    touched: &Touched,
+    prior: &Prior,
+    target: &Target,
+    first_plan: Box<FirstPlan<'_>>,
+) -> HashSet<String> {
+    let unlinked = |u: &&SourceObject| {
+        u.in_scope
+            && touched.users.contains(&u.id)
+            && !touched.scoped.contains(&u.id)
+            && !prior.links.contains_key(&(ObjectType::User, u.id.clone()))
+    };
+    let asked: HashSet<&str> = source.users.iter().filter(unlinked).map(|u| u.id.as_str()).collect();
+    if asked.is_empty() {
+        return HashSet::new();
+    }
+    let cut = Source {
+        users: source
+            .users
+            .iter()
+            .filter(|u| touched.users.contains(&u.id))
+            .cloned()
+            .collect(),
+        soft_deleted: source.soft_deleted.clone(),
+        ..Source::default()
+    };
+    first_plan(cut, target)
+        .ops
+        .into_iter()
+        .filter(|op| op.object_type == ObjectType::User && asked.contains(op.source_id.as_str()) && links(&op.kind))
+        .map(|op| String::from(op.source_id))
+        .collect()
+}
+
+/// Whether an unlinked user's op links it: anything but a failure or a skip that writes
+/// nothing (an unknown kind counts as linking: reading a group too many is safe).
+fn links(kind: &OpKind) -> bool {
+    !matches!(
+        kind,
+        OpKind::Error(_)
+            | OpKind::Skip {
+                reason: SkipReason::UnchangedFailure { .. } | SkipReason::DisabledNotCreated | SkipReason::CreateOff
+            }
+    )
 }
 
 /// Rows owned by an untouched linked object: that object joins the cycle when it is still in

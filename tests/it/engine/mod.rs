@@ -24,6 +24,7 @@ mod reconcile;
 mod redact;
 mod refusals;
 mod replay;
+mod retries;
 pub(crate) mod socket;
 mod sso;
 mod stop;
