@@ -103,10 +103,11 @@ fn convert(
 }
 
 /// The attributes a slim user keeps: what every object of an incremental cycle is read for
-/// (its reports are touched with it) and what only the cycle's scoping computed.
-const SLIM: [&str; 3] = [COMPUTED[0], COMPUTED[1], "manager"];
-/// The attributes computed outside the cached object (`user`), kept when a user is filled.
-const COMPUTED: [&str; 2] = ["IsSoftDeleted", "appRoleAssignments"];
+/// (its reports are touched with it), and its app roles when it has any (computed from the
+/// assignments, which [`fill`] no longer has; `IsSoftDeleted` is `!enabled` again).
+const SLIM: [&str; 2] = [ROLES, "manager"];
+const ROLES: &str = "appRoleAssignments";
+const SOFT: &str = "IsSoftDeleted";
 
 /// Every cached user, scoped; soft-deleted ones go to `soft_deleted` instead. `assigned`:
 /// the app's assignments (`None`: scope = all). `whole`: the users built with every attribute
@@ -136,7 +137,7 @@ pub(super) fn users(
                 u.attrs = u
                     .attrs
                     .iter()
-                    .filter(|(k, _)| SLIM.contains(k))
+                    .filter(|(k, v)| SLIM.contains(k) && !v.is_null())
                     .map(|(k, v)| (k.to_owned(), v.clone()))
                     .collect();
             }
@@ -157,7 +158,7 @@ pub(super) fn users(
 }
 
 /// Makes the slim users among `ids` whole: their attributes converted again from the cache
-/// (the scope decided when they were built stays; so do [`SLIM`]'s computed values). A user
+/// (the scope decided when they were built stays; so do the values `user` computed). A user
 /// outside the assignments stays as it was: it has no attributes to fill.
 pub(super) fn fill(
     store: &Store,
@@ -175,11 +176,8 @@ pub(super) fn fill(
             continue;
         };
         let mut attrs = convert(&text, &u.id, "userPrincipalName", true, &needed, sealing).attrs;
-        for k in COMPUTED {
-            if let Some(v) = u.attrs.get(k) {
-                attrs.insert(k, v.clone());
-            }
-        }
+        attrs.insert(SOFT, Value::Bool(!u.enabled));
+        attrs.insert(ROLES, u.attrs.get(ROLES).cloned().unwrap_or(Value::Null));
         attrs.shrink_to_fit();
         u.attrs = attrs;
     }
@@ -211,8 +209,8 @@ fn user(id: String, c: Converted, scope: &Scope, assigned: Option<(&AssignedScop
         .unwrap_or_default();
     let assigned = assigned.map(|(a, _)| a);
     // Entra computes these outside the object: disabled users read as soft-deleted.
-    attrs.insert("IsSoftDeleted", Value::Bool(!enabled));
-    attrs.insert("appRoleAssignments", Value::multi(roles.into_iter().collect()));
+    attrs.insert(SOFT, Value::Bool(!enabled));
+    attrs.insert(ROLES, Value::multi(roles.into_iter().collect()));
     let assigned_detail = match assigned {
         None => Some("scope: all users".to_owned()),
         Some(a) if a.direct_users.contains_key(&id) => Some("assigned directly".to_owned()),
@@ -365,7 +363,7 @@ mod tests {
         let whole = build(None);
         let mut slim = build(Some(&HashSet::new()));
         let names: Vec<&str> = slim[0].attrs.iter().map(|(k, _)| k).collect();
-        assert_eq!(names, ["IsSoftDeleted", "appRoleAssignments", "manager"]);
+        assert_eq!(names, ["manager"], "no app roles with scope = all");
         assert!(whole[0].attrs.len() > names.len(), "{:?}", whole[0].attrs);
         assert_eq!(
             (&slim[0].name, slim[0].in_scope, &slim[0].scope_detail),
