@@ -164,9 +164,9 @@ pub async fn run(
                         Exit::Success
                     };
                 }
-                Answer::NotProvisioned { kind, message } => {
-                    out::eprint_line(&format!("error: {message}"));
-                    break kind.exit();
+                Answer::NotProvisioned(e) => {
+                    out::eprint_line(&format!("error: {}", e.message));
+                    break e.kind.exit();
                 }
                 _ => {}
             },

@@ -250,6 +250,24 @@ mod tests {
             request: 1,
             answer: crate::sync::Answer::Users(vec![("id".into(), "a@x".into(), None)]),
         };
+        let failed = SyncEvent::Answer {
+            request: 2,
+            answer: crate::sync::Answer::Failed(crate::sync::AnswerError::not_served("not here")),
+        };
+        let text = serde_json::to_string(&failed).unwrap();
+        let Ok(SyncEvent::Answer {
+            answer: crate::sync::Answer::Failed(back),
+            ..
+        }) = serde_json::from_str(&text)
+        else {
+            panic!("{text}");
+        };
+        assert_eq!(
+            back.kind,
+            crate::sync::ErrorKind::Refused,
+            "a failure travels typed: {text}"
+        );
+        assert_eq!(back.message, "not here");
         let text = serde_json::to_string(&users).unwrap();
         assert!(matches!(
             serde_json::from_str(&text).unwrap(),

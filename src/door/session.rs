@@ -16,7 +16,7 @@ use tokio_util::codec::{Framed, LengthDelimitedCodec};
 use super::proto::{self, ClientFrame, ServerFrame};
 use super::server::{PeerRefused, Shared, codec, peer_allowed};
 use crate::config::{ConfigError, ResolvedProfile};
-use crate::sync::{Answer, Command, LogLevel, SyncEvent};
+use crate::sync::{Answer, AnswerError, Command, LogLevel, SyncEvent};
 
 /// A hello must come this soon after connecting.
 const HELLO_WITHIN: Duration = Duration::from_secs(10);
@@ -57,7 +57,9 @@ fn for_client(event: SyncEvent, asked: &mut HashMap<u64, u64>) -> Option<SyncEve
     let request = asked.remove(&request)?;
     let answer = match serde_json::to_value(&answer) {
         Ok(_) => answer,
-        Err(_) => Answer::Failed("this answer is not served over the engine's socket".to_owned()),
+        Err(_) => Answer::Failed(AnswerError::not_served(
+            "this answer is not served over the engine's socket",
+        )),
     };
     Some(SyncEvent::Answer { request, answer })
 }

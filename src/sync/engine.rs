@@ -281,10 +281,7 @@ impl Engine {
                 let id = self.take_plan_id();
                 let answer = match cycle::provision(&self.cx, &subject, dry_run, id).await {
                     Ok(report) => Answer::Provisioned(Box::new(report)),
-                    Err(e) => Answer::NotProvisioned {
-                        kind: e.kind(),
-                        message: e.to_string(),
-                    },
+                    Err(e) => Answer::NotProvisioned(e.into()),
                 };
                 self.cx.emit(SyncEvent::Answer { request, answer });
                 self.settle();

@@ -127,3 +127,52 @@ impl CycleError {
         }
     }
 }
+
+/// Why a question to the engine (a [`super::Answer`]) was not answered: which part failed, as
+/// the log and the exit codes say it, and the words for the admin. It travels over the
+/// engine's socket (serde), so an attached console reads the same.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct AnswerError {
+    pub kind: super::ErrorKind,
+    pub message: String,
+}
+
+impl AnswerError {
+    /// A question not served where it was asked (over the socket, or by a console attached to
+    /// another process's engine): `message` says where it is served.
+    pub fn not_served(message: impl Into<String>) -> AnswerError {
+        AnswerError {
+            kind: super::ErrorKind::Refused,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<CycleError> for AnswerError {
+    fn from(e: CycleError) -> AnswerError {
+        AnswerError {
+            kind: e.kind(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// A side's error in its own words (what a cycle would say with the side's name before it).
+impl From<crate::graph::Error> for AnswerError {
+    fn from(e: crate::graph::Error) -> AnswerError {
+        AnswerError {
+            kind: super::ErrorKind::Connection,
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<crate::servicenow::Error> for AnswerError {
+    fn from(e: crate::servicenow::Error) -> AnswerError {
+        AnswerError {
+            kind: super::ErrorKind::Connection,
+            message: e.to_string(),
+        }
+    }
+}

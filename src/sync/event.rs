@@ -338,13 +338,13 @@ pub enum Answer {
     #[serde(skip)]
     Provisioned(Box<super::OnDemand>),
     /// Provision on demand could not run: why, and what kind of failure (an unknown object is
-    /// `Config`, an unreachable side `Connection`).
-    NotProvisioned { kind: ErrorKind, message: String },
+    /// `Refused`, an unreachable side `Connection`).
+    NotProvisioned(super::AnswerError),
     /// SSO readiness (`Command::SsoCheck`). Names and values are the instance's and the
     /// directory's text: sanitise before drawing.
     Sso(Box<super::sso::SsoReport>),
-    /// The query failed.
-    Failed(String),
+    /// The question failed, or is not served where it was asked.
+    Failed(super::AnswerError),
 }
 
 #[cfg(test)]

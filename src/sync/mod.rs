@@ -48,7 +48,7 @@ mod target;
 
 pub use credentials::{Credentials, Prompt, read_credentials};
 pub use cycle::{ObjectReport, OnDemand, Subject};
-pub use error::{CycleError, StartError};
+pub use error::{AnswerError, CycleError, StartError};
 pub use event::{
     Answer, CycleStats, EngineState, ErrorKind, LogLevel, ObjectResult, StopPhase, Stopped, SyncEvent, Totals,
 };

@@ -25,7 +25,7 @@ pub(super) async fn answer(cx: &Context, credentials: &Credentials, command: Com
             request,
             match read_user(cx, &user_id).await {
                 Ok(attributes) => Answer::SourceAttributes { attributes },
-                Err(e) => Answer::Failed(e.to_string()),
+                Err(e) => Answer::Failed(e.into()),
             },
         ),
         Command::PreviewScope { request, samples } => (request, preview(cx, samples).await),
@@ -33,14 +33,14 @@ pub(super) async fn answer(cx: &Context, credentials: &Credentials, command: Com
             request,
             match super::cycle::preview(cx, &profile).await {
                 Ok(plan) => Answer::Preview(std::sync::Arc::new(plan)),
-                Err(e) => Answer::Failed(e.to_string()),
+                Err(e) => Answer::Failed(e.into()),
             },
         ),
         Command::SsoCheck { request, field, nameid } => {
             let mapping = &cx.profile.mappings.user;
             let a = match super::sso::check(&cx.snow, Some(&cx.store), mapping, field.as_deref(), &nameid).await {
                 Ok(report) => Answer::Sso(Box::new(report)),
-                Err(e) => Answer::Failed(e.to_string()),
+                Err(e) => Answer::Failed(e.into()),
             };
             (request, a)
         }
@@ -57,7 +57,7 @@ pub(super) async fn answer(cx: &Context, credentials: &Credentials, command: Com
                     sys_id: r.sys_id().map(|s| s.to_string()).unwrap_or_default(),
                     table,
                 },
-                Err(e) => Answer::Failed(e.to_string()),
+                Err(e) => Answer::Failed(e.into()),
             };
             (request, a)
         }
@@ -106,7 +106,7 @@ async fn search(cx: &Context, text: &str, limit: usize) -> Answer {
                 }
             }
             Ok(None) => return Answer::Users(found),
-            Err(e) => return Answer::Failed(e.to_string()),
+            Err(e) => return Answer::Failed(e.into()),
         }
     }
 }
@@ -128,7 +128,7 @@ async fn read_user(cx: &Context, user_id: &str) -> Result<BTreeMap<String, crate
 async fn evaluate(cx: &Context, user_id: &str) -> Answer {
     let attrs = match read_user(cx, user_id).await {
         Ok(a) => a,
-        Err(e) => return Answer::Failed(e.to_string()),
+        Err(e) => return Answer::Failed(e.into()),
     };
     let ctx = Evaluation::new(&attrs, chrono::Utc::now());
     let rows = cx
@@ -171,6 +171,6 @@ async fn preview(cx: &Context, samples: usize) -> Answer {
                     .collect(),
             }
         }
-        Err(e) => Answer::Failed(e.to_string()),
+        Err(e) => Answer::Failed(e.into()),
     }
 }

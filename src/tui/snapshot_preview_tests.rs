@@ -66,7 +66,10 @@ fn a_failed_preview_replaces_the_planning_status() {
     let (mut app, request) = scope_switch_previewed();
     app.handle(Event::Sync(SyncEvent::Answer {
         request,
-        answer: Answer::Failed("Graph did not answer".into()),
+        answer: Answer::Failed(crate::sync::AnswerError {
+            kind: crate::sync::ErrorKind::Connection,
+            message: "Graph did not answer".into(),
+        }),
     }));
     assert!(!app.shared.status.contains("planning"), "{}", app.shared.status);
     assert_eq!(crate::tui::chrome::keys(&app), vec![("y", "save"), ("n/Esc", "cancel")]);

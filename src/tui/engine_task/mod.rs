@@ -20,7 +20,7 @@ use crate::config::{Config, Profile, ResolvedProfile};
 use crate::door::proto::ServerFrame;
 use crate::door::{Client, Door};
 use crate::secrets::Secrets;
-use crate::sync::{Answer, Command, Credentials, Handle, Options, Prompt, SyncEvent, read_credentials};
+use crate::sync::{Answer, AnswerError, Command, Credentials, Handle, Options, Prompt, SyncEvent, read_credentials};
 
 /// The engine the console works with.
 enum Engine {
@@ -334,9 +334,9 @@ fn wire(command: Command) -> Result<Outgoing, Box<SyncEvent>> {
     let not_served = |request, what: &str| {
         Box::new(SyncEvent::Answer {
             request,
-            answer: Answer::Failed(format!(
+            answer: Answer::Failed(AnswerError::not_served(format!(
                 "{what} needs the engine in this console: this one is attached to the profile's running engine"
-            )),
+            ))),
         })
     };
     Ok(match command {

@@ -104,9 +104,9 @@ async fn the_handle_plans_answers_and_holds_the_profile_lock() {
     });
     match next_matching(&mut rx, |e| matches!(e, SyncEvent::Answer { request: 9, .. })).await {
         SyncEvent::Answer {
-            answer: Answer::Failed(_),
+            answer: Answer::Failed(e),
             ..
-        } => {}
+        } => assert_eq!(e.kind, nowsync::sync::ErrorKind::Connection, "Graph's answer: {e}"),
         other => panic!("{other:?}"),
     }
 

@@ -207,7 +207,7 @@ impl State {
                         editor.users = users.clone();
                         editor.picked = 0;
                     }
-                    Answer::Failed(e) => editor.result = Err(e.clone()),
+                    Answer::Failed(e) => editor.result = Err(e.message.clone()),
                     _ => {}
                 }
             }
@@ -238,7 +238,7 @@ impl State {
             if let Some(editor) = &mut self.editor {
                 match answer {
                     Answer::Evaluated(values) => editor.evaluated = values.clone(),
-                    Answer::Failed(e) => editor.evaluated = vec![("(error)".into(), Err(e.clone()))],
+                    Answer::Failed(e) => editor.evaluated = vec![("(error)".into(), Err(e.message.clone()))],
                     _ => {}
                 }
             }

@@ -82,7 +82,16 @@ fn editor_evaluates_against_the_source_attributes_the_engine_answers() {
     m.editor_key(key(KeyCode::BackTab), &mut shared);
     m.editor_key(key(KeyCode::End), &mut shared);
     assert_eq!(m.editor.as_ref().unwrap().result, Ok("Adele / Retail".into()));
-    assert!(!m.answer(*request, &Answer::Failed("late".into())).0);
+    assert!(
+        !m.answer(
+            *request,
+            &Answer::Failed(crate::sync::AnswerError {
+                kind: crate::sync::ErrorKind::Connection,
+                message: "late".into(),
+            })
+        )
+        .0
+    );
     // Another user: its own request, and the first one's attributes are not used for it.
     m.editor_key(key(KeyCode::Tab), &mut shared);
     let effects = m.editor_key(key(KeyCode::Down), &mut shared);
@@ -91,7 +100,13 @@ fn editor_evaluates_against_the_source_attributes_the_engine_answers() {
     };
     assert_eq!(user_id, "id2");
     assert_eq!(m.editor.as_ref().unwrap().result, Ok("null".into()));
-    m.answer(*request, &Answer::Failed("403 Forbidden".into()));
+    m.answer(
+        *request,
+        &Answer::Failed(crate::sync::AnswerError {
+            kind: crate::sync::ErrorKind::Connection,
+            message: "403 Forbidden".into(),
+        }),
+    );
     let result = m.editor.as_ref().unwrap().result.clone();
     assert!(result.is_err_and(|e| e.contains("403")));
     // Back to the first user: its attributes are no longer held, so they are asked again.

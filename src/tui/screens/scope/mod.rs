@@ -227,7 +227,7 @@ impl State {
                 samples_in: samples_in.clone(),
                 samples_out: samples_out.clone(),
             }),
-            Answer::Failed(e) => Err(e.clone()),
+            Answer::Failed(e) => Err(e.message.clone()),
             other => Err(format!("unexpected answer: {other:?}")),
         });
         true

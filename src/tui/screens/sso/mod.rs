@@ -163,7 +163,7 @@ impl State {
         self.pending = None;
         self.report = Some(match answer {
             Answer::Sso(report) => Ok((**report).clone()),
-            Answer::Failed(e) => Err(e.clone()),
+            Answer::Failed(e) => Err(e.message.clone()),
             _ => Err("the engine answered something else".to_owned()),
         });
         true
