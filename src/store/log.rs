@@ -152,6 +152,30 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
+    /// The objects (type, source id) that failed in cycle `cycle_id`, each once: failures the
+    /// retry queue does not hold (a reference whose row was never provisioned is planned again
+    /// every cycle) are still failing objects to `status`.
+    pub fn failed_in_cycle(&self, cycle_id: i64) -> Result<Vec<(ObjectType, String)>, StoreError> {
+        let conn = self.conn();
+        let mut st = conn
+            .prepare_cached(
+                "SELECT DISTINCT object_type, source_id FROM log WHERE cycle_id = ?1 AND status = 'failure'",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([cycle_id], |r| {
+                Ok(super::columns::known(r, 0)?.map(|t| (t, r.get::<_, String>(1))))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            if let Some((t, id)) = row.map_err(|e| self.err(e))? {
+                out.push((t, id.map_err(|e| self.err(e))?));
+            }
+        }
+        Ok(out)
+    }
+
     /// Drops log records older than `days` (retention; default 30).
     pub fn prune_log(&self, days: u32) -> Result<usize, StoreError> {
         let cutoff = (chrono::Utc::now() - chrono::Duration::days(i64::from(days)))

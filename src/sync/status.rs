@@ -84,14 +84,17 @@ pub struct CycleSummary {
     pub stats: Value,
 }
 
-/// Distinct objects in the retry queue or failed in the last plan.
-fn failing(store: &Store) -> Result<u64, StoreError> {
+/// Distinct objects in the retry queue, failed in the last plan, or failed in the last cycle.
+fn failing(store: &Store, last_cycle: Option<i64>) -> Result<u64, StoreError> {
     let mut objects: std::collections::HashSet<(ObjectType, String)> = store
         .failures()?
         .into_iter()
         .map(|(object_type, id, _)| (object_type, id))
         .collect();
     objects.extend(store.plan_failures()?.into_iter().map(|v| (v.object_type, v.source_id)));
+    if let Some(id) = last_cycle {
+        objects.extend(store.failed_in_cycle(id)?);
+    }
     Ok(objects.len() as u64)
 }
 
@@ -135,7 +138,7 @@ pub fn status(data_dir: &Path, profile: &Profile) -> Result<Status, StoreError> 
         }
     }
     // Counts mean objects (issue 14): 122 objects failing in 4 cycles are 122 failing, not 488.
-    let failing = failing(&store)?;
+    let failing = failing(&store, cycles.first().map(|c| c.id))?;
     if !to_date.is_empty() {
         to_date.insert("failed".to_owned(), Value::from(failing));
     }

@@ -166,6 +166,18 @@ async fn a_managers_refused_create_leaves_the_report_without_it_until_a_later_pa
     );
     let report_sys = env.link_of(&report).await.unwrap();
     assert_eq!(managers(&env).await[&report_sys], "", "created without the manager");
+    // Both are failing now: the manager in the retry queue, the report's reference (planned
+    // again each cycle, never queued) from the cycle's log (the acceptance pass saw 42 such
+    // reports left out of "failing now"); the world's other escrows fail too.
+    let status = env.status().await;
+    let (failing, escrows) = (status["failing"].as_u64(), status["escrows"].as_u64());
+    assert_eq!(
+        failing,
+        escrows.map(|e| e + 1),
+        "the queue's objects and the report: {status}"
+    );
+    assert_eq!(failing, status["last_cycle"]["stats"]["failed"].as_u64(), "{status}");
+    assert_eq!(failing, status["to_date"]["failed"].as_u64(), "{status}");
 
     // The refusal lifted and the manager changed (a refused create is retried when its object
     // changes): it is created and its report gets it with a later PATCH.
