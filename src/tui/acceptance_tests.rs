@@ -159,3 +159,38 @@ fn no_key_but_ctrl_c_acts_behind_the_too_small_screen() {
     let effects = ctrl_c(&mut app);
     assert!(app.quit && matches!(effects.as_slice(), [Effect::Quit]), "{effects:?}");
 }
+
+/// The screen as drawn at `width`×40, one string.
+fn drawn(app: &App, width: u16) -> String {
+    let mut term = match ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, 40)) {
+        Ok(t) => t,
+        Err(e) => match e {},
+    };
+    assert!(term.draw(|f| super::view::render(app, f)).is_ok());
+    let buffer = term.backend().buffer();
+    buffer.content().iter().map(|c| c.symbol()).collect()
+}
+
+/// Regression (acceptance pass): with the Delete action toggled off, its explanation read
+/// "unsaved: Enter saves". It says what off does; "unsaved" only while an edit is unsaved.
+#[test]
+fn the_delete_actions_off_says_what_off_does_and_unsaved_only_when_it_is() {
+    let mut app = app();
+    key(&mut app, KeyCode::Char('7'));
+    for _ in 0..=MAPPING_FIELDS {
+        key(&mut app, KeyCode::Down);
+    }
+    let screen = drawn(&app, 120);
+    assert!(screen.contains("On: users purged in Entra are disabled until deprovision_users = \"delete\"."));
+    assert!(!screen.contains("unsaved"), "{screen}");
+    key(&mut app, KeyCode::Char(' '));
+    let screen = drawn(&app, 120);
+    assert!(
+        screen.contains(
+            "Off: users purged in Entra or leaving scope are disabled, never deleted. · unsaved: Enter saves"
+        ),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::Char(' '));
+    assert!(!drawn(&app, 120).contains("unsaved"), "toggled back: nothing unsaved");
+}

@@ -74,3 +74,22 @@ fn a_failed_preview_replaces_the_planning_status() {
     assert!(!app.shared.status.contains("planning"), "{}", app.shared.status);
     assert_eq!(crate::tui::chrome::keys(&app), vec![("y", "save"), ("n/Esc", "cancel")]);
 }
+
+/// Regression (acceptance pass): "✓ saving…" showed under the open preview, before anything
+/// was saved. Behind the preview the editor says nothing of saving; after `y` it does.
+#[test]
+fn saving_is_said_after_the_confirm_not_behind_the_preview() {
+    let (mut app, request) = scope_switch_previewed();
+    app.handle(Event::Sync(SyncEvent::Answer {
+        request,
+        answer: Answer::Preview(super::fixtures::plan()),
+    }));
+    let message = |app: &App| app.settings.editor.as_ref().and_then(|e| e.message.clone());
+    assert_eq!(message(&app), None, "nothing is being saved behind the preview");
+    let effects = app.handle(Event::Key(KeyCode::Char('y').into()));
+    assert!(
+        matches!(effects.as_slice(), [Effect::SaveSettings { .. }]),
+        "{effects:?}"
+    );
+    assert_eq!(message(&app), Some(Ok("saving…".to_owned())));
+}

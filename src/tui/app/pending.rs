@@ -48,6 +48,9 @@ impl App {
         };
         self.shared.overlay = Overlay::Preview;
         self.shared.status = format!("{what}: planning the changed rules, nothing saved yet");
+        if saves_settings(&pending.save) {
+            self.settings.held();
+        }
         let candidate = pending.save.iter().find_map(|e| self.candidate(e));
         match (candidate, self.dashboard.state) {
             (Some(profile), Some(state)) if state != crate::sync::EngineState::Stopped => {
@@ -129,6 +132,9 @@ impl App {
         };
         self.offer_dry_run = true;
         self.shared.status = format!("{}: saving", p.what);
+        if saves_settings(&p.save) {
+            self.settings.saving();
+        }
         p.save
     }
 
@@ -152,6 +158,11 @@ impl App {
             };
         }
     }
+}
+
+/// Whether `effects` save the settings editor's fields.
+fn saves_settings(effects: &[Effect]) -> bool {
+    effects.iter().any(|e| matches!(e, Effect::SaveSettings { .. }))
 }
 
 /// The status line once a preview's answer is in the box.

@@ -286,7 +286,7 @@ impl Settings {
             .and_then(|text| edit::check(&text, &self.config_path, &self.profile));
         match checked {
             Ok(_) => {
-                self.message = Some(Ok("saving…".to_owned()));
+                self.message = Some(Ok(SAVING.to_owned()));
                 vec![Effect::SaveSettings {
                     path: self.config_path.clone(),
                     profile: self.profile.clone(),
@@ -316,6 +316,9 @@ impl Settings {
         }
     }
 }
+
+/// What the editor says while its save is being written.
+pub const SAVING: &str = "saving…";
 
 pub(super) fn scope_word(scope: ScopeMode) -> &'static str {
     match scope {

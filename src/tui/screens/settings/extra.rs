@@ -99,25 +99,33 @@ pub fn values(doc: &Doc, provisioning: &Provisioning) -> [String; 3] {
     ]
 }
 
-/// What the focused Delete action row does now, in a sentence; `None` on the other rows.
+/// What the focused Delete action row does now, in a sentence that starts with its state;
+/// `None` on the other rows. Off never deletes: an object purged in Entra, like one leaving
+/// scope, is disabled (users) or deactivated (groups).
 pub fn explain(editor: &Settings, doc: &Doc) -> Option<String> {
     let p = &editor.base;
     let file = &doc.draft.file;
-    let (on, deletes, key, otherwise) = match editor.focus.checked_sub(MAPPING_FIELDS)? {
-        1 => (delete_on(&file.user), deletes_users(p), "deprovision_users", "disabled"),
+    let (on, deletes, key, noun, otherwise) = match editor.focus.checked_sub(MAPPING_FIELDS)? {
+        1 => (
+            delete_on(&file.user),
+            deletes_users(p),
+            "deprovision_users",
+            "users",
+            "disabled",
+        ),
         2 => (
             delete_on(&file.group),
             deletes_groups(p),
             "deprovision_groups",
+            "groups",
             "deactivated",
         ),
         _ => return None,
     };
     Some(match (on, deletes) {
-        (true, true) => format!("Purged in Entra → deleted ({key} = \"delete\")."),
-        (true, false) => format!("Purged in Entra → {otherwise}: deleting needs {key} = \"delete\"."),
-        (false, true) => format!("Purged in Entra → {otherwise}: on would delete ({key} = \"delete\")."),
-        (false, false) => format!("Purged in Entra → {otherwise}; never deleted."),
+        (true, true) => format!("On: {noun} purged in Entra are deleted ({key} = \"delete\")."),
+        (true, false) => format!("On: {noun} purged in Entra are {otherwise} until {key} = \"delete\"."),
+        (false, _) => format!("Off: {noun} purged in Entra or leaving scope are {otherwise}, never deleted."),
     })
 }
 

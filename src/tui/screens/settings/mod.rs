@@ -49,6 +49,8 @@ pub struct State {
     /// The mapping-file rows were toggled and differ from the file as saved (the mappings'
     /// working copy holds them until Enter saves it).
     pub rows_changed: bool,
+    /// A save of the editor's fields waits for the preview of what it does.
+    pub previewing: bool,
 }
 
 impl State {
@@ -58,6 +60,7 @@ impl State {
             editor: Some(Settings::new(profile, config_path, text)),
             rows: rows(profile),
             rows_changed: false,
+            previewing: false,
         }
     }
 
@@ -152,9 +155,27 @@ impl State {
         }
     }
 
+    /// The save just asked for waits for the preview of what it does (`app/pending.rs`):
+    /// nothing is being saved yet, so the editor does not say "saving…" behind the preview.
+    pub fn held(&mut self) {
+        self.previewing = true;
+        if let Some(s) = &mut self.editor {
+            s.message = None;
+        }
+    }
+
+    /// The admin confirmed the previewed save: it is being saved now.
+    pub fn saving(&mut self) {
+        self.previewing = false;
+        if let Some(s) = &mut self.editor {
+            s.message = Some(Ok(editor::SAVING.to_owned()));
+        }
+    }
+
     /// A save the admin did not confirm after its preview: said so; a scope switched from the
     /// scope screen goes back (the settings screen keeps its edits, unsaved).
     pub fn not_saved(&mut self, revert_scope: bool) {
+        self.previewing = false;
         if let Some(s) = &mut self.editor {
             s.message = Some(Err("not saved".to_owned()));
             if revert_scope {

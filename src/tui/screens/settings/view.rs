@@ -59,11 +59,7 @@ impl Widget for SettingsView<'_> {
                     format!("✗ {}", sanitize_for_terminal(m)),
                     t.error(),
                 ))),
-                None if st.dirty() => lines.push(Line::from(Span::styled("unsaved: Enter saves", t.warn()))),
-                None => lines.push(match super::extra::explain(e, self.doc) {
-                    Some(what) => Line::from(Span::styled(what, t.dim())),
-                    None => Line::default(),
-                }),
+                None => lines.push(note(st, super::extra::explain(e, self.doc), t)),
             }
             lines.push(Line::default());
         }
@@ -94,6 +90,27 @@ impl Widget for SettingsView<'_> {
             .scroll((scroll, 0))
             .render(area, buf);
     }
+}
+
+/// Under the fields when no save spoke last: what the focused row does (the Delete action's
+/// state explained), then whether edits are unsaved — only when they are.
+fn note(st: &State, explained: Option<String>, t: Theme) -> Line<'static> {
+    let unsaved = if st.previewing {
+        Some("unsaved: its effect is shown first")
+    } else {
+        st.dirty().then_some("unsaved: Enter saves")
+    };
+    let mut spans = Vec::new();
+    if let Some(what) = explained {
+        spans.push(Span::styled(what, t.dim()));
+    }
+    if let Some(unsaved) = unsaved {
+        if !spans.is_empty() {
+            spans.push(Span::raw(" · "));
+        }
+        spans.push(Span::styled(unsaved, t.warn()));
+    }
+    Line::from(spans)
 }
 
 /// The read-only rows that the settings editor's fields show.
