@@ -222,3 +222,51 @@ async fn the_consoles_engine_survives_sighup_only_when_kept_in_the_background() 
     .await
     .unwrap();
 }
+
+/// The wizard saved again in a console whose engine is its own (another console attached):
+/// the engine starts again in this console (not attached to through its own socket), its
+/// socket is served again by this process, and quitting asks whether to keep it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wizard_resave_keeps_the_consoles_own_engine_its_own() {
+    let env = setup(100, 10, 10, 0).await;
+    let path = socket_path(&env.ws.data_dir(), "default");
+    let _stop = StopEngine(path.clone());
+    keep_in_background(&env, false);
+    let tmux = console(&env, "");
+    let p = path.clone();
+    let (first, after, pane, asked) = tokio::task::spawn_blocking(move || {
+        let long = Duration::from_secs(60);
+        tmux.wait_for("its own engine", &["in this console", "Engine started"], long);
+        await_socket(&p, "the console's engine to serve", |i| {
+            i.is_some_and(|i| i.started_by == "console")
+        });
+        let first = nowsync::door::client::probe(&p).expect("served");
+        tmux.keys(&["8"]);
+        tmux.wait_for("the wizard reopened", &["[8 Setup]", "Step "], long);
+        tmux.keys(&["PageDown", "PageDown", "PageDown", "PageDown", "PageDown"]);
+        tmux.wait_for("review", &["Step 6 of 6 · Review and save", "Enter saves."], long);
+        tmux.keys(&["Enter"]);
+        tmux.wait_for("saved again", &["[1 Dashboard]", "Saved. The engine is starting"], long);
+        let pane = tmux.wait_for("the engine started again", &["Engine started"], long);
+        await_socket(&p, "the socket served again", |i| i.is_some());
+        let after = nowsync::door::client::probe(&p).expect("served again");
+        tmux.keys(&["q"]);
+        let asked = tmux.wait_for("the keep question", &["Keep provisioning in the background?"], long);
+        tmux.keys(&["n"]);
+        await_socket(&p, "the console's engine to end with it", |i| i.is_none());
+        (first, after, pane, asked)
+    })
+    .await
+    .unwrap();
+    assert!(pane.contains("in this console"), "still its own engine:\n{pane}");
+    assert!(
+        !pane.contains("attached to the running engine"),
+        "not attached to itself:\n{pane}"
+    );
+    assert_eq!(
+        (after.pid, after.started_by.as_str()),
+        (first.pid, "console"),
+        "{after:?}"
+    );
+    assert!(asked.contains("Keep provisioning"), "{asked}");
+}

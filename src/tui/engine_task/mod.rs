@@ -62,7 +62,8 @@ impl EngineSlot {
         let demo = memory.is_some();
         tokio::spawn(async move {
             let socket = crate::door::socket_path(&data_dir, &profile);
-            if !demo && serving(&socket).await {
+            // Re-saved with an engine of its own: the socket is its own door, not one to attach to.
+            if !demo && !owns(&slot) && serving(&socket).await {
                 return attach(&slot, &socket, tx).await;
             }
             let prepared = tokio::task::spawn_blocking({
@@ -78,7 +79,9 @@ impl EngineSlot {
             // A re-save of the wizard starts the engine again (its credentials may have
             // changed): the one running holds the profile's lock, so it stops first.
             let old = slot.lock().ok().and_then(|mut s| s.take());
-            if let Some(Engine::Own { handle, .. }) = old {
+            if let Some(Engine::Own { handle, _door }) = old {
+                // Its door first: dropped after the new door serves, it removes its socket.
+                drop(_door);
                 handle.shutdown().await;
             }
             if resolved.provisioning.keep_in_background && !demo {
@@ -163,9 +166,7 @@ impl EngineSlot {
 
     /// Whether the console's engine is its own (it ends with the console unless handed over).
     pub fn own(&self) -> bool {
-        self.engine
-            .lock()
-            .is_ok_and(|e| matches!(e.as_ref(), Some(Engine::Own { .. })))
+        owns(&self.engine)
     }
 
     /// Leaves the engine: the console's own one stops (it finishes the object in flight,
@@ -176,6 +177,12 @@ impl EngineSlot {
             let _ = tokio::time::timeout(Duration::from_secs(30), handle.shutdown()).await;
         }
     }
+}
+
+/// Whether the slot holds the console's own engine.
+fn owns(slot: &Mutex<Option<Engine>>) -> bool {
+    slot.lock()
+        .is_ok_and(|e| matches!(e.as_ref(), Some(Engine::Own { .. })))
 }
 
 /// Whether an engine answers on `socket` (the blocking probe, off the runtime's threads).
