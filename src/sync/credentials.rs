@@ -1,6 +1,8 @@
 //! The one place a profile's connection credentials are built, from the sources its resolved
 //! configuration names ([`CredentialSources`]): for the engine (`sync --once`, `run`, the
-//! console), `test-connection` and the console's start alike.
+//! console), `test-connection` and the console's start alike; the ServiceNow side's `Auth`
+//! through [`servicenow_auth`], which the setup wizard's test connection uses too (its
+//! secrets come from its fields).
 
 use crate::config::{CredentialSources, ServiceNowAuth};
 use crate::secrets::{Secret, SecretError, SecretName, Secrets};
@@ -53,16 +55,12 @@ pub fn read_credentials(
     };
     let servicenow = match &sources.servicenow {
         None => None,
-        Some((username, ServiceNowAuth::Basic)) => Some(Auth::Basic {
-            username: username.clone(),
-            password: get(SecretName::ServiceNowPassword)?,
-        }),
-        Some((username, ServiceNowAuth::OAuth { client_id })) => Some(Auth::OAuth {
-            client_id: client_id.clone(),
-            client_secret: get(SecretName::ServiceNowOAuthClientSecret)?,
-            username: username.clone(),
-            password: get(SecretName::ServiceNowPassword)?,
-        }),
+        Some((username, kind)) => Some(servicenow_auth(
+            username,
+            kind,
+            || get(SecretName::ServiceNowPassword),
+            || get(SecretName::ServiceNowOAuthClientSecret),
+        )?),
     };
     let graph_client_secret = if sources.entra {
         Some(get(SecretName::GraphClientSecret)?)
@@ -72,6 +70,29 @@ pub fn read_credentials(
     Ok(Credentials {
         servicenow,
         graph_client_secret,
+    })
+}
+
+/// ServiceNow's `Auth` for how the profile signs in (`kind`): Basic with the password, or the
+/// OAuth password grant with the client secret (asked first) and the password. Each secret is
+/// asked for only when `kind` needs it.
+pub fn servicenow_auth<E>(
+    username: &str,
+    kind: &ServiceNowAuth,
+    password: impl FnOnce() -> Result<Secret, E>,
+    client_secret: impl FnOnce() -> Result<Secret, E>,
+) -> Result<Auth, E> {
+    Ok(match kind {
+        ServiceNowAuth::Basic => Auth::Basic {
+            username: username.to_owned(),
+            password: password()?,
+        },
+        ServiceNowAuth::OAuth { client_id } => Auth::OAuth {
+            client_id: client_id.clone(),
+            client_secret: client_secret()?,
+            username: username.to_owned(),
+            password: password()?,
+        },
     })
 }
 
@@ -117,5 +138,31 @@ mod tests {
         assert!(err.to_string().contains("NOWSYNC_GRAPH_CLIENT_SECRET"), "{err}");
         let none = read_credentials(&sources(None, false), &secrets(&[]), Prompt::Never).unwrap();
         assert!(none.servicenow.is_none() && none.graph_client_secret.is_none());
+    }
+
+    #[test]
+    fn servicenow_auth_asks_only_what_its_kind_needs_the_client_secret_first() {
+        let asked = std::cell::RefCell::new(Vec::new());
+        let ask = |what: &'static str| {
+            let asked = &asked;
+            move || {
+                asked.borrow_mut().push(what);
+                Ok::<_, &str>(Secret::new(what))
+            }
+        };
+        let basic = servicenow_auth("admin", &ServiceNowAuth::Basic, ask("password"), ask("client secret")).unwrap();
+        assert!(matches!(basic, Auth::Basic { ref username, .. } if username == "admin"));
+        assert_eq!(*asked.borrow(), ["password"]);
+        asked.borrow_mut().clear();
+        let oauth = ServiceNowAuth::OAuth {
+            client_id: "cid".into(),
+        };
+        let auth = servicenow_auth("admin", &oauth, ask("password"), ask("client secret")).unwrap();
+        assert!(
+            matches!(auth, Auth::OAuth { ref client_id, ref username, .. } if client_id == "cid" && username == "admin")
+        );
+        assert_eq!(*asked.borrow(), ["client secret", "password"]);
+        let refused = servicenow_auth("admin", &oauth, ask("password"), || Err::<Secret, _>("no secret"));
+        assert_eq!(refused.unwrap_err(), "no secret");
     }
 }

@@ -46,7 +46,7 @@ pub mod sso;
 mod status;
 mod target;
 
-pub use credentials::{Credentials, Prompt, read_credentials};
+pub use credentials::{Credentials, Prompt, read_credentials, servicenow_auth};
 pub use cycle::{ObjectReport, OnDemand, Subject};
 pub use error::{AnswerError, CycleError, StartError};
 pub use event::{

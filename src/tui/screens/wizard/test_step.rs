@@ -1,12 +1,15 @@
 //! The wizard's test step: both sides of test connection as requests built from the fields,
 //! or why a side cannot make one yet.
 
+use std::convert::Infallible;
+
 use tui_input::Input;
 
 use super::{SideTest, Wizard};
-use crate::config::Entra;
+use crate::config::{Entra, ServiceNowAuth};
 use crate::secrets::Secret;
 use crate::servicenow::{Auth, Instance, InstanceError};
+use crate::sync::servicenow_auth;
 use crate::tui::effect::{Effect, TestRequest};
 
 /// Why a side of test connection cannot make a request yet: a field of the wizard.
@@ -42,8 +45,7 @@ impl Wizard {
                 step: 2,
             });
         }
-        let password = Secret::new(self.inputs.password.value());
-        let auth = if self.oauth {
+        let kind = if self.oauth {
             let client_id = self.inputs.oauth_client_id.value().trim();
             if client_id.is_empty() {
                 return Err(FieldError::Empty {
@@ -57,18 +59,19 @@ impl Wizard {
                     step: 2,
                 });
             }
-            Auth::OAuth {
+            ServiceNowAuth::OAuth {
                 client_id: client_id.to_owned(),
-                client_secret: Secret::new(self.inputs.oauth_client_secret.value()),
-                username: username.to_owned(),
-                password,
             }
         } else {
-            Auth::Basic {
-                username: username.to_owned(),
-                password,
-            }
+            ServiceNowAuth::Basic
         };
+        // The secrets from the fields (checked above), assembled as the engine's are.
+        let Ok(auth) = servicenow_auth::<Infallible>(
+            username,
+            &kind,
+            || Ok(Secret::new(self.inputs.password.value())),
+            || Ok(Secret::new(self.inputs.oauth_client_secret.value())),
+        );
         Ok((instance, auth))
     }
 
