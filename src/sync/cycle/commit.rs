@@ -44,6 +44,7 @@ pub(super) async fn commit(
         tripped,
         halted: applied.halted,
     };
+    stats.duration_ms = begun.elapsed_ms();
     finish_row(cx, begun.cycle_id, &stats)?;
     if !stopped {
         quarantine::judge(cx, Some(begun.cycle_id), &stats, verdict).await;

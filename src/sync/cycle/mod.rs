@@ -200,6 +200,7 @@ fn stopped_reading(cx: &Context, begun: &begin::Begun, dry_run: bool) -> Result<
             done: 0,
             total: 0,
         }),
+        duration_ms: begun.elapsed_ms(),
         ..Default::default()
     };
     tracing::info!(cycle_id = begun.cycle_id, "the cycle was stopped while reading");

@@ -177,3 +177,28 @@ async fn matching_on_employee_id_reports_missing_values() {
         csv.starts_with("cycle_id,change_id,time,object_type,source_id,source_name,target_id,action,status,error_code")
     );
 }
+
+/// A cycle's duration is the whole cycle's, its reads included: the acceptance pass saw a cycle
+/// that ran 7.1 s from its start to its end recorded (and shown) as 0.4 s, its writes alone.
+#[tokio::test]
+async fn a_cycles_duration_counts_its_reads_not_only_its_writes() {
+    let env = setup(10, 2, 0, 250).await;
+    let (code, cycle) = env.sync(&[]).await;
+    assert!(code == 0 || code == 1, "{cycle}");
+    let status = env.status().await;
+    let last = &status["last_cycle"];
+    let at = |k: &str| {
+        let t = last[k].as_str().unwrap_or_else(|| panic!("{k}: {status}"));
+        chrono::DateTime::parse_from_rfc3339(t)
+            .unwrap_or_else(|e| panic!("{t}: {e}"))
+            .timestamp_millis()
+    };
+    let wall = at("finished") - at("started");
+    let duration = last["stats"]["duration_ms"].as_i64().unwrap_or_default();
+    // Reading both sides costs at least one 250-ms round trip before the first write.
+    assert!(wall >= 500, "{status}");
+    assert!(
+        duration <= wall && wall - duration < 200,
+        "duration {duration} ms of {wall} ms: {status}"
+    );
+}
