@@ -93,3 +93,43 @@ fn saving_is_said_after_the_confirm_not_behind_the_preview() {
     );
     assert_eq!(message(&app), Some(Ok("saving…".to_owned())));
 }
+
+/// Regression (acceptance pass at 80×24): a number field's error pushed the `secrets.store`
+/// row off the screen. With the error shown every row is on screen.
+#[test]
+fn a_number_fields_error_leaves_every_row_on_screen_at_80x24() {
+    let mut app = dashboard_app();
+    let text = "[profiles.demo.servicenow]\ninstance = \"dev1\"\nusername = \"admin\"\n";
+    let config = crate::config::Config::parse(text, std::path::Path::new("c.toml")).unwrap();
+    let profile = config.profile("demo").unwrap();
+    app.settings.rows = crate::tui::screens::settings::rows(profile);
+    key(&mut app, KeyCode::Char('t'));
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char('x'));
+    let effects = app.handle(Event::Key(KeyCode::Enter.into()));
+    assert!(effects.is_empty(), "{effects:?}");
+    let message = app.settings.editor.as_ref().and_then(|e| e.message.clone());
+    assert!(
+        matches!(&message, Some(Err(m)) if m.contains("takes a whole number")),
+        "{message:?}"
+    );
+    let mut term = match ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)) {
+        Ok(t) => t,
+        Err(e) => match e {},
+    };
+    assert!(term.draw(|f| crate::tui::view::render(&app, f)).is_ok());
+    let screen: String = term.backend().buffer().content().iter().map(|c| c.symbol()).collect();
+    for row in [
+        "Log retention (days)",
+        "Delete action (groups)",
+        "takes a whole number",
+        "provisioning.mappings",
+        "servicenow.page_size",
+        "secrets.store",
+        "servicenow.auth",
+    ] {
+        assert!(screen.contains(row), "{row} is off screen");
+    }
+    snap("settings_number_error", &app);
+}

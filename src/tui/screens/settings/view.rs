@@ -63,6 +63,7 @@ impl Widget for SettingsView<'_> {
             }
             lines.push(Line::default());
         }
+        let blank_after_note = st.editor.as_ref().map(|_| lines.len() - 1);
         if st.rows.is_empty() {
             lines.push(Line::from(Span::styled(
                 "The profile is not saved yet: finish the wizard (w).",
@@ -82,14 +83,51 @@ impl Widget for SettingsView<'_> {
                 Span::raw(sanitize_for_terminal(v)),
             ]));
         }
-        // The focused field stays on screen (the heading takes three lines).
+        // Every row on screen at 80×24, also under a wrapped error: the blank lines go first,
+        // then the heading's hint (the key line says Enter saves).
+        let dropped = fit(&mut lines, [blank_after_note, Some(2), Some(1)], area);
+        // The focused field stays on screen (under the heading's lines kept).
+        let heading = 3 - dropped.iter().filter(|&&i| i < 3).count() as u16;
         let focus = st.editor.as_ref().map_or(0, |e| e.focus as u16);
-        let scroll = (3 + focus + 2).saturating_sub(area.height);
+        let scroll = (heading + focus + 2).saturating_sub(area.height);
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .scroll((scroll, 0))
             .render(area, buf);
     }
+}
+
+/// Drops the optional lines (`optional`, indices into `lines`, in the order they go) while the
+/// lines wrapped to `area`'s width take more rows than it has; returns the indices dropped.
+fn fit<const N: usize>(lines: &mut Vec<Line<'static>>, optional: [Option<usize>; N], area: Rect) -> Vec<usize> {
+    let rows = |lines: &[Line]| -> usize {
+        lines
+            .iter()
+            .map(|l| {
+                let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
+                crate::tui::text::wrap(&text, area.width as usize).len().max(1)
+            })
+            .sum()
+    };
+    let mut dropped = Vec::new();
+    for i in optional.into_iter().flatten() {
+        let kept: Vec<Line> = lines
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| !dropped.contains(j))
+            .map(|(_, l)| l.clone())
+            .collect();
+        if rows(&kept) <= area.height as usize {
+            break;
+        }
+        dropped.push(i);
+    }
+    let mut j = 0;
+    lines.retain(|_| {
+        j += 1;
+        !dropped.contains(&(j - 1))
+    });
+    dropped
 }
 
 /// Under the fields when no save spoke last: what the focused row does (the Delete action's
