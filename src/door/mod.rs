@@ -34,6 +34,12 @@ pub fn socket_path(data_dir: &Path, profile: &str) -> PathBuf {
     data_dir.join(format!("{profile}.sock"))
 }
 
+/// Whether an answer's request id is one the socket gave a client's question: the engine's
+/// own console sees every answer, and one under such an id is another console's.
+pub fn asked_through_socket(request: u64) -> bool {
+    request >= server::FIRST_REQUEST
+}
+
 /// Who started the engine, for the console's header ("started by systemd").
 pub fn started_by(console: bool) -> &'static str {
     if console {

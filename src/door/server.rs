@@ -69,7 +69,7 @@ pub(super) struct Shared {
 }
 
 /// The first request id the socket gives a client's question.
-const FIRST_REQUEST: u64 = 1 << 60;
+pub(super) const FIRST_REQUEST: u64 = 1 << 60;
 
 /// The `SO_PEERCRED` rule: only the engine's own user may attach (root included: another uid
 /// is refused even when it could read the socket).

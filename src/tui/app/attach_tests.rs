@@ -351,3 +351,32 @@ fn an_apply_question_closes_when_its_plan_is_applied_by_another_console() {
     }));
     assert!(matches!(app.shared.overlay, Overlay::None));
 }
+
+#[test]
+fn another_consoles_answer_and_an_answer_nobody_waits_for_say_nothing() {
+    let mut app = App::new("default", Theme::monochrome(), false);
+    app.handle(Event::EngineStarted(Ok(())));
+    app.shared.status = "before".to_owned();
+    let scope = || crate::sync::Answer::ScopePreview {
+        users_in: 3,
+        users_out: 1,
+        groups_in: 1,
+        samples_in: Vec::new(),
+        samples_out: Vec::new(),
+    };
+    // The engine is this console's: a second console's scope question is answered to all.
+    app.handle(Event::Sync(crate::sync::SyncEvent::Answer {
+        request: (1 << 60) + 1,
+        answer: scope(),
+    }));
+    app.handle(Event::Sync(crate::sync::SyncEvent::Answer {
+        request: (1 << 60) + 2,
+        answer: crate::sync::Answer::Failed(crate::sync::AnswerError::not_served("no")),
+    }));
+    // This console's own, for a question no screen waits for any more.
+    app.handle(Event::Sync(crate::sync::SyncEvent::Answer {
+        request: 77,
+        answer: scope(),
+    }));
+    assert_eq!(app.shared.status, "before", "no answer of another's, no request id");
+}

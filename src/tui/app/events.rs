@@ -224,6 +224,10 @@ impl App {
 
     /// The answer to a query: to the screen that asked, or said in the status line.
     fn answered(&mut self, request: u64, answer: &Answer) -> Vec<Effect> {
+        // Another console's question, seen because the engine is this console's: not ours.
+        if crate::door::asked_through_socket(request) {
+            return Vec::new();
+        }
         let sso_waits = self.sso.pending == Some(request);
         if self.preview_answered(request, answer)
             || self.scope.answer(request, answer)
@@ -235,14 +239,15 @@ impl App {
             return Vec::new();
         }
         let (mine, effects) = self.mappings.answer(request, answer);
-        if !mine {
-            self.shared.status = match answer {
-                Answer::Created { table, sys_id } => {
-                    format!("created the {table} row {sys_id}: run a cycle (r) to retry the failed users")
-                }
-                Answer::Failed(e) => format!("the engine could not do it: {e}"),
-                _ => format!("answer to request {request}"),
-            };
+        match answer {
+            _ if mine => {}
+            Answer::Created { table, sys_id } => {
+                self.shared.status =
+                    format!("created the {table} row {sys_id}: run a cycle (r) to retry the failed users");
+            }
+            Answer::Failed(e) => self.shared.status = format!("the engine could not do it: {e}"),
+            // An answer no screen waits for any more (the question was replaced): nothing to say.
+            _ => {}
         }
         effects
     }
