@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use crate::sync::outcome::{Action, Status};
 use crate::sync::{CycleKind, ObjectResult, Plan, StopPhase, Stopped, SyncEvent, Totals};
 
 /// Seconds of throughput kept (the console's sparkline keeps as many).
@@ -28,13 +29,13 @@ pub struct Tally {
 impl Tally {
     /// One object's result, counted under its outcome.
     pub fn count(&mut self, result: &ObjectResult) {
-        match (result.status.as_str(), result.action.as_str()) {
-            ("failure", _) => self.failed += 1,
-            ("skipped", _) | (_, "skip") => self.skipped += 1,
-            (_, "create") => self.created += 1,
-            (_, "update") => self.updated += 1,
-            (_, "disable") => self.disabled += 1,
-            (_, "delete") => self.deleted += 1,
+        match (result.status, result.action) {
+            (Status::Failure, _) => self.failed += 1,
+            (Status::Skipped, _) | (_, Action::Skip) => self.skipped += 1,
+            (_, Action::Create) => self.created += 1,
+            (_, Action::Update) => self.updated += 1,
+            (_, Action::Disable) => self.disabled += 1,
+            (_, Action::Delete) => self.deleted += 1,
             _ => {}
         }
     }

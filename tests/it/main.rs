@@ -5,6 +5,7 @@
 mod cli;
 mod console;
 mod console_attach;
+mod console_exit;
 mod console_hostile;
 mod corporate;
 mod docs;
