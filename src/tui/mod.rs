@@ -85,6 +85,10 @@ pub async fn run_console(dirs: &Dirs, profile: &str) -> Result<(), ConsoleError>
         .filter(|p| p.servicenow.is_some() && p.entra.is_some());
     let mut prefill = configured.map(prefill_from).unwrap_or_default();
     from_environment(profile, &mut prefill);
+    if let Some(p) = configured {
+        let store = Secrets::new(profile, p.secrets.store).with_interactive(false);
+        fill_stored(&mut prefill, |name| store.lookup(name).ok().flatten().map(|(v, _)| v));
+    }
     let ctx = Context {
         profile: profile.to_owned(),
         config_path: dirs.config_file.clone(),
@@ -174,6 +178,28 @@ fn from_environment(profile: &str, prefill: &mut Prefill) {
     }
 }
 
+/// The secrets the profile's store holds already, for a reopened wizard: its test step uses
+/// them and a re-save keeps them (the acceptance pass saw a re-save refused, "the password is
+/// empty", with both secrets in keyutils). The environment's come first.
+fn fill_stored(prefill: &mut Prefill, stored: impl Fn(SecretName) -> Option<crate::secrets::Secret>) {
+    for name in [
+        SecretName::ServiceNowPassword,
+        SecretName::GraphClientSecret,
+        SecretName::ServiceNowOAuthClientSecret,
+    ] {
+        let field = match name {
+            SecretName::ServiceNowPassword => &mut prefill.password,
+            SecretName::ServiceNowOAuthClientSecret => &mut prefill.oauth_client_secret,
+            _ => &mut prefill.client_secret,
+        };
+        if field.is_empty()
+            && let Some(value) = stored(name)
+        {
+            *field = value.expose().to_owned();
+        }
+    }
+}
+
 /// The demo's simulated tenant: a few hundred users with the planted failures.
 pub fn demo_options() -> crate::sim::world::Options {
     use crate::sim::{graph, snow};
@@ -256,4 +282,36 @@ async fn demo_in(data_dir: &Path, world: crate::sim::world::World) -> Result<(),
     let first = app.open_wizard(wizard);
     runtime::run(ctx, app, first).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod stored_secrets_tests {
+    use super::{Prefill, SecretName, Wizard, fill_stored};
+    use crate::secrets::Secret;
+    use crate::tui::screens::wizard::Step;
+
+    /// A reopened wizard over a profile whose secrets are in its store: the credentials step
+    /// has no problem (a re-save is not refused), and a secret the environment gave stays its.
+    #[test]
+    fn a_reopened_wizard_takes_the_stored_secrets_and_the_environments_first() {
+        let mut prefill = Prefill {
+            username: "admin".into(),
+            client_secret: "from-the-environment".into(),
+            ..Prefill::default()
+        };
+        fill_stored(&mut prefill, |name| {
+            Some(Secret::new(match name {
+                SecretName::ServiceNowPassword => "stored-password",
+                _ => "stored-other",
+            }))
+        });
+        assert_eq!(prefill.password, "stored-password");
+        assert_eq!(prefill.client_secret, "from-the-environment");
+        let wizard = Wizard::new("default", "config.toml".into(), String::new(), prefill, false);
+        assert_eq!(wizard.problem(Step::Credentials), None);
+
+        let mut nothing_stored = Prefill::default();
+        fill_stored(&mut nothing_stored, |_| None);
+        assert!(nothing_stored.password.is_empty());
+    }
 }
