@@ -12,6 +12,7 @@ use tokio::net::UnixListener;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::task::JoinHandle;
 use tokio_util::codec::LengthDelimitedCodec;
+use tokio_util::sync::CancellationToken;
 
 use super::backlog::{self, Backlog};
 use super::proto::{self, EngineInfo};
@@ -52,6 +53,10 @@ pub struct Door {
     info: EngineInfo,
     accept: JoinHandle<()>,
     feeder: JoinHandle<()>,
+    /// Cancelled when the door is dropped: each client's task ends its connection, so an
+    /// attached console learns the engine has gone at once (its event stream would otherwise
+    /// stay open, the port keeping the channel alive).
+    closing: CancellationToken,
 }
 
 pub(super) struct Shared {
@@ -66,6 +71,7 @@ pub(super) struct Shared {
     /// The engine's request ids of clients' questions: apart from any a console in this
     /// process uses (its own ids stay below 2^60), unique across clients.
     pub(super) next_request: AtomicU64,
+    pub(super) closing: CancellationToken,
 }
 
 /// The first request id the socket gives a client's question.
@@ -116,7 +122,9 @@ impl Door {
             started_by: started_by.to_owned(),
             socket: path.display().to_string(),
         };
+        let closing = CancellationToken::new();
         let shared = Arc::new(Shared {
+            closing: closing.clone(),
             backlog: Mutex::new(Backlog::new(backlog::LINES)),
             info: info.clone(),
             reload,
@@ -143,6 +151,7 @@ impl Door {
             info,
             accept,
             feeder,
+            closing,
         })
     }
 
@@ -159,6 +168,7 @@ impl Drop for Door {
     fn drop(&mut self) {
         self.accept.abort();
         self.feeder.abort();
+        self.closing.cancel();
         let _ = std::fs::remove_file(&self.path);
     }
 }

@@ -101,6 +101,8 @@ pub(super) async fn connection(stream: UnixStream, shared: Arc<Shared>) {
     let mut asked = HashMap::new();
     loop {
         tokio::select! {
+            // The door dropped (the engine stopped or restarts): the client sees the end.
+            () = shared.closing.cancelled() => break,
             frame = conn.next() => match frame {
                 Some(Ok(bytes)) => {
                     let reply = on_frame(&shared, &who, &bytes, &mut asked).await;

@@ -71,7 +71,7 @@ impl App {
                 format!("{}.", plan::capitalised(&plan::engine_gone(*plan_id)))
             }
             _ => {
-                "The engine this console was attached to has gone: start one (nowsync run) and attach (nowsync attach)."
+                "The engine this console was attached to has gone (it stopped or restarted): quit, then `nowsync attach` attaches to the engine serving the profile now, or `nowsync run` starts one."
                     .to_owned()
             }
         })

@@ -296,3 +296,32 @@ async fn a_deletion_threshold_hold_is_said_as_a_log_event() {
     }
     handle.shutdown().await;
 }
+
+/// The door dropped while its engine's handle lives (a console restarting its engine after a
+/// wizard re-save): an attached client's connection ends at once, so its console says the
+/// engine has gone instead of reading "attached" with nothing coming (acceptance pass).
+#[tokio::test]
+async fn a_dropped_door_ends_its_clients_connections() {
+    let env = setup(50, 4, 0, 0).await;
+    let profile = super::plans::scope(&env, "all");
+    let handle = Handle::start(
+        &profile,
+        super::plans::credentials(&env),
+        sync::Options::new(env.ws.data_dir()),
+    )
+    .unwrap();
+    let door = nowsync::door::Door::serve(handle.port(), &env.ws.data_dir(), &profile.name, "test", None).unwrap();
+    let (mut client, _) = nowsync::door::Client::attach(door.path(), "console-b").await.unwrap();
+    drop(door);
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Err(e) = client.next().await {
+                return e;
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("the connection was still open 10 s after its door was dropped"));
+    assert!(matches!(ended, nowsync::door::ClientError::Closed), "{ended:?}");
+    handle.shutdown().await;
+}
