@@ -219,8 +219,8 @@ mod tests {
     use super::*;
     use crate::sync::CycleStats;
 
-    #[test]
-    fn every_name_is_prefixed_and_a_cycle_is_counted_by_kind_and_outcome() {
+    /// Metrics that saw one initial cycle start and finish with `stats`.
+    fn initial_cycle(stats: CycleStats) -> Metrics {
         let mut m = Metrics::new();
         m.record(&SyncEvent::CycleStarted {
             cycle_id: 1,
@@ -231,11 +231,17 @@ mod tests {
         m.record(&SyncEvent::CycleFinished {
             cycle_id: 1,
             dry_run: false,
-            stats: CycleStats {
-                writes: 7,
-                duration_ms: 1500,
-                ..CycleStats::default()
-            },
+            stats,
+        });
+        m
+    }
+
+    #[test]
+    fn every_name_is_prefixed_and_a_cycle_is_counted_by_kind_and_outcome() {
+        let mut m = initial_cycle(CycleStats {
+            writes: 7,
+            duration_ms: 1500,
+            ..CycleStats::default()
         });
         let text = m.encode();
         assert!(
@@ -250,26 +256,15 @@ mod tests {
 
     #[test]
     fn a_stopped_cycle_is_counted_stopped_and_is_no_success() {
-        let mut m = Metrics::new();
-        m.record(&SyncEvent::CycleStarted {
-            cycle_id: 1,
-            kind: CycleKind::Initial,
-            dry_run: false,
-            totals: Default::default(),
-        });
-        m.record(&SyncEvent::CycleFinished {
-            cycle_id: 1,
-            dry_run: false,
-            stats: CycleStats {
-                writes: 465,
-                failed: 3,
-                stopped: Some(crate::sync::Stopped {
-                    phase: crate::sync::StopPhase::Applying,
-                    done: 465,
-                    total: 1436,
-                }),
-                ..CycleStats::default()
-            },
+        let mut m = initial_cycle(CycleStats {
+            writes: 465,
+            failed: 3,
+            stopped: Some(crate::sync::Stopped {
+                phase: crate::sync::StopPhase::Applying,
+                done: 465,
+                total: 1436,
+            }),
+            ..CycleStats::default()
         });
         let text = m.encode();
         assert!(

@@ -84,22 +84,13 @@ fn p_during_a_running_cycle_pauses_then_resumes_as_the_engine_confirms() {
 #[test]
 fn a_console_attaching_to_a_paused_engine_mid_cycle_shows_it_paused() {
     let mut app = App::new("default", Theme::monochrome(), false);
-    let attached = crate::door::Attached {
-        engine: crate::door::proto::EngineInfo {
-            profile: "default".into(),
-            pid: 4242,
-            since: "2026-01-02T05:10:00Z".into(),
-            started_by: "nowsync run".into(),
-            socket: "/d/default.sock".into(),
-        },
-        state: EngineState::Running,
-        backlog: Vec::new(),
-        replay: crate::door::replay::Replay {
+    app.handle(attached(
+        EngineState::Running,
+        crate::door::replay::Replay {
             paused: true,
             ..Default::default()
         },
-    };
-    app.handle(Event::Attached(Box::new(attached)));
+    ));
     assert!(app.dashboard.paused());
     assert!(matches!(pressed_p(&mut app), Some(Command::Resume)));
 }
@@ -108,17 +99,9 @@ fn a_console_attaching_to_a_paused_engine_mid_cycle_shows_it_paused() {
 fn attached_with_a_ready_plan() -> App {
     use crate::door::replay::{LastPlan, PlanState, Replay};
     let mut app = App::new("default", Theme::monochrome(), false);
-    let attached = crate::door::Attached {
-        engine: crate::door::proto::EngineInfo {
-            profile: "default".into(),
-            pid: 4242,
-            since: "2026-01-02T05:10:00Z".into(),
-            started_by: "nowsync run".into(),
-            socket: "/d/default.sock".into(),
-        },
-        state: EngineState::Idle,
-        backlog: Vec::new(),
-        replay: Replay {
+    app.handle(attached(
+        EngineState::Idle,
+        Replay {
             plan: Some(LastPlan {
                 plan: std::sync::Arc::new(crate::sync::Plan::new(20, CycleKind::Initial, Vec::new())),
                 cycle_id: 4,
@@ -127,9 +110,24 @@ fn attached_with_a_ready_plan() -> App {
             }),
             ..Replay::default()
         },
-    };
-    app.handle(Event::Attached(Box::new(attached)));
+    ));
     app
+}
+
+/// Attached to `nowsync run` (pid 4242) in `state`, with `replay`.
+fn attached(state: EngineState, replay: crate::door::replay::Replay) -> Event {
+    Event::Attached(Box::new(crate::door::Attached {
+        engine: crate::door::proto::EngineInfo {
+            profile: "default".into(),
+            pid: 4242,
+            since: "2026-01-02T05:10:00Z".into(),
+            started_by: "nowsync run".into(),
+            socket: "/d/default.sock".into(),
+        },
+        state,
+        backlog: Vec::new(),
+        replay,
+    }))
 }
 
 const GONE: &str = "Plan 20: its engine has gone; start one (nowsync run) and make a new dry run.";
