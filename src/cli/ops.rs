@@ -147,13 +147,18 @@ fn quarantine_text(s: &sync::Status) -> String {
 fn push_cycles(l: &mut Lines, s: &sync::Status) {
     match &s.last_cycle {
         Some(c) => {
+            let error = c.error.as_deref();
             l.push(field(
                 "last cycle",
                 format!(
                     "{} ({}){}, started {}, {}",
                     c.id,
                     c.kind,
-                    c.stopped.map(|s| format!(" {s}")).unwrap_or_default(),
+                    match (error, c.stopped) {
+                        (Some(_), _) => " failed".to_owned(),
+                        (None, Some(s)) => format!(" {s}"),
+                        (None, None) => String::new(),
+                    },
                     super::logs::short_time(&c.started),
                     c.finished.as_deref().map_or("not finished".to_owned(), |f| format!(
                         "finished {}",
@@ -161,8 +166,14 @@ fn push_cycles(l: &mut Lines, s: &sync::Status) {
                     ))
                 ),
             ));
-            // A cycle stopped while reading did nothing: no row of zeros.
-            if c.stopped.is_none_or(|s| s.phase != sync::StopPhase::Reading) {
+            // A cycle that failed as a whole or was stopped while reading did nothing: its
+            // error, or nothing, rather than a row of zeros.
+            if let Some(e) = error {
+                l.push(field(
+                    "",
+                    format!("failed: {}", crate::model::text::sanitize_for_terminal(e)),
+                ));
+            } else if c.stopped.is_none_or(|s| s.phase != sync::StopPhase::Reading) {
                 l.push(field("", stats_text(&c.stats, "failed")));
             }
         }

@@ -253,6 +253,21 @@ impl GraphError {
     pub fn is_permission_denied(&self) -> bool {
         self.status == 403
     }
+
+    /// The least Microsoft Graph application permission the refused call needs (specs/graph.md
+    /// §§3–7: users and deleted users `User.Read.All`, groups and their members
+    /// `GroupMember.Read.All` or `Group.Read.All`, the service principal and its
+    /// `appRoleAssignedTo` `Application.Read.All`); `None` for a call the spec names none for.
+    pub fn needed_permission(&self) -> Option<&'static str> {
+        let path = self.url.split(['?', '#']).next().unwrap_or(&self.url);
+        let path = path.split_once("://").map_or(path, |(_, rest)| rest);
+        path.split('/').skip(1).find_map(|seg| match seg {
+            "users" | "directory" => Some("User.Read.All"),
+            "groups" => Some("GroupMember.Read.All (or Group.Read.All)"),
+            s if s.starts_with("servicePrincipals") => Some("Application.Read.All"),
+            _ => None,
+        })
+    }
 }
 
 impl fmt::Display for GraphError {
@@ -268,6 +283,21 @@ impl fmt::Display for GraphError {
         }
         if let Some(id) = &self.request_id {
             write!(f, " (request-id {id})")?;
+        }
+        // A 403 is a permission the app was not granted: which one, and what to do.
+        if self.is_permission_denied() {
+            match self.needed_permission() {
+                Some(p) => write!(
+                    f,
+                    ". The app lacks the Microsoft Graph application permission {p} this call needs: grant it \
+                     with admin consent (App registrations → the app → API permissions → Add a permission → \
+                     Microsoft Graph → Application permissions, then Grant admin consent)"
+                )?,
+                None => f.write_str(
+                    ". The app lacks a Microsoft Graph application permission this call needs: grant it with \
+                     admin consent (App registrations → the app → API permissions)",
+                )?,
+            }
         }
         Ok(())
     }
@@ -306,6 +336,42 @@ mod tests {
         let e = TokenError::from_body(502, b"<html>bad gateway</html>");
         assert_eq!(e.code, None);
         assert!(Error::Token(e).is_transient());
+    }
+
+    #[test]
+    fn a_refused_read_names_the_permission_its_call_needs() {
+        let body = br#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}"#;
+        for (url, permission) in [
+            (
+                "https://graph.microsoft.com/v1.0/users/delta?$select=id",
+                "User.Read.All",
+            ),
+            (
+                "https://graph.microsoft.com/v1.0/directory/deletedItems/microsoft.graph.user",
+                "User.Read.All",
+            ),
+            (
+                "https://graph.microsoft.com/v1.0/groups/g1/members",
+                "GroupMember.Read.All",
+            ),
+            (
+                "https://graph.microsoft.com/v1.0/servicePrincipals/sp/appRoleAssignedTo",
+                "Application.Read.All",
+            ),
+        ] {
+            let e = GraphError::from_response("GET", url, 403, &Default::default(), body);
+            let text = e.to_string();
+            assert!(text.contains(permission) && text.contains("admin consent"), "{text}");
+        }
+        let e = GraphError::from_response(
+            "GET",
+            "https://graph.microsoft.com/v1.0/organization",
+            403,
+            &Default::default(),
+            body,
+        );
+        assert_eq!(e.needed_permission(), None);
+        assert!(e.to_string().contains("admin consent"));
     }
 
     #[test]

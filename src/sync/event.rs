@@ -116,6 +116,10 @@ pub struct CycleStats {
     /// JSON of a cycle that ran to its end (rows and events written before it existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopped: Option<Stopped>,
+    /// The cycle failed as a whole (a read refused, the instance unreachable): the error, as the
+    /// admin reads it. Absent from a cycle that ran to its end or was stopped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// Where a stopped cycle was: reading (nothing planned, nothing written) or applying, with how
@@ -179,10 +183,11 @@ impl CycleStats {
         }
     }
 
-    /// The cycle's outcome as metrics and `status` name it: `stopped` (by the admin, before
-    /// its end), `object_failures` or `success`.
+    /// The cycle's outcome as metrics and `status` name it: `failed` (as a whole: its
+    /// `error`), `stopped` (by the admin, before its end), `object_failures` or `success`.
     pub fn outcome(&self) -> &'static str {
         match self {
+            CycleStats { error: Some(_), .. } => "failed",
             CycleStats { stopped: Some(_), .. } => "stopped",
             CycleStats { failed: 1.., .. } => "object_failures",
             _ => "success",

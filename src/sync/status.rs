@@ -78,9 +78,12 @@ pub struct CycleSummary {
     pub kind: CycleKind,
     pub started: String,
     pub finished: Option<String>,
-    /// `success`, `object_failures`, or `stopped` (by the admin: `stopped` says where).
+    /// `success`, `object_failures`, `failed` (as a whole: `error` says why), or `stopped` (by
+    /// the admin: `stopped` says where).
     pub outcome: &'static str,
     pub stopped: Option<Stopped>,
+    /// Why it failed as a whole (outcome `failed`): the error, as the admin reads it.
+    pub error: Option<String>,
     pub stats: Value,
 }
 
@@ -152,6 +155,7 @@ pub fn status(data_dir: &Path, profile: &Profile) -> Result<Status, StoreError> 
             finished: c.finished.clone(),
             outcome: typed.outcome(),
             stopped: typed.stopped,
+            error: typed.error,
             stats,
         }
     });

@@ -144,12 +144,39 @@ pub(super) async fn run(cx: &Context, mode: Mode, plan_id: u64) -> Result<Option
         Mode::Real(false) | Mode::DryRun(false) => Ask::Due,
         Mode::Shown(_) => Ask::Nothing,
     };
-    cx.bound().await.map_err(|e| (None, e))?;
+    // The row first (begin reads only the store), so that a cycle refused at its first read —
+    // by the binding check, or Graph refusing a permission — is recorded as failed.
     let begun = begin::begin(cx, dry_run, ask).map_err(|e| (None, e))?;
-    // A dry run's id is the next cycle's, not its own: its failure names no cycle.
-    let at = |e: CycleError| (Some(begun.cycle_id).filter(|_| !dry_run), e);
+    match stages(cx, mode, plan_id, &begun).await {
+        // A dry run's id is the next cycle's, not its own: its failure names no cycle.
+        Err(e) if dry_run => Err((None, e)),
+        Err(e) => {
+            failed(cx, &begun, &e);
+            Err((Some(begun.cycle_id), e))
+        }
+        Ok(shown) => Ok(shown),
+    }
+}
+
+/// A real cycle failed as a whole: its row is finished with the error (`status`, the console's
+/// history), not left without an outcome.
+fn failed(cx: &Context, begun: &begin::Begun, e: &CycleError) {
+    let stats = super::event::CycleStats {
+        error: Some(e.to_string()),
+        duration_ms: begun.elapsed_ms(),
+        ..Default::default()
+    };
+    if let Err(store) = commit::finish_row(cx, begun.cycle_id, &stats) {
+        tracing::warn!(cycle_id = begun.cycle_id, error = %store, "the failed cycle's row could not be finished");
+    }
+}
+
+/// The stages after begin: bound, reads, plan, hold; apply and commit for a real cycle.
+async fn stages(cx: &Context, mode: Mode, plan_id: u64, begun: &begin::Begun) -> Result<Option<Shown>, CycleError> {
+    let dry_run = matches!(mode, Mode::DryRun(_));
+    cx.bound().await?;
     let (planned, tripped) = match mode {
-        Mode::Shown(shown) => hold::shown(cx, &begun, shown).map_err(at)?,
+        Mode::Shown(shown) => hold::shown(cx, begun, shown)?,
         Mode::Real(_) | Mode::DryRun(_) => {
             // The reads take minutes on a large tenant: a console shows the cycle from here.
             cx.emit(SyncEvent::CycleReading {
@@ -157,36 +184,30 @@ pub(super) async fn run(cx: &Context, mode: Mode, plan_id: u64) -> Result<Option
                 kind: begun.kind,
                 dry_run,
             });
-            let source = read_source(cx, Some(&begun)).await.map_err(at)?;
+            let source = read_source(cx, Some(begun)).await?;
             if cx.stopped() {
-                return stopped_reading(cx, &begun, dry_run).map_err(at);
+                return stopped_reading(cx, begun, dry_run);
             }
-            let read = read_target::read_target(cx, begun.cycle_id, &begun.prior, source, begun.kind)
-                .await
-                .map_err(at)?;
+            let read = read_target::read_target(cx, begun.cycle_id, &begun.prior, source, begun.kind).await?;
             if cx.stopped() {
-                return stopped_reading(cx, &begun, dry_run).map_err(at);
+                return stopped_reading(cx, begun, dry_run);
             }
             let planned = plan::plan(cx, plan_id, begun.cycle_id, read, &begun.prior);
-            hold::hold(cx, &begun, planned, !dry_run).map_err(at)?
+            hold::hold(cx, begun, planned, !dry_run)?
         }
     };
     announce(cx, begun.cycle_id, dry_run, &planned.plan, planned.totals);
     if dry_run {
         let stats = super::event::CycleStats::planned(&planned.plan.counts);
-        commit::finish(cx, begun.cycle_id, true, stats).map_err(at)?;
+        commit::finish(cx, begun.cycle_id, true, stats)?;
         return Ok(Some(Shown {
             plan: planned.plan,
             held: tripped,
             writes: 0,
         }));
     }
-    let applied = apply::apply(cx, begun.cycle_id, &planned.plan, &begun.prior.links, &cx.stop, false)
-        .await
-        .map_err(at)?;
-    commit::commit(cx, &begun, planned, applied, tripped)
-        .await
-        .map_err(at)?;
+    let applied = apply::apply(cx, begun.cycle_id, &planned.plan, &begun.prior.links, &cx.stop, false).await?;
+    commit::commit(cx, begun, planned, applied, tripped).await?;
     Ok(None)
 }
 

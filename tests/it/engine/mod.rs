@@ -5,6 +5,7 @@ mod binding;
 mod changes;
 mod crash;
 mod delta;
+mod denied;
 mod disk;
 mod door;
 mod functions;

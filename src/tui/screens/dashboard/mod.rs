@@ -255,6 +255,10 @@ impl State {
                     self.running = None;
                 }
                 self.failing = Some(message);
+                // A real cycle that failed as a whole is in the store's history (its error).
+                if cycle_id.is_some() {
+                    return vec![Effect::LoadHistory];
+                }
             }
             SyncEvent::PlanReady { .. }
             | SyncEvent::PlanRefused { .. }
