@@ -29,6 +29,7 @@ pub mod bounds {
 
 pub use dirs::{DirError, Dirs, ensure_private_dir, write_private_file};
 pub use edit::save_store_choice;
+pub use resolve::entra_url;
 pub use resolved::{CredentialSources, MappingOrigin, ResolvedProfile, ScopeErrors, compile_scope};
 
 use crate::secrets::StoreChoice;

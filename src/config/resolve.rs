@@ -336,6 +336,7 @@ fn is_guid(s: &str) -> bool {
 }
 
 mod network;
+pub use network::entra_url;
 mod provisioning;
 #[cfg(test)]
 mod tests;

@@ -139,6 +139,32 @@ fn wizard_without_a_keyring() {
     snap("wizard_1_invalid_instance_quit_confirm", &app);
 }
 
+/// The optional endpoints left empty: each shows the chosen cloud's default, dim, and the line
+/// under the fields says what an empty one means.
+#[test]
+fn wizard_entra_default_endpoints() {
+    let mut app = App::new("default", Theme::monochrome(), false);
+    let wizard = Wizard::new(
+        "default",
+        PathBuf::from("/home/admin/.config/nowsync/config.toml"),
+        String::new(),
+        Prefill {
+            authority_url: None,
+            graph_url: None,
+            cloud: Some(crate::config::Cloud::UsGov),
+            ..super::fixtures::prefill()
+        },
+        false,
+    );
+    let _ = app.open_wizard(wizard);
+    key(&mut app, KeyCode::PageDown);
+    key(&mut app, KeyCode::PageDown);
+    for _ in 0..5 {
+        key(&mut app, KeyCode::Tab);
+    }
+    snap("wizard_3_entra_default_endpoints", &app);
+}
+
 #[test]
 fn steps_are_all_snapshotted() {
     // Keeps the list above honest when a step is added.

@@ -54,8 +54,7 @@ impl Ctx {
         Ok(url)
     }
 
-    /// An `[entra]` URL (`authority_url`, `graph_url`): https://, or http:// to loopback only,
-    /// because the client secret and tokens travel to it.
+    /// An `[entra]` URL (`authority_url`, `graph_url`), checked by [`entra_url`].
     pub(super) fn secure_url(
         &self,
         section: &str,
@@ -63,19 +62,24 @@ impl Ctx {
         v: Option<String>,
     ) -> Result<Option<String>, ConfigError> {
         let Some(v) = v else { return Ok(None) };
-        match url::Url::parse(&v) {
-            Ok(u) if u.scheme() == "https" && u.host().is_some() => Ok(Some(v.trim_end_matches('/').to_owned())),
-            Ok(u) if u.scheme() == "http" && crate::net::proxy::is_loopback(&u) => {
-                Ok(Some(v.trim_end_matches('/').to_owned()))
-            }
-            Ok(u) if u.scheme() == "http" => Err(self.invalid(
-                section,
-                key,
-                &v,
-                "plain http:// to a host that is not this machine would carry the client secret and tokens in clear text: use https://",
-            )),
-            _ => Err(self.invalid(section, key, &v, "expected an absolute https:// URL")),
-        }
+        entra_url(&v)
+            .map(Some)
+            .map_err(|why| self.invalid(section, key, &v, why))
+    }
+}
+
+/// An `[entra]` URL (`authority_url`, `graph_url`) normalised (no surrounding spaces, no
+/// trailing `/`), or what is expected instead: https://, or http:// to loopback only, because
+/// the client secret and tokens travel to it. The setup wizard checks its fields with it.
+pub fn entra_url(v: &str) -> Result<String, &'static str> {
+    let normalised = v.trim().trim_end_matches('/');
+    match url::Url::parse(normalised) {
+        Ok(u) if u.scheme() == "https" && u.host().is_some() => Ok(normalised.to_owned()),
+        Ok(u) if u.scheme() == "http" && crate::net::proxy::is_loopback(&u) => Ok(normalised.to_owned()),
+        Ok(u) if u.scheme() == "http" => Err(
+            "plain http:// to a host that is not this machine would carry the client secret and tokens in clear text: use https://",
+        ),
+        _ => Err("expected an absolute https:// URL"),
     }
 }
 

@@ -6,7 +6,7 @@
 use ratatui::text::{Line, Span};
 
 use super::view::{WizardView, store_word};
-use super::{SaveStatus, SideTest, Step, StoreStatus, cloud_word};
+use super::{Field, SaveStatus, SideTest, Step, StoreStatus, cloud_word};
 use crate::model::check::Outcome;
 use crate::model::text::{sanitize_for_terminal, sanitize_multiline};
 use crate::secrets::StoreKind;
@@ -60,10 +60,13 @@ impl WizardView<'_> {
             }
             Step::Entra => {
                 let clouds: Vec<&str> = super::CLOUDS.iter().map(|(_, w)| *w).collect();
-                lines.push(Line::from(Span::styled(
-                    format!("Clouds: {} (← →)", clouds.join(", ")),
-                    t.dim(),
-                )));
+                // The line about the focused field (one row at 80 columns, so the help still fits).
+                let first = if matches!(w.field(), Some(Field::AuthorityUrl | Field::GraphUrl)) {
+                    "Optional: empty uses the cloud's default shown; https:// only.".to_owned()
+                } else {
+                    format!("Clouds: {} (← →)", clouds.join(", "))
+                };
+                lines.push(Line::from(Span::styled(first, t.dim())));
                 lines.extend(ENTRA_HELP.iter().map(|h| Line::from(Span::styled(*h, t.dim()))));
             }
             Step::Test => {

@@ -79,6 +79,8 @@ impl Step {
                 Field::ClientSecret,
                 Field::Cloud,
                 Field::ServicePrincipal,
+                Field::AuthorityUrl,
+                Field::GraphUrl,
             ],
             Step::Notification => &[Field::Email],
             Step::Review => &[Field::Start],
@@ -107,6 +109,10 @@ pub enum Field {
     /// A choice: global, usgov, usgov-dod, china.
     Cloud,
     ServicePrincipal,
+    /// Optional `authority_url` (empty: the cloud's login host).
+    AuthorityUrl,
+    /// Optional `graph_url` (empty: the cloud's versioned Graph base).
+    GraphUrl,
     Email,
     /// A choice: start provisioning now (`enabled`), or not.
     Start,
@@ -127,6 +133,8 @@ impl Field {
             Field::ClientSecret => "Client secret",
             Field::Cloud => "Cloud",
             Field::ServicePrincipal => "Service principal id",
+            Field::AuthorityUrl => "Authority URL",
+            Field::GraphUrl => "Graph URL",
             Field::Email => "Email",
             Field::Start => "Start provisioning now",
         }

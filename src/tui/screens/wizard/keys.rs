@@ -163,9 +163,12 @@ impl Wizard {
             Field::Instance | Field::Username | Field::Password | Field::OAuthClientId | Field::OAuthClientSecret => {
                 self.servicenow_test = SideTest::NotRun
             }
-            Field::TenantId | Field::ClientId | Field::ClientSecret | Field::ServicePrincipal => {
-                self.entra_test = SideTest::NotRun
-            }
+            Field::TenantId
+            | Field::ClientId
+            | Field::ClientSecret
+            | Field::ServicePrincipal
+            | Field::AuthorityUrl
+            | Field::GraphUrl => self.entra_test = SideTest::NotRun,
             _ => {}
         }
     }

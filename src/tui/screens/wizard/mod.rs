@@ -71,8 +71,6 @@ pub struct Wizard {
     pub store_choices: Vec<StoreChoice>,
     pub store_index: usize,
     pub store_status: StoreStatus,
-    pub authority_url: Option<String>,
-    pub graph_url: Option<String>,
     pub servicenow_test: SideTest,
     pub entra_test: SideTest,
     pub save: SaveStatus,
@@ -110,6 +108,9 @@ pub struct Inputs {
     pub client_id: Input,
     pub client_secret: Input,
     pub service_principal_id: Input,
+    /// Optional: empty is the cloud's default.
+    pub authority_url: Input,
+    pub graph_url: Input,
     pub email: Input,
     pub oauth_client_id: Input,
     pub oauth_client_secret: Input,
@@ -125,6 +126,8 @@ impl Inputs {
             Field::ClientId => &self.client_id,
             Field::ClientSecret => &self.client_secret,
             Field::ServicePrincipal => &self.service_principal_id,
+            Field::AuthorityUrl => &self.authority_url,
+            Field::GraphUrl => &self.graph_url,
             Field::Email => &self.email,
             Field::OAuthClientId => &self.oauth_client_id,
             Field::OAuthClientSecret => &self.oauth_client_secret,
@@ -141,6 +144,8 @@ impl Inputs {
             Field::ClientId => &mut self.client_id,
             Field::ClientSecret => &mut self.client_secret,
             Field::ServicePrincipal => &mut self.service_principal_id,
+            Field::AuthorityUrl => &mut self.authority_url,
+            Field::GraphUrl => &mut self.graph_url,
             Field::Email => &mut self.email,
             Field::OAuthClientId => &mut self.oauth_client_id,
             Field::OAuthClientSecret => &mut self.oauth_client_secret,
@@ -204,6 +209,8 @@ impl Wizard {
                 client_id: input(&prefill.client_id),
                 client_secret: input(&prefill.client_secret),
                 service_principal_id: input(&prefill.service_principal_id),
+                authority_url: input(prefill.authority_url.as_deref().unwrap_or_default()),
+                graph_url: input(prefill.graph_url.as_deref().unwrap_or_default()),
                 email: input(&prefill.email),
                 oauth_client_id: input(prefill.oauth_client_id.as_deref().unwrap_or_default()),
                 oauth_client_secret: input(&prefill.oauth_client_secret),
@@ -213,8 +220,6 @@ impl Wizard {
             store_choices,
             store_index,
             store_status: StoreStatus::Probing,
-            authority_url: prefill.authority_url,
-            graph_url: prefill.graph_url,
             servicenow_test: SideTest::NotRun,
             entra_test: SideTest::NotRun,
             save: SaveStatus::NotSaved,
@@ -315,5 +320,7 @@ fn default_store(choices: &[StoreChoice], no_session_bus: bool) -> (usize, Optio
     }
 }
 
+#[cfg(test)]
+mod endpoint_tests;
 #[cfg(test)]
 mod tests;

@@ -13,9 +13,12 @@ impl Wizard {
     /// The keys the wizard owns, as it would write them (no secret is ever among them).
     pub fn edits(&self) -> Vec<Edit> {
         let text = |input: &tui_input::Input| input.value().trim().to_owned();
-        let or_remove = |table, key, value: Option<&String>| match value {
-            Some(v) => Edit::set(table, key, v.as_str()),
-            None => Edit::remove(table, key),
+        // An optional endpoint: absent when empty (the cloud's default), normalised when valid;
+        // an invalid one is written as typed, so that the check before saving names it.
+        let endpoint = |key: &'static str, input: &tui_input::Input| match super::test_step::endpoint(input, "") {
+            Ok(None) => Edit::remove("entra", key),
+            Ok(Some(url)) => Edit::set("entra", key, url),
+            Err(_) => Edit::set("entra", key, text(input)),
         };
         let mut edits = vec![
             Edit::set("servicenow", "instance", text(&self.inputs.instance)),
@@ -24,7 +27,7 @@ impl Wizard {
             Edit::set("entra", "client_id", text(&self.inputs.client_id)),
             Edit::set("entra", "service_principal_id", text(&self.inputs.service_principal_id)),
             Edit::set("entra", "cloud", cloud_word(self.cloud)),
-            or_remove("entra", "authority_url", self.authority_url.as_ref()),
+            endpoint("authority_url", &self.inputs.authority_url),
             // Basic is the default: no `auth` key then (DESIGN.md, config).
             if self.oauth {
                 Edit::set("servicenow", "auth", "oauth")
@@ -36,7 +39,7 @@ impl Wizard {
             } else {
                 Edit::remove("servicenow", "oauth_client_id")
             },
-            or_remove("entra", "graph_url", self.graph_url.as_ref()),
+            endpoint("graph_url", &self.inputs.graph_url),
         ];
         let email = text(&self.inputs.email);
         // No email: no notification table (it cannot be without one).

@@ -26,6 +26,14 @@ pub enum FieldError {
         /// Sanitised for the terminal.
         value: String,
     },
+    /// An optional Entra endpoint that the configuration would refuse.
+    #[error("the {what} '{value}' cannot be used: {expected}; or leave it empty for the cloud's default (step 3)")]
+    BadUrl {
+        what: &'static str,
+        /// Sanitised for the terminal.
+        value: String,
+        expected: &'static str,
+    },
 }
 
 impl Wizard {
@@ -93,8 +101,8 @@ impl Wizard {
             client_id: guid(&self.inputs.client_id, "client id")?,
             service_principal_id: guid(&self.inputs.service_principal_id, "service principal id")?,
             cloud: self.cloud,
-            authority_url: self.authority_url.clone(),
-            graph_url: self.graph_url.clone(),
+            authority_url: endpoint(&self.inputs.authority_url, "authority URL")?,
+            graph_url: endpoint(&self.inputs.graph_url, "Graph URL")?,
             network: Default::default(),
         };
         if self.inputs.client_secret.value().is_empty() {
@@ -119,6 +127,22 @@ impl Wizard {
         };
         vec![Effect::TestConnection(Box::new(TestRequest { servicenow, entra }))]
     }
+}
+
+/// An optional endpoint field as the configuration will hold it: `None` when empty (the cloud's
+/// default), else normalised as `config::entra_url` reads the file.
+pub(super) fn endpoint(input: &Input, what: &'static str) -> Result<Option<String>, FieldError> {
+    let v = input.value().trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    crate::config::entra_url(v)
+        .map(Some)
+        .map_err(|expected| FieldError::BadUrl {
+            what,
+            value: crate::model::text::sanitize_for_terminal(v),
+            expected,
+        })
 }
 
 fn is_guid(v: &str) -> bool {

@@ -7,11 +7,11 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::*;
 use crate::tui::effect::SaveRequest;
 
-fn key(code: KeyCode) -> KeyEvent {
+pub(super) fn key(code: KeyCode) -> KeyEvent {
     KeyEvent::new(code, KeyModifiers::NONE)
 }
 
-fn press(w: &mut Wizard, codes: &[KeyCode]) -> Vec<Effect> {
+pub(super) fn press(w: &mut Wizard, codes: &[KeyCode]) -> Vec<Effect> {
     let mut effects = Vec::new();
     for code in codes {
         if let Some(action) = w.action_for(key(*code)) {
@@ -21,12 +21,12 @@ fn press(w: &mut Wizard, codes: &[KeyCode]) -> Vec<Effect> {
     effects
 }
 
-fn typed(w: &mut Wizard, text: &str) {
+pub(super) fn typed(w: &mut Wizard, text: &str) {
     let codes: Vec<KeyCode> = text.chars().map(KeyCode::Char).collect();
     press(w, &codes);
 }
 
-fn filled() -> Prefill {
+pub(super) fn filled() -> Prefill {
     Prefill {
         instance: "dev35214".into(),
         username: "admin".into(),
@@ -43,11 +43,11 @@ fn filled() -> Prefill {
 }
 
 /// The text the save would write over what the wizard opened with.
-fn written(w: &Wizard, request: &SaveRequest) -> String {
+pub(super) fn written(w: &Wizard, request: &SaveRequest) -> String {
     crate::config::edit::apply(&w.existing, &request.config_path, &request.profile, &request.edits).unwrap()
 }
 
-fn wizard(prefill: Prefill) -> Wizard {
+pub(super) fn wizard(prefill: Prefill) -> Wizard {
     Wizard::new("default", PathBuf::from("/tmp/x.toml"), String::new(), prefill, false)
 }
 

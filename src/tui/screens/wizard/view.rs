@@ -2,6 +2,7 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
@@ -172,6 +173,9 @@ impl WizardView<'_> {
             Field::Store => format!("◀ {} ▶", store_word(w.store_choice())),
             Field::Start => format!("◀ {} ▶", if w.start { "yes" } else { "no" }),
             Field::Auth => format!("◀ {} ▶", if w.oauth { "OAuth" } else { "Basic" }),
+            Field::AuthorityUrl | Field::GraphUrl if w.inputs.get(field).is_some_and(|i| i.value().is_empty()) => {
+                return self.render_default(field, marker, label_style, area, buf);
+            }
             _ if w.from_env(field).is_some() => {
                 format!("from {} (not asked, not stored)", w.from_env(field).unwrap_or_default())
             }
@@ -200,6 +204,31 @@ impl WizardView<'_> {
                     ratatui::style::Style::new()
                 },
             ),
+        ]);
+        Paragraph::new(line).render(area, buf);
+    }
+}
+
+impl WizardView<'_> {
+    /// An empty endpoint field: the cloud's default it stands for, dim (a placeholder, not a value).
+    fn render_default(&self, field: Field, marker: &str, label_style: Style, area: Rect, buf: &mut Buffer) {
+        let width = (area.width as usize).saturating_sub(LABEL + 4);
+        let (login, root) = crate::graph::cloud_defaults(self.wizard.cloud);
+        let url = match field {
+            Field::AuthorityUrl => login.to_owned(),
+            _ => format!("{root}/v1.0"),
+        };
+        // "(default)" always shows, so that it reads as a placeholder without colour too.
+        let bare = url.trim_start_matches("https://");
+        let shown = [format!("{url} (default)"), format!("{bare} (default)")]
+            .into_iter()
+            .find(|s| s.chars().count() <= width)
+            .unwrap_or_else(|| ellipsis(&format!("(default) {bare}"), width));
+        let line = Line::from(vec![
+            Span::styled(marker.to_owned(), label_style),
+            Span::styled(format!("{:<LABEL$}", field.label()), label_style),
+            Span::raw(" "),
+            Span::styled(shown, self.theme.dim()),
         ]);
         Paragraph::new(line).render(area, buf);
     }
