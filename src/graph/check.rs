@@ -10,6 +10,10 @@ use crate::model::check::{Outcome, Step};
 use crate::net::retry::Policy;
 use crate::secrets::Secret;
 
+/// What to do when the authority cannot be reached and no certificate is at fault (the
+/// console's wizard says it in its own terms, recognising this text).
+pub const UNREACHABLE_ADVICE: &str = "check authority_url, DNS and any proxy";
+
 const SKIPPED: &str = "not run: an earlier step failed";
 
 type Outcome2 = Result<String, (String, Option<String>)>;
@@ -139,7 +143,7 @@ async fn authority(client: &Client, settings: &Entra) -> Outcome2 {
                 "the authority's certificate is not issued by a CA this machine trusts: if a TLS-inspecting proxy issued it, name that CA's certificate (PEM) with ca_file under [entra]"
             }
             Some(_) => "the authority's certificate was refused: check this machine's clock and any TLS-inspecting proxy",
-            None => "check authority_url, DNS and any proxy",
+            None => UNREACHABLE_ADVICE,
         };
         (
             format!(

@@ -99,7 +99,13 @@ pub struct TokenError {
 impl TokenError {
     /// What the admin should do, by AADSTS code.
     pub fn advice(&self) -> String {
-        match self.code {
+        Self::advice_for(self.code)
+    }
+
+    /// What the admin should do for AADSTS `code` (the console's wizard words its own for the
+    /// fields it has, and recognises this text to replace it).
+    pub fn advice_for(code: Option<u32>) -> String {
+        match code {
             Some(7000215) => "the client secret is wrong: store the secret's Value (not its Secret ID) from the app \
                               registration's Certificates & secrets as graph-client-secret"
                 .into(),

@@ -47,6 +47,11 @@ const READ_TABLES: [&str; 6] = [
     "core_company",
 ];
 
+/// Error codes of the credentials step the console's wizard words its own remedy for.
+pub const CREDENTIALS_INVALID: &str = "ServiceNowCredentialsInvalid";
+pub const BASIC_REFUSED: &str = "ServiceNowBasicAuthRefused";
+pub const OAUTH_FAILED: &str = "ServiceNowOAuthFailed";
+
 /// A failed step: what to tell the admin, and the error code.
 struct Fail {
     message: String,
@@ -256,18 +261,18 @@ impl Run<'_> {
                 "signed in as '{user}' (reading sys_user is denied: see the table access step)"
             ))),
             Err(Error::Unauthorized { .. }) => Err(fail(
-                "ServiceNowCredentialsInvalid",
+                CREDENTIALS_INVALID,
                 format!(
                     "the instance does not accept the user name '{user}' with this password (401): check both; the account must be active and not locked out; set the password again with `nowsync secrets set servicenow-password`"
                 ),
             )),
             Err(Error::BasicRefused { .. }) => Err(fail(
-                "ServiceNowBasicAuthRefused",
+                BASIC_REFUSED,
                 format!(
                     "this instance's API access policy does not accept Basic authentication (it answered 401 with WWW-Authenticate: Bearer), so the password of '{user}' was not even checked: use OAuth: register nowsync in System OAuth > Application Registry (\"Create an OAuth API endpoint for external clients\"), then set auth = \"oauth\" and oauth_client_id under [servicenow] and store the client secret with `nowsync secrets set servicenow-oauth-client-secret`"
                 ),
             )),
-            Err(e @ Error::OAuth { .. }) => Err(fail("ServiceNowOAuthFailed", e.to_string())),
+            Err(e @ Error::OAuth { .. }) => Err(fail(OAUTH_FAILED, e.to_string())),
             Err(e @ Error::Hibernating { .. }) => Err(fail("ServiceNowInstanceHibernating", e.to_string())),
             Err(e) => Err(fail(INVALID, e.to_string())),
         }

@@ -151,6 +151,7 @@ impl WizardView<'_> {
 
     pub(super) fn side_lines(&self, lines: &mut Vec<Line<'static>>, name: &str, side: &SideTest) {
         let t = self.theme;
+        let w = self.wizard;
         let status = match side {
             SideTest::NotRun => ("not run".to_owned(), t.dim()),
             SideTest::Invalid(why) => (format!("cannot run: {}", sanitize_for_terminal(why)), t.error()),
@@ -186,7 +187,7 @@ impl WizardView<'_> {
                     format!(
                         "      {}{}",
                         sanitize_for_terminal(&code),
-                        sanitize_for_terminal(&step.message)
+                        sanitize_for_terminal(&w.advice(step))
                     ),
                     t.error(),
                 )));

@@ -6,6 +6,7 @@
 //! until the review step's Enter, and then secrets go to the store before the configuration
 //! file, and the result says what was and was not saved. Secret fields are never drawn.
 
+mod advice;
 mod check;
 mod detail;
 mod field;
@@ -320,6 +321,8 @@ fn default_store(choices: &[StoreChoice], no_session_bus: bool) -> (usize, Optio
     }
 }
 
+#[cfg(test)]
+mod advice_tests;
 #[cfg(test)]
 mod endpoint_tests;
 #[cfg(test)]

@@ -5,8 +5,8 @@
 
 use super::{Field, SideTest, Step, Wizard};
 
-/// Error code of the test step that says the instance refuses Basic (`servicenow::check`).
-pub const BASIC_REFUSED: &str = "ServiceNowBasicAuthRefused";
+/// Error code of the test step that says the instance refuses Basic.
+pub use crate::servicenow::check::BASIC_REFUSED;
 
 /// What an admin does on the instance for OAuth: an Application Registry entry whose client id
 /// and secret nowsync uses with the password grant (specs/servicenow.md §3.2, OAUTH).
