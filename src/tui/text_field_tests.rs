@@ -120,8 +120,9 @@ fn every_wizard_field_takes_every_printable_character() {
         }
         press(&mut app, KeyCode::PageDown);
     }
-    // Instance; user name and password; tenant, client id, secret, object id; email.
-    assert_eq!(seen, 8);
+    // Instance; user name and password; tenant, client id, secret, object id, authority and
+    // Graph URLs; email.
+    assert_eq!(seen, 10);
 }
 
 #[test]
