@@ -141,7 +141,8 @@ pub(crate) fn walk_wizard(tmux: &Tmux) {
         &["Step 3 of 6 · Entra app", "Client secret", "◀ global ▶"],
         long,
     );
-    tmux.keys(&["Enter", "Enter", "Enter", "Enter", "Enter"]);
+    // Tenant, client id, secret, cloud, service principal, authority and Graph URLs.
+    tmux.keys(&["Enter", "Enter", "Enter", "Enter", "Enter", "Enter", "Enter"]);
     tmux.wait_for("test step", &["Step 4 of 6 · Test connection"], long);
     tmux.keys(&["Enter"]);
     let pane = tmux.wait_for("test connection passes", &["ServiceNow: PASS", "Entra: PASS"], long);
