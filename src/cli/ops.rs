@@ -240,11 +240,12 @@ fn stats_text(stats: &Value, failed: &str) -> String {
         ("failed", "failed"),
         ("staged_deletes", "staged"),
     ];
+    // A count the statistics do not hold is not said (to date has no `skipped`).
     let mut parts: Vec<String> = WORDS
         .iter()
-        .map(|(key, word)| {
+        .filter_map(|(key, word)| {
             let word = if *key == "failed" { failed } else { word };
-            format!("{word} {}", stats.get(*key).and_then(Value::as_u64).unwrap_or(0))
+            Some(format!("{word} {}", stats.get(*key)?.as_u64()?))
         })
         .collect();
     if let Some(writes) = stats.get("writes").and_then(Value::as_u64) {

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::sync::outcome::{Action, Status};
-use crate::sync::{CycleKind, ObjectResult, Plan, StopPhase, Stopped, SyncEvent, Totals};
+use crate::sync::{CycleKind, ObjectResult, ObjectType, Plan, StopPhase, Stopped, SyncEvent, Totals};
 
 /// Seconds of throughput kept (the console's sparkline keeps as many).
 const RATES: usize = 600;
@@ -23,14 +23,25 @@ pub struct Tally {
     pub disabled: u64,
     pub deleted: u64,
     pub skipped: u64,
+    /// Objects with a failure in this cycle, each once however many of its operations failed
+    /// (as the cycle's `CycleStats::failed` counts them).
     pub failed: u64,
+    /// The objects `failed` counted (type, source id, a membership's member id): sent along,
+    /// so a console attaching mid-cycle goes on counting each once.
+    #[serde(default)]
+    pub failed_objects: std::collections::HashSet<(ObjectType, String, Option<String>)>,
 }
 
 impl Tally {
     /// One object's result, counted under its outcome.
     pub fn count(&mut self, result: &ObjectResult) {
         match (result.status, result.action) {
-            (Status::Failure, _) => self.failed += 1,
+            (Status::Failure, _) => {
+                let object = (result.object_type, result.source_id.clone(), result.member_id.clone());
+                if self.failed_objects.insert(object) {
+                    self.failed += 1;
+                }
+            }
             (Status::Skipped, _) | (_, Action::Skip) => self.skipped += 1,
             (_, Action::Create) => self.created += 1,
             (_, Action::Update) => self.updated += 1,

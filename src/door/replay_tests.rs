@@ -182,3 +182,34 @@ fn the_next_run_is_the_engines_last_word() {
     let text = serde_json::to_string(&tracker.replay()).unwrap();
     assert_eq!(serde_json::from_str::<Replay>(&text).unwrap().next_run, said(None));
 }
+
+#[test]
+fn an_object_with_two_failed_operations_is_one_failure() {
+    use crate::sync::outcome::{Action, Status};
+    let result = |action: Action, status: Status| ObjectResult {
+        cycle_id: 3,
+        change_id: format!("3-user-{action}"),
+        time: chrono::DateTime::UNIX_EPOCH,
+        object_type: ObjectType::User,
+        source_id: "u1".into(),
+        member_id: None,
+        source_name: "a@x.com".into(),
+        target_id: None,
+        action,
+        status,
+        error_code: None,
+        reason: String::new(),
+        recommended_action: None,
+        steps: Vec::new(),
+        modified_properties: Vec::new(),
+        duration_ms: 1,
+    };
+    let mut tally = Tally::default();
+    tally.count(&result(Action::Create, Status::Failure));
+    tally.count(&result(Action::Update, Status::Failure));
+    assert_eq!(tally.failed, 1, "counts mean objects");
+    // A console attaching mid-cycle goes on counting each object once.
+    let mut attached: Tally = serde_json::from_value(serde_json::to_value(&tally).unwrap()).unwrap();
+    attached.count(&result(Action::Update, Status::Failure));
+    assert_eq!(attached.failed, 1);
+}

@@ -28,8 +28,10 @@ pub struct Status {
     pub has_state: bool,
     pub quarantine: Option<QuarantineRow>,
     pub last_cycle: Option<CycleSummary>,
-    /// Every retained real cycle's statistics summed, but `failed`: the objects failing now,
-    /// each once (`failing`), not the same object again for every cycle it failed in.
+    /// Every retained real cycle's statistics of what was done summed (created, updated, …,
+    /// writes, duration), and `failed`: the objects failing now, each once (`failing`), not
+    /// the same object again for every cycle it failed in. No `skipped` nor `staged_deletes`:
+    /// the same objects are skipped or held back every cycle (the last cycle's say how many).
     pub to_date: Value,
     pub cycles: u64,
     pub staged_deletions: Vec<StagedRow>,
@@ -133,8 +135,12 @@ pub fn status(data_dir: &Path, profile: &Profile) -> Result<Status, StoreError> 
     let mut to_date = serde_json::Map::new();
     for c in &cycles {
         if let Value::Object(m) = parse(&c.stats) {
-            // Only the counts add up (`stopped` says where one cycle ended).
-            for (k, v) in m.into_iter().filter(|(_, v)| v.is_u64()) {
+            // Only the counts of what was done add up (`stopped` says where one cycle ended).
+            // Skipped objects and staged deletions are states, not events: the same objects
+            // come again every cycle, so their sum counts nothing (issue 14); the last cycle
+            // says how many were skipped, `staged_deletions` what is held back now.
+            let summed = |k: &str| !matches!(k, "skipped" | "staged_deletes");
+            for (k, v) in m.into_iter().filter(|(k, v)| v.is_u64() && summed(k)) {
                 let sum = to_date.get(&k).and_then(Value::as_u64).unwrap_or(0) + v.as_u64().unwrap_or(0);
                 to_date.insert(k, Value::from(sum));
             }

@@ -64,6 +64,7 @@ fn dashboard_rows_fit_80_columns_with_3000_users() {
             deleted: 3,
             skipped: 1000,
             failed: 17,
+            ..Tally::default()
         };
     }
     let rows = rows_fit_at_80(&app, 8);

@@ -89,6 +89,9 @@ pub struct Applier<'a> {
     /// the lookup fields of the objects that need them hold the value until then.
     refs: HashMap<(String, String), Option<String>>,
     results: Option<Vec<ObjectResult>>,
+    /// The objects that failed in this cycle (a membership: its group and user): `failed`
+    /// counts each once, however many of its ops failed (issue 14: counts mean objects).
+    failed_objects: HashSet<(ObjectType, String, Option<String>)>,
 }
 
 /// Objects done out of the plan's operations.
@@ -142,6 +145,7 @@ impl<'a> Applier<'a> {
             halt: Halt::default(),
             refs,
             results: keep_results.then(Vec::new),
+            failed_objects: HashSet::new(),
         }
     }
 

@@ -29,23 +29,27 @@ impl Applier<'_> {
     ) -> Result<(), StoreError> {
         let recorded = match outcome {
             Outcome::Done(sys_id) => self.done(op, sys_id, stats)?,
-            Outcome::Unresolved(why) => {
-                stats.failed += 1;
-                Recorded {
-                    status: Status::Failure,
-                    code: Some(why.code()),
-                    reason: why.to_string(),
-                    recommended_action: Some(
-                        "fix the failure of the object it depends on; it is retried next cycle".into(),
-                    ),
-                    target_id: op.target_id.clone(),
-                }
-            }
-            Outcome::Failed(e) => {
-                stats.failed += 1;
-                self.failed(op, &e)?
-            }
+            Outcome::Unresolved(why) => Recorded {
+                status: Status::Failure,
+                code: Some(why.code()),
+                reason: why.to_string(),
+                recommended_action: Some(
+                    "fix the failure of the object it depends on; it is retried next cycle".into(),
+                ),
+                target_id: op.target_id.clone(),
+            },
+            Outcome::Failed(e) => self.failed(op, &e)?,
         };
+        if recorded.status == Status::Failure {
+            let object = (
+                op.object_type,
+                op.source_id.to_string(),
+                op.member_id.as_ref().map(ToString::to_string),
+            );
+            if self.failed_objects.insert(object) {
+                stats.failed += 1;
+            }
+        }
         // "In sync" objects are counted, not logged: a quiet cycle leaves a quiet log.
         if matches!(
             &op.kind,
@@ -258,7 +262,8 @@ fn count(kind: &OpKind, stats: &mut CycleStats) {
         OpKind::AddMember => stats.members_added += 1,
         OpKind::RemoveMember => stats.members_removed += 1,
         OpKind::Skip { .. } | OpKind::StagedDelete => stats.skipped += 1,
-        OpKind::Error(_) => stats.failed += 1,
+        // Counted by object with the other failures (`Applier::record`).
+        OpKind::Error(_) => {}
     }
 }
 

@@ -191,3 +191,40 @@ async fn a_managers_refused_create_leaves_the_report_without_it_until_a_later_pa
     assert_eq!(managers(&env).await[&report_sys], boss_sys);
     assert_eq!(env.stats().await["by_table"]["sys_user"]["PATCH"], 1);
 }
+
+/// Counts mean objects (issue 14, acceptance): a user with two failed operations in a cycle —
+/// its refused create and the write that sets its manager, one edge of a cycle of managers —
+/// is one failed object in the cycle's statistics, `status` and its totals to date; skipped
+/// objects, the same every cycle, are not summed into the totals.
+#[tokio::test]
+async fn a_user_with_two_failed_operations_is_one_failed_object() {
+    let env = setup(100, 10, 0, 0).await;
+    env.sync(&[]).await;
+    let x = env.new_assigned_user("loop.x@nowsync.test", json!({})).await;
+    let y = env.new_assigned_user("loop.y@nowsync.test", json!({})).await;
+    set_manager(&env, &x, &y).await;
+    set_manager(&env, &y, &x).await;
+    let url = format!("{}/sim/faults", env.world.snow.url);
+    let refusal =
+        json!({"refusals": [{"kind": "business_rule", "operation": "insert", "when": "user_nameSTARTSWITHloop."}]});
+    reqwest::Client::new().post(url).json(&refusal).send().await.unwrap();
+
+    let (_, cycle) = env.sync(&[]).await;
+    let records = env.logs(&["--cycle", &cycle["cycle_id"].to_string()]).await;
+    let failures: Vec<(String, String)> = records
+        .iter()
+        .filter(|r| r["status"] == "failure")
+        .map(|r| (r["object_type"].to_string(), r["source_id"].to_string()))
+        .collect();
+    let objects: std::collections::HashSet<&(String, String)> = failures.iter().collect();
+    assert!(failures.len() > objects.len(), "one object failed twice: {failures:#?}");
+    assert_eq!(cycle["stats"]["failed"].as_u64(), Some(objects.len() as u64), "{cycle}");
+    let status = env.status().await;
+    assert_eq!(
+        status["last_cycle"]["stats"]["failed"], cycle["stats"]["failed"],
+        "{status}"
+    );
+    assert_eq!(status["failing"], cycle["stats"]["failed"], "{status}");
+    assert_eq!(status["to_date"]["failed"], cycle["stats"]["failed"], "{status}");
+    assert!(status["to_date"].get("skipped").is_none(), "{status}");
+}
