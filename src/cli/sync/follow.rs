@@ -170,7 +170,7 @@ impl Follow {
         if let Some(spool) = self.results.take() {
             let ops = plan
                 .filter(|_| self.dry_run)
-                .map(|p| serde_json::to_value(&p.ops).unwrap_or_default());
+                .map(|p| serde_json::to_value(crate::sync::op::OpsSeq(p)).unwrap_or_default());
             let head = json!({
                 "cycle_id": cycle_id,
                 "dry_run": self.dry_run,

@@ -80,8 +80,8 @@ pub(super) fn print_plan(plan: &Plan) {
         c.error,
         c.writes()
     ));
-    for op in plan.ops.iter().filter(|o| !in_sync(o)) {
-        lines.extend(op_lines(op));
+    for op in plan.ops().filter(|o| !in_sync(o)) {
+        lines.extend(op_lines(&op));
     }
     lines.print();
 }

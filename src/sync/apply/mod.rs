@@ -123,7 +123,7 @@ impl<'a> Applier<'a> {
         keep_results: bool,
     ) -> Applier<'a> {
         let mut links = Links::new();
-        for op in &plan.ops {
+        for op in plan.objects() {
             if let (Some(id), ObjectType::User | ObjectType::Group) = (&op.target_id, op.object_type)
                 && !matches!(op.kind, OpKind::SetReference { .. } | OpKind::Error(_))
             {
@@ -131,7 +131,7 @@ impl<'a> Applier<'a> {
             }
         }
         let mut refs = HashMap::new();
-        for key in super::plan::created(&plan.ops) {
+        for key in super::plan::created(plan.objects()) {
             refs.insert(key, None);
         }
         Applier {
@@ -159,10 +159,13 @@ impl<'a> Applier<'a> {
         let mut stats = CycleStats::default();
         let mut progress = Progress {
             done: 0,
-            total: plan.ops.len() as u64,
+            total: plan.len() as u64,
         };
         for ph in 0..5u8 {
-            let ops = waves::Queue::new(plan.ops.iter().filter(|op| phase(op) == ph).collect());
+            let held = plan.objects().iter().filter(|op| phase(op) == ph).collect();
+            // The compact memberships wait for nothing: built one by one as they start.
+            let members = (ph == 3).then(|| plan.members());
+            let ops = waves::Queue::new(held, members);
             self.phase(ops, &mut stats, &mut progress).await?;
             if self.stopped() {
                 break;
@@ -192,17 +195,17 @@ impl<'a> Applier<'a> {
             while inflight.len() < self.cx.snow.in_flight_limit() + 4 && !self.stopped() {
                 let Some(op) = ops.next(inflight.is_empty()) else { break };
                 let t0 = Instant::now();
-                let mut request = match self.request(op) {
+                let mut request = match self.request(&op) {
                     Ok(Some(request)) => request,
                     Ok(None) => {
-                        self.record(op, Outcome::Done(op.target_id.clone()), t0, stats)?;
-                        ops.done(op);
+                        self.record(&op, Outcome::Done(op.target_id.clone()), t0, stats)?;
+                        ops.done(&op);
                         progress.done += 1;
                         continue;
                     }
                     Err(why) => {
-                        self.record(op, Outcome::Unresolved(why), t0, stats)?;
-                        ops.done(op);
+                        self.record(&op, Outcome::Unresolved(why), t0, stats)?;
+                        ops.done(&op);
                         progress.done += 1;
                         continue;
                     }
@@ -243,11 +246,11 @@ impl<'a> Applier<'a> {
                 }
             };
             let written = matches!(outcome, Outcome::Done(_));
-            self.record(op, outcome, t0, stats)?;
+            self.record(&op, outcome, t0, stats)?;
             if written {
-                self.unset_references(op, missing, t0, stats)?;
+                self.unset_references(&op, missing, t0, stats)?;
             }
-            ops.done(op);
+            ops.done(&op);
             progress.done += 1;
             self.cx.emit(SyncEvent::Progress {
                 cycle_id: self.cycle_id,

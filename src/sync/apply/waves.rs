@@ -5,15 +5,22 @@
 //! rather than a whole wave at a time, so no slot idles at a wave's end. The plan broke every
 //! cycle of references (`plan::waves`); should one remain (a plan not made by it), the ops left
 //! waiting are released together once nothing else can run, and `Applier::request` leaves a
-//! reference it cannot resolve to a `SetReference` failure.
+//! reference it cannot resolve to a `SetReference` failure. A plan's compact memberships wait
+//! for nothing: they follow the ready ops, each built as it starts (issue 16 §3).
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use crate::sync::op::{ObjectType, Op, OpKind};
 
-/// A phase's ops: the ready ones in plan order, the waiting ones with what they wait for.
+/// Ops built one by one, each waiting for nothing.
+type Built<'o> = Box<dyn Iterator<Item = Op> + Send + 'o>;
+
+/// A phase's ops: the ready ones in plan order, then the built ones, the waiting ones with what
+/// they wait for.
 pub(super) struct Queue<'o> {
     ready: VecDeque<&'o Op>,
+    built: Option<Built<'o>>,
     /// Source id of a user created in this phase → the waiting ops (indices in `blocked`).
     waiters: HashMap<&'o str, Vec<usize>>,
     /// A waiting op and how many creates it still waits for (`None` once released).
@@ -22,7 +29,7 @@ pub(super) struct Queue<'o> {
 }
 
 impl<'o> Queue<'o> {
-    pub(super) fn new(ops: Vec<&'o Op>) -> Queue<'o> {
+    pub(super) fn new(ops: Vec<&'o Op>, built: Option<impl Iterator<Item = Op> + Send + 'o>) -> Queue<'o> {
         let creates: HashSet<&str> = ops
             .iter()
             .filter(|op| op.object_type == ObjectType::User && matches!(op.kind, OpKind::Create { .. }))
@@ -30,6 +37,7 @@ impl<'o> Queue<'o> {
             .collect();
         let mut queue = Queue {
             ready: VecDeque::new(),
+            built: built.map(|b| Box::new(b) as Built<'o>),
             waiters: HashMap::new(),
             blocked: Vec::new(),
             left: 0,
@@ -54,8 +62,14 @@ impl<'o> Queue<'o> {
 
     /// The next op to start. `idle`: nothing is in flight, so nothing will release a waiting
     /// op any more; then the waiting ones are all released (a cycle the plan left).
-    pub(super) fn next(&mut self, idle: bool) -> Option<&'o Op> {
-        if self.ready.is_empty() && idle && self.left > 0 {
+    pub(super) fn next(&mut self, idle: bool) -> Option<Cow<'o, Op>> {
+        if let Some(op) = self.ready.pop_front() {
+            return Some(Cow::Borrowed(op));
+        }
+        if let Some(op) = self.built.as_mut().and_then(Iterator::next) {
+            return Some(Cow::Owned(op));
+        }
+        if idle && self.left > 0 {
             for slot in &mut self.blocked {
                 if let Some((op, _)) = slot.take() {
                     self.ready.push_back(op);
@@ -63,7 +77,7 @@ impl<'o> Queue<'o> {
             }
             self.left = 0;
         }
-        self.ready.pop_front()
+        self.ready.pop_front().map(Cow::Borrowed)
     }
 
     /// `op` is done (written, failed or not sent): the ops that waited only for it are ready.
@@ -115,7 +129,7 @@ mod tests {
         }
     }
 
-    fn ids(ops: &[&Op]) -> Vec<String> {
+    fn ids(ops: &[Cow<'_, Op>]) -> Vec<String> {
         ops.iter().map(|op| op.source_id.to_string()).collect()
     }
 
@@ -128,16 +142,16 @@ mod tests {
             user("a", None),
             user("d", None),
         ];
-        let mut q = Queue::new(ops.iter().collect());
-        let first: Vec<&Op> = std::iter::from_fn(|| q.next(false)).collect();
+        let mut q = Queue::new(ops.iter().collect(), None::<std::iter::Empty<Op>>);
+        let first: Vec<Cow<'_, Op>> = std::iter::from_fn(|| q.next(false)).collect();
         assert_eq!(ids(&first), ["a", "d"], "only the ops waiting for nothing");
-        q.done(first[1]);
+        q.done(&first[1]);
         assert!(q.next(false).is_none(), "d's create releases no one");
-        q.done(first[0]);
+        q.done(&first[0]);
         let b = q.next(false).unwrap();
         assert_eq!(b.source_id, "b");
         assert!(q.next(false).is_none());
-        q.done(b);
+        q.done(&b);
         assert_eq!(q.next(false).unwrap().source_id, "c");
         assert!(q.next(true).is_none());
     }
@@ -145,17 +159,17 @@ mod tests {
     #[test]
     fn a_cycle_left_in_the_plan_is_released_once_nothing_runs() {
         let ops = [user("a", Some("b")), user("b", Some("a"))];
-        let mut q = Queue::new(ops.iter().collect());
+        let mut q = Queue::new(ops.iter().collect(), None::<std::iter::Empty<Op>>);
         assert!(q.next(false).is_none(), "each waits for the other");
-        let released: Vec<&Op> = std::iter::from_fn(|| q.next(true)).collect();
+        let released: Vec<Cow<'_, Op>> = std::iter::from_fn(|| q.next(true)).collect();
         assert_eq!(ids(&released), ["a", "b"]);
     }
 
     #[test]
     fn a_reference_to_a_user_not_created_here_waits_for_nothing() {
         let ops = [user("a", Some("elsewhere")), user("self", Some("self"))];
-        let mut q = Queue::new(ops.iter().collect());
-        let all: Vec<&Op> = std::iter::from_fn(|| q.next(false)).collect();
+        let mut q = Queue::new(ops.iter().collect(), None::<std::iter::Empty<Op>>);
+        let all: Vec<Cow<'_, Op>> = std::iter::from_fn(|| q.next(false)).collect();
         assert_eq!(ids(&all), ["a", "self"]);
     }
 }

@@ -258,7 +258,7 @@ impl Planned {
     fn of(plan: Arc<Plan>) -> Planned {
         Planned {
             totals: Totals {
-                operations: plan.ops.len() as u64,
+                operations: plan.len() as u64,
                 ..Totals::default()
             },
             plan,

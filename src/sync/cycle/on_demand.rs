@@ -10,6 +10,7 @@
 //! object's operations only, its results returned by the applier.
 
 use crate::sync::redact::MASK;
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::atomic::AtomicBool;
 
@@ -102,7 +103,12 @@ fn about(o: &SourceObject, t: ObjectType, source_id: &str, object_type: ObjectTy
 /// The request's operations out of the whole plan. A reference to a user this run does not
 /// provision and no link knows (a manager out of this request) waits for the cycle that
 /// provisions it.
-fn select(ops: &[Op], subjects: &[(ObjectType, SourceObject)], group: bool, prior: &Prior) -> Vec<Op> {
+fn select<'p>(
+    ops: impl Iterator<Item = Cow<'p, Op>>,
+    subjects: &[(ObjectType, SourceObject)],
+    group: bool,
+    prior: &Prior,
+) -> Vec<Op> {
     let group_id = if group {
         subjects.first().map(|(_, g)| g.id.as_str())
     } else {
@@ -119,7 +125,7 @@ fn select(ops: &[Op], subjects: &[(ObjectType, SourceObject)], group: bool, prio
         !in_run.contains(source_id) && !prior.links.contains_key(&(ObjectType::User, source_id.to_owned()))
     };
     let mut out = Vec::new();
-    for mut op in ops.iter().filter(|op| mine(op)).cloned() {
+    for mut op in ops.filter(|op| mine(op)).map(Cow::into_owned) {
         if let OpKind::SetReference { attribute, source_id } = &op.kind
             && waits(source_id)
         {
@@ -168,7 +174,7 @@ pub(in crate::sync) async fn provision(
     let candidates = match_step(&super::plan::rules(cx, &read), &read, &subjects);
     // Everything is planned, so matching sees the same claims and duplicates a cycle would.
     let whole = super::plan::plan(cx, 0, 0, read, &prior).plan;
-    let ops = select(&whole.ops, &subjects, matches!(subject, Subject::Group(_)), &prior);
+    let ops = select(whole.ops(), &subjects, matches!(subject, Subject::Group(_)), &prior);
     let (cycle_id, results) = if dry_run || ops.is_empty() {
         (None, Vec::new())
     } else {

@@ -49,7 +49,7 @@ pub(super) fn plan(cx: &Context, id: u64, cycle_id: i64, read: Read, prior: &Pri
         totals: Totals {
             users,
             groups,
-            operations: plan.ops.len() as u64,
+            operations: plan.len() as u64,
         },
         plan,
         seen: Some(Seen {
@@ -64,12 +64,13 @@ pub(super) fn plan(cx: &Context, id: u64, cycle_id: i64, read: Read, prior: &Pri
 /// The objects failed in the plan after this cycle: those failed before and not planned now,
 /// and this plan's failures.
 fn plan_failures(plan: &Plan, mut before: PlanFailures) -> PlanFailures {
-    for op in &plan.ops {
+    // Memberships are not in this list: the ops held whole are enough.
+    for op in plan.objects() {
         if op.object_type != ObjectType::Membership {
             before.remove(&(op.object_type, op.source_id.to_string()));
         }
     }
-    for op in &plan.ops {
+    for op in plan.objects() {
         if let (OpKind::Error(f), false) = (&op.kind, op.object_type == ObjectType::Membership) {
             before.insert((op.object_type, op.source_id.to_string()), f.code);
         }

@@ -13,11 +13,15 @@ pub use crate::model::{CycleKind, ObjectType, UnknownObjectType};
 
 mod change;
 mod compact;
+mod members;
+mod plan;
 #[cfg(test)]
 mod tests;
 
 pub use change::Change;
 pub use compact::{Id, Name, OpHash};
+pub use members::{MembersBuilder, Memberships, Why};
+pub use plan::{Ops, OpsSeq, Plan};
 
 /// An Entra-style failure: the code (Entra's spelling where Entra has one), why, what to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,24 +149,30 @@ pub struct Counts {
 }
 
 impl Counts {
-    pub fn of(ops: &[Op]) -> Counts {
+    pub fn of<O: std::borrow::Borrow<Op>>(ops: impl IntoIterator<Item = O>) -> Counts {
         let mut c = Counts::default();
         for op in ops {
-            match op.kind {
-                OpKind::Create { .. } => c.create += 1,
-                OpKind::Update { .. } => c.update += 1,
-                OpKind::Disable { .. } => c.disable += 1,
-                OpKind::Delete => c.delete += 1,
-                OpKind::StagedDelete => c.staged_delete += 1,
-                OpKind::AddMember => c.add_member += 1,
-                OpKind::RemoveMember => c.remove_member += 1,
-                OpKind::SetReference { .. } => c.set_reference += 1,
-                OpKind::CreateReference(_) => c.create_reference += 1,
-                OpKind::Skip { .. } => c.skip += 1,
-                OpKind::Error(_) => c.error += 1,
-            }
+            c.add(&op.borrow().kind);
         }
         c
+    }
+
+    /// Counts one more op of `kind`.
+    pub fn add(&mut self, kind: &OpKind) {
+        let c = self;
+        match kind {
+            OpKind::Create { .. } => c.create += 1,
+            OpKind::Update { .. } => c.update += 1,
+            OpKind::Disable { .. } => c.disable += 1,
+            OpKind::Delete => c.delete += 1,
+            OpKind::StagedDelete => c.staged_delete += 1,
+            OpKind::AddMember => c.add_member += 1,
+            OpKind::RemoveMember => c.remove_member += 1,
+            OpKind::SetReference { .. } => c.set_reference += 1,
+            OpKind::CreateReference(_) => c.create_reference += 1,
+            OpKind::Skip { .. } => c.skip += 1,
+            OpKind::Error(_) => c.error += 1,
+        }
     }
 
     /// Operations that send a write.
@@ -178,20 +188,6 @@ impl Counts {
     }
 }
 
-/// Every operation of one cycle, in apply order. Travels whole over the engine's socket
-/// (`door`): an attached console shows it and names it to `ApplyPlan`, which the engine
-/// checks against its own copy (a redacted change arrives as `***`: only the engine writes).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Plan {
-    /// Unique per engine; `Command::ApplyPlan` names it.
-    pub id: u64,
-    pub kind: CycleKind,
-    pub counts: Counts,
-    pub ops: Vec<Op>,
-    /// What it was made from: `ApplyPlan` refuses it once that changed.
-    pub basis: Basis,
-}
-
 /// What a plan was made from (issue 14): applying it after the rules changed, or after any
 /// write since, is refused ("this plan is out of date: make a new dry run").
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -202,16 +198,4 @@ pub struct Basis {
     /// The cycle it plans: a real cycle's id, or for a dry run the id the next cycle will take
     /// (a dry run takes no number of its own).
     pub cycle_id: i64,
-}
-
-impl Plan {
-    pub fn new(id: u64, kind: CycleKind, ops: Vec<Op>) -> Plan {
-        Plan {
-            id,
-            kind,
-            counts: Counts::of(&ops),
-            ops,
-            basis: Basis::default(),
-        }
-    }
 }

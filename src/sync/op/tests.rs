@@ -85,3 +85,90 @@ fn an_op_stays_small() {
     assert!(std::mem::size_of::<Op>() <= 200, "{}", std::mem::size_of::<Op>());
     assert!(std::mem::size_of::<Change>() <= 80, "{}", std::mem::size_of::<Change>());
 }
+
+/// A plan of a user's create, two memberships (held compactly) and a reference set after them.
+fn plan_with_members() -> Plan {
+    let object = |id: &str, kind: OpKind| Op {
+        object_type: ObjectType::User,
+        source_id: Id::from(id),
+        source_name: Name::from("ada@x.com"),
+        target_id: Some("s1".into()),
+        member_id: None,
+        kind,
+        steps: Vec::new().into(),
+        hash: OpHash::from("h"),
+    };
+    let mut members = MembersBuilder::default();
+    let sales = members.end("g1", "Sales");
+    let ada = members.end("u1", "ada@x.com");
+    let bob = members.end("u2", "bob@x.com");
+    members.push(sales, ada, None, Why::MemberInEntra);
+    members.push(sales, bob, Some("row9"), Why::NoLongerMember);
+    let ops = vec![
+        object("u1", OpKind::Update { diff: Vec::new() }),
+        object(
+            "u1",
+            OpKind::SetReference {
+                attribute: "manager".into(),
+                source_id: "u2".into(),
+            },
+        ),
+    ];
+    let mut plan = Plan::with_members(3, CycleKind::Initial, ops, members.finish(), 1);
+    plan.basis.profile = "p".into();
+    plan
+}
+
+#[test]
+fn a_compact_membership_is_built_as_the_op_the_plan_held_before() {
+    let plan = plan_with_members();
+    assert_eq!(plan.len(), 4);
+    let ops = plan.to_vec();
+    assert_eq!(ops[1], membership(), "the same op, field for field");
+    let removal = &ops[2];
+    assert_eq!(removal.kind, OpKind::RemoveMember);
+    assert_eq!(removal.target_id.as_deref(), Some("row9"));
+    assert_eq!(removal.source_name, "Sales / bob@x.com");
+    assert_eq!(removal.steps[0].detail, "no longer a member in Entra");
+    assert_eq!(
+        removal.hash,
+        crate::model::stable_hash(&["g1", "u2", "remove_member"]),
+        "the hash a membership op always had"
+    );
+    let kinds: Vec<Action> = plan.ops().map(|op| op.kind.action()).collect();
+    assert_eq!(
+        kinds,
+        [Action::Update, Action::AddMember, Action::RemoveMember, Action::Update],
+        "apply order: objects, memberships, then the references set after them"
+    );
+    assert_eq!(plan.get(3).map(|op| op.source_id.to_string()).as_deref(), Some("u1"));
+    assert!(plan.get(4).is_none());
+    assert_eq!(
+        plan.counts,
+        Counts::of(&ops),
+        "counted without building the memberships"
+    );
+}
+
+#[test]
+fn a_plan_serialises_and_travels_byte_for_byte_as_a_list_of_whole_ops() {
+    let plan = plan_with_members();
+    let mut whole = Plan::new(plan.id, plan.kind, plan.to_vec());
+    whole.basis = plan.basis.clone();
+    let text = serde_json::to_string(&plan).unwrap();
+    assert_eq!(text, serde_json::to_string(&whole).unwrap());
+    assert!(
+        text.starts_with(r#"{"id":3,"kind":"initial","counts":{"#),
+        "the fields in their order: {text}"
+    );
+    assert!(text.contains(r#""ops":[{"object_type":"user""#));
+    assert!(text.ends_with(r#"],"basis":{"profile":"p","cycle_id":0}}"#), "{text}");
+    let back: Plan = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, plan, "read back (its memberships whole) it is the same plan");
+    assert_eq!(serde_json::to_string(&back).unwrap(), text);
+    assert_eq!(
+        serde_json::to_value(OpsSeq(&plan)).unwrap(),
+        serde_json::to_value(plan.to_vec()).unwrap(),
+        "the ops alone (sync --once --dry-run --json)"
+    );
+}

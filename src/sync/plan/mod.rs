@@ -33,20 +33,18 @@ pub use input::{
 
 pub use references::{created, lookup_of};
 
-use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
-use crate::model::stable_hash;
-
-use super::op::{CycleKind, Id, Name, ObjectType, Op, OpKind, Plan, Step};
-use super::outcome::{SkipReason, Status};
+use super::op::{CycleKind, MembersBuilder, Memberships, ObjectType, Op, OpKind, Plan, Why};
+use super::outcome::SkipReason;
 use objects::Planned;
 
 /// Plans one cycle.
 /// Takes the source by value: each object's attributes are dropped once its operation is built.
 pub fn plan(id: u64, kind: CycleKind, mut source: Source, target: &Target, prior: &Prior, rules: &Rules) -> Plan {
-    let mut ops = Vec::new();
+    // Sized once: at 100,000 users a doubling of the ops' `Vec` held twice its length for a
+    // moment (issue 16 §3).
+    let mut ops = Vec::with_capacity(objects::capacity(&source, prior));
     let mut deferred = Vec::new();
     let users = objects::plan_objects(
         ObjectType::User,
@@ -69,13 +67,16 @@ pub fn plan(id: u64, kind: CycleKind, mut source: Source, target: &Target, prior
     // Rows created for `missing_reference = "create"` go first: the objects refer to them.
     // Inserted in place: no second copy of the objects' ops.
     let refs = references::reference_creations(&ops, target, rules);
+    ops.reserve_exact(refs.len());
     ops.splice(0..0, refs);
-    memberships(&source, target, prior, rules, (&users, &groups), &mut ops);
+    // The memberships come after the objects, held compactly (`op::Memberships`).
+    let members_at = ops.len();
+    let members = memberships(&source, target, prior, rules, (&users, &groups));
+    ops.reserve_exact(deferred.len());
     ops.extend(deferred);
-    let mut ops: Vec<Op> = ops
-        .into_iter()
-        .map(|op| suppress_unchanged_failure(op, prior))
-        .collect();
+    for op in &mut ops {
+        suppress_unchanged_failure(op, prior);
+    }
     waves::settle(&mut ops);
     names::name_references(
         &mut ops,
@@ -83,15 +84,15 @@ pub fn plan(id: u64, kind: CycleKind, mut source: Source, target: &Target, prior
         target,
         &names::people(&source, target, prior),
     );
-    Plan::new(id, kind, ops)
+    Plan::with_members(id, kind, ops, members, members_at)
 }
 
 /// A write that failed permanently is not retried while what it was computed from is the same.
-fn suppress_unchanged_failure(mut op: Op, prior: &Prior) -> Op {
+fn suppress_unchanged_failure(op: &mut Op, prior: &Prior) {
     // A reference row is retried every cycle: the objects that need it would otherwise be
     // written with its name in place of its sys_id.
     if !op.kind.writes() || matches!(op.kind, OpKind::CreateReference(_)) {
-        return op;
+        return;
     }
     if op.object_type != ObjectType::Membership
         && let Some((hash, code)) = prior
@@ -103,7 +104,6 @@ fn suppress_unchanged_failure(mut op: Op, prior: &Prior) -> Op {
             reason: SkipReason::UnchangedFailure { code: *code },
         };
     }
-    op
 }
 
 /// Each provisioned group's `sys_user_grmember` rows made equal to its direct members that are
@@ -115,8 +115,7 @@ fn memberships(
     prior: &Prior,
     rules: &Rules,
     planned: (&Planned, &Planned),
-    ops: &mut Vec<Op>,
-) {
+) -> Memberships {
     let (users, groups) = planned;
     // sys_id of a managed user → its source id: every linked user, in scope or not (a user who
     // left scope keeps no membership it had through us), and this cycle's matches.
@@ -131,7 +130,8 @@ fn memberships(
     for row in &target.members {
         rows_by_group.entry(row.group.as_str()).or_default().push(row);
     }
-    let mut names = MemberNames::new(source);
+    let names = MemberNames::new(source);
+    let mut out = MembersBuilder::default();
     for group in source.groups.iter().filter(|g| g.in_scope) {
         if !groups.provisioned.contains(&group.id) {
             continue;
@@ -148,51 +148,45 @@ fn memberships(
             .and_then(|g| rows_by_group.get(g.as_str()))
             .cloned()
             .unwrap_or_default();
-        let end = (Id::from(&group.id), Arc::<str>::from(group.name.as_str()));
+        let end = out.end(&group.id, &group.name);
         for row in rows {
             let Some(user_src) = managed.get(row.user.as_str()) else {
                 continue;
             };
             let keep = desired.contains(user_src) && present.insert(user_src);
             if !keep {
-                let reason = if desired.contains(user_src) {
-                    &DUPLICATE_ROW
+                let why = if desired.contains(user_src) {
+                    Why::DuplicateRow
                 } else {
-                    &NO_LONGER_MEMBER
+                    Why::NoLongerMember
                 };
-                let user = names.of(user_src);
-                ops.push(member_op(&end, user, Some(&row.sys_id), OpKind::RemoveMember, reason));
+                let user = names.of(&mut out, user_src);
+                out.push(end, user, Some(&row.sys_id), why);
             }
         }
         let mut adds: Vec<&str> = desired.difference(&present).copied().collect();
         adds.sort_unstable();
         for user_src in adds {
-            let user = names.of(user_src);
-            ops.push(member_op(&end, user, None, OpKind::AddMember, &MEMBER_IN_ENTRA));
+            let user = names.of(&mut out, user_src);
+            out.push(end, user, None, Why::MemberInEntra);
         }
     }
     for (group, sys_id) in deactivated(source, target, prior, rules) {
-        let end = (Id::from(&group.id), Arc::<str>::from(group.name.as_str()));
+        let end = out.end(&group.id, &group.name);
         for row in rows_by_group.get(sys_id).into_iter().flatten() {
             if let Some(user_src) = managed.get(row.user.as_str()) {
-                let user = names.of(user_src);
-                ops.push(member_op(
-                    &end,
-                    user,
-                    Some(&row.sys_id),
-                    OpKind::RemoveMember,
-                    &DEACTIVATED,
-                ));
+                let user = names.of(&mut out, user_src);
+                out.push(end, user, Some(&row.sys_id), Why::Deactivated);
             }
         }
     }
+    out.finish()
 }
 
-/// The users' ids and names as the membership ops share them: one `Id` and one name per
-/// user, however many groups it is in (issue 16 §3).
+/// The users' names by id, for the memberships' table of ends (each user entered once,
+/// however many groups it is in).
 struct MemberNames<'s> {
     names: HashMap<&'s str, &'s str>,
-    shared: HashMap<&'s str, (Id, Arc<str>)>,
 }
 
 impl<'s> MemberNames<'s> {
@@ -203,35 +197,14 @@ impl<'s> MemberNames<'s> {
             .map(|u| (u.id.as_str(), u.name.as_str()))
             .chain(source.names.iter().map(|(id, name)| (id.as_str(), name.as_str())))
             .collect();
-        MemberNames {
-            names,
-            shared: HashMap::new(),
-        }
+        MemberNames { names }
     }
 
-    /// The user's id and name (its id when the name is not known).
-    fn of(&mut self, user: &'s str) -> (Id, Arc<str>) {
-        let names = &self.names;
-        let (id, name) = self
-            .shared
-            .entry(user)
-            .or_insert_with(|| (Id::from(user), Arc::from(names.get(user).copied().unwrap_or(user))));
-        (id.clone(), name.clone())
+    /// The user's index in `out` (named by its id when the name is not known).
+    fn of(&self, out: &mut MembersBuilder, user: &str) -> u32 {
+        out.end(user, self.names.get(user).copied().unwrap_or(user))
     }
 }
-
-/// A membership's steps: one of these fixed lists, borrowed by every op that has it.
-const fn action(detail: &'static str) -> [Step; 1] {
-    [Step {
-        name: Cow::Borrowed("Action"),
-        status: Status::Planned,
-        detail: Cow::Borrowed(detail),
-    }]
-}
-static MEMBER_IN_ENTRA: [Step; 1] = action("member in Entra");
-static DUPLICATE_ROW: [Step; 1] = action("duplicate row");
-static NO_LONGER_MEMBER: [Step; 1] = action("no longer a member in Entra");
-static DEACTIVATED: [Step; 1] = action("the group is deactivated in ServiceNow (left scope or deleted in Entra)");
 
 /// Linked groups that are, or are being, deactivated (out of scope, soft-deleted, or purged
 /// without `deprovision_groups = "delete"`), with their rows' sys_ids: their members go.
@@ -270,26 +243,4 @@ fn deactivated<'a>(
     }
     out.sort_by(|a, b| a.0.id.cmp(&b.0.id));
     out
-}
-
-/// A membership op of `group` for `user` (each its shared id and name).
-fn member_op(
-    group: &(Id, Arc<str>),
-    user: (Id, Arc<str>),
-    row: Option<&String>,
-    kind: OpKind,
-    steps: &'static [Step],
-) -> Op {
-    let (user, user_name) = user;
-    let hash = stable_hash(&[group.0.as_str(), user.as_str(), kind.action().as_str()]);
-    Op {
-        object_type: ObjectType::Membership,
-        source_id: group.0.clone(),
-        source_name: Name::member(group.1.clone(), user_name),
-        target_id: row.cloned(),
-        member_id: Some(user),
-        steps: Cow::Borrowed(steps),
-        kind,
-        hash: hash.into(),
-    }
 }

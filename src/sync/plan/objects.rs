@@ -43,6 +43,24 @@ struct Build<'a> {
     known: Known<'a>,
 }
 
+/// How many ops the objects' pass makes at most: one per object in scope and one per linked
+/// object out of it (a deprovisioning), so that the plan's `Vec` is sized once.
+pub fn capacity(source: &Source, prior: &Prior) -> usize {
+    let scoped: HashSet<&str> = source
+        .users
+        .iter()
+        .chain(&source.groups)
+        .filter(|o| o.in_scope)
+        .map(|o| o.id.as_str())
+        .collect();
+    let leavers = prior
+        .links
+        .keys()
+        .filter(|(t, id)| *t != ObjectType::Membership && !scoped.contains(id.as_str()))
+        .count();
+    scoped.len() + leavers
+}
+
 /// Plans every object of one type: each in-scope object matched and diffed, then the linked
 /// objects that left scope deprovisioned.
 pub fn plan_objects(

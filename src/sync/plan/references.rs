@@ -116,8 +116,8 @@ pub fn lookup_of<'m>(mapping: &'m ObjectMapping, attribute: &str) -> Option<(&'m
 }
 
 /// The (table, lower-cased value) pairs a plan creates.
-pub fn created(ops: &[Op]) -> HashSet<(String, String)> {
-    ops.iter()
+pub fn created<'o>(ops: impl IntoIterator<Item = &'o Op>) -> HashSet<(String, String)> {
+    ops.into_iter()
         .filter_map(|op| match &op.kind {
             OpKind::CreateReference(r) => Some((r.table.clone(), r.value.to_lowercase())),
             _ => None,

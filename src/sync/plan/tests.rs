@@ -67,9 +67,10 @@ fn plan_of(users: Vec<SourceObject>, t: &Target, prior: &Prior) -> crate::sync::
     plan(1, CycleKind::Initial, source, t, prior, &rules())
 }
 
-fn only(p: &crate::sync::Plan) -> &OpKind {
-    assert_eq!(p.ops.len(), 1, "{:#?}", p.ops);
-    &p.ops[0].kind
+fn only(p: &crate::sync::Plan) -> OpKind {
+    let ops = p.to_vec();
+    assert_eq!(ops.len(), 1, "{ops:#?}");
+    ops[0].kind.clone()
 }
 
 // Matching and the op of one object: precedence, duplicates, creates, skips, field failures.

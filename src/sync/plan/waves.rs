@@ -35,6 +35,7 @@ pub fn settle(ops: &mut Vec<Op>) {
             moved.push(set_reference(op, c.attribute.to_string(), to));
         }
     }
+    ops.reserve_exact(moved.len());
     ops.append(&mut moved);
 }
 

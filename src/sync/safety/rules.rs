@@ -45,7 +45,8 @@ pub fn is_deletion(op: &Op) -> bool {
 /// The limit a plan's deletions exceed, if any: the count (`threshold`, 0 = no limit) or the
 /// share of linked objects (`percent`).
 pub fn threshold_exceeded(plan: &Plan, linked: usize, threshold: u32, percent: Option<u8>) -> Option<u64> {
-    let deletions = plan.ops.iter().filter(|op| is_deletion(op)).count() as u64;
+    // A membership is never a deletion: the ops held whole are enough.
+    let deletions = plan.objects().iter().filter(|op| is_deletion(op)).count() as u64;
     if threshold > 0 && deletions > u64::from(threshold) {
         return Some(u64::from(threshold));
     }
@@ -56,21 +57,18 @@ pub fn threshold_exceeded(plan: &Plan, linked: usize, threshold: u32, percent: O
 /// The plan with every deletion turned into `StagedDelete`, and the held ops as they were.
 pub fn stage(plan: &Plan) -> (Plan, Vec<Op>) {
     let mut held = Vec::new();
-    let ops = plan
-        .ops
-        .iter()
-        .map(|op| {
-            if is_deletion(op) {
-                held.push(op.clone());
-                let mut staged = op.clone();
-                staged.kind = OpKind::StagedDelete;
-                staged
-            } else {
-                op.clone()
-            }
-        })
-        .collect();
-    (Plan::new(plan.id, plan.kind, ops), held)
+    // A membership is never a deletion: the compact memberships are kept as they are.
+    let staged = plan.map_objects(|op| {
+        if is_deletion(op) {
+            held.push(op.clone());
+            let mut staged = op.clone();
+            staged.kind = OpKind::StagedDelete;
+            staged
+        } else {
+            op.clone()
+        }
+    });
+    (staged, held)
 }
 
 /// Entra's escrow thresholds (evaluated from 5,000 failures: more than 40 % of operations

@@ -186,11 +186,12 @@ fn linked_now(
         soft_deleted: source.soft_deleted.clone(),
         ..Source::default()
     };
+    // Users only: the ops held whole are enough.
     first_plan(cut, target)
-        .ops
-        .into_iter()
+        .objects()
+        .iter()
         .filter(|op| op.object_type == ObjectType::User && asked.contains(op.source_id.as_str()) && links(&op.kind))
-        .map(|op| String::from(op.source_id))
+        .map(|op| op.source_id.to_string())
         .collect()
 }
 

@@ -183,7 +183,8 @@ fn scope_word(p: &ResolvedProfile) -> &'static str {
 /// What a plan does that an admin must know before saving: "this will disable 82 users and
 /// remove 71 memberships; 0 deletes", then the rest.
 pub fn effect_text(plan: &Plan) -> Vec<String> {
-    let count = |f: &dyn Fn(ObjectType, &OpKind) -> bool| plan.ops.iter().filter(|o| f(o.object_type, &o.kind)).count();
+    let count =
+        |f: &dyn Fn(ObjectType, &OpKind) -> bool| plan.objects().iter().filter(|o| f(o.object_type, &o.kind)).count();
     let users = count(&|t, k| t == ObjectType::User && matches!(k, OpKind::Disable { .. }));
     let groups = count(&|t, k| t == ObjectType::Group && matches!(k, OpKind::Disable { .. }));
     let c = &plan.counts;

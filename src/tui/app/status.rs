@@ -57,7 +57,7 @@ impl App {
             let text = format!(
                 "Dry run: plan {} ready ({}), nothing written: a opens it",
                 plan.id,
-                crate::tui::text::count(plan.ops.len() as u64, "operation", "operations")
+                crate::tui::text::count(plan.len() as u64, "operation", "operations")
             );
             self.shared.say(About::PlanReady(plan.id), text);
         }

@@ -220,17 +220,12 @@ mod tests {
     /// and confirm dialog said 9 updates (reference updates).
     #[test]
     fn a_plan_s_line_counts_what_the_plan_screen_counts() {
-        let plan = crate::sync::Plan {
-            id: 2,
-            kind: crate::sync::CycleKind::Incremental,
-            counts: crate::sync::Counts {
-                set_reference: 9,
-                staged_delete: 1,
-                error: 108,
-                ..Default::default()
-            },
-            ops: Vec::new(),
-            basis: Default::default(),
+        let mut plan = crate::sync::Plan::new(2, crate::sync::CycleKind::Incremental, Vec::new());
+        plan.counts = crate::sync::Counts {
+            set_reference: 9,
+            staged_delete: 1,
+            error: 108,
+            ..Default::default()
         };
         let event = SyncEvent::PlanReady {
             cycle_id: 2,

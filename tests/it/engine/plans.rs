@@ -107,8 +107,8 @@ async fn a_plan_made_before_a_scope_change_is_refused_and_disables_nothing() {
     assert_eq!(plan.basis.profile, scope(&env, "assigned").plan_hash);
     // The Scope step names the assigned group a user is in scope through, not its id.
     let tenant = env.world.graph.sim.tenant();
-    let through_group: Vec<&str> = plan
-        .ops
+    let ops = plan.to_vec();
+    let through_group: Vec<&str> = ops
         .iter()
         .flat_map(|op| op.steps.iter())
         .filter(|s| s.name == "Scope" && s.detail.starts_with("member of assigned group"))

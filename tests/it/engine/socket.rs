@@ -488,7 +488,7 @@ async fn a_plan_arrives_whole_is_applied_once_and_questions_answer_the_asker_onl
     };
     assert!(plan.counts.create > 0, "{:?}", plan.counts);
     assert_eq!(
-        nowsync::sync::Counts::of(&plan.ops),
+        nowsync::sync::Counts::of(plan.ops()),
         plan.counts,
         "every operation travelled"
     );

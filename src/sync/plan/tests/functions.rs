@@ -55,12 +55,16 @@ fn random_values_are_fresh_per_object_and_per_cycle_but_stable_within_one() {
     let t = target(vec![]);
     let p = plan_users(users(), &t, &rules);
     for attribute in ["u_token", "user_password"] {
-        let values: HashSet<&str> = p.ops.iter().filter_map(|op| created(op, attribute)).collect();
+        let ops = p.to_vec();
+        let values: HashSet<&str> = ops.iter().filter_map(|op| created(op, attribute)).collect();
         assert_eq!(values.len(), 20, "{attribute}: every user gets its own value");
     }
     // The same cycle (a dry run, then the real cycle of the same plan) gives the same values.
     let again = plan_users(users(), &t, &rules);
-    assert_eq!(created(&p.ops[0], "u_token"), created(&again.ops[0], "u_token"));
+    assert_eq!(
+        created(&p.to_vec()[0], "u_token"),
+        created(&again.to_vec()[0], "u_token")
+    );
     // Another cycle, other values.
     let next = plan_users(
         users(),
@@ -70,10 +74,13 @@ fn random_values_are_fresh_per_object_and_per_cycle_but_stable_within_one() {
             ..rules.clone()
         },
     );
-    assert_ne!(created(&p.ops[0], "u_token"), created(&next.ops[0], "u_token"));
     assert_ne!(
-        created(&p.ops[0], "user_password"),
-        created(&next.ops[0], "user_password")
+        created(&p.to_vec()[0], "u_token"),
+        created(&next.to_vec()[0], "u_token")
+    );
+    assert_ne!(
+        created(&p.to_vec()[0], "user_password"),
+        created(&next.to_vec()[0], "user_password")
     );
 }
 
@@ -98,10 +105,10 @@ fn select_unique_value_skips_what_the_target_holds_and_what_this_cycle_chose() {
         &rules,
     );
     // u1: "Ada.King" is held by s9 (case-insensitively), so the second rule.
-    assert_eq!(created(&p.ops[0], "u_alias"), Some("A.King"));
+    assert_eq!(created(&p.to_vec()[0], "u_alias"), Some("A.King"));
     // u2: "Alan.King" is free.
-    assert_eq!(created(&p.ops[1], "u_alias"), Some("Alan.King"));
-    assert_eq!(created(&p.ops[2], "u_alias"), Some("Ada.Kong"));
+    assert_eq!(created(&p.to_vec()[1], "u_alias"), Some("Alan.King"));
+    assert_eq!(created(&p.to_vec()[2], "u_alias"), Some("Ada.Kong"));
     // Two objects of one cycle never get the same value: u2 would be "A.King" after "Alan.King".
     let p = plan_users(
         vec![
@@ -112,9 +119,9 @@ fn select_unique_value_skips_what_the_target_holds_and_what_this_cycle_chose() {
         &t,
         &rules,
     );
-    assert_eq!(created(&p.ops[0], "u_alias"), Some("A.King"));
-    assert_eq!(created(&p.ops[1], "u_alias"), Some("Al.King"));
-    assert_eq!(created(&p.ops[2], "u_alias"), Some("AlKing1"));
+    assert_eq!(created(&p.to_vec()[0], "u_alias"), Some("A.King"));
+    assert_eq!(created(&p.to_vec()[1], "u_alias"), Some("Al.King"));
+    assert_eq!(created(&p.to_vec()[2], "u_alias"), Some("AlKing1"));
 }
 
 #[test]
@@ -158,7 +165,7 @@ fn no_unique_value_fails_the_object_with_what_to_do() {
         &t,
         &rules,
     );
-    assert_eq!(created(&p.ops[0], "u_alias"), Some("A.King"));
+    assert_eq!(created(&p.to_vec()[0], "u_alias"), Some("A.King"));
 }
 
 #[test]

@@ -61,7 +61,7 @@ fn out_of_scope_and_purge_disable_by_default_delete_only_when_asked_and_a_vanish
     assert!(matches!(only(&p), OpKind::Disable { .. }));
     // Purged in Entra: disabled by default (deprovision_users = "disable").
     let p = plan_of(vec![], &t, &prior);
-    assert!(matches!(only(&p), OpKind::Disable { .. }), "{:?}", p.ops);
+    assert!(matches!(only(&p), OpKind::Disable { .. }), "{:?}", p.to_vec());
     let deleting = Rules {
         deprovision_users: crate::config::DeprovisionUsers::Delete,
         ..rules()
@@ -80,8 +80,8 @@ fn out_of_scope_and_purge_disable_by_default_delete_only_when_asked_and_a_vanish
         &[("user_name", "a@x.com"), ("first_name", "Ada"), ("active", "true")],
     )]);
     let p = plan_of(vec![user("u1", "a@x.com", json!({}))], &t, &prior);
-    assert_eq!(p.ops[0].target_id.as_deref(), Some("s9"));
-    assert!(p.ops[0].steps.iter().any(|s| s.detail.contains("InvalidAnchor")));
+    assert_eq!(p.to_vec()[0].target_id.as_deref(), Some("s9"));
+    assert!(p.to_vec()[0].steps.iter().any(|s| s.detail.contains("InvalidAnchor")));
 }
 
 #[test]
@@ -132,12 +132,13 @@ fn memberships_are_made_equal_for_managed_users() {
         ..Source::default()
     };
     let p = plan(1, CycleKind::Initial, source, &t, &prior, &rules());
-    let members: Vec<_> = p
-        .ops
-        .iter()
-        .filter(|o| o.object_type == ObjectType::Membership)
-        .collect();
+    let ops = p.to_vec();
+    let members: Vec<_> = ops.iter().filter(|o| o.object_type == ObjectType::Membership).collect();
     assert_eq!(members.len(), 2, "{members:#?}");
+    assert!(
+        p.objects().iter().all(|o| o.object_type != ObjectType::Membership),
+        "the memberships are held compactly, not as whole ops (issue 16 §3)"
+    );
     assert!(
         members
             .iter()
@@ -154,7 +155,7 @@ fn memberships_are_made_equal_for_managed_users() {
 fn a_permanent_failure_is_not_retried_while_unchanged() {
     let t = target(vec![]);
     let p = plan_of(vec![user("u1", "a@x.com", json!({}))], &t, &Prior::default());
-    let hash = p.ops[0].hash.to_string();
+    let hash = p.to_vec()[0].hash.to_string();
     let prior = Prior {
         permanent_failures: HashMap::from([(
             (ObjectType::User, "u1".into()),
@@ -202,10 +203,10 @@ fn a_user_who_left_scope_loses_the_memberships_we_gave_it_and_a_group_back_in_sc
     };
     let p = plan(1, CycleKind::Incremental, source, &t, &prior, &rules());
     assert!(
-        p.ops
+        p.to_vec()
             .iter()
             .any(|o| o.kind == OpKind::RemoveMember && o.target_id.as_deref() == Some("m1"))
     );
-    assert!(p.ops.iter().any(|o| matches!(&o.kind, OpKind::Update { diff }
+    assert!(p.to_vec().iter().any(|o| matches!(&o.kind, OpKind::Update { diff }
         if o.object_type == ObjectType::Group && diff.iter().any(|c| &*c.attribute == "active" && c.new.as_deref() == Some("true")))));
 }

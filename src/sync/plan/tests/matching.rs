@@ -17,7 +17,7 @@ fn matching_follows_precedence_case_insensitively() {
         &t,
         &Prior::default(),
     );
-    assert_eq!(p.ops[0].target_id.as_deref(), Some("s1"));
+    assert_eq!(p.to_vec()[0].target_id.as_deref(), Some("s1"));
     match only(&p) {
         OpKind::Update { diff } => {
             assert!(
@@ -106,7 +106,7 @@ fn duplicate_source_values_and_missing_matching_values() {
         &Prior::default(),
     );
     assert!(
-        p.ops
+        p.to_vec()
             .iter()
             .all(|o| matches!(&o.kind, OpKind::Error(f) if f.code == FailureCode::DuplicateSourceEntries))
     );

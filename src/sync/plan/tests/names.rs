@@ -27,7 +27,7 @@ fn a_reference_diff_names_the_rows_it_points_at() {
     };
     let p = plan_of(vec![user("u1", "a@x.com", json!({"department": "sales"}))], &t, &prior);
     let OpKind::Update { diff } = only(&p) else {
-        panic!("{:?}", p.ops)
+        panic!("{:?}", p.to_vec())
     };
     let department = diff.iter().find(|c| &*c.attribute == "department").unwrap();
     assert_eq!(
@@ -70,6 +70,6 @@ fn a_membership_of_a_user_not_planned_names_the_user() {
         ..Source::default()
     };
     let p = plan(1, CycleKind::Incremental, source, &t, &prior, &rules());
-    let add = p.ops.iter().find(|o| o.kind == OpKind::AddMember).unwrap();
+    let add = p.ops().find(|o| o.kind == OpKind::AddMember).unwrap();
     assert_eq!(add.source_name, "Finance / ada@x.com");
 }

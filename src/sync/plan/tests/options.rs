@@ -26,13 +26,13 @@ fn missing_reference_create_plans_one_row_ahead_of_the_users_that_need_it() {
     let p = plan(1, CycleKind::Initial, source, &t, &Prior::default(), &rules);
     // One row per value, case-insensitively, first; the users hold the value until apply.
     assert!(
-        matches!(&p.ops[0].kind, OpKind::CreateReference(r)
+        matches!(&p.to_vec()[0].kind, OpKind::CreateReference(r)
             if r.table == "cmn_department" && r.field == "name" && r.value == "Nowhere"),
         "{p:#?}"
     );
     assert_eq!(p.counts.create_reference, 1);
     assert_eq!(p.counts.create, 3);
-    let department = |i: usize| match &p.ops[i].kind {
+    let department = |i: usize| match &p.to_vec()[i].kind {
         OpKind::Create { fields } => fields
             .iter()
             .find(|c| &*c.attribute == "department")

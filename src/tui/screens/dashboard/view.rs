@@ -235,7 +235,7 @@ impl DashboardView<'_> {
         let Some(p) = &self.plan.plan else {
             return "no plan yet: d makes a dry run".to_owned();
         };
-        let ops = count(p.ops.len() as u64, "operation", "operations");
+        let ops = count(p.len() as u64, "operation", "operations");
         match &self.plan.status {
             PlanStatus::Ready => format!("plan {} ready ({ops}): a opens it, A there applies it", p.id),
             PlanStatus::Applying => format!("plan {} being applied", p.id),

@@ -8,6 +8,7 @@
 
 mod view;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent};
@@ -178,17 +179,27 @@ impl State {
         self.plan.is_some() && self.status == Status::Ready
     }
 
-    /// The operations the list shows, after its filters.
-    pub fn visible_ops(&self) -> Vec<&Op> {
+    /// The operations the list shows, after its filters: their places in the plan. Without a
+    /// filter no op is built (a plan's memberships are built when read; issue 16 §3).
+    pub fn visible(&self) -> Vec<usize> {
         let Some(plan) = &self.plan else { return Vec::new() };
         let v = &self.view;
         let action = FILTERS.get(v.filter).copied().unwrap_or("all");
         let text = v.text.to_lowercase();
-        plan.ops
-            .iter()
-            .filter(|op| action == "all" || op.kind.action().as_str() == action)
-            .filter(|op| text.is_empty() || op.source_name.text().to_lowercase().contains(&text))
+        if action == "all" && text.is_empty() {
+            return (0..plan.len()).collect();
+        }
+        plan.ops()
+            .enumerate()
+            .filter(|(_, op)| action == "all" || op.kind.action().as_str() == action)
+            .filter(|(_, op)| text.is_empty() || op.source_name.text().to_lowercase().contains(&text))
+            .map(|(i, _)| i)
             .collect()
+    }
+
+    /// The `k`th operation the list shows.
+    pub fn visible_op(&self, visible: &[usize], k: usize) -> Option<Cow<'_, Op>> {
+        self.plan.as_ref()?.get(*visible.get(k)?)
     }
 
     pub fn key(&self, key: KeyEvent) -> Option<AppAction> {
@@ -208,7 +219,7 @@ impl State {
     pub fn update(&mut self, action: Action, shared: &mut Shared) -> Option<Overlay> {
         match action {
             Action::List(a) => {
-                let len = self.visible_ops().len();
+                let len = self.visible().len();
                 let rows = self.detail_rows();
                 self.view.update(a, len, FILTERS.len(), rows);
                 None
@@ -225,8 +236,8 @@ impl State {
 
     /// The selected operation's detail lines (for its scroll).
     fn detail_rows(&self) -> usize {
-        self.visible_ops().get(self.view.selected).map_or(0, |op| {
-            view::detail_lines(op, crate::tui::theme::Theme::monochrome()).len()
+        self.visible_op(&self.visible(), self.view.selected).map_or(0, |op| {
+            view::detail_lines(&op, crate::tui::theme::Theme::monochrome()).len()
         })
     }
 

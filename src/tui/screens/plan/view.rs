@@ -59,12 +59,12 @@ impl Widget for PlanView<'_> {
             return;
         };
         let v = &d.view;
-        let ops = d.visible_ops();
+        let ops = d.visible();
         if v.open
-            && let Some(op) = ops.get(v.selected)
+            && let Some(op) = d.visible_op(&ops, v.selected)
         {
             ScrollText {
-                lines: detail_lines(op, t),
+                lines: detail_lines(&op, t),
                 scroll: v.scroll,
                 hint: "↑↓ PgUp PgDn scroll · Esc back to the list",
                 theme: t,
@@ -109,7 +109,9 @@ impl Widget for PlanView<'_> {
         let mut lines = Vec::new();
         let name_width = usize::from(list.width).saturating_sub(2 + 14 + 11);
         for i in window(v.selected, ops.len(), list.height as usize) {
-            lines.push(op_row(ops[i], i == v.selected, t, name_width));
+            if let Some(op) = d.visible_op(&ops, i) {
+                lines.push(op_row(&op, i == v.selected, t, name_width));
+            }
         }
         if ops.is_empty() {
             lines.push(Line::from(Span::styled("no operation matches the filters", t.dim())));
