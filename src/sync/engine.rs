@@ -30,6 +30,9 @@ pub(super) struct Engine {
     /// holds while a cycle runs.
     paused: Arc<AtomicBool>,
     next_plan_id: u64,
+    /// The first plan number this engine gave: a lower one was made by an engine before it
+    /// (the engine restarted since), which this one never applies.
+    first_plan_id: u64,
     /// The last dry run's plan, which `ApplyPlan` may apply while it is not out of date.
     shown: Option<Shown>,
     /// Write-capable runs so far (real cycles, allow-deletes, provisions): a plan shown before
@@ -136,6 +139,7 @@ impl Engine {
             next_run: channels.next_run,
             paused: channels.paused,
             next_plan_id,
+            first_plan_id: next_plan_id,
             shown: None,
             writes: 0,
             applied: None,
@@ -302,6 +306,9 @@ impl Engine {
     async fn apply_shown(&mut self, plan_id: u64) {
         let why = match &self.shown {
             _ if self.applied == Some(plan_id) => Some("it was applied already"),
+            // Said first: a plan of the engine before this one is out of date for that reason,
+            // whatever this engine showed since.
+            _ if plan_id < self.first_plan_id => Some("the engine restarted since it was made"),
             Some(s) if s.plan.id != plan_id => Some("a newer dry run was made since"),
             Some(s) if s.plan.basis.profile != self.cx.profile.plan_hash => {
                 Some("the configuration, mappings or scope changed since it was made")

@@ -183,6 +183,10 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
             keys.push(*k);
         }
     }
+    // The engine attached to has gone: what to do about it comes first.
+    if app.engine_has_gone() && !captured && !keys.iter().any(|(key, _)| *key == "c") {
+        keys.insert(0, ("c", "attach again"));
+    }
     keys
 }
 

@@ -24,6 +24,9 @@ pub enum Effect {
     Save(Box<SaveRequest>),
     /// Starts (or restarts) the engine for the saved profile.
     StartEngine,
+    /// Attaches to the engine serving the profile's socket now (the one this console was
+    /// attached to has gone).
+    Attach,
     /// A command for the engine.
     Engine(crate::sync::Command),
     /// Reads the provisioning log's records from the state store.
@@ -98,6 +101,7 @@ impl std::fmt::Debug for Effect {
             Effect::TestConnection(_) => "TestConnection",
             Effect::Save(_) => "Save",
             Effect::StartEngine => "StartEngine",
+            Effect::Attach => "Attach",
             Effect::Engine(_) => "Engine",
             Effect::LoadRecords => "LoadRecords",
             Effect::LoadHistory => "LoadHistory",

@@ -38,6 +38,8 @@ pub enum Event {
     Attached(Box<crate::door::Attached>),
     /// The attached engine went away (stopped, or its socket closed): why.
     Detached(String),
+    /// No engine could be attached to (none serves the profile's socket, or it refused): why.
+    NotAttached(String),
     Sync(crate::sync::SyncEvent),
     /// The console's own report for the log pane (an export written, the engine's events
     /// missed): never the engine's facts, which come only as `Sync` through `log::line_of`.

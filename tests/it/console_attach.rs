@@ -272,3 +272,112 @@ async fn a_wizard_resave_keeps_the_consoles_own_engine_its_own() {
     );
     assert!(asked.contains("Keep provisioning"), "{asked}");
 }
+
+/// Acceptance pass (issue 14): console A owns the engine, console B is attached to it. A's
+/// wizard re-save restarts A's engine: B says the engine has gone and `c` attaches it again
+/// to the engine serving the profile now, without quitting; A no longer offers the plan of
+/// its engine before the restart.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_attached_console_attaches_again_after_the_owners_engine_restarts() {
+    let env = setup(100, 10, 10, 0).await;
+    let path = socket_path(&env.ws.data_dir(), "default");
+    let _stop = StopEngine(path.clone());
+    // Provisioning off: no cycle of its own runs to replace the plans the test reads.
+    let config = std::fs::read_to_string(env.ws.config()).unwrap();
+    let base = config
+        .split("\n[profiles.default.provisioning]")
+        .next()
+        .unwrap()
+        .to_owned();
+    env.ws.write_config(&format!(
+        "{base}\n[profiles.default.provisioning]\nenabled = false\nkeep_in_background = false\n"
+    ));
+    let a = console(&env, "");
+    let p = path.clone();
+    let a = tokio::task::spawn_blocking(move || {
+        a.wait_for(
+            "A's own engine",
+            &["in this console", "Engine started"],
+            Duration::from_secs(60),
+        );
+        await_socket(&p, "A's engine to serve", |i| {
+            i.is_some_and(|i| i.started_by == "console")
+        });
+        a.keys(&["d"]);
+        a.wait_for(
+            "A's dry run",
+            &["ready (", "a opens it, A there applies it"],
+            Duration::from_secs(60),
+        );
+        a
+    })
+    .await
+    .unwrap();
+    let b = console(&env, "attach");
+    let (a, b, gone, again, restarted) = tokio::task::spawn_blocking(move || {
+        let long = Duration::from_secs(60);
+        b.wait_for(
+            "B attached, with A's plan",
+            &["attached to the running engine (pid", "A there applies it"],
+            long,
+        );
+        // A's wizard, saved again: A's engine restarts in A's process.
+        a.keys(&["8"]);
+        a.wait_for("the wizard reopened", &["[8 Setup]", "Step "], long);
+        a.keys(&["PageDown", "PageDown", "PageDown", "PageDown", "PageDown"]);
+        a.wait_for("review", &["Step 6 of 6 · Review and save", "Enter saves."], long);
+        a.keys(&["Enter"]);
+        a.wait_for("A's dry-run offer", &["Make a dry run now"], long);
+        a.keys(&["n"]);
+        let restarted = a.wait_for("A's engine again", &["[1 Dashboard]", "in this console"], long);
+        let gone = b.wait_for(
+            "B sees the engine gone",
+            &["c attach again", "c attaches to the one serving"],
+            long,
+        );
+        b.keys(&["c"]);
+        let again = b.wait_for(
+            "B attached again",
+            &["attached to the running engine (pid", "no plan yet: d makes a dry run"],
+            long,
+        );
+        (a, b, gone, again, restarted)
+    })
+    .await
+    .unwrap();
+    assert!(
+        restarted.contains("out of date (the engine restarted since it was made)")
+            && !restarted.contains("A there applies it"),
+        "A offers no plan of its engine before:\n{restarted}"
+    );
+    assert!(gone.contains("gone (stopped or restarted)"), "{gone}");
+    assert!(
+        !again.contains("c attach again") && !again.contains("A there applies it"),
+        "{again}"
+    );
+    // B's commands reach the new engine: its dry run shows in both consoles.
+    let b = tokio::task::spawn_blocking(move || {
+        b.keys(&["d"]);
+        b.wait_for(
+            "B's dry run",
+            &["ready (", "a opens it, A there applies it"],
+            Duration::from_secs(60),
+        );
+        a.wait_for(
+            "A sees it",
+            &["ready (", "a opens it, A there applies it"],
+            Duration::from_secs(60),
+        );
+        a.keys(&["q"]);
+        a.wait_for(
+            "the keep question",
+            &["Keep provisioning in the background?"],
+            Duration::from_secs(60),
+        );
+        a.keys(&["n"]);
+        b
+    })
+    .await
+    .unwrap();
+    drop(b);
+}

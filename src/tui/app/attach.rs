@@ -19,13 +19,27 @@ impl App {
             since(&e.since),
             started(&e.started_by)
         ));
+        let again = self.engine_elsewhere;
         self.engine_elsewhere = true;
         self.own_engine = false;
+        self.attaching = false;
         self.dashboard.state = Some(attached.state);
-        // The engine's running cycle, last plan and schedule as its own console shows them.
+        // The engine's running cycle, last plan and schedule as its own console shows them;
+        // attached again, nothing of the engine before stays (its plan is applied by none).
         self.dashboard.restore(&attached.replay);
-        if let Some(last) = &attached.replay.plan {
-            self.plan.restore(last);
+        match &attached.replay.plan {
+            Some(last) => self.plan.restore(last),
+            None => self.plan = plan::State::default(),
+        }
+        if again {
+            self.log.push(
+                now(),
+                Level::Info,
+                &format!(
+                    "attached again, to the engine serving the profile now (pid {}); its log follows",
+                    e.pid
+                ),
+            );
         }
         for line in attached.backlog {
             let time = chrono::DateTime::parse_from_rfc3339(&line.time)
@@ -49,31 +63,58 @@ impl App {
     pub(super) fn detached(&mut self, why: &str) -> Vec<Effect> {
         self.dashboard.state = Some(EngineState::Stopped);
         self.dashboard.running = None;
-        self.dashboard.engine = Some("none: the engine this console was attached to has gone".to_owned());
+        self.dashboard.engine = Some(GONE_ROW.to_owned());
         // Nothing is applied any more, and no question waits for an engine's answer.
         self.plan.engine_went();
         self.shared.overlay = Overlay::None;
-        self.shared.status = format!(
-            "The engine went away ({why}): start it again (`nowsync run`, systemctl start) and attach (`nowsync attach`)."
-        );
+        self.shared.status = format!("The engine went away ({why}): {ATTACH_AGAIN}.");
         self.log.push(now(), Level::Warn, &self.shared.status.clone());
         Vec::new()
+    }
+
+    /// Whether this console was attached to an engine that has gone (`c` attaches again).
+    pub fn engine_has_gone(&self) -> bool {
+        self.engine_elsewhere && self.dashboard.state == Some(EngineState::Stopped)
+    }
+
+    /// `c`: attach to the engine serving the profile now, once the one attached to has gone.
+    pub(super) fn attach_again(&mut self) -> Vec<Effect> {
+        if !self.engine_has_gone() {
+            return Vec::new();
+        }
+        if self.attaching {
+            self.shared.status = "Attaching: waiting for the engine serving the profile.".to_owned();
+            return Vec::new();
+        }
+        self.attaching = true;
+        self.shared.status = "Attaching to the engine serving the profile now…".to_owned();
+        vec![Effect::Attach]
+    }
+
+    /// No engine could be attached to: why, and what to do.
+    pub(super) fn not_attached(&mut self, why: &str) {
+        self.attaching = false;
+        let again = if self.engine_has_gone() {
+            "; then c attaches"
+        } else {
+            " and open the console again"
+        };
+        self.shared.status =
+            format!("Not attached: {why}. Start one (`nowsync run`, or systemctl start nowsync@<profile>){again}.");
+        self.log.push(now(), Level::Error, &self.shared.status.clone());
     }
 
     /// Why an engine command is refused at once: the engine this console was attached to has
     /// gone (a plan to apply says so of the plan).
     pub(super) fn engine_gone(&self, command: &crate::sync::Command) -> Option<String> {
-        if !(self.engine_elsewhere && self.dashboard.state == Some(EngineState::Stopped)) {
+        if !self.engine_has_gone() {
             return None;
         }
         Some(match (command, &self.plan.plan) {
             (crate::sync::Command::ApplyPlan { plan_id }, _) => {
                 format!("{}.", plan::capitalised(&plan::engine_gone(*plan_id)))
             }
-            _ => {
-                "The engine this console was attached to has gone (it stopped or restarted): quit, then `nowsync attach` attaches to the engine serving the profile now, or `nowsync run` starts one."
-                    .to_owned()
-            }
+            _ => format!("The engine this console was attached to has gone (it stopped or restarted): {ATTACH_AGAIN}."),
         })
     }
 
@@ -108,6 +149,13 @@ impl App {
         }
     }
 }
+
+/// The dashboard's Engine row once the engine attached to has gone.
+const GONE_ROW: &str = "gone (stopped or restarted): c attaches to the one serving the profile now";
+
+/// What to do once the engine attached to has gone.
+const ATTACH_AGAIN: &str =
+    "c attaches to the engine serving the profile now (none serves? `nowsync run` starts one, then c)";
 
 /// The question `x` asks on a console attached to another process's engine.
 const STOP_ATTACHED: &str = "Stop the engine this console is attached to? A running cycle finishes the object in flight; then the engine exits (`nowsync run` ends) and every attached console is left without it.";

@@ -130,7 +130,8 @@ fn attached(state: EngineState, replay: crate::door::replay::Replay) -> Event {
     }))
 }
 
-const GONE: &str = "Plan 20: its engine has gone; start one (nowsync run) and make a new dry run.";
+const GONE: &str =
+    "Plan 20: its engine has gone; c attaches to the one serving the profile now, then d makes a new dry run.";
 
 #[test]
 fn a_plan_whose_engine_has_gone_is_not_offered_and_apply_is_refused_at_once() {

@@ -75,6 +75,10 @@ impl App {
             Event::Sync(event) => self.on_sync(event),
             Event::Attached(attached) => self.attached(*attached),
             Event::Detached(why) => self.detached(&why),
+            Event::NotAttached(why) => {
+                self.not_attached(&why);
+                Vec::new()
+            }
             Event::Note { level, text } => {
                 self.log.push(now(), level, &text);
                 Vec::new()
@@ -96,6 +100,8 @@ impl App {
                 if matches!(self.dashboard.state, None | Some(crate::sync::EngineState::Stopped)) {
                     self.dashboard.state = Some(crate::sync::EngineState::Idle);
                 }
+                // A plan of the engine before (a wizard re-save restarts it) is no new one's.
+                self.plan.engine_restarted();
                 self.shared.status = "Engine started: r runs a cycle, d a dry run.".to_owned();
                 if std::mem::take(&mut self.offer_after_start) {
                     self.shared.overlay = crate::tui::app::Overlay::Ask {

@@ -78,6 +78,7 @@ impl App {
             KeyCode::Char('p') if self.dashboard.paused() => Some(Action::Engine(Command::Resume)),
             KeyCode::Char('p') => Some(Action::Engine(Command::Pause)),
             KeyCode::Char('x') => Some(Action::AskStop),
+            KeyCode::Char('c') if self.engine_has_gone() => Some(Action::AttachAgain),
             KeyCode::Char('a') => show(Screen::Plan),
             KeyCode::Char('e') => show(Screen::Records),
             KeyCode::Char('L') => show(Screen::Log),

@@ -16,6 +16,8 @@ mod engine_state_tests;
 mod events;
 mod keys;
 pub mod pending;
+#[cfg(test)]
+mod restart_tests;
 mod shared;
 #[cfg(test)]
 mod sso_tests;
@@ -54,6 +56,8 @@ pub struct App {
     pub own_engine: bool,
     /// The engine is another process's, attached to through its socket.
     pub engine_elsewhere: bool,
+    /// Attaching again was asked and has not been answered yet.
+    attaching: bool,
     /// On quit the admin chose to keep provisioning in the background.
     pub keep_in_background: bool,
     pub wizard: Option<Wizard>,
@@ -83,6 +87,7 @@ impl App {
             offer_after_start: false,
             own_engine: false,
             engine_elsewhere: false,
+            attaching: false,
             keep_in_background: false,
             wizard: None,
             dashboard: dashboard::State::default(),
@@ -185,6 +190,7 @@ impl App {
                 return self.engine(Command::ApplyPlan { plan_id });
             }
             Action::AskStop => self.ask_stop(),
+            Action::AttachAgain => return self.attach_again(),
             Action::Show(screen) => return self.show(screen),
             Action::Go(screen) => return self.go(screen),
             Action::DropWizard => {

@@ -58,6 +58,8 @@ pub enum Action {
     /// Apply the shown plan (confirmed).
     Apply(u64),
     AskStop,
+    /// Attach to the engine serving the profile now (the one attached to has gone).
+    AttachAgain,
     /// Another screen; asks first when the one shown has unsaved edits.
     Show(Screen),
     /// Another screen, without asking.

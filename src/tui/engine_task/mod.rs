@@ -12,15 +12,17 @@ use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc::{self, UnboundedSender};
 
+mod attach;
+
 use super::Context;
 use super::error::EngineStartError;
 use super::event::Event;
 use super::log::Level;
 use crate::config::{Config, Profile, ResolvedProfile};
-use crate::door::proto::ServerFrame;
-use crate::door::{Client, Door};
+use crate::door::Door;
 use crate::secrets::Secrets;
-use crate::sync::{Answer, AnswerError, Command, Credentials, Handle, Options, Prompt, SyncEvent, read_credentials};
+use crate::sync::{Command, Credentials, Handle, Options, Prompt, SyncEvent, read_credentials};
+use attach::{Outgoing, attach, wire};
 
 /// The engine the console works with.
 enum Engine {
@@ -28,14 +30,6 @@ enum Engine {
     Own { handle: Box<Handle>, _door: Option<Door> },
     /// Another process's, through its socket: commands go to the connection's task.
     Attached(mpsc::UnboundedSender<Outgoing>),
-}
-
-/// What goes to an attached engine: a command as the socket carries it, or a reload (the
-/// engine re-reads the configuration file as saved).
-#[derive(Debug)]
-enum Outgoing {
-    Command(Command),
-    Reload,
 }
 
 /// The engine, once started or attached.
@@ -282,81 +276,6 @@ pub fn spawn_run(config_path: &Path, data_dir: &Path, profile: &str) -> std::io:
         .process_group(0)
         .spawn()?;
     Ok(child.id())
-}
-
-/// Attaches through `socket`: the welcome and backlog as `Attached`, then every event, until
-/// the engine goes (`Detached`).
-async fn attach(slot: &Arc<Mutex<Option<Engine>>>, socket: &Path, tx: UnboundedSender<Event>) {
-    let (mut client, attached) = match Client::attach(socket, "console").await {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = tx.send(Event::Note {
-                level: Level::Error,
-                text: format!("could not attach to the running engine: {e}"),
-            });
-            return;
-        }
-    };
-    let (commands, mut rx) = mpsc::unbounded_channel();
-    if let Ok(mut s) = slot.lock() {
-        *s = Some(Engine::Attached(commands));
-    }
-    let _ = tx.send(Event::Attached(Box::new(attached)));
-    let why = loop {
-        tokio::select! {
-            command = rx.recv() => match command {
-                Some(outgoing) => {
-                    let sent = match outgoing {
-                        Outgoing::Command(command) => client.command(command).await,
-                        Outgoing::Reload => client.reload().await,
-                    };
-                    if let Err(e) = sent {
-                        break e.to_string();
-                    }
-                }
-                None => return,
-            },
-            frame = client.next() => match frame {
-                Ok(ServerFrame::Event { event }) => {
-                    if tx.send(Event::Sync(event)).is_err() {
-                        return;
-                    }
-                }
-                Ok(ServerFrame::Error { message, .. }) => {
-                    let _ = tx.send(Event::Note { level: Level::Error, text: format!("the engine refused: {message}") });
-                }
-                Ok(_) => {}
-                Err(e) => break e.to_string(),
-            },
-        }
-    };
-    if let Ok(mut s) = slot.lock() {
-        *s = None;
-    }
-    let _ = tx.send(Event::Detached(why));
-}
-
-/// A command as it goes to an attached engine; what the socket does not carry is answered here.
-fn wire(command: Command) -> Result<Outgoing, Box<SyncEvent>> {
-    let not_served = |request, what: &str| {
-        Box::new(SyncEvent::Answer {
-            request,
-            answer: Answer::Failed(AnswerError::not_served(format!(
-                "{what} needs the engine in this console: this one is attached to the profile's running engine"
-            ))),
-        })
-    };
-    Ok(match command {
-        // The engine re-reads the file: the profile resolved here does not travel.
-        Command::Reload(_) => Outgoing::Reload,
-        Command::PreviewPlan { request, .. } => {
-            return Err(not_served(request, "showing what an unsaved change would do"));
-        }
-        Command::TestConnection { request } | Command::Provision { request, .. } => {
-            return Err(not_served(request, "this"));
-        }
-        command => Outgoing::Command(command),
-    })
 }
 
 fn forward(handle: &Handle, tx: UnboundedSender<Event>) {

@@ -288,3 +288,40 @@ async fn a_dry_run_takes_no_cycle_number() {
     assert_eq!(status["cycles"], 1, "{status}");
     assert_eq!(status["last_cycle"]["id"], 1, "{status}");
 }
+
+/// Acceptance pass (issue 14, consoles attached): a console's wizard re-save restarts its
+/// engine; applying the dry run's plan of the engine before it was refused as "it is not the
+/// last dry run shown". The true reason: the engine restarted since it was made.
+#[tokio::test]
+async fn a_plan_of_the_engine_before_a_restart_is_refused_saying_so() {
+    let env = setup(40, 4, 4, 0).await;
+    let profile = scope(&env, "all");
+    let handle = Handle::start(&profile, credentials(&env), sync::Options::new(env.ws.data_dir())).unwrap();
+    let mut rx = handle.subscribe();
+    let plan = dry_run(&handle, &mut rx).await;
+    handle.shutdown().await;
+
+    let handle = Handle::start(&profile, credentials(&env), sync::Options::new(env.ws.data_dir())).unwrap();
+    let mut rx = handle.subscribe();
+    env.reset_stats().await;
+    handle.send(Command::ApplyPlan { plan_id: plan.id });
+    let reason = refused(&mut rx, plan.id).await;
+    assert_eq!(
+        reason,
+        format!(
+            "this plan is out of date: make a new dry run (plan {}: the engine restarted since it was made)",
+            plan.id
+        )
+    );
+    // Also once the new engine has shown a plan of its own.
+    let newer = dry_run(&handle, &mut rx).await;
+    assert!(newer.id > plan.id);
+    handle.send(Command::ApplyPlan { plan_id: plan.id });
+    assert!(
+        refused(&mut rx, plan.id)
+            .await
+            .contains("the engine restarted since it was made")
+    );
+    assert_eq!(env.writes().await, 0, "nothing is written");
+    handle.shutdown().await;
+}

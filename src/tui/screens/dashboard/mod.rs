@@ -140,9 +140,11 @@ impl State {
             done_at_tick: r.done,
         });
         self.schedule_paused = replay.paused;
-        if let Some(next) = &replay.next_run {
-            self.next_at = Some(next.at.as_deref().and_then(parse_time));
-        }
+        // The schedule of the engine attached to, none said: nothing of an engine before.
+        self.next_at = replay
+            .next_run
+            .as_ref()
+            .map(|next| next.at.as_deref().and_then(parse_time));
     }
 
     /// The history was read: the last real cycle it holds is the `Last` row until one is seen

@@ -56,9 +56,14 @@ pub enum Status {
     EngineGone,
 }
 
+/// Why a plan of the engine before a restart is out of date, in the engine's own words.
+pub const RESTARTED: &str = "the engine restarted since it was made";
+
 /// What is said of a plan whose engine has gone.
 pub fn engine_gone(plan_id: u64) -> String {
-    format!("plan {plan_id}: its engine has gone; start one (nowsync run) and make a new dry run")
+    format!(
+        "plan {plan_id}: its engine has gone; c attaches to the one serving the profile now, then d makes a new dry run"
+    )
 }
 
 /// The plan and the list over it.
@@ -130,6 +135,14 @@ impl State {
     pub fn engine_went(&mut self) {
         if matches!(self.status, Status::Ready | Status::Applying) {
             self.status = Status::EngineGone;
+        }
+    }
+
+    /// The console's own engine started again (a wizard re-save): a plan the engine before it
+    /// made is applied by none (the new one refuses it, saying [`RESTARTED`]).
+    pub fn engine_restarted(&mut self) {
+        if matches!(self.status, Status::Ready | Status::Applying) {
+            self.status = Status::OutOfDate(RESTARTED.to_owned());
         }
     }
 

@@ -1,0 +1,167 @@
+//! Engines that go away and come back (acceptance pass, issue 14): a console attached to an
+//! engine that went away attaches again with `c`, and then shows the new engine's state, not
+//! the old one's; a console whose own engine restarted (its wizard re-save) offers no plan of
+//! the engine before.
+
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::{Action, App, Overlay, Screen};
+use crate::door::Attached;
+use crate::door::proto::EngineInfo;
+use crate::door::replay::{LastPlan, PlanState, Replay};
+use crate::sync::{CycleKind, EngineState, Plan, SyncEvent};
+use crate::tui::effect::Effect;
+use crate::tui::event::Event;
+use crate::tui::theme::Theme;
+
+fn key(app: &mut App, c: char) -> Vec<Effect> {
+    app.handle(Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)))
+}
+
+fn attached(pid: u32, replay: Replay) -> Box<Attached> {
+    Box::new(Attached {
+        engine: EngineInfo {
+            profile: "default".into(),
+            pid,
+            since: "2026-01-02T05:10:00Z".into(),
+            started_by: "console".into(),
+            socket: "/d/default.sock".into(),
+        },
+        state: EngineState::Idle,
+        backlog: Vec::new(),
+        replay,
+    })
+}
+
+/// The screen as drawn at 120×40, a line per row.
+fn drawn(app: &App) -> String {
+    let mut term = match ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)) {
+        Ok(t) => t,
+        Err(e) => match e {},
+    };
+    assert!(term.draw(|f| crate::tui::view::render(app, f)).is_ok());
+    let buffer = term.backend().buffer();
+    let cells: Vec<&str> = buffer.content().iter().map(|c| c.symbol()).collect();
+    cells.chunks(120).map(|row| row.concat()).collect::<Vec<_>>().join("\n")
+}
+
+fn plan(id: u64) -> Arc<Plan> {
+    Arc::new(Plan::new(id, CycleKind::Incremental, Vec::new()))
+}
+
+/// A dry run's plan ready in the engine attached to.
+fn with_ready_plan(id: u64) -> Replay {
+    Replay {
+        plan: Some(LastPlan {
+            plan: plan(id),
+            cycle_id: 2,
+            state: PlanState::Ready,
+            made: "2026-01-02T05:11:00Z".into(),
+        }),
+        next_run: Some(crate::door::replay::NextRun {
+            at: Some("2026-01-02T06:00:00Z".into()),
+        }),
+        ..Replay::default()
+    }
+}
+
+#[test]
+fn an_attached_console_attaches_again_with_c_and_shows_the_new_engine() {
+    let mut app = App::new("default", Theme::monochrome(), false);
+    app.handle(Event::Attached(attached(4242, with_ready_plan(1))));
+    assert!(app.plan.ready());
+    assert!(key(&mut app, 'c').is_empty(), "c does nothing while the engine serves");
+
+    // Console A's wizard re-save restarts the engine: this console's connection ends.
+    app.handle(Event::Detached(
+        "the engine closed the connection (it stopped or restarted)".into(),
+    ));
+    assert!(
+        app.shared
+            .status
+            .contains("c attaches to the engine serving the profile now"),
+        "{}",
+        app.shared.status
+    );
+    assert!(
+        app.dashboard
+            .engine
+            .as_deref()
+            .is_some_and(|e| e.contains("c attaches")),
+        "{:?}",
+        app.dashboard.engine
+    );
+    assert_eq!(crate::tui::chrome::keys(&app).first(), Some(&("c", "attach again")));
+    // An action says the same.
+    key(&mut app, 'r');
+    assert!(
+        app.shared.status.contains("c attaches to the engine serving"),
+        "{}",
+        app.shared.status
+    );
+
+    // c attaches again, once (a second c while it attaches asks nothing more).
+    assert!(matches!(key(&mut app, 'c').as_slice(), [Effect::Attach]));
+    assert!(key(&mut app, 'c').is_empty());
+    // None serves yet: said, and c tries again.
+    app.handle(Event::NotAttached(
+        "no engine serves the profile's socket /d/default.sock now".into(),
+    ));
+    assert!(app.shared.status.contains("then c attaches"), "{}", app.shared.status);
+    assert!(matches!(key(&mut app, 'c').as_slice(), [Effect::Attach]));
+
+    // The new engine has no plan and no schedule: nothing of the old one's stays.
+    let effects = app.handle(Event::Attached(attached(5151, Replay::default())));
+    assert!(matches!(effects.as_slice(), [Effect::LoadHistory, Effect::LoadRecords]));
+    assert!(
+        app.plan.plan.is_none(),
+        "the old engine's plan is gone: {:?}",
+        app.plan.status
+    );
+    assert_eq!(app.dashboard.next_at, None);
+    assert_eq!(app.dashboard.state, Some(EngineState::Idle));
+    assert!(app.dashboard.engine.as_deref().is_some_and(|e| e.contains("pid 5151")));
+    assert!(!app.engine_has_gone());
+    assert!(!crate::tui::chrome::keys(&app).contains(&("c", "attach again")));
+    // And r goes to the new engine.
+    assert!(matches!(
+        key(&mut app, 'r').as_slice(),
+        [Effect::Engine(crate::sync::Command::RunNow)]
+    ));
+}
+
+#[test]
+fn a_restarted_own_engine_offers_no_plan_of_the_engine_before() {
+    let mut app = App::new("default", Theme::monochrome(), false);
+    app.handle(Event::EngineStarted(Ok(())));
+    app.handle(Event::Sync(SyncEvent::PlanReady {
+        cycle_id: 1,
+        plan: plan(1),
+    }));
+    assert!(app.plan.ready());
+    // The wizard's re-save restarts the engine in this console.
+    app.handle(Event::Sync(SyncEvent::StateChanged(EngineState::Stopped)));
+    app.handle(Event::EngineStarted(Ok(())));
+    assert!(!app.plan.ready(), "plan 1 is not offered: {:?}", app.plan.status);
+    let dashboard = drawn(&app);
+    assert!(
+        dashboard.contains("plan 1 out of date (the engine restarted since it was made)"),
+        "{dashboard}"
+    );
+    // A on the plan screen says the true reason, and sends nothing.
+    app.update(Action::Go(Screen::Plan));
+    let effects = key(&mut app, 'A');
+    assert!(effects.is_empty() && matches!(app.shared.overlay, Overlay::None));
+    assert_eq!(
+        app.shared.status,
+        "Plan 1 is out of date (the engine restarted since it was made): d makes a new dry run."
+    );
+    // The new engine's own plan is offered.
+    app.handle(Event::Sync(SyncEvent::PlanReady {
+        cycle_id: 1,
+        plan: plan(2),
+    }));
+    assert!(app.plan.ready());
+}
