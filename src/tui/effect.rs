@@ -45,6 +45,9 @@ pub enum Effect {
         profile: String,
         edits: Vec<Edit>,
     },
+    /// Reads the configuration file at `path` again, for `profile`'s settings as they are now
+    /// (another console or an editor may have saved it).
+    ReadSettings { path: PathBuf, profile: String },
     /// Writes the mapping file `text` as an Entra schema JSON in the data dir.
     ExportSchema(String),
     /// Writes the mapping file (and the configuration file naming it), then reloads the engine.
@@ -108,6 +111,7 @@ impl std::fmt::Debug for Effect {
             Effect::Export { .. } => "Export",
             Effect::ExportSchema(_) => "ExportSchema",
             Effect::SaveSettings { .. } => "SaveSettings",
+            Effect::ReadSettings { .. } => "ReadSettings",
             Effect::SaveMappings(_) => "SaveMappings",
             Effect::ImportSchema(_) => "ImportSchema",
             Effect::Quit => "Quit",

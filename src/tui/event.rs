@@ -49,6 +49,9 @@ pub enum Event {
     },
     /// The settings were written (and the engine reloaded), or not.
     SettingsSaved(Result<crate::config::edit::Saved, crate::config::edit::EditError>),
+    /// The configuration file as it is now (read on entering the settings screen): the
+    /// profile and the file's text, or why it could not be read.
+    SettingsRead(Result<(Box<crate::config::Profile>, String), String>),
     /// The mapping file was written (with the configuration file's new text when it changed
     /// too) and the engine reloaded, or not.
     MappingsSaved(Result<Option<String>, crate::config::edit::EditError>),

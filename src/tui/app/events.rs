@@ -31,6 +31,15 @@ impl App {
                 Vec::new()
             }
             Event::SettingsSaved(result) => self.settings_saved(result),
+            Event::SettingsRead(Ok((profile, text))) => {
+                self.settings.read_again(&profile, text);
+                Vec::new()
+            }
+            Event::SettingsRead(Err(why)) => {
+                let text = format!("the settings could not be read again (they show the file as read before): {why}");
+                self.log.push(now(), Level::Warn, &text);
+                Vec::new()
+            }
             Event::MappingsSaved(result) => self.mappings_saved(result),
             Event::SchemaImported(result) => {
                 let loaded = self.mappings.doc.draft.imported(result);

@@ -350,6 +350,13 @@ impl App {
         }
         match screen {
             Screen::Records => vec![Effect::LoadRecords],
+            // The file as it is now: another console may have saved it since.
+            Screen::Settings => self.settings.editor.as_ref().map_or_else(Vec::new, |s| {
+                vec![Effect::ReadSettings {
+                    path: s.config_path.clone(),
+                    profile: s.profile.clone(),
+                }]
+            }),
             Screen::Scope if self.scope.preview.is_none() => self.scope.recount(),
             _ => Vec::new(),
         }

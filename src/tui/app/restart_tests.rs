@@ -1,7 +1,7 @@
 //! Engines that go away and come back (acceptance pass, issue 14): a console attached to an
 //! engine that went away attaches again with `c`, and then shows the new engine's state, not
 //! the old one's; a console whose own engine restarted (its wizard re-save) offers no plan of
-//! the engine before.
+//! the engine before; a Settings screen shows the file as another console saved it.
 
 use std::sync::Arc;
 
@@ -164,4 +164,46 @@ fn a_restarted_own_engine_offers_no_plan_of_the_engine_before() {
         plan: plan(2),
     }));
     assert!(app.plan.ready());
+}
+
+/// Acceptance pass (issue 14): a second console's Settings screen showed the values from
+/// before another console saved, and a "saved …" note of its own from long before.
+#[test]
+fn the_settings_screen_shows_the_file_as_another_console_saved_it() {
+    use crate::config::{Config, ScopeMode};
+    const PATH: &str = "/etc/nowsync/config.toml";
+    let before = "[profiles.demo.servicenow]\ninstance = \"dev1\"\nusername = \"admin\"\n";
+    let after = format!("{before}[profiles.demo.provisioning]\nscope = \"all\"\ninterval_minutes = 15\n");
+    let profile = |text: &str| {
+        let config = Config::parse(text, std::path::Path::new(PATH)).unwrap();
+        config.profile("demo").unwrap().clone()
+    };
+    let mut app = App::new("demo", Theme::monochrome(), false);
+    app.settings = crate::tui::screens::settings::State::of(&profile(before), PATH.into(), before.to_owned());
+    app.handle(Event::EngineStarted(Ok(())));
+    // A save this console made earlier left its note.
+    app.settings.editor.as_mut().unwrap().message = Some(Ok("saved to /etc/nowsync/config.toml".into()));
+
+    // Another console saves scope = all and a 15-minute interval; this one opens Settings.
+    let effects = key(&mut app, 't');
+    assert_eq!(app.shared.screen, Screen::Settings);
+    assert!(
+        matches!(effects.as_slice(), [Effect::ReadSettings { path, profile }] if path.to_str() == Some(PATH) && profile == "demo"),
+        "{effects:?}"
+    );
+    app.handle(Event::SettingsRead(Ok((Box::new(profile(&after)), after.clone()))));
+    let s = app.settings.editor.as_ref().unwrap();
+    assert_eq!(s.scope, ScopeMode::All);
+    assert_eq!(s.interval.value(), "15");
+    assert_eq!(s.text, after);
+    let note = format!("{:?}", s.message);
+    assert!(!note.contains("saved to") && note.contains("read again"), "{note}");
+    let screen = drawn(&app);
+    assert!(!screen.contains("saved to"), "{screen}");
+
+    // Nothing changed since: no note at all, the values as they are.
+    app.update(Action::Go(Screen::Dashboard));
+    key(&mut app, 't');
+    app.handle(Event::SettingsRead(Ok((Box::new(profile(&after)), after.clone()))));
+    assert_eq!(app.settings.editor.as_ref().unwrap().message, None);
 }

@@ -44,6 +44,18 @@ pub(super) fn run(ctx: &Context, effect: Effect, tx: &UnboundedSender<Event>, en
             let _ = tx.send(Event::SettingsSaved(result));
         }
         Effect::SaveMappings(request) => save_mappings(*request, tx, engine),
+        Effect::ReadSettings { path, profile } => {
+            let tx = tx.clone();
+            tokio::task::spawn_blocking(move || {
+                let read = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("{}: {e}", path.display()))
+                    .and_then(|text| match crate::config::edit::check(&text, &path, &profile) {
+                        Ok(p) => Ok((Box::new(p), text)),
+                        Err(e) => Err(e.to_string()),
+                    });
+                let _ = tx.send(Event::SettingsRead(read));
+            });
+        }
         Effect::ImportSchema(path) => {
             let tx = tx.clone();
             tokio::task::spawn_blocking(move || {

@@ -155,6 +155,40 @@ impl State {
         }
     }
 
+    /// The configuration file as it is now, read on entering the screen: another console (or
+    /// an editor) may have saved it since this one showed it. Unedited, the fields show it;
+    /// edited, the edits stay and a save writes only them over the file as it is then. A note
+    /// of a save this console made earlier goes: "saved" is said where and when it was made.
+    pub fn read_again(&mut self, profile: &Profile, text: String) {
+        let Some(editor) = &mut self.editor else { return };
+        let saving = editor
+            .message
+            .as_ref()
+            .is_some_and(|m| m.as_deref() == Ok(editor::SAVING));
+        if self.previewing || saving {
+            return;
+        }
+        if editor.text == text {
+            editor.message = None;
+            return;
+        }
+        if editor.dirty {
+            editor.message = Some(Err(
+                "the file changed since this screen read it (another console saved it?): Enter writes only the fields you changed".to_owned(),
+            ));
+            return;
+        }
+        let mut fresh = Settings::new(profile, editor.config_path.clone(), text);
+        fresh.focus = editor.focus;
+        fresh.message = Some(Ok(
+            "read again: the file changed since this console showed it".to_owned()
+        ));
+        *editor = fresh;
+        if !self.rows_changed {
+            self.rows = rows(profile);
+        }
+    }
+
     /// The save just asked for waits for the preview of what it does (`app/pending.rs`):
     /// nothing is being saved yet, so the editor does not say "saving…" behind the preview.
     pub fn held(&mut self) {
