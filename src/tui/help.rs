@@ -224,6 +224,25 @@ const EVERYWHERE: [(&str, &str); 11] = [
     ),
 ];
 
+/// What `x` does in a console whose engine is its own: the engine's stop ends its running
+/// cycle and the engine with it (`sync::Handle`: a stop ends the engine's loop).
+pub const X_OWN: &str = "stop the running cycle (asks first): the object in flight finishes, then this console's engine stops; no cycle runs until the console is opened again (or its setup wizard saved again)";
+
+/// What `x` does in a console attached to another process's engine.
+pub const X_ATTACHED: &str = "stop the engine this console is attached to (asks first), idle or not: a running cycle finishes the object in flight, then the engine exits (`nowsync run` ends) and every console attached to it is left without it";
+
+/// `c`, in a console attached to another process's engine.
+const C_ATTACHED: &str = "once the engine attached to has gone (stopped or restarted): attach to the engine serving the profile now, without quitting";
+
+/// Which engine the console works with: what `x` does depends on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// The console's own (or none yet).
+    Own,
+    /// Another process's, through its socket.
+    Attached,
+}
+
 /// The width of the keys column.
 const KEYS: usize = 26;
 
@@ -233,7 +252,7 @@ fn inner_width(width: u16) -> usize {
 }
 
 /// The help of `screen`, wrapped to `width` columns: the screen's keys, then every screen's.
-fn lines(screen: Screen, width: usize, t: Theme) -> Vec<Line<'static>> {
+fn lines(screen: Screen, engine: Engine, width: usize, t: Theme) -> Vec<Line<'static>> {
     let text = width.saturating_sub(KEYS + 1).max(10);
     let mut out = Vec::new();
     let mut row = |k: &str, v: &str| {
@@ -245,24 +264,37 @@ fn lines(screen: Screen, width: usize, t: Theme) -> Vec<Line<'static>> {
             ]));
         }
     };
+    let x = match engine {
+        Engine::Own => X_OWN,
+        Engine::Attached => X_ATTACHED,
+    };
     for (k, v) in keys(screen) {
-        row(k, v);
+        row(k, if *k == "x" { x } else { v });
     }
     row("", "");
     for (k, v) in EVERYWHERE {
-        row(k, v);
+        if k == "p / x" {
+            row("p", "pause or resume scheduled cycles");
+            row("x", x);
+        } else {
+            row(k, v);
+        }
+        if k == "o" && engine == Engine::Attached {
+            row("c", C_ATTACHED);
+        }
     }
     out
 }
 
 /// How many rows the help of `screen` has in a terminal `width` columns wide.
-pub fn rows(screen: Screen, width: u16) -> usize {
-    lines(screen, inner_width(width), Theme::monochrome()).len()
+pub fn rows(screen: Screen, engine: Engine, width: u16) -> usize {
+    lines(screen, engine, inner_width(width), Theme::monochrome()).len()
 }
 
 /// The overlay, scrolled to `scroll`.
 pub struct HelpView {
     pub screen: Screen,
+    pub engine: Engine,
     pub theme: Theme,
     pub scroll: u16,
 }
@@ -274,7 +306,7 @@ impl Widget for HelpView {
         let height = area.height.saturating_sub(2).max(3);
         let popup = Rect::new(area.x + (area.width - width) / 2, area.y + 1, width, height);
         Clear.render(popup, buf);
-        let lines = lines(self.screen, inner_width(area.width), t);
+        let lines = lines(self.screen, self.engine, inner_width(area.width), t);
         let shown = popup.height.saturating_sub(2) as usize;
         let scroll = (self.scroll as usize).min(lines.len().saturating_sub(shown));
         let more = if lines.len() > shown {

@@ -63,13 +63,17 @@ fn overlay(app: &App, frame: &mut Frame, body: Rect) {
         Overlay::Help => {
             let help = HelpView {
                 screen: app.shared.screen,
+                engine: app.help_engine(),
                 theme: app.theme,
                 scroll: app.shared.help_scroll,
             };
             return frame.render_widget(help, body);
         }
         Overlay::ConfirmQuit(why) => format!("{why}\nQuit anyway?"),
-        Overlay::ConfirmStop => "Stop the running cycle? It finishes the object in flight.".to_owned(),
+        Overlay::ConfirmStop => {
+            "Stop the running cycle? The object in flight finishes, then this console's engine stops: no cycle runs until the console is opened again."
+                .to_owned()
+        }
         Overlay::ConfirmLeave => "The settings have unsaved edits. Leave and drop them?".to_owned(),
         Overlay::Ask { text, .. } => text.clone(),
         Overlay::ConfirmCreate { table, field, value } => format!(

@@ -72,6 +72,15 @@ impl App {
         Vec::new()
     }
 
+    /// The engine the help describes `x` for.
+    pub fn help_engine(&self) -> crate::tui::help::Engine {
+        if self.engine_elsewhere {
+            crate::tui::help::Engine::Attached
+        } else {
+            crate::tui::help::Engine::Own
+        }
+    }
+
     /// Whether this console was attached to an engine that has gone (`c` attaches again).
     pub fn engine_has_gone(&self) -> bool {
         self.engine_elsewhere && self.dashboard.state == Some(EngineState::Stopped)

@@ -151,6 +151,7 @@ impl App {
     }
 
     fn apply(&mut self, action: Action) -> Vec<Effect> {
+        let engine = self.help_engine();
         let shared = &mut self.shared;
         match action {
             Action::Help => {
@@ -158,7 +159,7 @@ impl App {
                 shared.help_scroll = 0;
             }
             Action::HelpScroll(by) => {
-                let max = super::help::rows(shared.screen, self.size.0).saturating_sub(1) as isize;
+                let max = super::help::rows(shared.screen, engine, self.size.0).saturating_sub(1) as isize;
                 shared.help_scroll = (shared.help_scroll as isize + by).clamp(0, max.max(0)) as u16;
             }
             Action::CloseOverlay => shared.overlay = Overlay::None,

@@ -207,3 +207,35 @@ fn the_settings_screen_shows_the_file_as_another_console_saved_it() {
     app.handle(Event::SettingsRead(Ok((Box::new(profile(&after)), after.clone()))));
     assert_eq!(app.settings.editor.as_ref().unwrap().message, None);
 }
+
+/// Acceptance pass (issue 14): F1 in an attached console said `x` stops the running cycle;
+/// there it stops the engine attached to, idle or not (and `c` attaches again). In a console
+/// whose engine is its own, `x` stops the running cycle and the console's engine with it.
+#[test]
+fn the_help_says_what_x_does_in_this_console() {
+    let mut own = App::new("default", Theme::monochrome(), false);
+    own.handle(Event::EngineStarted(Ok(())));
+    key(&mut own, '?');
+    let help = drawn(&own);
+    assert!(help.contains("stop the running cycle (asks first)"), "{help}");
+    assert!(!help.contains("stop the engine this console is attached to"), "{help}");
+
+    let mut attached_app = App::new("default", Theme::monochrome(), false);
+    attached_app.handle(Event::Attached(attached(4242, Replay::default())));
+    key(&mut attached_app, '?');
+    let help = drawn(&attached_app);
+    assert!(help.contains("stop the engine this console is attached to"), "{help}");
+    assert!(!help.contains("stop the running cycle (asks first)"), "{help}");
+    // What x does there, as its question says it.
+    attached_app.update(Action::CloseOverlay);
+    key(&mut attached_app, 'x');
+    assert!(
+        matches!(&attached_app.shared.overlay, Overlay::Ask { text, .. } if text.starts_with("Stop the engine this console is attached to?"))
+    );
+    // c is in the help of every screen, scrolled to.
+    attached_app.update(Action::CloseOverlay);
+    key(&mut attached_app, '?');
+    attached_app.update(Action::HelpScroll(1000));
+    let help = drawn(&attached_app);
+    assert!(help.contains("attach to the engine serving the profile now"), "{help}");
+}
