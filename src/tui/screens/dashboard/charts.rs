@@ -63,10 +63,17 @@ impl Widget for CyclesChart<'_> {
             return;
         }
         let [chart_area, durations] = Layout::vertical([Constraint::Min(2), Constraint::Length(1)]).areas(inner);
-        let (data, decades) = scaled(t, points);
+        // Plot rows: the chart's height less its x axis and their labels.
+        let scale = Scale::new(largest(t, points), chart_area.height.saturating_sub(2));
+        let chart_area = Rect {
+            y: chart_area.bottom().saturating_sub(scale.rows + 2),
+            height: (scale.rows + 2).min(chart_area.height),
+            ..chart_area
+        };
+        let data = scaled(t, points, &scale);
         let rules: Vec<[(f64, f64); 2]> = reconciled
             .iter()
-            .map(|&i| [(i as f64, 0.0), (i as f64, decades as f64)])
+            .map(|&i| [(i as f64, 0.0), (i as f64, scale.top)])
             .collect();
         // The rules first, so the counts draw over them.
         let datasets = rules
@@ -97,8 +104,8 @@ impl Widget for CyclesChart<'_> {
             )
             .y_axis(
                 Axis::default()
-                    .bounds([0.0, decades as f64])
-                    .labels(decade_labels(decades))
+                    .bounds([0.0, scale.top])
+                    .labels(scale.labels.clone())
                     .style(t.dim()),
             )
             .legend_position(None)
@@ -132,14 +139,93 @@ fn value(p: &super::history::Point, name: &str) -> u64 {
     }
 }
 
-/// The series' points on a log scale, and how many decades the scale has.
+/// The y axis: a log scale over the plot's rows, one label per row (blank between decades),
+/// so that labels never draw over each other (the acceptance pass read "1k0": "100" and "1k"
+/// on one row of a short chart).
 ///
-/// A log scale: an initial cycle of thousands and quiet ones of a few both show. Zeros are
-/// not drawn (a row of markers at the bottom would hide the others). Each series a little
-/// apart within its cycle, so that two counts of one cycle in the same decade do not draw
-/// over each other.
-fn scaled(t: Theme, points: &[super::history::Point]) -> (Vec<Vec<(f64, f64)>>, usize) {
-    let data = series(t)
+/// A log scale, so that an initial cycle of thousands and quiet ones of a few both show. The
+/// bottom row is the zero line: nothing is drawn on it (a zero is not drawn at all), so every
+/// count stands above the x axis. Level 1 is a count of 1, level k a count of 10^(k-1).
+#[derive(Debug, PartialEq)]
+pub(super) struct Scale {
+    /// Plot rows used: the chart is drawn this tall (plus its axis and labels).
+    pub rows: u16,
+    /// The top of the scale, in levels.
+    pub top: f64,
+    /// One per plot row, bottom first.
+    pub labels: Vec<String>,
+}
+
+impl Scale {
+    /// The scale for counts up to `max` in at most `rows` plot rows (at least 2): every row
+    /// when there are as many as levels, else two or more levels a row.
+    pub(super) fn new(max: u64, rows: u16) -> Scale {
+        let levels = 1 + (max.max(1) as f64).log10().ceil() as usize;
+        let gaps = usize::from(rows.max(2)) - 1;
+        let (per_row, top, gaps) = if gaps >= levels {
+            (1, levels, gaps)
+        } else {
+            let per_row = levels.div_ceil(gaps);
+            let top = levels.div_ceil(per_row) * per_row;
+            (per_row, top, top / per_row)
+        };
+        let mut labels = vec![String::new(); gaps + 1];
+        for level in (0..=top).step_by(per_row) {
+            if let Some(label) = labels.get_mut(row_of(level as f64, top, gaps)) {
+                *label = level_label(level);
+            }
+        }
+        Scale {
+            rows: (gaps + 1) as u16,
+            top: top as f64,
+            labels,
+        }
+    }
+
+    /// Where a count is drawn: on the row nearest its level, never on the zero line.
+    fn y(&self, count: u64) -> f64 {
+        let gaps = usize::from(self.rows) - 1;
+        let level = 1.0 + (count as f64).log10();
+        let row = row_of(level, self.top as usize, gaps).max(1);
+        row as f64 * self.top / gaps as f64
+    }
+}
+
+/// The plot row (0 at the bottom) nearest `level` on a scale of `top` levels over `gaps` rows.
+fn row_of(level: f64, top: usize, gaps: usize) -> usize {
+    (level * gaps as f64 / top as f64).round() as usize
+}
+
+/// A level's label: 0, 1, 10, 100, 1k, 10k, 100k, 1M, …
+fn level_label(level: usize) -> String {
+    match level {
+        0 => "0".to_owned(),
+        l => count_label(10u64.saturating_pow(l as u32 - 1)),
+    }
+}
+
+/// A count in a few characters: 950, 1k, 1.5k, 12k, 1M, 2.5M.
+pub(super) fn count_label(n: u64) -> String {
+    let short = |n: u64, unit: u64, suffix: &str| {
+        let whole = n / unit;
+        let tenth = n % unit * 10 / unit;
+        if tenth == 0 || whole >= 10 {
+            format!("{whole}{suffix}")
+        } else {
+            format!("{whole}.{tenth}{suffix}")
+        }
+    };
+    match n {
+        n if n < 1000 => n.to_string(),
+        n if n < 1_000_000 => short(n, 1000, "k"),
+        n => short(n, 1_000_000, "M"),
+    }
+}
+
+/// The series' points on `scale`. Each series a little apart within its cycle, so that two
+/// counts of one cycle on the same row do not draw over each other.
+fn scaled(t: Theme, points: &[super::history::Point], scale: &Scale) -> Vec<Vec<(f64, f64)>> {
+    series(t)
         .iter()
         .enumerate()
         .map(|(k, (name, ..))| {
@@ -148,27 +234,19 @@ fn scaled(t: Theme, points: &[super::history::Point]) -> (Vec<Vec<(f64, f64)>>, 
                 .iter()
                 .enumerate()
                 .filter(|(_, p)| value(p, name) > 0)
-                .map(|(i, p)| (i as f64 + offset, (1.0 + value(p, name) as f64).log10()))
+                .map(|(i, p)| (i as f64 + offset, scale.y(value(p, name))))
                 .collect()
         })
-        .collect();
-    let max = points
+        .collect()
+}
+
+/// The largest count of any series in `points`.
+fn largest(t: Theme, points: &[super::history::Point]) -> u64 {
+    points
         .iter()
         .flat_map(|p| series(t).map(|(name, ..)| value(p, name)))
         .max()
-        .unwrap_or(0);
-    (data, ((1.0 + max as f64).log10().ceil() as usize).max(1))
-}
-
-/// The log scale's labels: 0, 10, 100, 1k, 10k, …
-fn decade_labels(decades: usize) -> Vec<String> {
-    (0..=decades)
-        .map(|d| match d {
-            0 => "0".to_owned(),
-            d if d >= 3 => format!("{}k", 10u64.pow(d as u32 - 3)),
-            d => 10u64.pow(d as u32).to_string(),
-        })
-        .collect()
+        .unwrap_or(0)
 }
 
 /// The cycles' durations as a sparkline, after the longest one's label.
@@ -267,3 +345,7 @@ impl Widget for Throughput<'_> {
             .render(area, buf);
     }
 }
+
+#[cfg(test)]
+#[path = "charts_tests.rs"]
+mod tests;

@@ -39,7 +39,13 @@ impl Widget for DashboardView<'_> {
         let t = self.theme;
         let d = self.state;
         let text_rows = if d.running.is_some() { 8 } else { 6 } + u16::from(d.engine.is_some());
-        let charts = if area.height >= 30 { 12 } else { 7 };
+        // Room for a plot row per decade up to 10k at 80×24 (`charts::Scale`); before the
+        // first cycle only the titles and "no cycle yet", the log pane getting the rest.
+        let charts = match d.history.as_ref().is_some_and(|h| !h.points.is_empty()) {
+            false => 2,
+            true if area.height >= 30 => 12,
+            true => 10,
+        };
         let [top, pictures, log] = Layout::vertical([
             Constraint::Length(text_rows),
             Constraint::Length(charts),
