@@ -67,9 +67,9 @@ fn the_delete_action_toggles_back_and_forth_and_saves_only_after_its_preview() {
     assert!(!app.settings.dirty() && !app.mappings.doc.draft.dirty, "back as saved");
     assert!(app.quit_warning().is_none());
 
-    // Off again, and Enter: what it does is shown first; Esc cancels and the edit stays.
+    // Off again, and S: what it does is shown first; Esc cancels and the edit stays.
     key(&mut app, KeyCode::Left);
-    let effects = key(&mut app, KeyCode::Enter);
+    let effects = key(&mut app, KeyCode::Char('S'));
     let [Effect::Engine(Command::PreviewPlan { request, profile })] = effects.as_slice() else {
         panic!("a change of the Delete action is previewed first: {effects:?}")
     };
@@ -89,8 +89,8 @@ fn the_delete_action_toggles_back_and_forth_and_saves_only_after_its_preview() {
     }));
     assert!(matches!(app.shared.overlay, Overlay::None));
 
-    // Enter again, the preview answered, y: the mapping file is saved.
-    let effects = key(&mut app, KeyCode::Enter);
+    // S again, the preview answered, y: the mapping file is saved.
+    let effects = key(&mut app, KeyCode::Char('S'));
     let [Effect::Engine(Command::PreviewPlan { request, .. })] = effects.as_slice() else {
         panic!("{effects:?}")
     };
@@ -172,7 +172,7 @@ fn drawn(app: &App, width: u16) -> String {
 }
 
 /// Regression (acceptance pass): with the Delete action toggled off, its explanation read
-/// "unsaved: Enter saves". It says what off does; "unsaved" only while an edit is unsaved.
+/// "unsaved: Enter saves" (now S). It says what off does; "unsaved" only while an edit is unsaved.
 #[test]
 fn the_delete_actions_off_says_what_off_does_and_unsaved_only_when_it_is() {
     let mut app = app();
@@ -186,9 +186,7 @@ fn the_delete_actions_off_says_what_off_does_and_unsaved_only_when_it_is() {
     key(&mut app, KeyCode::Char(' '));
     let screen = drawn(&app, 120);
     assert!(
-        screen.contains(
-            "Off: users purged in Entra or leaving scope are disabled, never deleted. · unsaved: Enter saves"
-        ),
+        screen.contains("Off: users purged in Entra or leaving scope are disabled, never deleted. · unsaved: S saves"),
         "{screen}"
     );
     key(&mut app, KeyCode::Char(' '));

@@ -165,13 +165,7 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
         Screen::Records => records_keys(app),
         Screen::Mappings => mapping_keys(app),
         Screen::Scope => scope_keys(app),
-        Screen::Settings => vec![
-            ("↑↓", "field"),
-            ("←→", "change"),
-            ("Enter", "save"),
-            ("o", "SSO check"),
-            ("Esc", "back"),
-        ],
+        Screen::Settings => settings_keys(app),
     };
     // In a text field or a form those keys are the field's.
     let captured = app.in_text_field()
@@ -188,6 +182,21 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
         keys.insert(0, ("c", "attach again"));
     }
     keys
+}
+
+/// The settings screen's keys: browsing the fields, or editing one.
+fn settings_keys(app: &App) -> Vec<(&'static str, &'static str)> {
+    if app.settings.in_text_field() {
+        return vec![("Enter", "save"), ("Esc", "keep, browse"), ("↑↓", "field")];
+    }
+    vec![
+        ("↑↓", "field"),
+        ("Enter/e", "edit"),
+        ("←→", "change"),
+        ("S", "save"),
+        ("Esc", "back"),
+        ("o", "SSO check"),
+    ]
 }
 
 /// The save preview's keys: `y` only once the answer is shown (before it, `y` does nothing).

@@ -150,22 +150,35 @@ const SCOPE: &[(&str, &str)] = &[
 ];
 
 const SETTINGS: &[(&str, &str)] = &[
-    ("↑ ↓ Tab", "another field"),
-    ("← → Space", "provisioning on/off, scope assigned/all"),
     (
-        "← → Space (last rows)",
-        "skip out-of-scope deletions, Delete action: toggled (and back) here, written to the mapping file by Enter. A user or group purged in Entra is deleted only with the Delete action on and deprovision_users / deprovision_groups = \"delete\" in the configuration; otherwise it is disabled / deactivated (the defaults)",
+        "↑ ↓ Tab",
+        "another field (the screen opens browsing, and is back to it after a save)",
     ),
     (
-        "Enter",
+        "Enter / e",
+        "edit the number or email field shown with >; its keys are then the field's (✎)",
+    ),
+    (
+        "← → Space Enter",
+        "change a choice: provisioning on/off, scope assigned/all, the yes/no options",
+    ),
+    (
+        "← → Space Enter (last rows)",
+        "skip out-of-scope deletions, Delete action: toggled (and back) here, written to the mapping file by S. A user or group purged in Entra is deleted only with the Delete action on and deprovision_users / deprovision_groups = \"delete\" in the configuration; otherwise it is disabled / deactivated (the defaults)",
+    ),
+    (
+        "S (Enter in a field)",
         "check and save: the fields to the configuration file, then the last rows to the mapping file (a change of scope or deprovisioning shows what it does first; y saves, Esc cancels and keeps the edits); the engine reloads",
     ),
-    ("w (outside a number)", "the setup wizard"),
     (
-        "o (outside a number)",
+        "Esc",
+        "in a field: leave it, its edit kept (unsaved); browsing: back (asks first when edits are unsaved)",
+    ),
+    ("w (browsing)", "the setup wizard"),
+    (
+        "o (browsing)",
         "SSO readiness: would the provisioned users sign in with SAML SSO?",
     ),
-    ("Esc", "back (asks first when edits are unsaved)"),
 ];
 
 const PLAN: &[(&str, &str)] = &[

@@ -262,7 +262,7 @@ fn scope_builder_adds_checks_and_saves_a_clause() {
 }
 
 #[test]
-fn settings_rows_in_the_mapping_file_toggle_then_save_with_enter() {
+fn settings_rows_in_the_mapping_file_toggle_then_save_with_s() {
     let mut app = app();
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Char('t'));
@@ -270,11 +270,11 @@ fn settings_rows_in_the_mapping_file_toggle_then_save_with_enter() {
         key(&mut app, KeyCode::Down);
     }
     assert!(!app.in_text_field());
-    // A toggle is an unsaved edit: nothing is saved or previewed until Enter.
+    // A toggle is an unsaved edit: nothing is saved or previewed until S.
     let toggled = app.handle(Event::Key(KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE)));
     assert!(toggled.is_empty(), "{toggled:?}");
     assert!(app.settings.dirty());
-    let effects = key_saving(&mut app, KeyCode::Enter);
+    let effects = key_saving(&mut app, KeyCode::Char('S'));
     let [Effect::SaveMappings(save)] = effects.as_slice() else {
         panic!("{effects:?}")
     };
@@ -292,7 +292,7 @@ fn settings_rows_in_the_mapping_file_toggle_then_save_with_enter() {
     assert!(!app.settings.dirty());
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Char(' '));
-    let effects = key_saving(&mut app, KeyCode::Enter);
+    let effects = key_saving(&mut app, KeyCode::Char('S'));
     let [Effect::SaveMappings(save)] = effects.as_slice() else {
         panic!("{effects:?}")
     };

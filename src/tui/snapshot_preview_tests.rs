@@ -10,7 +10,7 @@ use crate::tui::app::{App, Overlay, Screen};
 use crate::tui::effect::Effect;
 use crate::tui::event::Event;
 
-/// The settings screen with the scope switched to all and Enter pressed: the preview asked.
+/// The settings screen with the scope switched to all and S pressed: the preview asked.
 fn scope_switch_previewed() -> (App, u64) {
     let mut app = dashboard_app();
     let text = "[profiles.demo.servicenow]\ninstance = \"dev1\"\nusername = \"admin\"\n";
@@ -21,7 +21,7 @@ fn scope_switch_previewed() -> (App, u64) {
     assert_eq!(app.shared.screen, Screen::Settings);
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Right);
-    let effects = app.handle(Event::Key(KeyCode::Enter.into()));
+    let effects = app.handle(Event::Key(KeyCode::Char('S').into()));
     let [Effect::Engine(Command::PreviewPlan { request, .. })] = effects.as_slice() else {
         panic!("a scope switch is previewed first: {effects:?}")
     };
@@ -55,7 +55,7 @@ fn the_preview_box_has_its_own_keys_and_status() {
     key(&mut app, KeyCode::Esc);
     assert!(matches!(app.shared.overlay, Overlay::None));
     assert!(
-        crate::tui::chrome::keys(&app).contains(&("Enter", "save")),
+        crate::tui::chrome::keys(&app).contains(&("S", "save")),
         "the settings screen's keys again"
     );
 }
@@ -106,6 +106,7 @@ fn a_number_fields_error_leaves_every_row_on_screen_at_80x24() {
     key(&mut app, KeyCode::Char('t'));
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char('e'));
     key(&mut app, KeyCode::Char('x'));
     let effects = app.handle(Event::Key(KeyCode::Enter.into()));
     assert!(effects.is_empty(), "{effects:?}");

@@ -147,6 +147,10 @@ fn every_settings_field_takes_every_printable_character() {
     press(&mut app, KeyCode::Char('7'));
     let mut seen = 0;
     for _ in 0..settings::FIELDS.len() {
+        // Browsing: Enter edits the field shown.
+        if app.settings.editor.as_ref().is_some_and(|e| e.text_field()) {
+            press(&mut app, KeyCode::Enter);
+        }
         if app.in_text_field() {
             let focus = app.settings.editor.as_ref().unwrap().focus;
             types_everything(&mut app, settings::FIELDS[focus], move |app| {

@@ -349,6 +349,9 @@ impl App {
         if let Some(w) = self.wizard.as_mut().filter(|_| screen == Screen::Wizard) {
             w.reopened();
         }
+        if screen == Screen::Settings {
+            self.settings.entered();
+        }
         match screen {
             Screen::Records => vec![Effect::LoadRecords],
             // The file as it is now: another console may have saved it since.

@@ -61,6 +61,10 @@ pub struct Settings {
     pub flatten: bool,
     pub retention: Input,
     pub focus: usize,
+    /// In the focused text field (typing), or browsing the fields (false: on entering the
+    /// screen and after a save, so that arrows move between fields and letters are the
+    /// console's; acceptance pass: a field kept the keys after a save).
+    pub editing: bool,
     pub dirty: bool,
     pub message: Option<Result<String, String>>,
 }
@@ -97,14 +101,29 @@ impl Settings {
             retention: Input::new(p.log_retention_days.to_string()),
             base: p,
             focus: 0,
+            editing: false,
             dirty: false,
             message: None,
         }
     }
 
-    /// Whether the focused field takes typed text.
+    /// Whether keys go to the focused text field (it is being edited).
     pub fn in_text_field(&self) -> bool {
+        self.editing && self.text_field()
+    }
+
+    /// Whether the focused field takes typed text (Enter or `e` edits it).
+    pub fn text_field(&self) -> bool {
         TEXT_FIELDS.contains(&self.focus)
+    }
+
+    /// Whether `key` saves: `S` while browsing, Enter in a field being edited.
+    pub fn saves(&self, key: KeyEvent) -> bool {
+        match key.code {
+            KeyCode::Enter => self.in_text_field(),
+            KeyCode::Char('S') => !self.in_text_field(),
+            _ => false,
+        }
     }
 
     /// The changed fields as edits of the configuration file: only what the admin changed
@@ -160,16 +179,28 @@ impl Settings {
         edits
     }
 
-    /// A key; returns the effects (a save).
+    /// A key; returns the effects (a save). Browsing: arrows and Tab move, Enter or `e` edits
+    /// a text field, Enter, ←/→ or Space change a choice, `S` saves. Editing: the keys are the
+    /// field's; Enter saves, Esc (or a move) leaves the field with its edit kept, unsaved.
     pub fn key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if self.saves(key) {
+            return self.save();
+        }
+        if self.in_text_field() {
+            return self.edit_key(key);
+        }
         match key.code {
             KeyCode::Down | KeyCode::Tab => self.focus = (self.focus + 1) % FIELDS.len(),
             KeyCode::Up | KeyCode::BackTab => self.focus = (self.focus + FIELDS.len() - 1) % FIELDS.len(),
-            KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if self.focus == 0 => {
+            KeyCode::Enter | KeyCode::Char('e') if self.text_field() => {
+                self.editing = true;
+                self.message = None;
+            }
+            KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') | KeyCode::Enter if self.focus == 0 => {
                 self.enabled = !self.enabled;
                 self.dirty = true;
             }
-            KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if self.focus == 1 => {
+            KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') | KeyCode::Enter if self.focus == 1 => {
                 self.scope = if self.scope == ScopeMode::All {
                     ScopeMode::Assigned
                 } else {
@@ -177,7 +208,7 @@ impl Settings {
                 };
                 self.dirty = true;
             }
-            KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if (7..10).contains(&self.focus) => {
+            KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') | KeyCode::Enter if (7..10).contains(&self.focus) => {
                 let flag = match self.focus {
                     7 => &mut self.match_active_only,
                     8 => &mut self.missing_warn,
@@ -186,7 +217,19 @@ impl Settings {
                 *flag = !*flag;
                 self.dirty = true;
             }
-            KeyCode::Enter => return self.save(),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// A key in the field being edited.
+    fn edit_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        match key.code {
+            KeyCode::Esc => self.editing = false,
+            KeyCode::Up | KeyCode::Down | KeyCode::Tab | KeyCode::BackTab => {
+                self.editing = false;
+                return self.key(key);
+            }
             _ => {
                 let input = match self.focus {
                     2 => &mut self.interval,
@@ -276,7 +319,9 @@ impl Settings {
         })
     }
 
-    fn save(&mut self) -> Vec<Effect> {
+    /// Checks and saves the changed fields; back to browsing once the save is asked for (a
+    /// field with a problem keeps its keys, to be fixed).
+    pub(super) fn save(&mut self) -> Vec<Effect> {
         if let Some(problem) = self.number_problem() {
             self.message = Some(Err(format!("not saved: {problem}")));
             return Vec::new();
@@ -286,6 +331,7 @@ impl Settings {
             .and_then(|text| edit::check(&text, &self.config_path, &self.profile));
         match checked {
             Ok(_) => {
+                self.editing = false;
                 self.message = Some(Ok(SAVING.to_owned()));
                 vec![Effect::SaveSettings {
                     path: self.config_path.clone(),

@@ -1,7 +1,7 @@
 //! The settings screen's rows that live in the mapping file, not the configuration file: skip
 //! out-of-scope deletions (app-level) and the delete target object action of users and groups.
 //! A toggle changes the mappings' working copy, unsaved, like the editor's other fields: it
-//! can be toggled back (the working copy is then the file as saved again), and Enter saves it
+//! can be toggled back (the working copy is then the file as saved again), and S saves it
 //! (through the preview of what the changed rules would do, `app/pending.rs`). Saving at once
 //! started that preview on every toggle, which took the next keys and could not be undone.
 //! A toggle is refused while the mappings have unsaved edits made elsewhere.
@@ -17,8 +17,12 @@ use crate::tui::screens::mappings::{Doc, Draft};
 /// The mapping-file row `key` toggles, if it toggles one.
 pub fn key(editor: &Settings, key: KeyEvent) -> Option<usize> {
     let focus = editor.focus;
-    (focus >= MAPPING_FIELDS && matches!(key.code, KeyCode::Left | KeyCode::Right | KeyCode::Char(' ')))
-        .then_some(focus)
+    (focus >= MAPPING_FIELDS
+        && matches!(
+            key.code,
+            KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') | KeyCode::Enter
+        ))
+    .then_some(focus)
 }
 
 /// Toggles mapping-file row `field` in the working copy; returns whether the rows now differ
@@ -60,7 +64,7 @@ pub fn toggle(doc: &mut Doc, field: usize, rows_changed: bool, shared: &mut Shar
         shared.status = format!("{what}: back as saved");
         return false;
     }
-    shared.status = format!("{what} changed, not saved: Enter saves it");
+    shared.status = format!("{what} changed, not saved: S saves it");
     true
 }
 

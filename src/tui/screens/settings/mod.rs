@@ -1,8 +1,9 @@
 //! The settings screen: provisioning on or off, scope, interval, the deletion threshold (count
 //! and share), the concurrency ceiling (`[servicenow] max_in_flight`), the notification email
 //! and the engine options (match active records only, missing reference fail|warn, flatten
-//! nested groups, log retention days). Enter writes the fields the admin changed, and only
-//! those, as `config::edit` edits; the engine reloads. The rows past [`MAPPING_FIELDS`] live in
+//! nested groups, log retention days). The screen opens browsing (arrows move, Enter or `e`
+//! edits a field, Esc leaves it with its edit kept); `S` (or Enter in a field) writes the fields
+//! the admin changed, and only those, as `config::edit` edits; the engine reloads. The rows past [`MAPPING_FIELDS`] live in
 //! the mapping file (`extra.rs`).
 //!
 //! Invariants: the edited text is checked by `Config::parse` before it is written; leaving with
@@ -47,13 +48,20 @@ pub struct State {
     pub editor: Option<Settings>,
     pub rows: Vec<(String, String)>,
     /// The mapping-file rows were toggled and differ from the file as saved (the mappings'
-    /// working copy holds them until Enter saves it).
+    /// working copy holds them until S saves it).
     pub rows_changed: bool,
     /// A save of the editor's fields waits for the preview of what it does.
     pub previewing: bool,
 }
 
 impl State {
+    /// Shown again: browsing the fields, none holding the keys (its edits kept).
+    pub fn entered(&mut self) {
+        if let Some(s) = &mut self.editor {
+            s.editing = false;
+        }
+    }
+
     /// The screen over `profile` as saved in the file whose text is `text`.
     pub fn of(profile: &Profile, config_path: PathBuf, text: String) -> Self {
         Self {
@@ -94,10 +102,12 @@ impl State {
                     | KeyCode::BackTab
                     | KeyCode::Left
                     | KeyCode::Right
-                    | KeyCode::Char(' ')
+                    | KeyCode::Char(' ' | 'e' | 'S')
                     | KeyCode::Enter
             );
         Some(match key.code {
+            // Esc in a field leaves the field (its edit kept); browsing, it leaves the screen.
+            KeyCode::Esc if editor.in_text_field() => AppAction::Settings(Action::Key(key)),
             KeyCode::Esc if self.dirty() => AppAction::Settings(Action::AskLeave),
             KeyCode::Esc => AppAction::Show(Screen::Dashboard),
             _ if used => AppAction::Settings(Action::Key(key)),
@@ -105,15 +115,15 @@ impl State {
         })
     }
 
-    /// Applies one action; the mapping-file rows change `doc`, and Enter saves it (with
+    /// Applies one action; the mapping-file rows change `doc`, and S saves it (with
     /// `mappings::save`) when they are the only edits; with edits of the fields too, the
     /// fields are saved first, then Enter again saves the rows (each previewed on its own).
     pub fn update(&mut self, action: Action, doc: &mut Doc, shared: &mut Shared) -> Vec<Effect> {
         match action {
-            Action::Key(key) if key.code == KeyCode::Enter && self.rows_changed => {
+            Action::Key(key) if self.rows_changed && self.editor.as_ref().is_some_and(|s| s.saves(key)) => {
                 if let Some(s) = self.editor.as_mut().filter(|s| s.dirty) {
-                    shared.status = "saving the fields first; then Enter saves the mapping-file rows".to_owned();
-                    return s.key(key);
+                    shared.status = "saving the fields first; then S saves the mapping-file rows".to_owned();
+                    return s.save();
                 }
                 return super::mappings::save(doc, self.editor.as_ref());
             }
@@ -236,7 +246,7 @@ impl State {
         };
         s.dirty = true;
         shared.status = "saving the scope; the counts follow".to_owned();
-        s.key(KeyEvent::from(KeyCode::Enter))
+        s.save()
     }
 
     /// `assigned` or `all`, as the editor (or the saved rows) say.

@@ -27,6 +27,8 @@ fn edits_validate_before_saving_and_keep_other_tables() {
     assert!(!s.enabled && s.dirty);
     key(&mut s, KeyCode::Down);
     key(&mut s, KeyCode::Down);
+    assert!(!s.in_text_field(), "browsing: the field is not edited yet");
+    key(&mut s, KeyCode::Char('e'));
     key(&mut s, KeyCode::End);
     key(&mut s, KeyCode::Backspace);
     key(&mut s, KeyCode::Backspace);
@@ -54,18 +56,21 @@ fn the_concurrency_ceiling_and_email_are_set_in_their_tables() {
     for _ in 0..5 {
         key(&mut s, KeyCode::Down);
     }
+    key(&mut s, KeyCode::Enter);
     assert!(s.in_text_field());
     // The default cap, 64, replaced by 4.
     key(&mut s, KeyCode::Backspace);
     key(&mut s, KeyCode::Backspace);
     key(&mut s, KeyCode::Char('4'));
     key(&mut s, KeyCode::Down);
+    assert!(!s.in_text_field(), "a move leaves the field, its edit kept");
+    key(&mut s, KeyCode::Enter);
     for c in "idm@example.com".chars() {
         key(&mut s, KeyCode::Char(c));
     }
     key(&mut s, KeyCode::Down);
     assert!(!s.in_text_field(), "the mapping-file rows are toggles");
-    let effects = key(&mut s, KeyCode::Enter);
+    let effects = key(&mut s, KeyCode::Char('S'));
     let (text, profile) = written(&s, &effects);
     assert!(text.contains("max_in_flight = 4\n"), "{text}");
     assert!(
@@ -94,6 +99,7 @@ fn the_engine_options_toggle_and_save_in_the_provisioning_table() {
         key(&mut s, KeyCode::Down);
     }
     assert!(s.match_active_only && s.missing_warn && s.flatten && s.dirty);
+    key(&mut s, KeyCode::Char('e'));
     assert!(s.in_text_field(), "log retention is typed");
     key(&mut s, KeyCode::End);
     for _ in 0..3 {
@@ -125,6 +131,8 @@ fn the_engine_options_toggle_and_save_in_the_provisioning_table() {
         key(&mut s, KeyCode::Char(' '));
         key(&mut s, KeyCode::Down);
     }
+    assert!(!s.in_text_field(), "after a save the screen browses");
+    key(&mut s, KeyCode::Char('e'));
     key(&mut s, KeyCode::Backspace);
     for c in "30".chars() {
         key(&mut s, KeyCode::Char(c));
@@ -189,6 +197,7 @@ fn every_number_field_given_text_says_the_whole_numbers_it_takes() {
         while s.focus != field {
             key(&mut s, KeyCode::Down);
         }
+        key(&mut s, KeyCode::Char('e'));
         key(&mut s, KeyCode::End);
         for _ in 0..10 {
             key(&mut s, KeyCode::Backspace);
@@ -202,4 +211,59 @@ fn every_number_field_given_text_says_the_whole_numbers_it_takes() {
         };
         assert_eq!(message, &format!("not saved: {says}; got 'dr1q@x.io'"));
     }
+}
+
+/// Regression (acceptance pass): after a save the focused field kept the keys (no browse
+/// mode). The screen opens browsing and is back to browsing after a save: arrows move, Enter
+/// or `e` edits, Esc leaves the field with its edit kept and unsaved.
+#[test]
+fn the_screen_browses_on_entering_and_after_a_save() {
+    let text = "[profiles.p.servicenow]\ninstance = \"dev1\"\nusername = \"admin\"\n";
+    let config = crate::config::Config::parse(text, std::path::Path::new("c.toml")).unwrap();
+    let mut s = Settings::new(config.profile("p").unwrap(), PathBuf::from("c.toml"), text.to_owned());
+    key(&mut s, KeyCode::Down);
+    key(&mut s, KeyCode::Down);
+    assert_eq!((s.focus, s.in_text_field()), (2, false), "browsing the interval");
+    assert!(key(&mut s, KeyCode::Char('7')).is_empty());
+    assert_eq!(s.interval.value(), "40", "a key while browsing is not typed");
+    key(&mut s, KeyCode::Enter);
+    assert!(s.in_text_field());
+    key(&mut s, KeyCode::Char('5'));
+    key(&mut s, KeyCode::Esc);
+    assert!(
+        !s.in_text_field() && s.dirty,
+        "Esc leaves the field; the edit stays, unsaved"
+    );
+    assert_eq!(s.interval.value(), "405");
+    key(&mut s, KeyCode::Down);
+    assert_eq!(s.focus, 3);
+    key(&mut s, KeyCode::Char('e'));
+    key(&mut s, KeyCode::Backspace);
+    key(&mut s, KeyCode::Backspace);
+    key(&mut s, KeyCode::Backspace);
+    key(&mut s, KeyCode::Char('9'));
+    key(&mut s, KeyCode::Up);
+    assert_eq!((s.focus, s.in_text_field()), (2, false), "a move leaves the field too");
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Backspace);
+    let effects = key(&mut s, KeyCode::Enter);
+    assert!(!s.in_text_field(), "a save asked for: browsing");
+    let (text, profile) = written(&s, &effects);
+    assert_eq!(profile.provisioning.interval_minutes, 40);
+    assert_eq!(profile.provisioning.deletion_threshold, 9);
+    s.saved(Ok(Saved { text, profile }));
+    assert_eq!(
+        (s.focus, s.in_text_field(), s.dirty),
+        (2, false, false),
+        "after the save: browsing"
+    );
+    assert!(key(&mut s, KeyCode::Char('1')).is_empty());
+    assert_eq!(s.interval.value(), "40", "the saved field does not take keys");
+    // Browsing, S saves.
+    key(&mut s, KeyCode::Up);
+    key(&mut s, KeyCode::Up);
+    key(&mut s, KeyCode::Enter);
+    assert!(!s.enabled, "Enter on a choice changes it");
+    let effects = key(&mut s, KeyCode::Char('S'));
+    assert!(!written(&s, &effects).1.provisioning.enabled);
 }

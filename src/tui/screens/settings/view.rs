@@ -27,7 +27,7 @@ impl Widget for SettingsView<'_> {
         let mut lines = vec![
             Line::from(Span::styled(format!("Settings of profile {}", self.profile), t.title())),
             Line::from(Span::styled(
-                "Enter saves (a change that can disable shows its effect first) · w wizard",
+                "S saves (a change that can disable shows its effect first) · w wizard",
                 t.dim(),
             )),
             Line::default(),
@@ -37,8 +37,19 @@ impl Widget for SettingsView<'_> {
             let values = values.into_iter().chain(super::extra::values(self.doc, &e.base));
             for (i, (label, value)) in FIELDS.iter().zip(values).enumerate() {
                 let focused = i == e.focus;
+                // The field being edited is marked apart from one only browsed to.
+                let marker = match focused {
+                    true if e.in_text_field() => EDITING,
+                    true => FOCUS,
+                    false => UNFOCUSED,
+                };
+                let value = if focused && e.in_text_field() {
+                    format!("{value}▏ (Enter saves, Esc keeps)")
+                } else {
+                    value
+                };
                 lines.push(Line::from(vec![
-                    Span::styled(if focused { FOCUS } else { UNFOCUSED }, t.focus()),
+                    Span::styled(marker, t.focus()),
                     Span::styled(format!("{label:<40}"), if focused { t.focus() } else { t.key() }),
                     Span::styled(
                         value,
@@ -84,7 +95,7 @@ impl Widget for SettingsView<'_> {
             ]));
         }
         // Every row on screen at 80×24, also under a wrapped error: the blank lines go first,
-        // then the heading's hint (the key line says Enter saves).
+        // then the heading's hint (the key line says S saves).
         let dropped = fit(&mut lines, [blank_after_note, Some(2), Some(1)], area);
         // The focused field stays on screen (under the heading's lines kept).
         let heading = 3 - dropped.iter().filter(|&&i| i < 3).count() as u16;
@@ -136,7 +147,7 @@ fn note(st: &State, explained: Option<String>, t: Theme) -> Line<'static> {
     let unsaved = if st.previewing {
         Some("unsaved: its effect is shown first")
     } else {
-        st.dirty().then_some("unsaved: Enter saves")
+        st.dirty().then_some("unsaved: S saves")
     };
     let mut spans = Vec::new();
     if let Some(what) = explained {
@@ -150,6 +161,9 @@ fn note(st: &State, explained: Option<String>, t: Theme) -> Line<'static> {
     }
     Line::from(spans)
 }
+
+/// The marker of the field being edited (`FOCUS` marks the one browsed to).
+const EDITING: &str = "✎ ";
 
 /// The read-only rows that the settings editor's fields show.
 const EDITED: [&str; 7] = [
