@@ -184,3 +184,56 @@ fn a_reopened_wizard_is_left_without_saving() {
     assert_eq!(app.shared.screen, Screen::Dashboard);
     assert!(app.wizard.as_ref().is_some_and(|w| !w.dirty), "the edit is dropped");
 }
+
+/// The key line at 80 columns (issue 14): on every screen, and in the settings' two modes and
+/// the wizard's steps, it ends with "F1 more", each key it shows is whole with its word, and
+/// the screen's most useful keys (its first two) are among them.
+#[test]
+fn the_key_line_fits_80_columns_on_every_screen() {
+    let mut app = app();
+    let wizard = crate::tui::screens::wizard::Wizard::new(
+        "demo",
+        PathBuf::from(PATH),
+        CONFIG.to_owned(),
+        crate::tui::screens::wizard::Prefill::default(),
+        false,
+    );
+    app.wizard = Some(wizard);
+    app.handle(Event::Resize(80, 24));
+    let check = |app: &App, case: &str| {
+        let mut term = match ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)) {
+            Ok(t) => t,
+            Err(e) => match e {},
+        };
+        assert!(term.draw(|f| crate::tui::view::render(app, f)).is_ok());
+        let buf = term.backend().buffer();
+        let line: String = (0..80).map(|x| buf[(x, 23)].symbol().to_owned()).collect();
+        let line = line.trim_end();
+        assert!(line.ends_with("F1 more"), "{case}: {line:?}");
+        let keys = crate::tui::chrome::keys(app);
+        for (k, what) in keys.iter().take(2) {
+            assert!(line.contains(&format!("{k} {what}")), "{case}: '{k} {what}' missing: {line:?}");
+        }
+        for part in line.trim_end_matches("F1 more").split(" · ").filter(|p| !p.trim().is_empty()) {
+            assert!(
+                keys.iter().any(|(k, what)| part.trim() == format!("{k} {what}")),
+                "{case}: '{part}' is cut or unknown: {line:?}"
+            );
+        }
+    };
+    for screen in Screen::ALL {
+        app.shared.screen = screen;
+        check(&app, &format!("{screen:?}"));
+    }
+    app.shared.screen = Screen::Settings;
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Enter);
+    assert!(app.in_text_field());
+    check(&app, "settings, editing");
+    app.shared.screen = Screen::Wizard;
+    for step in 0..6 {
+        check(&app, &format!("wizard step {}", step + 1));
+        key(&mut app, KeyCode::PageDown);
+    }
+}
