@@ -212,9 +212,16 @@ fn the_key_line_fits_80_columns_on_every_screen() {
         assert!(line.ends_with("F1 more"), "{case}: {line:?}");
         let keys = crate::tui::chrome::keys(app);
         for (k, what) in keys.iter().take(2) {
-            assert!(line.contains(&format!("{k} {what}")), "{case}: '{k} {what}' missing: {line:?}");
+            assert!(
+                line.contains(&format!("{k} {what}")),
+                "{case}: '{k} {what}' missing: {line:?}"
+            );
         }
-        for part in line.trim_end_matches("F1 more").split(" · ").filter(|p| !p.trim().is_empty()) {
+        for part in line
+            .trim_end_matches("F1 more")
+            .split(" · ")
+            .filter(|p| !p.trim().is_empty())
+        {
             assert!(
                 keys.iter().any(|(k, what)| part.trim() == format!("{k} {what}")),
                 "{case}: '{part}' is cut or unknown: {line:?}"

@@ -184,7 +184,7 @@ impl State {
         }
         if editor.dirty {
             editor.message = Some(Err(
-                "the file changed since this screen read it (another console saved it?): Enter writes only the fields you changed".to_owned(),
+                "the file changed since this screen read it (another console saved it?): S writes only the fields you changed".to_owned(),
             ));
             return;
         }
