@@ -199,6 +199,19 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// The failure recorded for one object, as (op hash, code), if any.
+    pub fn failure_of(&self, object_type: ObjectType, source_id: &str) -> Result<Option<(String, String)>, StoreError> {
+        use rusqlite::OptionalExtension;
+        self.conn()
+            .query_row(
+                "SELECT hash, code FROM failures WHERE object_type = ?1 AND source_id = ?2",
+                params![object_type, source_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
     /// Permanent failures (the escrows), soonest retry first. A row of an object type this
     /// version does not know is left out.
     pub fn escrows(&self) -> Result<Vec<EscrowRow>, StoreError> {

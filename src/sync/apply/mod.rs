@@ -38,7 +38,7 @@ use super::cycle::Context;
 use super::event::{CycleStats, ObjectResult, SyncEvent};
 use super::op::{ObjectType, Op, OpKind, Plan};
 use super::outcome::FailureCode;
-use super::safety::Halt;
+use super::safety::{Failures, Halt};
 use crate::servicenow::Error;
 use crate::store::StoreError;
 
@@ -63,6 +63,8 @@ pub struct Applied {
     pub results: Vec<ObjectResult>,
     /// The small-tenant rule stopped the writes: the code and the error's text.
     pub halted: Option<(FailureCode, String)>,
+    /// The failed objects as the escrow thresholds count them (`stats.failed` is all of them).
+    pub failures: Failures,
     /// Operations done (written, failed or needing no write) out of the plan's: fewer when
     /// the cycle was stopped or halted.
     pub done: u64,
@@ -92,6 +94,7 @@ pub struct Applier<'a> {
     /// The objects that failed in this cycle (a membership: its group and user): `failed`
     /// counts each once, however many of its ops failed (issue 14: counts mean objects).
     failed_objects: HashSet<(ObjectType, String, Option<String>)>,
+    failures: Failures,
 }
 
 /// Objects done out of the plan's operations.
@@ -146,6 +149,7 @@ impl<'a> Applier<'a> {
             refs,
             results: keep_results.then(Vec::new),
             failed_objects: HashSet::new(),
+            failures: Failures::default(),
         }
     }
 
@@ -176,6 +180,7 @@ impl<'a> Applier<'a> {
             stats,
             results: self.results.unwrap_or_default(),
             halted: self.halt.halted,
+            failures: self.failures,
             done: progress.done,
             total: progress.total,
         })

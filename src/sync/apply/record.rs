@@ -17,6 +17,8 @@ struct Recorded {
     reason: String,
     recommended_action: Option<String>,
     target_id: Option<String>,
+    /// A planned failure as the object failed in an earlier cycle: same code, same op hash.
+    known: bool,
 }
 
 impl Applier<'_> {
@@ -37,6 +39,7 @@ impl Applier<'_> {
                     "fix the failure of the object it depends on; it is retried next cycle".into(),
                 ),
                 target_id: op.target_id.clone(),
+                known: false,
             },
             Outcome::Failed(e) => self.failed(op, &e)?,
         };
@@ -48,6 +51,17 @@ impl Applier<'_> {
             );
             if self.failed_objects.insert(object) {
                 stats.failed += 1;
+                let reference = op.object_type == ObjectType::Membership
+                    || matches!(op.kind, OpKind::SetReference { .. })
+                    || recorded.code == Some(FailureCode::ReferenceNotProvisioned);
+                let count = if recorded.known {
+                    &mut self.failures.known
+                } else if reference {
+                    &mut self.failures.references
+                } else {
+                    &mut self.failures.new
+                };
+                *count += 1;
             }
         }
         // "In sync" objects are counted, not logged: a quiet cycle leaves a quiet log.
@@ -92,7 +106,14 @@ impl Applier<'_> {
         }
         // A planned failure is an escrow too: `logs --escrow` lists it; planning retries it
         // every cycle (it costs no write), so it succeeds as soon as the data it lacked exists.
+        // Failing again as before (the same code, the op unchanged) is no new failure event.
+        let mut known = false;
         if let (OpKind::Error(f), true) = (&op.kind, ot != ObjectType::Membership) {
+            known = self
+                .cx
+                .store
+                .failure_of(ot, &op.source_id)?
+                .is_some_and(|(hash, code)| op.hash == hash && code == f.code.as_str());
             self.cx
                 .store
                 .note_failure(ot, &op.source_id, &op.source_name.text(), &op.hash, f.code.as_str())?;
@@ -103,6 +124,7 @@ impl Applier<'_> {
             reason,
             recommended_action,
             target_id: sys_id.or_else(|| op.target_id.clone()),
+            known,
         })
     }
 
@@ -175,6 +197,7 @@ impl Applier<'_> {
             reason: crate::sync::redact::scrub(&reason, &redacted_values(&op.kind)),
             recommended_action: Some(action.into()),
             target_id: op.target_id.clone(),
+            known: false,
         })
     }
 

@@ -43,6 +43,7 @@ pub(super) async fn commit(
     let verdict = Verdict {
         tripped,
         halted: applied.halted,
+        failures: applied.failures,
     };
     stats.duration_ms = begun.elapsed_ms();
     finish_row(cx, begun.cycle_id, &stats)?;

@@ -36,4 +36,22 @@ pub struct Verdict {
     pub tripped: Option<Tripped>,
     /// The small-tenant rule stopped the cycle: code and message.
     pub halted: Option<(FailureCode, String)>,
+    /// The cycle's failed objects as Entra's escrow thresholds count them.
+    pub failures: Failures,
+}
+
+/// A cycle's failed objects as Entra's escrow thresholds count them (spec §2.7). Every one is
+/// reported (log, `status`); the thresholds count failure events: Entra retries an escrowed
+/// object on the escrow schedule, not every cycle, so an object failing as it failed before,
+/// with nothing changed since, is no new event.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Failures {
+    /// Objects that failed anew (not reference failures): the 40 % and 40,000 counts.
+    pub new: u64,
+    /// Reference failures (a manager, a group member): left out of those two counts, counted
+    /// in the 60,000 cap.
+    pub references: u64,
+    /// Objects failing with the code they failed with in an earlier cycle, their op unchanged
+    /// since (the same hash): reported, counted in no threshold.
+    pub known: u64,
 }

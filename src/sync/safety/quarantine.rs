@@ -24,7 +24,11 @@ pub(crate) async fn judge(cx: &Context, cycle_id: Option<i64>, stats: &CycleStat
         } else {
             Reason::TooManyFailures
         })
-    } else if rules::escrow_threshold(stats.failed, 0, stats.writes.max(stats.failed)) {
+    } else if rules::escrow_threshold(
+        verdict.failures.new,
+        verdict.failures.references,
+        stats.writes.max(verdict.failures.new),
+    ) {
         Some(Reason::TooManyFailures)
     } else {
         None
@@ -50,6 +54,7 @@ pub(crate) async fn cycle_failed(cx: &Context, cycle_id: Option<i64>, e: &CycleE
     let verdict = Verdict {
         tripped: None,
         halted: Some((code, e.to_string())),
+        failures: Default::default(),
     };
     judge(cx, cycle_id, &CycleStats::default(), verdict).await;
 }
@@ -97,7 +102,13 @@ async fn start(
     let detail = match (&verdict.tripped, &verdict.halted) {
         (Some((limit, held)), _) => format!("{} deletions staged (threshold {limit})", held.len()),
         (_, Some((code, message))) => format!("{code}: {message}"),
-        _ => format!("{} of {} operations failed", stats.failed, stats.writes),
+        _ => {
+            let f = verdict.failures;
+            format!(
+                "{} objects newly failed, {} writes; {} reference failures; {} failing as before (not counted)",
+                f.new, stats.writes, f.references, f.known
+            )
+        }
     };
     let row = QuarantineRow {
         reason: reason.as_str().to_owned(),

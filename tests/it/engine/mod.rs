@@ -8,6 +8,7 @@ mod delta;
 mod denied;
 mod disk;
 mod door;
+mod escrow;
 mod functions;
 mod identity;
 mod initial;
