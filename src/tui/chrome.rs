@@ -131,9 +131,20 @@ impl Widget for KeyLine<'_> {
 
 /// The shown screen's keys for the key line, the most useful first.
 pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
-    // The preview box takes the keys while it is open: its keys, not the screen's below it.
-    if matches!(app.shared.overlay, Overlay::Preview) {
-        return preview_keys(app);
+    // A box takes the keys while it is open: its keys, not the screen's below it (a question
+    // opened a moment after a save looked like a hang while the screen's keys stayed listed).
+    match &app.shared.overlay {
+        Overlay::Preview => return preview_keys(app),
+        Overlay::Ask { .. }
+        | Overlay::ConfirmQuit(_)
+        | Overlay::ConfirmStop
+        | Overlay::ConfirmApply { .. }
+        | Overlay::ConfirmCreate { .. }
+        | Overlay::ConfirmLeave => return vec![("y", "yes"), ("n/Esc", "no")],
+        Overlay::KeepInBackground => return vec![("y", "keep it running"), ("n", "stop it"), ("Esc", "stay")],
+        Overlay::Help => return vec![("↑↓ PgUp PgDn", "scroll"), ("Esc", "close")],
+        Overlay::LogLine(_) => return vec![("Enter/Esc", "close")],
+        Overlay::None | Overlay::Sso => {}
     }
     let every = [("1-8", "screens"), ("r", "run"), ("d", "dry run")];
     let mut keys: Vec<(&str, &str)> = match app.shared.screen {
@@ -194,6 +205,7 @@ fn settings_keys(app: &App) -> Vec<(&'static str, &'static str)> {
         ("Enter/e", "edit"),
         ("←→", "change"),
         ("S", "save"),
+        ("t", "on/off"),
         ("Esc", "back"),
         ("o", "SSO check"),
     ]

@@ -155,6 +155,10 @@ const SETTINGS: &[(&str, &str)] = &[
         "another field (the screen opens browsing, and is back to it after a save)",
     ),
     (
+        "t (browsing)",
+        "provisioning on (asks first: cycles then write to ServiceNow) or off; saved at once",
+    ),
+    (
         "Enter / e",
         "edit the number or email field shown with >; its keys are then the field's (✎)",
     ),

@@ -25,6 +25,8 @@ pub mod theme;
 pub mod view;
 
 #[cfg(test)]
+mod acceptance_saves_tests;
+#[cfg(test)]
 mod acceptance_tests;
 #[cfg(test)]
 mod snapshot_tests;

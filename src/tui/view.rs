@@ -176,7 +176,8 @@ fn screen(app: &App, frame: &mut Frame, area: Rect) {
             ScopeView {
                 state: &app.scope,
                 doc: &app.mappings.doc,
-                mode: app.settings.scope_word(),
+                mode: app.settings.saved_scope_word(),
+                switching_to: Some(app.settings.scope_word()).filter(|w| *w != app.settings.saved_scope_word()),
                 theme,
             },
             area,

@@ -114,7 +114,7 @@ impl App {
                 self.shared.status = "Engine started: r runs a cycle, d a dry run.".to_owned();
                 if std::mem::take(&mut self.offer_after_start) {
                     self.shared.overlay = crate::tui::app::Overlay::Ask {
-                        text: "Provisioning is off: nothing is written until it is turned on (Settings, t) or a cycle is run (r). Make a dry run now to see what it would do?".to_owned(),
+                        text: "Provisioning is off: nothing is written until it is turned on (t opens Settings, t there turns it on) or a cycle is run (r). Make a dry run now to see what it would do?".to_owned(),
                         yes: Box::new(Action::Engine(crate::sync::Command::DryRun)),
                     };
                 }

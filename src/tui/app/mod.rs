@@ -396,6 +396,12 @@ impl App {
                 self.scope.selected = 0;
                 Vec::new()
             }
+            // Nothing edited: no save, and no preview presenting the rules' plan as a change's.
+            mappings::Action::Save if !self.mappings.doc.draft.dirty => {
+                self.mappings.doc.draft.note = Some("nothing to save: no edits since the last save".to_owned());
+                self.shared.status = "Nothing to save: the mappings and scoping filters are as saved.".to_owned();
+                Vec::new()
+            }
             mappings::Action::Save => mappings::save(&mut self.mappings.doc, self.settings.editor.as_ref()),
             mappings::Action::Discard => {
                 self.shared.overlay = Overlay::None;

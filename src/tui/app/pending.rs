@@ -145,7 +145,10 @@ impl App {
             return;
         };
         self.settings.not_saved(p.from == Screen::Scope);
-        self.mappings.doc.draft.note = Some("not saved (the edits stay: S saves them)".to_owned());
+        // Only a mappings save leaves edits of the mappings (a scope switch is the settings').
+        if p.save.iter().any(|e| matches!(e, Effect::SaveMappings(_))) {
+            self.mappings.doc.draft.note = Some("not saved (the edits stay: S saves them)".to_owned());
+        }
         self.shared.status = format!("{}: not saved", p.what);
     }
 

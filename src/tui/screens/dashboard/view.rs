@@ -123,7 +123,7 @@ impl DashboardView<'_> {
         let d = self.state;
         let (text, style) = match (d.state, self.schedule) {
             (Some(_), Some((false, _))) if d.failing.is_none() && d.quarantine.is_none() && d.running.is_none() => (
-                "off: no cycle runs by itself (t, Settings, turns it on; r runs one)".to_owned(),
+                "off: no cycle runs by itself · r runs one now · turn on: t, then t".to_owned(),
                 t.warn(),
             ),
             (_, schedule) => {

@@ -15,8 +15,10 @@ use crate::tui::theme::Theme;
 pub struct ScopeView<'a> {
     pub state: &'a State,
     pub doc: &'a Doc,
-    /// `assigned` or `all`, as the settings say.
+    /// `assigned` or `all`, as saved.
     pub mode: &'a str,
+    /// The other one while a switch to it waits for its preview's `y` (not saved yet).
+    pub switching_to: Option<&'a str>,
     pub theme: Theme,
 }
 
@@ -24,11 +26,14 @@ impl Widget for ScopeView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
         let mode = self.mode;
+        let title = match self.switching_to {
+            Some(to) => {
+                format!("Scope: {mode} users and groups (saved; switching to {to} waits for y, nothing saved yet)")
+            }
+            None => format!("Scope: {mode} users and groups (a switches: what it does is shown first)"),
+        };
         let mut lines = vec![
-            Line::from(Span::styled(
-                format!("Scope: {mode} users and groups (a switches: what it does is shown first)"),
-                t.title(),
-            )),
+            Line::from(Span::styled(title, t.title())),
             Line::from(Span::styled(
                 "g users/groups · n clause · f filter · e edit · D delete · S save · c count",
                 t.dim(),

@@ -36,6 +36,10 @@ pub enum Action {
     Key(KeyEvent),
     /// Toggle row `n`, which lives in the mapping file (saved at once).
     Toggle(usize),
+    /// `t`: provisioning on (after a confirm) or off, saved at once.
+    Provisioning,
+    /// Provisioning set to this and saved (the confirmed `t`).
+    SetProvisioning(bool),
     AskLeave,
     /// Leave, dropping the edits.
     Discard,
@@ -108,6 +112,8 @@ impl State {
         Some(match key.code {
             // Esc in a field leaves the field (its edit kept); browsing, it leaves the screen.
             KeyCode::Esc if editor.in_text_field() => AppAction::Settings(Action::Key(key)),
+            // `t` opens this screen from the others; here it turns provisioning on or off.
+            KeyCode::Char('t') if !editor.in_text_field() => AppAction::Settings(Action::Provisioning),
             KeyCode::Esc if self.dirty() => AppAction::Settings(Action::AskLeave),
             KeyCode::Esc => AppAction::Show(Screen::Dashboard),
             _ if used => AppAction::Settings(Action::Key(key)),
@@ -138,6 +144,8 @@ impl State {
                     s.message = None;
                 }
             }
+            Action::Provisioning => return self.toggle_provisioning(shared),
+            Action::SetProvisioning(on) => return self.set_provisioning(on, shared),
             Action::AskLeave => shared.overlay = Overlay::ConfirmLeave,
             Action::Discard => {
                 shared.overlay = Overlay::None;
@@ -229,6 +237,49 @@ impl State {
         }
     }
 
+    /// `t`: provisioning on or off. Turning it on starts writing to ServiceNow, so it asks
+    /// first; off is saved at once. With other unsaved edits the field is set and Enter saves
+    /// it with them (a save of this field alone would drop them).
+    fn toggle_provisioning(&mut self, shared: &mut Shared) -> Vec<Effect> {
+        let Some(s) = &mut self.editor else {
+            shared.status = "finish the setup wizard (w) first".to_owned();
+            return Vec::new();
+        };
+        let on = !s.enabled;
+        if s.dirty {
+            s.enabled = on;
+            s.focus = 0;
+            shared.status = format!(
+                "Provisioning set to {}, not saved: S saves it with the other edits",
+                if on { "on" } else { "off" }
+            );
+            return Vec::new();
+        }
+        if !on {
+            return self.set_provisioning(false, shared);
+        }
+        shared.overlay = Overlay::Ask {
+            text: format!(
+                "Turn provisioning on? A cycle runs now and then every {} minutes, writing to ServiceNow.",
+                s.base.interval_minutes
+            ),
+            yes: Box::new(AppAction::Settings(Action::SetProvisioning(true))),
+        };
+        Vec::new()
+    }
+
+    /// Provisioning set to `on` and saved (no other field is edited).
+    fn set_provisioning(&mut self, on: bool, shared: &mut Shared) -> Vec<Effect> {
+        shared.overlay = Overlay::None;
+        let Some(s) = &mut self.editor else {
+            return Vec::new();
+        };
+        s.enabled = on;
+        s.dirty = true;
+        shared.status = format!("saving: provisioning {}", if on { "on" } else { "off" });
+        s.save()
+    }
+
     /// Assigned or all, toggled and saved through the editor (the scope screen's `a`).
     pub fn toggle_scope(&mut self, shared: &mut Shared) -> Vec<Effect> {
         let Some(s) = &mut self.editor else {
@@ -253,6 +304,15 @@ impl State {
     pub fn scope_word(&self) -> &str {
         match &self.editor {
             Some(s) => scope_word(s.scope),
+            None => self.saved_scope_word(),
+        }
+    }
+
+    /// `assigned` or `all`, as saved in the file: what the engine uses. The editor's field
+    /// may hold a switch not saved yet (waiting for its preview's `y`).
+    pub fn saved_scope_word(&self) -> &str {
+        match &self.editor {
+            Some(s) => scope_word(s.base.scope),
             None => self
                 .rows
                 .iter()
