@@ -152,14 +152,20 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// The objects (type, source id) that failed in cycle `cycle_id`, each once: failures the
-    /// retry queue does not hold (a reference whose row was never provisioned is planned again
-    /// every cycle) are still failing objects to `status`.
-    pub fn failed_in_cycle(&self, cycle_id: i64) -> Result<Vec<(ObjectType, String)>, StoreError> {
+    /// The objects (type, source id), each once, that failed the last time they were worked on
+    /// since cycle `cycle_id` (the last real cycle; provisions on demand after it have rows of
+    /// their own): failures the retry queue does not hold (a reference whose row was never
+    /// provisioned is planned again every cycle) are still failing objects to `status`, an
+    /// object a later provision fixed is not, one it did not touch still is.
+    pub fn failing_since(&self, cycle_id: i64) -> Result<Vec<(ObjectType, String)>, StoreError> {
         let conn = self.conn();
         let mut st = conn
             .prepare_cached(
-                "SELECT DISTINCT object_type, source_id FROM log WHERE cycle_id = ?1 AND status = 'failure'",
+                "SELECT DISTINCT l.object_type, l.source_id FROM log l
+                 JOIN (SELECT object_type, source_id, MAX(cycle_id) AS last FROM log WHERE cycle_id >= ?1
+                       GROUP BY object_type, source_id) m
+                   ON l.object_type = m.object_type AND l.source_id = m.source_id AND l.cycle_id = m.last
+                 WHERE l.status = 'failure'",
             )
             .map_err(|e| self.err(e))?;
         let rows = st

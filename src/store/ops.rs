@@ -258,12 +258,15 @@ impl Store {
         self.conn().execute_batch(sql).map_err(|e| self.err(e))
     }
 
-    /// Finished real cycles, newest first, at most `limit`.
+    /// Finished real cycles, newest first, at most `limit`. A provision on demand has a row
+    /// (its log records name it) but is not a cycle: not the last cycle, not counted, its one
+    /// object's statistics not summed with the cycles'.
     pub fn cycles(&self, limit: u32) -> Result<Vec<CycleRow>, StoreError> {
         let conn = self.conn();
         let mut st = conn
             .prepare_cached(
-                "SELECT id, kind, dry_run, started, finished, stats FROM cycles WHERE dry_run = 0 AND finished IS NOT NULL
+                "SELECT id, kind, dry_run, started, finished, stats FROM cycles
+                 WHERE dry_run = 0 AND finished IS NOT NULL AND kind <> 'on-demand'
                  ORDER BY id DESC LIMIT ?1",
             )
             .map_err(|e| self.err(e))?;

@@ -89,7 +89,8 @@ pub struct CycleSummary {
     pub stats: Value,
 }
 
-/// Distinct objects in the retry queue, failed in the last plan, or failed in the last cycle.
+/// Distinct objects in the retry queue, failed in the last plan, or failed in the last real
+/// cycle and not fixed by a provision on demand since.
 fn failing(store: &Store, last_cycle: Option<i64>) -> Result<u64, StoreError> {
     let mut objects: std::collections::HashSet<(ObjectType, String)> = store
         .failures()?
@@ -98,7 +99,7 @@ fn failing(store: &Store, last_cycle: Option<i64>) -> Result<u64, StoreError> {
         .collect();
     objects.extend(store.plan_failures()?.into_iter().map(|v| (v.object_type, v.source_id)));
     if let Some(id) = last_cycle {
-        objects.extend(store.failed_in_cycle(id)?);
+        objects.extend(store.failing_since(id)?);
     }
     Ok(objects.len() as u64)
 }

@@ -228,3 +228,42 @@ async fn a_user_with_two_failed_operations_is_one_failed_object() {
     assert_eq!(status["to_date"]["failed"], cycle["stats"]["failed"], "{status}");
     assert!(status["to_date"].get("skipped").is_none(), "{status}");
 }
+
+/// Acceptance F16: `provision` of one user became "the last cycle" in `status`, counted as a
+/// cycle, and hid the objects failing in the last real cycle it did not touch (here a report
+/// whose manager's create is refused: planned again each cycle, never queued). It is in the
+/// logs; the last cycle, the cycle count and "failing now" stay the real cycles'.
+#[tokio::test]
+async fn a_provision_on_demand_is_not_the_last_cycle_and_hides_no_failing_object() {
+    let env = setup(200, 10, 0, 0).await;
+    env.sync(&[]).await;
+    let boss = env.new_assigned_user("boss.refused@nowsync.test", json!({})).await;
+    let report = env.new_assigned_user("report.waits@nowsync.test", json!({})).await;
+    set_manager(&env, &report, &boss).await;
+    let url = format!("{}/sim/faults", env.world.snow.url);
+    let refusal = json!({"refusals": [{"kind": "business_rule", "operation": "insert", "when": "user_nameSTARTSWITHboss.refused"}]});
+    reqwest::Client::new().post(url).json(&refusal).send().await.unwrap();
+    let (code, cycle) = env.sync(&[]).await;
+    assert_eq!(code, 1, "{cycle}");
+    let before = env.status().await;
+    assert_eq!(before["last_cycle"]["id"], cycle["cycle_id"], "{before}");
+    assert!(
+        before["failing"].as_u64() > before["escrows"].as_u64(),
+        "the report too: {before}"
+    );
+
+    env.new_assigned_user("on.demand@nowsync.test", json!({})).await;
+    let out = env.nowsync(&["provision", "--user", "on.demand@nowsync.test"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", crate::support::text(&out.stderr));
+    let after = env.status().await;
+    for key in ["last_cycle", "cycles", "failing", "to_date"] {
+        assert_eq!(after[key], before[key], "{key}: {after}");
+    }
+    let logged = env.logs(&[]).await;
+    assert!(
+        logged
+            .iter()
+            .any(|r| r["source_name"] == "on.demand@nowsync.test" && r["status"] == "success"),
+        "the provision is in the logs"
+    );
+}
