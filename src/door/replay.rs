@@ -179,7 +179,11 @@ impl Tracker {
             }
             SyncEvent::PlanReady { cycle_id, plan } => self.plan_ready(*cycle_id, plan, wall),
             SyncEvent::PlanRefused { plan_id, reason } => {
-                if let Some(p) = self.replay.plan.as_mut().filter(|p| p.plan.id == *plan_id)
+                if let Some(p) = self
+                    .replay
+                    .plan
+                    .as_mut()
+                    .filter(|p| p.plan.numbered() && p.plan.id == *plan_id)
                     && !matches!(p.state, PlanState::Applied { .. })
                 {
                     p.state = PlanState::Refused { reason: reason.clone() };
@@ -230,7 +234,7 @@ impl Tracker {
             PlanState::Applied { cycle_id }
         };
         match &mut self.replay.plan {
-            Some(p) if p.plan.id == plan.id => p.state = state,
+            Some(p) if p.plan.same(plan) => p.state = state,
             slot => {
                 *slot = Some(LastPlan {
                     plan: Arc::clone(plan),

@@ -46,7 +46,7 @@ pub(super) struct Engine {
 }
 
 /// The store's watermark holding the last plan number given: plan numbers go on from it, so
-/// "plan 3" means one plan in the profile's life, whichever engine process made it.
+/// "plan 3" means one dry run's plan in the profile's life, whichever engine process made it.
 const PLAN_ID: &str = "plan_id";
 
 /// The first plan number this engine gives.
@@ -267,8 +267,7 @@ impl Engine {
                 self.set_state(EngineState::Running);
                 // Applying the staged set makes a plan shown before it out of date.
                 self.writes += 1;
-                let id = self.take_plan_id();
-                if let Err((cycle_id, e)) = cycle::allow_deletes(&self.cx, id).await {
+                if let Err((cycle_id, e)) = cycle::allow_deletes(&self.cx, Plan::UNNUMBERED).await {
                     self.error(cycle_id, e.kind(), e.to_string());
                 }
                 self.settle();
@@ -282,8 +281,7 @@ impl Engine {
                 if !dry_run {
                     self.writes += 1;
                 }
-                let id = self.take_plan_id();
-                let answer = match cycle::provision(&self.cx, &subject, dry_run, id).await {
+                let answer = match cycle::provision(&self.cx, &subject, dry_run, Plan::UNNUMBERED).await {
                     Ok(report) => Answer::Provisioned(Box::new(report)),
                     Err(e) => Answer::NotProvisioned(e.into()),
                 };
@@ -356,7 +354,9 @@ impl Engine {
             // Any real cycle makes a plan shown before it out of date.
             self.writes += 1;
         }
-        let id = self.take_plan_id();
+        // Only a dry run's plan takes a number: a real cycle applies its own plan, and a shown
+        // plan applied keeps the number it was shown with.
+        let id = if dry_run { self.take_plan_id() } else { Plan::UNNUMBERED };
         match cycle::run(&self.cx, mode, id).await {
             Ok(Some(mut shown)) => {
                 shown.writes = self.writes;

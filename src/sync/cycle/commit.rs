@@ -35,7 +35,7 @@ pub(super) async fn commit(
     if !stopped {
         // Earlier cycles' unknown outcomes are settled only by a cycle that read their rows;
         // applying a shown plan read nothing.
-        let read_back = planned.seen.is_some();
+        let read_back = planned.read_back;
         watermarks(cx, begun, planned)?;
         cx.store.settle_intents(begun.cycle_id, read_back)?;
     }
@@ -95,8 +95,9 @@ fn watermarks(cx: &Context, begun: &Begun, planned: Planned) -> Result<(), Cycle
             };
             cx.store.commit_watermarks(&seen, &marks)?;
         }
-        // A shown plan applied: no read this cycle, so the old watermarks stay and the next
-        // cycle replays the changes since them.
+        // Nothing read (a cycle without deltaLinks to keep): the old watermarks stay and the
+        // next cycle replays the changes since them. A shown plan applied stores its dry run's
+        // reads above (the reconciliation counted from this cycle's start, minutes later).
         None => cx.store.set_watermark("rules", &cx.profile.rules_hash)?,
     }
     Ok(())

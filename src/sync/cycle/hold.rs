@@ -20,10 +20,17 @@ pub(super) fn hold(
     Ok((Planned { plan, ..planned }, tripped))
 }
 
-/// A plan a dry run showed, applied: what the threshold held back in it is stored now.
+/// A plan a dry run showed, applied: what the threshold held back in it is stored now, and
+/// what the dry run's reads saw is stored once it is applied.
 pub(super) fn shown(cx: &Context, begun: &Begun, shown: Shown) -> Result<(Planned, Option<Tripped>), CycleError> {
     if let Some((_, held)) = &shown.held {
         staged::persist(cx, held, begun.cycle_id)?;
     }
-    Ok((Planned::of(shown.plan), shown.held))
+    Ok((
+        Planned {
+            seen: shown.seen,
+            ..Planned::of(shown.plan)
+        },
+        shown.held,
+    ))
 }

@@ -124,6 +124,10 @@ pub(crate) struct Shown {
     /// The engine's count of write-capable runs when it was shown: one more since makes it
     /// out of date.
     pub writes: u64,
+    /// What the dry run's reads saw: the cycle that applies the plan stores it as a real
+    /// cycle would (its deltaLinks), so the next cycle reads the changes since the dry run
+    /// instead of everything again.
+    pub seen: Option<plan::Seen>,
 }
 
 /// What a cycle does.
@@ -204,6 +208,7 @@ async fn stages(cx: &Context, mode: Mode, plan_id: u64, begun: &begin::Begun) ->
             plan: planned.plan,
             held: tripped,
             writes: 0,
+            seen: planned.seen,
         }));
     }
     let applied = apply::apply(cx, begun.cycle_id, &planned.plan, &begun.prior.links, &cx.stop, false).await?;
@@ -249,9 +254,12 @@ fn announce(cx: &Context, cycle_id: i64, dry_run: bool, plan: &Arc<Plan>, totals
 pub(super) struct Planned {
     pub plan: Arc<Plan>,
     pub totals: Totals,
-    /// What the reads saw, stored once the writes are done; `None` when nothing was read (a
-    /// shown plan applied).
+    /// What the reads saw, stored once the writes are done; a shown plan applied has its dry
+    /// run's.
     pub seen: Option<plan::Seen>,
+    /// This cycle read the target: the rows of earlier cycles' open intents were read (a shown
+    /// plan applied read nothing itself).
+    pub read_back: bool,
 }
 
 impl Planned {
@@ -263,6 +271,7 @@ impl Planned {
             },
             plan,
             seen: None,
+            read_back: false,
         }
     }
 }

@@ -58,6 +58,7 @@ pub(super) fn plan(cx: &Context, id: u64, cycle_id: i64, read: Read, prior: &Pri
             users_link: read.users_link,
             groups_link: read.groups_link,
         }),
+        read_back: true,
     }
 }
 

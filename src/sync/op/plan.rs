@@ -15,7 +15,10 @@ use super::{Basis, Counts, CycleKind, Memberships, Op};
 /// checks against its own copy (a redacted change arrives as `***`: only the engine writes).
 #[derive(Debug, Clone)]
 pub struct Plan {
-    /// Unique per engine; `Command::ApplyPlan` names it.
+    /// A dry run's plan number, given in order over the profile's life (the store keeps the
+    /// last); `Command::ApplyPlan` names it. [`Plan::UNNUMBERED`] for the plan a real cycle
+    /// makes and applies itself, a provision's and allow-deletes': those are named by their
+    /// cycle, so plan numbers are those of the plans an admin may apply, with no gaps.
     pub id: u64,
     pub kind: CycleKind,
     pub counts: Counts,
@@ -30,6 +33,20 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The id of a plan no dry run showed (`Plan::id`).
+    pub const UNNUMBERED: u64 = 0;
+
+    /// Whether it is a dry run's plan, numbered for `Command::ApplyPlan`.
+    pub fn numbered(&self) -> bool {
+        self.id != Self::UNNUMBERED
+    }
+
+    /// Whether `other` is this plan arriving again (a dry run's plan being applied); two
+    /// cycles' own plans are never the same.
+    pub fn same(&self, other: &Plan) -> bool {
+        self.numbered() && self.id == other.id
+    }
+
     /// A plan of these ops, each held whole.
     pub fn new(id: u64, kind: CycleKind, ops: Vec<Op>) -> Plan {
         let at = ops.len();

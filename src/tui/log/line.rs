@@ -70,13 +70,18 @@ pub fn line_of(event: &SyncEvent) -> Option<LogLine> {
             Level::Warn,
             format!("cycle {cycle_id}: reading everything again: {reason}"),
         ),
-        SyncEvent::PlanReady { plan, .. } => {
+        SyncEvent::PlanReady { plan, cycle_id } => {
             let c = &plan.counts;
+            // Only a dry run's plan has a number; a real cycle's own plan is named by the cycle.
+            let name = if plan.numbered() {
+                format!("plan {}", plan.id)
+            } else {
+                format!("cycle {cycle_id}'s own plan")
+            };
             line(
                 Level::Info,
                 format!(
-                    "plan {}: {} create, {} update, {} disable, {} delete, {} (a opens it)",
-                    plan.id,
+                    "{name}: {} create, {} update, {} disable, {} delete, {} (a opens it)",
                     c.create,
                     // As the plan screen counts them: reference updates are updates, staged
                     // deletes deletes.

@@ -325,3 +325,61 @@ async fn a_plan_of_the_engine_before_a_restart_is_refused_saying_so() {
     assert_eq!(env.writes().await, 0, "nothing is written");
     handle.shutdown().await;
 }
+
+/// Acceptance F8: plan numbers skipped (applying a shown plan and a provision took numbers no
+/// admin saw) and a cycle run with r showed as "plan 4 applied in cycle 2". Plan numbers are
+/// the dry runs', in order; a real cycle's own plan has none. The cycle after an applied plan
+/// reads the changes since its dry run, not everything again.
+#[tokio::test]
+async fn plan_numbers_are_the_dry_runs_in_order_and_a_cycles_own_plan_has_none() {
+    let env = setup(60, 6, 6, 0).await;
+    let profile = scope(&env, "all");
+    let handle = Handle::start(&profile, credentials(&env), sync::Options::new(env.ws.data_dir())).unwrap();
+    let mut rx = handle.subscribe();
+    let first = dry_run(&handle, &mut rx).await;
+    assert!(first.numbered());
+    handle.send(Command::ApplyPlan { plan_id: first.id });
+    let applied = next_plan(&mut rx).await;
+    assert_eq!(applied.id, first.id, "the shown plan keeps its number");
+    next_matching(&mut rx, |e| {
+        matches!(e, SyncEvent::CycleFinished { dry_run: false, .. })
+    })
+    .await;
+
+    handle.send(Command::RunNow);
+    let started = next_matching(&mut rx, |e| matches!(e, SyncEvent::CycleStarted { .. })).await;
+    assert!(
+        matches!(
+            started,
+            SyncEvent::CycleStarted {
+                kind: sync::CycleKind::Incremental,
+                ..
+            }
+        ),
+        "the dry run's reads were kept: {started:?}"
+    );
+    let own = next_plan(&mut rx).await;
+    assert!(!own.numbered(), "a cycle's own plan: {}", own.id);
+    next_matching(&mut rx, |e| {
+        matches!(e, SyncEvent::CycleFinished { dry_run: false, .. })
+    })
+    .await;
+
+    let upn = env.world.graph.sim.tenant().users[0].user_principal_name.clone();
+    handle.send(Command::Provision {
+        request: 7,
+        subject: sync::Subject::User(upn),
+        dry_run: false,
+    });
+    next_matching(&mut rx, |e| matches!(e, SyncEvent::Answer { request: 7, .. })).await;
+    let second = dry_run(&handle, &mut rx).await;
+    assert_eq!(second.id, first.id + 1, "no number skipped");
+    handle.shutdown().await;
+}
+
+async fn next_plan(rx: &mut tokio::sync::broadcast::Receiver<SyncEvent>) -> Arc<Plan> {
+    match next_matching(rx, |e| matches!(e, SyncEvent::PlanReady { .. })).await {
+        SyncEvent::PlanReady { plan, .. } => plan,
+        _ => unreachable!(),
+    }
+}

@@ -248,12 +248,25 @@ impl DashboardView<'_> {
             PlanStatus::Applied { cycle_id }
                 if self.state.running.as_ref().is_some_and(|r| r.cycle_id == *cycle_id) =>
             {
-                format!("plan {} being applied by cycle {cycle_id} ({ops})", p.id)
+                let name = crate::tui::screens::plan::name(p, &self.plan.status);
+                if p.numbered() {
+                    format!("{name} being applied by cycle {cycle_id} ({ops})")
+                } else {
+                    format!("{name} being applied ({ops})")
+                }
+            }
+            // A cycle run with r or by the schedule applied a plan of its own, not a dry run's.
+            PlanStatus::Applied { .. } if !p.numbered() => {
+                format!(
+                    "{} applied ({ops})",
+                    crate::tui::screens::plan::name(p, &self.plan.status)
+                )
             }
             PlanStatus::Applied { cycle_id } => format!("plan {} applied in cycle {cycle_id} ({ops})", p.id),
-            PlanStatus::Stopped { cycle_id, at } => {
-                format!("plan {} {at} in cycle {cycle_id}: the next cycle plans the rest", p.id)
-            }
+            PlanStatus::Stopped { cycle_id, at } => format!(
+                "{} {at} in cycle {cycle_id}: the next cycle plans the rest",
+                crate::tui::screens::plan::name(p, &self.plan.status)
+            ),
             PlanStatus::OutOfDate(why) => format!("plan {} out of date ({why}): d makes a new one", p.id),
             PlanStatus::EngineGone => crate::tui::screens::plan::engine_gone(p.id),
         }

@@ -59,6 +59,19 @@ pub enum Status {
 /// Why a plan of the engine before a restart is out of date, in the engine's own words.
 pub const RESTARTED: &str = "the engine restarted since it was made";
 
+/// The plan's name: "plan 3" for a dry run's (numbered: `A` names it), "cycle 5's own plan"
+/// for the plan a real cycle (r, the schedule) made and applied itself, which has no number.
+pub fn name(plan: &Plan, status: &Status) -> String {
+    if plan.numbered() {
+        return format!("plan {}", plan.id);
+    }
+    let cycle_id = match status {
+        Status::Applied { cycle_id } | Status::Stopped { cycle_id, .. } => *cycle_id,
+        _ => plan.basis.cycle_id,
+    };
+    format!("cycle {cycle_id}'s own plan")
+}
+
 /// What is said of a plan whose engine has gone.
 pub fn engine_gone(plan_id: u64) -> String {
     format!(
@@ -94,7 +107,7 @@ impl State {
 
     /// A plan arrived: a dry run's is ready; a real cycle's (or the applied one) is applied.
     pub fn planned(&mut self, plan: Arc<Plan>, dry_run: bool, cycle_id: i64, at: String) {
-        let same = self.plan.as_ref().is_some_and(|p| p.id == plan.id);
+        let same = self.plan.as_ref().is_some_and(|p| p.same(&plan));
         if !same {
             self.made = at;
         }
@@ -123,7 +136,7 @@ impl State {
             PlanState::Refused { reason } => Status::OutOfDate(refusal_why(reason).to_owned()),
             PlanState::Superseded { why } => Status::OutOfDate(why.clone()),
         };
-        if self.plan.as_ref().is_none_or(|p| p.id != last.plan.id) {
+        if self.plan.as_ref().is_none_or(|p| !p.same(&last.plan)) {
             self.view = ListView::default();
         }
         self.made = chrono::DateTime::parse_from_rfc3339(&last.made)
@@ -258,11 +271,19 @@ impl State {
     fn not_ready(&self) -> String {
         match (&self.plan, &self.status) {
             (None, _) => "No plan yet: d makes a dry run.".to_owned(),
-            (Some(p), Status::Applied { cycle_id }) => {
+            (Some(p), Status::Applied { cycle_id }) if p.numbered() => {
                 format!("Plan {} was applied in cycle {cycle_id}: d makes a new dry run.", p.id)
             }
+            (Some(_), Status::Applied { cycle_id }) => {
+                format!(
+                    "Cycle {cycle_id} made this plan and applied it itself: d makes a dry run whose plan A applies."
+                )
+            }
             (Some(p), Status::Stopped { cycle_id, at }) => {
-                format!("Plan {} {at} in cycle {cycle_id}: d makes a new dry run.", p.id)
+                format!(
+                    "{} {at} in cycle {cycle_id}: d makes a new dry run.",
+                    capitalised(&name(p, &self.status))
+                )
             }
             (Some(_), Status::Applying) => "The plan is being applied.".to_owned(),
             (Some(p), Status::EngineGone) => format!("{}.", capitalised(&engine_gone(p.id))),

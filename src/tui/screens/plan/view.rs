@@ -37,6 +37,7 @@ pub fn status_line(plan: &Plan, made: &str, status: &Status) -> String {
     let state = match status {
         Status::Ready => "ready: A applies it".to_owned(),
         Status::Applying => "being applied".to_owned(),
+        Status::Applied { .. } if !plan.numbered() => "applied by that cycle (not a dry run's plan)".to_owned(),
         Status::Applied { cycle_id } => format!("applied in cycle {cycle_id}"),
         Status::Stopped { cycle_id, at } => format!("{at} in cycle {cycle_id}: the next cycle plans the rest"),
         Status::OutOfDate(why) => format!("out of date ({why}): d makes a new dry run"),
@@ -47,7 +48,7 @@ pub fn status_line(plan: &Plan, made: &str, status: &Status) -> String {
     } else {
         format!(" · made {made} UTC")
     };
-    format!("Plan {}{made} · {state}", plan.id)
+    format!("{}{made} · {state}", super::capitalised(&super::name(plan, status)))
 }
 
 impl Widget for PlanView<'_> {
