@@ -152,8 +152,16 @@ impl LogBuffer {
         self.offset == 0 && !self.paused
     }
 
+    /// Back by `n` matching lines, stopping at the oldest matching line (it stays shown: a
+    /// filtered view of one line scrolled it away and Enter then said the log was empty).
     pub fn scroll_up(&mut self, n: usize) {
-        self.offset = self.offset.saturating_add(n).min(self.lines.len());
+        let oldest = self.matching().saturating_sub(1);
+        self.offset = self.offset.saturating_add(n).min(oldest);
+    }
+
+    /// The lines the level and the text filter let through.
+    pub fn matching(&self) -> usize {
+        self.lines.iter().filter(|l| self.matches(l)).count()
     }
 
     pub fn scroll_down(&mut self, n: usize) {
@@ -237,5 +245,27 @@ mod tests {
         log.push("t".into(), Level::Info, "\x1b[2Jboom");
         log.set_filter("");
         assert_eq!(log.visible(1)[0].text, "\\u{1b}[2Jboom");
+    }
+
+    /// Acceptance F9: ↑ on a filtered view of one line scrolled it away (blank pane, "scrolled
+    /// 1"); the oldest matching line stays at the bottom however far back the view goes.
+    #[test]
+    fn scrolling_back_stops_at_the_oldest_matching_line() {
+        let mut log = LogBuffer::default();
+        push_n(&mut log, 30);
+        log.set_filter("line 17");
+        log.scroll_up(1);
+        assert_eq!(log.offset, 0);
+        assert_eq!(
+            log.visible(10).iter().map(|l| l.text.as_str()).collect::<Vec<_>>(),
+            ["line 17"]
+        );
+        log.set_filter("line 1");
+        log.scroll_up(usize::MAX / 2);
+        assert_eq!(log.offset, 10, "11 lines match: the oldest at the bottom");
+        assert_eq!(log.visible(1)[0].text, "line 1");
+        log.set_filter("");
+        log.scroll_up(100);
+        assert_eq!(log.visible(1)[0].text, "line 0");
     }
 }

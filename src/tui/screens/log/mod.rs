@@ -92,7 +92,21 @@ impl State {
                     .visible(1)
                     .first()
                     .map(|l| format!("{} {} {}", l.time, l.level.as_str(), l.text));
-                return Some(Overlay::LogLine(line.unwrap_or_else(|| "The log is empty.".to_owned())));
+                let none = if log.is_empty() {
+                    "The log is empty.".to_owned()
+                } else {
+                    format!(
+                        "No line of the {} in the log shows at level {} and above{}: l changes the level, / the filter.",
+                        log.len(),
+                        log.min_level.as_str(),
+                        if log.filter.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" containing '{}'", log.filter)
+                        }
+                    )
+                };
+                return Some(Overlay::LogLine(line.unwrap_or(none)));
             }
             Action::FilterKey(key) => match key.code {
                 KeyCode::Enter => self.filter = None,
@@ -110,5 +124,35 @@ impl State {
             },
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::log::Level;
+
+    /// Acceptance F9: Enter on a filtered view said "The log is empty." of a log of 8389 lines.
+    #[test]
+    fn enter_shows_the_one_matching_line_or_says_why_none_shows() {
+        let mut log = LogBuffer::default();
+        log.push("10:00:00".into(), Level::Info, "cycle 3: reading");
+        log.push("10:00:01".into(), Level::Error, "the instance is hibernating");
+        log.push("10:00:02".into(), Level::Info, "cycle 3 finished");
+        let mut state = State::default();
+        log.set_filter("hibernat");
+        state.update(&mut log, Action::Scroll(1));
+        let Some(Overlay::LogLine(line)) = state.update(&mut log, Action::Open) else {
+            panic!("no line")
+        };
+        assert_eq!(line, "10:00:01 ERROR the instance is hibernating");
+        log.set_filter("nothing like it");
+        let Some(Overlay::LogLine(line)) = state.update(&mut log, Action::Open) else {
+            panic!("no line")
+        };
+        assert_eq!(
+            line,
+            "No line of the 3 in the log shows at level DEBUG and above containing 'nothing like it': l changes the level, / the filter."
+        );
     }
 }
