@@ -66,19 +66,41 @@ impl Default for Policy {
 
 /// A client-wide pause: while it lasts, no request of the client is sent. Set when the service
 /// names a wait (`Retry-After`), so the whole client honours it, not just the request that got it.
-#[derive(Debug, Default)]
+/// Each pause that starts (none was running) is announced once to [`Pause::subscribe`]rs with
+/// its wait, however many requests it holds: the engine tells the admin.
+#[derive(Debug)]
 pub struct Pause {
     until: Mutex<Option<Instant>>,
+    started: tokio::sync::broadcast::Sender<Duration>,
+}
+
+impl Default for Pause {
+    fn default() -> Self {
+        Self {
+            until: Mutex::new(None),
+            started: tokio::sync::broadcast::channel(16).0,
+        }
+    }
 }
 
 impl Pause {
     /// Pauses until at least `now + wait` (a shorter pause never cuts a longer one).
     pub fn extend(&self, wait: Duration) {
-        let at = Instant::now() + wait;
+        let now = Instant::now();
+        let at = now + wait;
         let mut until = self.until.lock().unwrap_or_else(|e| e.into_inner());
+        if until.is_none_or(|u| u <= now) {
+            // Nobody listening is fine: the log file has the wait too.
+            let _ = self.started.send(wait);
+        }
         if until.is_none_or(|u| u < at) {
             *until = Some(at);
         }
+    }
+
+    /// The waits of the pauses that start from now on, one message per pause.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Duration> {
+        self.started.subscribe()
     }
 
     /// What is left of the pause.

@@ -145,3 +145,19 @@ fn retry_after_forms() {
         Some(Duration::from_secs(60))
     );
 }
+
+/// Acceptance F10: a pause is announced once when it starts, not for each request it holds or
+/// each throttle that extends it; the next pause, after it ended, is announced again.
+#[tokio::test(start_paused = true)]
+async fn a_pause_is_announced_once_when_it_starts() {
+    let pause = Pause::default();
+    let mut started = pause.subscribe();
+    pause.extend(Duration::from_secs(5));
+    pause.extend(Duration::from_secs(5));
+    pause.extend(Duration::from_secs(2));
+    assert_eq!(started.try_recv().ok(), Some(Duration::from_secs(5)));
+    assert!(started.try_recv().is_err(), "one pause, one message");
+    pause.wait().await;
+    pause.extend(Duration::from_secs(3));
+    assert_eq!(started.try_recv().ok(), Some(Duration::from_secs(3)));
+}

@@ -88,6 +88,12 @@ pub(crate) fn unix_now() -> u64 {
 }
 
 impl Client {
+    /// The wait of each client-wide pause a 429 with `Retry-After` starts, once per pause (the
+    /// engine says it in the console's log pane).
+    pub fn throttles(&self) -> tokio::sync::broadcast::Receiver<std::time::Duration> {
+        self.inner.pause.subscribe()
+    }
+
     /// Sends with the in-flight ceiling, retries and throttling (`net::retry`, judged by
     /// [`Error::verdict`]), and one token refresh on a 401 with OAuth.
     pub(crate) async fn send(&self, req: &Request) -> Result<Response, Error> {

@@ -242,6 +242,7 @@ impl Engine {
     }
 
     pub(super) async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
+        super::throttles::say(&self.cx.snow, &self.cx.events);
         let mut next = tokio::time::Instant::now();
         while let Some(command) = self.next_command(&mut commands, &mut next).await {
             if matches!(command, Command::Stop) {
@@ -338,6 +339,7 @@ impl Engine {
         match clients(&profile, &self.credentials) {
             Ok((snow, graph)) => {
                 self.cx.snow = snow;
+                super::throttles::say(&self.cx.snow, &self.cx.events);
                 self.cx.graph = graph;
                 self.cx.profile = profile;
                 self.cx.identity = tokio::sync::OnceCell::new();

@@ -45,6 +45,7 @@ mod source;
 pub mod sso;
 mod status;
 mod target;
+mod throttles;
 
 pub use credentials::{Credentials, Prompt, read_credentials, servicenow_auth};
 pub use cycle::{ObjectReport, OnDemand, Subject};

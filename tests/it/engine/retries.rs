@@ -95,3 +95,45 @@ async fn a_quiet_cycle_retries_failing_users_without_reading_any_groups_members(
         .collect();
     assert_eq!(member_of, groups, "{upn}'s memberships");
 }
+
+/// Acceptance F10: ServiceNow throttling (429 with Retry-After) stalled a cycle with nothing in
+/// the console; each pause it starts is said in the log pane at INFO, not each request.
+#[tokio::test]
+async fn servicenow_throttling_is_said_once_per_pause_in_the_log_pane() {
+    use nowsync::sync::{self, Command, Handle, LogLevel, SyncEvent};
+    let env = setup(60, 6, 6, 0).await;
+    let profile = super::plans::scope(&env, "all");
+    let handle = Handle::start(
+        &profile,
+        super::plans::credentials(&env),
+        sync::Options::new(env.ws.data_dir()),
+    )
+    .unwrap();
+    let mut rx = handle.subscribe();
+    let throttle = serde_json::json!({"kind": "status", "status": 429, "retry_after": "1"});
+    let url = format!("{}/sim/faults", env.world.snow.url);
+    let body = serde_json::json!({"next": [throttle.clone(), throttle.clone(), throttle]});
+    reqwest::Client::new().post(url).json(&body).send().await.unwrap();
+    handle.send(Command::RunNow);
+    let mut said = Vec::new();
+    loop {
+        match super::plans::next_matching(&mut rx, |e| {
+            matches!(e, SyncEvent::Log { .. } | SyncEvent::CycleFinished { .. })
+        })
+        .await
+        {
+            SyncEvent::Log { level, message } if message.starts_with("ServiceNow throttled") => {
+                assert_eq!(level, LogLevel::Info);
+                said.push(message);
+            }
+            SyncEvent::CycleFinished { .. } => break,
+            _ => {}
+        }
+    }
+    assert!((1..=3).contains(&said.len()), "once per pause, 3 throttles: {said:?}");
+    assert!(
+        said[0].starts_with("ServiceNow throttled (429): paused 1 s"),
+        "{said:?}"
+    );
+    handle.shutdown().await;
+}
