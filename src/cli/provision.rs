@@ -33,10 +33,11 @@ fn render_object(out: &mut Lines, o: &ObjectReport, dry_run: bool) {
     for (k, v) in &o.attributes {
         out.push(format!("          {k}: {}", v.as_deref().unwrap_or("(empty)")));
     }
+    // The detail may say "scope: all users" itself: not "in scope: scope: all users".
     out.push(format!(
         "  Scope   {}: {}",
         if o.in_scope { "in scope" } else { "out of scope" },
-        o.scope
+        o.scope.strip_prefix("scope: ").unwrap_or(&o.scope)
     ));
     if !o.in_scope {
         out.push("  Match   not evaluated (out of scope)");
@@ -48,10 +49,10 @@ fn render_object(out: &mut Lines, o: &ObjectReport, dry_run: bool) {
     }
     for r in &o.results {
         out.push(format!(
-            "  Result  {} {} {}{}",
+            "  Result  {} {}{}{}",
             r.status,
             r.action,
-            r.source_name,
+            other(&r.source_name, r.object_type, o),
             r.error_code
                 .as_ref()
                 .map(|c| format!(" {c}: {}", r.reason))
@@ -103,15 +104,18 @@ fn render_actions(out: &mut Lines, o: &ObjectReport) {
             OpKind::Skip { reason } => format!("skip: {}", reason),
             // The step names the user it refers to (`plan::names`), not its Entra object id.
             OpKind::SetReference { attribute, .. } => match op.steps.iter().find(|s| s.name == "Action") {
-                Some(step) => format!("update {}:", step.detail),
-                None => format!("update {attribute}:"),
+                Some(step) => format!("update {}", step.detail),
+                None => format!("update {attribute}"),
             },
             OpKind::CreateReference(r) => {
-                format!("create {} row {} = '{}':", r.table, r.field, r.value)
+                format!("create {} row {} = '{}'", r.table, r.field, r.value)
             }
             k => k.action().to_string(),
         };
-        out.push(format!("  Action  {what} {}", op.source_name));
+        out.push(format!(
+            "  Action  {what}{}",
+            other(&op.source_name.text(), op.object_type, o)
+        ));
         for c in changes {
             out.push(format!(
                 "          {}: {} -> {}",
@@ -120,6 +124,16 @@ fn render_actions(out: &mut Lines, o: &ObjectReport) {
                 c.new_words().as_deref().unwrap_or("(empty)")
             ));
         }
+    }
+}
+
+/// The name an Action or Result line ends with: none for the object the block is about (its
+/// heading names it), a membership's "group / user".
+fn other(name: &str, object_type: sync::ObjectType, o: &ObjectReport) -> String {
+    if object_type == o.object_type {
+        String::new()
+    } else {
+        format!(" {name}")
     }
 }
 

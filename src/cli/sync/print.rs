@@ -66,16 +66,16 @@ pub(super) fn print_plan(plan: &Plan) {
     let c = &plan.counts;
     let mut lines = Lines::new();
     lines.push(format!(
-        "plan {} ({}): create {}, update {}, disable {}, delete {}, add member {}, remove member {}, set reference {}, skip {}, error {}; writes {}",
+        // A reference set on its own is an update, as its rows say ("update user X: manager → …").
+        "plan {} ({}): create {}, update {}, disable {}, delete {}, add member {}, remove member {}, skip {}, error {}; writes {}",
         plan.id,
         plan.kind.as_str(),
         c.create,
-        c.update,
+        c.update + c.set_reference,
         c.disable,
         c.delete,
         c.add_member,
         c.remove_member,
-        c.set_reference,
         c.skip,
         c.error,
         c.writes()
@@ -106,16 +106,15 @@ pub(super) fn result_line(r: &ObjectResult) -> String {
 pub(super) fn dry_run_summary(plan: &Plan) -> String {
     let c = &plan.counts;
     format!(
-        "dry run (plan {}, {}): would create {}, update {}, disable {}, delete {}, add member {}, remove member {}, set reference {}; skip {}, error {}; {} writes, none made",
+        "dry run (plan {}, {}): would create {}, update {}, disable {}, delete {}, add member {}, remove member {}; skip {}, error {}; {} writes, none made",
         plan.id,
         plan.kind.as_str(),
         c.create,
-        c.update,
+        c.update + c.set_reference,
         c.disable,
         c.delete,
         c.add_member,
         c.remove_member,
-        c.set_reference,
         c.skip,
         c.error,
         c.writes()

@@ -11,7 +11,7 @@
 
 use crate::sync::redact::MASK;
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::AtomicBool;
 
 use serde::Serialize;
@@ -172,6 +172,7 @@ pub(in crate::sync) async fn provision(
     let (read, prior) = read(cx).await?;
     let subjects = subjects(&read.source, subject)?;
     let candidates = match_step(&super::plan::rules(cx, &read), &read, &subjects);
+    let managers = manager_names(&read.source, &subjects);
     // Everything is planned, so matching sees the same claims and duplicates a cycle would.
     let whole = super::plan::plan(cx, 0, 0, read, &prior).plan;
     let ops = select(whole.ops(), &subjects, matches!(subject, Subject::Group(_)), &prior);
@@ -184,7 +185,7 @@ pub(in crate::sync) async fn provision(
     Ok(OnDemand {
         dry_run,
         cycle_id,
-        objects: report(cx, subjects, candidates, &ops, &results),
+        objects: report(cx, subjects, candidates, &ops, &results, &managers),
     })
 }
 
@@ -243,6 +244,7 @@ fn report(
     candidates: Vec<Vec<Candidates>>,
     ops: &[Op],
     results: &[ObjectResult],
+    managers: &HashMap<String, String>,
 ) -> Vec<ObjectReport> {
     let hidden = crate::sync::redact::redacted_sources(&[&cx.profile.mappings.user, &cx.profile.mappings.group]);
     subjects
@@ -252,7 +254,7 @@ fn report(
             object_type: t,
             source_id: o.id.clone(),
             source_name: o.name.clone(),
-            attributes: import_step(&o, &hidden),
+            attributes: import_step(&o, &hidden, managers),
             in_scope: o.in_scope,
             scope: o.scope_detail.clone(),
             candidates,
@@ -270,15 +272,36 @@ fn report(
         .collect()
 }
 
+/// The UPN of each subject's manager (Entra object id → UPN), for the Import step.
+fn manager_names(source: &Source, subjects: &[(ObjectType, SourceObject)]) -> HashMap<String, String> {
+    subjects
+        .iter()
+        .filter_map(|(_, o)| o.attrs.get(MANAGER).and_then(|v| v.text()))
+        .filter_map(|id| {
+            let manager = source.users.iter().find(|u| u.id.eq_ignore_ascii_case(&id))?;
+            Some((id, manager.name.clone()))
+        })
+        .collect()
+}
+
+/// The source attribute holding the manager's Entra object id.
+const MANAGER: &str = "manager";
+
 /// The Import step: the source attributes as text, those a redacting mapping reads (`hidden`,
-/// lower-case names) shown as `***`.
-fn import_step(o: &SourceObject, hidden: &HashSet<String>) -> Vec<(String, Option<String>)> {
+/// lower-case names) shown as `***`, the manager by its UPN (`managers`), not its object id.
+fn import_step(
+    o: &SourceObject,
+    hidden: &HashSet<String>,
+    managers: &HashMap<String, String>,
+) -> Vec<(String, Option<String>)> {
     o.attrs
         .iter()
         .map(|(k, v)| {
             let shown = v.text().map(|t| {
                 if hidden.contains(&k.to_lowercase()) {
                     MASK.to_owned()
+                } else if k.eq_ignore_ascii_case(MANAGER) {
+                    managers.get(&t).cloned().unwrap_or(t)
                 } else {
                     t
                 }

@@ -52,6 +52,32 @@ async fn provision_on_demand_prints_the_steps_and_a_dry_run_writes_nothing() {
         assert!(shown.contains(step), "{step} in {shown}");
     }
     assert_eq!(env.writes().await, 0, "a dry run writes nothing");
+    // Acceptance F15: no UPN glued to the end of the object's own Action lines (the heading
+    // names it), no "scope: scope:".
+    assert!(
+        !shown.lines().any(|l| l.starts_with("  Action") && l.ends_with(upn)),
+        "{shown}"
+    );
+    assert!(!shown.contains("scope: scope:"), "{shown}");
+    // The Import step names a manager by its UPN, not its Entra object id.
+    let with_manager = tenant
+        .users
+        .iter()
+        .filter(|u| ids.contains(&u.id.as_str()))
+        .find_map(|u| {
+            let manager = tenant.users.iter().find(|m| Some(&m.id) == u.manager_id.as_ref())?;
+            Some((u.user_principal_name.clone(), manager.clone()))
+        })
+        .unwrap();
+    let out = env
+        .nowsync(&["provision", "--user", &with_manager.0, "--dry-run"])
+        .await;
+    let import = text(&out.stdout);
+    assert!(
+        import.contains(&format!("          manager: {}\n", with_manager.1.user_principal_name))
+            && !import.contains(&with_manager.1.id),
+        "{import}"
+    );
 
     // For real: the user is created.
     let out = env.nowsync(&["provision", "--user", upn]).await;
