@@ -54,6 +54,12 @@ fn the_man_page_is_roff_with_the_commands_of_help() {
         page.contains("NOWSYNC_DATA_DIR"),
         "the environment variable is documented"
     );
+    // One page (acceptance F6): every subcommand's options, and no page it does not write.
+    for option in ["\\-\\-since", "\\-\\-follow", "\\-\\-dry\\-run", "\\-\\-user"] {
+        assert!(page.contains(option), "the man page lacks {option}");
+    }
+    assert!(page.contains(".SS \"nowsync logs\""), "{page}");
+    assert!(!page.contains("(1)"), "names no other page");
 }
 
 #[test]
