@@ -289,9 +289,11 @@ pub(super) fn groups(
         attrs.shrink_to_fit();
         let assigned_here = assigned.is_none_or(|a| a.groups.contains_key(&id));
         let filtered = in_scope(scope, &attrs);
-        let scope_detail = match (assigned_here, filtered) {
-            (true, true) => "assigned to the app",
-            (true, false) => FILTERED_OUT,
+        // Under scope `all` a group is in scope because every group is, not by an assignment.
+        let scope_detail = match (assigned.is_some(), assigned_here, filtered) {
+            (false, _, true) => "scope: all groups",
+            (true, true, true) => "assigned to the app",
+            (_, true, false) => FILTERED_OUT,
             _ => NOT_ASSIGNED,
         };
         out.push(SourceObject {
@@ -378,5 +380,31 @@ mod tests {
         )
         .unwrap();
         assert_eq!(slim[0].attrs, whole[0].attrs);
+    }
+
+    #[test]
+    fn a_group_under_scope_all_is_in_scope_by_the_scope_not_an_assignment() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), "p").unwrap();
+        let text = r#"{"displayName":"Sales"}"#;
+        store
+            .put_cached(ObjectType::Group, &[("g1".into(), Some(text.into()))])
+            .unwrap();
+        let mappings = crate::mapping::model::defaults().unwrap();
+        let key = Redaction::random();
+        let sealing = Sealing::new(&key, &[&mappings.group]);
+        let (groups, _) = groups(
+            &store,
+            &mappings.group,
+            &Scope::default(),
+            None,
+            &mut HashSet::new(),
+            &sealing,
+        )
+        .unwrap();
+        assert_eq!(
+            (groups[0].in_scope, groups[0].scope_detail.as_str()),
+            (true, "scope: all groups")
+        );
     }
 }
