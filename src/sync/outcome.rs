@@ -218,8 +218,10 @@ pub enum SkipReason {
     UpdateOff,
     /// It failed permanently with `code` and nothing it was computed from changed.
     UnchangedFailure { code: FailureCode },
-    /// Provision on demand: a reference to a user this request does not provision.
-    ReferenceWaits { attribute: String, source_id: String },
+    /// A reference to a user that is not provisioned and that this plan (or this provision on
+    /// demand) does not create: a write of it could only fail, so the object waits for it.
+    /// `user` names it (its UPN; its object id only when the source has no name for it).
+    ReferenceWaits { attribute: String, user: String },
 }
 
 impl fmt::Display for SkipReason {
@@ -235,9 +237,9 @@ impl fmt::Display for SkipReason {
                     "failed with {code} and nothing about it has changed since; not retried"
                 )
             }
-            SkipReason::ReferenceWaits { attribute, source_id } => write!(
+            SkipReason::ReferenceWaits { attribute, user } => write!(
                 f,
-                "{attribute}: {source_id} is not provisioned yet; set by the cycle that provisions it"
+                "{attribute} waits for {user}, not provisioned yet: set by the cycle that provisions it"
             ),
         }
     }
@@ -277,14 +279,14 @@ impl std::str::FromStr for SkipReason {
                 code: code.parse().map_err(|_| unknown())?,
             });
         }
-        // `attribute: source_id is not provisioned yet; …`: attribute names hold no ": ".
+        // `attribute waits for user, not provisioned yet: …`: attribute names hold no spaces.
         let rest = s
-            .strip_suffix(" is not provisioned yet; set by the cycle that provisions it")
+            .strip_suffix(", not provisioned yet: set by the cycle that provisions it")
             .ok_or_else(unknown)?;
-        let (attribute, source_id) = rest.split_once(": ").ok_or_else(unknown)?;
+        let (attribute, user) = rest.split_once(" waits for ").ok_or_else(unknown)?;
         Ok(SkipReason::ReferenceWaits {
             attribute: attribute.to_owned(),
-            source_id: source_id.to_owned(),
+            user: user.to_owned(),
         })
     }
 }
@@ -329,7 +331,7 @@ mod tests {
             skip,
             SkipReason::ReferenceWaits {
                 attribute: "manager".into(),
-                source_id: "1f2e".into(),
+                user: "boss@x.com".into(),
             },
         ] {
             let text = serde_json::to_string(&reason).unwrap();

@@ -95,6 +95,9 @@ pub struct Applier<'a> {
     /// counts each once, however many of its ops failed (issue 14: counts mean objects).
     failed_objects: HashSet<(ObjectType, String, Option<String>)>,
     failures: Failures,
+    /// Source id → name (UPN) of the users the plan's references name (pending changes and
+    /// `SetReference`s): a reference that could not be set is said by name, not by id.
+    names: HashMap<String, String>,
 }
 
 /// Objects done out of the plan's operations.
@@ -133,6 +136,7 @@ impl<'a> Applier<'a> {
                 links.insert((op.object_type, op.source_id.to_string()), id.clone());
             }
         }
+        let names = referenced_names(plan);
         let mut refs = HashMap::new();
         for key in super::plan::created(plan.objects()) {
             refs.insert(key, None);
@@ -150,6 +154,7 @@ impl<'a> Applier<'a> {
             results: keep_results.then(Vec::new),
             failed_objects: HashSet::new(),
             failures: Failures::default(),
+            names,
         }
     }
 
@@ -286,8 +291,42 @@ impl<'a> Applier<'a> {
                 },
                 ..op.clone()
             };
-            self.record(&set, Outcome::Unresolved(Unresolved::Referenced(attribute)), t0, stats)?;
+            let why = Unresolved::Referenced {
+                user: self.user_name(&source_id_of(&set)),
+                attribute,
+            };
+            self.record(&set, Outcome::Unresolved(why), t0, stats)?;
         }
         Ok(())
     }
+}
+
+/// The source id a `SetReference` refers to.
+fn source_id_of(op: &Op) -> String {
+    match &op.kind {
+        OpKind::SetReference { source_id, .. } => source_id.clone(),
+        _ => String::new(),
+    }
+}
+
+/// Source id → name of each user a reference in `plan` names (a pending change, a
+/// `SetReference`), from that user's op: a few entries, not one per user.
+fn referenced_names(plan: &Plan) -> HashMap<String, String> {
+    let mut wanted: HashSet<&str> = HashSet::new();
+    for op in plan.objects() {
+        match &op.kind {
+            OpKind::SetReference { source_id, .. } => {
+                wanted.insert(source_id);
+            }
+            OpKind::Create { fields: changes } | OpKind::Update { diff: changes } => {
+                wanted.extend(changes.iter().filter(|c| c.pending).filter_map(|c| c.new.as_deref()));
+            }
+            _ => {}
+        }
+    }
+    plan.objects()
+        .iter()
+        .filter(|op| op.object_type == ObjectType::User && wanted.contains(op.source_id.as_str()))
+        .map(|op| (op.source_id.to_string(), op.source_name.to_string()))
+        .collect()
 }

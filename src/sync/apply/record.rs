@@ -38,7 +38,11 @@ impl Applier<'_> {
                 recommended_action: Some(
                     "fix the failure of the object it depends on; it is retried next cycle".into(),
                 ),
-                target_id: op.target_id.clone(),
+                // The object's own row when it has one (a `SetReference` carries none).
+                target_id: op.target_id.clone().or_else(|| match op.object_type {
+                    ObjectType::Membership => None,
+                    ot => self.sys_id(ot, &op.source_id),
+                }),
                 known: false,
             },
             Outcome::Failed(e) => self.failed(op, &e)?,
@@ -224,7 +228,7 @@ impl Applier<'_> {
             reason: r.reason,
             recommended_action: r.recommended_action,
             steps,
-            modified_properties: self.written(modified(&op.kind)),
+            modified_properties: self.named(self.written(modified(&op.kind)), &op.kind),
             duration_ms: u64::try_from(t0.elapsed().as_millis()).unwrap_or(0),
         };
         self.cx.store.append_log(&LogRecord::from(&result))?;
@@ -240,6 +244,22 @@ impl Applier<'_> {
 }
 
 impl Applier<'_> {
+    /// A `SetReference`'s change names the user it refers to (its `new` stays that user's
+    /// source id, for machines): the log and the console's detail say `manager: (none) →
+    /// boss@x.com`, never an Entra object id alone (issue 14).
+    fn named(&self, mut changes: Vec<Change>, kind: &OpKind) -> Vec<Change> {
+        if let OpKind::SetReference { source_id, .. } = kind {
+            for c in &mut changes {
+                // Written: the row's sys_id, as any reference's `new`.
+                if let Some(sys_id) = self.sys_id(ObjectType::User, source_id) {
+                    c.new = Some(sys_id.into());
+                }
+                c.set_display(None, Some(self.user_name(source_id)));
+            }
+        }
+        changes
+    }
+
     /// The changes as written: a pending reference holds the sys_id sent in its place (its
     /// display value stays the person's name); one left out (its user was not created) is not
     /// listed, its own `SetReference` failure says so.

@@ -22,8 +22,11 @@ pub(super) enum Unresolved {
     Group,
     #[error("the user was not provisioned")]
     User,
-    #[error("{0}: the referenced user was not provisioned")]
-    Referenced(String),
+    /// A reference to a user whose create in this cycle failed: `user` by name (issue 14).
+    #[error(
+        "{attribute}: {user} was not provisioned (its create in this cycle failed: see its record); the cycle that provisions it sets it"
+    )]
+    Referenced { attribute: String, user: String },
     #[error("{attribute}: the {table} row '{value}' could not be created")]
     RowNotCreated {
         attribute: String,
@@ -101,6 +104,15 @@ impl Applier<'_> {
         }
     }
 
+    /// The name (UPN) of the user `source_id` a reference of the plan names; its id only when
+    /// the plan has no op of it.
+    pub(super) fn user_name(&self, source_id: &str) -> String {
+        self.names
+            .get(source_id)
+            .cloned()
+            .unwrap_or_else(|| source_id.to_owned())
+    }
+
     /// The request an op sends (`None`: nothing to send), or why it cannot be sent.
     pub(super) fn request(&self, op: &Op) -> Result<Option<Request>, Unresolved> {
         let table = self.table(op);
@@ -158,7 +170,10 @@ impl Applier<'_> {
             OpKind::SetReference { attribute, source_id } => {
                 let to = self
                     .sys_id(ObjectType::User, source_id)
-                    .ok_or_else(|| Unresolved::Referenced(attribute.clone()))?;
+                    .ok_or_else(|| Unresolved::Referenced {
+                        attribute: attribute.clone(),
+                        user: self.user_name(source_id),
+                    })?;
                 let body = Map::from_iter([(attribute.clone(), json!(to))]);
                 request(table, "PATCH", Some(own()?), body)
             }

@@ -105,6 +105,7 @@ fn about(o: &SourceObject, t: ObjectType, source_id: &str, object_type: ObjectTy
 /// provisions it.
 fn select<'p>(
     ops: impl Iterator<Item = Cow<'p, Op>>,
+    objects: &[Op],
     subjects: &[(ObjectType, SourceObject)],
     group: bool,
     prior: &Prior,
@@ -124,6 +125,13 @@ fn select<'p>(
     let waits = |source_id: &str| {
         !in_run.contains(source_id) && !prior.links.contains_key(&(ObjectType::User, source_id.to_owned()))
     };
+    // A user waited for is named (its UPN from its op in the plan), never by its object id.
+    let name = |source_id: &str| -> String {
+        objects
+            .iter()
+            .find(|op| op.object_type == ObjectType::User && op.source_id == source_id)
+            .map_or_else(|| source_id.to_owned(), |op| op.source_name.to_string())
+    };
     let mut out = Vec::new();
     for mut op in ops.filter(|op| mine(op)).map(Cow::into_owned) {
         if let OpKind::SetReference { attribute, source_id } = &op.kind
@@ -132,7 +140,7 @@ fn select<'p>(
             op.kind = OpKind::Skip {
                 reason: SkipReason::ReferenceWaits {
                     attribute: attribute.clone(),
-                    source_id: source_id.clone(),
+                    user: name(source_id),
                 },
             };
         }
@@ -151,7 +159,10 @@ fn select<'p>(
             .into_iter()
             .map(|(attribute, source_id)| Op {
                 kind: OpKind::Skip {
-                    reason: SkipReason::ReferenceWaits { attribute, source_id },
+                    reason: SkipReason::ReferenceWaits {
+                        attribute,
+                        user: name(&source_id),
+                    },
                 },
                 ..op.clone()
             })
@@ -175,7 +186,13 @@ pub(in crate::sync) async fn provision(
     let managers = manager_names(&read.source, &subjects);
     // Everything is planned, so matching sees the same claims and duplicates a cycle would.
     let whole = super::plan::plan(cx, 0, 0, read, &prior).plan;
-    let ops = select(whole.ops(), &subjects, matches!(subject, Subject::Group(_)), &prior);
+    let ops = select(
+        whole.ops(),
+        whole.objects(),
+        &subjects,
+        matches!(subject, Subject::Group(_)),
+        &prior,
+    );
     let (cycle_id, results) = if dry_run || ops.is_empty() {
         (None, Vec::new())
     } else {

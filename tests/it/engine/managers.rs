@@ -10,6 +10,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::{Env, setup};
+use crate::support::text;
 
 async fn set_manager(env: &Env, user: &str, manager: &str) {
     let body = json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{manager}")});
@@ -178,6 +179,51 @@ async fn a_managers_refused_create_leaves_the_report_without_it_until_a_later_pa
     );
     assert_eq!(failing, status["last_cycle"]["stats"]["failed"].as_u64(), "{status}");
     assert_eq!(failing, status["to_date"]["failed"].as_u64(), "{status}");
+
+    // Names instead of ids (issue 14, acceptance): the reference that could not be set names
+    // the manager and why, in the record's reason (the `logs` table's) and its modified
+    // property (the console's detail); its target is the report's row.
+    let failed = records
+        .iter()
+        .find(|r| r["source_id"] == report.as_str() && r["status"] == "failure")
+        .unwrap();
+    let reason = failed["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("boss.refused@nowsync.test was not provisioned") && !reason.contains(&boss),
+        "{failed}"
+    );
+    assert_eq!(
+        failed["modified_properties"][0]["new_display"], "boss.refused@nowsync.test",
+        "{failed}"
+    );
+    assert_eq!(failed["target_id"].as_str(), Some(report_sys.as_str()), "{failed}");
+    let table = text(
+        &env.nowsync(&["logs", "--cycle", &cycle["cycle_id"].to_string()])
+            .await
+            .stdout,
+    );
+    let line = table
+        .lines()
+        .find(|l| l.contains("report.waits") && l.contains("failure"))
+        .unwrap_or_default();
+    assert!(line.contains("boss.refused@nowsync.test"), "{table}");
+
+    // The manager's refused create is not retried while it is unchanged: a plan offers its
+    // report no write that could only fail, and lists the report once, waiting for it.
+    let (_, dry) = env.sync(&["--dry-run", "--reconcile"]).await;
+    let of_report: Vec<&Value> = dry["plan"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|op| op["source_id"] == report.as_str() && op["object_type"] == "user")
+        .collect();
+    assert_eq!(of_report.len(), 1, "{of_report:#?}");
+    assert!(
+        of_report[0]
+            .to_string()
+            .contains("manager waits for boss.refused@nowsync.test, not provisioned yet"),
+        "{of_report:#?}"
+    );
 
     // The refusal lifted and the manager changed (a refused create is retried when its object
     // changes): it is created and its report gets it with a later PATCH.
