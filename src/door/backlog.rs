@@ -5,7 +5,6 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use crate::sync::outcome::Status;
 use crate::sync::{LogLevel, SyncEvent};
 
 /// Lines kept (issue 15: at least 10,000).
@@ -68,110 +67,14 @@ impl Backlog {
     }
 }
 
-/// A cycle by its number; a dry run takes none (its id is the next cycle's, issue 14).
-fn cycle_name(cycle_id: i64, dry_run: bool) -> String {
-    if dry_run {
-        "dry run".to_owned()
-    } else {
-        format!("cycle {cycle_id}")
-    }
-}
-
-/// `1 user`, `2 users`.
-fn plural(n: u64, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
-}
-
-/// The backlog's line of an event: cycles, objects acted on, errors, the engine's own lines.
-/// Progress, plans and answers make none (the console shows them elsewhere).
+/// The backlog's line of an event, in the console's log pane's words (`sync::line`, one
+/// wording for the console owning the engine and every console attached to it). An answer
+/// makes none: it goes to the client that asked only.
 pub fn line_of(event: &SyncEvent) -> Option<(LogLevel, String)> {
-    let info = |t: String| Some((LogLevel::Info, t));
     match event {
-        SyncEvent::StateChanged(state) => info(format!("engine {}", serde_state(*state))),
-        SyncEvent::CycleStarted {
-            cycle_id,
-            kind,
-            dry_run,
-            totals,
-        } => info(format!(
-            "{} started ({kind:?}): {}, {}, {}",
-            cycle_name(*cycle_id, *dry_run),
-            plural(totals.users, "user"),
-            plural(totals.groups, "group"),
-            plural(totals.operations, "operation")
-        )),
-        SyncEvent::CycleReading {
-            cycle_id,
-            kind,
-            dry_run,
-        } => info(format!(
-            "{} ({kind:?}): reading the source and the target",
-            cycle_name(*cycle_id, *dry_run)
-        )),
-        SyncEvent::FullCycle { cycle_id, reason } => info(format!("cycle {cycle_id} is a full one: {reason}")),
-        SyncEvent::ObjectDone { result, .. } if result.status != Status::Skipped => {
-            let level = if result.status == Status::Failure {
-                LogLevel::Error
-            } else {
-                LogLevel::Info
-            };
-            let mut text = format!(
-                "{} {} {} {}",
-                result.status,
-                result.action,
-                result.object_type.as_str(),
-                result.source_name
-            );
-            if let Some(code) = &result.error_code {
-                text.push_str(&format!(" {code}: {}", result.reason));
-            }
-            Some((level, text))
-        }
-        SyncEvent::CycleFinished {
-            cycle_id,
-            dry_run,
-            stats,
-        } => info(format!(
-            "{} finished: created {}, updated {}, disabled {}, deleted {}, members added {}, removed {}, failed {}; {} writes in {:.1} s",
-            cycle_name(*cycle_id, *dry_run),
-            stats.created,
-            stats.updated,
-            stats.disabled,
-            stats.deleted,
-            stats.members_added,
-            stats.members_removed,
-            stats.failed,
-            stats.writes,
-            stats.duration_ms as f64 / 1000.0
-        )),
-        SyncEvent::Quarantine {
-            reason, next_attempt, ..
-        } => Some(match reason {
-            Some(r) => (
-                LogLevel::Warn,
-                format!(
-                    "quarantined: {r}; next attempt {}",
-                    next_attempt.as_deref().unwrap_or("-")
-                ),
-            ),
-            None => (LogLevel::Info, "quarantine ended".to_owned()),
-        }),
-        SyncEvent::PlanRefused { reason, .. } => Some((LogLevel::Warn, reason.clone())),
-        SyncEvent::Error { message, .. } => Some((LogLevel::Error, message.clone())),
-        SyncEvent::Log { level, message } => Some((*level, message.clone())),
-        _ => None,
+        SyncEvent::Answer { .. } => None,
+        event => crate::sync::line::line_of(event),
     }
-}
-
-fn serde_state(state: crate::sync::EngineState) -> String {
-    serde_json::to_value(state)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -209,7 +112,7 @@ mod tests {
         let texts: Vec<_> = backlog.lines().map(|l| (l.level, l.text.as_str())).collect();
         assert_eq!(
             texts,
-            [(LogLevel::Info, "engine running"), (LogLevel::Warn, "held back")]
+            [(LogLevel::Info, "engine: Running"), (LogLevel::Warn, "held back")]
         );
     }
 }

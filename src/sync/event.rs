@@ -214,6 +214,8 @@ pub enum ErrorKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogLevel {
+    /// What the console's log pane shows at its debug level only (an object acted on).
+    Debug,
     Info,
     Warn,
     Error,

@@ -34,6 +34,7 @@ mod engine;
 pub mod error;
 pub mod event;
 mod handle;
+pub mod line;
 pub mod op;
 pub mod outcome;
 pub mod plan;

@@ -106,6 +106,7 @@ impl Context {
     /// for what no other event carries.
     pub fn log(&self, level: LogLevel, message: String) {
         match level {
+            LogLevel::Debug => tracing::debug!("{message}"),
             LogLevel::Info => tracing::info!("{message}"),
             LogLevel::Warn => tracing::warn!("{message}"),
             LogLevel::Error => tracing::error!("{message}"),

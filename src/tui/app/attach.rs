@@ -4,7 +4,7 @@
 
 use super::{Action, App, Overlay, now};
 use crate::door::Attached;
-use crate::sync::{EngineState, LogLevel};
+use crate::sync::EngineState;
 use crate::tui::effect::Effect;
 use crate::tui::log::Level;
 use crate::tui::screens::plan;
@@ -45,12 +45,7 @@ impl App {
             let time = chrono::DateTime::parse_from_rfc3339(&line.time)
                 .map(|t| t.format("%H:%M:%S").to_string())
                 .unwrap_or_else(|_| now());
-            let level = match line.level {
-                LogLevel::Info => Level::Info,
-                LogLevel::Warn => Level::Warn,
-                LogLevel::Error => Level::Error,
-            };
-            self.log.push(time, level, &line.text);
+            self.log.push(time, line.level.into(), &line.text);
         }
         self.shared.status = format!(
             "Attached to the running engine (pid {}): q leaves it running; x stops it.",

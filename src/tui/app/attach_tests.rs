@@ -1,6 +1,7 @@
 use super::*;
 use crate::door::backlog::Line;
 use crate::door::proto::EngineInfo;
+use crate::sync::LogLevel;
 use crate::tui::event::Event;
 use crate::tui::theme::Theme;
 

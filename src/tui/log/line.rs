@@ -1,179 +1,30 @@
-//! The one pipe from the engine into the log pane: what each [`SyncEvent`] says as a line.
+//! The one pipe from the engine into the log pane: what each [`SyncEvent`] says as a line, in
+//! the words of [`crate::sync::line`], which the engine's backlog for attaching consoles uses
+//! too.
 //!
 //! Pure: no clock (the pane stamps the time), no state. Foreign text (names, reasons) is
 //! sanitised by the pane when the line is pushed.
 
-use super::{Level, LogLine};
-use crate::sync::{Answer, CycleStats, ObjectResult, SyncEvent};
-
-/// A cycle by its number; a dry run is not a cycle: it is named by its plan (the plan's own
-/// line), not a number.
-fn cycle_name(cycle_id: i64, dry_run: bool) -> String {
-    if dry_run {
-        "dry run".to_owned()
-    } else {
-        format!("cycle {cycle_id}")
-    }
-}
-
-/// The quarantine's line: started (why, when next) or ended.
-fn quarantine(reason: Option<&str>, next_attempt: Option<&str>) -> String {
-    match reason {
-        Some(r) => {
-            let next = next_attempt.map(|n| format!(", next attempt {n}")).unwrap_or_default();
-            format!("quarantined: {r}{next} (nowsync allow-deletes or restart --scope quarantine)")
-        }
-        None => "quarantine ended".to_owned(),
-    }
-}
+use super::LogLine;
+use crate::sync::SyncEvent;
 
 /// The log pane's line for `event`, or `None` when it is not worth one (progress ticks, the
 /// answers the screens show themselves).
 pub fn line_of(event: &SyncEvent) -> Option<LogLine> {
-    let line = |level, text: String| Some(LogLine::new(level, text));
-    match event {
-        SyncEvent::StateChanged(state) => line(Level::Info, format!("engine: {state:?}")),
-        SyncEvent::CycleStarted {
-            cycle_id,
-            kind,
-            dry_run,
-            totals,
-        } => line(
-            Level::Info,
-            format!(
-                "{} started ({kind:?}): {}, {}, {}",
-                cycle_name(*cycle_id, *dry_run),
-                crate::tui::text::count(totals.users, "user", "users"),
-                crate::tui::text::count(totals.groups, "group", "groups"),
-                crate::tui::text::count(totals.operations, "operation", "operations")
-            ),
-        ),
-        SyncEvent::Quarantine {
-            reason, next_attempt, ..
-        } => line(Level::Warn, quarantine(reason.as_deref(), next_attempt.as_deref())),
-        SyncEvent::CycleReading {
-            cycle_id,
-            kind,
-            dry_run,
-        } => line(
-            Level::Info,
-            format!(
-                "{} ({}): reading the source and the target",
-                cycle_name(*cycle_id, *dry_run),
-                kind.as_str()
-            ),
-        ),
-        // The status line and the dashboard say it; a client's ask is logged by the door.
-        SyncEvent::NextRun { .. } | SyncEvent::Paused { .. } => None,
-        // The engine turned an incremental cycle into a full one: say why, never silently.
-        SyncEvent::FullCycle { cycle_id, reason } => line(
-            Level::Warn,
-            format!("cycle {cycle_id}: reading everything again: {reason}"),
-        ),
-        SyncEvent::PlanReady { plan, cycle_id } => {
-            let c = &plan.counts;
-            // Only a dry run's plan has a number; a real cycle's own plan is named by the cycle.
-            let name = if plan.numbered() {
-                format!("plan {}", plan.id)
-            } else {
-                format!("cycle {cycle_id}'s own plan")
-            };
-            line(
-                Level::Info,
-                format!(
-                    "{name}: {} create, {} update, {} disable, {} delete, {} (a opens it)",
-                    c.create,
-                    // As the plan screen counts them: reference updates are updates, staged
-                    // deletes deletes.
-                    c.update + c.set_reference,
-                    c.disable,
-                    c.delete + c.staged_delete,
-                    crate::tui::text::count(c.error, "error", "errors")
-                ),
-            )
-        }
-        SyncEvent::Progress { .. } => None,
-        SyncEvent::ObjectDone { cycle_id, result } => Some(object_done(*cycle_id, result)),
-        SyncEvent::CycleFinished {
-            cycle_id,
-            dry_run,
-            stats,
-        } => Some(cycle_finished(*cycle_id, *dry_run, stats)),
-        SyncEvent::PlanRefused { reason, .. } => line(Level::Warn, reason.clone()),
-        SyncEvent::Error { kind, message, .. } => line(Level::Error, format!("engine error ({kind:?}): {message}")),
-        SyncEvent::Log { level, message } => line((*level).into(), message.clone()),
-        SyncEvent::Answer { answer, .. } => match answer {
-            Answer::Created { table, sys_id } => line(
-                Level::Info,
-                format!("created the {table} row {sys_id}: run a cycle (r) to retry the failed users"),
-            ),
-            Answer::Failed(e) => line(Level::Warn, format!("the engine could not do it: {e}")),
-            _ => None,
-        },
-    }
+    crate::sync::line::line_of(event).map(|(level, text)| LogLine::new(level.into(), text))
 }
 
-/// One object's result: an error when it failed, a debug line otherwise.
-fn object_done(cycle_id: i64, result: &ObjectResult) -> LogLine {
-    let code = result.error_code.map(|c| format!(" [{c}]")).unwrap_or_default();
-    let level = if result.status == crate::sync::outcome::Status::Failure {
-        Level::Error
-    } else {
-        Level::Debug
-    };
-    LogLine::new(
-        level,
-        format!(
-            "cycle {cycle_id}: {} {} {}: {}{code} {}",
-            result.object_type.as_str(),
-            result.source_name,
-            result.action,
-            result.status,
-            result.reason
-        ),
-    )
-}
-
-/// A cycle's counts: a warning when objects failed.
-fn cycle_finished(cycle_id: i64, dry_run: bool, stats: &CycleStats) -> LogLine {
-    // A cycle stopped before it planned wrote nothing: a row of zeros would read as a clean cycle.
-    if let Some(stopped) = stats.stopped.as_ref().filter(|s| s.total == 0) {
-        return LogLine::new(
-            Level::Warn,
-            format!("cycle {cycle_id} {stopped}: nothing was written; the next cycle reads again"),
-        );
-    }
-    let ended = match &stats.stopped {
-        Some(stopped) => format!("{stopped} (the next cycle plans the rest)"),
-        None => "finished".to_owned(),
-    };
-    LogLine::new(
-        if stats.failed > 0 || stats.stopped.is_some() {
-            Level::Warn
-        } else {
-            Level::Info
-        },
-        format!(
-            "{} {ended}: {} created, {} updated, {} disabled, {} deleted, {} skipped, {} failed in {} ms",
-            if dry_run {
-                "dry run (nothing written)".to_owned()
-            } else {
-                format!("cycle {cycle_id}")
-            },
-            stats.created,
-            stats.updated,
-            stats.disabled,
-            stats.deleted,
-            stats.skipped,
-            stats.failed,
-            stats.duration_ms
-        ),
-    )
+#[cfg(test)]
+fn cycle_finished(cycle_id: i64, dry_run: bool, stats: &crate::sync::CycleStats) -> LogLine {
+    let (level, text) = crate::sync::line::cycle_finished(cycle_id, dry_run, stats);
+    LogLine::new(level.into(), text)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::Level;
     use super::*;
+    use crate::sync::CycleStats;
     use crate::sync::{ErrorKind, LogLevel};
 
     /// Regression (acceptance test): a cycle stopped while reading was logged as "cycle 2
@@ -279,5 +130,70 @@ mod tests {
             message: "401".into(),
         };
         assert_eq!(line_of(&error).unwrap().text, "engine error (Connection): 401");
+    }
+
+    /// Acceptance pass (issue 14): a console attached to an engine read its backlog in other
+    /// words than the owning console's pane ("engine running" and "engine: Running", "cycle 2
+    /// finished: created 3, …" and "cycle 2 finished: 3 created, …", a quarantine's next
+    /// attempt). Both come from `sync::line` now.
+    #[test]
+    fn an_attached_consoles_backlog_says_each_event_as_the_owning_consoles_pane() {
+        use crate::sync::{CycleKind, EngineState, Totals};
+        let stats = CycleStats {
+            created: 3,
+            failed: 1,
+            ..CycleStats::default()
+        };
+        let events = [
+            SyncEvent::StateChanged(EngineState::Running),
+            SyncEvent::CycleStarted {
+                cycle_id: 2,
+                kind: CycleKind::Incremental,
+                dry_run: false,
+                totals: Totals::default(),
+            },
+            SyncEvent::CycleReading {
+                cycle_id: 2,
+                kind: CycleKind::Incremental,
+                dry_run: true,
+            },
+            SyncEvent::FullCycle {
+                cycle_id: 2,
+                reason: "the delta token expired".into(),
+            },
+            SyncEvent::CycleFinished {
+                cycle_id: 2,
+                dry_run: false,
+                stats: stats.clone(),
+            },
+            SyncEvent::CycleFinished {
+                cycle_id: 2,
+                dry_run: true,
+                stats,
+            },
+            SyncEvent::Quarantine {
+                cycle_id: Some(2),
+                reason: Some("deletion threshold".into()),
+                next_attempt: Some("06:00".into()),
+            },
+            SyncEvent::PlanRefused {
+                plan_id: 4,
+                reason: "this plan is out of date".into(),
+            },
+            SyncEvent::Error {
+                cycle_id: None,
+                kind: ErrorKind::Connection,
+                message: "401".into(),
+            },
+            SyncEvent::Log {
+                level: LogLevel::Warn,
+                message: "held back".into(),
+            },
+        ];
+        for event in &events {
+            let pane = line_of(event);
+            let backlog = crate::door::backlog::line_of(event).map(|(level, text)| LogLine::new(level.into(), text));
+            assert_eq!(backlog, pane, "{event:?}");
+        }
     }
 }

@@ -50,6 +50,7 @@ impl Level {
 impl From<crate::sync::LogLevel> for Level {
     fn from(level: crate::sync::LogLevel) -> Self {
         match level {
+            crate::sync::LogLevel::Debug => Level::Debug,
             crate::sync::LogLevel::Info => Level::Info,
             crate::sync::LogLevel::Warn => Level::Warn,
             crate::sync::LogLevel::Error => Level::Error,
