@@ -90,7 +90,7 @@ impl Applier<'_> {
                 f.reason.clone(),
                 Some(f.recommended_action.clone()),
             ),
-            OpKind::StagedDelete => (
+            OpKind::StagedDelete { .. } => (
                 Status::Skipped,
                 None,
                 "held back by the deletion threshold".into(),
@@ -304,7 +304,7 @@ fn count(kind: &OpKind, stats: &mut CycleStats) {
         OpKind::Delete => stats.deleted += 1,
         OpKind::AddMember => stats.members_added += 1,
         OpKind::RemoveMember => stats.members_removed += 1,
-        OpKind::Skip { .. } | OpKind::StagedDelete => stats.skipped += 1,
+        OpKind::Skip { .. } | OpKind::StagedDelete { .. } => stats.skipped += 1,
         // Counted by object with the other failures (`Applier::record`).
         OpKind::Error(_) => {}
     }

@@ -177,7 +177,7 @@ impl Applier<'_> {
                 let body = Map::from_iter([(attribute.clone(), json!(to))]);
                 request(table, "PATCH", Some(own()?), body)
             }
-            OpKind::Skip { .. } | OpKind::Error(_) | OpKind::StagedDelete => return Ok(None),
+            OpKind::Skip { .. } | OpKind::Error(_) | OpKind::StagedDelete { .. } => return Ok(None),
         }))
     }
 

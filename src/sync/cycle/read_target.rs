@@ -8,7 +8,8 @@
 //! objects whose writes failed (a transient failure is retried next cycle; a permanent one as
 //! soon as what it lacked may have changed, `plan` skipping it while its hash is unchanged),
 //! and the objects of writes whose outcome is unknown (open intents of earlier cycles: a
-//! crash or a lost answer), so their rows are read before anything is planned for them.
+//! crash or a lost answer), so their rows are read before anything is planned for them; and
+//! the users and groups the deletion threshold holds, so each cycle evaluates them again.
 
 use std::collections::{HashMap, HashSet};
 
@@ -141,7 +142,10 @@ async fn read_touched(
     }
     // What may change memberships (its groups are read) and what is only retried (its groups
     // are read if this cycle links it: `touched`).
-    let scoped = changed_assignments(&cx.store, assignments)?.into_iter().chain(unknown);
+    let scoped = changed_assignments(&cx.store, assignments)?
+        .into_iter()
+        .chain(unknown)
+        .chain(staged_objects(&cx.store)?);
     let retried = failed_before.keys().cloned().chain(retried);
     for (is_scoped, (ot, id)) in scoped.map(|k| (true, k)).chain(retried.map(|k| (false, k))) {
         match ot {
@@ -165,6 +169,20 @@ async fn read_touched(
     };
     let (source, target) = touched::read(&cx.snow, &cx.profile.mappings, source, touched, prior, now, hooks).await?;
     Ok((source, target, failed_before))
+}
+
+/// The users and groups the deletion threshold holds (issue 14, F28): each incremental cycle
+/// plans them again, so the staged set is what the latest cycle found — still leaving (held
+/// again, the quarantine goes on), or back in scope (nothing held, the quarantine ends) — and
+/// never forgotten by a cycle that did not look at them, nor applied piecemeal by one that
+/// looked at only some. Their held memberships follow from them.
+fn staged_objects(store: &Store) -> Result<Vec<(ObjectType, String)>, CycleError> {
+    Ok(store
+        .staged()?
+        .into_iter()
+        .filter(|r| r.object_type != ObjectType::Membership)
+        .map(|r| (r.object_type, r.source_id))
+        .collect())
 }
 
 /// Rows of the state database keyed by object, typed; a row this version cannot read (an

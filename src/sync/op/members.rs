@@ -23,6 +23,10 @@ pub enum Why {
     NoLongerMember,
     /// The group is deactivated in ServiceNow: remove its managed users' rows.
     Deactivated,
+    /// A removal held by the deletion threshold with its group's deactivation (issue 14).
+    HeldWithGroup,
+    /// A removal held by the deletion threshold with its user's disable or delete.
+    HeldWithUser,
 }
 
 /// A membership's steps: one of these fixed lists, borrowed by every op that has it.
@@ -37,21 +41,40 @@ static MEMBER_IN_ENTRA: [Step; 1] = action("member in Entra");
 static DUPLICATE_ROW: [Step; 1] = action("duplicate row");
 static NO_LONGER_MEMBER: [Step; 1] = action("no longer a member in Entra");
 static DEACTIVATED: [Step; 1] = action("the group is deactivated in ServiceNow (left scope or deleted in Entra)");
+/// A held removal's step: why it is not written.
+const fn held(detail: &'static str) -> [Step; 1] {
+    [Step {
+        name: Cow::Borrowed("Action"),
+        status: Status::Skipped,
+        detail: Cow::Borrowed(detail),
+    }]
+}
+static HELD_WITH_GROUP: [Step; 1] = held(
+    "held by the deletion threshold with its group's deactivation: the group stays active with its members until nowsync allow-deletes",
+);
+static HELD_WITH_USER: [Step; 1] = held(
+    "held by the deletion threshold with its user's deprovisioning: the user stays active in the group until nowsync allow-deletes",
+);
 
 impl Why {
     pub fn kind(self) -> OpKind {
         match self {
             Why::MemberInEntra => OpKind::AddMember,
+            Why::HeldWithGroup | Why::HeldWithUser => OpKind::StagedDelete {
+                held: super::Held::RemoveMember,
+            },
             _ => OpKind::RemoveMember,
         }
     }
 
-    fn steps(self) -> &'static [Step] {
+    pub fn steps(self) -> &'static [Step] {
         match self {
             Why::MemberInEntra => &MEMBER_IN_ENTRA,
             Why::DuplicateRow => &DUPLICATE_ROW,
             Why::NoLongerMember => &NO_LONGER_MEMBER,
             Why::Deactivated => &DEACTIVATED,
+            Why::HeldWithGroup => &HELD_WITH_GROUP,
+            Why::HeldWithUser => &HELD_WITH_USER,
         }
     }
 }
@@ -90,6 +113,17 @@ impl Memberships {
     /// The ops' kinds, without building them (counts).
     pub fn kinds(&self) -> impl Iterator<Item = OpKind> + '_ {
         self.list.iter().map(|m| m.why.kind())
+    }
+
+    /// These memberships with each one's why given by `why` (its group's id, its user's id,
+    /// its why now).
+    pub fn map_why(&self, mut why: impl FnMut(&str, &str, Why) -> Why) -> Memberships {
+        let mut out = self.clone();
+        for m in &mut out.list {
+            let (group, user) = (&self.ends[m.group as usize].0, &self.ends[m.user as usize].0);
+            m.why = why(group.as_str(), user.as_str(), m.why);
+        }
+        out
     }
 
     /// The `i`th membership op, built as the plan held it before it was compact.

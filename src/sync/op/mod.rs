@@ -44,8 +44,13 @@ pub enum OpKind {
     Disable { diff: Vec<Change> },
     /// Delete the row (a purge in Entra with the Delete action on).
     Delete,
-    /// A disable or delete held back by the deletion threshold (issue 8).
-    StagedDelete,
+    /// A write held back by the deletion threshold (issue 8): a user's disable, a group's
+    /// deactivation, a delete, or a membership removal that follows from one of those (issue
+    /// 14: a held object's memberships are held with it). `held` says which.
+    StagedDelete {
+        #[serde(default)]
+        held: Held,
+    },
     /// Add `sys_user_grmember` for (group, user).
     AddMember,
     /// Remove the `sys_user_grmember` row `target_id`.
@@ -65,6 +70,33 @@ pub enum OpKind {
     Error(Box<Failure>),
 }
 
+/// What a `StagedDelete` holds back.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Held {
+    /// A user's disable.
+    #[default]
+    Disable,
+    /// A group's deactivation.
+    Deactivate,
+    /// A user's or group's delete.
+    Delete,
+    /// A membership row of a held user or group.
+    RemoveMember,
+}
+
+impl Held {
+    /// What `op` (a disable, delete or membership removal) is, held.
+    pub fn of(op: &Op) -> Held {
+        match (&op.kind, op.object_type) {
+            (OpKind::Delete, _) => Held::Delete,
+            (_, ObjectType::Membership) => Held::RemoveMember,
+            (_, ObjectType::Group) => Held::Deactivate,
+            _ => Held::Disable,
+        }
+    }
+}
+
 /// The reference row a `CreateReference` creates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewRow {
@@ -81,7 +113,7 @@ impl OpKind {
             OpKind::Update { .. } | OpKind::SetReference { .. } => Action::Update,
             OpKind::Disable { .. } => Action::Disable,
             OpKind::Delete => Action::Delete,
-            OpKind::StagedDelete => Action::StagedDelete,
+            OpKind::StagedDelete { .. } => Action::StagedDelete,
             OpKind::AddMember => Action::AddMember,
             OpKind::RemoveMember => Action::RemoveMember,
             OpKind::CreateReference(_) => Action::CreateReference,
@@ -92,7 +124,10 @@ impl OpKind {
 
     /// Whether applying it sends a write to ServiceNow.
     pub fn writes(&self) -> bool {
-        !matches!(self, OpKind::Skip { .. } | OpKind::Error(_) | OpKind::StagedDelete)
+        !matches!(
+            self,
+            OpKind::Skip { .. } | OpKind::Error(_) | OpKind::StagedDelete { .. }
+        )
     }
 }
 
@@ -138,7 +173,18 @@ pub struct Counts {
     pub update: u64,
     pub disable: u64,
     pub delete: u64,
+    /// Users and groups held back by the deletion threshold (what it counts), each also
+    /// counted by what it holds below.
     pub staged_delete: u64,
+    #[serde(default)]
+    pub held_disable: u64,
+    #[serde(default)]
+    pub held_deactivate: u64,
+    #[serde(default)]
+    pub held_delete: u64,
+    /// Membership removals held with their user or group (not counted in `staged_delete`).
+    #[serde(default)]
+    pub held_remove_member: u64,
     pub add_member: u64,
     pub remove_member: u64,
     pub set_reference: u64,
@@ -165,7 +211,18 @@ impl Counts {
             OpKind::Update { .. } => c.update += 1,
             OpKind::Disable { .. } => c.disable += 1,
             OpKind::Delete => c.delete += 1,
-            OpKind::StagedDelete => c.staged_delete += 1,
+            OpKind::StagedDelete { held } => {
+                match held {
+                    Held::Disable => c.held_disable += 1,
+                    Held::Deactivate => c.held_deactivate += 1,
+                    Held::Delete => c.held_delete += 1,
+                    Held::RemoveMember => c.held_remove_member += 1,
+                }
+                // The threshold counts users and groups, not memberships.
+                if *held != Held::RemoveMember {
+                    c.staged_delete += 1;
+                }
+            }
             OpKind::AddMember => c.add_member += 1,
             OpKind::RemoveMember => c.remove_member += 1,
             OpKind::SetReference { .. } => c.set_reference += 1,
@@ -173,6 +230,17 @@ impl Counts {
             OpKind::Skip { .. } => c.skip += 1,
             OpKind::Error(_) => c.error += 1,
         }
+    }
+
+    /// What the deletion threshold holds, in words: `1,715 disables, 91 deactivations (and
+    /// 2,090 membership removals)`; `None` when it holds nothing.
+    pub fn held_words(&self) -> Option<String> {
+        held_words(
+            self.held_disable,
+            self.held_deactivate,
+            self.held_delete,
+            self.held_remove_member,
+        )
     }
 
     /// Operations that send a write.
@@ -198,4 +266,40 @@ pub struct Basis {
     /// The cycle it plans: a real cycle's id, or for a dry run the id the next cycle will take
     /// (a dry run takes no number of its own).
     pub cycle_id: i64,
+}
+
+/// `1,715 disables, 91 deactivations, 2 deletes (and 2,090 membership removals)`: what the
+/// deletion threshold holds, each kind only when there is one; `None` when nothing is held.
+pub fn held_words(disable: u64, deactivate: u64, delete: u64, remove_member: u64) -> Option<String> {
+    let word = |n: u64, one: &str, many: &str| {
+        (n > 0).then(|| format!("{} {}", thousands(n), if n == 1 { one } else { many }))
+    };
+    let objects: Vec<String> = [
+        word(disable, "disable", "disables"),
+        word(deactivate, "deactivation", "deactivations"),
+        word(delete, "delete", "deletes"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let members = word(remove_member, "membership removal", "membership removals");
+    match (objects.is_empty(), members) {
+        (true, None) => None,
+        (true, Some(m)) => Some(m),
+        (false, None) => Some(objects.join(", ")),
+        (false, Some(m)) => Some(format!("{} (and {m})", objects.join(", "))),
+    }
+}
+
+/// `2090` as `2,090`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize};
 
-use super::{Basis, Counts, CycleKind, Memberships, Op};
+use super::{Basis, Counts, CycleKind, Memberships, Op, Why};
 
 /// Every operation of one cycle, in apply order. Travels whole over the engine's socket
 /// (`door`): an attached console shows it and names it to `ApplyPlan`, which the engine
@@ -117,11 +117,12 @@ impl Plan {
         self.ops().map(Cow::into_owned).collect()
     }
 
-    /// This plan with `change` made to each op held whole (the memberships kept as they are),
-    /// its counts taken again.
-    pub fn map_objects(&self, mut change: impl FnMut(&Op) -> Op) -> Plan {
-        let objects = self.objects.iter().map(&mut change).collect();
-        let mut plan = Plan::with_members(self.id, self.kind, objects, self.members.clone(), self.members_at);
+    /// This plan with `change` made to each op held whole and `why` to each compact membership
+    /// (given its group's and its user's ids), its counts taken again.
+    pub fn map(&self, change: impl FnMut(&Op) -> Op, why: impl FnMut(&str, &str, Why) -> Why) -> Plan {
+        let objects = self.objects.iter().map(change).collect();
+        let members = self.members.map_why(why);
+        let mut plan = Plan::with_members(self.id, self.kind, objects, members, self.members_at);
         plan.basis = self.basis.clone();
         plan
     }

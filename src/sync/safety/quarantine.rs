@@ -77,11 +77,14 @@ pub(super) fn end(cx: &Context, cycle_id: Option<i64>) -> Result<(), CycleError>
     Ok(())
 }
 
-/// A good cycle ends a quarantine, and replaces whatever was staged: the next trip stages
-/// afresh.
+/// A good cycle ends a quarantine, and replaces whatever was staged: every cycle planned the
+/// staged objects again (an incremental one touches them, `cycle::read_target`), and this one
+/// found them below the threshold or no longer leaving; the next trip stages afresh.
 fn good_cycle(cx: &Context, cycle_id: Option<i64>) -> Result<(), CycleError> {
-    if cx.store.quarantine()?.is_some() {
+    if !cx.store.staged()?.is_empty() {
         cx.store.clear_staged()?;
+    }
+    if cx.store.quarantine()?.is_some() {
         end(cx, cycle_id)?;
     }
     Ok(())
@@ -100,7 +103,10 @@ async fn start(
     let series = before.as_ref().map_or(0, |q| q.series_count) + 1;
     let next = now + rules::quarantine_backoff(series);
     let detail = match (&verdict.tripped, &verdict.halted) {
-        (Some((limit, held)), _) => format!("{} deletions staged (threshold {limit})", held.len()),
+        (Some((limit, held)), _) => format!(
+            "held by the deletion threshold ({limit}): {}",
+            super::staged::held_text(held)
+        ),
         (_, Some((code, message))) => format!("{code}: {message}"),
         _ => {
             let f = verdict.failures;

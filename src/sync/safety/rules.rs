@@ -4,7 +4,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::sync::op::{ObjectType, Op, OpKind, Plan};
+use std::collections::HashSet;
+
+use crate::sync::op::{Held, ObjectType, Op, OpKind, Plan, Why};
 
 /// Consecutive identical permanent failures, with no success before them, after which a cycle
 /// stops writing (the small-tenant rule: a revoked password fails every object alike, so
@@ -54,20 +56,54 @@ pub fn threshold_exceeded(plan: &Plan, linked: usize, threshold: u32, percent: O
     (deletions > share && deletions > 0).then_some(share)
 }
 
-/// The plan with every deletion turned into `StagedDelete`, and the held ops as they were.
+/// The plan with every deletion turned into `StagedDelete`, and with them every membership
+/// removal that follows from a held object (a row of a held user, a row of a held group: the
+/// group stays active, so its members stay too; issue 14, F21); the held ops as they were.
 pub fn stage(plan: &Plan) -> (Plan, Vec<Op>) {
-    let mut held = Vec::new();
-    // A membership is never a deletion: the compact memberships are kept as they are.
-    let staged = plan.map_objects(|op| {
-        if is_deletion(op) {
+    let held_objects: HashSet<(ObjectType, &str)> = plan
+        .objects()
+        .iter()
+        .filter(|op| is_deletion(op))
+        .map(|op| (op.object_type, op.source_id.as_str()))
+        .collect();
+    // What a removal of `user`'s row in `group` is once held, if it follows from a held object.
+    let held_with = |group: &str, user: &str| {
+        if held_objects.contains(&(ObjectType::Group, group)) {
+            Some(Why::HeldWithGroup)
+        } else {
+            held_objects
+                .contains(&(ObjectType::User, user))
+                .then_some(Why::HeldWithUser)
+        }
+    };
+    let removal = |op: &Op| op.object_type == ObjectType::Membership && op.kind == OpKind::RemoveMember;
+    let held_removal = |op: &Op| {
+        removal(op)
+            .then(|| held_with(&op.source_id, op.member_id.as_deref().unwrap_or_default()))
+            .flatten()
+    };
+    let mut held: Vec<Op> = Vec::new();
+    // A plan read back whole holds its memberships among its objects: held the same way.
+    let staged = plan.map(
+        |op| {
+            let why = held_removal(op);
+            if why.is_none() && !is_deletion(op) {
+                return op.clone();
+            }
             held.push(op.clone());
             let mut staged = op.clone();
-            staged.kind = OpKind::StagedDelete;
+            staged.kind = OpKind::StagedDelete { held: Held::of(op) };
+            if let Some(why) = why {
+                staged.steps = std::borrow::Cow::Borrowed(why.steps());
+            }
             staged
-        } else {
-            op.clone()
-        }
-    });
+        },
+        |group, user, why| match why {
+            Why::NoLongerMember | Why::Deactivated | Why::DuplicateRow => held_with(group, user).unwrap_or(why),
+            _ => why,
+        },
+    );
+    held.extend(plan.members().filter(|op| held_removal(op).is_some()));
     (staged, held)
 }
 
@@ -84,7 +120,7 @@ pub fn escrow_threshold(failures: u64, reference_failures: u64, operations: u64)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sync::op::{CycleKind, Step};
+    use crate::sync::op::{CycleKind, MembersBuilder, Step};
 
     fn op(kind: OpKind, t: ObjectType) -> Op {
         Op {
@@ -120,6 +156,72 @@ mod tests {
         assert_eq!(staged.counts.staged_delete, 4);
         assert_eq!(staged.counts.disable, 0);
         assert_eq!(staged.counts.remove_member, 1);
+    }
+
+    /// Issue 14, F21: the threshold held 1,806 disables and deactivations but the same cycle
+    /// removed 2,090 memberships of those users and groups.
+    #[test]
+    fn a_held_users_and_a_held_groups_membership_removals_are_held_with_them() {
+        let member = |group: &str, user: &str| Op {
+            source_id: group.into(),
+            member_id: Some(user.into()),
+            ..op(OpKind::RemoveMember, ObjectType::Membership)
+        };
+        let object = |t: ObjectType, id: &str| Op {
+            source_id: id.into(),
+            ..op(OpKind::Disable { diff: vec![] }, t)
+        };
+        let ops = vec![
+            object(ObjectType::User, "u-left"),
+            object(ObjectType::Group, "g-left"),
+            member("g-left", "u-stays"),
+            member("g-stays", "u-left"),
+            member("g-stays", "u-removed-in-entra"),
+        ];
+        // Held whole (a plan read back), and compact as the planner makes it.
+        let mut members = MembersBuilder::default();
+        for m in &ops[2..] {
+            let (g, u) = (
+                members.end(&m.source_id, "g"),
+                members.end(m.member_id.as_deref().unwrap(), "u"),
+            );
+            members.push(g, u, Some("row"), Why::NoLongerMember);
+        }
+        let compact = Plan::with_members(1, CycleKind::Initial, ops[..2].to_vec(), members.finish(), 2);
+        for plan in [Plan::new(1, CycleKind::Initial, ops.clone()), compact] {
+            let (staged, held) = stage(&plan);
+            let held: Vec<(&str, Option<&str>)> = held
+                .iter()
+                .map(|o| (o.source_id.as_str(), o.member_id.as_deref()))
+                .collect();
+            assert_eq!(
+                held,
+                [
+                    ("u-left", None),
+                    ("g-left", None),
+                    ("g-left", Some("u-stays")),
+                    ("g-stays", Some("u-left"))
+                ]
+            );
+            let c = &staged.counts;
+            assert_eq!(
+                (c.staged_delete, c.held_disable, c.held_deactivate, c.held_remove_member),
+                (2, 1, 1, 2)
+            );
+            assert_eq!(
+                c.remove_member, 1,
+                "a removal that follows from no held object is not held"
+            );
+            assert_eq!(c.writes(), 1);
+            assert_eq!(
+                c.held_words().as_deref(),
+                Some("1 disable, 1 deactivation (and 2 membership removals)")
+            );
+            let ops = staged.to_vec();
+            assert!(ops[2].steps[0].detail.contains("group's deactivation"));
+            assert!(ops[3].steps[0].detail.contains("user's deprovisioning"));
+            assert_eq!(ops[4].kind, OpKind::RemoveMember);
+        }
     }
 
     #[test]

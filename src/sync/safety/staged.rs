@@ -13,9 +13,10 @@ use crate::store::StagedRow;
 use crate::sync::cycle::Context;
 use crate::sync::error::CycleError;
 use crate::sync::event::LogLevel;
-use crate::sync::op::{Change, CycleKind, ObjectType, Op, OpKind, Plan, Step};
+use crate::sync::op::{Change, CycleKind, Held, ObjectType, Op, OpKind, Plan, Step, held_words};
 
-/// Holds back every disable and delete when the plan's deletions exceed the threshold. A real
+/// Holds back every disable and delete when the plan's deletions exceed the threshold, and the
+/// membership removals that follow from them (`rules::stage`). A real
 /// cycle stores the held ops (`persist`) so `allow-deletes` applies exactly them; a dry run
 /// shows the same staged plan and stores nothing (applying that shown plan stores them then,
 /// through [`persist`]).
@@ -45,7 +46,7 @@ pub(crate) fn persist(cx: &Context, held: &[Op], cycle_id: i64) -> Result<(), Cy
         .map(|op| {
             Ok(StagedRow {
                 object_type: op.object_type,
-                source_id: op.source_id.to_string(),
+                source_id: staged_key(op),
                 source_name: op.source_name.to_string(),
                 sys_id: op.target_id.clone().unwrap_or_default(),
                 action: op.kind.action().to_string(),
@@ -62,15 +63,34 @@ pub(crate) fn persist(cx: &Context, held: &[Op], cycle_id: i64) -> Result<(), Cy
     cx.log(
         LogLevel::Warn,
         format!(
-            "deletion threshold exceeded: {} disables and deletes staged (nowsync allow-deletes applies them)",
-            held.len()
+            "deletion threshold exceeded: held {} (nowsync allow-deletes applies them)",
+            held_text(held)
         ),
     );
     Ok(())
 }
 
-/// A held op as the staged set stores it (the JSON of its [`Op`]): only disables and deletes
-/// are ever held.
+/// The staged row's key: the object's id; a membership's is `group id/user id` (a group has
+/// many).
+fn staged_key(op: &Op) -> String {
+    match (&op.member_id, op.object_type) {
+        (Some(user), ObjectType::Membership) => format!("{}/{}", op.source_id, user),
+        _ => op.source_id.to_string(),
+    }
+}
+
+/// What the held ops are, in words: `1,715 disables, 91 deactivations (and 2,090 membership
+/// removals)`.
+pub(crate) fn held_text(held: &[Op]) -> String {
+    let mut c = [0u64; 4];
+    for op in held {
+        c[Held::of(op) as usize] += 1;
+    }
+    held_words(c[0], c[1], c[2], c[3]).unwrap_or_else(|| "nothing".to_owned())
+}
+
+/// A held op as the staged set stores it (the JSON of its [`Op`]): only disables, deletes and
+/// the membership removals that follow from them are ever held.
 #[derive(Deserialize)]
 struct HeldOp {
     object_type: ObjectType,
@@ -88,6 +108,7 @@ struct HeldOp {
 enum HeldKind {
     Disable { diff: Vec<Change> },
     Delete,
+    RemoveMember,
 }
 
 impl From<HeldOp> for Op {
@@ -107,6 +128,7 @@ impl From<HeldOp> for Op {
                     OpKind::Disable { diff }
                 }
                 HeldKind::Delete => OpKind::Delete,
+                HeldKind::RemoveMember => OpKind::RemoveMember,
             },
             steps: h.steps.into(),
             hash: h.hash.into(),

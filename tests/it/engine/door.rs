@@ -290,7 +290,10 @@ async fn a_deletion_threshold_hold_is_said_as_a_log_event() {
     match next_matching(&mut rx, |e| matches!(e, SyncEvent::Log { .. })).await {
         SyncEvent::Log { level, message } => {
             assert_eq!(level, sync::LogLevel::Warn);
-            assert!(message.contains("deletion threshold exceeded: 5 "), "{message}");
+            assert!(
+                message.contains("deletion threshold exceeded: held 5 disables "),
+                "{message}"
+            );
         }
         _ => unreachable!(),
     }

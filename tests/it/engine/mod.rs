@@ -10,6 +10,7 @@ mod disk;
 mod door;
 mod escrow;
 mod functions;
+mod held;
 mod identity;
 mod initial;
 mod intents;

@@ -125,7 +125,7 @@ impl Widget for PlanView<'_> {
 fn op_row(op: &Op, selected: bool, t: Theme, name_width: usize) -> Line<'static> {
     let style = match &op.kind {
         OpKind::Error(_) => t.error(),
-        OpKind::Disable { .. } | OpKind::Delete | OpKind::StagedDelete | OpKind::RemoveMember => t.warn(),
+        OpKind::Disable { .. } | OpKind::Delete | OpKind::StagedDelete { .. } | OpKind::RemoveMember => t.warn(),
         _ => ratatui::style::Style::new(),
     };
     Line::from(vec![
