@@ -59,6 +59,7 @@ pub fn threshold_exceeded(plan: &Plan, linked: usize, threshold: u32, percent: O
 /// The plan with every deletion turned into `StagedDelete`, and with them every membership
 /// removal that follows from a held object (a row of a held user, a row of a held group: the
 /// group stays active, so its members stay too; issue 14, F21); the held ops as they were.
+/// The staged plan is the same plan: its basis stays, so it is applied while current.
 pub fn stage(plan: &Plan) -> (Plan, Vec<Op>) {
     let held_objects: HashSet<(ObjectType, &str)> = plan
         .objects()
@@ -222,6 +223,20 @@ mod tests {
             assert!(ops[3].steps[0].detail.contains("user's deprovisioning"));
             assert_eq!(ops[4].kind, OpKind::RemoveMember);
         }
+    }
+
+    #[test]
+    fn a_staged_plan_keeps_what_it_was_made_from() {
+        // Acceptance F20: a plan the threshold held lost its basis, so every such plan was
+        // refused as made under another configuration.
+        let mut made = plan(4);
+        made.basis = crate::sync::op::Basis {
+            profile: "rules".into(),
+            cycle_id: 7,
+        };
+        let (staged, _) = stage(&made);
+        assert_eq!(staged.basis, made.basis);
+        assert_eq!((staged.id, staged.kind), (made.id, made.kind));
     }
 
     #[test]

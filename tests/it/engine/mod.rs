@@ -3,6 +3,7 @@
 
 mod binding;
 mod changes;
+mod consoles;
 mod crash;
 mod delta;
 mod denied;
