@@ -7,6 +7,7 @@
 
 mod dirs;
 pub mod edit;
+mod plan_changes;
 #[cfg(test)]
 mod proptests;
 mod raw;

@@ -32,6 +32,8 @@ pub struct ResolvedProfile {
     /// the instance, tenant and app it plans between. A plan made under one hash is refused
     /// by `ApplyPlan` under another (issue 14); `enabled` and the interval are not in it.
     pub plan_hash: String,
+    /// Identifies the mapping file's text alone, so a change of plan hash can name it.
+    pub mappings_hash: String,
     pub credentials: CredentialSources,
 }
 
@@ -127,6 +129,7 @@ impl Profile {
             group_scope: scope("group", &mappings.group.scoping_filters)?,
             rules_hash: self.rules_hash(text),
             plan_hash: self.plan_hash(text),
+            mappings_hash: crate::model::stable_hash(&[text]),
             credentials: self.credential_sources(),
             mappings,
             profile: self.clone(),

@@ -208,6 +208,18 @@ impl Tracker {
                 self.started = None;
                 self.done_by_second.clear();
             }
+            // The engine took another configuration: a ready plan made under other rules is
+            // out of date for a console attaching now too.
+            SyncEvent::Reloaded { changed, plan_hash } => {
+                if let Some(p) = &mut self.replay.plan
+                    && p.state == PlanState::Ready
+                    && p.plan.basis.profile != *plan_hash
+                {
+                    p.state = PlanState::Superseded {
+                        why: crate::sync::changed_since(changed),
+                    };
+                }
+            }
             SyncEvent::NextRun { at } => self.replay.next_run = Some(NextRun { at: at.clone() }),
             SyncEvent::Paused { paused } => self.replay.paused = *paused,
             _ => {}

@@ -304,17 +304,17 @@ impl Engine {
     /// never applied again.
     async fn apply_shown(&mut self, plan_id: u64) {
         let why = match &self.shown {
-            _ if self.applied == Some(plan_id) => Some("it was applied already"),
+            _ if self.applied == Some(plan_id) => Some("it was applied already".to_owned()),
             // Said first: a plan of the engine before this one is out of date for that reason,
             // whatever this engine showed since.
-            _ if plan_id < self.first_plan_id => Some("the engine restarted since it was made"),
-            Some(s) if s.plan.id != plan_id => Some("a newer dry run was made since"),
-            Some(s) if s.plan.basis.profile != self.cx.profile.plan_hash => {
-                Some("the configuration, mappings or scope changed since it was made")
-            }
-            Some(s) if s.writes != self.writes => Some("a cycle ran since it was made"),
+            _ if plan_id < self.first_plan_id => Some("the engine restarted since it was made".to_owned()),
+            Some(s) if s.plan.id != plan_id => Some("a newer dry run was made since".to_owned()),
+            Some(s) if s.plan.basis.profile != self.cx.profile.plan_hash => Some(super::event::changed_since(
+                &self.cx.profile.plan_changes(&s.made_under),
+            )),
+            Some(s) if s.writes != self.writes => Some("a cycle ran since it was made".to_owned()),
             Some(_) => None,
-            None => Some("it is not the last dry run shown"),
+            None => Some("it is not the last dry run shown".to_owned()),
         };
         match (why, self.shown.take()) {
             (None, Some(shown)) => {
@@ -325,7 +325,7 @@ impl Engine {
                 self.shown = shown;
                 let reason = format!(
                     "this plan is out of date: make a new dry run (plan {plan_id}: {})",
-                    why.unwrap_or("it is not the last dry run shown")
+                    why.as_deref().unwrap_or("it is not the last dry run shown")
                 );
                 tracing::warn!("{reason}");
                 self.cx.emit(SyncEvent::PlanRefused { plan_id, reason });
@@ -334,16 +334,20 @@ impl Engine {
     }
 
     /// The profile as saved, from the next cycle: its mappings and scopes as resolved, and
-    /// clients for its (possibly changed) connection settings.
+    /// clients for its (possibly changed) connection settings. Every consumer is told what
+    /// changed in what a plan is made from: a plan shown before is then out of date for all.
     fn reload(&mut self, profile: ResolvedProfile) {
         match clients(&profile, &self.credentials) {
             Ok((snow, graph)) => {
+                let changed = profile.plan_changes(&self.cx.profile);
+                let plan_hash = profile.plan_hash.clone();
                 self.cx.snow = snow;
                 super::throttles::say(&self.cx.snow, &self.cx.events);
                 self.cx.graph = graph;
                 self.cx.profile = profile;
                 self.cx.identity = tokio::sync::OnceCell::new();
                 self.cx.bound = tokio::sync::OnceCell::new();
+                self.cx.emit(SyncEvent::Reloaded { changed, plan_hash });
             }
             Err(e) => self.error(None, ErrorKind::Config, e.to_string()),
         }

@@ -245,6 +245,14 @@ pub enum SyncEvent {
     Paused {
         paused: bool,
     },
+    /// The engine took the configuration as saved (a console's save, a client's `reload`,
+    /// SIGHUP): `changed` names each part of what a plan is made from that differs (empty:
+    /// nothing a plan depends on); plans are made under `plan_hash` from now on, so a plan
+    /// made under another is out of date, which every console shows at once.
+    Reloaded {
+        changed: Vec<String>,
+        plan_hash: String,
+    },
     /// The source and target were read and planned.
     CycleStarted {
         cycle_id: i64,
@@ -309,6 +317,28 @@ pub enum SyncEvent {
         request: u64,
         answer: Answer,
     },
+}
+
+/// Why a plan made under other rules is out of date, naming what changed ([`SyncEvent::Reloaded`]'s
+/// `changed`): "the scope (all → assigned) changed since it was made".
+pub fn changed_since(changed: &[String]) -> String {
+    let what = match changed {
+        [] => "the configuration".to_owned(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    };
+    format!("{what} changed since it was made")
+}
+
+/// The log's words for [`SyncEvent::Reloaded`].
+pub fn reloaded_words(changed: &[String]) -> String {
+    if changed.is_empty() {
+        return "the engine took the saved configuration (nothing a plan is made from changed)".to_owned();
+    }
+    format!(
+        "the engine took the saved configuration: {}; a plan made before is out of date",
+        changed_since(changed).trim_end_matches(" since it was made")
+    )
 }
 
 /// Answers to the console's query commands. The ones the console asks over the engine's

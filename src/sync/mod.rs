@@ -53,6 +53,7 @@ pub use cycle::{ObjectReport, OnDemand, Subject};
 pub use error::{AnswerError, CycleError, StartError};
 pub use event::{
     Answer, CycleStats, EngineState, ErrorKind, LogLevel, ObjectResult, StopPhase, Stopped, SyncEvent, Totals,
+    changed_since, reloaded_words,
 };
 pub use handle::{Command, Handle, Options, Port, describe};
 pub use op::{Change, Counts, CycleKind, Failure, ObjectType, Op, OpKind, Plan, Step};

@@ -54,6 +54,8 @@ pub enum Effect {
     SaveMappings(Box<SaveMappings>),
     /// Reads an Entra schema JSON file and converts it to the mapping file format.
     ImportSchema(PathBuf),
+    /// Reads the configuration file as saved now (another console may have saved it).
+    ReadConfig,
     /// Leave the console.
     Quit,
 }
@@ -114,6 +116,7 @@ impl std::fmt::Debug for Effect {
             Effect::ReadSettings { .. } => "ReadSettings",
             Effect::SaveMappings(_) => "SaveMappings",
             Effect::ImportSchema(_) => "ImportSchema",
+            Effect::ReadConfig => "ReadConfig",
             Effect::Quit => "Quit",
         };
         f.write_str(name)

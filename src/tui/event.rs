@@ -55,6 +55,8 @@ pub enum Event {
     /// The mapping file was written (with the configuration file's new text when it changed
     /// too) and the engine reloaded, or not.
     MappingsSaved(Result<Option<String>, crate::config::edit::EditError>),
+    /// The configuration file as saved now: the console's profile and the file's text.
+    ConfigRead(Result<(crate::config::Profile, String), crate::config::ConfigError>),
     /// An Entra schema JSON was read and converted, or not.
     SchemaImported(Result<crate::mapping::model::Imported, super::error::FileError>),
     /// The cycle history and totals to date, read from the state store.

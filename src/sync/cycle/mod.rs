@@ -129,6 +129,8 @@ pub(crate) struct Shown {
     /// cycle would (its deltaLinks), so the next cycle reads the changes since the dry run
     /// instead of everything again.
     pub seen: Option<plan::Seen>,
+    /// The profile it was made under: a refusal names what differs from the one in force.
+    pub made_under: Box<crate::config::ResolvedProfile>,
 }
 
 /// What a cycle does.
@@ -210,6 +212,7 @@ async fn stages(cx: &Context, mode: Mode, plan_id: u64, begun: &begin::Begun) ->
             held: tripped,
             writes: 0,
             seen: planned.seen,
+            made_under: Box::new(cx.profile.clone()),
         }));
     }
     let applied = apply::apply(cx, begun.cycle_id, &planned.plan, &begun.prior.links, &cx.stop, false).await?;

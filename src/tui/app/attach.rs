@@ -51,7 +51,9 @@ impl App {
             "Attached to the running engine (pid {}): q leaves it running; x stops it.",
             e.pid
         );
-        vec![Effect::LoadHistory, Effect::LoadRecords]
+        let mut effects = vec![Effect::LoadHistory, Effect::LoadRecords];
+        effects.extend(self.scope_counts_stale());
+        effects
     }
 
     /// The attached engine went away.

@@ -40,6 +40,7 @@ impl App {
                 self.log.push(now(), Level::Warn, &text);
                 Vec::new()
             }
+            Event::ConfigRead(result) => self.config_read(result),
             Event::MappingsSaved(result) => self.mappings_saved(result),
             Event::SchemaImported(result) => {
                 let loaded = self.mappings.doc.draft.imported(result);
@@ -118,7 +119,9 @@ impl App {
                         yes: Box::new(Action::Engine(crate::sync::Command::DryRun)),
                     };
                 }
-                return vec![Effect::LoadHistory, Effect::LoadRecords];
+                let mut effects = vec![Effect::LoadHistory, Effect::LoadRecords];
+                effects.extend(self.scope_counts_stale());
+                return effects;
             }
             Err(e) => {
                 self.shared.status = format!("The engine could not start: {e}");
@@ -193,6 +196,58 @@ impl App {
         effects
     }
 
+    /// The engine took a saved configuration (this console's save or another's): a plan made
+    /// under other rules is out of date here too (acceptance F4), and the screens show the
+    /// file as saved (F20: another console's scope save left this one showing the old scope).
+    fn reloaded(&mut self, changed: &[String], plan_hash: &str) -> Vec<Effect> {
+        self.plan.reloaded(plan_hash, crate::sync::changed_since(changed));
+        self.confirm_outlived();
+        vec![Effect::ReadConfig]
+    }
+
+    /// The configuration file as saved now: the settings and scope screens follow it, unless
+    /// they hold edits of their own (then the log says so, and their save keeps the other keys).
+    fn config_read(
+        &mut self,
+        result: Result<(crate::config::Profile, String), crate::config::ConfigError>,
+    ) -> Vec<Effect> {
+        let (profile, text) = match result {
+            Ok(read) => read,
+            Err(e) => {
+                self.log.push(
+                    now(),
+                    Level::Warn,
+                    &format!("the configuration file could not be read again: {e}"),
+                );
+                return Vec::new();
+            }
+        };
+        // No profile yet (the wizard), or nothing new (this console's own save, whose "saved"
+        // note stays).
+        if self.pending.is_some() || !self.settings.editor.as_ref().is_some_and(|s| s.text != text) {
+            return Vec::new();
+        }
+        // As on entering the settings screen: unedited, it shows the file; edited, it says so.
+        let scope = self.settings.scope_word().to_owned();
+        self.settings.read_again(&profile, text);
+        if self.settings.scope_word() != scope {
+            // Assigned or all changed: the scope's counts are read again.
+            return self.scope_counts_stale();
+        }
+        Vec::new()
+    }
+
+    /// Another engine (a wizard re-save restarted it, or attached again) may count another
+    /// scope: the scope screen's counts are read again, not shown with the new scope's name
+    /// (acceptance F26); on the screen at once, elsewhere when it is shown.
+    pub(super) fn scope_counts_stale(&mut self) -> Vec<Effect> {
+        self.scope.preview = None;
+        if self.shared.screen == Screen::Scope {
+            return self.scope.recount();
+        }
+        Vec::new()
+    }
+
     /// The rules in force changed: a dry run's plan made under others is out of date.
     fn rules_saved(&mut self, profile: &crate::config::Profile, mappings_text: &str) {
         if let Ok(resolved) = profile.resolve_with(mappings_text) {
@@ -218,6 +273,7 @@ impl App {
                 self.plan_refused(plan_id, &reason);
                 Vec::new()
             }
+            SyncEvent::Reloaded { changed, plan_hash } => self.reloaded(&changed, &plan_hash),
             event => {
                 if let SyncEvent::CycleStarted { dry_run: false, .. } = &event {
                     self.plan.cycle_started();

@@ -237,3 +237,6 @@ mod screens;
 
 #[path = "status_tests.rs"]
 mod status;
+
+#[path = "reload_tests.rs"]
+mod reload;

@@ -69,6 +69,12 @@ pub(super) fn run(ctx: &Context, effect: Effect, tx: &UnboundedSender<Event>, en
         Effect::Export { csv, records } => export_records(ctx, csv, records, tx),
         Effect::LoadRecords => load_records(ctx, tx),
         Effect::LoadHistory => load_history(ctx, tx),
+        Effect::ReadConfig => {
+            let (tx, path, profile) = (tx.clone(), ctx.config_path.clone(), ctx.profile.clone());
+            tokio::task::spawn_blocking(move || {
+                let _ = tx.send(Event::ConfigRead(read_config(&path, &profile)));
+            });
+        }
         Effect::Engine(command) => engine.send(command, tx),
     }
 }
@@ -260,4 +266,17 @@ fn load_records(ctx: &Context, tx: &UnboundedSender<Event>) {
             .and_then(|store| store.log(&crate::store::LogFilter::default()));
         let _ = tx.send(Event::Records(records));
     });
+}
+
+/// The profile `name` of the configuration file at `path`, with the file's text.
+fn read_config(
+    path: &std::path::Path,
+    name: &str,
+) -> Result<(crate::config::Profile, String), crate::config::ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| crate::config::ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let profile = crate::config::Config::parse(&text, path)?.profile(name)?.clone();
+    Ok((profile, text))
 }

@@ -106,3 +106,55 @@ async fn a_plan_made_after_another_consoles_scope_save_is_current_also_when_the_
     let plan = dry_run(&mut owner).await;
     assert_eq!(apply(&mut owner, plan.id).await, None, "plan {} was refused", plan.id);
 }
+
+#[tokio::test]
+async fn a_save_tells_every_console_the_plan_made_before_is_out_of_date_naming_what_changed() {
+    let env = setup(200, 20, 20, 0).await;
+    set_enabled(&env, false);
+    save(&env, &[scope("all")]);
+    let _run = spawn_run(&env);
+    let path = socket_of(&env).await;
+    let (mut owner, _) = Client::attach(&path, "console-a").await.unwrap();
+    let (mut other, _) = Client::attach(&path, "console-b").await.unwrap();
+    let plan = dry_run(&mut owner).await;
+
+    // The other console saves the scope: every console hears what changed, and that plans
+    // are now made under other rules than the one shown.
+    save(&env, &[scope("assigned")]);
+    reload(&mut other).await;
+    for client in [&mut owner, &mut other] {
+        let frame = next_matching(client, "the reload", |f| {
+            matches!(
+                f,
+                ServerFrame::Event {
+                    event: SyncEvent::Reloaded { .. }
+                }
+            )
+        })
+        .await;
+        let ServerFrame::Event {
+            event: SyncEvent::Reloaded { changed, plan_hash },
+        } = frame
+        else {
+            unreachable!()
+        };
+        assert_eq!(changed, ["the scope (all → assigned)"]);
+        assert_ne!(plan_hash, plan.basis.profile);
+    }
+    // A console attaching now is told the plan is out of date, and why.
+    let (_late, attached) = Client::attach(&path, "console-c").await.unwrap();
+    let last = attached.replay.plan.expect("the last plan");
+    assert_eq!(last.plan.id, plan.id);
+    assert_eq!(
+        last.state,
+        nowsync::door::replay::PlanState::Superseded {
+            why: "the scope (all → assigned) changed since it was made".to_owned()
+        }
+    );
+    // The engine refuses it, naming what differs.
+    let reason = apply(&mut owner, plan.id).await.expect("refused");
+    assert!(
+        reason.ends_with("the scope (all → assigned) changed since it was made)"),
+        "{reason}"
+    );
+}

@@ -128,7 +128,10 @@ async fn a_plan_made_before_a_scope_change_is_refused_and_disables_nothing() {
     let reason = refused(&mut rx, plan.id).await;
     assert!(
         reason.starts_with("this plan is out of date: make a new dry run")
-            && reason.contains("configuration, mappings or scope changed"),
+            && reason.ends_with(&format!(
+                "(plan {}: the scope (assigned → all) changed since it was made)",
+                plan.id
+            )),
         "{reason}"
     );
     assert_eq!(env.writes().await, 0, "nothing is written");

@@ -264,6 +264,7 @@ impl State {
             }
             SyncEvent::PlanReady { .. }
             | SyncEvent::PlanRefused { .. }
+            | SyncEvent::Reloaded { .. }
             | SyncEvent::Log { .. }
             | SyncEvent::Answer { .. } => {}
         }

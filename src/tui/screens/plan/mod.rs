@@ -191,6 +191,14 @@ impl State {
         }
     }
 
+    /// The engine took a configuration whose plans have `plan_hash` (another console's save
+    /// too): a ready plan made under others is out of date, `why` naming what changed.
+    pub fn reloaded(&mut self, plan_hash: &str, why: String) {
+        if self.status == Status::Ready && self.plan.as_ref().is_some_and(|p| p.basis.profile != plan_hash) {
+            self.status = Status::OutOfDate(why);
+        }
+    }
+
     /// The engine refused to apply `plan_id`; its reason ends with why ("… (plan 3: a cycle
     /// ran since it was made)"), which is what the screen shows.
     pub fn refused(&mut self, plan_id: u64, reason: &str) {
