@@ -224,7 +224,7 @@ impl App {
         };
         // No profile yet (the wizard), or nothing new (this console's own save, whose "saved"
         // note stays).
-        if self.pending.is_some() || !self.settings.editor.as_ref().is_some_and(|s| s.text != text) {
+        if self.pending.is_some() || self.settings.editor.as_ref().is_none_or(|s| s.text == text) {
             return Vec::new();
         }
         // As on entering the settings screen: unedited, it shows the file; edited, it says so.
