@@ -64,7 +64,10 @@ fn the_delete_action_toggles_back_and_forth_and_saves_only_after_its_preview() {
     assert_eq!(app.settings.editor.as_ref().unwrap().focus, MAPPING_FIELDS + 1);
     assert!(key(&mut app, KeyCode::Right).is_empty());
     assert_eq!(delete_action(&app), before, "toggled back");
-    assert!(!app.settings.dirty() && !app.mappings.doc.draft.dirty, "back as saved");
+    assert!(
+        !app.settings.dirty() && !app.mappings.doc.draft.dirty(),
+        "back as saved"
+    );
     assert!(app.quit_warning().is_none());
 
     // Off again, and S: what it does is shown first; Esc cancels and the edit stays.
@@ -128,7 +131,7 @@ fn dropping_the_settings_edits_drops_a_toggled_row() {
     key(&mut app, KeyCode::Char('y'));
     assert_eq!(app.shared.screen, Screen::Dashboard);
     assert!(!app.mappings.doc.draft.file.skip_out_of_scope_deletions);
-    assert!(!app.settings.dirty() && !app.mappings.doc.draft.dirty);
+    assert!(!app.settings.dirty() && !app.mappings.doc.draft.dirty());
 }
 
 /// Regression: at 60×15 `q` opened a quit question that was not drawn and then took keys.
@@ -191,4 +194,63 @@ fn the_delete_actions_off_says_what_off_does_and_unsaved_only_when_it_is() {
     );
     key(&mut app, KeyCode::Char(' '));
     assert!(!drawn(&app, 120).contains("unsaved"), "toggled back: nothing unsaved");
+}
+
+/// F11: after a save, an edit taken back to the saved value (25 → 251 → 25) counted as
+/// unsaved, and leaving asked "unsaved edits"; the saved field also kept the keys.
+#[test]
+fn a_field_changed_back_to_its_saved_value_is_no_unsaved_edit() {
+    let mut app = app();
+    key(&mut app, KeyCode::Char('7'));
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::End);
+    key(&mut app, KeyCode::Backspace);
+    key(&mut app, KeyCode::Backspace);
+    key(&mut app, KeyCode::Char('2'));
+    key(&mut app, KeyCode::Char('5'));
+    let effects = key(&mut app, KeyCode::Enter);
+    let [Effect::SaveSettings { path, profile, edits }] = effects.as_slice() else {
+        panic!("Enter saves the interval: {effects:?}")
+    };
+    let text = edit::apply(CONFIG, path, profile, edits).unwrap();
+    let profile = edit::check(&text, path, profile).unwrap();
+    app.handle(Event::SettingsSaved(Ok(edit::Saved { text, profile })));
+    assert!(
+        !app.settings.in_text_field(),
+        "after the save the field leaves edit mode"
+    );
+    assert!(!app.settings.dirty());
+    // 251, then back to 25: the value saved, so nothing is unsaved.
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::End);
+    key(&mut app, KeyCode::Char('1'));
+    assert!(app.settings.dirty(), "251 is an edit");
+    key(&mut app, KeyCode::Backspace);
+    assert!(!app.settings.dirty(), "25 again is the saved value");
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    assert!(matches!(app.shared.overlay, Overlay::None), "{:?}", app.shared.overlay);
+    assert_eq!(app.shared.screen, Screen::Dashboard);
+}
+
+/// F29: a scope filter clause added and then deleted left the mappings "unsaved", and `1`
+/// asked "The mappings have unsaved edits".
+#[test]
+fn a_scope_clause_added_then_deleted_is_no_unsaved_edit() {
+    let mut app = app();
+    key(&mut app, KeyCode::Char('6'));
+    key(&mut app, KeyCode::Char('f'));
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char('I'));
+    key(&mut app, KeyCode::Char('T'));
+    key(&mut app, KeyCode::Enter);
+    assert!(app.mappings.doc.draft.dirty(), "a clause added is an edit");
+    key(&mut app, KeyCode::Char('D'));
+    assert!(!app.mappings.doc.draft.dirty(), "deleted again: the file as saved");
+    key(&mut app, KeyCode::Char('1'));
+    assert!(matches!(app.shared.overlay, Overlay::None), "{:?}", app.shared.overlay);
+    assert_eq!(app.shared.screen, Screen::Dashboard);
 }

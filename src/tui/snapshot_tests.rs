@@ -357,7 +357,7 @@ fn settings_screen() {
     );
     key(&mut app, KeyCode::Char('y'));
     assert_eq!(app.shared.screen, Screen::Dashboard);
-    assert!(app.settings.editor.as_ref().is_some_and(|s| !s.dirty && s.enabled));
+    assert!(app.settings.editor.as_ref().is_some_and(|s| !s.dirty() && s.enabled));
 }
 
 #[test]

@@ -129,7 +129,7 @@ impl App {
         if self.wizard.as_ref().is_some_and(|w| w.dirty) {
             return Some("The setup wizard has unsaved edits.".to_owned());
         }
-        if self.mappings.doc.draft.dirty {
+        if self.mappings.doc.draft.dirty() {
             return Some("The mappings have unsaved edits.".to_owned());
         }
         if self.settings.dirty() {
@@ -307,7 +307,7 @@ impl App {
     fn unsaved_here(&self, to: Screen) -> Option<&'static str> {
         match self.shared.screen {
             Screen::Mappings | Screen::Scope
-                if self.mappings.doc.draft.dirty && !matches!(to, Screen::Mappings | Screen::Scope) =>
+                if self.mappings.doc.draft.dirty() && !matches!(to, Screen::Mappings | Screen::Scope) =>
             {
                 Some("The mappings have unsaved edits")
             }
@@ -397,7 +397,7 @@ impl App {
                 Vec::new()
             }
             // Nothing edited: no save, and no preview presenting the rules' plan as a change's.
-            mappings::Action::Save if !self.mappings.doc.draft.dirty => {
+            mappings::Action::Save if !self.mappings.doc.draft.dirty() => {
                 self.mappings.doc.draft.note = Some("nothing to save: no edits since the last save".to_owned());
                 self.shared.status = "Nothing to save: the mappings and scoping filters are as saved.".to_owned();
                 Vec::new()

@@ -30,8 +30,8 @@ pub enum Outcome {
 #[derive(Debug, Clone, Default)]
 pub struct Draft {
     pub file: RawMappingFile,
-    /// Changed since it was loaded or last saved.
-    pub dirty: bool,
+    /// The file as last read or saved: the working copy differs from it when it has edits.
+    saved: RawMappingFile,
     pub form: Option<Form>,
     /// The schema path being typed, while it is.
     pub import: Option<Input>,
@@ -74,16 +74,33 @@ impl Draft {
     /// The working copy of the mapping file `text` (the defaults when it does not parse).
     pub fn from_text(text: &str) -> Self {
         match toml::from_str::<RawMappingFile>(text) {
-            Ok(file) => Self {
-                file: filled(file),
-                ..Self::default()
-            },
+            Ok(file) => {
+                let file = filled(file);
+                Self {
+                    saved: file.clone(),
+                    file,
+                    ..Self::default()
+                }
+            }
             Err(e) => Self {
                 file: default_file(),
+                saved: default_file(),
                 problems: vec![format!("(file): {}", e.to_string().trim_end())],
                 ..Self::default()
             },
         }
+    }
+
+    /// Unsaved edits: the working copy differs from the file as last read or saved. An edit
+    /// taken back (a clause added, then deleted) is none (acceptance F29), so this compares
+    /// the copies, not whether anything was changed on the way.
+    pub fn dirty(&self) -> bool {
+        self.file != self.saved
+    }
+
+    /// The working copy was written: it is the file as saved now.
+    pub fn mark_saved(&mut self) {
+        self.saved = self.file.clone();
     }
 
     pub fn in_text_field(&self) -> bool {
@@ -113,7 +130,6 @@ impl Draft {
         match check(&candidate) {
             Ok(loaded) => {
                 self.file = candidate;
-                self.dirty = true;
                 self.problems.clear();
                 self.note = Some(note.to_owned());
                 Some(loaded)
@@ -170,7 +186,6 @@ impl Draft {
                     Ok(loaded) => {
                         self.form = None;
                         self.file = candidate;
-                        self.dirty = true;
                         self.problems.clear();
                         self.note = Some(note);
                         return Some(loaded);

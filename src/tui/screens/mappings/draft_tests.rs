@@ -29,7 +29,7 @@ fn a_file_that_leaves_an_object_out_gets_the_defaults() {
     let d = Draft::from_text("skip_out_of_scope_deletions = true\n");
     assert!(d.file.skip_out_of_scope_deletions);
     assert!(!users(&d).is_empty() && d.object(true).is_some());
-    assert!(!d.dirty);
+    assert!(!d.dirty());
 }
 
 #[test]
@@ -45,7 +45,7 @@ fn the_form_edits_a_mapping_and_refuses_what_does_not_load() {
     typed(&mut d, "Staff");
     let loaded = d.form_key(false, key(KeyCode::Enter));
     assert!(loaded.is_some(), "{:?}", d.form.as_ref().map(|f| &f.problems));
-    assert!(d.form.is_none() && d.dirty);
+    assert!(d.form.is_none() && d.dirty());
     assert_eq!(users(&d)[row].constant.as_deref(), Some("Staff"));
     assert_eq!(users(&d)[row].source, None);
 

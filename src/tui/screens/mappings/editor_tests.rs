@@ -140,7 +140,7 @@ fn enter_applies_the_expression_to_its_mapping_and_esc_asks_before_dropping_an_e
     assert_eq!(applied.target, target);
     assert_eq!(applied.expression.as_deref(), Some("Left([jobTitle], 20)"));
     assert!(
-        m.doc.draft.dirty && shared.status.contains("S saves"),
+        m.doc.draft.dirty() && shared.status.contains("S saves"),
         "{}",
         shared.status
     );

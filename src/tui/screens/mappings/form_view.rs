@@ -35,7 +35,7 @@ impl EditPanel<'_> {
             .map(|l| (l.chars().count() + 4).div_ceil(width))
             .sum();
         let problems = problems.min(8) as u16;
-        let status = u16::from(draft.dirty || draft.note.is_some()) + problems;
+        let status = u16::from(draft.dirty() || draft.note.is_some()) + problems;
         if draft.form.is_some() {
             2 + FORM_FIELDS.len() as u16 + status
         } else if draft.import.is_some() {
@@ -155,9 +155,9 @@ impl Widget for EditPanel<'_> {
                 Span::styled(sanitize_for_terminal(input.value()), t.focus()),
             ]));
         }
-        if d.dirty || d.note.is_some() {
+        if d.dirty() || d.note.is_some() {
             let mut spans = Vec::new();
-            if d.dirty {
+            if d.dirty() {
                 spans.push(Span::styled("unsaved: S saves · ", t.warn()));
             }
             if let Some(note) = &d.note {

@@ -195,7 +195,7 @@ impl State {
         } else {
             let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
             match key.code {
-                KeyCode::Esc if draft.dirty => Action::AskLeaveFirst,
+                KeyCode::Esc if draft.dirty() => Action::AskLeaveFirst,
                 KeyCode::Esc => return Some(AppAction::Show(Screen::Dashboard)),
                 KeyCode::Up | KeyCode::Char('k') => Action::Select(-1),
                 KeyCode::Down | KeyCode::Char('j') => Action::Select(1),
@@ -366,7 +366,7 @@ pub fn saved(
     let draft = &mut doc.draft;
     match result {
         Ok(config_text) => {
-            draft.dirty = false;
+            draft.mark_saved();
             settings.rows_changed = false;
             draft.problems.clear();
             draft.note = Some("saved; the engine reloaded the mappings".to_owned());

@@ -58,9 +58,9 @@ pub fn lines(state: &State, doc: &Doc, t: Theme, lines: &mut Vec<Line<'static>>)
         form_lines(form, t, lines);
     }
     let d = &doc.draft;
-    if d.dirty || d.note.is_some() {
+    if d.dirty() || d.note.is_some() {
         let mut spans = Vec::new();
-        if d.dirty {
+        if d.dirty() {
             spans.push(Span::styled("unsaved: S saves (the counts follow) · ", t.warn()));
         }
         if let Some(note) = &d.note {

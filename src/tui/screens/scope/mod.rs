@@ -175,7 +175,7 @@ impl State {
             return Some(AppAction::Scope(Action::FormKey(key)));
         }
         Some(match key.code {
-            KeyCode::Esc if doc.draft.dirty => AppAction::Mappings(mappings::Action::AskLeaveFirst),
+            KeyCode::Esc if doc.draft.dirty() => AppAction::Mappings(mappings::Action::AskLeaveFirst),
             KeyCode::Esc => AppAction::Show(Screen::Dashboard),
             KeyCode::Up | KeyCode::Char('k') => AppAction::Scope(Action::Select(-1)),
             KeyCode::Down | KeyCode::Char('j') => AppAction::Scope(Action::Select(1)),

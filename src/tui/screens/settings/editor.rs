@@ -65,7 +65,6 @@ pub struct Settings {
     /// screen and after a save, so that arrows move between fields and letters are the
     /// console's; acceptance pass: a field kept the keys after a save).
     pub editing: bool,
-    pub dirty: bool,
     pub message: Option<Result<String, String>>,
 }
 
@@ -102,9 +101,15 @@ impl Settings {
             base: p,
             focus: 0,
             editing: false,
-            dirty: false,
             message: None,
         }
+    }
+
+    /// Unsaved edits: a field differs from the file as last read or saved. A field changed
+    /// and changed back is no edit (acceptance F11: 25 → 251 → 25 after a save asked
+    /// "unsaved edits" on leaving), so this compares values, not whether a key was typed.
+    pub fn dirty(&self) -> bool {
+        !self.edits().is_empty()
     }
 
     /// Whether keys go to the focused text field (it is being edited).
@@ -198,7 +203,6 @@ impl Settings {
             }
             KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') | KeyCode::Enter if self.focus == 0 => {
                 self.enabled = !self.enabled;
-                self.dirty = true;
             }
             KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') | KeyCode::Enter if self.focus == 1 => {
                 self.scope = if self.scope == ScopeMode::All {
@@ -206,7 +210,6 @@ impl Settings {
                 } else {
                     ScopeMode::All
                 };
-                self.dirty = true;
             }
             KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') | KeyCode::Enter if (7..10).contains(&self.focus) => {
                 let flag = match self.focus {
@@ -215,7 +218,6 @@ impl Settings {
                     _ => &mut self.flatten,
                 };
                 *flag = !*flag;
-                self.dirty = true;
             }
             _ => {}
         }
@@ -240,9 +242,7 @@ impl Settings {
                     10 => &mut self.retention,
                     _ => return Vec::new(),
                 };
-                if input.handle_event(&CtEvent::Key(key)).is_some() {
-                    self.dirty = true;
-                }
+                input.handle_event(&CtEvent::Key(key));
             }
         }
         Vec::new()

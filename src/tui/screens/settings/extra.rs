@@ -28,7 +28,7 @@ pub fn key(editor: &Settings, key: KeyEvent) -> Option<usize> {
 /// Toggles mapping-file row `field` in the working copy; returns whether the rows now differ
 /// from the file as saved (`rows_changed`: whether the working copy's edits are the rows').
 pub fn toggle(doc: &mut Doc, field: usize, rows_changed: bool, shared: &mut Shared) -> bool {
-    if doc.draft.dirty && !rows_changed {
+    if doc.draft.dirty() && !rows_changed {
         shared.status = "the mappings have unsaved edits: save (m, then S) or drop them first".to_owned();
         return false;
     }

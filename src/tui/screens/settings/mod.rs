@@ -82,7 +82,7 @@ impl State {
 
     /// Unsaved edits: the editor's fields or the mapping-file rows.
     pub fn dirty(&self) -> bool {
-        self.editor.as_ref().is_some_and(|s| s.dirty) || self.rows_changed
+        self.editor.as_ref().is_some_and(Settings::dirty) || self.rows_changed
     }
 
     /// The screen's keys.
@@ -127,7 +127,7 @@ impl State {
     pub fn update(&mut self, action: Action, doc: &mut Doc, shared: &mut Shared) -> Vec<Effect> {
         match action {
             Action::Key(key) if self.rows_changed && self.editor.as_ref().is_some_and(|s| s.saves(key)) => {
-                if let Some(s) = self.editor.as_mut().filter(|s| s.dirty) {
+                if let Some(s) = self.editor.as_mut().filter(|s| s.dirty()) {
                     shared.status = "saving the fields first; then S saves the mapping-file rows".to_owned();
                     return s.save();
                 }
@@ -190,7 +190,7 @@ impl State {
             editor.message = None;
             return;
         }
-        if editor.dirty {
+        if editor.dirty() {
             editor.message = Some(Err(
                 "the file changed since this screen read it (another console saved it?): S writes only the fields you changed".to_owned(),
             ));
@@ -232,7 +232,6 @@ impl State {
             s.message = Some(Err("not saved".to_owned()));
             if revert_scope {
                 s.scope = s.base.scope;
-                s.dirty = !s.edits().is_empty();
             }
         }
     }
@@ -246,7 +245,7 @@ impl State {
             return Vec::new();
         };
         let on = !s.enabled;
-        if s.dirty {
+        if s.dirty() {
             s.enabled = on;
             s.focus = 0;
             shared.status = format!(
@@ -275,7 +274,6 @@ impl State {
             return Vec::new();
         };
         s.enabled = on;
-        s.dirty = true;
         shared.status = format!("saving: provisioning {}", if on { "on" } else { "off" });
         s.save()
     }
@@ -286,7 +284,7 @@ impl State {
             shared.status = "finish the setup wizard (w) first".to_owned();
             return Vec::new();
         };
-        if s.dirty {
+        if s.dirty() {
             shared.status = "the settings screen (t) has unsaved edits: save or drop them there first".to_owned();
             return Vec::new();
         }
@@ -295,7 +293,6 @@ impl State {
         } else {
             ScopeMode::All
         };
-        s.dirty = true;
         shared.status = "saving the scope; the counts follow".to_owned();
         s.save()
     }

@@ -24,7 +24,7 @@ fn edits_validate_before_saving_and_keep_other_tables() {
     let profile = config.profile("p").unwrap();
     let mut s = Settings::new(profile, PathBuf::from("c.toml"), text.to_owned());
     key(&mut s, KeyCode::Char(' '));
-    assert!(!s.enabled && s.dirty);
+    assert!(!s.enabled && s.dirty());
     key(&mut s, KeyCode::Down);
     key(&mut s, KeyCode::Down);
     assert!(!s.in_text_field(), "browsing: the field is not edited yet");
@@ -98,7 +98,7 @@ fn the_engine_options_toggle_and_save_in_the_provisioning_table() {
         key(&mut s, KeyCode::Char(' '));
         key(&mut s, KeyCode::Down);
     }
-    assert!(s.match_active_only && s.missing_warn && s.flatten && s.dirty);
+    assert!(s.match_active_only && s.missing_warn && s.flatten && s.dirty());
     key(&mut s, KeyCode::Char('e'));
     assert!(s.in_text_field(), "log retention is typed");
     key(&mut s, KeyCode::End);
@@ -231,7 +231,7 @@ fn the_screen_browses_on_entering_and_after_a_save() {
     key(&mut s, KeyCode::Char('5'));
     key(&mut s, KeyCode::Esc);
     assert!(
-        !s.in_text_field() && s.dirty,
+        !s.in_text_field() && s.dirty(),
         "Esc leaves the field; the edit stays, unsaved"
     );
     assert_eq!(s.interval.value(), "405");
@@ -253,7 +253,7 @@ fn the_screen_browses_on_entering_and_after_a_save() {
     assert_eq!(profile.provisioning.deletion_threshold, 9);
     s.saved(Ok(Saved { text, profile }));
     assert_eq!(
-        (s.focus, s.in_text_field(), s.dirty),
+        (s.focus, s.in_text_field(), s.dirty()),
         (2, false, false),
         "after the save: browsing"
     );
