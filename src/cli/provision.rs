@@ -1,7 +1,8 @@
 //! `nowsync provision --user U | --group G [--dry-run] [--json]`: provision on demand through
 //! `sync::Handle`, printed as Entra's on-demand view: Import, Scope, Match, Action per object.
 //! Runs also while the job is quarantined. Exit codes: 0 done, 1 an object failed, 2 no such
-//! object or bad usage, 3 connection or authentication failure.
+//! object, a group with more than 5 members, or bad usage, 3 connection or authentication
+//! failure, 4 a write held by the deletion threshold or its quarantine.
 
 use std::path::Path;
 
@@ -102,6 +103,11 @@ fn render_actions(out: &mut Lines, o: &ObjectReport) {
         let what = match &op.kind {
             OpKind::Error(f) => format!("{}: {}; fix: {}", f.code, f.reason, f.recommended_action),
             OpKind::Skip { reason } => format!("skip: {}", reason),
+            // Why it is held (`on_demand_hold`, or the threshold's own step for a membership).
+            OpKind::StagedDelete { .. } => match op.steps.iter().rev().find(|s| s.name == "Action") {
+                Some(step) => format!("StagedDelete: {}", step.detail),
+                None => "StagedDelete".to_owned(),
+            },
             // The step names the user it refers to (`plan::names`), not its Entra object id.
             OpKind::SetReference { attribute, .. } => match op.steps.iter().find(|s| s.name == "Action") {
                 Some(step) => format!("update {}", step.detail),
@@ -144,6 +150,13 @@ fn failed(report: &OnDemand) -> bool {
     })
 }
 
+fn held(report: &OnDemand) -> bool {
+    report
+        .objects
+        .iter()
+        .any(|o| o.ops.iter().any(|op| matches!(op.kind, OpKind::StagedDelete { .. })))
+}
+
 /// `provision`.
 pub async fn run(
     profile: &ResolvedProfile,
@@ -172,11 +185,13 @@ pub async fn run(
                     } else {
                         render(&report).print();
                     }
-                    break if failed(&report) {
+                    let exit = if failed(&report) {
                         Exit::ObjectFailures
                     } else {
                         Exit::Success
                     };
+                    // Held by the deletion threshold or its quarantine: as a cycle it stopped.
+                    break if held(&report) { exit.max(Exit::Stopped) } else { exit };
                 }
                 Answer::NotProvisioned(e) => {
                     out::eprint_line(&format!("error: {}", e.message));

@@ -88,6 +88,16 @@ pub enum CycleError {
         key: String,
         by: &'static str,
     },
+    /// Provision on demand of a group with more members than Entra takes in one request
+    /// (spec §2.8).
+    #[error(
+        "the group '{group}' has {members} members; Entra provisions a group on demand with at most {limit} members per request. Provision its members one at a time (nowsync provision --user UPN), or let a cycle provision the group (nowsync sync --once)"
+    )]
+    GroupTooLarge {
+        group: String,
+        members: usize,
+        limit: usize,
+    },
 }
 
 impl From<crate::servicenow::Error> for CycleError {
@@ -112,6 +122,7 @@ impl CycleError {
             CycleError::StagedUnreadable { .. }
             | CycleError::NothingStaged
             | CycleError::NoSuchObject { .. }
+            | CycleError::GroupTooLarge { .. }
             | CycleError::Rebound { .. }
             | CycleError::IntegrationAccount { .. } => false,
         }
@@ -123,7 +134,9 @@ impl CycleError {
             CycleError::ServiceNow(_) | CycleError::Graph(_) => super::ErrorKind::Connection,
             CycleError::Store(_) | CycleError::StagedUnreadable { .. } => super::ErrorKind::Store,
             CycleError::IntegrationAccount { .. } | CycleError::Rebound { .. } => super::ErrorKind::Config,
-            CycleError::NothingStaged | CycleError::NoSuchObject { .. } => super::ErrorKind::Refused,
+            CycleError::NothingStaged | CycleError::NoSuchObject { .. } | CycleError::GroupTooLarge { .. } => {
+                super::ErrorKind::Refused
+            }
         }
     }
 }

@@ -26,6 +26,7 @@ mod begin;
 mod commit;
 mod hold;
 mod on_demand;
+mod on_demand_hold;
 mod plan;
 mod preview;
 mod read_source;

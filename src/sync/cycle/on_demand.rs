@@ -4,7 +4,9 @@
 //! the same claims and duplicates a cycle would), keeps the object's operations, and applies
 //! them unless it is a dry run. The report carries Entra's steps: Import (the attributes
 //! read), Scope (why in or out), Match (every candidate per matching attribute), Action (the
-//! diff and the result). No deletion threshold: one object is never an accident.
+//! diff and the result). A group brings at most 5 members (Entra's limit); the request's
+//! disables and deletes count against the deletion threshold, and what the threshold's
+//! quarantine holds stays held unless it is the named object (`on_demand_hold`).
 //!
 //! Stages: read source (full) → read target (bulk) → plan → apply, the last with the
 //! object's operations only, its results returned by the applier.
@@ -16,6 +18,7 @@ use std::sync::atomic::AtomicBool;
 
 use serde::Serialize;
 
+use super::on_demand_hold::{self, GROUP_MEMBERS};
 use super::{Context, apply, begin, commit, read_source, read_target};
 use crate::sync::error::CycleError;
 use crate::sync::event::ObjectResult;
@@ -85,11 +88,21 @@ fn subjects(source: &Source, subject: &Subject) -> Result<Vec<(ObjectType, Sourc
                 by: "name or object id",
             })?;
             out.push((ObjectType::Group, g.clone()));
-            for m in &g.members {
-                if let Some(u) = source.users.iter().find(|u| &u.id == m) {
-                    out.push((ObjectType::User, u.clone()));
-                }
+            let users: HashMap<&str, &SourceObject> = source.users.iter().map(|u| (u.id.as_str(), u)).collect();
+            let members: Vec<&SourceObject> = g
+                .members
+                .iter()
+                .filter_map(|m| users.get(m.as_str()).copied())
+                .collect();
+            // Entra's limit (spec §2.8): a big group's members are a cycle's work, not one request's.
+            if members.len() > GROUP_MEMBERS {
+                return Err(CycleError::GroupTooLarge {
+                    group: g.name.clone(),
+                    members: members.len(),
+                    limit: GROUP_MEMBERS,
+                });
             }
+            out.extend(members.into_iter().map(|u| (ObjectType::User, u.clone())));
         }
     }
     Ok(out)
@@ -193,6 +206,10 @@ pub(in crate::sync) async fn provision(
         matches!(subject, Subject::Group(_)),
         &prior,
     );
+    let named = subjects
+        .first()
+        .map_or((ObjectType::User, ""), |(t, o)| (*t, o.id.as_str()));
+    let ops = on_demand_hold::hold(cx, ops, named, prior.links.len())?;
     let (cycle_id, results) = if dry_run || ops.is_empty() {
         (None, Vec::new())
     } else {

@@ -72,7 +72,7 @@ pub(crate) fn persist(cx: &Context, held: &[Op], cycle_id: i64) -> Result<(), Cy
 
 /// The staged row's key: the object's id; a membership's is `group id/user id` (a group has
 /// many).
-fn staged_key(op: &Op) -> String {
+pub(crate) fn staged_key(op: &Op) -> String {
     match (&op.member_id, op.object_type) {
         (Some(user), ObjectType::Membership) => format!("{}/{}", op.source_id, user),
         _ => op.source_id.to_string(),

@@ -20,6 +20,7 @@ mod matrix;
 mod members_delta;
 mod normalised;
 mod on_demand;
+mod on_demand_group;
 mod ops;
 mod options;
 mod plans;

@@ -130,7 +130,13 @@ async fn provision_on_demand_prints_the_steps_and_a_dry_run_writes_nothing() {
     assert_eq!(env.writes().await, 0);
 
     // A group with its members, dry run: the group's steps, then each member's; no write.
+    // Entra takes at most 5 members per request (its others leave the group in Entra first).
     let (gid, members) = scope.group_members.iter().find(|(_, m)| !m.is_empty()).unwrap();
+    let members: Vec<&String> = members.iter().take(5).collect();
+    for m in scope.group_members[gid].iter().skip(5) {
+        let path = format!("/groups/{gid}/members/{m}/$ref");
+        env.graph_write(reqwest::Method::DELETE, &path, Value::Null).await;
+    }
     env.reset_stats().await;
     let out = env.nowsync(&["provision", "--group", gid, "--dry-run", "--json"]).await;
     assert!(out.status.code().is_some_and(|c| c <= 1), "{}", text(&out.stderr));
