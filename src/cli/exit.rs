@@ -43,7 +43,7 @@ pub trait ExitOf {
 impl ExitOf for ErrorKind {
     fn exit(&self) -> Exit {
         match self {
-            ErrorKind::Connection => Exit::Connection,
+            ErrorKind::Connection | ErrorKind::Permission => Exit::Connection,
             ErrorKind::Config | ErrorKind::Store | ErrorKind::Refused => Exit::Usage,
         }
     }

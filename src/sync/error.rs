@@ -131,6 +131,12 @@ impl CycleError {
     /// The kind the events and exit codes use.
     pub fn kind(&self) -> super::ErrorKind {
         match self {
+            // A 403 is a permission to grant, not a connection to fix (acceptance F13); the
+            // message names it (`GraphError::needed_permission`).
+            CycleError::Graph(e) if e.graph().is_some_and(crate::graph::GraphError::is_permission_denied) => {
+                super::ErrorKind::Permission
+            }
+            CycleError::ServiceNow(e) if e.status() == Some(403) => super::ErrorKind::Permission,
             CycleError::ServiceNow(_) | CycleError::Graph(_) => super::ErrorKind::Connection,
             CycleError::Store(_) | CycleError::StagedUnreadable { .. } => super::ErrorKind::Store,
             CycleError::IntegrationAccount { .. } | CycleError::Rebound { .. } => super::ErrorKind::Config,
@@ -187,5 +193,41 @@ impl From<crate::servicenow::Error> for AnswerError {
             kind: super::ErrorKind::Connection,
             message: e.to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::{ErrorKind, SyncEvent};
+
+    /// Acceptance F13: a cycle Graph refused with 403 was said "engine error (Connection)" and
+    /// the console's line did not name the permission. It is a permission, named with the
+    /// advice `nowsync test-connection` gives.
+    #[test]
+    fn a_refused_read_is_a_permission_error_naming_what_to_grant() {
+        let body = br#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}"#;
+        let denied = crate::graph::GraphError::from_response(
+            "GET",
+            "https://graph.microsoft.com/v1.0/users/delta",
+            403,
+            &Default::default(),
+            body,
+        );
+        let e = CycleError::from(crate::graph::Error::Graph(Box::new(denied)));
+        assert_eq!(e.kind(), ErrorKind::Permission);
+        let line = crate::sync::line::line_of(&SyncEvent::Error {
+            cycle_id: Some(3),
+            kind: e.kind(),
+            message: e.to_string(),
+        });
+        let text = line.map(|(_, text)| text).unwrap_or_default();
+        assert!(text.starts_with("engine error (permission): "), "{text}");
+        assert!(
+            text.contains("User.Read.All") && text.contains("admin consent"),
+            "{text}"
+        );
+        let timeout = crate::graph::Error::Config("no such host".into());
+        assert_eq!(CycleError::from(timeout).kind(), ErrorKind::Connection);
     }
 }

@@ -199,8 +199,11 @@ impl CycleStats {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ErrorKind {
-    /// Connection, TLS, authentication or permission (exit 3).
+    /// Connection, TLS or authentication (exit 3).
     Connection,
+    /// A side refused a call for a permission the app or account lacks: Graph's or
+    /// ServiceNow's 403 (exit 3, as a connection problem; the message names what to grant).
+    Permission,
     /// Configuration or mapping (exit 2).
     Config,
     /// The state database or the data dir (exit 2: the admin fixes the machine's state).
@@ -208,6 +211,20 @@ pub enum ErrorKind {
     /// The command does not apply to the state as it is: a plan no longer the last one shown,
     /// nothing staged, no such object (exit 2, a usage error).
     Refused,
+}
+
+/// The kind in the admin's words, as the log and the console say it: "engine error
+/// (permission): …".
+impl std::fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ErrorKind::Connection => "connection",
+            ErrorKind::Permission => "permission",
+            ErrorKind::Config => "configuration",
+            ErrorKind::Store => "state database",
+            ErrorKind::Refused => "refused",
+        })
+    }
 }
 
 /// How much a [`SyncEvent::Log`] line matters.

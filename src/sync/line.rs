@@ -111,7 +111,7 @@ pub fn line_of(event: &SyncEvent) -> Option<Line> {
         } => Some(cycle_finished(*cycle_id, *dry_run, stats)),
         SyncEvent::PlanRefused { reason, .. } => line(LogLevel::Warn, reason.clone()),
         SyncEvent::Reloaded { changed, .. } => line(LogLevel::Info, crate::sync::reloaded_words(changed)),
-        SyncEvent::Error { kind, message, .. } => line(LogLevel::Error, format!("engine error ({kind:?}): {message}")),
+        SyncEvent::Error { kind, message, .. } => line(LogLevel::Error, format!("engine error ({kind}): {message}")),
         SyncEvent::Log { level, message } => line(*level, message.clone()),
         SyncEvent::Answer { answer, .. } => match answer {
             Answer::Created { table, sys_id } => line(

@@ -45,16 +45,14 @@ pub enum Effect {
         profile: String,
         edits: Vec<Edit>,
     },
-    /// Reads the configuration file at `path` again, for `profile`'s settings as they are now
-    /// (another console or an editor may have saved it).
-    ReadSettings { path: PathBuf, profile: String },
     /// Writes the mapping file `text` as an Entra schema JSON in the data dir.
     ExportSchema(String),
     /// Writes the mapping file (and the configuration file naming it), then reloads the engine.
     SaveMappings(Box<SaveMappings>),
     /// Reads an Entra schema JSON file and converts it to the mapping file format.
     ImportSchema(PathBuf),
-    /// Reads the configuration file as saved now (another console may have saved it).
+    /// Reads the configuration file and the profile's mapping file as saved now (another
+    /// console or an editor may have saved them): `Event::ConfigRead`.
     ReadConfig,
     /// Leave the console.
     Quit,
@@ -113,7 +111,6 @@ impl std::fmt::Debug for Effect {
             Effect::Export { .. } => "Export",
             Effect::ExportSchema(_) => "ExportSchema",
             Effect::SaveSettings { .. } => "SaveSettings",
-            Effect::ReadSettings { .. } => "ReadSettings",
             Effect::SaveMappings(_) => "SaveMappings",
             Effect::ImportSchema(_) => "ImportSchema",
             Effect::ReadConfig => "ReadConfig",

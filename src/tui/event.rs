@@ -8,6 +8,18 @@ use super::log::Level;
 use super::screens::wizard::StoreStatus;
 use crate::model::check::Step;
 
+/// The configuration file and the profile's mapping file as saved now: what the settings,
+/// mappings and scope screens show unless they hold edits.
+#[derive(Debug, Clone)]
+pub struct ConfigNow {
+    pub profile: crate::config::Profile,
+    /// The configuration file's text.
+    pub text: String,
+    /// The mapping file's text (the built-in mappings' when the profile names none), or why it
+    /// could not be read.
+    pub mappings: Result<String, String>,
+}
+
 /// Which side a connection test was about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {
@@ -49,14 +61,12 @@ pub enum Event {
     },
     /// The settings were written (and the engine reloaded), or not.
     SettingsSaved(Result<crate::config::edit::Saved, crate::config::edit::EditError>),
-    /// The configuration file as it is now (read on entering the settings screen): the
-    /// profile and the file's text, or why it could not be read.
-    SettingsRead(Result<(Box<crate::config::Profile>, String), String>),
     /// The mapping file was written (with the configuration file's new text when it changed
     /// too) and the engine reloaded, or not.
     MappingsSaved(Result<Option<String>, crate::config::edit::EditError>),
-    /// The configuration file as saved now: the console's profile and the file's text.
-    ConfigRead(Result<(crate::config::Profile, String), crate::config::ConfigError>),
+    /// The configuration file and the profile's mapping file as saved now (read on entering
+    /// the settings screen and after every reload of the engine), or why not.
+    ConfigRead(Result<Box<ConfigNow>, crate::config::ConfigError>),
     /// An Entra schema JSON was read and converted, or not.
     SchemaImported(Result<crate::mapping::model::Imported, super::error::FileError>),
     /// The cycle history and totals to date, read from the state store.

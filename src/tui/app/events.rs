@@ -9,7 +9,7 @@ use crate::config::edit::{EditError, Saved};
 use crate::sync::{Answer, SyncEvent};
 use crate::tui::effect::Effect;
 use crate::tui::error::SaveError;
-use crate::tui::event::{Event, Side};
+use crate::tui::event::{ConfigNow, Event, Side};
 use crate::tui::log::{Level, line_of};
 use crate::tui::screens::{mappings, plan, settings, wizard::SideTest};
 
@@ -31,15 +31,6 @@ impl App {
                 Vec::new()
             }
             Event::SettingsSaved(result) => self.settings_saved(result),
-            Event::SettingsRead(Ok((profile, text))) => {
-                self.settings.read_again(&profile, text);
-                Vec::new()
-            }
-            Event::SettingsRead(Err(why)) => {
-                let text = format!("the settings could not be read again (they show the file as read before): {why}");
-                self.log.push(now(), Level::Warn, &text);
-                Vec::new()
-            }
             Event::ConfigRead(result) => self.config_read(result),
             Event::MappingsSaved(result) => self.mappings_saved(result),
             Event::SchemaImported(result) => {
@@ -205,33 +196,41 @@ impl App {
         vec![Effect::ReadConfig]
     }
 
-    /// The configuration file as saved now: the settings and scope screens follow it, unless
-    /// they hold edits of their own (then the log says so, and their save keeps the other keys).
-    fn config_read(
-        &mut self,
-        result: Result<(crate::config::Profile, String), crate::config::ConfigError>,
-    ) -> Vec<Effect> {
-        let (profile, text) = match result {
-            Ok(read) => read,
+    /// The configuration and mapping files as saved now (read on entering the settings screen
+    /// and after every reload of the engine): the settings, mappings and scope screens follow
+    /// them, unless they hold edits of their own (then they say the file changed underneath,
+    /// and their save writes only their edits over it).
+    fn config_read(&mut self, result: Result<Box<ConfigNow>, crate::config::ConfigError>) -> Vec<Effect> {
+        let now_saved = match result {
+            Ok(read) => *read,
             Err(e) => {
                 self.log.push(
                     now(),
                     Level::Warn,
-                    &format!("the configuration file could not be read again: {e}"),
+                    &format!(
+                        "the configuration file could not be read again (the screens show it as read before): {e}"
+                    ),
                 );
                 return Vec::new();
             }
         };
-        // No profile yet (the wizard), or nothing new (this console's own save, whose "saved"
-        // note stays).
-        if self.pending.is_some() || self.settings.editor.as_ref().is_none_or(|s| s.text == text) {
+        // No profile yet (the wizard), or a save waiting for its preview's answer.
+        if self.pending.is_some() || self.settings.editor.is_none() {
             return Vec::new();
         }
-        // As on entering the settings screen: unedited, it shows the file; edited, it says so.
         let scope = self.settings.scope_word().to_owned();
-        self.settings.read_again(&profile, text);
-        if self.settings.scope_word() != scope {
-            // Assigned or all changed: the scope's counts are read again.
+        self.settings.read_again(&now_saved.profile, now_saved.text);
+        let mut counts_stale = self.settings.scope_word() != scope;
+        match now_saved.mappings {
+            // The scoping filters may have changed with them: the counts are read again.
+            Ok(text) => counts_stale |= self.mappings.read_again(text),
+            Err(e) => self.log.push(
+                now(),
+                Level::Warn,
+                &format!("the mapping file could not be read again (the screens show it as read before): {e}"),
+            ),
+        }
+        if counts_stale {
             return self.scope_counts_stale();
         }
         Vec::new()

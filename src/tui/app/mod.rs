@@ -349,18 +349,15 @@ impl App {
         if let Some(w) = self.wizard.as_mut().filter(|_| screen == Screen::Wizard) {
             w.reopened();
         }
-        if screen == Screen::Settings {
-            self.settings.entered();
+        match screen {
+            Screen::Settings => self.settings.entered(),
+            Screen::Mappings | Screen::Scope => self.mappings.entered(),
+            _ => {}
         }
         match screen {
             Screen::Records => vec![Effect::LoadRecords],
             // The file as it is now: another console may have saved it since.
-            Screen::Settings => self.settings.editor.as_ref().map_or_else(Vec::new, |s| {
-                vec![Effect::ReadSettings {
-                    path: s.config_path.clone(),
-                    profile: s.profile.clone(),
-                }]
-            }),
+            Screen::Settings if self.settings.editor.is_some() => vec![Effect::ReadConfig],
             Screen::Scope if self.scope.preview.is_none() => self.scope.recount(),
             _ => Vec::new(),
         }

@@ -9,11 +9,21 @@ use crossterm::event::KeyCode;
 
 use super::{CONFIG, PATH, app, cycle, key, plan, rules_now};
 use crate::config::Config;
+use crate::mapping::model::DEFAULT_MAPPINGS_TOML;
 use crate::sync::{Command, SyncEvent};
 use crate::tui::app::{Overlay, Screen};
 use crate::tui::effect::Effect;
-use crate::tui::event::Event;
+use crate::tui::event::{ConfigNow, Event};
 use crate::tui::screens::plan::Status;
+
+/// The runtime's read of the configuration file `text` and the mapping file `mappings`.
+fn read(profile: &crate::config::Profile, text: &str, mappings: &str) -> Event {
+    Event::ConfigRead(Ok(Box::new(ConfigNow {
+        profile: profile.clone(),
+        text: text.to_owned(),
+        mappings: Ok(mappings.to_owned()),
+    })))
+}
 
 fn reloaded(changed: &str) -> Event {
     Event::Sync(SyncEvent::Reloaded {
@@ -69,14 +79,14 @@ fn the_settings_and_scope_screens_follow_the_file_another_console_saved() {
         effects.as_slice(),
         [Effect::Engine(Command::PreviewScope { .. })]
     ));
-    let effects = app.handle(Event::ConfigRead(Ok((profile.clone(), saved.clone()))));
+    let effects = app.handle(read(&profile, &saved, DEFAULT_MAPPINGS_TOML));
     assert_eq!(app.settings.scope_word(), "all", "the scope as saved");
     assert!(
         matches!(effects.as_slice(), [Effect::Engine(Command::PreviewScope { .. })]),
         "{effects:?}"
     );
     // This console's own save, read again: nothing to do.
-    assert!(app.handle(Event::ConfigRead(Ok((profile, saved)))).is_empty());
+    assert!(app.handle(read(&profile, &saved, DEFAULT_MAPPINGS_TOML)).is_empty());
 }
 
 #[test]
@@ -93,4 +103,64 @@ fn an_engine_started_again_reads_the_scope_counts_again() {
             .any(|e| matches!(e, Effect::Engine(Command::PreviewScope { .. }))),
         "{effects:?}"
     );
+}
+
+/// Acceptance F19/F20: the mappings screen stayed as it was after another console saved the
+/// mapping file. Unedited, the mappings and scope screens show the file as saved and the
+/// scope's counts are read again; with edits of its own, the screen keeps them and says the
+/// file changed underneath.
+#[test]
+fn the_mappings_and_scope_screens_follow_the_mapping_file_another_console_saved() {
+    let mut app = app();
+    let profile = Config::parse(CONFIG, Path::new(PATH))
+        .unwrap()
+        .profile("demo")
+        .unwrap()
+        .clone();
+    let filtered = format!(
+        "{DEFAULT_MAPPINGS_TOML}\n[[user.scoping_filters]]\nname = \"IT\"\n[[user.scoping_filters.clauses]]\nattribute = \"department\"\noperator = \"EQUALS\"\nvalue = \"IT\"\n"
+    );
+    crate::mapping::model::load_str(&filtered).expect("the other console's mapping file loads");
+    key(&mut app, KeyCode::Char('6'));
+    let effects = app.handle(read(&profile, CONFIG, &filtered));
+    let filters = |app: &crate::tui::app::App| {
+        app.mappings
+            .doc
+            .draft
+            .file
+            .user
+            .as_ref()
+            .map_or(0, |u| u.scoping_filters.len())
+    };
+    assert_eq!(filters(&app), 1, "the filter another console saved is shown");
+    assert!(!app.mappings.doc.draft.dirty(), "and is no edit of this console");
+    assert!(
+        matches!(effects.as_slice(), [Effect::Engine(Command::PreviewScope { .. })]),
+        "the counts are read again: {effects:?}"
+    );
+    // Read again unchanged: nothing to do.
+    assert!(app.handle(read(&profile, CONFIG, &filtered)).is_empty());
+
+    // With an edit here (the filter's clause deleted), another save keeps the edit and says so.
+    key(&mut app, KeyCode::Char('D'));
+    assert!(app.mappings.doc.draft.dirty());
+    assert!(app.handle(read(&profile, CONFIG, DEFAULT_MAPPINGS_TOML)).is_empty());
+    assert_eq!(filters(&app), 0, "the edit stays");
+    let note = app.mappings.doc.draft.note.clone().unwrap_or_default();
+    assert!(
+        note.contains("the mapping file changed since this screen read it"),
+        "{note}"
+    );
+}
+
+/// Acceptance F19: "saved; the engine reloaded the mappings" stayed under the mappings list
+/// minutes later; a note goes when the screen is shown again.
+#[test]
+fn a_mappings_note_goes_when_the_screen_is_shown_again() {
+    let mut app = app();
+    key(&mut app, KeyCode::Char('5'));
+    app.mappings.doc.draft.note = Some("saved; the engine reloaded the mappings".to_owned());
+    key(&mut app, KeyCode::Char('1'));
+    key(&mut app, KeyCode::Char('5'));
+    assert_eq!(app.mappings.doc.draft.note, None);
 }

@@ -187,11 +187,12 @@ fn the_settings_screen_shows_the_file_as_another_console_saved_it() {
     // Another console saves scope = all and a 15-minute interval; this one opens Settings.
     let effects = key(&mut app, 't');
     assert_eq!(app.shared.screen, Screen::Settings);
-    assert!(
-        matches!(effects.as_slice(), [Effect::ReadSettings { path, profile }] if path.to_str() == Some(PATH) && profile == "demo"),
-        "{effects:?}"
-    );
-    app.handle(Event::SettingsRead(Ok((Box::new(profile(&after)), after.clone()))));
+    assert!(matches!(effects.as_slice(), [Effect::ReadConfig]), "{effects:?}");
+    app.handle(Event::ConfigRead(Ok(Box::new(crate::tui::event::ConfigNow {
+        profile: profile(&after),
+        text: after.clone(),
+        mappings: Ok(crate::mapping::model::DEFAULT_MAPPINGS_TOML.to_owned()),
+    }))));
     let s = app.settings.editor.as_ref().unwrap();
     assert_eq!(s.scope, ScopeMode::All);
     assert_eq!(s.interval.value(), "15");
@@ -204,7 +205,11 @@ fn the_settings_screen_shows_the_file_as_another_console_saved_it() {
     // Nothing changed since: no note at all, the values as they are.
     app.update(Action::Go(Screen::Dashboard));
     key(&mut app, 't');
-    app.handle(Event::SettingsRead(Ok((Box::new(profile(&after)), after.clone()))));
+    app.handle(Event::ConfigRead(Ok(Box::new(crate::tui::event::ConfigNow {
+        profile: profile(&after),
+        text: after.clone(),
+        mappings: Ok(crate::mapping::model::DEFAULT_MAPPINGS_TOML.to_owned()),
+    }))));
     assert_eq!(app.settings.editor.as_ref().unwrap().message, None);
 }
 

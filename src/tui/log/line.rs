@@ -129,7 +129,7 @@ mod tests {
             kind: ErrorKind::Connection,
             message: "401".into(),
         };
-        assert_eq!(line_of(&error).unwrap().text, "engine error (Connection): 401");
+        assert_eq!(line_of(&error).unwrap().text, "engine error (connection): 401");
     }
 
     /// Acceptance pass (issue 14): a console attached to an engine read its backlog in other

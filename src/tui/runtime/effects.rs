@@ -44,18 +44,6 @@ pub(super) fn run(ctx: &Context, effect: Effect, tx: &UnboundedSender<Event>, en
             let _ = tx.send(Event::SettingsSaved(result));
         }
         Effect::SaveMappings(request) => save_mappings(*request, tx, engine),
-        Effect::ReadSettings { path, profile } => {
-            let tx = tx.clone();
-            tokio::task::spawn_blocking(move || {
-                let read = std::fs::read_to_string(&path)
-                    .map_err(|e| format!("{}: {e}", path.display()))
-                    .and_then(|text| match crate::config::edit::check(&text, &path, &profile) {
-                        Ok(p) => Ok((Box::new(p), text)),
-                        Err(e) => Err(e.to_string()),
-                    });
-                let _ = tx.send(Event::SettingsRead(read));
-            });
-        }
         Effect::ImportSchema(path) => {
             let tx = tx.clone();
             tokio::task::spawn_blocking(move || {
@@ -272,11 +260,23 @@ fn load_records(ctx: &Context, tx: &UnboundedSender<Event>) {
 fn read_config(
     path: &std::path::Path,
     name: &str,
-) -> Result<(crate::config::Profile, String), crate::config::ConfigError> {
+) -> Result<Box<crate::tui::event::ConfigNow>, crate::config::ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| crate::config::ConfigError::Read {
         path: path.to_owned(),
         source,
     })?;
     let profile = crate::config::Config::parse(&text, path)?.profile(name)?.clone();
-    Ok((profile, text))
+    // The mapping file as the mappings screen saves it: relative to the configuration file.
+    let mappings = match &profile.provisioning.mappings {
+        Some(configured) => {
+            let file = crate::tui::screens::mappings::mapping_path(path, Some(configured));
+            std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))
+        }
+        None => Ok(crate::mapping::model::DEFAULT_MAPPINGS_TOML.to_owned()),
+    };
+    Ok(Box::new(crate::tui::event::ConfigNow {
+        profile,
+        text,
+        mappings,
+    }))
 }

@@ -98,6 +98,11 @@ impl Draft {
         self.file != self.saved
     }
 
+    /// The file as last read or saved.
+    pub fn saved(&self) -> &RawMappingFile {
+        &self.saved
+    }
+
     /// The working copy was written: it is the file as saved now.
     pub fn mark_saved(&mut self) {
         self.saved = self.file.clone();

@@ -14,6 +14,7 @@ mod draft;
 mod editor;
 mod form;
 mod form_view;
+mod reread;
 mod view;
 
 use std::path::{Path, PathBuf};

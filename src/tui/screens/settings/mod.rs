@@ -59,10 +59,17 @@ pub struct State {
 }
 
 impl State {
-    /// Shown again: browsing the fields, none holding the keys (its edits kept).
+    /// Shown again: browsing the fields, none holding the keys (its edits kept). A note of a
+    /// save made earlier goes (acceptance F19: notes stayed for minutes): "saved" is said
+    /// where and when it was made.
     pub fn entered(&mut self) {
+        let previewing = self.previewing;
         if let Some(s) = &mut self.editor {
             s.editing = false;
+            let saving = s.message.as_ref().is_some_and(|m| m.as_deref() == Ok(editor::SAVING));
+            if !previewing && !saving {
+                s.message = None;
+            }
         }
     }
 
@@ -173,10 +180,10 @@ impl State {
         }
     }
 
-    /// The configuration file as it is now, read on entering the screen: another console (or
-    /// an editor) may have saved it since this one showed it. Unedited, the fields show it;
-    /// edited, the edits stay and a save writes only them over the file as it is then. A note
-    /// of a save this console made earlier goes: "saved" is said where and when it was made.
+    /// The configuration file as it is now, read on entering the screen and after every
+    /// reload of the engine: another console (or an editor) may have saved it since this one
+    /// showed it. Unedited, the fields show it; edited, the edits stay and a save writes only
+    /// them over the file as it is then.
     pub fn read_again(&mut self, profile: &Profile, text: String) {
         let Some(editor) = &mut self.editor else { return };
         let saving = editor
@@ -187,7 +194,6 @@ impl State {
             return;
         }
         if editor.text == text {
-            editor.message = None;
             return;
         }
         if editor.dirty() {
