@@ -5,11 +5,15 @@
 //!   writers (LDAP imports, SSO just-in-time provisioning) insert and delete rows while we
 //!   read; a delete before an offset shifts the rows after it and offset paging skips them,
 //!   while keyset paging reads every row that existed throughout, once.
-//! - A page ends its range only when it is empty, or short once the first page's
-//!   `X-Total-Count` has been read — never on a short page alone, because `sysparm_limit` is
-//!   applied before ACLs and a page can come back short while more rows follow. The count is
-//!   asked for on the first page only (`sysparm_no_count=true` afterwards saves the instance a
-//!   `count(*)` per page, KB0564204).
+//! - `sysparm_limit` is applied **before** ACLs (§1.2, §1.7): a page can come back short, or
+//!   empty, while readable rows follow. So neither ends a range alone. An empty page leaves no
+//!   cursor to step past the hidden rows: the same keyset query is asked again at
+//!   `sysparm_offset` + limit, as long as its `X-Total-Count` (rows matching before ACLs) or a
+//!   `Link rel="next"` says rows remain (§12); the range ends at an empty page that neither
+//!   does. The count is asked for on the first page, on the page after a short one (likely the
+//!   last: its count ends the range without another request), and again on an empty page that
+//!   came without one; other pages send `sysparm_no_count=true`, which saves the instance a
+//!   `count(*)` per page (KB0564204).
 //! - A page the instance cancelled by its transaction quota (a 200 with a partial `result`
 //!   and an error, or a 500 "Transaction cancelled") is **never used**: it is asked for again
 //!   in pages half the size, down to [`MIN_PAGE`] rows; past that the read fails
@@ -47,6 +51,13 @@ pub struct Pager {
     total: Option<u64>,
     /// Rows read so far.
     read: u64,
+    /// Rows of the current keyset query (after `after`) skipped because their page came back
+    /// empty (hidden by ACLs).
+    skip: u64,
+    /// `X-Total-Count` of the current keyset query, once an empty page asked for it.
+    rest: Option<u64>,
+    /// Ask the next page's count (see the module doc).
+    count_next: bool,
     done: bool,
 }
 
@@ -54,12 +65,59 @@ impl Pager {
     /// The next page, or `None` when the range is read. A page cancelled by the instance's
     /// quota is asked for again in smaller pages.
     pub async fn next_page(&mut self) -> Result<Option<Vec<Record>>, Error> {
-        if self.done {
-            return Ok(None);
+        loop {
+            if self.done {
+                return Ok(None);
+            }
+            let counted = !self.params.no_count || self.count_next;
+            let page = self.fetch(counted).await?;
+            if self.total.is_none() && !self.params.no_count {
+                self.total = page.total;
+            }
+            // Count once; later pages skip the count(*).
+            self.params.no_count = true;
+            self.count_next = false;
+            let Some(last) = page.records.last().and_then(|r| r.value("sys_id")) else {
+                self.after_empty(page.total, page.next.is_some(), counted);
+                continue;
+            };
+            self.after = Some(last);
+            self.skip = 0;
+            self.rest = None;
+            self.read += page.records.len() as u64;
+            let short = page.records.len() < self.limit as usize;
+            self.count_next = short;
+            self.done = short && self.total.is_some_and(|t| self.read >= t);
+            return Ok(Some(page.records));
         }
-        let page = loop {
+    }
+
+    /// After an empty page of the current keyset query: step over it when its count (or a
+    /// `Link rel="next"`) says rows remain; ask its count when it came without one; else the
+    /// range is read. `asked`: the page was asked with its count.
+    fn after_empty(&mut self, count: Option<u64>, next: bool, asked: bool) {
+        if count.is_some() {
+            self.rest = count;
+        }
+        let end = self.skip + u64::from(self.limit);
+        match (self.rest, next) {
+            (Some(rest), _) if end < rest => self.skip = end,
+            (Some(_), _) => self.done = true,
+            (None, true) => self.skip = end,
+            // An instance that sends no count even when asked: the empty page ends the range.
+            (None, false) if asked => self.done = true,
+            (None, false) => self.count_next = true,
+        }
+    }
+
+    /// One page of the current keyset query; a page cancelled by the instance's quota is asked
+    /// for again smaller.
+    async fn fetch(&mut self, counted: bool) -> Result<super::list::Page, Error> {
+        loop {
             let mut params = self.params.clone();
             params.limit = Some(self.limit);
+            params.offset = self.skip;
+            params.no_count = !counted;
             if let Some(after) = &self.after {
                 params.query = params.query.and_each_group(Cond::gt("sys_id", after.as_str()));
             }
@@ -68,7 +126,7 @@ impl Pager {
             }
             params.query = params.query.only_ordered_by("sys_id");
             match self.client.list_page(&self.table, &params).await {
-                Ok(page) => break page,
+                Ok(page) => return Ok(page),
                 Err(e) if e.is_quota_cancelled() && self.limit > MIN_PAGE => {
                     self.limit = (self.limit / 2).max(MIN_PAGE);
                     tracing::warn!(table = %self.table, limit = self.limit, "{e}");
@@ -82,23 +140,7 @@ impl Pager {
                 }
                 Err(e) => return Err(e),
             }
-        };
-        if !self.params.no_count {
-            self.total = page.total;
         }
-        // Count once; later pages skip the count(*).
-        self.params.no_count = true;
-        self.read += page.records.len() as u64;
-        let short = page.records.len() < self.limit as usize;
-        match page.records.last().and_then(|r| r.value("sys_id")) {
-            Some(last) => self.after = Some(last),
-            None => {
-                self.done = true;
-                return Ok(None);
-            }
-        }
-        self.done = short && self.total.is_some_and(|t| self.read >= t);
-        Ok(Some(page.records))
     }
 
     /// `X-Total-Count` of the first page, once it has been read.
@@ -127,6 +169,9 @@ impl Client {
             limit,
             total: None,
             read: 0,
+            skip: 0,
+            rest: None,
+            count_next: false,
             done: false,
         }
     }
@@ -159,8 +204,10 @@ impl Client {
         for (i, (lo, hi)) in ranges.into_iter().enumerate() {
             let mut p = self.pager(table, &pager.params);
             p.limit = pager.limit;
-            // Within a range only an empty page ends it: its rows are not counted apart.
+            // A range is not counted up front: an empty page's count ends it (module doc).
             p.params.no_count = true;
+            // The first range goes on from the cursor: after a short page, count its next.
+            p.count_next = i == 0 && pager.count_next;
             p.after = Some(lo);
             p.upto = hi;
             inflight.push(range_page(i, p));

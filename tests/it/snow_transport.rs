@@ -280,8 +280,9 @@ async fn read_all_pages_by_keyset_and_goes_on_after_a_short_page() {
         with_headers(200, &[("X-Total-Count", &total.to_string())], &body)
     };
     // Page size 3, total 8: the second page is short (an ACL hid a row) and reading goes on
-    // until a page comes back empty.
-    let script = vec![page(&[1, 2, 3], 8), page(&[4, 5], 8), page(&[7, 8], 8), page(&[], 8)];
+    // until a page comes back empty with a count that leaves no row after it. The page after
+    // a short one is counted (6, 7, 8 remain before ACLs; then none).
+    let script = vec![page(&[1, 2, 3], 8), page(&[4, 5], 8), page(&[7, 8], 3), page(&[], 0)];
     let stub = start(script, json(500, "{}")).await;
     let c = client(
         &stub.url,
@@ -313,11 +314,13 @@ async fn read_all_pages_by_keyset_and_goes_on_after_a_short_page() {
             format!("sysparm_query=sys_id%3E{:0>32}%5EORDERBYsys_id", after[i])
         };
         assert!(line.contains(&query), "{line}");
-        assert_eq!(line.contains("sysparm_no_count=true"), i > 0, "{line}");
+        assert_eq!(line.contains("sysparm_no_count=true"), i == 1, "{line}");
     }
-    // Without a count, an empty page ends the read.
+    // An instance that never sends a count: an empty page is asked again with its count, and
+    // coming back empty without one again, ends the read.
     let script = vec![
         json(200, &format!(r#"{{"result":[{}]}}"#, row(1))),
+        json(200, r#"{"result":[]}"#),
         json(200, r#"{"result":[]}"#),
     ];
     let stub = start(script, json(500, "{}")).await;
@@ -330,7 +333,102 @@ async fn read_all_pages_by_keyset_and_goes_on_after_a_short_page() {
         },
     );
     assert_eq!(c.read_all("sys_user", &ListParams::default(), |_| {}).await.unwrap(), 1);
-    assert_eq!(stub.requests().len(), 2);
+    assert_eq!(stub.requests().len(), 3);
+}
+
+/// `sysparm_limit` is applied before ACLs (servicenow.md §1.2): a page the ACLs emptied is no
+/// end while `X-Total-Count` says rows remain; the same keyset query is asked again further on.
+#[tokio::test]
+async fn read_all_steps_over_pages_acls_emptied_while_the_count_says_rows_remain() {
+    let row = |i: u32| format!(r#"{{"sys_id":"{i:032x}"}}"#);
+    let page = |rows: &[u32], total: Option<u32>| {
+        let body = format!(
+            r#"{{"result":[{}]}}"#,
+            rows.iter().map(|i| row(*i)).collect::<Vec<_>>().join(",")
+        );
+        match total {
+            Some(t) => with_headers(200, &[("X-Total-Count", &t.to_string())], &body),
+            None => json(200, &body),
+        }
+    };
+    // Rows 1-6 are hidden from the caller, 7-8 readable, 9-10 hidden: the first two pages come
+    // back empty (total 10), the third has 7 and 8; the one after that short page is counted
+    // (2 rows remain before ACLs) and empty: the read ends.
+    let script = vec![
+        page(&[], Some(10)),
+        page(&[], None),
+        page(&[7, 8], None),
+        page(&[], Some(2)),
+    ];
+    let stub = start(script, json(500, "{}")).await;
+    let c = client(
+        &stub.url,
+        basic(),
+        ClientOptions {
+            page_size: 3,
+            max_in_flight: 1,
+            ..Default::default()
+        },
+    );
+    let mut ids = Vec::new();
+    let n = c
+        .read_all("sys_user", &ListParams::default(), |p| {
+            ids.extend(p.iter().map(|r| r.value("sys_id").unwrap()))
+        })
+        .await
+        .unwrap();
+    assert_eq!(ids, vec![format!("{:032x}", 7), format!("{:032x}", 8)]);
+    assert_eq!(n, 2);
+    let lines: Vec<String> = stub.requests().iter().map(|r| r.request_line().to_owned()).collect();
+    assert_eq!(lines.len(), 4, "{lines:#?}");
+    assert!(
+        lines[0].contains("sysparm_query=ORDERBYsys_id") && !lines[0].contains("offset"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].contains("sysparm_offset=3") && lines[1].contains("sysparm_no_count=true"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[2].contains("sysparm_offset=6"), "{}", lines[2]);
+    assert!(
+        lines[3].contains(&format!("sys_id%3E{:032x}", 8)) && !lines[3].contains("offset"),
+        "{}",
+        lines[3]
+    );
+    assert!(!lines[3].contains("sysparm_no_count"), "{}", lines[3]);
+
+    // An empty page without a count is asked again with one before it ends a range.
+    let script = vec![
+        page(&[1, 2, 3], Some(9)),
+        page(&[], None),
+        page(&[], Some(7)),
+        page(&[], None),
+        page(&[7], None),
+        page(&[], Some(0)),
+    ];
+    let stub = start(script, json(500, "{}")).await;
+    let c = client(
+        &stub.url,
+        basic(),
+        ClientOptions {
+            page_size: 3,
+            max_in_flight: 1,
+            ..Default::default()
+        },
+    );
+    assert_eq!(c.read_all("sys_user", &ListParams::default(), |_| {}).await.unwrap(), 4);
+    let lines: Vec<String> = stub.requests().iter().map(|r| r.request_line().to_owned()).collect();
+    assert_eq!(lines.len(), 6, "{lines:#?}");
+    assert!(
+        lines[2].contains(&format!("sys_id%3E{:032x}", 3))
+            && !lines[2].contains("offset")
+            && !lines[2].contains("no_count"),
+        "{}",
+        lines[2]
+    );
+    assert!(lines[3].contains("sysparm_offset=3"), "{}", lines[3]);
 }
 
 #[tokio::test]

@@ -6,7 +6,8 @@
 //! - `POST /sim/faults` with any subset of `{"hibernating","fault_rate","latency_ms",
 //!   "rate_limit_per_hour" (number or null),"quota_max_rows" (number or null),"refuse_basic",
 //!   "rates":[{"phase","rate","kind",…}…] (replaces),"next":[{"kind",…,"phase"?}…] (appends)}`.
-//!   `"refusals":[…]` (replaces; see `refusals`), `"four_byte_as_question"` (bool).
+//!   `"refusals":[…]` (replaces; see `refusals`), `"four_byte_as_question"` (bool),
+//!   `"acl_hidden":[{"table","query"}…]` (replaces; rows no caller reads, see `acl`).
 //!   Fault kinds and phases: see `faults`; `"other_writer"` (object or null): see `writers`.
 //!   Answers as GET.
 //! - `POST /sim/faults/clear`: back to the start options, no queued faults.
@@ -21,6 +22,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
+use super::acl::Hidden;
 use super::faults::{Queued, Rate};
 use super::refusals::Refusal;
 use super::writers::OtherWriter;
@@ -69,6 +71,7 @@ fn faults_doc(sim: &Sim) -> Value {
         "rates": o.fault_rates,
         "refusals": o.refusals,
         "four_byte_as_question": o.four_byte_as_question,
+        "acl_hidden": o.acl_hidden,
         "next": sim.state.faults.pending(),
         "other_writer": writers(sim).json(),
         "queue_length": sim.state.limits.queued(),
@@ -116,6 +119,10 @@ async fn set_faults(AxState(sim): AxState<Sim>, body: axum::body::Bytes) -> Resp
     if let Some(problem) = refusals.iter().flatten().find_map(Refusal::problem) {
         return bad(format!("refusals: {problem}"));
     }
+    let hidden: Option<Vec<Hidden>> = match parse(&update, "acl_hidden") {
+        Ok(h) => h,
+        Err(e) => return bad(e),
+    };
     let four_byte = update.get("four_byte_as_question").and_then(Value::as_bool);
     let hibernating = update.get("hibernating").and_then(Value::as_bool);
     let fault_rate = update.get("fault_rate").and_then(Value::as_f64);
@@ -148,6 +155,9 @@ async fn set_faults(AxState(sim): AxState<Sim>, body: axum::body::Bytes) -> Resp
         }
         if let Some(f) = four_byte {
             o.four_byte_as_question = f;
+        }
+        if let Some(h) = hidden {
+            o.acl_hidden = h;
         }
     });
     if rate.is_some() {

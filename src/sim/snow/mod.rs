@@ -10,6 +10,7 @@
 //! answering: a response carrying [`reply::DropConnection`] turns into a service error, and
 //! hyper closes the socket without writing anything.
 
+mod acl;
 mod auth;
 mod batch;
 mod control;
@@ -43,6 +44,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
 
+pub use acl::Hidden;
 pub use auth::{OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET};
 pub use extended::{Sso, USER_CLASSES};
 pub use faults::{Fault, Phase, Queued, Rate};

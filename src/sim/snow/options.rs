@@ -6,6 +6,7 @@ use std::time::Duration;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 
+use super::acl::Hidden;
 use super::extended::Sso;
 use super::faults;
 use super::refusals::Refusal;
@@ -39,6 +40,8 @@ pub struct Options {
     pub reject_too_long: bool,
     /// 4-byte UTF-8 characters (emoji) are stored as `?`, as on MariaDB-backed instances.
     pub four_byte_as_question: bool,
+    /// Rows no caller may read (silent ACLs applied after `sysparm_limit`; `acl`).
+    pub acl_hidden: Vec<Hidden>,
     /// Per-record refusals (data policy, business rule, unique key, ACL; `refusals`).
     pub refusals: Vec<Refusal>,
     /// The `instance_id` system property; `None`: a random one, as every instance has its own.
@@ -85,6 +88,7 @@ impl Default for Options {
             hibernating: false,
             reject_too_long: false,
             four_byte_as_question: false,
+            acl_hidden: Vec::new(),
             refusals: Vec::new(),
             instance_id: None,
             instance_name: "nowsyncsim".to_owned(),

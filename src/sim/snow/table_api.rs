@@ -7,6 +7,7 @@
 
 use serde_json::{Value, json};
 
+use super::acl::Reader;
 use super::auth::Principal;
 use super::eval::{Caller, Filter, compile_cond};
 use super::query::{self, Cond, Op};
@@ -146,12 +147,9 @@ pub fn default_fields(store: &Store, table: &str) -> Option<Vec<String>> {
         .then(|| view.def.fields.iter().map(|f| f.name.to_owned()).collect())
 }
 
-/// Tables only admins read: a non-admin's reads of them come back empty (silent ACL).
-const ADMIN_ONLY: &[&str] = &["sys_properties", "sso_properties", "saml2_update1_properties"];
-
-/// The silent read ACLs: a non-admin sees only its own `sys_user_has_role` rows and nothing of
-/// the `ADMIN_ONLY` tables; a view sees only its classes.
-fn acl_filter(store: &Store, table: &str, caller: &Principal, filter: &mut Filter) {
+/// A view shows only its classes: a condition of the query, not an ACL (it is applied before
+/// `sysparm_limit`, and counted).
+fn view_filter(store: &Store, table: &str, caller: &Principal, filter: &mut Filter) {
     let who = Caller {
         sys_id: &caller.sys_id,
         user_name: &caller.user_name,
@@ -164,35 +162,6 @@ fn acl_filter(store: &Store, table: &str, caller: &Principal, filter: &mut Filte
         };
         filter.extra.extend(compile_cond(store, table, &cond, &who));
     }
-    if ADMIN_ONLY.contains(&table) && !caller.admin {
-        let cond = Cond {
-            field: "sys_id".into(),
-            op: Op::IsEmpty,
-            value: String::new(),
-        };
-        filter.extra.extend(compile_cond(store, table, &cond, &who));
-    }
-    if table == "sys_user_has_role" && !caller.admin {
-        let cond = Cond {
-            field: "user".into(),
-            op: Op::Eq,
-            value: caller.sys_id.clone(),
-        };
-        filter.extra.extend(compile_cond(store, table, &cond, &who));
-    }
-}
-
-pub fn readable(store: &Store, table: &str, caller: &Principal, row: &Row) -> bool {
-    if !in_view(store, table, row) || (ADMIN_ONLY.contains(&table) && !caller.admin) {
-        return false;
-    }
-    if table != "sys_user_has_role" || caller.admin {
-        return true;
-    }
-    store
-        .table(table)
-        .and_then(|t| t.def.pos("user"))
-        .is_some_and(|p| row[p] == caller.sys_id)
 }
 
 fn build_filter(store: &Store, table: &str, params: &Params, caller: &Principal) -> Filter {
@@ -210,7 +179,7 @@ fn build_filter(store: &Store, table: &str, params: &Params, caller: &Principal)
         };
         filter.extra.extend(compile_cond(store, table, &cond, &who));
     }
-    acl_filter(store, table, caller, &mut filter);
+    view_filter(store, table, caller, &mut filter);
     filter
 }
 
@@ -228,21 +197,29 @@ fn list(state: &State, call: &Call, version: Option<&str>, table: &str, head: bo
     let offset = params.usize("sysparm_offset").unwrap_or(0);
     let filter = build_filter(&store, table, &params, call.caller);
     let counted = !params.flag("sysparm_no_count");
+    // The page and the count are taken before the silent ACLs (spec §1.2): rows the caller
+    // may not read are then left out, so a page may be short or empty.
     let (total, ids) = if counted {
         let (total, ids) = filter.select(&store, t, offset, limit);
         (Some(total), ids)
     } else {
         (None, filter.page(&store, t, offset, limit))
     };
-    if ids.is_empty() && version == Some("v1") {
+    let hidden = state.options().acl_hidden;
+    let reader = Reader::new(&store, table, call.caller, &hidden);
+    let shown: Vec<&Row> = ids
+        .iter()
+        .filter_map(|id| t.get(id))
+        .filter(|r| reader.can_read(r))
+        .collect();
+    if shown.is_empty() && version == Some("v1") {
         let detail = "Records matching query not found. Check query parameter or offset parameter";
         return Reply::error(404, "No Record found", Some(detail));
     }
     let fields = render::parse_fields(params.get("sysparm_fields")).or_else(|| default_fields(&store, table));
     let opts = render_opts(&params, call.host, version);
-    let rows: Vec<Value> = ids
-        .iter()
-        .filter_map(|id| t.get(id))
+    let rows: Vec<Value> = shown
+        .into_iter()
         .map(|r| render::record(&store, t, r, fields.as_deref(), &opts))
         .collect();
     let mut reply = Reply::json(200, &json!({ "result": rows }));
@@ -267,7 +244,9 @@ fn get_one(state: &State, call: &Call, version: Option<&str>, table: &str, id: &
     let Some(t) = store.table(table) else {
         return Reply::bad_uri();
     };
-    match t.get(id).filter(|row| readable(&store, table, call.caller, row)) {
+    let hidden = state.options().acl_hidden;
+    let reader = Reader::new(&store, table, call.caller, &hidden);
+    match t.get(id).filter(|row| reader.can_read(row)) {
         Some(row) => {
             let fields = render::parse_fields(params.get("sysparm_fields")).or_else(|| default_fields(&store, table));
             let opts = render_opts(&params, call.host, version);
@@ -292,7 +271,15 @@ fn stats(state: &State, call: &Call, table: &str) -> Reply {
         return Reply::error(400, &format!("Invalid table {table}"), None);
     };
     let filter = build_filter(&store, table, &params, call.caller);
-    let (total, _) = filter.select(&store, t, 0, 0);
+    // The aggregate counts what the caller may read.
+    let hidden = state.options().acl_hidden;
+    let reader = Reader::new(&store, table, call.caller, &hidden);
+    let (_, ids) = filter.select(&store, t, 0, usize::MAX);
+    let total = ids
+        .iter()
+        .filter_map(|id| t.get(id))
+        .filter(|r| reader.can_read(r))
+        .count();
     Reply::json(200, &json!({"result": {"stats": {"count": total.to_string()}}}))
 }
 
