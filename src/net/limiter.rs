@@ -14,6 +14,13 @@
 //! a throttle     → limit × DECREASE      (once per burst: only for requests sent after the last cut)
 //! ```
 //!
+//! A throttle is remembered (TCP's `ssthresh`, Gradient2's smoothed limit): the in-flight count
+//! the refused request was sent at is the service's edge, and the limit grows to it again only
+//! as a probe, `PROBE_EDGE_FIRST` after the cut, each probe that is refused again waiting twice
+//! as long (up to `PROBE_EDGE_MOST`). So a steady storm (a short queue at the service) costs a
+//! few 429s a minute, not one every few seconds, and a probe that is served (the service gained
+//! capacity, or the throttle was someone else's burst) forgets the edge: growth is free again.
+//!
 //! A few requests waiting at the service are wanted: a slot freed there is taken at once
 //! instead of idling for a client round trip. The floor is measured again every
 //! `PROBE_EVERY` (the service may have become slower for everyone): for one round trip the limit
@@ -39,6 +46,10 @@ const DECREASE: f64 = 0.7;
 const PROBE_EVERY: Duration = Duration::from_secs(30);
 /// A probe that gathers no samples for this long is abandoned (the client went quiet).
 const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long after a throttle the limit may first grow to the throttled level again.
+const PROBE_EDGE_FIRST: Duration = Duration::from_secs(5);
+/// The longest wait between probes of an edge that keeps throttling.
+const PROBE_EDGE_MOST: Duration = Duration::from_secs(40);
 
 /// The limiter of one client. Share it by reference (the client holds it in its `Arc`).
 #[derive(Debug)]
@@ -58,6 +69,18 @@ struct State {
     last_cut: Option<Instant>,
     probe: Option<Probe>,
     last_probe: Instant,
+    /// Where the service last throttled us, while that is believed.
+    edge: Option<Edge>,
+}
+
+/// The in-flight count a throttled request was sent at.
+#[derive(Debug, Clone, Copy)]
+struct Edge {
+    level: usize,
+    /// Before this, the limit stays below `level`.
+    probe_at: Instant,
+    /// The wait that led to `probe_at`; doubled if the probe is refused again.
+    wait: Duration,
 }
 
 #[derive(Debug, Default)]
@@ -66,6 +89,8 @@ struct Window {
     total: Duration,
     /// The most requests in flight when one of this window's was sent.
     busiest: usize,
+    /// Requests sent at or above the remembered edge, and answered.
+    at_edge: u32,
 }
 
 #[derive(Debug)]
@@ -113,6 +138,7 @@ impl Limiter {
                 last_cut: None,
                 probe: None,
                 last_probe: Instant::now(),
+                edge: None,
             }),
             freed: Notify::new(),
         }
@@ -161,7 +187,7 @@ impl Limiter {
             let before = s.limit as usize;
             match outcome {
                 Outcome::Answered => s.answered(sent.elapsed(), sent, in_flight, self.cap),
-                Outcome::Throttled => s.throttled(sent),
+                Outcome::Throttled => s.throttled(sent, in_flight),
                 Outcome::Ignored => {}
             }
             (s.limit as usize).saturating_sub(before)
@@ -185,7 +211,13 @@ impl State {
         let w = &mut self.window;
         w.samples += 1;
         w.total += rtt;
-        w.busiest = w.busiest.max(in_flight);
+        // A request sent before the last cut shows the old limit, not this window's.
+        if self.last_cut.is_none_or(|cut| sent >= cut) {
+            w.busiest = w.busiest.max(in_flight);
+            if self.edge.is_some_and(|e| in_flight >= e.level) {
+                w.at_edge += 1;
+            }
+        }
         if f64::from(w.samples) < self.limit.floor() {
             return;
         }
@@ -196,8 +228,19 @@ impl State {
         let queue = self.limit * (1.0 - floor.as_secs_f64() / mean.as_secs_f64().max(1e-9));
         // Growth needs evidence: a window that never filled the limit says nothing about more.
         let filled = window.busiest + 1 >= self.limit as usize;
+        // A round trip's worth of requests served at the remembered edge (one lucky request
+        // is not: its neighbour's answer was on its way back): the throttle is history.
+        if self.edge.is_some_and(|e| window.at_edge as usize >= e.level) {
+            self.edge = None;
+        }
         if queue < ALPHA && filled {
-            self.limit = (self.limit + 1.0).min(cap as f64);
+            let grown = (self.limit + 1.0).min(cap as f64);
+            let held = self
+                .edge
+                .is_some_and(|e| grown as usize >= e.level && Instant::now() < e.probe_at);
+            if !held {
+                self.limit = grown;
+            }
         } else if queue > BETA {
             self.limit = (self.limit - 1.0).max(1.0);
         }
@@ -233,11 +276,22 @@ impl State {
         }
     }
 
-    fn throttled(&mut self, sent: Instant) {
+    /// Cuts the limit and remembers the edge: `in_flight` is what the refused request was sent
+    /// at. A throttle while an edge is remembered (its probe refused) doubles the wait.
+    fn throttled(&mut self, sent: Instant, in_flight: usize) {
         if self.last_cut.is_some_and(|cut| sent < cut) {
             return;
         }
-        self.last_cut = Some(Instant::now());
+        let now = Instant::now();
+        self.last_cut = Some(now);
+        let wait = self
+            .edge
+            .map_or(PROBE_EDGE_FIRST, |e| (e.wait * 2).min(PROBE_EDGE_MOST));
+        self.edge = Some(Edge {
+            level: in_flight.max(1),
+            probe_at: now + wait,
+            wait,
+        });
         if let Some(p) = self.probe.as_mut() {
             p.saved = (p.saved * DECREASE).max(1.0);
         }

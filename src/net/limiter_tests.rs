@@ -104,6 +104,8 @@ struct Service {
     queue: usize,
     latency_ms: AtomicU64,
     refused: AtomicUsize,
+    /// The client's own share of each request's latency (the network, HTTP), outside the slot.
+    wire: Duration,
 }
 
 impl Service {
@@ -114,10 +116,20 @@ impl Service {
             queue,
             latency_ms: AtomicU64::new(20),
             refused: AtomicUsize::new(0),
+            wire: Duration::ZERO,
+        }
+    }
+
+    /// As an instance across a network: `wire` more on every request's latency.
+    fn with_wire(slots: usize, queue: usize, wire: Duration) -> Service {
+        Service {
+            wire,
+            ..Service::new(slots, queue)
         }
     }
 
     async fn call(&self) -> Outcome {
+        tokio::time::sleep(self.wire).await;
         let slot = match self.slots.try_acquire() {
             Ok(s) => s,
             Err(_) => {
@@ -196,4 +208,76 @@ async fn a_service_that_became_slower_for_everyone_is_measured_again() {
     drive(&l, &service, 12_000).await;
     assert_eq!(l.floor().map(|f| f.as_millis()), Some(40));
     assert!(l.limit() > 8, "limit {}", l.limit());
+}
+
+/// Like [`drive`], for `how_long` of simulated time, and as the client does on a 429 with
+/// `Retry-After: 1` (the simulator's full queue, `servicenow::transport`): nothing is sent for
+/// a second, and a request that waited out the pause holding its place is timed from its
+/// sending. Returns the requests answered.
+async fn drive_for(l: &Limiter, service: &Service, how_long: Duration) -> usize {
+    let end = Instant::now() + how_long;
+    let answered = AtomicUsize::new(0);
+    let paused_until = std::sync::Mutex::new(Instant::now());
+    let pause_over = || async {
+        let until = *paused_until.lock().unwrap();
+        tokio::time::sleep_until(until).await;
+    };
+    let worker = || async {
+        while Instant::now() < end {
+            pause_over().await;
+            let mut p = l.acquire().await;
+            pause_over().await;
+            p.sending();
+            let outcome = service.call().await;
+            match outcome {
+                Outcome::Answered => {
+                    answered.fetch_add(1, Ordering::SeqCst);
+                }
+                Outcome::Throttled => {
+                    *paused_until.lock().unwrap() = Instant::now() + Duration::from_secs(1);
+                }
+                Outcome::Ignored => {}
+            }
+            p.finish(outcome);
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    };
+    futures_util::future::join_all((0..64).map(|_| worker())).await;
+    answered.into_inner()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_steady_storm_is_probed_a_few_times_a_minute_not_every_few_seconds() {
+    // One slot and a queue of two: a fourth request in flight is refused. After each 429's
+    // second of pause the service is idle and answers fast, which reads as room to grow: without
+    // the edge remembered, the limit climbed to the fourth again at once (67 refused here).
+    let l = Limiter::new(4, 64);
+    let service = Service::with_wire(1, 2, Duration::from_millis(1));
+    let answered = drive_for(&l, &service, Duration::from_secs(60)).await;
+    let refused = service.refused.load(Ordering::SeqCst);
+    assert!(refused <= 6, "{refused} refused in 60 s");
+    // Held at the edge the throttles showed, the slot stays busy: 3,000 requests of 20 ms fit,
+    // less a second's pause for each 429.
+    assert!(answered >= 2_600, "{answered} answered");
+    assert_eq!(l.limit(), 3);
+    // A steady minute later, fewer still: the probes of the edge have backed off.
+    drive_for(&l, &service, Duration::from_secs(60)).await;
+    let more = service.refused.load(Ordering::SeqCst) - refused;
+    assert!(more <= 2, "{more} refused in the second minute");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_service_that_gained_capacity_after_a_storm_is_still_found() {
+    let l = Limiter::new(4, 64);
+    let service = Service::with_wire(1, 2, Duration::from_millis(1));
+    drive_for(&l, &service, Duration::from_secs(60)).await;
+    assert_eq!(l.limit(), 3);
+    // Fifteen more slots (a scaled-out instance): a probe above the old edge succeeds and the
+    // limit climbs to the new slots, with its short queue there.
+    service.slots.add_permits(15);
+    let refused = service.refused.load(Ordering::SeqCst);
+    drive_for(&l, &service, Duration::from_secs(60)).await;
+    assert!((16..=19).contains(&l.limit()), "limit {}", l.limit());
+    let more = service.refused.load(Ordering::SeqCst) - refused;
+    assert!(more <= 4, "{more} refused");
 }
