@@ -99,13 +99,16 @@ impl Store {
 
     /// Remembers what the instance kept of the fields just written to `sys_id`.
     pub fn set_kept(&self, kept: &[Kept]) -> Result<(), StoreError> {
+        if kept.is_empty() {
+            return Ok(());
+        }
         let conn = self.conn();
-        for k in kept {
-            conn.execute(
-                "INSERT OR REPLACE INTO kept (sys_id, field, sent, kept) VALUES (?1, ?2, ?3, ?4)",
-                params![k.sys_id, k.field, k.sent, k.kept],
-            )
+        let mut st = conn
+            .prepare_cached("INSERT OR REPLACE INTO kept (sys_id, field, sent, kept) VALUES (?1, ?2, ?3, ?4)")
             .map_err(|e| self.err(e))?;
+        for k in kept {
+            st.execute(params![k.sys_id, k.field, k.sent, k.kept])
+                .map_err(|e| self.err(e))?;
         }
         Ok(())
     }

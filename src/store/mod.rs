@@ -154,21 +154,19 @@ impl Store {
         sys_id: &str,
     ) -> Result<(), StoreError> {
         self.conn()
-            .execute(
+            .prepare_cached(
                 "INSERT INTO links (object_type, source_id, source_name, sys_id, updated) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (object_type, source_id) DO UPDATE SET source_name = ?3, sys_id = ?4, updated = ?5",
-                params![object_type, source_id, source_name, sys_id, now()],
             )
+            .and_then(|mut st| st.execute(params![object_type, source_id, source_name, sys_id, now()]))
             .map(drop)
             .map_err(|e| self.err(e))
     }
 
     pub fn remove_link(&self, object_type: ObjectType, source_id: &str) -> Result<(), StoreError> {
         self.conn()
-            .execute(
-                "DELETE FROM links WHERE object_type = ?1 AND source_id = ?2",
-                params![object_type, source_id],
-            )
+            .prepare_cached("DELETE FROM links WHERE object_type = ?1 AND source_id = ?2")
+            .and_then(|mut st| st.execute(params![object_type, source_id]))
             .map(drop)
             .map_err(|e| self.err(e))
     }
@@ -221,21 +219,19 @@ impl Store {
 
     pub fn set_failure(&self, object_type: ObjectType, source_id: &str, row: &FailureRow) -> Result<(), StoreError> {
         self.conn()
-            .execute(
+            .prepare_cached(
                 "INSERT INTO failures (object_type, source_id, hash, code, transient, attempts, updated) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)
                  ON CONFLICT (object_type, source_id) DO UPDATE SET hash = ?3, code = ?4, transient = ?5, attempts = attempts + 1, updated = ?6",
-                params![object_type, source_id, row.hash, row.code, row.transient, now()],
             )
+            .and_then(|mut st| st.execute(params![object_type, source_id, row.hash, row.code, row.transient, now()]))
             .map(drop)
             .map_err(|e| self.err(e))
     }
 
     pub fn clear_failure(&self, object_type: ObjectType, source_id: &str) -> Result<(), StoreError> {
         self.conn()
-            .execute(
-                "DELETE FROM failures WHERE object_type = ?1 AND source_id = ?2",
-                params![object_type, source_id],
-            )
+            .prepare_cached("DELETE FROM failures WHERE object_type = ?1 AND source_id = ?2")
+            .and_then(|mut st| st.execute(params![object_type, source_id]))
             .map(drop)
             .map_err(|e| self.err(e))
     }
@@ -252,10 +248,10 @@ impl Store {
     ) -> Result<i64, StoreError> {
         // One guard for the insert and its row id: no other insert can come between.
         let conn = self.conn();
-        conn.execute(
+        conn.prepare_cached(
             "INSERT INTO intents (cycle_id, object_type, tbl, method, source_id, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![cycle_id, object_type, table, method, source_id, now()],
         )
+        .and_then(|mut st| st.execute(params![cycle_id, object_type, table, method, source_id, now()]))
         .map_err(|e| self.err(e))?;
         Ok(conn.last_insert_rowid())
     }
@@ -264,10 +260,8 @@ impl Store {
     /// instance did not act); `sys_id` is the row written.
     pub fn intent_done(&self, id: i64, sys_id: Option<&str>) -> Result<(), StoreError> {
         self.conn()
-            .execute(
-                "UPDATE intents SET done = 1, sys_id = ?2 WHERE id = ?1",
-                params![id, sys_id],
-            )
+            .prepare_cached("UPDATE intents SET done = 1, sys_id = ?2 WHERE id = ?1")
+            .and_then(|mut st| st.execute(params![id, sys_id]))
             .map(drop)
             .map_err(|e| self.err(e))
     }
