@@ -92,9 +92,12 @@ fn status_lines(s: &sync::Status) -> Lines {
     ));
     l.push(field(
         "engine",
-        match &s.engine {
-            Some(holder) => format!("running ({holder})"),
-            None => "not running".to_owned(),
+        match (&s.engine, s.paused) {
+            (Some(holder), true) => {
+                format!("running ({holder}), paused: no scheduled cycle runs until resumed (p in the console)")
+            }
+            (Some(holder), false) => format!("running ({holder})"),
+            (None, _) => "not running".to_owned(),
         },
     ));
     l.push(field("quarantine", quarantine_text(s)));
@@ -129,18 +132,25 @@ fn field(label: &str, text: String) -> String {
 }
 
 fn quarantine_text(s: &sync::Status) -> String {
-    match &s.quarantine {
-        Some(q) => format!(
-            "{} since {}; next attempt {}; {} (nowsync restart --scope quarantine lifts it)",
-            q.reason,
-            super::logs::short_time(&q.since),
-            q.next_attempt
-                .as_deref()
-                .map_or("-".to_owned(), super::logs::short_time),
-            q.detail
-        ),
-        None => "none".to_owned(),
-    }
+    let Some(q) = &s.quarantine else {
+        return "none".to_owned();
+    };
+    // The way out depends on the reason: lifting a TooManyDeletes quarantine alone only holds
+    // the same changes again at the next cycle.
+    let way_out = if q.reason == "TooManyDeletes" {
+        "`nowsync allow-deletes` (or D in the console) applies the held changes; or fix the rules (scope, filters) and run a cycle"
+    } else {
+        "nowsync restart --scope quarantine lifts it"
+    };
+    format!(
+        "{} since {}; next attempt {}; {} ({way_out})",
+        q.reason,
+        super::logs::short_time(&q.since),
+        q.next_attempt
+            .as_deref()
+            .map_or("-".to_owned(), super::logs::short_time),
+        q.detail
+    )
 }
 
 /// The last cycle with its statistics, and the statistics of every cycle to date.
@@ -179,6 +189,18 @@ fn push_cycles(l: &mut Lines, s: &sync::Status) {
         }
         None => l.push(field("last cycle", "no cycle yet".to_owned())),
     }
+    // A provision on demand is one object's run, not a cycle: said apart.
+    if let Some(c) = &s.last_on_demand {
+        l.push(field(
+            "last on-demand",
+            format!(
+                "{} (nowsync provision), {}: {}",
+                c.id,
+                super::logs::short_time(&c.started),
+                stats_text(&c.stats, "failed")
+            ),
+        ));
+    }
     if s.cycles > 0 {
         l.push(field(
             "to date",
@@ -192,21 +214,21 @@ fn push_cycles(l: &mut Lines, s: &sync::Status) {
     }
 }
 
-/// The deletions the threshold holds back, one line each.
+/// What the deletion threshold holds, counted by kind, then one line each.
 fn push_staged(l: &mut Lines, s: &sync::Status) {
-    if s.staged_deletions.is_empty() {
-        l.push(field("staged", "no deletions".to_owned()));
+    let Some(words) = s.held.words() else {
+        l.push(field("held", "nothing".to_owned()));
         return;
-    }
+    };
     l.push(field(
-        "staged",
-        format!(
-            "{} held back by the deletion threshold (nowsync allow-deletes applies them)",
-            plural(s.staged_deletions.len() as u64, "deletion")
-        ),
+        "held",
+        format!("{words} by the deletion threshold (`nowsync allow-deletes` applies them)"),
     ));
     for d in &s.staged_deletions {
-        l.push(format!("{:<14}{} {} {}", "", d.action, d.object_type, d.source_name));
+        l.push(format!(
+            "{:<14}{} {} {}",
+            "", d.held, d.row.object_type, d.row.source_name
+        ));
     }
 }
 
@@ -304,19 +326,19 @@ pub fn restart(data_dir: &Path, profile: &str, scope: Scope) -> Exit {
 pub async fn allow_deletes(profile: &ResolvedProfile, credentials: Credentials, data_dir: &Path) -> Exit {
     let staged =
         match Store::open_read_only(data_dir, &profile.name).and_then(|s| s.map_or(Ok(Vec::new()), |s| s.staged())) {
-            Ok(rows) => rows.len(),
+            Ok(rows) => rows.into_iter().map(sync::StagedOp::from).collect::<Vec<_>>(),
             Err(e) => return super::fail(&e),
         };
-    if staged == 0 {
-        println!("no deletions are staged");
+    let Some(staged) = sync::HeldCounts::of(&staged).words() else {
+        println!("nothing is held by the deletion threshold");
         return Exit::Success;
-    }
+    };
     let handle = match Handle::start(profile, credentials, sync::Options::new(data_dir)) {
         Ok(h) => h,
         Err(e) => return super::fail(&e),
     };
     let mut rx = handle.subscribe();
-    println!("applying {staged} staged deletions");
+    println!("applying what the deletion threshold held: {staged}");
     handle.send(Command::AllowDeletes);
     let exit = super::sync::follow(&mut rx, false).await;
     handle.shutdown().await;

@@ -284,4 +284,27 @@ impl Store {
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
+
+    /// The last finished provision on demand: one object's run, which `cycles` leaves out.
+    pub fn last_on_demand(&self) -> Result<Option<CycleRow>, StoreError> {
+        let conn = self.conn();
+        conn.query_row(
+            "SELECT id, kind, dry_run, started, finished, stats FROM cycles
+             WHERE dry_run = 0 AND finished IS NOT NULL AND kind = 'on-demand'
+             ORDER BY id DESC LIMIT 1",
+            [],
+            |r| {
+                Ok(CycleRow {
+                    id: r.get(0)?,
+                    kind: r.get(1)?,
+                    dry_run: r.get(2)?,
+                    started: r.get(3)?,
+                    finished: r.get(4)?,
+                    stats: r.get(5)?,
+                })
+            },
+        )
+        .optional()
+        .map_err(|e| self.err(e))
+    }
 }

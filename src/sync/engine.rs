@@ -60,6 +60,13 @@ fn first_plan_id(store: &Store) -> u64 {
     last.saturating_add(1)
 }
 
+/// Marks in the store whether scheduled cycles are paused, for `nowsync status`.
+fn mark_paused(store: &Store, paused: bool) {
+    if let Err(e) = store.set_watermark(super::status::PAUSED_MARK, if paused { "true" } else { "false" }) {
+        tracing::warn!(error = %e, "the pause could not be marked for nowsync status");
+    }
+}
+
 /// Both clients of a profile, with its credentials.
 fn clients(profile: &Profile, credentials: &Credentials) -> Result<(servicenow::Client, graph::Client), StartError> {
     let (Some(sn), Some(entra), Some(auth), Some(secret)) = (
@@ -117,6 +124,8 @@ impl Engine {
         let lock = ProfileLock::acquire(&options.data_dir, &profile.name)?;
         let store = Store::open(&options.data_dir, &profile.name)?;
         let next_plan_id = first_plan_id(&store);
+        // A new engine's cycles are not paused, whatever one before it left marked.
+        mark_paused(&store, false);
         let cx = Context {
             profile: profile.clone(),
             snow,
@@ -291,7 +300,10 @@ impl Engine {
             }
             // The flag was set (and confirmed) when it was sent; the state follows the flag
             // as it is now (a pause and a resume sent during one cycle leave it resumed).
-            Command::Pause | Command::Resume => self.settle(),
+            Command::Pause | Command::Resume => {
+                mark_paused(&self.cx.store, self.paused());
+                self.settle();
+            }
             Command::Reload(profile) => self.reload(*profile),
             // Handled by the loop.
             Command::Stop => {}

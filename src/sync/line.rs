@@ -26,15 +26,26 @@ fn cycle_name(cycle_id: i64, dry_run: bool) -> String {
     }
 }
 
-/// The quarantine's line: started (why, when next) or ended.
+/// The quarantine's line: started (why, when next, the way out) or ended.
 fn quarantine(reason: Option<&str>, next_attempt: Option<&str>) -> String {
-    match reason {
-        Some(r) => {
-            let next = next_attempt.map(|n| format!(", next attempt {n}")).unwrap_or_default();
-            format!("quarantined: {r}{next} (nowsync allow-deletes or restart --scope quarantine)")
-        }
-        None => "quarantine ended".to_owned(),
-    }
+    let Some(r) = reason else {
+        return "quarantine ended".to_owned();
+    };
+    // The dashboard's time format: `Dec 08 20:47 UTC`.
+    let next = next_attempt
+        .map(|n| {
+            let at = chrono::DateTime::parse_from_rfc3339(n)
+                .map_or_else(|_| n.to_owned(), |t| t.to_utc().format("%b %d %H:%M UTC").to_string());
+            format!(", next attempt {at}")
+        })
+        .unwrap_or_default();
+    // Lifting a TooManyDeletes quarantine alone only holds the same changes again next cycle.
+    let way_out = if r == "TooManyDeletes" {
+        "D in the console or nowsync allow-deletes applies the held changes; or fix the rules and run a cycle"
+    } else {
+        "nowsync restart --scope quarantine lifts it once the cause is fixed"
+    };
+    format!("quarantined: {r}{next} ({way_out})")
 }
 
 /// The log pane's line for `event`, or `None` when it is not worth one (progress ticks, the

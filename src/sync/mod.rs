@@ -58,4 +58,4 @@ pub use event::{
 pub use handle::{Command, Handle, Options, Port, describe};
 pub use op::{Change, Counts, CycleKind, Failure, ObjectType, Op, OpKind, Plan, Step};
 pub use outcome::{Action, FailureCode, SkipReason};
-pub use status::{Reconciliation, Status, status};
+pub use status::{HeldCounts, Reconciliation, StagedOp, Status, status};

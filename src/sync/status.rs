@@ -12,6 +12,7 @@ use crate::config::Profile;
 use crate::model::{CycleKind, ObjectType};
 use crate::store::{ProfileLock, QuarantineRow, StagedRow, Store, StoreError};
 use crate::sync::event::{CycleStats, Stopped};
+use crate::sync::op::Held;
 use crate::sync::reconcile::{self, Next};
 
 /// The profile's provisioning status.
@@ -23,18 +24,29 @@ pub struct Status {
     pub state: &'static str,
     /// The lock holder's line (`pid=… started=…`) when running.
     pub engine: Option<String>,
+    /// The running engine's scheduled cycles are paused (the console's `p`): no cycle runs by
+    /// itself until resumed. Always false without a running engine.
+    #[serde(default)]
+    pub paused: bool,
     /// Whether the profile has a state database yet (a new profile has none until its first
     /// cycle).
     pub has_state: bool,
     pub quarantine: Option<QuarantineRow>,
     pub last_cycle: Option<CycleSummary>,
+    /// The last provision on demand (`nowsync provision`): one object's run, apart from the
+    /// cycles (`last_cycle` stays the last scheduled or manual cycle).
+    pub last_on_demand: Option<CycleSummary>,
     /// Every retained real cycle's statistics of what was done summed (created, updated, …,
     /// writes, duration), and `failed`: the objects failing now, each once (`failing`), not
     /// the same object again for every cycle it failed in. No `skipped` nor `staged_deletes`:
     /// the same objects are skipped or held back every cycle (the last cycle's say how many).
     pub to_date: Value,
     pub cycles: u64,
-    pub staged_deletions: Vec<StagedRow>,
+    /// Every op the deletion threshold holds (the staged set), each with what it holds.
+    pub staged_deletions: Vec<StagedOp>,
+    /// The staged set counted by what it holds (issue 14: counts mean objects; 866 membership
+    /// removals are no deletions).
+    pub held: HeldCounts,
     pub escrows: u64,
     /// Objects failing now (the retry queue and the last plan's failures), each counted once;
     /// `to_date.failed` says the same.
@@ -43,6 +55,65 @@ pub struct Status {
     pub linked_groups: u64,
     pub reconciliation: Reconciliation,
 }
+
+/// One op of the staged set: the store's row (its `action` is the op held: `disable` also for
+/// a group's deactivation, kept as it was) and what it holds, by name.
+#[derive(Debug, Clone, Serialize)]
+pub struct StagedOp {
+    #[serde(flatten)]
+    pub row: StagedRow,
+    /// `disable` (a user), `deactivate` (a group), `delete`, or `remove_member`.
+    pub held: Held,
+}
+
+impl From<StagedRow> for StagedOp {
+    fn from(row: StagedRow) -> StagedOp {
+        let held = match (row.object_type, row.action.as_str()) {
+            (_, "delete") => Held::Delete,
+            (ObjectType::Membership, _) => Held::RemoveMember,
+            (ObjectType::Group, _) => Held::Deactivate,
+            (ObjectType::User, _) => Held::Disable,
+        };
+        StagedOp { row, held }
+    }
+}
+
+/// What the deletion threshold holds now, by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct HeldCounts {
+    pub disable: u64,
+    pub deactivate: u64,
+    pub delete: u64,
+    pub remove_member: u64,
+}
+
+impl HeldCounts {
+    pub fn of<'a>(ops: impl IntoIterator<Item = &'a StagedOp>) -> HeldCounts {
+        let mut c = HeldCounts::default();
+        for op in ops {
+            match op.held {
+                Held::Disable => c.disable += 1,
+                Held::Deactivate => c.deactivate += 1,
+                Held::Delete => c.delete += 1,
+                Held::RemoveMember => c.remove_member += 1,
+            }
+        }
+        c
+    }
+
+    pub fn total(&self) -> u64 {
+        self.disable + self.deactivate + self.delete + self.remove_member
+    }
+
+    /// `792 disables, 51 deactivations, 866 membership removals`; `None`: nothing is held.
+    pub fn words(&self) -> Option<String> {
+        crate::sync::op::held_words(self.disable, self.deactivate, self.delete, self.remove_member)
+    }
+}
+
+/// The store's mark of a running engine's pause (`Engine`: set on pause and resume, cleared
+/// when an engine starts).
+pub const PAUSED_MARK: &str = "paused";
 
 /// The periodic full reconciliation (`crate::sync::reconcile`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -114,12 +185,15 @@ pub fn status(data_dir: &Path, profile: &Profile) -> Result<Status, StoreError> 
             enabled: profile.provisioning.enabled,
             state: if engine.is_some() { "running" } else { "idle" },
             engine,
+            paused: false,
             has_state: false,
             quarantine: None,
             last_cycle: None,
+            last_on_demand: None,
             to_date: Value::Object(serde_json::Map::new()),
             cycles: 0,
             staged_deletions: Vec::new(),
+            held: HeldCounts::default(),
             escrows: 0,
             failing: 0,
             linked_users: 0,
@@ -152,35 +226,45 @@ pub fn status(data_dir: &Path, profile: &Profile) -> Result<Status, StoreError> 
     if !to_date.is_empty() {
         to_date.insert("failed".to_owned(), Value::from(failing));
     }
-    let last_cycle = cycles.first().map(|c| {
-        let stats = parse(&c.stats);
-        let typed = serde_json::from_value::<CycleStats>(stats.clone()).unwrap_or_default();
-        CycleSummary {
-            id: c.id,
-            kind: c.kind,
-            started: c.started.clone(),
-            finished: c.finished.clone(),
-            outcome: typed.outcome(),
-            stopped: typed.stopped,
-            error: typed.error,
-            stats,
-        }
-    });
+    let last_cycle = cycles.first().map(|c| summary(c, &parse));
+    let last_on_demand = store.last_on_demand()?.map(|c| summary(&c, &parse));
+    let staged: Vec<StagedOp> = store.staged()?.into_iter().map(StagedOp::from).collect();
+    // A mark left by an engine killed while paused means nothing once no engine runs.
+    let paused = engine.is_some() && store.watermark(PAUSED_MARK)?.as_deref() == Some("true");
     Ok(Status {
         profile: profile.name.clone(),
         enabled: profile.provisioning.enabled,
         state: if engine.is_some() { "running" } else { "idle" },
         engine,
+        paused,
         has_state: true,
         quarantine: store.quarantine()?,
         last_cycle,
+        last_on_demand,
         to_date: Value::Object(to_date),
         cycles: cycles.len() as u64,
-        staged_deletions: store.staged()?,
+        held: HeldCounts::of(&staged),
+        staged_deletions: staged,
         escrows: store.escrows()?.len() as u64,
         failing,
         linked_users: store.links(ObjectType::User)?.len() as u64,
         linked_groups: store.links(ObjectType::Group)?.len() as u64,
         reconciliation: Reconciliation::of(reconcile::last(&store)?, profile.provisioning.reconcile_hours),
     })
+}
+
+/// A cycle's row as `status` shows it.
+fn summary(c: &crate::store::CycleRow, parse: &impl Fn(&Option<String>) -> Value) -> CycleSummary {
+    let stats = parse(&c.stats);
+    let typed = serde_json::from_value::<CycleStats>(stats.clone()).unwrap_or_default();
+    CycleSummary {
+        id: c.id,
+        kind: c.kind,
+        started: c.started.clone(),
+        finished: c.finished.clone(),
+        outcome: typed.outcome(),
+        stopped: typed.stopped,
+        error: typed.error,
+        stats,
+    }
 }

@@ -93,6 +93,8 @@ fn dashboard_rows_fit_80_columns_with_3000_users() {
         updated: 14_567,
         disabled: 182,
         deleted: 3,
+        members_added: 0,
+        members_removed: 0,
         writes: 17_764,
         failing: 17,
     };
@@ -105,4 +107,60 @@ fn dashboard_rows_fit_80_columns_with_3000_users() {
     );
     row_says(&rows, "Last", &["17", "1234", "567", "82", "3", "1297"]);
     snap("dashboard_3000_finished", &app);
+}
+
+/// Acceptance F22/N1: quarantined TooManyDeletes with 843 objects and 866 membership removals
+/// held. The Status row says the quarantine and its one next attempt; the Held rows say what
+/// is held and the way out; the Last row says the cycle's membership changes and what it
+/// held; To date sums membership changes but never a held set.
+#[test]
+fn dashboard_quarantined_with_a_held_set() {
+    let mut app = dashboard_app();
+    app.handle(Event::Sync(SyncEvent::StateChanged(EngineState::Idle)));
+    app.handle(Event::Sync(SyncEvent::NextRun {
+        at: Some("2026-12-08T20:47:09Z".into()),
+    }));
+    app.handle(Event::Sync(SyncEvent::CycleFinished {
+        cycle_id: 6,
+        dry_run: false,
+        stats: CycleStats {
+            members_added: 4,
+            members_removed: 2,
+            skipped: 1935,
+            failed: 53,
+            staged_deletes: 843,
+            duration_ms: 3500,
+            ..CycleStats::default()
+        },
+    }));
+    let mut history = fixtures::history();
+    history.to_date.members_added = 1188;
+    history.to_date.members_removed = 12;
+    history.quarantine = Some(crate::store::QuarantineRow {
+        reason: "TooManyDeletes".into(),
+        since: "2026-12-07T20:46:18Z".into(),
+        next_attempt: Some("2026-12-08T20:47:09Z".into()),
+        series_count: 4,
+        detail: String::new(),
+    });
+    history.held = crate::sync::HeldCounts {
+        disable: 792,
+        deactivate: 51,
+        delete: 0,
+        remove_member: 866,
+    };
+    app.handle(Event::History(Ok(history)));
+    let rows = rows_fit_at_80(&app, 8);
+    row_says(
+        &rows,
+        "Status",
+        &["quarantined: TooManyDeletes", "next attempt Dec 08 20:47 UTC"],
+    );
+    row_says(
+        &rows,
+        "Held",
+        &["792 disables", "51 deactivations", "866 membership removals"],
+    );
+    row_says(&rows, "Last", &["53", "+mem 4", "-mem 2", "held 843"]);
+    snap("dashboard_quarantined_held", &app);
 }

@@ -136,7 +136,10 @@ pub fn history() -> crate::tui::screens::dashboard::history::History {
         updated,
         disabled,
         deleted: 0,
+        members_added: 0,
+        members_removed: 0,
         skipped: 0,
+        staged: 0,
         failed,
         duration_ms,
         stopped: None,
@@ -156,6 +159,8 @@ pub fn history() -> crate::tui::screens::dashboard::history::History {
             updated: 72,
             disabled: 6,
             deleted: 0,
+            members_added: 0,
+            members_removed: 0,
             writes: 331,
             failing: 2,
         },
@@ -165,5 +170,7 @@ pub fn history() -> crate::tui::screens::dashboard::history::History {
             next_due: Some("2026-11-29T21:00:00Z".into()),
             due: false,
         },
+        quarantine: None,
+        held: crate::sync::HeldCounts::default(),
     }
 }

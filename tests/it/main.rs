@@ -6,6 +6,7 @@ mod cli;
 mod console;
 mod console_attach;
 mod console_exit;
+mod console_held;
 mod console_hostile;
 mod corporate;
 mod docs;

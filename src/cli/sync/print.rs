@@ -79,7 +79,7 @@ pub(super) fn print_plan(plan: &Plan) {
         c.skip,
         c.error,
         c.writes()
-    ));
+    ) + &held(c));
     for op in plan.ops().filter(|o| !in_sync(o)) {
         lines.extend(op_lines(&op));
     }
@@ -118,7 +118,15 @@ pub(super) fn dry_run_summary(plan: &Plan) -> String {
         c.skip,
         c.error,
         c.writes()
-    )
+    ) + &held(c)
+}
+
+/// What the deletion threshold holds in a plan, for its header (issue 14: the header said
+/// "disable 0, delete 0" beside 1,709 held ops): empty when it holds nothing.
+fn held(c: &crate::sync::Counts) -> String {
+    c.held_words().map_or_else(String::new, |words| {
+        format!("; held by the deletion threshold: {words} (applied, the cycle is quarantined TooManyDeletes until nowsync allow-deletes)")
+    })
 }
 
 pub(super) fn summary(cycle_id: i64, kind: Option<crate::sync::CycleKind>, s: &CycleStats) -> String {
@@ -132,7 +140,7 @@ pub(super) fn summary(cycle_id: i64, kind: Option<crate::sync::CycleKind>, s: &C
         None => String::new(),
     };
     format!(
-        "cycle {cycle_id}{kind}{stopped}: created {}, updated {}, disabled {}, deleted {}, members added {}, removed {}, skipped {}, failed {}, staged deletions {}; {} writes in {:.1} s",
+        "cycle {cycle_id}{kind}{stopped}: created {}, updated {}, disabled {}, deleted {}, members added {}, removed {}, skipped {}, failed {}, held by the deletion threshold {}; {} writes in {:.1} s",
         s.created,
         s.updated,
         s.disabled,
@@ -162,5 +170,39 @@ mod tests {
         assert!(!line.contains("cycle"), "{line}");
         let cycle = super::summary(3, Some(CycleKind::Incremental), &CycleStats::default());
         assert!(cycle.starts_with("cycle 3 (incremental): created 0,"), "{cycle}");
+    }
+
+    /// Issue 14: a plan's header counts what the threshold holds, by what it is.
+    #[test]
+    fn a_plans_header_says_what_the_threshold_holds() {
+        use crate::sync::op::{Held, Op, OpKind};
+        let held = |held, object_type| Op {
+            object_type,
+            source_id: "id".into(),
+            source_name: "n".into(),
+            target_id: None,
+            member_id: None,
+            kind: OpKind::StagedDelete { held },
+            steps: std::borrow::Cow::Borrowed(&[]),
+            hash: Default::default(),
+        };
+        use crate::sync::ObjectType::{Group, Membership, User};
+        let plan = Plan::new(
+            7,
+            CycleKind::Initial,
+            vec![
+                held(Held::Disable, User),
+                held(Held::Disable, User),
+                held(Held::Deactivate, Group),
+                held(Held::RemoveMember, Membership),
+            ],
+        );
+        let line = super::dry_run_summary(&plan);
+        assert!(
+            line.ends_with("; held by the deletion threshold: 2 disables, 1 deactivation, 1 membership removal (applied, the cycle is quarantined TooManyDeletes until nowsync allow-deletes)"),
+            "{line}"
+        );
+        let plan = Plan::new(8, CycleKind::Initial, Vec::new());
+        assert!(!super::dry_run_summary(&plan).contains("held"));
     }
 }

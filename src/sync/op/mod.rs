@@ -85,6 +85,18 @@ pub enum Held {
     RemoveMember,
 }
 
+impl std::fmt::Display for Held {
+    /// The word of the JSON: `disable`, `deactivate`, `delete`, `remove_member`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Held::Disable => "disable",
+            Held::Deactivate => "deactivate",
+            Held::Delete => "delete",
+            Held::RemoveMember => "remove_member",
+        })
+    }
+}
+
 impl Held {
     /// What `op` (a disable, delete or membership removal) is, held.
     pub fn of(op: &Op) -> Held {
@@ -232,8 +244,8 @@ impl Counts {
         }
     }
 
-    /// What the deletion threshold holds, in words: `1,715 disables, 91 deactivations (and
-    /// 2,090 membership removals)`; `None` when it holds nothing.
+    /// What the deletion threshold holds, in words: `1,715 disables, 91 deactivations, 2,090
+    /// membership removals`; `None` when it holds nothing.
     pub fn held_words(&self) -> Option<String> {
         held_words(
             self.held_disable,
@@ -268,27 +280,23 @@ pub struct Basis {
     pub cycle_id: i64,
 }
 
-/// `1,715 disables, 91 deactivations, 2 deletes (and 2,090 membership removals)`: what the
-/// deletion threshold holds, each kind only when there is one; `None` when nothing is held.
+/// `1,715 disables, 91 deactivations, 2 deletes, 2,090 membership removals`: what the deletion
+/// threshold holds, each kind only when there is one; `None` when nothing is held. Each count
+/// is of what it says (issue 14: counts mean objects; a membership removal is no deletion).
 pub fn held_words(disable: u64, deactivate: u64, delete: u64, remove_member: u64) -> Option<String> {
     let word = |n: u64, one: &str, many: &str| {
         (n > 0).then(|| format!("{} {}", thousands(n), if n == 1 { one } else { many }))
     };
-    let objects: Vec<String> = [
+    let words: Vec<String> = [
         word(disable, "disable", "disables"),
         word(deactivate, "deactivation", "deactivations"),
         word(delete, "delete", "deletes"),
+        word(remove_member, "membership removal", "membership removals"),
     ]
     .into_iter()
     .flatten()
     .collect();
-    let members = word(remove_member, "membership removal", "membership removals");
-    match (objects.is_empty(), members) {
-        (true, None) => None,
-        (true, Some(m)) => Some(m),
-        (false, None) => Some(objects.join(", ")),
-        (false, Some(m)) => Some(format!("{} (and {m})", objects.join(", "))),
-    }
+    (!words.is_empty()).then(|| words.join(", "))
 }
 
 /// `2090` as `2,090`.

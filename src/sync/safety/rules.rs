@@ -216,7 +216,7 @@ mod tests {
             assert_eq!(c.writes(), 1);
             assert_eq!(
                 c.held_words().as_deref(),
-                Some("1 disable, 1 deactivation (and 2 membership removals)")
+                Some("1 disable, 1 deactivation, 2 membership removals")
             );
             let ops = staged.to_vec();
             assert!(ops[2].steps[0].detail.contains("group's deactivation"));

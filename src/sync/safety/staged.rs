@@ -79,8 +79,8 @@ pub(crate) fn staged_key(op: &Op) -> String {
     }
 }
 
-/// What the held ops are, in words: `1,715 disables, 91 deactivations (and 2,090 membership
-/// removals)`.
+/// What the held ops are, in words: `1,715 disables, 91 deactivations, 2,090 membership
+/// removals`.
 pub(crate) fn held_text(held: &[Op]) -> String {
     let mut c = [0u64; 4];
     for op in held {

@@ -227,7 +227,10 @@ fn point(cycle_id: i64) -> Point {
         updated: 0,
         disabled: 0,
         deleted: 0,
+        members_added: 0,
+        members_removed: 0,
         skipped: 0,
+        staged: 0,
         failed: 10,
         duration_ms: 93_000,
         stopped: None,
@@ -274,18 +277,18 @@ fn the_next_run_is_the_one_the_engine_published() {
         }),
         ..Replay::default()
     });
-    assert_eq!(app.dashboard.next_run(true, 30), "12:40:00 UTC (every 30 min)");
+    assert_eq!(app.dashboard.next_run(true, 30), "Dec 07 12:40 UTC (every 30 min)");
     // A cycle finishing does not move it: the engine's schedule counts from its start.
     app.handle(Event::Sync(SyncEvent::CycleFinished {
         cycle_id: 1,
         dry_run: false,
         stats: CycleStats::default(),
     }));
-    assert_eq!(app.dashboard.next_run(true, 30), "12:40:00 UTC (every 30 min)");
+    assert_eq!(app.dashboard.next_run(true, 30), "Dec 07 12:40 UTC (every 30 min)");
     app.handle(Event::Sync(SyncEvent::NextRun {
         at: Some("2026-12-07T13:10:00Z".into()),
     }));
-    assert_eq!(app.dashboard.next_run(true, 30), "13:10:00 UTC (every 30 min)");
+    assert_eq!(app.dashboard.next_run(true, 30), "Dec 07 13:10 UTC (every 30 min)");
     app.handle(Event::Sync(SyncEvent::NextRun { at: None }));
     assert!(app.dashboard.next_run(true, 30).starts_with("none"));
     // The engine went away: nothing is scheduled, whatever it said last.

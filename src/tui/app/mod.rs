@@ -17,6 +17,8 @@ mod events;
 mod keys;
 pub mod pending;
 #[cfg(test)]
+mod quarantine_tests;
+#[cfg(test)]
 mod restart_tests;
 mod shared;
 #[cfg(test)]

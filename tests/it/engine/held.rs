@@ -10,7 +10,7 @@ use super::{Env, State, setup};
 use crate::support::text;
 
 /// A world provisioned under scope "all", with `deletion_threshold = 3`; its state.
-async fn provisioned_all() -> (Env, State) {
+pub(crate) async fn provisioned_all() -> (Env, State) {
     let env = setup(200, 20, 20, 0).await;
     append_config(
         &env,
@@ -23,7 +23,7 @@ async fn provisioned_all() -> (Env, State) {
 }
 
 /// Switches the scope to assigned and runs a cycle: it trips the threshold; nothing changes.
-async fn switch_to_assigned_is_held(env: &Env, before: &State) -> usize {
+pub(crate) async fn switch_to_assigned_is_held(env: &Env, before: &State) -> usize {
     scope(env, "assigned");
     let (_, dry) = env.sync(&["--dry-run"]).await;
     let counts = &dry["counts"];
@@ -61,6 +61,25 @@ async fn a_scope_change_the_threshold_holds_removes_no_membership_and_allow_dele
     assert_eq!(st["quarantine"]["reason"], "TooManyDeletes", "{st}");
     assert_eq!(st["staged_deletions"].as_array().unwrap().len(), staged, "{st}");
 
+    // `status` counts what is held by kind (issue 14: counts mean objects: a membership
+    // removal is no deletion) and names the way out: allow-deletes, not only lifting it.
+    let held = &st["held"];
+    let words = held_words(held);
+    let out = env.nowsync(&["status"]).await;
+    let shown = text(&out.stdout);
+    assert!(
+        shown.contains(&format!(
+            "{words} by the deletion threshold (`nowsync allow-deletes` applies them)"
+        )),
+        "{shown}"
+    );
+    let quarantine = shown.lines().find(|l| l.starts_with("quarantine")).unwrap_or_default();
+    assert!(
+        quarantine.contains("`nowsync allow-deletes` (or D in the console) applies the held changes"),
+        "{shown}"
+    );
+    assert!(!shown.contains("deletions"), "{shown}");
+
     let out = env.nowsync(&["allow-deletes"]).await;
     assert_eq!(
         out.status.code(),
@@ -68,6 +87,11 @@ async fn a_scope_change_the_threshold_holds_removes_no_membership_and_allow_dele
         "{} {}",
         text(&out.stdout),
         text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains(&format!("applying what the deletion threshold held: {words}")),
+        "{}",
+        text(&out.stdout)
     );
     let after = env.state().await;
     assert_ne!(
@@ -96,4 +120,10 @@ async fn a_held_scope_change_taken_back_ends_the_quarantine_and_changes_nothing(
     assert!(st["quarantine"].is_null(), "{st}");
     assert_eq!(st["staged_deletions"].as_array().unwrap().len(), 0, "{st}");
     assert_eq!(&env.state().await, &before);
+}
+
+/// `status --json`'s held counts in the words `status` and the console say them.
+fn held_words(held: &serde_json::Value) -> String {
+    let n = |k: &str| held[k].as_u64().unwrap_or(0);
+    nowsync::sync::op::held_words(n("disable"), n("deactivate"), n("delete"), n("remove_member")).unwrap_or_default()
 }

@@ -11,7 +11,7 @@ mod disk;
 mod door;
 mod escrow;
 mod functions;
-mod held;
+pub(crate) mod held;
 mod identity;
 mod initial;
 mod intents;

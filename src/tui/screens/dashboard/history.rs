@@ -20,8 +20,12 @@ pub struct Point {
     pub updated: u64,
     pub disabled: u64,
     pub deleted: u64,
+    pub members_added: u64,
+    pub members_removed: u64,
     pub skipped: u64,
     pub failed: u64,
+    /// Users and groups the deletion threshold held in this cycle.
+    pub staged: u64,
     pub duration_ms: u64,
     /// The admin stopped it before its end: where.
     pub stopped: Option<crate::sync::Stopped>,
@@ -35,6 +39,8 @@ pub struct ToDate {
     pub updated: u64,
     pub disabled: u64,
     pub deleted: u64,
+    pub members_added: u64,
+    pub members_removed: u64,
     pub writes: u64,
     /// Objects failing now, each once (`Status::failing`).
     pub failing: u64,
@@ -48,6 +54,11 @@ pub struct History {
     pub to_date: ToDate,
     /// The last reconciliation and when the next is due, as `nowsync status` says.
     pub reconciliation: crate::sync::Reconciliation,
+    /// The quarantine as the store holds it now: a console opened (or attached) after it
+    /// began shows it from the start, not only once its own cycle says so.
+    pub quarantine: Option<crate::store::QuarantineRow>,
+    /// What the deletion threshold holds now (the staged set), by kind.
+    pub held: crate::sync::HeldCounts,
 }
 
 /// Cycles the chart shows at most.
@@ -68,10 +79,14 @@ impl History {
                 updated: total("updated"),
                 disabled: total("disabled"),
                 deleted: total("deleted"),
+                members_added: total("members_added"),
+                members_removed: total("members_removed"),
                 writes: total("writes"),
                 failing: status.failing,
             },
             reconciliation: status.reconciliation.clone(),
+            quarantine: status.quarantine.clone(),
+            held: status.held,
         }
     }
 }
@@ -91,8 +106,11 @@ fn point(row: &CycleRow) -> Point {
         updated: n("updated"),
         disabled: n("disabled"),
         deleted: n("deleted"),
+        members_added: n("members_added"),
+        members_removed: n("members_removed"),
         skipped: n("skipped"),
         failed: n("failed"),
+        staged: n("staged_deletes"),
         duration_ms: n("duration_ms"),
         stopped: stats
             .get("stopped")

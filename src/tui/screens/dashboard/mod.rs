@@ -6,6 +6,7 @@
 
 mod charts;
 pub mod history;
+mod running;
 mod view;
 
 use std::time::Duration;
@@ -58,6 +59,21 @@ fn parse_time(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
 /// What the Status row says while scheduled cycles are paused.
 const PAUSED: &str = "paused: scheduled cycles wait; p resumes";
 
+/// A time as every row of the dashboard says it: `Dec 08 20:47 UTC` (the date, so a time
+/// tomorrow never reads as one past).
+pub fn when(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%b %d %H:%M UTC").to_string()
+}
+
+/// The quarantine, while the job is in one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quarantine {
+    /// Entra's word: `TooManyDeletes`, `TooManyFailures`, … (sanitised).
+    pub reason: String,
+    /// When scheduled cycles may try again, as the engine or the store said last.
+    pub next_attempt: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// What the dashboard knows.
 #[derive(Debug, Default)]
 pub struct State {
@@ -72,8 +88,11 @@ pub struct State {
     /// The engine's next scheduled cycle as it published it (`SyncEvent::NextRun`): `None`
     /// until it said, `Some(None)` when no cycle runs by itself.
     pub next_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
-    /// The quarantine's reason and next attempt, while the job is quarantined.
-    pub quarantine: Option<String>,
+    /// The quarantine, while the job is quarantined: from the store when the console opens
+    /// or attaches (and after each cycle), from the engine's events in between.
+    pub quarantine: Option<Quarantine>,
+    /// What the deletion threshold holds now (the staged set), as the store counts it.
+    pub held: crate::sync::HeldCounts,
     /// The cycles so far, from the state store.
     pub history: Option<history::History>,
     /// Which engine the console works with: "in this console", or "attached to the running
@@ -90,16 +109,25 @@ impl State {
         self.schedule_paused && self.state != Some(EngineState::Stopped)
     }
 
-    /// The status word: on, paused, running, failing.
+    /// The status word: on, paused, running, quarantined, failing.
     pub fn status(&self) -> String {
+        let quarantined = self.quarantine.as_ref().map(|q| format!("quarantined: {}", q.reason));
         match (self.state, &self.failing) {
             (None, _) => "not started".to_owned(),
-            (Some(EngineState::Running), _) if self.paused() => {
-                format!("running · {PAUSED}")
+            (Some(EngineState::Running), _) => {
+                let mut parts = vec!["running".to_owned()];
+                parts.extend(quarantined);
+                if self.paused() {
+                    parts.push(PAUSED.to_owned());
+                }
+                parts.join(" · ")
             }
-            (Some(EngineState::Running), _) => "running".to_owned(),
             _ if self.quarantine.is_some() => {
-                format!("quarantined: {}", self.quarantine.as_deref().unwrap_or_default())
+                let mut parts: Vec<String> = quarantined.into_iter().collect();
+                if self.paused() {
+                    parts.push(PAUSED.to_owned());
+                }
+                parts.join(" · ")
             }
             (_, Some(why)) => format!("failing: {why}"),
             (Some(EngineState::Paused), _) => format!("enabled · {PAUSED}"),
@@ -115,12 +143,19 @@ impl State {
             (Some(EngineState::Stopped), _, _) => "none: the engine is stopped".to_owned(),
             (_, false, _) => "none: provisioning is off (Settings)".to_owned(),
             _ if self.paused() => "none while paused (p resumes)".to_owned(),
-            (_, true, Some(Some(at))) => format!("{} UTC (every {interval} min)", at.format("%H:%M:%S")),
+            (_, true, Some(Some(at))) => format!("{} (every {interval} min)", when(at)),
             (_, true, Some(None)) => {
                 "none: the engine schedules no cycle (is provisioning on in its profile?)".to_owned()
             }
             (_, true, None) => format!("every {interval} min"),
         }
+    }
+
+    /// When a quarantined job's scheduled cycles try again: the engine's next scheduled
+    /// cycle (its back-off included) once it said it, else the store's next attempt.
+    pub fn next_attempt(&self) -> Option<String> {
+        let q = self.quarantine.as_ref()?;
+        self.next_at.flatten().or(q.next_attempt).map(when)
     }
 
     /// A console attaching: the engine's running cycle and next scheduled one, as the door
@@ -148,7 +183,9 @@ impl State {
     }
 
     /// The history was read: the last real cycle it holds is the `Last` row until one is seen
-    /// finishing (a console opened or attached after it).
+    /// finishing (a console opened or attached after it); the quarantine and the held set are
+    /// the store's, which the engine wrote before it said them (so a console opened on a
+    /// quarantined profile shows the quarantine at once).
     pub fn history_read(&mut self, history: history::History) {
         if let Some(p) = history.points.last()
             && self.last.is_none()
@@ -161,14 +198,22 @@ impl State {
                     updated: p.updated,
                     disabled: p.disabled,
                     deleted: p.deleted,
+                    members_added: p.members_added,
+                    members_removed: p.members_removed,
                     skipped: p.skipped,
                     failed: p.failed,
+                    staged_deletes: p.staged,
                     duration_ms: p.duration_ms,
                     stopped: p.stopped,
                     ..CycleStats::default()
                 },
             });
         }
+        self.quarantine = history.quarantine.as_ref().map(|q| Quarantine {
+            reason: crate::model::text::sanitize_for_terminal(&q.reason),
+            next_attempt: q.next_attempt.as_deref().and_then(parse_time),
+        });
+        self.held = history.held;
         self.history = Some(history);
     }
 
@@ -281,11 +326,15 @@ impl State {
     }
 
     fn quarantined(&mut self, reason: Option<String>, next_attempt: Option<String>) {
-        // Reason and next attempt come from the engine; sanitise them like any foreign text.
-        self.quarantine = reason.map(|r| {
-            let next = next_attempt.map(|n| format!(", next attempt {n}")).unwrap_or_default();
-            crate::model::text::sanitize_for_terminal(&format!("{r}{next}"))
+        // The reason comes from the engine; sanitise it like any foreign text.
+        self.quarantine = reason.map(|r| Quarantine {
+            reason: crate::model::text::sanitize_for_terminal(&r),
+            next_attempt: next_attempt.as_deref().and_then(parse_time),
         });
+        // Ended: nothing is held any more (allowed, or a cycle found the objects staying).
+        if self.quarantine.is_none() {
+            self.held = crate::sync::HeldCounts::default();
+        }
     }
 
     /// A cycle ended: a real one becomes the last one, and the records and the history are

@@ -7,12 +7,12 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
+use super::State;
 use super::charts::{CyclesChart, FailuresChart, Throughput};
-use super::{Running, State};
+use super::running::running_lines;
 use crate::model::text::sanitize_for_terminal;
 use crate::store::LogRecord;
 use crate::tui::log::LogBuffer;
-use crate::tui::screens::clock;
 use crate::tui::screens::log::LogView;
 use crate::tui::screens::plan::{self, Status as PlanStatus};
 use crate::tui::text::{count, ellipsis, fit_either};
@@ -38,13 +38,16 @@ impl Widget for DashboardView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
         let d = self.state;
-        let text_rows = if d.running.is_some() { 8 } else { 6 } + u16::from(d.engine.is_some());
+        let held = held_lines(d, t, usize::from(area.width).saturating_sub(11));
+        let held_rows = held.len() as u16;
+        let text_rows = if d.running.is_some() { 8 } else { 6 } + u16::from(d.engine.is_some()) + held_rows;
         // Room for a plot row per decade up to 10k at 80×24 (`charts::Scale`); before the
-        // first cycle only the titles and "no cycle yet", the log pane getting the rest.
+        // first cycle only the titles and "no cycle yet", the log pane getting the rest. The
+        // held rows take theirs from the charts on a small terminal, not from the log pane.
         let charts = match d.history.as_ref().is_some_and(|h| !h.points.is_empty()) {
             false => 2,
             true if area.height >= 30 => 12,
-            true => 10,
+            true => 10u16.saturating_sub(held_rows).max(6),
         };
         let [top, pictures, log] = Layout::vertical([
             Constraint::Length(text_rows),
@@ -55,6 +58,7 @@ impl Widget for DashboardView<'_> {
         // Every row fits its width or ends with "…" (at 80 columns too).
         let width = usize::from(area.width).saturating_sub(11);
         let mut lines = vec![self.status_line(width)];
+        lines.extend(held);
         if let Some(engine) = &d.engine {
             lines.push(Line::from(vec![
                 label(t, "Engine"),
@@ -84,7 +88,7 @@ impl Widget for DashboardView<'_> {
             // The throughput sparkline sits in the rate row, after its label.
             let row = Rect::new(
                 top.x + 11,
-                top.y + 3 + u16::from(d.engine.is_some()),
+                top.y + 3 + u16::from(d.engine.is_some()) + held_rows,
                 top.width.saturating_sub(11).min(60),
                 1,
             );
@@ -117,7 +121,8 @@ impl Widget for DashboardView<'_> {
 }
 
 impl DashboardView<'_> {
-    /// The engine's state and, when provisioning is on, the next scheduled cycle.
+    /// The engine's state and, when provisioning is on, the next scheduled cycle (while
+    /// quarantined: the next attempt, which is that cycle).
     fn status_line(&self, width: usize) -> Line<'static> {
         let t = self.theme;
         let d = self.state;
@@ -129,8 +134,16 @@ impl DashboardView<'_> {
             (_, schedule) => {
                 let mut text = d.status();
                 // Paused, the status says so: no cycle is due by itself.
-                if let (Some((true, interval)), None, false) = (schedule, &d.failing, d.paused()) {
-                    text.push_str(&format!(" · next run {}", d.next_run(true, interval)));
+                match (schedule, &d.failing, d.paused()) {
+                    (Some((true, _)), None, false) if d.quarantine.is_some() => {
+                        if let Some(at) = d.next_attempt() {
+                            text.push_str(&format!(" · next attempt {at}"));
+                        }
+                    }
+                    (Some((true, interval)), None, false) => {
+                        text.push_str(&format!(" · next run {}", d.next_run(true, interval)));
+                    }
+                    _ => {}
                 }
                 let style = if d.failing.is_some() || d.quarantine.is_some() {
                     t.error()
@@ -166,16 +179,19 @@ impl DashboardView<'_> {
             return Line::from(vec![label(t, "Last"), Span::styled(head, t.warn())]);
         }
         let head = format!("{head}:");
-        let (fail, create, update, disable, delete, skip) =
-            ("failed", "created", "updated", "disabled", "deleted", "skipped");
-        let mut parts = vec![format!("{head} {fail} {}", s.failed)];
+        let mut parts = vec![format!("{head} failed {}", s.failed)];
         let mut short = parts.clone();
+        // Membership changes are writes too, and what the threshold held is part of the
+        // cycle's result (acceptance F22: "failed 53 · skipped 1935" beside 843 objects held).
         for (word, brief, n) in [
-            (create, "new", s.created),
-            (update, "upd", s.updated),
-            (disable, "off", s.disabled),
-            (delete, "del", s.deleted),
-            (skip, "skip", s.skipped),
+            ("created", "new", s.created),
+            ("updated", "upd", s.updated),
+            ("disabled", "off", s.disabled),
+            ("deleted", "del", s.deleted),
+            ("members added", "+mem", s.members_added),
+            ("members removed", "-mem", s.members_removed),
+            ("held", "held", s.staged_deletes),
+            ("skipped", "skip", s.skipped),
         ] {
             if n > 0 {
                 parts.push(format!("{word} {n}"));
@@ -206,26 +222,36 @@ impl DashboardView<'_> {
         let s = &h.to_date;
         let cycles = count(s.cycles, "cycle", "cycles");
         let writes = count(s.writes, "write", "writes");
-        let parts = [
+        let mut parts = vec![
             cycles.clone(),
             format!("failing now {}", s.failing),
             format!("created {}", s.created),
             format!("updated {}", s.updated),
             format!("disabled {}", s.disabled),
             format!("deleted {}", s.deleted),
-            writes.clone(),
         ];
         // At 80 columns the words of the cycles chart's legend (new, upd, off) keep every
         // count on the row.
-        let short = [
+        let mut short = vec![
             cycles,
             format!("failing {}", s.failing),
             format!("new {}", s.created),
             format!("upd {}", s.updated),
             format!("off {}", s.disabled),
             format!("del {}", s.deleted),
-            writes,
         ];
+        // Membership changes when there were some (a held set is no event: never summed).
+        for (word, brief, n) in [
+            ("members added", "+mem", s.members_added),
+            ("members removed", "-mem", s.members_removed),
+        ] {
+            if n > 0 {
+                parts.push(format!("{word} {n}"));
+                short.push(format!("{brief} {n}"));
+            }
+        }
+        parts.push(writes.clone());
+        short.push(writes);
         let style = if s.failing > 0 {
             t.error()
         } else {
@@ -273,13 +299,35 @@ impl DashboardView<'_> {
     }
 }
 
+/// What the deletion threshold holds now and the ways out, as two rows (none when nothing is
+/// held): the counts by kind, and what releases them.
+fn held_lines(d: &State, t: Theme, width: usize) -> Vec<Line<'static>> {
+    let Some(words) = d.held.words() else {
+        return Vec::new();
+    };
+    let counts = fit_either(
+        &[format!("by the deletion threshold: {words}")],
+        std::slice::from_ref(&words),
+        width,
+    );
+    let way_out = fit_either(
+        &[
+            "D applies them (after a confirm)".to_owned(),
+            "or fix the rules and run a cycle (r)".to_owned(),
+        ],
+        &["D applies them".to_owned(), "or fix the rules, then r".to_owned()],
+        width,
+    );
+    vec![
+        Line::from(vec![label(t, "Held"), Span::styled(counts, t.warn())]),
+        Line::from(vec![label(t, ""), Span::raw(way_out)]),
+    ]
+}
+
 /// The last reconciliation (a cycle that reads both sides whole) and when the next is due, as
 /// `nowsync status` says it.
 fn reconcile_line(r: &crate::sync::Reconciliation, t: Theme, width: usize) -> Line<'static> {
-    let when = |s: &str| {
-        chrono::DateTime::parse_from_rfc3339(s)
-            .map_or(s.to_owned(), |d| d.to_utc().format("%m-%d %H:%M UTC").to_string())
-    };
+    let when = |s: &str| chrono::DateTime::parse_from_rfc3339(s).map_or(s.to_owned(), |d| super::when(d.to_utc()));
     let mut parts = vec![
         r.last
             .as_deref()
@@ -290,85 +338,12 @@ fn reconcile_line(r: &crate::sync::Reconciliation, t: Theme, width: usize) -> Li
         (Some(n), h) if !r.due => format!("next due {} (every {h} h)", when(n)),
         _ => "due: the next cycle reads both sides whole".to_owned(),
     });
-    let mut short = parts.clone();
+    // At 80 columns the times without their zone (every time on the dashboard is UTC).
+    let mut short: Vec<String> = parts.iter().map(|p| p.replace(" UTC", "")).collect();
     parts.push("R reconciles now".to_owned());
     short.push("R now".to_owned());
     Line::from(vec![
         label(t, "Reconcile"),
         Span::raw(fit_either(&parts, &short, width)),
     ])
-}
-
-/// The cycle in progress: kind and phase, the progress bar with rate and ETA, the throughput
-/// row (its sparkline is drawn over it), the counts.
-fn running_lines(r: &Running, t: Theme, width: usize, lines: &mut Vec<Line<'static>>) {
-    let kind = r.kind.map_or("", crate::sync::CycleKind::as_str);
-    let what = if r.reading {
-        let name = if r.dry_run {
-            "dry run".to_owned()
-        } else {
-            r.cycle_id.to_string()
-        };
-        format!("{name} · {kind} · reading the source and the target…")
-    } else if r.dry_run {
-        format!("dry run · {kind} · planning, nothing is written")
-    } else {
-        let phase = if r.done < r.total { "applying" } else { "finishing" };
-        format!("{} · {kind} · {phase}", r.cycle_id)
-    };
-    lines.push(Line::from(vec![label(t, "Cycle"), Span::raw(ellipsis(&what, width))]));
-    let secs = r.elapsed.as_secs();
-    let rate = if secs == 0 { 0.0 } else { r.done as f64 / secs as f64 };
-    let eta = if rate > 0.0 {
-        clock(((r.total - r.done.min(r.total)) as f64 / rate) as u64)
-    } else {
-        "–".to_owned()
-    };
-    if r.reading {
-        lines.push(Line::from(vec![
-            label(t, "Progress"),
-            Span::styled(ellipsis("reading … (the totals come with the plan)", width), t.dim()),
-        ]));
-    } else {
-        let rest = format!(" {}/{} objects · {rate:.1}/s · ETA {eta}", r.done, r.total);
-        // The bar gives way to the numbers (3,000 users take more digits than 300).
-        let bar = width.saturating_sub(rest.chars().count() + 2).clamp(10, 30);
-        let filled = if r.total == 0 {
-            0
-        } else {
-            (r.done.min(r.total) as usize * bar) / r.total as usize
-        };
-        lines.push(Line::from(vec![
-            label(t, "Progress"),
-            Span::styled(format!("[{}{}]", "#".repeat(filled), ".".repeat(bar - filled)), t.ok()),
-            Span::raw(ellipsis(&rest, width.saturating_sub(bar + 2))),
-        ]));
-    }
-    lines.push(Line::from(label(t, "Throughput")));
-    let c = &r.tally;
-    let parts = [
-        format!("failed {}", c.failed),
-        format!("created {}", c.created),
-        format!("updated {}", c.updated),
-        format!("disabled {}", c.disabled),
-        format!("deleted {}", c.deleted),
-        format!("skipped {}", c.skipped),
-    ];
-    let short = [
-        format!("failed {}", c.failed),
-        format!("new {}", c.created),
-        format!("upd {}", c.updated),
-        format!("off {}", c.disabled),
-        format!("del {}", c.deleted),
-        format!("skip {}", c.skipped),
-    ];
-    let style = if c.failed > 0 {
-        t.error()
-    } else {
-        ratatui::style::Style::new()
-    };
-    lines.push(Line::from(vec![
-        label(t, "Counts"),
-        Span::styled(fit_either(&parts, &short, width), style),
-    ]));
 }

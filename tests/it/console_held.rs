@@ -1,0 +1,123 @@
+//! Acceptance N1 and F22, end to end with the real binary in tmux: a console opened on a
+//! profile already quarantined TooManyDeletes — owning its engine, or attached to `nowsync run`
+//! after the quarantine began — shows the quarantine, what the deletion threshold holds (the
+//! counts `nowsync status --json` gives) and the way out from the moment it opens, not
+//! "on (idle) · next run …" until its own first cycle.
+
+use std::time::{Duration, Instant};
+
+use nowsync::config::edit::{Edit, edit_profile};
+use nowsync::door::socket_path;
+use serde_json::Value;
+
+use crate::console::Tmux;
+use crate::engine::Env;
+use crate::support::BIN;
+
+fn console(env: &Env, args: &str) -> Tmux {
+    let command = format!(
+        "'{BIN}' --config '{}' --data-dir '{}' {args}; echo NOWSYNC-EXIT=$?; sleep 600",
+        env.ws.config().display(),
+        env.ws.data_dir().display()
+    );
+    let vars: Vec<(&str, &str)> = env.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let tmux = Tmux::start(&command, &vars);
+    tmux.cmd(&["resize-window", "-t", "e2e", "-x", "120", "-y", "40"]);
+    tmux
+}
+
+/// `n disable(s)` as the console words a count of held ops of `kind`.
+fn held_word(held: &Value, kind: &str, one: &str, many: &str) -> Option<String> {
+    let n = held[kind].as_u64().unwrap_or(0);
+    (n > 0).then(|| format!("{n} {}", if n == 1 { one } else { many }))
+}
+
+/// Until the socket is served (`true`) or not (`false`), or panics after 60 s.
+fn await_served(path: &std::path::Path, served: bool) {
+    let start = Instant::now();
+    while nowsync::door::client::probe(path).is_some() != served {
+        assert!(start.elapsed() < Duration::from_secs(60), "waited 60 s for the socket");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// What a console on the quarantined profile must show from its first screen.
+fn shows_the_quarantine(tmux: &Tmux, what: &str, held: &[String]) -> String {
+    let mut want = vec![
+        "quarantined: TooManyDeletes · next attempt",
+        "by the deletion threshold:",
+        "D applies them (after a confirm)",
+    ];
+    want.extend(held.iter().map(String::as_str));
+    tmux.wait_for(what, &want, Duration::from_secs(60))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_console_opened_or_attached_on_a_quarantined_profile_shows_the_quarantine_and_the_held_set() {
+    let (env, before) = crate::engine::held::provisioned_all().await;
+    crate::engine::held::switch_to_assigned_is_held(&env, &before).await;
+    edit_profile(
+        &env.ws.config(),
+        "default",
+        &[Edit::set("provisioning", "keep_in_background", false)],
+    )
+    .unwrap();
+    let st = env.status().await;
+    let held: Vec<String> = [
+        held_word(&st["held"], "disable", "disable", "disables"),
+        held_word(&st["held"], "deactivate", "deactivation", "deactivations"),
+        held_word(
+            &st["held"],
+            "remove_member",
+            "membership removal",
+            "membership removals",
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    assert!(!held.is_empty(), "{st}");
+    // Each staged op says what it holds: a group's deactivation is no user's disable.
+    for op in st["staged_deletions"].as_array().unwrap() {
+        let want = match op["object_type"].as_str() {
+            Some("user") => "disable",
+            Some("group") => "deactivate",
+            _ => "remove_member",
+        };
+        assert_eq!(op["held"], want, "{op}");
+    }
+    let path = socket_path(&env.ws.data_dir(), "default");
+
+    // Owning its engine: the engine waits for the quarantine's next attempt, so no cycle of
+    // this console's says the quarantine; the console must know it from the store.
+    let own = console(&env, "");
+    let (p, h) = (path.clone(), held.clone());
+    let pane = tokio::task::spawn_blocking(move || {
+        let pane = shows_the_quarantine(&own, "the quarantine in the owning console", &h);
+        own.cmd(&["kill-session", "-t", "e2e"]);
+        await_served(&p, false);
+        pane
+    })
+    .await
+    .unwrap();
+    assert!(pane.contains("in this console"), "{pane}");
+    assert!(!pane.contains("on (idle)"), "{pane}");
+
+    // Attached to `nowsync run`, started after the quarantine began.
+    let mut run = crate::engine::socket::spawn_run(&env);
+    crate::engine::socket::socket_of(&env).await;
+    let attached = console(&env, "attach");
+    let h = held.clone();
+    let pane = tokio::task::spawn_blocking(move || {
+        attached.wait_for(
+            "attached",
+            &["attached to the running engine (pid"],
+            Duration::from_secs(60),
+        );
+        shows_the_quarantine(&attached, "the quarantine in the attached console", &h)
+    })
+    .await
+    .unwrap();
+    assert!(!pane.contains("on (idle)"), "{pane}");
+    let _ = run.kill().await;
+}
