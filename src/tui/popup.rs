@@ -75,7 +75,14 @@ impl<'a> Popup<'a> {
                 "n or Esc: cancel"
             }
             Some(Ok(plan)) => {
-                text.push_str(&effect_text(plan).join("\n"));
+                // Only a TooManyDeletes quarantine ends by a change that holds nothing.
+                let d = &app.dashboard;
+                let held_now = d
+                    .quarantine
+                    .as_ref()
+                    .filter(|q| q.reason == "TooManyDeletes")
+                    .and(d.held.words());
+                text.push_str(&effect_text(plan, held_now.as_deref()).join("\n"));
                 "y: save it   n or Esc: keep things as they are"
             }
             Some(Err(why)) => {

@@ -4,7 +4,7 @@
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use super::super::app::App;
+use super::super::app::{App, Overlay};
 use super::super::event::Event;
 use super::super::screens::dashboard::Tally;
 use super::{dashboard_app, fixtures, snap};
@@ -163,4 +163,77 @@ fn dashboard_quarantined_with_a_held_set() {
     );
     row_says(&rows, "Last", &["53", "+mem 4", "-mem 2", "held 843"]);
     snap("dashboard_quarantined_held", &app);
+}
+
+/// Issue 14 (acceptance F21 display part): a dry run whose plan the deletion threshold holds
+/// part of. The header counts no held op as a delete and says what is held; the action
+/// filter `held` lists the held ops; the apply question names them and the quarantine.
+#[test]
+fn a_plan_with_held_ops_says_them_filters_them_and_the_apply_question_names_them() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    use crate::sync::ObjectType;
+    use crate::sync::op::{Held, OpKind};
+    let held = |held, object_type, name: &str| {
+        let mut op = fixtures::op(OpKind::StagedDelete { held }, name);
+        op.object_type = object_type;
+        op
+    };
+    let mut ops = fixtures::plan()
+        .ops()
+        .map(std::borrow::Cow::into_owned)
+        .collect::<Vec<_>>();
+    ops.extend([
+        held(Held::Disable, ObjectType::User, "lee.gu@contoso.com"),
+        held(Held::Disable, ObjectType::User, "lynne.robbins@contoso.com"),
+        held(Held::Deactivate, ObjectType::Group, "Audit Team"),
+        held(
+            Held::RemoveMember,
+            ObjectType::Membership,
+            "Audit Team / lee.gu@contoso.com",
+        ),
+        held(
+            Held::RemoveMember,
+            ObjectType::Membership,
+            "Sales / lynne.robbins@contoso.com",
+        ),
+    ]);
+    let plan = std::sync::Arc::new(crate::sync::Plan::new(14, CycleKind::Incremental, ops));
+    let mut app = dashboard_app();
+    for event in [
+        SyncEvent::CycleStarted {
+            cycle_id: 9,
+            kind: CycleKind::Incremental,
+            dry_run: true,
+            totals: Totals::default(),
+        },
+        SyncEvent::PlanReady { cycle_id: 9, plan },
+        SyncEvent::CycleFinished {
+            cycle_id: 9,
+            dry_run: true,
+            stats: CycleStats::default(),
+        },
+    ] {
+        app.handle(Event::Sync(event));
+    }
+    let key = |app: &mut App, code| app.handle(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    key(&mut app, KeyCode::Char('a'));
+    snap("plan_held", &app);
+    // f to the action "held": only the five held ops.
+    while super::super::screens::plan::FILTERS[app.plan.view.filter] != "held" {
+        key(&mut app, KeyCode::Char('f'));
+    }
+    assert_eq!(app.plan.visible().len(), 5);
+    snap("plan_held_filter", &app);
+    key(&mut app, KeyCode::Char('A'));
+    let Overlay::ConfirmApply { summary, .. } = &app.shared.overlay else {
+        panic!("no apply question: {:?}", app.shared.overlay)
+    };
+    assert!(
+        summary.ends_with(
+            "Held by the deletion threshold, not applied: 2 disables, 1 deactivation, 2 membership removals. Applying quarantines the job (TooManyDeletes) until D (or nowsync allow-deletes) applies them."
+        ),
+        "{summary}"
+    );
+    snap("plan_held_apply_confirm", &app);
 }

@@ -184,8 +184,10 @@ fn scope_word(p: &ResolvedProfile) -> &'static str {
 }
 
 /// What a plan does that an admin must know before saving: "this will disable 82 users and
-/// remove 71 memberships; 0 deletes", then the rest.
-pub fn effect_text(plan: &Plan) -> Vec<String> {
+/// remove 71 memberships; 0 deletes", then the rest. The plan is the one a cycle would make
+/// (the deletion threshold applied), so a change it holds says so; `held_now` is what the
+/// threshold holds today (a change that holds nothing ends that quarantine, and says so).
+pub fn effect_text(plan: &Plan, held_now: Option<&str>) -> Vec<String> {
     let count =
         |f: &dyn Fn(ObjectType, &OpKind) -> bool| plan.objects().iter().filter(|o| f(o.object_type, &o.kind)).count();
     let users = count(&|t, k| t == ObjectType::User && matches!(k, OpKind::Disable { .. }));
@@ -196,8 +198,8 @@ pub fn effect_text(plan: &Plan) -> Vec<String> {
         plural(users as u64, "user", "users"),
         c.remove_member,
         plural(c.remove_member, "membership", "memberships"),
-        c.delete + c.staged_delete,
-        plural(c.delete + c.staged_delete, "delete", "deletes"),
+        c.delete,
+        plural(c.delete, "delete", "deletes"),
     );
     if groups > 0 {
         first.push_str(&format!(
@@ -206,18 +208,27 @@ pub fn effect_text(plan: &Plan) -> Vec<String> {
         ));
     }
     first.push('.');
-    vec![
-        first,
-        format!(
-            "It also creates {}, updates {} and adds {} {}; {} {} fail.",
-            c.create,
-            c.update + c.set_reference,
-            c.add_member,
-            plural(c.add_member, "membership", "memberships"),
-            c.error,
-            plural(c.error, "object would", "objects would"),
-        ),
-    ]
+    let mut said = Vec::new();
+    match (c.held_words(), held_now) {
+        (Some(words), _) => said.push(format!(
+            "The deletion threshold would hold it: {words} — none written; the next cycle is quarantined (TooManyDeletes) until D (or nowsync allow-deletes) applies them."
+        )),
+        (None, Some(words)) => said.push(format!(
+            "This ends the TooManyDeletes quarantine: the next cycle drops the held set ({words}) and does only what is shown here."
+        )),
+        (None, None) => {}
+    }
+    said.push(first);
+    said.push(format!(
+        "It also creates {}, updates {} and adds {} {}; {} {} fail.",
+        c.create,
+        c.update + c.set_reference,
+        c.add_member,
+        plural(c.add_member, "membership", "memberships"),
+        c.error,
+        plural(c.error, "object would", "objects would"),
+    ));
+    said
 }
 
 /// `one` or `many` after `n`.

@@ -162,3 +162,53 @@ fn the_quarantine_ending_clears_the_held_rows_and_paused_is_said() {
         "Status     enabled · paused: scheduled cycles wait; p resumes"
     );
 }
+
+/// Acceptance F29/F2: a scope or filter change's preview is the plan a cycle would make, the
+/// deletion threshold applied: it says when the threshold would hold the change, and when a
+/// change (a switch back) ends a TooManyDeletes quarantine.
+#[test]
+fn a_changes_preview_says_the_threshold_would_hold_it_or_that_it_ends_the_quarantine() {
+    use crate::sync::op::{Held, Op, OpKind};
+    use crate::sync::{CycleKind, ObjectType, Plan};
+    let op = |kind, object_type| Op {
+        object_type,
+        source_id: "id".into(),
+        source_name: "n".into(),
+        target_id: None,
+        member_id: None,
+        kind,
+        steps: std::borrow::Cow::Borrowed(&[]),
+        hash: Default::default(),
+    };
+    let held = Plan::new(
+        0,
+        CycleKind::Initial,
+        vec![
+            op(OpKind::StagedDelete { held: Held::Disable }, ObjectType::User),
+            op(OpKind::StagedDelete { held: Held::Deactivate }, ObjectType::Group),
+            op(
+                OpKind::StagedDelete {
+                    held: Held::RemoveMember,
+                },
+                ObjectType::Membership,
+            ),
+        ],
+    );
+    let said = super::pending::effect_text(&held, None);
+    assert_eq!(
+        said[0],
+        "The deletion threshold would hold it: 1 disable, 1 deactivation, 1 membership removal — none written; the next cycle is quarantined (TooManyDeletes) until D (or nowsync allow-deletes) applies them."
+    );
+    // Held ops are no deletes.
+    assert_eq!(
+        said[1],
+        "This will disable 0 users and remove 0 memberships; 0 deletes."
+    );
+    let back = Plan::new(0, CycleKind::Initial, Vec::new());
+    let said = super::pending::effect_text(&back, Some("792 disables"));
+    assert_eq!(
+        said[0],
+        "This ends the TooManyDeletes quarantine: the next cycle drops the held set (792 disables) and does only what is shown here."
+    );
+    assert_eq!(super::pending::effect_text(&back, None).len(), 2);
+}

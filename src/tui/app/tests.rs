@@ -220,7 +220,7 @@ fn a_scope_switch_declined_after_its_preview_saves_nothing() {
     let Some(Ok(previewed)) = &pending.result else {
         panic!("no preview")
     };
-    let said = super::pending::effect_text(previewed);
+    let said = super::pending::effect_text(previewed, None);
     assert_eq!(
         said[0],
         "This will disable 2 users and remove 0 memberships; 0 deletes."

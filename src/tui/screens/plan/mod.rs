@@ -19,8 +19,8 @@ use super::list::{ListAction, ListView};
 use crate::sync::{Op, Plan};
 use crate::tui::app::{Action as AppAction, Overlay, Shared};
 
-/// The action filter words.
-pub const FILTERS: [&str; 9] = [
+/// The action filter words; `held`: what the deletion threshold holds (`StagedDelete`).
+pub const FILTERS: [&str; 10] = [
     "all",
     "create",
     "update",
@@ -28,9 +28,19 @@ pub const FILTERS: [&str; 9] = [
     "delete",
     "add_member",
     "remove_member",
+    "held",
     "skip",
     "error",
 ];
+
+/// Whether `op` is one the action filter `action` shows.
+fn shown_by(action: &str, op: &Op) -> bool {
+    match action {
+        "all" => true,
+        "held" => matches!(op.kind, crate::sync::OpKind::StagedDelete { .. }),
+        _ => op.kind.action().as_str() == action,
+    }
+}
 
 /// A key's meaning on the plan screen.
 #[derive(Debug, Clone)]
@@ -225,7 +235,7 @@ impl State {
         }
         plan.ops()
             .enumerate()
-            .filter(|(_, op)| action == "all" || op.kind.action().as_str() == action)
+            .filter(|(_, op)| shown_by(action, op))
             .filter(|(_, op)| text.is_empty() || op.source_name.text().to_lowercase().contains(&text))
             .map(|(i, _)| i)
             .collect()
@@ -315,9 +325,19 @@ impl State {
                 c.delete,
                 c.add_member + c.remove_member,
                 c.writes()
-            ),
+            ) + &held_note(c),
         })
     }
+}
+
+/// What applying a plan the deletion threshold holds part of means, for the apply question:
+/// empty when it holds nothing.
+fn held_note(c: &crate::sync::Counts) -> String {
+    c.held_words().map_or_else(String::new, |words| {
+        format!(
+            "\nHeld by the deletion threshold, not applied: {words}. Applying quarantines the job (TooManyDeletes) until D (or nowsync allow-deletes) applies them."
+        )
+    })
 }
 
 /// Why the engine refused a plan: the end of its reason, "this plan is out of date: make a new

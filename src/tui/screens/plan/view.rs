@@ -74,7 +74,9 @@ impl Widget for PlanView<'_> {
             return;
         }
         let c = &plan.counts;
-        let [head, list] = Layout::vertical([Constraint::Length(4), Constraint::Min(1)]).areas(area);
+        let held = c.held_words();
+        let head_rows = 4 + u16::from(held.is_some());
+        let [head, list] = Layout::vertical([Constraint::Length(head_rows), Constraint::Min(1)]).areas(area);
         let filter = FILTERS.get(v.filter).copied().unwrap_or("all");
         let text = if v.input.is_some() || !v.text.is_empty() {
             format!(" · text \"{}\"", sanitize_for_terminal(&v.text))
@@ -85,18 +87,32 @@ impl Widget for PlanView<'_> {
             Status::OutOfDate(_) => t.warn(),
             _ => t.title(),
         };
-        Paragraph::new(vec![
+        let mut head_lines = vec![
             Line::from(Span::styled(status_line(plan, &d.made, &d.status), status_style)),
             Line::from(format!(
                 "{} create · {} update · {} disable · {} delete · {} member · {} skip · {} error",
                 c.create,
                 c.update + c.set_reference,
                 c.disable,
-                c.delete + c.staged_delete,
+                c.delete,
                 c.add_member + c.remove_member,
                 c.skip,
                 c.error
             )),
+        ];
+        // Held ops are none of the counts above (issue 14: "859 delete" were held disables and
+        // deactivations, and the held membership removals were in no count).
+        if let Some(words) = held {
+            let long = [format!(
+                "held by the deletion threshold: {words} (f to the action 'held' lists them)"
+            )];
+            let short = [format!("held: {words}")];
+            head_lines.push(Line::from(Span::styled(
+                crate::tui::text::fit_either(&long, &short, usize::from(area.width)),
+                t.warn(),
+            )));
+        }
+        head_lines.extend([
             Line::from(Span::styled(
                 format!("action: {filter}{text} · f next action · / text · Enter details"),
                 t.dim(),
@@ -105,8 +121,8 @@ impl Widget for PlanView<'_> {
                 format!("  {:<14}{:<11}{}", "ACTION", "TYPE", "NAME"),
                 t.dim(),
             )),
-        ])
-        .render(head, buf);
+        ]);
+        Paragraph::new(head_lines).render(head, buf);
         let mut lines = Vec::new();
         let name_width = usize::from(list.width).saturating_sub(2 + 14 + 11);
         for i in window(v.selected, ops.len(), list.height as usize) {
