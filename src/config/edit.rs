@@ -358,13 +358,16 @@ fn merge_item(old: &mut Item, new: &Item) {
             }
         }
         (Item::Value(Value::InlineTable(o)), Item::Value(Value::InlineTable(n))) => merge_table(o, n),
+        // Written inline in the file on disk: it stays inline, where it is.
+        (Item::Value(Value::InlineTable(o)), Item::Table(n)) => merge_table(o, &n.clone().into_inline_table()),
         (Item::Value(o), Item::Value(n)) if same(o, n) => {}
         (Item::Value(o), Item::Value(n)) => {
             let mut value = n.clone();
             *value.decor_mut() = o.decor().clone();
             *o = value;
         }
-        _ => *old = new.clone(),
+        // Placed where `old` was, not by its position in the new text.
+        _ => *old = unplaced(new.clone()),
     }
 }
 

@@ -147,3 +147,36 @@ fn awkward_values_are_quoted() {
         Some("a\"b\\c'")
     );
 }
+
+/// The built-in mappings write a reference inline (`reference = { … }`); the console's save
+/// writes it as a `[user.attributes.reference]` table. Merged, the table was placed by its
+/// position in the new text, under another mapping, so the file no longer loaded (found with
+/// acceptance N12's two-console save).
+#[test]
+fn a_mapping_file_with_inline_references_keeps_each_with_its_mapping() {
+    use crate::mapping::model::{DEFAULT_MAPPINGS_TOML, load_str, raw::RawMappingFile, to_toml};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mappings.toml");
+    std::fs::write(&path, DEFAULT_MAPPINGS_TOML).unwrap();
+    let mut file: RawMappingFile = toml::from_str(DEFAULT_MAPPINGS_TOML).unwrap();
+    let state = file
+        .user
+        .as_mut()
+        .unwrap()
+        .attributes
+        .iter_mut()
+        .find(|a| a.target == "state")
+        .unwrap();
+    state.source = None;
+    state.expression = Some("Left([state], 30)".to_owned());
+    let new = to_toml(&file).unwrap();
+    write_mappings(&path, &new).unwrap();
+    let written = std::fs::read_to_string(&path).unwrap();
+    let read: RawMappingFile = toml::from_str(&written).unwrap();
+    assert_eq!(read, file, "{written}");
+    assert!(load_str(&written).is_ok());
+    assert!(
+        written.contains("reference = { table = \"sys_user\", provisioned = true }"),
+        "{written}"
+    );
+}

@@ -110,7 +110,11 @@ fn the_delete_action_toggles_back_and_forth_and_saves_only_after_its_preview() {
         .config
         .clone()
         .map(|c| edit::apply(CONFIG, &c.path, &c.profile, &c.edits).unwrap());
-    app.handle(Event::MappingsSaved(Ok(config)));
+    app.handle(Event::MappingsSaved(Ok(crate::tui::event::MappingsWritten {
+        text: save.text.clone(),
+        merged: false,
+        config,
+    })));
     assert!(!app.settings.dirty());
     assert_eq!(delete_action(&app), off);
     assert_eq!(app.shared.screen, Screen::Settings);

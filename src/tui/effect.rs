@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use super::screens::wizard::FieldError;
 use crate::config::Entra;
 use crate::config::edit::Edit;
+use crate::mapping::model::raw::RawMappingFile;
 use crate::secrets::{Secret, SecretName, StoreChoice};
 use crate::servicenow::{Auth, Instance};
 
@@ -63,6 +64,11 @@ pub struct SaveMappings {
     /// The mapping file, written 0600 (`config::edit::write_mappings`).
     pub path: PathBuf,
     pub text: String,
+    /// The file as the screen last read or saved it, and the working copy (`text`): when the
+    /// file on disk is no longer `base` (another console saved it), only the edits from `base`
+    /// to `ours` are written over it (`runtime::mappings_save`).
+    pub base: RawMappingFile,
+    pub ours: RawMappingFile,
     /// The configuration file's edit naming the mapping file, when the profile named none.
     pub config: Option<ConfigEdit>,
     /// The profile as the engine reloads it (its mappings path resolved).

@@ -58,3 +58,23 @@ pub enum FileError {
     #[error(transparent)]
     Write(#[from] DirError),
 }
+
+/// A mappings save was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum MappingsNotSaved {
+    #[error(transparent)]
+    Edit(#[from] EditError),
+    /// Another console saved the file since this screen read it, changing what this screen's
+    /// edits change too; `theirs` is the file as it is now.
+    #[error(
+        "the mapping file changed since this screen read it (another console saved it), and it changed {} too",
+        conflicts.join(", ")
+    )]
+    Conflict { conflicts: Vec<String>, theirs: String },
+    /// Another console saved the file since, and its changes with this screen's edits do not load.
+    #[error(
+        "the mapping file changed since this screen read it (another console saved it), and its changes with your edits would not load: {}",
+        problems.join("; ")
+    )]
+    Unmergeable { problems: Vec<String>, theirs: String },
+}

@@ -20,6 +20,18 @@ pub struct ConfigNow {
     pub mappings: Result<String, String>,
 }
 
+/// The mapping file as a mappings save wrote it.
+#[derive(Debug, Clone)]
+pub struct MappingsWritten {
+    /// The mapping file's text as written.
+    pub text: String,
+    /// Another console had saved the file since this screen read it: the screen's edits were
+    /// written over its save (`text` holds both).
+    pub merged: bool,
+    /// The configuration file's new text, when it had to name the mapping file.
+    pub config: Option<String>,
+}
+
 /// Which side a connection test was about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {
@@ -63,7 +75,7 @@ pub enum Event {
     SettingsSaved(Result<crate::config::edit::Saved, crate::config::edit::EditError>),
     /// The mapping file was written (with the configuration file's new text when it changed
     /// too) and the engine reloaded, or not.
-    MappingsSaved(Result<Option<String>, crate::config::edit::EditError>),
+    MappingsSaved(Result<MappingsWritten, super::error::MappingsNotSaved>),
     /// The configuration file and the profile's mapping file as saved now (read on entering
     /// the settings screen and after every reload of the engine), or why not.
     ConfigRead(Result<Box<ConfigNow>, crate::config::ConfigError>),

@@ -122,7 +122,11 @@ fn edit_save_and_leave() {
         save.profile.provisioning.mappings,
         Some(PathBuf::from("/etc/nowsync/mappings.toml"))
     );
-    app.handle(Event::MappingsSaved(Ok(Some(config_text))));
+    app.handle(Event::MappingsSaved(Ok(crate::tui::event::MappingsWritten {
+        text: save.text.clone(),
+        merged: false,
+        config: Some(config_text),
+    })));
     no_dry_run(&mut app);
     assert!(!app.mappings.doc.draft.dirty());
     assert!(
@@ -243,7 +247,11 @@ fn scope_builder_adds_checks_and_saves_a_clause() {
         panic!("{effects:?}")
     };
     assert!(save.text.contains("[[user.scoping_filters]]"), "{}", save.text);
-    let effects = app.handle(Event::MappingsSaved(Ok(None)));
+    let effects = app.handle(Event::MappingsSaved(Ok(crate::tui::event::MappingsWritten {
+        text: save.text.clone(),
+        merged: false,
+        config: None,
+    })));
     no_dry_run(&mut app);
     assert!(
         matches!(
@@ -287,7 +295,11 @@ fn settings_rows_in_the_mapping_file_toggle_then_save_with_s() {
         .config
         .clone()
         .map(|c| edit::apply(CONFIG, &c.path, &c.profile, &c.edits).unwrap());
-    app.handle(Event::MappingsSaved(Ok(config)));
+    app.handle(Event::MappingsSaved(Ok(crate::tui::event::MappingsWritten {
+        text: save.text.clone(),
+        merged: false,
+        config,
+    })));
     no_dry_run(&mut app);
     assert!(!app.settings.dirty());
     key(&mut app, KeyCode::Down);
@@ -301,7 +313,11 @@ fn settings_rows_in_the_mapping_file_toggle_then_save_with_s() {
         "{}",
         save.text
     );
-    app.handle(Event::MappingsSaved(Ok(None)));
+    app.handle(Event::MappingsSaved(Ok(crate::tui::event::MappingsWritten {
+        text: save.text.clone(),
+        merged: false,
+        config: None,
+    })));
     no_dry_run(&mut app);
     snap("settings_mapping_rows", &app);
 }

@@ -146,7 +146,10 @@ impl App {
         Vec::new()
     }
 
-    fn mappings_saved(&mut self, result: Result<Option<String>, EditError>) -> Vec<Effect> {
+    fn mappings_saved(
+        &mut self,
+        result: Result<crate::tui::event::MappingsWritten, crate::tui::error::MappingsNotSaved>,
+    ) -> Vec<Effect> {
         let ok = result.is_ok();
         mappings::saved(&mut self.mappings.doc, result, &mut self.settings, &mut self.shared);
         if ok {

@@ -167,19 +167,24 @@ fn test_connection(request: TestRequest, tx: &UnboundedSender<Event>) {
     }
 }
 
-/// The mapping file, then the configuration file naming it; the engine reloads.
+/// The mapping file (only this screen's edits over another console's save since), then the
+/// configuration file naming it; the engine reloads.
 fn save_mappings(request: SaveMappings, tx: &UnboundedSender<Event>, engine: &mut EngineSlot) {
     let SaveMappings {
         path,
         text,
+        base,
+        ours,
         config,
         profile,
     } = request;
     // The mapping file first, so the configuration never names a file not yet there.
-    let result = crate::config::edit::write_mappings(&path, &text)
-        .and_then(|()| match &config {
-            Some(c) => crate::config::edit::edit_profile(&c.path, &c.profile, &c.edits).map(|s| Some(s.text)),
-            None => Ok(None),
+    let result = super::mappings_save::write(&path, &base, &ours, &text)
+        .and_then(|mut written| {
+            if let Some(c) = &config {
+                written.config = Some(crate::config::edit::edit_profile(&c.path, &c.profile, &c.edits)?.text);
+            }
+            Ok(written)
         })
         .inspect(|_| engine.reload(*profile, tx));
     let _ = tx.send(Event::MappingsSaved(result));

@@ -3,6 +3,7 @@
 //! flag), so an idle console costs no CPU and sends nothing over SSH.
 
 mod effects;
+mod mappings_save;
 
 #[cfg(test)]
 pub(super) use effects::save;

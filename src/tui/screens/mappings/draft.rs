@@ -103,6 +103,15 @@ impl Draft {
         &self.saved
     }
 
+    /// Another console saved `now` over the file this copy was read from: it is what this copy
+    /// was read from now, and `merged` (its changes with this copy's edits) the working copy.
+    pub fn rebase(&mut self, now: RawMappingFile, merged: Option<RawMappingFile>) {
+        self.saved = now;
+        if let Some(merged) = merged {
+            self.file = merged;
+        }
+    }
+
     /// The working copy was written: it is the file as saved now.
     pub fn mark_saved(&mut self) {
         self.saved = self.file.clone();

@@ -14,7 +14,9 @@ mod draft;
 mod editor;
 mod form;
 mod form_view;
+pub mod merge;
 mod reread;
+mod save;
 mod view;
 
 use std::path::{Path, PathBuf};
@@ -22,16 +24,15 @@ use std::path::{Path, PathBuf};
 use chrono::Utc;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-pub use draft::{Draft, FORM_FIELDS, Form, Kind, Outcome};
+pub use draft::{Draft, FORM_FIELDS, Form, Kind, Outcome, check};
 pub use editor::{Editor, Focus};
+pub use save::{save, saved};
 pub use view::MappingsView;
 
 use super::Screen;
-use super::settings::Settings;
-use crate::config::edit::{self, Edit};
 use crate::mapping::model::{MappingSet, ObjectType};
 use crate::tui::app::{Action as AppAction, Overlay, Shared};
-use crate::tui::effect::{ConfigEdit, Effect, SaveMappings};
+use crate::tui::effect::Effect;
 use crate::tui::error::FileError;
 
 /// A key's meaning on the mappings screen.
@@ -313,77 +314,5 @@ impl State {
         let text = self.doc.saved_text.clone();
         let loaded = crate::mapping::model::load_str(&text).map_err(Into::into);
         *self = Self::from_text(loaded, text);
-    }
-}
-
-/// Checks the working copy and asks the runtime to write it (and to name it in the
-/// configuration file when the profile names no mapping file yet), then reload the engine.
-pub fn save(doc: &mut Doc, settings: Option<&Settings>) -> Vec<Effect> {
-    let draft = &mut doc.draft;
-    let text = match draft::check(&draft.file) {
-        Ok((_, text)) => text,
-        Err(problems) => {
-            draft.note = Some("not saved: the mappings do not load".to_owned());
-            draft.problems = problems;
-            return Vec::new();
-        }
-    };
-    let Some(settings) = settings else {
-        draft.note = Some("not saved: finish the setup wizard (w) first".to_owned());
-        return Vec::new();
-    };
-    let mut profile = match edit::check(&settings.text, &settings.config_path, &settings.profile) {
-        Ok(p) => p,
-        Err(e) => {
-            draft.note = Some(format!("not saved: the configuration file does not load: {e}"));
-            return Vec::new();
-        }
-    };
-    let path = mapping_path(&settings.config_path, profile.provisioning.mappings.as_deref());
-    let config = profile.provisioning.mappings.is_none().then(|| ConfigEdit {
-        path: settings.config_path.clone(),
-        profile: settings.profile.clone(),
-        edits: vec![Edit::set("provisioning", "mappings", path.display().to_string())],
-    });
-    // The engine reads the path as given: hand it the resolved one.
-    profile.provisioning.mappings = Some(path.clone());
-    draft.note = Some("saving…".to_owned());
-    vec![Effect::SaveMappings(Box::new(SaveMappings {
-        path,
-        text,
-        config,
-        profile: Box::new(profile),
-    }))]
-}
-
-/// The runtime wrote the mapping file (and the configuration file, whose new text comes with
-/// it when it changed), or could not.
-pub fn saved(
-    doc: &mut Doc,
-    result: Result<Option<String>, edit::EditError>,
-    settings: &mut super::settings::State,
-    shared: &mut Shared,
-) {
-    let draft = &mut doc.draft;
-    match result {
-        Ok(config_text) => {
-            draft.mark_saved();
-            settings.rows_changed = false;
-            draft.problems.clear();
-            draft.note = Some("saved; the engine reloaded the mappings".to_owned());
-            shared.status = "mappings saved; the engine reloaded them".to_owned();
-            doc.saved_text = doc.source_text.clone();
-            if let (Some(text), Some(s)) = (config_text, &mut settings.editor) {
-                s.text = text;
-                if let Ok(p) = edit::check(&s.text, &s.config_path, &s.profile) {
-                    s.base.mappings = p.provisioning.mappings.clone();
-                    settings.rows = super::settings::rows(&p);
-                }
-            }
-        }
-        Err(e) => {
-            shared.status = format!("the mappings were not saved: {e}");
-            draft.note = Some(format!("not saved: {e}"));
-        }
     }
 }

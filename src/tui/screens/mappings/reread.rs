@@ -24,7 +24,7 @@ impl State {
         }
         if self.doc.draft.dirty() || self.editor.is_some() || self.doc.draft.is_open() {
             self.doc.draft.note = Some(
-                "the mapping file changed since this screen read it (another console saved it?): S writes your edits over it"
+                "the mapping file changed since this screen read it (another console saved it): S writes only your edits over it, keeping its changes"
                     .to_owned(),
             );
             return false;
