@@ -13,13 +13,23 @@ impl App {
     /// Attached: the header names the engine, the log pane gets its backlog.
     pub(super) fn attached(&mut self, attached: Attached) -> Vec<Effect> {
         let e = &attached.engine;
+        let again = self.engine_elsewhere;
+        if again {
+            // Another engine (acceptance N6): nothing the one before said stays — its last
+            // cycle, error, quarantine, schedule —; the store's history gives the Last row
+            // and the replay the rest, exactly as for a console attaching fresh.
+            let history = self.dashboard.history.take();
+            self.dashboard = crate::tui::screens::dashboard::State {
+                history,
+                ..Default::default()
+            };
+        }
         self.dashboard.engine = Some(format!(
             "attached to the running engine (pid {}, since {}, started {})",
             e.pid,
             since(&e.since),
             started(&e.started_by)
         ));
-        let again = self.engine_elsewhere;
         self.engine_elsewhere = true;
         self.own_engine = false;
         self.attaching = false;
@@ -51,7 +61,9 @@ impl App {
             "Attached to the running engine (pid {}): q leaves it running; x stops it.",
             e.pid
         );
-        let mut effects = vec![Effect::LoadHistory, Effect::LoadRecords];
+        // The configuration file as saved now, too: provisioning on or off (the Status row)
+        // may have been changed by hand before this engine started.
+        let mut effects = vec![Effect::LoadHistory, Effect::LoadRecords, Effect::ReadConfig];
         effects.extend(self.scope_counts_stale());
         effects
     }

@@ -73,6 +73,21 @@ fn an_attached_console_attaches_again_with_c_and_shows_the_new_engine() {
     app.handle(Event::Attached(attached(4242, with_ready_plan(1))));
     assert!(app.plan.ready());
     assert!(key(&mut app, 'c').is_empty(), "c does nothing while the engine serves");
+    // The old engine ran cycle 12, which failed as a whole.
+    app.handle(Event::Sync(SyncEvent::CycleFinished {
+        cycle_id: 12,
+        dry_run: false,
+        stats: crate::sync::CycleStats {
+            failed: 229,
+            ..Default::default()
+        },
+    }));
+    app.handle(Event::Sync(SyncEvent::Error {
+        cycle_id: Some(12),
+        kind: crate::sync::ErrorKind::Connection,
+        message: "the developer instance is hibernating".into(),
+    }));
+    assert_eq!(app.dashboard.last.as_ref().map(|l| l.cycle_id), Some(12));
 
     // Console A's wizard re-save restarts the engine: this console's connection ends.
     app.handle(Event::Detached(
@@ -114,7 +129,41 @@ fn an_attached_console_attaches_again_with_c_and_shows_the_new_engine() {
 
     // The new engine has no plan and no schedule: nothing of the old one's stays.
     let effects = app.handle(Event::Attached(attached(5151, Replay::default())));
-    assert!(matches!(effects.as_slice(), [Effect::LoadHistory, Effect::LoadRecords]));
+    // As a fresh attach: the history (its last cycle) and the configuration file (provisioning
+    // on or off, which a hand edit may have changed before the new engine started: acceptance
+    // N6 showed "off" while the new engine ran its schedule) are read again.
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::LoadHistory, Effect::LoadRecords, Effect::ReadConfig, ..]
+        ),
+        "{effects:?}"
+    );
+    assert_eq!(app.dashboard.last, None, "cycle 12 was the old engine's last");
+    assert_eq!(app.dashboard.failing, None, "the old engine's error");
+    let point = crate::tui::screens::dashboard::history::Point {
+        cycle_id: 13,
+        kind: CycleKind::Incremental,
+        started: "2026-01-02T05:12:00Z".into(),
+        created: 0,
+        updated: 0,
+        disabled: 0,
+        deleted: 0,
+        skipped: 158,
+        failed: 229,
+        duration_ms: 3800,
+        stopped: None,
+    };
+    app.handle(Event::History(Ok(crate::tui::screens::dashboard::history::History {
+        points: vec![point],
+        to_date: Default::default(),
+        reconciliation: Default::default(),
+    })));
+    assert_eq!(
+        app.dashboard.last.as_ref().map(|l| l.cycle_id),
+        Some(13),
+        "the new engine's last cycle"
+    );
     assert!(
         app.plan.plan.is_none(),
         "the old engine's plan is gone: {:?}",
