@@ -61,9 +61,12 @@ impl App {
             "Attached to the running engine (pid {}): q leaves it running; x stops it.",
             e.pid
         );
-        // The configuration file as saved now, too: provisioning on or off (the Status row)
-        // may have been changed by hand before this engine started.
-        let mut effects = vec![Effect::LoadHistory, Effect::LoadRecords, Effect::ReadConfig];
+        let mut effects = vec![Effect::LoadHistory, Effect::LoadRecords];
+        if again {
+            // The configuration file as saved now, as a console opening reads it: provisioning
+            // on or off (the Status row) may have been changed by hand before this engine started.
+            effects.push(Effect::ReadConfig);
+        }
         effects.extend(self.scope_counts_stale());
         effects
     }
