@@ -20,7 +20,7 @@ use crate::store::{LOG_COLUMNS, LogFilter, LogRecord, Store, csv_table};
 pub enum Format {
     /// Aligned columns with a header, for people
     Table,
-    /// A JSON array (with --follow: one JSON object per line)
+    /// A JSON array of the records
     Json,
     /// A header row, then one row per record
     Csv,

@@ -357,3 +357,18 @@ async fn a_ten_megabyte_user_name_is_reported_as_too_large() {
         stdout.len()
     );
 }
+
+/// `links` has no `--follow` (acceptance N10): its help and the man page's `links` section
+/// must not offer it; `logs` has it and says how JSON is printed then.
+#[test]
+fn links_help_offers_no_follow_and_logs_help_does() {
+    let help = |args: &[&str]| {
+        let out = std::process::Command::new(BIN).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let links = help(&["links", "--help"]);
+    assert!(!links.contains("follow"), "{links}");
+    let logs = help(&["logs", "--help"]);
+    assert!(logs.contains("--follow") && logs.contains("JSON lines"), "{logs}");
+}
