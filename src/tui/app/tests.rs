@@ -137,9 +137,19 @@ fn a_plan_made_before_a_scope_change_is_out_of_date_and_never_applied() {
     key(&mut app, KeyCode::Esc);
 
     switch_scope_and_confirm(&mut app);
-    assert_ne!(rules_now(&app), hash);
+    let now = rules_now(&app);
+    assert_ne!(now, hash);
     key(&mut app, KeyCode::Char('2'));
     assert!(matches!(app.plan.status, Status::OutOfDate(_)), "{:?}", app.plan.status);
+    // The engine's reload then names the change in the saving console too (acceptance N5).
+    app.handle(Event::Sync(SyncEvent::Reloaded {
+        changed: vec!["the scope (assigned → all)".to_owned()],
+        plan_hash: now,
+    }));
+    assert_eq!(
+        app.plan.status,
+        Status::OutOfDate("the scope (assigned → all) changed since it was made".to_owned())
+    );
     let effects = key(&mut app, KeyCode::Char('A'));
     assert!(effects.is_empty() && matches!(app.shared.overlay, Overlay::None));
     assert!(

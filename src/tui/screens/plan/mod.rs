@@ -110,6 +110,9 @@ impl Default for State {
     }
 }
 
+/// A plan out of date by this console's save, before the engine's reload names the change.
+const RULES_CHANGED: &str = "rules changed since it was made";
+
 impl State {
     pub fn in_text_field(&self) -> bool {
         self.view.input.is_some()
@@ -194,17 +197,21 @@ impl State {
         }
     }
 
-    /// The rules in force now have this plan hash: a plan made under others is out of date.
+    /// The rules in force now have this plan hash (this console's save): a plan made under
+    /// others is out of date, until the engine's reload names what changed.
     pub fn rules_now(&mut self, plan_hash: &str) {
         if self.status == Status::Ready && self.plan.as_ref().is_some_and(|p| p.basis.profile != plan_hash) {
-            self.status = Status::OutOfDate("rules changed since it was made".to_owned());
+            self.status = Status::OutOfDate(RULES_CHANGED.to_owned());
         }
     }
 
     /// The engine took a configuration whose plans have `plan_hash` (another console's save
-    /// too): a ready plan made under others is out of date, `why` naming what changed.
+    /// too): a ready plan made under others is out of date, `why` naming what changed — also
+    /// one this console's own save marked before the engine named the change (acceptance N5).
     pub fn reloaded(&mut self, plan_hash: &str, why: String) {
-        if self.status == Status::Ready && self.plan.as_ref().is_some_and(|p| p.basis.profile != plan_hash) {
+        let unnamed = matches!(&self.status, Status::OutOfDate(w) if w == RULES_CHANGED);
+        if (self.status == Status::Ready || unnamed) && self.plan.as_ref().is_some_and(|p| p.basis.profile != plan_hash)
+        {
             self.status = Status::OutOfDate(why);
         }
     }
