@@ -153,11 +153,13 @@ fn an_attached_console_attaches_again_with_c_and_shows_the_new_engine() {
         failed: 229,
         duration_ms: 3800,
         stopped: None,
+        members_added: 0,
+        members_removed: 0,
+        staged: 0,
     };
     app.handle(Event::History(Ok(crate::tui::screens::dashboard::history::History {
         points: vec![point],
-        to_date: Default::default(),
-        reconciliation: Default::default(),
+        ..Default::default()
     })));
     assert_eq!(
         app.dashboard.last.as_ref().map(|l| l.cycle_id),
