@@ -3,10 +3,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use nowsync::cli::{self, Exit};
-use nowsync::config::{Config, Dirs, ResolvedProfile};
+use nowsync::config::{Config, Dirs};
 use nowsync::sync::Prompt;
 
 #[derive(Debug, Parser)]
@@ -158,7 +157,7 @@ fn main() -> ExitCode {
             return ExitCode::from(cli::docs::completions(shell, Args::command()).code());
         }
         Some(Command::Man) => return ExitCode::from(cli::docs::man(Args::command()).code()),
-        Some(Command::Demo) if let Some(flags) = demo_refused_flags(&matches) => {
+        Some(Command::Demo) if let Some(flags) = cli::docs::demo_refused_flags(&matches) => {
             eprintln!(
                 "error: `nowsync demo` runs on a temporary configuration, profile and data dir of its own, against built-in simulators; it does not use {flags}: drop it (your profile's console is `nowsync --profile NAME`)"
             );
@@ -167,25 +166,6 @@ fn main() -> ExitCode {
         _ => {}
     }
     ExitCode::from(run(args).code())
-}
-
-/// The global flags given on the command line that `demo` would ignore (`--data-dir` from
-/// `NOWSYNC_DATA_DIR` is the environment's, not a request: it is not refused).
-fn demo_refused_flags(matches: &clap::ArgMatches) -> Option<String> {
-    let given = |name: &str| {
-        let on_line = |m: &clap::ArgMatches| m.value_source(name) == Some(ValueSource::CommandLine);
-        on_line(matches) || matches.subcommand().is_some_and(|(_, sub)| on_line(sub))
-    };
-    let flags: Vec<&str> = [
-        ("config", "--config"),
-        ("profile", "--profile"),
-        ("data_dir", "--data-dir"),
-    ]
-    .into_iter()
-    .filter(|(id, _)| given(id))
-    .map(|(_, flag)| flag)
-    .collect();
-    (!flags.is_empty()).then(|| flags.join(", "))
 }
 
 /// The daily log file (kept as long as the longest retention of the profiles asks); the
@@ -262,7 +242,7 @@ fn run(args: Args) -> Exit {
         Some(Command::Links(links_args)) => cli::links::links(&dirs.data_dir, &args.profile, &links_args),
         Some(Command::Sso {
             command: cli::sso::SsoCommand::Check(check),
-        }) => match engine_profile(&dirs, &args.profile) {
+        }) => match cli::engine_profile(&dirs, &args.profile) {
             Ok((profile, credentials)) => {
                 runtime.block_on(cli::sso::check(&profile, credentials, &dirs.data_dir, &check))
             }
@@ -273,7 +253,7 @@ fn run(args: Args) -> Exit {
             Ok(()) => Exit::Success,
             Err(e) => cli::fail(&e),
         },
-        Some(Command::Status { json }) => match profile_of(&dirs, &args.profile) {
+        Some(Command::Status { json }) => match cli::profile_of(&dirs, &args.profile) {
             Ok(profile) => cli::ops::status(&dirs.data_dir, &profile, json),
             Err(exit) => exit,
         },
@@ -300,7 +280,13 @@ fn engine_command(command: Command, dirs: &Dirs, name: &str, runtime: &tokio::ru
         },
         _ => None,
     };
-    let (profile, credentials) = match engine_profile(dirs, name) {
+    // An engine serves the profile (it holds the lock): through its door, no secrets needed.
+    if let Some(request) = door_request(&command, subject.clone())
+        && let Some(engine) = cli::door::served(&dirs.data_dir, name)
+    {
+        return runtime.block_on(cli::door::run(&dirs.data_dir, name, &engine, request));
+    }
+    let (profile, credentials) = match cli::engine_profile(dirs, name) {
         Ok(p) => p,
         Err(exit) => return exit,
     };
@@ -365,9 +351,36 @@ fn engine_command(command: Command, dirs: &Dirs, name: &str, runtime: &tokio::ru
     }
 }
 
+/// What a command asks of a running engine through its door; `None` for `run`.
+fn door_request(command: &Command, subject: Option<nowsync::sync::Subject>) -> Option<cli::door::Request> {
+    use cli::door::Request;
+    Some(match (command, subject) {
+        (
+            Command::Sync {
+                dry_run,
+                reconcile,
+                json,
+                ..
+            },
+            _,
+        ) => Request::Cycle {
+            dry_run: *dry_run,
+            reconcile: *reconcile,
+            json: *json,
+        },
+        (Command::Provision { dry_run, json, .. }, Some(subject)) => Request::Provision {
+            subject,
+            dry_run: *dry_run,
+            json: *json,
+        },
+        (Command::Run { .. } | Command::Provision { .. }, _) => return None,
+        _ => Request::AllowDeletes,
+    })
+}
+
 /// `test-connection`: every configured side, with its secrets (a prompt on a terminal).
 fn test_connection(dirs: &Dirs, name: &str, json: bool, runtime: &tokio::runtime::Runtime) -> Exit {
-    let profile = match profile_of(dirs, name) {
+    let profile = match cli::profile_of(dirs, name) {
         Ok(profile) => profile,
         Err(exit) => return exit,
     };
@@ -380,21 +393,4 @@ fn test_connection(dirs: &Dirs, name: &str, json: bool, runtime: &tokio::runtime
         Err(e) => return cli::fail(&e),
     };
     runtime.block_on(cli::test_connection::run(&profile, credentials, json))
-}
-
-/// The named profile of the configuration file.
-fn profile_of(dirs: &Dirs, name: &str) -> Result<nowsync::config::Profile, Exit> {
-    let config = Config::load(&dirs.config_file).map_err(|e| cli::fail(&e))?;
-    Ok(config.profile(name).map_err(|e| cli::fail(&e))?.clone())
-}
-
-/// The profile resolved for the engine and its secrets (blocking reads before the runtime
-/// works).
-fn engine_profile(dirs: &Dirs, name: &str) -> Result<(ResolvedProfile, nowsync::sync::Credentials), Exit> {
-    let config = Config::load(&dirs.config_file).map_err(|e| cli::fail(&e))?;
-    let profile = config.resolve(name).map_err(|e| cli::fail(&e))?;
-    let sources = &profile.credentials;
-    let credentials =
-        nowsync::sync::read_credentials(sources, &sources.secrets(), Prompt::OnTerminal).map_err(|e| cli::fail(&e))?;
-    Ok((profile, credentials))
 }

@@ -136,6 +136,25 @@ fn write_stdout(bytes: &[u8]) -> Exit {
     }
 }
 
+/// The global flags given on the command line that `demo` would ignore (`--data-dir` from
+/// `NOWSYNC_DATA_DIR` is the environment's, not a request: it is not refused).
+pub fn demo_refused_flags(matches: &clap::ArgMatches) -> Option<String> {
+    let given = |name: &str| {
+        let on_line = |m: &clap::ArgMatches| m.value_source(name) == Some(clap::parser::ValueSource::CommandLine);
+        on_line(matches) || matches.subcommand().is_some_and(|(_, sub)| on_line(sub))
+    };
+    let flags: Vec<&str> = [
+        ("config", "--config"),
+        ("profile", "--profile"),
+        ("data_dir", "--data-dir"),
+    ]
+    .into_iter()
+    .filter(|(id, _)| given(id))
+    .map(|(_, flag)| flag)
+    .collect();
+    (!flags.is_empty()).then(|| flags.join(", "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

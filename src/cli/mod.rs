@@ -4,6 +4,7 @@
 //! dir (and errors to stderr). Exit codes are DESIGN.md's: see [`Exit`].
 
 pub mod docs;
+pub mod door;
 mod exit;
 pub mod follow;
 pub mod links;
@@ -39,4 +40,24 @@ pub fn report_error(err: &(dyn std::error::Error + 'static)) {
     for line in lines {
         out::eprint_line(&line);
     }
+}
+
+/// The named profile of the configuration file.
+pub fn profile_of(dirs: &crate::config::Dirs, name: &str) -> Result<crate::config::Profile, Exit> {
+    let config = crate::config::Config::load(&dirs.config_file).map_err(|e| fail(&e))?;
+    Ok(config.profile(name).map_err(|e| fail(&e))?.clone())
+}
+
+/// The profile resolved for the engine and its secrets (blocking reads before the runtime
+/// works).
+pub fn engine_profile(
+    dirs: &crate::config::Dirs,
+    name: &str,
+) -> Result<(crate::config::ResolvedProfile, crate::sync::Credentials), Exit> {
+    let config = crate::config::Config::load(&dirs.config_file).map_err(|e| fail(&e))?;
+    let profile = config.resolve(name).map_err(|e| fail(&e))?;
+    let sources = &profile.credentials;
+    let credentials = crate::sync::read_credentials(sources, &sources.secrets(), crate::sync::Prompt::OnTerminal)
+        .map_err(|e| fail(&e))?;
+    Ok((profile, credentials))
 }

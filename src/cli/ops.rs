@@ -344,3 +344,13 @@ pub async fn allow_deletes(profile: &ResolvedProfile, credentials: Credentials, 
     handle.shutdown().await;
     exit
 }
+
+/// What the deletion threshold holds, in words (read only: also while an engine runs);
+/// `None` when nothing is held.
+pub(super) fn held_now(data_dir: &Path, profile: &str) -> Result<Option<String>, Exit> {
+    let staged = Store::open_read_only(data_dir, profile)
+        .and_then(|s| s.map_or(Ok(Vec::new()), |s| s.staged()))
+        .map_err(|e| super::fail(&e))?;
+    let ops: Vec<sync::StagedOp> = staged.into_iter().map(sync::StagedOp::from).collect();
+    Ok(sync::HeldCounts::of(&ops).words())
+}

@@ -20,6 +20,15 @@ fn render(report: &OnDemand) -> Lines {
     for o in &report.objects {
         render_object(&mut out, o, report.dry_run);
     }
+    match report.held_left {
+        Some((0, true)) => out.push(
+            "Held    nothing is held by the deletion threshold any more: the TooManyDeletes quarantine ended",
+        ),
+        Some((left, _)) => out.push(format!(
+            "Held    the held changes applied above left the held set; {left} stay held by the deletion threshold (`nowsync allow-deletes` applies them)"
+        )),
+        None => {}
+    }
     out
 }
 
@@ -44,6 +53,13 @@ fn render_object(out: &mut Lines, o: &ObjectReport, dry_run: bool) {
         out.push("  Match   not evaluated (out of scope)");
     }
     render_match(out, o);
+    if o.held {
+        out.push(if dry_run {
+            "  Held    by the deletion threshold: provisioning it (without --dry-run) applies its held changes below now, together"
+        } else {
+            "  Held    by the deletion threshold until now: its held changes are applied below, together"
+        });
+    }
     render_actions(out, o);
     if dry_run {
         out.push("  Result  dry run: nothing written");
@@ -178,31 +194,41 @@ pub async fn run(
     });
     let exit = loop {
         match rx.recv().await {
-            Ok(SyncEvent::Answer { request: 1, answer }) => match answer {
-                Answer::Provisioned(report) => {
-                    if json {
-                        out::json(&*report);
-                    } else {
-                        render(&report).print();
-                    }
-                    let exit = if failed(&report) {
-                        Exit::ObjectFailures
-                    } else {
-                        Exit::Success
-                    };
-                    // Held by the deletion threshold or its quarantine: as a cycle it stopped.
-                    break if held(&report) { exit.max(Exit::Stopped) } else { exit };
+            Ok(SyncEvent::Answer { request: 1, answer }) => {
+                if let Some(exit) = answered(answer, json) {
+                    break exit;
                 }
-                Answer::NotProvisioned(e) => {
-                    out::eprint_line(&format!("error: {}", e.message));
-                    break e.kind.exit();
-                }
-                _ => {}
-            },
+            }
             Ok(_) | Err(RecvError::Lagged(_)) => {}
             Err(RecvError::Closed) => break super::sync::engine_gone(),
         }
     };
     handle.shutdown().await;
     exit
+}
+
+/// Prints the answer to a provision request (`--json`: one document); its exit code, `None`
+/// for an answer that is not about provisioning.
+pub(super) fn answered(answer: Answer, json: bool) -> Option<Exit> {
+    match answer {
+        Answer::Provisioned(report) => {
+            if json {
+                out::json(&*report);
+            } else {
+                render(&report).print();
+            }
+            let exit = if failed(&report) {
+                Exit::ObjectFailures
+            } else {
+                Exit::Success
+            };
+            // Held by the deletion threshold or its quarantine: as a cycle it stopped.
+            Some(if held(&report) { exit.max(Exit::Stopped) } else { exit })
+        }
+        Answer::NotProvisioned(e) | Answer::Failed(e) => {
+            out::eprint_line(&format!("error: {}", e.message));
+            Some(e.kind.exit())
+        }
+        _ => None,
+    }
 }

@@ -202,11 +202,11 @@ async fn on_frame(shared: &Shared, who: &str, bytes: &[u8], asked: &mut HashMap<
         }
     };
     let words = proto::words(&command);
-    if matches!(command, Command::TestConnection { .. } | Command::Provision { .. }) {
+    if matches!(command, Command::TestConnection { .. }) {
         return error(
             Some(id),
             format!(
-                "{} is not served over the engine's socket (`nowsync test-connection`, `nowsync provision` are)",
+                "{} is not served over the engine's socket (`nowsync test-connection` is)",
                 crate::sync::describe(&command)
             ),
         );
@@ -218,8 +218,14 @@ async fn on_frame(shared: &Shared, who: &str, bytes: &[u8], asked: &mut HashMap<
         asked.insert(ours, *request);
         *request = ours;
     }
-    // Actions are everybody's business; questions are the asker's.
-    if !command.is_query() || matches!(command, Command::CreateReference { .. }) {
+    // Actions are everybody's business; questions are the asker's (a write asked as a
+    // question is an action).
+    if !command.is_query()
+        || matches!(
+            command,
+            Command::CreateReference { .. } | Command::Provision { dry_run: false, .. }
+        )
+    {
         shared.port.log(LogLevel::Info, format!("{who} asked: {words}"));
     }
     if shared.port.send(command) {

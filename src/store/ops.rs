@@ -114,6 +114,21 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
+    /// Takes `keys` (object type, staged key) out of the staged set: held ops an admin
+    /// applied one object at a time (`provision`); the rest stays held.
+    pub fn drop_staged(&self, keys: &[(ObjectType, String)]) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(|e| self.err(e))?;
+        for (object_type, key) in keys {
+            tx.execute(
+                "DELETE FROM staged_deletes WHERE object_type = ?1 AND source_id = ?2",
+                params![object_type, key],
+            )
+            .map_err(|e| self.err(e))?;
+        }
+        tx.commit().map_err(|e| self.err(e))
+    }
+
     pub fn clear_staged(&self) -> Result<(), StoreError> {
         self.conn()
             .execute("DELETE FROM staged_deletes", [])

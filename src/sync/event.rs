@@ -358,9 +358,9 @@ pub fn reloaded_words(changed: &[String]) -> String {
     )
 }
 
-/// Answers to the console's query commands. The ones the console asks over the engine's
-/// socket travel; test connection and provision on demand have commands of their own
-/// (`nowsync test-connection`, `nowsync provision`) and stay in-process.
+/// Answers to the console's query commands. The ones asked over the engine's socket travel
+/// (provision on demand too: `nowsync provision` goes through a running engine's door); test
+/// connection has a command of its own (`nowsync test-connection`) and stays in-process.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "answer", content = "data", rename_all = "snake_case")]
 pub enum Answer {
@@ -388,8 +388,8 @@ pub enum Answer {
     Preview(Arc<Plan>),
     /// A reference row was created: its table and sys_id.
     Created { table: String, sys_id: String },
-    /// Provision on demand: each object's steps and results.
-    #[serde(skip)]
+    /// Provision on demand: each object's steps and results (over the socket too: `nowsync
+    /// provision` while an engine serves the profile).
     Provisioned(Box<super::OnDemand>),
     /// Provision on demand could not run: why, and what kind of failure (an unknown object is
     /// `Refused`, an unreachable side `Connection`).

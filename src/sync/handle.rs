@@ -123,9 +123,9 @@ pub fn describe(command: &Command) -> &'static str {
 }
 
 impl Command {
-    /// The console's questions that the engine's socket serves: each answered by an
-    /// [`SyncEvent::Answer`] naming its `request`. Test connection and provision on demand
-    /// are not among them (their answers stay in-process).
+    /// The questions the engine's socket serves: each answered by an [`SyncEvent::Answer`]
+    /// naming its `request` (provision on demand too: `nowsync provision` through a running
+    /// engine). Test connection is not among them (its answer stays in-process).
     pub fn request_mut(&mut self) -> Option<&mut u64> {
         match self {
             Command::SearchUsers { request, .. }
@@ -133,7 +133,8 @@ impl Command {
             | Command::SourceAttributes { request, .. }
             | Command::PreviewScope { request, .. }
             | Command::CreateReference { request, .. }
-            | Command::SsoCheck { request, .. } => Some(request),
+            | Command::SsoCheck { request, .. }
+            | Command::Provision { request, .. } => Some(request),
             _ => None,
         }
     }

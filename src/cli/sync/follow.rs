@@ -94,7 +94,7 @@ pub(in crate::cli) async fn follow_with(rx: &mut tokio::sync::broadcast::Receive
 
 impl Follow {
     /// Prints what the event says; the exit code once the cycle is over.
-    fn on(&mut self, event: SyncEvent) -> Option<Exit> {
+    pub(in crate::cli) fn on(&mut self, event: SyncEvent) -> Option<Exit> {
         match event {
             SyncEvent::FullCycle { reason, .. } => {
                 out::eprint_line(&format!("note: {reason}"));

@@ -10,8 +10,9 @@ mod follow;
 mod print;
 mod service;
 
+pub(in crate::cli) use follow::Follow;
 pub(super) use follow::follow;
-use follow::{Follow, follow_with};
+use follow::follow_with;
 pub use service::{metrics_addr, run};
 
 use super::Exit;
@@ -71,8 +72,13 @@ pub async fn once(
         }
     };
     handle.shutdown().await;
-    // Quarantined (now, or still, e.g. a cycle that failed on rejected credentials): 4 wins.
-    let quarantined = crate::store::Store::open_read_only(data_dir, &profile.name)
+    with_quarantine(exit, data_dir, &profile.name)
+}
+
+/// A cycle's exit code, 4 when the job is quarantined (now, or still, e.g. a cycle that failed
+/// on rejected credentials): 4 wins.
+pub(in crate::cli) fn with_quarantine(exit: Exit, data_dir: &std::path::Path, profile: &str) -> Exit {
+    let quarantined = crate::store::Store::open_read_only(data_dir, profile)
         .and_then(|s| s.map_or(Ok(None), |s| s.quarantine()))
         .is_ok_and(|q| q.is_some());
     if quarantined { exit.max(Exit::Stopped) } else { exit }

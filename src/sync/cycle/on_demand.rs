@@ -6,7 +6,9 @@
 //! read), Scope (why in or out), Match (every candidate per matching attribute), Action (the
 //! diff and the result). A group brings at most 5 members (Entra's limit); the request's
 //! disables and deletes count against the deletion threshold, and what the threshold's
-//! quarantine holds stays held unless it is the named object (`on_demand_hold`).
+//! quarantine holds stays held unless it is the named object (`on_demand_hold`): the named
+//! object's held ops (its disable or deactivation and its membership removals) are applied
+//! together and leave the staged set (`safety::staged::provisioned`).
 //!
 //! Stages: read source (full) → read target (bulk) → plan → apply, the last with the
 //! object's operations only, its results returned by the applier.
@@ -16,7 +18,7 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::AtomicBool;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::on_demand_hold::{self, GROUP_MEMBERS};
 use super::{Context, apply, begin, commit, read_source, read_target};
@@ -25,6 +27,7 @@ use crate::sync::event::ObjectResult;
 use crate::sync::op::{CycleKind, ObjectType, Op, OpKind, Plan};
 use crate::sync::outcome::SkipReason;
 use crate::sync::plan::{self, Candidates, Prior, Rules, Source, SourceObject};
+use crate::sync::safety::staged;
 
 /// Which object to provision: a user by UPN or object id, or a group by name or object id.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -35,7 +38,7 @@ pub enum Subject {
 }
 
 /// One object's pipeline, step by step.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ObjectReport {
     pub object_type: ObjectType,
     pub source_id: String,
@@ -51,15 +54,23 @@ pub struct ObjectReport {
     pub ops: Vec<Op>,
     /// Action results (empty for a dry run).
     pub results: Vec<ObjectResult>,
+    /// The deletion threshold held its disable or deactivation, or a membership removal of it
+    /// (the staged set, before this run): applied now, these leave the staged set.
+    #[serde(default)]
+    pub held: bool,
 }
 
 /// The report of one provision on demand.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OnDemand {
     pub dry_run: bool,
     /// The cycle id its log records carry (none for a dry run).
     pub cycle_id: Option<i64>,
     pub objects: Vec<ObjectReport>,
+    /// When this run applied held changes: how many the deletion threshold still holds, and
+    /// whether the TooManyDeletes quarantine ended (nothing held any more).
+    #[serde(default)]
+    pub held_left: Option<(usize, bool)>,
 }
 
 fn find<'a>(objects: &'a [SourceObject], key: &str) -> Option<&'a SourceObject> {
@@ -128,11 +139,29 @@ fn select<'p>(
     } else {
         None
     };
+    // A user the plan disables or deletes leaves its groups with it: its membership removals
+    // go with its deprovisioning, as a cycle's do (and as the deletion threshold holds them).
+    // (A group's request takes its own memberships only.)
+    let leaving: HashSet<&str> = objects
+        .iter()
+        .filter(|_| !group)
+        .filter(|op| op.object_type == ObjectType::User && crate::sync::safety::is_deletion(op))
+        .filter(|op| {
+            subjects
+                .iter()
+                .any(|(t, o)| *t == ObjectType::User && o.id == op.source_id.as_str())
+        })
+        .map(|op| op.source_id.as_str())
+        .collect();
     let mine = |op: &Op| {
-        subjects
-            .iter()
-            .any(|(t, o)| about(o, *t, &op.source_id, op.object_type))
-            && (op.object_type != ObjectType::Membership || group_id == Some(op.source_id.as_str()))
+        let with_its_user = op.object_type == ObjectType::Membership
+            && op.kind == OpKind::RemoveMember
+            && op.member_id.as_deref().is_some_and(|u| leaving.contains(u));
+        with_its_user
+            || subjects
+                .iter()
+                .any(|(t, o)| about(o, *t, &op.source_id, op.object_type))
+                && (op.object_type != ObjectType::Membership || group_id == Some(op.source_id.as_str()))
     };
     let in_run: HashSet<&str> = subjects.iter().map(|(_, o)| o.id.as_str()).collect();
     let waits = |source_id: &str| {
@@ -210,16 +239,25 @@ pub(in crate::sync) async fn provision(
         .first()
         .map_or((ObjectType::User, ""), |(t, o)| (*t, o.id.as_str()));
     let ops = on_demand_hold::hold(cx, ops, named, prior.links.len())?;
-    let (cycle_id, results) = if dry_run || ops.is_empty() {
-        (None, Vec::new())
+    let held = staged::held_keys(cx)?;
+    let (cycle_id, results, held_left) = if dry_run || ops.is_empty() {
+        (None, Vec::new(), None)
     } else {
         let (id, results) = apply_ops(cx, &ops, &prior, plan_id).await?;
-        (Some(id), results)
+        let left = staged::provisioned(cx, &held, &results, id)?;
+        (Some(id), results, left)
     };
+    let mut objects = report(cx, subjects, candidates, &ops, &results, &managers);
+    // Held until now and applied here (or, a dry run, to be): an op still held says so itself.
+    for o in &mut objects {
+        o.held = staged::holds(&held, o.object_type, &o.source_id)
+            && !o.ops.iter().any(|op| matches!(op.kind, OpKind::StagedDelete { .. }));
+    }
     Ok(OnDemand {
         dry_run,
         cycle_id,
-        objects: report(cx, subjects, candidates, &ops, &results, &managers),
+        objects,
+        held_left,
     })
 }
 
@@ -302,6 +340,7 @@ fn report(
                 .filter(|r| about(&o, t, &r.source_id, r.object_type))
                 .cloned()
                 .collect(),
+            held: false,
         })
         .collect()
 }

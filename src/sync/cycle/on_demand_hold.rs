@@ -78,12 +78,15 @@ fn staged_op(op: &Op) -> bool {
     matches!(op.kind, OpKind::StagedDelete { .. })
 }
 
-/// Whether `op` is the named object's own write, or a membership removal of the named group
-/// that follows from the group being held (`named_held`).
+/// Whether `op` is the named object's own write, or a membership removal that follows from
+/// the named object being held (`named_held`): of the named group, or of the named user
+/// (acceptance N4: its disable went ahead and its removals stayed held).
 fn follows_from(op: &Op, named: (ObjectType, &str), named_held: bool) -> bool {
     let own = op.source_id == named.1;
+    let membership = op.object_type == ObjectType::Membership && named_held;
     (op.object_type == named.0 && own)
-        || (op.object_type == ObjectType::Membership && named.0 == ObjectType::Group && own && named_held)
+        || (membership && named.0 == ObjectType::Group && own)
+        || (membership && named.0 == ObjectType::User && op.member_id.as_deref() == Some(named.1))
 }
 
 /// `op` held, with `reason` as its Action step.

@@ -8,7 +8,7 @@ use super::input::{Rules, SourceObject, Target};
 use super::matching::keys;
 
 /// The rows one matching attribute finds for an object.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Candidates {
     /// The ServiceNow field compared (e.g. `user_name`).
     pub attribute: String,

@@ -3,6 +3,7 @@
 //! `allow-deletes` applying exactly that set and ending a quarantine whose only reason was the
 //! threshold.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use serde::Deserialize;
@@ -143,7 +144,7 @@ pub(crate) fn staged_plan(cx: &Context, plan_id: u64) -> Result<Option<Arc<Plan>
     if ops.is_empty() {
         return Ok(None);
     }
-    Ok(Some(Arc::new(Plan::new(plan_id, CycleKind::Incremental, ops))))
+    Ok(Some(Arc::new(Plan::new(plan_id, CycleKind::AllowDeletes, ops))))
 }
 
 /// Every staged row's op, or the first row that does not read back as a disable or a delete.
@@ -173,6 +174,72 @@ pub(crate) fn applied(cx: &Context, cycle_id: i64) -> Result<(), CycleError> {
         quarantine::end(cx, Some(cycle_id))?;
     }
     Ok(())
+}
+
+/// The staged set's keys (object type, [`staged_key`]): what the deletion threshold holds now.
+pub(crate) fn held_keys(cx: &Context) -> Result<HashSet<(ObjectType, String)>, CycleError> {
+    Ok(cx
+        .store
+        .staged()?
+        .into_iter()
+        .map(|r| (r.object_type, r.source_id))
+        .collect())
+}
+
+/// Whether the staged set (`held`, [`held_keys`]) holds anything of the object `source_id` of
+/// type `object_type`: its disable or deactivation, or one of its membership removals.
+pub(crate) fn holds(held: &HashSet<(ObjectType, String)>, object_type: ObjectType, source_id: &str) -> bool {
+    held.iter().any(|(t, key)| match t {
+        ObjectType::Membership => {
+            let (group, user) = key.split_once('/').unwrap_or((key.as_str(), ""));
+            (object_type == ObjectType::Group && group == source_id)
+                || (object_type == ObjectType::User && user == source_id)
+        }
+        t => *t == object_type && key == source_id,
+    })
+}
+
+/// After a provision on demand (acceptance N4): the held ops it applied with success leave
+/// the staged set — the admin applied that object's held changes together, its disable or
+/// deactivation with its membership removals —, what else is held stays held, and a
+/// TooManyDeletes quarantine ends once nothing is. The count still held when any was taken,
+/// and whether the quarantine ended.
+pub(crate) fn provisioned(
+    cx: &Context,
+    held: &HashSet<(ObjectType, String)>,
+    results: &[crate::sync::event::ObjectResult],
+    cycle_id: i64,
+) -> Result<Option<(usize, bool)>, CycleError> {
+    let done: Vec<(ObjectType, String)> = results
+        .iter()
+        .filter(|r| r.status == crate::sync::outcome::Status::Success)
+        .map(|r| match (&r.member_id, r.object_type) {
+            (Some(user), ObjectType::Membership) => (r.object_type, format!("{}/{user}", r.source_id)),
+            _ => (r.object_type, r.source_id.clone()),
+        })
+        .filter(|key| held.contains(key))
+        .collect();
+    if done.is_empty() {
+        return Ok(None);
+    }
+    cx.store.drop_staged(&done)?;
+    let left = cx.store.staged()?.len();
+    cx.log(
+        LogLevel::Info,
+        format!(
+            "provision on demand applied {} of the held changes; {left} stay held",
+            done.len()
+        ),
+    );
+    let ends = left == 0
+        && cx
+            .store
+            .quarantine()?
+            .is_some_and(|q| q.reason == Reason::TooManyDeletes.as_str());
+    if ends {
+        quarantine::end(cx, Some(cycle_id))?;
+    }
+    Ok(Some((left, ends)))
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ mod door;
 mod escrow;
 mod functions;
 pub(crate) mod held;
+mod held_on_demand;
 mod identity;
 mod initial;
 mod intents;
@@ -33,6 +34,7 @@ mod retries;
 pub(crate) mod socket;
 mod sso;
 mod stop;
+mod through_door;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::process::Output;
