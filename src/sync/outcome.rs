@@ -132,6 +132,9 @@ failure_codes! {
     /// A matching value could not be looked up in ServiceNow this cycle, so the object is not
     /// created (it might exist).
     MatchingValueNotSearchable,
+    /// A group to delete that the integration account is a member of or holds roles through:
+    /// the delete would cascade to them and take nowsync's own access (servicenow.md §13 #3).
+    GroupGrantsIntegrationAccount,
     // Found while applying.
     /// The op depends on an object that was not provisioned.
     ReferenceNotProvisioned,

@@ -1,7 +1,8 @@
 //! Role bookkeeping after writes: group membership grants the group's roles as inherited
 //! `sys_user_has_role` rows (USERDOC: "users assigned to groups are automatically assigned to
 //! all roles associated with that group"), and `sys_user.roles` is recomputed from the active
-//! role rows. Deleting a user deletes its membership and role rows, as the cascade rule does.
+//! role rows. Deleting a user deletes its membership and role rows, and deleting a group its
+//! membership rows and the role rows granted through it, as the cascade rule does (§13 #3).
 
 use super::store::Store;
 use super::values::{new_sys_id, now};
@@ -157,6 +158,36 @@ pub fn after_write(store: &mut Store, table: &str, old: Option<&[String]>, new: 
                 delete_where(store, "sys_user_has_role", "user", &id);
             }
         }
+        // servicenow.md §13 #3: a group's delete cascades to its membership rows, and with them
+        // go the roles its members held through it (§3.3: rows `granted_by` the group).
+        "sys_user_group" if new.is_none() => {
+            if let Some(id) = field("sys_id", old) {
+                delete_group(store, &id);
+            }
+        }
         _ => {}
+    }
+}
+
+/// The cascade of a group's delete: its membership rows, the role rows granted through it, and
+/// each member's `roles` recomputed.
+fn delete_group(store: &mut Store, group: &str) {
+    let user_of = |store: &Store, table: &str, id: &str| -> Option<String> {
+        let pos = col(store, table, "user")?;
+        store.table(table)?.get(id).map(|r| r[pos].clone())
+    };
+    let members = rows_where(store, "sys_user_grmember", "group", group);
+    let granted = rows_where(store, "sys_user_has_role", "granted_by", group);
+    let mut users: Vec<String> = members
+        .iter()
+        .filter_map(|id| user_of(store, "sys_user_grmember", id))
+        .chain(granted.iter().filter_map(|id| user_of(store, "sys_user_has_role", id)))
+        .collect();
+    users.sort();
+    users.dedup();
+    delete_where(store, "sys_user_grmember", "group", group);
+    delete_where(store, "sys_user_has_role", "granted_by", group);
+    for u in users {
+        refresh(store, &u);
     }
 }

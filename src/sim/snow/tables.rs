@@ -69,7 +69,7 @@ fn reference_tables() -> Vec<Def> {
         (
             "sys_user_has_role",
             "User Role",
-            &["user", "role"],
+            &["user", "role", "granted_by"],
             vec![
                 mandatory(r("user", "User", "sys_user")),
                 mandatory(r("role", "Role", "sys_user_role")),

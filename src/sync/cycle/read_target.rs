@@ -16,6 +16,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 
 use super::Context;
+use crate::config::DeprovisionGroups;
 use crate::store::{ObjectValue, Store};
 use crate::sync::error::CycleError;
 use crate::sync::event::LogLevel;
@@ -24,7 +25,7 @@ use crate::sync::outcome::FailureCode;
 use crate::sync::plan::{Prior, Source, Target};
 use crate::sync::source::{Assignments, SourceRead};
 use crate::sync::target::recheck::recheck;
-use crate::sync::target::{self, touched, unique};
+use crate::sync::target::{self, keeps, touched, unique};
 
 /// (object type, id) → the code of its failure in the last applied cycle's plan.
 pub(super) type PlanFailures = HashMap<(ObjectType, String), FailureCode>;
@@ -94,6 +95,9 @@ pub(super) async fn read_target(
             read_touched(cx, (cycle_id, now, seed), prior, source, touched, &assignments).await?;
         (source, target, CycleKind::Incremental, failed)
     };
+    if cx.profile.provisioning.deprovision_groups == DeprovisionGroups::Delete {
+        target.integration_groups = keeps::integration_groups(&cx.snow, &identity.integration_account).await?;
+    }
     target.integration_account = Some(identity.integration_account);
     target.kept = cx
         .store

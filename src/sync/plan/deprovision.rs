@@ -8,12 +8,15 @@
 //! `deprovision_users` / `deprovision_groups = "delete"` (and the mapping's Delete action on) is
 //! an object purged in Entra deleted, as Entra does; a soft-deleted one (a user or a Microsoft
 //! 365 group in the recycle bin) is only disabled then, so its restore re-activates the same
-//! row. The integration account and rows of other classes are never touched.
+//! row. The integration account and rows of other classes are never touched, nor deleted a group
+//! it is a member of or holds roles through (the delete would cascade to them, §13 #3): that op
+//! fails with `GroupGrantsIntegrationAccount`.
 
 use std::collections::HashMap;
 
 use super::super::op::{Change, ObjectType, Op, OpKind};
-use super::super::outcome::Status;
+use super::super::outcome::{FailureCode, Status};
+use super::desired::failure;
 use super::input::{Prior, Row, Rules, Source, SourceObject, Target};
 use super::objects::step;
 use crate::config::{DeprovisionGroups, DeprovisionUsers};
@@ -60,6 +63,7 @@ pub(super) fn deprovision(
             object,
             row,
             purged: object.is_none() && !soft_deleted.contains(id),
+            keeps_account: ot == ObjectType::Group && target.integration_groups.contains(sys_id.as_str()),
         };
         ops.extend(leaver.op(deletes, rules));
     }
@@ -86,12 +90,23 @@ struct Leaver<'a> {
     object: Option<&'a SourceObject>,
     row: &'a Row,
     purged: bool,
+    /// A group the integration account is a member of or holds roles through: never deleted.
+    keeps_account: bool,
 }
 
 impl Leaver<'_> {
     /// Delete, disable, or nothing (`None`): SkipOutOfScopeDeletions, or already disabled.
     fn op(&self, deletes: bool, rules: &Rules) -> Option<Op> {
-        let kind = if self.purged && deletes {
+        let kind = if self.purged && deletes && self.keeps_account {
+            OpKind::Error(Box::new(failure(
+                FailureCode::GroupGrantsIntegrationAccount,
+                format!(
+                    "the integration account is a member of the ServiceNow group {} or holds roles through it; deleting the group would delete that membership and those roles with it, and nowsync would lose its own access: not deleted",
+                    self.sys_id
+                ),
+                "remove the integration account from this group in ServiceNow (give it its roles directly or through another group), then the next cycle deletes it; or set deprovision_groups = \"deactivate\"",
+            )))
+        } else if self.purged && deletes {
             OpKind::Delete
         } else if (rules.mappings.skip_out_of_scope_deletions && !self.purged) || !self.row.active() {
             // SkipOutOfScopeDeletions, or already disabled: nothing to send, nothing to log.
@@ -103,6 +118,7 @@ impl Leaver<'_> {
         };
         let what = match (&kind, self.ot) {
             (OpKind::Delete, _) => "deleted",
+            (OpKind::Error(_), _) => "not deleted (it grants the integration account's access)",
             (_, ObjectType::Group) => "deactivated (deprovision_groups = \"deactivate\")",
             _ if self.purged => "disabled (deprovision_users = \"disable\")",
             _ => "disabled",

@@ -93,6 +93,10 @@ pub struct Target {
     /// The sys_id of the integration account (the `sys_user` row nowsync signs in as): never
     /// matched, written or deprovisioned (DESIGN.md "Configuration").
     pub integration_account: Option<String>,
+    /// The groups (sys_ids) the integration account is a member of or holds roles through:
+    /// never deleted (a delete cascades to both, servicenow.md §13 #3). Read only when groups
+    /// may be deleted (`crate::sync::target::keeps`).
+    pub integration_groups: HashSet<String>,
     /// (sys_id, field) → (digest of the value sent, digest of the value the instance kept)
     /// when they differed (issue 12: the instance normalises some values as it stores them;
     /// `store::kept_digest`): a field whose desired value is what was sent and whose row

@@ -3,6 +3,7 @@
 //! incremental cycles read only the touched rows ([`touched`]).
 
 pub mod identity;
+pub mod keeps;
 pub mod lookup;
 pub mod recheck;
 pub mod touched;

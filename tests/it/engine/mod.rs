@@ -11,6 +11,7 @@ mod disk;
 mod door;
 mod escrow;
 mod functions;
+mod group_delete;
 pub(crate) mod held;
 mod held_on_demand;
 mod identity;

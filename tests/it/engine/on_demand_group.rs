@@ -11,7 +11,7 @@ use super::{Env, setup};
 use crate::support::text;
 
 /// A new security group in Entra with `members`, assigned to the app; its id.
-async fn assigned_group(env: &Env, name: &str, members: &[String]) -> String {
+pub(super) async fn assigned_group(env: &Env, name: &str, members: &[String]) -> String {
     let body = json!({"displayName": name, "mailEnabled": false, "mailNickname": name, "securityEnabled": true});
     let created = env.graph.request(Method::POST, "/groups", Some(&body)).await.unwrap();
     let gid = created.unwrap()["id"].as_str().unwrap().to_owned();
