@@ -188,9 +188,13 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
             keys.push(*k);
         }
     }
-    // The engine attached to has gone: what to do about it comes first.
-    if app.engine_has_gone() && !captured && !keys.iter().any(|(key, _)| *key == "c") {
-        keys.insert(0, ("c", "attach again"));
+    // The engine attached to has gone: what to do about it comes first, and r and d, which
+    // reach no engine now, are not offered (acceptance F14).
+    if app.engine_has_gone() && !captured {
+        keys.retain(|(key, _)| !matches!(*key, "r" | "d"));
+        if !keys.iter().any(|(key, _)| *key == "c") {
+            keys.insert(0, ("c", "attach again"));
+        }
     }
     keys
 }

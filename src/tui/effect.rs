@@ -25,6 +25,9 @@ pub enum Effect {
     Save(Box<SaveRequest>),
     /// Starts (or restarts) the engine for the saved profile.
     StartEngine,
+    /// The engine takes the profile as saved: the own engine's `Command::Reload`, or the
+    /// engine attached to re-reads the file (the door's `reload`).
+    Reload(Box<crate::config::Profile>),
     /// Attaches to the engine serving the profile's socket now (the one this console was
     /// attached to has gone).
     Attach,
@@ -120,6 +123,7 @@ impl std::fmt::Debug for Effect {
             Effect::SaveMappings(_) => "SaveMappings",
             Effect::ImportSchema(_) => "ImportSchema",
             Effect::ReadConfig => "ReadConfig",
+            Effect::Reload(_) => "Reload",
             Effect::Quit => "Quit",
         };
         f.write_str(name)

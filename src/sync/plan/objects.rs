@@ -175,6 +175,16 @@ impl Build<'_> {
                 op.kind = self.update(o, row, &mut op, planned, deferred);
             }
         }
+        if matches!(op.kind, OpKind::Disable { .. }) && !o.enabled {
+            // In scope, yet disabled: the reason is Entra's account, as its log says (F1).
+            if let Some(scope) = op.steps.to_mut().iter_mut().find(|s| s.name == "Scope") {
+                scope.detail = format!(
+                    "{}; disabled in Entra (accountEnabled = false): disabled",
+                    o.scope_detail
+                )
+                .into();
+            }
+        }
         op.hash = op_hash(o, &op.kind).into();
         // Held for the whole cycle (a plan at 100,000 users holds 100,000 of these): no spare
         // capacity from the pushes above (issue 16 §3).

@@ -24,6 +24,7 @@ impl App {
                 ..Default::default()
             };
         }
+        self.dashboard.engine_gone = false;
         self.dashboard.engine = Some(format!(
             "attached to the running engine (pid {}, since {}, started {})",
             e.pid,
@@ -76,10 +77,12 @@ impl App {
         self.dashboard.state = Some(EngineState::Stopped);
         self.dashboard.running = None;
         self.dashboard.engine = Some(GONE_ROW.to_owned());
+        self.dashboard.engine_gone = true;
         // Nothing is applied any more, and no question waits for an engine's answer.
         self.plan.engine_went();
         self.shared.overlay = Overlay::None;
-        self.shared.status = format!("The engine went away ({why}): {ATTACH_AGAIN}.");
+        // One level of parentheses: `why` may hold its own (acceptance F5).
+        self.shared.status = format!("The engine went away: {why}; {ATTACH_AGAIN}.");
         self.log.push(now(), Level::Warn, &self.shared.status.clone());
         Vec::new()
     }

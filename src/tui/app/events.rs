@@ -171,8 +171,32 @@ impl App {
     }
 
     fn wizard_saved(&mut self, result: Result<(String, Saved), SaveError>) -> Vec<Effect> {
-        let saved = result.as_ref().ok().map(|(_, saved)| saved.clone());
-        let effects = self.wizard.as_mut().map(|w| w.saved(result)).unwrap_or_default();
+        let saved = result
+            .as_ref()
+            .ok()
+            .map(|(message, saved)| (message.clone(), saved.clone()));
+        let before = self.wizard.as_ref().map(|w| w.existing.clone());
+        let mut effects = self.wizard.as_mut().map(|w| w.saved(result)).unwrap_or_default();
+        if let Some((message, saved)) = &saved
+            && self.engine_elsewhere
+        {
+            // Attached to another process's engine: it is not restarted from here; it reads
+            // the file again, and the admin is told so (acceptance F19: nothing was said).
+            effects.retain(|e| !matches!(e, Effect::StartEngine));
+            if let Some(w) = &self.wizard {
+                self.settings = settings::State::of(&saved.profile, w.config_path.clone(), saved.text.clone());
+            }
+            self.shared.screen = Screen::Dashboard;
+            if before.as_deref() == Some(saved.text.as_str()) {
+                self.shared.status = "Nothing to save: the profile is as it was in the file.".to_owned();
+                return effects;
+            }
+            effects.push(Effect::Reload(Box::new(saved.profile.clone())));
+            self.shared.status =
+                format!("{message}; the engine attached to reloads it (new secrets count once it starts again).");
+            return effects;
+        }
+        let saved = saved.map(|(_, saved)| saved);
         if let Some(saved) = saved {
             if let Some(w) = &self.wizard {
                 self.settings = settings::State::of(&saved.profile, w.config_path.clone(), saved.text);

@@ -16,6 +16,7 @@ mod engine_state_tests;
 mod events;
 mod keys;
 pub mod pending;
+mod resave;
 #[cfg(test)]
 mod quarantine_tests;
 #[cfg(test)]
@@ -196,6 +197,10 @@ impl App {
             Action::AttachAgain => return self.attach_again(),
             Action::Show(screen) => return self.show(screen),
             Action::Go(screen) => return self.go(screen),
+            Action::SaveWizardNow(a) => {
+                self.shared.overlay = Overlay::None;
+                return self.wizard.as_mut().map(|w| w.update(a)).unwrap_or_default();
+            }
             Action::DropWizard => {
                 if let Some(w) = &mut self.wizard {
                     w.reset();
@@ -373,7 +378,8 @@ impl App {
         };
         let leaving = action == wizard::Action::Leave && !w.editing && self.settings.editor.is_some();
         if !leaving {
-            return w.update(action);
+            let effects = w.update(action.clone());
+            return self.ask_before_restart(action, effects);
         }
         if w.dirty {
             self.shared.overlay = Overlay::Ask {

@@ -295,3 +295,126 @@ fn the_help_says_what_x_does_in_this_console() {
     let help = drawn(&attached_app);
     assert!(help.contains("attach to the engine serving the profile now"), "{help}");
 }
+
+/// Acceptance F19: an attached console's wizard re-save said nothing (the attach message
+/// stayed) and attached again instead of having the engine attached to read the file.
+#[test]
+fn an_attached_consoles_wizard_resave_has_the_engine_reload_and_says_so() {
+    use crate::config::{Config, edit::Saved};
+    const PATH: &str = "/etc/nowsync/config.toml";
+    let before = "[profiles.default.servicenow]\ninstance = \"dev1\"\nusername = \"admin\"\n";
+    let after = format!("{before}[profiles.default.provisioning]\ninterval_minutes = 15\n");
+    let profile = |text: &str| {
+        let config = Config::parse(text, std::path::Path::new(PATH)).unwrap();
+        config.profile("default").unwrap().clone()
+    };
+    let mut app = App::new("default", Theme::monochrome(), false);
+    app.settings = crate::tui::screens::settings::State::of(&profile(before), PATH.into(), before.to_owned());
+    let prefill = crate::tui::screens::wizard::Prefill::default();
+    let wizard = crate::tui::screens::wizard::Wizard::new("default", PATH.into(), before.to_owned(), prefill, false);
+    let _ = app.open_wizard(wizard);
+    app.handle(Event::Attached(attached(4242, Replay::default())));
+    assert!(app.engine_elsewhere);
+    let saved = |text: &str| {
+        Event::Saved(Ok((
+            format!("saved profile 'default' to {PATH} and secrets in keyutils"),
+            Saved {
+                text: text.to_owned(),
+                profile: profile(text),
+            },
+        )))
+    };
+    let effects = app.handle(saved(&after));
+    assert!(matches!(effects.as_slice(), [Effect::Reload(_)]), "{effects:?}");
+    let status = app.shared.status.clone();
+    assert!(
+        status.contains("saved profile 'default'") && status.contains("the engine attached to reloads it"),
+        "{status}"
+    );
+    assert_eq!(
+        app.settings.editor.as_ref().map(|s| s.text.clone()),
+        Some(after.clone())
+    );
+    // Saved again with nothing changed: nothing to save, nothing reloaded.
+    let effects = app.handle(saved(&after));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(
+        app.shared.status.starts_with("Nothing to save"),
+        "{}",
+        app.shared.status
+    );
+}
+
+/// Acceptance F5/F14: with the engine attached to gone, the first advice nested parentheses
+/// ("(the engine closed the connection (it stopped or restarted))"), and the Cycle row and the
+/// key line still offered r and d, which reach no engine.
+#[test]
+fn with_the_engine_gone_r_and_d_are_not_offered_and_c_is() {
+    let mut app = App::new("default", Theme::monochrome(), false);
+    app.handle(Event::Attached(attached(4242, Replay::default())));
+    app.handle(Event::Detached(
+        "the engine closed the connection (it stopped or restarted)".into(),
+    ));
+    let status = app.shared.status.clone();
+    assert!(status.contains("c attaches") && !status.contains("))"), "{status}");
+    let keys = crate::tui::chrome::keys(&app);
+    assert!(!keys.iter().any(|(k, _)| matches!(*k, "r" | "d")), "{keys:?}");
+    let screen = drawn(&app);
+    assert!(
+        screen.contains("none running · no engine: c attaches again"),
+        "{screen}"
+    );
+    assert!(!screen.contains("r runs one now"), "{screen}");
+    // Attached again: r and d are back.
+    app.handle(Event::Attached(attached(4343, Replay::default())));
+    assert!(crate::tui::chrome::keys(&app).contains(&("r", "run")));
+    assert!(drawn(&app).contains("r runs one now"));
+}
+
+/// Acceptance F30: a wizard re-save while a cycle was applying restarted the engine and
+/// stopped the cycle without asking. It asks; `y` saves.
+#[test]
+fn a_wizard_resave_while_a_cycle_applies_asks_first() {
+    use crate::tui::screens::dashboard::Running;
+    use crate::tui::screens::wizard::{Prefill, Wizard};
+    let prefill = Prefill {
+        instance: "dev35214".into(),
+        username: "admin".into(),
+        password: "pw".into(),
+        tenant_id: "11111111-1111-1111-1111-111111111111".into(),
+        client_id: "22222222-2222-2222-2222-222222222222".into(),
+        client_secret: "s3cret".into(),
+        service_principal_id: "33333333-3333-3333-3333-333333333333".into(),
+        email: "idm@example.com".into(),
+        ..Prefill::default()
+    };
+    let mut app = App::new("default", Theme::monochrome(), false);
+    let _ = app.open_wizard(Wizard::new(
+        "default",
+        "/tmp/x.toml".into(),
+        String::new(),
+        prefill,
+        false,
+    ));
+    app.handle(Event::EngineStarted(Ok(())));
+    app.dashboard.running = Some(Running {
+        cycle_id: 29,
+        done: 49,
+        total: 473,
+        ..Running::default()
+    });
+    app.update(Action::Go(Screen::Wizard));
+    for _ in 0..5 {
+        app.handle(Event::Key(KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE)));
+    }
+    let effects = app.handle(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(
+        matches!(&app.shared.overlay, Overlay::Ask { text, .. }
+            if text.starts_with("Cycle 29 is applying (49/473); the engine restarts to use the new settings and stops it")),
+        "{:?}",
+        app.shared.overlay
+    );
+    let effects = key(&mut app, 'y');
+    assert!(matches!(effects.as_slice(), [Effect::Save(_)]), "{effects:?}");
+}

@@ -66,6 +66,8 @@ pub enum Action {
     Go(Screen),
     /// Leave the reopened wizard, dropping its edits.
     DropWizard,
+    /// The wizard's save, confirmed although a cycle runs (the engine restarts and stops it).
+    SaveWizardNow(wizard::Action),
     /// Save the change the preview showed, or not.
     ConfirmPending,
     CancelPending,

@@ -35,6 +35,7 @@ pub(super) fn run(ctx: &Context, effect: Effect, tx: &UnboundedSender<Event>, en
             });
         }
         Effect::StartEngine => engine.start(ctx, tx),
+        Effect::Reload(profile) => engine.reload(*profile, tx),
         Effect::Attach => engine.attach_again(ctx, tx),
         Effect::SaveSettings { path, profile, edits } => {
             let result = crate::config::edit::edit_profile(&path, &profile, &edits);

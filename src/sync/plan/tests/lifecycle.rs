@@ -210,3 +210,45 @@ fn a_user_who_left_scope_loses_the_memberships_we_gave_it_and_a_group_back_in_sc
     assert!(p.to_vec().iter().any(|o| matches!(&o.kind, OpKind::Update { diff }
         if o.object_type == ObjectType::Group && diff.iter().any(|c| &*c.attribute == "active" && c.new.as_deref() == Some("true")))));
 }
+
+/// Acceptance F1: a disable's details did not say why ("Scope: member of assigned group …").
+/// A user disabled in Entra says so, as Entra's provisioning log does; one that left the scope
+/// says that.
+#[test]
+fn a_disables_scope_step_says_why() {
+    let prior = Prior {
+        links: HashMap::from([
+            ((ObjectType::User, "u1".into()), "s1".into()),
+            ((ObjectType::User, "u2".into()), "s2".into()),
+        ]),
+        ..Prior::default()
+    };
+    let t = target(vec![
+        row(
+            "s1",
+            &[("user_name", "a@x.com"), ("first_name", "Ada"), ("active", "true")],
+        ),
+        row("s2", &[("user_name", "b@x.com"), ("active", "true")]),
+    ]);
+    let mut disabled = user("u1", "a@x.com", json!({"accountEnabled": false}));
+    disabled.scope_detail = "member of assigned group Security Approvers".into();
+    let mut left = user("u2", "b@x.com", json!({}));
+    left.in_scope = false;
+    left.scope_detail = "out of scope: not assigned to the app".into();
+    let p = plan_of(vec![disabled, left], &t, &prior);
+    let scope_of = |id: &str| {
+        let ops = p.to_vec();
+        let op = ops.iter().find(|o| &*o.source_id == id).expect("an op");
+        assert!(matches!(op.kind, OpKind::Disable { .. }), "{op:#?}");
+        op.steps
+            .iter()
+            .find(|s| s.name == "Scope")
+            .map(|s| s.detail.to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        scope_of("u1"),
+        "member of assigned group Security Approvers; disabled in Entra (accountEnabled = false): disabled"
+    );
+    assert_eq!(scope_of("u2"), "out of scope: not assigned to the app: disabled");
+}

@@ -98,6 +98,8 @@ pub struct State {
     /// Which engine the console works with: "in this console", or "attached to the running
     /// engine (pid, since, started by)".
     pub engine: Option<String>,
+    /// The engine attached to has gone and none is attached yet: r and d reach no engine.
+    pub engine_gone: bool,
 }
 
 impl State {

@@ -67,6 +67,11 @@ impl Widget for DashboardView<'_> {
         }
         match &d.running {
             Some(r) => running_lines(r, t, width, &mut lines),
+            // r and d reach no engine while none is attached (acceptance F14).
+            None if d.engine_gone => lines.push(Line::from(vec![
+                label(t, "Cycle"),
+                Span::raw("none running · no engine: c attaches again"),
+            ])),
             None => lines.push(Line::from(vec![
                 label(t, "Cycle"),
                 Span::raw("none running · r runs one now, d plans one without writing"),

@@ -14,8 +14,10 @@ use crate::tui::screens::{ScrollText, window};
 use crate::tui::text::ellipsis;
 use crate::tui::theme::{FOCUS, Theme, UNFOCUSED};
 
-/// The columns before the name (marker, time, cycle, action) and the space after it.
-const FIXED: usize = 2 + 9 + 6 + 14 + 1;
+/// The columns before the action (marker, time, cycle) and the space after the name.
+const FIXED: usize = 2 + 9 + 6 + 1;
+/// The action column's room at most ("remove_member" and a space).
+const ACTION_MOST: usize = 14;
 /// The result's room when the terminal is wide enough for a 16-character name.
 const RESULT_WIDTH: usize = 25;
 
@@ -51,11 +53,26 @@ impl Widget for RecordsView<'_> {
         let [head, list] = Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(area);
         // The name takes what the fixed columns and the result leave; the result's room fits
         // "✗ ReferenceNotProvisioned", the longest code, and a longer one ends with "…".
-        let name_width = usize::from(list.width).saturating_sub(FIXED + RESULT_WIDTH).max(16);
-        let result_width = usize::from(list.width).saturating_sub(FIXED + name_width);
-        Paragraph::new(head_lines(d, t, name_width)).render(head, buf);
+        // The action column is as wide as the longest action listed (acceptance F24: at 80
+        // columns it kept 14 for "update" while the name was cut to 23 characters): the name
+        // gets the rest.
+        let action_width = records
+            .iter()
+            .map(|r| r.action.chars().count() + 1)
+            .max()
+            .unwrap_or(0)
+            .clamp("ACTION ".len(), ACTION_MOST);
+        let room = usize::from(list.width).saturating_sub(FIXED + action_width);
+        let name_width = room.saturating_sub(RESULT_WIDTH).max(16);
+        let result_width = room.saturating_sub(name_width);
+        let widths = Widths {
+            action: action_width,
+            name: name_width,
+            result: result_width,
+        };
+        Paragraph::new(head_lines(d, t, widths)).render(head, buf);
         let mut lines: Vec<Line> = window(v.selected, records.len(), list.height as usize)
-            .map(|i| row(records[i], i == v.selected, t, (name_width, result_width)))
+            .map(|i| row(records[i], i == v.selected, t, widths))
             .collect();
         if records.is_empty() {
             lines.push(Line::from(Span::styled("no record matches: r runs a cycle", t.dim())));
@@ -66,9 +83,12 @@ impl Widget for RecordsView<'_> {
 
 /// The list's head: the counts, the filters (or the error reading the store) and the column
 /// headers.
-fn head_lines(d: &State, t: Theme, name_width: usize) -> Vec<Line<'static>> {
+fn head_lines(d: &State, t: Theme, widths: Widths) -> Vec<Line<'static>> {
     let v = &d.view;
     let failures = d.records.iter().filter(|r| r.status == "failure").count();
+    // Counts mean objects (issue 14): a failing object is logged again each cycle, so the
+    // failure records are many more than the objects failing now (acceptance F24).
+    let failing = failing_objects(&d.records);
     let filter = FILTERS.get(v.filter).copied().unwrap_or("all");
     let text = if v.input.is_some() || !v.text.is_empty() {
         format!(" · text \"{}\"", sanitize_for_terminal(&v.text))
@@ -77,9 +97,10 @@ fn head_lines(d: &State, t: Theme, name_width: usize) -> Vec<Line<'static>> {
     };
     let mut head_lines = vec![Line::from(Span::styled(
         format!(
-            "{} · {} · newest first",
+            "{} · {} ({} failing now) · newest first",
             crate::tui::text::count(d.records.len() as u64, "record", "records"),
-            crate::tui::text::count(failures as u64, "failure", "failures")
+            crate::tui::text::count(failures as u64, "failure record", "failure records"),
+            crate::tui::text::count(failing as u64, "object", "objects")
         ),
         t.title(),
     ))];
@@ -92,23 +113,41 @@ fn head_lines(d: &State, t: Theme, name_width: usize) -> Vec<Line<'static>> {
     });
     head_lines.push(Line::from(Span::styled(
         format!(
-            "  {:<9}{:<6}{:<14}{:<w$} {}",
+            "  {:<9}{:<6}{:<a$}{:<w$} {}",
             "TIME",
             "CYCLE",
             "ACTION",
             "NAME",
             "RESULT",
-            w = name_width
+            a = widths.action,
+            w = widths.name
         ),
         t.dim(),
     )));
     head_lines
 }
 
-/// One record's row; a failure's result is its error code. `widths`: the name's and the
-/// result's.
-fn row(r: &LogRecord, selected: bool, t: Theme, widths: (usize, usize)) -> Line<'static> {
-    let (name_width, result_width) = widths;
+/// The objects whose newest record is a failure (`records` newest first).
+fn failing_objects(records: &[LogRecord]) -> usize {
+    let mut seen = std::collections::HashSet::new();
+    records
+        .iter()
+        .filter(|r| seen.insert((r.object_type, r.source_id.as_str())))
+        .filter(|r| r.status == "failure")
+        .count()
+}
+
+/// The list's column widths: the action's, the name's and the result's.
+#[derive(Clone, Copy)]
+struct Widths {
+    action: usize,
+    name: usize,
+    result: usize,
+}
+
+/// One record's row; a failure's result is its error code.
+fn row(r: &LogRecord, selected: bool, t: Theme, widths: Widths) -> Line<'static> {
+    let (name_width, result_width) = (widths.name, widths.result);
     let (result, style) = match (r.status.as_str(), &r.error_code) {
         ("failure", Some(code)) => (format!("✗ {code}"), t.error()),
         ("failure", None) => ("✗ failure".to_owned(), t.error()),
@@ -119,7 +158,7 @@ fn row(r: &LogRecord, selected: bool, t: Theme, widths: (usize, usize)) -> Line<
         Span::raw(if selected { FOCUS } else { UNFOCUSED }),
         Span::styled(format!("{:<9}", time_of(&r.time)), t.dim()),
         Span::styled(format!("{:<6}", r.cycle_id), t.dim()),
-        Span::raw(format!("{:<14}", sanitize_for_terminal(&r.action))),
+        Span::raw(format!("{:<a$}", sanitize_for_terminal(&r.action), a = widths.action)),
         Span::styled(
             format!(
                 "{:<w$} ",
@@ -299,7 +338,8 @@ mod tests {
             })
             .collect();
         assert!(rows[0].ends_with("✗ ReferenceNotProvisioned"), "{rows:?}");
-        assert!(rows[0].contains("a.very.long.mailbox.na… "), "{rows:?}");
+        // The action column as wide as "update" needs: the name has 30 (was 23, F24).
+        assert!(rows[0].contains("update a.very.long.mailbox.name@widg… "), "{rows:?}");
         assert!(rows[1].ends_with("✗ AnErrorCodeLongerThanA…"), "{rows:?}");
     }
 }

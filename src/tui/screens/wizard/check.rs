@@ -35,14 +35,15 @@ impl Wizard {
     }
 
     /// Whether `step` is marked invalid: it has a problem, and the admin tried to leave it,
-    /// typed in it, or it holds values already.
+    /// typed in it, or it holds values already (not counting secrets from the environment).
     pub fn marked(&self, step: Step) -> bool {
         let seen = self.tried.contains(&step)
             || self.touched.contains(&step)
             || step
                 .fields()
                 .iter()
-                .any(|f| self.inputs.get(*f).is_some_and(|i| !i.value().is_empty()));
+                // A secret the environment gives is no value the admin typed (F17).
+                .any(|f| self.from_env(*f).is_none() && self.inputs.get(*f).is_some_and(|i| !i.value().is_empty()));
         seen && self.problem(step).is_some()
     }
 }

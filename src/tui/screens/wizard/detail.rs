@@ -116,6 +116,10 @@ impl WizardView<'_> {
             lines.push(Line::from(Span::styled(note.clone(), t.warn())));
         }
         let (text, style) = match &w.store_status {
+            _ if w.secrets_from_env() => (
+                "Secrets: from the environment, nothing stored.".to_owned(),
+                t.ok(),
+            ),
             StoreStatus::Probing => ("checking the secret store…".to_owned(), t.dim()),
             StoreStatus::Ready(StoreKind::Memory) => (
                 "Secrets are kept in memory for this demo: nothing is written anywhere.".to_owned(),
@@ -211,7 +215,11 @@ impl WizardView<'_> {
             ),
         ));
         lines.push(row("Email", sanitize_for_terminal(w.inputs.email.value())));
-        lines.push(row("Secrets to", store_word(w.store_choice())));
+        if w.secrets_from_env() {
+            lines.push(row("Secrets", "from the environment, nothing stored".to_owned()));
+        } else {
+            lines.push(row("Secrets to", store_word(w.store_choice())));
+        }
         lines.push(row(
             "Profile file",
             format!("{} [profiles.{}]", w.config_path.display(), w.profile),
@@ -227,8 +235,12 @@ impl WizardView<'_> {
         ));
         lines.push(row(
             "Provisioning",
-            if w.start {
+            if w.start && w.was_enabled == Some(true) {
+                "stays on: scheduled cycles go on writing to ServiceNow".into()
+            } else if w.start {
                 "starts: scheduled cycles write to ServiceNow".into()
+            } else if w.was_enabled == Some(true) {
+                "turned off: scheduled cycles stop writing until it is turned on again (Settings)".into()
             } else {
                 "stays off: nothing is written until it is turned on (Settings) or r runs a cycle; a dry run is offered"
                     .into()

@@ -297,6 +297,14 @@ impl Wizard {
             .map(|(_, var)| var.as_str())
     }
 
+    /// Every secret the profile signs in with comes from the environment (or a file it
+    /// names): the save stores none, whatever the store (acceptance F17).
+    pub fn secrets_from_env(&self) -> bool {
+        self.from_env(Field::Password).is_some()
+            && self.from_env(Field::ClientSecret).is_some()
+            && (!self.oauth || self.from_env(Field::OAuthClientSecret).is_some())
+    }
+
     /// The live result of the instance field: the resolved URL or why it is not one.
     pub fn instance(&self) -> Result<Instance, crate::servicenow::InstanceError> {
         Instance::parse(self.inputs.instance.value(), false)
@@ -325,5 +333,7 @@ fn default_store(choices: &[StoreChoice], no_session_bus: bool) -> (usize, Optio
 mod advice_tests;
 #[cfg(test)]
 mod endpoint_tests;
+#[cfg(test)]
+mod env_tests;
 #[cfg(test)]
 mod tests;

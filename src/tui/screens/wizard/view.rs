@@ -194,7 +194,7 @@ impl WizardView<'_> {
         };
         let line = Line::from(vec![
             Span::styled(marker, label_style),
-            Span::styled(format!("{:<LABEL$}", field.label()), label_style),
+            Span::styled(format!("{:<LABEL$}", self.label(field)), label_style),
             Span::raw(" "),
             Span::styled(
                 value,
@@ -210,6 +210,14 @@ impl WizardView<'_> {
 }
 
 impl WizardView<'_> {
+    /// A field's label; a profile already on is kept on, not started (acceptance F19).
+    fn label(&self, field: Field) -> &'static str {
+        match field {
+            Field::Start if self.wizard.was_enabled == Some(true) => "Keep provisioning on",
+            _ => field.label(),
+        }
+    }
+
     /// An empty endpoint field: the cloud's default it stands for, dim (a placeholder, not a value).
     fn render_default(&self, field: Field, marker: &str, label_style: Style, area: Rect, buf: &mut Buffer) {
         let width = (area.width as usize).saturating_sub(LABEL + 4);
