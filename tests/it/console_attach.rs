@@ -246,6 +246,11 @@ async fn a_wizard_resave_keeps_the_consoles_own_engine_its_own() {
         tmux.keys(&["PageDown", "PageDown", "PageDown", "PageDown", "PageDown"]);
         tmux.wait_for("review", &["Step 6 of 6 · Review and save", "Enter saves."], long);
         tmux.keys(&["Enter"]);
+        // A save while the first cycle still runs asks first (acceptance F30): yes.
+        std::thread::sleep(Duration::from_secs(1));
+        if tmux.capture().contains("Save now?") {
+            tmux.keys(&["y"]);
+        }
         // The status says so only until the restarted engine's first cycle: the log says it.
         tmux.wait_for("saved again", &["[1 Dashboard]", "engine: Stopped"], long);
         std::thread::sleep(Duration::from_secs(2));
