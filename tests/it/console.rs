@@ -208,7 +208,11 @@ fn demo_walks_from_the_wizard_to_a_cycle_and_a_troubleshooting_view() {
     );
 
     tmux.keys(&["e"]);
-    tmux.wait_for("provisioning logs", &["records ·", "failure records", "newest first"], long);
+    tmux.wait_for(
+        "provisioning logs",
+        &["records ·", "failure records", "newest first"],
+        long,
+    );
     tmux.keys(&["s"]);
     tmux.wait_for("failures only", &["status: failure"], long);
     tmux.keys(&["Enter"]);
