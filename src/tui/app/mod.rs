@@ -16,9 +16,9 @@ mod engine_state_tests;
 mod events;
 mod keys;
 pub mod pending;
-mod resave;
 #[cfg(test)]
 mod quarantine_tests;
+mod resave;
 #[cfg(test)]
 mod restart_tests;
 mod shared;
