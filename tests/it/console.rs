@@ -273,13 +273,13 @@ fn refuse_a_plan_made_before_a_scope_change(tmux: &Tmux) {
     tmux.keys(&["2"]);
     tmux.wait_for(
         "the plan is out of date",
-        &["[2 Plan]", "out of date (rules changed"],
+        &["[2 Plan]", "out of date (the scope (assigned → all) changed"],
         long,
     );
     tmux.keys(&["A"]);
     let pane = tmux.wait_for(
         "applying it is refused",
-        &["is out of date (rules changed since it was made): d makes a new dry run."],
+        &["is out of date (the scope (assigned → all) changed since it was made)"],
         long,
     );
     assert!(!pane.contains("Apply plan"), "no apply confirmation: {pane}");
