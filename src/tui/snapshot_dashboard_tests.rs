@@ -231,7 +231,7 @@ fn a_plan_with_held_ops_says_them_filters_them_and_the_apply_question_names_them
     };
     assert!(
         summary.ends_with(
-            "Held by the deletion threshold, not applied: 2 disables, 1 deactivation, 2 membership removals. Applying quarantines the job (TooManyDeletes) until D (or nowsync allow-deletes) applies them."
+            "Held by the deletion threshold, not applied: 2 disables, 1 deactivation, 2 membership removals. Applying quarantines the job (TooManyDeletes) until nowsync allow-deletes applies them."
         ),
         "{summary}"
     );

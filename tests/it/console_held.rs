@@ -46,7 +46,7 @@ fn shows_the_quarantine(tmux: &Tmux, what: &str, held: &[String]) -> String {
     let mut want = vec![
         "quarantined: TooManyDeletes · next attempt",
         "by the deletion threshold:",
-        "D applies them (after a confirm)",
+        "nowsync allow-deletes (in a shell) applies them",
     ];
     want.extend(held.iter().map(String::as_str));
     tmux.wait_for(what, &want, Duration::from_secs(60))

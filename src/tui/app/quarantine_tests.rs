@@ -85,8 +85,8 @@ fn shows_the_quarantine(app: &App) {
         "Held       by the deletion threshold: 792 disables, 51 deactivations, 866 membership removals"
     );
     assert!(
-        rows.iter()
-            .any(|r| r == "           D applies them (after a confirm) · or fix the rules and run a cycle (r)"),
+        rows.iter().any(|r| r
+            == "           nowsync allow-deletes (in a shell) applies them · or fix the rules and run a cycle (r)"),
         "{rows:#?}"
     );
 }
@@ -197,7 +197,7 @@ fn a_changes_preview_says_the_threshold_would_hold_it_or_that_it_ends_the_quaran
     let said = super::pending::effect_text(&held, None);
     assert_eq!(
         said[0],
-        "The deletion threshold would hold it: 1 disable, 1 deactivation, 1 membership removal — none written; the next cycle is quarantined (TooManyDeletes) until D (or nowsync allow-deletes) applies them."
+        "The deletion threshold would hold it: 1 disable, 1 deactivation, 1 membership removal — none written; the next cycle is quarantined (TooManyDeletes) until nowsync allow-deletes applies them."
     );
     // Held ops are no deletes.
     assert_eq!(

@@ -317,10 +317,13 @@ fn held_lines(d: &State, t: Theme, width: usize) -> Vec<Line<'static>> {
     );
     let way_out = fit_either(
         &[
-            "D applies them (after a confirm)".to_owned(),
+            "nowsync allow-deletes (in a shell) applies them".to_owned(),
             "or fix the rules and run a cycle (r)".to_owned(),
         ],
-        &["D applies them".to_owned(), "or fix the rules, then r".to_owned()],
+        &[
+            "nowsync allow-deletes applies them".to_owned(),
+            "or fix the rules, then r".to_owned(),
+        ],
         width,
     );
     vec![
