@@ -199,13 +199,11 @@ fn demo_walks_from_the_wizard_to_a_cycle_and_a_troubleshooting_view() {
     tmux.keys(&["r"]);
     let pane = tmux.wait_for(
         "a cycle finishes",
-        &["To date    1 cycle ·", " finished: ", "engine: Idle"],
+        // "Log ·" waited for too: a capture may catch a frame half drawn.
+        &["To date    1 cycle ·", " finished: ", "engine: Idle", "Log ·"],
         Duration::from_secs(120),
     );
-    assert!(
-        pane.contains("cycle") && pane.contains("Log ·"),
-        "the log pane shows the cycle: {pane}"
-    );
+    assert!(pane.contains("cycle"), "the log pane shows the cycle: {pane}");
 
     tmux.keys(&["e"]);
     tmux.wait_for(
