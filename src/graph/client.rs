@@ -14,7 +14,8 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use super::cloud::Endpoints;
-use super::error::{Error, GraphError, TokenError};
+use super::error::{Error, GraphError};
+use super::token_error::TokenError;
 use crate::config::Entra;
 use crate::net::retry::{self, Pause, Policy};
 use crate::secrets::Secret;

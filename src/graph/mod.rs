@@ -18,14 +18,16 @@ mod paging;
 #[cfg(test)]
 mod proptests;
 mod scope;
+mod token_error;
 
 pub use client::{Client, Options};
 pub use cloud::{Endpoints, defaults as cloud_defaults};
 pub use delta::{DeltaItem, DeltaItemError, DeltaRound, RefChange, Removed};
-pub use error::{Error, GraphError, TokenError};
+pub use error::{Error, GraphError};
 pub use model::{AppRoleAssignment, DirectoryObject, GROUP_SELECT, Group, ServicePrincipal, USER_SELECT, User};
 pub use paging::Pager;
 pub use scope::{AssignedScope, KnownGroup};
+pub use token_error::TokenError;
 
 use crate::net::encode::segment as encode;
 
