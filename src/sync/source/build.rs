@@ -1,8 +1,9 @@
 //! The scoped [`Source`] built from the source cache: each cached user and group converted to
 //! a [`SourceObject`] with the attributes the mappings and scoping filters read, its scope
-//! decided (assignment, then scoping filters), nested groups flattened when asked.
+//! decided (assignment, then scoping filters). The groups are built and their nested groups
+//! flattened in `groups.rs`.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 
 use serde_json::{Map, Value as J};
 
@@ -19,8 +20,8 @@ use crate::sync::error::CycleError;
 use crate::sync::plan::SourceObject;
 use crate::sync::redact::Sealing;
 
-const NOT_ASSIGNED: &str = "out of scope: not assigned to the app";
-const FILTERED_OUT: &str = "out of scope: excluded by the scoping filters";
+pub(super) const NOT_ASSIGNED: &str = "out of scope: not assigned to the app";
+pub(super) const FILTERED_OUT: &str = "out of scope: excluded by the scoping filters";
 
 /// The attributes (lower-cased) that the mappings and scoping filters read: the only ones kept.
 pub(super) fn needed(mapping: &ObjectMapping, name_key: &str) -> HashSet<String> {
@@ -47,22 +48,22 @@ fn scope_value(v: Value) -> scope::Value {
     }
 }
 
-fn in_scope(scope: &Scope, attrs: &Attrs) -> bool {
+pub(super) fn in_scope(scope: &Scope, attrs: &Attrs) -> bool {
     scope.in_scope(&|name| scope_value(crate::mapping::Attributes::get(attrs, name)))
 }
 
 /// One cached object: name, enabled, soft-deleted, attributes (if `keep`), user members,
 /// nested groups.
-struct Converted {
-    name: Option<String>,
-    enabled: bool,
-    soft: bool,
-    attrs: Attrs,
-    members: Vec<String>,
-    nested: Vec<String>,
+pub(super) struct Converted {
+    pub(super) name: Option<String>,
+    pub(super) enabled: bool,
+    pub(super) soft: bool,
+    pub(super) attrs: Attrs,
+    pub(super) members: Vec<String>,
+    pub(super) nested: Vec<String>,
 }
 
-fn convert(
+pub(super) fn convert(
     text: &str,
     id: &str,
     name_key: &str,
@@ -253,87 +254,6 @@ fn group_name<'a>(assigned: &'a AssignedScope, id: &'a str) -> &'a str {
         .unwrap_or(id)
 }
 
-/// Group id → the ids of its nested groups.
-pub(super) type Nested = HashMap<String, Vec<String>>;
-
-/// Every cached group that is not soft-deleted, scoped, and each group's nested groups;
-/// soft-deleted ones go to `soft_deleted` instead.
-pub(super) fn groups(
-    store: &Store,
-    mapping: &ObjectMapping,
-    scope: &Scope,
-    assigned: Option<&AssignedScope>,
-    soft_deleted: &mut HashSet<String>,
-    sealing: &Sealing<'_>,
-) -> Result<(Vec<SourceObject>, Nested), CycleError> {
-    let needed = needed(mapping, "displayName");
-    let mut out = Vec::new();
-    let mut nested = Nested::new();
-    store.each_cached(ObjectType::Group, |id, text| {
-        let Converted {
-            name,
-            soft,
-            mut attrs,
-            members,
-            nested: inner,
-            ..
-        } = convert(&text, &id, "displayName", true, &needed, sealing);
-        if soft {
-            soft_deleted.insert(id);
-            return;
-        }
-        if !inner.is_empty() {
-            nested.insert(id.clone(), inner);
-        }
-        attrs.insert("IsSoftDeleted", Value::Bool(false));
-        attrs.shrink_to_fit();
-        let assigned_here = assigned.is_none_or(|a| a.groups.contains_key(&id));
-        let filtered = in_scope(scope, &attrs);
-        // Under scope `all` a group is in scope because every group is, not by an assignment.
-        let scope_detail = match (assigned.is_some(), assigned_here, filtered) {
-            (false, _, true) => "scope: all groups",
-            (true, true, true) => "assigned to the app",
-            (_, true, false) => FILTERED_OUT,
-            _ => NOT_ASSIGNED,
-        };
-        out.push(SourceObject {
-            name: name.unwrap_or_else(|| id.clone()),
-            id,
-            attrs,
-            in_scope: assigned_here && filtered,
-            enabled: true,
-            scope_detail: scope_detail.to_owned(),
-            members,
-        });
-    })?;
-    Ok((out, nested))
-}
-
-/// Each group's users through its nested groups at any depth (cycles are harmless), and each
-/// group's containing groups at any depth (a change inside touches them too).
-pub(super) fn flatten(groups: &mut [SourceObject], nested: &Nested) -> HashMap<String, Vec<String>> {
-    let direct: HashMap<String, Vec<String>> = groups.iter().map(|g| (g.id.clone(), g.members.clone())).collect();
-    let mut parents: HashMap<String, Vec<String>> = HashMap::new();
-    for g in groups.iter_mut() {
-        let mut seen: HashSet<&str> = HashSet::from([g.id.as_str()]);
-        let mut stack: Vec<&str> = nested
-            .get(&g.id)
-            .map(|n| n.iter().map(String::as_str).collect())
-            .unwrap_or_default();
-        let mut members: BTreeSet<String> = g.members.iter().cloned().collect();
-        while let Some(inner) = stack.pop() {
-            if !seen.insert(inner) {
-                continue;
-            }
-            parents.entry(inner.to_owned()).or_default().push(g.id.clone());
-            members.extend(direct.get(inner).into_iter().flatten().cloned());
-            stack.extend(nested.get(inner).into_iter().flatten().map(String::as_str));
-        }
-        g.members = members.into_iter().collect();
-    }
-    parents
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -380,31 +300,5 @@ mod tests {
         )
         .unwrap();
         assert_eq!(slim[0].attrs, whole[0].attrs);
-    }
-
-    #[test]
-    fn a_group_under_scope_all_is_in_scope_by_the_scope_not_an_assignment() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path(), "p").unwrap();
-        let text = r#"{"displayName":"Sales"}"#;
-        store
-            .put_cached(ObjectType::Group, &[("g1".into(), Some(text.into()))])
-            .unwrap();
-        let mappings = crate::mapping::model::defaults().unwrap();
-        let key = Redaction::random();
-        let sealing = Sealing::new(&key, &[&mappings.group]);
-        let (groups, _) = groups(
-            &store,
-            &mappings.group,
-            &Scope::default(),
-            None,
-            &mut HashSet::new(),
-            &sealing,
-        )
-        .unwrap();
-        assert_eq!(
-            (groups[0].in_scope, groups[0].scope_detail.as_str()),
-            (true, "scope: all groups")
-        );
     }
 }

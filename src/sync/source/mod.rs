@@ -8,6 +8,7 @@
 //! issue 16 §3), and the cycle makes the others it touches whole ([`fill`]).
 
 mod build;
+mod groups;
 mod rounds;
 
 use std::collections::{HashMap, HashSet};
@@ -91,7 +92,7 @@ pub async fn read(
         ..Source::default()
     };
     source.soft_deleted = soft_deleted;
-    let (groups_built, nested) = build::groups(
+    let (groups_built, nested) = groups::groups(
         store,
         &profile.mappings.group,
         &profile.group_scope,
@@ -103,7 +104,7 @@ pub async fn read(
     source.soft_deleted_groups = soft_deleted_groups;
     if profile.provisioning.flatten_nested_groups {
         // A change inside a nested group changes the flattened members of its parents.
-        let parents = build::flatten(&mut source.groups, &nested);
+        let parents = groups::flatten(&mut source.groups, &nested);
         let inner: Vec<String> = touched_groups.iter().cloned().collect();
         for g in inner {
             touched_groups.extend(parents.get(&g).into_iter().flatten().cloned());
