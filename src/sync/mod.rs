@@ -44,6 +44,7 @@ pub mod redact;
 pub mod safety;
 mod source;
 pub mod sso;
+mod stats;
 mod status;
 mod target;
 mod throttles;
