@@ -138,7 +138,7 @@ fn quarantine_text(s: &sync::Status) -> String {
     // The way out depends on the reason: lifting a TooManyDeletes quarantine alone only holds
     // the same changes again at the next cycle.
     let way_out = if q.reason == "TooManyDeletes" {
-        "`nowsync allow-deletes` applies the held changes (also while a console runs); or fix the rules (scope, filters) and run a cycle"
+        "`nowsync allow-deletes` (or D in the console) applies the held changes, also while a console runs; or fix the rules (scope, filters) and run a cycle"
     } else {
         "nowsync restart --scope quarantine lifts it"
     };

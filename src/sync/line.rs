@@ -41,7 +41,7 @@ fn quarantine(reason: Option<&str>, next_attempt: Option<&str>) -> String {
         .unwrap_or_default();
     // Lifting a TooManyDeletes quarantine alone only holds the same changes again next cycle.
     let way_out = if r == "TooManyDeletes" {
-        "nowsync allow-deletes applies the held changes; or fix the rules and run a cycle"
+        "D in the console or nowsync allow-deletes applies the held changes; or fix the rules and run a cycle"
     } else {
         "nowsync restart --scope quarantine lifts it once the cause is fixed"
     };

@@ -139,6 +139,7 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
         | Overlay::ConfirmQuit(_)
         | Overlay::ConfirmStop
         | Overlay::ConfirmApply { .. }
+        | Overlay::ConfirmAllowDeletes { .. }
         | Overlay::ConfirmCreate { .. }
         | Overlay::ConfirmLeave => return vec![("y", "yes"), ("n/Esc", "no")],
         Overlay::KeepInBackground => return vec![("y", "keep it running"), ("n", "stop it"), ("Esc", "stay")],
@@ -187,6 +188,12 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
         if !keys.iter().any(|(key, _)| *key == k.0) {
             keys.push(*k);
         }
+    }
+    // A held set is the quarantine's way out: first, while an engine serves the profile and
+    // the screen leaves `D` to the console (acceptance F23: a key shown works where shown).
+    let own_d = matches!(app.shared.screen, Screen::Scope | Screen::Mappings);
+    if !captured && !own_d && app.allow_deletes_refused().is_ok() {
+        keys.insert(0, ("D", "apply held"));
     }
     // The engine attached to has gone: what to do about it comes first, and r and d, which
     // reach no engine now, are not offered (acceptance F14).

@@ -57,6 +57,7 @@ const DASHBOARD: &[(&str, &str)] = &[
     ("d", "dry run: plan without writing, then review the plan"),
     ("a", "the plan (A there applies a dry run's plan while it is current)"),
     ("p", "pause / resume scheduled cycles"),
+    ("D", ALLOW_DELETES),
     ("x", "stop the running cycle (asks first)"),
     ("e", "provisioning logs: every object's result, troubleshooting"),
     ("L", "the log full screen"),
@@ -200,8 +201,12 @@ const PLAN: &[(&str, &str)] = &[
         "A",
         "apply a dry run's plan while it is current (asks first, with the counts of disables and deletes); an applied or out-of-date plan is not applied",
     ),
+    ("D", ALLOW_DELETES),
     ("Esc", "back to the dashboard"),
 ];
+
+/// `D`, on the screens that show what the deletion threshold holds.
+const ALLOW_DELETES: &str = "apply what the deletion threshold holds (the Held row), as nowsync allow-deletes: asks first, naming the counts and the instance; ends the TooManyDeletes quarantine. Offered only while something is held and an engine serves the profile";
 
 const EVERYWHERE: [(&str, &str); 11] = [
     (

@@ -163,6 +163,11 @@ fn dashboard_quarantined_with_a_held_set() {
     );
     row_says(&rows, "Last", &["53", "+mem 4", "-mem 2", "held 843"]);
     snap("dashboard_quarantined_held", &app);
+    // Acceptance F23: D asks first, naming the held set and the instance (default no).
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    app.handle(Event::Key(KeyEvent::new(KeyCode::Char('D'), KeyModifiers::NONE)));
+    assert!(matches!(app.shared.overlay, Overlay::ConfirmAllowDeletes { .. }));
+    snap("dashboard_allow_deletes_confirm", &app);
 }
 
 /// Issue 14 (acceptance F21 display part): a dry run whose plan the deletion threshold holds
@@ -231,7 +236,7 @@ fn a_plan_with_held_ops_says_them_filters_them_and_the_apply_question_names_them
     };
     assert!(
         summary.ends_with(
-            "Held by the deletion threshold, not applied: 2 disables, 1 deactivation, 2 membership removals. Applying quarantines the job (TooManyDeletes) until nowsync allow-deletes applies them."
+            "Held by the deletion threshold, not applied: 2 disables, 1 deactivation, 2 membership removals. Applying quarantines the job (TooManyDeletes) until D (or nowsync allow-deletes in a shell) applies them."
         ),
         "{summary}"
     );

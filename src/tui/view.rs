@@ -75,7 +75,7 @@ fn overlay(app: &App, frame: &mut Frame, body: Rect) {
                 .to_owned()
         }
         Overlay::ConfirmLeave => "The settings have unsaved edits. Leave and drop them?".to_owned(),
-        Overlay::Ask { text, .. } => text.clone(),
+        Overlay::Ask { text, .. } | Overlay::ConfirmAllowDeletes { text, .. } => text.clone(),
         Overlay::ConfirmCreate { table, field, value } => format!(
             "Create a {table} row with {field} = '{}' in ServiceNow?",
             crate::model::text::sanitize_for_terminal(value)

@@ -2,7 +2,9 @@
 //! profile already quarantined TooManyDeletes — owning its engine, or attached to `nowsync run`
 //! after the quarantine began — shows the quarantine, what the deletion threshold holds (the
 //! counts `nowsync status --json` gives) and the way out from the moment it opens, not
-//! "on (idle) · next run …" until its own first cycle.
+//! "on (idle) · next run …" until its own first cycle. And acceptance F23: the attached
+//! console's `D` applies the held set (after its question) through the engine's door: the
+//! Held rows go, the quarantine ends and ServiceNow's active users drop by the held disables.
 
 use std::time::{Duration, Instant};
 
@@ -46,7 +48,7 @@ fn shows_the_quarantine(tmux: &Tmux, what: &str, held: &[String]) -> String {
     let mut want = vec![
         "quarantined: TooManyDeletes · next attempt",
         "by the deletion threshold:",
-        "nowsync allow-deletes (in a shell) applies them",
+        "D applies them (after a confirm) · or nowsync allow-deletes in a shell",
     ];
     want.extend(held.iter().map(String::as_str));
     tmux.wait_for(what, &want, Duration::from_secs(60))
@@ -77,6 +79,8 @@ async fn a_console_opened_or_attached_on_a_quarantined_profile_shows_the_quarant
     .flatten()
     .collect();
     assert!(!held.is_empty(), "{st}");
+    let disabled = st["held"]["disable"].as_u64().unwrap_or(0) as usize;
+    assert!(disabled > 0, "{st}");
     // Each staged op says what it holds: a group's deactivation is no user's disable.
     for op in st["staged_deletions"].as_array().unwrap() {
         let want = match op["object_type"].as_str() {
@@ -108,16 +112,65 @@ async fn a_console_opened_or_attached_on_a_quarantined_profile_shows_the_quarant
     crate::engine::socket::socket_of(&env).await;
     let attached = console(&env, "attach");
     let h = held.clone();
-    let pane = tokio::task::spawn_blocking(move || {
+    let (attached, pane) = tokio::task::spawn_blocking(move || {
         attached.wait_for(
             "attached",
             &["attached to the running engine (pid"],
             Duration::from_secs(60),
         );
-        shows_the_quarantine(&attached, "the quarantine in the attached console", &h)
+        let pane = shows_the_quarantine(&attached, "the quarantine in the attached console", &h);
+        (attached, pane)
     })
     .await
     .unwrap();
     assert!(!pane.contains("on (idle)"), "{pane}");
+
+    // D, then y: the engine attached to applies exactly the held set.
+    let active = |s: &crate::engine::State| s.users.values().filter(|a| a.as_str() == "true").count();
+    let before_d = env.state().await;
+    let attached = tokio::task::spawn_blocking(move || {
+        attached.keys(&["D"]);
+        // The box wraps the question at its width; its exact words are the unit tests'.
+        attached.wait_for(
+            "the question naming the held set",
+            &["Apply the held set:", "y: yes   n or Esc: no"],
+            Duration::from_secs(30),
+        );
+        attached.keys(&["y"]);
+        wait_gone(&attached, "by the deletion threshold:", Duration::from_secs(120));
+        attached
+    })
+    .await
+    .unwrap();
+    let st = env.status().await;
+    assert!(st["quarantine"].is_null(), "{st}");
+    assert_eq!(st["staged_deletions"].as_array().map(Vec::len), Some(0), "{st}");
+    let after = env.state().await;
+    assert_eq!(
+        active(&after),
+        active(&before_d) - disabled,
+        "active users drop by the held disables"
+    );
+    drop(attached);
     let _ = run.kill().await;
+}
+
+/// Until the pane, drawn whole (its Status row shown), no longer shows `text` in three
+/// captures in a row (a half-drawn frame is no proof it went); panics after `timeout`.
+fn wait_gone(tmux: &Tmux, text: &str, timeout: Duration) {
+    let start = Instant::now();
+    let mut clear = 0;
+    while clear < 3 {
+        let pane = tmux.capture();
+        clear = if pane.contains("Status") && !pane.contains(text) {
+            clear + 1
+        } else {
+            0
+        };
+        assert!(
+            start.elapsed() < timeout,
+            "waited {timeout:?} for '{text}' to go:\n{pane}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }

@@ -2,8 +2,8 @@
 //! screen; Ctrl-C; an overlay's keys; F1; the log filter being typed; `?` and `q` outside a text
 //! field; the screen's own keys; then, outside a text field, the keys of every screen (k9s and
 //! lazygit style): the number keys and Tab switch screens, `r` runs a cycle and `d` a dry run
-//! wherever they are not the screen's own, the dashboard's letters open their screens, and `o`
-//! the SSO readiness panel.
+//! wherever they are not the screen's own, the dashboard's letters open their screens, `D` applies
+//! the held set (asking first), and `o` the SSO readiness panel.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -78,6 +78,7 @@ impl App {
             KeyCode::Char('p') if self.dashboard.paused() => Some(Action::Engine(Command::Resume)),
             KeyCode::Char('p') => Some(Action::Engine(Command::Pause)),
             KeyCode::Char('x') => Some(Action::AskStop),
+            KeyCode::Char('D') => Some(Action::AskAllowDeletes),
             KeyCode::Char('c') if self.engine_has_gone() => Some(Action::AttachAgain),
             KeyCode::Char('a') => show(Screen::Plan),
             KeyCode::Char('e') => show(Screen::Records),
@@ -142,6 +143,7 @@ impl App {
             Overlay::Ask { yes, .. } => (**yes).clone(),
             Overlay::ConfirmStop => Action::Engine(Command::Stop),
             Overlay::ConfirmApply { plan_id, .. } => Action::Apply(*plan_id),
+            Overlay::ConfirmAllowDeletes { held, .. } => Action::AllowDeletes(*held),
             Overlay::ConfirmCreate { table, field, value } => Action::Engine(Command::CreateReference {
                 request: 1,
                 table: table.clone(),

@@ -11,6 +11,9 @@
 //! [`Effect`]s. Esc never exits; Ctrl-C and `q` (outside a text field) quit, asking first when
 //! edits are unsaved or a cycle is running, and `y` confirms.
 
+mod allow;
+#[cfg(test)]
+mod allow_tests;
 mod attach;
 #[cfg(test)]
 mod engine_state_tests;
@@ -196,6 +199,8 @@ impl App {
                 return self.engine(Command::ApplyPlan { plan_id });
             }
             Action::AskStop => self.ask_stop(),
+            Action::AskAllowDeletes => self.ask_allow_deletes(),
+            Action::AllowDeletes(held) => return self.allow_deletes(held),
             Action::AttachAgain => return self.attach_again(),
             Action::Show(screen) => return self.show(screen),
             Action::Go(screen) => return self.go(screen),

@@ -211,7 +211,7 @@ pub fn effect_text(plan: &Plan, held_now: Option<&str>) -> Vec<String> {
     let mut said = Vec::new();
     match (c.held_words(), held_now) {
         (Some(words), _) => said.push(format!(
-            "The deletion threshold would hold it: {words} — none written; the next cycle is quarantined (TooManyDeletes) until nowsync allow-deletes applies them."
+            "The deletion threshold would hold it: {words} — none written; the next cycle is quarantined (TooManyDeletes) until D (or nowsync allow-deletes in a shell) applies them."
         )),
         (None, Some(words)) => said.push(format!(
             "This ends the TooManyDeletes quarantine: the next cycle drops the held set ({words}) and does only what is shown here."

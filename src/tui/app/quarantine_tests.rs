@@ -17,7 +17,7 @@ use crate::tui::theme::Theme;
 
 /// The store of a profile quarantined TooManyDeletes, holding 792 disables, 51 deactivations
 /// and 866 membership removals, as the console reads it.
-fn quarantined_store() -> History {
+pub(super) fn quarantined_store() -> History {
     History {
         quarantine: Some(QuarantineRow {
             reason: "TooManyDeletes".into(),
@@ -37,7 +37,7 @@ fn quarantined_store() -> History {
 }
 
 /// A console on profile `default` (provisioning on, every 40 minutes), on its dashboard.
-fn console() -> App {
+pub(super) fn console() -> App {
     let mut app = App::new("default", Theme::monochrome(), false);
     app.shared.screen = Screen::Dashboard;
     let text = "[profiles.default.servicenow]\ninstance = \"dev1\"\nusername = \"admin\"\n\
@@ -52,7 +52,7 @@ fn console() -> App {
 }
 
 /// The dashboard's rows at `w`×`h`, trimmed.
-fn rows(app: &App, w: u16, h: u16) -> Vec<String> {
+pub(super) fn rows(app: &App, w: u16, h: u16) -> Vec<String> {
     let mut term = match Terminal::new(TestBackend::new(w, h)) {
         Ok(t) => t,
         Err(e) => match e {},
@@ -86,7 +86,7 @@ fn shows_the_quarantine(app: &App) {
     );
     assert!(
         rows.iter().any(|r| r
-            == "           nowsync allow-deletes (in a shell) applies them · or fix the rules and run a cycle (r)"),
+            == "           D applies them (after a confirm) · or nowsync allow-deletes in a shell · or fix the rules and run a cycle (r)"),
         "{rows:#?}"
     );
 }
@@ -197,7 +197,7 @@ fn a_changes_preview_says_the_threshold_would_hold_it_or_that_it_ends_the_quaran
     let said = super::pending::effect_text(&held, None);
     assert_eq!(
         said[0],
-        "The deletion threshold would hold it: 1 disable, 1 deactivation, 1 membership removal — none written; the next cycle is quarantined (TooManyDeletes) until nowsync allow-deletes applies them."
+        "The deletion threshold would hold it: 1 disable, 1 deactivation, 1 membership removal — none written; the next cycle is quarantined (TooManyDeletes) until D (or nowsync allow-deletes in a shell) applies them."
     );
     // Held ops are no deletes.
     assert_eq!(

@@ -39,6 +39,11 @@ pub enum Overlay {
     Sso,
     /// Quitting a console whose engine is its own: keep provisioning in the background?
     KeepInBackground,
+    /// `D`: apply the held set `held`, as `text` names it (`app/allow.rs`).
+    ConfirmAllowDeletes {
+        held: crate::sync::HeldCounts,
+        text: String,
+    },
 }
 
 /// A user's intent, from a key: the console's own, or one of a screen's.
@@ -58,6 +63,10 @@ pub enum Action {
     /// Apply the shown plan (confirmed).
     Apply(u64),
     AskStop,
+    /// `D`: ask before applying what the deletion threshold holds.
+    AskAllowDeletes,
+    /// Apply the held set the question named (confirmed).
+    AllowDeletes(crate::sync::HeldCounts),
     /// Attach to the engine serving the profile now (the one attached to has gone).
     AttachAgain,
     /// Another screen; asks first when the one shown has unsaved edits.

@@ -75,7 +75,9 @@ async fn a_scope_change_the_threshold_holds_removes_no_membership_and_allow_dele
     );
     let quarantine = shown.lines().find(|l| l.starts_with("quarantine")).unwrap_or_default();
     assert!(
-        quarantine.contains("`nowsync allow-deletes` applies the held changes (also while a console runs)"),
+        quarantine.contains(
+            "`nowsync allow-deletes` (or D in the console) applies the held changes, also while a console runs"
+        ),
         "{shown}"
     );
     assert!(!shown.contains("deletions"), "{shown}");

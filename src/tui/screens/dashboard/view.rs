@@ -315,17 +315,29 @@ fn held_lines(d: &State, t: Theme, width: usize) -> Vec<Line<'static>> {
         std::slice::from_ref(&words),
         width,
     );
-    let way_out = fit_either(
-        &[
-            "nowsync allow-deletes (in a shell) applies them".to_owned(),
-            "or fix the rules and run a cycle (r)".to_owned(),
-        ],
-        &[
-            "nowsync allow-deletes applies them".to_owned(),
-            "or fix the rules, then r".to_owned(),
-        ],
-        width,
-    );
+    // `D` is named only where it works: an engine serves the profile (acceptance F23).
+    let d_works = !d.engine_gone && d.state.is_some_and(|s| s != crate::sync::EngineState::Stopped);
+    let parts = |p: &[&str]| p.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let way_out = if d_works {
+        fit_either(
+            &parts(&[
+                "D applies them (after a confirm)",
+                "or nowsync allow-deletes in a shell",
+                "or fix the rules and run a cycle (r)",
+            ]),
+            &parts(&["D applies them", "or allow-deletes in a shell", "or fix rules, then r"]),
+            width,
+        )
+    } else {
+        fit_either(
+            &parts(&[
+                "nowsync allow-deletes (in a shell) applies them",
+                "or fix the rules and run a cycle (r)",
+            ]),
+            &parts(&["nowsync allow-deletes applies them", "or fix the rules, then r"]),
+            width,
+        )
+    };
     vec![
         Line::from(vec![label(t, "Held"), Span::styled(counts, t.warn())]),
         Line::from(vec![label(t, ""), Span::raw(way_out)]),

@@ -342,7 +342,7 @@ impl State {
 fn held_note(c: &crate::sync::Counts) -> String {
     c.held_words().map_or_else(String::new, |words| {
         format!(
-            "\nHeld by the deletion threshold, not applied: {words}. Applying quarantines the job (TooManyDeletes) until nowsync allow-deletes applies them."
+            "\nHeld by the deletion threshold, not applied: {words}. Applying quarantines the job (TooManyDeletes) until D (or nowsync allow-deletes in a shell) applies them."
         )
     })
 }
