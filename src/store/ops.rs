@@ -73,6 +73,21 @@ pub struct CycleRow {
     pub stats: Option<String>,
 }
 
+impl CycleRow {
+    /// One row of `SELECT id, kind, dry_run, started, finished, stats FROM cycles`: the one
+    /// mapping of every query of cycle rows.
+    fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CycleRow> {
+        Ok(CycleRow {
+            id: r.get(0)?,
+            kind: r.get(1)?,
+            dry_run: r.get(2)?,
+            started: r.get(3)?,
+            finished: r.get(4)?,
+            stats: r.get(5)?,
+        })
+    }
+}
+
 impl Store {
     /// Replaces the staged set with `rows` (a new trip stages what that cycle held back).
     pub fn set_staged(&self, rows: &[StagedRow]) -> Result<(), StoreError> {
@@ -285,18 +300,7 @@ impl Store {
                  ORDER BY id DESC LIMIT ?1",
             )
             .map_err(|e| self.err(e))?;
-        let rows = st
-            .query_map([limit], |r| {
-                Ok(CycleRow {
-                    id: r.get(0)?,
-                    kind: r.get(1)?,
-                    dry_run: r.get(2)?,
-                    started: r.get(3)?,
-                    finished: r.get(4)?,
-                    stats: r.get(5)?,
-                })
-            })
-            .map_err(|e| self.err(e))?;
+        let rows = st.query_map([limit], CycleRow::from_row).map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
@@ -308,16 +312,7 @@ impl Store {
              WHERE dry_run = 0 AND finished IS NOT NULL AND kind = 'on-demand'
              ORDER BY id DESC LIMIT 1",
             [],
-            |r| {
-                Ok(CycleRow {
-                    id: r.get(0)?,
-                    kind: r.get(1)?,
-                    dry_run: r.get(2)?,
-                    started: r.get(3)?,
-                    finished: r.get(4)?,
-                    stats: r.get(5)?,
-                })
-            },
+            CycleRow::from_row,
         )
         .optional()
         .map_err(|e| self.err(e))
