@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::Exit;
 use super::out::{self, Lines};
 use crate::config::{Profile, ResolvedProfile};
+use crate::model::words::count;
 use crate::store::{ProfileLock, ResetScope, Store};
 use crate::sync::{self, Command, Credentials, Handle};
 
@@ -107,8 +108,8 @@ fn status_lines(s: &sync::Status) -> Lines {
         "linked",
         format!(
             "{}, {}",
-            plural(s.linked_users, "user"),
-            plural(s.linked_groups, "group")
+            count(s.linked_users, "user", "users"),
+            count(s.linked_groups, "group", "groups")
         ),
     ));
     push_staged(&mut l, s);
@@ -119,7 +120,7 @@ fn status_lines(s: &sync::Status) -> Lines {
         } else {
             format!(
                 "{} retried on a schedule (nowsync logs --escrow)",
-                plural(s.escrows, "object")
+                count(s.escrows, "object", "objects")
             )
         },
     ));
@@ -208,7 +209,7 @@ fn push_cycles(l: &mut Lines, s: &sync::Status) {
             format!(
                 "{} ({})",
                 stats_text(&s.to_date, "failing now"),
-                plural(s.cycles, "cycle")
+                count(s.cycles, "cycle", "cycles")
             ),
         ));
     }
@@ -271,18 +272,9 @@ fn stats_text(stats: &Value, failed: &str) -> String {
         })
         .collect();
     if let Some(writes) = stats.get("writes").and_then(Value::as_u64) {
-        parts.push(plural(writes, "write"));
+        parts.push(count(writes, "write", "writes"));
     }
     parts.join(", ")
-}
-
-/// `1 cycle`, `2 cycles`.
-fn plural(n: u64, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
 }
 
 /// The store-only restart scopes.

@@ -10,6 +10,7 @@ mod object_type;
 mod sys_id;
 pub mod text;
 pub mod text_json;
+pub mod words;
 
 pub use cycle::{CycleKind, UnknownCycleKind};
 pub use hash::stable_hash;

@@ -7,14 +7,10 @@
 //! sanitised where it reaches a terminal.
 
 use super::{Answer, CycleStats, LogLevel, ObjectResult, SyncEvent};
+use crate::model::words::count;
 
 /// A line: how much it matters and what it says.
 pub type Line = (LogLevel, String);
-
-/// `n` followed by the word for one or many: "1 cycle", "3 cycles".
-fn count(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
 
 /// A cycle by its number; a dry run is not a cycle: it is named by its plan (the plan's own
 /// line), not a number.

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::op::Counts;
+use crate::model::words::thousands;
 
 /// A cycle's statistics.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,19 +60,6 @@ impl std::fmt::Display for Stopped {
             ),
         }
     }
-}
-
-/// `1436` as `1,436`.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 impl CycleStats {

@@ -1,6 +1,8 @@
 //! Plain-text helpers for drawing: word wrap by characters (the console's text is sanitised,
 //! one column per character).
 
+pub use crate::model::words::count;
+
 /// `text` wrapped at word boundaries to lines of at most `width` characters; a word longer
 /// than a line is cut. An empty text is one empty line.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
@@ -95,11 +97,6 @@ pub fn ellipsis(text: &str, width: usize) -> String {
     out
 }
 
-/// `n` followed by the word for one or many: "1 cycle", "3 cycles".
-pub fn count(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,8 +106,6 @@ mod tests {
         assert_eq!(wrap("the quick brown fox", 9), ["the quick", "brown fox"]);
         assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
         assert_eq!(wrap("", 5), [""]);
-        assert_eq!(count(1, "cycle", "cycles"), "1 cycle");
-        assert_eq!(count(0, "cycle", "cycles"), "0 cycles");
         let parts = ["failed 2".to_owned(), "created 200".to_owned(), "updated 10".to_owned()];
         assert_eq!(fit(&parts, 35), "failed 2 · created 200 · updated 10");
         assert_eq!(fit(&parts, 24), "failed 2 · created 200 …", "a cut row says so");

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::outcome::{Action, FailureCode, SkipReason, Status};
+use crate::model::words::thousands;
 
 pub use crate::model::{CycleKind, ObjectType, UnknownObjectType};
 
@@ -297,17 +298,4 @@ pub fn held_words(disable: u64, deactivate: u64, delete: u64, remove_member: u64
     .flatten()
     .collect();
     (!words.is_empty()).then(|| words.join(", "))
-}
-
-/// `2090` as `2,090`.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
