@@ -221,6 +221,16 @@ pub enum ScopeMode {
     All,
 }
 
+impl ScopeMode {
+    /// The configuration file's word (`provisioning.scope`): `assigned` or `all`.
+    pub fn word(self) -> &'static str {
+        match self {
+            ScopeMode::Assigned => "assigned",
+            ScopeMode::All => "all",
+        }
+    }
+}
+
 /// `[profiles.P.notification]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notification {

@@ -3,7 +3,7 @@
 //! it takes a saved configuration and when it refuses a plan made under another (acceptance
 //! F20: "the configuration, mappings or scope changed" named none of them).
 
-use super::{MissingReferenceMode, ResolvedProfile, ScopeMode};
+use super::{MissingReferenceMode, ResolvedProfile};
 
 impl ResolvedProfile {
     /// Each part of what a plan is made from that differs from `before`, with its values
@@ -20,7 +20,7 @@ impl ResolvedProfile {
                 changes.push(format!("{what} ({was} → {now})"));
             }
         };
-        values("the scope", scope(was.scope).into(), scope(now.scope).into());
+        values("the scope", was.scope.word().into(), now.scope.word().into());
         values(
             "match_active_only",
             was.match_active_only.to_string(),
@@ -70,13 +70,6 @@ impl ResolvedProfile {
             changes.push("the configuration".to_owned());
         }
         changes
-    }
-}
-
-fn scope(s: ScopeMode) -> &'static str {
-    match s {
-        ScopeMode::All => "all",
-        ScopeMode::Assigned => "assigned",
     }
 }
 

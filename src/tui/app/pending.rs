@@ -80,7 +80,10 @@ impl App {
         }
         Some(match effect {
             Effect::SaveSettings { .. } if candidate.provisioning.scope != current.provisioning.scope => {
-                format!("Switch the scope to {} users and groups", scope_word(&candidate))
+                format!(
+                    "Switch the scope to {} users and groups",
+                    candidate.provisioning.scope.word()
+                )
             }
             Effect::SaveSettings { .. } => "Save the settings".to_owned(),
             _ => "Save the mappings".to_owned(),
@@ -173,13 +176,6 @@ fn answered_status(what: &str, result: &Result<Arc<Plan>, String>) -> String {
     match result {
         Ok(_) => format!("{what}: its dry run is shown, nothing saved yet: y saves, n or Esc cancels"),
         Err(_) => format!("{what}: no dry run to show, nothing saved yet: y saves anyway, n or Esc cancels"),
-    }
-}
-
-fn scope_word(p: &ResolvedProfile) -> &'static str {
-    match p.provisioning.scope {
-        crate::config::ScopeMode::All => "all",
-        crate::config::ScopeMode::Assigned => "assigned",
     }
 }
 

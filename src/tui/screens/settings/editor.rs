@@ -140,7 +140,7 @@ impl Settings {
             edits.push(Edit::set("provisioning", "enabled", self.enabled));
         }
         if self.scope != b.scope {
-            edits.push(Edit::set("provisioning", "scope", scope_word(self.scope)));
+            edits.push(Edit::set("provisioning", "scope", self.scope.word()));
         }
         let mut number = |table, key, input: &Input, was: String| {
             let v = input.value().trim();
@@ -365,13 +365,6 @@ impl Settings {
 
 /// What the editor says while its save is being written.
 pub const SAVING: &str = "saving…";
-
-pub(super) fn scope_word(scope: ScopeMode) -> &'static str {
-    match scope {
-        ScopeMode::All => "all",
-        ScopeMode::Assigned => "assigned",
-    }
-}
 
 /// A typed number as a TOML integer; anything else as text, which the check refuses with the
 /// key's name.

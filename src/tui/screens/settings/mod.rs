@@ -27,7 +27,6 @@ use crate::config::edit::{self, Saved};
 use crate::config::{Profile, ScopeMode};
 use crate::tui::app::{Action as AppAction, Overlay, Shared};
 use crate::tui::effect::Effect;
-use editor::scope_word;
 
 /// A key's meaning on the settings screen.
 #[derive(Debug, Clone)]
@@ -306,7 +305,7 @@ impl State {
     /// `assigned` or `all`, as the editor (or the saved rows) say.
     pub fn scope_word(&self) -> &str {
         match &self.editor {
-            Some(s) => scope_word(s.scope),
+            Some(s) => s.scope.word(),
             None => self.saved_scope_word(),
         }
     }
@@ -315,7 +314,7 @@ impl State {
     /// may hold a switch not saved yet (waiting for its preview's `y`).
     pub fn saved_scope_word(&self) -> &str {
         match &self.editor {
-            Some(s) => scope_word(s.base.scope),
+            Some(s) => s.base.scope.word(),
             None => self
                 .rows
                 .iter()
@@ -335,13 +334,7 @@ pub fn rows(p: &crate::config::Profile) -> Vec<(String, String)> {
     let v = &p.provisioning;
     let mut rows = vec![
         ("provisioning.enabled".to_owned(), v.enabled.to_string()),
-        (
-            "provisioning.scope".to_owned(),
-            match v.scope {
-                crate::config::ScopeMode::Assigned => "assigned".to_owned(),
-                crate::config::ScopeMode::All => "all".to_owned(),
-            },
-        ),
+        ("provisioning.scope".to_owned(), v.scope.word().to_owned()),
         (
             "provisioning.interval_minutes".to_owned(),
             v.interval_minutes.to_string(),

@@ -180,14 +180,7 @@ const EDITED: [&str; 7] = [
 fn field_values(e: &Settings) -> [String; 11] {
     [
         format!("◀ {} ▶", if e.enabled { "on" } else { "off" }),
-        format!(
-            "◀ {} ▶",
-            if e.scope == crate::config::ScopeMode::All {
-                "all"
-            } else {
-                "assigned"
-            }
-        ),
+        format!("◀ {} ▶", e.scope.word()),
         sanitize_for_terminal(e.interval.value()),
         sanitize_for_terminal(e.threshold.value()),
         if e.percent.value().is_empty() {
