@@ -12,7 +12,7 @@ use crate::config::Profile;
 use crate::model::{CycleKind, ObjectType};
 use crate::store::{ProfileLock, QuarantineRow, StagedRow, Store, StoreError};
 use crate::sync::event::{CycleStats, Stopped};
-use crate::sync::op::Held;
+use crate::sync::op::{Counts, Held, OpKind};
 use crate::sync::reconcile::{self, Next};
 
 /// The profile's provisioning status.
@@ -88,17 +88,13 @@ pub struct HeldCounts {
 }
 
 impl HeldCounts {
+    /// The staged set counted as a plan's held ops are (`Counts::add`).
     pub fn of<'a>(ops: impl IntoIterator<Item = &'a StagedOp>) -> HeldCounts {
-        let mut c = HeldCounts::default();
+        let mut c = Counts::default();
         for op in ops {
-            match op.held {
-                Held::Disable => c.disable += 1,
-                Held::Deactivate => c.deactivate += 1,
-                Held::Delete => c.delete += 1,
-                Held::RemoveMember => c.remove_member += 1,
-            }
+            c.add(&OpKind::StagedDelete { held: op.held });
         }
-        c
+        HeldCounts::from(&c)
     }
 
     pub fn total(&self) -> u64 {
@@ -108,6 +104,18 @@ impl HeldCounts {
     /// `792 disables, 51 deactivations, 866 membership removals`; `None`: nothing is held.
     pub fn words(&self) -> Option<String> {
         crate::sync::op::held_words(self.disable, self.deactivate, self.delete, self.remove_member)
+    }
+}
+
+/// What a plan's counts say the deletion threshold holds.
+impl From<&Counts> for HeldCounts {
+    fn from(c: &Counts) -> HeldCounts {
+        HeldCounts {
+            disable: c.held_disable,
+            deactivate: c.held_deactivate,
+            delete: c.held_delete,
+            remove_member: c.held_remove_member,
+        }
     }
 }
 
