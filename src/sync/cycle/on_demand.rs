@@ -238,8 +238,9 @@ pub(in crate::sync) async fn provision(
     let named = subjects
         .first()
         .map_or((ObjectType::User, ""), |(t, o)| (*t, o.id.as_str()));
-    let ops = on_demand_hold::hold(cx, ops, named, prior.links.len())?;
+    // The staged set, read once: what the quarantine holds, what this run takes out of it.
     let held = staged::held_keys(cx)?;
+    let ops = on_demand_hold::hold(cx, ops, &held, named, prior.links.len())?;
     let (cycle_id, results, held_left) = if dry_run || ops.is_empty() {
         (None, Vec::new(), None)
     } else {

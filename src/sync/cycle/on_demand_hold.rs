@@ -19,21 +19,17 @@ pub(super) const GROUP_MEMBERS: usize = 5;
 /// The quarantine's reason for a held op.
 const QUARANTINED: &str = "held: the deletion threshold's quarantine holds it; nowsync allow-deletes applies it, or a cycle that finds it no longer leaving drops it";
 
-/// `ops` with every write the quarantine holds, or the deletion threshold holds in this
-/// request, turned into `StagedDelete`. `named` is the object the admin named (type, Entra id):
-/// its own held writes go ahead; `linked` counts the links, for a threshold in percent.
+/// `ops` with every write the quarantine holds (`staged`, the staged set's keys:
+/// `staged::held_keys`), or the deletion threshold holds in this request, turned into
+/// `StagedDelete`. `named` is the object the admin named (type, Entra id): its own held writes
+/// go ahead; `linked` counts the links, for a threshold in percent.
 pub(super) fn hold(
     cx: &Context,
     ops: Vec<Op>,
+    staged: &HashSet<(ObjectType, String)>,
     named: (ObjectType, &str),
     linked: usize,
 ) -> Result<Vec<Op>, CycleError> {
-    let staged: HashSet<(ObjectType, String)> = cx
-        .store
-        .staged()?
-        .into_iter()
-        .map(|row| (row.object_type, row.source_id))
-        .collect();
     let named_held = staged.contains(&(named.0, named.1.to_owned()));
     let ops = ops
         .into_iter()

@@ -210,7 +210,8 @@ pub(crate) fn provisioned(
     results: &[crate::sync::event::ObjectResult],
     cycle_id: i64,
 ) -> Result<Option<(usize, bool)>, CycleError> {
-    let done: Vec<(ObjectType, String)> = results
+    // A set: each staged key once, so the count left below is exact.
+    let done: HashSet<(ObjectType, String)> = results
         .iter()
         .filter(|r| r.status == crate::sync::outcome::Status::Success)
         .map(|r| match (&r.member_id, r.object_type) {
@@ -222,8 +223,11 @@ pub(crate) fn provisioned(
     if done.is_empty() {
         return Ok(None);
     }
+    let done: Vec<(ObjectType, String)> = done.into_iter().collect();
     cx.store.drop_staged(&done)?;
-    let left = cx.store.staged()?.len();
+    // `held` is the staged set as this run read it, and nothing wrote it since (the engine runs
+    // one command at a time): what is left is what this run did not take.
+    let left = held.len().saturating_sub(done.len());
     cx.log(
         LogLevel::Info,
         format!(
