@@ -11,7 +11,7 @@ use super::Context;
 use crate::sync::error::CycleError;
 use crate::sync::op::{CycleKind, Held, ObjectType, Op, OpKind, Plan, Step};
 use crate::sync::outcome::Status;
-use crate::sync::safety::{is_deletion, stage, staged::staged_key, threshold_exceeded};
+use crate::sync::safety::{hold_past_threshold, is_deletion, staged::staged_key};
 
 /// Entra's limit: a group on demand provisions at most this many of its members per request.
 pub(super) const GROUP_MEMBERS: usize = 5;
@@ -40,9 +40,8 @@ pub(super) fn hold(
             if quarantined { held(op, QUARANTINED.into()) } else { op }
         })
         .collect();
-    let p = &cx.profile.provisioning;
     let plan = Plan::new(Plan::UNNUMBERED, CycleKind::OnDemand, ops);
-    let Some(limit) = threshold_exceeded(&plan, linked, p.deletion_threshold, p.deletion_threshold_percent) else {
+    let Some((limit, staged_plan, _)) = hold_past_threshold(&plan, linked, &cx.profile.provisioning) else {
         return Ok(plan.to_vec());
     };
     let deletions = plan.objects().iter().filter(|op| is_deletion(op)).count();
@@ -50,7 +49,6 @@ pub(super) fn hold(
         "held: this request disables or deletes {deletions}, more than the deletion threshold ({limit}) allows; nothing of it is written. A cycle (nowsync sync --once) holds them for nowsync allow-deletes, or provision fewer objects at a time"
     );
     let before: Vec<bool> = plan.objects().iter().map(staged_op).collect();
-    let (staged_plan, _) = stage(&plan);
     Ok(staged_plan
         .objects()
         .iter()

@@ -9,7 +9,7 @@ use crate::config::ResolvedProfile;
 use crate::sync::error::CycleError;
 use crate::sync::op::{Basis, CycleKind, Plan};
 use crate::sync::plan::{self, Rules};
-use crate::sync::safety::{stage, threshold_exceeded};
+use crate::sync::safety::hold_past_threshold;
 use crate::sync::{source, target};
 
 /// The plan `candidate` would make now: plan id 0, which `ApplyPlan` never applies.
@@ -22,14 +22,8 @@ pub(crate) async fn preview(cx: &Context, candidate: &ResolvedProfile) -> Result
     let plan = plan::plan(0, CycleKind::Initial, read.source, &target, &prior, &rules);
     // As a cycle under the candidate would: the deletion threshold holds what exceeds it, so
     // the preview says the change would be held (and the job quarantined), not done.
-    let p = &candidate.provisioning;
-    let mut plan = match threshold_exceeded(
-        &plan,
-        prior.links.len(),
-        p.deletion_threshold,
-        p.deletion_threshold_percent,
-    ) {
-        Some(_) => stage(&plan).0,
+    let mut plan = match hold_past_threshold(&plan, prior.links.len(), &candidate.provisioning) {
+        Some((_, staged, _)) => staged,
         None => plan,
     };
     plan.basis = Basis {

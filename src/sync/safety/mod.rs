@@ -19,9 +19,7 @@ mod rules;
 pub(crate) mod staged;
 
 pub use halt::{Halt, Write};
-pub use rules::{
-    HALT_AFTER, escrow_next, escrow_threshold, is_deletion, quarantine_backoff, stage, threshold_exceeded,
-};
+pub use rules::{HALT_AFTER, escrow_next, escrow_threshold, hold_past_threshold, is_deletion, quarantine_backoff};
 
 use super::op::Op;
 use super::outcome::FailureCode;

@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use std::collections::HashSet;
 
+use crate::config::Provisioning;
 use crate::sync::op::{Held, ObjectType, Op, OpKind, Plan, Why};
 
 /// Consecutive identical permanent failures, with no success before them, after which a cycle
@@ -54,6 +55,15 @@ pub fn threshold_exceeded(plan: &Plan, linked: usize, threshold: u32, percent: O
     }
     let share = percent.map(|p| (linked as u64 * u64::from(p)) / 100)?;
     (deletions > share && deletions > 0).then_some(share)
+}
+
+/// The deletion threshold of `p` on a plan, the one way a cycle, its preview and a provision on
+/// demand apply it: when the plan's deletions exceed the limit ([`threshold_exceeded`]), the
+/// limit, the plan staged and the held ops ([`stage`]); `None` when the plan is within it.
+pub fn hold_past_threshold(plan: &Plan, linked: usize, p: &Provisioning) -> Option<(u64, Plan, Vec<Op>)> {
+    let limit = threshold_exceeded(plan, linked, p.deletion_threshold, p.deletion_threshold_percent)?;
+    let (staged, held) = stage(plan);
+    Some((limit, staged, held))
 }
 
 /// The plan with every deletion turned into `StagedDelete`, and with them every membership

@@ -28,12 +28,9 @@ pub(crate) fn hold(
     linked: usize,
     persist_held: bool,
 ) -> Result<(Arc<Plan>, Option<Tripped>), CycleError> {
-    let p = &cx.profile.provisioning;
-    let Some(limit) = rules::threshold_exceeded(&plan, linked, p.deletion_threshold, p.deletion_threshold_percent)
-    else {
+    let Some((limit, staged, held)) = rules::hold_past_threshold(&plan, linked, &cx.profile.provisioning) else {
         return Ok((plan, None));
     };
-    let (staged, held) = rules::stage(&plan);
     if persist_held {
         persist(cx, &held, cycle_id)?;
     }
