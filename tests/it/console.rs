@@ -106,6 +106,20 @@ impl Drop for Tmux {
     }
 }
 
+/// `nowsync ARGS` on `env`'s profile, with its secrets, in a 120×40 window; once it ends the
+/// pane says `NOWSYNC-EXIT=<code>`.
+pub(crate) fn on_profile(env: &crate::engine::Env, args: &str) -> Tmux {
+    let command = format!(
+        "'{BIN}' --config '{}' --data-dir '{}' {args}; echo NOWSYNC-EXIT=$?; sleep 600",
+        env.ws.config().display(),
+        env.ws.data_dir().display()
+    );
+    let vars: Vec<(&str, &str)> = env.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let tmux = Tmux::start(&command, &vars);
+    tmux.cmd(&["resize-window", "-t", "e2e", "-x", "120", "-y", "40"]);
+    tmux
+}
+
 fn rand_suffix() -> u64 {
     use std::hash::{BuildHasher, RandomState};
     RandomState::new().hash_one(Instant::now())

@@ -13,21 +13,8 @@ use nowsync::door::proto::ServerFrame;
 use nowsync::door::{Client, socket_path};
 use nowsync::sync::{Command, SyncEvent};
 
-use crate::console::Tmux;
+use crate::console::on_profile;
 use crate::engine::{Env, setup};
-use crate::support::BIN;
-
-fn console(env: &Env, args: &str) -> Tmux {
-    let command = format!(
-        "'{BIN}' --config '{}' --data-dir '{}' {args}; echo NOWSYNC-EXIT=$?; sleep 600",
-        env.ws.config().display(),
-        env.ws.data_dir().display()
-    );
-    let vars: Vec<(&str, &str)> = env.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let tmux = Tmux::start(&command, &vars);
-    tmux.cmd(&["resize-window", "-t", "e2e", "-x", "120", "-y", "40"]);
-    tmux
-}
 
 /// The pane's `done/total objects`, if it shows progress.
 fn progress(pane: &str) -> Option<(u64, u64)> {
@@ -93,7 +80,7 @@ async fn an_ssh_drop_mid_cycle_leaves_the_engine_cycling_and_a_new_console_sees_
         }
     });
 
-    let first = console(&env, "");
+    let first = on_profile(&env, "");
     let (before, moved) = tokio::task::spawn_blocking(move || {
         let long = Duration::from_secs(60);
         first.wait_for(
@@ -133,7 +120,7 @@ async fn an_ssh_drop_mid_cycle_leaves_the_engine_cycling_and_a_new_console_sees_
     assert!(run.try_wait().unwrap().is_none(), "run goes on");
     assert_eq!(env.state().await, expected, "the same state as an uninterrupted cycle");
 
-    let second = console(&env, "attach");
+    let second = on_profile(&env, "attach");
     let pane = tokio::task::spawn_blocking(move || {
         let long = Duration::from_secs(60);
         second.wait_for(
@@ -179,7 +166,7 @@ async fn the_consoles_engine_survives_sighup_only_when_kept_in_the_background() 
 
     // Kept in the background: the console starts `nowsync run` and attaches to it.
     keep_in_background(&env, true);
-    let tmux = console(&env, "");
+    let tmux = on_profile(&env, "");
     let p = path.clone();
     let engine = tokio::task::spawn_blocking(move || {
         tmux.wait_for(
@@ -209,7 +196,7 @@ async fn the_consoles_engine_survives_sighup_only_when_kept_in_the_background() 
 
     // Not kept: the engine is the console's own, serves the socket, and ends with it.
     keep_in_background(&env, false);
-    let tmux = console(&env, "");
+    let tmux = on_profile(&env, "");
     let p = path.clone();
     tokio::task::spawn_blocking(move || {
         tmux.wait_for("its own engine", &["in this console"], Duration::from_secs(60));
@@ -232,7 +219,7 @@ async fn a_wizard_resave_keeps_the_consoles_own_engine_its_own() {
     let path = socket_path(&env.ws.data_dir(), "default");
     let _stop = StopEngine(path.clone());
     keep_in_background(&env, false);
-    let tmux = console(&env, "");
+    let tmux = on_profile(&env, "");
     let p = path.clone();
     let (first, after, pane, asked) = tokio::task::spawn_blocking(move || {
         let long = Duration::from_secs(60);
@@ -297,7 +284,7 @@ async fn an_attached_console_attaches_again_after_the_owners_engine_restarts() {
     env.ws.write_config(&format!(
         "{base}\n[profiles.default.provisioning]\nenabled = false\nkeep_in_background = false\n"
     ));
-    let a = console(&env, "");
+    let a = on_profile(&env, "");
     let p = path.clone();
     let a = tokio::task::spawn_blocking(move || {
         a.wait_for(
@@ -318,7 +305,7 @@ async fn an_attached_console_attaches_again_after_the_owners_engine_restarts() {
     })
     .await
     .unwrap();
-    let b = console(&env, "attach");
+    let b = on_profile(&env, "attach");
     let (a, b, gone, again, restarted) = tokio::task::spawn_blocking(move || {
         let long = Duration::from_secs(60);
         b.wait_for(

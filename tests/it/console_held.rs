@@ -12,21 +12,7 @@ use nowsync::config::edit::{Edit, edit_profile};
 use nowsync::door::socket_path;
 use serde_json::Value;
 
-use crate::console::Tmux;
-use crate::engine::Env;
-use crate::support::BIN;
-
-fn console(env: &Env, args: &str) -> Tmux {
-    let command = format!(
-        "'{BIN}' --config '{}' --data-dir '{}' {args}; echo NOWSYNC-EXIT=$?; sleep 600",
-        env.ws.config().display(),
-        env.ws.data_dir().display()
-    );
-    let vars: Vec<(&str, &str)> = env.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let tmux = Tmux::start(&command, &vars);
-    tmux.cmd(&["resize-window", "-t", "e2e", "-x", "120", "-y", "40"]);
-    tmux
-}
+use crate::console::{Tmux, on_profile};
 
 /// `n disable(s)` as the console words a count of held ops of `kind`.
 fn held_word(held: &Value, kind: &str, one: &str, many: &str) -> Option<String> {
@@ -94,7 +80,7 @@ async fn a_console_opened_or_attached_on_a_quarantined_profile_shows_the_quarant
 
     // Owning its engine: the engine waits for the quarantine's next attempt, so no cycle of
     // this console's says the quarantine; the console must know it from the store.
-    let own = console(&env, "");
+    let own = on_profile(&env, "");
     let (p, h) = (path.clone(), held.clone());
     let pane = tokio::task::spawn_blocking(move || {
         let pane = shows_the_quarantine(&own, "the quarantine in the owning console", &h);
@@ -110,7 +96,7 @@ async fn a_console_opened_or_attached_on_a_quarantined_profile_shows_the_quarant
     // Attached to `nowsync run`, started after the quarantine began.
     let mut run = crate::engine::socket::spawn_run(&env);
     crate::engine::socket::socket_of(&env).await;
-    let attached = console(&env, "attach");
+    let attached = on_profile(&env, "attach");
     let h = held.clone();
     let (attached, pane) = tokio::task::spawn_blocking(move || {
         attached.wait_for(

@@ -3,54 +3,25 @@
 
 use std::time::Duration;
 
-use nowsync::config::Config;
-use nowsync::secrets::Secret;
-use nowsync::servicenow::Auth;
-use nowsync::sync::{self, Answer, Command, Credentials, Handle, SyncEvent};
+use nowsync::sync::{self, Answer, Command, Handle, SyncEvent};
 
 use super::super::support::{BIN, text};
-use super::setup;
-
-async fn next_matching(
-    rx: &mut tokio::sync::broadcast::Receiver<SyncEvent>,
-    f: impl Fn(&SyncEvent) -> bool,
-) -> SyncEvent {
-    tokio::time::timeout(Duration::from_secs(60), async {
-        loop {
-            match rx.recv().await {
-                Ok(e) if f(&e) => return e,
-                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                Err(e) => panic!("{e}"),
-            }
-        }
-    })
-    .await
-    .unwrap()
-}
+use super::{next_event, setup};
 
 #[tokio::test]
 async fn the_handle_plans_answers_and_holds_the_profile_lock() {
     let env = setup(200, 20, 20, 0).await;
-    let config = Config::load(&env.ws.config()).unwrap();
-    let profile = config.resolve("default").unwrap();
-    let line = env.world.ready_line();
-    let credentials = Credentials {
-        servicenow: Some(Auth::Basic {
-            username: line["servicenow_user"].as_str().unwrap().to_owned(),
-            password: Secret::new(line["servicenow_password"].as_str().unwrap()),
-        }),
-        graph_client_secret: Some(Secret::new(line["client_secret"].as_str().unwrap())),
-    };
-    let handle = Handle::start(&profile, credentials.clone(), sync::Options::new(env.ws.data_dir())).unwrap();
+    let profile = env.profile();
+    let handle = env.start(&profile);
     let mut rx = handle.subscribe();
 
     handle.send(Command::DryRun);
-    let plan = match next_matching(&mut rx, |e| matches!(e, SyncEvent::PlanReady { .. })).await {
+    let plan = match next_event(&mut rx, |e| matches!(e, SyncEvent::PlanReady { .. })).await {
         SyncEvent::PlanReady { plan, .. } => plan,
         _ => unreachable!(),
     };
     assert!(plan.counts.create > 0);
-    next_matching(&mut rx, |e| matches!(e, SyncEvent::CycleFinished { dry_run: true, .. })).await;
+    next_event(&mut rx, |e| matches!(e, SyncEvent::CycleFinished { dry_run: true, .. })).await;
     assert_eq!(env.writes().await, 0);
 
     let upn = env.world.graph.sim.tenant().users[0].user_principal_name.clone();
@@ -59,7 +30,7 @@ async fn the_handle_plans_answers_and_holds_the_profile_lock() {
         text: upn[..upn.find('@').unwrap()].to_owned(),
         limit: 5,
     });
-    match next_matching(&mut rx, |e| matches!(e, SyncEvent::Answer { request: 7, .. })).await {
+    match next_event(&mut rx, |e| matches!(e, SyncEvent::Answer { request: 7, .. })).await {
         SyncEvent::Answer {
             answer: Answer::Users(users),
             ..
@@ -82,7 +53,7 @@ async fn the_handle_plans_answers_and_holds_the_profile_lock() {
         request: 8,
         user_id: user.id.clone(),
     });
-    match next_matching(&mut rx, |e| matches!(e, SyncEvent::Answer { request: 8, .. })).await {
+    match next_event(&mut rx, |e| matches!(e, SyncEvent::Answer { request: 8, .. })).await {
         SyncEvent::Answer {
             answer: Answer::SourceAttributes { attributes },
             ..
@@ -102,7 +73,7 @@ async fn the_handle_plans_answers_and_holds_the_profile_lock() {
         request: 9,
         user_id: "no-such-user".into(),
     });
-    match next_matching(&mut rx, |e| matches!(e, SyncEvent::Answer { request: 9, .. })).await {
+    match next_event(&mut rx, |e| matches!(e, SyncEvent::Answer { request: 9, .. })).await {
         SyncEvent::Answer {
             answer: Answer::Failed(e),
             ..
@@ -118,11 +89,11 @@ async fn the_handle_plans_answers_and_holds_the_profile_lock() {
         err.contains("already run by another nowsync") && err.contains(&format!("pid={}", std::process::id())),
         "{err}"
     );
-    assert!(Handle::start(&profile, credentials.clone(), sync::Options::new(env.ws.data_dir())).is_err());
+    assert!(Handle::start(&profile, env.credentials(), sync::Options::new(env.ws.data_dir())).is_err());
 
     // Applying the plan that was shown does exactly that plan.
     handle.send(Command::ApplyPlan { plan_id: plan.id });
-    let stats = match next_matching(&mut rx, |e| {
+    let stats = match next_event(&mut rx, |e| {
         matches!(e, SyncEvent::CycleFinished { dry_run: false, .. })
     })
     .await
@@ -274,20 +245,11 @@ async fn a_deletion_threshold_hold_is_said_as_a_log_event() {
         )
         .await;
     }
-    let config = Config::load(&env.ws.config()).unwrap();
-    let profile = config.resolve("default").unwrap();
-    let line = env.world.ready_line();
-    let credentials = Credentials {
-        servicenow: Some(Auth::Basic {
-            username: line["servicenow_user"].as_str().unwrap().to_owned(),
-            password: Secret::new(line["servicenow_password"].as_str().unwrap()),
-        }),
-        graph_client_secret: Some(Secret::new(line["client_secret"].as_str().unwrap())),
-    };
-    let handle = Handle::start(&profile, credentials, sync::Options::new(env.ws.data_dir())).unwrap();
+    let profile = env.profile();
+    let handle = env.start(&profile);
     let mut rx = handle.subscribe();
     handle.send(Command::RunNow);
-    match next_matching(&mut rx, |e| matches!(e, SyncEvent::Log { .. })).await {
+    match next_event(&mut rx, |e| matches!(e, SyncEvent::Log { .. })).await {
         SyncEvent::Log { level, message } => {
             assert_eq!(level, sync::LogLevel::Warn);
             assert!(
@@ -307,12 +269,7 @@ async fn a_deletion_threshold_hold_is_said_as_a_log_event() {
 async fn a_dropped_door_ends_its_clients_connections() {
     let env = setup(50, 4, 0, 0).await;
     let profile = super::plans::scope(&env, "all");
-    let handle = Handle::start(
-        &profile,
-        super::plans::credentials(&env),
-        sync::Options::new(env.ws.data_dir()),
-    )
-    .unwrap();
+    let handle = env.start(&profile);
     let door = nowsync::door::Door::serve(handle.port(), &env.ws.data_dir(), &profile.name, "test", None).unwrap();
     let (mut client, _) = nowsync::door::Client::attach(door.path(), "console-b").await.unwrap();
     drop(door);

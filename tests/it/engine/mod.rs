@@ -41,11 +41,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::process::Output;
 use std::time::Duration;
 
+use nowsync::config::{Config, ResolvedProfile};
 use nowsync::graph;
 use nowsync::secrets::Secret;
 use nowsync::servicenow::{self, Auth, ClientOptions, Instance, ListParams, Query};
 use nowsync::sim::world::{self, World};
 use nowsync::sim::{graph as gsim, snow};
+use nowsync::sync::{self, Credentials, Handle, SyncEvent};
 use serde_json::{Map, Value};
 
 use super::support::{Workspace, text};
@@ -118,7 +120,49 @@ pub async fn setup_with(options: world::Options) -> Env {
     }
 }
 
+/// The next event `f` picks, skipping the others (60 s at most).
+pub async fn next_event(
+    rx: &mut tokio::sync::broadcast::Receiver<SyncEvent>,
+    f: impl Fn(&SyncEvent) -> bool,
+) -> SyncEvent {
+    tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            match rx.recv().await {
+                Ok(e) if f(&e) => return e,
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(e) => panic!("{e}"),
+            }
+        }
+    })
+    .await
+    .unwrap()
+}
+
 impl Env {
+    /// The world's credentials, as an engine started in this process takes them.
+    pub fn credentials(&self) -> Credentials {
+        let line = self.world.ready_line();
+        let get = |k: &str| line[k].as_str().unwrap().to_owned();
+        Credentials {
+            servicenow: Some(Auth::Basic {
+                username: get("servicenow_user"),
+                password: Secret::new(get("servicenow_password")),
+            }),
+            graph_client_secret: Some(Secret::new(get("client_secret"))),
+        }
+    }
+
+    /// The profile as the configuration file says now, resolved.
+    pub fn profile(&self) -> ResolvedProfile {
+        Config::load(&self.ws.config()).unwrap().resolve("default").unwrap()
+    }
+
+    /// An engine in this process on `profile`, with the world's credentials and this
+    /// workspace's data dir.
+    pub fn start(&self, profile: &ResolvedProfile) -> Handle {
+        Handle::start(profile, self.credentials(), sync::Options::new(self.ws.data_dir())).unwrap()
+    }
+
     pub fn secrets(&self) -> Vec<String> {
         self.env.iter().map(|(_, v)| v.clone()).collect()
     }

@@ -8,39 +8,9 @@ use std::time::Duration;
 
 use nowsync::config::edit::{Edit, edit_profile};
 use nowsync::config::{Config, ResolvedProfile};
-use nowsync::secrets::Secret;
-use nowsync::servicenow::Auth;
-use nowsync::sync::{self, Answer, Command, Credentials, Handle, Plan, SyncEvent};
+use nowsync::sync::{self, Answer, Command, Handle, Plan, SyncEvent};
 
-use super::{Env, setup};
-
-pub(super) async fn next_matching(
-    rx: &mut tokio::sync::broadcast::Receiver<SyncEvent>,
-    f: impl Fn(&SyncEvent) -> bool,
-) -> SyncEvent {
-    tokio::time::timeout(Duration::from_secs(60), async {
-        loop {
-            match rx.recv().await {
-                Ok(e) if f(&e) => return e,
-                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                Err(e) => panic!("{e}"),
-            }
-        }
-    })
-    .await
-    .unwrap()
-}
-
-pub(super) fn credentials(env: &Env) -> Credentials {
-    let line = env.world.ready_line();
-    Credentials {
-        servicenow: Some(Auth::Basic {
-            username: line["servicenow_user"].as_str().unwrap().to_owned(),
-            password: Secret::new(line["servicenow_password"].as_str().unwrap()),
-        }),
-        graph_client_secret: Some(Secret::new(line["client_secret"].as_str().unwrap())),
-    }
-}
+use super::{Env, next_event, setup};
 
 /// Writes `scope` to the profile's configuration and resolves it as the console does.
 pub(super) fn scope(env: &Env, scope: &str) -> ResolvedProfile {
@@ -55,11 +25,11 @@ pub(super) fn scope(env: &Env, scope: &str) -> ResolvedProfile {
 
 async fn dry_run(handle: &Handle, rx: &mut tokio::sync::broadcast::Receiver<SyncEvent>) -> Arc<Plan> {
     handle.send(Command::DryRun);
-    let plan = match next_matching(rx, |e| matches!(e, SyncEvent::PlanReady { .. })).await {
+    let plan = match next_event(rx, |e| matches!(e, SyncEvent::PlanReady { .. })).await {
         SyncEvent::PlanReady { plan, .. } => plan,
         _ => unreachable!(),
     };
-    next_matching(rx, |e| matches!(e, SyncEvent::CycleFinished { dry_run: true, .. })).await;
+    next_event(rx, |e| matches!(e, SyncEvent::CycleFinished { dry_run: true, .. })).await;
     plan
 }
 
@@ -72,7 +42,7 @@ fn failed_in(event: SyncEvent) -> u64 {
 }
 
 async fn refused(rx: &mut tokio::sync::broadcast::Receiver<SyncEvent>, plan_id: u64) -> String {
-    match next_matching(rx, |e| {
+    match next_event(rx, |e| {
         matches!(e, SyncEvent::PlanRefused { .. } | SyncEvent::CycleStarted { .. })
     })
     .await
@@ -89,11 +59,11 @@ async fn refused(rx: &mut tokio::sync::broadcast::Receiver<SyncEvent>, plan_id: 
 async fn a_plan_made_before_a_scope_change_is_refused_and_disables_nothing() {
     let env = setup(200, 20, 20, 0).await;
     let all = scope(&env, "all");
-    let handle = Handle::start(&all, credentials(&env), sync::Options::new(env.ws.data_dir())).unwrap();
+    let handle = env.start(&all);
     let mut rx = handle.subscribe();
     handle.send(Command::RunNow);
     let first = failed_in(
-        next_matching(&mut rx, |e| {
+        next_event(&mut rx, |e| {
             matches!(e, SyncEvent::CycleFinished { dry_run: false, .. })
         })
         .await,
@@ -141,7 +111,7 @@ async fn a_plan_made_before_a_scope_change_is_refused_and_disables_nothing() {
     let plan = dry_run(&handle, &mut rx).await;
     handle.send(Command::RunNow);
     let second = failed_in(
-        next_matching(&mut rx, |e| {
+        next_event(&mut rx, |e| {
             matches!(e, SyncEvent::CycleFinished { dry_run: false, .. })
         })
         .await,
@@ -164,7 +134,7 @@ async fn a_plan_made_before_a_scope_change_is_refused_and_disables_nothing() {
     // A current plan is applied once, and only once.
     let plan = dry_run(&handle, &mut rx).await;
     handle.send(Command::ApplyPlan { plan_id: plan.id });
-    next_matching(&mut rx, |e| {
+    next_event(&mut rx, |e| {
         matches!(e, SyncEvent::CycleFinished { dry_run: false, .. })
     })
     .await;
@@ -177,10 +147,10 @@ async fn a_plan_made_before_a_scope_change_is_refused_and_disables_nothing() {
 async fn a_candidate_profile_is_planned_without_writing_anything() {
     let env = setup(200, 20, 20, 0).await;
     let all = scope(&env, "all");
-    let handle = Handle::start(&all, credentials(&env), sync::Options::new(env.ws.data_dir())).unwrap();
+    let handle = env.start(&all);
     let mut rx = handle.subscribe();
     handle.send(Command::RunNow);
-    next_matching(&mut rx, |e| {
+    next_event(&mut rx, |e| {
         matches!(e, SyncEvent::CycleFinished { dry_run: false, .. })
     })
     .await;
@@ -196,7 +166,7 @@ async fn a_candidate_profile_is_planned_without_writing_anything() {
         request: 5,
         profile: Box::new(candidate),
     });
-    let plan = match next_matching(&mut rx, |e| matches!(e, SyncEvent::Answer { request: 5, .. })).await {
+    let plan = match next_event(&mut rx, |e| matches!(e, SyncEvent::Answer { request: 5, .. })).await {
         SyncEvent::Answer {
             answer: Answer::Preview(plan),
             ..
@@ -242,11 +212,11 @@ async fn a_dry_run_takes_no_cycle_number() {
     // counts one cycle.
     let env = setup(60, 6, 6, 0).await;
     let profile = scope(&env, "all");
-    let handle = Handle::start(&profile, credentials(&env), sync::Options::new(env.ws.data_dir())).unwrap();
+    let handle = env.start(&profile);
     let mut rx = handle.subscribe();
     for _ in 0..2 {
         handle.send(Command::DryRun);
-        let started = next_matching(&mut rx, |e| matches!(e, SyncEvent::CycleStarted { .. })).await;
+        let started = next_event(&mut rx, |e| matches!(e, SyncEvent::CycleStarted { .. })).await;
         assert!(
             matches!(
                 started,
@@ -258,10 +228,10 @@ async fn a_dry_run_takes_no_cycle_number() {
             ),
             "{started:?}"
         );
-        next_matching(&mut rx, |e| matches!(e, SyncEvent::CycleFinished { dry_run: true, .. })).await;
+        next_event(&mut rx, |e| matches!(e, SyncEvent::CycleFinished { dry_run: true, .. })).await;
     }
     handle.send(Command::RunNow);
-    let finished = next_matching(&mut rx, |e| {
+    let finished = next_event(&mut rx, |e| {
         matches!(e, SyncEvent::CycleFinished { dry_run: false, .. })
     })
     .await;
@@ -270,7 +240,7 @@ async fn a_dry_run_takes_no_cycle_number() {
         "{finished:?}"
     );
     handle.send(Command::DryRun);
-    let started = next_matching(&mut rx, |e| matches!(e, SyncEvent::CycleStarted { .. })).await;
+    let started = next_event(&mut rx, |e| matches!(e, SyncEvent::CycleStarted { .. })).await;
     assert!(
         matches!(
             started,
@@ -282,7 +252,7 @@ async fn a_dry_run_takes_no_cycle_number() {
         ),
         "{started:?}"
     );
-    next_matching(&mut rx, |e| matches!(e, SyncEvent::CycleFinished { dry_run: true, .. })).await;
+    next_event(&mut rx, |e| matches!(e, SyncEvent::CycleFinished { dry_run: true, .. })).await;
     handle.send(Command::Stop);
     drop(handle);
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -299,12 +269,12 @@ async fn a_dry_run_takes_no_cycle_number() {
 async fn a_plan_of_the_engine_before_a_restart_is_refused_saying_so() {
     let env = setup(40, 4, 4, 0).await;
     let profile = scope(&env, "all");
-    let handle = Handle::start(&profile, credentials(&env), sync::Options::new(env.ws.data_dir())).unwrap();
+    let handle = env.start(&profile);
     let mut rx = handle.subscribe();
     let plan = dry_run(&handle, &mut rx).await;
     handle.shutdown().await;
 
-    let handle = Handle::start(&profile, credentials(&env), sync::Options::new(env.ws.data_dir())).unwrap();
+    let handle = env.start(&profile);
     let mut rx = handle.subscribe();
     env.reset_stats().await;
     handle.send(Command::ApplyPlan { plan_id: plan.id });
@@ -337,20 +307,20 @@ async fn a_plan_of_the_engine_before_a_restart_is_refused_saying_so() {
 async fn plan_numbers_are_the_dry_runs_in_order_and_a_cycles_own_plan_has_none() {
     let env = setup(60, 6, 6, 0).await;
     let profile = scope(&env, "all");
-    let handle = Handle::start(&profile, credentials(&env), sync::Options::new(env.ws.data_dir())).unwrap();
+    let handle = env.start(&profile);
     let mut rx = handle.subscribe();
     let first = dry_run(&handle, &mut rx).await;
     assert!(first.numbered());
     handle.send(Command::ApplyPlan { plan_id: first.id });
     let applied = next_plan(&mut rx).await;
     assert_eq!(applied.id, first.id, "the shown plan keeps its number");
-    next_matching(&mut rx, |e| {
+    next_event(&mut rx, |e| {
         matches!(e, SyncEvent::CycleFinished { dry_run: false, .. })
     })
     .await;
 
     handle.send(Command::RunNow);
-    let started = next_matching(&mut rx, |e| matches!(e, SyncEvent::CycleStarted { .. })).await;
+    let started = next_event(&mut rx, |e| matches!(e, SyncEvent::CycleStarted { .. })).await;
     assert!(
         matches!(
             started,
@@ -363,7 +333,7 @@ async fn plan_numbers_are_the_dry_runs_in_order_and_a_cycles_own_plan_has_none()
     );
     let own = next_plan(&mut rx).await;
     assert!(!own.numbered(), "a cycle's own plan: {}", own.id);
-    next_matching(&mut rx, |e| {
+    next_event(&mut rx, |e| {
         matches!(e, SyncEvent::CycleFinished { dry_run: false, .. })
     })
     .await;
@@ -374,14 +344,14 @@ async fn plan_numbers_are_the_dry_runs_in_order_and_a_cycles_own_plan_has_none()
         subject: sync::Subject::User(upn),
         dry_run: false,
     });
-    next_matching(&mut rx, |e| matches!(e, SyncEvent::Answer { request: 7, .. })).await;
+    next_event(&mut rx, |e| matches!(e, SyncEvent::Answer { request: 7, .. })).await;
     let second = dry_run(&handle, &mut rx).await;
     assert_eq!(second.id, first.id + 1, "no number skipped");
     handle.shutdown().await;
 }
 
 async fn next_plan(rx: &mut tokio::sync::broadcast::Receiver<SyncEvent>) -> Arc<Plan> {
-    match next_matching(rx, |e| matches!(e, SyncEvent::PlanReady { .. })).await {
+    match next_event(rx, |e| matches!(e, SyncEvent::PlanReady { .. })).await {
         SyncEvent::PlanReady { plan, .. } => plan,
         _ => unreachable!(),
     }

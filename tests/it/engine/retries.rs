@@ -100,15 +100,10 @@ async fn a_quiet_cycle_retries_failing_users_without_reading_any_groups_members(
 /// the console; each pause it starts is said in the log pane at INFO, not each request.
 #[tokio::test]
 async fn servicenow_throttling_is_said_once_per_pause_in_the_log_pane() {
-    use nowsync::sync::{self, Command, Handle, LogLevel, SyncEvent};
+    use nowsync::sync::{Command, LogLevel, SyncEvent};
     let env = setup(60, 6, 6, 0).await;
     let profile = super::plans::scope(&env, "all");
-    let handle = Handle::start(
-        &profile,
-        super::plans::credentials(&env),
-        sync::Options::new(env.ws.data_dir()),
-    )
-    .unwrap();
+    let handle = env.start(&profile);
     let mut rx = handle.subscribe();
     let throttle = serde_json::json!({"kind": "status", "status": 429, "retry_after": "1"});
     let url = format!("{}/sim/faults", env.world.snow.url);
@@ -117,7 +112,7 @@ async fn servicenow_throttling_is_said_once_per_pause_in_the_log_pane() {
     handle.send(Command::RunNow);
     let mut said = Vec::new();
     loop {
-        match super::plans::next_matching(&mut rx, |e| {
+        match super::next_event(&mut rx, |e| {
             matches!(e, SyncEvent::Log { .. } | SyncEvent::CycleFinished { .. })
         })
         .await

@@ -3,21 +3,21 @@
 //! how many of its plan's operations were done; while reading, nothing planned. The next
 //! cycle plans what was left undone.
 
-use nowsync::sync::{self, Command, Handle, StopPhase, SyncEvent};
+use nowsync::sync::{self, Command, StopPhase, SyncEvent};
 
-use super::plans::{credentials, next_matching, scope};
-use super::setup;
+use super::plans::scope;
+use super::{next_event, setup};
 use crate::support::text;
 
 /// Runs one cycle in-process and stops the engine once `at` is seen; the cycle's end.
 async fn stopped_cycle(env: &super::Env, at: impl Fn(&SyncEvent) -> bool) -> (i64, sync::CycleStats) {
     let profile = scope(env, "all");
-    let handle = Handle::start(&profile, credentials(env), sync::Options::new(env.ws.data_dir())).unwrap();
+    let handle = env.start(&profile);
     let mut rx = handle.subscribe();
     handle.send(Command::RunNow);
-    next_matching(&mut rx, at).await;
+    next_event(&mut rx, at).await;
     handle.shutdown().await;
-    match next_matching(&mut rx, |e| matches!(e, SyncEvent::CycleFinished { .. })).await {
+    match next_event(&mut rx, |e| matches!(e, SyncEvent::CycleFinished { .. })).await {
         SyncEvent::CycleFinished {
             cycle_id,
             dry_run: false,
