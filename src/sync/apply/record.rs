@@ -317,7 +317,7 @@ fn redacted_values(kind: &OpKind) -> Vec<&str> {
             changes
                 .iter()
                 .filter(|c| c.redacted)
-                .flat_map(|c| [c.old.as_deref(), c.new.as_deref()])
+                .flat_map(|c| [c.old(), c.new.as_deref()])
                 .flatten()
                 .collect()
         }

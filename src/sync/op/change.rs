@@ -20,11 +20,11 @@ pub struct Change {
     /// The field's name, interned (`mapping::intern`): a plan at 100,000 users holds about a
     /// million changes of a few dozen names (issue 16 §3).
     pub attribute: std::sync::Arc<str>,
-    /// The values, inline when short (up to 24 bytes: most values are), so that a create's
-    /// fields cost no allocation each (issue 16 §3).
-    pub old: Option<CompactString>,
+    /// The new value, inline when short (up to 24 bytes: most values are), so that a create's
+    /// fields cost no allocation each (issue 16 §3). The old one is in `more` ([`Change::old`]):
+    /// a create's changes, most of a plan's, have none.
     pub new: Option<CompactString>,
-    /// What few changes carry, boxed so that the others stay small: 80 bytes instead of 152
+    /// What few changes carry, boxed so that the others stay small: 56 bytes instead of 152
     /// (issue 16 §3). `None` when it would be empty.
     more: Option<Box<More>>,
     /// `Redact()`: the values are never shown or stored. A change read back from the store
@@ -38,12 +38,14 @@ pub struct Change {
 /// The rarer parts of a [`Change`].
 #[derive(Clone, Default, PartialEq, Eq)]
 struct More {
+    /// What ServiceNow holds now, when it holds a value (an update's, a disable's).
+    old: Option<CompactString>,
     /// For a reference, whose `old` and `new` are sys_ids: the referenced rows' display values
     /// (`location: (none) → Seattle`), when the cycle read them.
-    old_display: Option<String>,
-    new_display: Option<String>,
+    old_display: Option<CompactString>,
+    new_display: Option<CompactString>,
     /// The keyed digest of `new` when redacted.
-    digest: Option<String>,
+    digest: Option<CompactString>,
 }
 
 impl More {
@@ -57,12 +59,20 @@ impl Change {
     pub fn new(attribute: impl AsRef<str>, old: Option<String>, new: Option<String>) -> Change {
         Change {
             attribute: crate::mapping::intern(attribute.as_ref()),
-            old: old.map(compact),
             new: new.map(compact),
-            more: None,
+            more: More {
+                old: old.map(compact),
+                ..More::default()
+            }
+            .boxed(),
             redacted: false,
             pending: false,
         }
+    }
+
+    /// What ServiceNow holds now (`None` for a create's field or an empty field).
+    pub fn old(&self) -> Option<&str> {
+        self.more.as_ref().and_then(|m| m.old.as_deref())
     }
 
     /// A reference to the user `source_id` that this cycle creates: its sys_id is written
@@ -77,8 +87,10 @@ impl Change {
     /// This change redacted under `key`: shown as `***`, remembered by digest.
     pub fn redact(mut self, key: &crate::sync::redact::Redaction) -> Change {
         self.redacted = true;
-        let digest = self.new.as_deref().map(|v| key.digest(&self.attribute, v));
+        let digest = self.new.as_deref().map(|v| compact(key.digest(&self.attribute, v)));
+        let old = self.more.take().and_then(|m| m.old);
         self.more = More {
+            old,
             digest,
             ..More::default()
         }
@@ -88,10 +100,11 @@ impl Change {
 
     /// For a reference: the display values of the rows `old` and `new` name.
     pub fn set_display(&mut self, old: Option<String>, new: Option<String>) {
-        let digest = self.more.take().and_then(|m| m.digest);
+        let (value, digest) = self.more.take().map_or((None, None), |m| (m.old, m.digest));
         self.more = More {
-            old_display: old,
-            new_display: new,
+            old: value,
+            old_display: old.map(compact),
+            new_display: new.map(compact),
             digest,
         }
         .boxed();
@@ -123,7 +136,7 @@ impl Change {
     /// The old value as a person reads it: the display value of a reference, else the value;
     /// `***` when redacted.
     pub fn old_text(&self) -> Option<&str> {
-        self.shown(self.old_display().or(self.old.as_deref()))
+        self.shown(self.old_display().or(self.old()))
     }
 
     /// The new value as a person reads it.
@@ -168,12 +181,13 @@ impl<'de> Deserialize<'de> for Change {
             redacted: w.redacted,
             pending: w.pending,
             more: More {
-                old_display: w.old_display,
-                new_display: w.new_display,
-                digest: w.digest,
+                old: w.old.map(compact),
+                old_display: w.old_display.map(compact),
+                new_display: w.new_display.map(compact),
+                digest: w.digest.map(compact),
             }
             .boxed(),
-            ..Change::new(&w.attribute, w.old, w.new)
+            ..Change::new(&w.attribute, None, w.new)
         })
     }
 }
@@ -182,7 +196,7 @@ impl std::fmt::Debug for Change {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Change")
             .field("attribute", &self.attribute)
-            .field("old", &self.shown(self.old.as_deref()))
+            .field("old", &self.shown(self.old()))
             .field("new", &self.shown(self.new.as_deref()))
             .field("old_display", &self.old_display())
             .field("new_display", &self.new_display())
@@ -213,7 +227,7 @@ impl Serialize for Change {
         }
         Shown {
             attribute: &self.attribute,
-            old: self.shown(self.old.as_deref()),
+            old: self.shown(self.old()),
             new: self.shown(self.new.as_deref()),
             old_display: self.shown(self.old_display()),
             new_display: self.shown(self.new_display()),

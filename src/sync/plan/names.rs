@@ -87,19 +87,19 @@ fn name_change(change: &mut Change, mapping: &ObjectMapping, target: &Target, pe
     else {
         return;
     };
-    let name = |sys_id: &Option<compact_str::CompactString>| -> Option<String> {
-        let sys_id = sys_id.as_deref().filter(|v| !v.is_empty())?;
+    let name = |sys_id: Option<&str>| -> Option<String> {
+        let sys_id = sys_id.filter(|v| !v.is_empty())?;
         match reference {
             Reference::Lookup { table, .. } => target.names.get(table)?.get(sys_id).cloned(),
             Reference::Provisioned { .. } => people.by_sys_id.get(sys_id).map(|n| (*n).to_owned()),
         }
     };
-    let old = name(&change.old);
+    let old = name(change.old());
     let new = if change.pending {
         let id = change.new.as_deref().unwrap_or_default();
         people.by_source_id.get(id).map(|n| (*n).to_owned())
     } else {
-        name(&change.new)
+        name(change.new.as_deref())
     };
     change.set_display(old, new);
 }

@@ -31,7 +31,7 @@ fn a_reference_diff_names_the_rows_it_points_at() {
     };
     let department = diff.iter().find(|c| &*c.attribute == "department").unwrap();
     assert_eq!(
-        (department.old.as_deref(), department.new.as_deref()),
+        (department.old(), department.new.as_deref()),
         (Some("dep0"), Some("dep1"))
     );
     assert_eq!(
