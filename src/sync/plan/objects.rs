@@ -44,8 +44,10 @@ struct Build<'a> {
 }
 
 /// How many ops the objects' pass makes at most: one per object in scope and one per linked
-/// object out of it (a deprovisioning), so that the plan's `Vec` is sized once.
-pub fn capacity(source: &Source, prior: &Prior) -> usize {
+/// object out of it whose row was read (a deprovisioning needs its row), so that the plan's
+/// `Vec` is sized once. An incremental cycle reads the touched rows only: sizing it for every
+/// link was ~19 MB at 100,000 users for the ~13,000 objects it plans (issue 16 §3).
+pub fn capacity(source: &Source, target: &Target, prior: &Prior) -> usize {
     let scoped: HashSet<&str> = source
         .users
         .iter()
@@ -58,7 +60,7 @@ pub fn capacity(source: &Source, prior: &Prior) -> usize {
         .keys()
         .filter(|(t, id)| *t != ObjectType::Membership && !scoped.contains(id.as_str()))
         .count();
-    scoped.len() + leavers
+    scoped.len() + leavers.min(target.users.len() + target.groups.len())
 }
 
 /// Plans every object of one type: each in-scope object matched and diffed, then the linked

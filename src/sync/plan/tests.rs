@@ -88,3 +88,5 @@ mod options;
 mod identity;
 // The mapping functions that depend on more than the object (random and unique values).
 mod functions;
+// What the plan holds, sized to what it plans (issue 16 §3).
+mod sizes;

@@ -106,7 +106,7 @@ pub(super) fn convert(
 /// The attributes a slim user keeps: what every object of an incremental cycle is read for
 /// (its reports are touched with it), and its app roles when it has any (computed from the
 /// assignments, which [`fill`] no longer has; `IsSoftDeleted` is `!enabled` again).
-const SLIM: [&str; 2] = [ROLES, "manager"];
+pub(crate) const SLIM: [&str; 2] = [ROLES, "manager"];
 const ROLES: &str = "appRoleAssignments";
 const SOFT: &str = "IsSoftDeleted";
 

@@ -11,6 +11,7 @@ use crate::model::ObjectType;
 use crate::scope::Scope;
 use crate::store::Store;
 use crate::sync::error::CycleError;
+use crate::sync::op::Id;
 use crate::sync::plan::SourceObject;
 use crate::sync::redact::Sealing;
 
@@ -30,6 +31,7 @@ pub(super) fn groups(
     let needed = needed(mapping, "displayName");
     let mut out = Vec::new();
     let mut nested = Nested::new();
+    let mut ids: HashSet<Id> = HashSet::new();
     store.each_cached(ObjectType::Group, |id, text| {
         let Converted {
             name,
@@ -64,24 +66,46 @@ pub(super) fn groups(
             in_scope: assigned_here && filtered,
             enabled: true,
             scope_detail: scope_detail.to_owned(),
-            members,
+            members: members.iter().map(|m| share(&mut ids, m)).collect(),
         });
     })?;
     Ok((out, nested))
 }
 
+/// One `Id` per user, however many groups it is in (~526,000 members at 100,000 users: issue
+/// 16 §3).
+fn share(ids: &mut HashSet<Id>, id: &str) -> Id {
+    if let Some(shared) = ids.get(id) {
+        return shared.clone();
+    }
+    let shared = Id::from(id);
+    ids.insert(shared.clone());
+    shared
+}
+
 /// Each group's users through its nested groups at any depth (cycles are harmless), and each
 /// group's containing groups at any depth (a change inside touches them too).
 pub(super) fn flatten(groups: &mut [SourceObject], nested: &Nested) -> HashMap<String, Vec<String>> {
-    let direct: HashMap<String, Vec<String>> = groups.iter().map(|g| (g.id.clone(), g.members.clone())).collect();
+    // Only the groups inside another have their direct members copied: a copy of every list
+    // was ~526,000 ids at 100,000 users, held with the whole source (issue 16 §3).
+    let inner: HashSet<&str> = nested.values().flatten().map(String::as_str).collect();
+    let direct: HashMap<String, Vec<Id>> = groups
+        .iter()
+        .filter(|g| inner.contains(g.id.as_str()))
+        .map(|g| (g.id.clone(), g.members.clone()))
+        .collect();
     let mut parents: HashMap<String, Vec<String>> = HashMap::new();
     for g in groups.iter_mut() {
+        let Some(children) = nested.get(&g.id) else {
+            // No nested group: its members as the walk below leaves them, in place.
+            g.members.sort_unstable();
+            g.members.dedup();
+            g.members.shrink_to_fit();
+            continue;
+        };
         let mut seen: HashSet<&str> = HashSet::from([g.id.as_str()]);
-        let mut stack: Vec<&str> = nested
-            .get(&g.id)
-            .map(|n| n.iter().map(String::as_str).collect())
-            .unwrap_or_default();
-        let mut members: BTreeSet<String> = g.members.iter().cloned().collect();
+        let mut stack: Vec<&str> = children.iter().map(String::as_str).collect();
+        let mut members: BTreeSet<Id> = g.members.iter().cloned().collect();
         while let Some(inner) = stack.pop() {
             if !seen.insert(inner) {
                 continue;

@@ -11,6 +11,8 @@ mod build;
 mod groups;
 mod rounds;
 
+pub(crate) use build::SLIM;
+
 use std::collections::{HashMap, HashSet};
 
 use serde_json::json;
