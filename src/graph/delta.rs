@@ -132,6 +132,8 @@ pub struct DeltaRound<T = DeltaItem> {
     delta_link: Option<String>,
     full: bool,
     reset: Option<GraphError>,
+    /// Pages read so far in this round (after a reset, counted from the full round's start).
+    pages: u64,
     _items: PhantomData<fn() -> T>,
 }
 
@@ -145,12 +147,14 @@ impl<T: DeserializeOwned> DeltaRound<T> {
             initial,
             delta_link: None,
             reset: None,
+            pages: 0,
             _items: PhantomData,
         }
     }
 
     /// The next page's items (possibly none), `None` once the deltaLink has arrived. After an
-    /// error the same page is asked for again on the next call.
+    /// error the same page is asked for again on the next call. A page with neither link is
+    /// [`Error::DeltaPageWithoutLink`]: the round cannot be finished, and no deltaLink is given.
     pub async fn next_page(&mut self) -> Result<Option<Vec<T>>, Error> {
         loop {
             let Some(url) = self.next.take() else {
@@ -162,8 +166,15 @@ impl<T: DeserializeOwned> DeltaRound<T> {
                     match (page.next_link, page.delta_link) {
                         (Some(next), _) => self.next = Some(next),
                         (None, Some(delta)) => self.delta_link = Some(delta),
-                        (None, None) => {}
+                        // Not the end of the round (graph.md §6.1: it ends with a deltaLink):
+                        // taking it as one would read a cut-short round as the whole state.
+                        (None, None) => {
+                            let page = self.pages + 1;
+                            self.next = Some(url.clone());
+                            return Err(Error::DeltaPageWithoutLink { url, page });
+                        }
                     }
+                    self.pages += 1;
                     return Ok(Some(page.value));
                 }
                 Err(Error::Graph(g)) if g.is_delta_reset() && self.reset.is_none() => {
@@ -177,6 +188,7 @@ impl<T: DeserializeOwned> DeltaRound<T> {
                     );
                     self.reset = Some(*g);
                     self.full = true;
+                    self.pages = 0;
                     self.next = Some(self.initial.clone());
                 }
                 Err(e) => {

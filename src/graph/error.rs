@@ -34,6 +34,16 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+    /// A delta page carried neither `@odata.nextLink` nor `@odata.deltaLink`. Every page of a
+    /// round but the last has a nextLink and the last a deltaLink (graph.md §6.1), so the
+    /// answer was cut short: what the round read is not the whole of it.
+    #[error(
+        "page {page} of the delta round at {url} carried neither @odata.nextLink nor @odata.deltaLink, so the \
+         round is incomplete (an answer cut short, or a proxy altering Graph's answers): the cycle stopped before \
+         any write and keeps the previous delta token, so the next cycle reads these changes again; if this \
+         repeats, check what sits between nowsync and Graph"
+    )]
+    DeltaPageWithoutLink { url: String, page: u64 },
 }
 
 impl Error {
@@ -43,6 +53,8 @@ impl Error {
             Error::Network { source, .. } => source.is_timeout() || source.is_connect() || source.is_request(),
             Error::Token(t) => t.status >= 500 || t.status == 429,
             Error::Graph(g) => matches!(g.status, 429 | 500 | 502 | 503 | 504),
+            // An answer cut short: the next cycle asks for the round again.
+            Error::DeltaPageWithoutLink { .. } => true,
             Error::Config(_) | Error::Decode { .. } => false,
         }
     }

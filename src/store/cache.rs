@@ -78,12 +78,29 @@ impl Store {
         tx.commit().map_err(|e| sql(self, e))
     }
 
-    /// Forgets every cached object of a type (before a full round).
-    pub fn clear_cached(&self, object_type: ObjectType) -> Result<(), StoreError> {
-        self.conn()
-            .execute("DELETE FROM source_cache WHERE object_type = ?1", [object_type])
-            .map(drop)
-            .map_err(|e| self.err(e))
+    /// Forgets the cached objects of a type whose id is not in `keep` (after a full round:
+    /// the objects it did not report no longer exist in its scope).
+    pub fn forget_cached_except(
+        &self,
+        object_type: ObjectType,
+        keep: &std::collections::HashSet<String>,
+    ) -> Result<(), StoreError> {
+        let gone: Vec<(String, Option<String>)> = {
+            let conn = self.conn();
+            let mut st = conn
+                .prepare_cached("SELECT id FROM source_cache WHERE object_type = ?1")
+                .map_err(|e| self.err(e))?;
+            let mut rows = st.query([object_type]).map_err(|e| self.err(e))?;
+            let mut gone = Vec::new();
+            while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+                let id: String = r.get(0).map_err(|e| self.err(e))?;
+                if !keep.contains(&id) {
+                    gone.push((id, None));
+                }
+            }
+            gone
+        };
+        self.put_cached(object_type, &gone)
     }
 
     /// The assignments the last applied cycle saw.

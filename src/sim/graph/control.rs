@@ -37,6 +37,10 @@ pub struct Faults {
     pub delta_page_size: Option<usize>,
     /// Each delta page repeats its first item (duplicates within a round are legal).
     pub duplicate_delta_items: bool,
+    /// One-shot: the next delta page that is page N of its round (1: a round's first page)
+    /// carries its items but neither `@odata.nextLink` nor `@odata.deltaLink` — an answer cut
+    /// short (graph.md §6.1: every page carries one of them).
+    pub delta_page_without_link: Option<u64>,
     /// Application permissions to deny (403 `Authorization_RequestDenied` on reads that no
     /// other held permission allows): `User.Read.All`, `GroupMember.Read.All`,
     /// `Group.Read.All` (groups need both denied), `Application.Read.All`.

@@ -28,7 +28,13 @@ pub(super) struct RoundEnd {
 }
 
 /// Reads one round into the cache. A round that turns out full (no link, or the link expired)
-/// replaces the cache of its type; an incremental one adds the ids it reports to `touched`.
+/// replaces each object it reports and, once it has ended, forgets the objects of its type it
+/// did not report; an incremental one adds the ids it reports to `touched`.
+///
+/// The cache is not cleared before a full round: one cut short (a page with no link, graph.md
+/// §6.1, or any failure) leaves every cached object whole, reached or not, so the delta links
+/// the failed cycle keeps replay onto a whole cache — a cleared one would make the objects the
+/// round did not reach look deleted to the next incremental cycle.
 pub(super) async fn round(
     store: &Store,
     object_type: ObjectType,
@@ -36,18 +42,21 @@ pub(super) async fn round(
     touched: &mut HashSet<String>,
     sealing: &Sealing<'_>,
 ) -> Result<RoundEnd, CycleError> {
-    let mut cleared = false;
+    // The ids a full round reported: the first time one comes it replaces the cached object.
+    let mut reported: HashSet<String> = HashSet::new();
+    let mut was_full = false;
     while let Some(page) = round.next_page().await? {
-        if round.is_full() && !cleared {
-            store.clear_cached(object_type)?;
+        if round.is_full() && !was_full {
+            // A reset turns a round full: what its incremental pages touched is moot.
             touched.clear();
-            cleared = true;
+            was_full = true;
         }
         // Items may repeat within a page: later ones merge onto the page's pending writes.
         let mut writes: Vec<(String, Option<String>)> = Vec::new();
         for item in page {
             let previous = match writes.iter().rev().find(|(id, _)| *id == item.id) {
                 Some((_, pending)) => pending.clone(),
+                None if round.is_full() && reported.insert(item.id.clone()) => None,
                 None => store.cached(object_type, &item.id)?,
             };
             if !round.is_full() {
@@ -59,9 +68,8 @@ pub(super) async fn round(
         }
         store.put_cached(object_type, &writes)?;
     }
-    if round.is_full() && !cleared {
-        // A full round with no page at all: an empty tenant.
-        store.clear_cached(object_type)?;
+    if round.is_full() {
+        store.forget_cached_except(object_type, &reported)?;
     }
     Ok(RoundEnd {
         delta_link: round.delta_link().map(str::to_owned),

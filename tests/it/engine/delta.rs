@@ -5,7 +5,10 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use nowsync::sim::graph::Faults;
+
 use super::{Env, setup};
+use crate::support::text;
 
 /// ServiceNow pages of 10 rows, so a whole-table read shows as many GETs.
 fn small_pages(env: &Env) {
@@ -239,4 +242,71 @@ async fn a_new_assignment_provisions_the_user_in_the_next_incremental_cycle() {
             Some("true")
         );
     }
+}
+
+/// Review R7 (harm): a Graph delta page with neither `@odata.nextLink` nor `@odata.deltaLink`
+/// was taken as the end of the round (graph.md §6.1), so a full round cut short read as the
+/// whole tenant. The cycle now fails before any write and keeps the stored delta tokens; and
+/// the source cache is not cleared before a full round, so the next incremental cycle does not
+/// see the objects the cut-short round never reached as gone.
+#[tokio::test]
+async fn a_delta_round_cut_short_fails_the_cycle_before_any_write_and_keeps_the_delta_tokens() {
+    let env = setup(300, 30, 40, 0).await;
+    let (_, first) = env.sync(&[]).await;
+    assert_eq!(first["kind"], "initial");
+    let before = env.state().await;
+    // A group with provisioned members, and one of them, to take out of it in Entra.
+    let tenant = env.world.graph.sim.tenant().clone();
+    let upn = |id: &str| {
+        let user = tenant.users.iter().find(|u| u.id == id);
+        user.map(|u| u.user_principal_name.to_lowercase())
+    };
+    let (group, leaving) = tenant
+        .groups
+        .iter()
+        .find_map(|g| {
+            let provisioned: Vec<&str> = g
+                .members
+                .iter()
+                .map(|m| m.id.as_str())
+                .filter(|id| upn(id).is_some_and(|n| before.members.contains(&(g.display_name.clone(), n))))
+                .collect();
+            (provisioned.len() >= 3).then(|| (g.clone(), provisioned[0].to_owned()))
+        })
+        .expect("a group with three provisioned members");
+
+    env.world.graph.sim.set_faults(Faults {
+        delta_page_size: Some(40),
+        delta_page_without_link: Some(2),
+        ..Faults::default()
+    });
+    env.reset_stats().await;
+    let out = env.nowsync(&["sync", "--once", "--reconcile"]).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    for needle in [
+        "page 2",
+        "neither @odata.nextLink nor @odata.deltaLink",
+        "previous delta token",
+    ] {
+        assert!(stderr.contains(needle), "{needle} in {stderr}");
+    }
+    assert_eq!(env.writes().await, 0, "no write: {}", env.stats().await);
+    assert_eq!(env.state().await, before);
+
+    // The kept tokens read the changes since the first cycle over the whole cache: the one
+    // membership removed, nothing else.
+    env.graph_write(
+        Method::DELETE,
+        &format!("/groups/{}/members/{leaving}/$ref", group.id),
+        Value::Null,
+    )
+    .await;
+    let (_, next) = env.sync(&[]).await;
+    assert_eq!(next["kind"], "incremental", "{next}");
+    assert_eq!(env.writes().await, 1, "{}", env.stats().await);
+    let mut expected = before;
+    let leaving = upn(&leaving).unwrap_or_default();
+    assert!(expected.members.remove(&(group.display_name.clone(), leaving)));
+    assert_eq!(env.state().await, expected);
 }

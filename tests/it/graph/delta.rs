@@ -262,3 +262,42 @@ async fn deleted_users_are_purged_when_their_retention_ends() {
     assert_eq!(next.items.len(), 1);
     assert_eq!(next.items[0].removed, Some(Removed::Deleted));
 }
+
+/// Review R7 (harm): a delta page with neither `@odata.nextLink` nor `@odata.deltaLink` was
+/// taken as the end of the round (graph.md §6.1: every page carries one), so a round cut short
+/// read as the whole state.
+#[tokio::test]
+async fn a_delta_page_without_a_link_is_an_error_naming_the_page_and_gives_no_delta_link() {
+    let r = start(200, 5, |o| o.delta_page_size = 40).await;
+    let c = client(&r);
+    r.sim.set_faults(Faults {
+        delta_page_without_link: Some(2),
+        ..Faults::default()
+    });
+    let mut round = c.users_delta(None);
+    let first = round.next_page().await.unwrap().unwrap();
+    assert_eq!(first.len(), 40);
+    let err = round.next_page().await.unwrap_err();
+    assert!(
+        matches!(err, nowsync::graph::Error::DeltaPageWithoutLink { page: 2, .. }),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    for needle in [
+        "page 2",
+        "users/delta",
+        "neither @odata.nextLink nor @odata.deltaLink",
+        "previous delta token",
+    ] {
+        assert!(text.contains(needle), "{needle} in {text}");
+    }
+    assert!(err.is_transient());
+    assert!(round.delta_link().is_none());
+    // Asked again, the page comes whole and the round ends as usual.
+    let mut items = first.len();
+    while let Some(page) = round.next_page().await.unwrap() {
+        items += page.len();
+    }
+    assert_eq!(items, 200);
+    assert!(round.delta_link().is_some());
+}

@@ -173,7 +173,25 @@ fn run(sim: &Sim, ctx: &Ctx, q: &Query, kind: Kind) -> Result<Reply, Reply> {
         value.push(first);
     }
     let epoch = *lock(&sim.inner.delta_epoch);
-    Ok(Reply::ok(page_body(ctx, kind, &round, cursor, epoch, value)))
+    let mut body = page_body(ctx, kind, &round, cursor, epoch, value);
+    if cut_short(sim, round.page + 1)
+        && let Some(o) = body.as_object_mut()
+    {
+        o.remove("@odata.nextLink");
+        o.remove("@odata.deltaLink");
+    }
+    Ok(Reply::ok(body))
+}
+
+/// Whether page `page` (1-based) of its round loses its link (`delta_page_without_link`),
+/// which happens once.
+fn cut_short(sim: &Sim, page: u64) -> bool {
+    let mut f = sim.faults();
+    let cut = f.delta_page_without_link == Some(page);
+    if cut {
+        f.delta_page_without_link = None;
+    }
+    cut
 }
 
 /// One page of changed objects, and where the next one starts (`None`: the round is over).
