@@ -147,15 +147,7 @@ async fn an_ssh_drop_mid_cycle_leaves_the_engine_cycling_and_a_new_console_sees_
 }
 
 fn keep_in_background(env: &Env, keep: bool) {
-    let config = std::fs::read_to_string(env.ws.config()).unwrap();
-    let base = config
-        .split("\n[profiles.default.provisioning]")
-        .next()
-        .unwrap()
-        .to_owned();
-    env.ws.write_config(&format!(
-        "{base}\n[profiles.default.provisioning]\nenabled = true\nkeep_in_background = {keep}\n"
-    ));
+    crate::engine::socket::set_provisioning(env, &format!("enabled = true\nkeep_in_background = {keep}\n"));
 }
 
 #[tokio::test(flavor = "multi_thread")]

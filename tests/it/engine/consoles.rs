@@ -8,7 +8,7 @@ use nowsync::door::Client;
 use nowsync::door::proto::ServerFrame;
 use nowsync::sync::{Command, SyncEvent};
 
-use super::socket::{finished, next_matching, set_enabled, socket_of, spawn_run};
+use super::socket::{finished, next_matching, plan_ready, set_enabled, socket_of, spawn_run};
 use super::{Env, setup};
 
 /// Saves `edits` to the profile as a console's save does.
@@ -34,21 +34,7 @@ async fn reload(client: &mut Client) {
 /// A dry run asked by `client`: its plan.
 async fn dry_run(client: &mut Client) -> std::sync::Arc<nowsync::sync::Plan> {
     client.command(Command::DryRun).await.unwrap();
-    let frame = next_matching(client, "the dry run's plan", |f| {
-        matches!(
-            f,
-            ServerFrame::Event {
-                event: SyncEvent::PlanReady { .. }
-            }
-        )
-    })
-    .await;
-    let ServerFrame::Event {
-        event: SyncEvent::PlanReady { plan, .. },
-    } = frame
-    else {
-        unreachable!()
-    };
+    let plan = plan_ready(client, "the dry run's plan").await;
     next_matching(client, "the dry run's end", finished(true)).await;
     plan
 }

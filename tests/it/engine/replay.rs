@@ -7,12 +7,11 @@
 use std::time::{Duration, Instant};
 
 use nowsync::door::Client;
-use nowsync::door::proto::ServerFrame;
 use nowsync::door::replay::{NextRun, PlanState, Replay};
-use nowsync::sync::{Command, CycleKind, SyncEvent};
+use nowsync::sync::{Command, CycleKind};
 
 use super::setup;
-use super::socket::{finished, next_matching, set_enabled, socket_of, spawn_run};
+use super::socket::{finished, next_matching, plan_ready, set_enabled, socket_of, spawn_run};
 
 /// Attaches again and again (every 50 ms, at most 60 s) until the replay satisfies `want`.
 async fn attach_until(path: &std::path::Path, what: &str, mut want: impl FnMut(&Replay) -> bool) -> Replay {
@@ -93,21 +92,7 @@ async fn a_client_attaching_later_gets_the_plan_as_it_stands_and_plan_numbers_go
     let path = socket_of(&env).await;
     let (mut b, _) = Client::attach(&path, "console-b").await.unwrap();
     b.command(Command::DryRun).await.unwrap();
-    let ready = next_matching(&mut b, "the new engine's plan", |f| {
-        matches!(
-            f,
-            ServerFrame::Event {
-                event: SyncEvent::PlanReady { .. }
-            }
-        )
-    })
-    .await;
-    let ServerFrame::Event {
-        event: SyncEvent::PlanReady { plan, .. },
-    } = ready
-    else {
-        unreachable!()
-    };
+    let plan = plan_ready(&mut b, "the new engine's plan").await;
     assert!(plan.id > id, "plan {} after plan {id}", plan.id);
 }
 

@@ -4,11 +4,12 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use nowsync::door::proto::ServerFrame;
 use nowsync::door::{Client, socket_path};
-use nowsync::sync::{Command, SyncEvent};
+use nowsync::sync::{Command, Plan, SyncEvent};
 
 use super::super::support::text;
 use super::{Env, setup};
@@ -32,15 +33,19 @@ pub(crate) fn spawn_run(env: &Env) -> tokio::process::Child {
 }
 
 pub(crate) fn set_enabled(env: &Env, enabled: bool) {
+    set_provisioning(env, &format!("enabled = {enabled}\n"));
+}
+
+/// Replaces the profile's `[provisioning]` table (written last) with `keys`.
+pub(crate) fn set_provisioning(env: &Env, keys: &str) {
     let config = std::fs::read_to_string(env.ws.config()).unwrap();
     let base = config
         .split("\n[profiles.default.provisioning]")
         .next()
         .unwrap()
         .to_owned();
-    env.ws.write_config(&format!(
-        "{base}\n[profiles.default.provisioning]\nenabled = {enabled}\n"
-    ));
+    env.ws
+        .write_config(&format!("{base}\n[profiles.default.provisioning]\n{keys}"));
 }
 
 /// The socket once `run` serves it.
@@ -74,6 +79,27 @@ pub(crate) async fn next_matching(
         Ok(frame) => frame,
         Err(_) => panic!("waited 60 s for {what}"),
     }
+}
+
+/// The plan of the next `PlanReady` an attached client receives (`what` names it if it never
+/// comes).
+pub(crate) async fn plan_ready(client: &mut Client, what: &str) -> Arc<Plan> {
+    let frame = next_matching(client, what, |f| {
+        matches!(
+            f,
+            ServerFrame::Event {
+                event: SyncEvent::PlanReady { .. }
+            }
+        )
+    })
+    .await;
+    let ServerFrame::Event {
+        event: SyncEvent::PlanReady { plan, .. },
+    } = frame
+    else {
+        unreachable!()
+    };
+    plan
 }
 
 pub(crate) fn finished(dry: bool) -> impl Fn(&ServerFrame) -> bool {
@@ -481,21 +507,7 @@ async fn a_plan_arrives_whole_is_applied_once_and_questions_answer_the_asker_onl
     let (mut a, _) = Client::attach(&path, "console-a").await.unwrap();
     let (mut b, _) = Client::attach(&path, "console-b").await.unwrap();
     a.command(Command::DryRun).await.unwrap();
-    let ready = next_matching(&mut a, "the dry run's plan", |f| {
-        matches!(
-            f,
-            ServerFrame::Event {
-                event: SyncEvent::PlanReady { .. }
-            }
-        )
-    })
-    .await;
-    let ServerFrame::Event {
-        event: SyncEvent::PlanReady { plan, .. },
-    } = ready
-    else {
-        unreachable!()
-    };
+    let plan = plan_ready(&mut a, "the dry run's plan").await;
     assert!(plan.counts.create > 0, "{:?}", plan.counts);
     assert_eq!(
         nowsync::sync::Counts::of(plan.ops()),
