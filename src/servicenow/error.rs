@@ -257,9 +257,16 @@ impl Error {
     ///
     /// Throttles (429, 202-empty: the instance dropped a queued request, spec §3.1) are retried
     /// whatever the method: the instance did not run the request. A `POST` (create) is retried
-    /// after a failure only when the instance surely did not run it (502/503/504, unserviced);
-    /// after a timeout, a dropped connection or a cut-off body the record may exist, and a
-    /// blind retry would create it twice: the caller gets the error and looks before it writes.
+    /// after a failure only when the instance surely did not run it (503, unserviced); after a
+    /// timeout, a dropped connection, a cut-off body, a 500, or a 502/504 the record may exist,
+    /// and a blind retry would create it twice: the caller gets the error, its write intent
+    /// stays open, and the next cycle looks the row up by its matching attribute before it
+    /// writes (`sync::apply`).
+    ///
+    /// 502 and 504 come from a gateway in front of the instance (its load balancer, a proxy)
+    /// that gave up on the answer, not from the instance: the transaction runs on until its
+    /// quota (servicenow.md §4.3: "REST Table API request timeout 60 s", the load balancer's
+    /// 5-minute disconnect), so the create may well have been stored (review R6).
     pub fn verdict(&self, method: &str) -> Verdict {
         match self {
             Error::RateLimited { retry_after, .. } => Verdict::Throttled { wait: *retry_after },
@@ -270,7 +277,7 @@ impl Error {
             Error::Cancelled { .. } | Error::ReadCancelled { .. } => Verdict::Fail,
             _ if !self.is_transient() => Verdict::Fail,
             _ if method != "POST" => Verdict::Retry,
-            Error::Unserviced { .. } | Error::Server { status: 502..=504, .. } => Verdict::Retry,
+            Error::Unserviced { .. } | Error::Server { status: 503, .. } => Verdict::Retry,
             _ => Verdict::Fail,
         }
     }
@@ -368,6 +375,12 @@ mod tests {
         assert_eq!(dropped.verdict("POST"), Verdict::Fail);
         assert_eq!(server(503).verdict("POST"), Verdict::Retry);
         assert_eq!(server(500).verdict("POST"), Verdict::Fail);
+        // Review R6: a gateway's 502/504 says nothing of whether the instance stored the create.
+        assert_eq!(server(502).verdict("POST"), Verdict::Fail);
+        assert_eq!(server(504).verdict("POST"), Verdict::Fail);
+        assert_eq!(server(502).verdict("PATCH"), Verdict::Retry);
+        assert_eq!(server(504).verdict("GET"), Verdict::Retry);
+        assert_eq!(server(504).verdict("DELETE"), Verdict::Retry);
         assert_eq!(server(500).verdict("DELETE"), Verdict::Retry);
         assert_eq!(Error::Unserviced { ctx: ctx() }.verdict("POST"), Verdict::Retry);
         let not_found = Error::NotFound {

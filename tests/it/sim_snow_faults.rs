@@ -282,6 +282,25 @@ async fn drop_after_stores_the_write_and_loses_the_answer() {
     assert_eq!(rows_named(&r, &c, "dropped.before").await, 0);
 }
 
+/// Review R6: a gateway (the load balancer, a proxy) answers 502 or 504 while the instance
+/// runs the transaction on (servicenow.md §4.3): the row exists, the client saw an error.
+#[tokio::test]
+async fn gateway_after_stores_the_write_and_answers_the_gateways_status() {
+    let (r, c) = start(Options::default()).await;
+    for (status, name) in [(502, "gateway.bad"), (504, "gateway.timeout")] {
+        set_faults(
+            &r.url,
+            &c,
+            json!({"next": [{"kind": "gateway_after", "status": status, "phase": "write"}]}),
+        )
+        .await;
+        let answer = post_user(&r, &c, name).await.unwrap();
+        assert_eq!(answer.status().as_u16(), status);
+        assert_eq!(rows_named(&r, &c, name).await, 1, "{name} stored");
+    }
+    assert_eq!(r.sim.stats()["faults"]["gateway_after"], 2);
+}
+
 #[tokio::test]
 async fn persistent_rates_apply_to_their_phase_until_replaced() {
     let (r, c) = start(Options::default()).await;

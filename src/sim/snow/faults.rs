@@ -14,7 +14,10 @@
 //! Kinds: `status` (any status, optional `retry_after` and `reset_in_secs`), `drop` (connection
 //! closed before the server acts), `drop_after` (the server acts — a write is stored — then the
 //! connection is closed without an answer: the fault that breeds duplicates), `truncate` (the
-//! real answer cut in the middle), `accepted_empty` (202, empty body), `html` (an HTML page with
+//! real answer cut in the middle), `gateway_after` (the server acts — a write is stored — then
+//! the gateway in front of it answers `status`, 502 or 504, in its stead: servicenow.md §4.3,
+//! the transaction runs on after the load balancer gave up), `accepted_empty` (202, empty
+//! body), `html` (an HTML page with
 //! status 200), `quota_cancelled` (the transaction quota cancelled the read while it ran: 200 with
 //! a partial `result`, spec §13 #1; on a request that is no list read it answers as
 //! `quota_queued`), `quota_queued` (cancelled while still queued: 500, nothing done).
@@ -80,6 +83,9 @@ pub enum Fault {
     },
     Drop,
     DropAfter,
+    GatewayAfter {
+        status: u16,
+    },
     Truncate,
     AcceptedEmpty,
     Html,
@@ -94,6 +100,7 @@ impl Fault {
             Fault::Status { .. } => "status",
             Fault::Drop => "drop",
             Fault::DropAfter => "drop_after",
+            Fault::GatewayAfter { .. } => "gateway_after",
             Fault::Truncate => "truncate",
             Fault::AcceptedEmpty => "accepted_empty",
             Fault::Html => "html",
@@ -178,7 +185,7 @@ impl Faults {
 }
 
 /// The answer a fault gives instead of running the request; `None` for the kinds that need the
-/// request to run first (`drop_after`, `truncate`, `quota_cancelled`).
+/// request to run first (`drop_after`, `gateway_after`, `truncate`, `quota_cancelled`).
 pub fn replace(fault: &Fault) -> Option<Reply> {
     match fault {
         Fault::Status {
@@ -194,7 +201,7 @@ pub fn replace(fault: &Fault) -> Option<Reply> {
             b"<html><head><title>Login</title></head><body><p>Please sign in.</p></body></html>".to_vec(),
         )),
         Fault::QuotaQueued => Some(super::quota::queued()),
-        Fault::DropAfter | Fault::Truncate | Fault::QuotaCancelled => None,
+        Fault::DropAfter | Fault::GatewayAfter { .. } | Fault::Truncate | Fault::QuotaCancelled => None,
     }
 }
 
@@ -202,6 +209,7 @@ pub fn replace(fault: &Fault) -> Option<Reply> {
 pub fn after(fault: &Fault, reply: Reply) -> Reply {
     match fault {
         Fault::DropAfter => Reply::dropped(),
+        Fault::GatewayAfter { status } => status_reply(*status, &None, None),
         Fault::Truncate => truncate(reply),
         Fault::QuotaCancelled => super::quota::cancel_half(reply),
         _ => reply,
@@ -231,6 +239,7 @@ fn status_reply(status: u16, retry_after: &Option<String>, reset_in_secs: Option
         ),
         400 => Reply::error(400, "Bad Request", None),
         502 => Reply::error(502, "Bad Gateway", None),
+        504 => Reply::error(504, "Gateway Timeout", None),
         503 => Reply::error(
             503,
             "Service Unavailable",

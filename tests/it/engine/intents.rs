@@ -127,6 +127,55 @@ async fn a_create_whose_answer_was_lost_is_matched_not_created_again_by_an_incre
     env.state().await; // panics on a duplicate
 }
 
+/// Review R6 (harm): a create answered 502 or 504 by the gateway in front of the instance was
+/// sent again, but the instance may have stored it (servicenow.md §4.3: the transaction runs on
+/// after the gateway gave up): a user's second POST was refused as a duplicate user_name and
+/// recorded failed, a membership's stored twice. Now the intent stays open and the next cycle
+/// finds the row by its matching attribute.
+#[tokio::test]
+async fn a_create_a_gateway_answered_502_or_504_is_not_sent_again_but_looked_up() {
+    let env = setup_with(options(120, 12, 0, 0)).await;
+    env.sync(&[]).await;
+    let (group, group_name, users) = outsiders(&env).await;
+    add_member(&env, &group, &users[0].0).await;
+    let id = env.new_assigned_user("gateway.lost@nowsync.test", json!({})).await;
+    faults(
+        &env,
+        json!({"next": [
+            {"kind": "gateway_after", "status": 502, "phase": "write"},
+            {"kind": "gateway_after", "status": 504, "phase": "membership"},
+        ]}),
+    )
+    .await;
+    env.reset_stats().await;
+    let (code, cycle) = env.sync(&[]).await;
+    assert_eq!((code, cycle["kind"].as_str()), (1, Some("incremental")), "{cycle}");
+    let s = env.stats().await;
+    assert_eq!(s["by_table"]["sys_user"]["POST"], 1, "sent once: {s}");
+    assert_eq!(s["by_table"]["sys_user_grmember"]["POST"], 1, "sent once: {s}");
+    let state = env.state().await; // panics on a duplicate membership
+    assert!(state.users.contains_key("gateway.lost@nowsync.test"));
+    assert!(has_member(&state, &group_name, &users[0].1));
+    let failed = env
+        .logs(&["--cycle", &cycle["cycle_id"].to_string(), "--status", "failure"])
+        .await;
+    assert!(
+        !failed
+            .iter()
+            .any(|r| r["source_id"] == id.as_str() && r["reason"].as_str().unwrap_or_default().contains("Unique")),
+        "no duplicate refused: {failed:?}"
+    );
+
+    env.reset_stats().await;
+    let (_, next) = env.sync(&[]).await;
+    assert_eq!(next["kind"], "incremental");
+    let s = env.stats().await;
+    assert_eq!(s["requests"]["POST"], 0, "matched, not created again: {s}");
+    assert!(env.link_of(&id).await.is_some());
+    let state = env.state().await;
+    assert!(has_member(&state, &group_name, &users[0].1));
+}
+
 /// Whether a `sync --once` killed after `writes` more writes landed before the cycle finished,
 /// with writes in flight.
 async fn killed_after(env: &Env, writes: u64) -> bool {
