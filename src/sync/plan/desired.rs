@@ -239,10 +239,13 @@ impl Refs<'_> {
 }
 
 /// The value as the field holds it: booleans normalised; longer than the field's max length
-/// fails the object.
+/// fails the object. `active` is a boolean whatever the dictionary read says (review R12: the
+/// default mapping gives "1"/"0", and a disable must be one even where the dictionary could not
+/// be read or types the column otherwise; servicenow.md §5.1 types it boolean).
 fn checked(m: &AttributeMapping, mut text: String, target: &Target, table: &str) -> Result<String, Failure> {
-    let is_bool =
-        m.target_type == TargetType::Boolean || target.booleans.contains(&(table.to_owned(), m.target.clone()));
+    let is_bool = m.target_type == TargetType::Boolean
+        || m.target == "active"
+        || target.booleans.contains(&(table.to_owned(), m.target.clone()));
     if is_bool {
         text = normalise_bool(&text).to_owned();
     }

@@ -348,8 +348,9 @@ fn diff_kind(
             continue;
         }
         if f == "active" {
-            disabling = new == "false";
-            enabling = new == "true";
+            // Compared as booleans: "0"/"1", "False"/"True" are a disable and an enable too.
+            disabling = normalise_bool(&new) == "false";
+            enabling = normalise_bool(&new) == "true";
         }
         diff.push(Change::new(f.clone(), row.get(&f).map(str::to_owned), Some(new)));
     }

@@ -252,3 +252,57 @@ fn a_disables_scope_step_says_why() {
     );
     assert_eq!(scope_of("u2"), "out of scope: not assigned to the app: disabled");
 }
+
+/// Review R12: `active` as "1"/"0" (the default mapping's values, and how an instance may send
+/// booleans) was compared as text where the dictionary read did not type the column boolean: a
+/// disable planned as an update (so the deletion threshold never counted it) and a re-enable
+/// left the account locked out.
+#[test]
+fn active_as_one_and_zero_is_a_disable_and_an_enable_whatever_the_dictionary_says() {
+    let prior = Prior {
+        links: HashMap::from([((ObjectType::User, "u1".into()), "s1".into())]),
+        ..Prior::default()
+    };
+    let with = |active: &str, locked: &str| {
+        let mut t = target(vec![row(
+            "s1",
+            &[
+                ("user_name", "a@x.com"),
+                ("first_name", "Ada"),
+                ("active", active),
+                ("locked_out", locked),
+            ],
+        )]);
+        t.booleans.clear();
+        t
+    };
+    let disabled = || vec![user("u1", "a@x.com", json!({"accountEnabled": false}))];
+    let enabled = || vec![user("u1", "a@x.com", json!({}))];
+    for active in ["1", "true", "True"] {
+        let p = plan_of(disabled(), &with(active, "0"), &prior);
+        match only(&p) {
+            OpKind::Disable { diff } => {
+                let change = diff.iter().find(|c| &*c.attribute == "active").unwrap();
+                assert_eq!(change.new.as_deref(), Some("false"), "{change:?}");
+            }
+            other => panic!("active {active}: {other:?}"),
+        }
+        assert!(matches!(
+            only(&plan_of(enabled(), &with(active, "0"), &prior)),
+            OpKind::Skip { .. }
+        ));
+    }
+    for active in ["0", "false"] {
+        match only(&plan_of(enabled(), &with(active, "1"), &prior)) {
+            OpKind::Update { diff } => assert!(
+                diff.iter().any(|c| &*c.attribute == "locked_out"),
+                "active {active}: the account unlocked with its enable: {diff:?}"
+            ),
+            other => panic!("active {active}: {other:?}"),
+        }
+        assert!(matches!(
+            only(&plan_of(disabled(), &with(active, "1"), &prior)),
+            OpKind::Skip { .. }
+        ));
+    }
+}
