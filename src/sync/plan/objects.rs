@@ -109,7 +109,9 @@ pub fn plan_objects(
     };
     for (&i, m) in in_scope.iter().zip(results) {
         ops.push(build.op(&objects[i], m, &mut planned, deferred));
+        // Its op holds what is read of it now; its id, name and scope stay for what follows.
         objects[i].attrs = Default::default();
+        objects[i].scope_detail = String::new();
     }
     super::deprovision::deprovision(ot, mapping, source, target, &by_id, prior, rules, ops);
     planned

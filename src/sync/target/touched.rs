@@ -115,8 +115,7 @@ pub async fn read(
         }
     }
     source.provisioned = provisioned(&source, &touched, prior);
-    source.names = names(&source, &touched, prior);
-    source.users.retain(|u| touched.users.contains(&u.id));
+    source.names = names(&mut source, &touched, prior);
     source.groups.retain(|g| touched.groups.contains(&g.id));
     Ok((source, t))
 }
@@ -271,9 +270,10 @@ fn join_owners(
     });
 }
 
-/// The UPNs of the untouched users a cycle's memberships and references may name: the members
-/// of touched groups and the linked users.
-fn names(source: &Source, touched: &Touched, prior: &Prior) -> HashMap<String, String> {
+/// The untouched users taken out of the source, and the UPNs of those a cycle's memberships and
+/// references may name: the members of touched groups and the linked users. Moved, not copied:
+/// at 100,000 users that is ~90,000 ids and names (issue 16 §3).
+fn names(source: &mut Source, touched: &Touched, prior: &Prior) -> HashMap<String, String> {
     let members: HashSet<&str> = source
         .groups
         .iter()
@@ -282,10 +282,12 @@ fn names(source: &Source, touched: &Touched, prior: &Prior) -> HashMap<String, S
         .collect();
     source
         .users
-        .iter()
-        .filter(|u| !touched.users.contains(&u.id))
-        .filter(|u| members.contains(u.id.as_str()) || prior.links.contains_key(&(ObjectType::User, u.id.clone())))
-        .map(|u| (u.id.clone(), u.name.clone()))
+        .extract_if(.., |u| !touched.users.contains(&u.id))
+        .filter_map(|u| {
+            let key = (ObjectType::User, u.id);
+            let named = members.contains(key.1.as_str()) || prior.links.contains_key(&key);
+            named.then_some((key.1, u.name))
+        })
         .collect()
 }
 

@@ -60,3 +60,37 @@ fn the_first_plan_gets_the_touched_users_whole_and_the_source_keeps_them_slim_to
     );
     assert!(source.users[2].attrs.get("userPrincipalName").is_some(), "untouched");
 }
+
+#[test]
+fn the_untouched_users_leave_the_source_and_those_a_plan_may_name_keep_their_names() {
+    let mut source = Source {
+        users: vec![user("a", true), user("b", true), user("c", true), user("d", true)],
+        groups: vec![SourceObject {
+            id: "g".into(),
+            members: vec!["c".into()],
+            ..SourceObject::default()
+        }],
+        ..Source::default()
+    };
+    let touched = Touched {
+        users: HashSet::from(["a".to_owned()]),
+        groups: HashSet::from(["g".to_owned()]),
+        scoped: HashSet::new(),
+        whole: HashSet::new(),
+    };
+    let mut prior = Prior::default();
+    prior.links.insert((ObjectType::User, "b".into()), "sb".into());
+    let named = names(&mut source, &touched, &prior);
+    let mut named: Vec<_> = named.into_iter().collect();
+    named.sort();
+    assert_eq!(
+        named,
+        [
+            ("b".to_owned(), "b@x.com".to_owned()),
+            ("c".to_owned(), "c@x.com".to_owned())
+        ],
+        "linked, or a member of a touched group"
+    );
+    let left: Vec<&str> = source.users.iter().map(|u| u.id.as_str()).collect();
+    assert_eq!(left, ["a"], "only the touched users stay");
+}
