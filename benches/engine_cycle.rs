@@ -21,6 +21,8 @@
 //! After the table, the CPU seconds the nowsync process and the simulator spent in each
 //! capacity cycle, against its wall time × 2 cores (is a case CPU-bound on this machine?).
 //!
+//! `cargo bench --bench engine_cycle -- rss` runs part 3 alone (its table rows only).
+//!
 //! Knobs (environment): `NOWSYNC_BENCH_USERS` (3000), `NOWSYNC_BENCH_GROUPS` (150),
 //! `NOWSYNC_BENCH_LATENCY_MS` (20), `NOWSYNC_BENCH_SLOTS` (`2,4,16`), `NOWSYNC_BENCH_STORM_USERS`
 //! (1000; 0 skips part 2), `NOWSYNC_BENCH_BIG_USERS` (100000; 0 skips part 3),
@@ -360,10 +362,19 @@ fn storm_row(users: u64, latency_ms: u64) {
 }
 
 fn main() {
-    if std::env::args()
-        .skip(1)
-        .any(|a| !a.starts_with('-') && !"engine_cycle".contains(a.as_str()))
-    {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    if args.iter().any(|a| a != "rss" && !"engine_cycle".contains(a.as_str())) {
+        return;
+    }
+    if args.iter().any(|a| a == "rss") {
+        // Part 3 alone: `cargo bench --bench engine_cycle -- rss`.
+        println!("| case | writes | bound | wall | ratio | 429s | peak in flight | reads | nowsync peak RSS (VmHWM) |");
+        println!("|---|---|---|---|---|---|---|---|---|");
+        big_rows(
+            env_num("NOWSYNC_BENCH_BIG_USERS", 100_000),
+            env_num("NOWSYNC_BENCH_BIG_GROUPS", 2000),
+            env_num("NOWSYNC_BENCH_BIG_JSON", 1) > 0,
+        );
         return;
     }
     let users = env_num("NOWSYNC_BENCH_USERS", 3000);
@@ -443,13 +454,14 @@ fn big_row(case: &str, r: &serde_json::Value, c: &Cycle, target_mb: u64) {
     let st = stats(r);
     let (writes, requests) = writes_and_requests(&st);
     println!(
-        "| {case} | W={writes} | - | {:.1} s | - | {} | {} | {} GETs, {} Graph requests | **{} MB** (target < {target_mb} MB) |",
+        "| {case} | W={writes} | - | {:.1} s | - | {} | {} | {} GETs, {} Graph requests | **{} MB** ({} kB; target < {target_mb} MB) |",
         c.wall.as_secs_f64(),
         st["rejected_429"],
         st["peak_in_flight"],
         requests - writes,
         graph_requests(r),
         c.rss_kb / 1024,
+        c.rss_kb,
     );
 }
 
