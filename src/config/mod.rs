@@ -156,6 +156,10 @@ pub struct Provisioning {
     /// provisioning after the console leaves (q, Ctrl-C, a dropped SSH connection); off, the
     /// engine lives in the console and asks on quit (issue 15).
     pub keep_in_background: bool,
+    /// How long a dry run's plan may be applied after its reads began (minutes): both sides
+    /// go on changing by hand, and a plan applied later would write what they no longer
+    /// call for (review R5). Not in the plan hash: it says when, not what.
+    pub plan_valid_minutes: u32,
 }
 
 /// `deprovision_users`. ServiceNow advises against deleting users: a delete clears their
@@ -210,6 +214,7 @@ impl Default for Provisioning {
             deprovision_groups: DeprovisionGroups::Deactivate,
             reconcile_hours: 24,
             keep_in_background: false,
+            plan_valid_minutes: 15,
         }
     }
 }

@@ -70,6 +70,7 @@ pub struct RawProvisioning {
     pub deprovision_groups: Option<String>,
     pub reconcile_hours: Option<i64>,
     pub keep_in_background: Option<bool>,
+    pub plan_valid_minutes: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -138,6 +138,7 @@ impl Engine {
             identity: tokio::sync::OnceCell::new(),
             bound: tokio::sync::OnceCell::new(),
             redaction: redaction(&credentials),
+            clock: options.clock.clone(),
         };
         Ok(Engine {
             cx,
@@ -312,8 +313,8 @@ impl Engine {
     }
 
     /// Applies the plan the last dry run showed, exactly, unless it is out of date: made under
-    /// other rules (configuration, mappings, scope), or before a write; an applied plan is
-    /// never applied again.
+    /// other rules (configuration, mappings, scope), before a write, or its validity ended
+    /// (`plan_valid_minutes` after its reads); an applied plan is never applied again.
     async fn apply_shown(&mut self, plan_id: u64) {
         let why = match &self.shown {
             _ if self.applied == Some(plan_id) => Some("it was applied already".to_owned()),
@@ -325,6 +326,9 @@ impl Engine {
                 &self.cx.profile.plan_changes(&s.made_under),
             )),
             Some(s) if s.writes != self.writes => Some("a cycle ran since it was made".to_owned()),
+            // Both sides go on changing by hand: a plan read long ago may write what they no
+            // longer call for (review R5).
+            Some(s) if s.plan.basis.expired(self.cx.clock.now()) => Some(s.plan.basis.expired_words()),
             Some(_) => None,
             None => Some("it is not the last dry run shown".to_owned()),
         };

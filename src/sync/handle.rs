@@ -154,6 +154,8 @@ pub struct Options {
     pub scheduled: bool,
     /// Events kept for a slow consumer before it starts missing them.
     pub event_capacity: usize,
+    /// The wall clock a dry run's plan is made and judged valid by (`Basis::valid_until`).
+    pub clock: super::Clock,
 }
 
 impl Options {
@@ -162,6 +164,7 @@ impl Options {
             data_dir: data_dir.into(),
             scheduled: false,
             event_capacity: 4096,
+            clock: super::Clock::system(),
         }
     }
 }

@@ -28,6 +28,7 @@
 //! Terms are Entra's: matching attribute, scope, escrow, quarantine; ServiceNow's: sys_id.
 
 mod apply;
+mod clock;
 mod credentials;
 mod cycle;
 mod engine;
@@ -49,6 +50,7 @@ mod status;
 mod target;
 mod throttles;
 
+pub use clock::Clock;
 pub use credentials::{Credentials, Prompt, read_credentials, servicenow_auth};
 pub use cycle::{ObjectReport, OnDemand, Subject};
 pub use error::{AnswerError, CycleError, StartError};

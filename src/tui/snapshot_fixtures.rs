@@ -56,6 +56,18 @@ pub fn change(a: &str, old: Option<&str>, new: &str) -> Change {
     Change::new(a, old.map(str::to_owned), Some(new.into()))
 }
 
+/// A dry run's plan: [`plan`] made at 12:03:05 UTC and valid until 12:18 UTC. Its date is far
+/// ahead, so the console's once-a-second check (on the system clock) never expires it here.
+pub fn dry_run_plan() -> Arc<Plan> {
+    let mut plan = (*plan()).clone();
+    let made = chrono::DateTime::parse_from_rfc3339("2999-01-01T12:03:05Z")
+        .map(|t| t.to_utc())
+        .ok();
+    plan.basis.made = made;
+    plan.basis.valid_until = made.map(|t| t + chrono::Duration::minutes(15));
+    Arc::new(plan)
+}
+
 pub fn plan() -> Arc<Plan> {
     Arc::new(Plan::new(
         3,

@@ -200,7 +200,7 @@ fn dry_run_ready(app: &mut App) {
         },
         SyncEvent::PlanReady {
             cycle_id: 9,
-            plan: plan(),
+            plan: fixtures::dry_run_plan(),
         },
         SyncEvent::CycleFinished {
             cycle_id: 9,
@@ -210,6 +210,21 @@ fn dry_run_ready(app: &mut App) {
     ] {
         app.handle(Event::Sync(event));
     }
+}
+
+#[test]
+fn a_dry_runs_plan_past_its_validity_is_shown_expired() {
+    let mut app = dashboard_app();
+    dry_run_ready(&mut app);
+    key(&mut app, KeyCode::Char('a'));
+    let until = app.plan.plan.as_ref().and_then(|p| p.basis.valid_until);
+    let until = until.unwrap_or_default();
+    assert!(!app.plan.expire_by(until), "valid until its last second");
+    assert!(app.plan.expire_by(until + chrono::Duration::seconds(1)));
+    key(&mut app, KeyCode::Char('A'));
+    assert_eq!(app.shared.status, "Plan 3 expired at 12:18 UTC: d makes a new dry run.");
+    app.shared.status.clear();
+    snap("plan_expired", &app);
 }
 
 /// The provisioning log's records the records screen and its troubleshooting view show.

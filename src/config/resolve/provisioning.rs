@@ -59,6 +59,7 @@ impl Ctx {
             match_active_only: raw.match_active_only.unwrap_or(d.match_active_only),
             flatten_nested_groups: raw.flatten_nested_groups.unwrap_or(d.flatten_nested_groups),
             keep_in_background: raw.keep_in_background.unwrap_or(d.keep_in_background),
+            plan_valid_minutes: self.ranged(S, "plan_valid_minutes", raw.plan_valid_minutes, 15, 1, 24 * 60)? as u32,
             missing_reference,
             log_retention_days: self.within(
                 "log_retention_days",

@@ -182,3 +182,17 @@ fn plain_smtp_is_allowed_to_every_loopback_host() {
         assert!(!crate::notify::is_loopback(host), "{host}");
     }
 }
+
+#[test]
+fn plan_valid_minutes_defaults_to_15_and_names_its_range() {
+    let cfg = parse("[profiles.a.provisioning]\n[profiles.b.provisioning]\nplan_valid_minutes = 60\n").unwrap();
+    assert_eq!(cfg.profile("a").unwrap().provisioning.plan_valid_minutes, 15);
+    assert_eq!(cfg.profile("b").unwrap().provisioning.plan_valid_minutes, 60);
+    let e = parse("[profiles.a.provisioning]\nplan_valid_minutes = 0\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("plan_valid_minutes") && e.contains("expected a whole number from 1 to 1440"),
+        "{e}"
+    );
+}

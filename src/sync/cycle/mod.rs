@@ -76,6 +76,8 @@ pub(crate) struct Context {
     pub bound: tokio::sync::OnceCell<()>,
     /// The profile's redaction keys (`crate::sync::redact`).
     pub redaction: Arc<crate::sync::redact::Redaction>,
+    /// When a plan is made, and whether a shown one is still valid (`Options::clock`).
+    pub clock: crate::sync::Clock,
 }
 
 impl Context {
@@ -192,6 +194,7 @@ async fn stages(cx: &Context, mode: Mode, plan_id: u64, begun: &begin::Begun) ->
                 kind: begun.kind,
                 dry_run,
             });
+            let read_at = cx.clock.now();
             let source = read_source(cx, Some(begun)).await?;
             if cx.stopped() {
                 return stopped_reading(cx, begun, dry_run);
@@ -200,7 +203,7 @@ async fn stages(cx: &Context, mode: Mode, plan_id: u64, begun: &begin::Begun) ->
             if cx.stopped() {
                 return stopped_reading(cx, begun, dry_run);
             }
-            let planned = plan::plan(cx, plan_id, begun.cycle_id, read, &begun.prior);
+            let planned = plan::plan(cx, plan_id, begun.cycle_id, read, &begun.prior, read_at);
             hold::hold(cx, begun, planned, !dry_run)?
         }
     };

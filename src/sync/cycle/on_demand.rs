@@ -227,7 +227,7 @@ pub(in crate::sync) async fn provision(
     let candidates = match_step(&super::plan::rules(cx, &read), &read, &subjects);
     let managers = manager_names(&read.source, &subjects);
     // Everything is planned, so matching sees the same claims and duplicates a cycle would.
-    let whole = super::plan::plan(cx, 0, 0, read, &prior).plan;
+    let whole = super::plan::plan(cx, 0, 0, read, &prior, cx.clock.now()).plan;
     let ops = select(
         whole.ops(),
         whole.objects(),

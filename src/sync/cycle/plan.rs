@@ -33,8 +33,16 @@ pub(super) fn rules_at(cx: &Context, now: chrono::DateTime<chrono::Utc>, seed: u
     rules
 }
 
-/// Plans cycle `cycle_id` as plan `id`, bound to the profile it is made under.
-pub(super) fn plan(cx: &Context, id: u64, cycle_id: i64, read: Read, prior: &Prior) -> Planned {
+/// Plans cycle `cycle_id` as plan `id`, bound to the profile it is made under and to the time
+/// its reads began (`read_at`), from which it is valid for `plan_valid_minutes`.
+pub(super) fn plan(
+    cx: &Context,
+    id: u64,
+    cycle_id: i64,
+    read: Read,
+    prior: &Prior,
+    read_at: chrono::DateTime<chrono::Utc>,
+) -> Planned {
     let rules = rules(cx, &read);
     let users = read.source.users.iter().filter(|u| u.in_scope).count() as u64;
     let groups = read.source.groups.iter().filter(|g| g.in_scope).count() as u64;
@@ -42,6 +50,8 @@ pub(super) fn plan(cx: &Context, id: u64, cycle_id: i64, read: Read, prior: &Pri
     plan.basis = Basis {
         profile: cx.profile.plan_hash.clone(),
         cycle_id,
+        made: Some(read_at),
+        valid_until: Some(read_at + chrono::Duration::minutes(i64::from(cx.profile.provisioning.plan_valid_minutes))),
     };
     let plan = Arc::new(plan);
     let plan_failures = plan_failures(&plan, read.failed_before);

@@ -29,6 +29,7 @@ pub(crate) async fn preview(cx: &Context, candidate: &ResolvedProfile) -> Result
     plan.basis = Basis {
         profile: candidate.plan_hash.clone(),
         cycle_id: 0,
+        ..Basis::default()
     };
     Ok(plan)
 }

@@ -279,6 +279,35 @@ pub struct Basis {
     /// The cycle it plans: a real cycle's id, or for a dry run the id the next cycle will take
     /// (a dry run takes no number of its own).
     pub cycle_id: i64,
+    /// When its reads began: what it says of both sides is as of then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub made: Option<chrono::DateTime<chrono::Utc>>,
+    /// Until when `ApplyPlan` applies it (`plan_valid_minutes` after `made`; review R5): later,
+    /// either side may have changed by hand, and it is refused ("expired").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Basis {
+    /// Whether its validity ended before `now` (a plan with no validity never expires).
+    pub fn expired(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
+        self.valid_until.is_some_and(|until| now > until)
+    }
+
+    /// Why a plan that expired is not applied: `it expired at 12:18 UTC, 15 minutes after its
+    /// reads`.
+    pub fn expired_words(&self) -> String {
+        let hm = |t: &chrono::DateTime<chrono::Utc>| t.format("%H:%M").to_string();
+        match (&self.made, &self.valid_until) {
+            (Some(made), Some(until)) => format!(
+                "it expired at {} UTC, {} minutes after its reads",
+                hm(until),
+                (*until - *made).num_minutes(),
+            ),
+            (_, Some(until)) => format!("it expired at {} UTC", hm(until)),
+            _ => "it expired".to_owned(),
+        }
+    }
 }
 
 /// `1,715 disables, 91 deactivations, 2 deletes, 2,090 membership removals`: what the deletion

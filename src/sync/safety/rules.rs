@@ -243,6 +243,8 @@ mod tests {
         made.basis = crate::sync::op::Basis {
             profile: "rules".into(),
             cycle_id: 7,
+            made: Some(chrono::DateTime::UNIX_EPOCH),
+            valid_until: Some(chrono::DateTime::UNIX_EPOCH + chrono::Duration::minutes(15)),
         };
         let (staged, _) = stage(&made);
         assert_eq!(staged.basis, made.basis);

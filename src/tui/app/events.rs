@@ -366,6 +366,7 @@ impl App {
             (Some(_), plan::Status::Applied { cycle_id }) => format!("it was applied in cycle {cycle_id}"),
             (Some(_), plan::Status::Stopped { cycle_id, at }) => format!("cycle {cycle_id} {at}"),
             (Some(_), plan::Status::OutOfDate(why)) => why.clone(),
+            (Some(_), plan::Status::Expired { until }) => format!("it expired at {until} UTC"),
             (Some(_), plan::Status::EngineGone) => "its engine has gone".to_owned(),
         };
         self.shared.overlay = Overlay::None;

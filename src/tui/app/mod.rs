@@ -250,6 +250,9 @@ impl App {
     pub fn tick(&mut self) {
         self.dashboard.tick(std::time::Duration::from_secs(1));
         self.shared.tick();
+        if self.plan.expire_by(chrono::Utc::now()) {
+            self.confirm_outlived();
+        }
     }
 }
 

@@ -63,6 +63,7 @@ fn plan(id: u64, profile: &str, cycle_id: i64) -> Arc<Plan> {
     plan.basis = Basis {
         profile: profile.to_owned(),
         cycle_id,
+        ..Basis::default()
     };
     Arc::new(plan)
 }

@@ -108,8 +108,8 @@ fn process(
     engine: &mut super::engine_task::EngineSlot,
 ) -> bool {
     let redraw = match &event {
-        // A clock shows, or a status message may go.
-        Event::Tick => app.dashboard.cycle_running() || !app.shared.status.is_empty(),
+        // A clock shows, a status message may go, or a ready plan may expire.
+        Event::Tick => app.dashboard.cycle_running() || !app.shared.status.is_empty() || app.plan.ready(),
         _ => true,
     };
     for effect in app.handle(event) {

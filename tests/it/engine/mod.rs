@@ -36,6 +36,7 @@ pub(crate) mod socket;
 mod sso;
 mod stop;
 mod through_door;
+mod validity;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::process::Output;

@@ -299,6 +299,7 @@ impl DashboardView<'_> {
                 crate::tui::screens::plan::name(p, &self.plan.status)
             ),
             PlanStatus::OutOfDate(why) => format!("plan {} out of date ({why}): d makes a new one", p.id),
+            PlanStatus::Expired { until } => format!("plan {} expired at {until} UTC: d makes a new one", p.id),
             PlanStatus::EngineGone => crate::tui::screens::plan::engine_gone(p.id),
         }
     }

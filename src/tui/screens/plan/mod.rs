@@ -62,6 +62,9 @@ pub enum Status {
     Stopped { cycle_id: i64, at: crate::sync::Stopped },
     /// Not to be applied any more: why.
     OutOfDate(String),
+    /// Its validity ended (`valid_until`, `HH:MM` UTC): either side may have changed since its
+    /// reads, and the engine refuses it (review R5).
+    Expired { until: String },
     /// The engine that made it has gone: no engine applies it (a new one refuses old plans).
     EngineGone,
 }
@@ -170,6 +173,21 @@ impl State {
         if matches!(self.status, Status::Ready | Status::Applying) {
             self.status = Status::OutOfDate(RESTARTED.to_owned());
         }
+    }
+
+    /// Once a second: a ready plan whose validity ended by `now` is expired; true when it
+    /// just did (the screen changed).
+    pub fn expire_by(&mut self, now: chrono::DateTime<chrono::Utc>) -> bool {
+        let Some(until) = self.plan.as_ref().and_then(|p| p.basis.valid_until) else {
+            return false;
+        };
+        if self.status == Status::Ready && now > until {
+            self.status = Status::Expired {
+                until: until.format("%H:%M").to_string(),
+            };
+            return true;
+        }
+        false
     }
 
     /// `ApplyPlan` was sent for `plan_id`.
@@ -314,6 +332,9 @@ impl State {
             (Some(p), Status::EngineGone) => format!("{}.", capitalised(&engine_gone(p.id))),
             (Some(p), Status::OutOfDate(why)) => {
                 format!("Plan {} is out of date ({why}): d makes a new dry run.", p.id)
+            }
+            (Some(p), Status::Expired { until }) => {
+                format!("Plan {} expired at {until} UTC: d makes a new dry run.", p.id)
             }
             (Some(_), Status::Ready) => String::new(),
         }

@@ -41,12 +41,22 @@ pub fn status_line(plan: &Plan, made: &str, status: &Status) -> String {
         Status::Applied { cycle_id } => format!("applied in cycle {cycle_id}"),
         Status::Stopped { cycle_id, at } => format!("{at} in cycle {cycle_id}: the next cycle plans the rest"),
         Status::OutOfDate(why) => format!("out of date ({why}): d makes a new dry run"),
+        Status::Expired { until } => format!("expired at {until} UTC: d makes a new dry run"),
         Status::EngineGone => "its engine has gone; start one (nowsync run) and make a new dry run".to_owned(),
+    };
+    // When its reads began, as the engine stamped it; the console's arrival time otherwise.
+    let made = plan
+        .basis
+        .made
+        .map_or_else(|| made.to_owned(), |t| t.format("%H:%M:%S").to_string());
+    let until = match (status, plan.basis.valid_until) {
+        (Status::Ready, Some(until)) => format!(", valid until {} UTC", until.format("%H:%M")),
+        _ => String::new(),
     };
     let made = if made.is_empty() {
         String::new()
     } else {
-        format!(" · made {made} UTC")
+        format!(" · made {made} UTC{until}")
     };
     format!("{}{made} · {state}", super::capitalised(&super::name(plan, status)))
 }
@@ -84,7 +94,7 @@ impl Widget for PlanView<'_> {
             String::new()
         };
         let status_style = match d.status {
-            Status::OutOfDate(_) => t.warn(),
+            Status::OutOfDate(_) | Status::Expired { .. } => t.warn(),
             _ => t.title(),
         };
         let mut head_lines = vec![
