@@ -225,6 +225,22 @@ pub enum SkipReason {
     /// demand) does not create: a write of it could only fail, so the object waits for it.
     /// `user` names it (its UPN; its object id only when the source has no name for it).
     ReferenceWaits { attribute: String, user: String },
+    /// It failed with `code` before it was ever provisioned, and has left scope since (or is
+    /// gone from Entra): nothing of it exists in ServiceNow to deprovision, so its failure is
+    /// dropped and never retried (acceptance N11).
+    LeftScope { code: FailureCode },
+    /// A membership of a user whose create failed in this cycle: it waits for the create
+    /// (acceptance N8). `user` its UPN, `group` the group's name, `failed` the create's reason.
+    /// Boxed: an op stays small (`op::tests::an_op_stays_small`).
+    MemberWaits(Box<MemberWait>),
+}
+
+/// See [`SkipReason::MemberWaits`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberWait {
+    pub user: String,
+    pub group: String,
+    pub failed: String,
 }
 
 impl fmt::Display for SkipReason {
@@ -244,9 +260,23 @@ impl fmt::Display for SkipReason {
                 f,
                 "{attribute} waits for {user}, not provisioned yet: set by the cycle that provisions it"
             ),
+            SkipReason::LeftScope { code } => write!(f, "{LEFT_SCOPE}{code}{LEFT_SCOPE_END}"),
+            SkipReason::MemberWaits(w) => {
+                write!(
+                    f,
+                    "{MEMBER_OF}{}{MEMBER_IN}{}{MEMBER_WAITS}{})",
+                    w.user, w.group, w.failed
+                )
+            }
         }
     }
 }
+
+const LEFT_SCOPE: &str = "out of scope and never provisioned: its failure (";
+const LEFT_SCOPE_END: &str = ") is dropped, not retried";
+const MEMBER_OF: &str = "membership of ";
+const MEMBER_IN: &str = " in ";
+const MEMBER_WAITS: &str = " waits for the user's create (failed: ";
 
 impl Serialize for SkipReason {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -281,6 +311,25 @@ impl std::str::FromStr for SkipReason {
             return Ok(SkipReason::UnchangedFailure {
                 code: code.parse().map_err(|_| unknown())?,
             });
+        }
+        if let Some(code) = s
+            .strip_prefix(LEFT_SCOPE)
+            .and_then(|rest| rest.strip_suffix(LEFT_SCOPE_END))
+        {
+            return Ok(SkipReason::LeftScope {
+                code: code.parse().map_err(|_| unknown())?,
+            });
+        }
+        // A UPN holds no space: the first " in " ends it.
+        if let Some((user, rest)) = s.strip_prefix(MEMBER_OF).and_then(|rest| rest.split_once(MEMBER_IN))
+            && let Some((group, failed)) = rest.split_once(MEMBER_WAITS)
+            && let Some(failed) = failed.strip_suffix(')')
+        {
+            return Ok(SkipReason::MemberWaits(Box::new(MemberWait {
+                user: user.to_owned(),
+                group: group.to_owned(),
+                failed: failed.to_owned(),
+            })));
         }
         // `attribute waits for user, not provisioned yet: …`: attribute names hold no spaces.
         let rest = s
@@ -336,6 +385,14 @@ mod tests {
                 attribute: "manager".into(),
                 user: "boss@x.com".into(),
             },
+            SkipReason::LeftScope {
+                code: FailureCode::AttributeValueTooLong,
+            },
+            SkipReason::MemberWaits(Box::new(MemberWait {
+                user: "ada@x.com".into(),
+                group: "Sales in EMEA".into(),
+                failed: "user_name: the value 'x' has 61 characters (too long)".into(),
+            })),
         ] {
             let text = serde_json::to_string(&reason).unwrap();
             assert_eq!(serde_json::from_str::<SkipReason>(&text).unwrap(), reason, "{text}");

@@ -105,7 +105,14 @@ impl Applier<'_> {
         }
         self.link(op, sys_id.as_deref())?;
         let ot = op.object_type;
-        if op.kind.writes() {
+        // Written, or out of scope never provisioned (nothing of it to retry): off the queue.
+        let left = matches!(
+            op.kind,
+            OpKind::Skip {
+                reason: SkipReason::LeftScope { .. }
+            }
+        );
+        if op.kind.writes() || left {
             self.cx.store.clear_failure(ot, &op.source_id)?;
         }
         // A planned failure is an escrow too: `logs --escrow` lists it; planning retries it

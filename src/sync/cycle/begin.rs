@@ -7,7 +7,7 @@
 //! used — when one is asked for or `reconcile_hours` have passed since the last full read
 //! (`crate::sync::reconcile`); it says so as [`SyncEvent::FullCycle`] and in the log file.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
@@ -137,13 +137,29 @@ pub(super) fn prior(store: &Store) -> Result<Prior, CycleError> {
         })
         .map(|e| (e.object_type, e.source_id))
         .collect();
+    let names: HashMap<(ObjectType, String), String> = store
+        .escrows()?
+        .into_iter()
+        .map(|e| ((e.object_type, e.source_id), e.source_name))
+        .collect();
+    let name = |key: &(ObjectType, String)| names.get(key).cloned().unwrap_or_default();
+    for v in store.plan_failures()? {
+        if let Ok(code) = v.value.parse::<FailureCode>() {
+            let key = (v.object_type, v.source_id);
+            let named = name(&key);
+            prior.failing.insert(key, (code, named));
+        }
+    }
     for (ot, id, f) in store.failures()? {
         // A row this version cannot read is retried rather than skipped forever.
         let Ok(code) = f.code.parse::<FailureCode>() else {
             continue;
         };
-        if !f.transient && !due.contains(&(ot, id.clone())) {
-            prior.permanent_failures.insert((ot, id), (f.hash, code));
+        let key = (ot, id);
+        let named = name(&key);
+        prior.failing.insert(key.clone(), (code, named));
+        if !f.transient && !due.contains(&key) {
+            prior.permanent_failures.insert(key, (f.hash, code));
         }
     }
     Ok(prior)

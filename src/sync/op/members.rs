@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::{Id, Name, ObjectType, Op, OpKind, Step};
-use crate::sync::outcome::Status;
+use crate::sync::outcome::{MemberWait, SkipReason, Status};
 
 /// Why a membership op is planned; it gives the op's kind and its one step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +27,9 @@ pub enum Why {
     HeldWithGroup,
     /// A removal held by the deletion threshold with its user's disable or delete.
     HeldWithUser,
+    /// An add that waits for its user's create, which fails in this plan: a skip naming why
+    /// (its failure's reason is held where a removal's row is).
+    WaitsForCreate,
 }
 
 /// A membership's steps: one of these fixed lists, borrowed by every op that has it.
@@ -52,6 +55,11 @@ const fn held(detail: &'static str) -> [Step; 1] {
 static HELD_WITH_GROUP: [Step; 1] = held(
     "held by the deletion threshold with its group's deactivation: the group stays active with its members until nowsync allow-deletes",
 );
+static WAITS_FOR_CREATE: [Step; 1] = [Step {
+    name: Cow::Borrowed("Action"),
+    status: Status::Skipped,
+    detail: Cow::Borrowed("waits for the user's create, which failed"),
+}];
 static HELD_WITH_USER: [Step; 1] = held(
     "held by the deletion threshold with its user's deprovisioning: the user stays active in the group until nowsync allow-deletes",
 );
@@ -62,6 +70,14 @@ impl Why {
             Why::MemberInEntra => OpKind::AddMember,
             Why::HeldWithGroup | Why::HeldWithUser => OpKind::StagedDelete {
                 held: super::Held::RemoveMember,
+            },
+            // The names and the reason are the op's (`Memberships::build`).
+            Why::WaitsForCreate => OpKind::Skip {
+                reason: SkipReason::MemberWaits(Box::new(MemberWait {
+                    user: String::new(),
+                    group: String::new(),
+                    failed: String::new(),
+                })),
             },
             _ => OpKind::RemoveMember,
         }
@@ -75,6 +91,7 @@ impl Why {
             Why::Deactivated => &DEACTIVATED,
             Why::HeldWithGroup => &HELD_WITH_GROUP,
             Why::HeldWithUser => &HELD_WITH_USER,
+            Why::WaitsForCreate => &WAITS_FOR_CREATE,
         }
     }
 }
@@ -140,13 +157,26 @@ impl Memberships {
     fn build(&self, m: &Member) -> Op {
         let (group, group_name) = &self.ends[m.group as usize];
         let (user, user_name) = &self.ends[m.user as usize];
-        let kind = m.why.kind();
+        let row = (m.row != NO_ROW).then(|| self.rows[m.row as usize].clone());
+        let (kind, row) = match m.why {
+            Why::WaitsForCreate => (
+                OpKind::Skip {
+                    reason: SkipReason::MemberWaits(Box::new(MemberWait {
+                        user: user_name.to_string(),
+                        group: group_name.to_string(),
+                        failed: row.unwrap_or_default(),
+                    })),
+                },
+                None,
+            ),
+            why => (why.kind(), row),
+        };
         let hash = crate::model::stable_hash(&[group.as_str(), user.as_str(), kind.action().as_str()]);
         Op {
             object_type: ObjectType::Membership,
             source_id: group.clone(),
             source_name: Name::member(group_name.clone(), user_name.clone()),
-            target_id: (m.row != NO_ROW).then(|| self.rows[m.row as usize].clone()),
+            target_id: row,
             member_id: Some(user.clone()),
             steps: Cow::Borrowed(m.why.steps()),
             kind,

@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 
 use super::super::op::{Change, ObjectType, Op, OpKind};
-use super::super::outcome::{FailureCode, Status};
+use super::super::outcome::{FailureCode, SkipReason, Status};
 use super::desired::failure;
 use super::input::{Prior, Row, Rules, Source, SourceObject, Target};
 use super::objects::step;
@@ -163,5 +163,64 @@ impl Leaver<'_> {
         } else {
             "soft-deleted in Entra".to_owned()
         }
+    }
+}
+
+/// Objects in the retry queue that were never provisioned (no link) and are no longer in
+/// scope, or gone from Entra: nothing of them exists in ServiceNow to deprovision, so each is
+/// logged once as a skip that drops its failure from the queue (acceptance N11: pass 3 showed
+/// 229 failing beside the last cycle's 65, objects that had left scope long before).
+pub(super) fn left_scope(source: &Source, prior: &Prior) -> Vec<Op> {
+    if prior.failing.is_empty() {
+        return Vec::new();
+    }
+    let by_id = |objects: &'_ [SourceObject]| -> HashMap<String, usize> {
+        objects.iter().enumerate().map(|(i, o)| (o.id.clone(), i)).collect()
+    };
+    let (users, groups) = (by_id(&source.users), by_id(&source.groups));
+    let in_scope = |ot: ObjectType, id: &str| match ot {
+        ObjectType::Group => groups.get(id).map(|&i| &source.groups[i]),
+        _ => users.get(id).map(|&i| &source.users[i]),
+    };
+    let mut out: Vec<Op> = Vec::new();
+    for ((ot, id), (code, name)) in &prior.failing {
+        if *ot == ObjectType::Membership || prior.links.contains_key(&(*ot, id.clone())) {
+            continue;
+        }
+        let object = in_scope(*ot, id);
+        if object.is_some_and(|o| o.in_scope) {
+            continue;
+        }
+        let why = match object {
+            Some(o) => o.scope_detail.clone(),
+            None if soft_deleted(source, *ot, id) => "soft-deleted in Entra".to_owned(),
+            None => "deleted permanently in Entra".to_owned(),
+        };
+        let name = object.map_or_else(
+            || if name.is_empty() { id.clone() } else { name.clone() },
+            |o| o.name.clone(),
+        );
+        let kind = OpKind::Skip {
+            reason: SkipReason::LeftScope { code: *code },
+        };
+        out.push(Op {
+            object_type: *ot,
+            source_id: id.as_str().into(),
+            source_name: name.into(),
+            target_id: None,
+            member_id: None,
+            hash: stable_hash(&[id, "left-scope"]).into(),
+            steps: vec![step("Scope", Status::Skipped, format!("{why}: not provisioned"))].into(),
+            kind,
+        });
+    }
+    out.sort_by(|a, b| a.source_id.cmp(&b.source_id));
+    out
+}
+
+fn soft_deleted(source: &Source, ot: ObjectType, id: &str) -> bool {
+    match ot {
+        ObjectType::Group => source.soft_deleted_groups.contains(id),
+        _ => source.soft_deleted.contains(id),
     }
 }

@@ -171,6 +171,10 @@ pub struct Prior {
     pub links: HashMap<(ObjectType, String), String>,
     /// (object type, source id) → (hash, error code) of a permanent failure.
     pub permanent_failures: HashMap<(ObjectType, String), (String, FailureCode)>,
+    /// Every object the retry queue holds (failed in a write or in a plan, due or not) → the
+    /// code it failed with and the name it was last seen by: one that left scope unprovisioned
+    /// leaves the queue (`plan::left_scope`).
+    pub failing: HashMap<(ObjectType, String), (FailureCode, String)>,
 }
 
 /// What to do when a reference value has no row: fail the object with InvalidLookupReference

@@ -44,7 +44,9 @@ use objects::Planned;
 pub fn plan(id: u64, kind: CycleKind, mut source: Source, target: &Target, prior: &Prior, rules: &Rules) -> Plan {
     // Sized once: at 100,000 users a doubling of the ops' `Vec` held twice its length for a
     // moment (issue 16 §3).
-    let mut ops = Vec::with_capacity(objects::capacity(&source, target, prior));
+    // Before the objects' ops take their attributes: the queue's objects that left scope.
+    let left = deprovision::left_scope(&source, prior);
+    let mut ops = Vec::with_capacity(objects::capacity(&source, target, prior) + left.len());
     let mut deferred = Vec::new();
     let users = objects::plan_objects(
         ObjectType::User,
@@ -64,6 +66,7 @@ pub fn plan(id: u64, kind: CycleKind, mut source: Source, target: &Target, prior
         &mut ops,
         &mut deferred,
     );
+    ops.extend(left);
     // Rows created for `missing_reference = "create"` go first: the objects refer to them.
     // Inserted in place: no second copy of the objects' ops.
     let refs = references::reference_creations(&ops, target, rules);
@@ -174,6 +177,14 @@ fn memberships(
         for user_src in adds {
             let user = names.of(&mut out, user_src);
             out.push(end, user, None, Why::MemberInEntra);
+        }
+        // A member whose create fails in this plan: its membership is said, as a skip naming
+        // the wait (acceptance N8: they appeared nowhere).
+        for user_src in &group.members {
+            if let Some(failed) = users.failed_creates.get(user_src.as_str()) {
+                let user = names.of(&mut out, user_src);
+                out.push(end, user, Some(failed), Why::WaitsForCreate);
+            }
         }
     }
     for (group, sys_id) in deactivated(source, target, prior, rules) {

@@ -23,6 +23,8 @@ type Links = HashMap<(ObjectType, String), String>;
 pub struct Planned {
     pub sys_ids: HashMap<String, String>,
     pub provisioned: HashSet<String>,
+    /// The objects whose create fails in this plan → why: their memberships wait for it.
+    pub failed_creates: HashMap<String, String>,
 }
 
 pub(super) fn step(name: &'static str, status: Status, detail: impl Into<std::borrow::Cow<'static, str>>) -> Step {
@@ -214,7 +216,10 @@ impl Build<'_> {
             };
         }
         match desired(o, self.mapping, None, &self.known) {
-            Err(f) => OpKind::Error(Box::new(f)),
+            Err(f) => {
+                planned.failed_creates.insert(o.id.clone(), f.reason.clone());
+                OpKind::Error(Box::new(f))
+            }
             Ok(d) => {
                 planned.provisioned.insert(o.id.clone());
                 warn(op, &d.warnings);

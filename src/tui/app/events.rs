@@ -40,7 +40,10 @@ impl App {
             }
             Event::History(result) => {
                 match result {
-                    Ok(history) => self.dashboard.history_read(history),
+                    Ok(history) => {
+                        self.records.failing_now = Some(history.to_date.failing);
+                        self.dashboard.history_read(history);
+                    }
                     Err(e) => self
                         .log
                         .push(now(), Level::Warn, &format!("the cycle history could not be read: {e}")),

@@ -306,3 +306,49 @@ fn active_as_one_and_zero_is_a_disable_and_an_enable_whatever_the_dictionary_say
         ));
     }
 }
+
+/// Acceptance N11: an object in the retry queue that was never provisioned and has left scope
+/// (or is gone from Entra) gets one skip that drops its failure; one in scope is planned as
+/// ever, and one linked follows the deprovisioning path.
+#[test]
+fn a_failed_object_never_provisioned_that_left_scope_is_skipped_once_as_left_scope() {
+    let code = FailureCode::AttributeValueTooLong;
+    let prior = Prior {
+        links: HashMap::from([((ObjectType::User, "u3".into()), "s3".into())]),
+        failing: HashMap::from([
+            ((ObjectType::User, "u1".into()), (code, "gone@x.com".into())),
+            ((ObjectType::User, "u2".into()), (code, "left@x.com".into())),
+            ((ObjectType::User, "u3".into()), (code, "linked@x.com".into())),
+            ((ObjectType::User, "u4".into()), (code, "still@x.com".into())),
+        ]),
+        ..Prior::default()
+    };
+    let t = target(vec![row("s3", &[("user_name", "linked@x.com"), ("active", "true")])]);
+    let mut left = user("u2", "left@x.com", json!({}));
+    left.in_scope = false;
+    left.scope_detail = "not assigned to the app".into();
+    let mut linked = user("u3", "linked@x.com", json!({}));
+    linked.in_scope = false;
+    let still = user("u4", "still@x.com", json!({}));
+    let ops = plan_of(vec![left, linked, still], &t, &prior).to_vec();
+    let of = |id: &str| {
+        ops.iter()
+            .filter(|o| &*o.source_id == id)
+            .map(|o| o.kind.clone())
+            .collect::<Vec<_>>()
+    };
+    let skip = OpKind::Skip {
+        reason: crate::sync::outcome::SkipReason::LeftScope { code },
+    };
+    assert_eq!(of("u1"), vec![skip.clone()], "purged: {ops:#?}");
+    assert_eq!(of("u2"), vec![skip.clone()], "out of scope: {ops:#?}");
+    assert!(matches!(of("u3")[..], [OpKind::Disable { .. }]), "linked: {ops:#?}");
+    assert!(matches!(of("u4")[..], [OpKind::Create { .. }]), "in scope: {ops:#?}");
+    let u1 = ops.iter().find(|o| &*o.source_id == "u1").unwrap();
+    assert_eq!(u1.source_name, "gone@x.com");
+    let u2 = ops.iter().find(|o| &*o.source_id == "u2").unwrap();
+    assert_eq!(
+        u2.steps[0].detail.to_string(),
+        "not assigned to the app: not provisioned"
+    );
+}

@@ -73,3 +73,50 @@ fn a_membership_of_a_user_not_planned_names_the_user() {
     let add = p.ops().find(|o| o.kind == OpKind::AddMember).unwrap();
     assert_eq!(add.source_name, "Finance / ada@x.com");
 }
+
+/// Acceptance N8: a member whose create fails in the plan (its UPN longer than `user_name`
+/// holds) has its membership said as a skip that names the user, the group and the failure.
+#[test]
+fn a_membership_of_a_user_whose_create_fails_is_a_skip_naming_the_wait() {
+    let prior = Prior {
+        links: HashMap::from([((ObjectType::Group, "g".into()), "sg".into())]),
+        ..Prior::default()
+    };
+    let mut t = target(vec![]);
+    t.groups = vec![row("sg", &[("name", "Finance"), ("active", "true")])];
+    let upn = "a.name.far.too.long.for.the.user.name.field@x.com";
+    let group = SourceObject {
+        id: "g".into(),
+        name: "Finance".into(),
+        attrs: source_attributes(&json!({"id": "g", "displayName": "Finance"}), false, &[]).into(),
+        in_scope: true,
+        enabled: true,
+        scope_detail: "assigned".into(),
+        members: vec!["u1".into()],
+    };
+    let source = Source {
+        users: vec![user("u1", upn, json!({}))],
+        groups: vec![group],
+        ..Source::default()
+    };
+    let p = plan(1, CycleKind::Initial, source, &t, &prior, &rules());
+    let create = p.ops().find(|o| o.object_type == ObjectType::User).unwrap();
+    let OpKind::Error(f) = &create.kind else {
+        panic!("{create:?}")
+    };
+    let member = p.ops().find(|o| o.object_type == ObjectType::Membership).unwrap();
+    assert_eq!(member.source_name, format!("Finance / {upn}").as_str());
+    assert_eq!(member.target_id, None);
+    let OpKind::Skip { reason } = &member.kind else {
+        panic!("{member:?}")
+    };
+    assert_eq!(
+        reason.to_string(),
+        format!(
+            "membership of {upn} in Finance waits for the user's create (failed: {})",
+            f.reason
+        )
+    );
+    // The group (in sync) and the membership.
+    assert_eq!(p.counts.skip, 2, "counted as skipped: {:?}", p.counts);
+}

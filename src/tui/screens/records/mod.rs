@@ -34,6 +34,9 @@ pub struct State {
     pub records: Vec<LogRecord>,
     pub error: Option<String>,
     pub view: ListView,
+    /// The objects failing now as `nowsync status` and the dashboard count them (the store's
+    /// history, read after each cycle), so the three agree (acceptance N11); `None` until read.
+    pub failing_now: Option<u64>,
 }
 
 impl State {

@@ -88,7 +88,10 @@ fn head_lines(d: &State, t: Theme, widths: Widths) -> Vec<Line<'static>> {
     let failures = d.records.iter().filter(|r| r.status == "failure").count();
     // Counts mean objects (issue 14): a failing object is logged again each cycle, so the
     // failure records are many more than the objects failing now (acceptance F24).
-    let failing = failing_objects(&d.records);
+    // As `nowsync status` and the dashboard count them once the history is read: an object
+    // whose last record failed may have left the retry queue since (out of scope, never
+    // provisioned).
+    let failing = d.failing_now.unwrap_or_else(|| failing_objects(&d.records) as u64);
     let filter = FILTERS.get(v.filter).copied().unwrap_or("all");
     let text = if v.input.is_some() || !v.text.is_empty() {
         format!(" · text \"{}\"", sanitize_for_terminal(&v.text))
@@ -100,7 +103,7 @@ fn head_lines(d: &State, t: Theme, widths: Widths) -> Vec<Line<'static>> {
             "{} · {} ({} failing now) · newest first",
             crate::tui::text::count(d.records.len() as u64, "record", "records"),
             crate::tui::text::count(failures as u64, "failure record", "failure records"),
-            crate::tui::text::count(failing as u64, "object", "objects")
+            crate::tui::text::count(failing, "object", "objects")
         ),
         t.title(),
     ))];
@@ -320,6 +323,7 @@ mod tests {
             ],
             error: None,
             view: Default::default(),
+            failing_now: None,
         };
         let area = Rect::new(0, 0, 80, 6);
         let mut buf = Buffer::empty(area);
@@ -341,5 +345,37 @@ mod tests {
         // The action column as wide as "update" needs: the name has 30 (was 23, F24).
         assert!(rows[0].contains("update a.very.long.mailbox.name@widg… "), "{rows:?}");
         assert!(rows[1].ends_with("✗ AnErrorCodeLongerThanA…"), "{rows:?}");
+    }
+
+    /// Acceptance N11: the header counts the objects failing now as `status` and the dashboard
+    /// do once the history is read (an object whose last record failed may have left the retry
+    /// queue since); before, by the records.
+    #[test]
+    fn the_header_counts_failing_objects_as_status_does_once_the_history_is_read() {
+        let mut state = State {
+            records: vec![record("AttributeValueTooLong", "gone@x.io")],
+            ..State::default()
+        };
+        let head = |state: &State| {
+            let area = Rect::new(0, 0, 80, 6);
+            let mut buf = Buffer::empty(area);
+            RecordsView {
+                state,
+                theme: Theme::monochrome(),
+            }
+            .render(area, &mut buf);
+            (0..80).map(|x| buf[(x, 0)].symbol()).collect::<String>()
+        };
+        assert!(
+            head(&state).contains("1 failure record (1 object failing now)"),
+            "{}",
+            head(&state)
+        );
+        state.failing_now = Some(0);
+        assert!(
+            head(&state).contains("1 failure record (0 objects failing now)"),
+            "{}",
+            head(&state)
+        );
     }
 }
