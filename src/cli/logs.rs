@@ -245,6 +245,15 @@ pub fn logs(data_dir: &Path, profile: &str, args: &LogsArgs) -> Exit {
         Ok(r) => r,
         Err(e) => return super::fail(&e),
     };
+    // A cycle that failed as a whole has few records or none (acceptance N7: `logs --cycle 14`
+    // printed nothing for a cycle `status` said failed): its failure and the way out first,
+    // on stdout in the table, on stderr beside a JSON or CSV document.
+    if let Some(said) = args.cycle.and_then(|id| cycle_failure(&store, id)) {
+        match args.format {
+            Format::Table => println!("{said}"),
+            Format::Json | Format::Csv => eprintln!("{said}"),
+        }
+    }
     // Only what the format prints, each record freed as it is converted: at 600,000 records
     // (an initial cycle at 100,000 users) building both forms took 7.4 GB.
     if args.format == Format::Table {
@@ -264,6 +273,19 @@ pub fn logs(data_dir: &Path, profile: &str, args: &LogsArgs) -> Exit {
         .filter_map(|r| serde_json::to_value(&r).ok())
         .collect();
     print_rows(&rows, &LOG_COLUMNS, Table::new(&LOG_TABLE), args.format)
+}
+
+/// `cycle 14 (incremental) failed: <error with its way out>`, for a cycle whose row says it
+/// failed as a whole; `None` for any other (or no such cycle).
+fn cycle_failure(store: &Store, id: i64) -> Option<String> {
+    let row = store.cycle(id).ok().flatten()?;
+    let stats: crate::sync::CycleStats = serde_json::from_str(row.stats.as_deref()?).ok()?;
+    let error = stats.error?;
+    Some(format!(
+        "cycle {id} ({}) failed: {}",
+        row.kind,
+        crate::model::text::sanitize_for_terminal(&error)
+    ))
 }
 
 /// `logs --escrow`: each escrow with its code, attempts and next attempt.

@@ -317,4 +317,26 @@ impl Store {
         .optional()
         .map_err(|e| self.err(e))
     }
+
+    /// One cycle's row by its id (`logs --cycle N` says a cycle that failed as a whole, which
+    /// has no record).
+    pub fn cycle(&self, id: i64) -> Result<Option<CycleRow>, StoreError> {
+        let conn = self.conn();
+        conn.query_row(
+            "SELECT id, kind, dry_run, started, finished, stats FROM cycles WHERE id = ?1",
+            [id],
+            |r| {
+                Ok(CycleRow {
+                    id: r.get(0)?,
+                    kind: r.get(1)?,
+                    dry_run: r.get(2)?,
+                    started: r.get(3)?,
+                    finished: r.get(4)?,
+                    stats: r.get(5)?,
+                })
+            },
+        )
+        .optional()
+        .map_err(|e| self.err(e))
+    }
 }

@@ -242,3 +242,39 @@ fn a_plan_with_held_ops_says_them_filters_them_and_the_apply_question_names_them
     );
     snap("plan_held_apply_confirm", &app);
 }
+
+/// Acceptance N7: a cycle that failed before it processed any object (the instance
+/// hibernating) is the Last row, with its failure and the way out, not the cycle before it.
+#[test]
+fn a_cycle_that_failed_before_any_object_is_the_last_row_with_its_reason() {
+    let mut app = dashboard_app();
+    app.handle(Event::Sync(SyncEvent::CycleFinished {
+        cycle_id: 12,
+        dry_run: false,
+        stats: CycleStats {
+            created: 3,
+            duration_ms: 2100,
+            ..CycleStats::default()
+        },
+    }));
+    app.handle(Event::Sync(SyncEvent::CycleReading {
+        cycle_id: 13,
+        kind: CycleKind::Incremental,
+        dry_run: false,
+    }));
+    app.handle(Event::Sync(SyncEvent::Error {
+        cycle_id: Some(13),
+        kind: crate::sync::ErrorKind::Connection,
+        message: "ServiceNow: the developer instance is hibernating: wake it by signing in".into(),
+    }));
+    let rows = rows_fit_at_80(&app, 6);
+    let Some(last) = rows.iter().find(|r| r.starts_with("Last")) else {
+        panic!("no Last row: {rows:?}")
+    };
+    // At 80 columns the reason is cut (marked); the Status row and `nowsync logs --cycle 13`
+    // say it whole.
+    assert!(
+        last.contains("cycle 13 (incremental, 0.0 s): failed: ServiceNow: the developer ins") && last.ends_with('…'),
+        "{last}"
+    );
+}

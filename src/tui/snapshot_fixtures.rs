@@ -155,6 +155,7 @@ pub fn history() -> crate::tui::screens::dashboard::history::History {
         failed,
         duration_ms,
         stopped: None,
+        error: None,
     };
     History {
         points: vec![

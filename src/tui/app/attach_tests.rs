@@ -234,6 +234,7 @@ fn point(cycle_id: i64) -> Point {
         failed: 10,
         duration_ms: 93_000,
         stopped: None,
+        error: None,
     }
 }
 

@@ -153,6 +153,7 @@ fn an_attached_console_attaches_again_with_c_and_shows_the_new_engine() {
         failed: 229,
         duration_ms: 3800,
         stopped: None,
+        error: None,
         members_added: 0,
         members_removed: 0,
         staged: 0,

@@ -73,6 +73,7 @@ fn point(cycle_id: i64, created: u64, updated: u64, failed: u64) -> Point {
         failed,
         duration_ms: 1000,
         stopped: None,
+        error: None,
     }
 }
 

@@ -29,6 +29,8 @@ pub struct Point {
     pub duration_ms: u64,
     /// The admin stopped it before its end: where.
     pub stopped: Option<crate::sync::Stopped>,
+    /// It failed as a whole: why, with the way out (`CycleStats::error`).
+    pub error: Option<String>,
 }
 
 /// The totals to date, from the store.
@@ -115,6 +117,7 @@ fn point(row: &CycleRow) -> Point {
         stopped: stats
             .get("stopped")
             .and_then(|v| serde_json::from_value(v.clone()).ok()),
+        error: stats.get("error").and_then(Value::as_str).map(str::to_owned),
     }
 }
 

@@ -207,6 +207,7 @@ impl State {
                     staged_deletes: p.staged,
                     duration_ms: p.duration_ms,
                     stopped: p.stopped,
+                    error: p.error.clone(),
                     ..CycleStats::default()
                 },
             });
@@ -300,11 +301,25 @@ impl State {
                 stats,
             } => return self.finished(cycle_id, dry_run, stats),
             SyncEvent::Error { cycle_id, message, .. } => {
-                if cycle_id.is_some() || self.running.is_some() {
-                    self.running = None;
+                let running = if cycle_id.is_some() || self.running.is_some() {
+                    self.running.take()
+                } else {
+                    None
+                };
+                // A real cycle that failed as a whole, even before it read or planned
+                // anything, is the last cycle: the Last row says it failed and why (acceptance
+                // N7: it kept showing the cycle before), and the store's history has its error.
+                if let Some(cycle_id) = cycle_id {
+                    self.last = Some(Finished {
+                        cycle_id,
+                        kind: running.filter(|r| r.cycle_id == cycle_id).and_then(|r| r.kind),
+                        stats: CycleStats {
+                            error: Some(message.clone()),
+                            ..CycleStats::default()
+                        },
+                    });
                 }
                 self.failing = Some(message);
-                // A real cycle that failed as a whole is in the store's history (its error).
                 if cycle_id.is_some() {
                     return vec![Effect::LoadHistory];
                 }

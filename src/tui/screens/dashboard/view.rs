@@ -179,6 +179,11 @@ impl DashboardView<'_> {
             s.duration_ms as f64 / 1000.0,
             s.stopped.map(|st| format!(" {st}")).unwrap_or_default(),
         );
+        // Failed as a whole (often before any object): why, and the way out, in its words.
+        if let Some(error) = &s.error {
+            let text = format!("{head}: failed: {}", sanitize_for_terminal(error));
+            return Line::from(vec![label(t, "Last"), Span::styled(ellipsis(&text, width), t.error())]);
+        }
         // Stopped before it planned: nothing done, so no counts of zero.
         if s.stopped.is_some_and(|st| st.phase == crate::sync::StopPhase::Reading) {
             return Line::from(vec![label(t, "Last"), Span::styled(head, t.warn())]);
