@@ -215,7 +215,11 @@ fn push_cycles(l: &mut Lines, s: &sync::Status) {
     }
 }
 
-/// What the deletion threshold holds, counted by kind, then one line each.
+/// Held ops `status` names one by one; the rest are counted (acceptance N13: 1,721 lines).
+const HELD_SHOWN: usize = 10;
+
+/// What the deletion threshold holds, counted by kind, then the first few (users and groups
+/// before their memberships) and where to see them all.
 fn push_staged(l: &mut Lines, s: &sync::Status) {
     let Some(words) = s.held.words() else {
         l.push(field("held", "nothing".to_owned()));
@@ -225,10 +229,21 @@ fn push_staged(l: &mut Lines, s: &sync::Status) {
         "held",
         format!("{words} by the deletion threshold (`nowsync allow-deletes` applies them)"),
     ));
-    for d in &s.staged_deletions {
+    let mut shown: Vec<&sync::StagedOp> = s.staged_deletions.iter().collect();
+    shown.sort_by_key(|d| d.held == sync::Held::RemoveMember);
+    for d in shown.iter().take(HELD_SHOWN) {
         l.push(format!(
             "{:<14}{} {} {}",
             "", d.held, d.row.object_type, d.row.source_name
+        ));
+    }
+    let more = shown.len().saturating_sub(HELD_SHOWN);
+    if more > 0 {
+        let cycles: std::collections::BTreeSet<i64> = s.staged_deletions.iter().map(|d| d.row.cycle_id).collect();
+        let cycle = cycles.last().map_or(String::new(), |c| format!(" --cycle {c}"));
+        l.push(format!(
+            "{:<14}… and {more} more: `nowsync status --json` lists every one, `nowsync logs --action StagedDelete{cycle}` as the cycle held them",
+            ""
         ));
     }
 }
@@ -346,3 +361,7 @@ pub(super) fn held_now(data_dir: &Path, profile: &str) -> Result<Option<String>,
     let ops: Vec<sync::StagedOp> = staged.into_iter().map(sync::StagedOp::from).collect();
     Ok(sync::HeldCounts::of(&ops).words())
 }
+
+#[cfg(test)]
+#[path = "ops_tests.rs"]
+mod tests;

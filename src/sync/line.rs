@@ -95,16 +95,20 @@ pub fn line_of(event: &SyncEvent) -> Option<Line> {
             } else {
                 format!("cycle {cycle_id}'s own plan")
             };
+            // Held ops are held, with their real actions (acceptance: "843 delete" were held
+            // disables and membership removals), as the plan screen counts them.
+            let held = c
+                .held_words()
+                .map_or(String::new(), |w| format!(", held by the deletion threshold: {w}"));
             line(
                 LogLevel::Info,
                 format!(
-                    "{name}: {} create, {} update, {} disable, {} delete, {} (a opens it)",
+                    "{name}: {} create, {} update, {} disable, {} delete{held}, {} (a opens it)",
                     c.create,
-                    // As the plan screen counts them: reference updates are updates, staged
-                    // deletes deletes.
+                    // Reference updates are updates.
                     c.update + c.set_reference,
                     c.disable,
-                    c.delete + c.staged_delete,
+                    c.delete,
                     count(c.error, "error", "errors")
                 ),
             )

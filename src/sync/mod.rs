@@ -59,6 +59,6 @@ pub use event::{
     changed_since, reloaded_words,
 };
 pub use handle::{Command, Handle, Options, Port, describe};
-pub use op::{Change, Counts, CycleKind, Failure, ObjectType, Op, OpKind, Plan, Step};
+pub use op::{Change, Counts, CycleKind, Failure, Held, ObjectType, Op, OpKind, Plan, Step};
 pub use outcome::{Action, FailureCode, SkipReason};
 pub use status::{HeldCounts, Reconciliation, StagedOp, Status, status};

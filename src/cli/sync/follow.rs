@@ -25,6 +25,9 @@ pub(in crate::cli) struct Follow {
     plan: Option<std::sync::Arc<Plan>>,
     full_cycle: Option<String>,
     quarantined: bool,
+    /// The quarantine ended during the cycle: said after what the cycle applied (acceptance:
+    /// allow-deletes said "quarantine ended" before it applied anything).
+    ended: bool,
 }
 
 impl Follow {
@@ -48,6 +51,7 @@ impl Follow {
             plan: None,
             full_cycle: None,
             quarantined: false,
+            ended: false,
         })
     }
 }
@@ -125,14 +129,12 @@ impl Follow {
                 reason, next_attempt, ..
             } => {
                 self.quarantined = reason.is_some();
-                if !self.json {
-                    match reason {
-                        Some(r) => out::eprint_line(&format!(
-                            "quarantined: {r}; next scheduled attempt {} (nowsync status)",
-                            next_attempt.as_deref().unwrap_or("-")
-                        )),
-                        None => eprintln!("quarantine ended"),
-                    }
+                self.ended = reason.is_none();
+                if let (Some(r), false) = (reason, self.json) {
+                    out::eprint_line(&format!(
+                        "quarantined: {r}; next scheduled attempt {} (nowsync status)",
+                        next_attempt.as_deref().unwrap_or("-")
+                    ));
                 }
             }
             SyncEvent::Error { kind, message, .. } => {
@@ -193,6 +195,9 @@ impl Follow {
             }
         } else if !self.dry_run {
             out::print_raw(&format!("{}\n", summary(cycle_id, plan.map(|p| p.kind), stats)));
+            if let Some(line) = quarantine_after(cycle_id, plan.map(|p| p.kind), stats, self.ended) {
+                out::print_raw(&format!("{line}\n"));
+            }
         }
         let failed = if self.dry_run {
             plan.map_or(0, |p| p.counts.error)
@@ -208,6 +213,30 @@ impl Follow {
             Exit::Success
         }
     }
+}
+
+/// What became of the quarantine, said after the cycle's summary: ended, or — allow-deletes
+/// that did not apply every held change — why it goes on.
+fn quarantine_after(
+    cycle_id: i64,
+    kind: Option<crate::sync::CycleKind>,
+    stats: &CycleStats,
+    ended: bool,
+) -> Option<String> {
+    if ended {
+        return Some("quarantine ended: nothing is held by the deletion threshold any more".to_owned());
+    }
+    if kind != Some(crate::sync::CycleKind::AllowDeletes) {
+        return None;
+    }
+    let why = match (stats.failed, stats.stopped) {
+        (_, Some(s)) => format!("it {s}"),
+        (0, None) => return None,
+        (n, None) => format!("{n} of the held changes failed (nowsync logs --cycle {cycle_id} --status failure)"),
+    };
+    Some(format!(
+        "the quarantine goes on and the held set stays: {why}; nowsync allow-deletes applies it again"
+    ))
 }
 
 /// The progress bar on stderr.
@@ -232,6 +261,37 @@ mod tests {
     use super::Follow;
     use crate::cli::Exit;
     use crate::sync::{CycleKind, CycleStats, Plan, SyncEvent};
+
+    #[test]
+    fn the_quarantine_s_end_is_said_after_what_was_applied_or_why_it_goes_on() {
+        use super::quarantine_after;
+        let allow = Some(CycleKind::AllowDeletes);
+        let mut f = Follow::new(false, None).unwrap();
+        let ended = SyncEvent::Quarantine {
+            cycle_id: Some(9),
+            reason: None,
+            next_attempt: None,
+        };
+        assert!(f.on(ended).is_none());
+        assert!(f.ended, "kept for after the summary");
+        let done = CycleStats::default();
+        assert_eq!(
+            quarantine_after(9, allow, &done, true).as_deref(),
+            Some("quarantine ended: nothing is held by the deletion threshold any more")
+        );
+        let failed = CycleStats {
+            failed: 3,
+            ..CycleStats::default()
+        };
+        assert_eq!(
+            quarantine_after(9, allow, &failed, false).as_deref(),
+            Some(
+                "the quarantine goes on and the held set stays: 3 of the held changes failed (nowsync logs --cycle 9 --status failure); nowsync allow-deletes applies it again"
+            )
+        );
+        assert_eq!(quarantine_after(9, Some(CycleKind::Incremental), &failed, false), None);
+        assert_eq!(quarantine_after(9, allow, &done, false), None);
+    }
 
     #[test]
     fn a_dry_run_seen_by_run_ends_as_a_dry_run_not_as_its_cycle() {

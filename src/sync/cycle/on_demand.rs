@@ -320,6 +320,17 @@ fn report(
     managers: &HashMap<String, String>,
 ) -> Vec<ObjectReport> {
     let hidden = crate::sync::redact::redacted_sources(&[&cx.profile.mappings.user, &cx.profile.mappings.group]);
+    // A user asked for alone lists the membership ops applied with it (a held user's removals:
+    // it listed only the disable); a group's request lists them under the group.
+    let alone = subjects.len() == 1;
+    let theirs =
+        move |o: &SourceObject, t: ObjectType, source_id: &str, object_type: ObjectType, member: Option<&str>| {
+            about(o, t, source_id, object_type)
+                || (alone
+                    && t == ObjectType::User
+                    && object_type == ObjectType::Membership
+                    && member == Some(o.id.as_str()))
+        };
     subjects
         .into_iter()
         .zip(candidates)
@@ -333,12 +344,12 @@ fn report(
             candidates,
             ops: ops
                 .iter()
-                .filter(|op| about(&o, t, &op.source_id, op.object_type))
+                .filter(|op| theirs(&o, t, &op.source_id, op.object_type, op.member_id.as_deref()))
                 .cloned()
                 .collect(),
             results: results
                 .iter()
-                .filter(|r| about(&o, t, &r.source_id, r.object_type))
+                .filter(|r| theirs(&o, t, &r.source_id, r.object_type, r.member_id.as_deref()))
                 .cloned()
                 .collect(),
             held: false,

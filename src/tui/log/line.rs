@@ -80,6 +80,8 @@ mod tests {
         plan.counts = crate::sync::Counts {
             set_reference: 9,
             staged_delete: 1,
+            held_disable: 1,
+            held_remove_member: 2,
             error: 108,
             ..Default::default()
         };
@@ -87,9 +89,13 @@ mod tests {
             cycle_id: 2,
             plan: std::sync::Arc::new(plan),
         };
+        // Held ops are held with their real actions, never deletes (acceptance: "843 delete").
         assert_eq!(
             line_of(&event).map(|l| l.text),
-            Some("plan 2: 0 create, 9 update, 0 disable, 1 delete, 108 errors (a opens it)".to_owned())
+            Some(
+                "plan 2: 0 create, 9 update, 0 disable, 0 delete, held by the deletion threshold: 1 disable, 2 membership removals, 108 errors (a opens it)"
+                    .to_owned()
+            )
         );
     }
 

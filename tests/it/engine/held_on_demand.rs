@@ -42,6 +42,13 @@ async fn provisioning_a_held_user_applies_its_held_removals_with_it_and_takes_th
         stdout.contains("Held    by the deletion threshold until now"),
         "{stdout}"
     );
+    // Every op it applied is listed: the disable and each membership removal with it.
+    let applied = stdout.lines().filter(|l| l.starts_with("  Result  success ")).count();
+    let removed = stdout
+        .lines()
+        .filter(|l| l.starts_with("  Result  success remove_member"))
+        .count();
+    assert_eq!((applied, removed), (1 + removals, removals), "{stdout}");
     let left = staged - 1 - removals;
     assert!(
         stdout.contains(&format!("{left} stay held by the deletion threshold")),
