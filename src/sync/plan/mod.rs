@@ -161,6 +161,12 @@ fn memberships(
             let Some(user_src) = managed.get(row.user.as_str()) else {
                 continue;
             };
+            // A user whose write failed is still a member in Entra and still has its row in
+            // ServiceNow: removing its groups (and the roles they grant) for an unrelated
+            // field's failure would be harm (acceptance A1).
+            if users.failed.contains(*user_src) {
+                continue;
+            }
             let keep = desired.contains(user_src) && present.insert(user_src);
             if !keep {
                 let why = if desired.contains(user_src) {

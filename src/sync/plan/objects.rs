@@ -25,6 +25,9 @@ pub struct Planned {
     pub provisioned: HashSet<String>,
     /// The objects whose create fails in this plan → why: their memberships wait for it.
     pub failed_creates: HashMap<String, String>,
+    /// In-scope objects whose op failed this cycle (a field, a reference, a match): their
+    /// membership rows are left as they are, never taken for "no longer a member".
+    pub failed: HashSet<String>,
 }
 
 pub(super) fn step(name: &'static str, status: Status, detail: impl Into<std::borrow::Cow<'static, str>>) -> Step {
@@ -190,6 +193,9 @@ impl Build<'_> {
                 )
                 .into();
             }
+        }
+        if matches!(op.kind, OpKind::Error(_)) {
+            planned.failed.insert(o.id.clone());
         }
         op.hash = op_hash(o, &op.kind).into();
         // Held for the whole cycle (a plan at 100,000 users holds 100,000 of these): no spare

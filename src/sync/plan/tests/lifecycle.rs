@@ -352,3 +352,49 @@ fn a_failed_object_never_provisioned_that_left_scope_is_skipped_once_as_left_sco
         "not assigned to the app: not provisioned"
     );
 }
+
+/// Acceptance A1: a linked user whose update fails (a department with no row) kept its
+/// group rows in Entra, yet the plan removed them as "no longer a member".
+#[test]
+fn a_user_whose_write_fails_keeps_its_memberships() {
+    let prior = Prior {
+        links: HashMap::from([
+            ((ObjectType::User, "u1".into()), "s1".into()),
+            ((ObjectType::Group, "g".into()), "sg".into()),
+        ]),
+        ..Prior::default()
+    };
+    let mut t = target(vec![row(
+        "s1",
+        &[("user_name", "a@x.com"), ("first_name", "Ada"), ("active", "true")],
+    )]);
+    t.groups = vec![row("sg", &[("name", "G"), ("active", "true")])];
+    t.members = vec![MemberRow {
+        sys_id: "m1".into(),
+        group: "sg".into(),
+        user: "s1".into(),
+    }];
+    let group = SourceObject {
+        id: "g".into(),
+        name: "G".into(),
+        attrs: source_attributes(&json!({"id": "g", "displayName": "G"}), false, &[]).into(),
+        in_scope: true,
+        enabled: true,
+        scope_detail: "assigned".into(),
+        members: vec!["u1".into()],
+    };
+    let source = Source {
+        users: vec![user("u1", "a@x.com", json!({"department": "NoSuchDept"}))],
+        groups: vec![group],
+        ..Source::default()
+    };
+    let p = plan(1, CycleKind::Initial, source, &t, &prior, &rules());
+    let ops = p.to_vec();
+    assert!(
+        ops.iter().any(|o| o.source_id.as_str() == "u1"
+            && matches!(&o.kind, OpKind::Error(f) if f.code == FailureCode::InvalidLookupReference)),
+        "{ops:#?}"
+    );
+    let members: Vec<_> = ops.iter().filter(|o| o.object_type == ObjectType::Membership).collect();
+    assert!(members.is_empty(), "the failed user's row stays: {members:#?}");
+}
