@@ -37,6 +37,11 @@ pub struct Faults {
     pub delta_page_size: Option<usize>,
     /// Each delta page repeats its first item (duplicates within a round are legal).
     pub duplicate_delta_items: bool,
+    /// A user's changed manager comes apart in a delta round: the new manager's add on the
+    /// object, the former manager's removal (`@removed`) in an item of its own (`id` and
+    /// `manager@delta` only) after it. Graph promises no order among an object's items and
+    /// annotations (graph.md §6.4, §12: "duplicates, out-of-order").
+    pub manager_delta_apart: bool,
     /// One-shot: the next delta page that is page N of its round (1: a round's first page)
     /// carries its items but neither `@odata.nextLink` nor `@odata.deltaLink` — an answer cut
     /// short (graph.md §6.1: every page carries one of them).

@@ -92,13 +92,8 @@ fn merge(previous: Option<&str>, item: DeltaItem, sealing: &Sealing<'_>) -> Opti
             obj.remove(SOFT_DELETED);
             obj.extend(item.properties);
             sealing.seal(&mut obj);
-            for m in item.manager.unwrap_or_default() {
-                let value = if m.removed.is_none() {
-                    json!({"id": m.id})
-                } else {
-                    J::Null
-                };
-                obj.insert("manager".into(), value);
+            if let Some(changes) = item.manager {
+                merge_manager(&mut obj, &changes);
             }
             if let Some(changes) = item.members {
                 merge_members(&mut obj, changes);
@@ -106,6 +101,21 @@ fn merge(previous: Option<&str>, item: DeltaItem, sealing: &Sealing<'_>) -> Opti
         }
     }
     Some(J::Object(obj).to_string())
+}
+
+/// `manager@delta`: an entry without `@removed` is the manager now; a removal clears only the
+/// manager it names. Graph promises no order (graph.md §6.4, §12): the former manager's
+/// removal may come after the new one's add, in the same list or in a later item of the round,
+/// and must not clear the new manager (review R4).
+fn merge_manager(obj: &mut Map<String, J>, changes: &[crate::graph::RefChange]) {
+    if let Some(now) = changes.iter().rev().find(|m| m.removed.is_none()) {
+        obj.insert("manager".into(), json!({"id": now.id}));
+        return;
+    }
+    let current = obj.get("manager").and_then(|m| m.get("id")).and_then(J::as_str);
+    if changes.iter().any(|m| Some(m.id.as_str()) == current) {
+        obj.insert("manager".into(), J::Null);
+    }
 }
 
 /// `members@delta`: users into [`MEMBERS`], groups into [`NESTED`], removals taken out.
@@ -132,4 +142,51 @@ fn merge_members(obj: &mut Map<String, J>, changes: Vec<crate::graph::RefChange>
     }
     obj.insert(MEMBERS.into(), json!(members));
     obj.insert(NESTED.into(), json!(nested));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::RefChange;
+
+    fn entry(id: &str, removed: bool) -> RefChange {
+        RefChange {
+            id: id.into(),
+            odata_type: Some("#microsoft.graph.user".into()),
+            removed: removed.then_some(Removed::Deleted),
+        }
+    }
+
+    fn manager_of(obj: &Map<String, J>) -> Option<&str> {
+        obj.get("manager").and_then(|m| m.get("id")).and_then(J::as_str)
+    }
+
+    /// Review R4: the former manager's removal, before or after the new one's add, in one list
+    /// or in items of their own, leaves the new manager.
+    #[test]
+    fn manager_changes_merge_in_any_order() {
+        let start = || {
+            let mut obj = Map::new();
+            obj.insert("manager".into(), json!({"id": "old"}));
+            obj
+        };
+        for lists in [
+            vec![vec![entry("new", false), entry("old", true)]],
+            vec![vec![entry("old", true), entry("new", false)]],
+            vec![vec![entry("new", false)], vec![entry("old", true)]],
+            vec![vec![entry("old", true)], vec![entry("new", false)]],
+        ] {
+            let mut obj = start();
+            for l in &lists {
+                merge_manager(&mut obj, l);
+            }
+            assert_eq!(manager_of(&obj), Some("new"), "{lists:?}");
+        }
+        // The manager's own removal clears it; another user's leaves it.
+        let mut obj = start();
+        merge_manager(&mut obj, &[entry("someone", true)]);
+        assert_eq!(manager_of(&obj), Some("old"));
+        merge_manager(&mut obj, &[entry("old", true)]);
+        assert_eq!(obj.get("manager"), Some(&J::Null));
+    }
 }

@@ -313,3 +313,35 @@ async fn a_provision_on_demand_is_not_the_last_cycle_and_hides_no_failing_object
         "the provision is in the logs"
     );
 }
+
+/// Review R4: `manager@delta` entries come in no promised order (graph.md §6.4, §12): the
+/// former manager's removal after the new manager's add, in an item of its own, cleared the
+/// new manager (the removal was taken as "no manager" whatever it named).
+#[tokio::test]
+async fn a_former_managers_removal_after_the_new_ones_add_keeps_the_new_manager() {
+    let env = setup(120, 10, 0, 0).await;
+    let ids: Vec<String> = {
+        let mut v = Vec::new();
+        for name in ["r4.report", "r4.old", "r4.new"] {
+            v.push(env.new_assigned_user(&format!("{name}@nowsync.test"), json!({})).await);
+        }
+        v
+    };
+    set_manager(&env, &ids[0], &ids[1]).await;
+    env.sync(&[]).await;
+    let linked = links(&env).await;
+    assert_eq!(managers(&env).await[&linked[&ids[0]]], linked[&ids[1]]);
+
+    env.world.graph.sim.set_faults(nowsync::sim::graph::Faults {
+        manager_delta_apart: true,
+        ..Default::default()
+    });
+    set_manager(&env, &ids[0], &ids[2]).await;
+    let (_, cycle) = env.sync(&[]).await;
+    assert_eq!(cycle["kind"], "incremental", "{cycle}");
+    assert_eq!(
+        managers(&env).await[&linked[&ids[0]]],
+        linked[&ids[2]],
+        "the new manager, not none"
+    );
+}

@@ -147,6 +147,7 @@ struct PageFaults {
     duplicates: bool,
     page_size: usize,
     hide_restores: bool,
+    manager_apart: bool,
 }
 
 fn run(sim: &Sim, ctx: &Ctx, q: &Query, kind: Kind) -> Result<Reply, Reply> {
@@ -158,6 +159,7 @@ fn run(sim: &Sim, ctx: &Ctx, q: &Query, kind: Kind) -> Result<Reply, Reply> {
             duplicates: f.duplicate_delta_items,
             page_size: f.delta_page_size.unwrap_or(sim.inner.options.delta_page_size).max(1),
             hide_restores: f.omit_restored_with_select,
+            manager_apart: f.manager_delta_apart,
         }
     };
     // Graph sends empty pages with a nextLink during delta rounds; injected on even pages.
@@ -232,8 +234,30 @@ fn page(sim: &Sim, round: &mut Round, kind: Kind, faults: &PageFaults) -> (Vec<V
             continue;
         }
         value.push(obj);
+        if faults.manager_apart
+            && let Some(removal) = former_manager_apart(rec, round, kind)
+        {
+            value.push(removal);
+        }
     }
     (value, None)
+}
+
+/// With `manager_delta_apart`: the removal of a user's former manager, as an item of its own,
+/// when its manager changed from one user to another since `from`.
+fn former_manager_apart(rec: &Rec, round: &Round, kind: Kind) -> Option<Value> {
+    let changed = kind == Kind::Users
+        && rec.is_live()
+        && round.from > 0
+        && rec.manager_version > round.from
+        && selected(round, "manager")
+        && round.select.is_some();
+    let former = rec
+        .former_manager
+        .as_ref()
+        .filter(|f| changed && rec.manager.as_ref() != Some(*f))?;
+    rec.manager.as_ref()?;
+    Some(json!({"id": rec.id(), "manager@delta": [reference(former, PrincipalType::User, true)]}))
 }
 
 /// An object as a delta page shows it: removed, or its properties (and `manager@delta`).
