@@ -136,6 +136,30 @@ pub fn effective_upn(raw: &str) -> Cow<'_, str> {
     }
 }
 
+/// The Graph property a source attribute is read from, the inverse of [`source_attributes`]:
+/// `objectId` from `id`, `originalUserPrincipalName` from `userPrincipalName`, `parent.child`
+/// and `extensionAttributeN` from their object; `None` for what Entra computes outside the
+/// object (`IsSoftDeleted`, `appRoleAssignments`). A `$select` is made of these (review R9).
+pub fn graph_property(attribute: &str) -> Option<&str> {
+    let is = |name: &str| attribute.eq_ignore_ascii_case(name);
+    if is("IsSoftDeleted") || is("appRoleAssignments") {
+        return None;
+    }
+    if is("objectId") {
+        return Some("id");
+    }
+    if is("originalUserPrincipalName") {
+        return Some("userPrincipalName");
+    }
+    let lower = attribute.to_ascii_lowercase();
+    if let Some(n) = lower.strip_prefix("extensionattribute")
+        && n.parse::<u8>().is_ok_and(|n| (1..=15).contains(&n))
+    {
+        return Some("onPremisesExtensionAttributes");
+    }
+    attribute.split('.').next().filter(|p| !p.is_empty())
+}
+
 /// The attributes a mapping sees for one Graph user or group object (as Graph returns it):
 /// scalar properties as they are, string arrays multi-valued, `onPremisesExtensionAttributes`
 /// flattened (both `extensionAttributeN` and the dotted name), other objects as
@@ -193,6 +217,27 @@ pub fn source_attributes(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_attribute_is_read_from_its_graph_property() {
+        for (attribute, property) in [
+            ("faxNumber", Some("faxNumber")),
+            ("objectId", Some("id")),
+            ("originalUserPrincipalName", Some("userPrincipalName")),
+            ("extensionAttribute7", Some("onPremisesExtensionAttributes")),
+            (
+                "onPremisesExtensionAttributes.extensionAttribute7",
+                Some("onPremisesExtensionAttributes"),
+            ),
+            ("employeeOrgData.division", Some("employeeOrgData")),
+            ("extension_0a1b_costCenter", Some("extension_0a1b_costCenter")),
+            ("extensionAttribute16", Some("extensionAttribute16")),
+            ("IsSoftDeleted", None),
+            ("appRoleAssignments", None),
+        ] {
+            assert_eq!(graph_property(attribute), property, "{attribute}");
+        }
+    }
 
     #[test]
     fn guest_upns() {

@@ -113,7 +113,7 @@ async fn search(cx: &Context, text: &str, limit: usize) -> Answer {
 
 /// One source user's attributes as the mappings see them (with the manager's id).
 async fn read_user(cx: &Context, user_id: &str) -> Result<BTreeMap<String, crate::mapping::Value>, graph::Error> {
-    let select = graph::USER_SELECT.join(",");
+    let select = crate::sync::source::user_select(&cx.profile).join(",");
     let path = format!("/users/{}?$select={select}", crate::net::encode::segment(user_id));
     let mut obj: Value = cx.graph.get_json(&cx.graph.url(&path)).await?;
     if let Ok(Some(m)) = cx.graph.manager(user_id).await

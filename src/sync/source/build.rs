@@ -10,7 +10,7 @@ use serde_json::{Map, Value as J};
 use super::AppRoles;
 use super::rounds::{MEMBERS, NESTED, SOFT_DELETED};
 use crate::graph::AssignedScope;
-use crate::mapping::catalogue::source_attributes;
+use crate::mapping::catalogue::{graph_property, source_attributes};
 use crate::mapping::model::{MappingSource, ObjectMapping};
 use crate::mapping::{Attrs, Value};
 use crate::model::ObjectType;
@@ -26,18 +26,44 @@ pub(super) const FILTERED_OUT: &str = "out of scope: excluded by the scoping fil
 /// The attributes (lower-cased) that the mappings and scoping filters read: the only ones kept.
 pub(super) fn needed(mapping: &ObjectMapping, name_key: &str) -> HashSet<String> {
     let mut names: HashSet<String> = HashSet::from([name_key.to_lowercase()]);
+    names.extend(read_by(mapping).into_iter().map(str::to_lowercase));
+    names
+}
+
+/// The source attributes, as written, that the mappings (matching attributes included) and
+/// scoping filters read.
+fn read_by(mapping: &ObjectMapping) -> Vec<&str> {
+    let mut names = Vec::new();
     for a in &mapping.attributes {
         match &a.source {
             MappingSource::Direct { expression, .. } | MappingSource::Expression(expression) => {
-                names.extend(expression.attributes().into_iter().map(str::to_lowercase));
+                names.extend(expression.attributes());
             }
             MappingSource::Constant(_) | MappingSource::None => {}
         }
     }
     for f in &mapping.scoping_filters {
-        names.extend(f.clauses.iter().map(|c| c.attribute.to_lowercase()));
+        names.extend(f.clauses.iter().map(|c| c.attribute.as_str()));
     }
     names
+}
+
+/// The `$select` of a delta round: `base` (what the engine reads itself) and the Graph property
+/// of every attribute the mappings and scoping filters read, each once (Graph matches names
+/// without regard to case). Review R9: a fixed list left a custom mapping of another
+/// property reading nothing, as Graph returns only what is selected (graph.md §2.4, §6.2).
+pub(super) fn select(mapping: &ObjectMapping, base: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let wanted = base
+        .iter()
+        .copied()
+        .chain(read_by(mapping).into_iter().filter_map(graph_property));
+    for p in wanted {
+        if !out.iter().any(|o| o.eq_ignore_ascii_case(p)) {
+            out.push(p.to_owned());
+        }
+    }
+    out
 }
 
 fn scope_value(v: Value) -> scope::Value {

@@ -57,10 +57,15 @@ pub async fn read(
     let sealing = Sealing::new(redaction, &[&profile.mappings.user, &profile.mappings.group]);
     let mut touched_users = HashSet::new();
     let mut touched_groups = HashSet::new();
+    // The selection is the mappings' (review R9); a mapping change changes the rules hash, so
+    // a stored link, which keeps the selection it was made with (graph.md §6.2), is not used.
+    // `manager` and `members` too, so `manager@delta` and `members@delta` are reported.
+    let user_select = build::select(&profile.mappings.user, &[graph::USER_SELECT, &["manager"]].concat());
+    let group_select = build::select(&profile.mappings.group, &[graph::GROUP_SELECT, &["members"]].concat());
     let users = rounds::round(
         store,
         ObjectType::User,
-        graph.users_delta(links.map(|l| l.0)),
+        graph.users_delta_with(&refs(&user_select), links.map(|l| l.0)),
         &mut touched_users,
         &sealing,
     )
@@ -68,7 +73,7 @@ pub async fn read(
     let groups = rounds::round(
         store,
         ObjectType::Group,
-        graph.groups_delta(links.map(|l| l.1)),
+        graph.groups_delta_with(&refs(&group_select), links.map(|l| l.1)),
         &mut touched_groups,
         &sealing,
     )
@@ -122,6 +127,17 @@ pub async fn read(
         touched_groups,
         assignments: assigned.as_ref().map(assignment_texts).unwrap_or_default(),
     })
+}
+
+/// The properties a read of one user selects: the engine's own reads (names, enabled, scope,
+/// guests, [`graph::USER_SELECT`]) and every property the user mappings and scoping filters
+/// read (review R9).
+pub fn user_select(profile: &ResolvedProfile) -> Vec<String> {
+    build::select(&profile.mappings.user, graph::USER_SELECT)
+}
+
+fn refs(select: &[String]) -> Vec<&str> {
+    select.iter().map(String::as_str).collect()
 }
 
 /// Makes the slim users among `ids` whole (an incremental read builds only the users its

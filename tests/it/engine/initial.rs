@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use nowsync::mapping::catalogue::effective_upn;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::super::support::files_under;
 use super::setup;
@@ -201,4 +201,32 @@ async fn a_cycles_duration_counts_its_reads_not_only_its_writes() {
         duration <= wall && wall - duration < 200,
         "duration {duration} ms of {wall} ms: {status}"
     );
+}
+
+/// Review R9: the users' `$select` was a fixed list, so a custom mapping of a property outside
+/// it (here `faxNumber`) read nothing: Graph returns only what is selected (graph.md §2.4). The
+/// selection now comes from the mappings.
+#[tokio::test]
+async fn a_custom_mapping_of_a_property_outside_the_usual_selection_is_read() {
+    let env = setup(60, 5, 0, 0).await;
+    let extra = "[[user.attributes]]\ntarget = \"middle_name\"\nsource = \"faxNumber\"\n\n";
+    let mappings = nowsync::mapping::model::DEFAULT_MAPPINGS_TOML.replacen(
+        "[[user.attributes]]\n",
+        &format!("{extra}[[user.attributes]]\n"),
+        1,
+    );
+    let path = env.ws.dir.path().join("mappings.toml");
+    std::fs::write(&path, mappings).unwrap();
+    let config = std::fs::read_to_string(env.ws.config()).unwrap();
+    env.ws.write_config(&format!(
+        "{config}\n[profiles.default.provisioning]\nmappings = \"{}\"\n",
+        path.display()
+    ));
+    let id = env
+        .new_assigned_user("fax.reader@nowsync.test", json!({"faxNumber": "Fax 0100"}))
+        .await;
+    env.sync(&[]).await;
+    let sys_id = env.link_of(&id).await.expect("provisioned");
+    let row = env.row("sys_user", &sys_id).await;
+    assert_eq!(row["middle_name"], "Fax 0100", "{row:?}");
 }
