@@ -38,6 +38,16 @@ impl std::fmt::Debug for Client {
     }
 }
 
+/// The longest URL nowsync sends. Servicenow.md §1.7: an instance answers a very long URL with
+/// an HTML 400 ("Request header is too large"); "keep URLs < ~2 KB" (ANS switches to a tiny
+/// URL above 2048 characters).
+pub const MAX_URL: usize = 2048;
+
+/// What a whole-list read adds to a query: `^sys_id>` and a sys_id (keyset paging) or a key
+/// range's two bounds, their `^` joints, and a `sysparm_offset` when it steps over a page ACLs
+/// emptied, all encoded.
+const READ_ROOM: usize = 120;
+
 impl Client {
     /// Builds the client. Fails only when the HTTP stack cannot be set up.
     pub fn new(instance: Instance, auth: Auth, options: ClientOptions) -> Result<Client, Error> {
@@ -160,6 +170,25 @@ impl Client {
             ctx: self.ctx(method, Some(table)),
             source,
         }
+    }
+
+    /// The room, in encoded bytes, for the conditions of a whole-list read ([`Client::read_all`])
+    /// of `table` with `params` (whose query holds its order terms only): [`MAX_URL`] less the
+    /// rest of its URL — the instance, the path, every other parameter, the order terms — and
+    /// what the read itself adds (keyset or key-range conditions, an offset). Chunked `IN` lists
+    /// are measured against it ([`super::Cond::in_chunks`]), so a chunk is as large as the URL
+    /// allows and no larger (review R8).
+    pub fn query_room(&self, table: &str, params: &ListParams) -> usize {
+        let Ok(req) = self.list_request(table, params) else {
+            return 0;
+        };
+        let pairs: usize = req
+            .query
+            .iter()
+            .map(|(k, v)| k.len() + 2 + super::query::encoded_len(v))
+            .sum();
+        let rest = self.inner.instance.url(&req.path).len() + pairs + READ_ROOM;
+        MAX_URL.saturating_sub(rest)
     }
 
     pub(crate) fn list_request(&self, table: &str, p: &ListParams) -> Result<Request, Error> {

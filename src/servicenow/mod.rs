@@ -36,12 +36,12 @@ pub use transport::rate_limited_total;
 use std::time::Duration;
 
 pub use batch::{BatchOp, BatchResult};
-pub use client::Client;
+pub use client::{Client, MAX_URL};
 pub use error::{Context, Error, SetupError, TRANSACTION_ID_HEADER};
 pub use instance::{Instance, InstanceError};
 pub use list::{DisplayValue, ListParams, Page};
 pub use paging::{Pager, link_rel};
-pub use query::{Cond, Op, Query, QueryError};
+pub use query::{Cond, Op, Query, QueryError, encoded_len};
 pub use record::{FieldValue, Record};
 pub use schema::{FieldDef, TableSchema};
 

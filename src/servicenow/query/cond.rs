@@ -130,21 +130,26 @@ impl Cond {
         }
     }
 
-    /// `fieldINa,b,...` split into several conditions whose item lists stay under `max_chars`
-    /// each (raw text; percent-encoding may triple it): an instance answers an over-long URL with
-    /// an HTML 400 (spec §1.7), so run one query per chunk. An item longer than `max_chars` gets
-    /// a chunk of its own.
-    pub fn in_chunks<I: IntoIterator<Item = S>, S: Into<String>>(field: &str, items: I, max_chars: usize) -> Vec<Cond> {
+    /// `fieldINa,b,...` split into several conditions, each at most `max_bytes` long as it
+    /// travels in the URL (percent-encoded, [`super::encoded_len`]): an instance answers an
+    /// over-long URL with an HTML 400 (spec §1.7), so run one query per chunk. Measured encoded,
+    /// not as text: a multi-byte character takes up to 12 bytes on the wire, `^`, `,`, `=`
+    /// three (review R8). Each chunk is filled as far as `max_bytes` allows; an item too long
+    /// for any chunk gets one of its own.
+    pub fn in_chunks<I: IntoIterator<Item = S>, S: Into<String>>(field: &str, items: I, max_bytes: usize) -> Vec<Cond> {
+        // `fieldIN`, then each item and the encoded comma (`%2C`) before all but the first.
+        let head = super::encoded_len(field) + 2;
         let mut chunks: Vec<Vec<String>> = Vec::new();
         let mut len = 0;
         for item in items.into_iter().map(Into::into) {
+            let size = super::encoded_len(&item);
             match chunks.last_mut() {
-                Some(chunk) if len + 1 + item.len() <= max_chars => {
-                    len += 1 + item.len();
+                Some(chunk) if len + 3 + size <= max_bytes => {
+                    len += 3 + size;
                     chunk.push(item);
                 }
                 _ => {
-                    len = item.len();
+                    len = head + size;
                     chunks.push(vec![item]);
                 }
             }

@@ -24,6 +24,15 @@ mod cond;
 
 pub use cond::{Cond, Op};
 
+/// The bytes `text` takes in a URL's query string, percent-encoded as the client sends it
+/// (`application/x-www-form-urlencoded`: a space as `+`, `^` `,` `=` `@` and every byte of a
+/// multi-byte character as `%XX`).
+pub fn encoded_len(text: &str) -> usize {
+    url::form_urlencoded::byte_serialize(text.as_bytes())
+        .map(str::len)
+        .sum()
+}
+
 use super::schema::TableSchema;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

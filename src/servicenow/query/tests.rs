@@ -191,8 +191,12 @@ fn validate_checks_fields_against_the_schema() {
 #[test]
 fn in_lists_are_chunked_to_keep_urls_short() {
     let ids: Vec<String> = (0..10).map(|i| format!("{i:032x}")).collect();
-    let chunks = Cond::in_chunks("sys_id", ids.clone(), 100);
-    assert_eq!(chunks.len(), 4, "3 ids of 32 chars + 2 commas = 98 per chunk");
+    let chunks = Cond::in_chunks("sys_id", ids.clone(), 112);
+    assert_eq!(
+        chunks.len(),
+        4,
+        "sys_idIN + 3 ids of 32 + 2 encoded commas = 110 per chunk"
+    );
     let joined: Vec<String> = chunks
         .iter()
         .map(|c| {
@@ -204,10 +208,35 @@ fn in_lists_are_chunked_to_keep_urls_short() {
                 .to_owned()
         })
         .collect();
-    assert!(joined.iter().all(|j| j.len() <= 100));
+    assert!(joined.iter().all(|j| j.len() <= 112));
     assert_eq!(joined.join(",").split(',').map(str::to_owned).collect::<Vec<_>>(), ids);
     assert_eq!(Cond::in_chunks("sys_id", ["x".repeat(300)], 100).len(), 1);
     assert!(Cond::in_chunks("sys_id", Vec::<String>::new(), 100).is_empty());
+}
+
+/// Review R8: chunks were measured as text, so names of multi-byte characters (and `,` `=`
+/// escapes) made a URL three times as long as allowed. Each chunk is now at most the budget
+/// as sent, and as full as the budget allows.
+#[test]
+fn in_lists_are_chunked_by_their_encoded_bytes_and_filled_to_the_budget() {
+    let names: Vec<String> = (0..60).map(|i| format!("Zoë Ünal-{i} \u{202e}مرحبا = a@b")).collect();
+    let budget = 400;
+    let chunks = Cond::in_chunks("name", names.clone(), budget);
+    let texts: Vec<String> = chunks
+        .iter()
+        .map(|c| Query::new().and(c.clone()).encode().unwrap())
+        .collect();
+    for t in &texts {
+        assert!(encoded_len(t) <= budget, "{} > {budget}: {t}", encoded_len(t));
+    }
+    // Full: one more name would not have fitted in any chunk but the last.
+    let one = encoded_len(&names[0]);
+    for t in &texts[..texts.len() - 1] {
+        assert!(encoded_len(t) + 3 + one > budget, "{t}");
+    }
+    // Ordinary sys_ids fill a 1,600-byte budget with 45 each, as the text measure did.
+    let ids: Vec<String> = (0..90).map(|i| format!("{i:032x}")).collect();
+    assert_eq!(Cond::in_chunks("sys_id", ids, 1600).len(), 2);
 }
 
 #[test]

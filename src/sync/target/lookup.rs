@@ -17,14 +17,10 @@ use std::collections::{HashMap, HashSet};
 use super::rows_where;
 use crate::mapping::model::ObjectMapping;
 use crate::mapping::{Context, Flow};
-use crate::servicenow::{self, Cond, Query};
+use crate::servicenow::{self, Cond, Query, encoded_len};
 use crate::sync::error::CycleError;
 use crate::sync::plan::Row;
 use crate::sync::plan::SourceObject;
-
-/// Encoded-query text is kept under this many characters per request (spec §1.7: an
-/// over-long URL is answered with an HTML 400; percent-encoding may triple it).
-pub(super) const CHUNK: usize = 1500;
 
 /// What a lookup found.
 #[derive(Debug, Default)]
@@ -86,8 +82,9 @@ fn search(field: &str, value: &str) -> Search {
 }
 
 /// The conditions that find every searchable value of `wanted` (field → lower-cased values),
-/// OR-ed into queries of at most [`CHUNK`] characters, and the values none can reach.
-fn queries(wanted: &HashMap<String, Vec<String>>) -> (Vec<Query>, HashSet<(String, String)>) {
+/// OR-ed into queries of at most `room` bytes as sent (`servicenow::Client::query_room`), and
+/// the values none can reach.
+fn queries(wanted: &HashMap<String, Vec<String>>, room: usize) -> (Vec<Query>, HashSet<(String, String)>) {
     let mut conds: Vec<Cond> = Vec::new();
     let mut unsearchable = HashSet::new();
     let mut fields: Vec<&String> = wanted.keys().collect();
@@ -107,15 +104,19 @@ fn queries(wanted: &HashMap<String, Vec<String>>) -> (Vec<Query>, HashSet<(Strin
             }
         }
         if !listed.is_empty() {
-            conds.extend(Cond::in_chunks(field, listed, CHUNK.saturating_sub(field.len() + 2)));
+            conds.extend(Cond::in_chunks(field, listed, room));
         }
     }
     let mut out: Vec<Query> = Vec::new();
     let mut current: Option<(Query, usize)> = None;
     for cond in conds {
-        let len = Query::new().and(cond.clone()).encode().map_or(CHUNK, |t| t.len());
+        let len = Query::new()
+            .and(cond.clone())
+            .encode()
+            .map_or(room, |t| encoded_len(&t));
+        // `^OR` joins them: `%5EOR`, five bytes.
         current = match current {
-            Some((q, used)) if used + 3 + len <= CHUNK => Some((q.or(cond), used + 3 + len)),
+            Some((q, used)) if used + 5 + len <= room => Some((q.or(cond), used + 5 + len)),
             Some((q, _)) => {
                 out.push(q);
                 Some((Query::new().and(cond), len))
@@ -158,9 +159,9 @@ pub async fn by_values(
     fields: &[String],
     wanted: &HashMap<String, Vec<String>>,
 ) -> Result<Found, CycleError> {
-    let (queries, not_looked_up) = queries(wanted);
     let mut fields = fields.to_vec();
     fields.extend(wanted.keys().cloned());
+    let (queries, not_looked_up) = queries(wanted, super::room(client, table, &fields));
     let mut rows = Vec::new();
     for q in queries {
         rows_where(client, table, &fields, q, &mut rows).await?;
@@ -219,7 +220,7 @@ mod tests {
             ),
             ("email".to_owned(), vec!["x,y@z".to_owned(), "p@q".to_owned()]),
         ]);
-        let (qs, none) = queries(&wanted);
+        let (qs, none) = queries(&wanted, 1600);
         let texts: Vec<String> = qs.iter().map(text).collect();
         assert_eq!(
             texts,
@@ -228,9 +229,9 @@ mod tests {
         );
         assert_eq!(none, HashSet::from([("user_name".to_owned(), "^".to_owned())]));
         let many: Vec<String> = (0..400).map(|i| format!("user{i:04}@example.com")).collect();
-        let (qs, _) = queries(&HashMap::from([("user_name".to_owned(), many)]));
+        let (qs, _) = queries(&HashMap::from([("user_name".to_owned(), many)]), 1600);
         assert!(
-            qs.len() > 1 && qs.iter().all(|q| text(q).len() <= CHUNK),
+            qs.len() > 1 && qs.iter().all(|q| encoded_len(&text(q)) <= 1600),
             "{}",
             qs.len()
         );

@@ -23,7 +23,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::lookup::{self, CHUNK};
+use super::lookup;
 use super::{GROUP_EXTRA, USER_EXTRA, member_rows_where, references, rows_where, targets};
 use crate::mapping::model::{MappingSet, ObjectMapping};
 use crate::servicenow::{self, Cond, Query};
@@ -110,7 +110,8 @@ pub async fn read(
     );
     if let Some(members_table) = &mappings.group.members_table {
         let group_ids: Vec<&str> = t.groups.iter().map(|r| r.sys_id.as_str()).collect();
-        for cond in Cond::in_chunks("group", group_ids, CHUNK) {
+        let room = super::member_room(client, members_table);
+        for cond in Cond::in_chunks("group", group_ids, room) {
             member_rows_where(client, members_table, Query::new().and(cond), &mut t.members).await?;
         }
     }
@@ -353,7 +354,8 @@ impl Read<'_> {
             }
         }
         let mut rows = Vec::new();
-        for cond in Cond::in_chunks("sys_id", sys_ids, CHUNK) {
+        let room = super::room(self.client, table, &fields);
+        for cond in Cond::in_chunks("sys_id", sys_ids, room) {
             rows_where(self.client, table, &fields, Query::new().and(cond), &mut rows).await?;
         }
         let found = lookup::by_values(self.client, table, &fields, &by_field).await?;

@@ -22,9 +22,6 @@ use crate::servicenow::{self, Cond, Query};
 use crate::sync::error::CycleError;
 use crate::sync::plan::{Row, Source, SourceObject, Taken, Target, seed_for};
 
-/// Encoded-query lists are kept under this many characters per request (spec §1.7).
-const CHUNK: usize = 1500;
-
 /// Every candidate `m` offers for `o`, in order, as the plan will evaluate them (same clock,
 /// same seed, so a `RandomString` candidate is the one the plan sees).
 pub fn candidates(m: &AttributeMapping, o: &SourceObject, now: DateTime<Utc>, seed: u64) -> Vec<String> {
@@ -119,7 +116,11 @@ async fn lookup(
         }
     }
     listed.sort_unstable();
-    conds.extend(Cond::in_chunks(field, listed, CHUNK));
+    conds.extend(Cond::in_chunks(
+        field,
+        listed,
+        super::room(client, table, &[field.to_owned()]),
+    ));
     let mut rows = Vec::new();
     for cond in conds {
         rows_where(client, table, &[field.to_owned()], Query::new().and(cond), &mut rows).await?;
