@@ -174,6 +174,13 @@ pub enum SyncEvent {
         changed: Vec<String>,
         plan_hash: String,
     },
+    /// What the deletion threshold holds changed without the quarantine's reason changing: a
+    /// cycle staged a set, a provision on demand applied some of it, `allow-deletes` or a good
+    /// cycle emptied it (acceptance N15). The counts now, as `status` gives them, so every
+    /// console's Held row follows.
+    Held {
+        held: crate::sync::HeldCounts,
+    },
     /// The source and target were read and planned.
     CycleStarted {
         cycle_id: i64,

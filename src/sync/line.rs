@@ -82,6 +82,8 @@ pub fn line_of(event: &SyncEvent) -> Option<Line> {
         ),
         // The status line and the dashboard say it; a client's ask is logged by the door.
         SyncEvent::NextRun { .. } | SyncEvent::Paused { .. } => None,
+        // The engine's own log lines say why the held set changed; the Held row shows it.
+        SyncEvent::Held { .. } => None,
         // The engine turned an incremental cycle into a full one: say why, never silently.
         SyncEvent::FullCycle { cycle_id, reason } => line(
             LogLevel::Warn,

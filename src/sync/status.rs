@@ -79,7 +79,7 @@ impl From<StagedRow> for StagedOp {
 }
 
 /// What the deletion threshold holds now, by kind.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct HeldCounts {
     pub disable: u64,
     pub deactivate: u64,

@@ -14,6 +14,12 @@ use serde_json::Value;
 
 use crate::console::{Tmux, on_profile};
 
+/// `status --json`'s held counts in the words the console says them.
+fn held_words(held: &Value) -> String {
+    let n = |k: &str| held[k].as_u64().unwrap_or(0);
+    nowsync::sync::op::held_words(n("disable"), n("deactivate"), n("delete"), n("remove_member")).unwrap_or_default()
+}
+
 /// `n disable(s)` as the console words a count of held ops of `kind`.
 fn held_word(held: &Value, kind: &str, one: &str, many: &str) -> Option<String> {
     let n = held[kind].as_u64().unwrap_or(0);
@@ -65,8 +71,6 @@ async fn a_console_opened_or_attached_on_a_quarantined_profile_shows_the_quarant
     .flatten()
     .collect();
     assert!(!held.is_empty(), "{st}");
-    let disabled = st["held"]["disable"].as_u64().unwrap_or(0) as usize;
-    assert!(disabled > 0, "{st}");
     // Each staged op says what it holds: a group's deactivation is no user's disable.
     for op in st["staged_deletions"].as_array().unwrap() {
         let want = match op["object_type"].as_str() {
@@ -110,6 +114,29 @@ async fn a_console_opened_or_attached_on_a_quarantined_profile_shows_the_quarant
     .await
     .unwrap();
     assert!(!pane.contains("on (idle)"), "{pane}");
+
+    // Acceptance N15: a held user provisioned on demand (through the engine's door) leaves
+    // the held set; the open console's Held row follows at once.
+    let (_, dry) = env.sync(&["--dry-run"]).await;
+    let (upn, _, _) = crate::engine::held_on_demand::held_user_with_memberships(dry["plan"].as_array().unwrap());
+    let out = env.nowsync(&["provision", "--user", &upn]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", crate::support::text(&out.stdout));
+    let st = env.status().await;
+    let words = held_words(&st["held"]);
+    assert_ne!(
+        words,
+        held.join(", "),
+        "the provision left the held set as it was: {st}"
+    );
+    let row = format!("by the deletion threshold: {words}");
+    let attached = tokio::task::spawn_blocking(move || {
+        attached.wait_for("the Held row after the provision", &[&row], Duration::from_secs(30));
+        attached
+    })
+    .await
+    .unwrap();
+    let disabled = st["held"]["disable"].as_u64().unwrap_or(0) as usize;
+    assert!(disabled > 0, "{st}");
 
     // D, then y: the engine attached to applies exactly the held set.
     let active = |s: &crate::engine::State| s.users.values().filter(|a| a.as_str() == "true").count();

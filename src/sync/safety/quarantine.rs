@@ -83,6 +83,7 @@ pub(super) fn end(cx: &Context, cycle_id: Option<i64>) -> Result<(), CycleError>
 fn good_cycle(cx: &Context, cycle_id: Option<i64>) -> Result<(), CycleError> {
     if !cx.store.staged()?.is_empty() {
         cx.store.clear_staged()?;
+        super::staged::said(cx)?;
     }
     if cx.store.quarantine()?.is_some() {
         end(cx, cycle_id)?;
@@ -103,10 +104,7 @@ async fn start(
     let series = before.as_ref().map_or(0, |q| q.series_count) + 1;
     let next = now + rules::quarantine_backoff(series);
     let detail = match (&verdict.tripped, &verdict.halted) {
-        (Some((limit, held)), _) => format!(
-            "held by the deletion threshold ({limit}): {}",
-            super::staged::held_text(held)
-        ),
+        (Some((limit, held)), _) => threshold_detail(&limit.to_string(), &super::staged::held_text(held)),
         (_, Some((code, message))) => format!("{code}: {message}"),
         _ => {
             let f = verdict.failures;
@@ -151,6 +149,38 @@ async fn start(
         });
     }
     mail(cx, &event).await;
+    Ok(())
+}
+
+/// How a TooManyDeletes quarantine's detail opens; [`threshold_detail`] writes it whole.
+const THRESHOLD_DETAIL: &str = "held by the deletion threshold (";
+
+/// A TooManyDeletes quarantine's detail: the limit that tripped and what is held.
+fn threshold_detail(limit: &str, words: &str) -> String {
+    format!("{THRESHOLD_DETAIL}{limit}): {words}")
+}
+
+/// The staged set changed while a TooManyDeletes quarantine goes on (a provision on demand
+/// applied some of it): its detail says what is held now, with the limit that tripped, so
+/// `status` never shows counts of before (acceptance N15).
+pub(super) fn held_changed(cx: &Context, held: crate::sync::HeldCounts) -> Result<(), CycleError> {
+    let Some(mut q) = cx.store.quarantine()? else {
+        return Ok(());
+    };
+    if q.reason != Reason::TooManyDeletes.as_str() {
+        return Ok(());
+    }
+    // The limit is the one this module wrote into the detail when the threshold tripped.
+    let limit = q
+        .detail
+        .strip_prefix(THRESHOLD_DETAIL)
+        .and_then(|rest| rest.split_once("): "))
+        .map_or_else(
+            || cx.profile.provisioning.deletion_threshold.to_string(),
+            |(l, _)| l.to_owned(),
+        );
+    q.detail = threshold_detail(&limit, &held.words().unwrap_or_else(|| "nothing".to_owned()));
+    cx.store.set_quarantine(&q)?;
     Ok(())
 }
 

@@ -58,6 +58,7 @@ pub(crate) fn persist(cx: &Context, held: &[Op], cycle_id: i64) -> Result<(), Cy
         })
         .collect::<Result<Vec<_>, CycleError>>()?;
     cx.store.set_staged(&rows)?;
+    said(cx)?;
     cx.log(
         LogLevel::Warn,
         format!(
@@ -163,6 +164,7 @@ fn held_ops(rows: &[StagedRow]) -> Result<Vec<Op>, CycleError> {
 /// reason was the threshold.
 pub(crate) fn applied(cx: &Context, cycle_id: i64) -> Result<(), CycleError> {
     cx.store.clear_staged()?;
+    said(cx)?;
     if cx
         .store
         .quarantine()?
@@ -222,9 +224,9 @@ pub(crate) fn provisioned(
     }
     let done: Vec<(ObjectType, String)> = done.into_iter().collect();
     cx.store.drop_staged(&done)?;
-    // `held` is the staged set as this run read it, and nothing wrote it since (the engine runs
-    // one command at a time): what is left is what this run did not take.
-    let left = held.len().saturating_sub(done.len());
+    // Read again for its counts by kind, which every console's Held row shows (N15).
+    let held = said(cx)?;
+    let left = held.total() as usize;
     cx.log(
         LogLevel::Info,
         format!(
@@ -239,8 +241,18 @@ pub(crate) fn provisioned(
             .is_some_and(|q| q.reason == Reason::TooManyDeletes.as_str());
     if ends {
         quarantine::end(cx, Some(cycle_id))?;
+    } else {
+        quarantine::held_changed(cx, held)?;
     }
     Ok(Some((left, ends)))
+}
+
+/// Tells every consumer what the staged set holds now (`SyncEvent::Held`); returns it.
+pub(crate) fn said(cx: &Context) -> Result<crate::sync::HeldCounts, CycleError> {
+    let rows: Vec<crate::sync::StagedOp> = cx.store.staged()?.into_iter().map(Into::into).collect();
+    let held = crate::sync::HeldCounts::of(&rows);
+    cx.emit(crate::sync::SyncEvent::Held { held });
+    Ok(held)
 }
 
 #[cfg(test)]

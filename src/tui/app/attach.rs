@@ -62,6 +62,9 @@ impl App {
             "Attached to the running engine (pid {}): q leaves it running; x stops it.",
             e.pid
         );
+        // Until the store is read the quarantine is not known (acceptance N16: "on (idle)" for
+        // two seconds before it): the first frame says the state is being read instead.
+        self.dashboard.reading_store = true;
         let mut effects = vec![Effect::LoadHistory, Effect::LoadRecords];
         if again {
             // The configuration file as saved now, as a console opening reads it: provisioning

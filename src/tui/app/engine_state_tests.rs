@@ -21,6 +21,10 @@ fn sync(app: &mut App, event: SyncEvent) {
 fn cycling() -> App {
     let mut app = App::new("demo", Theme::monochrome(), false);
     app.handle(Event::EngineStarted(Ok(())));
+    // The store read that starting asked for (`Effect::LoadHistory`): no quarantine.
+    app.handle(Event::History(Ok(
+        crate::tui::screens::dashboard::history::History::default(),
+    )));
     sync(&mut app, SyncEvent::StateChanged(EngineState::Running));
     sync(
         &mut app,

@@ -44,9 +44,11 @@ impl App {
                         self.records.failing_now = Some(history.to_date.failing);
                         self.dashboard.history_read(history);
                     }
-                    Err(e) => self
-                        .log
-                        .push(now(), Level::Warn, &format!("the cycle history could not be read: {e}")),
+                    Err(e) => {
+                        self.dashboard.reading_store = false;
+                        self.log
+                            .push(now(), Level::Warn, &format!("the cycle history could not be read: {e}"))
+                    }
                 }
                 Vec::new()
             }
@@ -113,6 +115,8 @@ impl App {
                         yes: Box::new(Action::Engine(crate::sync::Command::DryRun)),
                     };
                 }
+                // Until the store is read the quarantine is not known: say so, not "on (idle)".
+                self.dashboard.reading_store = true;
                 let mut effects = vec![Effect::LoadHistory, Effect::LoadRecords];
                 effects.extend(self.scope_counts_stale());
                 return effects;

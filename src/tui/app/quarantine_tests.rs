@@ -130,8 +130,68 @@ fn a_console_attaching_after_the_quarantine_began_shows_it_at_once() {
         },
     })));
     assert!(effects.iter().any(|e| matches!(e, Effect::LoadHistory)), "{effects:?}");
+    // Acceptance N16: until the store is read, the first frames say so, never "on (idle)".
+    let shown = rows(&app, 120, 40);
+    let status = row(&shown, "Status");
+    assert!(status.starts_with("Status     reading the engine's state…"), "{status}");
     app.handle(Event::History(Ok(quarantined_store())));
     shows_the_quarantine(&app);
+}
+
+/// Acceptance N16, the other way: a profile with no quarantine says "on (idle)" once the
+/// store says so, and a store that cannot be read leaves the engine's own word.
+#[test]
+fn the_state_is_said_once_the_store_is_read_or_could_not_be() {
+    let mut app = console();
+    app.handle(Event::EngineStarted(Ok(())));
+    app.handle(Event::Sync(SyncEvent::StateChanged(EngineState::Idle)));
+    assert_eq!(app.dashboard.status(), "reading the engine's state…");
+    app.handle(Event::History(Ok(History::default())));
+    assert_eq!(app.dashboard.status(), "on (idle)");
+
+    let mut app = console();
+    app.handle(Event::EngineStarted(Ok(())));
+    app.handle(Event::Sync(SyncEvent::StateChanged(EngineState::Idle)));
+    app.handle(Event::History(Err(crate::store::StoreError::Schema {
+        path: "default.state.db".into(),
+        found: 99,
+        expected: 1,
+    }
+    .into())));
+    assert_eq!(app.dashboard.status(), "on (idle)");
+}
+
+/// Acceptance N15: a provision on demand (or allow-deletes, or a cycle) changed the held set:
+/// the engine says the counts now, and the Held row and D's question follow.
+#[test]
+fn the_held_row_follows_the_held_set_as_the_engine_says_it() {
+    let mut app = console();
+    app.handle(Event::EngineStarted(Ok(())));
+    app.handle(Event::Sync(SyncEvent::StateChanged(EngineState::Idle)));
+    app.handle(Event::History(Ok(quarantined_store())));
+    let held = HeldCounts {
+        disable: 791,
+        deactivate: 51,
+        delete: 0,
+        remove_member: 862,
+    };
+    app.handle(Event::Sync(SyncEvent::Held { held }));
+    let shown = rows(&app, 120, 40);
+    assert_eq!(
+        row(&shown, "Held"),
+        "Held       by the deletion threshold: 791 disables, 51 deactivations, 862 membership removals"
+    );
+    app.handle(Event::Key(crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Char('D'),
+        crossterm::event::KeyModifiers::NONE,
+    )));
+    let super::Overlay::ConfirmAllowDeletes { text, .. } = &app.shared.overlay else {
+        panic!("no question: {:?}", app.shared.overlay);
+    };
+    assert!(
+        text.starts_with("Apply the held set: 791 disables, 51 deactivations, 862 membership removals"),
+        "{text}"
+    );
 }
 
 #[test]

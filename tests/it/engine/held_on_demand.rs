@@ -10,7 +10,7 @@ use crate::support::text;
 
 /// A held user with held membership removals, from a dry run's plan: its UPN, its object id
 /// and how many of its removals are held.
-fn held_user_with_memberships(plan: &[Value]) -> (String, String, usize) {
+pub(crate) fn held_user_with_memberships(plan: &[Value]) -> (String, String, usize) {
     let held = |op: &&Value, t: &str| op["object_type"] == t && op["kind"]["action"] == "staged_delete";
     plan.iter()
         .filter(|op| held(op, "user"))
@@ -73,5 +73,15 @@ async fn provisioning_a_held_user_applies_its_held_removals_with_it_and_takes_th
     assert_eq!(
         st["quarantine"]["reason"], "TooManyDeletes",
         "the rest stays held: {st}"
+    );
+    // Acceptance N15: the quarantine's detail (status's quarantine line) says what is held
+    // now, not the counts from before the provision.
+    let n = |k: &str| st["held"][k].as_u64().unwrap_or(0);
+    let words = nowsync::sync::op::held_words(n("disable"), n("deactivate"), n("delete"), n("remove_member"))
+        .unwrap_or_default();
+    let detail = st["quarantine"]["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.starts_with("held by the deletion threshold (3): ") && detail.ends_with(&words),
+        "{detail} against {words}"
     );
 }

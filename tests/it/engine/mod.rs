@@ -13,7 +13,7 @@ mod escrow;
 mod functions;
 mod group_delete;
 pub(crate) mod held;
-mod held_on_demand;
+pub(crate) mod held_on_demand;
 mod identity;
 mod initial;
 mod intents;

@@ -56,6 +56,9 @@ fn parse_time(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
     chrono::DateTime::parse_from_rfc3339(text).ok().map(|t| t.to_utc())
 }
 
+/// What the Status row says until the store is read (the quarantine is not known before).
+pub const READING: &str = "reading the engine's state…";
+
 /// What the Status row says while scheduled cycles are paused.
 const PAUSED: &str = "paused: scheduled cycles wait; p resumes";
 
@@ -100,6 +103,9 @@ pub struct State {
     pub engine: Option<String>,
     /// The engine attached to has gone and none is attached yet: r and d reach no engine.
     pub engine_gone: bool,
+    /// The console opened or attached and the store (the quarantine, the held set) is not read
+    /// yet: the Status row says so rather than a state that may be wrong.
+    pub reading_store: bool,
 }
 
 impl State {
@@ -116,6 +122,8 @@ impl State {
         let quarantined = self.quarantine.as_ref().map(|q| format!("quarantined: {}", q.reason));
         match (self.state, &self.failing) {
             (None, _) => "not started".to_owned(),
+            // Idle may be a quarantine not read yet (acceptance N16).
+            (Some(EngineState::Idle), None) if self.reading_store && self.quarantine.is_none() => READING.to_owned(),
             (Some(EngineState::Running), _) => {
                 let mut parts = vec!["running".to_owned()];
                 parts.extend(quarantined);
@@ -218,6 +226,7 @@ impl State {
         });
         self.held = history.held;
         self.history = Some(history);
+        self.reading_store = false;
     }
 
     /// Once a second while a cycle runs: the clock behind rate and ETA.
@@ -275,6 +284,8 @@ impl State {
             SyncEvent::Quarantine {
                 reason, next_attempt, ..
             } => self.quarantined(reason, next_attempt),
+            // A provision on demand, allow-deletes or a cycle changed the held set (N15).
+            SyncEvent::Held { held } => self.held = held,
             SyncEvent::FullCycle { cycle_id, .. } => {
                 // An incremental cycle whose delta token expired reads everything; a
                 // reconciliation is one already.
