@@ -43,12 +43,11 @@ fn render_object(out: &mut Lines, o: &ObjectReport, dry_run: bool) {
     for (k, v) in &o.attributes {
         out.push(format!("          {k}: {}", v.as_deref().unwrap_or("(empty)")));
     }
-    // The detail may say "scope: all users" itself: not "in scope: scope: all users".
-    out.push(format!(
-        "  Scope   {}: {}",
-        if o.in_scope { "in scope" } else { "out of scope" },
-        o.scope.strip_prefix("scope: ").unwrap_or(&o.scope)
-    ));
+    // An out-of-scope detail says "out of scope: …" itself: not "out of scope: out of scope: …"
+    // (acceptance A5).
+    let label = if o.in_scope { "in scope" } else { "out of scope" };
+    let detail = o.scope.strip_prefix("out of scope: ").unwrap_or(&o.scope);
+    out.push(format!("  Scope   {label}: {detail}"));
     if !o.in_scope {
         out.push("  Match   not evaluated (out of scope)");
     }

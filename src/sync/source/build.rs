@@ -239,7 +239,7 @@ fn user(id: String, c: Converted, scope: &Scope, assigned: Option<(&AssignedScop
     attrs.insert(SOFT, Value::Bool(!enabled));
     attrs.insert(ROLES, Value::multi(roles.into_iter().collect()));
     let assigned_detail = match assigned {
-        None => Some("scope: all users".to_owned()),
+        None => Some("all users (scope = all)".to_owned()),
         Some(a) if a.direct_users.contains_key(&id) => Some("assigned directly".to_owned()),
         Some(a) => a
             .group_members

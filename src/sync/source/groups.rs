@@ -54,7 +54,7 @@ pub(super) fn groups(
         let filtered = in_scope(scope, &attrs);
         // Under scope `all` a group is in scope because every group is, not by an assignment.
         let scope_detail = match (assigned.is_some(), assigned_here, filtered) {
-            (false, _, true) => "scope: all groups",
+            (false, _, true) => "all groups (scope = all)",
             (true, true, true) => "assigned to the app",
             (_, true, false) => FILTERED_OUT,
             _ => NOT_ASSIGNED,
@@ -146,7 +146,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             (groups[0].in_scope, groups[0].scope_detail.as_str()),
-            (true, "scope: all groups")
+            (true, "all groups (scope = all)")
         );
     }
 }

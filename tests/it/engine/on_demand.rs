@@ -111,6 +111,8 @@ async fn provision_on_demand_prints_the_steps_and_a_dry_run_writes_nothing() {
     let shown = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{shown} {}", text(&out.stderr));
     assert!(shown.contains("out of scope: not assigned"), "{shown}");
+    // Acceptance A5: the label is not said twice.
+    assert!(!shown.contains("out of scope: out of scope"), "{shown}");
     assert!(
         shown.contains("not evaluated") && shown.contains("skip: nothing to do"),
         "{shown}"
