@@ -128,13 +128,13 @@ impl Widget for PlanView<'_> {
                 t.dim(),
             )),
             Line::from(Span::styled(
-                format!("  {:<14}{:<11}{}", "ACTION", "TYPE", "NAME"),
+                format!("  {:<ACTION_WIDTH$}{:<11}{}", "ACTION", "TYPE", "NAME"),
                 t.dim(),
             )),
         ]);
         Paragraph::new(head_lines).render(head, buf);
         let mut lines = Vec::new();
-        let name_width = usize::from(list.width).saturating_sub(2 + 14 + 11);
+        let name_width = usize::from(list.width).saturating_sub(2 + ACTION_WIDTH + 11);
         for i in window(v.selected, ops.len(), list.height as usize) {
             if let Some(op) = d.visible_op(&ops, i) {
                 lines.push(op_row(&op, i == v.selected, t, name_width));
@@ -147,6 +147,22 @@ impl Widget for PlanView<'_> {
     }
 }
 
+/// The ACTION column: "held deactivate" and a space.
+const ACTION_WIDTH: usize = 16;
+
+/// What an op does, in the admin's words: a held op says what it holds ("held disable"), not
+/// the JSON's `StagedDelete` (acceptance pass 4), which `logs --action` and `--json` keep.
+fn action_label(kind: &OpKind) -> std::borrow::Cow<'static, str> {
+    match kind {
+        // The TYPE column says "membership": "held remove_member" would not fit.
+        OpKind::StagedDelete {
+            held: crate::sync::Held::RemoveMember,
+        } => "held remove".into(),
+        OpKind::StagedDelete { held } => format!("held {held}").into(),
+        other => other.action().as_str().into(),
+    }
+}
+
 /// An operation's row; a name longer than `name_width` ends with "…".
 fn op_row(op: &Op, selected: bool, t: Theme, name_width: usize) -> Line<'static> {
     let style = match &op.kind {
@@ -156,7 +172,7 @@ fn op_row(op: &Op, selected: bool, t: Theme, name_width: usize) -> Line<'static>
     };
     Line::from(vec![
         Span::raw(if selected { FOCUS } else { UNFOCUSED }),
-        Span::styled(format!("{:<14}", op.kind.action()), style),
+        Span::styled(format!("{:<ACTION_WIDTH$}", action_label(&op.kind)), style),
         Span::styled(format!("{:<11}", op.object_type.as_str()), t.dim()),
         Span::styled(
             ellipsis(&sanitize_for_terminal(&op.source_name.text()), name_width),
@@ -175,7 +191,7 @@ pub fn detail_lines(op: &Op, t: Theme) -> Vec<Line<'static>> {
     let mut lines = vec![Line::from(Span::styled(
         format!(
             "{} {} · {}",
-            op.kind.action(),
+            action_label(&op.kind),
             op.object_type.as_str(),
             sanitize_for_terminal(&op.source_name.text())
         ),
@@ -243,7 +259,7 @@ mod tests {
             steps: Vec::new().into(),
             hash: Default::default(),
         };
-        let row: String = op_row(&op, false, Theme::monochrome(), 80 - 27)
+        let row: String = op_row(&op, false, Theme::monochrome(), 80 - (2 + ACTION_WIDTH + 11))
             .spans
             .iter()
             .map(|s| s.content.as_ref())
@@ -251,7 +267,7 @@ mod tests {
         assert_eq!(row.chars().count(), 80, "{row}");
         assert!(row.ends_with('…'), "{row}");
         assert!(
-            row.contains("a.very.long.mailbox.name.for.testing@widgets-interna"),
+            row.contains("a.very.long.mailbox.name.for.testing@widgets-inter"),
             "{row}"
         );
     }
