@@ -25,7 +25,8 @@ fn render(report: &OnDemand) -> Lines {
             "Held    nothing is held by the deletion threshold any more: the TooManyDeletes quarantine ended",
         ),
         Some((left, _)) => out.push(format!(
-            "Held    the held changes applied above left the held set; {left} stay held by the deletion threshold (`nowsync allow-deletes` applies them)"
+            "Held    the held changes applied above left the held set; {} stay held by the deletion threshold (`nowsync allow-deletes` applies them)",
+            crate::model::words::thousands(left as u64)
         )),
         None => {}
     }
@@ -229,5 +230,23 @@ pub(super) fn answered(answer: Answer, json: bool) -> Option<Exit> {
             Some(e.kind.exit())
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Acceptance A5: "2601 stay held" had no thousands separator, where every other count has one.
+    #[test]
+    fn the_count_still_held_is_grouped_by_thousands() {
+        let report = OnDemand {
+            dry_run: false,
+            cycle_id: Some(7),
+            objects: Vec::new(),
+            held_left: Some((2601, false)),
+        };
+        let shown = render(&report).render();
+        assert!(shown.contains("; 2,601 stay held by the deletion threshold"), "{shown}");
     }
 }

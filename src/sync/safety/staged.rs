@@ -230,8 +230,9 @@ pub(crate) fn provisioned(
     cx.log(
         LogLevel::Info,
         format!(
-            "provision on demand applied {} of the held changes; {left} stay held",
-            done.len()
+            "provision on demand applied {} of the held changes; {} stay held",
+            done.len(),
+            crate::model::words::thousands(left as u64)
         ),
     );
     let ends = left == 0
